@@ -1,0 +1,186 @@
+//! The command line: every clap type. Doc comments are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Qualitative thematic coding (Framework Method) from the terminal.
+///
+/// A study folder holds transcripts, a YAML codebook and (optionally)
+/// respondents.csv; `thematic code` codes the transcripts against the
+/// codebook into an index in .thematic/, and `matrix`, `quote`, `search` and
+/// `stats` answer from it.
+#[derive(Debug, Parser)]
+#[command(name = "thematic", version, about, long_about = None)]
+pub struct Cli {
+    /// The study folder (default: the nearest folder up with thematic.yaml, else the current one).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// A table (or text) for people.
+    #[default]
+    #[value(alias = "text")]
+    Table,
+    /// Markdown for reports.
+    Markdown,
+    /// CSV for scripts (stable columns).
+    Csv,
+    /// JSON for scripts (stable keys).
+    Json,
+}
+
+/// Options shared by the commands that read the index.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ReadOpts {
+    /// Keep respondents whose attribute matches: ATTR=VALUE or ATTR!=VALUE (repeatable; all must hold).
+    #[arg(long = "where", value_name = "ATTR=VALUE")]
+    pub filters: Vec<String>,
+    /// Refuse a stale index instead of bringing it up to date.
+    #[arg(long)]
+    pub frozen: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new study folder with a starter codebook.
+    Init {
+        /// Folder to create (default: the current folder).
+        dir: Option<PathBuf>,
+        /// Starter codebook: blank (a Framework Method template), family, or justice.
+        #[arg(long, default_value = "blank", value_parser = ["blank", "family", "justice"])]
+        codebook: String,
+    },
+    /// Read the transcripts, code them against the codebook, and index them.
+    Code {
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Per theme and code: excerpts, respondents and share of excerpts.
+    Stats {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[command(flatten)]
+        read: ReadOpts,
+    },
+    /// What was ingested: per transcript, respondents, turns, excerpts, words, encoding, warnings.
+    Transcripts {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[command(flatten)]
+        read: ReadOpts,
+    },
+    /// The framework matrix: themes and codes × respondents (or × groups with --by).
+    Matrix(MatrixArgs),
+    /// Illustrative quotes at codes, with attribution.
+    Quote(QuoteArgs),
+    /// Full-text search over all excerpts, coded or not.
+    Search(SearchArgs),
+}
+
+/// What a matrix cell shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CellMode {
+    /// Excerpts at the row.
+    Count,
+    /// Respondents in the column with at least one excerpt at the row, n/N (p%).
+    Respondents,
+    /// A mark where the count is above zero.
+    Presence,
+    /// The first excerpt in the cell, cut to --width, with its id.
+    Quote,
+}
+
+/// Which rows a matrix has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RowsMode {
+    /// Themes with their codes beneath.
+    All,
+    /// Themes only.
+    Themes,
+}
+
+/// `thematic matrix`.
+#[derive(Debug, Clone, Args)]
+pub struct MatrixArgs {
+    /// Columns are the values of this respondent attribute instead of respondents.
+    #[arg(long, value_name = "ATTR")]
+    pub by: Option<String>,
+    /// Cell contents (default: count by respondent, respondents with --by).
+    #[arg(long, value_enum)]
+    pub cell: Option<CellMode>,
+    /// Rows: all (themes and codes) or themes only.
+    #[arg(long, value_enum, default_value = "all")]
+    pub rows: RowsMode,
+    /// Only this theme and its codes.
+    #[arg(long, value_name = "ID")]
+    pub theme: Option<String>,
+    /// Characters per quote with --cell quote.
+    #[arg(long, default_value_t = 60)]
+    pub width: usize,
+    /// Swap rows and columns in table and Markdown output.
+    #[arg(long)]
+    pub transpose: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    #[command(flatten)]
+    pub read: ReadOpts,
+}
+
+/// `thematic quote`.
+#[derive(Debug, Clone, Args)]
+pub struct QuoteArgs {
+    /// Codes or themes (paths or unique suffixes); an excerpt must be at all of them.
+    #[arg(required = true, value_name = "CODE")]
+    pub codes: Vec<String>,
+    /// Also match this full-text query (stemmed, accent-insensitive; "phrases", AND, OR, NOT); best first.
+    #[arg(long, short)]
+    pub query: Option<String>,
+    #[command(flatten)]
+    pub list: ListOpts,
+}
+
+/// `thematic search`.
+#[derive(Debug, Clone, Args)]
+pub struct SearchArgs {
+    /// Full-text query (stemmed, accent-insensitive; "phrases", AND, OR, NOT).
+    pub query: Option<String>,
+    /// Keep only excerpts no code reached.
+    #[arg(long)]
+    pub uncoded: bool,
+    #[command(flatten)]
+    pub list: ListOpts,
+}
+
+/// Options of commands that list excerpts.
+#[derive(Debug, Clone, Args)]
+pub struct ListOpts {
+    /// At most this many excerpts.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// At most this many excerpts from one respondent.
+    #[arg(long, value_name = "N")]
+    pub per_respondent: Option<usize>,
+    /// Show the interviewer's question before each excerpt.
+    #[arg(long)]
+    pub context: bool,
+    /// Attributes to show in the attribution (comma-separated; default: all).
+    #[arg(long, value_delimiter = ',', value_name = "ATTR,…")]
+    pub show: Vec<String>,
+    /// Output format (table = text).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    #[command(flatten)]
+    pub read: ReadOpts,
+}

@@ -1,0 +1,112 @@
+//! `thematic code`: bring the index up to date and print a summary.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::cli::Format;
+use crate::error::Result;
+use crate::index::collect::Filter;
+use crate::pipeline::{self, Mode};
+use crate::render::{self, Table};
+use crate::study::Study;
+
+#[derive(Serialize)]
+struct ThemeLine {
+    theme: String,
+    label: String,
+    excerpts: u32,
+    respondents: u32,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    transcripts: usize,
+    respondents: usize,
+    excerpts: u32,
+    coded: u32,
+    themes: Vec<ThemeLine>,
+    warnings: Vec<String>,
+}
+
+/// Runs `thematic code`.
+pub fn run(project: Option<&Path>, format: Format) -> Result<()> {
+    let study = Study::find(project)?;
+    let started = Instant::now();
+    let (idx, outcome) = pipeline::refresh(&study, Mode::Code)?;
+    let m = &idx.manifest;
+    let warnings = pipeline::all_warnings(m);
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let took = started.elapsed().as_secs_f64();
+    if outcome.up_to_date {
+        eprintln!("up to date: nothing changed since the last run ({took:.2}s)");
+    } else if outcome.full {
+        eprintln!(
+            "coded {} transcripts from scratch ({}) in {took:.2}s",
+            outcome.ingested, outcome.reason
+        );
+    } else {
+        eprintln!(
+            "re-coded {} changed transcripts, removed {} in {took:.2}s",
+            outcome.ingested, outcome.removed
+        );
+    }
+
+    let counts = super::count(&idx, Filter::default())?;
+    let n_resp = counts.excerpts.iter().filter(|&&n| n > 0).count();
+    let summary = Summary {
+        transcripts: m.files.len(),
+        respondents: n_resp,
+        excerpts: counts.excerpts.iter().sum(),
+        coded: counts.coded.iter().sum(),
+        themes: m
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.depth == 0)
+            .map(|(i, r)| ThemeLine {
+                theme: r.path.clone(),
+                label: r.label.clone(),
+                excerpts: (0..counts.n_resp).map(|p| counts.cell(i, p)).sum(),
+                respondents: (0..counts.n_resp)
+                    .filter(|&p| counts.cell(i, p) > 0)
+                    .count() as u32,
+            })
+            .collect(),
+        warnings,
+    };
+    let mut table = Table::new(vec![
+        "theme".into(),
+        "label".into(),
+        "excerpts".into(),
+        "respondents".into(),
+    ])
+    .right_from(2);
+    for t in &summary.themes {
+        table.rows.push(vec![
+            t.theme.clone(),
+            t.label.clone(),
+            t.excerpts.to_string(),
+            t.respondents.to_string(),
+        ]);
+    }
+    let head = format!(
+        "{} transcripts, {} respondents, {} excerpts, {} coded ({}%), {} warnings\n",
+        summary.transcripts,
+        summary.respondents,
+        summary.excerpts,
+        summary.coded,
+        render::percent(summary.coded, summary.excerpts),
+        summary.warnings.len()
+    );
+    let out = match format {
+        Format::Table => format!("{head}{}", table.to_text()),
+        Format::Markdown => format!("{head}\n{}", table.to_markdown()),
+        Format::Csv => table.to_csv()?,
+        Format::Json => render::json(&summary)?,
+    };
+    render::emit(&out)
+}

@@ -1,0 +1,58 @@
+//! `thematic init`: a new study folder with settings, a starter codebook and
+//! an empty transcripts folder. Never overwrites an existing study.
+
+use std::path::Path;
+
+use crate::error::{Error, Location, Result};
+use crate::study::SETTINGS_FILE;
+
+const BLANK: &str = include_str!("../../codebooks/framework-template.yaml");
+const FAMILY: &str = include_str!("../../codebooks/family-reintegration.yaml");
+const JUSTICE: &str = include_str!("../../codebooks/impunity-justice.yaml");
+
+const SETTINGS: &str = "# thematic study settings; every key is optional (defaults shown).
+transcripts: [transcripts]     # files, folders or globs, relative to this file
+codebook: codebooks/main.yaml
+respondents: respondents.csv   # first column is the respondent id
+unit: paragraph                # paragraph | turn | sentence
+interviewer: [Interviewer, I, Q, Moderator, Entrevistador, Entrevistadora, E, P]
+language: english              # search stemming: english | spanish | none
+";
+
+/// Runs `thematic init`.
+pub fn run(dir: Option<&Path>, codebook: &str) -> Result<()> {
+    let root = dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    if root.join(SETTINGS_FILE).exists() {
+        return Err(Error::at(
+            Location::file(root.join(SETTINGS_FILE).display().to_string()),
+            "a study already exists here",
+        )
+        .with_hint("choose another folder; init never overwrites a study"));
+    }
+    let text = match codebook {
+        "family" => FAMILY,
+        "justice" => JUSTICE,
+        _ => BLANK,
+    };
+    let write = |rel: &str, content: &str| -> Result<()> {
+        let p = root.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        if p.exists() {
+            return Ok(());
+        }
+        std::fs::write(&p, content).map_err(|e| Error::io(&p, e))
+    };
+    write("codebooks/main.yaml", text)?;
+    write("transcripts/.gitkeep", "")?;
+    write(".gitignore", ".thematic/\n")?;
+    write(SETTINGS_FILE, SETTINGS)?;
+    eprintln!(
+        "created a study in {}: put transcripts in transcripts/, edit codebooks/main.yaml, then run `thematic code`",
+        root.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! `thematic matrix`: the framework matrix, by respondent or by attribute.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::cli::{CellMode, Format, MatrixArgs, RowsMode};
+use crate::error::{Error, Result};
+use crate::framework::{self, Cell, Matrix};
+use crate::index::collect::{HitCollector, HitFilter};
+use crate::index::StudyIndex;
+use crate::render::{self, Table};
+
+/// Runs `thematic matrix`.
+pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
+    let (_, idx) = super::open(project, &args.read)?;
+    let m = &idx.manifest;
+    if let Some(attr) = &args.by {
+        super::check_attribute(m, attr, "--by")?;
+    }
+    let rows = select_rows(&idx, args)?;
+    let filter = super::filter(m, &args.read.filters)?;
+    let counts = super::count(&idx, filter.clone())?;
+    let matrix = framework::build(&counts, m, rows, args.by.as_deref());
+    if matrix.columns.is_empty() {
+        return Err(
+            Error::input("no excerpts to chart: the matrix would be empty")
+                .with_hint("check --where, and that `thematic transcripts` lists respondent text"),
+        );
+    }
+    let mode = args.cell.unwrap_or(if args.by.is_some() {
+        CellMode::Respondents
+    } else {
+        CellMode::Count
+    });
+    let quotes = if mode == CellMode::Quote {
+        first_quotes(&idx, &matrix, &filter, args.width)?
+    } else {
+        Vec::new()
+    };
+
+    let out = match args.format {
+        Format::Csv => {
+            let mut t = Table::new(
+                std::iter::once("code".to_string())
+                    .chain(matrix.columns.iter().map(|c| c.name.clone()))
+                    .chain(["total".to_string()])
+                    .collect(),
+            );
+            for (i, &r) in matrix.rows.iter().enumerate() {
+                let value = |c: &Cell| {
+                    if mode == CellMode::Respondents {
+                        c.respondents
+                    } else {
+                        c.count
+                    }
+                    .to_string()
+                };
+                let mut row = vec![m.rows[r].path.clone()];
+                row.extend(matrix.cells[i].iter().map(value));
+                row.push(value(&matrix.totals[i]));
+                t.rows.push(row);
+            }
+            t.to_csv()?
+        }
+        Format::Json => render::json(&JsonMatrix::new(&idx, &matrix, mode, &quotes))?,
+        Format::Table | Format::Markdown => {
+            let text = |c: &Cell, q: Option<&String>| match mode {
+                CellMode::Count => c.count.to_string(),
+                CellMode::Respondents => render::share(c.respondents, c.of),
+                CellMode::Presence => if c.count > 0 { "●" } else { "" }.to_string(),
+                CellMode::Quote => q.cloned().unwrap_or_default(),
+            };
+            let mut header = vec![if args.by.is_some() {
+                format!("code \\ {}", args.by.as_deref().unwrap_or(""))
+            } else {
+                "code".into()
+            }];
+            header.extend(matrix.columns.iter().map(|c| {
+                if args.by.is_some() {
+                    format!("{} (n={})", c.name, c.respondents)
+                } else {
+                    c.name.clone()
+                }
+            }));
+            header.push(format!(
+                "total (n={})",
+                matrix.totals.first().map_or(0, |c| c.of)
+            ));
+            let mut t = Table::new(header).right_from(if mode == CellMode::Quote {
+                usize::MAX
+            } else {
+                1
+            });
+            for (i, &r) in matrix.rows.iter().enumerate() {
+                let row = &m.rows[r];
+                let indent = "\u{a0}\u{a0}".repeat(row.depth);
+                let mut cells = vec![format!("{indent}{}", render::cut(&row.label, 40))];
+                cells.extend(matrix.cells[i].iter().enumerate().map(|(j, c)| {
+                    text(
+                        c,
+                        quotes
+                            .get(i)
+                            .and_then(|q| q.get(j))
+                            .and_then(|q| q.as_ref()),
+                    )
+                }));
+                cells.push(if mode == CellMode::Quote {
+                    String::new()
+                } else {
+                    text(&matrix.totals[i], None)
+                });
+                t.rows.push(cells);
+            }
+            let t = if args.transpose { transpose(t) } else { t };
+            if args.format == Format::Markdown {
+                t.to_markdown()
+            } else {
+                t.to_text()
+            }
+        }
+    };
+    render::emit(&out)
+}
+
+fn select_rows(idx: &StudyIndex, args: &MatrixArgs) -> Result<Vec<usize>> {
+    let rows = &idx.manifest.rows;
+    let mut range = 0..rows.len();
+    if let Some(theme) = &args.theme {
+        let Some(t) = rows.iter().position(|r| r.depth == 0 && r.path == *theme) else {
+            let themes = rows
+                .iter()
+                .filter(|r| r.depth == 0)
+                .map(|r| r.path.as_str());
+            return Err(Error::input(format!("unknown theme `{theme}` in --theme"))
+                .with_hint(crate::error::suggest(theme, themes)));
+        };
+        let end = rows[t + 1..]
+            .iter()
+            .position(|r| r.depth == 0)
+            .map_or(rows.len(), |p| t + 1 + p);
+        range = t..end;
+    }
+    let picked: Vec<usize> = range
+        .filter(|&i| args.rows == RowsMode::All || rows[i].depth == 0)
+        .collect();
+    if picked.is_empty() {
+        return Err(
+            Error::input("the codebook has no themes, so the matrix has no rows")
+                .with_hint("add themes and codes to the codebook"),
+        );
+    }
+    Ok(picked)
+}
+
+/// The first excerpt (corpus order) of each cell, cut to `width`, with its id.
+fn first_quotes(
+    idx: &StudyIndex,
+    matrix: &Matrix,
+    filter: &crate::index::collect::Filter,
+    width: usize,
+) -> Result<Vec<Vec<Option<String>>>> {
+    let searcher = idx.reader.searcher();
+    let ranks = idx.manifest.file_ranks();
+    let mut column_of = vec![usize::MAX; idx.manifest.respondents.len()];
+    for (j, c) in matrix.columns.iter().enumerate() {
+        for &p in &c.members {
+            column_of[p] = j;
+        }
+    }
+    let mut out = Vec::new();
+    for &r in &matrix.rows {
+        let keep = HitFilter {
+            filter: filter.clone(),
+            rows_all: vec![vec![r as u64]],
+            uncoded: false,
+        };
+        let mut hits = searcher.search(
+            &tantivy::query::AllQuery,
+            &HitCollector {
+                keep,
+                scoring: false,
+            },
+        )?;
+        hits.sort_by_key(|h| {
+            (
+                ranks.get(h.file as usize).copied().unwrap_or(u32::MAX),
+                h.pos,
+            )
+        });
+        let mut cells: Vec<Option<String>> = vec![None; matrix.columns.len()];
+        for h in hits {
+            let j = column_of
+                .get(h.resp as usize)
+                .copied()
+                .unwrap_or(usize::MAX);
+            if j < cells.len() && cells[j].is_none() {
+                let e = idx.stored(&searcher, h.addr)?;
+                cells[j] = Some(format!("{} [{}]", render::cut(&e.text, width), e.id));
+            }
+        }
+        out.push(cells);
+    }
+    Ok(out)
+}
+
+fn transpose(t: Table) -> Table {
+    let n = t.header.len();
+    let mut header = vec![t.header[0].clone()];
+    header.extend(t.rows.iter().map(|r| r[0].trim().to_string()));
+    let mut out = Table::new(header).right_from(1);
+    for j in 1..n {
+        let mut row = vec![t.header[j].clone()];
+        row.extend(t.rows.iter().map(|r| r[j].clone()));
+        out.rows.push(row);
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonRow {
+    code: String,
+    label: String,
+    depth: usize,
+    cells: Vec<Cell>,
+    total: Cell,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quotes: Option<Vec<Option<String>>>,
+}
+
+#[derive(Serialize)]
+struct JsonMatrix<'a> {
+    cell: &'static str,
+    columns: &'a [framework::Column],
+    rows: Vec<JsonRow>,
+}
+
+impl<'a> JsonMatrix<'a> {
+    fn new(
+        idx: &StudyIndex,
+        matrix: &'a Matrix,
+        mode: CellMode,
+        quotes: &[Vec<Option<String>>],
+    ) -> Self {
+        let cell = match mode {
+            CellMode::Count => "count",
+            CellMode::Respondents => "respondents",
+            CellMode::Presence => "presence",
+            CellMode::Quote => "quote",
+        };
+        let rows = matrix
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| JsonRow {
+                code: idx.manifest.rows[r].path.clone(),
+                label: idx.manifest.rows[r].label.clone(),
+                depth: idx.manifest.rows[r].depth,
+                cells: matrix.cells[i].clone(),
+                total: matrix.totals[i],
+                quotes: quotes.get(i).cloned(),
+            })
+            .collect();
+        JsonMatrix {
+            cell,
+            columns: &matrix.columns,
+            rows,
+        }
+    }
+}

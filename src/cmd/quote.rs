@@ -1,0 +1,364 @@
+//! `thematic quote` and `thematic search`: excerpts with attribution, from
+//! the index, in corpus order or best-first when a text query is given.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser};
+use tantivy::snippet::SnippetGenerator;
+
+use crate::cli::{Format, ListOpts, QuoteArgs, SearchArgs};
+use crate::error::{Error, Result};
+use crate::index::collect::{Hit, HitCollector, HitFilter};
+use crate::index::StudyIndex;
+use crate::render::{self, Table};
+
+#[derive(Serialize)]
+struct Quote {
+    id: String,
+    path: String,
+    line: u64,
+    respondent: String,
+    attributes: BTreeMap<String, String>,
+    codes: Vec<String>,
+    question: String,
+    text: String,
+    score: f32,
+    #[serde(skip)]
+    highlights: Vec<std::ops::Range<usize>>,
+}
+
+/// Runs `thematic quote`.
+pub fn run_quote(project: Option<&Path>, args: &QuoteArgs) -> Result<()> {
+    let (_, idx) = super::open(project, &args.list.read)?;
+    let cb_rows: Vec<&str> = idx.manifest.rows.iter().map(|r| r.path.as_str()).collect();
+    let mut rows_all = Vec::new();
+    for name in &args.codes {
+        rows_all.push(vec![resolve_row(&cb_rows, name)? as u64]);
+    }
+    list(&idx, args.query.as_deref(), rows_all, false, &args.list)
+}
+
+/// Runs `thematic search`.
+pub fn run_search(project: Option<&Path>, args: &SearchArgs) -> Result<()> {
+    if args.query.is_none() && !args.uncoded {
+        return Err(Error::input(
+            "search needs a QUERY (or --uncoded to list what no code reached)",
+        )
+        .with_hint("e.g. thematic search 'police AND family'"));
+    }
+    let (_, idx) = super::open(project, &args.list.read)?;
+    list(
+        &idx,
+        args.query.as_deref(),
+        Vec::new(),
+        args.uncoded,
+        &args.list,
+    )
+}
+
+/// A path or unique suffix of one among the index's rows.
+fn resolve_row(rows: &[&str], name: &str) -> Result<usize> {
+    let name = name.trim().trim_matches('/');
+    if let Some(i) = rows.iter().position(|r| *r == name) {
+        return Ok(i);
+    }
+    let suffix = format!("/{name}");
+    let hits: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].ends_with(&suffix))
+        .collect();
+    match hits.len() {
+        1 => Ok(hits[0]),
+        0 => {
+            let ids = rows.iter().map(|r| r.rsplit('/').next().unwrap_or(r));
+            Err(Error::input(format!("unknown code or theme `{name}`"))
+                .with_hint(crate::error::suggest(name, rows.iter().copied().chain(ids))))
+        }
+        _ => Err(
+            Error::input(format!("`{name}` is ambiguous")).with_hint(format!(
+                "give more of the path: {}",
+                hits.iter().map(|&i| rows[i]).collect::<Vec<_>>().join(", ")
+            )),
+        ),
+    }
+}
+
+fn list(
+    idx: &StudyIndex,
+    query: Option<&str>,
+    rows_all: Vec<Vec<u64>>,
+    uncoded: bool,
+    opts: &ListOpts,
+) -> Result<()> {
+    let m = &idx.manifest;
+    for a in &opts.show {
+        super::check_attribute(m, a, "--show")?;
+    }
+    let filter = super::filter(m, &opts.read.filters)?;
+    let searcher = idx.reader.searcher();
+    let parsed: Option<Box<dyn Query>> = match query.map(str::trim).filter(|q| !q.is_empty()) {
+        None => None,
+        Some(q) => {
+            let mut parser = QueryParser::for_index(&idx.index, vec![idx.fields.text]);
+            parser.set_conjunction_by_default();
+            // A query of exclusions alone means "everything but".
+            let parsed = match parser.parse_query(q) {
+                Err(tantivy::query::QueryParserError::AllButQueryForbidden) => {
+                    parser.parse_query(&format!("* AND ({q})"))
+                }
+                other => other,
+            };
+            let parsed = parsed.map_err(|e| {
+                Error::input(format!("invalid query `{q}`: {e}")).with_hint(
+                    "words, \"a phrase\", AND, OR, NOT, -word, (groups); quote special characters",
+                )
+            })?;
+            Some(fix_negations(parsed))
+        }
+    };
+    let keep = HitFilter {
+        filter,
+        rows_all,
+        uncoded,
+    };
+    let collector = HitCollector {
+        keep,
+        scoring: parsed.is_some(),
+    };
+    let mut hits: Vec<Hit> = match &parsed {
+        Some(q) => searcher.search(q.as_ref(), &collector)?,
+        None => searcher.search(&AllQuery, &collector)?,
+    };
+    let ranks = m.file_ranks();
+    let order = |h: &Hit| {
+        (
+            ranks.get(h.file as usize).copied().unwrap_or(u32::MAX),
+            h.pos,
+        )
+    };
+    if parsed.is_some() {
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| order(a).cmp(&order(b)))
+        });
+    } else {
+        hits.sort_by_key(order);
+    }
+    let mut per: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut chosen = Vec::new();
+    let mut more = 0usize;
+    for h in hits {
+        let n = per.entry(h.resp).or_default();
+        if opts.per_respondent.is_some_and(|cap| *n >= cap) {
+            continue;
+        }
+        if chosen.len() >= opts.limit {
+            more += 1;
+            continue;
+        }
+        *n += 1;
+        chosen.push(h);
+    }
+    let snippets = match &parsed {
+        Some(q) if opts.format == Format::Table && render::colour() => {
+            let mut g = SnippetGenerator::create(&searcher, q.as_ref(), idx.fields.text)?;
+            g.set_max_num_chars(1 << 20);
+            Some(g)
+        }
+        _ => None,
+    };
+    let mut quotes = Vec::new();
+    for h in &chosen {
+        let e = idx.stored(&searcher, h.addr)?;
+        let all = m.attributes.get(&e.respondent).cloned().unwrap_or_default();
+        let attributes = if opts.show.is_empty() {
+            all
+        } else {
+            opts.show
+                .iter()
+                .filter_map(|a| all.get(a).map(|v| (a.clone(), v.clone())))
+                .collect()
+        };
+        let highlights = snippets.as_ref().map_or(Vec::new(), |g| {
+            let s = g.snippet(&e.text);
+            let base = s.fragment_range().start;
+            s.highlighted()
+                .iter()
+                .map(|r| r.start + base..r.end + base)
+                .collect()
+        });
+        quotes.push(Quote {
+            id: e.id,
+            path: e.path,
+            line: e.line,
+            respondent: e.respondent,
+            attributes,
+            codes: e.codes,
+            question: e.question,
+            text: e.text,
+            score: if parsed.is_some() { h.score } else { 0.0 },
+            highlights,
+        });
+    }
+    let out = match opts.format {
+        Format::Json => render::json(&quotes)?,
+        Format::Csv => to_csv(idx, &quotes, opts)?,
+        Format::Markdown => to_markdown(&quotes, opts.context),
+        Format::Table => to_text(&quotes, opts.context, snippets.is_some()),
+    };
+    render::emit(&out)?;
+    if more > 0 {
+        eprintln!("{more} more not shown (raise --limit to see them)");
+    } else if quotes.is_empty() {
+        eprintln!("no excerpts found");
+    }
+    Ok(())
+}
+
+/// tantivy matches nothing for a group made only of negations (`a AND NOT b`
+/// parses as `+a +(-b)`); a reader means "a, but not b". Fold such groups
+/// into their parent, and give a query of negations alone all excerpts to
+/// subtract from.
+fn fix_negations(query: Box<dyn Query>) -> Box<dyn Query> {
+    let Some(b) = query.downcast_ref::<BooleanQuery>() else {
+        return query;
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (occur, sub) in b.clauses() {
+        let sub = fix_negations(sub.box_clone());
+        let only_negations = sub
+            .downcast_ref::<BooleanQuery>()
+            .map(|sb| sb.clauses().iter().all(|(o, _)| *o == Occur::MustNot))
+            .unwrap_or(false);
+        match (occur, only_negations) {
+            (Occur::Must, true) => {
+                if let Some(sb) = sub.downcast_ref::<BooleanQuery>() {
+                    clauses.extend(sb.clauses().iter().map(|(o, q)| (*o, q.box_clone())));
+                }
+            }
+            _ => clauses.push((*occur, sub)),
+        }
+    }
+    if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn attribution(q: &Quote) -> String {
+    let attrs: Vec<String> = q
+        .attributes
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    if attrs.is_empty() {
+        q.respondent.clone()
+    } else {
+        format!("{} ({})", q.respondent, attrs.join(", "))
+    }
+}
+
+fn to_text(quotes: &[Quote], context: bool, colour: bool) -> String {
+    let mut out = String::new();
+    for (i, q) in quotes.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("{} — {}\n", q.id, attribution(q)));
+        if !q.codes.is_empty() {
+            out.push_str(&format!("  codes: {}\n", q.codes.join(", ")));
+        }
+        if context && !q.question.is_empty() {
+            out.push_str(&format!("  Q: {}\n", q.question));
+        }
+        let text = if colour {
+            highlight(&q.text, &q.highlights)
+        } else {
+            q.text.clone()
+        };
+        for line in text.lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
+fn highlight(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for r in ranges {
+        if r.start < at
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+        {
+            continue;
+        }
+        out.push_str(&text[at..r.start]);
+        out.push_str("\x1b[1;33m");
+        out.push_str(&text[r.clone()]);
+        out.push_str("\x1b[0m");
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+fn to_markdown(quotes: &[Quote], context: bool) -> String {
+    let mut out = String::new();
+    for q in quotes {
+        if context && !q.question.is_empty() {
+            out.push_str(&format!("**Q:** {}\n\n", q.question));
+        }
+        for (i, para) in q.text.split("\n\n").enumerate() {
+            if i > 0 {
+                out.push_str(">\n");
+            }
+            out.push_str(&format!("> {para}\n"));
+        }
+        out.push_str(">\n");
+        let attrs: Vec<&str> = q.attributes.values().map(String::as_str).collect();
+        let who = if attrs.is_empty() {
+            q.respondent.clone()
+        } else {
+            format!("{}, {}", q.respondent, attrs.join(", "))
+        };
+        out.push_str(&format!("> — {who} (`{}`)\n\n", q.id));
+    }
+    out
+}
+
+fn to_csv(idx: &StudyIndex, quotes: &[Quote], opts: &ListOpts) -> Result<String> {
+    let attrs: Vec<String> = if opts.show.is_empty() {
+        super::attribute_names(&idx.manifest)
+    } else {
+        opts.show.clone()
+    };
+    let mut header: Vec<String> = vec![
+        "id".into(),
+        "path".into(),
+        "line".into(),
+        "respondent".into(),
+    ];
+    header.extend(attrs.iter().cloned());
+    header.extend(["codes", "question", "text"].map(String::from));
+    let mut t = Table::new(header);
+    for q in quotes {
+        let mut row = vec![
+            q.id.clone(),
+            q.path.clone(),
+            q.line.to_string(),
+            q.respondent.clone(),
+        ];
+        row.extend(
+            attrs
+                .iter()
+                .map(|a| q.attributes.get(a).cloned().unwrap_or_default()),
+        );
+        row.extend([q.codes.join("; "), q.question.clone(), q.text.clone()]);
+        t.rows.push(row);
+    }
+    t.to_csv()
+}

@@ -1,0 +1,93 @@
+//! `thematic stats`: per theme and code, excerpts and respondents at it and
+//! its share of all excerpts. The CSV (`code,excerpts,respondents`) is a
+//! stable contract.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::cli::{Format, ReadOpts};
+use crate::error::Result;
+use crate::render::{self, Table};
+
+#[derive(Serialize)]
+struct Line {
+    code: String,
+    label: String,
+    depth: usize,
+    excerpts: u32,
+    respondents: u32,
+    share: f64,
+}
+
+/// Runs `thematic stats`.
+pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()> {
+    let (_, idx) = super::open(project, read)?;
+    let m = &idx.manifest;
+    let counts = super::count(&idx, super::filter(m, &read.filters)?)?;
+    let total: u32 = counts.excerpts.iter().sum();
+    let lines: Vec<Line> = m
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let excerpts: u32 = (0..counts.n_resp).map(|p| counts.cell(i, p)).sum();
+            Line {
+                code: r.path.clone(),
+                label: r.label.clone(),
+                depth: r.depth,
+                excerpts,
+                respondents: (0..counts.n_resp)
+                    .filter(|&p| counts.cell(i, p) > 0)
+                    .count() as u32,
+                share: if total == 0 {
+                    0.0
+                } else {
+                    (excerpts as f64 / total as f64 * 10000.0).round() / 10000.0
+                },
+            }
+        })
+        .collect();
+    let out = match format {
+        Format::Csv => {
+            let mut t = Table::new(vec!["code".into(), "excerpts".into(), "respondents".into()]);
+            for l in &lines {
+                t.rows.push(vec![
+                    l.code.clone(),
+                    l.excerpts.to_string(),
+                    l.respondents.to_string(),
+                ]);
+            }
+            t.to_csv()?
+        }
+        Format::Json => render::json(&lines)?,
+        Format::Table | Format::Markdown => {
+            let mut t = Table::new(vec![
+                "code".into(),
+                "label".into(),
+                "excerpts".into(),
+                "respondents".into(),
+                "share".into(),
+            ])
+            .right_from(2);
+            for l in &lines {
+                let id = l.code.rsplit('/').next().unwrap_or(&l.code);
+                let indent = "\u{a0}\u{a0}".repeat(l.depth);
+                t.rows.push(vec![
+                    format!("{indent}{id}"),
+                    l.label.clone(),
+                    l.excerpts.to_string(),
+                    l.respondents.to_string(),
+                    format!("{:.1}%", l.share * 100.0),
+                ]);
+            }
+            let foot = format!("{total} excerpts in all\n");
+            if format == Format::Table {
+                format!("{}{foot}", t.to_text())
+            } else {
+                format!("{}\n{foot}", t.to_markdown())
+            }
+        }
+    };
+    render::emit(&out)
+}

@@ -1,0 +1,71 @@
+//! `thematic transcripts`: what was ingested, per file.
+
+use std::path::Path;
+
+use crate::cli::{Format, ReadOpts};
+use crate::error::Result;
+use crate::model::TranscriptInfo;
+use crate::render::{self, Table};
+
+/// Runs `thematic transcripts`.
+pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()> {
+    let (_, idx) = super::open(project, read)?;
+    let m = &idx.manifest;
+    let f = super::filter(m, &read.filters)?;
+    let keep = |info: &TranscriptInfo| match &f.respondents {
+        None => true,
+        Some(mask) => info.respondents.iter().any(|r| {
+            m.respondents
+                .iter()
+                .position(|x| x == r)
+                .is_some_and(|i| mask[i])
+        }),
+    };
+    let infos: Vec<&TranscriptInfo> = m
+        .files
+        .values()
+        .map(|e| &e.info)
+        .filter(|i| keep(i))
+        .collect();
+    if format == Format::Json {
+        return render::emit(&render::json(&infos)?);
+    }
+    let mut t = Table::new(
+        [
+            "path",
+            "respondents",
+            "turns",
+            "excerpts",
+            "words",
+            "encoding",
+            "warnings",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    )
+    .right_from(2);
+    t.right[5] = false;
+    for i in &infos {
+        t.rows.push(vec![
+            i.path.clone(),
+            i.respondents.join(" "),
+            i.turns.to_string(),
+            i.excerpts.to_string(),
+            i.words.to_string(),
+            i.encoding.clone(),
+            i.warnings.len().to_string(),
+        ]);
+    }
+    let out = match format {
+        Format::Csv => t.to_csv()?,
+        Format::Markdown => t.to_markdown(),
+        _ => t.to_text(),
+    };
+    if format == Format::Table {
+        for w in crate::pipeline::all_warnings(m) {
+            eprintln!("warning: {w}");
+        }
+    }
+    render::emit(&out)
+}

@@ -1,0 +1,323 @@
+//! The compiled codebook: decides which codes apply to an excerpt in one pass
+//! over its tokens, whatever the number of codes. Terms are looked up by
+//! their first token in a hash map (prefix terms by each prefix length in
+//! use), then verified; only codes whose `any` terms matched, or that have
+//! regexes, are evaluated.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use super::{parse_term, Codebook, Term};
+use crate::text;
+
+#[derive(Debug, Clone)]
+struct Rule {
+    node: u32,
+    any: Vec<u32>,
+    all: Vec<u32>,
+    none: Vec<u32>,
+    regex: Vec<Regex>,
+}
+
+/// A codebook compiled for matching.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    terms: Vec<Term>,
+    exact_first: HashMap<String, Vec<u32>>,
+    prefix_first: HashMap<String, Vec<u32>>,
+    prefix_lens: Vec<usize>,
+    any_users: Vec<Vec<u32>>,
+    regex_rules: Vec<u32>,
+    rules: Vec<Rule>,
+    ancestors: Vec<Vec<u32>>,
+}
+
+/// Reusable per-thread buffers for [`Matcher::apply`].
+#[derive(Debug, Default)]
+pub struct Scratch {
+    term_epoch: Vec<u32>,
+    rule_epoch: Vec<u32>,
+    epoch: u32,
+    hit_terms: Vec<u32>,
+    candidates: Vec<u32>,
+}
+
+impl Matcher {
+    /// Compiles a validated codebook.
+    pub fn new(cb: &Codebook) -> Matcher {
+        let mut m = Matcher {
+            terms: Vec::new(),
+            exact_first: HashMap::new(),
+            prefix_first: HashMap::new(),
+            prefix_lens: Vec::new(),
+            any_users: Vec::new(),
+            regex_rules: Vec::new(),
+            rules: Vec::new(),
+            ancestors: Vec::new(),
+        };
+        let mut term_ids: HashMap<Term, u32> = HashMap::new();
+        let mut intern = |m: &mut Matcher, raw: &str| -> u32 {
+            // Terms were validated on load.
+            let term = parse_term(raw).unwrap_or(Term {
+                tokens: vec![String::new()],
+                prefix: false,
+            });
+            if let Some(&id) = term_ids.get(&term) {
+                return id;
+            }
+            let id = m.terms.len() as u32;
+            if term.prefix && term.tokens.len() == 1 {
+                m.prefix_first
+                    .entry(term.tokens[0].clone())
+                    .or_default()
+                    .push(id);
+                m.prefix_lens.push(term.tokens[0].len());
+            } else {
+                m.exact_first
+                    .entry(term.tokens[0].clone())
+                    .or_default()
+                    .push(id);
+            }
+            term_ids.insert(term.clone(), id);
+            m.terms.push(term);
+            m.any_users.push(Vec::new());
+            id
+        };
+        for (node, def) in cb.code_defs().into_iter().enumerate() {
+            let Some(rules) = def.and_then(|d| d.rules.as_ref()) else {
+                continue;
+            };
+            if rules.any.is_empty() && rules.regex.is_empty() {
+                continue; // coded by hand only
+            }
+            let rule_id = m.rules.len() as u32;
+            let any: Vec<u32> = rules.any.iter().map(|t| intern(&mut m, t)).collect();
+            let all = rules.all.iter().map(|t| intern(&mut m, t)).collect();
+            let none = rules.none.iter().map(|t| intern(&mut m, t)).collect();
+            let regex: Vec<Regex> = rules
+                .regex
+                .iter()
+                .filter_map(|r| {
+                    regex::RegexBuilder::new(r)
+                        .case_insensitive(true)
+                        .build()
+                        .ok()
+                })
+                .collect();
+            for &t in &any {
+                if !m.any_users[t as usize].contains(&rule_id) {
+                    m.any_users[t as usize].push(rule_id);
+                }
+            }
+            if !regex.is_empty() {
+                m.regex_rules.push(rule_id);
+            }
+            m.rules.push(Rule {
+                node: node as u32,
+                any,
+                all,
+                none,
+                regex,
+            });
+        }
+        m.prefix_lens.sort_unstable();
+        m.prefix_lens.dedup();
+        m.ancestors = (0..cb.nodes.len())
+            .map(|i| {
+                let mut chain = vec![i as u32];
+                let mut p = cb.nodes[i].parent;
+                while let Some(q) = p {
+                    chain.push(q as u32);
+                    p = cb.nodes[q].parent;
+                }
+                chain
+            })
+            .collect();
+        m
+    }
+
+    /// The node ids (codes) whose rules apply to `text`, ascending.
+    pub fn apply(&self, text_in: &str, s: &mut Scratch) -> Vec<u32> {
+        if self.rules.is_empty() {
+            return Vec::new();
+        }
+        if s.term_epoch.len() != self.terms.len() {
+            s.term_epoch = vec![0; self.terms.len()];
+            s.rule_epoch = vec![0; self.rules.len()];
+        }
+        s.epoch = s.epoch.wrapping_add(1);
+        if s.epoch == 0 {
+            s.term_epoch.fill(0);
+            s.rule_epoch.fill(0);
+            s.epoch = 1;
+        }
+        let epoch = s.epoch;
+        s.hit_terms.clear();
+        s.candidates.clear();
+
+        let normalized = text::normalize(text_in);
+        let toks: Vec<&str> = text::tokens(&normalized).collect();
+        for i in 0..toks.len() {
+            let tok = toks[i];
+            if let Some(ids) = self.exact_first.get(tok) {
+                for &t in ids {
+                    if s.term_epoch[t as usize] != epoch && self.verify(t, &toks, i) {
+                        s.term_epoch[t as usize] = epoch;
+                        s.hit_terms.push(t);
+                    }
+                }
+            }
+            for &len in &self.prefix_lens {
+                if len > tok.len() {
+                    break;
+                }
+                if !tok.is_char_boundary(len) {
+                    continue;
+                }
+                if let Some(ids) = self.prefix_first.get(&tok[..len]) {
+                    for &t in ids {
+                        if s.term_epoch[t as usize] != epoch {
+                            s.term_epoch[t as usize] = epoch;
+                            s.hit_terms.push(t);
+                        }
+                    }
+                }
+            }
+        }
+        for &t in &s.hit_terms {
+            for &r in &self.any_users[t as usize] {
+                if s.rule_epoch[r as usize] != epoch {
+                    s.rule_epoch[r as usize] = epoch;
+                    s.candidates.push(r);
+                }
+            }
+        }
+        for &r in &self.regex_rules {
+            if s.rule_epoch[r as usize] != epoch {
+                s.rule_epoch[r as usize] = epoch;
+                s.candidates.push(r);
+            }
+        }
+        let hit = |t: &u32| s.term_epoch[*t as usize] == epoch;
+        let mut out: Vec<u32> = Vec::new();
+        for &r in &s.candidates {
+            let rule = &self.rules[r as usize];
+            let any_hit =
+                rule.any.iter().any(hit) || rule.regex.iter().any(|re| re.is_match(text_in));
+            if any_hit && rule.all.iter().all(hit) && !rule.none.iter().any(hit) {
+                out.push(rule.node);
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    fn verify(&self, t: u32, toks: &[&str], i: usize) -> bool {
+        let term = &self.terms[t as usize];
+        let k = term.tokens.len();
+        if i + k > toks.len() {
+            return false;
+        }
+        (1..k).all(|j| {
+            if j == k - 1 && term.prefix {
+                toks[i + j].starts_with(term.tokens[j].as_str())
+            } else {
+                toks[i + j] == term.tokens[j]
+            }
+        })
+    }
+
+    /// The codes plus all their ancestors (themes and parent codes), ascending
+    /// and unique: the rows an excerpt counts in.
+    pub fn closure(&self, codes: &[u32]) -> Vec<u32> {
+        let mut out: Vec<u32> = codes
+            .iter()
+            .flat_map(|&c| self.ancestors[c as usize].iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher(yaml: &str) -> (Codebook, Matcher) {
+        let cb = Codebook::parse(yaml, "cb.yaml", String::new()).unwrap();
+        let m = Matcher::new(&cb);
+        (cb, m)
+    }
+
+    fn paths(cb: &Codebook, m: &Matcher, text: &str) -> Vec<String> {
+        let mut s = Scratch::default();
+        m.apply(text, &mut s)
+            .into_iter()
+            .map(|i| cb.nodes[i as usize].path.clone())
+            .collect()
+    }
+
+    const CB: &str = r#"
+themes:
+  - id: family
+    codes:
+      - id: search
+        match:
+          any: [report*, police, looked for, "job offer*"]
+          none: [no police]
+      - id: money
+        match:
+          any: [dinero, money]
+          all: [famil*]
+      - id: hand
+        match:
+          all: [police]
+      - id: dates
+        match:
+          regex: ['\b\d{4}\b']
+"#;
+
+    #[test]
+    fn terms_prefixes_phrases_and_accents() {
+        let (cb, m) = matcher(CB);
+        assert_eq!(paths(&cb, &m, "She REPORTED it."), ["family/search"]);
+        assert_eq!(paths(&cb, &m, "They looked   for her"), ["family/search"]);
+        assert_eq!(paths(&cb, &m, "They looked at her"), Vec::<String>::new());
+        assert_eq!(paths(&cb, &m, "a job-offering agency"), ["family/search"]);
+        assert_eq!(paths(&cb, &m, "a job agency offer"), Vec::<String>::new());
+        assert_eq!(paths(&cb, &m, "policeman"), Vec::<String>::new());
+        assert_eq!(paths(&cb, &m, "La FAMILIA pidió dinero"), ["family/money"]);
+        assert_eq!(paths(&cb, &m, "pidió dinero"), Vec::<String>::new());
+        assert_eq!(paths(&cb, &m, "In 2019 we went"), ["family/dates"]);
+    }
+
+    #[test]
+    fn none_vetoes() {
+        let (cb, m) = matcher(CB);
+        assert_eq!(paths(&cb, &m, "we called the police"), ["family/search"]);
+        assert_eq!(
+            paths(&cb, &m, "there was no police, we reported nothing"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn accents_in_terms_and_text() {
+        let (cb, m) = matcher("themes:\n  - id: t\n    codes:\n      - id: c\n        match:\n          any: [niña, Ashánin*]\n");
+        assert_eq!(paths(&cb, &m, "la NINA"), ["t/c"]);
+        assert_eq!(paths(&cb, &m, "los asháninkas"), ["t/c"]);
+        assert_eq!(paths(&cb, &m, "ninas"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn closure_adds_ancestors() {
+        let (cb, m) = matcher("themes:\n  - id: t\n    codes:\n      - id: c\n        codes:\n          - id: d\n            match: {any: [x]}\n");
+        let mut s = Scratch::default();
+        let codes = m.apply("x", &mut s);
+        assert_eq!(codes, [2]);
+        assert_eq!(m.closure(&codes), [0, 1, 2]);
+        assert_eq!(cb.nodes.len(), 3);
+    }
+}

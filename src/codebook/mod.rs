@@ -1,0 +1,604 @@
+//! The YAML codebook (DESIGN §4): its types, loading with locations, and
+//! validation. `serde_yaml` is used only here, so it can be swapped in one
+//! place. The compiled matcher lives in [`matcher`].
+
+pub mod matcher;
+
+use std::path::Path;
+
+use regex::Regex;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::sync::LazyLock;
+
+use crate::error::{suggest, Error, Location, Result};
+use crate::text;
+
+/// A codebook file as written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodebookDoc {
+    /// The codebook's title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codebook: Option<String>,
+    /// Its version (quoted or not).
+    #[serde(
+        default,
+        deserialize_with = "opt_scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub version: Option<String>,
+    /// A description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The themes, in order.
+    #[serde(default)]
+    pub themes: Vec<ThemeDef>,
+}
+
+/// A theme: a group of codes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeDef {
+    /// `[a-z0-9_]+`, unique among themes.
+    pub id: String,
+    /// Human label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// What the theme covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its codes.
+    #[serde(default)]
+    pub codes: Vec<CodeDef>,
+}
+
+/// Where a code came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Origin {
+    /// Decided before coding.
+    #[serde(rename = "a-priori")]
+    APriori,
+    /// Emerged from the data.
+    #[serde(rename = "emergent")]
+    Emergent,
+}
+
+/// A code (or sub-code).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeDef {
+    /// `[a-z0-9_]+`, unique among siblings.
+    pub id: String,
+    /// Human label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// What the code means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
+    /// When to apply it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include: Option<String>,
+    /// When not to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude: Option<String>,
+    /// An example excerpt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example: Option<String>,
+    /// a-priori or emergent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+    /// Earlier ids of this code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub formerly: Vec<String>,
+    /// Auto-coding rules.
+    #[serde(default, rename = "match", skip_serializing_if = "Option::is_none")]
+    pub rules: Option<MatchDef>,
+    /// Sub-codes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<CodeDef>,
+}
+
+/// Auto-coding rules of a code.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchDef {
+    /// Terms of which one must match (or a regex).
+    #[serde(default)]
+    pub any: Vec<String>,
+    /// Terms that must all match.
+    #[serde(default)]
+    pub all: Vec<String>,
+    /// Terms none of which may match.
+    #[serde(default)]
+    pub none: Vec<String>,
+    /// Regexes (Rust syntax, case-insensitive, on the original text).
+    #[serde(default)]
+    pub regex: Vec<String>,
+}
+
+fn opt_scalar<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    let v: Option<serde_yaml::Value> = Option::deserialize(d)?;
+    Ok(v.and_then(|v| crate::ingest::plain::scalar(&v)))
+}
+
+/// A theme or code, flattened in codebook (pre-)order: the rows of every
+/// table. The index of a node is its dense row id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// `theme` or `theme/code[/sub…]`.
+    pub path: String,
+    /// The last id of the path.
+    pub id: String,
+    /// Label (the id when none is given).
+    pub label: String,
+    /// Parent node, None for a theme.
+    pub parent: Option<usize>,
+    /// 0 for a theme, 1 for its codes, …
+    pub depth: usize,
+    /// 1-based line of the node's `id:` in the codebook (0 if unknown).
+    pub line: usize,
+}
+
+/// A loaded, validated codebook.
+#[derive(Debug, Clone)]
+pub struct Codebook {
+    /// The document as written.
+    pub doc: CodebookDoc,
+    /// Themes and codes in codebook order.
+    pub nodes: Vec<Node>,
+    /// The file as shown in messages.
+    pub shown: String,
+    /// blake3 of the file's bytes.
+    pub hash: String,
+}
+
+static ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9_]+$").expect("valid regex"));
+static ID_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^(\s*(?:-\s+)?)id:\s*['"]?(.*?)['"]?\s*(?:\s#.*)?$"#).expect("valid regex")
+});
+
+impl Codebook {
+    /// Reads and validates a codebook file.
+    pub fn load(path: &Path, shown: &str) -> Result<Codebook> {
+        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::at(
+                Location::file(shown),
+                "the codebook does not exist",
+            )
+            .with_hint(
+                "create it (`thematic init` writes a starter) or set `codebook:` in thematic.yaml",
+            ),
+            _ => Error::io(path, e),
+        })?;
+        let text = crate::ingest::decode::decode(&bytes, shown)?.text;
+        Self::parse(&text, shown, blake3::hash(&bytes).to_hex().to_string())
+    }
+
+    /// Parses and validates codebook text.
+    pub fn parse(text: &str, shown: &str, hash: String) -> Result<Codebook> {
+        let doc: CodebookDoc = if text.trim().is_empty() {
+            CodebookDoc::default()
+        } else {
+            serde_yaml::from_str(text).map_err(|e| crate::study::yaml_error(shown, &e))?
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let id_lines: Vec<(usize, usize, String)> = lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                ID_LINE
+                    .captures(l)
+                    .map(|c| (i + 1, c[1].chars().count() + 5, c[2].to_string()))
+            })
+            .collect();
+        let mut cb = Codebook {
+            doc,
+            nodes: Vec::new(),
+            shown: shown.to_string(),
+            hash,
+        };
+        let mut ctx = Ctx {
+            lines: &lines,
+            id_lines: &id_lines,
+            next: 0,
+            shown,
+        };
+        let mut nodes = Vec::new();
+        check_siblings(
+            cb.doc.themes.iter().map(|t| t.id.as_str()),
+            &mut ctx,
+            "theme",
+        )?;
+        for theme in &cb.doc.themes {
+            let (line, col) = ctx.locate(&theme.id);
+            check_id(&theme.id, shown, line, col, "")?;
+            let idx = nodes.len();
+            nodes.push(Node {
+                path: theme.id.clone(),
+                id: theme.id.clone(),
+                label: theme.label.clone().unwrap_or_else(|| theme.id.clone()),
+                parent: None,
+                depth: 0,
+                line,
+            });
+            add_codes(&theme.codes, idx, &theme.id, 1, &mut nodes, &mut ctx)?;
+        }
+        cb.nodes = nodes;
+        cb.for_each_code(|node, code| validate_rules(code, &cb.nodes[node], &lines, shown))
+            .transpose()?;
+        Ok(cb)
+    }
+
+    /// Calls `f` with each code's node index and definition, in order; stops
+    /// at the first `Some`.
+    pub fn for_each_code<T>(
+        &self,
+        mut f: impl FnMut(usize, &CodeDef) -> Result<T>,
+    ) -> Option<Result<T>> {
+        fn walk<T>(
+            codes: &[CodeDef],
+            next: &mut usize,
+            f: &mut impl FnMut(usize, &CodeDef) -> Result<T>,
+        ) -> Option<Result<T>> {
+            for c in codes {
+                let here = *next;
+                *next += 1;
+                if let Err(e) = f(here, c) {
+                    return Some(Err(e));
+                }
+                if let Some(r) = walk(&c.codes, next, f) {
+                    return Some(r);
+                }
+            }
+            None
+        }
+        let mut next = 0;
+        for t in &self.doc.themes {
+            next += 1;
+            if let Some(r) = walk(&t.codes, &mut next, &mut f) {
+                return Some(r);
+            }
+        }
+        None
+    }
+
+    /// The code definitions by node index (None for themes).
+    pub fn code_defs(&self) -> Vec<Option<&CodeDef>> {
+        fn walk<'a>(codes: &'a [CodeDef], out: &mut Vec<Option<&'a CodeDef>>) {
+            for c in codes {
+                out.push(Some(c));
+                walk(&c.codes, out);
+            }
+        }
+        let mut out = Vec::new();
+        for t in &self.doc.themes {
+            out.push(None);
+            walk(&t.codes, &mut out);
+        }
+        out
+    }
+
+    /// Node indexes of `i` and all its descendants.
+    pub fn subtree(&self, i: usize) -> std::ops::Range<usize> {
+        let depth = self.nodes[i].depth;
+        let end = self.nodes[i + 1..]
+            .iter()
+            .position(|n| n.depth <= depth)
+            .map_or(self.nodes.len(), |p| i + 1 + p);
+        i..end
+    }
+
+    /// Resolves a code or theme name: a full path or a unique suffix of one.
+    pub fn resolve(&self, name: &str) -> Result<usize> {
+        let name = name.trim().trim_matches('/');
+        if let Some(i) = self.nodes.iter().position(|n| n.path == name) {
+            return Ok(i);
+        }
+        let suffix = format!("/{name}");
+        let hits: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].path.ends_with(&suffix))
+            .collect();
+        match hits.len() {
+            1 => Ok(hits[0]),
+            0 => Err(
+                Error::input(format!("unknown code or theme `{name}` in {}", self.shown))
+                    .with_hint(suggest(
+                        name,
+                        self.nodes
+                            .iter()
+                            .map(|n| n.path.as_str())
+                            .chain(self.nodes.iter().map(|n| n.id.as_str())),
+                    )),
+            ),
+            _ => Err(
+                Error::input(format!("`{name}` is ambiguous in {}", self.shown)).with_hint(
+                    format!(
+                        "give more of the path: {}",
+                        hits.iter()
+                            .map(|&i| self.nodes[i].path.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+            ),
+        }
+    }
+}
+
+struct Ctx<'a> {
+    lines: &'a [&'a str],
+    id_lines: &'a [(usize, usize, String)],
+    next: usize,
+    shown: &'a str,
+}
+
+impl Ctx<'_> {
+    /// The line and column of the next node's id, in document order.
+    fn locate(&mut self, id: &str) -> (usize, usize) {
+        if let Some(p) = self.id_lines[self.next.min(self.id_lines.len())..]
+            .iter()
+            .position(|(_, _, v)| v == id)
+        {
+            let (line, col, _) = self.id_lines[self.next + p];
+            self.next += p + 1;
+            return (line, col);
+        }
+        let found = self
+            .lines
+            .iter()
+            .position(|l| l.contains(id))
+            .map_or(0, |p| p + 1);
+        (found, 0)
+    }
+}
+
+fn loc(shown: &str, line: usize, col: usize) -> Location {
+    match (line, col) {
+        (0, _) => Location::file(shown),
+        (l, 0) => Location::line(shown, l),
+        (l, c) => Location::at(shown, l, c),
+    }
+}
+
+fn check_id(id: &str, shown: &str, line: usize, col: usize, parent: &str) -> Result<()> {
+    if ID.is_match(id) {
+        return Ok(());
+    }
+    let what = if parent.is_empty() {
+        "theme".to_string()
+    } else {
+        format!("code under `{parent}`")
+    };
+    let fixed: String = text::normalize(id)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    Err(Error::at(
+        loc(shown, line, col),
+        format!("bad {what} id `{id}`: ids are lowercase letters, digits and `_`"),
+    )
+    .with_hint(format!(
+        "use e.g. `{fixed}` (keep the readable name in `label:`)"
+    )))
+}
+
+fn check_siblings<'a>(ids: impl Iterator<Item = &'a str>, ctx: &mut Ctx, what: &str) -> Result<()> {
+    let ids: Vec<&str> = ids.collect();
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            let nth = ids[..=i].iter().filter(|x| *x == id).count();
+            let line = ctx
+                .id_lines
+                .iter()
+                .filter(|(_, _, v)| v == id)
+                .nth(nth - 1)
+                .map_or(0, |l| l.0);
+            return Err(Error::at(
+                loc(ctx.shown, line, 0),
+                format!("duplicate {what} id `{id}`"),
+            )
+            .with_hint("ids must be unique among siblings: rename one, or merge the two"));
+        }
+    }
+    Ok(())
+}
+
+fn add_codes(
+    codes: &[CodeDef],
+    parent: usize,
+    parent_path: &str,
+    depth: usize,
+    nodes: &mut Vec<Node>,
+    ctx: &mut Ctx,
+) -> Result<()> {
+    check_siblings(
+        codes.iter().map(|c| c.id.as_str()),
+        ctx,
+        &format!("code under `{parent_path}`: a"),
+    )?;
+    for c in codes {
+        let (line, col) = ctx.locate(&c.id);
+        check_id(&c.id, ctx.shown, line, col, parent_path)?;
+        let path = format!("{parent_path}/{}", c.id);
+        let idx = nodes.len();
+        nodes.push(Node {
+            path: path.clone(),
+            id: c.id.clone(),
+            label: c.label.clone().unwrap_or_else(|| c.id.clone()),
+            parent: Some(parent),
+            depth,
+            line,
+        });
+        add_codes(&c.codes, idx, &path, depth + 1, nodes, ctx)?;
+    }
+    Ok(())
+}
+
+/// A term parsed: its tokens and whether the last one is a prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Term {
+    /// Normalised tokens.
+    pub tokens: Vec<String>,
+    /// True when the term ended with `*`.
+    pub prefix: bool,
+}
+
+/// Parses a term; the error string says what is wrong.
+pub fn parse_term(raw: &str) -> std::result::Result<Term, String> {
+    let t = raw.trim();
+    let (body, prefix) = match t.strip_suffix('*') {
+        Some(b) => (b, true),
+        None => (t, false),
+    };
+    if body.contains('*') {
+        return Err("`*` is allowed only at the end of a term (a prefix: `traffick*`)".into());
+    }
+    let tokens = text::tokenize(body);
+    if tokens.is_empty() {
+        return Err("the term has no letters or digits, so it can never match".into());
+    }
+    Ok(Term { tokens, prefix })
+}
+
+fn validate_rules(code: &CodeDef, node: &Node, lines: &[&str], shown: &str) -> Result<()> {
+    let Some(m) = &code.rules else { return Ok(()) };
+    let find = |needle: &str| -> (usize, usize) {
+        let from = node.line.saturating_sub(1);
+        for (i, l) in lines.iter().enumerate().skip(from) {
+            if let Some(c) = l.find(needle) {
+                return (i + 1, l[..c].chars().count() + 1);
+            }
+        }
+        (node.line, 0)
+    };
+    for (list, terms) in [("any", &m.any), ("all", &m.all), ("none", &m.none)] {
+        for term in terms {
+            if let Err(why) = parse_term(term) {
+                let (l, c) = find(term.trim());
+                return Err(Error::at(loc(shown, l, c), format!("bad term `{term}` in `{}` match.{list}: {why}", node.path))
+                    .with_hint("write words as they appear (case and accents do not matter); use `regex:` for patterns"));
+            }
+        }
+    }
+    for r in &m.regex {
+        if let Err(e) = regex::RegexBuilder::new(r).case_insensitive(true).build() {
+            let (l, c) = find(r);
+            let first = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            return Err(Error::at(
+                loc(shown, l, c),
+                format!(
+                    "invalid regex `{r}` in `{}` match.regex: {first}",
+                    node.path
+                ),
+            )
+            .with_hint("regexes use Rust `regex` syntax; in YAML, quote them with single quotes"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CB: &str = "codebook: Test\nversion: 2.0\nthemes:\n  - id: family_role\n    label: Role of the family\n    codes:\n      - id: search_and_report\n        label: Family searches\n        match:\n          any: [report*, police, looked for]\n        codes:\n          - id: police\n      - id: tensions\n  - id: justice\n    codes:\n      - id: police\n";
+
+    #[test]
+    fn nodes_in_order_with_lines() {
+        let cb = Codebook::parse(CB, "cb.yaml", String::new()).unwrap();
+        let paths: Vec<&str> = cb.nodes.iter().map(|n| n.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "family_role",
+                "family_role/search_and_report",
+                "family_role/search_and_report/police",
+                "family_role/tensions",
+                "justice",
+                "justice/police"
+            ]
+        );
+        assert_eq!(cb.nodes[1].line, 7);
+        assert_eq!(cb.doc.version.as_deref(), Some("2.0"));
+        assert_eq!(cb.subtree(1), 1..3);
+        assert_eq!(cb.subtree(0), 0..4);
+        assert_eq!(cb.resolve("tensions").unwrap(), 3);
+        assert_eq!(cb.resolve("justice/police").unwrap(), 5);
+        assert!(cb
+            .resolve("police")
+            .unwrap_err()
+            .report()
+            .contains("ambiguous"));
+        assert!(cb
+            .resolve("tension")
+            .unwrap_err()
+            .report()
+            .contains("did you mean `tensions`"));
+    }
+
+    #[test]
+    fn unknown_key_has_line_and_column() {
+        let e = Codebook::parse(
+            "themes:\n  - id: a\n    lable: x\n",
+            "cb.yaml",
+            String::new(),
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.report().contains("unknown field `lable`") && e.report().contains("cb.yaml:3:5"),
+            "{}",
+            e.report()
+        );
+    }
+
+    #[test]
+    fn bad_ids_duplicates_terms_and_regexes() {
+        let e = Codebook::parse("themes:\n  - id: Family Role\n", "cb.yaml", String::new())
+            .unwrap_err();
+        assert!(
+            e.report().contains("cb.yaml:2:9") && e.report().contains("family_role"),
+            "{}",
+            e.report()
+        );
+        let e = Codebook::parse("themes:\n  - id: a\n  - id: a\n", "cb.yaml", String::new())
+            .unwrap_err();
+        assert!(
+            e.report().contains("duplicate") && e.report().contains("cb.yaml:3"),
+            "{}",
+            e.report()
+        );
+        let e = Codebook::parse("themes:\n  - id: a\n    codes:\n      - id: b\n        match:\n          any: [po*lice]\n", "cb.yaml", String::new()).unwrap_err();
+        assert!(
+            e.report().contains("cb.yaml:6:17") && e.report().contains("a/b"),
+            "{}",
+            e.report()
+        );
+        let e = Codebook::parse("themes:\n  - id: a\n    codes:\n      - id: b\n        match:\n          regex: ['(unclosed']\n", "cb.yaml", String::new()).unwrap_err();
+        assert!(
+            e.report().contains("invalid regex") && e.report().contains("cb.yaml:6"),
+            "{}",
+            e.report()
+        );
+    }
+
+    #[test]
+    fn terms() {
+        assert_eq!(
+            parse_term("Job offer*").unwrap(),
+            Term {
+                tokens: vec!["job".into(), "offer".into()],
+                prefix: true
+            }
+        );
+        assert_eq!(parse_term("Niña").unwrap().tokens, ["nina"]);
+        assert!(parse_term("*police").is_err());
+        assert!(parse_term("--").is_err());
+    }
+}

@@ -1,0 +1,272 @@
+//! The one error type of `thematic`: what went wrong, where, what to do, and
+//! the exit code it maps to (2 for bad input or usage, 1 for failures while
+//! running). `main` prints it once.
+
+use std::fmt;
+use std::path::Path;
+
+/// Where in a user's file an error was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file, as the user would type it (relative to the study when possible).
+    pub path: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub col: Option<usize>,
+}
+
+impl Location {
+    /// A whole file.
+    pub fn file(path: impl Into<String>) -> Self {
+        Location {
+            path: path.into(),
+            line: None,
+            col: None,
+        }
+    }
+    /// A line of a file.
+    pub fn line(path: impl Into<String>, line: usize) -> Self {
+        Location {
+            path: path.into(),
+            line: Some(line),
+            col: None,
+        }
+    }
+    /// A line and column of a file.
+    pub fn at(path: impl Into<String>, line: usize, col: usize) -> Self {
+        Location {
+            path: path.into(),
+            line: Some(line),
+            col: Some(col),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.col {
+                write!(f, ":{col}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every failure `thematic` reports.
+#[derive(Debug)]
+pub enum Error {
+    /// Bad input or usage: a bad file, an unknown code, a bad flag value. Exit 2.
+    Input {
+        /// What is wrong.
+        message: String,
+        /// Where, when it is in a file.
+        location: Option<Location>,
+        /// What to do about it.
+        hint: Option<String>,
+    },
+    /// A failure while running (I/O, the index). Exit 1.
+    Failure {
+        /// What failed.
+        message: String,
+        /// What to do about it.
+        hint: Option<String>,
+    },
+    /// Writing to stdout failed because the reader went away (`| head`).
+    BrokenPipe,
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Bad input with no location.
+    pub fn input(message: impl Into<String>) -> Self {
+        Error::Input {
+            message: message.into(),
+            location: None,
+            hint: None,
+        }
+    }
+    /// Bad input found at a place in a file.
+    pub fn at(location: Location, message: impl Into<String>) -> Self {
+        Error::Input {
+            message: message.into(),
+            location: Some(location),
+            hint: None,
+        }
+    }
+    /// A failure while running.
+    pub fn failure(message: impl Into<String>) -> Self {
+        Error::Failure {
+            message: message.into(),
+            hint: None,
+        }
+    }
+    /// An I/O failure on a path; a missing or unreadable input is bad input.
+    pub fn io(path: &Path, err: std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            return Error::BrokenPipe;
+        }
+        let shown = path.display().to_string();
+        match err.kind() {
+            std::io::ErrorKind::NotFound => {
+                Error::at(Location::file(shown), "file or folder not found")
+                    .with_hint("check the path (in thematic.yaml or on the command line)")
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                Error::at(Location::file(shown), "permission denied")
+                    .with_hint("check the file's permissions")
+            }
+            _ => Error::Failure {
+                message: format!("{shown}: {err}"),
+                hint: None,
+            },
+        }
+    }
+    /// Adds (or replaces) the hint.
+    pub fn with_hint(mut self, text: impl Into<String>) -> Self {
+        match &mut self {
+            Error::Input { hint, .. } | Error::Failure { hint, .. } => *hint = Some(text.into()),
+            Error::BrokenPipe => {}
+        }
+        self
+    }
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input { .. } => 2,
+            Error::Failure { .. } => 1,
+            Error::BrokenPipe => 0,
+        }
+    }
+    /// True when the error is a closed stdout, which exits quietly.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::BrokenPipe)
+    }
+    /// The text `main` prints: `error: …`, then `--> file:line:col`, then the hint.
+    pub fn report(&self) -> String {
+        match self {
+            Error::Input {
+                message,
+                location,
+                hint,
+            } => {
+                let mut out = format!("error: {message}");
+                if let Some(loc) = location {
+                    out.push_str(&format!("\n  --> {loc}"));
+                }
+                if let Some(hint) = hint {
+                    out.push_str(&format!("\n  = help: {hint}"));
+                }
+                out
+            }
+            Error::Failure { message, hint } => {
+                let mut out = format!("error: {message}");
+                if let Some(hint) = hint {
+                    out.push_str(&format!("\n  = help: {hint}"));
+                }
+                out
+            }
+            Error::BrokenPipe => String::new(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.report())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(err: tantivy::TantivyError) -> Self {
+        Error::Failure {
+            message: format!("index: {err}"),
+            hint: Some("delete the study's .thematic/ folder and run `thematic code` again".into()),
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            Error::BrokenPipe
+        } else {
+            Error::failure(err.to_string())
+        }
+    }
+}
+
+/// The closest of `candidates` to `name`, for "did you mean" hints.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for cand in candidates {
+        let d = edit_distance(name, cand);
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, cand));
+        }
+    }
+    best.filter(|(d, c)| *d <= (c.chars().count().max(name.chars().count()) / 2).max(2))
+        .map(|(_, c)| c)
+}
+
+/// A hint naming the closest candidate, or listing a few when none is close.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    match closest(name, candidates.clone()) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => {
+            let all: Vec<&str> = candidates.into_iter().take(8).collect();
+            if all.is_empty() {
+                "there is nothing to choose from".to_string()
+            } else {
+                format!("valid names include: {}", all.join(", "))
+            }
+        }
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_errors_exit_2_and_show_location() {
+        let e = Error::at(
+            Location::at("codebooks/main.yaml", 12, 7),
+            "unknown key `lable`",
+        )
+        .with_hint("did you mean `label`?");
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(e.report(), "error: unknown key `lable`\n  --> codebooks/main.yaml:12:7\n  = help: did you mean `label`?");
+    }
+
+    #[test]
+    fn closest_name() {
+        assert_eq!(
+            closest("famly_role", ["family_role", "justice"]),
+            Some("family_role")
+        );
+        assert_eq!(closest("zzzzzzzz", ["family_role"]), None);
+    }
+}

@@ -1,0 +1,432 @@
+//! The tantivy index of coded excerpts in `<study>/.thematic/index`: the only
+//! module that names tantivy fields. One document per excerpt; dense u64 ids
+//! for respondents, files and codebook rows live in fast fields so that the
+//! matrix is counted without touching stored text. The commit payload is the
+//! [`Manifest`]: it describes the index (schema version, hashes of the
+//! codebook, settings and every transcript, id → label tables) so a stale or
+//! foreign index is detected, never trusted.
+
+pub mod collect;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    Field, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED, STRING,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language as StemLang, LowerCaser, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::error::{Error, Result};
+use crate::model::{Attributes, Excerpt, TranscriptInfo};
+use crate::study::Language;
+
+/// Bumped whenever the schema or the manifest changes meaning.
+pub const SCHEMA_VERSION: u32 = 1;
+const TOOL: &str = "thematic";
+const ANALYZER: &str = "thematic_text";
+
+/// The schema's fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Excerpt id `path:line`.
+    pub id: Field,
+    /// Transcript path.
+    pub path: Field,
+    /// Line in the file.
+    pub line: Field,
+    /// Position in the file (corpus order within a file).
+    pub pos: Field,
+    /// Dense file id (see [`Manifest::files`]).
+    pub file: Field,
+    /// Dense respondent id (see [`Manifest::respondents`]).
+    pub resp: Field,
+    /// Speaker label.
+    pub speaker: Field,
+    /// The interviewer's question before the excerpt.
+    pub question: Field,
+    /// The excerpt text, stored and analysed for search.
+    pub text: Field,
+    /// Code paths applied (facets), for readers of the index.
+    pub codes: Field,
+    /// Dense row ids the excerpt counts in (codes, their ancestors, themes).
+    pub rows: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text_opts = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(tantivy::schema::IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let f = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        path: b.add_text_field("path", STRING | STORED),
+        line: b.add_u64_field("line", STORED | FAST),
+        pos: b.add_u64_field("pos", STORED | FAST),
+        file: b.add_u64_field("file", FAST),
+        resp: b.add_u64_field("resp", FAST | INDEXED | STORED),
+        speaker: b.add_text_field("speaker", STORED),
+        question: b.add_text_field("question", STORED),
+        text: b.add_text_field("text", text_opts),
+        codes: b.add_facet_field("codes", STORED),
+        rows: b.add_u64_field("rows", FAST | INDEXED),
+    };
+    (b.build(), f)
+}
+
+fn analyzer(lang: Language) -> TextAnalyzer {
+    let base = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(80))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter);
+    match lang {
+        Language::English => base.filter(Stemmer::new(StemLang::English)).build(),
+        Language::Spanish => base.filter(Stemmer::new(StemLang::Spanish)).build(),
+        Language::None => base.build(),
+    }
+}
+
+/// One transcript in the manifest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Dense file id used in the index.
+    pub id: u64,
+    /// blake3 of the file's bytes.
+    pub hash: String,
+    /// Size in bytes when last read.
+    pub size: u64,
+    /// Modification time (ns since the epoch) when last read.
+    pub mtime: u128,
+    /// What ingest learned.
+    pub info: TranscriptInfo,
+}
+
+/// A codebook row as recorded in the manifest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RowInfo {
+    /// Path `theme/code…`.
+    pub path: String,
+    /// Label.
+    pub label: String,
+    /// 0 for a theme.
+    pub depth: usize,
+}
+
+/// The commit payload: what the index was built from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `thematic`.
+    pub tool: String,
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema: u32,
+    /// blake3 of the codebook file.
+    pub codebook_hash: String,
+    /// blake3 of thematic.yaml (empty when absent).
+    pub settings_hash: String,
+    /// blake3 of respondents.csv (empty when absent).
+    pub respondents_hash: String,
+    /// The analyzer's language.
+    pub language: Language,
+    /// Codebook rows by dense id.
+    pub rows: Vec<RowInfo>,
+    /// Respondent ids by dense id.
+    pub respondents: Vec<String>,
+    /// Merged attributes by respondent id.
+    pub attributes: BTreeMap<String, Attributes>,
+    /// Transcripts by path.
+    pub files: BTreeMap<String, FileEntry>,
+    /// Study-level warnings from the last run.
+    pub warnings: Vec<String>,
+}
+
+impl Manifest {
+    /// A fresh manifest for this writer.
+    pub fn new() -> Manifest {
+        Manifest {
+            tool: TOOL.into(),
+            schema: SCHEMA_VERSION,
+            ..Default::default()
+        }
+    }
+
+    /// Rank of each dense file id in path order (corpus order).
+    pub fn file_ranks(&self) -> Vec<u32> {
+        let max = self
+            .files
+            .values()
+            .map(|f| f.id)
+            .max()
+            .map_or(0, |m| m as usize + 1);
+        let mut ranks = vec![u32::MAX; max];
+        for (rank, f) in self.files.values().enumerate() {
+            ranks[f.id as usize] = rank as u32;
+        }
+        ranks
+    }
+}
+
+/// An open study index.
+pub struct StudyIndex {
+    /// The tantivy index.
+    pub index: Index,
+    /// Its fields.
+    pub fields: Fields,
+    /// Its manifest (the last commit's payload).
+    pub manifest: Manifest,
+    /// A reader at the last commit.
+    pub reader: IndexReader,
+}
+
+/// The index folder of a study's data folder.
+pub fn index_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("index")
+}
+
+/// Opens the index if there is one this version wrote and committed.
+/// `Ok(None)` means there is nothing usable (absent, uncommitted, foreign
+/// or another schema): the caller rebuilds.
+pub fn open(data_dir: &Path) -> Result<Option<StudyIndex>> {
+    let dir = index_dir(data_dir);
+    if !dir.join("meta.json").is_file() {
+        return Ok(None);
+    }
+    let Ok(index) = Index::open_in_dir(&dir) else {
+        return Ok(None);
+    };
+    let Some(payload) = index.load_metas()?.payload else {
+        return Ok(None);
+    };
+    let Ok(manifest) = serde_json::from_str::<Manifest>(&payload) else {
+        return Ok(None);
+    };
+    if manifest.tool != TOOL || manifest.schema != SCHEMA_VERSION {
+        return Ok(None);
+    }
+    let (expected, fields) = schema();
+    if index.schema() != expected {
+        return Ok(None);
+    }
+    index
+        .tokenizers()
+        .register(ANALYZER, analyzer(manifest.language));
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    Ok(Some(StudyIndex {
+        index,
+        fields,
+        manifest,
+        reader,
+    }))
+}
+
+/// Writes a new or updated index; nothing is visible until [`Writer::commit`].
+pub struct Writer {
+    writer: IndexWriter,
+    fields: Fields,
+    dir: PathBuf,
+}
+
+impl Writer {
+    /// Opens a writer. `fresh` starts from an empty index (the previous one
+    /// stays readable until the commit replaces it).
+    pub fn open(data_dir: &Path, lang: Language, fresh: bool) -> Result<Writer> {
+        create_private_dir(data_dir)?;
+        let dir = index_dir(data_dir);
+        let (schema, fields) = schema();
+        let reuse = !fresh && dir.join("meta.json").is_file();
+        let index = if reuse {
+            Index::open_in_dir(&dir)?
+        } else {
+            if dir.exists() {
+                // A foreign, older or broken index: derived data, rebuilt here.
+                let ok_schema = Index::open_in_dir(&dir)
+                    .map(|i| i.schema() == schema)
+                    .unwrap_or(false);
+                if !ok_schema {
+                    std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                }
+            }
+            create_private_dir(&dir)?;
+            if dir.join("meta.json").is_file() {
+                Index::open_in_dir(&dir)?
+            } else {
+                Index::create_in_dir(&dir, schema)?
+            }
+        };
+        index.tokenizers().register(ANALYZER, analyzer(lang));
+        let threads = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8);
+        let writer = index.writer_with_num_threads(threads, 64_000_000 * threads)?;
+        if !reuse {
+            writer.delete_all_documents()?;
+        }
+        Ok(Writer {
+            writer,
+            fields,
+            dir,
+        })
+    }
+
+    /// Removes every excerpt of a transcript.
+    pub fn delete_file(&self, path: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.path, path));
+    }
+
+    /// Adds one coded excerpt.
+    pub fn add(
+        &self,
+        e: &Excerpt,
+        file: u64,
+        resp: u64,
+        codes: &[&str],
+        rows: &[u32],
+    ) -> Result<()> {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &e.id);
+        doc.add_text(f.path, &e.path);
+        doc.add_u64(f.line, e.line as u64);
+        doc.add_u64(f.pos, e.pos as u64);
+        doc.add_u64(f.file, file);
+        doc.add_u64(f.resp, resp);
+        doc.add_text(f.speaker, &e.speaker);
+        doc.add_text(f.question, &e.question);
+        doc.add_text(f.text, &e.text);
+        for c in codes {
+            doc.add_facet(f.codes, tantivy::schema::Facet::from_path(c.split('/')));
+        }
+        for &r in rows {
+            doc.add_u64(f.rows, u64::from(r));
+        }
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Commits atomically with the manifest as payload, then tidies up.
+    pub fn commit(mut self, manifest: &Manifest) -> Result<()> {
+        let payload = serde_json::to_string(manifest)
+            .map_err(|e| Error::failure(format!("manifest: {e}")))?;
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        let _ = self.writer.garbage_collect_files().wait();
+        self.writer.wait_merging_threads()?;
+        restrict_permissions(&self.dir);
+        Ok(())
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    if let Some(parent) = dir.file_name().filter(|n| *n == crate::study::DATA_DIR) {
+        let _ = parent;
+        let ignore = dir.join(".gitignore");
+        if !ignore.exists() {
+            let _ = std::fs::write(&ignore, "# derived by thematic; safe to delete\n*\n");
+        }
+    }
+    Ok(())
+}
+
+fn restrict_permissions(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let _ = std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// A stored excerpt read back from the index.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StoredExcerpt {
+    /// `path:line`.
+    pub id: String,
+    /// Transcript path.
+    pub path: String,
+    /// Line.
+    pub line: u64,
+    /// Respondent id.
+    pub respondent: String,
+    /// Speaker label.
+    pub speaker: String,
+    /// The question before it.
+    pub question: String,
+    /// The text.
+    pub text: String,
+    /// Code paths applied (not their ancestors).
+    pub codes: Vec<String>,
+}
+
+impl StudyIndex {
+    /// Reads one excerpt's stored fields.
+    pub fn stored(
+        &self,
+        searcher: &tantivy::Searcher,
+        addr: tantivy::DocAddress,
+    ) -> Result<StoredExcerpt> {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let f = &self.fields;
+        let s = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let resp = doc.get_first(f.resp).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+        let mut codes: Vec<String> = doc
+            .get_all(f.codes)
+            .filter_map(|v| {
+                v.as_facet()
+                    .map(|enc| tantivy::schema::Facet::from_encoded(enc.as_bytes().to_vec()))
+            })
+            .filter_map(|r| r.ok())
+            .map(|facet| facet.to_path_string().trim_start_matches('/').to_string())
+            .collect();
+        let order: BTreeMap<&str, usize> = self
+            .manifest
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.path.as_str(), i))
+            .collect();
+        codes.sort_by_key(|c| order.get(c.as_str()).copied().unwrap_or(usize::MAX));
+        Ok(StoredExcerpt {
+            id: s(f.id),
+            path: s(f.path),
+            line: doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0),
+            respondent: self
+                .manifest
+                .respondents
+                .get(resp)
+                .cloned()
+                .unwrap_or_default(),
+            speaker: s(f.speaker),
+            question: s(f.question),
+            text: s(f.text),
+            codes,
+        })
+    }
+}

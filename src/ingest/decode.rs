@@ -1,0 +1,158 @@
+//! Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, and legacy
+//! single-byte encodings (Windows-1252 from Word, mostly) guessed with
+//! chardetng. Line ends become `\n`. Binary files are refused.
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE};
+
+use crate::error::{Error, Location, Result};
+
+/// Decoded text and how it was decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// The text, with `\n` line ends and no BOM.
+    pub text: String,
+    /// The encoding's name (`UTF-8`, `UTF-16LE`, `windows-1252`, …).
+    pub encoding: String,
+    /// Set when the file was not UTF-8: worth a warning naming the file.
+    pub warning: Option<String>,
+}
+
+/// Decodes a text file's bytes; `shown` names the file in errors.
+pub fn decode(bytes: &[u8], shown: &str) -> Result<Decoded> {
+    let (text, encoding, warning) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        let text = std::str::from_utf8(rest).map_err(|e| utf8_error(shown, rest, e))?;
+        (text.to_string(), "UTF-8".to_string(), None)
+    } else if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        let enc = if bytes[0] == 0xFF { UTF_16LE } else { UTF_16BE };
+        let (text, had_errors) = enc.decode_without_bom_handling(&bytes[2..]);
+        if had_errors {
+            return Err(Error::at(
+                Location::file(shown),
+                format!(
+                    "the file starts with a {} byte-order mark but is not valid {}",
+                    enc.name(),
+                    enc.name()
+                ),
+            )
+            .with_hint("re-save the file as UTF-8"));
+        }
+        (text.into_owned(), enc.name().to_string(), None)
+    } else {
+        if looks_binary(bytes) {
+            return Err(Error::at(Location::file(shown), "this is a binary file, not a text transcript")
+                .with_hint("export the transcript as .txt, .md (UTF-8), or remove it from the transcripts folder"));
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => (text.to_string(), "UTF-8".to_string(), None),
+            Err(_) => {
+                let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+                det.feed(bytes, true);
+                let enc: &'static Encoding = det.guess(None, chardetng::Utf8Detection::Deny);
+                let (text, _, had_errors) = enc.decode(bytes);
+                if had_errors {
+                    return Err(Error::at(
+                        Location::file(shown),
+                        format!("the file is neither UTF-8 nor readable as {}", enc.name()),
+                    )
+                    .with_hint("re-save the file as UTF-8"));
+                }
+                let name = enc.name().to_string();
+                let warning = format!(
+                    "{shown}: not UTF-8; decoded as {name} (re-save it as UTF-8 to silence this)"
+                );
+                (text.into_owned(), name, Some(warning))
+            }
+        }
+    };
+    if text.contains('\0') {
+        return Err(Error::at(
+            Location::file(shown),
+            "the file contains NUL characters: it is binary or mis-encoded",
+        )
+        .with_hint("re-save the file as UTF-8 text"));
+    }
+    Ok(Decoded {
+        text: normalize_newlines(text),
+        encoding,
+        warning,
+    })
+}
+
+fn utf8_error(shown: &str, bytes: &[u8], e: std::str::Utf8Error) -> Error {
+    let upto = &bytes[..e.valid_up_to()];
+    let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = upto.len() - upto.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    Error::at(
+        Location::at(shown, line, col),
+        "the file starts with a UTF-8 byte-order mark but has invalid UTF-8 here",
+    )
+    .with_hint("re-save the file as UTF-8")
+}
+
+/// A NUL byte or many control bytes in the first 8 KiB mean binary.
+fn looks_binary(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return true;
+    }
+    let controls = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C))
+        .count();
+    controls * 10 > head.len().max(1)
+}
+
+/// `\r\n` and lone `\r` become `\n`.
+pub fn normalize_newlines(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_bom_and_crlf() {
+        let d = decode(b"\xEF\xBB\xBFR01: Hola\r\nsegunda\r\n", "a.txt").unwrap();
+        assert_eq!(d.text, "R01: Hola\nsegunda\n");
+        assert_eq!(d.encoding, "UTF-8");
+        assert!(d.warning.is_none());
+    }
+
+    #[test]
+    fn utf16_le_and_be() {
+        let mut le = vec![0xFF, 0xFE];
+        for u in "Niña: sí".encode_utf16() {
+            le.extend(u.to_le_bytes());
+        }
+        assert_eq!(decode(&le, "a.txt").unwrap().text, "Niña: sí");
+        let mut be = vec![0xFE, 0xFF];
+        for u in "Año".encode_utf16() {
+            be.extend(u.to_be_bytes());
+        }
+        assert_eq!(decode(&be, "a.txt").unwrap().text, "Año");
+    }
+
+    #[test]
+    fn windows_1252_is_decoded_with_a_warning() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252
+            .encode("La niña volvió a su comunidad, “contenta” según su mamá.");
+        let d = decode(&bytes, "t/r01.txt").unwrap();
+        assert_eq!(
+            d.text,
+            "La niña volvió a su comunidad, “contenta” según su mamá."
+        );
+        assert_eq!(d.encoding, "windows-1252");
+        assert!(d.warning.unwrap().contains("t/r01.txt"));
+    }
+
+    #[test]
+    fn binary_is_refused() {
+        let e = decode(b"PK\x03\x04\x00\x00binary", "t/x.txt").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.report().contains("t/x.txt"));
+    }
+}

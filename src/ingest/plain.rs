@@ -1,0 +1,635 @@
+//! Plain-text and Markdown transcripts (DESIGN §3): front matter, speaker
+//! turns, interviewer context, focus-group `speakers:` maps, monologues, and
+//! the split into excerpts (paragraph, turn or sentence).
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+use crate::error::{Error, Location, Result};
+use crate::model::{Attributes, Excerpt, Transcript, TranscriptInfo};
+use crate::study::Unit;
+use crate::text::word_count;
+
+/// What a transcript parser needs from the settings.
+#[derive(Debug, Clone)]
+pub struct SplitOptions {
+    /// The unit of coding.
+    pub unit: Unit,
+    /// Interviewer labels, compared case-insensitively.
+    pub interviewer: Vec<String>,
+}
+
+/// Front matter of a transcript.
+#[derive(Debug, Clone, Default)]
+pub struct FrontMatter {
+    /// `respondent:` when given.
+    pub respondent: Option<String>,
+    /// `speakers:` label → respondent id (labels lowercased for lookup).
+    pub speakers: BTreeMap<String, String>,
+    /// Every other key, as text.
+    pub attributes: Attributes,
+    /// The line of each attribute key.
+    pub attribute_lines: BTreeMap<String, usize>,
+}
+
+static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\\?\[?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\\?\]?\s*").expect("valid regex")
+});
+static BOLD_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\*\*([^*:]+?)(?::\*\*|\*\*:)(?:\s+|$)").expect("valid regex"));
+static PLAIN_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([^:]+):(?:\s+|$)").expect("valid regex"));
+
+/// Splits a line into a speaker label and the text after it, if the line
+/// starts a turn by the shape rules (1–40 characters, no colon, at most four
+/// words; optional timestamp and Markdown bold).
+pub fn parse_label(line: &str) -> Option<(&str, &str)> {
+    let s = line.trim_start();
+    let s = match TIMESTAMP.find(s) {
+        Some(m) => &s[m.end()..],
+        None => s,
+    };
+    let (label, rest) = if let Some(c) = BOLD_LABEL.captures(s) {
+        (c.get(1)?.as_str(), &s[c.get(0)?.end()..])
+    } else if let Some(c) = PLAIN_LABEL.captures(s) {
+        (c.get(1)?.as_str(), &s[c.get(0)?.end()..])
+    } else {
+        return None;
+    };
+    let label = label.trim();
+    let n = label.chars().count();
+    if n == 0 || n > 40 || label.split_whitespace().count() > 4 {
+        return None;
+    }
+    Some((label, rest))
+}
+
+/// Reads the YAML front matter at the top of `lines`; returns it and the
+/// index of the first body line.
+pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)> {
+    if lines.first().map(|l| l.trim_end()) != Some("---") {
+        return Ok((FrontMatter::default(), 0));
+    }
+    let close = lines
+        .iter()
+        .skip(1)
+        .position(|l| matches!(l.trim_end(), "---" | "..."))
+        .map(|p| p + 1)
+        .ok_or_else(|| {
+            Error::at(
+                Location::line(shown, 1),
+                "front matter opened with `---` is never closed",
+            )
+            .with_hint("end the front matter with a line `---`")
+        })?;
+    let yaml = lines[1..close].join("\n");
+    let mut fm = FrontMatter::default();
+    if yaml.trim().is_empty() {
+        return Ok((fm, close + 1));
+    }
+    let value: serde_yaml::Value = serde_yaml::from_str(&yaml).map_err(|e| {
+        let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+        Error::at(
+            Location::at(shown, line + 1, col),
+            format!(
+                "front matter is not valid YAML: {}",
+                strip_at(&e.to_string())
+            ),
+        )
+        .with_hint("front matter is `key: value` lines between two `---` lines")
+    })?;
+    let map = match value {
+        serde_yaml::Value::Mapping(m) => m,
+        _ => {
+            return Err(Error::at(
+                Location::line(shown, 2),
+                "front matter must be `key: value` lines",
+            )
+            .with_hint("e.g. `respondent: R07` and `role: survivor`"))
+        }
+    };
+    let key_line = |key: &str| -> usize {
+        lines[1..close]
+            .iter()
+            .position(|l| {
+                l.trim_start()
+                    .strip_prefix(key)
+                    .is_some_and(|r| r.trim_start().starts_with(':'))
+            })
+            .map_or(2, |p| p + 2)
+    };
+    for (k, v) in map {
+        let key = scalar(&k).unwrap_or_default();
+        let line = key_line(&key);
+        match key.as_str() {
+            "respondent" => {
+                let id = scalar(&v).filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+                    Error::at(
+                        Location::line(shown, line),
+                        "`respondent:` must be a non-empty id",
+                    )
+                    .with_hint("e.g. `respondent: R07`")
+                })?;
+                fm.respondent = Some(id.trim().to_string());
+            }
+            "speakers" => {
+                let m = v.as_mapping().ok_or_else(|| {
+                    Error::at(
+                        Location::line(shown, line),
+                        "`speakers:` must map speaker labels to respondent ids",
+                    )
+                    .with_hint("e.g. `speakers: {Ana: R03, Luis: R04}`")
+                })?;
+                for (label, id) in m {
+                    match (scalar(label), scalar(id)) {
+                        (Some(l), Some(i)) if !l.trim().is_empty() && !i.trim().is_empty() => {
+                            fm.speakers
+                                .insert(l.trim().to_lowercase(), i.trim().to_string());
+                        }
+                        _ => {
+                            return Err(Error::at(
+                                Location::line(shown, line),
+                                "each `speakers:` entry must be `Label: respondent_id`",
+                            )
+                            .with_hint("e.g. `speakers: {Ana: R03, Luis: R04}`"))
+                        }
+                    }
+                }
+            }
+            _ => {
+                let value = match &v {
+                    serde_yaml::Value::Null => continue,
+                    serde_yaml::Value::Sequence(items) => {
+                        let parts: Option<Vec<String>> = items.iter().map(scalar).collect();
+                        parts.map(|p| p.join("; "))
+                    }
+                    other => scalar(other),
+                };
+                let value = value.ok_or_else(|| {
+                    Error::at(
+                        Location::line(shown, line),
+                        format!("front matter attribute `{key}` must be a single value"),
+                    )
+                    .with_hint("attributes are `key: value`; only `speakers:` takes a map")
+                })?;
+                fm.attributes.insert(key.clone(), value.trim().to_string());
+                fm.attribute_lines.insert(key, line);
+            }
+        }
+    }
+    Ok((fm, close + 1))
+}
+
+fn strip_at(msg: &str) -> &str {
+    msg.find(" at line ").map_or(msg, |i| &msg[..i])
+}
+
+/// A YAML scalar as text.
+pub fn scalar(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+#[derive(Debug)]
+struct Turn<'a> {
+    label: &'a str,
+    /// None for the interviewer.
+    respondent: Option<String>,
+    /// (1-based line, text) of every line of the turn, the label stripped.
+    lines: Vec<(usize, &'a str)>,
+}
+
+/// A paragraph: its first line and its lines.
+#[derive(Debug, Clone)]
+struct Para {
+    lines: Vec<(usize, String)>,
+}
+
+impl Para {
+    fn line(&self) -> usize {
+        self.lines[0].0
+    }
+    fn text(&self) -> String {
+        self.lines
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn paragraphs(lines: &[(usize, &str)]) -> Vec<Para> {
+    let mut out = Vec::new();
+    let mut cur: Vec<(usize, String)> = Vec::new();
+    for &(n, l) in lines {
+        let t = l.trim();
+        if t.is_empty() {
+            if !cur.is_empty() {
+                out.push(Para {
+                    lines: std::mem::take(&mut cur),
+                });
+            }
+        } else {
+            cur.push((n, t.to_string()));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(Para { lines: cur });
+    }
+    out
+}
+
+/// Splits a transcript's text into its turns and excerpts.
+pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let (fm, body) = front_matter(&lines, rel)?;
+    let file_respondent = fm.respondent.clone().unwrap_or_else(|| file_stem(rel));
+    let interviewer: Vec<String> = opts
+        .interviewer
+        .iter()
+        .map(|s| s.trim().to_lowercase())
+        .collect();
+    let focus_group = !fm.speakers.is_empty();
+
+    let mut turns: Vec<Turn> = Vec::new();
+    let mut unmapped: BTreeMap<String, usize> = BTreeMap::new();
+    let mut preamble = true;
+    for (i, line) in lines.iter().enumerate().skip(body) {
+        let n = i + 1;
+        let label = parse_label(line).and_then(|(label, rest)| {
+            let key = label.to_lowercase();
+            let is_interviewer = interviewer.contains(&key);
+            if is_interviewer {
+                Some((label, rest, None))
+            } else if let Some(id) = fm.speakers.get(&key) {
+                Some((label, rest, Some(id.clone())))
+            } else if focus_group {
+                unmapped.entry(label.to_string()).or_insert(n);
+                None
+            } else {
+                Some((label, rest, Some(file_respondent.clone())))
+            }
+        });
+        match label {
+            Some((label, rest, respondent)) => {
+                preamble = false;
+                turns.push(Turn {
+                    label,
+                    respondent,
+                    lines: vec![(n, rest)],
+                });
+            }
+            None if preamble => {}
+            None => turns
+                .last_mut()
+                .expect("a turn exists after the preamble")
+                .lines
+                .push((n, line)),
+        }
+    }
+    let monologue = turns.is_empty();
+    if monologue {
+        let body_lines: Vec<(usize, &str)> = lines
+            .iter()
+            .enumerate()
+            .skip(body)
+            .map(|(i, l)| (i + 1, *l))
+            .collect();
+        turns.push(Turn {
+            label: "",
+            respondent: Some(file_respondent.clone()),
+            lines: body_lines,
+        });
+    }
+
+    let mut info = TranscriptInfo {
+        path: rel.to_string(),
+        respondent: file_respondent.clone(),
+        attributes: fm.attributes.clone(),
+        attribute_lines: fm.attribute_lines.clone(),
+        turns: if monologue { 0 } else { turns.len() },
+        ..Default::default()
+    };
+    if !unmapped.is_empty() {
+        let listed: Vec<String> = unmapped
+            .iter()
+            .map(|(l, n)| format!("`{l}:` (line {n})"))
+            .collect();
+        let verb = if listed.len() == 1 {
+            "looks like a speaker label but is"
+        } else {
+            "look like speaker labels but are"
+        };
+        info.warnings.push(format!(
+            "{rel}: {} {verb} not in `speakers:`; kept as text",
+            listed.join(", ")
+        ));
+    }
+
+    let mut excerpts = Vec::new();
+    let mut question = String::new();
+    for turn in &turns {
+        let paras = paragraphs(&turn.lines);
+        let Some(respondent) = &turn.respondent else {
+            question = paras.iter().map(Para::text).collect::<Vec<_>>().join(" ");
+            continue;
+        };
+        if monologue && !paras.is_empty() {
+            info.turns = 1;
+        }
+        let mut push = |line: usize, suffix: usize, text: String| {
+            let id = if suffix > 1 {
+                format!("{rel}:{line}.{suffix}")
+            } else {
+                format!("{rel}:{line}")
+            };
+            excerpts.push(Excerpt {
+                id,
+                path: rel.to_string(),
+                line,
+                pos: 0,
+                respondent: respondent.clone(),
+                speaker: turn.label.to_string(),
+                question: question.clone(),
+                text,
+            });
+        };
+        match opts.unit {
+            Unit::Paragraph => {
+                for p in &paras {
+                    push(p.line(), 1, p.text());
+                }
+            }
+            Unit::Turn => {
+                if let Some(first) = paras.first() {
+                    let text = paras
+                        .iter()
+                        .map(Para::text)
+                        .collect::<Vec<_>>()
+                        .join("\n\n");
+                    push(first.line(), 1, text);
+                }
+            }
+            Unit::Sentence => {
+                for p in &paras {
+                    let mut last_line = 0;
+                    let mut k = 0;
+                    for (line, s) in sentences_with_lines(p) {
+                        k = if line == last_line { k + 1 } else { 1 };
+                        last_line = line;
+                        push(line, k, s);
+                    }
+                }
+            }
+        }
+    }
+    for (pos, e) in excerpts.iter_mut().enumerate() {
+        e.pos = pos;
+    }
+    let mut respondents: Vec<String> = excerpts.iter().map(|e| e.respondent.clone()).collect();
+    respondents.sort();
+    respondents.dedup();
+    info.respondents = respondents;
+    info.excerpts = excerpts.len();
+    info.words = excerpts.iter().map(|e| word_count(&e.text)).sum();
+    if excerpts.is_empty() {
+        info.warnings.push(format!(
+            "{rel}: no respondent text found; nothing to code in this file"
+        ));
+    }
+    Ok(Transcript { info, excerpts })
+}
+
+/// The file name without its extension: the default respondent id.
+pub fn file_stem(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    match name.rfind('.') {
+        Some(i) if i > 0 => name[..i].to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// Sentences of a paragraph with the line each starts on.
+fn sentences_with_lines(p: &Para) -> Vec<(usize, String)> {
+    // Join the lines, remembering where each starts, then split.
+    let mut joined = String::new();
+    let mut starts = Vec::new();
+    for (n, t) in &p.lines {
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        starts.push((joined.len(), *n));
+        joined.push_str(t);
+    }
+    split_sentences(&joined)
+        .into_iter()
+        .map(|(off, s)| {
+            let line = starts
+                .iter()
+                .rev()
+                .find(|(o, _)| *o <= off)
+                .map_or(p.line(), |(_, n)| *n);
+            (line, s.to_string())
+        })
+        .collect()
+}
+
+/// Splits text into sentences after `.`, `!`, `?` or `…` (plus closing
+/// quotes or brackets) followed by whitespace. Returns byte offsets.
+pub fn split_sentences(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (_, c) = chars[i];
+        if matches!(c, '.' | '!' | '?' | '…') {
+            let mut j = i + 1;
+            while j < chars.len()
+                && matches!(
+                    chars[j].1,
+                    '.' | '!' | '?' | '…' | '"' | '\'' | '”' | '’' | ')' | ']' | '»'
+                )
+            {
+                j += 1;
+            }
+            if j < chars.len() && chars[j].1.is_whitespace() {
+                let end = chars[j].0;
+                let s = text[start..end].trim();
+                if !s.is_empty() {
+                    out.push((
+                        start + (text[start..end].len() - text[start..end].trim_start().len()),
+                        s,
+                    ));
+                }
+                start = end;
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    let s = text[start..].trim();
+    if !s.is_empty() {
+        out.push((
+            start + (text[start..].len() - text[start..].trim_start().len()),
+            s,
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(unit: Unit) -> SplitOptions {
+        SplitOptions {
+            unit,
+            interviewer: crate::study::Settings::default().interviewer,
+        }
+    }
+
+    #[test]
+    fn labels_by_shape() {
+        assert_eq!(parse_label("R07: At first"), Some(("R07", "At first")));
+        assert_eq!(
+            parse_label("[00:00:09] R07: At first"),
+            Some(("R07", "At first"))
+        );
+        assert_eq!(
+            parse_label("00:01:02 Interviewer: ok"),
+            Some(("Interviewer", "ok"))
+        );
+        assert_eq!(
+            parse_label("[01:02.5] Ana María: sí"),
+            Some(("Ana María", "sí"))
+        );
+        assert_eq!(parse_label("**Nadia:** text"), Some(("Nadia", "text")));
+        assert_eq!(
+            parse_label("**Nadia Eghbal**: text"),
+            Some(("Nadia Eghbal", "text"))
+        );
+        assert_eq!(parse_label("Interviewer:"), Some(("Interviewer", "")));
+        assert_eq!(parse_label("one two three four five: no"), None);
+        assert_eq!(parse_label("at 10:30 we met"), None);
+        assert_eq!(parse_label("see http://example.org"), None);
+        assert_eq!(parse_label(&format!("{}: x", "a".repeat(41))), None);
+        assert_eq!(parse_label(r"\[04:09\] So when it came"), None);
+    }
+
+    #[test]
+    fn interview_with_front_matter() {
+        let text = "---\nrespondent: R07\nrole: CSO service provider\nregion: Cusco\n---\n[00:00:05] Interviewer: How did her family react when she came back?\n[00:00:09] R07: At first the mother was relieved. She had gone to the\npolice station every day.\n\nLater there were tensions about money.\n";
+        let t = split(text, "transcripts/r07.txt", &opts(Unit::Paragraph)).unwrap();
+        assert_eq!(t.excerpts.len(), 2);
+        assert_eq!(t.excerpts[0].id, "transcripts/r07.txt:7");
+        assert_eq!(
+            t.excerpts[0].text,
+            "At first the mother was relieved. She had gone to the police station every day."
+        );
+        assert_eq!(
+            t.excerpts[0].question,
+            "How did her family react when she came back?"
+        );
+        assert_eq!(t.excerpts[1].id, "transcripts/r07.txt:10");
+        assert_eq!(t.excerpts[1].respondent, "R07");
+        assert_eq!(t.info.attributes["region"], "Cusco");
+        assert_eq!(t.info.attribute_lines["region"], 4);
+        assert_eq!(t.info.turns, 2);
+
+        let t = split(text, "transcripts/r07.txt", &opts(Unit::Turn)).unwrap();
+        assert_eq!(t.excerpts.len(), 1);
+        assert_eq!(t.excerpts[0].id, "transcripts/r07.txt:7");
+
+        let t = split(text, "transcripts/r07.txt", &opts(Unit::Sentence)).unwrap();
+        let ids: Vec<&str> = t.excerpts.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "transcripts/r07.txt:7",
+                "transcripts/r07.txt:7.2",
+                "transcripts/r07.txt:10"
+            ]
+        );
+        assert_eq!(
+            t.excerpts[1].text,
+            "She had gone to the police station every day."
+        );
+    }
+
+    #[test]
+    fn focus_group_maps_speakers_and_keeps_other_colons_as_text() {
+        let text = "---\nspeakers: {Ana: R03, Luis: R04}\n---\nTaller en Lima\nModerador: ¿Qué pasó?\nAna: Ella dijo: no.\nShe said: no\nLuis: Yo también.\n";
+        let mut o = opts(Unit::Paragraph);
+        o.interviewer.push("Moderador".into());
+        let t = split(text, "t/fg1.txt", &o).unwrap();
+        let got: Vec<(&str, &str, &str)> = t
+            .excerpts
+            .iter()
+            .map(|e| (e.id.as_str(), e.respondent.as_str(), e.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("t/fg1.txt:6", "R03", "Ella dijo: no. She said: no"),
+                ("t/fg1.txt:8", "R04", "Yo también.")
+            ]
+        );
+        assert_eq!(t.info.respondents, ["R03", "R04"]);
+        assert!(t.info.warnings[0].contains("`She said:` (line 7)"));
+    }
+
+    #[test]
+    fn monologue_and_preamble() {
+        let t = split(
+            "First paragraph\nwraps.\n\n\nSecond.\n",
+            "t/m01.md",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = t
+            .excerpts
+            .iter()
+            .map(|e| (e.id.as_str(), e.respondent.as_str()))
+            .collect();
+        assert_eq!(got, [("t/m01.md:1", "m01"), ("t/m01.md:5", "m01")]);
+        let t = split(
+            "Interview 3, Lima\n\nI: Hello?\nR: Hi.\n",
+            "t/r3.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap();
+        assert_eq!(t.excerpts.len(), 1);
+        assert_eq!(t.excerpts[0].id, "t/r3.txt:4");
+        assert_eq!(t.excerpts[0].question, "Hello?");
+    }
+
+    #[test]
+    fn bad_front_matter_names_the_line() {
+        let e = split("---\nrespondent: [a\n", "t/x.txt", &opts(Unit::Paragraph)).unwrap_err();
+        assert!(e.report().contains("t/x.txt:1"), "{}", e.report());
+        let e = split(
+            "---\nrole: a\nregion: : :\n---\nR: hi\n",
+            "t/x.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap_err();
+        assert!(e.report().contains("t/x.txt:3"), "{}", e.report());
+    }
+
+    #[test]
+    fn sentences() {
+        let s: Vec<&str> = split_sentences("Sí. ¿Y luego? “Nada.” Fin")
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect();
+        assert_eq!(s, ["Sí.", "¿Y luego?", "“Nada.”", "Fin"]);
+    }
+}

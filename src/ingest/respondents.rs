@@ -1,0 +1,229 @@
+//! `respondents.csv`: one row per respondent, the first column its id, the
+//! others attributes; merged with transcripts' front matter, where a
+//! conflicting value is an error naming both places.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Location, Result};
+use crate::model::{Attributes, TranscriptInfo};
+
+/// The respondents table: id → (attributes, 1-based line).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RespondentTable {
+    /// Rows by respondent id.
+    pub rows: BTreeMap<String, (Attributes, usize)>,
+    /// The file as shown in messages.
+    pub shown: String,
+}
+
+/// Guesses the delimiter from the header line: `,`, `;` or tab.
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or("");
+    [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',')
+}
+
+/// Parses `respondents.csv` text. Empty cells are attributes not given.
+pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(text))
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| csv_error(shown, &e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if headers.is_empty() || headers[0].is_empty() {
+        return Err(Error::at(
+            Location::line(shown, 1),
+            "the first row must be a header whose first column is the respondent id",
+        )
+        .with_hint("e.g. `respondent,role,region`"));
+    }
+    for (i, h) in headers.iter().enumerate().skip(1) {
+        if h.is_empty() {
+            return Err(Error::at(
+                Location::at(shown, 1, i + 1),
+                format!("column {} has no name", i + 1),
+            )
+            .with_hint("give every column a header"));
+        }
+        if headers[..i].contains(h) {
+            return Err(Error::at(
+                Location::at(shown, 1, i + 1),
+                format!("column `{h}` appears twice"),
+            )
+            .with_hint("rename one of them"));
+        }
+    }
+    let mut table = RespondentTable {
+        rows: BTreeMap::new(),
+        shown: shown.to_string(),
+    };
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_error(shown, &e))?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let id = rec.get(0).unwrap_or("").trim().to_string();
+        if id.is_empty() {
+            if rec.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            return Err(Error::at(
+                Location::line(shown, line),
+                "row has no respondent id in the first column",
+            )
+            .with_hint("fill in the id or delete the row"));
+        }
+        let mut attrs = Attributes::new();
+        for (h, v) in headers.iter().zip(rec.iter()).skip(1) {
+            let v = v.trim();
+            if !v.is_empty() {
+                attrs.insert(h.clone(), v.to_string());
+            }
+        }
+        if let Some((_, first)) = table.rows.get(&id) {
+            return Err(Error::at(
+                Location::line(shown, line),
+                format!("respondent `{id}` has a second row (first at line {first})"),
+            )
+            .with_hint("keep one row per respondent"));
+        }
+        table.rows.insert(id, (attrs, line));
+    }
+    Ok(table)
+}
+
+fn csv_error(shown: &str, e: &csv::Error) -> Error {
+    let loc = match e.position() {
+        Some(p) => Location::line(shown, p.line() as usize),
+        None => Location::file(shown),
+    };
+    let msg = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("this row has {len} fields but the header has {expected_len}")
+        }
+        _ => format!("not a readable CSV file: {e}"),
+    };
+    Error::at(loc, msg).with_hint("fix the row so every row has as many fields as the header")
+}
+
+/// Every respondent's attributes: front matter of the file that names the
+/// respondent, merged with the table. Conflicts are errors naming both places.
+pub fn merge(
+    infos: &[&TranscriptInfo],
+    table: &RespondentTable,
+) -> Result<BTreeMap<String, Attributes>> {
+    let mut out: BTreeMap<String, Attributes> = BTreeMap::new();
+    let mut origin: BTreeMap<(String, String), String> = BTreeMap::new();
+    for info in infos {
+        let id = &info.respondent;
+        let attrs = out.entry(id.clone()).or_default();
+        for (k, v) in &info.attributes {
+            let here = format!(
+                "{}:{}",
+                info.path,
+                info.attribute_lines.get(k).copied().unwrap_or(1)
+            );
+            if let Some(prev) = attrs.get(k) {
+                if prev != v {
+                    let there = origin
+                        .get(&(id.clone(), k.clone()))
+                        .cloned()
+                        .unwrap_or_default();
+                    return Err(Error::at(
+                        Location::line(
+                            info.path.clone(),
+                            info.attribute_lines.get(k).copied().unwrap_or(1),
+                        ),
+                        format!(
+                            "respondent `{id}` has `{k}: {v}` here but `{k}: {prev}` at {there}"
+                        ),
+                    )
+                    .with_hint("make the two agree (or keep the attribute in one place)"));
+                }
+            } else {
+                attrs.insert(k.clone(), v.clone());
+                origin.insert((id.clone(), k.clone()), here);
+            }
+        }
+        for r in &info.respondents {
+            out.entry(r.clone()).or_default();
+        }
+    }
+    for (id, (row, line)) in &table.rows {
+        let attrs = out.entry(id.clone()).or_default();
+        for (k, v) in row {
+            match attrs.get(k) {
+                Some(prev) if prev != v => {
+                    let there = origin
+                        .get(&(id.clone(), k.clone()))
+                        .cloned()
+                        .unwrap_or_default();
+                    return Err(Error::at(
+                        Location::line(table.shown.clone(), *line),
+                        format!("respondent `{id}` has `{k}` = `{v}` here but `{k}: {prev}` in the front matter at {there}"),
+                    )
+                    .with_hint("make the two agree, or keep the attribute in one place"));
+                }
+                Some(_) => {}
+                None => {
+                    attrs.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_semicolons_and_skips_empty_cells() {
+        let t = parse(
+            "id;role;region\nR01;survivor;Cusco\nR02;family;\n",
+            "respondents.csv",
+        )
+        .unwrap();
+        assert_eq!(t.rows["R01"].0["region"], "Cusco");
+        assert!(!t.rows["R02"].0.contains_key("region"));
+        assert_eq!(t.rows["R02"].1, 3);
+    }
+
+    #[test]
+    fn ragged_rows_and_duplicates_are_errors() {
+        let e = parse("id,role\nR01,a,b\n", "respondents.csv").unwrap_err();
+        assert!(e.report().contains("respondents.csv:2"), "{}", e.report());
+        let e = parse("id,role\nR01,a\nR01,b\n", "respondents.csv").unwrap_err();
+        assert!(e.report().contains("respondents.csv:3"), "{}", e.report());
+    }
+
+    #[test]
+    fn conflict_names_both_places() {
+        let info = TranscriptInfo {
+            path: "transcripts/r01.txt".into(),
+            respondent: "R01".into(),
+            respondents: vec!["R01".into()],
+            attributes: [("region".to_string(), "Lima".to_string())].into(),
+            attribute_lines: [("region".to_string(), 3)].into(),
+            ..Default::default()
+        };
+        let t = parse("id,region\nR01,Cusco\n", "respondents.csv").unwrap();
+        let e = merge(&[&info], &t).unwrap_err();
+        let r = e.report();
+        assert!(
+            r.contains("respondents.csv:2") && r.contains("transcripts/r01.txt:3"),
+            "{r}"
+        );
+        let t = parse("id,region,role\nR01,Lima,survivor\n", "respondents.csv").unwrap();
+        let m = merge(&[&info], &t).unwrap();
+        assert_eq!(m["R01"]["role"], "survivor");
+    }
+}

@@ -1,0 +1,45 @@
+//! `thematic`: qualitative thematic coding in the Framework Method tradition.
+//!
+//! The binary only parses the command line and calls [`run`]; everything else
+//! lives here. Data flows one way:
+//!
+//! ```text
+//! transcript files ─ingest─▶ Vec<Excerpt{respondent, path, line, text, speaker}>
+//! codebook.yaml ─codebook::Codebook::load─▶ Codebook ─Matcher::new─▶ Matcher
+//! Matcher × Excerpt ─▶ coded Excerpt (rows) ─index::Writer─▶ tantivy (+ manifest payload)
+//! matrix/stats: index ─CountCollector over fast fields─▶ Counts ─render─▶ stdout
+//! quote/search: index ─query + HitCollector─▶ hits ─render─▶ stdout
+//! ```
+//!
+//! [`pipeline`] brings an index up to date (only what changed); `cmd/` holds
+//! one file per subcommand, which orchestrates and does not parse or format.
+
+pub mod cli;
+pub mod cmd;
+pub mod codebook;
+pub mod error;
+pub mod framework;
+pub mod index;
+pub mod ingest;
+pub mod model;
+pub mod pipeline;
+pub mod render;
+pub mod study;
+pub mod text;
+
+pub use error::{Error, Result};
+
+/// Runs one command line.
+pub fn run(cli: cli::Cli) -> Result<()> {
+    use cli::Command;
+    let project = cli.project.as_deref();
+    match cli.command {
+        Command::Init { dir, codebook } => cmd::init::run(dir.as_deref().or(project), &codebook),
+        Command::Code { format } => cmd::code::run(project, format),
+        Command::Stats { format, read } => cmd::stats::run(project, format, &read),
+        Command::Transcripts { format, read } => cmd::transcripts::run(project, format, &read),
+        Command::Matrix(args) => cmd::matrix::run(project, &args),
+        Command::Quote(args) => cmd::quote::run_quote(project, &args),
+        Command::Search(args) => cmd::quote::run_search(project, &args),
+    }
+}

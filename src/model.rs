@@ -1,0 +1,65 @@
+//! Plain data shared between ingest, coding, the index and rendering.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Respondent attributes, sorted by name.
+pub type Attributes = BTreeMap<String, String>;
+
+/// One unit of coding: a paragraph, turn or sentence of a respondent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    /// `<path>:<line>` (sentences after the first on a line add `.N`).
+    pub id: String,
+    /// The transcript's path relative to the study.
+    pub path: String,
+    /// 1-based line of the excerpt's first text in the file.
+    pub line: usize,
+    /// Position of the excerpt within its file (0-based), for corpus order.
+    pub pos: usize,
+    /// The respondent id.
+    pub respondent: String,
+    /// The speaker label as written (empty for a monologue).
+    pub speaker: String,
+    /// The interviewer's last turn before this excerpt (empty if none).
+    pub question: String,
+    /// The excerpt's text: its lines trimmed and joined by single spaces
+    /// (paragraphs of a turn joined by a blank line).
+    pub text: String,
+}
+
+/// What ingest learned about one transcript, kept in the index manifest and
+/// shown by `thematic transcripts`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptInfo {
+    /// Path relative to the study.
+    pub path: String,
+    /// The file's respondent id (front matter `respondent:` or file name).
+    pub respondent: String,
+    /// Respondents with at least one excerpt in this file, sorted.
+    pub respondents: Vec<String>,
+    /// Attributes from the front matter (for the file's respondent).
+    pub attributes: Attributes,
+    /// Line of each front-matter attribute, to name it in conflicts.
+    pub attribute_lines: BTreeMap<String, usize>,
+    /// Speaker turns (interviewer and respondents).
+    pub turns: usize,
+    /// Excerpts (units of coding).
+    pub excerpts: usize,
+    /// Words in the excerpts.
+    pub words: usize,
+    /// The encoding the file was decoded from.
+    pub encoding: String,
+    /// Warnings about this file.
+    pub warnings: Vec<String>,
+}
+
+/// One transcript, read and split.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    /// Summary of the file.
+    pub info: TranscriptInfo,
+    /// Its excerpts, in file order.
+    pub excerpts: Vec<Excerpt>,
+}

@@ -1,0 +1,203 @@
+//! Turning tables into bytes: `table` for people (comfy-table), `markdown`
+//! for reports, `csv` and `json` for scripts. Commands build a [`Table`] (or
+//! a serde value for JSON) and hand it here; nothing here knows the index.
+
+use std::io::{IsTerminal, Write};
+
+use comfy_table::{presets, CellAlignment, ContentArrangement};
+
+use crate::error::{Error, Result};
+
+/// A rectangular table with a header.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows of cells, each as long as the header.
+    pub rows: Vec<Vec<String>>,
+    /// Columns to right-align in tables (numbers).
+    pub right: Vec<bool>,
+}
+
+impl Table {
+    /// A table with these column names.
+    pub fn new(header: Vec<String>) -> Table {
+        let n = header.len();
+        Table {
+            header,
+            rows: Vec::new(),
+            right: vec![false; n],
+        }
+    }
+
+    /// Right-aligns columns from `from` onwards.
+    pub fn right_from(mut self, from: usize) -> Table {
+        for (i, r) in self.right.iter_mut().enumerate() {
+            *r = i >= from;
+        }
+        self
+    }
+
+    /// CSV with a header row, `\n` line ends.
+    pub fn to_csv(&self) -> Result<String> {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        w.write_record(&self.header)
+            .map_err(|e| Error::failure(e.to_string()))?;
+        for row in &self.rows {
+            w.write_record(row)
+                .map_err(|e| Error::failure(e.to_string()))?;
+        }
+        let bytes = w.into_inner().map_err(|e| Error::failure(e.to_string()))?;
+        String::from_utf8(bytes).map_err(|e| Error::failure(e.to_string()))
+    }
+
+    /// A GitHub-flavoured Markdown table.
+    pub fn to_markdown(&self) -> String {
+        let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let mut out = String::new();
+        out.push_str(&format!(
+            "| {} |\n",
+            self.header
+                .iter()
+                .map(|h| esc(h))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ));
+        out.push_str(&format!(
+            "|{}|\n",
+            self.right
+                .iter()
+                .map(|&r| if r { "---:" } else { "---" })
+                .collect::<Vec<_>>()
+                .join("|")
+        ));
+        for row in &self.rows {
+            out.push_str(&format!(
+                "| {} |\n",
+                row.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | ")
+            ));
+        }
+        out
+    }
+
+    /// A boxed table for the terminal, wrapped to the terminal width (or
+    /// `$COLUMNS`, or 100 columns when stdout is not a terminal).
+    pub fn to_text(&self) -> String {
+        let mut t = comfy_table::Table::new();
+        t.load_preset(presets::UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t.force_no_tty();
+        t.set_width(output_width());
+        t.set_header(self.header.clone());
+        for row in &self.rows {
+            t.add_row(row.clone());
+        }
+        for (i, &r) in self.right.iter().enumerate() {
+            if r {
+                if let Some(col) = t.column_mut(i) {
+                    col.set_cell_alignment(CellAlignment::Right);
+                }
+            }
+        }
+        let mut s = t.to_string();
+        s.push('\n');
+        s
+    }
+}
+
+/// The width tables are laid out for.
+pub fn output_width() -> u16 {
+    if let Some(w) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+        .filter(|&w| w >= 20)
+    {
+        return w;
+    }
+    if std::io::stdout().is_terminal() {
+        if let Some((w, _)) = terminal_width() {
+            return w;
+        }
+    }
+    100
+}
+
+fn terminal_width() -> Option<(u16, u16)> {
+    let t = comfy_table::Table::new();
+    t.width().map(|w| (w, 0))
+}
+
+/// True when colour may be used on stdout.
+pub fn colour() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// Writes to stdout; a closed pipe is a quiet success.
+pub fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(Error::from)
+}
+
+/// Pretty JSON with a trailing newline.
+pub fn json<T: serde::Serialize>(value: &T) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(value).map_err(|e| Error::failure(e.to_string()))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// `n/N (p%)`, the report's way of giving a share of respondents.
+pub fn share(n: u32, total: u32) -> String {
+    if total == 0 {
+        return format!("{n}/{total}");
+    }
+    format!("{n}/{total} ({}%)", percent(n, total))
+}
+
+/// Rounded percentage (half away from zero).
+pub fn percent(n: u32, total: u32) -> u32 {
+    if total == 0 {
+        return 0;
+    }
+    ((n as u64 * 200 + total as u64) / (total as u64 * 2)) as u32
+}
+
+/// Cuts text to `width` characters with an ellipsis.
+pub fn cut(text: &str, width: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= width {
+        return text;
+    }
+    let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_round_like_reports() {
+        assert_eq!(share(8, 30), "8/30 (27%)");
+        assert_eq!(share(1, 8), "1/8 (13%)");
+        assert_eq!(share(0, 0), "0/0");
+    }
+
+    #[test]
+    fn csv_and_markdown() {
+        let mut t = Table::new(vec!["code".into(), "n".into()]).right_from(1);
+        t.rows.push(vec!["a,b".into(), "1".into()]);
+        assert_eq!(t.to_csv().unwrap(), "code,n\n\"a,b\",1\n");
+        assert_eq!(t.to_markdown(), "| code | n |\n|---|---:|\n| a,b | 1 |\n");
+    }
+
+    #[test]
+    fn cut_adds_ellipsis() {
+        assert_eq!(cut("abc  def", 10), "abc def");
+        assert_eq!(cut("abcdefghijk", 5), "abcd…");
+    }
+}

@@ -1,0 +1,336 @@
+//! Finding the study folder, reading `thematic.yaml`, and resolving the paths
+//! it names (transcripts, codebook, respondents). Nothing here reads a
+//! transcript's content.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Location, Result};
+
+/// The settings file's name.
+pub const SETTINGS_FILE: &str = "thematic.yaml";
+/// The derived-data folder inside a study.
+pub const DATA_DIR: &str = ".thematic";
+/// File extensions read as transcripts.
+pub const TRANSCRIPT_EXTENSIONS: &[&str] = &["txt", "md"];
+
+/// The unit of coding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    /// A blank-line-separated paragraph inside a respondent turn.
+    #[default]
+    Paragraph,
+    /// A whole respondent turn.
+    Turn,
+    /// One sentence.
+    Sentence,
+}
+
+/// The search stemming language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// English stemming.
+    #[default]
+    English,
+    /// Spanish stemming.
+    Spanish,
+    /// No stemming (accent- and case-insensitive only).
+    None,
+}
+
+/// `thematic.yaml`: every key optional.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Files, folders or globs, relative to the study.
+    pub transcripts: Vec<String>,
+    /// The codebook file.
+    pub codebook: String,
+    /// The respondents table (first column is the id).
+    pub respondents: String,
+    /// The unit of coding.
+    pub unit: Unit,
+    /// Speaker labels that are the interviewer (context, never coded).
+    pub interviewer: Vec<String>,
+    /// Search stemming language.
+    pub language: Language,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            transcripts: vec!["transcripts".into()],
+            codebook: "codebooks/main.yaml".into(),
+            respondents: "respondents.csv".into(),
+            unit: Unit::Paragraph,
+            interviewer: [
+                "Interviewer",
+                "I",
+                "Q",
+                "Moderator",
+                "Entrevistador",
+                "Entrevistadora",
+                "E",
+                "P",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            language: Language::English,
+        }
+    }
+}
+
+/// A study folder and its settings.
+#[derive(Debug, Clone)]
+pub struct Study {
+    /// The study's root folder.
+    pub root: PathBuf,
+    /// The settings (defaults where `thematic.yaml` is silent or absent).
+    pub settings: Settings,
+    /// The bytes of `thematic.yaml` hashed, or empty when there is none.
+    pub settings_hash: String,
+}
+
+/// One transcript file found by the settings.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TranscriptFile {
+    /// Path relative to the study, `/`-separated: the excerpt id's prefix.
+    pub rel: String,
+    /// Absolute path.
+    pub abs: PathBuf,
+}
+
+impl Study {
+    /// Finds the study: `--project DIR`, else the nearest `thematic.yaml` up
+    /// from the current folder, else the current folder with defaults.
+    pub fn find(project: Option<&Path>) -> Result<Study> {
+        let root = match project {
+            Some(dir) => {
+                if !dir.is_dir() {
+                    return Err(Error::at(Location::file(dir.display().to_string()), "the study folder does not exist")
+                        .with_hint("pass an existing folder to --project, or create one with `thematic init DIR`"));
+                }
+                dir.to_path_buf()
+            }
+            None => {
+                let cwd = std::env::current_dir()?;
+                cwd.ancestors()
+                    .find(|d| d.join(SETTINGS_FILE).is_file())
+                    .map(Path::to_path_buf)
+                    .unwrap_or(cwd)
+            }
+        };
+        let root = std::fs::canonicalize(&root).map_err(|e| Error::io(&root, e))?;
+        Self::load(root)
+    }
+
+    fn load(root: PathBuf) -> Result<Study> {
+        let path = root.join(SETTINGS_FILE);
+        let (settings, settings_hash) = if path.is_file() {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Error::at(Location::file(SETTINGS_FILE), "thematic.yaml is not UTF-8")
+                    .with_hint("save it as UTF-8")
+            })?;
+            let settings: Settings = if text.trim().is_empty() {
+                Settings::default()
+            } else {
+                serde_yaml::from_str(&text).map_err(|e| yaml_error(SETTINGS_FILE, &e))?
+            };
+            (settings, blake3::hash(text.as_bytes()).to_hex().to_string())
+        } else {
+            (Settings::default(), String::new())
+        };
+        Ok(Study {
+            root,
+            settings,
+            settings_hash,
+        })
+    }
+
+    /// The derived-data folder.
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.join(DATA_DIR)
+    }
+
+    /// Absolute path of a settings path.
+    pub fn resolve(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// A path shown to the user: relative to the study when inside it.
+    pub fn shown(&self, path: &Path) -> String {
+        match path.strip_prefix(&self.root) {
+            Ok(rel) => rel_string(rel),
+            Err(_) => path.display().to_string(),
+        }
+    }
+
+    /// Every transcript file the settings name, sorted by relative path.
+    /// Files of unknown types inside named folders are returned as warnings.
+    pub fn transcript_files(&self) -> Result<(Vec<TranscriptFile>, Vec<String>)> {
+        let mut files = Vec::new();
+        let mut warnings = Vec::new();
+        for entry in &self.settings.transcripts {
+            let is_glob = entry.contains(['*', '?', '[']);
+            if is_glob {
+                let pattern = self.root.join(entry).display().to_string();
+                let paths = glob::glob(&pattern).map_err(|e| {
+                    Error::at(
+                        Location::file(SETTINGS_FILE),
+                        format!("bad glob `{entry}` in `transcripts`: {e}"),
+                    )
+                    .with_hint("use `*`, `**` and `?` as in a shell")
+                })?;
+                let mut n = 0;
+                for p in paths.flatten() {
+                    if p.is_file() && !is_hidden(&p) {
+                        n += 1;
+                        self.push_file(&p, &mut files, &mut warnings, true);
+                    }
+                }
+                if n == 0 {
+                    warnings.push(format!(
+                        "{SETTINGS_FILE}: `transcripts` entry `{entry}` matches no file"
+                    ));
+                }
+                continue;
+            }
+            let path = self.root.join(entry);
+            if path.is_dir() {
+                let mut found = Vec::new();
+                walk(&path, &mut found).map_err(|e| Error::io(&path, e))?;
+                for p in found {
+                    self.push_file(&p, &mut files, &mut warnings, false);
+                }
+            } else if path.is_file() {
+                self.push_file(&path, &mut files, &mut warnings, true);
+            } else if self.settings.transcripts.len() == 1
+                && entry == "transcripts"
+                && !self.root.join(SETTINGS_FILE).exists()
+            {
+                return Err(Error::at(Location::file(self.shown(&path)), "no transcripts folder in this study").with_hint(
+                    "run thematic inside a study folder, pass --project DIR, or create one with `thematic init DIR`",
+                ));
+            } else {
+                return Err(Error::at(
+                    Location::file(SETTINGS_FILE),
+                    format!("`transcripts` names `{entry}`, which does not exist"),
+                )
+                .with_hint("fix the path in thematic.yaml (paths are relative to it)"));
+            }
+        }
+        files.sort();
+        files.dedup();
+        Ok((files, warnings))
+    }
+
+    fn push_file(
+        &self,
+        p: &Path,
+        files: &mut Vec<TranscriptFile>,
+        warnings: &mut Vec<String>,
+        named: bool,
+    ) {
+        let rel = self.shown(p);
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        if TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) {
+            files.push(TranscriptFile {
+                rel,
+                abs: p.to_path_buf(),
+            });
+        } else {
+            let how = if named {
+                "is named in `transcripts` but"
+            } else {
+                "is in a transcripts folder but"
+            };
+            warnings.push(format!(
+                "{rel}: {how} is not a transcript type thematic reads ({}); skipped",
+                TRANSCRIPT_EXTENSIONS
+                    .iter()
+                    .map(|e| format!(".{e}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+}
+
+fn is_hidden(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let p = entry.path();
+        if is_hidden(&p) {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            walk(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// A relative path as a `/`-separated string.
+pub fn rel_string(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Turns a serde_yaml error into an input error at its line and column.
+pub fn yaml_error(path: &str, err: &serde_yaml::Error) -> Error {
+    let msg = err.to_string();
+    // serde_yaml appends " at line L column C"; keep the message, move the place.
+    let message = match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.clone(),
+    };
+    let location = match err.location() {
+        Some(l) => Location::at(path, l.line(), l.column()),
+        None => Location::file(path),
+    };
+    let hint = if message.contains("unknown field") {
+        "remove or correct the key (keys are checked so that typos do not pass)"
+    } else {
+        "fix the YAML at this place"
+    };
+    Error::at(location, message).with_hint(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_defaults_and_unknown_keys() {
+        let s: Settings = serde_yaml::from_str("unit: turn\nlanguage: spanish\n").unwrap();
+        assert_eq!(s.unit, Unit::Turn);
+        assert_eq!(s.language, Language::Spanish);
+        assert_eq!(s.codebook, "codebooks/main.yaml");
+        let e = serde_yaml::from_str::<Settings>("unti: turn\n").unwrap_err();
+        let err = yaml_error("thematic.yaml", &e);
+        assert!(
+            err.report().contains("thematic.yaml:1:1"),
+            "{}",
+            err.report()
+        );
+    }
+}

@@ -1,0 +1,453 @@
+//! `thematic code`, `stats`, `transcripts`, `init`: ingest, coding, the
+//! index, incremental runs and bad input.
+
+use crate::util::Study;
+
+const STATS: &str = "code,excerpts,respondents
+family,5,3
+family/search,2,2
+family/search/police,2,2
+family/money,3,3
+return,6,4
+return/support,4,4
+return/dates,2,2
+return/hand,0,0
+";
+
+#[test]
+fn stats_csv_on_the_fixture_study() {
+    let s = Study::fixture("basic");
+    let run = s.run(&["code"]);
+    assert!(
+        run.ok()
+            .starts_with("4 transcripts, 5 respondents, 10 excerpts, 9 coded (90%), 1 warnings\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("warning: transcripts/fg01.txt: `Nota:` (line 8) looks like a speaker label"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.run(&["stats", "--format", "csv"]).ok(), STATS);
+}
+
+#[test]
+fn stats_filtered_by_attribute() {
+    let s = Study::fixture("basic");
+    let out = s.run(&["stats", "--format", "csv", "--where", "region=Lima"]);
+    assert_eq!(
+        out.ok(),
+        "code,excerpts,respondents
+family,3,2
+family/search,1,1
+family/search/police,1,1
+family/money,2,2
+return,2,2
+return/support,2,2
+return/dates,0,0
+return/hand,0,0
+"
+    );
+    let out = s.run(&["stats", "--where", "regoin=Lima"]);
+    assert!(
+        out.bad_input().contains("did you mean `region`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn readers_update_a_fresh_study_with_a_note() {
+    let s = Study::fixture("basic");
+    let out = s.run(&["stats", "--format", "csv"]);
+    assert_eq!(out.ok(), STATS);
+    assert!(
+        out.stderr
+            .starts_with("note: index out of date (no index yet); updating"),
+        "{}",
+        out.stderr
+    );
+    let out = s.run(&["stats", "--format", "csv"]);
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn transcripts_lists_what_was_ingested() {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    assert_eq!(
+        s.run(&["transcripts", "--format", "csv"]).ok(),
+        "path,respondents,turns,excerpts,words,encoding,warnings
+transcripts/fg01.txt,R03 R04,3,2,22,UTF-8,1
+transcripts/m01.txt,m01,1,2,20,UTF-8,0
+transcripts/r01.txt,R01,4,3,28,UTF-8,0
+transcripts/r02.txt,R02,4,3,20,UTF-8,0
+"
+    );
+}
+
+#[test]
+fn incremental_runs_pick_up_each_kind_of_change() {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    let again = s.run(&["code"]);
+    again.ok();
+    assert!(
+        again.stderr.contains("up to date: nothing changed"),
+        "{}",
+        again.stderr
+    );
+
+    // An edited transcript is re-read; the others are not.
+    s.file("transcripts/m01.txt", "Nothing to report here.\n");
+    let run = s.run(&["code"]);
+    assert!(
+        run.stderr
+            .contains("re-coded 1 changed transcripts, removed 0"),
+        "{}",
+        run.stderr
+    );
+    let stats = s.run(&["stats", "--format", "csv"]);
+    assert!(
+        stats.ok().contains("family/search,3,3\n"),
+        "{}",
+        stats.stdout
+    );
+    assert!(stats.stdout.contains("return,4,3\n"), "{}", stats.stdout);
+
+    // A removed transcript disappears from the index.
+    s.remove("transcripts/m01.txt");
+    let run = s.run(&["code"]);
+    assert!(run.stderr.contains("removed 1"), "{}", run.stderr);
+    assert!(
+        run.ok()
+            .starts_with("3 transcripts, 4 respondents, 8 excerpts"),
+        "{}",
+        run.stdout
+    );
+
+    // A codebook edit re-codes everything.
+    let cb = std::fs::read_to_string(s.path().join("codebooks/main.yaml")).unwrap();
+    s.file(
+        "codebooks/main.yaml",
+        &cb.replace("any: [took care, me apoyó, support*]", "any: [aunt]"),
+    );
+    let run = s.run(&["code"]);
+    assert!(
+        run.stderr.contains("from scratch (the codebook changed)"),
+        "{}",
+        run.stderr
+    );
+    assert!(s
+        .run(&["stats", "--format", "csv"])
+        .ok()
+        .contains("return/support,1,1\n"));
+
+    // respondents.csv is picked up without re-reading transcripts.
+    s.file("respondents.csv", "id,role,region\nR01,survivor,Puno\n");
+    let out = s.run(&["stats", "--format", "csv", "--where", "region=Puno"]);
+    assert!(
+        out.ok()
+            .starts_with("code,excerpts,respondents\nfamily,2,1\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn frozen_refuses_a_stale_index() {
+    let s = Study::fixture("basic");
+    let out = s.run(&["stats", "--frozen"]);
+    assert!(out.bad_input().contains("out of date"), "{}", out.stderr);
+    s.run(&["code"]).ok();
+    s.run(&["stats", "--frozen"]).ok();
+    s.file(
+        "transcripts/new.txt",
+        "A new monologue about money and family.\n",
+    );
+    let out = s.run(&["stats", "--frozen"]);
+    assert!(
+        out.bad_input().contains("run `thematic code` first"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn windows_1252_and_utf16_transcripts_are_read_and_coded() {
+    let s = Study::fixture("basic");
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252
+        .encode("E: ¿Y la policía?\r\nR05: Fuimos a la comisaría con mi familia.\r\n");
+    s.bytes("transcripts/r05.txt", &cp1252);
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in "\u{feff}E: ¿Dinero?\r\nR06: La familia tenía deudas.\r\n"
+        .encode_utf16()
+        .skip(1)
+    {
+        utf16.extend(u.to_le_bytes());
+    }
+    s.bytes("transcripts/r06.txt", &utf16);
+    let run = s.run(&["code"]);
+    assert!(
+        run.stderr
+            .contains("warning: transcripts/r05.txt: not UTF-8; decoded as windows-1252"),
+        "{}",
+        run.stderr
+    );
+    let out = s.run(&[
+        "quote",
+        "police",
+        "--format",
+        "csv",
+        "--where",
+        "respondent=r05",
+    ]);
+    assert!(out.ok().contains("transcripts/r05.txt:2,transcripts/r05.txt,2,r05,,,family/search/police,¿Y la policía?,Fuimos a la comisaría con mi familia.\n"), "{}", out.stdout);
+    let out = s.run(&[
+        "quote",
+        "money",
+        "--format",
+        "csv",
+        "--where",
+        "respondent=r06",
+    ]);
+    assert!(
+        out.ok().contains("transcripts/r06.txt:2,"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn bad_codebooks_exit_2_with_file_line_and_column() {
+    let s = Study::fixture("basic");
+    let cb = std::fs::read_to_string(s.path().join("codebooks/main.yaml")).unwrap();
+    let cases = [
+        (
+            cb.replace("    label: Return\n", "    lable: Return\n"),
+            "codebooks/main.yaml:23:5",
+            "unknown field `lable`",
+        ),
+        (
+            cb.replace("id: money", "id: Money"),
+            "codebooks/main.yaml:17:13",
+            "bad code under `family` id `Money`",
+        ),
+        (
+            cb.replace("id: dates", "id: support"),
+            "codebooks/main.yaml:29",
+            "duplicate",
+        ),
+        (
+            cb.replace("deuda*", "de*uda"),
+            "codebooks/main.yaml:20:32",
+            "`family/money` match.any",
+        ),
+        (
+            cb.replace(r"'\b(19|20)\d\d\b'", "'(19|20'"),
+            "codebooks/main.yaml:32:20",
+            "invalid regex",
+        ),
+    ];
+    for (text, place, what) in cases {
+        s.file("codebooks/main.yaml", &text);
+        let out = s.run(&["code"]);
+        let err = out.bad_input();
+        assert!(
+            err.contains(place) && err.contains(what),
+            "expected {place} / {what}:\n{err}"
+        );
+        assert!(err.contains("= help: "), "{err}");
+    }
+}
+
+#[test]
+fn bad_transcripts_exit_2_and_keep_the_previous_index() {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    s.bytes(
+        "transcripts/scan.txt",
+        b"PK\x03\x04\x14\x00\x00\x00binary\x00\x00",
+    );
+    let err = s.run(&["code"]);
+    assert!(
+        err.bad_input().contains("transcripts/scan.txt"),
+        "{}",
+        err.stderr
+    );
+    s.remove("transcripts/scan.txt");
+    s.file(
+        "transcripts/bad.txt",
+        "---\nrespondent: [R9\n---\nR9: hola\n",
+    );
+    let err = s.run(&["code"]);
+    assert!(
+        err.bad_input().contains("transcripts/bad.txt:"),
+        "{}",
+        err.stderr
+    );
+    s.remove("transcripts/bad.txt");
+    // Nothing partial was committed: the index is still the first run's.
+    assert_eq!(s.run(&["stats", "--format", "csv", "--frozen"]).ok(), STATS);
+}
+
+#[test]
+fn attribute_conflicts_name_both_places() {
+    let s = Study::fixture("basic");
+    let r01 = std::fs::read_to_string(s.path().join("transcripts/r01.txt")).unwrap();
+    s.file(
+        "transcripts/r01.txt",
+        &r01.replace("respondent: R01\n", "respondent: R01\nregion: Lima\n"),
+    );
+    let err = s.run(&["code"]);
+    let msg = err.bad_input();
+    assert!(
+        msg.contains("respondents.csv:2") && msg.contains("transcripts/r01.txt:3"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn missing_codebook_and_settings_typos() {
+    let s = Study::fixture("basic");
+    s.file("thematic.yaml", "codebok: x.yaml\n");
+    assert!(s.run(&["code"]).bad_input().contains("thematic.yaml:1:1"));
+    s.file("thematic.yaml", "codebook: nowhere.yaml\n");
+    let out = s.run(&["code"]);
+    assert!(
+        out.bad_input().contains("nowhere.yaml") && out.stderr.contains("does not exist"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_study_is_found_by_walking_up() {
+    let s = Study::fixture("basic");
+    let mut cmd = s.command();
+    cmd.current_dir(s.path().join("transcripts"))
+        .args(["stats", "--format", "csv"]);
+    assert_eq!(crate::util::run(cmd).ok(), STATS);
+}
+
+#[test]
+fn units_turn_and_sentence() {
+    let s = Study::fixture("basic");
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Moderadora, E]\nunit: turn\n",
+    );
+    assert!(s
+        .run(&["code"])
+        .ok()
+        .starts_with("4 transcripts, 5 respondents, 7 excerpts,"));
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Moderadora, E]\nunit: sentence\n",
+    );
+    s.run(&["code"]).ok();
+    let out = s.run(&[
+        "search",
+        "--uncoded",
+        "--format",
+        "csv",
+        "--where",
+        "respondent=R01",
+    ]);
+    assert_eq!(
+        out.ok(),
+        "id,path,line,respondent,region,role,codes,question,text\n"
+    );
+    let out = s.run(&[
+        "quote",
+        "police",
+        "--format",
+        "csv",
+        "--where",
+        "respondent=R02",
+    ]);
+    assert!(
+        out.ok()
+            .contains("transcripts/r02.txt:5.2,transcripts/r02.txt,5,R02,"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_run_leaves_a_usable_index() {
+    use std::fmt::Write;
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    // Enough text that the kill lands mid-run.
+    let mut big = String::new();
+    for i in 0..4000 {
+        writeln!(
+            big,
+            "R99: My family reported it to the police in 20{:02}.\n",
+            i % 100
+        )
+        .unwrap();
+    }
+    for i in 0..40 {
+        s.file(&format!("transcripts/big{i:02}.txt"), &big);
+    }
+    let mut child = s
+        .command()
+        .args(["code"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = s.run(&["stats", "--format", "csv"]);
+    let want = "code,excerpts,respondents
+family,160005,43
+family/search,160002,42
+family/search/police,160002,42
+family/money,3,3
+return,160006,44
+return/support,4,4
+return/dates,160002,42
+return/hand,0,0
+";
+    assert_eq!(out.ok(), want);
+}
+
+#[test]
+fn init_creates_a_study_that_codes() {
+    let s = Study::empty();
+    let dir = s.path().join("new");
+    let mut cmd = s.command();
+    cmd.args(["init", dir.to_str().unwrap(), "--codebook", "family"]);
+    crate::util::run(cmd).ok();
+    s.file(
+        "new/transcripts/r1.txt",
+        "Interviewer: ¿Y tu familia?\nR1: Mi mamá me buscó y puso la denuncia.\n",
+    );
+    let out = crate::util::run({
+        let mut c = s.command();
+        c.args([
+            "--project",
+            dir.to_str().unwrap(),
+            "stats",
+            "--format",
+            "csv",
+        ]);
+        c
+    });
+    assert!(
+        out.ok().contains("family_role/search_and_report,1,1\n"),
+        "{}",
+        out.stdout
+    );
+    let mut again = s.command();
+    again.args(["init", dir.to_str().unwrap()]);
+    assert!(crate::util::run(again)
+        .bad_input()
+        .contains("already exists"));
+}

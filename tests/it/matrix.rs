@@ -1,0 +1,146 @@
+//! `thematic matrix`: every cell mode, filters and formats.
+
+use crate::util::Study;
+
+fn study() -> Study {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    s
+}
+
+#[test]
+fn counts_by_respondent_csv() {
+    let s = study();
+    assert_eq!(
+        s.run(&["matrix", "--format", "csv"]).ok(),
+        "code,R01,R02,R03,R04,m01,total
+family,2,2,0,1,0,5
+family/search,1,1,0,0,0,2
+family/search/police,1,1,0,0,0,2
+family/money,1,1,0,1,0,3
+return,2,0,1,1,2,6
+return/support,1,0,1,1,1,4
+return/dates,1,0,0,0,1,2
+return/hand,0,0,0,0,0,0
+"
+    );
+}
+
+#[test]
+fn respondents_by_attribute_csv_and_table() {
+    let s = study();
+    assert_eq!(
+        s.run(&["matrix", "--by", "role", "--format", "csv"]).ok(),
+        "code,relative,survivor,total
+family,0,3,3
+family/search,0,2,2
+family/search/police,0,2,2
+family/money,0,3,3
+return,2,2,4
+return/support,2,2,4
+return/dates,1,1,2
+return/hand,0,0,0
+"
+    );
+    assert_eq!(
+        s.run(&[
+            "matrix", "--by", "role", "--cell", "count", "--format", "csv", "--rows", "themes"
+        ])
+        .ok(),
+        "code,relative,survivor,total\nfamily,0,5,5\nreturn,3,3,6\n"
+    );
+    assert_eq!(
+        s.run(&["matrix", "--by", "region", "--theme", "return"])
+            .ok(),
+        "┌──────────────────────┬─────────────┬────────────┬─────────────┐
+│ code \\ region        ┆ Cusco (n=2) ┆ Lima (n=3) ┆ total (n=5) │
+╞══════════════════════╪═════════════╪════════════╪═════════════╡
+│ Return               ┆  2/2 (100%) ┆  2/3 (67%) ┆   4/5 (80%) │
+│ \u{a0}\u{a0}Support on return  ┆  2/2 (100%) ┆  2/3 (67%) ┆   4/5 (80%) │
+│ \u{a0}\u{a0}Mentions a year    ┆  2/2 (100%) ┆   0/3 (0%) ┆   2/5 (40%) │
+│ \u{a0}\u{a0}Coded by hand only ┆    0/2 (0%) ┆   0/3 (0%) ┆    0/5 (0%) │
+└──────────────────────┴─────────────┴────────────┴─────────────┘
+"
+    );
+}
+
+#[test]
+fn where_filters_and_markdown() {
+    let s = study();
+    assert_eq!(
+        s.run(&["matrix", "--where", "role=survivor", "--where", "region!=Cusco", "--rows", "themes", "--format", "markdown"]).ok(),
+        "| code | R02 | R04 | total (n=2) |\n|---|---:|---:|---:|\n| Role of the family | 2 | 1 | 3 |\n| Return | 0 | 1 | 1 |\n"
+    );
+}
+
+#[test]
+fn presence_quote_and_json() {
+    let s = study();
+    let out = s.run(&[
+        "matrix", "--cell", "presence", "--theme", "family", "--format", "markdown",
+    ]);
+    assert_eq!(
+        out.ok(),
+        "| code | R01 | R02 | R03 | R04 | m01 | total (n=5) |
+|---|---:|---:|---:|---:|---:|---:|
+| Role of the family | ● | ● |  | ● |  | ● |
+| \u{a0}\u{a0}Family searches and reports | ● | ● |  |  |  | ● |
+| \u{a0}\u{a0}\u{a0}\u{a0}Goes to the police | ● | ● |  |  |  | ● |
+| \u{a0}\u{a0}Money and debts | ● | ● |  | ● |  | ● |
+"
+    );
+    let out = s.run(&[
+        "matrix", "--cell", "quote", "--width", "20", "--by", "role", "--rows", "themes",
+        "--format", "markdown",
+    ]);
+    assert_eq!(
+        out.ok(),
+        "| code \\ role | relative (n=2) | survivor (n=3) | total (n=5) |
+|---|---|---|---|
+| Role of the family |  | A mí me apoyó mi fa… [transcripts/fg01.txt:7] |  |
+| Return | Mi hija me apoyó. E… [transcripts/fg01.txt:6] | A mí me apoyó mi fa… [transcripts/fg01.txt:7] |  |
+"
+    );
+    let json = s.run(&[
+        "matrix", "--by", "role", "--rows", "themes", "--format", "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(json.ok()).unwrap();
+    assert_eq!(v["cell"], "respondents");
+    assert_eq!(v["columns"][0]["name"], "relative");
+    assert_eq!(
+        v["rows"][1]["cells"][0],
+        serde_json::json!({"count": 3, "respondents": 2, "of": 2})
+    );
+}
+
+#[test]
+fn same_input_same_bytes() {
+    let a = study()
+        .run(&["matrix", "--by", "region", "--format", "csv"])
+        .stdout;
+    let b = study()
+        .run(&["matrix", "--by", "region", "--format", "csv"])
+        .stdout;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn unknown_names_exit_2_with_a_suggestion() {
+    let s = study();
+    assert!(s
+        .run(&["matrix", "--by", "rol"])
+        .bad_input()
+        .contains("did you mean `role`"));
+    assert!(s
+        .run(&["matrix", "--theme", "retrun"])
+        .bad_input()
+        .contains("did you mean `return`"));
+    assert!(s
+        .run(&["matrix", "--where", "role=nobody"])
+        .bad_input()
+        .contains("empty"));
+    assert!(s
+        .run(&["matrix", "--where", "role"])
+        .bad_input()
+        .contains("ATTR=VALUE"));
+}

@@ -1,0 +1,244 @@
+//! `thematic quote` and `thematic search`.
+
+use crate::util::Study;
+
+fn study() -> Study {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    s
+}
+
+fn ids(json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn quotes_in_corpus_order_for_themes_codes_and_filters() {
+    let s = study();
+    assert_eq!(
+        ids(s.run(&["quote", "return", "--format", "json"]).ok()),
+        [
+            "transcripts/fg01.txt:6",
+            "transcripts/fg01.txt:7",
+            "transcripts/m01.txt:1",
+            "transcripts/m01.txt:3",
+            "transcripts/r01.txt:7",
+            "transcripts/r01.txt:13"
+        ]
+    );
+    assert_eq!(
+        ids(s.run(&["quote", "family/money", "--format", "json"]).ok()),
+        [
+            "transcripts/fg01.txt:7",
+            "transcripts/r01.txt:10",
+            "transcripts/r02.txt:8"
+        ]
+    );
+    assert_eq!(
+        ids(s
+            .run(&[
+                "quote",
+                "return",
+                "--where",
+                "role=relative",
+                "--format",
+                "json"
+            ])
+            .ok()),
+        [
+            "transcripts/fg01.txt:6",
+            "transcripts/m01.txt:1",
+            "transcripts/m01.txt:3"
+        ]
+    );
+    // At all the given codes.
+    assert_eq!(
+        ids(s
+            .run(&["quote", "money", "support", "--format", "json"])
+            .ok()),
+        ["transcripts/fg01.txt:7"]
+    );
+}
+
+#[test]
+fn json_has_every_field() {
+    let s = study();
+    let out = s.run(&["quote", "dates", "--limit", "1", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
+    assert_eq!(
+        v[0],
+        serde_json::json!({
+            "id": "transcripts/m01.txt:1", "path": "transcripts/m01.txt", "line": 1, "respondent": "m01",
+            "attributes": {"region": "Cusco", "role": "relative"}, "codes": ["return/dates"], "question": "",
+            "text": "I write this in 2020. There was no police in our town.", "score": 0.0
+        })
+    );
+    assert!(out.stderr.contains("1 more not shown"), "{}", out.stderr);
+}
+
+#[test]
+fn text_and_markdown_output() {
+    let s = study();
+    assert_eq!(
+        s.run(&["quote", "police", "--context", "--show", "role"])
+            .ok(),
+        "transcripts/r01.txt:7 — R01 (role: survivor)
+  codes: family/search, family/search/police, return/dates
+  Q: How did your family react?
+  My mother went to the police station every day. She reported it in 2021.
+
+transcripts/r02.txt:5 — R02 (role: survivor)
+  codes: family/search, family/search/police
+  Q: ¿Qué hizo tu familia?
+  Buscamos en la comisaría. No había policía en el pueblo, solo una comisaría lejos.
+"
+    );
+    assert_eq!(
+        s.run(&[
+            "quote",
+            "support",
+            "--per-respondent",
+            "1",
+            "--limit",
+            "2",
+            "--format",
+            "markdown",
+            "--context"
+        ])
+        .ok(),
+        "**Q:** ¿Quién las apoyó?
+
+> Mi hija me apoyó. Ella dijo: no quiero dinero.
+>
+> — R03, Lima, relative (`transcripts/fg01.txt:6`)
+
+**Q:** ¿Quién las apoyó?
+
+> A mí me apoyó mi familia con dinero. Nota: ruido en la sala.
+>
+> — R04, Lima, survivor (`transcripts/fg01.txt:7`)
+
+"
+    );
+}
+
+#[test]
+fn per_respondent_caps_one_voice() {
+    let s = study();
+    let all = ids(s.run(&["quote", "family", "--format", "json"]).ok());
+    assert_eq!(all.len(), 5);
+    let capped = ids(s
+        .run(&[
+            "quote",
+            "family",
+            "--per-respondent",
+            "1",
+            "--format",
+            "json",
+        ])
+        .ok());
+    assert_eq!(
+        capped,
+        [
+            "transcripts/fg01.txt:7",
+            "transcripts/r01.txt:7",
+            "transcripts/r02.txt:5"
+        ]
+    );
+}
+
+#[test]
+fn queries_are_stemmed_accent_insensitive_and_boolean() {
+    let s = study();
+    // "policia" finds "policía"; "reports" finds "reported" by stemming.
+    assert_eq!(
+        ids(s.run(&["search", "policia", "--format", "json"]).ok()),
+        ["transcripts/r02.txt:5"]
+    );
+    assert_eq!(
+        ids(s.run(&["search", "reports", "--format", "json"]).ok()),
+        ["transcripts/r01.txt:7"]
+    );
+    assert_eq!(
+        ids(s.run(&["search", "\"no money\"", "--format", "json"]).ok()),
+        ["transcripts/r01.txt:10"]
+    );
+    assert_eq!(
+        ids(s
+            .run(&["search", "family AND NOT money", "--format", "json"])
+            .ok()),
+        ["transcripts/m01.txt:3"]
+    );
+    assert_eq!(
+        ids(s
+            .run(&[
+                "search",
+                "NOT family",
+                "--where",
+                "respondent=m01",
+                "--format",
+                "json"
+            ])
+            .ok()),
+        ["transcripts/m01.txt:1"]
+    );
+    assert_eq!(
+        ids(s
+            .run(&["search", "police OR (family NOT money)", "--format", "json"])
+            .ok())
+        .len(),
+        3
+    );
+    assert_eq!(
+        ids(s
+            .run(&[
+                "quote",
+                "return",
+                "--query",
+                "aunt OR hija",
+                "--format",
+                "json"
+            ])
+            .ok())
+        .len(),
+        2
+    );
+}
+
+#[test]
+fn uncoded_search_finds_what_the_codebook_missed() {
+    let s = study();
+    assert_eq!(
+        ids(s.run(&["search", "--uncoded", "--format", "json"]).ok()),
+        ["transcripts/r02.txt:10"]
+    );
+    let csv = s.run(&["search", "--uncoded", "--format", "csv"]);
+    assert_eq!(csv.ok(), "id,path,line,respondent,region,role,codes,question,text\ntranscripts/r02.txt:10,transcripts/r02.txt,10,R02,Lima,survivor,,¿Y ahora?,Nada más.\n");
+}
+
+#[test]
+fn errors_exit_2() {
+    let s = study();
+    assert!(s
+        .run(&["quote", "suport"])
+        .bad_input()
+        .contains("did you mean `support`"));
+    assert!(s
+        .run(&["quote", "family", "--query", "\"unclosed"])
+        .bad_input()
+        .contains("invalid query"));
+    assert!(s
+        .run(&["search", "foo:bar"])
+        .bad_input()
+        .contains("invalid query"));
+    assert!(s.run(&["search"]).bad_input().contains("QUERY"));
+    assert!(s
+        .run(&["quote", "family", "--show", "gender"])
+        .bad_input()
+        .contains("unknown attribute `gender`"));
+}

@@ -1,0 +1,138 @@
+//! A small fluent helper: build a study in a temp folder, run the real
+//! binary on it, and look at exit code, stdout and stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A temporary study folder.
+pub struct Study {
+    dir: tempfile::TempDir,
+}
+
+/// What a run printed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        &self.stdout
+    }
+    /// Asserts exit code 2 and returns stderr.
+    #[track_caller]
+    pub fn bad_input(&self) -> &str {
+        assert_eq!(
+            self.code, 2,
+            "expected exit 2\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.starts_with("error: "),
+            "stderr: {}",
+            self.stderr
+        );
+        assert!(!self.stderr.contains("panicked"), "stderr: {}", self.stderr);
+        &self.stderr
+    }
+}
+
+impl Study {
+    /// An empty study.
+    pub fn empty() -> Study {
+        Study {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A copy of a fixture study from tests/fixtures.
+    pub fn fixture(name: &str) -> Study {
+        let s = Study::empty();
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+            s.path(),
+        );
+        s
+    }
+
+    /// The study's folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a text file (creating folders).
+    pub fn file(&self, rel: &str, text: &str) -> &Study {
+        self.bytes(rel, text.as_bytes())
+    }
+
+    /// Writes a file's bytes (creating folders).
+    pub fn bytes(&self, rel: &str, bytes: &[u8]) -> &Study {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, bytes).expect("write");
+        self
+    }
+
+    /// Removes a file.
+    pub fn remove(&self, rel: &str) -> &Study {
+        std::fs::remove_file(self.dir.path().join(rel)).expect("remove");
+        self
+    }
+
+    /// Runs `thematic --project <study> ARGS`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(bin());
+        cmd.arg("--project").arg(self.dir.path()).args(args);
+        run(cmd)
+    }
+
+    /// A command for the binary with the study as working directory.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(bin());
+        cmd.current_dir(self.dir.path());
+        cmd
+    }
+}
+
+/// The binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_thematic"))
+}
+
+/// Runs a command with a fixed environment.
+pub fn run(mut cmd: Command) -> Run {
+    cmd.env("COLUMNS", "100").env("NO_COLOR", "1");
+    let out = cmd.output().expect("run thematic");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read fixture") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_name().to_string_lossy().starts_with(".thematic") {
+            continue;
+        }
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy");
+        }
+    }
+}
