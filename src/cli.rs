@@ -16,6 +16,9 @@ pub struct Cli {
     /// The study folder (default: the nearest folder up with thematic.yaml, else the current one).
     #[arg(long, global = true, value_name = "DIR")]
     pub project: Option<PathBuf>,
+    /// Read text transcripts in this encoding (e.g. windows-1252) instead of detecting it.
+    #[arg(long, global = true, value_name = "LABEL")]
+    pub encoding: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,

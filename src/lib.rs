@@ -33,6 +33,9 @@ pub use error::{Error, Result};
 pub fn run(cli: cli::Cli) -> Result<()> {
     use cli::Command;
     let project = cli.project.as_deref();
+    if let Some(label) = &cli.encoding {
+        study::override_encoding(label);
+    }
     match cli.command {
         Command::Init { dir, codebook } => cmd::init::run(dir.as_deref().or(project), &codebook),
         Command::Code { format } => cmd::code::run(project, format),

@@ -27,6 +27,21 @@ pub struct Excerpt {
     /// The excerpt's text: its lines trimmed and joined by single spaces
     /// (paragraphs of a turn joined by a blank line).
     pub text: String,
+    /// Start time (captions), e.g. `00:12:03`; empty otherwise.
+    pub time: String,
+}
+
+/// One attribute value a transcript gives for a respondent, with its line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttrValue {
+    /// The respondent it describes.
+    pub respondent: String,
+    /// Attribute name.
+    pub key: String,
+    /// Value.
+    pub value: String,
+    /// Line (or row) in the transcript, to name it in conflicts.
+    pub line: usize,
 }
 
 /// What ingest learned about one transcript, kept in the index manifest and
@@ -39,10 +54,8 @@ pub struct TranscriptInfo {
     pub respondent: String,
     /// Respondents with at least one excerpt in this file, sorted.
     pub respondents: Vec<String>,
-    /// Attributes from the front matter (for the file's respondent).
-    pub attributes: Attributes,
-    /// Line of each front-matter attribute, to name it in conflicts.
-    pub attribute_lines: BTreeMap<String, usize>,
+    /// Attributes the file gives (front matter, survey columns).
+    pub attributes: Vec<AttrValue>,
     /// Speaker turns (interviewer and respondents).
     pub turns: usize,
     /// Excerpts (units of coding).

@@ -194,6 +194,8 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     let opts = SplitOptions {
         unit: study.settings.unit,
         interviewer: study.settings.interviewer.clone(),
+        csv: study.settings.csv.clone(),
+        encoding: study.forced_encoding(),
     };
     let mut manifest = Manifest::new();
     manifest.codebook_hash = inputs.codebook.hash.clone();

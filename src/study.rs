@@ -13,7 +13,7 @@ pub const SETTINGS_FILE: &str = "thematic.yaml";
 /// The derived-data folder inside a study.
 pub const DATA_DIR: &str = ".thematic";
 /// File extensions read as transcripts.
-pub const TRANSCRIPT_EXTENSIONS: &[&str] = &["txt", "md"];
+pub const TRANSCRIPT_EXTENSIONS: &[&str] = &["txt", "md", "docx", "vtt", "srt", "csv"];
 
 /// The unit of coding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -57,6 +57,22 @@ pub struct Settings {
     pub interviewer: Vec<String>,
     /// Search stemming language.
     pub language: Language,
+    /// Survey CSV columns: which is the respondent id, which hold answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csv: Option<CsvSettings>,
+    /// Force one text encoding (e.g. `windows-1252`) instead of detecting it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+}
+
+/// Survey CSV settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvSettings {
+    /// The respondent id column.
+    pub id: String,
+    /// Columns holding open-ended answers.
+    pub answers: Vec<String>,
 }
 
 impl Default for Settings {
@@ -80,8 +96,17 @@ impl Default for Settings {
             .map(|s| s.to_string())
             .collect(),
             language: Language::English,
+            csv: None,
+            encoding: None,
         }
     }
+}
+
+static ENCODING_OVERRIDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Forces one text encoding for this process (the `--encoding` flag).
+pub fn override_encoding(label: &str) {
+    let _ = ENCODING_OVERRIDE.set(label.to_string());
 }
 
 /// A study folder and its settings.
@@ -145,11 +170,38 @@ impl Study {
         } else {
             (Settings::default(), String::new())
         };
+        let mut settings = settings;
+        let mut settings_hash = settings_hash;
+        if let Some(label) = ENCODING_OVERRIDE.get() {
+            settings.encoding = Some(label.clone());
+            settings_hash = blake3::hash(format!("{settings_hash}\nencoding={label}").as_bytes())
+                .to_hex()
+                .to_string();
+        }
+        if let Some(label) = &settings.encoding {
+            if encoding_rs::Encoding::for_label(label.trim().as_bytes()).is_none() {
+                return Err(Error::at(
+                    Location::file(SETTINGS_FILE),
+                    format!("unknown encoding `{label}`"),
+                )
+                .with_hint(
+                    "use a WHATWG label such as utf-8, windows-1252, iso-8859-1, utf-16le",
+                ));
+            }
+        }
         Ok(Study {
             root,
             settings,
             settings_hash,
         })
+    }
+
+    /// The forced encoding, if the settings or `--encoding` give one.
+    pub fn forced_encoding(&self) -> Option<&'static encoding_rs::Encoding> {
+        self.settings
+            .encoding
+            .as_ref()
+            .and_then(|l| encoding_rs::Encoding::for_label(l.trim().as_bytes()))
     }
 
     /// The derived-data folder.
@@ -237,6 +289,10 @@ impl Study {
         named: bool,
     ) {
         let rel = self.shown(p);
+        if rel == self.settings.respondents || rel == self.settings.codebook || rel == SETTINGS_FILE
+        {
+            return;
+        }
         let ext = p
             .extension()
             .and_then(|e| e.to_str())

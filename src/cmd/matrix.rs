@@ -112,7 +112,11 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
                 });
                 t.rows.push(cells);
             }
-            let t = if args.transpose { transpose(t) } else { t };
+            let t = if args.transpose {
+                transpose(t, args.by.as_deref().unwrap_or("respondent"))
+            } else {
+                t
+            };
             if args.format == Format::Markdown {
                 t.to_markdown()
             } else {
@@ -204,9 +208,9 @@ fn first_quotes(
     Ok(out)
 }
 
-fn transpose(t: Table) -> Table {
+fn transpose(t: Table, corner: &str) -> Table {
     let n = t.header.len();
-    let mut header = vec![t.header[0].clone()];
+    let mut header = vec![corner.to_string()];
     header.extend(t.rows.iter().map(|r| r[0].trim().to_string()));
     let mut out = Table::new(header).right_from(1);
     for j in 1..n {

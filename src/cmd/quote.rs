@@ -24,6 +24,7 @@ struct Quote {
     codes: Vec<String>,
     question: String,
     text: String,
+    time: String,
     score: f32,
     #[serde(skip)]
     highlights: Vec<std::ops::Range<usize>>,
@@ -198,6 +199,7 @@ fn list(
             codes: e.codes,
             question: e.question,
             text: e.text,
+            time: e.time,
             score: if parsed.is_some() { h.score } else { 0.0 },
             highlights,
         });
@@ -266,7 +268,12 @@ fn to_text(quotes: &[Quote], context: bool, colour: bool) -> String {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&format!("{} — {}\n", q.id, attribution(q)));
+        let time = if q.time.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", q.time)
+        };
+        out.push_str(&format!("{}{time} — {}\n", q.id, attribution(q)));
         if !q.codes.is_empty() {
             out.push_str(&format!("  codes: {}\n", q.codes.join(", ")));
         }

@@ -49,7 +49,16 @@ pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()
     for i in &infos {
         t.rows.push(vec![
             i.path.clone(),
-            i.respondents.join(" "),
+            if format == Format::Csv || i.respondents.len() <= 6 {
+                i.respondents.join(" ")
+            } else {
+                format!(
+                    "{} … {} ({})",
+                    i.respondents[..3].join(" "),
+                    i.respondents[i.respondents.len() - 1],
+                    i.respondents.len()
+                )
+            },
             i.turns.to_string(),
             i.excerpts.to_string(),
             i.words.to_string(),

@@ -55,6 +55,8 @@ pub struct Fields {
     pub codes: Field,
     /// Dense row ids the excerpt counts in (codes, their ancestors, themes).
     pub rows: Field,
+    /// Start time of the excerpt (captions).
+    pub time: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -78,6 +80,7 @@ fn schema() -> (Schema, Fields) {
         text: b.add_text_field("text", text_opts),
         codes: b.add_facet_field("codes", STORED),
         rows: b.add_u64_field("rows", FAST | INDEXED),
+        time: b.add_text_field("time", STORED),
     };
     (b.build(), f)
 }
@@ -304,6 +307,9 @@ impl Writer {
         doc.add_text(f.speaker, &e.speaker);
         doc.add_text(f.question, &e.question);
         doc.add_text(f.text, &e.text);
+        if !e.time.is_empty() {
+            doc.add_text(f.time, &e.time);
+        }
         for c in codes {
             doc.add_facet(f.codes, tantivy::schema::Facet::from_path(c.split('/')));
         }
@@ -378,6 +384,8 @@ pub struct StoredExcerpt {
     pub text: String,
     /// Code paths applied (not their ancestors).
     pub codes: Vec<String>,
+    /// Start time (captions), or empty.
+    pub time: String,
 }
 
 impl StudyIndex {
@@ -426,6 +434,7 @@ impl StudyIndex {
             speaker: s(f.speaker),
             question: s(f.question),
             text: s(f.text),
+            time: s(f.time),
             codes,
         })
     }

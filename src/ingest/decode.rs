@@ -19,6 +19,32 @@ pub struct Decoded {
 
 /// Decodes a text file's bytes; `shown` names the file in errors.
 pub fn decode(bytes: &[u8], shown: &str) -> Result<Decoded> {
+    decode_with(bytes, shown, None)
+}
+
+/// Decodes with a forced encoding (a BOM still wins), or detects it.
+pub fn decode_with(
+    bytes: &[u8],
+    shown: &str,
+    forced: Option<&'static Encoding>,
+) -> Result<Decoded> {
+    if let Some(enc) = forced {
+        let has_bom = bytes.starts_with(b"\xEF\xBB\xBF")
+            || bytes.starts_with(b"\xFF\xFE")
+            || bytes.starts_with(b"\xFE\xFF");
+        if !has_bom {
+            let (text, _, had_errors) = enc.decode(bytes);
+            if had_errors {
+                return Err(Error::at(Location::file(shown), format!("the file is not valid {}", enc.name()))
+                    .with_hint("check `encoding:` in thematic.yaml (or --encoding), or remove it to detect the encoding"));
+            }
+            return Ok(Decoded {
+                text: normalize_newlines(text.into_owned()),
+                encoding: enc.name().to_string(),
+                warning: None,
+            });
+        }
+    }
     let (text, encoding, warning) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         let text = std::str::from_utf8(rest).map_err(|e| utf8_error(shown, rest, e))?;
         (text.to_string(), "UTF-8".to_string(), None)

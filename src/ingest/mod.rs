@@ -1,10 +1,15 @@
-//! Reading transcripts: decode the bytes, pick the reader by extension, split
-//! into excerpts; and reading `respondents.csv` and merging its attributes
-//! with each transcript's front matter.
+//! Reading transcripts: decode the bytes, pick the reader by extension
+//! (`.txt`/`.md`, `.docx`, `.vtt`, `.srt`, survey `.csv`), split into
+//! excerpts; and reading `respondents.csv` and merging its attributes with
+//! what each transcript says. Every reader produces the same [`Transcript`];
+//! nothing downstream knows the container.
 
+pub mod captions;
 pub mod decode;
+pub mod docx;
 pub mod plain;
 pub mod respondents;
+pub mod survey;
 
 use crate::error::{Error, Result};
 use crate::model::Transcript;
@@ -18,21 +23,29 @@ pub fn read_transcript(
     bytes: &[u8],
     opts: &SplitOptions,
 ) -> Result<Transcript> {
-    let decoded = decode::decode(bytes, &file.rel)?;
     let ext = file
         .abs
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
+    if ext == "docx" {
+        let text = docx::paragraphs(bytes, &file.rel)?.join("\n");
+        let mut t = plain::split(&text, &file.rel, opts)?;
+        t.info.encoding = "docx".into();
+        return Ok(t);
+    }
+    let decoded = decode::decode_with(bytes, &file.rel, opts.encoding)?;
     let mut t = match ext.as_str() {
         "txt" | "md" => plain::split(&decoded.text, &file.rel, opts)?,
+        "vtt" => captions::split(&decoded.text, captions::Kind::Vtt, &file.rel, opts)?,
+        "srt" => captions::split(&decoded.text, captions::Kind::Srt, &file.rel, opts)?,
+        "csv" => survey::split(&decoded.text, &file.rel, opts.csv.as_ref())?,
         other => {
-            return Err(Error::input(format!(
-                "{}: .{other} transcripts are not read by this version",
-                file.rel
-            ))
-            .with_hint("convert the file to .txt or .md"))
+            return Err(
+                Error::input(format!("{}: .{other} transcripts are not read", file.rel))
+                    .with_hint("convert the file to .txt, .md, .docx, .vtt, .srt or .csv"),
+            )
         }
     };
     t.info.encoding = decoded.encoding;

@@ -8,7 +8,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 use crate::error::{Error, Location, Result};
-use crate::model::{Attributes, Excerpt, Transcript, TranscriptInfo};
+use crate::model::{AttrValue, Attributes, Excerpt, Transcript, TranscriptInfo};
 use crate::study::Unit;
 use crate::text::word_count;
 
@@ -19,6 +19,10 @@ pub struct SplitOptions {
     pub unit: Unit,
     /// Interviewer labels, compared case-insensitively.
     pub interviewer: Vec<String>,
+    /// Survey CSV settings, when the study has them.
+    pub csv: Option<crate::study::CsvSettings>,
+    /// A forced text encoding (else detected).
+    pub encoding: Option<&'static encoding_rs::Encoding>,
 }
 
 /// Front matter of a transcript.
@@ -196,13 +200,19 @@ pub fn scalar(v: &serde_yaml::Value) -> Option<String> {
     }
 }
 
-#[derive(Debug)]
-struct Turn<'a> {
-    label: &'a str,
-    /// None for the interviewer.
-    respondent: Option<String>,
-    /// (1-based line, text) of every line of the turn, the label stripped.
-    lines: Vec<(usize, &'a str)>,
+/// A speaker turn, as any reader produces it.
+#[derive(Debug, Clone, Default)]
+pub struct Turn {
+    /// The speaker label as written (empty in a monologue).
+    pub label: String,
+    /// The respondent, or None for the interviewer.
+    pub respondent: Option<String>,
+    /// (line, text) of every line of the turn, the label stripped. The
+    /// "line" is whatever the container numbers: a text line, a .docx
+    /// paragraph, a caption cue.
+    pub lines: Vec<(usize, String)>,
+    /// Start time of the turn (captions), e.g. `00:12:03`.
+    pub time: String,
 }
 
 /// A paragraph: its first line and its lines.
@@ -224,10 +234,10 @@ impl Para {
     }
 }
 
-fn paragraphs(lines: &[(usize, &str)]) -> Vec<Para> {
+fn paragraphs(lines: &[(usize, String)]) -> Vec<Para> {
     let mut out = Vec::new();
     let mut cur: Vec<(usize, String)> = Vec::new();
-    for &(n, l) in lines {
+    for (n, l) in lines {
         let t = l.trim();
         if t.is_empty() {
             if !cur.is_empty() {
@@ -236,7 +246,7 @@ fn paragraphs(lines: &[(usize, &str)]) -> Vec<Para> {
                 });
             }
         } else {
-            cur.push((n, t.to_string()));
+            cur.push((*n, t.to_string()));
         }
     }
     if !cur.is_empty() {
@@ -245,16 +255,19 @@ fn paragraphs(lines: &[(usize, &str)]) -> Vec<Para> {
     out
 }
 
+/// True when `label` is one of the interviewer labels (case-insensitive).
+pub fn is_interviewer(label: &str, opts: &SplitOptions) -> bool {
+    let label = label.trim().to_lowercase();
+    opts.interviewer
+        .iter()
+        .any(|i| i.trim().to_lowercase() == label)
+}
+
 /// Splits a transcript's text into its turns and excerpts.
 pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     let lines: Vec<&str> = text.split('\n').collect();
     let (fm, body) = front_matter(&lines, rel)?;
     let file_respondent = fm.respondent.clone().unwrap_or_else(|| file_stem(rel));
-    let interviewer: Vec<String> = opts
-        .interviewer
-        .iter()
-        .map(|s| s.trim().to_lowercase())
-        .collect();
     let focus_group = !fm.speakers.is_empty();
 
     let mut turns: Vec<Turn> = Vec::new();
@@ -263,11 +276,9 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     for (i, line) in lines.iter().enumerate().skip(body) {
         let n = i + 1;
         let label = parse_label(line).and_then(|(label, rest)| {
-            let key = label.to_lowercase();
-            let is_interviewer = interviewer.contains(&key);
-            if is_interviewer {
+            if is_interviewer(label, opts) {
                 Some((label, rest, None))
-            } else if let Some(id) = fm.speakers.get(&key) {
+            } else if let Some(id) = fm.speakers.get(&label.to_lowercase()) {
                 Some((label, rest, Some(id.clone())))
             } else if focus_group {
                 unmapped.entry(label.to_string()).or_insert(n);
@@ -280,9 +291,10 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             Some((label, rest, respondent)) => {
                 preamble = false;
                 turns.push(Turn {
-                    label,
+                    label: label.to_string(),
                     respondent,
-                    lines: vec![(n, rest)],
+                    lines: vec![(n, rest.to_string())],
+                    time: String::new(),
                 });
             }
             None if preamble => {}
@@ -290,30 +302,38 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
                 .last_mut()
                 .expect("a turn exists after the preamble")
                 .lines
-                .push((n, line)),
+                .push((n, line.to_string())),
         }
     }
     let monologue = turns.is_empty();
     if monologue {
-        let body_lines: Vec<(usize, &str)> = lines
+        let body_lines = lines
             .iter()
             .enumerate()
             .skip(body)
-            .map(|(i, l)| (i + 1, *l))
+            .map(|(i, l)| (i + 1, l.to_string()))
             .collect();
         turns.push(Turn {
-            label: "",
+            label: String::new(),
             respondent: Some(file_respondent.clone()),
             lines: body_lines,
+            time: String::new(),
         });
     }
 
     let mut info = TranscriptInfo {
         path: rel.to_string(),
         respondent: file_respondent.clone(),
-        attributes: fm.attributes.clone(),
-        attribute_lines: fm.attribute_lines.clone(),
-        turns: if monologue { 0 } else { turns.len() },
+        attributes: fm
+            .attributes
+            .iter()
+            .map(|(k, v)| AttrValue {
+                respondent: file_respondent.clone(),
+                key: k.clone(),
+                value: v.clone(),
+                line: fm.attribute_lines.get(k).copied().unwrap_or(1),
+            })
+            .collect(),
         ..Default::default()
     };
     if !unmapped.is_empty() {
@@ -331,18 +351,23 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             listed.join(", ")
         ));
     }
+    Ok(build(rel, &turns, opts.unit, info))
+}
 
+/// Turns to excerpts by the unit of coding; fills in the summary counts.
+pub fn build(rel: &str, turns: &[Turn], unit: Unit, info: TranscriptInfo) -> Transcript {
     let mut excerpts = Vec::new();
     let mut question = String::new();
-    for turn in &turns {
+    let mut spoken = 0;
+    for turn in turns {
         let paras = paragraphs(&turn.lines);
+        if !paras.is_empty() || !turn.label.is_empty() {
+            spoken += 1;
+        }
         let Some(respondent) = &turn.respondent else {
             question = paras.iter().map(Para::text).collect::<Vec<_>>().join(" ");
             continue;
         };
-        if monologue && !paras.is_empty() {
-            info.turns = 1;
-        }
         let mut push = |line: usize, suffix: usize, text: String| {
             let id = if suffix > 1 {
                 format!("{rel}:{line}.{suffix}")
@@ -355,12 +380,13 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
                 line,
                 pos: 0,
                 respondent: respondent.clone(),
-                speaker: turn.label.to_string(),
+                speaker: turn.label.clone(),
                 question: question.clone(),
                 text,
+                time: turn.time.clone(),
             });
         };
-        match opts.unit {
+        match unit {
             Unit::Paragraph => {
                 for p in &paras {
                     push(p.line(), 1, p.text());
@@ -389,12 +415,23 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             }
         }
     }
+    finish(rel, excerpts, spoken, info)
+}
+
+/// Numbers excerpts in file order and fills in the summary counts.
+pub fn finish(
+    rel: &str,
+    mut excerpts: Vec<Excerpt>,
+    turns: usize,
+    mut info: TranscriptInfo,
+) -> Transcript {
     for (pos, e) in excerpts.iter_mut().enumerate() {
         e.pos = pos;
     }
     let mut respondents: Vec<String> = excerpts.iter().map(|e| e.respondent.clone()).collect();
     respondents.sort();
     respondents.dedup();
+    info.turns = turns;
     info.respondents = respondents;
     info.excerpts = excerpts.len();
     info.words = excerpts.iter().map(|e| word_count(&e.text)).sum();
@@ -403,7 +440,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             "{rel}: no respondent text found; nothing to code in this file"
         ));
     }
-    Ok(Transcript { info, excerpts })
+    Transcript { info, excerpts }
 }
 
 /// The file name without its extension: the default respondent id.
@@ -493,6 +530,8 @@ mod tests {
         SplitOptions {
             unit,
             interviewer: crate::study::Settings::default().interviewer,
+            csv: None,
+            encoding: None,
         }
     }
 
@@ -540,8 +579,20 @@ mod tests {
         );
         assert_eq!(t.excerpts[1].id, "transcripts/r07.txt:10");
         assert_eq!(t.excerpts[1].respondent, "R07");
-        assert_eq!(t.info.attributes["region"], "Cusco");
-        assert_eq!(t.info.attribute_lines["region"], 4);
+        let region = t
+            .info
+            .attributes
+            .iter()
+            .find(|a| a.key == "region")
+            .unwrap();
+        assert_eq!(
+            (
+                region.value.as_str(),
+                region.line,
+                region.respondent.as_str()
+            ),
+            ("Cusco", 4, "R07")
+        );
         assert_eq!(t.info.turns, 2);
 
         let t = split(text, "transcripts/r07.txt", &opts(Unit::Turn)).unwrap();

@@ -122,34 +122,29 @@ pub fn merge(
     let mut out: BTreeMap<String, Attributes> = BTreeMap::new();
     let mut origin: BTreeMap<(String, String), String> = BTreeMap::new();
     for info in infos {
-        let id = &info.respondent;
-        let attrs = out.entry(id.clone()).or_default();
-        for (k, v) in &info.attributes {
-            let here = format!(
-                "{}:{}",
-                info.path,
-                info.attribute_lines.get(k).copied().unwrap_or(1)
-            );
-            if let Some(prev) = attrs.get(k) {
-                if prev != v {
+        for a in &info.attributes {
+            let attrs = out.entry(a.respondent.clone()).or_default();
+            let here = format!("{}:{}", info.path, a.line);
+            match attrs.get(&a.key) {
+                Some(prev) if *prev != a.value => {
                     let there = origin
-                        .get(&(id.clone(), k.clone()))
+                        .get(&(a.respondent.clone(), a.key.clone()))
                         .cloned()
                         .unwrap_or_default();
                     return Err(Error::at(
-                        Location::line(
-                            info.path.clone(),
-                            info.attribute_lines.get(k).copied().unwrap_or(1),
-                        ),
+                        Location::line(info.path.clone(), a.line),
                         format!(
-                            "respondent `{id}` has `{k}: {v}` here but `{k}: {prev}` at {there}"
+                            "respondent `{}` has `{}: {}` here but `{}: {prev}` at {there}",
+                            a.respondent, a.key, a.value, a.key
                         ),
                     )
                     .with_hint("make the two agree (or keep the attribute in one place)"));
                 }
-            } else {
-                attrs.insert(k.clone(), v.clone());
-                origin.insert((id.clone(), k.clone()), here);
+                Some(_) => {}
+                None => {
+                    attrs.insert(a.key.clone(), a.value.clone());
+                    origin.insert((a.respondent.clone(), a.key.clone()), here);
+                }
             }
         }
         for r in &info.respondents {
@@ -211,8 +206,12 @@ mod tests {
             path: "transcripts/r01.txt".into(),
             respondent: "R01".into(),
             respondents: vec!["R01".into()],
-            attributes: [("region".to_string(), "Lima".to_string())].into(),
-            attribute_lines: [("region".to_string(), 3)].into(),
+            attributes: vec![crate::model::AttrValue {
+                respondent: "R01".into(),
+                key: "region".into(),
+                value: "Lima".into(),
+                line: 3,
+            }],
             ..Default::default()
         };
         let t = parse("id,region\nR01,Cusco\n", "respondents.csv").unwrap();

@@ -89,7 +89,19 @@ impl Table {
         t.load_preset(presets::UTF8_FULL_CONDENSED);
         t.set_content_arrangement(ContentArrangement::Dynamic);
         t.force_no_tty();
-        t.set_width(output_width());
+        let width = output_width();
+        t.set_width(width);
+        // Too many columns to wrap readably: keep the table wide (page it
+        // with `less -S`) rather than cutting every cell to a few letters.
+        let needed: usize = self
+            .header
+            .iter()
+            .map(|h| h.chars().count().min(12) + 3)
+            .sum::<usize>()
+            + 1;
+        if needed > width as usize {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
         t.set_header(self.header.clone());
         for row in &self.rows {
             t.add_row(row.clone());

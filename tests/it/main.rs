@@ -3,5 +3,6 @@
 mod util;
 
 mod code;
+mod formats;
 mod matrix;
 mod quote;

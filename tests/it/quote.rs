@@ -75,7 +75,7 @@ fn json_has_every_field() {
         serde_json::json!({
             "id": "transcripts/m01.txt:1", "path": "transcripts/m01.txt", "line": 1, "respondent": "m01",
             "attributes": {"region": "Cusco", "role": "relative"}, "codes": ["return/dates"], "question": "",
-            "text": "I write this in 2020. There was no police in our town.", "score": 0.0
+            "text": "I write this in 2020. There was no police in our town.", "time": "", "score": 0.0
         })
     );
     assert!(out.stderr.contains("1 more not shown"), "{}", out.stderr);

@@ -1,0 +1,255 @@
+//! Caption transcripts: WebVTT (`.vtt`) and SubRip (`.srt`). The speaker is
+//! a `<v Name>` voice tag (VTT) or a `Name:` prefix, carried forward until
+//! the next one (many exports name the speaker only when it changes).
+//! Consecutive cues of one speaker form one turn and one paragraph, their
+//! texts joined by a space; the excerpt id is the number of the turn's first
+//! cue, and the excerpt keeps the cue's start time.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+use super::plain::{self, SplitOptions, Turn};
+use crate::error::{Error, Location, Result};
+use crate::model::{Transcript, TranscriptInfo};
+
+/// Which caption format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// WebVTT.
+    Vtt,
+    /// SubRip.
+    Srt,
+}
+
+/// One caption cue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cue {
+    /// 1-based cue number in the file.
+    pub number: usize,
+    /// Start time, `HH:MM:SS`.
+    pub start: String,
+    /// Speaker, when the cue names one.
+    pub speaker: Option<String>,
+    /// Text with tags removed.
+    pub text: String,
+}
+
+static TIMING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})(?:\s.*)?$").expect("valid regex")
+});
+static VOICE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*<v(?:\.[^\s>]*)?\s+([^>]+)>").expect("valid regex"));
+static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<[^>]*>").expect("valid regex"));
+
+/// Reads the cues of a caption file.
+pub fn cues(text: &str, kind: Kind, shown: &str) -> Result<Vec<Cue>> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut i = 0;
+    if kind == Kind::Vtt {
+        if !lines
+            .first()
+            .is_some_and(|l| l.trim_start_matches('\u{feff}').starts_with("WEBVTT"))
+        {
+            return Err(Error::at(
+                Location::line(shown, 1),
+                "a .vtt file must start with `WEBVTT`",
+            )
+            .with_hint(
+                "export the captions again as WebVTT, or rename the file if it is another format",
+            ));
+        }
+        i = 1;
+    }
+    let mut out: Vec<Cue> = Vec::new();
+    let mut speaker: Option<String> = None;
+    while i < lines.len() {
+        // A block: lines up to the next blank line.
+        while i < lines.len() && lines[i].trim().is_empty() {
+            i += 1;
+        }
+        let start = i;
+        while i < lines.len() && !lines[i].trim().is_empty() {
+            i += 1;
+        }
+        let block = &lines[start..i];
+        if block.is_empty() {
+            continue;
+        }
+        let first = block[0].trim();
+        if kind == Kind::Vtt && (first.starts_with("NOTE") || first == "STYLE" || first == "REGION")
+        {
+            continue;
+        }
+        let timing_at = block.iter().position(|l| l.contains("-->"));
+        let Some(t) = timing_at.filter(|&t| t <= 1) else {
+            return Err(Error::at(Location::line(shown, start + 1), "a caption block without a `start --> end` timing line")
+                .with_hint("each cue needs an optional number or id, then `00:00:01.000 --> 00:00:04.000`, then its text"));
+        };
+        let line_no = start + t + 1;
+        let caps = TIMING.captures(block[t]).ok_or_else(|| {
+            Error::at(
+                Location::line(shown, line_no),
+                format!("broken cue timing `{}`", block[t].trim()),
+            )
+            .with_hint(if kind == Kind::Srt {
+                "SRT timings look like `00:00:01,000 --> 00:00:04,000`"
+            } else {
+                "VTT timings look like `00:00:01.000 --> 00:00:04.000`"
+            })
+        })?;
+        let payload = block[t + 1..].join(" ");
+        let (voice, rest) = match VOICE.captures(&payload) {
+            Some(c) => (
+                Some(c[1].trim().to_string()),
+                payload[c.get(0).map_or(0, |m| m.end())..].to_string(),
+            ),
+            None => (None, payload.clone()),
+        };
+        let clean = unescape(&TAG.replace_all(&rest, ""))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (who, text) = match voice {
+            Some(v) => (Some(v), clean),
+            None => match plain::parse_label(&clean) {
+                Some((label, text)) => (Some(label.to_string()), text.to_string()),
+                None => (None, clean.clone()),
+            },
+        };
+        if who.is_some() {
+            speaker = who;
+        }
+        out.push(Cue {
+            number: out.len() + 1,
+            start: hms(&caps[1]),
+            speaker: speaker.clone(),
+            text,
+        });
+    }
+    Ok(out)
+}
+
+fn hms(t: &str) -> String {
+    let main = t.split(['.', ',']).next().unwrap_or(t);
+    let parts: Vec<&str> = main.split(':').collect();
+    match parts.as_slice() {
+        [m, s] => format!("00:{m:0>2}:{s:0>2}"),
+        [h, m, s] => format!("{h:0>2}:{m:0>2}:{s:0>2}"),
+        _ => main.to_string(),
+    }
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", " ")
+        .replace("&lrm;", "")
+        .replace("&rlm;", "")
+        .replace("&amp;", "&")
+}
+
+/// Reads a caption file into turns and excerpts.
+pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
+    let file_respondent = plain::file_stem(rel);
+    let mut turns: Vec<Turn> = Vec::new();
+    for cue in cues(text, kind, rel)? {
+        if cue.text.is_empty() {
+            continue;
+        }
+        let label = cue.speaker.clone().unwrap_or_default();
+        match turns.last_mut() {
+            Some(t) if t.label == label => {
+                if let Some((_, text)) = t.lines.last_mut() {
+                    text.push(' ');
+                    text.push_str(&cue.text);
+                }
+            }
+            _ => {
+                let respondent = if plain::is_interviewer(&label, opts) {
+                    None
+                } else {
+                    Some(file_respondent.clone())
+                };
+                turns.push(Turn {
+                    label,
+                    respondent,
+                    lines: vec![(cue.number, cue.text)],
+                    time: cue.start,
+                });
+            }
+        }
+    }
+    let info = TranscriptInfo {
+        path: rel.to_string(),
+        respondent: file_respondent,
+        ..Default::default()
+    };
+    Ok(plain::build(rel, &turns, opts.unit, info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::Unit;
+
+    fn opts() -> SplitOptions {
+        SplitOptions {
+            unit: Unit::Paragraph,
+            interviewer: vec!["Interviewer".into()],
+            csv: None,
+            encoding: None,
+        }
+    }
+
+    #[test]
+    fn vtt_voices_merge_consecutive_cues() {
+        let vtt = "WEBVTT\n\nNOTE made by hand\n\n1\n00:00:01.000 --> 00:00:04.000\n<v Interviewer>How did it start?</v>\n\n2\n00:00:05.000 --> 00:00:07.500 align:start\n<v.loud R07>A neighbour <i>offered</i> me\n\n00:00:07.500 --> 00:00:09.000\n<v R07>a job &amp; a room.\n\n01:02:03.000 --> 01:02:04.000\nInterviewer: Thanks.\n";
+        let t = split(vtt, Kind::Vtt, "t/r07.vtt", &opts()).unwrap();
+        assert_eq!(t.excerpts.len(), 1);
+        let e = &t.excerpts[0];
+        assert_eq!(
+            (e.id.as_str(), e.text.as_str(), e.time.as_str()),
+            (
+                "t/r07.vtt:2",
+                "A neighbour offered me a job & a room.",
+                "00:00:05"
+            )
+        );
+        assert_eq!(e.question, "How did it start?");
+        assert_eq!(e.respondent, "r07");
+        assert_eq!(t.info.turns, 3);
+    }
+
+    #[test]
+    fn srt_carries_the_speaker_forward() {
+        let srt = "1\n00:00:00,179 --> 00:00:02,399\nInterviewer: When you first\nstarted?\n\n2\n00:00:02,400 --> 00:00:04,799\nAna: It was hard.\n\n3\n00:00:04,801 --> 00:00:07,980\nVery hard.\n";
+        let t = split(srt, Kind::Srt, "t/ana.srt", &opts()).unwrap();
+        let got: Vec<(&str, &str)> = t
+            .excerpts
+            .iter()
+            .map(|e| (e.id.as_str(), e.text.as_str()))
+            .collect();
+        assert_eq!(got, [("t/ana.srt:2", "It was hard. Very hard.")]);
+        assert_eq!(t.excerpts[0].question, "When you first started?");
+    }
+
+    #[test]
+    fn broken_timings_name_the_line() {
+        let e = split(
+            "WEBVTT\n\n00:00:01.000 --> 00:0x:04.000\nhello\n",
+            Kind::Vtt,
+            "t/a.vtt",
+            &opts(),
+        )
+        .unwrap_err();
+        assert!(
+            e.report().contains("t/a.vtt:3") && e.report().contains("broken cue timing"),
+            "{}",
+            e.report()
+        );
+        let e = split("hello\n", Kind::Vtt, "t/a.vtt", &opts()).unwrap_err();
+        assert!(e.report().contains("WEBVTT"));
+        let e = split("1\nno timing here\n", Kind::Srt, "t/a.srt", &opts()).unwrap_err();
+        assert!(e.report().contains("t/a.srt:1"), "{}", e.report());
+    }
+}

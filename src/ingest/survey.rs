@@ -1,0 +1,193 @@
+//! Open-ended survey answers in `.csv`: one respondent per row, an id
+//! column, answer columns named in `thematic.yaml` (`csv: {id, answers}`),
+//! and every other column an attribute. Each non-empty answer cell is one
+//! excerpt (whatever the unit setting), its question the column header, its
+//! id `path:row:column` (row: the file line where the record starts, header
+//! on line 1; column: 1-based).
+
+use crate::error::{Error, Location, Result};
+use crate::ingest::respondents::sniff_delimiter;
+use crate::model::{AttrValue, Excerpt, Transcript, TranscriptInfo};
+use crate::study::CsvSettings;
+
+/// Reads a survey CSV.
+pub fn split(text: &str, rel: &str, settings: Option<&CsvSettings>) -> Result<Transcript> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(text))
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| csv_error(rel, &e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let listed = headers
+        .iter()
+        .map(|h| format!("`{h}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Some(cfg) = settings else {
+        let example = format!(
+            "csv:\n  id: {}\n  answers: [{}]",
+            headers.first().map_or("id", String::as_str),
+            headers
+                .iter()
+                .skip(1)
+                .take(2)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Err(Error::at(Location::file(rel), format!("a .csv transcript needs survey settings; its columns are {listed}"))
+            .with_hint(format!("add to thematic.yaml which column is the respondent id and which hold answers, e.g.\n{example}")));
+    };
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let id_col = col(&cfg.id).ok_or_else(|| {
+        Error::at(
+            Location::line(rel, 1),
+            format!("no id column `{}`; the columns are {listed}", cfg.id),
+        )
+        .with_hint("set `csv: {id: …}` in thematic.yaml to one of these columns")
+    })?;
+    let mut answer_cols = Vec::new();
+    for a in &cfg.answers {
+        answer_cols.push(col(a).ok_or_else(|| {
+            Error::at(
+                Location::line(rel, 1),
+                format!("no answer column `{a}`; the columns are {listed}"),
+            )
+            .with_hint("fix `csv: {answers: […]}` in thematic.yaml")
+        })?);
+    }
+    let mut info = TranscriptInfo {
+        path: rel.to_string(),
+        respondent: String::new(),
+        ..Default::default()
+    };
+    let mut excerpts = Vec::new();
+    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_error(rel, &e))?;
+        let row = rec.position().map_or(0, |p| p.line() as usize);
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let id = rec.get(id_col).unwrap_or("").trim().to_string();
+        if id.is_empty() {
+            return Err(Error::at(
+                Location::at(rel, row, id_col + 1),
+                format!("row has no respondent id in column `{}`", cfg.id),
+            )
+            .with_hint("fill in the id or delete the row"));
+        }
+        if let Some(first) = seen.insert(id.clone(), row) {
+            return Err(Error::at(
+                Location::line(rel, row),
+                format!("respondent `{id}` has a second row (first at line {first})"),
+            )
+            .with_hint("keep one row per respondent"));
+        }
+        for (c, value) in rec.iter().enumerate() {
+            let value = value.trim();
+            if c == id_col || value.is_empty() {
+                continue;
+            }
+            if answer_cols.contains(&c) {
+                excerpts.push(Excerpt {
+                    id: format!("{rel}:{row}:{}", c + 1),
+                    path: rel.to_string(),
+                    line: row,
+                    pos: 0,
+                    respondent: id.clone(),
+                    speaker: String::new(),
+                    question: headers[c].clone(),
+                    text: value.split_whitespace().collect::<Vec<_>>().join(" "),
+                    time: String::new(),
+                });
+            } else {
+                info.attributes.push(AttrValue {
+                    respondent: id.clone(),
+                    key: headers[c].clone(),
+                    value: value.to_string(),
+                    line: row,
+                });
+            }
+        }
+    }
+    let rows = seen.len();
+    Ok(super::plain::finish(rel, excerpts, rows, info))
+}
+
+fn csv_error(rel: &str, e: &csv::Error) -> Error {
+    let loc = match e.position() {
+        Some(p) => Location::line(rel, p.line() as usize),
+        None => Location::file(rel),
+    };
+    let msg = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("this row has {len} fields but the header has {expected_len}"),
+        _ => format!("not a readable CSV file: {e}"),
+    };
+    Error::at(loc, msg).with_hint(
+        "every row needs as many fields as the header; quote fields that contain the delimiter",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> CsvSettings {
+        CsvSettings {
+            id: "id".into(),
+            answers: vec!["q1".into(), "q2".into()],
+        }
+    }
+
+    #[test]
+    fn answers_are_excerpts_and_other_columns_attributes() {
+        let text = "id;region;q1;q2\nS01;Lima;\"Mi familia\nme buscó\";\nS02;Cusco;;No sé\n";
+        let t = split(text, "t/survey.csv", Some(&cfg())).unwrap();
+        let got: Vec<(&str, &str, &str, &str)> = t
+            .excerpts
+            .iter()
+            .map(|e| {
+                (
+                    e.id.as_str(),
+                    e.respondent.as_str(),
+                    e.question.as_str(),
+                    e.text.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("t/survey.csv:2:3", "S01", "q1", "Mi familia me buscó"),
+                ("t/survey.csv:4:4", "S02", "q2", "No sé")
+            ]
+        );
+        assert_eq!(t.info.attributes.len(), 2);
+        assert_eq!(t.info.respondents, ["S01", "S02"]);
+    }
+
+    #[test]
+    fn missing_settings_list_the_columns() {
+        let e = split("id,q1\nS1,x\n", "t/s.csv", None).unwrap_err();
+        assert!(
+            e.report().contains("`id`, `q1`") && e.report().contains("csv:"),
+            "{}",
+            e.report()
+        );
+        let e = split("id,q1,q2\nS1,x\n", "t/s.csv", Some(&cfg())).unwrap_err();
+        assert!(
+            e.report().contains("t/s.csv:2") && e.report().contains("2 fields"),
+            "{}",
+            e.report()
+        );
+        let e = split("ident,q1,q2\nS1,x,y\n", "t/s.csv", Some(&cfg())).unwrap_err();
+        assert!(e.report().contains("no id column `id`"), "{}", e.report());
+    }
+}
