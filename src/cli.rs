@@ -48,6 +48,9 @@ pub struct ReadOpts {
     /// Refuse a stale index instead of bringing it up to date.
     #[arg(long)]
     pub frozen: bool,
+    /// Whose codings count: rules, human (any coder) or one coder's name (default: all).
+    #[arg(long, value_name = "rules|human|CODER")]
+    pub source: Option<String>,
 }
 
 /// The subcommands.
@@ -89,6 +92,49 @@ pub enum Command {
     Quote(QuoteArgs),
     /// Full-text search over all excerpts, coded or not.
     Search(SearchArgs),
+    /// A blank coding sheet for a human coder (one row per excerpt, one column per code).
+    Sheet(SheetArgs),
+    /// Inter-coder agreement per code and pooled; --rules scores the codebook's rules against a coder.
+    Agree(AgreeArgs),
+}
+
+/// `thematic sheet`.
+#[derive(Debug, Clone, Args)]
+pub struct SheetArgs {
+    /// The coder's name (saved sheets go in codings/NAME.csv).
+    #[arg(long)]
+    pub coder: String,
+    /// Only these codes (and their sub-codes) as columns (comma-separated paths or suffixes).
+    #[arg(long, value_delimiter = ',', value_name = "CODE,…")]
+    pub codes: Vec<String>,
+    /// Write to this file instead of stdout (never overwrites).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadOpts,
+}
+
+/// `thematic agree`.
+#[derive(Debug, Clone, Args)]
+pub struct AgreeArgs {
+    /// Coders to compare (comma-separated; default: all).
+    #[arg(long, value_delimiter = ',', value_name = "A,B,…")]
+    pub coders: Vec<String>,
+    /// Only these codes (comma-separated paths or suffixes).
+    #[arg(long, value_delimiter = ',', value_name = "CODE,…")]
+    pub codes: Vec<String>,
+    /// Score the codebook's rules against each coder: precision, recall, F1.
+    #[arg(long)]
+    pub rules: bool,
+    /// List the excerpts where coders differ, with who applied what.
+    #[arg(long)]
+    pub disagreements: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Refuse a stale index instead of bringing it up to date.
+    #[arg(long)]
+    pub frozen: bool,
 }
 
 /// What a matrix cell shows.

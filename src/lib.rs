@@ -14,9 +14,11 @@
 //! [`pipeline`] brings an index up to date (only what changed); `cmd/` holds
 //! one file per subcommand, which orchestrates and does not parse or format.
 
+pub mod agreement;
 pub mod cli;
 pub mod cmd;
 pub mod codebook;
+pub mod codings;
 pub mod error;
 pub mod framework;
 pub mod index;
@@ -44,5 +46,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Command::Matrix(args) => cmd::matrix::run(project, &args),
         Command::Quote(args) => cmd::quote::run_quote(project, &args),
         Command::Search(args) => cmd::quote::run_search(project, &args),
+        Command::Sheet(args) => cmd::sheet::run(project, &args),
+        Command::Agree(args) => cmd::agree::run(project, &args),
     }
 }

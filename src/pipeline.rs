@@ -1,7 +1,8 @@
 //! Bringing a study's index up to date: the work behind `thematic code`, and
 //! behind every reading command when the index is stale. Reads only what
-//! changed (by size and mtime, then content hash), codes in parallel, and
-//! commits once, atomically, with the manifest as payload.
+//! changed (by size and mtime, then content hash), codes in parallel in
+//! bounded batches, places human codings, and commits once, atomically, with
+//! the manifest as payload.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::UNIX_EPOCH;
@@ -10,23 +11,28 @@ use rayon::prelude::*;
 
 use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codebook::Codebook;
+use crate::codings::{self, Codings, Placed, Target};
 use crate::error::{Error, Result};
-use crate::index::{self, FileEntry, Manifest, RowInfo, StudyIndex, Writer};
+use crate::index::{self, CoderInfo, DocCodes, FileEntry, Manifest, RowInfo, StudyIndex, Writer};
 use crate::ingest::respondents::{self, RespondentTable};
 use crate::ingest::{self, SplitOptions};
 use crate::model::Transcript;
 use crate::study::{Study, TranscriptFile};
 
 /// A transcript read and coded: the transcript, its content hash, and the
-/// codes of each excerpt.
+/// rule codes of each excerpt.
 type Coded = (Transcript, String, Vec<Vec<u32>>);
+
+/// A transcript to read: the file, its size and mtime, and its bytes when
+/// they were already read to compare hashes.
+type Todo = (TranscriptFile, u64, u128, Option<Vec<u8>>);
 
 /// How a command treats a stale index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// `thematic code`: update, and report.
     Code,
-    /// Reading commands: update quietly with a one-line note.
+    /// Reading commands: update with a one-line note.
     Auto,
     /// `--frozen`: refuse a stale index.
     Frozen,
@@ -37,7 +43,7 @@ pub enum Mode {
 pub struct Outcome {
     /// Nothing had changed; nothing was written.
     pub up_to_date: bool,
-    /// The whole study was re-coded (codebook, settings or schema changed).
+    /// The whole study was re-coded.
     pub full: bool,
     /// Transcripts read and coded in this run.
     pub ingested: usize,
@@ -52,6 +58,7 @@ struct Inputs {
     codebook: Codebook,
     table: RespondentTable,
     respondents_hash: String,
+    codings: Codings,
     files: Vec<TranscriptFile>,
     warnings: Vec<String>,
 }
@@ -76,11 +83,13 @@ fn gather(study: &Study) -> Result<Inputs> {
             String::new(),
         )
     };
+    let codings = codings::load(&study.root, &codebook)?;
     let (files, warnings) = study.transcript_files()?;
     Ok(Inputs {
         codebook,
         table,
         respondents_hash,
+        codings,
         files,
         warnings,
     })
@@ -101,32 +110,38 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     let inputs = gather(study)?;
     let data = study.data_dir();
     let old = index::open(&data)?;
-    let old_manifest = old.as_ref().map(|i| i.manifest.clone());
+    let prev_manifest = old
+        .as_ref()
+        .map_or_else(Manifest::new, |i| i.manifest.clone());
+    let prev = &prev_manifest;
 
-    let full_reason = match &old_manifest {
+    let mut full_reason = match &old {
         None => Some("no index yet".to_string()),
-        Some(m) if m.codebook_hash != inputs.codebook.hash => Some("the codebook changed".into()),
-        Some(m)
-            if m.settings_hash != study.settings_hash || m.language != study.settings.language =>
+        Some(_) if prev.codebook_hash != inputs.codebook.hash => {
+            Some("the codebook changed".into())
+        }
+        Some(_)
+            if prev.settings_hash != study.settings_hash
+                || prev.language != study.settings.language =>
         {
             Some("thematic.yaml changed".into())
         }
+        Some(_) if prev.codings_hash != inputs.codings.hash => {
+            Some("the coding sheets changed".into())
+        }
         Some(_) => None,
     };
-    let full = full_reason.is_some();
-    let empty = Manifest::new();
-    let prev = old_manifest.as_ref().unwrap_or(&empty);
 
     // Which transcripts must be read again.
     let mut unchanged: BTreeMap<String, FileEntry> = BTreeMap::new();
-    let mut todo: Vec<(TranscriptFile, u64, u128, Option<Vec<u8>>)> = Vec::new();
+    let mut todo: Vec<Todo> = Vec::new();
     for f in &inputs.files {
         let (size, mtime) = stat(f)?;
         match prev.files.get(&f.rel) {
-            Some(e) if !full && e.size == size && e.mtime == mtime => {
+            Some(e) if full_reason.is_none() && e.size == size && e.mtime == mtime => {
                 unchanged.insert(f.rel.clone(), e.clone());
             }
-            Some(e) if !full => {
+            Some(e) if full_reason.is_none() => {
                 let bytes = std::fs::read(&f.abs).map_err(|err| Error::io(&f.abs, err))?;
                 if blake3::hash(&bytes).to_hex().as_str() == e.hash {
                     unchanged.insert(
@@ -145,7 +160,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         }
     }
     let listed: BTreeSet<&str> = inputs.files.iter().map(|f| f.rel.as_str()).collect();
-    let removed: Vec<String> = if full {
+    let removed: Vec<String> = if full_reason.is_some() {
         Vec::new()
     } else {
         prev.files
@@ -154,16 +169,13 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
             .cloned()
             .collect()
     };
+    let content_stale = full_reason.is_some() || !todo.is_empty() || !removed.is_empty();
     let touched = unchanged
         .iter()
         .any(|(p, e)| prev.files.get(p).is_some_and(|o| o.mtime != e.mtime));
-    let stale = full
-        || !todo.is_empty()
-        || !removed.is_empty()
-        || prev.respondents_hash != inputs.respondents_hash
-        || touched;
+    let stale = content_stale || prev.respondents_hash != inputs.respondents_hash;
 
-    if !stale {
+    if !stale && (!touched || mode == Mode::Frozen) {
         let idx = old.ok_or_else(|| Error::failure("index vanished while reading it"))?;
         return Ok((
             idx,
@@ -173,137 +185,108 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
             },
         ));
     }
-    if mode == Mode::Frozen {
+    if stale && mode == Mode::Frozen {
         let why = full_reason.unwrap_or_else(|| "transcripts or respondents.csv changed".into());
         return Err(Error::input(format!(
             "the index is out of date ({why}) and --frozen was given"
         ))
         .with_hint("run `thematic code` first, or drop --frozen"));
     }
-    if mode == Mode::Auto {
-        eprintln!(
-            "note: index out of date ({}); updating",
-            full_reason
-                .as_deref()
-                .unwrap_or("transcripts or respondents changed")
-        );
+    if stale && mode == Mode::Auto {
+        let why = full_reason
+            .as_deref()
+            .unwrap_or("transcripts or respondents changed");
+        eprintln!("note: index out of date ({why}); updating");
     }
+    // Human codings are placed against the whole corpus (they may have moved
+    // between files), so a content change with codings re-reads everything.
+    if content_stale && full_reason.is_none() && !inputs.codings.hash.is_empty() {
+        full_reason = Some("transcripts changed and human codings must be re-placed".into());
+        for (rel, e) in std::mem::take(&mut unchanged) {
+            let file = inputs
+                .files
+                .iter()
+                .find(|f| f.rel == rel)
+                .cloned()
+                .ok_or_else(|| Error::failure("transcript list changed"))?;
+            todo.push((file, e.size, e.mtime, None));
+        }
+        todo.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+    }
+    let full = full_reason.is_some();
+    let removed = if full { Vec::new() } else { removed };
+
+    let mut run = Run::new(study, &inputs, prev, full);
     drop(old);
-
-    let matcher = Matcher::new(&inputs.codebook);
-    let opts = SplitOptions {
-        unit: study.settings.unit,
-        interviewer: study.settings.interviewer.clone(),
-        csv: study.settings.csv.clone(),
-        encoding: study.forced_encoding(),
-    };
-    let mut manifest = Manifest::new();
-    manifest.codebook_hash = inputs.codebook.hash.clone();
-    manifest.settings_hash = study.settings_hash.clone();
-    manifest.respondents_hash = inputs.respondents_hash.clone();
-    manifest.language = study.settings.language;
-    manifest.rows = inputs
-        .codebook
-        .nodes
-        .iter()
-        .map(|n| RowInfo {
-            path: n.path.clone(),
-            label: n.label.clone(),
-            depth: n.depth,
-        })
-        .collect();
-    if !full {
-        manifest.respondents = prev.respondents.clone();
-    }
-    let mut resp_ids: BTreeMap<String, u64> = manifest
-        .respondents
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.clone(), i as u64))
-        .collect();
-    let mut next_file = unchanged.values().map(|e| e.id + 1).max().unwrap_or(0);
-    if !full {
-        next_file = next_file.max(prev.files.values().map(|e| e.id + 1).max().unwrap_or(0));
-    }
-
     let writer = Writer::open(&data, study.settings.language, full)?;
     for p in &removed {
         writer.delete_file(p);
     }
     let progress = progress_bar(todo.iter().map(|t| t.1).sum(), mode == Mode::Code);
     let mut new_entries: BTreeMap<String, FileEntry> = BTreeMap::new();
+    let with_codings = !inputs.codings.hash.is_empty();
+    let mut held: Vec<(Coded, usize)> = Vec::new();
     // Bounded batches keep memory flat; each batch is read and coded in parallel.
-    let mut batch_start = 0;
-    while batch_start < todo.len() {
-        let mut bytes_in_batch = 0u64;
-        let mut batch_end = batch_start;
-        while batch_end < todo.len()
-            && (batch_end == batch_start || bytes_in_batch < 32 << 20)
-            && batch_end - batch_start < 512
-        {
-            bytes_in_batch += todo[batch_end].1;
-            batch_end += 1;
+    let mut start = 0;
+    while start < todo.len() {
+        let mut bytes = 0u64;
+        let mut end = start;
+        while end < todo.len() && (end == start || bytes < 32 << 20) && end - start < 512 {
+            bytes += todo[end].1;
+            end += 1;
         }
-        let results: Vec<Result<Coded>> = todo[batch_start..batch_end]
+        let results: Vec<Result<Coded>> = todo[start..end]
             .par_iter()
-            .map_init(Scratch::default, |scratch, (file, _, _, bytes)| {
-                let owned;
-                let bytes = match bytes {
-                    Some(b) => b,
-                    None => {
-                        owned = std::fs::read(&file.abs).map_err(|e| Error::io(&file.abs, e))?;
-                        &owned
-                    }
-                };
-                let hash = blake3::hash(bytes).to_hex().to_string();
-                let t = ingest::read_transcript(file, bytes, &opts)?;
-                let coded = t
-                    .excerpts
-                    .iter()
-                    .map(|e| matcher.apply(&e.text, scratch))
-                    .collect();
-                Ok((t, hash, coded))
+            .map_init(Scratch::default, |scratch, t| {
+                code_one(t, &run.opts, &run.matcher, scratch)
             })
             .collect();
-        for (res, (file, size, mtime, _)) in results.into_iter().zip(&todo[batch_start..batch_end])
-        {
-            let (t, hash, coded) = res?;
-            let file_id = match prev.files.get(&file.rel) {
-                Some(e) if !full => e.id,
-                _ => {
-                    next_file += 1;
-                    next_file - 1
-                }
-            };
-            if !full && prev.files.contains_key(&file.rel) {
-                writer.delete_file(&file.rel);
+        for (res, i) in results.into_iter().zip(start..end) {
+            let coded = res?;
+            progress.inc(todo[i].1);
+            if with_codings {
+                held.push((coded, i));
+            } else {
+                let entry = run.write(&writer, &todo[i], coded, None)?;
+                new_entries.insert(todo[i].0.rel.clone(), entry);
             }
-            for (e, codes) in t.excerpts.iter().zip(&coded) {
-                let resp = *resp_ids.entry(e.respondent.clone()).or_insert_with(|| {
-                    manifest.respondents.push(e.respondent.clone());
-                    (manifest.respondents.len() - 1) as u64
-                });
-                let paths: Vec<&str> = codes
-                    .iter()
-                    .map(|&c| inputs.codebook.nodes[c as usize].path.as_str())
-                    .collect();
-                writer.add(e, file_id, resp, &paths, &matcher.closure(codes))?;
-            }
-            progress.inc(*size);
-            new_entries.insert(
-                file.rel.clone(),
-                FileEntry {
-                    id: file_id,
-                    hash,
-                    size: *size,
-                    mtime: *mtime,
-                    info: t.info,
-                },
-            );
         }
-        batch_start = batch_end;
+        start = end;
     }
     progress.finish_and_clear();
+    let mut warnings = inputs.warnings.clone();
+    if with_codings {
+        let targets: Vec<Target> = held
+            .iter()
+            .flat_map(|((t, _, _), _)| {
+                t.excerpts.iter().map(|e| Target {
+                    id: e.id.clone(),
+                    path: e.path.clone(),
+                    hash: codings::text_hash(&e.text),
+                })
+            })
+            .collect();
+        let placed = codings::place(&inputs.codings, &targets)?;
+        warnings.extend(placed.warnings.iter().cloned());
+        run.manifest.coders = placed
+            .coders
+            .iter()
+            .map(|c| CoderInfo {
+                name: c.clone(),
+                used: placed
+                    .used
+                    .get(c)
+                    .map(|u| u.iter().copied().collect())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        for (coded, i) in held {
+            let entry = run.write(&writer, &todo[i], coded, Some(&placed))?;
+            new_entries.insert(todo[i].0.rel.clone(), entry);
+        }
+    } else if !full {
+        run.manifest.coders = prev.coders.clone();
+    }
 
     let outcome = Outcome {
         up_to_date: false,
@@ -312,16 +295,184 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         removed: removed.len(),
         reason: full_reason.unwrap_or_default(),
     };
+    let mut manifest = run.manifest;
     manifest.files = unchanged;
     manifest.files.extend(new_entries);
     let infos: Vec<&crate::model::TranscriptInfo> =
         manifest.files.values().map(|e| &e.info).collect();
     manifest.attributes = respondents::merge(&infos, &inputs.table)?;
-    manifest.warnings = inputs.warnings;
+    manifest.warnings = warnings;
     writer.commit(&manifest)?;
     let idx = index::open(&data)?
         .ok_or_else(|| Error::failure("the index could not be reopened after commit"))?;
     Ok((idx, outcome))
+}
+
+fn code_one(
+    todo: &Todo,
+    opts: &SplitOptions,
+    matcher: &Matcher,
+    scratch: &mut Scratch,
+) -> Result<Coded> {
+    let (file, _, _, bytes) = todo;
+    let owned;
+    let bytes = match bytes {
+        Some(b) => b,
+        None => {
+            owned = std::fs::read(&file.abs).map_err(|e| Error::io(&file.abs, e))?;
+            &owned
+        }
+    };
+    let hash = blake3::hash(bytes).to_hex().to_string();
+    let t = ingest::read_transcript(file, bytes, opts)?;
+    let coded = t
+        .excerpts
+        .iter()
+        .map(|e| matcher.apply(&e.text, scratch))
+        .collect();
+    Ok((t, hash, coded))
+}
+
+/// State of one run: the compiled codebook, dense ids, the new manifest.
+struct Run<'a> {
+    inputs: &'a Inputs,
+    prev: &'a Manifest,
+    full: bool,
+    matcher: Matcher,
+    opts: SplitOptions,
+    manifest: Manifest,
+    resp_ids: BTreeMap<String, u64>,
+    next_file: u64,
+}
+
+impl<'a> Run<'a> {
+    fn new(study: &Study, inputs: &'a Inputs, prev: &'a Manifest, full: bool) -> Run<'a> {
+        let mut manifest = Manifest::new();
+        manifest.codebook_hash = inputs.codebook.hash.clone();
+        manifest.settings_hash = study.settings_hash.clone();
+        manifest.respondents_hash = inputs.respondents_hash.clone();
+        manifest.codings_hash = inputs.codings.hash.clone();
+        manifest.language = study.settings.language;
+        manifest.rows = inputs
+            .codebook
+            .nodes
+            .iter()
+            .map(|n| RowInfo {
+                path: n.path.clone(),
+                label: n.label.clone(),
+                depth: n.depth,
+            })
+            .collect();
+        if !full {
+            manifest.respondents = prev.respondents.clone();
+        }
+        let resp_ids = manifest
+            .respondents
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.clone(), i as u64))
+            .collect();
+        let next_file = if full {
+            0
+        } else {
+            prev.files.values().map(|e| e.id + 1).max().unwrap_or(0)
+        };
+        Run {
+            inputs,
+            prev,
+            full,
+            matcher: Matcher::new(&inputs.codebook),
+            opts: SplitOptions {
+                unit: study.settings.unit,
+                interviewer: study.settings.interviewer.clone(),
+                csv: study.settings.csv.clone(),
+                encoding: study.forced_encoding(),
+            },
+            manifest,
+            resp_ids,
+            next_file,
+        }
+    }
+
+    /// Adds a coded transcript's excerpts to the index.
+    fn write(
+        &mut self,
+        writer: &Writer,
+        todo: &Todo,
+        coded: Coded,
+        placed: Option<&Placed>,
+    ) -> Result<FileEntry> {
+        let (file, size, mtime, _) = todo;
+        let (t, hash, rule_codes) = coded;
+        let file_id = match self.prev.files.get(&file.rel) {
+            Some(e) if !self.full => {
+                writer.delete_file(&file.rel);
+                e.id
+            }
+            _ => {
+                self.next_file += 1;
+                self.next_file - 1
+            }
+        };
+        let coder_ids: BTreeMap<&str, u64> = placed
+            .map(|p| {
+                p.coders
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.as_str(), i as u64))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let nodes = &self.inputs.codebook.nodes;
+        for (e, rules) in t.excerpts.iter().zip(&rule_codes) {
+            let resp = *self
+                .resp_ids
+                .entry(e.respondent.clone())
+                .or_insert_with(|| {
+                    self.manifest.respondents.push(e.respondent.clone());
+                    (self.manifest.respondents.len() - 1) as u64
+                });
+            let mut all: Vec<u32> = rules.clone();
+            let mut crow = Vec::new();
+            let mut cov = Vec::new();
+            if let Some(p) = placed {
+                for (coder, codes) in p.codes.get(&e.id).into_iter().flatten() {
+                    let cid = coder_ids.get(coder.as_str()).copied().unwrap_or(0);
+                    let direct: Vec<u32> = codes.iter().map(|&c| c as u32).collect();
+                    all.extend(&direct);
+                    crow.extend(
+                        self.matcher
+                            .closure(&direct)
+                            .into_iter()
+                            .map(|r| (cid << 32) | u64::from(r)),
+                    );
+                }
+                for coder in p.covered.get(&e.id).into_iter().flatten() {
+                    cov.push(coder_ids.get(coder.as_str()).copied().unwrap_or(0));
+                }
+            }
+            all.sort_unstable();
+            all.dedup();
+            let doc = DocCodes {
+                paths: all
+                    .iter()
+                    .map(|&c| nodes[c as usize].path.as_str())
+                    .collect(),
+                rows: self.matcher.closure(&all),
+                rule_rows: self.matcher.closure(rules),
+                coder_rows: crow,
+                covered_by: cov,
+            };
+            writer.add(e, file_id, resp, &doc)?;
+        }
+        Ok(FileEntry {
+            id: file_id,
+            hash,
+            size: *size,
+            mtime: *mtime,
+            info: t.info,
+        })
+    }
 }
 
 fn progress_bar(total: u64, visible: bool) -> indicatif::ProgressBar {
@@ -338,7 +489,7 @@ fn progress_bar(total: u64, visible: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// Every warning of the study: settings-level, then per transcript in path order.
+/// Every warning of the study: settings and codings, then per transcript in path order.
 pub fn all_warnings(m: &Manifest) -> Vec<String> {
     m.warnings
         .iter()

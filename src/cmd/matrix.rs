@@ -19,7 +19,7 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
         super::check_attribute(m, attr, "--by")?;
     }
     let rows = select_rows(&idx, args)?;
-    let filter = super::filter(m, &args.read.filters)?;
+    let filter = super::filter(m, &args.read)?;
     let counts = super::count(&idx, filter.clone())?;
     let matrix = framework::build(&counts, m, rows, args.by.as_deref());
     if matrix.columns.is_empty() {

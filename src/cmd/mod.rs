@@ -2,10 +2,12 @@
 //! and hands it to `render`. Shared here: opening a fresh index and turning
 //! `--where` filters into a respondent mask.
 
+pub mod agree;
 pub mod code;
 pub mod init;
 pub mod matrix;
 pub mod quote;
+pub mod sheet;
 pub mod stats;
 pub mod transcripts;
 
@@ -13,7 +15,7 @@ use std::path::Path;
 
 use crate::cli::ReadOpts;
 use crate::error::{suggest, Error, Result};
-use crate::index::collect::{CountCollector, Counts, Filter};
+use crate::index::collect::{CountCollector, Counts, Filter, Source};
 use crate::index::{Manifest, StudyIndex};
 use crate::pipeline::{self, Mode};
 use crate::study::Study;
@@ -100,12 +102,33 @@ pub fn check_attribute(m: &Manifest, attr: &str, flag: &str) -> Result<()> {
     )
 }
 
-/// The respondent mask for `--where` conditions (None when there are none).
-pub fn filter(m: &Manifest, raw: &[String]) -> Result<Filter> {
-    if raw.is_empty() {
-        return Ok(Filter::default());
+/// The filter for `--where` conditions and `--source`.
+pub fn filter(m: &Manifest, read: &ReadOpts) -> Result<Filter> {
+    let source = match read.source.as_deref().map(str::trim) {
+        None | Some("all") => Source::All,
+        Some("rules") => Source::Rules,
+        Some("human") => Source::Human,
+        Some(name) => match m.coders.iter().position(|c| c.name == name) {
+            Some(i) => Source::Coder(i as u64),
+            None => {
+                let names = ["rules", "human"]
+                    .into_iter()
+                    .chain(m.coders.iter().map(|c| c.name.as_str()));
+                return Err(Error::input(format!(
+                    "unknown --source `{name}`: not `rules`, `human` or a coder"
+                ))
+                .with_hint(suggest(name, names)));
+            }
+        },
+    };
+    if read.filters.is_empty() {
+        return Ok(Filter {
+            respondents: None,
+            source,
+        });
     }
-    let conds: Vec<Condition> = raw
+    let conds: Vec<Condition> = read
+        .filters
         .iter()
         .map(|r| parse_condition(r))
         .collect::<Result<_>>()?;
@@ -123,7 +146,34 @@ pub fn filter(m: &Manifest, raw: &[String]) -> Result<Filter> {
         .collect();
     Ok(Filter {
         respondents: Some(mask),
+        source,
     })
+}
+
+/// A path or unique suffix of one among the index's rows.
+pub fn resolve_row(rows: &[&str], name: &str) -> Result<usize> {
+    let name = name.trim().trim_matches('/');
+    if let Some(i) = rows.iter().position(|r| *r == name) {
+        return Ok(i);
+    }
+    let suffix = format!("/{name}");
+    let hits: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].ends_with(&suffix))
+        .collect();
+    match hits.len() {
+        1 => Ok(hits[0]),
+        0 => {
+            let ids = rows.iter().map(|r| r.rsplit('/').next().unwrap_or(r));
+            Err(Error::input(format!("unknown code or theme `{name}`"))
+                .with_hint(crate::error::suggest(name, rows.iter().copied().chain(ids))))
+        }
+        _ => Err(
+            Error::input(format!("`{name}` is ambiguous")).with_hint(format!(
+                "give more of the path: {}",
+                hits.iter().map(|&i| rows[i]).collect::<Vec<_>>().join(", ")
+            )),
+        ),
+    }
 }
 
 /// Counts every excerpt per row × respondent.

@@ -36,7 +36,7 @@ pub fn run_quote(project: Option<&Path>, args: &QuoteArgs) -> Result<()> {
     let cb_rows: Vec<&str> = idx.manifest.rows.iter().map(|r| r.path.as_str()).collect();
     let mut rows_all = Vec::new();
     for name in &args.codes {
-        rows_all.push(vec![resolve_row(&cb_rows, name)? as u64]);
+        rows_all.push(vec![super::resolve_row(&cb_rows, name)? as u64]);
     }
     list(&idx, args.query.as_deref(), rows_all, false, &args.list)
 }
@@ -59,32 +59,6 @@ pub fn run_search(project: Option<&Path>, args: &SearchArgs) -> Result<()> {
     )
 }
 
-/// A path or unique suffix of one among the index's rows.
-fn resolve_row(rows: &[&str], name: &str) -> Result<usize> {
-    let name = name.trim().trim_matches('/');
-    if let Some(i) = rows.iter().position(|r| *r == name) {
-        return Ok(i);
-    }
-    let suffix = format!("/{name}");
-    let hits: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].ends_with(&suffix))
-        .collect();
-    match hits.len() {
-        1 => Ok(hits[0]),
-        0 => {
-            let ids = rows.iter().map(|r| r.rsplit('/').next().unwrap_or(r));
-            Err(Error::input(format!("unknown code or theme `{name}`"))
-                .with_hint(crate::error::suggest(name, rows.iter().copied().chain(ids))))
-        }
-        _ => Err(
-            Error::input(format!("`{name}` is ambiguous")).with_hint(format!(
-                "give more of the path: {}",
-                hits.iter().map(|&i| rows[i]).collect::<Vec<_>>().join(", ")
-            )),
-        ),
-    }
-}
-
 fn list(
     idx: &StudyIndex,
     query: Option<&str>,
@@ -96,7 +70,7 @@ fn list(
     for a in &opts.show {
         super::check_attribute(m, a, "--show")?;
     }
-    let filter = super::filter(m, &opts.read.filters)?;
+    let filter = super::filter(m, &opts.read)?;
     let searcher = idx.reader.searcher();
     let parsed: Option<Box<dyn Query>> = match query.map(str::trim).filter(|q| !q.is_empty()) {
         None => None,

@@ -24,7 +24,7 @@ struct Line {
 pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()> {
     let (_, idx) = super::open(project, read)?;
     let m = &idx.manifest;
-    let counts = super::count(&idx, super::filter(m, &read.filters)?)?;
+    let counts = super::count(&idx, super::filter(m, read)?)?;
     let total: u32 = counts.excerpts.iter().sum();
     let lines: Vec<Line> = m
         .rows

@@ -11,7 +11,7 @@ use crate::render::{self, Table};
 pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()> {
     let (_, idx) = super::open(project, read)?;
     let m = &idx.manifest;
-    let f = super::filter(m, &read.filters)?;
+    let f = super::filter(m, read)?;
     let keep = |info: &TranscriptInfo| match &f.respondents {
         None => true,
         Some(mask) => info.respondents.iter().any(|r| {

@@ -6,11 +6,67 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-/// Which excerpts count: respondent filter (by dense id).
+/// Whose codings count (`--source`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Source {
+    /// Rules and every coder.
+    #[default]
+    All,
+    /// The codebook's rules only.
+    Rules,
+    /// Any human coder.
+    Human,
+    /// One coder (dense id).
+    Coder(u64),
+}
+
+/// Which excerpts count: respondent filter (by dense id) and source.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     /// When set, only respondents whose entry is true.
     pub respondents: Option<Vec<bool>>,
+    /// Whose codings count.
+    pub source: Source,
+}
+
+/// Reads an excerpt's rows for a [`Source`] from the fast fields.
+pub struct RowReader {
+    source: Source,
+    col: Column<u64>,
+}
+
+impl RowReader {
+    /// Opens the column the source needs.
+    pub fn open(seg: &SegmentReader, source: Source) -> tantivy::Result<RowReader> {
+        let field = match source {
+            Source::All => "rows",
+            Source::Rules => "rule_rows",
+            Source::Human | Source::Coder(_) => "coder_rows",
+        };
+        Ok(RowReader {
+            source,
+            col: seg.fast_fields().u64(field)?,
+        })
+    }
+
+    /// The rows of `doc`, into `buf` (cleared first; unique for one coder).
+    pub fn fill(&self, doc: DocId, buf: &mut Vec<u64>) {
+        buf.clear();
+        match self.source {
+            Source::All | Source::Rules => buf.extend(self.col.values_for_doc(doc)),
+            Source::Human => {
+                buf.extend(self.col.values_for_doc(doc).map(|v| v & 0xFFFF_FFFF));
+                buf.sort_unstable();
+                buf.dedup();
+            }
+            Source::Coder(c) => buf.extend(
+                self.col
+                    .values_for_doc(doc)
+                    .filter(|v| v >> 32 == c)
+                    .map(|v| v & 0xFFFF_FFFF),
+            ),
+        }
+    }
 }
 
 impl Filter {
@@ -55,7 +111,8 @@ pub struct CountCollector {
 
 /// Per-segment state of [`CountCollector`].
 pub struct CountSegment {
-    rows: Column<u64>,
+    rows: RowReader,
+    buf: Vec<u64>,
     resp: Column<u64>,
     filter: Filter,
     counts: Counts,
@@ -67,7 +124,8 @@ impl Collector for CountCollector {
 
     fn for_segment(&self, _: SegmentOrdinal, seg: &SegmentReader) -> tantivy::Result<CountSegment> {
         Ok(CountSegment {
-            rows: seg.fast_fields().u64("rows")?,
+            rows: RowReader::open(seg, self.filter.source)?,
+            buf: Vec::new(),
             resp: seg.fast_fields().u64("resp")?,
             filter: self.filter.clone(),
             counts: Counts {
@@ -117,9 +175,9 @@ impl SegmentCollector for CountSegment {
         }
         let resp = resp as usize;
         self.counts.excerpts[resp] += 1;
-        let mut any = false;
-        for row in self.rows.values_for_doc(doc) {
-            any = true;
+        self.rows.fill(doc, &mut self.buf);
+        let any = !self.buf.is_empty();
+        for &row in &self.buf {
             if let Some(c) = self
                 .counts
                 .cells
@@ -175,7 +233,7 @@ pub struct HitCollector {
 /// Per-segment state of [`HitCollector`].
 pub struct HitSegment {
     seg: SegmentOrdinal,
-    rows: Column<u64>,
+    rows: RowReader,
     resp: Column<u64>,
     file: Column<u64>,
     pos: Column<u64>,
@@ -196,7 +254,7 @@ impl Collector for HitCollector {
         let ff = reader.fast_fields();
         Ok(HitSegment {
             seg,
-            rows: ff.u64("rows")?,
+            rows: RowReader::open(reader, self.keep.filter.source)?,
             resp: ff.u64("resp")?,
             file: ff.u64("file")?,
             pos: ff.u64("pos")?,
@@ -223,8 +281,7 @@ impl SegmentCollector for HitSegment {
         if !self.keep.filter.allows(resp) {
             return;
         }
-        self.buf.clear();
-        self.buf.extend(self.rows.values_for_doc(doc));
+        self.rows.fill(doc, &mut self.buf);
         if self.keep.uncoded && !self.buf.is_empty() {
             return;
         }
@@ -247,5 +304,89 @@ impl SegmentCollector for HitSegment {
 
     fn harvest(self) -> Vec<Hit> {
         self.hits
+    }
+}
+
+/// One excerpt's human and rule codings, for agreement.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CodedUnit {
+    /// Dense file id.
+    pub file: u64,
+    /// Position in the file.
+    pub pos: u64,
+    /// The document.
+    pub addr: Option<DocAddress>,
+    /// Coders whose sheets cover it.
+    pub covered_by: Vec<u64>,
+    /// `(coder << 32) | row` for each coder's rows.
+    pub coder_rows: Vec<u64>,
+    /// Rows from the rules.
+    pub rule_rows: Vec<u64>,
+}
+
+/// Collects the codings of every excerpt some coder covered.
+pub struct CodingCollector;
+
+/// Per-segment state of [`CodingCollector`].
+pub struct CodingSegment {
+    seg: SegmentOrdinal,
+    cov: Column<u64>,
+    crow: Column<u64>,
+    rules: Column<u64>,
+    file: Column<u64>,
+    pos: Column<u64>,
+    out: Vec<CodedUnit>,
+}
+
+impl Collector for CodingCollector {
+    type Fruit = Vec<CodedUnit>;
+    type Child = CodingSegment;
+
+    fn for_segment(
+        &self,
+        seg: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<CodingSegment> {
+        let ff = reader.fast_fields();
+        Ok(CodingSegment {
+            seg,
+            cov: ff.u64("covered_by")?,
+            crow: ff.u64("coder_rows")?,
+            rules: ff.u64("rule_rows")?,
+            file: ff.u64("file")?,
+            pos: ff.u64("pos")?,
+            out: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<CodedUnit>>) -> tantivy::Result<Vec<CodedUnit>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for CodingSegment {
+    type Fruit = Vec<CodedUnit>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        let covered_by: Vec<u64> = self.cov.values_for_doc(doc).collect();
+        if covered_by.is_empty() {
+            return;
+        }
+        self.out.push(CodedUnit {
+            file: self.file.first(doc).unwrap_or(0),
+            pos: self.pos.first(doc).unwrap_or(0),
+            addr: Some(DocAddress::new(self.seg, doc)),
+            covered_by,
+            coder_rows: self.crow.values_for_doc(doc).collect(),
+            rule_rows: self.rules.values_for_doc(doc).collect(),
+        });
+    }
+
+    fn harvest(self) -> Vec<CodedUnit> {
+        self.out
     }
 }

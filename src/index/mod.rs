@@ -57,6 +57,36 @@ pub struct Fields {
     pub rows: Field,
     /// Start time of the excerpt (captions).
     pub time: Field,
+    /// Rows reached by the codebook's rules alone.
+    pub rule_rows: Field,
+    /// Rows reached by each coder: `(coder << 32) | row`.
+    pub coder_rows: Field,
+    /// Coders whose sheets cover the excerpt (dense coder ids).
+    pub covered_by: Field,
+}
+
+/// What one excerpt is coded with, ready for the index.
+#[derive(Debug, Clone, Default)]
+pub struct DocCodes<'a> {
+    /// Paths of the codes applied directly (rules or coders).
+    pub paths: Vec<&'a str>,
+    /// Rows the excerpt counts in (all sources, ancestors included).
+    pub rows: Vec<u32>,
+    /// Rows from the rules alone.
+    pub rule_rows: Vec<u32>,
+    /// `(coder << 32) | row` for each coder's rows.
+    pub coder_rows: Vec<u64>,
+    /// Coders whose sheets cover it.
+    pub covered_by: Vec<u64>,
+}
+
+/// A coder as the manifest records it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoderInfo {
+    /// Name (sheet file name or `coder` column).
+    pub name: String,
+    /// Codes (row ids) the coder applied directly.
+    pub used: Vec<usize>,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -81,6 +111,9 @@ fn schema() -> (Schema, Fields) {
         codes: b.add_facet_field("codes", STORED),
         rows: b.add_u64_field("rows", FAST | INDEXED),
         time: b.add_text_field("time", STORED),
+        rule_rows: b.add_u64_field("rule_rows", FAST),
+        coder_rows: b.add_u64_field("coder_rows", FAST),
+        covered_by: b.add_u64_field("covered_by", FAST),
     };
     (b.build(), f)
 }
@@ -148,6 +181,10 @@ pub struct Manifest {
     pub files: BTreeMap<String, FileEntry>,
     /// Study-level warnings from the last run.
     pub warnings: Vec<String>,
+    /// blake3 over the coding sheets (empty when there are none).
+    pub codings_hash: String,
+    /// Human coders by dense id.
+    pub coders: Vec<CoderInfo>,
 }
 
 impl Manifest {
@@ -288,14 +325,7 @@ impl Writer {
     }
 
     /// Adds one coded excerpt.
-    pub fn add(
-        &self,
-        e: &Excerpt,
-        file: u64,
-        resp: u64,
-        codes: &[&str],
-        rows: &[u32],
-    ) -> Result<()> {
+    pub fn add(&self, e: &Excerpt, file: u64, resp: u64, codes: &DocCodes) -> Result<()> {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &e.id);
@@ -310,11 +340,20 @@ impl Writer {
         if !e.time.is_empty() {
             doc.add_text(f.time, &e.time);
         }
-        for c in codes {
+        for c in &codes.paths {
             doc.add_facet(f.codes, tantivy::schema::Facet::from_path(c.split('/')));
         }
-        for &r in rows {
+        for &r in &codes.rows {
             doc.add_u64(f.rows, u64::from(r));
+        }
+        for &r in &codes.rule_rows {
+            doc.add_u64(f.rule_rows, u64::from(r));
+        }
+        for &r in &codes.coder_rows {
+            doc.add_u64(f.coder_rows, r);
+        }
+        for &c in &codes.covered_by {
+            doc.add_u64(f.covered_by, c);
         }
         self.writer.add_document(doc)?;
         Ok(())

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod agree;
 mod code;
 mod formats;
 mod matrix;

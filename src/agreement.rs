@@ -1,0 +1,287 @@
+//! Inter-coder agreement on binary codings (a code applied or not to an
+//! excerpt): percent agreement, Cohen's κ (two coders), Krippendorff's α
+//! (nominal, any number of coders, missing values allowed), and precision,
+//! recall and F1 of the rules against a coder. Undefined values (no
+//! variation, nothing to compare) are `None`, never 0 or NaN.
+
+use std::collections::BTreeMap;
+
+/// Agreement figures for one code (or pooled).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Metrics {
+    /// Units compared.
+    pub units: usize,
+    /// Share of units where all coders agree.
+    pub agreement: Option<f64>,
+    /// Cohen's κ (exactly two coders).
+    pub kappa: Option<f64>,
+    /// Krippendorff's α, nominal.
+    pub alpha: Option<f64>,
+}
+
+/// Metrics for units × coders of binary values (every coder has a value).
+pub fn binary(units: &[Vec<bool>]) -> Metrics {
+    let n = units.len();
+    let coders = units.first().map_or(0, Vec::len);
+    let agreement = (n > 0).then(|| {
+        units
+            .iter()
+            .filter(|u| u.iter().all(|&v| v == u[0]))
+            .count() as f64
+            / n as f64
+    });
+    let kappa = if coders == 2 && n > 0 {
+        cohen_kappa(units.iter().map(|u| (u[0], u[1])))
+    } else {
+        None
+    };
+    let values: Vec<Vec<Option<u32>>> = units
+        .iter()
+        .map(|u| u.iter().map(|&v| Some(u32::from(v))).collect())
+        .collect();
+    Metrics {
+        units: n,
+        agreement,
+        kappa,
+        alpha: krippendorff_alpha_nominal(&values),
+    }
+}
+
+/// Cohen's κ for two raters' binary values.
+pub fn cohen_kappa(pairs: impl Iterator<Item = (bool, bool)>) -> Option<f64> {
+    let (mut n, mut agree, mut a1, mut b1) = (0f64, 0f64, 0f64, 0f64);
+    for (a, b) in pairs {
+        n += 1.0;
+        agree += f64::from(u8::from(a == b));
+        a1 += f64::from(u8::from(a));
+        b1 += f64::from(u8::from(b));
+    }
+    if n == 0.0 {
+        return None;
+    }
+    let po = agree / n;
+    let pe = (a1 / n) * (b1 / n) + (1.0 - a1 / n) * (1.0 - b1 / n);
+    if (1.0 - pe).abs() < 1e-12 {
+        return None;
+    }
+    Some((po - pe) / (1.0 - pe))
+}
+
+/// Krippendorff's α for nominal data: `units[u][c]` is coder c's value for
+/// unit u, or None when missing. Units with fewer than two values are not
+/// pairable and are ignored.
+pub fn krippendorff_alpha_nominal(units: &[Vec<Option<u32>>]) -> Option<f64> {
+    // Coincidence matrix o[c][k].
+    let mut o: BTreeMap<(u32, u32), f64> = BTreeMap::new();
+    for unit in units {
+        let vals: Vec<u32> = unit.iter().flatten().copied().collect();
+        let m = vals.len();
+        if m < 2 {
+            continue;
+        }
+        for (i, &a) in vals.iter().enumerate() {
+            for (j, &b) in vals.iter().enumerate() {
+                if i != j {
+                    *o.entry((a, b)).or_default() += 1.0 / (m as f64 - 1.0);
+                }
+            }
+        }
+    }
+    let mut n_c: BTreeMap<u32, f64> = BTreeMap::new();
+    for (&(c, _), &v) in &o {
+        *n_c.entry(c).or_default() += v;
+    }
+    let n: f64 = n_c.values().sum();
+    if n <= 1.0 {
+        return None;
+    }
+    let d_o: f64 = o.iter().filter(|((c, k), _)| c != k).map(|(_, v)| v).sum();
+    let mut d_e = 0.0;
+    for (c, nc) in &n_c {
+        for (k, nk) in &n_c {
+            if c != k {
+                d_e += nc * nk;
+            }
+        }
+    }
+    if d_e == 0.0 {
+        return None;
+    }
+    Some(1.0 - (n - 1.0) * d_o / d_e)
+}
+
+/// Precision, recall and F1 of a predictor against a reference.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Prf {
+    /// True positives.
+    pub tp: usize,
+    /// False positives.
+    pub fp: usize,
+    /// False negatives.
+    pub fn_: usize,
+}
+
+impl Prf {
+    /// Counts one unit.
+    pub fn add(&mut self, predicted: bool, reference: bool) {
+        match (predicted, reference) {
+            (true, true) => self.tp += 1,
+            (true, false) => self.fp += 1,
+            (false, true) => self.fn_ += 1,
+            (false, false) => {}
+        }
+    }
+    /// TP / (TP + FP); None without predictions.
+    pub fn precision(&self) -> Option<f64> {
+        let d = self.tp + self.fp;
+        (d > 0).then(|| self.tp as f64 / d as f64)
+    }
+    /// TP / (TP + FN); None without reference positives.
+    pub fn recall(&self) -> Option<f64> {
+        let d = self.tp + self.fn_;
+        (d > 0).then(|| self.tp as f64 / d as f64)
+    }
+    /// Harmonic mean of precision and recall; 0 when both are 0.
+    pub fn f1(&self) -> Option<f64> {
+        let (p, r) = (self.precision()?, self.recall()?);
+        Some(if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        })
+    }
+}
+
+/// A figure with four decimals, or empty when undefined.
+pub fn fmt4(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.4}", x + 0.0)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn krippendorff_reliability_data_example() {
+        // Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability",
+        // nominal example: 4 observers, 12 units, missing values; α = 0.743.
+        let rows: [[Option<u32>; 12]; 4] = [
+            [
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(3),
+                Some(2),
+                Some(1),
+                Some(4),
+                Some(1),
+                Some(2),
+                None,
+                None,
+                None,
+            ],
+            [
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(3),
+                Some(2),
+                Some(2),
+                Some(4),
+                Some(1),
+                Some(2),
+                Some(5),
+                None,
+                Some(3),
+            ],
+            [
+                None,
+                Some(3),
+                Some(3),
+                Some(3),
+                Some(2),
+                Some(3),
+                Some(4),
+                Some(2),
+                Some(2),
+                Some(5),
+                Some(1),
+                None,
+            ],
+            [
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(3),
+                Some(2),
+                Some(4),
+                Some(4),
+                Some(1),
+                Some(2),
+                Some(5),
+                Some(1),
+                None,
+            ],
+        ];
+        let units: Vec<Vec<Option<u32>>> = (0..12)
+            .map(|u| rows.iter().map(|r| r[u]).collect())
+            .collect();
+        let a = krippendorff_alpha_nominal(&units).unwrap();
+        assert!((a - 0.743).abs() < 0.0005, "{a}");
+    }
+
+    #[test]
+    fn cohen_kappa_textbook_example() {
+        // 50 items: both yes 20, A yes B no 5, A no B yes 10, both no 15: κ = 0.4.
+        let mut pairs = Vec::new();
+        pairs.extend(std::iter::repeat_n((true, true), 20));
+        pairs.extend(std::iter::repeat_n((true, false), 5));
+        pairs.extend(std::iter::repeat_n((false, true), 10));
+        pairs.extend(std::iter::repeat_n((false, false), 15));
+        let k = cohen_kappa(pairs.into_iter()).unwrap();
+        assert!((k - 0.4).abs() < 1e-12, "{k}");
+    }
+
+    #[test]
+    fn no_variation_is_undefined_not_zero() {
+        let m = binary(&[vec![false, false], vec![false, false]]);
+        assert_eq!(m.agreement, Some(1.0));
+        assert_eq!(m.kappa, None);
+        assert_eq!(m.alpha, None);
+        assert_eq!(binary(&[]).agreement, None);
+        assert_eq!(fmt4(None), "");
+    }
+
+    #[test]
+    fn three_coders() {
+        let m = binary(&[
+            vec![true, true, true],
+            vec![true, true, false],
+            vec![false, false, false],
+            vec![false, false, false],
+        ]);
+        assert_eq!(m.agreement, Some(0.75));
+        assert_eq!(m.kappa, None);
+        // Coincidences: o11 = 4, o10 = o01 = 1, o00 = 6; n = 12.
+        // α = 1 - (n-1) * D_o / Σ n_c n_k = 1 - 11 * 2 / (2 * 5 * 7) = 0.6857…
+        assert!((m.alpha.unwrap() - (1.0 - 22.0 / 70.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn precision_recall_f1() {
+        let mut p = Prf::default();
+        for (a, b) in [
+            (true, true),
+            (true, false),
+            (false, true),
+            (true, true),
+            (false, false),
+        ] {
+            p.add(a, b);
+        }
+        assert_eq!(fmt4(p.precision()), "0.6667");
+        assert_eq!(fmt4(p.recall()), "0.6667");
+        assert_eq!(fmt4(p.f1()), "0.6667");
+        assert_eq!(Prf::default().f1(), None);
+    }
+}

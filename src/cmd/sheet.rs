@@ -1,0 +1,101 @@
+//! `thematic sheet`: a blank coding sheet for a human coder.
+
+use std::path::Path;
+
+use crate::cli::SheetArgs;
+use crate::codings::text_hash;
+use crate::error::{Error, Location, Result};
+use crate::index::collect::{HitCollector, HitFilter};
+use crate::render::{self, Table};
+
+/// Runs `thematic sheet`.
+pub fn run(project: Option<&Path>, args: &SheetArgs) -> Result<()> {
+    let (_, idx) = super::open(project, &args.read)?;
+    let m = &idx.manifest;
+    let names: Vec<&str> = m.rows.iter().map(|r| r.path.as_str()).collect();
+    let mut columns: Vec<usize> = Vec::new();
+    if args.codes.is_empty() {
+        columns.extend((0..m.rows.len()).filter(|&i| m.rows[i].depth > 0));
+    } else {
+        for name in &args.codes {
+            let i = super::resolve_row(&names, name)?;
+            let depth = m.rows[i].depth;
+            let end = m.rows[i + 1..]
+                .iter()
+                .position(|r| r.depth <= depth)
+                .map_or(m.rows.len(), |p| i + 1 + p);
+            columns.extend((i..end).filter(|&j| m.rows[j].depth > 0));
+        }
+        columns.sort_unstable();
+        columns.dedup();
+    }
+    let coder = args.coder.trim();
+    if coder.is_empty() || coder.contains(['/', '\\']) {
+        return Err(Error::input(format!("bad coder name `{}`", args.coder))
+            .with_hint("use a plain name such as `ana`; the sheet is saved as codings/ana.csv"));
+    }
+    let filter = super::filter(m, &args.read)?;
+    let searcher = idx.reader.searcher();
+    let keep = HitFilter {
+        filter,
+        rows_all: Vec::new(),
+        uncoded: false,
+    };
+    let mut hits = searcher.search(
+        &tantivy::query::AllQuery,
+        &HitCollector {
+            keep,
+            scoring: false,
+        },
+    )?;
+    let ranks = m.file_ranks();
+    hits.sort_by_key(|h| {
+        (
+            ranks.get(h.file as usize).copied().unwrap_or(u32::MAX),
+            h.pos,
+        )
+    });
+    let mut header: Vec<String> = ["id", "respondent", "coder", "question", "text", "hash"]
+        .map(String::from)
+        .to_vec();
+    header.extend(columns.iter().map(|&c| m.rows[c].path.clone()));
+    let mut t = Table::new(header);
+    for h in hits {
+        let e = idx.stored(&searcher, h.addr)?;
+        let mut row = vec![
+            e.id,
+            e.respondent,
+            coder.to_string(),
+            e.question,
+            e.text.clone(),
+            text_hash(&e.text),
+        ];
+        row.extend(columns.iter().map(|_| String::new()));
+        t.rows.push(row);
+    }
+    let csv = t.to_csv()?;
+    match &args.output {
+        None => render::emit(&csv),
+        Some(path) => {
+            let shown = path.display().to_string();
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => Error::at(
+                        Location::file(shown.clone()),
+                        "the file already exists; thematic never overwrites a sheet",
+                    )
+                    .with_hint("choose another --output, or move the old file away"),
+                    _ => Error::io(path, e),
+                })?;
+            std::io::Write::write_all(&mut f, csv.as_bytes()).map_err(|e| Error::io(path, e))?;
+            eprintln!(
+                "wrote {} excerpts to {shown}; mark cells, then save it as codings/{coder}.csv",
+                t.rows.len()
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Human coding sheets, provenance (`--source`) and `thematic agree`.
+
+use crate::util::Study;
+
+const ANA: &str = "excerpt,code
+transcripts/r01.txt:7,family/search/police
+transcripts/r01.txt:10,family/money
+transcripts/r02.txt:5,family/search/police
+transcripts/r02.txt:8,money
+transcripts/r02.txt:10,return/support
+";
+
+const BEN: &str = "excerpt,code,note
+transcripts/r01.txt:7,family/search/police,
+transcripts/r01.txt:10,family/money,
+transcripts/r01.txt:13,support,aunt cares for her
+transcripts/r02.txt:5,family/search,searched but no police
+transcripts/r02.txt:8,family/money,
+";
+
+fn study() -> Study {
+    let s = Study::fixture("basic");
+    s.file("codings/ana.csv", ANA).file("codings/ben.csv", BEN);
+    s
+}
+
+#[test]
+fn agreement_per_code_and_pooled() {
+    let s = study();
+    assert_eq!(
+        s.run(&["agree", "--coders", "ana,ben", "--format", "csv"])
+            .ok(),
+        "code,units,agreement,kappa,alpha
+family/search,6,1.0000,1.0000,1.0000
+family/search/police,6,0.8333,0.5714,0.5926
+family/money,6,1.0000,1.0000,1.0000
+return/support,6,0.6667,-0.2000,-0.1000
+pooled,6,0.8750,0.6842,0.6901
+"
+    );
+}
+
+#[test]
+fn rules_against_a_coder() {
+    let s = study();
+    assert_eq!(
+        s.run(&["agree", "--rules", "--coders", "ana", "--format", "csv"])
+            .ok(),
+        "code,precision,recall,f1
+family/search,1.0000,1.0000,1.0000
+family/search/police,1.0000,1.0000,1.0000
+family/money,1.0000,1.0000,1.0000
+return/support,0.0000,0.0000,0.0000
+return/dates,0.0000,,
+pooled,0.7500,0.8571,0.8000
+"
+    );
+}
+
+#[test]
+fn disagreements_say_who_applied_what() {
+    let s = study();
+    assert_eq!(
+        s.run(&["agree", "--disagreements", "--format", "csv"]).ok(),
+        "excerpt,code,applied_by,not_applied_by
+transcripts/r01.txt:13,return/support,ben,ana
+transcripts/r02.txt:5,family/search/police,ana,ben
+transcripts/r02.txt:10,return/support,ana,ben
+"
+    );
+}
+
+#[test]
+fn source_narrows_counts() {
+    let s = study();
+    assert_eq!(
+        s.run(&["stats", "--source", "human", "--format", "csv"])
+            .ok(),
+        "code,excerpts,respondents
+family,4,2
+family/search,2,2
+family/search/police,2,2
+family/money,2,2
+return,2,2
+return/support,2,2
+return/dates,0,0
+return/hand,0,0
+"
+    );
+    let all = s.run(&["stats", "--format", "csv"]);
+    assert!(
+        all.ok().contains("return,7,5\nreturn/support,5,5\n"),
+        "{}",
+        all.stdout
+    );
+    let rules = s.run(&["stats", "--source", "rules", "--format", "csv"]);
+    assert!(
+        rules.ok().contains("return,6,4\nreturn/support,4,4\n"),
+        "{}",
+        rules.stdout
+    );
+    let ben = s.run(&[
+        "matrix", "--source", "ben", "--rows", "themes", "--format", "csv",
+    ]);
+    assert_eq!(
+        ben.ok(),
+        "code,R01,R02,R03,R04,m01,total\nfamily,2,2,0,0,0,4\nreturn,1,0,0,0,0,1\n"
+    );
+    let q = s.run(&["quote", "support", "--source", "ana", "--format", "csv"]);
+    assert!(
+        q.ok().lines().count() == 2 && q.stdout.contains("transcripts/r02.txt:10,"),
+        "{}",
+        q.stdout
+    );
+    assert!(s
+        .run(&["stats", "--source", "anna"])
+        .bad_input()
+        .contains("did you mean `ana`"));
+}
+
+#[test]
+fn bad_sheets_exit_2_naming_sheet_row_and_value() {
+    let s = study();
+    s.file(
+        "codings/ben.csv",
+        "excerpt,code\ntranscripts/r01.txt:7,family/polize\n",
+    );
+    let err = s.run(&["code"]);
+    assert!(
+        err.bad_input().contains("codings/ben.csv:2:2")
+            && err.stderr.contains("unknown code `family/polize`"),
+        "{}",
+        err.stderr
+    );
+    s.file(
+        "codings/ben.csv",
+        "excerpt,code\ntranscripts/r09.txt:7,family/money\n",
+    );
+    let err = s.run(&["code"]);
+    assert!(
+        err.bad_input().contains("codings/ben.csv:2")
+            && err
+                .stderr
+                .contains("unknown excerpt id `transcripts/r09.txt:7`"),
+        "{}",
+        err.stderr
+    );
+    s.file(
+        "codings/ben.csv",
+        "excerpt,code\ntranscripts/r01.txt:7,family/money,extra\n",
+    );
+    assert!(s.run(&["code"]).bad_input().contains("codings/ben.csv:2"));
+}
+
+#[test]
+fn sheets_round_trip_and_follow_edited_transcripts() {
+    let s = Study::fixture("basic");
+    let sheet = s.run(&[
+        "sheet",
+        "--coder",
+        "cy",
+        "--codes",
+        "return",
+        "--where",
+        "respondent=R01",
+    ]);
+    let text = sheet.ok();
+    assert_eq!(
+        text,
+        "id,respondent,coder,question,text,hash,return/support,return/dates,return/hand
+transcripts/r01.txt:7,R01,cy,How did your family react?,My mother went to the police station every day. She reported it in 2021.,6e5d1b1b69be,,,
+transcripts/r01.txt:10,R01,cy,How did your family react?,My family had no money for the bus.,e6cd33bc0d35,,,
+transcripts/r01.txt:13,R01,cy,And later?,My aunt took care of me.,f3a1fda82e13,,,
+"
+        .replace("6e5d1b1b69be", &hash("My mother went to the police station every day. She reported it in 2021."))
+        .replace("e6cd33bc0d35", &hash("My family had no money for the bus."))
+        .replace("f3a1fda82e13", &hash("My aunt took care of me."))
+    );
+    // The coder marks two cells.
+    let marked: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("transcripts/r01.txt:10,") {
+                format!("{},x,,", l.trim_end_matches(",,,"))
+            } else if l.starts_with("transcripts/r01.txt:13,") {
+                format!("{},,,yes", l.trim_end_matches(",,,"))
+            } else {
+                l.to_string()
+            }
+        })
+        .map(|l| l + "\n")
+        .collect();
+    s.file("codings/cy.csv", &marked);
+    let counts = s.run(&[
+        "matrix", "--source", "cy", "--theme", "return", "--format", "csv",
+    ]);
+    assert_eq!(counts.ok(), "code,R01,R02,R03,R04,m01,total\nreturn,2,0,0,0,0,2\nreturn/support,1,0,0,0,0,1\nreturn/dates,0,0,0,0,0,0\nreturn/hand,1,0,0,0,0,1\n");
+
+    // The transcript is edited: two lines inserted above, one excerpt rewritten.
+    let r01 = std::fs::read_to_string(s.path().join("transcripts/r01.txt")).unwrap();
+    let edited = r01
+        .replace(
+            "Interview 1, Cusco, March 2023.\n",
+            "Interview 1, Cusco, March 2023.\nTranscribed by M.\n\n",
+        )
+        .replace("My aunt took care of me.", "My aunt looked after me.");
+    s.file("transcripts/r01.txt", &edited);
+    let run = s.run(&["code"]);
+    assert!(
+        run.stderr.contains(
+            "codings/cy.csv:3: excerpt `transcripts/r01.txt:10` moved to `transcripts/r01.txt:12`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("codings/cy.csv:4: coding for `transcripts/r01.txt:13` cannot be placed"),
+        "{}",
+        run.stderr
+    );
+    let counts = s.run(&[
+        "matrix", "--source", "cy", "--theme", "return", "--format", "csv",
+    ]);
+    assert_eq!(counts.ok(), "code,R01,R02,R03,R04,m01,total\nreturn,1,0,0,0,0,1\nreturn/support,1,0,0,0,0,1\nreturn/dates,0,0,0,0,0,0\nreturn/hand,0,0,0,0,0,0\n");
+
+    // --output never overwrites.
+    let out = s.path().join("codings/cy.csv");
+    assert!(s
+        .run(&["sheet", "--coder", "cy", "--output", out.to_str().unwrap()])
+        .bad_input()
+        .contains("already exists"));
+}
+
+fn hash(text: &str) -> String {
+    blake3::hash(text.as_bytes()).to_hex()[..12].to_string()
+}
