@@ -92,6 +92,9 @@ pub enum Command {
     Quote(QuoteArgs),
     /// Full-text search over all excerpts, coded or not.
     Search(SearchArgs),
+    /// Codebooks in git: check, fmt, show, diff, export, import.
+    #[command(subcommand)]
+    Codebook(CodebookCommand),
     /// A blank coding sheet for a human coder (one row per excerpt, one column per code).
     Sheet(SheetArgs),
     /// Inter-coder agreement per code and pooled; --rules scores the codebook's rules against a coder.
@@ -232,4 +235,99 @@ pub struct ListOpts {
     pub format: Format,
     #[command(flatten)]
     pub read: ReadOpts,
+}
+
+/// `thematic codebook …`.
+#[derive(Debug, Subcommand)]
+pub enum CodebookCommand {
+    /// Validate and lint a codebook (default: the study's).
+    Check {
+        /// Codebook file or git REV:PATH.
+        file: Option<String>,
+        /// Exit 1 when there are warnings.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Print the canonical form (stable key order, comments kept).
+    Fmt {
+        /// Codebook file (default: the study's).
+        file: Option<PathBuf>,
+        /// Write the canonical form back to the file.
+        #[arg(long, conflicts_with = "check")]
+        write: bool,
+        /// Exit 1 when the file is not in canonical form.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Show a codebook as a tree, a Markdown appendix, CSV or JSON.
+    Show {
+        /// Codebook file or git REV:PATH (default: the study's).
+        file: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "tree")]
+        format: ShowFormat,
+    },
+    /// Compare two versions: added, removed, renamed, moved and changed codes.
+    Diff {
+        /// Old version: a file or git REV:PATH (e.g. HEAD~3:codebooks/main.yaml).
+        old: String,
+        /// New version: a file or git REV:PATH.
+        new: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+        /// Also code the study with both versions and show excerpts and respondents per code, before → after.
+        #[arg(long)]
+        impact: bool,
+        /// Exit 1 when the versions differ (as `git diff --exit-code`).
+        #[arg(long)]
+        exit_code: bool,
+    },
+    /// Export the codebook for other QDA software (REFI-QDA .qdc).
+    Export {
+        /// Codebook file or git REV:PATH (default: the study's).
+        file: Option<String>,
+        /// Export format.
+        #[arg(long, value_enum, default_value = "qdc")]
+        format: ExportFormat,
+        /// Write to this file instead of stdout (never overwrites).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Print a thematic YAML codebook made from a REFI-QDA .qdc file.
+    Import {
+        /// The .qdc file.
+        file: PathBuf,
+    },
+}
+
+/// `codebook show` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    /// An indented tree.
+    Tree,
+    /// A Markdown appendix for a report.
+    Markdown,
+    /// One row per theme and code.
+    Csv,
+    /// The parsed codebook.
+    Json,
+}
+
+/// `codebook diff` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Plain text.
+    Text,
+    /// A Markdown list (for a pull request).
+    Markdown,
+    /// JSON.
+    Json,
+}
+
+/// `codebook export` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// REFI-QDA codebook exchange.
+    Qdc,
 }

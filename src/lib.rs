@@ -46,6 +46,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Command::Matrix(args) => cmd::matrix::run(project, &args),
         Command::Quote(args) => cmd::quote::run_quote(project, &args),
         Command::Search(args) => cmd::quote::run_search(project, &args),
+        Command::Codebook(c) => cmd::codebook::run(project, c),
         Command::Sheet(args) => cmd::sheet::run(project, &args),
         Command::Agree(args) => cmd::agree::run(project, &args),
     }

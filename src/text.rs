@@ -3,24 +3,32 @@
 //! of alphanumeric characters of the normalised text. The codebook matcher
 //! and every count depend on these two functions and nothing else.
 
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// Normalises text: NFD, combining marks removed, lowercase.
+///
+/// Each character is decomposed on its own: canonical reordering only moves
+/// combining marks, and every combining mark is dropped, so the result is
+/// the same as decomposing the whole string first.
 pub fn normalize(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
     let mut out = String::with_capacity(text.len());
-    for c in text.nfd() {
-        if is_combining_mark(c) {
-            continue;
-        }
+    for c in text.chars() {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
-        } else {
-            out.extend(c.to_lowercase());
+            continue;
         }
+        decompose_canonical(c, |d| {
+            if !is_combining_mark(d) {
+                if d.is_ascii() {
+                    out.push(d.to_ascii_lowercase());
+                } else {
+                    out.extend(d.to_lowercase());
+                }
+            }
+        });
     }
     out
 }
@@ -60,6 +68,28 @@ mod tests {
         assert_eq!(tokenize("  job-offer, 2019!"), vec!["job", "offer", "2019"]);
         assert_eq!(tokenize("she’s"), vec!["she", "s"]);
         assert!(tokenize("¿¡...!?").is_empty());
+    }
+
+    #[test]
+    fn per_character_decomposition_equals_whole_string_nfd() {
+        use unicode_normalization::UnicodeNormalization;
+        let samples = [
+            "Ñandú ÇÉSAR",
+            "İstanbul",
+            "e\u{301}\u{323}x",
+            "Ǆemal ǅ",
+            "ﬁn ẞ straße",
+            "Ωμέγα",
+            "Ашанинка",
+        ];
+        for s in samples {
+            let whole: String = s
+                .nfd()
+                .filter(|c| !is_combining_mark(*c))
+                .flat_map(char::to_lowercase)
+                .collect();
+            assert_eq!(normalize(s), whole, "{s}");
+        }
     }
 
     #[test]

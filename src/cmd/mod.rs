@@ -4,6 +4,7 @@
 
 pub mod agree;
 pub mod code;
+pub mod codebook;
 pub mod init;
 pub mod matrix;
 pub mod quote;

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use regex::Regex;
 
 use super::{parse_term, Codebook, Term};
@@ -24,13 +26,14 @@ struct Rule {
 #[derive(Debug, Clone)]
 pub struct Matcher {
     terms: Vec<Term>,
-    exact_first: HashMap<String, Vec<u32>>,
-    prefix_first: HashMap<String, Vec<u32>>,
+    exact_first: FxHashMap<String, Vec<u32>>,
+    prefix_first: FxHashMap<String, Vec<u32>>,
     prefix_lens: Vec<usize>,
     any_users: Vec<Vec<u32>>,
     regex_rules: Vec<u32>,
     rules: Vec<Rule>,
     ancestors: Vec<Vec<u32>>,
+    term_index: HashMap<Term, u32>,
 }
 
 /// Reusable per-thread buffers for [`Matcher::apply`].
@@ -48,13 +51,14 @@ impl Matcher {
     pub fn new(cb: &Codebook) -> Matcher {
         let mut m = Matcher {
             terms: Vec::new(),
-            exact_first: HashMap::new(),
-            prefix_first: HashMap::new(),
+            exact_first: FxHashMap::default(),
+            prefix_first: FxHashMap::default(),
             prefix_lens: Vec::new(),
             any_users: Vec::new(),
             regex_rules: Vec::new(),
             rules: Vec::new(),
             ancestors: Vec::new(),
+            term_index: HashMap::new(),
         };
         let mut term_ids: HashMap<Term, u32> = HashMap::new();
         let mut intern = |m: &mut Matcher, raw: &str| -> u32 {
@@ -121,6 +125,7 @@ impl Matcher {
                 regex,
             });
         }
+        m.term_index = term_ids;
         m.prefix_lens.sort_unstable();
         m.prefix_lens.dedup();
         m.ancestors = (0..cb.nodes.len())
@@ -137,12 +142,57 @@ impl Matcher {
         m
     }
 
+    /// The id of a term as written in the codebook, if the matcher has it.
+    pub fn term_id(&self, raw: &str) -> Option<u32> {
+        parse_term(raw)
+            .ok()
+            .and_then(|t| self.term_index.get(&t).copied())
+    }
+
+    /// The terms that occur in `text` (ids, in order of discovery).
+    pub fn terms_in(&self, text: &str, s: &mut Scratch) -> Vec<u32> {
+        self.scan(text, s);
+        s.hit_terms.clone()
+    }
+
     /// The node ids (codes) whose rules apply to `text`, ascending.
     pub fn apply(&self, text_in: &str, s: &mut Scratch) -> Vec<u32> {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        if s.term_epoch.len() != self.terms.len() {
+        let epoch = self.scan(text_in, s);
+        for &t in &s.hit_terms {
+            for &r in &self.any_users[t as usize] {
+                if s.rule_epoch[r as usize] != epoch {
+                    s.rule_epoch[r as usize] = epoch;
+                    s.candidates.push(r);
+                }
+            }
+        }
+        for &r in &self.regex_rules {
+            if s.rule_epoch[r as usize] != epoch {
+                s.rule_epoch[r as usize] = epoch;
+                s.candidates.push(r);
+            }
+        }
+        let hit = |t: &u32| s.term_epoch[*t as usize] == epoch;
+        let mut out: Vec<u32> = Vec::new();
+        for &r in &s.candidates {
+            let rule = &self.rules[r as usize];
+            let any_hit =
+                rule.any.iter().any(hit) || rule.regex.iter().any(|re| re.is_match(text_in));
+            if any_hit && rule.all.iter().all(hit) && !rule.none.iter().any(hit) {
+                out.push(rule.node);
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Marks the terms found in `text` in one pass over its tokens; returns
+    /// the scratch epoch that marks them.
+    fn scan(&self, text_in: &str, s: &mut Scratch) -> u32 {
+        if s.term_epoch.len() != self.terms.len() || s.rule_epoch.len() != self.rules.len() {
             s.term_epoch = vec![0; self.terms.len()];
             s.rule_epoch = vec![0; self.rules.len()];
         }
@@ -155,7 +205,6 @@ impl Matcher {
         let epoch = s.epoch;
         s.hit_terms.clear();
         s.candidates.clear();
-
         let normalized = text::normalize(text_in);
         let toks: Vec<&str> = text::tokens(&normalized).collect();
         for i in 0..toks.len() {
@@ -185,32 +234,7 @@ impl Matcher {
                 }
             }
         }
-        for &t in &s.hit_terms {
-            for &r in &self.any_users[t as usize] {
-                if s.rule_epoch[r as usize] != epoch {
-                    s.rule_epoch[r as usize] = epoch;
-                    s.candidates.push(r);
-                }
-            }
-        }
-        for &r in &self.regex_rules {
-            if s.rule_epoch[r as usize] != epoch {
-                s.rule_epoch[r as usize] = epoch;
-                s.candidates.push(r);
-            }
-        }
-        let hit = |t: &u32| s.term_epoch[*t as usize] == epoch;
-        let mut out: Vec<u32> = Vec::new();
-        for &r in &s.candidates {
-            let rule = &self.rules[r as usize];
-            let any_hit =
-                rule.any.iter().any(hit) || rule.regex.iter().any(|re| re.is_match(text_in));
-            if any_hit && rule.all.iter().all(hit) && !rule.none.iter().any(hit) {
-                out.push(rule.node);
-            }
-        }
-        out.sort_unstable();
-        out
+        epoch
     }
 
     fn verify(&self, t: u32, toks: &[&str], i: usize) -> bool {

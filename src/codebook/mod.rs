@@ -2,7 +2,10 @@
 //! validation. `serde_yaml` is used only here, so it can be swapped in one
 //! place. The compiled matcher lives in [`matcher`].
 
+pub mod diff;
+pub mod format;
 pub mod matcher;
+pub mod qdc;
 
 use std::path::Path;
 

@@ -7,6 +7,7 @@
 //! foreign index is detected, never trusted.
 
 pub mod collect;
+mod stem;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language as StemLang, LowerCaser, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer,
+    TextAnalyzer,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -124,8 +125,12 @@ fn analyzer(lang: Language) -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter);
     match lang {
-        Language::English => base.filter(Stemmer::new(StemLang::English)).build(),
-        Language::Spanish => base.filter(Stemmer::new(StemLang::Spanish)).build(),
+        Language::English => base
+            .filter(stem::CachedStemmer::new(StemLang::English))
+            .build(),
+        Language::Spanish => base
+            .filter(stem::CachedStemmer::new(StemLang::Spanish))
+            .build(),
         Language::None => base.build(),
     }
 }
@@ -304,8 +309,10 @@ impl Writer {
             }
         };
         index.tokenizers().register(ANALYZER, analyzer(lang));
-        let threads = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
+        let threads = std::env::var("THEMATIC_INDEX_THREADS")
+            .ok()
+            .and_then(|t| t.parse::<usize>().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
             .clamp(1, 8);
         let writer = index.writer_with_num_threads(threads, 64_000_000 * threads)?;
         if !reuse {

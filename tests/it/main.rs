@@ -4,6 +4,7 @@ mod util;
 
 mod agree;
 mod code;
+mod codebook;
 mod formats;
 mod matrix;
 mod quote;

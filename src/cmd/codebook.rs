@@ -1,0 +1,694 @@
+//! `thematic codebook check|fmt|show|diff|export|import`: codebooks that
+//! live well in git.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command as Process;
+
+use serde::Serialize;
+
+use crate::cli::{CodebookCommand, DiffFormat, ShowFormat};
+use crate::codebook::matcher::{Matcher, Scratch};
+use crate::codebook::{diff, format, qdc, Codebook};
+use crate::error::{Error, Location, Result};
+use crate::index::collect::{Filter, HitCollector, HitFilter};
+use crate::index::StudyIndex;
+use crate::pipeline::{self, Mode};
+use crate::render::{self, Table};
+use crate::study::Study;
+
+/// Runs a `thematic codebook` subcommand.
+pub fn run(project: Option<&Path>, command: CodebookCommand) -> Result<()> {
+    let study = Study::find(project)?;
+    match command {
+        CodebookCommand::Check { file, strict } => check(&study, file.as_deref(), strict),
+        CodebookCommand::Fmt { file, write, check } => fmt(&study, file.as_deref(), write, check),
+        CodebookCommand::Show { file, format } => show(&study, file.as_deref(), format),
+        CodebookCommand::Diff {
+            old,
+            new,
+            format,
+            impact,
+            exit_code,
+        } => diff_cmd(&study, &old, &new, format, impact, exit_code),
+        CodebookCommand::Export { file, output, .. } => {
+            let (cb, _) = load(&study, file.as_deref())?;
+            write_new(output.as_deref(), &qdc::export(&cb))
+        }
+        CodebookCommand::Import { file } => {
+            let shown = file.display().to_string();
+            let file = locate(&study, &file);
+            let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+            let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
+            let (doc, warnings) = qdc::import(&text, &shown)?;
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            let yaml = serde_yaml::to_string(&doc).map_err(|e| Error::failure(e.to_string()))?;
+            let cb = Codebook::parse(&yaml, &shown, String::new())?;
+            render::emit(&format::canonical(&cb, ""))
+        }
+    }
+}
+
+/// A file given on the command line: as given (relative to the current
+/// folder), else relative to the study.
+fn locate(study: &Study, file: &Path) -> std::path::PathBuf {
+    if file.exists() || file.is_absolute() {
+        file.to_path_buf()
+    } else {
+        study.root.join(file)
+    }
+}
+
+/// Reads a codebook from a file or `REV:PATH` (via git in the study folder).
+fn read_source(study: &Study, spec: Option<&str>) -> Result<(String, String)> {
+    let spec = spec.unwrap_or(&study.settings.codebook);
+    let as_path = Path::new(spec);
+    let candidates = [as_path.to_path_buf(), study.root.join(spec)];
+    if let Some(p) = candidates.iter().find(|p| p.is_file()) {
+        let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+        return Ok((
+            crate::ingest::decode::decode(&bytes, spec)?.text,
+            spec.to_string(),
+        ));
+    }
+    if let Some((rev, path)) = spec.split_once(':') {
+        let out = Process::new("git")
+            .arg("-C")
+            .arg(&study.root)
+            .args(["show", &format!("{rev}:{path}")])
+            .output()
+            .map_err(|e| {
+                Error::failure(format!("could not run git: {e}"))
+                    .with_hint("install git, or pass codebook files")
+            })?;
+        if !out.status.success() {
+            let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(
+                Error::input(format!("cannot read `{spec}` from git: {why}")).with_hint(
+                    "give a file, or REV:PATH with PATH relative to the repository root",
+                ),
+            );
+        }
+        let text = String::from_utf8(out.stdout)
+            .map_err(|_| Error::at(Location::file(spec), "not UTF-8"))?;
+        return Ok((text, spec.to_string()));
+    }
+    Err(Error::at(Location::file(spec), "codebook not found")
+        .with_hint("give a codebook file, or REV:PATH for a version in git"))
+}
+
+fn load(study: &Study, spec: Option<&str>) -> Result<(Codebook, String)> {
+    let (text, shown) = read_source(study, spec)?;
+    let hash = blake3::hash(text.as_bytes()).to_hex().to_string();
+    Ok((Codebook::parse(&text, &shown, hash)?, text))
+}
+
+/// The study's index when the codebook in question is the study's own and
+/// the study has transcripts.
+fn study_index(study: &Study, spec: Option<&str>, refresh: bool) -> Option<StudyIndex> {
+    if spec.is_some_and(|s| {
+        s != study.settings.codebook
+            && study.root.join(s) != study.resolve(&study.settings.codebook)
+    }) {
+        return None;
+    }
+    let mode = if refresh { Mode::Auto } else { Mode::Frozen };
+    pipeline::refresh(study, mode).ok().map(|(i, _)| i)
+}
+
+fn write_new(output: Option<&Path>, text: &str) -> Result<()> {
+    match output {
+        None => render::emit(text),
+        Some(path) => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => Error::at(
+                        Location::file(path.display().to_string()),
+                        "the file already exists; not overwritten",
+                    )
+                    .with_hint("choose another --output"),
+                    _ => Error::io(path, e),
+                })?;
+            std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|e| Error::io(path, e))
+        }
+    }
+}
+
+fn fmt(study: &Study, file: Option<&Path>, write: bool, check: bool) -> Result<()> {
+    let path = file
+        .map(|f| locate(study, f))
+        .unwrap_or_else(|| study.resolve(&study.settings.codebook));
+    let shown = file
+        .map(|f| f.display().to_string())
+        .unwrap_or_else(|| study.settings.codebook.clone());
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
+    let cb = Codebook::parse(&text, &shown, String::new())?;
+    let canonical = format::canonical(&cb, &text);
+    if check {
+        if canonical != text {
+            eprintln!(
+                "{shown}: not in canonical form (run `thematic codebook fmt --write {shown}`)"
+            );
+            return Err(Error::Failure {
+                message: format!("{shown} is not formatted"),
+                hint: None,
+            });
+        }
+        return Ok(());
+    }
+    if write {
+        if canonical != text {
+            // Write beside, then rename: an interrupted write leaves the original.
+            let tmp = path.with_extension("yaml.thematic-tmp");
+            std::fs::write(&tmp, &canonical).map_err(|e| Error::io(&tmp, e))?;
+            std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+            eprintln!("formatted {shown}");
+        }
+        return Ok(());
+    }
+    render::emit(&canonical)
+}
+
+#[derive(Serialize)]
+struct Lint {
+    line: usize,
+    message: String,
+}
+
+fn check(study: &Study, file: Option<&str>, strict: bool) -> Result<()> {
+    let (cb, text) = load(study, file)?;
+    let mut lints: Vec<Lint> = Vec::new();
+    let defs = cb.code_defs();
+    // The same id in several places makes suffixes ambiguous.
+    let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, n) in cb.nodes.iter().enumerate() {
+        by_id.entry(n.id.as_str()).or_default().push(i);
+    }
+    for (id, places) in &by_id {
+        if places.len() > 1 {
+            let paths: Vec<&str> = places.iter().map(|&i| cb.nodes[i].path.as_str()).collect();
+            lints.push(Lint {
+                line: cb.nodes[places[1]].line,
+                message: format!(
+                    "id `{id}` is used at {}: refer to these by full path",
+                    paths.join(", ")
+                ),
+            });
+        }
+    }
+    for (i, n) in cb.nodes.iter().enumerate() {
+        match defs[i] {
+            None if cb.subtree(i).len() == 1 => lints.push(Lint {
+                line: n.line,
+                message: format!("theme `{}` has no codes", n.path),
+            }),
+            Some(d) if d.definition.as_deref().is_none_or(|s| s.trim().is_empty()) => {
+                lints.push(Lint {
+                    line: n.line,
+                    message: format!("code `{}` has no definition", n.path),
+                })
+            }
+            _ => {}
+        }
+    }
+    if let Some(idx) = study_index(study, file, true) {
+        study_lints(&cb, &idx, &text, &mut lints)?;
+    }
+    lints.sort_by_key(|l| l.line);
+    let mut out = String::new();
+    for l in &lints {
+        out.push_str(&format!(
+            "{}:{}: warning: {}\n",
+            cb.shown, l.line, l.message
+        ));
+    }
+    render::emit(&out)?;
+    eprintln!(
+        "{}: {} themes, {} codes, {} warnings",
+        cb.shown,
+        cb.doc.themes.len(),
+        cb.nodes.len() - cb.doc.themes.len(),
+        lints.len()
+    );
+    if strict && !lints.is_empty() {
+        return Err(Error::Failure {
+            message: format!("{} warnings and --strict was given", lints.len()),
+            hint: None,
+        });
+    }
+    Ok(())
+}
+
+fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Lint>) -> Result<()> {
+    let lines: Vec<&str> = source.lines().collect();
+    // The line of a term: the first line at or after its code's id that holds it.
+    let term_line = |from: usize, term: &str| {
+        lines
+            .iter()
+            .enumerate()
+            .skip(from.saturating_sub(1))
+            .find(|(_, l)| l.contains(term))
+            .map_or(from, |(i, _)| i + 1)
+    };
+    let defs = cb.code_defs();
+    let matcher = Matcher::new(cb);
+    let searcher = idx.reader.searcher();
+    let keep = HitFilter {
+        filter: Filter::default(),
+        rows_all: Vec::new(),
+        uncoded: false,
+    };
+    let hits = searcher.search(
+        &tantivy::query::AllQuery,
+        &HitCollector {
+            keep,
+            scoring: false,
+        },
+    )?;
+    let n = cb.nodes.len();
+    let mut term_seen: BTreeSet<u32> = BTreeSet::new();
+    let mut rule_count = vec![0usize; n];
+    let mut sets: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut scratch = Scratch::default();
+    let human: BTreeSet<usize> = idx
+        .manifest
+        .coders
+        .iter()
+        .flat_map(|c| c.used.iter().copied())
+        .collect();
+    for (k, h) in hits.iter().enumerate() {
+        let e = idx.stored(&searcher, h.addr)?;
+        term_seen.extend(matcher.terms_in(&e.text, &mut scratch));
+        let rules = matcher.apply(&e.text, &mut scratch);
+        for &r in &matcher.closure(&rules) {
+            rule_count[r as usize] += 1;
+        }
+        for c in &e.codes {
+            if let Some(i) = cb.nodes.iter().position(|x| x.path == *c) {
+                for &r in &matcher.closure(&[i as u32]) {
+                    if sets[r as usize].last() != Some(&(k as u32)) {
+                        sets[r as usize].push(k as u32);
+                    }
+                }
+            }
+        }
+    }
+    for (i, d) in defs.iter().enumerate() {
+        let Some(d) = d else { continue };
+        let node = &cb.nodes[i];
+        let has_rules = d
+            .rules
+            .as_ref()
+            .is_some_and(|r| !r.any.is_empty() || !r.regex.is_empty());
+        if !has_rules && !human.contains(&i) && d.codes.is_empty() {
+            lints.push(Lint {
+                line: node.line,
+                message: format!("code `{}` has no rule and no human coding", node.path),
+            });
+        }
+        if let Some(m) = &d.rules {
+            for (list, terms) in [("any", &m.any), ("all", &m.all), ("none", &m.none)] {
+                for t in terms {
+                    if matcher
+                        .term_id(t)
+                        .is_some_and(|id| !term_seen.contains(&id))
+                    {
+                        lints.push(Lint {
+                            line: term_line(node.line, t),
+                            message: format!(
+                                "term `{t}` in `{}` match.{list} matches no excerpt in the study",
+                                node.path
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        if has_rules && rule_count[i] == 0 {
+            lints.push(Lint {
+                line: node.line,
+                message: format!("the rules of `{}` never apply in the study", node.path),
+            });
+        }
+    }
+    // Codes whose excerpts are all at another code (not an ancestor or descendant).
+    for a in 0..n {
+        if defs[a].is_none() || sets[a].is_empty() {
+            continue;
+        }
+        for b in 0..n {
+            if a == b
+                || defs[b].is_none()
+                || sets[b].len() <= sets[a].len()
+                || cb.subtree(a).contains(&b)
+                || cb.subtree(b).contains(&a)
+            {
+                continue;
+            }
+            if is_subset(&sets[a], &sets[b]) {
+                lints.push(Lint {
+                    line: cb.nodes[a].line,
+                    message: format!(
+                        "every excerpt at `{}` ({}) is also at `{}` ({}): likely redundant",
+                        cb.nodes[a].path,
+                        sets[a].len(),
+                        cb.nodes[b].path,
+                        sets[b].len()
+                    ),
+                });
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_subset(a: &[u32], b: &[u32]) -> bool {
+    let mut j = 0;
+    for x in a {
+        while j < b.len() && b[j] < *x {
+            j += 1;
+        }
+        if j == b.len() || b[j] != *x {
+            return false;
+        }
+    }
+    true
+}
+
+fn show(study: &Study, file: Option<&str>, fmt: ShowFormat) -> Result<()> {
+    let (cb, _) = load(study, file)?;
+    let counts = if fmt == ShowFormat::Tree || fmt == ShowFormat::Markdown {
+        study_index(study, file, false)
+            .map(|idx| code_counts(&idx, &cb))
+            .transpose()?
+    } else {
+        None
+    };
+    let defs = cb.code_defs();
+    let out = match fmt {
+        ShowFormat::Json => render::json(&cb.doc)?,
+        ShowFormat::Csv => {
+            let mut t = Table::new(
+                [
+                    "code",
+                    "depth",
+                    "label",
+                    "definition",
+                    "include",
+                    "exclude",
+                    "example",
+                    "origin",
+                    "any",
+                    "all",
+                    "none",
+                    "regex",
+                ]
+                .map(String::from)
+                .to_vec(),
+            );
+            let mut theme = 0;
+            for (i, n) in cb.nodes.iter().enumerate() {
+                let o = |s: &Option<String>| s.clone().unwrap_or_default();
+                let row = match defs[i] {
+                    None => {
+                        let th = &cb.doc.themes[theme];
+                        theme += 1;
+                        vec![
+                            n.path.clone(),
+                            "0".into(),
+                            n.label.clone(),
+                            o(&th.description),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                        ]
+                    }
+                    Some(d) => {
+                        let m = d.rules.clone().unwrap_or_default();
+                        vec![
+                            n.path.clone(),
+                            n.depth.to_string(),
+                            n.label.clone(),
+                            o(&d.definition),
+                            o(&d.include),
+                            o(&d.exclude),
+                            o(&d.example),
+                            d.origin.map(origin).unwrap_or_default().to_string(),
+                            m.any.join("; "),
+                            m.all.join("; "),
+                            m.none.join("; "),
+                            m.regex.join("; "),
+                        ]
+                    }
+                };
+                t.rows.push(row);
+            }
+            t.to_csv()?
+        }
+        ShowFormat::Tree => {
+            let mut out = String::new();
+            let title = cb.doc.codebook.clone().unwrap_or_else(|| cb.shown.clone());
+            out.push_str(&match &cb.doc.version {
+                Some(v) => format!("{title} (version {v})\n"),
+                None => format!("{title}\n"),
+            });
+            for (i, n) in cb.nodes.iter().enumerate() {
+                let rules = defs[i]
+                    .and_then(|d| d.rules.as_ref())
+                    .is_some_and(|r| !r.any.is_empty() || !r.regex.is_empty());
+                let mut line = format!("{}{}  {}", "  ".repeat(n.depth), n.id, n.label);
+                if defs[i].is_some() && !rules {
+                    line.push_str("  [by hand]");
+                }
+                if let Some(c) = &counts {
+                    line.push_str(&format!("  ({} excerpts, {} respondents)", c[i].0, c[i].1));
+                }
+                out.push_str(&line);
+                out.push('\n');
+            }
+            out
+        }
+        ShowFormat::Markdown => {
+            let mut out = String::new();
+            let title = cb.doc.codebook.clone().unwrap_or_else(|| "Codebook".into());
+            out.push_str(&format!("# {title}\n\n"));
+            if let Some(v) = &cb.doc.version {
+                out.push_str(&format!("Version {v}.\n\n"));
+            }
+            if let Some(d) = &cb.doc.description {
+                out.push_str(&format!("{d}\n\n"));
+            }
+            let mut theme = 0;
+            for (i, n) in cb.nodes.iter().enumerate() {
+                match defs[i] {
+                    None => {
+                        let th = &cb.doc.themes[theme];
+                        theme += 1;
+                        out.push_str(&format!("## {} (`{}`)\n\n", n.label, n.path));
+                        if let Some(d) = &th.description {
+                            out.push_str(&format!("{d}\n\n"));
+                        }
+                    }
+                    Some(d) => {
+                        out.push_str(&format!(
+                            "{} {} (`{}`)\n\n",
+                            "#".repeat((n.depth + 2).min(6)),
+                            n.label,
+                            n.path
+                        ));
+                        for (name, v) in [
+                            ("Definition", &d.definition),
+                            ("Include", &d.include),
+                            ("Exclude", &d.exclude),
+                            ("Example", &d.example),
+                        ] {
+                            if let Some(v) = v {
+                                out.push_str(&format!("- **{name}:** {v}\n"));
+                            }
+                        }
+                        if let Some(o) = d.origin {
+                            out.push_str(&format!("- **Origin:** {}\n", origin(o)));
+                        }
+                        if let Some(c) = &counts {
+                            out.push_str(&format!(
+                                "- **In the study:** {} excerpts from {} respondents\n",
+                                c[i].0, c[i].1
+                            ));
+                        }
+                        out.push('\n');
+                    }
+                }
+            }
+            out
+        }
+    };
+    render::emit(&out)
+}
+
+fn origin(o: crate::codebook::Origin) -> &'static str {
+    match o {
+        crate::codebook::Origin::APriori => "a-priori",
+        crate::codebook::Origin::Emergent => "emergent",
+    }
+}
+
+/// (excerpts, respondents) per node of `cb`, from the index (by path).
+fn code_counts(idx: &StudyIndex, cb: &Codebook) -> Result<Vec<(u32, u32)>> {
+    let counts = super::count(idx, Filter::default())?;
+    Ok(cb
+        .nodes
+        .iter()
+        .map(
+            |n| match idx.manifest.rows.iter().position(|r| r.path == n.path) {
+                Some(r) => (
+                    (0..counts.n_resp).map(|p| counts.cell(r, p)).sum(),
+                    (0..counts.n_resp)
+                        .filter(|&p| counts.cell(r, p) > 0)
+                        .count() as u32,
+                ),
+                None => (0, 0),
+            },
+        )
+        .collect())
+}
+
+#[derive(Serialize)]
+struct Impact {
+    code: String,
+    excerpts_before: u32,
+    excerpts_after: u32,
+    respondents_before: u32,
+    respondents_after: u32,
+}
+
+#[derive(Serialize)]
+struct DiffJson<'a> {
+    changes: &'a [diff::Entry],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    impact: Option<Vec<Impact>>,
+}
+
+fn diff_cmd(
+    study: &Study,
+    old: &str,
+    new: &str,
+    fmt: DiffFormat,
+    impact: bool,
+    exit_code: bool,
+) -> Result<()> {
+    let (a, _) = load(study, Some(old))?;
+    let (b, _) = load(study, Some(new))?;
+    let entries = diff::diff(&a, &b);
+    let impacts = if impact {
+        Some(impact_of(study, &a, &b)?)
+    } else {
+        None
+    };
+    let out = match fmt {
+        DiffFormat::Json => render::json(&DiffJson {
+            changes: &entries,
+            impact: impacts,
+        })?,
+        DiffFormat::Text | DiffFormat::Markdown => {
+            let md = fmt == DiffFormat::Markdown;
+            let mut out = diff::to_text(&entries, md);
+            if let Some(imp) = &impacts {
+                if !imp.is_empty() {
+                    out.push_str(if md {
+                        "\n**Impact on the study** (rules):\n\n"
+                    } else {
+                        "\nimpact on the study (rules):\n"
+                    });
+                    let mut t = Table::new(
+                        ["code", "excerpts", "respondents"]
+                            .map(String::from)
+                            .to_vec(),
+                    );
+                    for i in imp {
+                        t.rows.push(vec![
+                            i.code.clone(),
+                            format!("{} -> {}", i.excerpts_before, i.excerpts_after),
+                            format!("{} -> {}", i.respondents_before, i.respondents_after),
+                        ]);
+                    }
+                    out.push_str(&if md { t.to_markdown() } else { t.to_text() });
+                }
+            }
+            out
+        }
+    };
+    render::emit(&out)?;
+    if exit_code && !entries.is_empty() {
+        return Err(Error::Failure {
+            message: "the codebooks differ".into(),
+            hint: None,
+        });
+    }
+    Ok(())
+}
+
+/// Codes every excerpt of the study with both versions (rules only).
+fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
+    let (idx, _) = pipeline::refresh(study, Mode::Auto)?;
+    let searcher = idx.reader.searcher();
+    let keep = HitFilter {
+        filter: Filter::default(),
+        rows_all: Vec::new(),
+        uncoded: false,
+    };
+    let hits = searcher.search(
+        &tantivy::query::AllQuery,
+        &HitCollector {
+            keep,
+            scoring: false,
+        },
+    )?;
+    let (ma, mb) = (Matcher::new(a), Matcher::new(b));
+    let mut tally: BTreeMap<String, [(u32, BTreeSet<u64>); 2]> = BTreeMap::new();
+    let mut scratch = Scratch::default();
+    for h in &hits {
+        let e = idx.stored(&searcher, h.addr)?;
+        for (side, (m, cb)) in [(&ma, a), (&mb, b)].into_iter().enumerate() {
+            for r in m.closure(&m.apply(&e.text, &mut scratch)) {
+                let entry = tally.entry(cb.nodes[r as usize].path.clone()).or_default();
+                entry[side].0 += 1;
+                entry[side].1.insert(h.resp);
+            }
+        }
+    }
+    let mut order: Vec<String> = b.nodes.iter().map(|n| n.path.clone()).collect();
+    order.extend(
+        a.nodes
+            .iter()
+            .map(|n| n.path.clone())
+            .filter(|p| !b.nodes.iter().any(|n| n.path == *p)),
+    );
+    Ok(order
+        .into_iter()
+        .filter_map(|p| {
+            let t = tally.get(&p)?;
+            let imp = Impact {
+                code: p.clone(),
+                excerpts_before: t[0].0,
+                excerpts_after: t[1].0,
+                respondents_before: t[0].1.len() as u32,
+                respondents_after: t[1].1.len() as u32,
+            };
+            (imp.excerpts_before != imp.excerpts_after
+                || imp.respondents_before != imp.respondents_after)
+                .then_some(imp)
+        })
+        .collect())
+}

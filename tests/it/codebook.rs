@@ -1,0 +1,248 @@
+//! `thematic codebook check|fmt|show|diff|export|import`.
+
+use crate::util::Study;
+
+const MESSY: &str = "# Our codebook. Keep this note.
+themes:
+- codes:
+  - match:
+      any: [report*, \"police station\"]   # from the pilot
+    id: search
+    label: 'Searches'
+  id: family
+";
+
+#[test]
+fn fmt_prints_writes_and_checks_keeping_comments() {
+    let s = Study::fixture("basic");
+    s.file("cb.yaml", MESSY);
+    let want = "# Our codebook. Keep this note.
+themes:
+  - id: family
+    codes:
+      - id: search
+        label: Searches
+        match:
+          any: [report*, police station]  # from the pilot
+";
+    assert_eq!(s.run(&["codebook", "fmt", "cb.yaml"]).ok(), want);
+    assert_eq!(s.run(&["codebook", "fmt", "cb.yaml", "--check"]).code, 1);
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("cb.yaml")).unwrap(),
+        MESSY,
+        "fmt without --write never writes"
+    );
+    s.run(&["codebook", "fmt", "cb.yaml", "--write"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("cb.yaml")).unwrap(),
+        want
+    );
+    s.run(&["codebook", "fmt", "cb.yaml", "--check"]).ok();
+    s.file("bad.yaml", "themes:\n  - id: a\n    lable: x\n");
+    assert!(s
+        .run(&["codebook", "fmt", "bad.yaml"])
+        .bad_input()
+        .contains("bad.yaml:3:5"));
+}
+
+#[test]
+fn diff_files_and_git_revisions() {
+    let s = Study::fixture("basic");
+    let old = std::fs::read_to_string(s.path().join("codebooks/main.yaml")).unwrap();
+    let new = old
+        .replace("      - id: money\n        label: Money and debts\n", "      - id: money_and_debts\n        label: Money and debts\n        formerly: [money]\n")
+        .replace("any: [took care, me apoyó, support*]", "any: [took care, me apoyó, support*, cuidó]")
+        .replace("      - id: hand\n        label: Coded by hand only\n", "");
+    s.file("new.yaml", &new);
+    let out = s.run(&[
+        "codebook",
+        "diff",
+        "codebooks/main.yaml",
+        "new.yaml",
+        "--exit-code",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "renamed  family/money -> family/money_and_debts
+changed  return/support
+    match.any: +cuidó
+removed  return/hand
+"
+    );
+    s.run(&[
+        "codebook",
+        "diff",
+        "codebooks/main.yaml",
+        "codebooks/main.yaml",
+        "--exit-code",
+    ])
+    .ok();
+    let md = s.run(&[
+        "codebook",
+        "diff",
+        "codebooks/main.yaml",
+        "new.yaml",
+        "--format",
+        "markdown",
+    ]);
+    assert!(
+        md.ok()
+            .starts_with("- renamed  `family/money` -> `family/money_and_debts`\n"),
+        "{}",
+        md.stdout
+    );
+
+    let impact = s.run(&[
+        "codebook",
+        "diff",
+        "codebooks/main.yaml",
+        "new.yaml",
+        "--impact",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(impact.ok()).unwrap();
+    let imp = v["impact"].as_array().unwrap();
+    let codes: Vec<&str> = imp.iter().map(|i| i["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["family/money_and_debts", "family/money"]);
+    assert_eq!(imp[0]["excerpts_after"], 3);
+    assert_eq!(imp[1]["excerpts_before"], 3);
+
+    // git REV:PATH
+    let git = |args: &[&str]| {
+        let st = std::process::Command::new("git")
+            .current_dir(s.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.org",
+        "add",
+        "codebooks/main.yaml",
+    ]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.org",
+        "commit",
+        "-qm",
+        "codebook",
+    ]);
+    s.file("codebooks/main.yaml", &new);
+    let out = s.run(&[
+        "codebook",
+        "diff",
+        "HEAD:codebooks/main.yaml",
+        "codebooks/main.yaml",
+    ]);
+    assert!(
+        out.ok()
+            .starts_with("renamed  family/money -> family/money_and_debts\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(s
+        .run(&[
+            "codebook",
+            "diff",
+            "NOPE:codebooks/main.yaml",
+            "codebooks/main.yaml"
+        ])
+        .bad_input()
+        .contains("cannot read"));
+}
+
+#[test]
+fn check_lints_and_strict() {
+    let s = Study::fixture("basic");
+    let out = s.run(&["codebook", "check"]);
+    assert_eq!(
+        out.ok(),
+        "codebooks/main.yaml:7: warning: code `family/search` has no definition
+codebooks/main.yaml:10: warning: term `denuncia` in `family/search` match.any matches no excerpt in the study
+codebooks/main.yaml:12: warning: code `family/search/police` has no definition
+codebooks/main.yaml:17: warning: code `family/money` has no definition
+codebooks/main.yaml:25: warning: code `return/support` has no definition
+codebooks/main.yaml:29: warning: code `return/dates` has no definition
+codebooks/main.yaml:33: warning: code `return/hand` has no definition
+codebooks/main.yaml:33: warning: code `return/hand` has no rule and no human coding
+"
+    );
+    assert_eq!(s.run(&["codebook", "check", "--strict"]).code, 1);
+    s.file(
+        "codebooks/main.yaml",
+        "themes:\n  - id: a\n    codes:\n      - id: b\n        match: {any: ['x*y']}\n",
+    );
+    assert!(s
+        .run(&["codebook", "check"])
+        .bad_input()
+        .contains("codebooks/main.yaml:5"));
+}
+
+#[test]
+fn show_formats() {
+    let s = Study::fixture("basic");
+    let csv = s.run(&["codebook", "show", "--format", "csv"]);
+    assert!(csv.ok().starts_with("code,depth,label,definition,include,exclude,example,origin,any,all,none,regex\nfamily,0,Role of the family,"), "{}", csv.stdout);
+    assert!(
+        csv.stdout
+            .contains("family/money,1,Money and debts,,,,,,money; dinero; deuda*,famil*,,\n"),
+        "{}",
+        csv.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(s.run(&["codebook", "show", "--format", "json"]).ok()).unwrap();
+    assert_eq!(json["themes"][0]["codes"][0]["codes"][0]["id"], "police");
+    s.run(&["code"]).ok();
+    let tree = s.run(&["codebook", "show"]);
+    assert!(
+        tree.ok()
+            .contains("\n  money  Money and debts  (3 excerpts, 3 respondents)\n"),
+        "{}",
+        tree.stdout
+    );
+    assert!(
+        tree.stdout
+            .contains("  hand  Coded by hand only  [by hand]  (0 excerpts, 0 respondents)\n"),
+        "{}",
+        tree.stdout
+    );
+    let md = s.run(&["codebook", "show", "--format", "markdown"]);
+    assert!(md.ok().contains("## Return (`return`)\n"), "{}", md.stdout);
+}
+
+#[test]
+fn refi_qda_export_and_import() {
+    let s = Study::fixture("basic");
+    let xml = s.run(&["codebook", "export", "--format", "qdc"]);
+    let xml = xml.ok().to_string();
+    assert!(xml.contains("<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\""));
+    assert!(xml.contains("name=\"Role of the family\" isCodable=\"false\""));
+    assert_eq!(
+        xml,
+        s.run(&["codebook", "export"]).stdout,
+        "deterministic GUIDs"
+    );
+    s.file("export.qdc", &xml);
+    let yaml = s.run(&["codebook", "import", "export.qdc"]);
+    assert!(yaml.ok().contains("  - id: role_of_the_family\n    label: Role of the family\n    codes:\n      - id: family_searches_and_reports\n"), "{}", yaml.stdout);
+    s.file("imported.yaml", &yaml.stdout);
+    s.run(&["codebook", "check", "imported.yaml"]).ok();
+    s.file("broken.qdc", "<CodeBook><Codes><Code name='x'></Codes>");
+    assert!(s
+        .run(&["codebook", "import", "broken.qdc"])
+        .bad_input()
+        .contains("broken.qdc"));
+}
