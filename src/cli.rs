@@ -37,6 +37,8 @@ pub enum Format {
     Csv,
     /// JSON for scripts (stable keys).
     Json,
+    /// An Excel workbook (matrix only; needs --output).
+    Xlsx,
 }
 
 /// Options shared by the commands that read the index.
@@ -110,11 +112,23 @@ pub struct SheetArgs {
     /// Only these codes (and their sub-codes) as columns (comma-separated paths or suffixes).
     #[arg(long, value_delimiter = ',', value_name = "CODE,…")]
     pub codes: Vec<String>,
-    /// Write to this file instead of stdout (never overwrites).
+    /// Write to this file instead of stdout (never overwrites; required for xlsx).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Sheet format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: SheetFormat,
     #[command(flatten)]
     pub read: ReadOpts,
+}
+
+/// `thematic sheet` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SheetFormat {
+    /// CSV.
+    Csv,
+    /// An Excel workbook with wrapped text, a frozen header and mark validation.
+    Xlsx,
 }
 
 /// `thematic agree`.
@@ -183,6 +197,9 @@ pub struct MatrixArgs {
     /// Swap rows and columns in table and Markdown output.
     #[arg(long)]
     pub transpose: bool,
+    /// Write to this file (required for xlsx; never overwrites).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -233,8 +250,22 @@ pub struct ListOpts {
     /// Output format (table = text).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Highlight query terms in text output: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
     #[command(flatten)]
     pub read: ReadOpts,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// `thematic codebook …`.

@@ -91,7 +91,7 @@ pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
         .filter(|p| {
             p.extension()
                 .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("xlsx"))
         })
         .collect();
     files.sort();
@@ -106,8 +106,12 @@ pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
         hasher.update(&bytes);
         let shown = format!("{DIR}/{name}");
         let stem = name.rsplit_once('.').map_or(name, |(s, _)| s).to_string();
-        let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
-        read_sheet(&text, &shown, &stem, cb, &mut out)?;
+        if name.to_ascii_lowercase().ends_with(".xlsx") {
+            read_xlsx(&bytes, &shown, &stem, cb, &mut out)?;
+        } else {
+            let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
+            read_sheet(&text, &shown, &stem, cb, &mut out)?;
+        }
     }
     if !files.is_empty() {
         out.hash = hasher.finalize().to_hex().to_string();
@@ -115,6 +119,7 @@ pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
     Ok(out)
 }
 
+/// Reads a CSV coding sheet.
 fn read_sheet(text: &str, shown: &str, stem: &str, cb: &Codebook, out: &mut Codings) -> Result<()> {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(sniff_delimiter(text))
@@ -131,6 +136,55 @@ fn read_sheet(text: &str, shown: &str, stem: &str, cb: &Codebook, out: &mut Codi
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
+    let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            let msg = match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!("this row has {len} fields but the header has {expected_len}"),
+                _ => format!("not a readable CSV row: {e}"),
+            };
+            Error::at(Location::line(shown, line), msg)
+                .with_hint("every row needs as many fields as the header")
+        })?;
+        rows.push((
+            rec.position().map_or(0, |p| p.line() as usize),
+            rec.iter().map(str::to_string).collect(),
+        ));
+    }
+    read_rows(&header, &rows, shown, stem, cb, out)
+}
+
+/// Reads the first sheet of an .xlsx coding sheet.
+fn read_xlsx(
+    bytes: &[u8],
+    shown: &str,
+    stem: &str,
+    cb: &Codebook,
+    out: &mut Codings,
+) -> Result<()> {
+    let mut rows = crate::render::xlsx::read(bytes, shown)?.into_iter();
+    let header: Vec<String> = rows
+        .next()
+        .unwrap_or_default()
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let rows: Vec<(usize, Vec<String>)> = rows.enumerate().map(|(i, r)| (i + 2, r)).collect();
+    read_rows(&header, &rows, shown, stem, cb, out)
+}
+
+/// Reads a sheet's rows (with their line or row numbers) under its header.
+fn read_rows(
+    header: &[String],
+    rows: &[(usize, Vec<String>)],
+    shown: &str,
+    stem: &str,
+    cb: &Codebook,
+    out: &mut Codings,
+) -> Result<()> {
     let col = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let excerpt_col = col("excerpt").or_else(|| col("id")).ok_or_else(|| {
         Error::at(Location::line(shown, 1), "a coding sheet needs an `excerpt` (or `id`) column")
@@ -170,23 +224,13 @@ fn read_sheet(text: &str, shown: &str, stem: &str, cb: &Codebook, out: &mut Codi
         }
     }
     let mut mentioned: BTreeSet<(String, String)> = BTreeSet::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            let msg = match e.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!("this row has {len} fields but the header has {expected_len}"),
-                _ => format!("not a readable CSV row: {e}"),
-            };
-            Error::at(Location::line(shown, line), msg)
-                .with_hint("every row needs as many fields as the header")
-        })?;
-        let row = rec.position().map_or(0, |p| p.line() as usize);
+    for (row, rec) in rows {
+        let row = *row;
+        let get = |i: usize| rec.get(i).map(String::as_str);
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let excerpt = rec.get(excerpt_col).unwrap_or("").trim().to_string();
+        let excerpt = get(excerpt_col).unwrap_or("").trim().to_string();
         if excerpt.is_empty() {
             return Err(Error::at(
                 Location::at(shown, row, excerpt_col + 1),
@@ -197,19 +241,19 @@ fn read_sheet(text: &str, shown: &str, stem: &str, cb: &Codebook, out: &mut Codi
             ));
         }
         let coder = coder_col
-            .and_then(|c| rec.get(c))
+            .and_then(get)
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .unwrap_or(stem)
             .to_string();
         let hash = hash_col
-            .and_then(|c| rec.get(c))
+            .and_then(get)
             .map(str::trim)
             .filter(|h| !h.is_empty())
             .map(str::to_string);
         match long {
             Some(code_col) => {
-                let code_name = rec.get(code_col).unwrap_or("").trim();
+                let code_name = get(code_col).unwrap_or("").trim();
                 if code_name.is_empty() {
                     return Err(Error::at(
                         Location::at(shown, row, code_col + 1),
@@ -240,7 +284,7 @@ fn read_sheet(text: &str, shown: &str, stem: &str, cb: &Codebook, out: &mut Codi
             }
             None => {
                 for &(c, node) in &code_cols {
-                    if !rec.get(c).unwrap_or("").trim().is_empty() {
+                    if !get(c).unwrap_or("").trim().is_empty() {
                         out.codings.push(Coding {
                             coder: coder.clone(),
                             excerpt: excerpt.clone(),

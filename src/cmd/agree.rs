@@ -38,6 +38,9 @@ struct RulesLine {
 
 /// Runs `thematic agree`.
 pub fn run(project: Option<&Path>, args: &AgreeArgs) -> Result<()> {
+    if args.format == Format::Xlsx {
+        return Err(render::no_xlsx("agree"));
+    }
     let study = Study::find(project)?;
     let (idx, _) = pipeline::refresh(
         &study,

@@ -32,6 +32,9 @@ struct Summary {
 
 /// Runs `thematic code`.
 pub fn run(project: Option<&Path>, format: Format) -> Result<()> {
+    if format == Format::Xlsx {
+        return Err(render::no_xlsx("code"));
+    }
     let study = Study::find(project)?;
     let started = Instant::now();
     let (idx, outcome) = pipeline::refresh(&study, Mode::Code)?;
@@ -103,7 +106,7 @@ pub fn run(project: Option<&Path>, format: Format) -> Result<()> {
         summary.warnings.len()
     );
     let out = match format {
-        Format::Table => format!("{head}{}", table.to_text()),
+        Format::Table | Format::Xlsx => format!("{head}{}", table.to_text()),
         Format::Markdown => format!("{head}\n{}", table.to_markdown()),
         Format::Csv => table.to_csv()?,
         Format::Json => render::json(&summary)?,

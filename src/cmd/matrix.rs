@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::framework::{self, Cell, Matrix};
 use crate::index::collect::{HitCollector, HitFilter};
 use crate::index::StudyIndex;
+use crate::render::xlsx::{self, Cell as XCell, Sheet};
 use crate::render::{self, Table};
 
 /// Runs `thematic matrix`.
@@ -39,6 +40,77 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
         Vec::new()
     };
 
+    if args.format == Format::Xlsx {
+        let path = args.output.as_ref().ok_or_else(|| {
+            Error::input("--format xlsx needs --output FILE")
+                .with_hint("e.g. --format xlsx --output matrix.xlsx")
+        })?;
+        let by = args.by.is_some();
+        let mut header = vec![XCell::Text("code".into()), XCell::Text("label".into())];
+        header.extend(matrix.columns.iter().map(|c| {
+            XCell::Text(if by {
+                format!("{} (N={})", c.name, c.respondents)
+            } else {
+                c.name.clone()
+            })
+        }));
+        header.push(XCell::Text(format!(
+            "total (N={})",
+            matrix.totals.first().map_or(0, |c| c.of)
+        )));
+        let mut rows = vec![header];
+        for (i, &r) in matrix.rows.iter().enumerate() {
+            let value = |c: &framework::Cell, q: Option<&String>| match mode {
+                CellMode::Respondents => XCell::Number(f64::from(c.respondents)),
+                CellMode::Quote => XCell::Text(q.cloned().unwrap_or_default()),
+                _ => XCell::Number(f64::from(c.count)),
+            };
+            let mut row = vec![
+                XCell::Text(m.rows[r].path.clone()),
+                XCell::Text(format!(
+                    "{}{}",
+                    "  ".repeat(m.rows[r].depth),
+                    m.rows[r].label
+                )),
+            ];
+            row.extend(matrix.cells[i].iter().enumerate().map(|(j, c)| {
+                value(
+                    c,
+                    quotes
+                        .get(i)
+                        .and_then(|q| q.get(j))
+                        .and_then(|q| q.as_ref()),
+                )
+            }));
+            row.push(if mode == CellMode::Quote {
+                XCell::Text(String::new())
+            } else {
+                value(&matrix.totals[i], None)
+            });
+            rows.push(row);
+        }
+        let n = rows[0].len();
+        let mut widths = vec![28.0, 36.0];
+        widths.extend(std::iter::repeat_n(
+            if mode == CellMode::Quote { 40.0 } else { 12.0 },
+            n - 2,
+        ));
+        let sheet = Sheet {
+            name: "Matrix".into(),
+            rows,
+            freeze_first_column: true,
+            widths,
+            wrap: if mode == CellMode::Quote {
+                (2..n).collect()
+            } else {
+                Vec::new()
+            },
+            marks: None,
+        };
+        render::write_new_file(path, &xlsx::write(&sheet)?)?;
+        eprintln!("wrote {}", path.display());
+        return Ok(());
+    }
     let out = match args.format {
         Format::Csv => {
             let mut t = Table::new(
@@ -64,7 +136,7 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
             t.to_csv()?
         }
         Format::Json => render::json(&JsonMatrix::new(&idx, &matrix, mode, &quotes))?,
-        Format::Table | Format::Markdown => {
+        Format::Table | Format::Markdown | Format::Xlsx => {
             let text = |c: &Cell, q: Option<&String>| match mode {
                 CellMode::Count => c.count.to_string(),
                 CellMode::Respondents => render::share(c.respondents, c.of),
@@ -124,7 +196,10 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
             }
         }
     };
-    render::emit(&out)
+    match &args.output {
+        Some(path) => render::write_new_file(path, out.as_bytes()),
+        None => render::emit(&out),
+    }
 }
 
 fn select_rows(idx: &StudyIndex, args: &MatrixArgs) -> Result<Vec<usize>> {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser};
 use tantivy::snippet::SnippetGenerator;
 
-use crate::cli::{Format, ListOpts, QuoteArgs, SearchArgs};
+use crate::cli::{ColorChoice, Format, ListOpts, QuoteArgs, SearchArgs};
 use crate::error::{Error, Result};
 use crate::index::collect::{Hit, HitCollector, HitFilter};
 use crate::index::StudyIndex;
@@ -66,6 +66,9 @@ fn list(
     uncoded: bool,
     opts: &ListOpts,
 ) -> Result<()> {
+    if opts.format == Format::Xlsx {
+        return Err(render::no_xlsx("quote"));
+    }
     let m = &idx.manifest;
     for a in &opts.show {
         super::check_attribute(m, a, "--show")?;
@@ -137,7 +140,14 @@ fn list(
         chosen.push(h);
     }
     let snippets = match &parsed {
-        Some(q) if opts.format == Format::Table && render::colour() => {
+        Some(q)
+            if opts.format == Format::Table
+                && match opts.color {
+                    ColorChoice::Always => true,
+                    ColorChoice::Never => false,
+                    ColorChoice::Auto => render::colour(),
+                } =>
+        {
             let mut g = SnippetGenerator::create(&searcher, q.as_ref(), idx.fields.text)?;
             g.set_max_num_chars(1 << 20);
             Some(g)
@@ -182,7 +192,7 @@ fn list(
         Format::Json => render::json(&quotes)?,
         Format::Csv => to_csv(idx, &quotes, opts)?,
         Format::Markdown => to_markdown(&quotes, opts.context),
-        Format::Table => to_text(&quotes, opts.context, snippets.is_some()),
+        Format::Table | Format::Xlsx => to_text(&quotes, opts.context, snippets.is_some()),
     };
     render::emit(&out)?;
     if more > 0 {

@@ -2,10 +2,11 @@
 
 use std::path::Path;
 
-use crate::cli::SheetArgs;
+use crate::cli::{SheetArgs, SheetFormat};
 use crate::codings::text_hash;
 use crate::error::{Error, Location, Result};
 use crate::index::collect::{HitCollector, HitFilter};
+use crate::render::xlsx::{self, Cell, Sheet};
 use crate::render::{self, Table};
 
 /// Runs `thematic sheet`.
@@ -72,6 +73,41 @@ pub fn run(project: Option<&Path>, args: &SheetArgs) -> Result<()> {
         ];
         row.extend(columns.iter().map(|_| String::new()));
         t.rows.push(row);
+    }
+    if args.format == SheetFormat::Xlsx {
+        let path = args.output.as_ref().ok_or_else(|| {
+            Error::input("--format xlsx needs --output FILE")
+                .with_hint(format!("e.g. --format xlsx --output {coder}.xlsx"))
+        })?;
+        let n = t.header.len();
+        let mut rows = vec![t
+            .header
+            .iter()
+            .map(|h| Cell::Text(h.clone()))
+            .collect::<Vec<_>>()];
+        rows.extend(
+            t.rows
+                .iter()
+                .map(|r| r.iter().map(|c| Cell::Text(c.clone())).collect()),
+        );
+        let mut widths = vec![26.0, 11.0, 9.0, 40.0, 70.0, 14.0];
+        widths.extend(std::iter::repeat_n(12.0, n - 6));
+        let marks = (n > 6).then(|| (6, n - 1, vec!["x".to_string()]));
+        let sheet = Sheet {
+            name: format!("Coding {coder}"),
+            rows,
+            freeze_first_column: true,
+            widths,
+            wrap: vec![3, 4],
+            marks,
+        };
+        render::write_new_file(path, &xlsx::write(&sheet)?)?;
+        eprintln!(
+            "wrote {} excerpts to {}; mark cells, then save it as codings/{coder}.xlsx",
+            t.rows.len(),
+            path.display()
+        );
+        return Ok(());
     }
     let csv = t.to_csv()?;
     match &args.output {

@@ -22,6 +22,9 @@ struct Line {
 
 /// Runs `thematic stats`.
 pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()> {
+    if format == Format::Xlsx {
+        return Err(render::no_xlsx("stats"));
+    }
     let (_, idx) = super::open(project, read)?;
     let m = &idx.manifest;
     let counts = super::count(&idx, super::filter(m, read)?)?;
@@ -61,7 +64,7 @@ pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()
             t.to_csv()?
         }
         Format::Json => render::json(&lines)?,
-        Format::Table | Format::Markdown => {
+        Format::Table | Format::Markdown | Format::Xlsx => {
             let mut t = Table::new(vec![
                 "code".into(),
                 "label".into(),

@@ -9,6 +9,9 @@ use crate::render::{self, Table};
 
 /// Runs `thematic transcripts`.
 pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()> {
+    if format == Format::Xlsx {
+        return Err(render::no_xlsx("transcripts"));
+    }
     let (_, idx) = super::open(project, read)?;
     let m = &idx.manifest;
     let f = super::filter(m, read)?;

@@ -2,6 +2,8 @@
 //! for reports, `csv` and `json` for scripts. Commands build a [`Table`] (or
 //! a serde value for JSON) and hand it here; nothing here knows the index.
 
+pub mod xlsx;
+
 use std::io::{IsTerminal, Write};
 
 use comfy_table::{presets, CellAlignment, ContentArrangement};
@@ -186,6 +188,30 @@ pub fn cut(text: &str, width: usize) -> String {
     let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
     s.push('…');
     s
+}
+
+/// The error for `--format xlsx` where a command has no workbook output.
+pub fn no_xlsx(command: &str) -> Error {
+    Error::input(format!("`{command}` has no xlsx output")).with_hint(
+        "use --format csv (Excel opens it), or `thematic matrix --format xlsx --output FILE`",
+    )
+}
+
+/// Writes bytes to a new file; never overwrites.
+pub fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::at(
+                crate::error::Location::file(path.display().to_string()),
+                "the file already exists; thematic never overwrites it",
+            )
+            .with_hint("choose another --output, or move the old file away"),
+            _ => Error::io(path, e),
+        })?;
+    f.write_all(bytes).map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]

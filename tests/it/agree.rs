@@ -235,3 +235,54 @@ transcripts/r01.txt:13,R01,cy,And later?,My aunt took care of me.,f3a1fda82e13,,
 fn hash(text: &str) -> String {
     blake3::hash(text.as_bytes()).to_hex()[..12].to_string()
 }
+
+#[test]
+fn xlsx_sheets_are_written_and_read_back() {
+    use thematic::render::xlsx::{self, Cell, Sheet};
+    let s = Study::fixture("basic");
+    let blank = s.path().join("dee.xlsx");
+    s.run(&[
+        "sheet",
+        "--coder",
+        "dee",
+        "--codes",
+        "money",
+        "--format",
+        "xlsx",
+        "--output",
+        blank.to_str().unwrap(),
+    ])
+    .ok();
+    let mut rows = xlsx::read(&std::fs::read(&blank).unwrap(), "dee.xlsx").unwrap();
+    assert_eq!(
+        rows[0],
+        [
+            "id",
+            "respondent",
+            "coder",
+            "question",
+            "text",
+            "hash",
+            "family/money"
+        ]
+    );
+    assert_eq!(rows.len(), 11);
+    // The coder marks the rows of R02.
+    for r in rows.iter_mut().skip(1) {
+        if r[1] == "R02" {
+            r[6] = "x".into();
+        }
+    }
+    let sheet = Sheet {
+        rows: rows
+            .into_iter()
+            .map(|r| r.into_iter().map(Cell::Text).collect())
+            .collect(),
+        ..Default::default()
+    };
+    s.bytes("codings/dee.xlsx", &xlsx::write(&sheet).unwrap());
+    let out = s.run(&[
+        "matrix", "--source", "dee", "--theme", "family", "--format", "csv",
+    ]);
+    assert_eq!(out.ok(), "code,R01,R02,R03,R04,m01,total\nfamily,0,3,0,0,0,3\nfamily/search,0,0,0,0,0,0\nfamily/search/police,0,0,0,0,0,0\nfamily/money,0,3,0,0,0,3\n");
+}

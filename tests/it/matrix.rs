@@ -144,3 +144,56 @@ fn unknown_names_exit_2_with_a_suggestion() {
         .bad_input()
         .contains("ATTR=VALUE"));
 }
+
+#[test]
+fn xlsx_workbook_with_numbers_as_numbers() {
+    let s = study();
+    let path = s.path().join("matrix.xlsx");
+    let out = s.run(&[
+        "matrix",
+        "--by",
+        "role",
+        "--rows",
+        "themes",
+        "--format",
+        "xlsx",
+        "--output",
+        path.to_str().unwrap(),
+    ]);
+    out.ok();
+    let bytes = std::fs::read(&path).unwrap();
+    let rows = thematic::render::xlsx::read(&bytes, "matrix.xlsx").unwrap();
+    assert_eq!(
+        rows,
+        [
+            vec![
+                "code",
+                "label",
+                "relative (N=2)",
+                "survivor (N=3)",
+                "total (N=5)"
+            ],
+            vec!["family", "Role of the family", "0", "3", "3"],
+            vec!["return", "Return", "2", "2", "4"],
+        ]
+    );
+    // Never overwrites; needs --output.
+    assert!(s
+        .run(&[
+            "matrix",
+            "--format",
+            "xlsx",
+            "--output",
+            path.to_str().unwrap()
+        ])
+        .bad_input()
+        .contains("already exists"));
+    assert!(s
+        .run(&["matrix", "--format", "xlsx"])
+        .bad_input()
+        .contains("--output"));
+    assert!(s
+        .run(&["stats", "--format", "xlsx"])
+        .bad_input()
+        .contains("no xlsx output"));
+}

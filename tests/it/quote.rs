@@ -242,3 +242,18 @@ fn errors_exit_2() {
         .bad_input()
         .contains("unknown attribute `gender`"));
 }
+
+#[test]
+fn query_terms_are_highlighted_from_the_stored_text() {
+    let s = study();
+    let out = s.run(&["search", "police station", "--color", "always"]);
+    assert_eq!(
+        out.ok(),
+        "transcripts/r01.txt:7 — R01 (region: Cusco, role: survivor)
+  codes: family/search, family/search/police, return/dates
+  My mother went to the \x1b[1;33mpolice\x1b[0m \x1b[1;33mstation\x1b[0m every day. She reported it in 2021.
+"
+    );
+    let plain = s.run(&["search", "police station", "--color", "never"]);
+    assert!(!plain.ok().contains('\x1b'));
+}
