@@ -107,9 +107,12 @@ fn stat(file: &TranscriptFile) -> Result<(u64, u128)> {
 
 /// Opens the study's index, first bringing it up to date per `mode`.
 pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
+    let t0 = std::time::Instant::now();
     let inputs = gather(study)?;
+    timing("gather", t0);
     let data = study.data_dir();
     let old = index::open(&data)?;
+    timing("open index", t0);
     let prev_manifest = old
         .as_ref()
         .map_or_else(Manifest::new, |i| i.manifest.clone());
@@ -135,8 +138,9 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     // Which transcripts must be read again.
     let mut unchanged: BTreeMap<String, FileEntry> = BTreeMap::new();
     let mut todo: Vec<Todo> = Vec::new();
-    for f in &inputs.files {
-        let (size, mtime) = stat(f)?;
+    let stats: Vec<Result<(u64, u128)>> = inputs.files.par_iter().map(stat).collect();
+    for (f, st) in inputs.files.iter().zip(stats) {
+        let (size, mtime) = st?;
         match prev.files.get(&f.rel) {
             Some(e) if full_reason.is_none() && e.size == size && e.mtime == mtime => {
                 unchanged.insert(f.rel.clone(), e.clone());
@@ -175,6 +179,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         .any(|(p, e)| prev.files.get(p).is_some_and(|o| o.mtime != e.mtime));
     let stale = content_stale || prev.respondents_hash != inputs.respondents_hash;
 
+    timing("stale check", t0);
     if !stale && (!touched || mode == Mode::Frozen) {
         let idx = old.ok_or_else(|| Error::failure("index vanished while reading it"))?;
         return Ok((
@@ -296,6 +301,15 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         reason: full_reason.unwrap_or_default(),
     };
     let mut manifest = run.manifest;
+    if !unchanged.is_empty() {
+        let mut prev_details = prev.clone();
+        index::load_details(&data, &mut prev_details)?;
+        for (p, e) in unchanged.iter_mut() {
+            if let Some(old) = prev_details.files.remove(p) {
+                e.info = old.info;
+            }
+        }
+    }
     manifest.files = unchanged;
     manifest.files.extend(new_entries);
     let infos: Vec<&crate::model::TranscriptInfo> =
@@ -305,6 +319,8 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     writer.commit(&manifest)?;
     let idx = index::open(&data)?
         .ok_or_else(|| Error::failure("the index could not be reopened after commit"))?;
+    // Fill the count cache now, so the first matrix answers at once.
+    index::counts(&idx, crate::index::collect::Source::All)?;
     Ok((idx, outcome))
 }
 
@@ -500,4 +516,14 @@ pub fn all_warnings(m: &Manifest) -> Vec<String> {
                 .flat_map(|e| e.info.warnings.iter().cloned()),
         )
         .collect()
+}
+
+/// With `THEMATIC_TIMING` set, prints how long a phase took (for profiling).
+pub fn timing(what: &str, since: std::time::Instant) {
+    if std::env::var_os("THEMATIC_TIMING").is_some() {
+        eprintln!(
+            "timing: {what}: {:.1} ms",
+            since.elapsed().as_secs_f64() * 1000.0
+        );
+    }
 }

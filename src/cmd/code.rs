@@ -37,7 +37,8 @@ pub fn run(project: Option<&Path>, format: Format) -> Result<()> {
     }
     let study = Study::find(project)?;
     let started = Instant::now();
-    let (idx, outcome) = pipeline::refresh(&study, Mode::Code)?;
+    let (mut idx, outcome) = pipeline::refresh(&study, Mode::Code)?;
+    crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
     let m = &idx.manifest;
     let warnings = pipeline::all_warnings(m);
     for w in &warnings {

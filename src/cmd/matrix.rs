@@ -21,7 +21,9 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
     }
     let rows = select_rows(&idx, args)?;
     let filter = super::filter(m, &args.read)?;
+    let t = std::time::Instant::now();
     let counts = super::count(&idx, filter.clone())?;
+    crate::pipeline::timing("count", t);
     let matrix = framework::build(&counts, m, rows, args.by.as_deref());
     if matrix.columns.is_empty() {
         return Err(

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use crate::cli::ReadOpts;
 use crate::error::{suggest, Error, Result};
-use crate::index::collect::{CountCollector, Counts, Filter, Source};
+use crate::index::collect::{Counts, Filter, Source};
 use crate::index::{Manifest, StudyIndex};
 use crate::pipeline::{self, Mode};
 use crate::study::Study;
@@ -177,15 +177,24 @@ pub fn resolve_row(rows: &[&str], name: &str) -> Result<usize> {
     }
 }
 
-/// Counts every excerpt per row × respondent.
+/// Counts every excerpt per row × respondent: from the count cache kept
+/// beside the index (one file per commit and source), else by the collector
+/// over the fast fields (and then cached). The respondent filter is applied
+/// to the counts, so one cache serves every `--where`.
 pub fn count(idx: &StudyIndex, filter: Filter) -> Result<Counts> {
-    let searcher = idx.reader.searcher();
-    let collector = CountCollector {
-        n_rows: idx.manifest.rows.len(),
-        n_resp: idx.manifest.respondents.len(),
-        filter,
-    };
-    Ok(searcher.search(&tantivy::query::AllQuery, &collector)?)
+    let mut counts = crate::index::counts(idx, filter.source)?;
+    if let Some(mask) = &filter.respondents {
+        for (p, keep) in mask.iter().enumerate() {
+            if !keep && p < counts.n_resp {
+                counts.excerpts[p] = 0;
+                counts.coded[p] = 0;
+                for r in 0..counts.n_rows {
+                    counts.cells[r * counts.n_resp + p] = 0;
+                }
+            }
+        }
+    }
+    Ok(counts)
 }
 
 #[cfg(test)]

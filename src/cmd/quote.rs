@@ -115,18 +115,29 @@ fn list(
             h.pos,
         )
     };
-    if parsed.is_some() {
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| order(a).cmp(&order(b)))
-        });
-    } else {
-        hits.sort_by_key(order);
+    let scored = parsed.is_some();
+    let cmp = |a: &Hit, b: &Hit| {
+        let by_order = order(a).cmp(&order(b));
+        if scored {
+            b.score.total_cmp(&a.score).then(by_order)
+        } else {
+            by_order
+        }
+    };
+    // Without a per-respondent cap only the first `limit` matter: select
+    // them in linear time, then sort just those.
+    let mut skipped = 0;
+    if opts.per_respondent.is_none() && hits.len() > opts.limit {
+        skipped = hits.len() - opts.limit;
+        if opts.limit > 0 {
+            hits.select_nth_unstable_by(opts.limit - 1, cmp);
+        }
+        hits.truncate(opts.limit);
     }
+    hits.sort_by(cmp);
     let mut per: BTreeMap<u64, usize> = BTreeMap::new();
     let mut chosen = Vec::new();
-    let mut more = 0usize;
+    let mut more = skipped;
     for h in hits {
         let n = per.entry(h.resp).or_default();
         if opts.per_respondent.is_some_and(|cap| *n >= cap) {

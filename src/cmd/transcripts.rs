@@ -12,7 +12,8 @@ pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()
     if format == Format::Xlsx {
         return Err(render::no_xlsx("transcripts"));
     }
-    let (_, idx) = super::open(project, read)?;
+    let (study, mut idx) = super::open(project, read)?;
+    crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
     let m = &idx.manifest;
     let f = super::filter(m, read)?;
     let keep = |info: &TranscriptInfo| match &f.respondents {

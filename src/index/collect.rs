@@ -281,17 +281,19 @@ impl SegmentCollector for HitSegment {
         if !self.keep.filter.allows(resp) {
             return;
         }
-        self.rows.fill(doc, &mut self.buf);
-        if self.keep.uncoded && !self.buf.is_empty() {
-            return;
-        }
-        if !self
-            .keep
-            .rows_all
-            .iter()
-            .all(|alts| alts.iter().any(|r| self.buf.contains(r)))
-        {
-            return;
+        if self.keep.uncoded || !self.keep.rows_all.is_empty() {
+            self.rows.fill(doc, &mut self.buf);
+            if self.keep.uncoded && !self.buf.is_empty() {
+                return;
+            }
+            if !self
+                .keep
+                .rows_all
+                .iter()
+                .all(|alts| alts.iter().any(|r| self.buf.contains(r)))
+            {
+                return;
+            }
         }
         self.hits.push(Hit {
             file: self.file.first(doc).unwrap_or(0),

@@ -27,7 +27,7 @@ use crate::model::{Attributes, Excerpt, TranscriptInfo};
 use crate::study::Language;
 
 /// Bumped whenever the schema or the manifest changes meaning.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const TOOL: &str = "thematic";
 const ANALYZER: &str = "thematic_text";
 
@@ -146,7 +146,9 @@ pub struct FileEntry {
     pub size: u64,
     /// Modification time (ns since the epoch) when last read.
     pub mtime: u128,
-    /// What ingest learned.
+    /// What ingest learned; kept in a separate details file and loaded
+    /// only by the commands that need it ([`load_details`]).
+    #[serde(skip)]
     pub info: TranscriptInfo,
 }
 
@@ -190,6 +192,9 @@ pub struct Manifest {
     pub codings_hash: String,
     /// Human coders by dense id.
     pub coders: Vec<CoderInfo>,
+    /// The hash that names this manifest's files (set when opened).
+    #[serde(skip)]
+    pub head: String,
 }
 
 impl Manifest {
@@ -218,6 +223,33 @@ impl Manifest {
     }
 }
 
+/// Fills in each file's [`TranscriptInfo`] from the details file committed
+/// with the manifest.
+pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
+    let path = data_dir.join(format!("details-{}.json", manifest.head));
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let mut details: BTreeMap<String, TranscriptInfo> =
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::failure(format!("{}: {e}", path.display()))
+                .with_hint("delete the study's .thematic/ folder and run `thematic code` again")
+        })?;
+    for (p, e) in manifest.files.iter_mut() {
+        if let Some(info) = details.remove(p) {
+            e.info = info;
+        }
+    }
+    Ok(())
+}
+
+/// The commit payload: which writer made the commit and which manifest
+/// file belongs to it.
+#[derive(Debug, Serialize, Deserialize)]
+struct PayloadHead {
+    tool: String,
+    schema: u32,
+    manifest: String,
+}
+
 /// An open study index.
 pub struct StudyIndex {
     /// The tantivy index.
@@ -228,6 +260,8 @@ pub struct StudyIndex {
     pub manifest: Manifest,
     /// A reader at the last commit.
     pub reader: IndexReader,
+    /// The study's data folder (`.thematic`).
+    pub data_dir: PathBuf,
 }
 
 /// The index folder of a study's data folder.
@@ -249,9 +283,29 @@ pub fn open(data_dir: &Path) -> Result<Option<StudyIndex>> {
     let Some(payload) = index.load_metas()?.payload else {
         return Ok(None);
     };
-    let Ok(manifest) = serde_json::from_str::<Manifest>(&payload) else {
+    // The payload names the manifest file committed with it.
+    let Ok(head) = serde_json::from_str::<PayloadHead>(&payload) else {
         return Ok(None);
     };
+    if head.tool != TOOL
+        || head.schema != SCHEMA_VERSION
+        || !head.manifest.chars().all(|c| c.is_ascii_hexdigit())
+    {
+        return Ok(None);
+    }
+    let Ok(bytes) = std::fs::read(data_dir.join(format!("manifest-{}.json", head.manifest))) else {
+        return Ok(None);
+    };
+    if !data_dir
+        .join(format!("details-{}.json", head.manifest))
+        .is_file()
+    {
+        return Ok(None);
+    }
+    let Ok(mut manifest) = serde_json::from_slice::<Manifest>(&bytes) else {
+        return Ok(None);
+    };
+    manifest.head = head.manifest.clone();
     if manifest.tool != TOOL || manifest.schema != SCHEMA_VERSION {
         return Ok(None);
     }
@@ -267,6 +321,7 @@ pub fn open(data_dir: &Path) -> Result<Option<StudyIndex>> {
         .reload_policy(ReloadPolicy::Manual)
         .try_into()?;
     Ok(Some(StudyIndex {
+        data_dir: data_dir.to_path_buf(),
         index,
         fields,
         manifest,
@@ -367,15 +422,57 @@ impl Writer {
     }
 
     /// Commits atomically with the manifest as payload, then tidies up.
+    ///
+    /// The manifest is written first to its own file named by its hash; the
+    /// commit's payload names that file, so an interrupted run leaves the
+    /// previous commit and its manifest in place.
     pub fn commit(mut self, manifest: &Manifest) -> Result<()> {
-        let payload = serde_json::to_string(manifest)
-            .map_err(|e| Error::failure(format!("manifest: {e}")))?;
+        let bytes =
+            serde_json::to_vec(manifest).map_err(|e| Error::failure(format!("manifest: {e}")))?;
+        let details: BTreeMap<&String, &TranscriptInfo> =
+            manifest.files.iter().map(|(p, e)| (p, &e.info)).collect();
+        let details =
+            serde_json::to_vec(&details).map_err(|e| Error::failure(format!("manifest: {e}")))?;
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&bytes);
+        hasher.update(&details);
+        let hash = hasher.finalize().to_hex()[..24].to_string();
+        let data = self.dir.parent().map(Path::to_path_buf).unwrap_or_default();
+        for (kind, body) in [("details", &details), ("manifest", &bytes)] {
+            let file = data.join(format!("{kind}-{hash}.json"));
+            let tmp = data.join(format!("{kind}-{hash}.tmp"));
+            std::fs::write(&tmp, body).map_err(|e| Error::io(&tmp, e))?;
+            restrict_file(&tmp);
+            std::fs::rename(&tmp, &file).map_err(|e| Error::io(&file, e))?;
+        }
+        let payload = serde_json::to_string(&PayloadHead {
+            tool: TOOL.into(),
+            schema: SCHEMA_VERSION,
+            manifest: hash.clone(),
+        })
+        .map_err(|e| Error::failure(format!("manifest: {e}")))?;
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;
         let _ = self.writer.garbage_collect_files().wait();
         self.writer.wait_merging_threads()?;
         restrict_permissions(&self.dir);
+        // Older manifests are no longer named by any commit.
+        if let Ok(entries) = std::fs::read_dir(&data) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let ours = name == format!("manifest-{hash}.json")
+                    || name == format!("details-{hash}.json")
+                    || name.starts_with(&format!("counts-{hash}-"));
+                if (name.starts_with("manifest-")
+                    || name.starts_with("details-")
+                    || name.starts_with("counts-"))
+                    && !ours
+                {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -395,6 +492,16 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn restrict_file(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 fn restrict_permissions(dir: &Path) {
@@ -484,4 +591,80 @@ impl StudyIndex {
             codes,
         })
     }
+}
+
+/// Row × respondent counts for a source, cached in `counts-<head>-<source>.bin`
+/// beside the manifest (computed by [`collect::CountCollector`] when absent).
+pub fn counts(idx: &StudyIndex, source: collect::Source) -> Result<collect::Counts> {
+    let tag = match source {
+        collect::Source::All => "all".to_string(),
+        collect::Source::Rules => "rules".to_string(),
+        collect::Source::Human => "human".to_string(),
+        collect::Source::Coder(c) => format!("coder{c}"),
+    };
+    let (n_rows, n_resp) = (idx.manifest.rows.len(), idx.manifest.respondents.len());
+    let path = idx
+        .data_dir
+        .join(format!("counts-{}-{tag}.bin", idx.manifest.head));
+    if let Ok(bytes) = std::fs::read(&path) {
+        if let Some(c) = decode_counts(&bytes, n_rows, n_resp) {
+            return Ok(c);
+        }
+    }
+    let collector = collect::CountCollector {
+        n_rows,
+        n_resp,
+        filter: collect::Filter {
+            respondents: None,
+            source,
+        },
+    };
+    let counts = idx
+        .reader
+        .searcher()
+        .search(&tantivy::query::AllQuery, &collector)?;
+    // A cache that cannot be written is only slower next time.
+    let tmp = path.with_extension("tmp");
+    if std::fs::write(&tmp, encode_counts(&counts)).is_ok() {
+        restrict_file(&tmp);
+        let _ = std::fs::rename(&tmp, &path);
+    }
+    Ok(counts)
+}
+
+const COUNTS_MAGIC: &[u8; 8] = b"THMCNT01";
+
+fn encode_counts(c: &collect::Counts) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + 4 * (c.cells.len() + 2 * c.n_resp));
+    out.extend_from_slice(COUNTS_MAGIC);
+    out.extend_from_slice(&(c.n_rows as u32).to_le_bytes());
+    out.extend_from_slice(&(c.n_resp as u32).to_le_bytes());
+    for v in c.cells.iter().chain(&c.excerpts).chain(&c.coded) {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+fn decode_counts(bytes: &[u8], n_rows: usize, n_resp: usize) -> Option<collect::Counts> {
+    let body = bytes.strip_prefix(COUNTS_MAGIC.as_slice())?;
+    let word = |i: usize| {
+        body.get(4 * i..4 * i + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    if word(0)? as usize != n_rows
+        || word(1)? as usize != n_resp
+        || body.len() != 4 * (2 + n_rows * n_resp + 2 * n_resp)
+    {
+        return None;
+    }
+    let values: Vec<u32> = (2..body.len() / 4).filter_map(word).collect();
+    let (cells, rest) = values.split_at(n_rows * n_resp);
+    let (excerpts, coded) = rest.split_at(n_resp);
+    Some(collect::Counts {
+        n_rows,
+        n_resp,
+        cells: cells.to_vec(),
+        excerpts: excerpts.to_vec(),
+        coded: coded.to_vec(),
+    })
 }
