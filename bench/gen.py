@@ -138,6 +138,7 @@ def main():
     ap.add_argument("--mb", type=float, default=10)
     ap.add_argument("--codes", type=int, default=50)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--respondents", type=int, default=0, help="spread the size over about this many transcripts")
     ap.add_argument("--codebook-only", action="store_true")
     a = ap.parse_args()
     rng = random.Random(a.seed)
@@ -160,7 +161,11 @@ def main():
         rows.append(f"{rid},{rng.choice(profiles)},{rng.choice(regions)},{rng.choice(['female', 'male'])}")
         parts = [f"---\nrespondent: {rid}\ninterview: {2020 + i % 5}\n---\nInterview {rid}, fictional benchmark text.\n"]
         t = 0
-        for _ in range(rng.randint(20, 60)):
+        turns = rng.randint(20, 60)
+        if a.respondents:
+            # About 330 bytes of respondent and interviewer text per turn.
+            turns = max(turns, int(target / a.respondents / 430))
+        for _ in range(turns):
             stamp = f"[{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}] " if rng.random() < 0.3 else ""
             q = sentence(rng, vocab, cum, rng.randint(6, 20))
             parts.append(f"{stamp}Interviewer: {wrap(q)}\n")

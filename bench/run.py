@@ -61,6 +61,7 @@ def main():
     ap.add_argument("--codes", default="50,500")
     ap.add_argument("--work", default=os.path.join(HERE, "work"))
     ap.add_argument("--results", default=None, help="append the Markdown report to this file")
+    ap.add_argument("--respondents", type=int, default=0, help="transcripts per study (default: as many as the size gives)")
     a = ap.parse_args()
     sizes = [float(s) for s in a.sizes.split(",")]
     small, large = [int(c) for c in a.codes.split(",")]
@@ -71,17 +72,18 @@ def main():
     say = lambda s="": (print(s, flush=True), lines.append(s))
     say(f"## {datetime.date.today()} — {platform.node()}, {os.cpu_count()} cores, {platform.machine()}")
     say()
-    say(f"`python3 bench/run.py --sizes {a.sizes} --codes {a.codes}`")
+    say(f"`python3 bench/run.py --sizes {a.sizes} --codes {a.codes}" + (f" --respondents {a.respondents}`" if a.respondents else "`"))
     say()
-    say("| study | excerpts | code (s) | MB/s | peak RSS (MB) | no-op (s, % of full) | one-code edit (s) | "
+    say("| study | respondents | excerpts | code (s) | MB/s | peak RSS (MB) | no-op (s, % of full) | one-code edit (s) | "
         f"{large} vs {small} codes | index (MB) | matrix (ms) | matrix --by (ms) | quote (ms) | search (ms) |")
-    say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     reference = None
     first_mbps = None
     for mb in sizes:
-        study = os.path.join(a.work, f"study-{mb:g}mb")
+        study = os.path.join(a.work, f"study-{mb:g}mb" + (f"-{a.respondents}r" if a.respondents else ""))
         if not os.path.isdir(os.path.join(study, "transcripts")):
-            subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), study, "--mb", str(mb), "--codes", str(small)], check=True)
+            extra = ["--respondents", str(a.respondents)] if a.respondents else []
+            subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), study, "--mb", str(mb), "--codes", str(small), *extra], check=True)
         else:
             subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), study, "--codes", str(small), "--codebook-only"], check=True)
         shutil.rmtree(os.path.join(study, ".thematic"), ignore_errors=True)
@@ -107,9 +109,19 @@ def main():
         s = median([exe, *p, "search", "family AND police", "--limit", "20", "--format", "json", "--frozen"]) * 1000
         mbps = size / 1e6 / full
         first_mbps = first_mbps or (mbps, study)
-        say(f"| {size / 1e6:.0f} MB | {excerpts:,} | {full:.2f} | {mbps:.1f} | {rss:.0f} | {noop:.3f} ({100 * noop / full:.1f}%) | "
+        respondents = len(os.listdir(os.path.join(study, "transcripts")))
+        say(f"| {size / 1e6:.0f} MB | {respondents:,} | {excerpts:,} | {full:.2f} | {mbps:.1f} | {rss:.0f} | {noop:.3f} ({100 * noop / full:.1f}%) | "
             f"{edit:.2f} | {t_large / t_small:.2f}× | {index_mb:.0f} | {m:.0f} | {mby:.0f} | {q:.0f} | {s:.0f} |")
     ref_study = first_mbps[1]
+    if sizes[0] > 20:
+        # The reference is slow: it runs on a 10 MB study of the same shape.
+        ref_study = os.path.join(a.work, f"study-10mb-{small}c")
+        if not os.path.isdir(os.path.join(ref_study, "transcripts")):
+            subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), ref_study, "--mb", "10", "--codes", str(small)], check=True)
+        shutil.rmtree(os.path.join(ref_study, ".thematic"), ignore_errors=True)
+        full, _, _ = run([exe, "--project", ref_study, "code"])
+        size = sum(os.path.getsize(os.path.join(ref_study, "transcripts", f)) for f in os.listdir(os.path.join(ref_study, "transcripts")))
+        first_mbps = (size / 1e6 / full, ref_study)
     out = subprocess.run([sys.executable, os.path.join(HERE, "reference.py"), ref_study], check=True, capture_output=True, text=True).stdout
     reference = json.loads(out)
     say()
