@@ -73,7 +73,13 @@ pub fn decode_with(
             Err(_) => {
                 let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
                 det.feed(bytes, true);
-                let enc: &'static Encoding = det.guess(None, chardetng::Utf8Detection::Deny);
+                let guess: &'static Encoding = det.guess(None, chardetng::Utf8Detection::Deny);
+                // Short Latin-script texts are easily mistaken for another
+                // Latin code page; Word's Windows-1252 is what these studies
+                // meet, so other Latin guesses read as Windows-1252. Guesses
+                // of other scripts (Cyrillic, Greek, CJK…) are kept.
+                let latin = ["windows-1250", "ISO-8859-2", "ISO-8859-15", "windows-1254", "ISO-8859-9", "windows-1257", "ISO-8859-4", "ISO-8859-13", "windows-1258", "ISO-8859-3", "ISO-8859-10", "ISO-8859-14", "ISO-8859-16"];
+                let enc = if latin.contains(&guess.name()) { encoding_rs::WINDOWS_1252 } else { guess };
                 let (text, _, had_errors) = enc.decode(bytes);
                 if had_errors {
                     return Err(Error::at(
@@ -173,6 +179,14 @@ mod tests {
         );
         assert_eq!(d.encoding, "windows-1252");
         assert!(d.warning.unwrap().contains("t/r01.txt"));
+    }
+
+    #[test]
+    fn short_latin_texts_read_as_windows_1252() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("Sí. Niño, señora.");
+        assert_eq!(decode(&bytes, "a.txt").unwrap().text, "Sí. Niño, señora.");
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode("Привет, как дела? Это длинный русский текст для проверки.");
+        assert_eq!(decode(&bytes, "a.txt").unwrap().encoding, "windows-1251");
     }
 
     #[test]
