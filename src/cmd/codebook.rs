@@ -11,7 +11,7 @@ use crate::cli::{CodebookCommand, DiffFormat, ShowFormat};
 use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codebook::{diff, format, qdc, Codebook};
 use crate::error::{Error, Location, Result};
-use crate::index::collect::{Filter, HitCollector, HitFilter};
+use crate::index::collect::{Filter, HitFilter};
 use crate::index::StudyIndex;
 use crate::pipeline::{self, Mode};
 use crate::render::{self, Table};
@@ -121,21 +121,7 @@ fn study_index(study: &Study, spec: Option<&str>, refresh: bool) -> Option<Study
 fn write_new(output: Option<&Path>, text: &str) -> Result<()> {
     match output {
         None => render::emit(text),
-        Some(path) => {
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .map_err(|e| match e.kind() {
-                    std::io::ErrorKind::AlreadyExists => Error::at(
-                        Location::file(path.display().to_string()),
-                        "the file already exists; not overwritten",
-                    )
-                    .with_hint("choose another --output"),
-                    _ => Error::io(path, e),
-                })?;
-            std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|e| Error::io(path, e))
-        }
+        Some(path) => render::write_new_file(path, text.as_bytes()),
     }
 }
 
@@ -259,18 +245,7 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Li
     let defs = cb.code_defs();
     let matcher = Matcher::new(cb);
     let searcher = idx.reader.searcher();
-    let keep = HitFilter {
-        filter: Filter::default(),
-        rows_all: Vec::new(),
-        uncoded: false,
-    };
-    let hits = searcher.search(
-        &tantivy::query::AllQuery,
-        &HitCollector {
-            keep,
-            scoring: false,
-        },
-    )?;
+    let hits = idx.corpus(HitFilter::default())?;
     let n = cb.nodes.len();
     let mut term_seen: BTreeSet<u32> = BTreeSet::new();
     let mut rule_count = vec![0usize; n];
@@ -643,18 +618,7 @@ fn diff_cmd(
 fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
     let (idx, _) = pipeline::refresh(study, Mode::Auto)?;
     let searcher = idx.reader.searcher();
-    let keep = HitFilter {
-        filter: Filter::default(),
-        rows_all: Vec::new(),
-        uncoded: false,
-    };
-    let hits = searcher.search(
-        &tantivy::query::AllQuery,
-        &HitCollector {
-            keep,
-            scoring: false,
-        },
-    )?;
+    let hits = idx.corpus(HitFilter::default())?;
     let (ma, mb) = (Matcher::new(a), Matcher::new(b));
     let mut tally: BTreeMap<String, [(u32, BTreeSet<u64>); 2]> = BTreeMap::new();
     let mut scratch = Scratch::default();

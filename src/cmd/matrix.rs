@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::cli::{CellMode, Format, MatrixArgs, RowsMode};
 use crate::error::{Error, Result};
 use crate::framework::{self, Cell, Matrix};
-use crate::index::collect::{HitCollector, HitFilter};
+use crate::index::collect::HitFilter;
 use crate::index::StudyIndex;
 use crate::render::xlsx::{self, Cell as XCell, Sheet};
 use crate::render::{self, Table};
@@ -242,7 +242,6 @@ fn first_quotes(
     width: usize,
 ) -> Result<Vec<Vec<Option<String>>>> {
     let searcher = idx.reader.searcher();
-    let ranks = idx.manifest.file_ranks();
     let mut column_of = vec![usize::MAX; idx.manifest.respondents.len()];
     for (j, c) in matrix.columns.iter().enumerate() {
         for &p in &c.members {
@@ -256,19 +255,7 @@ fn first_quotes(
             rows_all: vec![vec![r as u64]],
             uncoded: false,
         };
-        let mut hits = searcher.search(
-            &tantivy::query::AllQuery,
-            &HitCollector {
-                keep,
-                scoring: false,
-            },
-        )?;
-        hits.sort_by_key(|h| {
-            (
-                ranks.get(h.file as usize).copied().unwrap_or(u32::MAX),
-                h.pos,
-            )
-        });
+        let hits = idx.corpus(keep)?;
         let mut cells: Vec<Option<String>> = vec![None; matrix.columns.len()];
         for h in hits {
             let j = column_of

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use crate::cli::{SheetArgs, SheetFormat};
 use crate::codings::text_hash;
-use crate::error::{Error, Location, Result};
-use crate::index::collect::{HitCollector, HitFilter};
+use crate::error::{Error, Result};
+use crate::index::collect::HitFilter;
 use crate::render::xlsx::{self, Cell, Sheet};
 use crate::render::{self, Table};
 
@@ -37,25 +37,11 @@ pub fn run(project: Option<&Path>, args: &SheetArgs) -> Result<()> {
     }
     let filter = super::filter(m, &args.read)?;
     let searcher = idx.reader.searcher();
-    let keep = HitFilter {
+    let hits = idx.corpus(HitFilter {
         filter,
         rows_all: Vec::new(),
         uncoded: false,
-    };
-    let mut hits = searcher.search(
-        &tantivy::query::AllQuery,
-        &HitCollector {
-            keep,
-            scoring: false,
-        },
-    )?;
-    let ranks = m.file_ranks();
-    hits.sort_by_key(|h| {
-        (
-            ranks.get(h.file as usize).copied().unwrap_or(u32::MAX),
-            h.pos,
-        )
-    });
+    })?;
     let mut header: Vec<String> = ["id", "respondent", "coder", "question", "text", "hash"]
         .map(String::from)
         .to_vec();
@@ -113,23 +99,11 @@ pub fn run(project: Option<&Path>, args: &SheetArgs) -> Result<()> {
     match &args.output {
         None => render::emit(&csv),
         Some(path) => {
-            let shown = path.display().to_string();
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .map_err(|e| match e.kind() {
-                    std::io::ErrorKind::AlreadyExists => Error::at(
-                        Location::file(shown.clone()),
-                        "the file already exists; thematic never overwrites a sheet",
-                    )
-                    .with_hint("choose another --output, or move the old file away"),
-                    _ => Error::io(path, e),
-                })?;
-            std::io::Write::write_all(&mut f, csv.as_bytes()).map_err(|e| Error::io(path, e))?;
+            render::write_new_file(path, csv.as_bytes())?;
             eprintln!(
-                "wrote {} excerpts to {shown}; mark cells, then save it as codings/{coder}.csv",
-                t.rows.len()
+                "wrote {} excerpts to {}; mark cells, then save it as codings/{coder}.csv",
+                t.rows.len(),
+                path.display()
             );
             Ok(())
         }

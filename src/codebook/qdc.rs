@@ -298,17 +298,7 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
                 }
             }
             Event::GeneralRef(r) if in_desc => {
-                let ch = match r.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c),
-                    _ => match r.as_ref() {
-                        "amp" => Some('&'),
-                        "lt" => Some('<'),
-                        "gt" => Some('>'),
-                        "quot" => Some('"'),
-                        "apos" => Some('\''),
-                        _ => None,
-                    },
-                };
+                let ch = crate::ingest::docx::entity(&r);
                 if let (Some(n), Some(ch)) = (stack.last_mut(), ch) {
                     n.description.push(ch);
                 }

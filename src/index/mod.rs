@@ -542,6 +542,25 @@ pub struct StoredExcerpt {
 }
 
 impl StudyIndex {
+    /// Every excerpt passing `keep`, in corpus order (path, then position).
+    pub fn corpus(&self, keep: collect::HitFilter) -> Result<Vec<collect::Hit>> {
+        let mut hits = self.reader.searcher().search(
+            &tantivy::query::AllQuery,
+            &collect::HitCollector {
+                keep,
+                scoring: false,
+            },
+        )?;
+        let ranks = self.manifest.file_ranks();
+        hits.sort_by_key(|h| {
+            (
+                ranks.get(h.file as usize).copied().unwrap_or(u32::MAX),
+                h.pos,
+            )
+        });
+        Ok(hits)
+    }
+
     /// Reads one excerpt's stored fields.
     pub fn stored(
         &self,

@@ -78,8 +78,26 @@ pub fn decode_with(
                 // Latin code page; Word's Windows-1252 is what these studies
                 // meet, so other Latin guesses read as Windows-1252. Guesses
                 // of other scripts (Cyrillic, Greek, CJK…) are kept.
-                let latin = ["windows-1250", "ISO-8859-2", "ISO-8859-15", "windows-1254", "ISO-8859-9", "windows-1257", "ISO-8859-4", "ISO-8859-13", "windows-1258", "ISO-8859-3", "ISO-8859-10", "ISO-8859-14", "ISO-8859-16"];
-                let enc = if latin.contains(&guess.name()) { encoding_rs::WINDOWS_1252 } else { guess };
+                let latin = [
+                    "windows-1250",
+                    "ISO-8859-2",
+                    "ISO-8859-15",
+                    "windows-1254",
+                    "ISO-8859-9",
+                    "windows-1257",
+                    "ISO-8859-4",
+                    "ISO-8859-13",
+                    "windows-1258",
+                    "ISO-8859-3",
+                    "ISO-8859-10",
+                    "ISO-8859-14",
+                    "ISO-8859-16",
+                ];
+                let enc = if latin.contains(&guess.name()) {
+                    encoding_rs::WINDOWS_1252
+                } else {
+                    guess
+                };
                 let (text, _, had_errors) = enc.decode(bytes);
                 if had_errors {
                     return Err(Error::at(
@@ -185,7 +203,8 @@ mod tests {
     fn short_latin_texts_read_as_windows_1252() {
         let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("Sí. Niño, señora.");
         assert_eq!(decode(&bytes, "a.txt").unwrap().text, "Sí. Niño, señora.");
-        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode("Привет, как дела? Это длинный русский текст для проверки.");
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251
+            .encode("Привет, как дела? Это длинный русский текст для проверки.");
         assert_eq!(decode(&bytes, "a.txt").unwrap().encoding, "windows-1251");
     }
 

@@ -12,6 +12,22 @@ use quick_xml::Reader;
 
 use crate::error::{Error, Location, Result};
 
+/// The character an XML entity or character reference stands for (the five
+/// predefined entities and `&#…;`); None for anything else.
+pub fn entity(r: &quick_xml::events::BytesRef) -> Option<char> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Some(c),
+        _ => match r.as_ref() {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => None,
+        },
+    }
+}
+
 /// The paragraphs of a .docx file, in document order.
 pub fn paragraphs(bytes: &[u8], shown: &str) -> Result<Vec<String>> {
     let not_docx = |why: String| {
@@ -84,17 +100,7 @@ fn parse_document(xml: &str) -> std::result::Result<Vec<String>, (u64, String)> 
                 }
             }
             Event::GeneralRef(r) if in_text => {
-                let ch = match r.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c),
-                    _ => match r.as_ref() {
-                        "amp" => Some('&'),
-                        "lt" => Some('<'),
-                        "gt" => Some('>'),
-                        "quot" => Some('"'),
-                        "apos" => Some('\''),
-                        _ => None,
-                    },
-                };
+                let ch = crate::ingest::docx::entity(&r);
                 if let (Some(c), Some(ch)) = (cur.as_mut(), ch) {
                     c.push(ch);
                 }

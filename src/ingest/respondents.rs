@@ -97,7 +97,8 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
     Ok(table)
 }
 
-fn csv_error(shown: &str, e: &csv::Error) -> Error {
+/// A CSV reading error at its line, with what to do.
+pub fn csv_error(shown: &str, e: &csv::Error) -> Error {
     let loc = match e.position() {
         Some(p) => Location::line(shown, p.line() as usize),
         None => Location::file(shown),

@@ -6,7 +6,7 @@
 //! on line 1; column: 1-based).
 
 use crate::error::{Error, Location, Result};
-use crate::ingest::respondents::sniff_delimiter;
+use crate::ingest::respondents::{csv_error, sniff_delimiter};
 use crate::model::{AttrValue, Excerpt, Transcript, TranscriptInfo};
 use crate::study::CsvSettings;
 
@@ -117,22 +117,6 @@ pub fn split(text: &str, rel: &str, settings: Option<&CsvSettings>) -> Result<Tr
     }
     let rows = seen.len();
     Ok(super::plain::finish(rel, excerpts, rows, info))
-}
-
-fn csv_error(rel: &str, e: &csv::Error) -> Error {
-    let loc = match e.position() {
-        Some(p) => Location::line(rel, p.line() as usize),
-        None => Location::file(rel),
-    };
-    let msg = match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("this row has {len} fields but the header has {expected_len}"),
-        _ => format!("not a readable CSV file: {e}"),
-    };
-    Error::at(loc, msg).with_hint(
-        "every row needs as many fields as the header; quote fields that contain the delimiter",
-    )
 }
 
 #[cfg(test)]

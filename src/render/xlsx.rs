@@ -186,17 +186,7 @@ fn text_of(reader: &mut Reader<&[u8]>, end: &str) -> std::result::Result<String,
         match reader.read_event().map_err(|e| e.to_string())? {
             Event::Text(t) => out.push_str(&t.xml10_content()),
             Event::GeneralRef(r) => {
-                let ch = match r.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c),
-                    _ => match r.as_ref() {
-                        "amp" => Some('&'),
-                        "lt" => Some('<'),
-                        "gt" => Some('>'),
-                        "quot" => Some('"'),
-                        "apos" => Some('\''),
-                        _ => None,
-                    },
-                };
+                let ch = crate::ingest::docx::entity(&r);
                 out.extend(ch);
             }
             Event::End(e) if e.local_name().as_ref() == end => return Ok(out),
