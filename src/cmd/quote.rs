@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
 
 use crate::cli::{ColorChoice, Format, ListOpts, QuoteArgs, SearchArgs};
@@ -100,12 +101,116 @@ fn list(
         rows_all,
         uncoded,
     };
+    let (chosen, more) = if parsed.is_none()
+        && !uncoded
+        && keep.rows_all.len() == 1
+        && opts.per_respondent.is_none()
+    {
+        first_in_corpus_order(idx, &searcher, &keep, opts.limit)?
+    } else {
+        select(idx, &searcher, parsed.as_deref(), keep, opts)?
+    };
+    let snippets = snippet_generator(idx, &searcher, parsed.as_deref(), opts)?;
+    let mut quotes = Vec::new();
+    for h in &chosen {
+        quotes.push(quote(
+            idx,
+            &searcher,
+            h,
+            snippets.as_ref(),
+            parsed.is_some(),
+            opts,
+        )?);
+    }
+    let out = match opts.format {
+        Format::Json => render::json(&quotes)?,
+        Format::Csv => to_csv(idx, &quotes, opts)?,
+        Format::Markdown => to_markdown(&quotes, opts.context),
+        Format::Table | Format::Xlsx => to_text(&quotes, opts.context, snippets.is_some()),
+    };
+    render::emit(&out)?;
+    if more > 0 {
+        eprintln!("{more} more not shown (raise --limit to see them)");
+    } else if quotes.is_empty() {
+        eprintln!("no excerpts found");
+    }
+    Ok(())
+}
+
+/// The first `limit` excerpts at one row, in corpus order, reading files in
+/// path order (in growing batches) until enough are found; the total comes
+/// from the count cache. Cheap however large the study.
+fn first_in_corpus_order(
+    idx: &StudyIndex,
+    searcher: &tantivy::Searcher,
+    keep: &HitFilter,
+    limit: usize,
+) -> Result<(Vec<Hit>, usize)> {
+    let row = keep.rows_all[0].first().copied().unwrap_or(0) as usize;
+    let counts = crate::index::counts(idx, keep.filter.source)?;
+    let allowed = |p: usize| {
+        keep.filter
+            .respondents
+            .as_ref()
+            .is_none_or(|m| m.get(p).copied().unwrap_or(false))
+    };
+    let total: usize = (0..counts.n_resp)
+        .filter(|&p| allowed(p))
+        .map(|p| counts.cell(row, p) as usize)
+        .sum();
+    let paths: Vec<&String> = idx.manifest.files.keys().collect();
+    let ranks = idx.manifest.file_ranks();
+    let mut got: Vec<Hit> = Vec::new();
+    let (mut i, mut batch) = (0, 1);
+    while i < paths.len() && got.len() < limit {
+        let end = (i + batch).min(paths.len());
+        let clauses: Vec<(Occur, Box<dyn Query>)> = paths[i..end]
+            .iter()
+            .map(|p| {
+                let term = tantivy::Term::from_field_text(idx.fields.path, p);
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        got.extend(searcher.search(
+            &BooleanQuery::new(clauses),
+            &HitCollector {
+                keep: keep.clone(),
+                scoring: false,
+            },
+        )?);
+        i = end;
+        batch *= 2;
+    }
+    got.sort_by_key(|h| {
+        (
+            ranks.get(h.file as usize).copied().unwrap_or(u32::MAX),
+            h.pos,
+        )
+    });
+    got.truncate(limit);
+    let more = total.saturating_sub(got.len());
+    Ok((got, more))
+}
+
+/// Every matching excerpt, ordered (best first with a query, else corpus
+/// order), capped per respondent and cut to the limit.
+fn select(
+    idx: &StudyIndex,
+    searcher: &tantivy::Searcher,
+    parsed: Option<&dyn Query>,
+    keep: HitFilter,
+    opts: &ListOpts,
+) -> Result<(Vec<Hit>, usize)> {
+    let m = &idx.manifest;
     let collector = HitCollector {
         keep,
         scoring: parsed.is_some(),
     };
-    let mut hits: Vec<Hit> = match &parsed {
-        Some(q) => searcher.search(q.as_ref(), &collector)?,
+    let mut hits: Vec<Hit> = match parsed {
+        Some(q) => searcher.search(q, &collector)?,
         None => searcher.search(&AllQuery, &collector)?,
     };
     let ranks = m.file_ranks();
@@ -150,68 +255,72 @@ fn list(
         *n += 1;
         chosen.push(h);
     }
-    let snippets = match &parsed {
-        Some(q)
-            if opts.format == Format::Table
-                && match opts.color {
-                    ColorChoice::Always => true,
-                    ColorChoice::Never => false,
-                    ColorChoice::Auto => render::colour(),
-                } =>
-        {
-            let mut g = SnippetGenerator::create(&searcher, q.as_ref(), idx.fields.text)?;
+    Ok((chosen, more))
+}
+
+/// A snippet generator when query terms are to be highlighted.
+fn snippet_generator(
+    idx: &StudyIndex,
+    searcher: &tantivy::Searcher,
+    parsed: Option<&dyn Query>,
+    opts: &ListOpts,
+) -> Result<Option<SnippetGenerator>> {
+    let colour = match opts.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => render::colour(),
+    };
+    match parsed {
+        Some(q) if opts.format == Format::Table && colour => {
+            let mut g = SnippetGenerator::create(searcher, q, idx.fields.text)?;
             g.set_max_num_chars(1 << 20);
-            Some(g)
+            Ok(Some(g))
         }
-        _ => None,
-    };
-    let mut quotes = Vec::new();
-    for h in &chosen {
-        let e = idx.stored(&searcher, h.addr)?;
-        let all = m.attributes.get(&e.respondent).cloned().unwrap_or_default();
-        let attributes = if opts.show.is_empty() {
-            all
-        } else {
-            opts.show
-                .iter()
-                .filter_map(|a| all.get(a).map(|v| (a.clone(), v.clone())))
-                .collect()
-        };
-        let highlights = snippets.as_ref().map_or(Vec::new(), |g| {
-            let s = g.snippet(&e.text);
-            let base = s.fragment_range().start;
-            s.highlighted()
-                .iter()
-                .map(|r| r.start + base..r.end + base)
-                .collect()
-        });
-        quotes.push(Quote {
-            id: e.id,
-            path: e.path,
-            line: e.line,
-            respondent: e.respondent,
-            attributes,
-            codes: e.codes,
-            question: e.question,
-            text: e.text,
-            time: e.time,
-            score: if parsed.is_some() { h.score } else { 0.0 },
-            highlights,
-        });
+        _ => Ok(None),
     }
-    let out = match opts.format {
-        Format::Json => render::json(&quotes)?,
-        Format::Csv => to_csv(idx, &quotes, opts)?,
-        Format::Markdown => to_markdown(&quotes, opts.context),
-        Format::Table | Format::Xlsx => to_text(&quotes, opts.context, snippets.is_some()),
+}
+
+/// One hit with its attribution.
+fn quote(
+    idx: &StudyIndex,
+    searcher: &tantivy::Searcher,
+    h: &Hit,
+    snippets: Option<&SnippetGenerator>,
+    scored: bool,
+    opts: &ListOpts,
+) -> Result<Quote> {
+    let m = &idx.manifest;
+    let e = idx.stored(searcher, h.addr)?;
+    let all = m.attributes.get(&e.respondent).cloned().unwrap_or_default();
+    let attributes = if opts.show.is_empty() {
+        all
+    } else {
+        opts.show
+            .iter()
+            .filter_map(|a| all.get(a).map(|v| (a.clone(), v.clone())))
+            .collect()
     };
-    render::emit(&out)?;
-    if more > 0 {
-        eprintln!("{more} more not shown (raise --limit to see them)");
-    } else if quotes.is_empty() {
-        eprintln!("no excerpts found");
-    }
-    Ok(())
+    let highlights = snippets.map_or(Vec::new(), |g| {
+        let s = g.snippet(&e.text);
+        let base = s.fragment_range().start;
+        s.highlighted()
+            .iter()
+            .map(|r| r.start + base..r.end + base)
+            .collect()
+    });
+    Ok(Quote {
+        id: e.id,
+        path: e.path,
+        line: e.line,
+        respondent: e.respondent,
+        attributes,
+        codes: e.codes,
+        question: e.question,
+        text: e.text,
+        time: e.time,
+        score: if scored { h.score } else { 0.0 },
+        highlights,
+    })
 }
 
 /// tantivy matches nothing for a group made only of negations (`a AND NOT b`

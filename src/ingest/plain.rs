@@ -42,7 +42,7 @@ static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\\?\[?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\\?\]?\s*").expect("valid regex")
 });
 static BOLD_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\*\*([^*:]+?)(?::\*\*|\*\*:)(?:\s+|$)").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^\*\*([^*:]+?)(?::\*\*|\*\*:)\s*").expect("valid regex"));
 static PLAIN_LABEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([^:]+):(?:\s+|$)").expect("valid regex"));
 
@@ -555,6 +555,7 @@ mod tests {
             parse_label("**Nadia Eghbal**: text"),
             Some(("Nadia Eghbal", "text"))
         );
+        assert_eq!(parse_label("**Nadia:**text"), Some(("Nadia", "text")));
         assert_eq!(parse_label("Interviewer:"), Some(("Interviewer", "")));
         assert_eq!(parse_label("one two three four five: no"), None);
         assert_eq!(parse_label("at 10:30 we met"), None);
