@@ -246,3 +246,79 @@ fn refi_qda_export_and_import() {
         .bad_input()
         .contains("broken.qdc"));
 }
+
+#[test]
+fn formatting_never_changes_the_meaning() {
+    let s = Study::fixture("basic");
+    s.file("cb.yaml", MESSY);
+    let before = s
+        .run(&["codebook", "show", "cb.yaml", "--format", "json"])
+        .ok()
+        .to_string();
+    s.run(&["codebook", "fmt", "cb.yaml", "--write"]).ok();
+    assert_eq!(
+        s.run(&["codebook", "show", "cb.yaml", "--format", "json"])
+            .ok(),
+        before
+    );
+    let fixture = s
+        .run(&["codebook", "show", "--format", "json"])
+        .ok()
+        .to_string();
+    s.run(&["codebook", "fmt", "codebooks/main.yaml", "--write"])
+        .ok();
+    assert_eq!(
+        s.run(&["codebook", "show", "--format", "json"]).ok(),
+        fixture
+    );
+}
+
+#[test]
+fn qdc_elements_follow_the_schema_order() {
+    // Codebook.xsd: CodeBook → Codes (→ Code*) [→ Sets]; Code → Description? then Code*.
+    let s = Study::fixture("basic");
+    let text = std::fs::read_to_string(s.path().join("codebooks/main.yaml")).unwrap();
+    s.file(
+        "codebooks/main.yaml",
+        &text.replace(
+            "    label: Role of the family\n",
+            "    label: Role of the family\n    description: Relatives & their part.\n",
+        ),
+    );
+    let xml = s.run(&["codebook", "export"]).ok().to_string();
+    let tags: Vec<&str> = xml
+        .split('<')
+        .skip(1)
+        .map(|t| t.split([' ', '>', '/']).next().unwrap_or(""))
+        .filter(|t| !t.is_empty() && !t.starts_with('?'))
+        .collect();
+    assert_eq!(
+        &tags[..5],
+        ["CodeBook", "Codes", "Code", "Description", "Code"],
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<Description>Relatives &amp; their part.</Description>"),
+        "{xml}"
+    );
+    // Within every Code, a Description never follows a child Code.
+    let mut stack: Vec<bool> = Vec::new();
+    for part in xml.split('<').skip(1) {
+        if part.starts_with("Code ") {
+            if let Some(seen_child) = stack.last_mut() {
+                *seen_child = true;
+            }
+            if !part.trim_end().ends_with("/>") {
+                stack.push(false);
+            }
+        } else if part.starts_with("/Code>") {
+            stack.pop();
+        } else if part.starts_with("Description>") {
+            assert_eq!(
+                stack.last(),
+                Some(&false),
+                "Description after a child Code:\n{xml}"
+            );
+        }
+    }
+}

@@ -261,11 +261,29 @@ fn query_terms_are_highlighted_from_the_stored_text() {
 #[test]
 fn the_fast_path_for_one_code_agrees_with_the_full_scan() {
     let s = study();
-    for (code, filter) in [("family", "role=survivor"), ("return", "region!=Lima"), ("support", "respondent=R03"), ("police", "role=relative")] {
+    for (code, filter) in [
+        ("family", "role=survivor"),
+        ("return", "region!=Lima"),
+        ("support", "respondent=R03"),
+        ("police", "role=relative"),
+    ] {
         for limit in ["1", "2", "10"] {
-            let fast = s.run(&["quote", code, "--where", filter, "--limit", limit, "--format", "json"]);
+            let fast = s.run(&[
+                "quote", code, "--where", filter, "--limit", limit, "--format", "json",
+            ]);
             // A per-respondent cap no one reaches takes the full scan.
-            let full = s.run(&["quote", code, "--where", filter, "--limit", limit, "--per-respondent", "99", "--format", "json"]);
+            let full = s.run(&[
+                "quote",
+                code,
+                "--where",
+                filter,
+                "--limit",
+                limit,
+                "--per-respondent",
+                "99",
+                "--format",
+                "json",
+            ]);
             assert_eq!(ids(fast.ok()), ids(full.ok()), "{code} {filter} {limit}");
             assert_eq!(fast.stderr, full.stderr, "{code} {filter} {limit}");
         }
