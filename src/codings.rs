@@ -10,7 +10,6 @@ use std::path::Path;
 
 use crate::codebook::Codebook;
 use crate::error::{Error, Location, Result};
-use crate::ingest::respondents::sniff_delimiter;
 
 /// The folder of coding sheets inside a study.
 pub const DIR: &str = "codings";
@@ -121,39 +120,7 @@ pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
 
 /// Reads a CSV coding sheet.
 fn read_sheet(text: &str, shown: &str, stem: &str, cb: &Codebook, out: &mut Codings) -> Result<()> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(text))
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| {
-            Error::at(
-                Location::line(shown, 1),
-                format!("not a readable coding sheet: {e}"),
-            )
-        })?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            let msg = match e.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!("this row has {len} fields but the header has {expected_len}"),
-                _ => format!("not a readable CSV row: {e}"),
-            };
-            Error::at(Location::line(shown, line), msg)
-                .with_hint("every row needs as many fields as the header")
-        })?;
-        rows.push((
-            rec.position().map_or(0, |p| p.line() as usize),
-            rec.iter().map(str::to_string).collect(),
-        ));
-    }
+    let (header, rows) = crate::ingest::respondents::read_csv(text, shown)?;
     read_rows(&header, &rows, shown, stem, cb, out)
 }
 

@@ -25,18 +25,37 @@ pub fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
-/// Parses `respondents.csv` text. Empty cells are attributes not given.
-pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
+/// A CSV table: the trimmed header, and each record with the file line
+/// where it starts. The delimiter is sniffed; every row must be as long as
+/// the header.
+pub type CsvTable = (Vec<String>, Vec<(usize, Vec<String>)>);
+
+/// Reads CSV text (`,` `;` or tab) into a [`CsvTable`].
+pub fn read_csv(text: &str, shown: &str) -> Result<CsvTable> {
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(sniff_delimiter(text))
         .flexible(false)
         .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
+    let header = rdr
         .headers()
         .map_err(|e| csv_error(shown, &e))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_error(shown, &e))?;
+        rows.push((
+            rec.position().map_or(0, |p| p.line() as usize),
+            rec.iter().map(str::to_string).collect(),
+        ));
+    }
+    Ok((header, rows))
+}
+
+/// Parses `respondents.csv` text. Empty cells are attributes not given.
+pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
+    let (headers, records) = read_csv(text, shown)?;
     if headers.is_empty() || headers[0].is_empty() {
         return Err(Error::at(
             Location::line(shown, 1),
@@ -64,10 +83,8 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
         rows: BTreeMap::new(),
         shown: shown.to_string(),
     };
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(shown, &e))?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
-        let id = rec.get(0).unwrap_or("").trim().to_string();
+    for (line, rec) in records {
+        let id = rec.first().map_or("", |s| s.trim()).to_string();
         if id.is_empty() {
             if rec.iter().all(|c| c.trim().is_empty()) {
                 continue;

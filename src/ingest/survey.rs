@@ -6,22 +6,13 @@
 //! on line 1; column: 1-based).
 
 use crate::error::{Error, Location, Result};
-use crate::ingest::respondents::{csv_error, sniff_delimiter};
+use crate::ingest::respondents::read_csv;
 use crate::model::{AttrValue, Excerpt, Transcript, TranscriptInfo};
 use crate::study::CsvSettings;
 
 /// Reads a survey CSV.
 pub fn split(text: &str, rel: &str, settings: Option<&CsvSettings>) -> Result<Transcript> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(text))
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| csv_error(rel, &e))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let (headers, records) = read_csv(text, rel)?;
     let listed = headers
         .iter()
         .map(|h| format!("`{h}`"))
@@ -67,13 +58,11 @@ pub fn split(text: &str, rel: &str, settings: Option<&CsvSettings>) -> Result<Tr
     };
     let mut excerpts = Vec::new();
     let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(rel, &e))?;
-        let row = rec.position().map_or(0, |p| p.line() as usize);
+    for (row, rec) in records {
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let id = rec.get(id_col).unwrap_or("").trim().to_string();
+        let id = rec.get(id_col).map_or("", |s| s.trim()).to_string();
         if id.is_empty() {
             return Err(Error::at(
                 Location::at(rel, row, id_col + 1),
