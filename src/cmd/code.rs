@@ -97,14 +97,16 @@ pub fn run(project: Option<&Path>, format: Format) -> Result<()> {
             t.respondents.to_string(),
         ]);
     }
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let head = format!(
-        "{} transcripts, {} respondents, {} excerpts, {} coded ({}%), {} warnings\n",
-        summary.transcripts,
-        summary.respondents,
-        summary.excerpts,
+        "{}, {}, {}, {} coded ({}%), {}\n",
+        plural(summary.transcripts, "transcript", "transcripts"),
+        plural(summary.respondents, "respondent", "respondents"),
+        plural(summary.excerpts as usize, "excerpt", "excerpts"),
         summary.coded,
         render::percent(summary.coded, summary.excerpts),
-        summary.warnings.len()
+        plural(summary.warnings.len(), "warning", "warnings")
     );
     let out = match format {
         Format::Table | Format::Xlsx => format!("{head}{}", table.to_text()),

@@ -20,7 +20,7 @@ fn stats_csv_on_the_fixture_study() {
     let run = s.run(&["code"]);
     assert!(
         run.ok()
-            .starts_with("4 transcripts, 5 respondents, 10 excerpts, 9 coded (90%), 1 warnings\n"),
+            .starts_with("4 transcripts, 5 respondents, 10 excerpts, 9 coded (90%), 1 warning\n"),
         "{}",
         run.stdout
     );
