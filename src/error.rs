@@ -186,6 +186,12 @@ impl std::error::Error for Error {}
 
 impl From<tantivy::TantivyError> for Error {
     fn from(err: tantivy::TantivyError) -> Self {
+        if matches!(err, tantivy::TantivyError::LockFailure(..)) {
+            return Error::Failure {
+                message: "another thematic command is updating this study's index".into(),
+                hint: Some("wait for it to finish, then run the command again".into()),
+            };
+        }
         Error::Failure {
             message: format!("index: {err}"),
             hint: Some("delete the study's .thematic/ folder and run `thematic code` again".into()),
