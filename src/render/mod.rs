@@ -95,10 +95,18 @@ impl Table {
         t.set_width(width);
         // Too many columns to wrap readably: keep the table wide (page it
         // with `less -S`) rather than cutting every cell to a few letters.
-        let needed: usize = self
-            .header
-            .iter()
-            .map(|h| h.chars().count().min(12) + 3)
+        // What each column needs to stay legible: its widest cell (headers
+        // may wrap), up to 24 characters.
+        let needed: usize = (0..self.header.len())
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .map(|r| r.get(c).map_or(0, |v| v.chars().count()))
+                    .max()
+                    .unwrap_or(0)
+                    .clamp(4, 24)
+                    + 3
+            })
             .sum::<usize>()
             + 1;
         if needed > width as usize {
