@@ -257,6 +257,12 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Li
         .iter()
         .flat_map(|c| c.used.iter().copied())
         .collect();
+    let node_of: BTreeMap<&str, usize> = cb
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.path.as_str(), i))
+        .collect();
     for (k, h) in hits.iter().enumerate() {
         let e = idx.stored(&searcher, h.addr)?;
         term_seen.extend(matcher.terms_in(&e.text, &mut scratch));
@@ -265,7 +271,7 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Li
             rule_count[r as usize] += 1;
         }
         for c in &e.codes {
-            if let Some(i) = cb.nodes.iter().position(|x| x.path == *c) {
+            if let Some(&i) = node_of.get(c.as_str()) {
                 for &r in &matcher.closure(&[i as u32]) {
                     if sets[r as usize].last() != Some(&(k as u32)) {
                         sets[r as usize].push(k as u32);

@@ -47,19 +47,12 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
             Error::input("--format xlsx needs --output FILE")
                 .with_hint("e.g. --format xlsx --output matrix.xlsx")
         })?;
-        let by = args.by.is_some();
         let mut header = vec![XCell::Text("code".into()), XCell::Text("label".into())];
-        header.extend(matrix.columns.iter().map(|c| {
-            XCell::Text(if by {
-                format!("{} (N={})", c.name, c.respondents)
-            } else {
-                c.name.clone()
-            })
-        }));
-        header.push(XCell::Text(format!(
-            "total (N={})",
-            matrix.totals.first().map_or(0, |c| c.of)
-        )));
+        header.extend(
+            column_headers(&matrix, args.by.is_some(), "N")
+                .into_iter()
+                .map(XCell::Text),
+        );
         let mut rows = vec![header];
         for (i, &r) in matrix.rows.iter().enumerate() {
             let value = |c: &framework::Cell, q: Option<&String>| match mode {
@@ -75,20 +68,8 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
                     m.rows[r].label
                 )),
             ];
-            row.extend(matrix.cells[i].iter().enumerate().map(|(j, c)| {
-                value(
-                    c,
-                    quotes
-                        .get(i)
-                        .and_then(|q| q.get(j))
-                        .and_then(|q| q.as_ref()),
-                )
-            }));
-            row.push(if mode == CellMode::Quote {
-                XCell::Text(String::new())
-            } else {
-                value(&matrix.totals[i], None)
-            });
+            let blank = (mode == CellMode::Quote).then(|| XCell::Text(String::new()));
+            row.extend(row_values(&matrix, &quotes, i, value, blank));
             rows.push(row);
         }
         let n = rows[0].len();
@@ -131,8 +112,7 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
                     .to_string()
                 };
                 let mut row = vec![m.rows[r].path.clone()];
-                row.extend(matrix.cells[i].iter().map(value));
-                row.push(value(&matrix.totals[i]));
+                row.extend(row_values(&matrix, &[], i, |c, _| value(c), None));
                 t.rows.push(row);
             }
             t.to_csv()?
@@ -150,17 +130,7 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
             } else {
                 "code".into()
             }];
-            header.extend(matrix.columns.iter().map(|c| {
-                if args.by.is_some() {
-                    format!("{} (n={})", c.name, c.respondents)
-                } else {
-                    c.name.clone()
-                }
-            }));
-            header.push(format!(
-                "total (n={})",
-                matrix.totals.first().map_or(0, |c| c.of)
-            ));
+            header.extend(column_headers(&matrix, args.by.is_some(), "n"));
             let mut t = Table::new(header).right_from(if mode == CellMode::Quote {
                 usize::MAX
             } else {
@@ -170,20 +140,8 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
                 let row = &m.rows[r];
                 let indent = "\u{a0}\u{a0}".repeat(row.depth);
                 let mut cells = vec![format!("{indent}{}", render::cut(&row.label, 40))];
-                cells.extend(matrix.cells[i].iter().enumerate().map(|(j, c)| {
-                    text(
-                        c,
-                        quotes
-                            .get(i)
-                            .and_then(|q| q.get(j))
-                            .and_then(|q| q.as_ref()),
-                    )
-                }));
-                cells.push(if mode == CellMode::Quote {
-                    String::new()
-                } else {
-                    text(&matrix.totals[i], None)
-                });
+                let blank = (mode == CellMode::Quote).then(String::new);
+                cells.extend(row_values(&matrix, &quotes, i, text, blank));
                 t.rows.push(cells);
             }
             let t = if args.transpose {
@@ -202,6 +160,51 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
         Some(path) => render::write_new_file(path, out.as_bytes()),
         None => render::emit(&out),
     }
+}
+
+/// The column headers and the total's, for people: with `--by`, each group's
+/// size as `(n=…)` (`letter` is `n` or `N`).
+fn column_headers(matrix: &Matrix, by: bool, letter: &str) -> Vec<String> {
+    let mut out: Vec<String> = matrix
+        .columns
+        .iter()
+        .map(|c| {
+            if by {
+                format!("{} ({letter}={})", c.name, c.respondents)
+            } else {
+                c.name.clone()
+            }
+        })
+        .collect();
+    out.push(format!(
+        "total ({letter}={})",
+        matrix.totals.first().map_or(0, |c| c.of)
+    ));
+    out
+}
+
+/// Row `i`'s cells then its total, each made by `f` from the cell and (with
+/// `--cell quote`) its first quote; `blank_total` replaces the total when set.
+fn row_values<T>(
+    matrix: &Matrix,
+    quotes: &[Vec<Option<String>>],
+    i: usize,
+    f: impl Fn(&Cell, Option<&String>) -> T,
+    blank_total: Option<T>,
+) -> Vec<T> {
+    let quote = |j: usize| {
+        quotes
+            .get(i)
+            .and_then(|q| q.get(j))
+            .and_then(Option::as_ref)
+    };
+    let mut out: Vec<T> = matrix.cells[i]
+        .iter()
+        .enumerate()
+        .map(|(j, c)| f(c, quote(j)))
+        .collect();
+    out.push(blank_total.unwrap_or_else(|| f(&matrix.totals[i], None)));
+    out
 }
 
 fn select_rows(idx: &StudyIndex, args: &MatrixArgs) -> Result<Vec<usize>> {

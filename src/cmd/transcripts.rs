@@ -16,14 +16,18 @@ pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()
     crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
     let m = &idx.manifest;
     let f = super::filter(m, read)?;
+    let dense: std::collections::HashMap<&str, usize> = m
+        .respondents
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.as_str(), i))
+        .collect();
     let keep = |info: &TranscriptInfo| match &f.respondents {
         None => true,
-        Some(mask) => info.respondents.iter().any(|r| {
-            m.respondents
-                .iter()
-                .position(|x| x == r)
-                .is_some_and(|i| mask[i])
-        }),
+        Some(mask) => info
+            .respondents
+            .iter()
+            .any(|r| dense.get(r.as_str()).is_some_and(|&i| mask[i])),
     };
     let infos: Vec<&TranscriptInfo> = m
         .files

@@ -484,12 +484,10 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
-    if let Some(parent) = dir.file_name().filter(|n| *n == crate::study::DATA_DIR) {
-        let _ = parent;
-        let ignore = dir.join(".gitignore");
-        if !ignore.exists() {
-            let _ = std::fs::write(&ignore, "# derived by thematic; safe to delete\n*\n");
-        }
+    // The data folder ignores itself, so a study's git never sees the index.
+    let ignore = dir.join(".gitignore");
+    if dir.file_name().is_some_and(|n| n == crate::study::DATA_DIR) && !ignore.exists() {
+        let _ = std::fs::write(&ignore, "# derived by thematic; safe to delete\n*\n");
     }
     Ok(())
 }
@@ -576,7 +574,7 @@ impl StudyIndex {
                 .to_string()
         };
         let resp = doc.get_first(f.resp).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
-        let mut codes: Vec<String> = doc
+        let codes: Vec<String> = doc
             .get_all(f.codes)
             .filter_map(|v| {
                 v.as_facet()
@@ -585,14 +583,6 @@ impl StudyIndex {
             .filter_map(|r| r.ok())
             .map(|facet| facet.to_path_string().trim_start_matches('/').to_string())
             .collect();
-        let order: BTreeMap<&str, usize> = self
-            .manifest
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.path.as_str(), i))
-            .collect();
-        codes.sort_by_key(|c| order.get(c.as_str()).copied().unwrap_or(usize::MAX));
         Ok(StoredExcerpt {
             id: s(f.id),
             path: s(f.path),
