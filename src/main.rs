@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+// Coding allocates many short-lived strings across threads; mimalloc's
+// thread-local free lists make that markedly cheaper than the system allocator.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = thematic::cli::Cli::parse();
     match thematic::run(cli) {

@@ -19,9 +19,9 @@ use crate::ingest::{self, SplitOptions};
 use crate::model::Transcript;
 use crate::study::{Study, TranscriptFile};
 
-/// A transcript read and coded: the transcript, its content hash, and the
-/// rule codes of each excerpt.
-type Coded = (Transcript, String, Vec<Vec<u32>>);
+/// A transcript read and coded: the transcript, its content hash, and for
+/// each excerpt its rule codes and pre-analysed search body.
+type Coded = (Transcript, String, Vec<(Vec<u32>, String)>);
 
 /// A transcript to read: the file, its size and mtime, and its bytes when
 /// they were already read to compare hashes.
@@ -223,7 +223,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
 
     let mut run = Run::new(study, &inputs, prev, full);
     drop(old);
-    let writer = Writer::open(&data, study.settings.language, full)?;
+    let writer = Writer::open(&data, full)?;
     for p in &removed {
         writer.delete_file(p);
     }
@@ -231,6 +231,10 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     let mut new_entries: BTreeMap<String, FileEntry> = BTreeMap::new();
     let with_codings = !inputs.codings.hash.is_empty();
     let mut held: Vec<(Coded, usize)> = Vec::new();
+    // One scratch per worker thread, kept across batches (it memoises tokens).
+    let scratches: Vec<std::sync::Mutex<Scratch>> = (0..rayon::current_num_threads().max(1))
+        .map(|_| std::sync::Mutex::new(Scratch::with_body(study.settings.language)))
+        .collect();
     // Bounded batches keep memory flat; each batch is read and coded in parallel.
     let mut start = 0;
     while start < todo.len() {
@@ -242,8 +246,12 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         }
         let results: Vec<Result<Coded>> = todo[start..end]
             .par_iter()
-            .map_init(Scratch::default, |scratch, t| {
-                code_one(t, &run.opts, &run.matcher, scratch)
+            .map(|t| {
+                let slot = rayon::current_thread_index().unwrap_or(0) % scratches.len();
+                let mut scratch = scratches[slot]
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                code_one(t, &run.opts, &run.matcher, &mut scratch)
             })
             .collect();
         for (res, i) in results.into_iter().zip(start..end) {
@@ -344,14 +352,16 @@ fn code_one(
     let coded = t
         .excerpts
         .iter()
-        .map(|e| matcher.apply(&e.text, scratch))
+        .map(|e| {
+            let codes = matcher.apply(&e.text, scratch);
+            (codes, scratch.body().to_string())
+        })
         .collect();
     Ok((t, hash, coded))
 }
 
 /// State of one run: the compiled codebook, dense ids, the new manifest.
 struct Run<'a> {
-    inputs: &'a Inputs,
     prev: &'a Manifest,
     full: bool,
     matcher: Matcher,
@@ -394,7 +404,6 @@ impl<'a> Run<'a> {
             prev.files.values().map(|e| e.id + 1).max().unwrap_or(0)
         };
         Run {
-            inputs,
             prev,
             full,
             matcher: Matcher::new(&inputs.codebook),
@@ -439,8 +448,7 @@ impl<'a> Run<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let nodes = &self.inputs.codebook.nodes;
-        for (e, rules) in t.excerpts.iter().zip(&rule_codes) {
+        for (e, (rules, body)) in t.excerpts.iter().zip(&rule_codes) {
             let resp = *self
                 .resp_ids
                 .entry(e.respondent.clone())
@@ -470,16 +478,13 @@ impl<'a> Run<'a> {
             all.sort_unstable();
             all.dedup();
             let doc = DocCodes {
-                paths: all
-                    .iter()
-                    .map(|&c| nodes[c as usize].path.as_str())
-                    .collect(),
+                direct: &all,
                 rows: self.matcher.closure(&all),
                 rule_rows: self.matcher.closure(rules),
                 coder_rows: crow,
                 covered_by: cov,
             };
-            writer.add(e, file_id, resp, &doc)?;
+            writer.add(e, body, file_id, resp, &doc)?;
         }
         Ok(FileEntry {
             id: file_id,

@@ -11,10 +11,20 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 /// combining marks, and every combining mark is dropped, so the result is
 /// the same as decomposing the whole string first.
 pub fn normalize(text: &str) -> String {
+    let mut out = String::new();
+    normalize_into(text, &mut out);
+    out
+}
+
+/// [`normalize`] into a reused buffer (cleared first).
+pub fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
     if text.is_ascii() {
-        return text.to_ascii_lowercase();
+        out.push_str(text);
+        out.make_ascii_lowercase();
+        return;
     }
-    let mut out = String::with_capacity(text.len());
+    out.reserve(text.len());
     for c in text.chars() {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
@@ -30,15 +40,65 @@ pub fn normalize(text: &str) -> String {
             }
         });
     }
-    out
 }
 
 /// Splits already-normalised text into tokens: maximal runs of alphanumeric
 /// characters; everything else separates.
-pub fn tokens(normalized: &str) -> impl Iterator<Item = &str> {
-    normalized
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
+pub fn tokens(normalized: &str) -> Tokens<'_> {
+    Tokens {
+        text: normalized,
+        pos: 0,
+    }
+}
+
+/// Iterator over the tokens of normalised text (see [`tokens`]); ASCII is
+/// classified byte by byte, other characters by `char::is_alphanumeric`.
+#[derive(Debug, Clone)]
+pub struct Tokens<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Tokens<'a> {
+    /// Whether the character starting at byte `i` is alphanumeric, and its length.
+    fn class(&self, i: usize) -> (bool, usize) {
+        let b = self.text.as_bytes()[i];
+        if b.is_ascii() {
+            return (b.is_ascii_alphanumeric(), 1);
+        }
+        let c = self.text[i..].chars().next().unwrap_or(' ');
+        (c.is_alphanumeric(), c.len_utf8())
+    }
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let len = self.text.len();
+        let mut i = self.pos;
+        while i < len {
+            let (alnum, w) = self.class(i);
+            if alnum {
+                break;
+            }
+            i += w;
+        }
+        if i >= len {
+            self.pos = len;
+            return None;
+        }
+        let start = i;
+        while i < len {
+            let (alnum, w) = self.class(i);
+            if !alnum {
+                break;
+            }
+            i += w;
+        }
+        self.pos = i;
+        Some(&self.text[start..i])
+    }
 }
 
 /// Normalises and tokenises in one call, owning the tokens.
@@ -48,12 +108,49 @@ pub fn tokenize(text: &str) -> Vec<String> {
 
 /// The number of words in a text (whitespace-separated), for summaries.
 pub fn word_count(text: &str) -> usize {
-    text.split_whitespace().count()
+    // `split_whitespace().count()`, with ASCII classified byte by byte.
+    let bytes = text.as_bytes();
+    let (mut n, mut in_word, mut i) = (0, false, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (space, w) = if b.is_ascii() {
+            (matches!(b, b' ' | b'\t'..=b'\r'), 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (c.is_whitespace(), c.len_utf8())
+        };
+        if !space && !in_word {
+            n += 1;
+        }
+        in_word = !space;
+        i += w;
+    }
+    n
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_paths_agree_with_std() {
+        for t in [
+            "",
+            "  a  b\tc\n",
+            "don't stop",
+            "niña\u{a0}sí\u{2003}ok\u{0B}x",
+            "日本語 テキスト",
+            "a,b;;c--",
+            "ﬁn ½ x²",
+        ] {
+            assert_eq!(word_count(t), t.split_whitespace().count(), "{t:?}");
+            let slow: Vec<&str> = t
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|s| !s.is_empty())
+                .collect();
+            assert_eq!(tokens(t).collect::<Vec<_>>(), slow, "{t:?}");
+        }
+    }
 
     #[test]
     fn accents_and_case_fold() {

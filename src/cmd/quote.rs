@@ -79,7 +79,7 @@ fn list(
     let parsed: Option<Box<dyn Query>> = match query.map(str::trim).filter(|q| !q.is_empty()) {
         None => None,
         Some(q) => {
-            let mut parser = QueryParser::for_index(&idx.index, vec![idx.fields.text]);
+            let mut parser = QueryParser::for_index(&idx.index, vec![idx.fields.body]);
             parser.set_conjunction_by_default();
             // A query of exclusions alone means "everything but".
             let parsed = match parser.parse_query(q) {
@@ -272,7 +272,7 @@ fn snippet_generator(
     };
     match parsed {
         Some(q) if opts.format == Format::Table && colour => {
-            let mut g = SnippetGenerator::create(searcher, q, idx.fields.text)?;
+            let mut g = SnippetGenerator::create(searcher, q, idx.fields.body)?;
             g.set_max_num_chars(1 << 20);
             Ok(Some(g))
         }

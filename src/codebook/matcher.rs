@@ -11,6 +11,8 @@ use rustc_hash::FxHashMap;
 use regex::Regex;
 
 use super::{parse_term, Codebook, Term};
+use crate::index::analysis::Stems;
+use crate::study::Language;
 use crate::text;
 
 #[derive(Debug, Clone)]
@@ -22,9 +24,21 @@ struct Rule {
     regex: Vec<Regex>,
 }
 
+/// Marks a memoised candidate term that spans several tokens and must be
+/// verified against the following tokens.
+const VERIFY: u32 = 1 << 31;
+
+/// Tokens remembered per scratch before the memo starts afresh.
+const MEMO_LIMIT: usize = 1 << 20;
+
+static NEXT_MATCHER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// A codebook compiled for matching.
 #[derive(Debug, Clone)]
 pub struct Matcher {
+    /// Identifies this compilation, so a [`Scratch`] memo is never reused
+    /// with another matcher.
+    id: u64,
     terms: Vec<Term>,
     exact_first: FxHashMap<String, Vec<u32>>,
     prefix_first: FxHashMap<String, Vec<u32>>,
@@ -36,7 +50,9 @@ pub struct Matcher {
     term_index: HashMap<Term, u32>,
 }
 
-/// Reusable per-thread buffers for [`Matcher::apply`].
+/// Reusable per-thread buffers for [`Matcher::apply`], with a memo of the
+/// candidate terms of each token seen (most tokens start no term; a memo hit
+/// replaces one hash lookup per prefix length in use).
 #[derive(Debug, Default)]
 pub struct Scratch {
     term_epoch: Vec<u32>,
@@ -44,12 +60,46 @@ pub struct Scratch {
     epoch: u32,
     hit_terms: Vec<u32>,
     candidates: Vec<u32>,
+    owner: u64,
+    memo: FxHashMap<Box<str>, Memo>,
+    memo_terms: Vec<u32>,
+    normalized: String,
+    toks: Vec<(u32, u32)>,
+    stems: Option<Stems>,
+    stem_of: Vec<Box<str>>,
+    body: String,
+}
+
+/// What the memo knows about a token: its candidate terms (a range of
+/// `memo_terms`) and its stem (an index into `stem_of`, when stemming).
+#[derive(Debug, Clone, Copy)]
+struct Memo {
+    start: u32,
+    len: u32,
+    stem: u32,
+}
+
+impl Scratch {
+    /// A scratch that also builds each scanned text's pre-analysed search
+    /// body (see [`crate::index::analysis`]), stemmed for `lang`.
+    pub fn with_body(lang: Language) -> Scratch {
+        Scratch {
+            stems: Some(Stems::new(lang)),
+            ..Scratch::default()
+        }
+    }
+
+    /// The search body of the last text scanned (empty without [`Scratch::with_body`]).
+    pub fn body(&self) -> &str {
+        &self.body
+    }
 }
 
 impl Matcher {
     /// Compiles a validated codebook.
     pub fn new(cb: &Codebook) -> Matcher {
         let mut m = Matcher {
+            id: NEXT_MATCHER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             terms: Vec::new(),
             exact_first: FxHashMap::default(),
             prefix_first: FxHashMap::default(),
@@ -157,7 +207,7 @@ impl Matcher {
 
     /// The node ids (codes) whose rules apply to `text`, ascending.
     pub fn apply(&self, text_in: &str, s: &mut Scratch) -> Vec<u32> {
-        if self.rules.is_empty() {
+        if self.rules.is_empty() && s.stems.is_none() {
             return Vec::new();
         }
         let epoch = self.scan(text_in, s);
@@ -192,9 +242,14 @@ impl Matcher {
     /// Marks the terms found in `text` in one pass over its tokens; returns
     /// the scratch epoch that marks them.
     fn scan(&self, text_in: &str, s: &mut Scratch) -> u32 {
-        if s.term_epoch.len() != self.terms.len() || s.rule_epoch.len() != self.rules.len() {
+        if s.owner != self.id || s.memo.len() >= MEMO_LIMIT {
+            s.owner = self.id;
             s.term_epoch = vec![0; self.terms.len()];
             s.rule_epoch = vec![0; self.rules.len()];
+            s.epoch = 0;
+            s.memo.clear();
+            s.memo_terms.clear();
+            s.stem_of.clear();
         }
         s.epoch = s.epoch.wrapping_add(1);
         if s.epoch == 0 {
@@ -205,49 +260,90 @@ impl Matcher {
         let epoch = s.epoch;
         s.hit_terms.clear();
         s.candidates.clear();
-        let normalized = text::normalize(text_in);
-        let toks: Vec<&str> = text::tokens(&normalized).collect();
-        for i in 0..toks.len() {
-            let tok = toks[i];
-            if let Some(ids) = self.exact_first.get(tok) {
-                for &t in ids {
-                    if s.term_epoch[t as usize] != epoch && self.verify(t, &toks, i) {
-                        s.term_epoch[t as usize] = epoch;
-                        s.hit_terms.push(t);
-                    }
-                }
-            }
-            for &len in &self.prefix_lens {
-                if len > tok.len() {
-                    break;
-                }
-                if !tok.is_char_boundary(len) {
-                    continue;
-                }
-                if let Some(ids) = self.prefix_first.get(&tok[..len]) {
-                    for &t in ids {
-                        if s.term_epoch[t as usize] != epoch {
-                            s.term_epoch[t as usize] = epoch;
-                            s.hit_terms.push(t);
+        s.body.clear();
+        let mut normalized = std::mem::take(&mut s.normalized);
+        text::normalize_into(text_in, &mut normalized);
+        s.toks.clear();
+        let base = normalized.as_ptr() as usize;
+        s.toks.extend(text::tokens(&normalized).map(|t| {
+            let start = (t.as_ptr() as usize - base) as u32;
+            (start, start + t.len() as u32)
+        }));
+        let tok_at = |r: (u32, u32)| &normalized[r.0 as usize..r.1 as usize];
+        for i in 0..s.toks.len() {
+            let tok = tok_at(s.toks[i]);
+            let memo = match s.memo.get(tok) {
+                Some(&memo) => memo,
+                None => {
+                    let (start, len) = self.candidates_of(tok, &mut s.memo_terms);
+                    let stem = match s.stems.as_mut() {
+                        Some(stems) => {
+                            s.stem_of.push(stems.stem(tok).into());
+                            (s.stem_of.len() - 1) as u32
                         }
-                    }
+                        None => u32::MAX,
+                    };
+                    let memo = Memo { start, len, stem };
+                    s.memo.insert(tok.into(), memo);
+                    memo
+                }
+            };
+            if let Some(stem) = s.stem_of.get(memo.stem as usize) {
+                Stems::body(stem, &mut s.body);
+            }
+            for k in memo.start..memo.start + memo.len {
+                let c = s.memo_terms[k as usize];
+                let t = c & !VERIFY;
+                if s.term_epoch[t as usize] != epoch
+                    && (c & VERIFY == 0 || self.verify(t, &s.toks, &normalized, i))
+                {
+                    s.term_epoch[t as usize] = epoch;
+                    s.hit_terms.push(t);
                 }
             }
         }
+        s.normalized = normalized;
         epoch
     }
 
-    fn verify(&self, t: u32, toks: &[&str], i: usize) -> bool {
+    /// Appends the terms a token can start to `out` (multi-token ones
+    /// flagged [`VERIFY`]); returns their range in `out`.
+    fn candidates_of(&self, tok: &str, out: &mut Vec<u32>) -> (u32, u32) {
+        let start = out.len();
+        if let Some(ids) = self.exact_first.get(tok) {
+            for &t in ids {
+                let multi = self.terms[t as usize].tokens.len() > 1;
+                out.push(if multi { t | VERIFY } else { t });
+            }
+        }
+        for &len in &self.prefix_lens {
+            if len > tok.len() {
+                break;
+            }
+            if !tok.is_char_boundary(len) {
+                continue;
+            }
+            if let Some(ids) = self.prefix_first.get(&tok[..len]) {
+                out.extend(ids);
+            }
+        }
+        (start as u32, (out.len() - start) as u32)
+    }
+
+    /// Whether multi-token term `t` matches the tokens from `i` on.
+    fn verify(&self, t: u32, toks: &[(u32, u32)], normalized: &str, i: usize) -> bool {
         let term = &self.terms[t as usize];
         let k = term.tokens.len();
         if i + k > toks.len() {
             return false;
         }
         (1..k).all(|j| {
+            let (a, b) = toks[i + j];
+            let tok = &normalized[a as usize..b as usize];
             if j == k - 1 && term.prefix {
-                toks[i + j].starts_with(term.tokens[j].as_str())
+                tok.starts_with(term.tokens[j].as_str())
             } else {
-                toks[i + j] == term.tokens[j]
+                tok == term.tokens[j]
             }
         })
     }

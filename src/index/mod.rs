@@ -6,20 +6,15 @@
 //! codebook, settings and every transcript, id → label tables) so a stale or
 //! foreign index is detected, never trusted.
 
+pub mod analysis;
 pub mod collect;
-mod stem;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tantivy::schema::{
-    Field, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED, STRING,
-};
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language as StemLang, LowerCaser, RemoveLongFilter, SimpleTokenizer,
-    TextAnalyzer,
-};
+use tantivy::schema::{Field, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::error::{Error, Result};
@@ -27,9 +22,9 @@ use crate::model::{Attributes, Excerpt, TranscriptInfo};
 use crate::study::Language;
 
 /// Bumped whenever the schema or the manifest changes meaning.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 4;
 const TOOL: &str = "thematic";
-const ANALYZER: &str = "thematic_text";
+const ANALYZER: &str = "thematic_terms";
 
 /// The schema's fields.
 #[derive(Debug, Clone, Copy)]
@@ -50,9 +45,11 @@ pub struct Fields {
     pub speaker: Field,
     /// The interviewer's question before the excerpt.
     pub question: Field,
-    /// The excerpt text, stored and analysed for search.
+    /// The excerpt text as written (stored).
     pub text: Field,
-    /// Code paths applied (facets), for readers of the index.
+    /// The excerpt's search terms (indexed, see [`analysis`]).
+    pub body: Field,
+    /// Row ids of the codes applied directly (stored, for quotes).
     pub codes: Field,
     /// Dense row ids the excerpt counts in (codes, their ancestors, themes).
     pub rows: Field,
@@ -69,8 +66,8 @@ pub struct Fields {
 /// What one excerpt is coded with, ready for the index.
 #[derive(Debug, Clone, Default)]
 pub struct DocCodes<'a> {
-    /// Paths of the codes applied directly (rules or coders).
-    pub paths: Vec<&'a str>,
+    /// Row ids of the codes applied directly (rules or coders), in codebook order.
+    pub direct: &'a [u32],
     /// Rows the excerpt counts in (all sources, ancestors included).
     pub rows: Vec<u32>,
     /// Rows from the rules alone.
@@ -92,25 +89,24 @@ pub struct CoderInfo {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text_opts = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(ANALYZER)
-                .set_index_option(tantivy::schema::IndexRecordOption::WithFreqsAndPositions),
-        )
-        .set_stored();
+    let text_opts = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(tantivy::schema::IndexRecordOption::WithFreqsAndPositions),
+    );
     let f = Fields {
-        id: b.add_text_field("id", STRING | STORED),
+        id: b.add_text_field("id", STORED),
         path: b.add_text_field("path", STRING | STORED),
         line: b.add_u64_field("line", STORED | FAST),
         pos: b.add_u64_field("pos", STORED | FAST),
         file: b.add_u64_field("file", FAST),
-        resp: b.add_u64_field("resp", FAST | INDEXED | STORED),
+        resp: b.add_u64_field("resp", FAST | STORED),
         speaker: b.add_text_field("speaker", STORED),
         question: b.add_text_field("question", STORED),
-        text: b.add_text_field("text", text_opts),
-        codes: b.add_facet_field("codes", STORED),
-        rows: b.add_u64_field("rows", FAST | INDEXED),
+        text: b.add_text_field("text", STORED),
+        body: b.add_text_field("body", text_opts),
+        codes: b.add_u64_field("codes", STORED),
+        rows: b.add_u64_field("rows", FAST),
         time: b.add_text_field("time", STORED),
         rule_rows: b.add_u64_field("rule_rows", FAST),
         coder_rows: b.add_u64_field("coder_rows", FAST),
@@ -119,20 +115,9 @@ fn schema() -> (Schema, Fields) {
     (b.build(), f)
 }
 
+/// The analyzer readers use: raw text to search terms.
 fn analyzer(lang: Language) -> TextAnalyzer {
-    let base = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(80))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter);
-    match lang {
-        Language::English => base
-            .filter(stem::CachedStemmer::new(StemLang::English))
-            .build(),
-        Language::Spanish => base
-            .filter(stem::CachedStemmer::new(StemLang::Spanish))
-            .build(),
-        Language::None => base.build(),
-    }
+    TextAnalyzer::from(analysis::Analyzer::new(lang))
 }
 
 /// One transcript in the manifest.
@@ -339,7 +324,7 @@ pub struct Writer {
 impl Writer {
     /// Opens a writer. `fresh` starts from an empty index (the previous one
     /// stays readable until the commit replaces it).
-    pub fn open(data_dir: &Path, lang: Language, fresh: bool) -> Result<Writer> {
+    pub fn open(data_dir: &Path, fresh: bool) -> Result<Writer> {
         create_private_dir(data_dir)?;
         let dir = index_dir(data_dir);
         let (schema, fields) = schema();
@@ -363,7 +348,10 @@ impl Writer {
                 Index::create_in_dir(&dir, schema)?
             }
         };
-        index.tokenizers().register(ANALYZER, analyzer(lang));
+        // Bodies arrive pre-analysed by the coder (see `analysis`).
+        index
+            .tokenizers()
+            .register(ANALYZER, TextAnalyzer::from(analysis::PreAnalysed));
         let threads = std::env::var("THEMATIC_INDEX_THREADS")
             .ok()
             .and_then(|t| t.parse::<usize>().ok())
@@ -386,8 +374,15 @@ impl Writer {
             .delete_term(Term::from_field_text(self.fields.path, path));
     }
 
-    /// Adds one coded excerpt.
-    pub fn add(&self, e: &Excerpt, file: u64, resp: u64, codes: &DocCodes) -> Result<()> {
+    /// Adds one coded excerpt; `body` is its pre-analysed search terms.
+    pub fn add(
+        &self,
+        e: &Excerpt,
+        body: &str,
+        file: u64,
+        resp: u64,
+        codes: &DocCodes,
+    ) -> Result<()> {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &e.id);
@@ -399,11 +394,12 @@ impl Writer {
         doc.add_text(f.speaker, &e.speaker);
         doc.add_text(f.question, &e.question);
         doc.add_text(f.text, &e.text);
+        doc.add_text(f.body, body);
         if !e.time.is_empty() {
             doc.add_text(f.time, &e.time);
         }
-        for c in &codes.paths {
-            doc.add_facet(f.codes, tantivy::schema::Facet::from_path(c.split('/')));
+        for &c in codes.direct {
+            doc.add_u64(f.codes, u64::from(c));
         }
         for &r in &codes.rows {
             doc.add_u64(f.rows, u64::from(r));
@@ -576,12 +572,9 @@ impl StudyIndex {
         let resp = doc.get_first(f.resp).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
         let codes: Vec<String> = doc
             .get_all(f.codes)
-            .filter_map(|v| {
-                v.as_facet()
-                    .map(|enc| tantivy::schema::Facet::from_encoded(enc.as_bytes().to_vec()))
-            })
-            .filter_map(|r| r.ok())
-            .map(|facet| facet.to_path_string().trim_start_matches('/').to_string())
+            .filter_map(|v| v.as_u64())
+            .filter_map(|r| self.manifest.rows.get(r as usize))
+            .map(|r| r.path.clone())
             .collect();
         Ok(StoredExcerpt {
             id: s(f.id),

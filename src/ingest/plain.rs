@@ -43,24 +43,44 @@ static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
 });
 static BOLD_LABEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\*\*([^*:]+?)(?::\*\*|\*\*:)\s*").expect("valid regex"));
-static PLAIN_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([^:]+):(?:\s+|$)").expect("valid regex"));
+
+/// `^([^:]+):(?:\s+|$)` without a regex (it runs on every line): the label
+/// is everything before the first colon, which must be followed by
+/// whitespace or end the line.
+fn plain_label(s: &str) -> Option<(&str, &str)> {
+    let colon = s.find(':')?;
+    if colon == 0 {
+        return None;
+    }
+    let after = &s[colon + 1..];
+    let rest = after.trim_start();
+    if rest.len() == after.len() && !after.is_empty() {
+        return None;
+    }
+    Some((&s[..colon], rest))
+}
 
 /// Splits a line into a speaker label and the text after it, if the line
 /// starts a turn by the shape rules (1–40 characters, no colon, at most four
 /// words; optional timestamp and Markdown bold).
 pub fn parse_label(line: &str) -> Option<(&str, &str)> {
     let s = line.trim_start();
-    let s = match TIMESTAMP.find(s) {
-        Some(m) => &s[m.end()..],
-        None => s,
+    // Both patterns are anchored; test the first byte before running them.
+    let s = match s.as_bytes().first() {
+        Some(b'\\' | b'[' | b'0'..=b'9') => match TIMESTAMP.find(s) {
+            Some(m) => &s[m.end()..],
+            None => s,
+        },
+        _ => s,
     };
-    let (label, rest) = if let Some(c) = BOLD_LABEL.captures(s) {
-        (c.get(1)?.as_str(), &s[c.get(0)?.end()..])
-    } else if let Some(c) = PLAIN_LABEL.captures(s) {
-        (c.get(1)?.as_str(), &s[c.get(0)?.end()..])
+    let bold = if s.starts_with("**") {
+        BOLD_LABEL.captures(s)
     } else {
-        return None;
+        None
+    };
+    let (label, rest) = match bold {
+        Some(c) => (c.get(1)?.as_str(), &s[c.get(0)?.end()..]),
+        None => plain_label(s)?,
     };
     let label = label.trim();
     let n = label.chars().count();
