@@ -267,6 +267,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         start = end;
     }
     progress.finish_and_clear();
+    timing("read and code", t0);
     let mut warnings = inputs.warnings.clone();
     if with_codings {
         let targets: Vec<Target> = held
@@ -324,11 +325,14 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         manifest.files.values().map(|e| &e.info).collect();
     manifest.attributes = respondents::merge(&infos, &inputs.table)?;
     manifest.warnings = warnings;
+    timing("place codings, manifest", t0);
     writer.commit(&manifest)?;
+    timing("commit", t0);
     let idx = index::open(&data)?
         .ok_or_else(|| Error::failure("the index could not be reopened after commit"))?;
     // Fill the count cache now, so the first matrix answers at once.
     index::counts(&idx, crate::index::collect::Source::All)?;
+    timing("count cache", t0);
     Ok((idx, outcome))
 }
 

@@ -75,8 +75,26 @@ impl<'a> Iterator for Tokens<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        let len = self.text.len();
+        let bytes = self.text.as_bytes();
+        let len = bytes.len();
         let mut i = self.pos;
+        // ASCII fast path: skip separators, then take alphanumerics, while
+        // the bytes stay ASCII; anything else goes through `class`.
+        while i < len && bytes[i].is_ascii() && !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        if i < len && bytes[i].is_ascii() {
+            let start = i;
+            while i < len && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            if i == len || bytes[i].is_ascii() {
+                self.pos = i;
+                return Some(&self.text[start..i]);
+            }
+            // A non-ASCII character continues or ends the token: go on below.
+            return self.finish(start, i);
+        }
         while i < len {
             let (alnum, w) = self.class(i);
             if alnum {
@@ -88,7 +106,14 @@ impl<'a> Iterator for Tokens<'a> {
             self.pos = len;
             return None;
         }
-        let start = i;
+        self.finish(i, i)
+    }
+}
+
+impl<'a> Tokens<'a> {
+    /// Ends the token that started at `start` and runs at least to `i`.
+    fn finish(&mut self, start: usize, mut i: usize) -> Option<&'a str> {
+        let len = self.text.len();
         while i < len {
             let (alnum, w) = self.class(i);
             if !alnum {
@@ -142,6 +167,9 @@ mod tests {
             "日本語 テキスト",
             "a,b;;c--",
             "ﬁn ½ x²",
+            "abcñdef ñabc abc ñ x²y ¿qué? ok—sí",
+            "—ñ",
+            "a",
         ] {
             assert_eq!(word_count(t), t.split_whitespace().count(), "{t:?}");
             let slow: Vec<&str> = t

@@ -222,7 +222,8 @@ impl TokenStream for BodyStream<'_> {
         if rest.is_empty() {
             return false;
         }
-        let len = rest.find(' ').unwrap_or(rest.len());
+        // Terms are short: a byte loop beats a memchr call per term.
+        let len = rest.bytes().position(|b| b == b' ').unwrap_or(rest.len());
         self.token.text.clear();
         self.token.text.push_str(&rest[..len]);
         self.token.offset_from = self.pos;
