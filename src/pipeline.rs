@@ -221,7 +221,14 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     let full = full_reason.is_some();
     let removed = if full { Vec::new() } else { removed };
 
-    let mut run = Run::new(study, &inputs, prev, full);
+    let matcher = Matcher::new(&inputs.codebook);
+    let opts = SplitOptions {
+        unit: study.settings.unit,
+        interviewer: study.settings.interviewer.clone(),
+        csv: study.settings.csv.clone(),
+        encoding: study.forced_encoding(),
+    };
+    let mut run = Run::new(study, &inputs, prev, full, &matcher);
     drop(old);
     let writer = Writer::open(&data, full)?;
     for p in &removed {
@@ -235,37 +242,56 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     let scratches: Vec<std::sync::Mutex<Scratch>> = (0..rayon::current_num_threads().max(1))
         .map(|_| std::sync::Mutex::new(Scratch::with_body(study.settings.language)))
         .collect();
-    // Bounded batches keep memory flat; each batch is read and coded in parallel.
-    let mut start = 0;
-    while start < todo.len() {
-        let mut bytes = 0u64;
-        let mut end = start;
-        while end < todo.len() && (end == start || bytes < 32 << 20) && end - start < 512 {
-            bytes += todo[end].1;
-            end += 1;
-        }
-        let results: Vec<Result<Coded>> = todo[start..end]
-            .par_iter()
-            .map(|t| {
-                let slot = rayon::current_thread_index().unwrap_or(0) % scratches.len();
-                let mut scratch = scratches[slot]
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                code_one(t, &run.opts, &run.matcher, &mut scratch)
-            })
-            .collect();
-        for (res, i) in results.into_iter().zip(start..end) {
-            let coded = res?;
-            progress.inc(todo[i].1);
-            if with_codings {
-                held.push((coded, i));
-            } else {
-                let entry = run.write(&writer, &todo[i], coded, None)?;
-                new_entries.insert(todo[i].0.rel.clone(), entry);
+    // Bounded batches keep memory flat: a producer thread reads and codes
+    // each batch in parallel while this thread hands the previous one to the
+    // index (at most one batch waits in between).
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Result<Coded>>)>(1);
+    let (todo_ref, matcher_ref, opts_ref) = (&todo, &matcher, &opts);
+    let scratches = &scratches;
+    std::thread::scope(|scope| -> Result<()> {
+        scope.spawn(move || {
+            let mut start = 0;
+            while start < todo_ref.len() {
+                let mut bytes = 0u64;
+                let mut end = start;
+                while end < todo_ref.len()
+                    && (end == start || bytes < 32 << 20)
+                    && end - start < 512
+                {
+                    bytes += todo_ref[end].1;
+                    end += 1;
+                }
+                let results: Vec<Result<Coded>> = todo_ref[start..end]
+                    .par_iter()
+                    .map(|t| {
+                        let slot = rayon::current_thread_index().unwrap_or(0) % scratches.len();
+                        let mut scratch = scratches[slot]
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        code_one(t, opts_ref, matcher_ref, &mut scratch)
+                    })
+                    .collect();
+                // The receiver is gone when the writer stopped on an error.
+                if tx.send((start, results)).is_err() {
+                    return;
+                }
+                start = end;
+            }
+        });
+        for (start, results) in rx {
+            for (res, i) in results.into_iter().zip(start..) {
+                let coded = res?;
+                progress.inc(todo[i].1);
+                if with_codings {
+                    held.push((coded, i));
+                } else {
+                    let entry = run.write(&writer, &todo[i], coded, None)?;
+                    new_entries.insert(todo[i].0.rel.clone(), entry);
+                }
             }
         }
-        start = end;
-    }
+        Ok(())
+    })?;
     progress.finish_and_clear();
     timing("read and code", t0);
     let mut warnings = inputs.warnings.clone();
@@ -368,15 +394,20 @@ fn code_one(
 struct Run<'a> {
     prev: &'a Manifest,
     full: bool,
-    matcher: Matcher,
-    opts: SplitOptions,
+    matcher: &'a Matcher,
     manifest: Manifest,
     resp_ids: BTreeMap<String, u64>,
     next_file: u64,
 }
 
 impl<'a> Run<'a> {
-    fn new(study: &Study, inputs: &'a Inputs, prev: &'a Manifest, full: bool) -> Run<'a> {
+    fn new(
+        study: &Study,
+        inputs: &'a Inputs,
+        prev: &'a Manifest,
+        full: bool,
+        matcher: &'a Matcher,
+    ) -> Run<'a> {
         let mut manifest = Manifest::new();
         manifest.codebook_hash = inputs.codebook.hash.clone();
         manifest.settings_hash = study.settings_hash.clone();
@@ -410,13 +441,7 @@ impl<'a> Run<'a> {
         Run {
             prev,
             full,
-            matcher: Matcher::new(&inputs.codebook),
-            opts: SplitOptions {
-                unit: study.settings.unit,
-                interviewer: study.settings.interviewer.clone(),
-                csv: study.settings.csv.clone(),
-                encoding: study.forced_encoding(),
-            },
+            matcher,
             manifest,
             resp_ids,
             next_file,
