@@ -29,7 +29,7 @@ struct Rule {
 const VERIFY: u32 = 1 << 31;
 
 /// Tokens remembered per scratch before the memo starts afresh.
-const MEMO_LIMIT: usize = 1 << 20;
+const MEMO_LIMIT: usize = 1 << 18;
 
 static NEXT_MATCHER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
