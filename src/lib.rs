@@ -6,7 +6,7 @@
 //! ```text
 //! transcript files ─ingest─▶ Vec<Excerpt{respondent, path, line, text, speaker}>
 //! codebook.yaml ─codebook::Codebook::load─▶ Codebook ─Matcher::new─▶ Matcher
-//! Matcher × Excerpt ─▶ coded Excerpt (rows) ─index::Writer─▶ tantivy (+ manifest payload)
+//! Matcher × Excerpt ─▶ coded Excerpt (rows + stemmed search terms) ─index::Writer─▶ tantivy (+ manifest payload)
 //! matrix/stats: index ─CountCollector over fast fields─▶ Counts ─render─▶ stdout
 //! quote/search: index ─query + HitCollector─▶ hits ─render─▶ stdout
 //! ```
