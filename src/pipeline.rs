@@ -414,14 +414,17 @@ impl<'a> Run<'a> {
         manifest.respondents_hash = inputs.respondents_hash.clone();
         manifest.codings_hash = inputs.codings.hash.clone();
         manifest.language = study.settings.language;
+        let defs = inputs.codebook.code_defs();
         manifest.rows = inputs
             .codebook
             .nodes
             .iter()
-            .map(|n| RowInfo {
+            .zip(defs)
+            .map(|(n, def)| RowInfo {
                 path: n.path.clone(),
                 label: n.label.clone(),
                 depth: n.depth,
+                auto: def.is_some_and(|d| d.auto_rules().is_some()),
             })
             .collect();
         if !full {

@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::agreement::{self, fmt4, Metrics, Prf};
 use crate::cli::{AgreeArgs, Format};
-use crate::codebook::Codebook;
 use crate::error::{suggest, Error, Result};
 use crate::index::collect::{CodedUnit, CodingCollector};
 use crate::index::StudyIndex;
@@ -86,18 +85,7 @@ pub fn run(project: Option<&Path>, args: &AgreeArgs) -> Result<()> {
             .flat_map(|&c| m.coders[c as usize].used.iter().copied())
             .collect();
         if args.rules {
-            let cb = Codebook::load(
-                &study.resolve(&study.settings.codebook),
-                &study.settings.codebook,
-            )?;
-            for (i, def) in cb.code_defs().into_iter().enumerate() {
-                if def
-                    .and_then(|d| d.rules.as_ref())
-                    .is_some_and(|r| !r.any.is_empty() || !r.regex.is_empty())
-                {
-                    used.push(i);
-                }
-            }
+            used.extend((0..m.rows.len()).filter(|&i| m.rows[i].auto));
         }
         used.sort_unstable();
         used.dedup();
@@ -114,74 +102,96 @@ pub fn run(project: Option<&Path>, args: &AgreeArgs) -> Result<()> {
     };
     let searcher = idx.reader.searcher();
     let mut units = searcher.search(&tantivy::query::AllQuery, &CodingCollector)?;
-    let ranks = m.file_ranks();
-    units.sort_by_key(|u| {
-        (
-            ranks.get(u.file as usize).copied().unwrap_or(u32::MAX),
-            u.pos,
-        )
-    });
-    let has = |u: &CodedUnit, coder: u64, row: usize| {
-        u.coder_rows.contains(&((coder << 32) | row as u64))
+    let order = m.corpus_order();
+    units.sort_by_key(|u| order.key(u.file, u.pos));
+    let scope = Scope {
+        idx: &idx,
+        units,
+        coders,
+        codes,
     };
-
     let out = if args.rules {
-        rules_report(&idx, &units, &coders, &codes, args.format, &has)?
+        rules_report(&scope, args.format)?
     } else if args.disagreements {
-        disagreements(&idx, &searcher, &units, &coders, &codes, args.format, &has)?
+        disagreements(&scope, &searcher, args.format)?
     } else {
-        let compared: Vec<&CodedUnit> = units
-            .iter()
-            .filter(|u| coders.iter().all(|c| u.covered_by.contains(c)))
-            .collect();
-        let mut lines = Vec::new();
-        let mut pooled: Vec<Vec<bool>> = Vec::new();
-        for &code in &codes {
-            let data: Vec<Vec<bool>> = compared
-                .iter()
-                .map(|u| coders.iter().map(|&c| has(u, c, code)).collect())
-                .collect();
-            lines.push(line(&m.rows[code].path, agreement::binary(&data)));
-            pooled.extend(data);
-        }
-        let mut p = agreement::binary(&pooled);
-        p.units = compared.len();
-        lines.push(line("pooled", p));
-        match args.format {
-            Format::Json => render::json(&lines)?,
-            f => {
-                let mut t = Table::new(
-                    ["code", "units", "agreement", "kappa", "alpha"]
-                        .map(String::from)
-                        .to_vec(),
-                )
-                .right_from(1);
-                for l in &lines {
-                    t.rows.push(vec![
-                        l.code.clone(),
-                        l.units.to_string(),
-                        fmt4(l.agreement),
-                        fmt4(l.kappa),
-                        fmt4(l.alpha),
-                    ]);
-                }
-                let coder_names: Vec<&str> = coders
-                    .iter()
-                    .map(|&c| m.coders[c as usize].name.as_str())
-                    .collect();
-                match f {
-                    Format::Csv => t.to_csv()?,
-                    Format::Markdown => t.to_markdown(),
-                    _ => format!(
-                        "coders: {}; units: excerpts every one of them covered\n{}",
-                        coder_names.join(", "),
-                        t.to_text()
-                    ),
-                }
-            }
-        }
+        agreement_report(&scope, args.format)?
     };
     render::emit(&out)
+}
+
+/// What every report works on: the coded excerpts in corpus order, the
+/// coders compared and the codes reported.
+struct Scope<'a> {
+    idx: &'a StudyIndex,
+    units: Vec<CodedUnit>,
+    coders: Vec<u64>,
+    codes: Vec<usize>,
+}
+
+impl Scope<'_> {
+    /// Whether `coder` put the excerpt at `row` (directly or below it).
+    fn has(u: &CodedUnit, coder: u64, row: usize) -> bool {
+        u.coder_rows.contains(&((coder << 32) | row as u64))
+    }
+
+    /// The excerpts every compared coder covered.
+    fn compared(&self) -> impl Iterator<Item = &CodedUnit> {
+        self.units
+            .iter()
+            .filter(|u| self.coders.iter().all(|c| u.covered_by.contains(c)))
+    }
+
+    fn coder(&self, c: u64) -> &str {
+        &self.idx.manifest.coders[c as usize].name
+    }
+
+    fn code(&self, row: usize) -> &str {
+        &self.idx.manifest.rows[row].path
+    }
+}
+
+fn agreement_report(s: &Scope, format: Format) -> Result<String> {
+    let compared: Vec<&CodedUnit> = s.compared().collect();
+    let mut lines = Vec::new();
+    let mut pooled: Vec<Vec<bool>> = Vec::new();
+    for &code in &s.codes {
+        let data: Vec<Vec<bool>> = compared
+            .iter()
+            .map(|u| s.coders.iter().map(|&c| Scope::has(u, c, code)).collect())
+            .collect();
+        lines.push(line(s.code(code), agreement::binary(&data)));
+        pooled.extend(data);
+    }
+    let mut p = agreement::binary(&pooled);
+    p.units = compared.len();
+    lines.push(line("pooled", p));
+    if format == Format::Json {
+        return render::json(&lines);
+    }
+    let mut t = Table::new(
+        ["code", "units", "agreement", "kappa", "alpha"]
+            .map(String::from)
+            .to_vec(),
+    )
+    .right_from(1);
+    for l in &lines {
+        t.rows.push(vec![
+            l.code.clone(),
+            l.units.to_string(),
+            fmt4(l.agreement),
+            fmt4(l.kappa),
+            fmt4(l.alpha),
+        ]);
+    }
+    let names: Vec<&str> = s.coders.iter().map(|&c| s.coder(c)).collect();
+    t.in_format(
+        format,
+        &format!(
+            "coders: {}; units: excerpts every one of them covered",
+            names.join(", ")
+        ),
+    )
 }
 
 fn line(code: &str, m: Metrics) -> AgreeLine {
@@ -194,75 +204,65 @@ fn line(code: &str, m: Metrics) -> AgreeLine {
     }
 }
 
-fn rules_report(
-    idx: &StudyIndex,
-    units: &[CodedUnit],
-    coders: &[u64],
-    codes: &[usize],
-    format: Format,
-    has: &dyn Fn(&CodedUnit, u64, usize) -> bool,
-) -> Result<String> {
-    let m = &idx.manifest;
+fn rules_report(s: &Scope, format: Format) -> Result<String> {
     let mut lines = Vec::new();
-    for &c in coders {
-        let covered: Vec<&CodedUnit> = units.iter().filter(|u| u.covered_by.contains(&c)).collect();
+    for &c in &s.coders {
+        let covered: Vec<&CodedUnit> = s
+            .units
+            .iter()
+            .filter(|u| u.covered_by.contains(&c))
+            .collect();
         let mut pooled = Prf::default();
-        for &code in codes {
+        for &code in &s.codes {
             let mut p = Prf::default();
             for u in &covered {
-                p.add(u.rule_rows.contains(&(code as u64)), has(u, c, code));
+                p.add(u.rule_rows.contains(&(code as u64)), Scope::has(u, c, code));
             }
             pooled.tp += p.tp;
             pooled.fp += p.fp;
             pooled.fn_ += p.fn_;
-            lines.push(rules_line(
-                &m.coders[c as usize].name,
-                &m.rows[code].path,
-                p,
-            ));
+            lines.push(rules_line(s.coder(c), s.code(code), p));
         }
-        lines.push(rules_line(&m.coders[c as usize].name, "pooled", pooled));
+        lines.push(rules_line(s.coder(c), "pooled", pooled));
     }
-    let several = coders.len() > 1;
-    Ok(match format {
-        Format::Json => render::json(&lines)?,
-        f => {
-            let mut header: Vec<String> = Vec::new();
-            if several {
-                header.push("coder".into());
-            }
-            header.extend(["code", "precision", "recall", "f1"].map(String::from));
-            if f != Format::Csv {
-                header.extend(["tp", "fp", "fn"].map(String::from));
-            }
-            let mut t = Table::new(header).right_from(if several { 2 } else { 1 });
-            for l in &lines {
-                let mut row = Vec::new();
-                if several {
-                    row.push(l.coder.clone());
-                }
-                row.extend([
-                    l.code.clone(),
-                    fmt4(l.precision),
-                    fmt4(l.recall),
-                    fmt4(l.f1),
-                ]);
-                if f != Format::Csv {
-                    row.extend([
-                        l.true_positives.to_string(),
-                        l.false_positives.to_string(),
-                        l.false_negatives.to_string(),
-                    ]);
-                }
-                t.rows.push(row);
-            }
-            match f {
-                Format::Csv => t.to_csv()?,
-                Format::Markdown => t.to_markdown(),
-                _ => format!("rules against each coder (the coder is the reference), on the excerpts the coder covered\n{}", t.to_text()),
-            }
+    if format == Format::Json {
+        return render::json(&lines);
+    }
+    let several = s.coders.len() > 1;
+    let counts = format != Format::Csv;
+    let mut header: Vec<String> = Vec::new();
+    if several {
+        header.push("coder".into());
+    }
+    header.extend(["code", "precision", "recall", "f1"].map(String::from));
+    if counts {
+        header.extend(["tp", "fp", "fn"].map(String::from));
+    }
+    let mut t = Table::new(header).right_from(if several { 2 } else { 1 });
+    for l in &lines {
+        let mut row = Vec::new();
+        if several {
+            row.push(l.coder.clone());
         }
-    })
+        row.extend([
+            l.code.clone(),
+            fmt4(l.precision),
+            fmt4(l.recall),
+            fmt4(l.f1),
+        ]);
+        if counts {
+            row.extend([
+                l.true_positives.to_string(),
+                l.false_positives.to_string(),
+                l.false_negatives.to_string(),
+            ]);
+        }
+        t.rows.push(row);
+    }
+    t.in_format(
+        format,
+        "rules against each coder (the coder is the reference), on the excerpts the coder covered",
+    )
 }
 
 fn rules_line(coder: &str, code: &str, p: Prf) -> RulesLine {
@@ -286,64 +286,43 @@ struct Disagreement {
     not_applied_by: Vec<String>,
 }
 
-fn disagreements(
-    idx: &StudyIndex,
-    searcher: &tantivy::Searcher,
-    units: &[CodedUnit],
-    coders: &[u64],
-    codes: &[usize],
-    format: Format,
-    has: &dyn Fn(&CodedUnit, u64, usize) -> bool,
-) -> Result<String> {
-    let m = &idx.manifest;
+fn disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) -> Result<String> {
     let mut out = Vec::new();
-    for u in units
-        .iter()
-        .filter(|u| coders.iter().all(|c| u.covered_by.contains(c)))
-    {
-        for &code in codes {
-            let (yes, no): (Vec<u64>, Vec<u64>) = coders.iter().partition(|&&c| has(u, c, code));
+    for u in s.compared() {
+        for &code in &s.codes {
+            let (yes, no): (Vec<u64>, Vec<u64>) =
+                s.coders.iter().partition(|&&c| Scope::has(u, c, code));
             if yes.is_empty() || no.is_empty() {
                 continue;
             }
             let id = match u.addr {
-                Some(a) => idx.stored(searcher, a)?.id,
+                Some(a) => s.idx.stored(searcher, a)?.id,
                 None => String::new(),
             };
-            let name = |v: Vec<u64>| {
-                v.into_iter()
-                    .map(|c| m.coders[c as usize].name.clone())
-                    .collect::<Vec<_>>()
-            };
+            let names = |v: Vec<u64>| v.into_iter().map(|c| s.coder(c).to_string()).collect();
             out.push(Disagreement {
                 id,
-                code: m.rows[code].path.clone(),
-                applied_by: name(yes),
-                not_applied_by: name(no),
+                code: s.code(code).to_string(),
+                applied_by: names(yes),
+                not_applied_by: names(no),
             });
         }
     }
-    Ok(match format {
-        Format::Json => render::json(&out)?,
-        f => {
-            let mut t = Table::new(
-                ["excerpt", "code", "applied_by", "not_applied_by"]
-                    .map(String::from)
-                    .to_vec(),
-            );
-            for d in &out {
-                t.rows.push(vec![
-                    d.id.clone(),
-                    d.code.clone(),
-                    d.applied_by.join(" "),
-                    d.not_applied_by.join(" "),
-                ]);
-            }
-            match f {
-                Format::Csv => t.to_csv()?,
-                Format::Markdown => t.to_markdown(),
-                _ => t.to_text(),
-            }
-        }
-    })
+    if format == Format::Json {
+        return render::json(&out);
+    }
+    let mut t = Table::new(
+        ["excerpt", "code", "applied_by", "not_applied_by"]
+            .map(String::from)
+            .to_vec(),
+    );
+    for d in &out {
+        t.rows.push(vec![
+            d.id.clone(),
+            d.code.clone(),
+            d.applied_by.join(" "),
+            d.not_applied_by.join(" "),
+        ]);
+    }
+    t.in_format(format, "")
 }

@@ -283,10 +283,7 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Li
     for (i, d) in defs.iter().enumerate() {
         let Some(d) = d else { continue };
         let node = &cb.nodes[i];
-        let has_rules = d
-            .rules
-            .as_ref()
-            .is_some_and(|r| !r.any.is_empty() || !r.regex.is_empty());
+        let has_rules = d.auto_rules().is_some();
         if !has_rules && !human.contains(&i) && d.codes.is_empty() {
             lints.push(Lint {
                 line: node.line,
@@ -446,11 +443,8 @@ fn show(study: &Study, file: Option<&str>, fmt: ShowFormat) -> Result<()> {
                 None => format!("{title}\n"),
             });
             for (i, n) in cb.nodes.iter().enumerate() {
-                let rules = defs[i]
-                    .and_then(|d| d.rules.as_ref())
-                    .is_some_and(|r| !r.any.is_empty() || !r.regex.is_empty());
                 let mut line = format!("{}{}  {}", "  ".repeat(n.depth), n.id, n.label);
-                if defs[i].is_some() && !rules {
+                if defs[i].is_some_and(|d| d.auto_rules().is_none()) {
                     line.push_str("  [by hand]");
                 }
                 if let Some(c) = &counts {

@@ -159,7 +159,7 @@ fn first_in_corpus_order(
         .map(|p| counts.cell(row, p) as usize)
         .sum();
     let paths: Vec<&String> = idx.manifest.files.keys().collect();
-    let ranks = idx.manifest.file_ranks();
+    let order = idx.manifest.corpus_order();
     let mut got: Vec<Hit> = Vec::new();
     let (mut i, mut batch) = (0, 1);
     while i < paths.len() && got.len() < limit {
@@ -184,12 +184,7 @@ fn first_in_corpus_order(
         i = end;
         batch *= 2;
     }
-    got.sort_by_key(|h| {
-        (
-            ranks.get(h.file as usize).copied().unwrap_or(u32::MAX),
-            h.pos,
-        )
-    });
+    got.sort_by_key(|h| order.key(h.file, h.pos));
     got.truncate(limit);
     let more = total.saturating_sub(got.len());
     Ok((got, more))
@@ -213,13 +208,8 @@ fn select(
         Some(q) => searcher.search(q, &collector)?,
         None => searcher.search(&AllQuery, &collector)?,
     };
-    let ranks = m.file_ranks();
-    let order = |h: &Hit| {
-        (
-            ranks.get(h.file as usize).copied().unwrap_or(u32::MAX),
-            h.pos,
-        )
-    };
+    let corpus = m.corpus_order();
+    let order = |h: &Hit| corpus.key(h.file, h.pos);
     let scored = parsed.is_some();
     let cmp = |a: &Hit, b: &Hit| {
         let by_order = order(a).cmp(&order(b));

@@ -74,11 +74,7 @@ pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()
             i.warnings.len().to_string(),
         ]);
     }
-    let out = match format {
-        Format::Csv => t.to_csv()?,
-        Format::Markdown => t.to_markdown(),
-        _ => t.to_text(),
-    };
+    let out = t.in_format(format, "")?;
     if format == Format::Table {
         for w in crate::pipeline::all_warnings(m) {
             eprintln!("warning: {w}");

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use regex::Regex;
 
-use super::{parse_term, Codebook, Term};
+use super::{parse_term, CodeDef, Codebook, Term};
 use crate::index::analysis::Stems;
 use crate::study::Language;
 use crate::text;
@@ -139,12 +139,9 @@ impl Matcher {
             id
         };
         for (node, def) in cb.code_defs().into_iter().enumerate() {
-            let Some(rules) = def.and_then(|d| d.rules.as_ref()) else {
-                continue;
+            let Some(rules) = def.and_then(CodeDef::auto_rules) else {
+                continue; // a theme, or coded by hand only
             };
-            if rules.any.is_empty() && rules.regex.is_empty() {
-                continue; // coded by hand only
-            }
             let rule_id = m.rules.len() as u32;
             let any: Vec<u32> = rules.any.iter().map(|t| intern(&mut m, t)).collect();
             let all = rules.all.iter().map(|t| intern(&mut m, t)).collect();

@@ -101,6 +101,16 @@ pub struct CodeDef {
     pub codes: Vec<CodeDef>,
 }
 
+impl CodeDef {
+    /// The rules, when they can code anything (an `any` term or a regex);
+    /// otherwise the code is coded by hand only.
+    pub fn auto_rules(&self) -> Option<&MatchDef> {
+        self.rules
+            .as_ref()
+            .filter(|r| !r.any.is_empty() || !r.regex.is_empty())
+    }
+}
+
 /// Auto-coding rules of a code.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -146,6 +146,8 @@ pub struct RowInfo {
     pub label: String,
     /// 0 for a theme.
     pub depth: usize,
+    /// The codebook's rules can code it (an `any` term or a regex).
+    pub auto: bool,
 }
 
 /// The commit payload: what the index was built from.
@@ -192,8 +194,8 @@ impl Manifest {
         }
     }
 
-    /// Rank of each dense file id in path order (corpus order).
-    pub fn file_ranks(&self) -> Vec<u32> {
+    /// Corpus order (path, then position in the file) over dense file ids.
+    pub fn corpus_order(&self) -> CorpusOrder {
         let max = self
             .files
             .values()
@@ -204,7 +206,18 @@ impl Manifest {
         for (rank, f) in self.files.values().enumerate() {
             ranks[f.id as usize] = rank as u32;
         }
-        ranks
+        CorpusOrder(ranks)
+    }
+}
+
+/// Sort keys in corpus order: each dense file id's rank in path order.
+#[derive(Debug, Clone)]
+pub struct CorpusOrder(Vec<u32>);
+
+impl CorpusOrder {
+    /// The key of the excerpt at `pos` in file `file`.
+    pub fn key(&self, file: u64, pos: u64) -> (u32, u64) {
+        (self.0.get(file as usize).copied().unwrap_or(u32::MAX), pos)
     }
 }
 
@@ -545,13 +558,8 @@ impl StudyIndex {
                 scoring: false,
             },
         )?;
-        let ranks = self.manifest.file_ranks();
-        hits.sort_by_key(|h| {
-            (
-                ranks.get(h.file as usize).copied().unwrap_or(u32::MAX),
-                h.pos,
-            )
-        });
+        let order = self.manifest.corpus_order();
+        hits.sort_by_key(|h| order.key(h.file, h.pos));
         Ok(hits)
     }
 

@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Write};
 
 use comfy_table::{presets, CellAlignment, ContentArrangement};
 
+use crate::cli::Format;
 use crate::error::{Error, Result};
 
 /// A rectangular table with a header.
@@ -38,6 +39,18 @@ impl Table {
             *r = i >= from;
         }
         self
+    }
+
+    /// The table as `format` asks: CSV, Markdown, or text under `caption`
+    /// (a line of its own, when not empty). JSON is built from serde values
+    /// by the caller, not from a table.
+    pub fn in_format(&self, format: Format, caption: &str) -> Result<String> {
+        Ok(match format {
+            Format::Csv => self.to_csv()?,
+            Format::Markdown => self.to_markdown(),
+            _ if caption.is_empty() => self.to_text(),
+            _ => format!("{caption}\n{}", self.to_text()),
+        })
     }
 
     /// CSV with a header row, `\n` line ends.
