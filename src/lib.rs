@@ -28,6 +28,7 @@ pub mod pipeline;
 pub mod render;
 pub mod study;
 pub mod text;
+pub mod xml;
 
 pub use error::{Error, Result};
 

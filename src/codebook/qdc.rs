@@ -11,19 +11,13 @@ use quick_xml::Reader;
 
 use super::{CodeDef, Codebook, CodebookDoc, ThemeDef};
 use crate::error::{Error, Location, Result};
+use crate::xml::{entity, escape};
 
 /// The namespace UUID under which code paths are hashed into GUIDs.
 const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6b1c_3f1e_9a2d_4c57_8e0f_7a45_d2c1_b390);
 
 fn guid(path: &str) -> String {
     uuid::Uuid::new_v5(&NAMESPACE, format!("thematic:{path}").as_bytes()).to_string()
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn description(c: &CodeDef) -> String {
@@ -59,19 +53,19 @@ pub fn export(cb: &Codebook) -> String {
             out.push_str(&format!(
                 "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\"/>\n",
                 guid(&path),
-                esc(&name)
+                escape(&name)
             ));
             return;
         }
         out.push_str(&format!(
             "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\">\n",
             guid(&path),
-            esc(&name)
+            escape(&name)
         ));
         if !desc.is_empty() {
             out.push_str(&format!(
                 "{pad}  <Description>{}</Description>\n",
-                esc(&desc)
+                escape(&desc)
             ));
         }
         for sub in &c.codes {
@@ -84,10 +78,10 @@ pub fn export(cb: &Codebook) -> String {
         out.push_str(&format!(
             "    <Code guid=\"{}\" name=\"{}\" isCodable=\"false\">\n",
             guid(&t.id),
-            esc(&name)
+            escape(&name)
         ));
         if let Some(d) = &t.description {
-            out.push_str(&format!("      <Description>{}</Description>\n", esc(d)));
+            out.push_str(&format!("      <Description>{}</Description>\n", escape(d)));
         }
         for c in &t.codes {
             code(&mut out, c, &t.id, 3);
@@ -298,7 +292,7 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
                 }
             }
             Event::GeneralRef(r) if in_desc => {
-                let ch = crate::ingest::docx::entity(&r);
+                let ch = entity(&r);
                 if let (Some(n), Some(ch)) = (stack.last_mut(), ch) {
                     n.description.push(ch);
                 }

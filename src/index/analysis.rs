@@ -12,7 +12,6 @@
 //! terms with offsets into the original. Both are built from the same
 //! functions, so index and queries agree by construction.
 
-use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{
     Language as StemLang, RawTokenizer, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
 };
@@ -22,9 +21,6 @@ use crate::text;
 
 /// Tokens longer than this (bytes) are not indexed (nor counted in positions).
 pub const MAX_TOKEN: usize = 80;
-
-/// Entries kept before a stem cache starts over (bounds memory per thread).
-const CACHE_LIMIT: usize = 200_000;
 
 /// Stems one normalised token for a language.
 #[derive(Clone)]
@@ -84,10 +80,11 @@ impl Stems {
 }
 
 /// The full analyzer: raw text → stemmed search terms with offsets into it.
+/// It runs on queries and on the few texts shown with highlights, so it
+/// stems every token afresh (the coder's memo serves the bulk of the text).
 #[derive(Clone)]
 pub struct Analyzer {
     stems: Stems,
-    cache: FxHashMap<String, String>,
     norm: String,
 }
 
@@ -96,21 +93,8 @@ impl Analyzer {
     pub fn new(lang: Language) -> Analyzer {
         Analyzer {
             stems: Stems::new(lang),
-            cache: FxHashMap::default(),
             norm: String::new(),
         }
-    }
-
-    fn term(&mut self, token: &str) -> String {
-        if let Some(t) = self.cache.get(token) {
-            return t.clone();
-        }
-        if self.cache.len() > CACHE_LIMIT {
-            self.cache.clear();
-        }
-        let t = self.stems.stem(token);
-        self.cache.insert(token.to_string(), t.clone());
-        t
     }
 
     /// The terms of `text`, positioned and with byte offsets into `text`.
@@ -132,7 +116,7 @@ impl Analyzer {
                     offset_from: from,
                     offset_to: to,
                     position,
-                    text: me.term(current),
+                    text: me.stems.stem(current),
                     position_length: 1,
                 });
             }

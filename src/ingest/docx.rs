@@ -5,28 +5,11 @@
 //! deleted text (`w:delText`) and field instructions (`w:instrText`) are
 //! skipped; table cells are paragraphs like any other.
 
-use std::io::Read;
-
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use crate::error::{Error, Location, Result};
-
-/// The character an XML entity or character reference stands for (the five
-/// predefined entities and `&#…;`); None for anything else.
-pub fn entity(r: &quick_xml::events::BytesRef) -> Option<char> {
-    match r.resolve_char_ref() {
-        Ok(Some(c)) => Some(c),
-        _ => match r.as_ref() {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ => None,
-        },
-    }
-}
+use crate::xml::{entity, Package};
 
 /// The paragraphs of a .docx file, in document order.
 pub fn paragraphs(bytes: &[u8], shown: &str) -> Result<Vec<String>> {
@@ -37,13 +20,10 @@ pub fn paragraphs(bytes: &[u8], shown: &str) -> Result<Vec<String>> {
         )
         .with_hint("open it in Word or LibreOffice and save it again as .docx (or export .txt)")
     };
-    let mut zip =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| not_docx(e.to_string()))?;
-    let mut xml = String::new();
-    zip.by_name("word/document.xml")
-        .map_err(|_| not_docx("it has no word/document.xml".into()))?
-        .read_to_string(&mut xml)
-        .map_err(|e| not_docx(format!("word/document.xml: {e}")))?;
+    let xml = Package::open(bytes)
+        .and_then(|mut p| p.part("word/document.xml"))
+        .map_err(&not_docx)?
+        .ok_or_else(|| not_docx("it has no word/document.xml".into()))?;
     parse_document(&xml).map_err(|(pos, why)| {
         Error::at(
             Location::file(shown),
@@ -100,7 +80,7 @@ fn parse_document(xml: &str) -> std::result::Result<Vec<String>, (u64, String)> 
                 }
             }
             Event::GeneralRef(r) if in_text => {
-                let ch = crate::ingest::docx::entity(&r);
+                let ch = entity(&r);
                 if let (Some(c), Some(ch)) = (cur.as_mut(), ch) {
                     c.push(ch);
                 }

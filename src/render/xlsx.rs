@@ -5,12 +5,13 @@
 //! reading coders' sheets back.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Write;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use crate::error::{Error, Location, Result};
+use crate::xml::{entity, escape, Package};
 
 /// A cell value.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,21 +52,6 @@ fn col_name(mut c: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The bytes of a one-sheet workbook.
 pub fn write(sheet: &Sheet) -> Result<Vec<u8>> {
     let mut xml = String::from(
@@ -104,7 +90,7 @@ pub fn write(sheet: &Sheet) -> Result<Vec<u8>> {
             match cell {
                 Cell::Number(n) => xml.push_str(&format!(r#"<c r="{at}" s="{style}"><v>{n}</v></c>"#)),
                 Cell::Text(t) if t.is_empty() && r > 0 => {}
-                Cell::Text(t) => xml.push_str(&format!(r#"<c r="{at}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#, esc(t))),
+                Cell::Text(t) => xml.push_str(&format!(r#"<c r="{at}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#, escape(t))),
             }
         }
         xml.push_str("</row>");
@@ -117,16 +103,18 @@ pub fn write(sheet: &Sheet) -> Result<Vec<u8>> {
             r#"<dataValidations count="1"><dataValidation type="list" allowBlank="1" showErrorMessage="1" sqref="{}2:{}{last}"><formula1>"{}"</formula1></dataValidation></dataValidations>"#,
             col_name(*from),
             col_name(*to),
-            esc(&list)
+            escape(&list)
         ));
     }
     xml.push_str("</worksheet>");
-    let name: String = esc(&sheet
-        .name
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
-        .collect::<String>());
+    let name: String = escape(
+        &sheet
+            .name
+            .chars()
+            .filter(|c| !"[]:*?/\\".contains(*c))
+            .take(31)
+            .collect::<String>(),
+    );
     let parts: [(&str, String); 6] = [
         ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#.into()),
         ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.into()),
@@ -163,20 +151,15 @@ pub fn read(bytes: &[u8], shown: &str) -> Result<Vec<Vec<String>>> {
         )
         .with_hint("save it again from your spreadsheet program as .xlsx, or as .csv")
     };
-    let mut zip =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
-    let mut part = |name: &str| -> Option<String> {
-        let mut s = String::new();
-        zip.by_name(name).ok()?.read_to_string(&mut s).ok()?;
-        Some(s)
-    };
-    let shared = part("xl/sharedStrings.xml")
+    let mut package = Package::open(bytes).map_err(&bad)?;
+    let mut part = |name: &str| package.part(name).map_err(&bad);
+    let shared = part("xl/sharedStrings.xml")?
         .map(|x| shared_strings(&x))
         .transpose()
         .map_err(&bad)?
         .unwrap_or_default();
     let sheet =
-        part("xl/worksheets/sheet1.xml").ok_or_else(|| bad("it has no first worksheet".into()))?;
+        part("xl/worksheets/sheet1.xml")?.ok_or_else(|| bad("it has no first worksheet".into()))?;
     cells(&sheet, &shared).map_err(bad)
 }
 
@@ -186,7 +169,7 @@ fn text_of(reader: &mut Reader<&[u8]>, end: &str) -> std::result::Result<String,
         match reader.read_event().map_err(|e| e.to_string())? {
             Event::Text(t) => out.push_str(&t.xml10_content()),
             Event::GeneralRef(r) => {
-                let ch = crate::ingest::docx::entity(&r);
+                let ch = entity(&r);
                 out.extend(ch);
             }
             Event::End(e) if e.local_name().as_ref() == end => return Ok(out),

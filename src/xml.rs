@@ -1,0 +1,75 @@
+//! XML helpers shared by the Office Open XML reader and writer (`.docx`,
+//! `.xlsx`) and the REFI-QDA codebook exchange (`.qdc`).
+
+use std::io::{Cursor, Read};
+
+/// Escapes text for XML content and attribute values, dropping the control
+/// characters XML 1.0 does not allow (tab and newline are kept).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The character an XML entity or character reference stands for (the five
+/// predefined entities and `&#…;`); None for anything else.
+pub fn entity(r: &quick_xml::events::BytesRef) -> Option<char> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Some(c),
+        _ => match r.as_ref() {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => None,
+        },
+    }
+}
+
+/// An Office Open XML package: a zip of XML parts.
+pub struct Package<'a>(zip::ZipArchive<Cursor<&'a [u8]>>);
+
+impl<'a> Package<'a> {
+    /// Opens a package; the error says why it is not one.
+    pub fn open(bytes: &'a [u8]) -> Result<Package<'a>, String> {
+        zip::ZipArchive::new(Cursor::new(bytes))
+            .map(Package)
+            .map_err(|e| e.to_string())
+    }
+
+    /// A part's text; `Ok(None)` when the package has no such part.
+    pub fn part(&mut self, name: &str) -> Result<Option<String>, String> {
+        let mut file = match self.0.by_name(name) {
+            Ok(f) => f,
+            Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+            Err(e) => return Err(format!("{name}: {e}")),
+        };
+        let mut text = String::new();
+        file.read_to_string(&mut text)
+            .map_err(|e| format!("{name}: {e}"))?;
+        Ok(Some(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_keeps_text_and_drops_what_xml_forbids() {
+        assert_eq!(
+            escape("a & <b> \"c\"\ttab\nline\u{0B}\u{1}"),
+            "a &amp; &lt;b&gt; &quot;c&quot;\ttab\nline"
+        );
+    }
+}
