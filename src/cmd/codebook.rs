@@ -265,8 +265,8 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Li
         .collect();
     for (k, h) in hits.iter().enumerate() {
         let e = idx.stored(&searcher, h.addr)?;
-        term_seen.extend(matcher.terms_in(&e.text, &mut scratch));
         let rules = matcher.apply(&e.text, &mut scratch);
+        term_seen.extend(scratch.terms());
         for &r in &matcher.closure(&rules) {
             rule_count[r as usize] += 1;
         }
@@ -621,11 +621,12 @@ fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
     let hits = idx.corpus(HitFilter::default())?;
     let (ma, mb) = (Matcher::new(a), Matcher::new(b));
     let mut tally: BTreeMap<String, [(u32, BTreeSet<u64>); 2]> = BTreeMap::new();
-    let mut scratch = Scratch::default();
+    // A scratch per matcher: each keeps its own token memo.
+    let mut scratches = [Scratch::default(), Scratch::default()];
     for h in &hits {
         let e = idx.stored(&searcher, h.addr)?;
         for (side, (m, cb)) in [(&ma, a), (&mb, b)].into_iter().enumerate() {
-            for r in m.closure(&m.apply(&e.text, &mut scratch)) {
+            for r in m.closure(&m.apply(&e.text, &mut scratches[side])) {
                 let entry = tally.entry(cb.nodes[r as usize].path.clone()).or_default();
                 entry[side].0 += 1;
                 entry[side].1.insert(h.resp);

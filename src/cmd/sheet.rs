@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::cli::{SheetArgs, SheetFormat};
+use crate::codebook;
 use crate::codings::text_hash;
 use crate::error::{Error, Result};
 use crate::index::collect::HitFilter;
@@ -18,14 +19,10 @@ pub fn run(project: Option<&Path>, args: &SheetArgs) -> Result<()> {
     if args.codes.is_empty() {
         columns.extend((0..m.rows.len()).filter(|&i| m.rows[i].depth > 0));
     } else {
+        let depth = |j: usize| m.rows[j].depth;
         for name in &args.codes {
             let i = super::resolve_row(&names, name)?;
-            let depth = m.rows[i].depth;
-            let end = m.rows[i + 1..]
-                .iter()
-                .position(|r| r.depth <= depth)
-                .map_or(m.rows.len(), |p| i + 1 + p);
-            columns.extend((i..end).filter(|&j| m.rows[j].depth > 0));
+            columns.extend(codebook::subtree(m.rows.len(), depth, i).filter(|&j| depth(j) > 0));
         }
         columns.sort_unstable();
         columns.dedup();

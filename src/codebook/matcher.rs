@@ -89,6 +89,11 @@ impl Scratch {
         }
     }
 
+    /// The terms found in the last text scanned (ids, in order of discovery).
+    pub fn terms(&self) -> &[u32] {
+        &self.hit_terms
+    }
+
     /// The search body of the last text scanned (empty without [`Scratch::with_body`]).
     pub fn body(&self) -> &str {
         &self.body
@@ -196,17 +201,9 @@ impl Matcher {
             .and_then(|t| self.term_index.get(&t).copied())
     }
 
-    /// The terms that occur in `text` (ids, in order of discovery).
-    pub fn terms_in(&self, text: &str, s: &mut Scratch) -> Vec<u32> {
-        self.scan(text, s);
-        s.hit_terms.clone()
-    }
-
-    /// The node ids (codes) whose rules apply to `text`, ascending.
+    /// The node ids (codes) whose rules apply to `text`, ascending. The
+    /// terms found stay in `s` ([`Scratch::terms`]) until the next call.
     pub fn apply(&self, text_in: &str, s: &mut Scratch) -> Vec<u32> {
-        if self.rules.is_empty() && s.stems.is_none() {
-            return Vec::new();
-        }
         let epoch = self.scan(text_in, s);
         for &t in &s.hit_terms {
             for &r in &self.any_users[t as usize] {

@@ -101,6 +101,13 @@ pub struct CodeDef {
     pub codes: Vec<CodeDef>,
 }
 
+/// Indexes of row `i` and its descendants among `len` rows listed
+/// depth-first (codebook order), given each row's depth.
+pub fn subtree(len: usize, depth: impl Fn(usize) -> usize, i: usize) -> std::ops::Range<usize> {
+    let end = (i + 1..len).find(|&j| depth(j) <= depth(i)).unwrap_or(len);
+    i..end
+}
+
 impl CodeDef {
     /// The rules, when they can code anything (an `any` term or a regex);
     /// otherwise the code is coded by hand only.
@@ -293,12 +300,7 @@ impl Codebook {
 
     /// Node indexes of `i` and all its descendants.
     pub fn subtree(&self, i: usize) -> std::ops::Range<usize> {
-        let depth = self.nodes[i].depth;
-        let end = self.nodes[i + 1..]
-            .iter()
-            .position(|n| n.depth <= depth)
-            .map_or(self.nodes.len(), |p| i + 1 + p);
-        i..end
+        subtree(self.nodes.len(), |j| self.nodes[j].depth, i)
     }
 
     /// Resolves a code or theme name: a full path or a unique suffix of one.
