@@ -421,8 +421,12 @@ pub fn place(c: &Codings, excerpts: &[Target]) -> Result<Placed> {
     }
     transcripts.sort();
     transcripts.dedup();
+    let mut by_path: HashMap<&str, Vec<&Target>> = HashMap::new();
+    for t in excerpts {
+        by_path.entry(t.path.as_str()).or_default().push(t);
+    }
     for (coder, path) in transcripts {
-        for t in excerpts.iter().filter(|t| t.path == path) {
+        for t in by_path.get(path.as_str()).into_iter().flatten() {
             placed
                 .covered
                 .entry(t.id.clone())
