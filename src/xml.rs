@@ -66,6 +66,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn package_parts_present_absent_and_not_a_zip() {
+        let mut bytes = Vec::new();
+        {
+            use std::io::Write;
+            let mut z = zip::ZipWriter::new(Cursor::new(&mut bytes));
+            z.start_file("a.xml", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(b"<a/>").unwrap();
+            z.finish().unwrap();
+        }
+        let mut p = Package::open(&bytes).unwrap();
+        assert_eq!(p.part("a.xml").unwrap().as_deref(), Some("<a/>"));
+        assert_eq!(p.part("b.xml").unwrap(), None);
+        assert!(Package::open(b"plain text").is_err());
+    }
+
+    #[test]
     fn escape_keeps_text_and_drops_what_xml_forbids() {
         assert_eq!(
             escape("a & <b> \"c\"\ttab\nline\u{0B}\u{1}"),
