@@ -6,9 +6,11 @@
 //! ```text
 //! transcript files ─ingest─▶ Vec<Excerpt{respondent, path, line, text, speaker}>
 //! codebook.yaml ─codebook::Codebook::load─▶ Codebook ─Matcher::new─▶ Matcher
-//! Matcher × Excerpt ─▶ coded Excerpt (rows + stemmed search terms) ─index::Writer─▶ tantivy (+ manifest payload)
-//! matrix/stats: index ─CountCollector over fast fields─▶ Counts ─render─▶ stdout
-//! quote/search: index ─query + HitCollector─▶ hits ─render─▶ stdout
+//! Matcher × Excerpt ─▶ stemmed search terms ─index::Writer─▶ tantivy (+ manifest payload)
+//!                  └─▶ codes per excerpt ─codes::TableBuilder─▶ code table beside it
+//! codebook or sheet edit: stored text ─Matcher─▶ new code table (no document rewritten)
+//! matrix/stats: code table ─Counts::from_table─▶ Counts (cached per commit) ─render─▶ stdout
+//! quote/search: index ─query + HitCollector (codes from the table)─▶ hits ─render─▶ stdout
 //! ```
 //!
 //! [`pipeline`] brings an index up to date (only what changed); `cmd/` holds

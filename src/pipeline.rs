@@ -13,7 +13,8 @@ use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codebook::Codebook;
 use crate::codings::{self, Codings, Placed, Target};
 use crate::error::{Error, Result};
-use crate::index::{self, CoderInfo, DocCodes, FileEntry, Manifest, RowInfo, StudyIndex, Writer};
+use crate::index::codes::{ExcerptCodes, TableBuilder};
+use crate::index::{self, CoderInfo, FileEntry, Manifest, RowInfo, StudyIndex, Writer};
 use crate::ingest::respondents::{self, RespondentTable};
 use crate::ingest::{self, SplitOptions};
 use crate::model::Transcript;
@@ -49,6 +50,11 @@ pub struct Outcome {
     pub ingested: usize,
     /// Transcripts removed from the index.
     pub removed: usize,
+    /// Every excerpt was re-coded from the index (the codebook or the
+    /// coding sheets changed, no transcript did): nothing was re-read.
+    pub recoded: bool,
+    /// Excerpts re-coded from the index.
+    pub excerpts: usize,
     /// Why a full re-code happened.
     pub reason: String,
 }
@@ -118,6 +124,12 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         .map_or_else(Manifest::new, |i| i.manifest.clone());
     let prev = &prev_manifest;
 
+    // A codebook or coding-sheet change alone re-codes the excerpts already
+    // in the index; the transcripts are still checked, since re-coding from
+    // the index is only right when none of them changed.
+    let same_settings = old.is_some()
+        && prev.settings_hash == study.settings_hash
+        && prev.language == study.settings.language;
     let mut full_reason = match &old {
         None => Some("no index yet".to_string()),
         Some(_) if prev.codebook_hash != inputs.codebook.hash => {
@@ -138,14 +150,15 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     // Which transcripts must be read again.
     let mut unchanged: BTreeMap<String, FileEntry> = BTreeMap::new();
     let mut todo: Vec<Todo> = Vec::new();
+    let check = full_reason.is_none() || same_settings;
     let stats: Vec<Result<(u64, u128)>> = inputs.files.par_iter().map(stat).collect();
     for (f, st) in inputs.files.iter().zip(stats) {
         let (size, mtime) = st?;
         match prev.files.get(&f.rel) {
-            Some(e) if full_reason.is_none() && e.size == size && e.mtime == mtime => {
+            Some(e) if check && e.size == size && e.mtime == mtime => {
                 unchanged.insert(f.rel.clone(), e.clone());
             }
-            Some(e) if full_reason.is_none() => {
+            Some(e) if check => {
                 let bytes = std::fs::read(&f.abs).map_err(|err| Error::io(&f.abs, err))?;
                 if blake3::hash(&bytes).to_hex().as_str() == e.hash {
                     unchanged.insert(
@@ -164,16 +177,17 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         }
     }
     let listed: BTreeSet<&str> = inputs.files.iter().map(|f| f.rel.as_str()).collect();
-    let removed: Vec<String> = if full_reason.is_some() {
-        Vec::new()
-    } else {
+    let removed: Vec<String> = if check {
         prev.files
             .keys()
             .filter(|p| !listed.contains(p.as_str()))
             .cloned()
             .collect()
+    } else {
+        Vec::new()
     };
-    let content_stale = full_reason.is_some() || !todo.is_empty() || !removed.is_empty();
+    let files_changed = !todo.is_empty() || !removed.is_empty();
+    let content_stale = full_reason.is_some() || files_changed;
     let touched = unchanged
         .iter()
         .any(|(p, e)| prev.files.get(p).is_some_and(|o| o.mtime != e.mtime));
@@ -203,16 +217,24 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
             .unwrap_or("transcripts or respondents changed");
         eprintln!("note: index out of date ({why}); updating");
     }
+    if let (Some(reason), Some(old_idx), false) = (&full_reason, &old, files_changed) {
+        if same_settings {
+            return recode(&inputs, study, prev, old_idx, mode, reason);
+        }
+    }
     // Human codings are placed against the whole corpus (they may have moved
-    // between files), so a content change with codings re-reads everything.
+    // between files), so a content change with codings re-reads everything;
+    // so does any full re-code.
     if content_stale && full_reason.is_none() && !inputs.codings.hash.is_empty() {
         full_reason = Some("transcripts changed and human codings must be re-placed".into());
+    }
+    if full_reason.is_some() && !unchanged.is_empty() {
+        let by_rel: BTreeMap<&str, &TranscriptFile> =
+            inputs.files.iter().map(|f| (f.rel.as_str(), f)).collect();
         for (rel, e) in std::mem::take(&mut unchanged) {
-            let file = inputs
-                .files
-                .iter()
-                .find(|f| f.rel == rel)
-                .cloned()
+            let file = by_rel
+                .get(rel.as_str())
+                .map(|f| (*f).clone())
                 .ok_or_else(|| Error::failure("transcript list changed"))?;
             todo.push((file, e.size, e.mtime, None));
         }
@@ -228,7 +250,14 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         csv: study.settings.csv.clone(),
         encoding: study.forced_encoding(),
     };
-    let mut run = Run::new(study, &inputs, prev, full, &matcher);
+    let mut run = Run::new(study, &inputs, prev, full);
+    // Unchanged transcripts keep their codes.
+    if let (Some(old_idx), false) = (&old, unchanged.is_empty()) {
+        let old_table = old_idx.codes()?;
+        for e in unchanged.values() {
+            run.table.copy_file(&old_table, e.id);
+        }
+    }
     drop(old);
     let writer = Writer::open(&data, full)?;
     for p in &removed {
@@ -308,18 +337,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
             .collect();
         let placed = codings::place(&inputs.codings, &targets)?;
         warnings.extend(placed.warnings.iter().cloned());
-        run.manifest.coders = placed
-            .coders
-            .iter()
-            .map(|c| CoderInfo {
-                name: c.clone(),
-                used: placed
-                    .used
-                    .get(c)
-                    .map(|u| u.iter().copied().collect())
-                    .unwrap_or_default(),
-            })
-            .collect();
+        run.set_coders(&placed);
         for (coded, i) in held {
             let entry = run.write(&writer, &todo[i], coded, Some(&placed))?;
             new_entries.insert(todo[i].0.rel.clone(), entry);
@@ -334,7 +352,9 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         ingested: new_entries.len(),
         removed: removed.len(),
         reason: full_reason.unwrap_or_default(),
+        ..Default::default()
     };
+    let table = std::mem::take(&mut run.table);
     let mut manifest = run.manifest;
     if !unchanged.is_empty() {
         let mut prev_details = prev.clone();
@@ -352,7 +372,19 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     manifest.attributes = respondents::merge(&infos, &inputs.table)?;
     manifest.warnings = warnings;
     timing("place codings, manifest", t0);
-    writer.commit(&manifest)?;
+    finish(writer, &manifest, table, outcome, t0)
+}
+
+/// Commits, reopens the index and fills its count cache.
+fn finish(
+    writer: Writer,
+    manifest: &Manifest,
+    table: TableBuilder,
+    outcome: Outcome,
+    t0: std::time::Instant,
+) -> Result<(StudyIndex, Outcome)> {
+    let data = writer.data_dir();
+    writer.commit(manifest, &table.encode())?;
     timing("commit", t0);
     let idx = index::open(&data)?
         .ok_or_else(|| Error::failure("the index could not be reopened after commit"))?;
@@ -360,6 +392,129 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     index::counts(&idx, crate::index::collect::Source::All)?;
     timing("count cache", t0);
     Ok((idx, outcome))
+}
+
+/// One excerpt as the index stores it, with its rule codes: enough to
+/// re-code it without its transcript.
+struct Recoded {
+    file: u64,
+    pos: u64,
+    resp: u64,
+    rules: Vec<u32>,
+    /// Its id and text hash, to place human codings (only with sheets).
+    target: Option<Target>,
+}
+
+/// Excerpts read back from the index per batch while re-coding.
+const RECODE_BATCH: usize = 8192;
+
+/// Re-codes every excerpt from the text the index stores (the codebook or
+/// the coding sheets changed; no transcript, setting or language did):
+/// nothing is re-read, split or re-indexed, only the code table, the
+/// manifest and the counts are written anew.
+fn recode(
+    inputs: &Inputs,
+    study: &Study,
+    prev: &Manifest,
+    old: &StudyIndex,
+    mode: Mode,
+    reason: &str,
+) -> Result<(StudyIndex, Outcome)> {
+    let t0 = std::time::Instant::now();
+    if mode == Mode::Frozen {
+        return Err(Error::input(format!(
+            "the index is out of date ({reason}) and --frozen was given"
+        ))
+        .with_hint("run `thematic code` first, or drop --frozen"));
+    }
+    if mode == Mode::Auto {
+        eprintln!("note: index out of date ({reason}); updating");
+    }
+    let matcher = Matcher::new(&inputs.codebook);
+    let with_codings = !inputs.codings.hash.is_empty();
+    let mut run = Run::new(study, inputs, prev, false);
+    let scratches: Vec<std::sync::Mutex<Scratch>> = (0..rayon::current_num_threads().max(1))
+        .map(|_| std::sync::Mutex::new(Scratch::default()))
+        .collect();
+    let mut held: Vec<Recoded> = Vec::new();
+    let mut n = 0;
+    let mut code_batch = |batch: &mut Vec<index::StoredText>, run: &mut Run| {
+        let coded: Vec<Recoded> = batch
+            .par_drain(..)
+            .map(|e| {
+                let slot = rayon::current_thread_index().unwrap_or(0) % scratches.len();
+                let mut scratch = scratches[slot]
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                Recoded {
+                    file: e.file,
+                    pos: e.pos,
+                    resp: e.resp,
+                    rules: matcher.apply(&e.text, &mut scratch),
+                    target: with_codings.then(|| Target {
+                        hash: codings::text_hash(&e.text),
+                        id: e.id,
+                        path: e.path,
+                    }),
+                }
+            })
+            .collect();
+        n += coded.len();
+        for r in coded {
+            if with_codings {
+                held.push(r);
+            } else {
+                run.table.insert(
+                    r.file,
+                    r.pos,
+                    &ExcerptCodes {
+                        resp: r.resp,
+                        rules: r.rules,
+                        ..Default::default()
+                    },
+                );
+            }
+        }
+    };
+    let mut batch = Vec::with_capacity(RECODE_BATCH);
+    old.for_each_text(|e| {
+        batch.push(e);
+        if batch.len() == RECODE_BATCH {
+            code_batch(&mut batch, &mut run);
+        }
+    })?;
+    code_batch(&mut batch, &mut run);
+    timing("re-code from the index", t0);
+    let mut warnings = inputs.warnings.clone();
+    if with_codings {
+        let order = prev.corpus_order();
+        held.sort_by_key(|r| order.key(r.file, r.pos));
+        let targets: Vec<Target> = held.iter_mut().filter_map(|r| r.target.take()).collect();
+        let placed = codings::place(&inputs.codings, &targets)?;
+        warnings.extend(placed.warnings.iter().cloned());
+        run.set_coders(&placed);
+        for (r, t) in held.into_iter().zip(&targets) {
+            let codes = run.excerpt_codes(&t.id, r.resp, r.rules, Some(&placed));
+            run.table.insert(r.file, r.pos, &codes);
+        }
+    }
+    let mut manifest = std::mem::take(&mut run.manifest);
+    let mut files = prev.clone();
+    index::load_details(&study.data_dir(), &mut files)?;
+    manifest.files = files.files;
+    let infos: Vec<&crate::model::TranscriptInfo> =
+        manifest.files.values().map(|e| &e.info).collect();
+    manifest.attributes = respondents::merge(&infos, &inputs.table)?;
+    manifest.warnings = warnings;
+    let writer = Writer::open(&study.data_dir(), false)?;
+    let table = std::mem::take(&mut run.table);
+    let outcome = Outcome {
+        recoded: true,
+        excerpts: n,
+        reason: reason.to_string(),
+        ..Default::default()
+    };
+    finish(writer, &manifest, table, outcome, t0)
 }
 
 fn code_one(
@@ -394,20 +549,17 @@ fn code_one(
 struct Run<'a> {
     prev: &'a Manifest,
     full: bool,
-    matcher: &'a Matcher,
     manifest: Manifest,
     resp_ids: BTreeMap<String, u64>,
     next_file: u64,
+    /// The code table being built.
+    table: TableBuilder,
+    /// Coder name → dense id, once codings are placed.
+    coder_ids: BTreeMap<String, u32>,
 }
 
 impl<'a> Run<'a> {
-    fn new(
-        study: &Study,
-        inputs: &'a Inputs,
-        prev: &'a Manifest,
-        full: bool,
-        matcher: &'a Matcher,
-    ) -> Run<'a> {
+    fn new(study: &Study, inputs: &'a Inputs, prev: &'a Manifest, full: bool) -> Run<'a> {
         let mut manifest = Manifest::new();
         manifest.codebook_hash = inputs.codebook.hash.clone();
         manifest.settings_hash = study.settings_hash.clone();
@@ -425,6 +577,7 @@ impl<'a> Run<'a> {
                 label: n.label.clone(),
                 depth: n.depth,
                 auto: def.is_some_and(|d| d.auto_rules().is_some()),
+                parent: n.parent,
             })
             .collect();
         if !full {
@@ -444,11 +597,68 @@ impl<'a> Run<'a> {
         Run {
             prev,
             full,
-            matcher,
             manifest,
             resp_ids,
             next_file,
+            table: TableBuilder::default(),
+            coder_ids: BTreeMap::new(),
         }
+    }
+
+    /// Records the coders of placed codings (dense ids in name order).
+    fn set_coders(&mut self, placed: &Placed) {
+        self.manifest.coders = placed
+            .coders
+            .iter()
+            .map(|c| CoderInfo {
+                name: c.clone(),
+                used: placed
+                    .used
+                    .get(c)
+                    .map(|u| u.iter().copied().collect())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        self.coder_ids = placed
+            .coders
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i as u32))
+            .collect();
+    }
+
+    /// An excerpt's codes: its rule codes and the codings placed on it.
+    fn excerpt_codes(
+        &self,
+        id: &str,
+        resp: u64,
+        rules: Vec<u32>,
+        placed: Option<&Placed>,
+    ) -> ExcerptCodes {
+        let mut codes = ExcerptCodes {
+            resp,
+            rules,
+            ..Default::default()
+        };
+        if let Some(p) = placed {
+            let cid = |coder: &str| self.coder_ids.get(coder).copied().unwrap_or(0);
+            for (coder, direct) in p.codes.get(id).into_iter().flatten() {
+                let c = cid(coder);
+                codes
+                    .coders
+                    .extend(direct.iter().map(|&code| (c, code as u32)));
+            }
+            codes.coders.sort_unstable();
+            codes.covered_by = p
+                .covered
+                .get(id)
+                .into_iter()
+                .flatten()
+                .map(|coder| cid(coder))
+                .collect();
+            codes.covered_by.sort_unstable();
+        }
+        codes
     }
 
     /// Adds a coded transcript's excerpts to the index.
@@ -471,16 +681,7 @@ impl<'a> Run<'a> {
                 self.next_file - 1
             }
         };
-        let coder_ids: BTreeMap<&str, u64> = placed
-            .map(|p| {
-                p.coders
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (c.as_str(), i as u64))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for (e, (rules, body)) in t.excerpts.iter().zip(&rule_codes) {
+        for (e, (rules, body)) in t.excerpts.iter().zip(rule_codes) {
             let resp = *self
                 .resp_ids
                 .entry(e.respondent.clone())
@@ -488,35 +689,9 @@ impl<'a> Run<'a> {
                     self.manifest.respondents.push(e.respondent.clone());
                     (self.manifest.respondents.len() - 1) as u64
                 });
-            let mut all: Vec<u32> = rules.clone();
-            let mut crow = Vec::new();
-            let mut cov = Vec::new();
-            if let Some(p) = placed {
-                for (coder, codes) in p.codes.get(&e.id).into_iter().flatten() {
-                    let cid = coder_ids.get(coder.as_str()).copied().unwrap_or(0);
-                    let direct: Vec<u32> = codes.iter().map(|&c| c as u32).collect();
-                    all.extend(&direct);
-                    crow.extend(
-                        self.matcher
-                            .closure(&direct)
-                            .into_iter()
-                            .map(|r| (cid << 32) | u64::from(r)),
-                    );
-                }
-                for coder in p.covered.get(&e.id).into_iter().flatten() {
-                    cov.push(coder_ids.get(coder.as_str()).copied().unwrap_or(0));
-                }
-            }
-            all.sort_unstable();
-            all.dedup();
-            let doc = DocCodes {
-                direct: &all,
-                rows: self.matcher.closure(&all),
-                rule_rows: self.matcher.closure(rules),
-                coder_rows: crow,
-                covered_by: cov,
-            };
-            writer.add(e, body, file_id, resp, &doc)?;
+            let codes = self.excerpt_codes(&e.id, resp, rules, placed);
+            self.table.insert(file_id, e.pos as u64, &codes);
+            writer.add(e, &body, file_id, resp)?;
         }
         Ok(FileEntry {
             id: file_id,

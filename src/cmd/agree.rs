@@ -101,7 +101,11 @@ pub fn run(project: Option<&Path>, args: &AgreeArgs) -> Result<()> {
         v
     };
     let searcher = idx.reader.searcher();
-    let mut units = searcher.search(&tantivy::query::AllQuery, &CodingCollector)?;
+    let collector = CodingCollector {
+        codes: idx.codes()?,
+        closure: m.closure(),
+    };
+    let mut units = searcher.search(&tantivy::query::AllQuery, &collector)?;
     let order = m.corpus_order();
     units.sort_by_key(|u| order.key(u.file, u.pos));
     let scope = Scope {

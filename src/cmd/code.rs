@@ -47,6 +47,11 @@ pub fn run(project: Option<&Path>, format: Format) -> Result<()> {
     let took = started.elapsed().as_secs_f64();
     if outcome.up_to_date {
         eprintln!("up to date: nothing changed since the last run ({took:.2}s)");
+    } else if outcome.recoded {
+        eprintln!(
+            "re-coded {} excerpts from the index ({}; no transcript re-read) in {took:.2}s",
+            outcome.excerpts, outcome.reason
+        );
     } else if outcome.full {
         eprintln!(
             "coded {} transcripts from scratch ({}) in {took:.2}s",

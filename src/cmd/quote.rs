@@ -11,7 +11,7 @@ use tantivy::snippet::SnippetGenerator;
 
 use crate::cli::{ColorChoice, Format, ListOpts, QuoteArgs, SearchArgs};
 use crate::error::{Error, Result};
-use crate::index::collect::{Hit, HitCollector, HitFilter};
+use crate::index::collect::{Hit, HitFilter};
 use crate::index::StudyIndex;
 use crate::render::{self, Table};
 
@@ -161,6 +161,7 @@ fn first_in_corpus_order(
     let paths: Vec<&String> = idx.manifest.files.keys().collect();
     let order = idx.manifest.corpus_order();
     let mut got: Vec<Hit> = Vec::new();
+    let collector = idx.hits(keep.clone(), false)?;
     let (mut i, mut batch) = (0, 1);
     while i < paths.len() && got.len() < limit {
         let end = (i + batch).min(paths.len());
@@ -174,13 +175,7 @@ fn first_in_corpus_order(
                 )
             })
             .collect();
-        got.extend(searcher.search(
-            &BooleanQuery::new(clauses),
-            &HitCollector {
-                keep: keep.clone(),
-                scoring: false,
-            },
-        )?);
+        got.extend(searcher.search(&BooleanQuery::new(clauses), &collector)?);
         i = end;
         batch *= 2;
     }
@@ -200,10 +195,7 @@ fn select(
     opts: &ListOpts,
 ) -> Result<(Vec<Hit>, usize)> {
     let m = &idx.manifest;
-    let collector = HitCollector {
-        keep,
-        scoring: parsed.is_some(),
-    };
+    let collector = idx.hits(keep, parsed.is_some())?;
     let mut hits: Vec<Hit> = match parsed {
         Some(q) => searcher.search(q, &collector)?,
         None => searcher.search(&AllQuery, &collector)?,

@@ -1,10 +1,15 @@
-//! Custom collectors over the index's fast fields: row × respondent counts
-//! (the matrix and stats), filtered hit lists (quotes and search), and the
-//! first excerpt of each row × respondent cell.
+//! Counting and collecting over the index: row × respondent counts from the
+//! code table (the matrix and stats), and collectors over the documents'
+//! fast fields that look each excerpt's codes up in the table: filtered hit
+//! lists (quotes and search) and the units coders covered (agreement).
+
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+use super::codes::{Closure, CodeTable, ExcerptCodes, Record};
 
 /// Whose codings count (`--source`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,43 +34,45 @@ pub struct Filter {
     pub source: Source,
 }
 
-/// Reads an excerpt's rows for a [`Source`] from the fast fields.
+/// Reads an excerpt's rows for a [`Source`] from its code-table record.
+#[derive(Debug, Clone)]
 pub struct RowReader {
     source: Source,
-    col: Column<u64>,
+    closure: Closure,
+    rec: ExcerptCodes,
 }
 
 impl RowReader {
-    /// Opens the column the source needs.
-    pub fn open(seg: &SegmentReader, source: Source) -> tantivy::Result<RowReader> {
-        let field = match source {
-            Source::All => "rows",
-            Source::Rules => "rule_rows",
-            Source::Human | Source::Coder(_) => "coder_rows",
-        };
-        Ok(RowReader {
+    /// A reader for `source`, expanding codes through `closure`.
+    pub fn new(source: Source, closure: Closure) -> RowReader {
+        RowReader {
             source,
-            col: seg.fast_fields().u64(field)?,
-        })
+            closure,
+            rec: ExcerptCodes::default(),
+        }
     }
 
-    /// The rows of `doc`, into `buf` (cleared first; unique for one coder).
-    pub fn fill(&self, doc: DocId, buf: &mut Vec<u64>) {
-        buf.clear();
+    /// The rows of the excerpt `rec` (its codes for the source and their
+    /// ancestors) into `buf`, ascending and unique; returns its respondent.
+    pub fn fill(&mut self, rec: Record<'_>, buf: &mut Vec<u64>) -> u64 {
+        rec.decode_into(&mut self.rec);
+        let r = &self.rec;
+        let human = r.coders.iter().map(|&(_, code)| code);
         match self.source {
-            Source::All | Source::Rules => buf.extend(self.col.values_for_doc(doc)),
-            Source::Human => {
-                buf.extend(self.col.values_for_doc(doc).map(|v| v & 0xFFFF_FFFF));
-                buf.sort_unstable();
-                buf.dedup();
-            }
-            Source::Coder(c) => buf.extend(
-                self.col
-                    .values_for_doc(doc)
-                    .filter(|v| v >> 32 == c)
-                    .map(|v| v & 0xFFFF_FFFF),
+            Source::All => self
+                .closure
+                .expand(r.rules.iter().copied().chain(human), buf),
+            Source::Rules => self.closure.expand(r.rules.iter().copied(), buf),
+            Source::Human => self.closure.expand(human, buf),
+            Source::Coder(c) => self.closure.expand(
+                r.coders
+                    .iter()
+                    .filter(|&&(coder, _)| u64::from(coder) == c)
+                    .map(|&(_, code)| code),
+                buf,
             ),
         }
+        r.resp
     }
 }
 
@@ -99,100 +106,38 @@ impl Counts {
     }
 }
 
-/// Counts excerpts per row × respondent from the fast fields.
-pub struct CountCollector {
-    /// Number of rows.
-    pub n_rows: usize,
-    /// Number of respondents.
-    pub n_resp: usize,
-    /// Which excerpts count.
-    pub filter: Filter,
-}
-
-/// Per-segment state of [`CountCollector`].
-pub struct CountSegment {
-    rows: RowReader,
-    buf: Vec<u64>,
-    resp: Column<u64>,
-    filter: Filter,
-    counts: Counts,
-}
-
-impl Collector for CountCollector {
-    type Fruit = Counts;
-    type Child = CountSegment;
-
-    fn for_segment(&self, _: SegmentOrdinal, seg: &SegmentReader) -> tantivy::Result<CountSegment> {
-        Ok(CountSegment {
-            rows: RowReader::open(seg, self.filter.source)?,
-            buf: Vec::new(),
-            resp: seg.fast_fields().u64("resp")?,
-            filter: self.filter.clone(),
-            counts: Counts {
-                n_rows: self.n_rows,
-                n_resp: self.n_resp,
-                cells: vec![0; self.n_rows * self.n_resp],
-                excerpts: vec![0; self.n_resp],
-                coded: vec![0; self.n_resp],
-            },
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Counts>) -> tantivy::Result<Counts> {
-        let mut total = Counts {
-            n_rows: self.n_rows,
-            n_resp: self.n_resp,
-            cells: vec![0; self.n_rows * self.n_resp],
-            excerpts: vec![0; self.n_resp],
-            coded: vec![0; self.n_resp],
+impl Counts {
+    /// Counts every excerpt of the code table per row × respondent.
+    pub fn from_table(
+        table: &CodeTable,
+        n_rows: usize,
+        n_resp: usize,
+        mut rows: RowReader,
+    ) -> Counts {
+        let mut counts = Counts {
+            n_rows,
+            n_resp,
+            cells: vec![0; n_rows * n_resp],
+            excerpts: vec![0; n_resp],
+            coded: vec![0; n_resp],
         };
-        for f in fruits {
-            for (a, b) in total.coded.iter_mut().zip(f.coded) {
-                *a += b;
+        let mut buf = Vec::new();
+        for rec in table.records() {
+            let resp = rows.fill(rec, &mut buf) as usize;
+            if resp >= n_resp {
+                continue;
             }
-            for (a, b) in total.cells.iter_mut().zip(f.cells) {
-                *a += b;
+            counts.excerpts[resp] += 1;
+            for &row in &buf {
+                if let Some(c) = counts.cells.get_mut(row as usize * n_resp + resp) {
+                    *c += 1;
+                }
             }
-            for (a, b) in total.excerpts.iter_mut().zip(f.excerpts) {
-                *a += b;
-            }
-        }
-        Ok(total)
-    }
-}
-
-impl SegmentCollector for CountSegment {
-    type Fruit = Counts;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        let resp = self.resp.first(doc).unwrap_or(0);
-        if resp as usize >= self.counts.n_resp || !self.filter.allows(resp) {
-            return;
-        }
-        let resp = resp as usize;
-        self.counts.excerpts[resp] += 1;
-        self.rows.fill(doc, &mut self.buf);
-        let any = !self.buf.is_empty();
-        for &row in &self.buf {
-            if let Some(c) = self
-                .counts
-                .cells
-                .get_mut(row as usize * self.counts.n_resp + resp)
-            {
-                *c += 1;
+            if !buf.is_empty() {
+                counts.coded[resp] += 1;
             }
         }
-        if any {
-            self.counts.coded[resp] += 1;
-        }
-    }
-
-    fn harvest(self) -> Counts {
-        self.counts
+        counts
     }
 }
 
@@ -228,12 +173,15 @@ pub struct HitCollector {
     pub keep: HitFilter,
     /// Whether scores are needed (a text query was given).
     pub scoring: bool,
+    /// The code table and how to read rows from it; needed only when the
+    /// filter asks for rows (or for none).
+    pub codes: Option<(Arc<CodeTable>, RowReader)>,
 }
 
 /// Per-segment state of [`HitCollector`].
 pub struct HitSegment {
     seg: SegmentOrdinal,
-    rows: RowReader,
+    codes: Option<(Arc<CodeTable>, RowReader)>,
     resp: Column<u64>,
     file: Column<u64>,
     pos: Column<u64>,
@@ -254,7 +202,7 @@ impl Collector for HitCollector {
         let ff = reader.fast_fields();
         Ok(HitSegment {
             seg,
-            rows: RowReader::open(reader, self.keep.filter.source)?,
+            codes: self.codes.clone(),
             resp: ff.u64("resp")?,
             file: ff.u64("file")?,
             pos: ff.u64("pos")?,
@@ -281,8 +229,15 @@ impl SegmentCollector for HitSegment {
         if !self.keep.filter.allows(resp) {
             return;
         }
+        let file = self.file.first(doc).unwrap_or(0);
+        let pos = self.pos.first(doc).unwrap_or(0);
         if self.keep.uncoded || !self.keep.rows_all.is_empty() {
-            self.rows.fill(doc, &mut self.buf);
+            self.buf.clear();
+            if let Some((table, rows)) = &mut self.codes {
+                if let Some(rec) = table.get(file, pos) {
+                    rows.fill(rec, &mut self.buf);
+                }
+            }
             if self.keep.uncoded && !self.buf.is_empty() {
                 return;
             }
@@ -290,14 +245,14 @@ impl SegmentCollector for HitSegment {
                 .keep
                 .rows_all
                 .iter()
-                .all(|alts| alts.iter().any(|r| self.buf.contains(r)))
+                .all(|alts| alts.iter().any(|r| self.buf.binary_search(r).is_ok()))
             {
                 return;
             }
         }
         self.hits.push(Hit {
-            file: self.file.first(doc).unwrap_or(0),
-            pos: self.pos.first(doc).unwrap_or(0),
+            file,
+            pos,
             resp,
             score,
             addr: DocAddress::new(self.seg, doc),
@@ -327,16 +282,22 @@ pub struct CodedUnit {
 }
 
 /// Collects the codings of every excerpt some coder covered.
-pub struct CodingCollector;
+pub struct CodingCollector {
+    /// The code table.
+    pub codes: Arc<CodeTable>,
+    /// The codebook's parent links.
+    pub closure: Closure,
+}
 
 /// Per-segment state of [`CodingCollector`].
 pub struct CodingSegment {
     seg: SegmentOrdinal,
-    cov: Column<u64>,
-    crow: Column<u64>,
-    rules: Column<u64>,
+    codes: Arc<CodeTable>,
+    closure: Closure,
     file: Column<u64>,
     pos: Column<u64>,
+    rec: ExcerptCodes,
+    buf: Vec<u64>,
     out: Vec<CodedUnit>,
 }
 
@@ -352,11 +313,12 @@ impl Collector for CodingCollector {
         let ff = reader.fast_fields();
         Ok(CodingSegment {
             seg,
-            cov: ff.u64("covered_by")?,
-            crow: ff.u64("coder_rows")?,
-            rules: ff.u64("rule_rows")?,
+            codes: self.codes.clone(),
+            closure: self.closure.clone(),
             file: ff.u64("file")?,
             pos: ff.u64("pos")?,
+            rec: ExcerptCodes::default(),
+            buf: Vec::new(),
             out: Vec::new(),
         })
     }
@@ -374,17 +336,32 @@ impl SegmentCollector for CodingSegment {
     type Fruit = Vec<CodedUnit>;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        let covered_by: Vec<u64> = self.cov.values_for_doc(doc).collect();
-        if covered_by.is_empty() {
+        let file = self.file.first(doc).unwrap_or(0);
+        let pos = self.pos.first(doc).unwrap_or(0);
+        let Some(rec) = self.codes.get(file, pos) else {
+            return;
+        };
+        rec.decode_into(&mut self.rec);
+        let r = &self.rec;
+        if r.covered_by.is_empty() {
             return;
         }
+        // Codes are recorded coder by coder: expand each coder's run.
+        let mut coder_rows = Vec::new();
+        for run in r.coders.chunk_by(|a, b| a.0 == b.0) {
+            let coder = u64::from(run[0].0);
+            self.closure
+                .expand(run.iter().map(|&(_, code)| code), &mut self.buf);
+            coder_rows.extend(self.buf.iter().map(|&row| (coder << 32) | row));
+        }
+        self.closure.expand(r.rules.iter().copied(), &mut self.buf);
         self.out.push(CodedUnit {
-            file: self.file.first(doc).unwrap_or(0),
-            pos: self.pos.first(doc).unwrap_or(0),
+            file,
+            pos,
             addr: Some(DocAddress::new(self.seg, doc)),
-            covered_by,
-            coder_rows: self.crow.values_for_doc(doc).collect(),
-            rule_rows: self.rules.values_for_doc(doc).collect(),
+            covered_by: r.covered_by.iter().map(|&c| u64::from(c)).collect(),
+            coder_rows,
+            rule_rows: self.buf.clone(),
         });
     }
 

@@ -1,16 +1,20 @@
 //! The tantivy index of coded excerpts in `<study>/.thematic/index`: the only
-//! module that names tantivy fields. One document per excerpt; dense u64 ids
-//! for respondents, files and codebook rows live in fast fields so that the
-//! matrix is counted without touching stored text. The commit payload is the
-//! [`Manifest`]: it describes the index (schema version, hashes of the
-//! codebook, settings and every transcript, id → label tables) so a stale or
-//! foreign index is detected, never trusted.
+//! module that names tantivy fields. One document per excerpt: its text
+//! (stored, and indexed for search) and its address (dense file id and
+//! position, respondent) in fast fields. What each excerpt is coded with
+//! lives beside it in the [`codes`] table, so the matrix is counted without
+//! touching stored text and a codebook edit rewrites no document. The commit
+//! payload names the [`Manifest`]: it describes the index (schema version,
+//! hashes of the codebook, settings and every transcript, id → label tables)
+//! so a stale or foreign index is detected, never trusted.
 
 pub mod analysis;
+pub mod codes;
 pub mod collect;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{Field, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING};
@@ -22,7 +26,7 @@ use crate::model::{Attributes, Excerpt, TranscriptInfo};
 use crate::study::Language;
 
 /// Bumped whenever the schema or the manifest changes meaning.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 const TOOL: &str = "thematic";
 const ANALYZER: &str = "thematic_terms";
 
@@ -49,33 +53,8 @@ pub struct Fields {
     pub text: Field,
     /// The excerpt's search terms (indexed, see [`analysis`]).
     pub body: Field,
-    /// Row ids of the codes applied directly (stored, for quotes).
-    pub codes: Field,
-    /// Dense row ids the excerpt counts in (codes, their ancestors, themes).
-    pub rows: Field,
     /// Start time of the excerpt (captions).
     pub time: Field,
-    /// Rows reached by the codebook's rules alone.
-    pub rule_rows: Field,
-    /// Rows reached by each coder: `(coder << 32) | row`.
-    pub coder_rows: Field,
-    /// Coders whose sheets cover the excerpt (dense coder ids).
-    pub covered_by: Field,
-}
-
-/// What one excerpt is coded with, ready for the index.
-#[derive(Debug, Clone, Default)]
-pub struct DocCodes<'a> {
-    /// Row ids of the codes applied directly (rules or coders), in codebook order.
-    pub direct: &'a [u32],
-    /// Rows the excerpt counts in (all sources, ancestors included).
-    pub rows: Vec<u32>,
-    /// Rows from the rules alone.
-    pub rule_rows: Vec<u32>,
-    /// `(coder << 32) | row` for each coder's rows.
-    pub coder_rows: Vec<u64>,
-    /// Coders whose sheets cover it.
-    pub covered_by: Vec<u64>,
 }
 
 /// A coder as the manifest records it.
@@ -99,18 +78,13 @@ fn schema() -> (Schema, Fields) {
         path: b.add_text_field("path", STRING | STORED),
         line: b.add_u64_field("line", STORED | FAST),
         pos: b.add_u64_field("pos", STORED | FAST),
-        file: b.add_u64_field("file", FAST),
+        file: b.add_u64_field("file", STORED | FAST),
         resp: b.add_u64_field("resp", FAST | STORED),
         speaker: b.add_text_field("speaker", STORED),
         question: b.add_text_field("question", STORED),
         text: b.add_text_field("text", STORED),
         body: b.add_text_field("body", text_opts),
-        codes: b.add_u64_field("codes", STORED),
-        rows: b.add_u64_field("rows", FAST),
         time: b.add_text_field("time", STORED),
-        rule_rows: b.add_u64_field("rule_rows", FAST),
-        coder_rows: b.add_u64_field("coder_rows", FAST),
-        covered_by: b.add_u64_field("covered_by", FAST),
     };
     (b.build(), f)
 }
@@ -148,6 +122,8 @@ pub struct RowInfo {
     pub depth: usize,
     /// The codebook's rules can code it (an `any` term or a regex).
     pub auto: bool,
+    /// The parent row (None for a theme).
+    pub parent: Option<usize>,
 }
 
 /// The commit payload: what the index was built from.
@@ -192,6 +168,11 @@ impl Manifest {
             schema: SCHEMA_VERSION,
             ..Default::default()
         }
+    }
+
+    /// The codebook's parent links, to expand codes into rows.
+    pub fn closure(&self) -> codes::Closure {
+        codes::Closure::new(self.rows.iter().map(|r| r.parent))
     }
 
     /// Corpus order (path, then position in the file) over dense file ids.
@@ -260,6 +241,8 @@ pub struct StudyIndex {
     pub reader: IndexReader,
     /// The study's data folder (`.thematic`).
     pub data_dir: PathBuf,
+    /// The code table, read on first use.
+    codes: std::sync::OnceLock<std::sync::Arc<codes::CodeTable>>,
 }
 
 /// The index folder of a study's data folder.
@@ -294,10 +277,12 @@ pub fn open(data_dir: &Path) -> Result<Option<StudyIndex>> {
     let Ok(bytes) = std::fs::read(data_dir.join(format!("manifest-{}.json", head.manifest))) else {
         return Ok(None);
     };
-    if !data_dir
-        .join(format!("details-{}.json", head.manifest))
-        .is_file()
-    {
+    let committed = |kind: &str, ext: &str| {
+        data_dir
+            .join(format!("{kind}-{}.{ext}", head.manifest))
+            .is_file()
+    };
+    if !committed("details", "json") || !committed("codes", "bin") {
         return Ok(None);
     }
     let Ok(mut manifest) = serde_json::from_slice::<Manifest>(&bytes) else {
@@ -324,6 +309,7 @@ pub fn open(data_dir: &Path) -> Result<Option<StudyIndex>> {
         fields,
         manifest,
         reader,
+        codes: std::sync::OnceLock::new(),
     }))
 }
 
@@ -381,21 +367,19 @@ impl Writer {
         })
     }
 
+    /// The study's data folder the index lives in.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+
     /// Removes every excerpt of a transcript.
     pub fn delete_file(&self, path: &str) {
         self.writer
             .delete_term(Term::from_field_text(self.fields.path, path));
     }
 
-    /// Adds one coded excerpt; `body` is its pre-analysed search terms.
-    pub fn add(
-        &self,
-        e: &Excerpt,
-        body: &str,
-        file: u64,
-        resp: u64,
-        codes: &DocCodes,
-    ) -> Result<()> {
+    /// Adds one excerpt; `body` is its pre-analysed search terms.
+    pub fn add(&self, e: &Excerpt, body: &str, file: u64, resp: u64) -> Result<()> {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &e.id);
@@ -411,31 +395,17 @@ impl Writer {
         if !e.time.is_empty() {
             doc.add_text(f.time, &e.time);
         }
-        for &c in codes.direct {
-            doc.add_u64(f.codes, u64::from(c));
-        }
-        for &r in &codes.rows {
-            doc.add_u64(f.rows, u64::from(r));
-        }
-        for &r in &codes.rule_rows {
-            doc.add_u64(f.rule_rows, u64::from(r));
-        }
-        for &r in &codes.coder_rows {
-            doc.add_u64(f.coder_rows, r);
-        }
-        for &c in &codes.covered_by {
-            doc.add_u64(f.covered_by, c);
-        }
         self.writer.add_document(doc)?;
         Ok(())
     }
 
     /// Commits atomically with the manifest as payload, then tidies up.
     ///
-    /// The manifest is written first to its own file named by its hash; the
-    /// commit's payload names that file, so an interrupted run leaves the
-    /// previous commit and its manifest in place.
-    pub fn commit(mut self, manifest: &Manifest) -> Result<()> {
+    /// The manifest, its details and the code table (`table`, see
+    /// [`codes::TableBuilder::encode`]) are written first to files named by
+    /// their hash; the commit's payload names them, so an interrupted run
+    /// leaves the previous commit and its files in place.
+    pub fn commit(mut self, manifest: &Manifest, table: &[u8]) -> Result<()> {
         let bytes =
             serde_json::to_vec(manifest).map_err(|e| Error::failure(format!("manifest: {e}")))?;
         let details: BTreeMap<&String, &TranscriptInfo> =
@@ -445,10 +415,15 @@ impl Writer {
         let mut hasher = blake3::Hasher::new();
         hasher.update(&bytes);
         hasher.update(&details);
+        hasher.update(table);
         let hash = hasher.finalize().to_hex()[..24].to_string();
-        let data = self.dir.parent().map(Path::to_path_buf).unwrap_or_default();
-        for (kind, body) in [("details", &details), ("manifest", &bytes)] {
-            let file = data.join(format!("{kind}-{hash}.json"));
+        let data = self.data_dir();
+        for (kind, ext, body) in [
+            ("codes", "bin", table),
+            ("details", "json", &details),
+            ("manifest", "json", &bytes),
+        ] {
+            let file = data.join(format!("{kind}-{hash}.{ext}"));
             let tmp = data.join(format!("{kind}-{hash}.tmp"));
             std::fs::write(&tmp, body).map_err(|e| Error::io(&tmp, e))?;
             restrict_file(&tmp);
@@ -472,12 +447,10 @@ impl Writer {
                 let name = e.file_name().to_string_lossy().into_owned();
                 let ours = name == format!("manifest-{hash}.json")
                     || name == format!("details-{hash}.json")
+                    || name == format!("codes-{hash}.bin")
                     || name.starts_with(&format!("counts-{hash}-"));
-                if (name.starts_with("manifest-")
-                    || name.starts_with("details-")
-                    || name.starts_with("counts-"))
-                    && !ours
-                {
+                let derived = ["manifest-", "details-", "codes-", "counts-"];
+                if derived.iter().any(|d| name.starts_with(d)) && !ours {
                     let _ = std::fs::remove_file(e.path());
                 }
             }
@@ -548,16 +521,86 @@ pub struct StoredExcerpt {
     pub time: String,
 }
 
+/// An excerpt's text and address as the index stores them.
+#[derive(Debug, Clone, Default)]
+pub struct StoredText {
+    /// Dense file id.
+    pub file: u64,
+    /// Position in the file.
+    pub pos: u64,
+    /// Dense respondent id.
+    pub resp: u64,
+    /// `path:line`.
+    pub id: String,
+    /// Transcript path.
+    pub path: String,
+    /// The text.
+    pub text: String,
+}
+
 impl StudyIndex {
+    /// Hands every excerpt's stored text to `f`, reading the document
+    /// store block by block (segment order, not corpus order).
+    pub fn for_each_text(&self, mut f: impl FnMut(StoredText)) -> Result<()> {
+        let searcher = self.reader.searcher();
+        let fl = &self.fields;
+        for seg in searcher.segment_readers() {
+            let store = seg.get_store_reader(1)?;
+            for doc in store.iter::<TantivyDocument>(seg.alive_bitset()) {
+                let doc = doc?;
+                let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+                let text = |field| {
+                    doc.get_first(field)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                f(StoredText {
+                    file: num(fl.file),
+                    pos: num(fl.pos),
+                    resp: num(fl.resp),
+                    id: text(fl.id),
+                    path: text(fl.path),
+                    text: text(fl.text),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The code table committed with the index (read once, on first use).
+    pub fn codes(&self) -> Result<Arc<codes::CodeTable>> {
+        if let Some(t) = self.codes.get() {
+            return Ok(t.clone());
+        }
+        let path = self
+            .data_dir
+            .join(format!("codes-{}.bin", self.manifest.head));
+        let table = Arc::new(codes::CodeTable::load(&path)?);
+        Ok(self.codes.get_or_init(|| table).clone())
+    }
+
+    /// A collector of the hits passing `keep` (scored when `scoring`).
+    pub fn hits(&self, keep: collect::HitFilter, scoring: bool) -> Result<collect::HitCollector> {
+        let codes = if keep.uncoded || !keep.rows_all.is_empty() {
+            let rows = collect::RowReader::new(keep.filter.source, self.manifest.closure());
+            Some((self.codes()?, rows))
+        } else {
+            None
+        };
+        Ok(collect::HitCollector {
+            keep,
+            scoring,
+            codes,
+        })
+    }
+
     /// Every excerpt passing `keep`, in corpus order (path, then position).
     pub fn corpus(&self, keep: collect::HitFilter) -> Result<Vec<collect::Hit>> {
-        let mut hits = self.reader.searcher().search(
-            &tantivy::query::AllQuery,
-            &collect::HitCollector {
-                keep,
-                scoring: false,
-            },
-        )?;
+        let mut hits = self
+            .reader
+            .searcher()
+            .search(&tantivy::query::AllQuery, &self.hits(keep, false)?)?;
         let order = self.manifest.corpus_order();
         hits.sort_by_key(|h| order.key(h.file, h.pos));
         Ok(hits)
@@ -577,17 +620,30 @@ impl StudyIndex {
                 .unwrap_or("")
                 .to_string()
         };
-        let resp = doc.get_first(f.resp).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
-        let codes: Vec<String> = doc
-            .get_all(f.codes)
-            .filter_map(|v| v.as_u64())
-            .filter_map(|r| self.manifest.rows.get(r as usize))
+        let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+        let resp = num(f.resp) as usize;
+        // The codes applied directly, by any source, in codebook order.
+        let mut direct: Vec<u32> = match self.codes()?.get(num(f.file), num(f.pos)) {
+            Some(rec) => {
+                let r = rec.decode();
+                r.rules
+                    .into_iter()
+                    .chain(r.coders.into_iter().map(|(_, code)| code))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        direct.sort_unstable();
+        direct.dedup();
+        let codes: Vec<String> = direct
+            .iter()
+            .filter_map(|&r| self.manifest.rows.get(r as usize))
             .map(|r| r.path.clone())
             .collect();
         Ok(StoredExcerpt {
             id: s(f.id),
             path: s(f.path),
-            line: doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0),
+            line: num(f.line),
             respondent: self
                 .manifest
                 .respondents
@@ -604,7 +660,7 @@ impl StudyIndex {
 }
 
 /// Row × respondent counts for a source, cached in `counts-<head>-<source>.bin`
-/// beside the manifest (computed by [`collect::CountCollector`] when absent).
+/// beside the manifest (counted from the code table when absent).
 pub fn counts(idx: &StudyIndex, source: collect::Source) -> Result<collect::Counts> {
     let tag = match source {
         collect::Source::All => "all".to_string(),
@@ -621,18 +677,8 @@ pub fn counts(idx: &StudyIndex, source: collect::Source) -> Result<collect::Coun
             return Ok(c);
         }
     }
-    let collector = collect::CountCollector {
-        n_rows,
-        n_resp,
-        filter: collect::Filter {
-            respondents: None,
-            source,
-        },
-    };
-    let counts = idx
-        .reader
-        .searcher()
-        .search(&tantivy::query::AllQuery, &collector)?;
+    let rows = collect::RowReader::new(source, idx.manifest.closure());
+    let counts = collect::Counts::from_table(&*idx.codes()?, n_rows, n_resp, rows);
     // A cache that cannot be written is only slower next time.
     let tmp = path.with_extension("tmp");
     if std::fs::write(&tmp, encode_counts(&counts)).is_ok() {

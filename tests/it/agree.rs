@@ -2,7 +2,7 @@
 
 use crate::util::Study;
 
-const ANA: &str = "excerpt,code
+pub const ANA: &str = "excerpt,code
 transcripts/r01.txt:7,family/search/police
 transcripts/r01.txt:10,family/money
 transcripts/r02.txt:5,family/search/police
@@ -10,7 +10,7 @@ transcripts/r02.txt:8,money
 transcripts/r02.txt:10,return/support
 ";
 
-const BEN: &str = "excerpt,code,note
+pub const BEN: &str = "excerpt,code,note
 transcripts/r01.txt:7,family/search/police,
 transcripts/r01.txt:10,family/money,
 transcripts/r01.txt:13,support,aunt cares for her

@@ -136,7 +136,9 @@ fn incremental_runs_pick_up_each_kind_of_change() {
     );
     let run = s.run(&["code"]);
     assert!(
-        run.stderr.contains("from scratch (the codebook changed)"),
+        run.stderr.contains(
+            "re-coded 8 excerpts from the index (the codebook changed; no transcript re-read)"
+        ),
         "{}",
         run.stderr
     );
@@ -450,4 +452,80 @@ fn init_creates_a_study_that_codes() {
     assert!(crate::util::run(again)
         .bad_input()
         .contains("already exists"));
+}
+
+/// What the reading commands print, to compare two indexes of one study.
+fn outputs(s: &Study) -> Vec<String> {
+    let runs: [&[&str]; 9] = [
+        &["matrix", "--format", "csv"],
+        &["matrix", "--source", "human", "--format", "csv"],
+        &["stats", "--format", "csv"],
+        &["quote", "family", "--format", "csv"],
+        &["search", "--uncoded", "--format", "csv"],
+        &["search", "police", "--format", "csv"],
+        &["agree", "--coders", "ana,ben", "--format", "csv"],
+        &["agree", "--disagreements", "--format", "csv"],
+        &["agree", "--rules", "--coders", "ana", "--format", "csv"],
+    ];
+    runs.iter()
+        .map(|args| {
+            let out = s.run(args);
+            format!("{args:?}\n{}{}", out.ok(), out.stderr)
+        })
+        .collect()
+}
+
+#[test]
+fn codebook_and_sheet_edits_recode_from_the_index_as_a_fresh_build_would() {
+    let s = Study::fixture("basic");
+    s.file("codings/ana.csv", crate::agree::ANA)
+        .file("codings/ben.csv", crate::agree::BEN);
+    s.run(&["code"]).ok();
+
+    // A codebook edit: no transcript is read again.
+    let cb = std::fs::read_to_string(s.path().join("codebooks/main.yaml")).unwrap();
+    s.file(
+        "codebooks/main.yaml",
+        &cb.replace(
+            "any: [took care, me apoyó, support*]",
+            "any: [aunt, support*]",
+        ),
+    );
+    let run = s.run(&["code"]);
+    assert!(
+        run.stderr
+            .contains("from the index (the codebook changed; no transcript re-read)"),
+        "{}",
+        run.stderr
+    );
+    // A sheet edit: likewise.
+    s.file(
+        "codings/ben.csv",
+        &crate::agree::BEN.replace("transcripts/r02.txt:8,family/money,\n", ""),
+    );
+    let run = s.run(&["code"]);
+    assert!(
+        run.stderr
+            .contains("from the index (the coding sheets changed; no transcript re-read)"),
+        "{}",
+        run.stderr
+    );
+    let recoded = outputs(&s);
+    std::fs::remove_dir_all(s.path().join(".thematic")).unwrap();
+    s.run(&["code"]).ok();
+    assert_eq!(recoded, outputs(&s));
+
+    // A codebook edit together with a transcript edit re-reads everything.
+    s.file("codebooks/main.yaml", &cb);
+    s.file("transcripts/m01.txt", "Nothing to report here.\n");
+    let run = s.run(&["code"]);
+    assert!(
+        run.stderr.contains("from scratch (the codebook changed)"),
+        "{}",
+        run.stderr
+    );
+    let updated = outputs(&s);
+    std::fs::remove_dir_all(s.path().join(".thematic")).unwrap();
+    s.run(&["code"]).ok();
+    assert_eq!(updated, outputs(&s));
 }

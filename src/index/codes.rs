@@ -1,0 +1,370 @@
+//! The code table: what every excerpt is coded with, kept beside the tantivy
+//! index (`codes-<head>.bin`) rather than in its documents.
+//!
+//! Text and codes change at different rates: a codebook or coding-sheet edit
+//! changes every excerpt's codes but no excerpt's text. With the codes out of
+//! the documents, such an edit rewrites this table (a few bytes per excerpt)
+//! and leaves the full-text index, its postings and stored text alone.
+//!
+//! An excerpt is addressed by its dense file id and its position in the file,
+//! both stable while the transcript is unchanged and both fast fields of the
+//! document. Per excerpt the table keeps the respondent, the codes the rules
+//! applied, each coder's codes and the coders whose sheets cover it, all as
+//! varints. Everything else (the rows an excerpt counts in, for any source)
+//! follows from these through the codebook's parent links ([`Closure`]).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+const MAGIC: &[u8; 8] = b"THMCOD01";
+
+/// What one excerpt is coded with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExcerptCodes {
+    /// Dense respondent id.
+    pub resp: u64,
+    /// Codes (row ids) the rules applied, ascending.
+    pub rules: Vec<u32>,
+    /// `(coder, code)` for each code a coder applied directly.
+    pub coders: Vec<(u32, u32)>,
+    /// Coders whose sheets cover the excerpt, ascending.
+    pub covered_by: Vec<u32>,
+}
+
+/// Codebook parent links, to expand codes into the rows they count in.
+#[derive(Debug, Clone, Default)]
+pub struct Closure {
+    parents: Vec<Option<u32>>,
+}
+
+impl Closure {
+    /// From each row's parent (None for a theme).
+    pub fn new(parents: impl IntoIterator<Item = Option<usize>>) -> Closure {
+        Closure {
+            parents: parents.into_iter().map(|p| p.map(|p| p as u32)).collect(),
+        }
+    }
+
+    /// Replaces `out` by `codes` and all their ancestors, ascending, unique.
+    pub fn expand(&self, codes: impl IntoIterator<Item = u32>, out: &mut Vec<u64>) {
+        out.clear();
+        for c in codes {
+            let mut at = Some(c);
+            while let Some(r) = at {
+                out.push(u64::from(r));
+                at = self.parents.get(r as usize).copied().flatten();
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// One excerpt's record in a loaded [`CodeTable`].
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    bytes: &'a [u8],
+}
+
+fn varint(bytes: &[u8], at: &mut usize) -> u64 {
+    let mut v = 0u64;
+    let mut shift = 0;
+    while let Some(&b) = bytes.get(*at) {
+        *at += 1;
+        v |= u64::from(b & 0x7F) << shift;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    v
+}
+
+fn put_varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+impl Record<'_> {
+    /// Decodes the record.
+    pub fn decode(&self) -> ExcerptCodes {
+        let mut out = ExcerptCodes::default();
+        self.decode_into(&mut out);
+        out
+    }
+
+    /// Decodes the record into `out`, reusing its buffers.
+    pub fn decode_into(&self, out: &mut ExcerptCodes) {
+        let b = self.bytes;
+        let mut at = 0;
+        out.resp = varint(b, &mut at);
+        let n_rules = varint(b, &mut at) as usize;
+        let n_coders = varint(b, &mut at) as usize;
+        let n_cov = varint(b, &mut at) as usize;
+        out.rules.clear();
+        out.rules
+            .extend((0..n_rules).map(|_| varint(b, &mut at) as u32));
+        out.coders.clear();
+        out.coders.extend((0..n_coders).map(|_| {
+            let c = varint(b, &mut at) as u32;
+            (c, varint(b, &mut at) as u32)
+        }));
+        out.covered_by.clear();
+        out.covered_by
+            .extend((0..n_cov).map(|_| varint(b, &mut at) as u32));
+    }
+
+    /// The respondent alone (the record's first field).
+    pub fn resp(&self) -> u64 {
+        varint(self.bytes, &mut 0)
+    }
+}
+
+fn encode(e: &ExcerptCodes, out: &mut Vec<u8>) {
+    put_varint(e.resp, out);
+    put_varint(e.rules.len() as u64, out);
+    put_varint(e.coders.len() as u64, out);
+    put_varint(e.covered_by.len() as u64, out);
+    for &r in &e.rules {
+        put_varint(u64::from(r), out);
+    }
+    for &(c, r) in &e.coders {
+        put_varint(u64::from(c), out);
+        put_varint(u64::from(r), out);
+    }
+    for &c in &e.covered_by {
+        put_varint(u64::from(c), out);
+    }
+}
+
+/// A loaded code table.
+#[derive(Debug, Clone, Default)]
+pub struct CodeTable {
+    /// Per dense file id, the index of its first excerpt (one more entry
+    /// than file ids: the end).
+    file_first: Vec<u32>,
+    /// Per excerpt, where its record starts in `records` (plus the end).
+    starts: Vec<u32>,
+    records: Vec<u8>,
+}
+
+impl CodeTable {
+    /// Reads `path`; a table that is missing or not one is an error.
+    pub fn load(path: &Path) -> Result<CodeTable> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        CodeTable::parse(&bytes).ok_or_else(|| {
+            Error::failure(format!("{}: not a code table", path.display()))
+                .with_hint("delete the study's .thematic/ folder and run `thematic code` again")
+        })
+    }
+
+    fn parse(bytes: &[u8]) -> Option<CodeTable> {
+        let body = bytes.strip_prefix(MAGIC.as_slice())?;
+        let word = |i: usize| {
+            body.get(4 * i..4 * i + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        let n_slots = word(0)? as usize;
+        let n_exc = word(1)? as usize;
+        let words =
+            |from: usize, n: usize| -> Option<Vec<u32>> { (from..from + n).map(word).collect() };
+        let file_first = words(2, n_slots + 1)?;
+        let starts = words(3 + n_slots, n_exc + 1)?;
+        let records = body.get(4 * (4 + n_slots + n_exc)..)?.to_vec();
+        let ok = file_first.windows(2).all(|w| w[0] <= w[1])
+            && file_first.last().is_some_and(|&n| n as usize == n_exc)
+            && starts.windows(2).all(|w| w[0] <= w[1])
+            && starts.last().is_some_and(|&n| n as usize == records.len());
+        ok.then_some(CodeTable {
+            file_first,
+            starts,
+            records,
+        })
+    }
+
+    fn record(&self, i: usize) -> Record<'_> {
+        let (a, b) = (self.starts[i] as usize, self.starts[i + 1] as usize);
+        Record {
+            bytes: &self.records[a..b],
+        }
+    }
+
+    fn range(&self, file: u64) -> std::ops::Range<usize> {
+        let f = file as usize;
+        match (self.file_first.get(f), self.file_first.get(f + 1)) {
+            (Some(&a), Some(&b)) => a as usize..b as usize,
+            _ => 0..0,
+        }
+    }
+
+    /// The record of the excerpt at `pos` in file `file`.
+    pub fn get(&self, file: u64, pos: u64) -> Option<Record<'_>> {
+        let r = self.range(file);
+        let i = r.start.checked_add(usize::try_from(pos).ok()?)?;
+        (i < r.end).then(|| self.record(i))
+    }
+
+    /// The records of one file, in position order.
+    pub fn file(&self, file: u64) -> impl Iterator<Item = Record<'_>> {
+        self.range(file).map(|i| self.record(i))
+    }
+
+    /// Every record, by file id then position.
+    pub fn records(&self) -> impl Iterator<Item = Record<'_>> {
+        (0..self.starts.len().saturating_sub(1)).map(|i| self.record(i))
+    }
+}
+
+/// One file's records while building: `(pos, start, end)` of each record
+/// in the bytes, and the bytes.
+type FileRecords = (Vec<(u32, u32, u32)>, Vec<u8>);
+
+/// Builds a code table, file by file.
+#[derive(Debug, Default)]
+pub struct TableBuilder {
+    files: BTreeMap<u64, FileRecords>,
+}
+
+impl TableBuilder {
+    /// Appends the next excerpt of file `file` (positions in order from 0).
+    pub fn push(&mut self, file: u64, codes: &ExcerptCodes) {
+        let n = self.files.get(&file).map_or(0, |(r, _)| r.len());
+        self.insert(file, n as u64, codes);
+    }
+
+    /// Records the excerpt at `pos` of file `file` (in any order; each
+    /// file's positions must end up 0, 1, 2, …).
+    pub fn insert(&mut self, file: u64, pos: u64, codes: &ExcerptCodes) {
+        let (recs, bytes) = self.files.entry(file).or_default();
+        let start = bytes.len() as u32;
+        encode(codes, bytes);
+        recs.push((pos as u32, start, bytes.len() as u32));
+    }
+
+    /// Copies a file's records from an earlier table unchanged.
+    pub fn copy_file(&mut self, old: &CodeTable, file: u64) {
+        let r = old.range(file);
+        if r.is_empty() {
+            return;
+        }
+        let base = old.starts[r.start];
+        let bytes = old.records[base as usize..old.starts[r.end] as usize].to_vec();
+        let recs = (r.start..r.end)
+            .map(|i| {
+                let pos = (i - r.start) as u32;
+                (pos, old.starts[i] - base, old.starts[i + 1] - base)
+            })
+            .collect();
+        self.files.insert(file, (recs, bytes));
+    }
+
+    /// The table's bytes.
+    pub fn encode(mut self) -> Vec<u8> {
+        for (recs, _) in self.files.values_mut() {
+            recs.sort_by_key(|r| r.0);
+        }
+        let n_slots = self.files.keys().next_back().map_or(0, |&f| f as usize + 1);
+        let n_exc: usize = self.files.values().map(|(r, _)| r.len()).sum();
+        let n_bytes: usize = self.files.values().map(|(_, b)| b.len()).sum();
+        let mut out = Vec::with_capacity(8 + 4 * (4 + n_slots + n_exc) + n_bytes);
+        out.extend_from_slice(MAGIC);
+        let put = |v: usize, out: &mut Vec<u8>| out.extend_from_slice(&(v as u32).to_le_bytes());
+        put(n_slots, &mut out);
+        put(n_exc, &mut out);
+        let mut first = 0;
+        for f in 0..n_slots as u64 {
+            put(first, &mut out);
+            first += self.files.get(&f).map_or(0, |(r, _)| r.len());
+        }
+        put(first, &mut out);
+        let mut at = 0;
+        for (recs, _) in self.files.values() {
+            for &(_, start, end) in recs {
+                put(at, &mut out);
+                at += (end - start) as usize;
+            }
+        }
+        put(at, &mut out);
+        for (recs, bytes) in self.files.values() {
+            for &(_, start, end) in recs {
+                out.extend_from_slice(&bytes[start as usize..end as usize]);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(resp: u64, rules: &[u32], coders: &[(u32, u32)], cov: &[u32]) -> ExcerptCodes {
+        ExcerptCodes {
+            resp,
+            rules: rules.to_vec(),
+            coders: coders.to_vec(),
+            covered_by: cov.to_vec(),
+        }
+    }
+
+    #[test]
+    fn round_trip_by_file_and_position() {
+        let mut b = TableBuilder::default();
+        let a0 = codes(3, &[1, 200], &[], &[]);
+        let a1 = codes(70_000, &[], &[(0, 5), (1, 300)], &[0, 1]);
+        let c0 = codes(0, &[9], &[], &[]);
+        b.insert(0, 1, &a1);
+        b.push(2, &c0);
+        b.insert(0, 0, &a0);
+        let t = CodeTable::parse(&b.encode()).unwrap();
+        assert_eq!(t.get(0, 0).unwrap().decode(), a0);
+        assert_eq!(t.get(0, 1).unwrap().decode(), a1);
+        assert_eq!(t.get(0, 1).unwrap().resp(), 70_000);
+        assert!(t.get(0, 2).is_none());
+        assert!(t.get(1, 0).is_none());
+        assert_eq!(t.get(2, 0).unwrap().decode(), c0);
+        assert!(t.get(3, 0).is_none());
+        assert_eq!(t.records().count(), 3);
+
+        // Copying a file keeps its records; the others are rebuilt.
+        let mut b2 = TableBuilder::default();
+        b2.copy_file(&t, 0);
+        b2.copy_file(&t, 1);
+        b2.push(5, &c0);
+        let t2 = CodeTable::parse(&b2.encode()).unwrap();
+        assert_eq!(t2.file(0).map(|r| r.decode()).collect::<Vec<_>>(), [a0, a1]);
+        assert!(t2.get(2, 0).is_none());
+        assert_eq!(t2.get(5, 0).unwrap().decode(), c0);
+    }
+
+    #[test]
+    fn empty_and_damaged_tables() {
+        let t = CodeTable::parse(&TableBuilder::default().encode()).unwrap();
+        assert_eq!(t.records().count(), 0);
+        assert!(t.get(0, 0).is_none());
+        let mut b = TableBuilder::default();
+        b.push(1, &codes(1, &[2], &[], &[]));
+        let bytes = b.encode();
+        assert!(CodeTable::parse(&bytes).is_some());
+        assert!(CodeTable::parse(&bytes[..bytes.len() - 1]).is_none());
+        assert!(CodeTable::parse(b"THMCOD00").is_none());
+    }
+
+    #[test]
+    fn closure_adds_ancestors_once() {
+        // 0 theme; 1, 2 its codes; 3 under 2; 4 another theme.
+        let c = Closure::new([None, Some(0), Some(0), Some(2), None]);
+        let mut out = Vec::new();
+        c.expand([3, 1], &mut out);
+        assert_eq!(out, [0, 1, 2, 3]);
+        c.expand([], &mut out);
+        assert!(out.is_empty());
+        c.expand([4, 4], &mut out);
+        assert_eq!(out, [4]);
+    }
+}
