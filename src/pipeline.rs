@@ -476,14 +476,32 @@ fn recode(
             }
         }
     };
-    let mut batch = Vec::with_capacity(RECODE_BATCH);
-    old.for_each_text(|e| {
-        batch.push(e);
-        if batch.len() == RECODE_BATCH {
+    // A reader thread decompresses the stored text batch by batch while
+    // this one codes the previous batch in parallel.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<index::StoredText>>(2);
+    std::thread::scope(|scope| -> Result<()> {
+        let reader = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(RECODE_BATCH);
+            old.for_each_text(|e| {
+                batch.push(e);
+                if batch.len() == RECODE_BATCH {
+                    // The receiver outlives this thread (it is joined below).
+                    let _ = tx.send(std::mem::replace(
+                        &mut batch,
+                        Vec::with_capacity(RECODE_BATCH),
+                    ));
+                }
+            })?;
+            let _ = tx.send(batch);
+            Ok(())
+        });
+        for mut batch in rx {
             code_batch(&mut batch, &mut run);
         }
+        reader
+            .join()
+            .unwrap_or_else(|_| Err(Error::failure("reading the index failed")))
     })?;
-    code_batch(&mut batch, &mut run);
     timing("re-code from the index", t0);
     let mut warnings = inputs.warnings.clone();
     if with_codings {
