@@ -11,7 +11,7 @@ use crate::cli::{CodebookCommand, DiffFormat, ShowFormat};
 use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codebook::{diff, format, qdc, Codebook};
 use crate::error::{Error, Location, Result};
-use crate::index::collect::{Filter, HitFilter};
+use crate::index::collect::Filter;
 use crate::index::StudyIndex;
 use crate::pipeline::{self, Mode};
 use crate::render::{self, Table};
@@ -244,8 +244,6 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Li
     };
     let defs = cb.code_defs();
     let matcher = Matcher::new(cb);
-    let searcher = idx.reader.searcher();
-    let hits = idx.corpus(HitFilter::default())?;
     let n = cb.nodes.len();
     let mut term_seen: BTreeSet<u32> = BTreeSet::new();
     let mut rule_count = vec![0usize; n];
@@ -263,23 +261,35 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Li
         .enumerate()
         .map(|(i, n)| (n.path.as_str(), i))
         .collect();
-    for (k, h) in hits.iter().enumerate() {
-        let e = idx.stored(&searcher, h.addr)?;
+    // The index's rows by this codebook's node ids.
+    let rows = &idx.manifest.rows;
+    let node_at: Vec<Option<usize>> = rows
+        .iter()
+        .map(|r| node_of.get(r.path.as_str()).copied())
+        .collect();
+    let table = idx.codes()?;
+    let mut k = 0u32;
+    idx.for_each_text(|e| {
         let rules = matcher.apply(&e.text, &mut scratch);
         term_seen.extend(scratch.terms());
         for &r in &matcher.closure(&rules) {
             rule_count[r as usize] += 1;
         }
-        for c in &e.codes {
-            if let Some(&i) = node_of.get(c.as_str()) {
-                for &r in &matcher.closure(&[i as u32]) {
-                    if sets[r as usize].last() != Some(&(k as u32)) {
-                        sets[r as usize].push(k as u32);
-                    }
+        let direct = table
+            .get(e.file, e.pos)
+            .map_or_else(Vec::new, |rec| rec.direct());
+        for i in direct
+            .iter()
+            .filter_map(|&c| node_at.get(c as usize).copied().flatten())
+        {
+            for &r in &matcher.closure(&[i as u32]) {
+                if sets[r as usize].last() != Some(&k) {
+                    sets[r as usize].push(k);
                 }
             }
         }
-    }
+        k += 1;
+    })?;
     for (i, d) in defs.iter().enumerate() {
         let Some(d) = d else { continue };
         let node = &cb.nodes[i];
@@ -617,22 +627,19 @@ fn diff_cmd(
 /// Codes every excerpt of the study with both versions (rules only).
 fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
     let (idx, _) = pipeline::refresh(study, Mode::Auto)?;
-    let searcher = idx.reader.searcher();
-    let hits = idx.corpus(HitFilter::default())?;
     let (ma, mb) = (Matcher::new(a), Matcher::new(b));
     let mut tally: BTreeMap<String, [(u32, BTreeSet<u64>); 2]> = BTreeMap::new();
     // A scratch per matcher: each keeps its own token memo.
     let mut scratches = [Scratch::default(), Scratch::default()];
-    for h in &hits {
-        let e = idx.stored(&searcher, h.addr)?;
+    idx.for_each_text(|e| {
         for (side, (m, cb)) in [(&ma, a), (&mb, b)].into_iter().enumerate() {
             for r in m.closure(&m.apply(&e.text, &mut scratches[side])) {
                 let entry = tally.entry(cb.nodes[r as usize].path.clone()).or_default();
                 entry[side].0 += 1;
-                entry[side].1.insert(h.resp);
+                entry[side].1.insert(e.resp);
             }
         }
-    }
+    })?;
     let mut order: Vec<String> = b.nodes.iter().map(|n| n.path.clone()).collect();
     order.extend(
         a.nodes

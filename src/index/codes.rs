@@ -119,6 +119,19 @@ impl Record<'_> {
             .extend((0..n_cov).map(|_| varint(b, &mut at) as u32));
     }
 
+    /// The codes applied directly, by any source, ascending and unique.
+    pub fn direct(&self) -> Vec<u32> {
+        let r = self.decode();
+        let mut direct: Vec<u32> = r
+            .rules
+            .into_iter()
+            .chain(r.coders.into_iter().map(|(_, code)| code))
+            .collect();
+        direct.sort_unstable();
+        direct.dedup();
+        direct
+    }
+
     /// The respondent alone (the record's first field).
     pub fn resp(&self) -> u64 {
         varint(self.bytes, &mut 0)
@@ -325,6 +338,7 @@ mod tests {
         assert_eq!(t.get(0, 0).unwrap().decode(), a0);
         assert_eq!(t.get(0, 1).unwrap().decode(), a1);
         assert_eq!(t.get(0, 1).unwrap().resp(), 70_000);
+        assert_eq!(t.get(0, 1).unwrap().direct(), [5, 300]);
         assert!(t.get(0, 2).is_none());
         assert!(t.get(1, 0).is_none());
         assert_eq!(t.get(2, 0).unwrap().decode(), c0);

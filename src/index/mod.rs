@@ -568,6 +568,15 @@ impl StudyIndex {
         Ok(())
     }
 
+    /// The codes applied directly to an excerpt, by any source, in
+    /// codebook order (row ids).
+    pub fn direct_codes(&self, file: u64, pos: u64) -> Result<Vec<u32>> {
+        Ok(self
+            .codes()?
+            .get(file, pos)
+            .map_or_else(Vec::new, |rec| rec.direct()))
+    }
+
     /// The code table committed with the index (read once, on first use).
     pub fn codes(&self) -> Result<Arc<codes::CodeTable>> {
         if let Some(t) = self.codes.get() {
@@ -622,20 +631,8 @@ impl StudyIndex {
         };
         let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
         let resp = num(f.resp) as usize;
-        // The codes applied directly, by any source, in codebook order.
-        let mut direct: Vec<u32> = match self.codes()?.get(num(f.file), num(f.pos)) {
-            Some(rec) => {
-                let r = rec.decode();
-                r.rules
-                    .into_iter()
-                    .chain(r.coders.into_iter().map(|(_, code)| code))
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        direct.sort_unstable();
-        direct.dedup();
-        let codes: Vec<String> = direct
+        let codes: Vec<String> = self
+            .direct_codes(num(f.file), num(f.pos))?
             .iter()
             .filter_map(|&r| self.manifest.rows.get(r as usize))
             .map(|r| r.path.clone())
