@@ -7,8 +7,9 @@ reference, in one run on one machine.
 For each size (MB) it generates a study (bench/gen.py, seeded), then
 measures with the release binary: `code` from scratch (median of three
 runs: MB/s, and the highest peak RSS),
-a no-op re-run, a re-code after editing one code's rules, a re-code with the
-large codebook against the small one, `matrix`, `quote` and `search`
+a no-op re-run, a re-code after editing one code's rules (from the
+index: no transcript re-read), `code` from scratch with the large codebook
+against the small one, `matrix`, `quote` and `search`
 latency (process wall time, median of 5), and the index size. The Python
 reference (bench/reference.py) runs on the smallest study, and thematic's
 throughput is printed as a ratio of it.
@@ -106,10 +107,13 @@ def main():
         edited = text.replace('any: [', 'any: ["benchmarkedit", ', 1)
         open(cb, "w", encoding="utf-8").write(edited)
         edit, _, _ = run([exe, *p, "code"])
-        # Codebook size: both runs are full re-codes of the same transcripts.
+        # Codebook size: both runs code the same transcripts from scratch
+        # (a codebook change alone would re-code from the index instead).
         subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), study, "--codes", str(large), "--codebook-only"], check=True)
+        shutil.rmtree(os.path.join(study, ".thematic"), ignore_errors=True)
         t_large, _, _ = run([exe, *p, "code"])
         subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), study, "--codes", str(small), "--codebook-only"], check=True)
+        shutil.rmtree(os.path.join(study, ".thematic"), ignore_errors=True)
         t_small, _, _ = run([exe, *p, "code"])
         index_mb = du(os.path.join(study, ".thematic")) / 1e6
         m = median([exe, *p, "matrix", "--format", "csv", "--frozen"]) * 1000

@@ -155,62 +155,83 @@ fn encode(e: &ExcerptCodes, out: &mut Vec<u8>) {
     }
 }
 
-/// A loaded code table.
+/// A loaded code table. Offsets are read from the bytes on access, so
+/// loading costs one read however many excerpts there are.
 #[derive(Debug, Clone, Default)]
 pub struct CodeTable {
-    /// Per dense file id, the index of its first excerpt (one more entry
-    /// than file ids: the end).
-    file_first: Vec<u32>,
-    /// Per excerpt, where its record starts in `records` (plus the end).
-    starts: Vec<u32>,
-    records: Vec<u8>,
+    bytes: Vec<u8>,
+    /// Number of dense file ids (slots).
+    n_slots: usize,
+    /// Number of excerpts.
+    n_exc: usize,
 }
 
 impl CodeTable {
     /// Reads `path`; a table that is missing or not one is an error.
     pub fn load(path: &Path) -> Result<CodeTable> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        CodeTable::parse(&bytes).ok_or_else(|| {
+        CodeTable::parse(bytes).ok_or_else(|| {
             Error::failure(format!("{}: not a code table", path.display()))
                 .with_hint("delete the study's .thematic/ folder and run `thematic code` again")
         })
     }
 
-    fn parse(bytes: &[u8]) -> Option<CodeTable> {
-        let body = bytes.strip_prefix(MAGIC.as_slice())?;
-        let word = |i: usize| {
-            body.get(4 * i..4 * i + 4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    fn parse(bytes: Vec<u8>) -> Option<CodeTable> {
+        if !bytes.starts_with(MAGIC) {
+            return None;
+        }
+        let mut t = CodeTable {
+            bytes,
+            n_slots: 0,
+            n_exc: 0,
         };
-        let n_slots = word(0)? as usize;
-        let n_exc = word(1)? as usize;
-        let words =
-            |from: usize, n: usize| -> Option<Vec<u32>> { (from..from + n).map(word).collect() };
-        let file_first = words(2, n_slots + 1)?;
-        let starts = words(3 + n_slots, n_exc + 1)?;
-        let records = body.get(4 * (4 + n_slots + n_exc)..)?.to_vec();
-        let ok = file_first.windows(2).all(|w| w[0] <= w[1])
-            && file_first.last().is_some_and(|&n| n as usize == n_exc)
-            && starts.windows(2).all(|w| w[0] <= w[1])
-            && starts.last().is_some_and(|&n| n as usize == records.len());
-        ok.then_some(CodeTable {
-            file_first,
-            starts,
-            records,
+        t.n_slots = t.word(0)? as usize;
+        t.n_exc = t.word(1)? as usize;
+        // The last offsets must match the excerpt count and the byte length.
+        let records = t.records_at()?;
+        let ok = t.file_first(t.n_slots)? as usize == t.n_exc
+            && records + t.start(t.n_exc)? as usize == t.bytes.len();
+        ok.then_some(t)
+    }
+
+    /// The `i`th little-endian word after the magic.
+    fn word(&self, i: usize) -> Option<u32> {
+        let at = MAGIC.len() + 4 * i;
+        let b = self.bytes.get(at..at + 4)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn file_first(&self, f: usize) -> Option<u32> {
+        (f <= self.n_slots).then(|| self.word(2 + f)).flatten()
+    }
+
+    fn start(&self, i: usize) -> Option<u32> {
+        (i <= self.n_exc)
+            .then(|| self.word(3 + self.n_slots + i))
+            .flatten()
+    }
+
+    /// Where the records begin in the bytes.
+    fn records_at(&self) -> Option<usize> {
+        let at = MAGIC.len() + 4 * (4 + self.n_slots + self.n_exc);
+        (at <= self.bytes.len()).then_some(at)
+    }
+
+    fn record(&self, i: usize) -> Option<Record<'_>> {
+        let base = self.records_at()?;
+        let (a, b) = (self.start(i)? as usize, self.start(i + 1)? as usize);
+        Some(Record {
+            bytes: self.bytes.get(base + a..base + b)?,
         })
     }
 
-    fn record(&self, i: usize) -> Record<'_> {
-        let (a, b) = (self.starts[i] as usize, self.starts[i + 1] as usize);
-        Record {
-            bytes: &self.records[a..b],
-        }
-    }
-
     fn range(&self, file: u64) -> std::ops::Range<usize> {
-        let f = file as usize;
-        match (self.file_first.get(f), self.file_first.get(f + 1)) {
-            (Some(&a), Some(&b)) => a as usize..b as usize,
+        let f = usize::try_from(file).unwrap_or(usize::MAX);
+        match (
+            self.file_first(f),
+            f.checked_add(1).and_then(|g| self.file_first(g)),
+        ) {
+            (Some(a), Some(b)) if a <= b => a as usize..(b as usize).min(self.n_exc),
             _ => 0..0,
         }
     }
@@ -219,17 +240,37 @@ impl CodeTable {
     pub fn get(&self, file: u64, pos: u64) -> Option<Record<'_>> {
         let r = self.range(file);
         let i = r.start.checked_add(usize::try_from(pos).ok()?)?;
-        (i < r.end).then(|| self.record(i))
+        if i < r.end {
+            self.record(i)
+        } else {
+            None
+        }
     }
 
     /// The records of one file, in position order.
     pub fn file(&self, file: u64) -> impl Iterator<Item = Record<'_>> {
-        self.range(file).map(|i| self.record(i))
+        self.range(file).filter_map(|i| self.record(i))
     }
 
     /// Every record, by file id then position.
     pub fn records(&self) -> impl Iterator<Item = Record<'_>> {
-        (0..self.starts.len().saturating_sub(1)).map(|i| self.record(i))
+        (0..self.n_exc).filter_map(|i| self.record(i))
+    }
+
+    /// The bytes of one file's records, and each record's start in them.
+    fn file_bytes(&self, file: u64) -> Option<(&[u8], Vec<u32>)> {
+        let r = self.range(file);
+        if r.is_empty() {
+            return None;
+        }
+        let base = self.records_at()?;
+        let first = self.start(r.start)?;
+        let starts: Option<Vec<u32>> = (r.start..=r.end)
+            .map(|i| self.start(i).map(|s| s.saturating_sub(first)))
+            .collect();
+        let starts = starts?;
+        let end = base + first as usize + *starts.last()? as usize;
+        Some((self.bytes.get(base + first as usize..end)?, starts))
     }
 }
 
@@ -261,19 +302,15 @@ impl TableBuilder {
 
     /// Copies a file's records from an earlier table unchanged.
     pub fn copy_file(&mut self, old: &CodeTable, file: u64) {
-        let r = old.range(file);
-        if r.is_empty() {
+        let Some((bytes, starts)) = old.file_bytes(file) else {
             return;
-        }
-        let base = old.starts[r.start];
-        let bytes = old.records[base as usize..old.starts[r.end] as usize].to_vec();
-        let recs = (r.start..r.end)
-            .map(|i| {
-                let pos = (i - r.start) as u32;
-                (pos, old.starts[i] - base, old.starts[i + 1] - base)
-            })
+        };
+        let recs = starts
+            .windows(2)
+            .enumerate()
+            .map(|(pos, w)| (pos as u32, w[0], w[1]))
             .collect();
-        self.files.insert(file, (recs, bytes));
+        self.files.insert(file, (recs, bytes.to_vec()));
     }
 
     /// The table's bytes.
@@ -334,7 +371,7 @@ mod tests {
         b.insert(0, 1, &a1);
         b.push(2, &c0);
         b.insert(0, 0, &a0);
-        let t = CodeTable::parse(&b.encode()).unwrap();
+        let t = CodeTable::parse(b.encode()).unwrap();
         assert_eq!(t.get(0, 0).unwrap().decode(), a0);
         assert_eq!(t.get(0, 1).unwrap().decode(), a1);
         assert_eq!(t.get(0, 1).unwrap().resp(), 70_000);
@@ -350,7 +387,7 @@ mod tests {
         b2.copy_file(&t, 0);
         b2.copy_file(&t, 1);
         b2.push(5, &c0);
-        let t2 = CodeTable::parse(&b2.encode()).unwrap();
+        let t2 = CodeTable::parse(b2.encode()).unwrap();
         assert_eq!(t2.file(0).map(|r| r.decode()).collect::<Vec<_>>(), [a0, a1]);
         assert!(t2.get(2, 0).is_none());
         assert_eq!(t2.get(5, 0).unwrap().decode(), c0);
@@ -358,15 +395,15 @@ mod tests {
 
     #[test]
     fn empty_and_damaged_tables() {
-        let t = CodeTable::parse(&TableBuilder::default().encode()).unwrap();
+        let t = CodeTable::parse(TableBuilder::default().encode()).unwrap();
         assert_eq!(t.records().count(), 0);
         assert!(t.get(0, 0).is_none());
         let mut b = TableBuilder::default();
         b.push(1, &codes(1, &[2], &[], &[]));
         let bytes = b.encode();
-        assert!(CodeTable::parse(&bytes).is_some());
-        assert!(CodeTable::parse(&bytes[..bytes.len() - 1]).is_none());
-        assert!(CodeTable::parse(b"THMCOD00").is_none());
+        assert!(CodeTable::parse(bytes.clone()).is_some());
+        assert!(CodeTable::parse(bytes[..bytes.len() - 1].to_vec()).is_none());
+        assert!(CodeTable::parse(b"THMCOD00".to_vec()).is_none());
     }
 
     #[test]
