@@ -384,7 +384,7 @@ fn finish(
     t0: std::time::Instant,
 ) -> Result<(StudyIndex, Outcome)> {
     let data = writer.data_dir();
-    writer.commit(manifest, &table.encode())?;
+    writer.commit(manifest, table.encode())?;
     timing("commit", t0);
     let idx = index::open(&data)?
         .ok_or_else(|| Error::failure("the index could not be reopened after commit"))?;

@@ -405,7 +405,7 @@ impl Writer {
     /// [`codes::TableBuilder::encode`]) are written first to files named by
     /// their hash; the commit's payload names them, so an interrupted run
     /// leaves the previous commit and its files in place.
-    pub fn commit(mut self, manifest: &Manifest, table: &[u8]) -> Result<()> {
+    pub fn commit(mut self, manifest: &Manifest, table: Vec<u8>) -> Result<()> {
         let bytes =
             serde_json::to_vec(manifest).map_err(|e| Error::failure(format!("manifest: {e}")))?;
         let details: BTreeMap<&String, &TranscriptInfo> =
@@ -415,11 +415,11 @@ impl Writer {
         let mut hasher = blake3::Hasher::new();
         hasher.update(&bytes);
         hasher.update(&details);
-        hasher.update(table);
+        hasher.update(&table);
         let hash = hasher.finalize().to_hex()[..24].to_string();
         let data = self.data_dir();
         for (kind, ext, body) in [
-            ("codes", "bin", table),
+            ("codes", "bin", &table),
             ("details", "json", &details),
             ("manifest", "json", &bytes),
         ] {
@@ -429,6 +429,8 @@ impl Writer {
             restrict_file(&tmp);
             std::fs::rename(&tmp, &file).map_err(|e| Error::io(&file, e))?;
         }
+        // Not held through the merges that may follow.
+        drop(table);
         let payload = serde_json::to_string(&PayloadHead {
             tool: TOOL.into(),
             schema: SCHEMA_VERSION,
