@@ -274,14 +274,30 @@ impl CodeTable {
     }
 }
 
-/// One file's records while building: `(pos, start, end)` of each record
-/// in the bytes, and the bytes.
-type FileRecords = (Vec<(u32, u32, u32)>, Vec<u8>);
+/// Sentinel for a position not (yet) recorded.
+const MISSING: u32 = u32::MAX;
 
-/// Builds a code table, file by file.
+/// The length of the record at the start of `bytes` (records are
+/// self-delimiting: counts first, then that many varints).
+fn record_len(bytes: &[u8]) -> usize {
+    let mut at = 0;
+    varint(bytes, &mut at);
+    let n_rules = varint(bytes, &mut at);
+    let n_coders = varint(bytes, &mut at);
+    let n_cov = varint(bytes, &mut at);
+    for _ in 0..n_rules + 2 * n_coders + n_cov {
+        varint(bytes, &mut at);
+    }
+    at
+}
+
+/// Builds a code table, file by file. Per excerpt it keeps 4 bytes of
+/// offset besides the record itself, so a study of millions of excerpts
+/// builds its table in tens of megabytes.
 #[derive(Debug, Default)]
 pub struct TableBuilder {
-    files: BTreeMap<u64, FileRecords>,
+    /// Per file: each position's record start in the bytes, and the bytes.
+    files: BTreeMap<u64, (Vec<u32>, Vec<u8>)>,
 }
 
 impl TableBuilder {
@@ -294,10 +310,13 @@ impl TableBuilder {
     /// Records the excerpt at `pos` of file `file` (in any order; each
     /// file's positions must end up 0, 1, 2, …).
     pub fn insert(&mut self, file: u64, pos: u64, codes: &ExcerptCodes) {
-        let (recs, bytes) = self.files.entry(file).or_default();
-        let start = bytes.len() as u32;
+        let (starts, bytes) = self.files.entry(file).or_default();
+        let pos = pos as usize;
+        if starts.len() <= pos {
+            starts.resize(pos + 1, MISSING);
+        }
+        starts[pos] = bytes.len() as u32;
         encode(codes, bytes);
-        recs.push((pos as u32, start, bytes.len() as u32));
     }
 
     /// Copies a file's records from an earlier table unchanged.
@@ -305,19 +324,13 @@ impl TableBuilder {
         let Some((bytes, starts)) = old.file_bytes(file) else {
             return;
         };
-        let recs = starts
-            .windows(2)
-            .enumerate()
-            .map(|(pos, w)| (pos as u32, w[0], w[1]))
-            .collect();
-        self.files.insert(file, (recs, bytes.to_vec()));
+        let n = starts.len().saturating_sub(1);
+        self.files
+            .insert(file, (starts[..n].to_vec(), bytes.to_vec()));
     }
 
     /// The table's bytes.
-    pub fn encode(mut self) -> Vec<u8> {
-        for (recs, _) in self.files.values_mut() {
-            recs.sort_by_key(|r| r.0);
-        }
+    pub fn encode(self) -> Vec<u8> {
         let n_slots = self.files.keys().next_back().map_or(0, |&f| f as usize + 1);
         let n_exc: usize = self.files.values().map(|(r, _)| r.len()).sum();
         let n_bytes: usize = self.files.values().map(|(_, b)| b.len()).sum();
@@ -332,17 +345,28 @@ impl TableBuilder {
             first += self.files.get(&f).map_or(0, |(r, _)| r.len());
         }
         put(first, &mut out);
+        // A position never recorded gets an empty record (no codes).
+        let len_at = |bytes: &[u8], s: u32| {
+            if s == MISSING {
+                0
+            } else {
+                record_len(&bytes[s as usize..])
+            }
+        };
         let mut at = 0;
-        for (recs, _) in self.files.values() {
-            for &(_, start, end) in recs {
+        for (starts, bytes) in self.files.values() {
+            for &s in starts {
                 put(at, &mut out);
-                at += (end - start) as usize;
+                at += len_at(bytes, s);
             }
         }
         put(at, &mut out);
-        for (recs, bytes) in self.files.values() {
-            for &(_, start, end) in recs {
-                out.extend_from_slice(&bytes[start as usize..end as usize]);
+        for (starts, bytes) in self.files.values() {
+            for &s in starts {
+                let n = len_at(bytes, s);
+                if n > 0 {
+                    out.extend_from_slice(&bytes[s as usize..s as usize + n]);
+                }
             }
         }
         out
