@@ -555,9 +555,25 @@ impl StudyIndex {
     /// Hands every excerpt's stored text to `f`, reading the document
     /// store block by block (segment order, not corpus order).
     pub fn for_each_text(&self, mut f: impl FnMut(StoredText)) -> Result<()> {
-        let searcher = self.reader.searcher();
+        // A handle of its own maps each segment's files only while that
+        // segment is read: reading a large study's text never holds all of
+        // it in memory at once.
+        let own = Index::open_in_dir(index_dir(&self.data_dir))?;
+        let metas = own.searchable_segment_metas()?;
         let fl = &self.fields;
-        for seg in searcher.segment_readers() {
+        for id in self
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|r| r.segment_id())
+        {
+            let meta = metas
+                .iter()
+                .find(|m| m.id() == id)
+                .cloned()
+                .ok_or_else(|| Error::failure("the index changed while it was read"))?;
+            let seg = tantivy::SegmentReader::open(&own.segment(meta))?;
             let store = seg.get_store_reader(1)?;
             for doc in store.iter::<TantivyDocument>(seg.alive_bitset()) {
                 let doc = doc?;
