@@ -62,7 +62,11 @@ pub struct Outcome {
 /// Everything the up-to-date check needs, gathered once.
 struct Inputs {
     codebook: Codebook,
-    table: RespondentTable,
+    /// respondents.csv as read (parsed only when the index is rebuilt: an
+    /// unchanged file was parsed when the index was last written).
+    respondents: Option<Vec<u8>>,
+    respondents_shown: String,
+    respondents_table: std::cell::OnceCell<RespondentTable>,
     respondents_hash: String,
     codings: Codings,
     files: Vec<TranscriptFile>,
@@ -73,32 +77,47 @@ fn gather(study: &Study) -> Result<Inputs> {
     let cb_path = study.resolve(&study.settings.codebook);
     let codebook = Codebook::load(&cb_path, &study.settings.codebook)?;
     let rpath = study.resolve(&study.settings.respondents);
-    let (table, respondents_hash) = if rpath.is_file() {
+    let (respondents, respondents_hash) = if rpath.is_file() {
         let bytes = std::fs::read(&rpath).map_err(|e| Error::io(&rpath, e))?;
-        let text = ingest::decode::decode(&bytes, &study.settings.respondents)?.text;
-        (
-            respondents::parse(&text, &study.settings.respondents)?,
-            blake3::hash(&bytes).to_hex().to_string(),
-        )
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        (Some(bytes), hash)
     } else {
-        (
-            RespondentTable {
-                shown: study.settings.respondents.clone(),
-                ..Default::default()
-            },
-            String::new(),
-        )
+        (None, String::new())
     };
     let codings = codings::load(&study.root, &codebook)?;
     let (files, warnings) = study.transcript_files()?;
     Ok(Inputs {
         codebook,
-        table,
+        respondents,
+        respondents_shown: study.settings.respondents.clone(),
+        respondents_table: std::cell::OnceCell::new(),
         respondents_hash,
         codings,
         files,
         warnings,
     })
+}
+
+impl Inputs {
+    /// The respondents table (empty without respondents.csv), parsed on
+    /// first use.
+    fn table(&self) -> Result<&RespondentTable> {
+        if let Some(t) = self.respondents_table.get() {
+            return Ok(t);
+        }
+        let shown = &self.respondents_shown;
+        let table = match &self.respondents {
+            Some(bytes) => {
+                let text = ingest::decode::decode(bytes, shown)?.text;
+                respondents::parse(&text, shown)?
+            }
+            None => RespondentTable {
+                shown: shown.clone(),
+                ..Default::default()
+            },
+        };
+        Ok(self.respondents_table.get_or_init(|| table))
+    }
 }
 
 fn stat(file: &TranscriptFile) -> Result<(u64, u128)> {
@@ -117,12 +136,24 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     let inputs = gather(study)?;
     timing("gather", t0);
     let data = study.data_dir();
-    let old = index::open(&data)?;
+    let mut old = index::open(&data)?;
     timing("open index", t0);
-    let prev_manifest = old
-        .as_ref()
-        .map_or_else(Manifest::new, |i| i.manifest.clone());
+    // The manifest is borrowed out of the open index (and given back when
+    // it is up to date) rather than copied: on large studies it is big.
+    let prev_manifest = match old.as_mut() {
+        Some(i) => {
+            let head = i.manifest.head.clone();
+            let m = std::mem::take(&mut i.manifest);
+            i.manifest.head = head;
+            m
+        }
+        None => Manifest::new(),
+    };
     let prev = &prev_manifest;
+    // A changed respondents.csv is checked before any other work.
+    if prev.respondents_hash != inputs.respondents_hash {
+        inputs.table()?;
+    }
 
     // A codebook or coding-sheet change alone re-codes the excerpts already
     // in the index; the transcripts are still checked, since re-coding from
@@ -195,7 +226,8 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
 
     timing("stale check", t0);
     if !stale && (!touched || mode == Mode::Frozen) {
-        let idx = old.ok_or_else(|| Error::failure("index vanished while reading it"))?;
+        let mut idx = old.ok_or_else(|| Error::failure("index vanished while reading it"))?;
+        idx.manifest = prev_manifest;
         return Ok((
             idx,
             Outcome {
@@ -369,7 +401,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     manifest.files.extend(new_entries);
     let infos: Vec<&crate::model::TranscriptInfo> =
         manifest.files.values().map(|e| &e.info).collect();
-    manifest.attributes = respondents::merge(&infos, &inputs.table)?;
+    manifest.attributes = respondents::merge(&infos, inputs.table()?)?;
     manifest.warnings = warnings;
     timing("place codings, manifest", t0);
     finish(writer, &manifest, table, outcome, t0)
@@ -522,7 +554,7 @@ fn recode(
     manifest.files = files.files;
     let infos: Vec<&crate::model::TranscriptInfo> =
         manifest.files.values().map(|e| &e.info).collect();
-    manifest.attributes = respondents::merge(&infos, &inputs.table)?;
+    manifest.attributes = respondents::merge(&infos, inputs.table()?)?;
     manifest.warnings = warnings;
     let writer = Writer::open(&study.data_dir(), false)?;
     let table = std::mem::take(&mut run.table);

@@ -345,6 +345,18 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// A relative path as a `/`-separated string.
 pub fn rel_string(rel: &Path) -> String {
+    // Unix paths already are: no need to split and join them.
+    #[cfg(unix)]
+    if let Some(s) = rel.to_str() {
+        let odd = s.contains("//")
+            || s.starts_with("./")
+            || s.contains("/./")
+            || s.ends_with('/')
+            || s.ends_with("/.");
+        if !odd {
+            return s.to_string();
+        }
+    }
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
@@ -374,6 +386,30 @@ pub fn yaml_error(path: &str, err: &serde_yaml::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_as_strings() {
+        let joined = |p: &str| {
+            Path::new(p)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        for p in [
+            "transcripts/r01.txt",
+            "a//b.txt",
+            "./a/b.txt",
+            "a/./b.txt",
+            "a/b/",
+            "a/b/.",
+            "../x/y.md",
+            "entrevistas/año 1/niña.txt",
+            ".",
+        ] {
+            assert_eq!(rel_string(Path::new(p)), joined(p), "{p}");
+        }
+    }
 
     #[test]
     fn settings_defaults_and_unknown_keys() {
