@@ -529,3 +529,23 @@ fn codebook_and_sheet_edits_recode_from_the_index_as_a_fresh_build_would() {
     s.run(&["code"]).ok();
     assert_eq!(updated, outputs(&s));
 }
+
+#[test]
+fn a_broken_respondents_file_exits_2_and_keeps_the_index() {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    let good = std::fs::read_to_string(s.path().join("respondents.csv")).unwrap();
+    s.file("respondents.csv", "id,role\nR01,survivor,extra\n");
+    for cmd in ["code", "stats"] {
+        let run = s.run(&[cmd]);
+        assert!(
+            run.bad_input().contains("respondents.csv:2"),
+            "{}",
+            run.stderr
+        );
+    }
+    // The index was left as it was: with the file restored it is current.
+    s.file("respondents.csv", &good);
+    let run = s.run(&["stats", "--frozen", "--format", "csv"]);
+    assert_eq!(run.ok(), STATS);
+}
