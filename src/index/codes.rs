@@ -167,9 +167,13 @@ pub struct CodeTable {
 }
 
 impl CodeTable {
-    /// Reads `path`; a table that is missing or not one is an error.
-    pub fn load(path: &Path) -> Result<CodeTable> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    /// Reads the table from `file`, opened at `path`; a table that is not
+    /// one is an error.
+    pub fn load(mut file: &std::fs::File, path: &Path) -> Result<CodeTable> {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| Error::io(path, e))?;
         CodeTable::parse(bytes).ok_or_else(|| {
             Error::failure(format!("{}: not a code table", path.display()))
                 .with_hint("delete the study's .thematic/ folder and run `thematic code` again")

@@ -243,7 +243,10 @@ pub struct StudyIndex {
     pub reader: IndexReader,
     /// The study's data folder (`.thematic`).
     pub data_dir: PathBuf,
-    /// The code table, read on first use.
+    /// The code table's file, opened with the manifest (so a commit made
+    /// meanwhile, which deletes older tables, cannot take it away) and read
+    /// on first use.
+    codes_file: std::fs::File,
     codes: std::sync::OnceLock<std::sync::Arc<codes::CodeTable>>,
 }
 
@@ -284,9 +287,13 @@ pub fn open(data_dir: &Path) -> Result<Option<StudyIndex>> {
             .join(format!("{kind}-{}.{ext}", head.manifest))
             .is_file()
     };
-    if !committed("details", "json") || !committed("codes", "bin") {
+    if !committed("details", "json") {
         return Ok(None);
     }
+    let Ok(codes_file) = std::fs::File::open(data_dir.join(format!("codes-{}.bin", head.manifest)))
+    else {
+        return Ok(None);
+    };
     let Ok(mut manifest) = serde_json::from_slice::<Manifest>(&bytes) else {
         return Ok(None);
     };
@@ -311,6 +318,7 @@ pub fn open(data_dir: &Path) -> Result<Option<StudyIndex>> {
         fields,
         manifest,
         reader,
+        codes_file,
         codes: std::sync::OnceLock::new(),
     }))
 }
@@ -614,7 +622,7 @@ impl StudyIndex {
         let path = self
             .data_dir
             .join(format!("codes-{}.bin", self.manifest.head));
-        let table = Arc::new(codes::CodeTable::load(&path)?);
+        let table = Arc::new(codes::CodeTable::load(&self.codes_file, &path)?);
         Ok(self.codes.get_or_init(|| table).clone())
     }
 
