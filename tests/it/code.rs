@@ -491,43 +491,43 @@ fn codebook_and_sheet_edits_recode_from_the_index_as_a_fresh_build_would() {
             "any: [aunt, support*]",
         ),
     );
-    let run = s.run(&["code"]);
-    assert!(
-        run.stderr
-            .contains("from the index (the codebook changed; no transcript re-read)"),
-        "{}",
-        run.stderr
+    code_says(
+        &s,
+        "from the index (the codebook changed; no transcript re-read)",
     );
     // A sheet edit: likewise.
     s.file(
         "codings/ben.csv",
         &crate::agree::BEN.replace("transcripts/r02.txt:8,family/money,\n", ""),
     );
-    let run = s.run(&["code"]);
-    assert!(
-        run.stderr
-            .contains("from the index (the coding sheets changed; no transcript re-read)"),
-        "{}",
-        run.stderr
+    code_says(
+        &s,
+        "from the index (the coding sheets changed; no transcript re-read)",
     );
-    let recoded = outputs(&s);
-    std::fs::remove_dir_all(s.path().join(".thematic")).unwrap();
-    s.run(&["code"]).ok();
-    assert_eq!(recoded, outputs(&s));
+    same_as_a_fresh_build(&s);
 
     // A codebook edit together with a transcript edit re-reads everything.
     s.file("codebooks/main.yaml", &cb);
     s.file("transcripts/m01.txt", "Nothing to report here.\n");
+    code_says(&s, "from scratch (the codebook changed)");
+    same_as_a_fresh_build(&s);
+}
+
+/// Runs `code` and checks what it says it did.
+#[track_caller]
+fn code_says(s: &Study, what: &str) {
     let run = s.run(&["code"]);
-    assert!(
-        run.stderr.contains("from scratch (the codebook changed)"),
-        "{}",
-        run.stderr
-    );
-    let updated = outputs(&s);
+    run.ok();
+    assert!(run.stderr.contains(what), "{}", run.stderr);
+}
+
+/// The reading commands print the same once the index is rebuilt from scratch.
+#[track_caller]
+fn same_as_a_fresh_build(s: &Study) {
+    let before = outputs(s);
     std::fs::remove_dir_all(s.path().join(".thematic")).unwrap();
     s.run(&["code"]).ok();
-    assert_eq!(updated, outputs(&s));
+    assert_eq!(before, outputs(s));
 }
 
 #[test]
