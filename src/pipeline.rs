@@ -251,7 +251,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     }
     if let (Some(reason), Some(old_idx), false) = (&full_reason, &old, files_changed) {
         if same_settings {
-            return recode(&inputs, study, prev, old_idx, mode, reason);
+            return recode(&inputs, study, prev, old_idx, reason);
         }
     }
     // Human codings are placed against the whole corpus (they may have moved
@@ -449,19 +449,9 @@ fn recode(
     study: &Study,
     prev: &Manifest,
     old: &StudyIndex,
-    mode: Mode,
     reason: &str,
 ) -> Result<(StudyIndex, Outcome)> {
     let t0 = std::time::Instant::now();
-    if mode == Mode::Frozen {
-        return Err(Error::input(format!(
-            "the index is out of date ({reason}) and --frozen was given"
-        ))
-        .with_hint("run `thematic code` first, or drop --frozen"));
-    }
-    if mode == Mode::Auto {
-        eprintln!("note: index out of date ({reason}); updating");
-    }
     let matcher = Matcher::new(&inputs.codebook);
     let with_codings = !inputs.codings.hash.is_empty();
     let mut run = Run::new(study, inputs, prev, false);

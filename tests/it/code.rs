@@ -495,6 +495,24 @@ fn codebook_and_sheet_edits_recode_from_the_index_as_a_fresh_build_would() {
         &s,
         "from the index (the codebook changed; no transcript re-read)",
     );
+    // A reading command re-codes a stale index itself, with one note.
+    let edited = std::fs::read_to_string(s.path().join("codebooks/main.yaml")).unwrap();
+    s.file(
+        "codebooks/main.yaml",
+        &edited.replace("police station", "comisaría"),
+    );
+    let stats = s.run(&["stats", "--frozen"]);
+    assert!(
+        stats.bad_input().contains("the codebook changed"),
+        "{}",
+        stats.stderr
+    );
+    let stats = s.run(&["stats"]);
+    stats.ok();
+    assert_eq!(
+        stats.stderr,
+        "note: index out of date (the codebook changed); updating\n"
+    );
     // A sheet edit: likewise.
     s.file(
         "codings/ben.csv",
