@@ -251,7 +251,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     }
     if let (Some(reason), Some(old_idx), false) = (&full_reason, &old, files_changed) {
         if same_settings {
-            return recode(&inputs, study, prev, old_idx, reason);
+            return recode(&inputs, study, prev, &unchanged, old_idx, reason);
         }
     }
     // Human codings are placed against the whole corpus (they may have moved
@@ -448,6 +448,7 @@ fn recode(
     inputs: &Inputs,
     study: &Study,
     prev: &Manifest,
+    unchanged: &BTreeMap<String, FileEntry>,
     old: &StudyIndex,
     reason: &str,
 ) -> Result<(StudyIndex, Outcome)> {
@@ -542,6 +543,12 @@ fn recode(
     let mut files = prev.clone();
     index::load_details(&study.data_dir(), &mut files)?;
     manifest.files = files.files;
+    // Transcripts touched but not changed keep their new size and mtime.
+    for (p, e) in manifest.files.iter_mut() {
+        if let Some(now) = unchanged.get(p) {
+            (e.size, e.mtime) = (now.size, now.mtime);
+        }
+    }
     let infos: Vec<&crate::model::TranscriptInfo> =
         manifest.files.values().map(|e| &e.info).collect();
     manifest.attributes = respondents::merge(&infos, inputs.table()?)?;

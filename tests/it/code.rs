@@ -513,7 +513,9 @@ fn codebook_and_sheet_edits_recode_from_the_index_as_a_fresh_build_would() {
         stats.stderr,
         "note: index out of date (the codebook changed); updating\n"
     );
-    // A sheet edit: likewise.
+    // A sheet edit: likewise, with a transcript saved again unchanged.
+    let r01 = std::fs::read_to_string(s.path().join("transcripts/r01.txt")).unwrap();
+    s.file("transcripts/r01.txt", &r01);
     s.file(
         "codings/ben.csv",
         &crate::agree::BEN.replace("transcripts/r02.txt:8,family/money,\n", ""),
@@ -522,6 +524,7 @@ fn codebook_and_sheet_edits_recode_from_the_index_as_a_fresh_build_would() {
         &s,
         "from the index (the coding sheets changed; no transcript re-read)",
     );
+    code_says(&s, "up to date: nothing changed");
     same_as_a_fresh_build(&s);
 
     // A codebook edit together with a transcript edit re-reads everything.
