@@ -13,7 +13,7 @@ use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codebook::Codebook;
 use crate::codings::{self, Codings, Placed, Target};
 use crate::error::{Error, Result};
-use crate::index::codes::{ExcerptCodes, TableBuilder};
+use crate::index::codes::{CodeTable, ExcerptCodes, TableBuilder};
 use crate::index::{self, CoderInfo, FileEntry, Manifest, RowInfo, StudyIndex, Writer};
 use crate::ingest::respondents::{self, RespondentTable};
 use crate::ingest::{self, SplitOptions};
@@ -161,7 +161,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     let same_settings = old.is_some()
         && prev.settings_hash == study.settings_hash
         && prev.language == study.settings.language;
-    let mut full_reason = match &old {
+    let full_reason = match &old {
         None => Some("no index yet".to_string()),
         Some(_) if prev.codebook_hash != inputs.codebook.hash => {
             Some("the codebook changed".into())
@@ -254,12 +254,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
             return recode(&inputs, study, prev, &unchanged, old_idx, reason);
         }
     }
-    // Human codings are placed against the whole corpus (they may have moved
-    // between files), so a content change with codings re-reads everything;
-    // so does any full re-code.
-    if content_stale && full_reason.is_none() && !inputs.codings.hash.is_empty() {
-        full_reason = Some("transcripts changed and human codings must be re-placed".into());
-    }
+    // A full re-code reads every transcript.
     if full_reason.is_some() && !unchanged.is_empty() {
         let by_rel: BTreeMap<&str, &TranscriptFile> =
             inputs.files.iter().map(|f| (f.rel.as_str(), f)).collect();
@@ -283,11 +278,20 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         encoding: study.forced_encoding(),
     };
     let mut run = Run::new(study, &inputs, prev, full);
-    // Unchanged transcripts keep their codes.
+    let with_codings = !inputs.codings.hash.is_empty();
+    // Unchanged transcripts keep their rule codes. Human codings are placed
+    // against the whole corpus (they may have moved between files), so with
+    // coding sheets their excerpts are read back from the index to be
+    // placed again with the changed ones.
+    let mut kept: Vec<Kept> = Vec::new();
     if let (Some(old_idx), false) = (&old, unchanged.is_empty()) {
         let old_table = old_idx.codes()?;
-        for e in unchanged.values() {
-            run.table.copy_file(&old_table, e.id);
+        if with_codings {
+            kept = kept_excerpts(old_idx, &old_table, &unchanged)?;
+        } else {
+            for e in unchanged.values() {
+                run.table.copy_file(&old_table, e.id);
+            }
         }
     }
     drop(old);
@@ -297,7 +301,6 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     }
     let progress = progress_bar(todo.iter().map(|t| t.1).sum(), mode == Mode::Code);
     let mut new_entries: BTreeMap<String, FileEntry> = BTreeMap::new();
-    let with_codings = !inputs.codings.hash.is_empty();
     let mut held: Vec<(Coded, usize)> = Vec::new();
     // One scratch per worker thread, kept across batches (it memoises tokens).
     let scratches: Vec<std::sync::Mutex<Scratch>> = (0..rayon::current_num_threads().max(1))
@@ -357,22 +360,36 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     timing("read and code", t0);
     let mut warnings = inputs.warnings.clone();
     if with_codings {
-        let targets: Vec<Target> = held
+        // Every excerpt, read now or kept, in corpus order.
+        let mut order: Vec<(&str, u64, Target)> = held
             .iter()
             .flat_map(|((t, _, _), _)| {
-                t.excerpts.iter().map(|e| Target {
-                    id: e.id.clone(),
-                    path: e.path.clone(),
-                    hash: codings::text_hash(&e.text),
+                t.excerpts.iter().map(|e| {
+                    let target = Target {
+                        id: e.id.clone(),
+                        path: e.path.clone(),
+                        hash: codings::text_hash(&e.text),
+                    };
+                    (e.path.as_str(), e.pos as u64, target)
                 })
             })
+            .chain(
+                kept.iter()
+                    .map(|k| (k.target.path.as_str(), k.pos, k.target.clone())),
+            )
             .collect();
+        order.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let targets: Vec<Target> = order.into_iter().map(|(_, _, t)| t).collect();
         let placed = codings::place(&inputs.codings, &targets)?;
         warnings.extend(placed.warnings.iter().cloned());
         run.set_coders(&placed);
         for (coded, i) in held {
             let entry = run.write(&writer, &todo[i], coded, Some(&placed))?;
             new_entries.insert(todo[i].0.rel.clone(), entry);
+        }
+        for k in kept {
+            let codes = run.excerpt_codes(&k.target.id, k.resp, k.rules, Some(&placed));
+            run.table.insert(k.file, k.pos, &codes);
         }
     } else if !full {
         run.manifest.coders = prev.coders.clone();
@@ -435,6 +452,48 @@ struct Recoded {
     rules: Vec<u32>,
     /// Its id and text hash, to place human codings (only with sheets).
     target: Option<Target>,
+}
+
+/// An excerpt of an unchanged transcript, kept in the index, whose human
+/// codings are placed again.
+struct Kept {
+    file: u64,
+    pos: u64,
+    resp: u64,
+    rules: Vec<u32>,
+    target: Target,
+}
+
+/// The excerpts of the unchanged transcripts, as the index stores them,
+/// with their rule codes from the code table.
+fn kept_excerpts(
+    old: &StudyIndex,
+    table: &CodeTable,
+    unchanged: &BTreeMap<String, FileEntry>,
+) -> Result<Vec<Kept>> {
+    let ids: BTreeSet<u64> = unchanged.values().map(|e| e.id).collect();
+    let mut kept = Vec::new();
+    old.for_each_text(|e| {
+        if !ids.contains(&e.file) {
+            return;
+        }
+        let codes = table
+            .get(e.file, e.pos)
+            .map(|r| r.decode())
+            .unwrap_or_default();
+        kept.push(Kept {
+            file: e.file,
+            pos: e.pos,
+            resp: codes.resp,
+            rules: codes.rules,
+            target: Target {
+                hash: codings::text_hash(&e.text),
+                id: e.id,
+                path: e.path,
+            },
+        });
+    })?;
+    Ok(kept)
 }
 
 /// Excerpts read back from the index per batch while re-coding.

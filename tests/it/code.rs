@@ -570,3 +570,33 @@ fn a_broken_respondents_file_exits_2_and_keeps_the_index() {
     let run = s.run(&["stats", "--frozen", "--format", "csv"]);
     assert_eq!(run.ok(), STATS);
 }
+
+#[test]
+fn with_coding_sheets_an_edited_transcript_is_read_alone() {
+    let s = Study::fixture("basic");
+    s.file("codings/ana.csv", crate::agree::ANA)
+        .file("codings/ben.csv", crate::agree::BEN);
+    s.run(&["code"]).ok();
+    // Two lines above every excerpt of r02. These sheets name excerpts
+    // without a text hash, so its codings cannot follow and are reported.
+    let r02 = std::fs::read_to_string(s.path().join("transcripts/r02.txt")).unwrap();
+    s.file(
+        "transcripts/r02.txt",
+        &r02.replace("---\nE:", "---\nGrabado en casa.\n\nE:"),
+    );
+    let run = s.run(&["code"]);
+    run.ok();
+    assert!(
+        run.stderr
+            .contains("re-coded 1 changed transcripts, removed 0"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("codings/ana.csv:4: coding for `transcripts/r02.txt:5` cannot be placed"),
+        "{}",
+        run.stderr
+    );
+    same_as_a_fresh_build(&s);
+}
