@@ -472,16 +472,15 @@ fn kept_excerpts(
     unchanged: &BTreeMap<String, FileEntry>,
 ) -> Result<Vec<Kept>> {
     let ids: BTreeSet<u64> = unchanged.values().map(|e| e.id).collect();
-    let mut kept = Vec::new();
-    old.for_each_text(|e| {
+    old.par_map_texts(|e| {
         if !ids.contains(&e.file) {
-            return;
+            return None;
         }
         let codes = table
             .get(e.file, e.pos)
             .map(|r| r.decode())
             .unwrap_or_default();
-        kept.push(Kept {
+        Some(Kept {
             file: e.file,
             pos: e.pos,
             resp: codes.resp,
@@ -491,9 +490,8 @@ fn kept_excerpts(
                 id: e.id,
                 path: e.path,
             },
-        });
-    })?;
-    Ok(kept)
+        })
+    })
 }
 
 /// Excerpts read back from the index per batch while re-coding.

@@ -563,44 +563,87 @@ impl StudyIndex {
     /// Hands every excerpt's stored text to `f`, reading the document
     /// store block by block (segment order, not corpus order).
     pub fn for_each_text(&self, mut f: impl FnMut(StoredText)) -> Result<()> {
-        // A handle of its own maps each segment's files only while that
-        // segment is read: reading a large study's text never holds all of
-        // it in memory at once.
+        let (own, metas) = self.own_segments()?;
+        for meta in metas {
+            self.segment_texts(&own, meta, &mut f)?;
+        }
+        Ok(())
+    }
+
+    /// Maps every excerpt's stored text through `f`, segments in parallel,
+    /// keeping what it returns (in segment order, not corpus order).
+    pub fn par_map_texts<T: Send>(
+        &self,
+        f: impl Fn(StoredText) -> Option<T> + Sync,
+    ) -> Result<Vec<T>> {
+        use rayon::prelude::*;
+        let (own, metas) = self.own_segments()?;
+        let parts: Vec<Result<Vec<T>>> = metas
+            .into_par_iter()
+            .map(|meta| {
+                let mut out = Vec::new();
+                self.segment_texts(&own, meta, &mut |e| out.extend(f(e)))?;
+                Ok(out)
+            })
+            .collect();
+        let mut all = Vec::new();
+        for part in parts {
+            all.extend(part?);
+        }
+        Ok(all)
+    }
+
+    /// A handle of the index's own, and the segments of this reader's
+    /// commit. Through its own handle a segment's files are mapped only
+    /// while that segment is read: reading a large study's text never holds
+    /// all of it in memory at once.
+    fn own_segments(&self) -> Result<(Index, Vec<tantivy::SegmentMeta>)> {
         let own = Index::open_in_dir(index_dir(&self.data_dir))?;
         let metas = own.searchable_segment_metas()?;
-        let fl = &self.fields;
-        for id in self
+        let ours = self
             .reader
             .searcher()
             .segment_readers()
             .iter()
-            .map(|r| r.segment_id())
-        {
-            let meta = metas
-                .iter()
-                .find(|m| m.id() == id)
-                .cloned()
-                .ok_or_else(|| Error::failure("the index changed while it was read"))?;
-            let seg = tantivy::SegmentReader::open(&own.segment(meta))?;
-            let store = seg.get_store_reader(1)?;
-            for doc in store.iter::<TantivyDocument>(seg.alive_bitset()) {
-                let doc = doc?;
-                let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
-                let text = |field| {
-                    doc.get_first(field)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
-                        .to_string()
-                };
-                f(StoredText {
-                    file: num(fl.file),
-                    pos: num(fl.pos),
-                    resp: num(fl.resp),
-                    id: text(fl.id),
-                    path: text(fl.path),
-                    text: text(fl.text),
-                });
-            }
+            .map(|r| {
+                let id = r.segment_id();
+                metas
+                    .iter()
+                    .find(|m| m.id() == id)
+                    .cloned()
+                    .ok_or_else(|| Error::failure("the index changed while it was read"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((own, ours))
+    }
+
+    /// Hands each stored excerpt of one segment to `f`.
+    fn segment_texts(
+        &self,
+        own: &Index,
+        meta: tantivy::SegmentMeta,
+        f: &mut dyn FnMut(StoredText),
+    ) -> Result<()> {
+        let fl = &self.fields;
+        let seg = tantivy::SegmentReader::open(&own.segment(meta))?;
+        let store = seg.get_store_reader(1)?;
+        for doc in store.iter::<TantivyDocument>(seg.alive_bitset()) {
+            let doc = doc?;
+            let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+            let text = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            f(StoredText {
+                file: num(fl.file),
+                pos: num(fl.pos),
+                resp: num(fl.resp),
+                id: text(fl.id),
+                path: text(fl.path),
+                text: text(fl.text),
+            });
         }
         Ok(())
     }
