@@ -245,10 +245,6 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Li
     let defs = cb.code_defs();
     let matcher = Matcher::new(cb);
     let n = cb.nodes.len();
-    let mut term_seen: BTreeSet<u32> = BTreeSet::new();
-    let mut rule_count = vec![0usize; n];
-    let mut sets: Vec<Vec<u32>> = vec![Vec::new(); n];
-    let mut scratch = Scratch::default();
     let human: BTreeSet<usize> = idx
         .manifest
         .coders
@@ -268,28 +264,52 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Li
         .map(|r| node_of.get(r.path.as_str()).copied())
         .collect();
     let table = idx.codes()?;
-    let mut k = 0u32;
-    idx.for_each_text(|e| {
-        let rules = matcher.apply(&e.text, &mut scratch);
-        term_seen.extend(scratch.terms());
-        for &r in &matcher.closure(&rules) {
-            rule_count[r as usize] += 1;
-        }
-        let direct = table
-            .get(e.file, e.pos)
-            .map_or_else(Vec::new, |rec| rec.direct());
-        for i in direct
-            .iter()
-            .filter_map(|&c| node_at.get(c as usize).copied().flatten())
-        {
-            for &r in &matcher.closure(&[i as u32]) {
-                if sets[r as usize].last() != Some(&k) {
-                    sets[r as usize].push(k);
+    // Segments are scanned in parallel, each with its own tallies; `sets`
+    // number excerpts within the segment.
+    let parts = idx.par_fold_texts(
+        || Tally {
+            scratch: Scratch::default(),
+            term_seen: BTreeSet::new(),
+            rule_count: vec![0usize; n],
+            sets: vec![Vec::new(); n],
+            k: 0,
+        },
+        |t, e| {
+            let rules = matcher.apply(&e.text, &mut t.scratch);
+            t.term_seen.extend(t.scratch.terms());
+            for &r in &matcher.closure(&rules) {
+                t.rule_count[r as usize] += 1;
+            }
+            let direct = table
+                .get(e.file, e.pos)
+                .map_or_else(Vec::new, |rec| rec.direct());
+            for i in direct
+                .iter()
+                .filter_map(|&c| node_at.get(c as usize).copied().flatten())
+            {
+                for &r in &matcher.closure(&[i as u32]) {
+                    if t.sets[r as usize].last() != Some(&t.k) {
+                        t.sets[r as usize].push(t.k);
+                    }
                 }
             }
+            t.k += 1;
+        },
+    )?;
+    let mut term_seen: BTreeSet<u32> = BTreeSet::new();
+    let mut rule_count = vec![0usize; n];
+    let mut sets: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut base = 0u32;
+    for t in parts {
+        term_seen.extend(t.term_seen);
+        for (a, b) in rule_count.iter_mut().zip(t.rule_count) {
+            *a += b;
         }
-        k += 1;
-    })?;
+        for (a, b) in sets.iter_mut().zip(t.sets) {
+            a.extend(b.into_iter().map(|k| base + k));
+        }
+        base += t.k;
+    }
     for (i, d) in defs.iter().enumerate() {
         let Some(d) = d else { continue };
         let node = &cb.nodes[i];
@@ -622,6 +642,16 @@ fn diff_cmd(
         });
     }
     Ok(())
+}
+
+/// What `codebook check` tallies over one segment's excerpts.
+struct Tally {
+    scratch: Scratch,
+    term_seen: BTreeSet<u32>,
+    rule_count: Vec<usize>,
+    /// Per node, the excerpts (numbered within the segment) at it.
+    sets: Vec<Vec<u32>>,
+    k: u32,
 }
 
 /// Codes every excerpt of the study with both versions (rules only).

@@ -576,21 +576,28 @@ impl StudyIndex {
         &self,
         f: impl Fn(StoredText) -> Option<T> + Sync,
     ) -> Result<Vec<T>> {
+        let parts = self.par_fold_texts(Vec::new, |out, e| out.extend(f(e)))?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// Folds every excerpt's stored text into one accumulator per segment
+    /// (`init` makes each), segments in parallel; the accumulators come
+    /// back in segment order.
+    pub fn par_fold_texts<A: Send>(
+        &self,
+        init: impl Fn() -> A + Sync,
+        fold: impl Fn(&mut A, StoredText) + Sync,
+    ) -> Result<Vec<A>> {
         use rayon::prelude::*;
         let (own, metas) = self.own_segments()?;
-        let parts: Vec<Result<Vec<T>>> = metas
+        metas
             .into_par_iter()
             .map(|meta| {
-                let mut out = Vec::new();
-                self.segment_texts(&own, meta, &mut |e| out.extend(f(e)))?;
-                Ok(out)
+                let mut acc = init();
+                self.segment_texts(&own, meta, &mut |e| fold(&mut acc, e))?;
+                Ok(acc)
             })
-            .collect();
-        let mut all = Vec::new();
-        for part in parts {
-            all.extend(part?);
-        }
-        Ok(all)
+            .collect()
     }
 
     /// A handle of the index's own, and the segments of this reader's
