@@ -658,18 +658,31 @@ struct Tally {
 fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
     let (idx, _) = pipeline::refresh(study, Mode::Auto)?;
     let (ma, mb) = (Matcher::new(a), Matcher::new(b));
-    let mut tally: BTreeMap<String, [(u32, BTreeSet<u64>); 2]> = BTreeMap::new();
-    // A scratch per matcher: each keeps its own token memo.
-    let mut scratches = [Scratch::default(), Scratch::default()];
-    idx.for_each_text(|e| {
-        for (side, (m, cb)) in [(&ma, a), (&mb, b)].into_iter().enumerate() {
-            for r in m.closure(&m.apply(&e.text, &mut scratches[side])) {
-                let entry = tally.entry(cb.nodes[r as usize].path.clone()).or_default();
-                entry[side].0 += 1;
-                entry[side].1.insert(e.resp);
+    type Tallies = BTreeMap<String, [(u32, BTreeSet<u64>); 2]>;
+    // Segments in parallel; per segment a scratch per matcher (each keeps
+    // its own token memo).
+    let parts = idx.par_fold_texts(
+        || ([Scratch::default(), Scratch::default()], Tallies::new()),
+        |(scratches, tally), e| {
+            for (side, (m, cb)) in [(&ma, a), (&mb, b)].into_iter().enumerate() {
+                for r in m.closure(&m.apply(&e.text, &mut scratches[side])) {
+                    let entry = tally.entry(cb.nodes[r as usize].path.clone()).or_default();
+                    entry[side].0 += 1;
+                    entry[side].1.insert(e.resp);
+                }
+            }
+        },
+    )?;
+    let mut tally = Tallies::new();
+    for (_, part) in parts {
+        for (path, sides) in part {
+            let entry = tally.entry(path).or_default();
+            for (mine, theirs) in entry.iter_mut().zip(sides) {
+                mine.0 += theirs.0;
+                mine.1.extend(theirs.1);
             }
         }
-    })?;
+    }
     let mut order: Vec<String> = b.nodes.iter().map(|n| n.path.clone()).collect();
     order.extend(
         a.nodes
