@@ -443,19 +443,8 @@ fn finish(
     Ok((idx, outcome))
 }
 
-/// One excerpt as the index stores it, with its rule codes: enough to
-/// re-code it without its transcript.
-struct Recoded {
-    file: u64,
-    pos: u64,
-    resp: u64,
-    rules: Vec<u32>,
-    /// Its id and text hash, to place human codings (only with sheets).
-    target: Option<Target>,
-}
-
-/// An excerpt of an unchanged transcript, kept in the index, whose human
-/// codings are placed again.
+/// An excerpt read back from the index with its rule codes, whose human
+/// codings are placed again (it need not be read from its transcript).
 struct Kept {
     file: u64,
     pos: u64,
@@ -494,9 +483,6 @@ fn kept_excerpts(
     })
 }
 
-/// Excerpts read back from the index per batch while re-coding.
-const RECODE_BATCH: usize = 8192;
-
 /// Re-codes every excerpt from the text the index stores (the codebook or
 /// the coding sheets changed; no transcript, setting or language did):
 /// nothing is re-read, split or re-indexed, only the code table, the
@@ -513,86 +499,55 @@ fn recode(
     let matcher = Matcher::new(&inputs.codebook);
     let with_codings = !inputs.codings.hash.is_empty();
     let mut run = Run::new(study, inputs, prev, false);
-    let scratches: Vec<std::sync::Mutex<Scratch>> = (0..rayon::current_num_threads().max(1))
-        .map(|_| std::sync::Mutex::new(Scratch::default()))
-        .collect();
-    let mut held: Vec<Recoded> = Vec::new();
-    let mut n = 0;
-    let mut code_batch = |batch: &mut Vec<index::StoredText>, run: &mut Run| {
-        let coded: Vec<Recoded> = batch
-            .par_drain(..)
-            .map(|e| {
-                let slot = rayon::current_thread_index().unwrap_or(0) % scratches.len();
-                let mut scratch = scratches[slot]
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                Recoded {
+    // Segments are read and coded in parallel, each into a table of its own
+    // (or, with coding sheets, a list of excerpts to place codings on).
+    let parts = old.par_fold_texts(
+        || (Scratch::default(), TableBuilder::default(), Vec::new()),
+        |(scratch, table, held): &mut (Scratch, TableBuilder, Vec<Kept>), e| {
+            let rules = matcher.apply(&e.text, scratch);
+            if with_codings {
+                held.push(Kept {
                     file: e.file,
                     pos: e.pos,
                     resp: e.resp,
-                    rules: matcher.apply(&e.text, &mut scratch),
-                    target: with_codings.then(|| Target {
+                    rules,
+                    target: Target {
                         hash: codings::text_hash(&e.text),
                         id: e.id,
                         path: e.path,
-                    }),
-                }
-            })
-            .collect();
-        n += coded.len();
-        for r in coded {
-            if with_codings {
-                held.push(r);
-            } else {
-                run.table.insert(
-                    r.file,
-                    r.pos,
-                    &ExcerptCodes {
-                        resp: r.resp,
-                        rules: r.rules,
-                        ..Default::default()
                     },
-                );
+                });
+            } else {
+                let codes = ExcerptCodes {
+                    resp: e.resp,
+                    rules,
+                    ..Default::default()
+                };
+                table.insert(e.file, e.pos, &codes);
             }
-        }
+        },
+    )?;
+    let mut held: Vec<Kept> = Vec::new();
+    for (_, table, part) in parts {
+        run.table.merge(table);
+        held.extend(part);
+    }
+    let n = if with_codings {
+        held.len()
+    } else {
+        run.table.len()
     };
-    // A reader thread decompresses the stored text batch by batch while
-    // this one codes the previous batch in parallel.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<index::StoredText>>(2);
-    std::thread::scope(|scope| -> Result<()> {
-        let reader = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(RECODE_BATCH);
-            old.for_each_text(|e| {
-                batch.push(e);
-                if batch.len() == RECODE_BATCH {
-                    // The receiver outlives this thread (it is joined below).
-                    let _ = tx.send(std::mem::replace(
-                        &mut batch,
-                        Vec::with_capacity(RECODE_BATCH),
-                    ));
-                }
-            })?;
-            let _ = tx.send(batch);
-            Ok(())
-        });
-        for mut batch in rx {
-            code_batch(&mut batch, &mut run);
-        }
-        reader
-            .join()
-            .unwrap_or_else(|_| Err(Error::failure("reading the index failed")))
-    })?;
     timing("re-code from the index", t0);
     let mut warnings = inputs.warnings.clone();
     if with_codings {
         let order = prev.corpus_order();
         held.sort_by_key(|r| order.key(r.file, r.pos));
-        let targets: Vec<Target> = held.iter_mut().filter_map(|r| r.target.take()).collect();
+        let targets: Vec<Target> = held.iter().map(|r| r.target.clone()).collect();
         let placed = codings::place(&inputs.codings, &targets)?;
         warnings.extend(placed.warnings.iter().cloned());
         run.set_coders(&placed);
-        for (r, t) in held.into_iter().zip(&targets) {
-            let codes = run.excerpt_codes(&t.id, r.resp, r.rules, Some(&placed));
+        for r in held {
+            let codes = run.excerpt_codes(&r.target.id, r.resp, r.rules, Some(&placed));
             run.table.insert(r.file, r.pos, &codes);
         }
     }

@@ -323,6 +323,41 @@ impl TableBuilder {
         encode(codes, bytes);
     }
 
+    /// Takes in another builder's records (of other files, or of other
+    /// positions of the same files).
+    pub fn merge(&mut self, other: TableBuilder) {
+        for (file, (starts, bytes)) in other.files {
+            let Some((mine, my_bytes)) = self.files.get_mut(&file) else {
+                self.files.insert(file, (starts, bytes));
+                continue;
+            };
+            for (pos, &s) in starts.iter().enumerate() {
+                if s == MISSING {
+                    continue;
+                }
+                let record = &bytes[s as usize..s as usize + record_len(&bytes[s as usize..])];
+                if mine.len() <= pos {
+                    mine.resize(pos + 1, MISSING);
+                }
+                mine[pos] = my_bytes.len() as u32;
+                my_bytes.extend_from_slice(record);
+            }
+        }
+    }
+
+    /// The number of excerpts recorded.
+    pub fn len(&self) -> usize {
+        self.files
+            .values()
+            .map(|(starts, _)| starts.iter().filter(|&&s| s != MISSING).count())
+            .sum()
+    }
+
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Copies a file's records from an earlier table unchanged.
     pub fn copy_file(&mut self, old: &CodeTable, file: u64) {
         let Some((bytes, starts)) = old.file_bytes(file) else {
@@ -409,6 +444,16 @@ mod tests {
         assert_eq!(t.get(2, 0).unwrap().decode(), c0);
         assert!(t.get(3, 0).is_none());
         assert_eq!(t.records().count(), 3);
+
+        // Builders of disjoint positions merge into the same table.
+        let (mut m1, mut m2) = (TableBuilder::default(), TableBuilder::default());
+        m1.insert(0, 1, &a1);
+        m2.insert(0, 0, &a0);
+        m2.push(2, &c0);
+        m1.merge(m2);
+        let t3 = CodeTable::parse(m1.encode()).unwrap();
+        let all: Vec<ExcerptCodes> = t3.records().map(|r| r.decode()).collect();
+        assert_eq!(all, [a0.clone(), a1.clone(), c0.clone()]);
 
         // Copying a file keeps its records; the others are rebuilt.
         let mut b2 = TableBuilder::default();

@@ -560,16 +560,6 @@ pub struct StoredText {
 }
 
 impl StudyIndex {
-    /// Hands every excerpt's stored text to `f`, reading the document
-    /// store block by block (segment order, not corpus order).
-    pub fn for_each_text(&self, mut f: impl FnMut(StoredText)) -> Result<()> {
-        let (own, metas) = self.own_segments()?;
-        for meta in metas {
-            self.segment_texts(&own, meta, &mut f)?;
-        }
-        Ok(())
-    }
-
     /// Maps every excerpt's stored text through `f`, segments in parallel,
     /// keeping what it returns (in segment order, not corpus order).
     pub fn par_map_texts<T: Send>(
