@@ -741,13 +741,15 @@ impl<'a> Run<'a> {
             }
         };
         for (e, (rules, body)) in t.excerpts.iter().zip(rule_codes) {
-            let resp = *self
-                .resp_ids
-                .entry(e.respondent.clone())
-                .or_insert_with(|| {
+            let resp = match self.resp_ids.get(&e.respondent) {
+                Some(&r) => r,
+                None => {
+                    let r = self.manifest.respondents.len() as u64;
                     self.manifest.respondents.push(e.respondent.clone());
-                    (self.manifest.respondents.len() - 1) as u64
-                });
+                    self.resp_ids.insert(e.respondent.clone(), r);
+                    r
+                }
+            };
             let codes = self.excerpt_codes(&e.id, resp, rules, placed);
             self.table.insert(file_id, e.pos as u64, &codes);
             writer.add(e, &body, file_id, resp)?;
