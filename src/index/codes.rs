@@ -180,7 +180,8 @@ impl CodeTable {
         })
     }
 
-    fn parse(bytes: Vec<u8>) -> Option<CodeTable> {
+    /// The table in `bytes`, if they are one.
+    pub(crate) fn parse(bytes: Vec<u8>) -> Option<CodeTable> {
         if !bytes.starts_with(MAGIC) {
             return None;
         }

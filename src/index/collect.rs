@@ -369,3 +369,66 @@ impl SegmentCollector for CodingSegment {
         self.out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::codes::TableBuilder;
+
+    /// Theme 0 with codes 1 and 2 (2 has a sub-code 3); theme 4 with code 5.
+    fn closure() -> Closure {
+        Closure::new([None, Some(0), Some(0), Some(2), None, Some(4)])
+    }
+
+    fn table() -> CodeTable {
+        let mut b = TableBuilder::default();
+        // Excerpt 0 (respondent 1): rules say 3; coder 0 says 1, coder 1 says 5.
+        b.push(
+            0,
+            &ExcerptCodes {
+                resp: 1,
+                rules: vec![3],
+                coders: vec![(0, 1), (1, 5)],
+                covered_by: vec![0, 1],
+            },
+        );
+        // Excerpt 1 (respondent 0): nothing.
+        b.push(
+            0,
+            &ExcerptCodes {
+                resp: 0,
+                ..Default::default()
+            },
+        );
+        CodeTable::parse(b.encode()).unwrap()
+    }
+
+    #[test]
+    fn rows_per_source_include_ancestors() {
+        let t = table();
+        let rec = t.get(0, 0).unwrap();
+        let mut buf = Vec::new();
+        let rows = |source, buf: &mut Vec<u64>| {
+            RowReader::new(source, closure()).fill(rec, buf);
+            buf.clone()
+        };
+        assert_eq!(rows(Source::All, &mut buf), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(rows(Source::Rules, &mut buf), [0, 2, 3]);
+        assert_eq!(rows(Source::Human, &mut buf), [0, 1, 4, 5]);
+        assert_eq!(rows(Source::Coder(0), &mut buf), [0, 1]);
+        assert_eq!(rows(Source::Coder(1), &mut buf), [4, 5]);
+        assert_eq!(rows(Source::Coder(2), &mut buf), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn counts_cells_excerpts_and_coded() {
+        let c = Counts::from_table(&table(), 6, 2, RowReader::new(Source::Rules, closure()));
+        assert_eq!(c.excerpts, [1, 1]);
+        assert_eq!(c.coded, [0, 1]);
+        let at = |row: usize| (0..2).map(|p| c.cell(row, p)).collect::<Vec<_>>();
+        assert_eq!(at(0), [0, 1]);
+        assert_eq!(at(1), [0, 0]);
+        assert_eq!(at(3), [0, 1]);
+        assert_eq!(at(5), [0, 0]);
+    }
+}
