@@ -138,17 +138,11 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     let data = study.data_dir();
     let mut old = index::open(&data)?;
     timing("open index", t0);
-    // The manifest is borrowed out of the open index (and given back when
-    // it is up to date) rather than copied: on large studies it is big.
-    let prev_manifest = match old.as_mut() {
-        Some(i) => {
-            let head = i.manifest.head.clone();
-            let m = std::mem::take(&mut i.manifest);
-            i.manifest.head = head;
-            m
-        }
-        None => Manifest::new(),
-    };
+    // The manifest is taken out of the open index (and given back when it
+    // is up to date) rather than copied: on large studies it is big.
+    let prev_manifest = old
+        .as_mut()
+        .map_or_else(Manifest::new, |i| std::mem::take(&mut i.manifest));
     let prev = &prev_manifest;
     // A changed respondents.csv is checked before any other work.
     if prev.respondents_hash != inputs.respondents_hash {
@@ -251,7 +245,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     }
     if let (Some(reason), Some(old_idx), false) = (&full_reason, &old, files_changed) {
         if same_settings {
-            return recode(&inputs, study, prev, &unchanged, old_idx, reason);
+            return recode(&inputs, study, prev, unchanged, old_idx, reason);
         }
     }
     // A full re-code reads every transcript.
@@ -360,8 +354,8 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     timing("read and code", t0);
     let mut warnings = inputs.warnings.clone();
     if with_codings {
-        // Every excerpt, read now or kept, in corpus order.
-        let mut order: Vec<(&str, u64, Target)> = held
+        // Every excerpt, read now or kept.
+        let targets = held
             .iter()
             .flat_map(|((t, _, _), _)| {
                 t.excerpts.iter().map(|e| {
@@ -370,26 +364,18 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
                         path: e.path.clone(),
                         hash: codings::text_hash(&e.text),
                     };
-                    (e.path.as_str(), e.pos as u64, target)
+                    (e.pos as u64, target)
                 })
             })
-            .chain(
-                kept.iter()
-                    .map(|k| (k.target.path.as_str(), k.pos, k.target.clone())),
-            )
+            .chain(kept.iter().map(|k| (k.pos, k.target.clone())))
             .collect();
-        order.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-        let targets: Vec<Target> = order.into_iter().map(|(_, _, t)| t).collect();
-        let placed = codings::place(&inputs.codings, &targets)?;
-        warnings.extend(placed.warnings.iter().cloned());
-        run.set_coders(&placed);
+        let placed = run.place(&inputs.codings, targets, &mut warnings)?;
         for (coded, i) in held {
             let entry = run.write(&writer, &todo[i], coded, Some(&placed))?;
             new_entries.insert(todo[i].0.rel.clone(), entry);
         }
         for k in kept {
-            let codes = run.excerpt_codes(&k.target.id, k.resp, k.rules, Some(&placed));
-            run.table.insert(k.file, k.pos, &codes);
+            run.keep(k, &placed);
         }
     } else if !full {
         run.manifest.coders = prev.coders.clone();
@@ -403,23 +389,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         reason: full_reason.unwrap_or_default(),
         ..Default::default()
     };
-    let table = std::mem::take(&mut run.table);
-    let mut manifest = run.manifest;
-    if !unchanged.is_empty() {
-        let mut prev_details = prev.clone();
-        index::load_details(&data, &mut prev_details)?;
-        for (p, e) in unchanged.iter_mut() {
-            if let Some(old) = prev_details.files.remove(p) {
-                e.info = old.info;
-            }
-        }
-    }
-    manifest.files = unchanged;
-    manifest.files.extend(new_entries);
-    let infos: Vec<&crate::model::TranscriptInfo> =
-        manifest.files.values().map(|e| &e.info).collect();
-    manifest.attributes = respondents::merge(&infos, inputs.table()?)?;
-    manifest.warnings = warnings;
+    let (manifest, table) = run.finish(&data, &inputs, unchanged, new_entries, warnings)?;
     timing("place codings, manifest", t0);
     finish(writer, &manifest, table, outcome, t0)
 }
@@ -491,7 +461,7 @@ fn recode(
     inputs: &Inputs,
     study: &Study,
     prev: &Manifest,
-    unchanged: &BTreeMap<String, FileEntry>,
+    unchanged: BTreeMap<String, FileEntry>,
     old: &StudyIndex,
     reason: &str,
 ) -> Result<(StudyIndex, Outcome)> {
@@ -540,33 +510,16 @@ fn recode(
     timing("re-code from the index", t0);
     let mut warnings = inputs.warnings.clone();
     if with_codings {
-        let order = prev.corpus_order();
-        held.sort_by_key(|r| order.key(r.file, r.pos));
-        let targets: Vec<Target> = held.iter().map(|r| r.target.clone()).collect();
-        let placed = codings::place(&inputs.codings, &targets)?;
-        warnings.extend(placed.warnings.iter().cloned());
-        run.set_coders(&placed);
-        for r in held {
-            let codes = run.excerpt_codes(&r.target.id, r.resp, r.rules, Some(&placed));
-            run.table.insert(r.file, r.pos, &codes);
+        let targets = held.iter().map(|k| (k.pos, k.target.clone())).collect();
+        let placed = run.place(&inputs.codings, targets, &mut warnings)?;
+        for k in held {
+            run.keep(k, &placed);
         }
     }
-    let mut manifest = std::mem::take(&mut run.manifest);
-    let mut files = prev.clone();
-    index::load_details(&study.data_dir(), &mut files)?;
-    manifest.files = files.files;
-    // Transcripts touched but not changed keep their new size and mtime.
-    for (p, e) in manifest.files.iter_mut() {
-        if let Some(now) = unchanged.get(p) {
-            (e.size, e.mtime) = (now.size, now.mtime);
-        }
-    }
-    let infos: Vec<&crate::model::TranscriptInfo> =
-        manifest.files.values().map(|e| &e.info).collect();
-    manifest.attributes = respondents::merge(&infos, inputs.table()?)?;
-    manifest.warnings = warnings;
-    let writer = Writer::open(&study.data_dir(), false)?;
-    let table = std::mem::take(&mut run.table);
+    // No transcript changed: every one is among the unchanged.
+    let data = study.data_dir();
+    let (manifest, table) = run.finish(&data, inputs, unchanged, BTreeMap::new(), warnings)?;
+    let writer = Writer::open(&data, false)?;
     let outcome = Outcome {
         recoded: true,
         excerpts: n,
@@ -662,6 +615,60 @@ impl<'a> Run<'a> {
             table: TableBuilder::default(),
             coder_ids: BTreeMap::new(),
         }
+    }
+
+    /// Places the coding sheets on every excerpt of the study (`targets`
+    /// with their positions, in any order: they are placed in corpus order)
+    /// and records the coders; the placement's warnings join `warnings`.
+    fn place(
+        &mut self,
+        codings: &Codings,
+        mut targets: Vec<(u64, Target)>,
+        warnings: &mut Vec<String>,
+    ) -> Result<Placed> {
+        targets.sort_by(|a, b| (a.1.path.as_str(), a.0).cmp(&(b.1.path.as_str(), b.0)));
+        let targets: Vec<Target> = targets.into_iter().map(|(_, t)| t).collect();
+        let placed = codings::place(codings, &targets)?;
+        warnings.extend(placed.warnings.iter().cloned());
+        self.set_coders(&placed);
+        Ok(placed)
+    }
+
+    /// Records the codes of an excerpt kept in the index, with the codings
+    /// placed on it.
+    fn keep(&mut self, k: Kept, placed: &Placed) {
+        let codes = self.excerpt_codes(&k.target.id, k.resp, k.rules, Some(placed));
+        self.table.insert(k.file, k.pos, &codes);
+    }
+
+    /// The run's manifest and code table: the unchanged transcripts (their
+    /// details from the previous commit) and the new ones, their merged
+    /// attributes, and `warnings`.
+    fn finish(
+        mut self,
+        data: &std::path::Path,
+        inputs: &Inputs,
+        mut unchanged: BTreeMap<String, FileEntry>,
+        new_entries: BTreeMap<String, FileEntry>,
+        warnings: Vec<String>,
+    ) -> Result<(Manifest, TableBuilder)> {
+        if !unchanged.is_empty() {
+            let mut prev_details = self.prev.clone();
+            index::load_details(data, &mut prev_details)?;
+            for (p, e) in unchanged.iter_mut() {
+                if let Some(old) = prev_details.files.remove(p) {
+                    e.info = old.info;
+                }
+            }
+        }
+        let mut manifest = std::mem::take(&mut self.manifest);
+        manifest.files = unchanged;
+        manifest.files.extend(new_entries);
+        let infos: Vec<&crate::model::TranscriptInfo> =
+            manifest.files.values().map(|e| &e.info).collect();
+        manifest.attributes = respondents::merge(&infos, inputs.table()?)?;
+        manifest.warnings = warnings;
+        Ok((manifest, self.table))
     }
 
     /// Records the coders of placed codings (dense ids in name order).

@@ -246,7 +246,7 @@ pub struct StudyIndex {
     /// The code table's file, opened with the manifest (so a commit made
     /// meanwhile, which deletes older tables, cannot take it away) and read
     /// on first use.
-    codes_file: std::fs::File,
+    codes_file: (std::fs::File, PathBuf),
     codes: std::sync::OnceLock<std::sync::Arc<codes::CodeTable>>,
 }
 
@@ -290,8 +290,8 @@ pub fn open(data_dir: &Path) -> Result<Option<StudyIndex>> {
     if !committed("details", "json") {
         return Ok(None);
     }
-    let Ok(codes_file) = std::fs::File::open(data_dir.join(format!("codes-{}.bin", head.manifest)))
-    else {
+    let codes_path = data_dir.join(format!("codes-{}.bin", head.manifest));
+    let Ok(codes_file) = std::fs::File::open(&codes_path) else {
         return Ok(None);
     };
     let Ok(mut manifest) = serde_json::from_slice::<Manifest>(&bytes) else {
@@ -318,7 +318,7 @@ pub fn open(data_dir: &Path) -> Result<Option<StudyIndex>> {
         fields,
         manifest,
         reader,
-        codes_file,
+        codes_file: (codes_file, codes_path),
         codes: std::sync::OnceLock::new(),
     }))
 }
@@ -659,10 +659,8 @@ impl StudyIndex {
         if let Some(t) = self.codes.get() {
             return Ok(t.clone());
         }
-        let path = self
-            .data_dir
-            .join(format!("codes-{}.bin", self.manifest.head));
-        let table = Arc::new(codes::CodeTable::load(&self.codes_file, &path)?);
+        let (file, path) = &self.codes_file;
+        let table = Arc::new(codes::CodeTable::load(file, path)?);
         Ok(self.codes.get_or_init(|| table).clone())
     }
 
