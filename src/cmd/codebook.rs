@@ -251,12 +251,7 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Li
         .iter()
         .flat_map(|c| c.used.iter().copied())
         .collect();
-    let node_of: BTreeMap<&str, usize> = cb
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.path.as_str(), i))
-        .collect();
+    let node_of = cb.by_path();
     // The index's rows by this codebook's node ids.
     let rows = &idx.manifest.rows;
     let node_at: Vec<Option<usize>> = rows

@@ -155,12 +155,7 @@ fn field_changes(a: &Fields, b: &Fields) -> Vec<FieldChange> {
 pub fn diff(old: &Codebook, new: &Codebook) -> Vec<Entry> {
     let of = fields(old);
     let nf = fields(new);
-    let old_by_path: BTreeMap<&str, usize> = old
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.path.as_str(), i))
-        .collect();
+    let old_by_path = old.by_path();
     let new_paths: BTreeSet<&str> = new.nodes.iter().map(|n| n.path.as_str()).collect();
     let new_defs = new.code_defs();
     let mut matched: BTreeMap<usize, usize> = BTreeMap::new(); // new → old

@@ -298,6 +298,15 @@ impl Codebook {
         out
     }
 
+    /// Node indexes by path.
+    pub fn by_path(&self) -> std::collections::BTreeMap<&str, usize> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.path.as_str(), i))
+            .collect()
+    }
+
     /// Node indexes of `i` and all its descendants.
     pub fn subtree(&self, i: usize) -> std::ops::Range<usize> {
         subtree(self.nodes.len(), |j| self.nodes[j].depth, i)
