@@ -298,10 +298,10 @@ fn bad_transcripts_exit_2_and_keep_the_previous_index() {
 #[test]
 fn attribute_conflicts_name_both_places() {
     let s = Study::fixture("basic");
-    let r01 = std::fs::read_to_string(s.path().join("transcripts/r01.txt")).unwrap();
-    s.file(
+    s.replace(
         "transcripts/r01.txt",
-        &r01.replace("respondent: R01\n", "respondent: R01\nregion: Lima\n"),
+        "respondent: R01\n",
+        "respondent: R01\nregion: Lima\n",
     );
     let err = s.run(&["code"]);
     let msg = err.bad_input();
@@ -475,32 +475,32 @@ fn outputs(s: &Study) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn codebook_and_sheet_edits_recode_from_the_index_as_a_fresh_build_would() {
+/// The fixture study with two coders' sheets, coded.
+fn coded_with_sheets() -> Study {
     let s = Study::fixture("basic");
     s.file("codings/ana.csv", crate::agree::ANA)
         .file("codings/ben.csv", crate::agree::BEN);
     s.run(&["code"]).ok();
+    s
+}
+
+#[test]
+fn codebook_and_sheet_edits_recode_from_the_index_as_a_fresh_build_would() {
+    let s = coded_with_sheets();
 
     // A codebook edit: no transcript is read again.
-    let cb = std::fs::read_to_string(s.path().join("codebooks/main.yaml")).unwrap();
-    s.file(
+    let cb = s.read("codebooks/main.yaml");
+    s.replace(
         "codebooks/main.yaml",
-        &cb.replace(
-            "any: [took care, me apoyó, support*]",
-            "any: [aunt, support*]",
-        ),
+        "any: [took care, me apoyó, support*]",
+        "any: [aunt, support*]",
     );
     code_says(
         &s,
         "from the index (the codebook changed; no transcript re-read)",
     );
     // A reading command re-codes a stale index itself, with one note.
-    let edited = std::fs::read_to_string(s.path().join("codebooks/main.yaml")).unwrap();
-    s.file(
-        "codebooks/main.yaml",
-        &edited.replace("police station", "comisaría"),
-    );
+    s.replace("codebooks/main.yaml", "police station", "comisaría");
     let stats = s.run(&["stats", "--frozen"]);
     assert!(
         stats.bad_input().contains("the codebook changed"),
@@ -514,8 +514,7 @@ fn codebook_and_sheet_edits_recode_from_the_index_as_a_fresh_build_would() {
         "note: index out of date (the codebook changed); updating\n"
     );
     // A sheet edit: likewise, with a transcript saved again unchanged.
-    let r01 = std::fs::read_to_string(s.path().join("transcripts/r01.txt")).unwrap();
-    s.file("transcripts/r01.txt", &r01);
+    s.file("transcripts/r01.txt", &s.read("transcripts/r01.txt"));
     s.file(
         "codings/ben.csv",
         &crate::agree::BEN.replace("transcripts/r02.txt:8,family/money,\n", ""),
@@ -555,7 +554,7 @@ fn same_as_a_fresh_build(s: &Study) {
 fn a_broken_respondents_file_exits_2_and_keeps_the_index() {
     let s = Study::fixture("basic");
     s.run(&["code"]).ok();
-    let good = std::fs::read_to_string(s.path().join("respondents.csv")).unwrap();
+    let good = s.read("respondents.csv");
     s.file("respondents.csv", "id,role\nR01,survivor,extra\n");
     for cmd in ["code", "stats"] {
         let run = s.run(&[cmd]);
@@ -573,16 +572,13 @@ fn a_broken_respondents_file_exits_2_and_keeps_the_index() {
 
 #[test]
 fn with_coding_sheets_an_edited_transcript_is_read_alone() {
-    let s = Study::fixture("basic");
-    s.file("codings/ana.csv", crate::agree::ANA)
-        .file("codings/ben.csv", crate::agree::BEN);
-    s.run(&["code"]).ok();
+    let s = coded_with_sheets();
     // Two lines above every excerpt of r02. These sheets name excerpts
     // without a text hash, so its codings cannot follow and are reported.
-    let r02 = std::fs::read_to_string(s.path().join("transcripts/r02.txt")).unwrap();
-    s.file(
+    s.replace(
         "transcripts/r02.txt",
-        &r02.replace("---\nE:", "---\nGrabado en casa.\n\nE:"),
+        "---\nE:",
+        "---\nGrabado en casa.\n\nE:",
     );
     let run = s.run(&["code"]);
     run.ok();

@@ -277,13 +277,10 @@ fn formatting_never_changes_the_meaning() {
 fn qdc_elements_follow_the_schema_order() {
     // Codebook.xsd: CodeBook → Codes (→ Code*) [→ Sets]; Code → Description? then Code*.
     let s = Study::fixture("basic");
-    let text = std::fs::read_to_string(s.path().join("codebooks/main.yaml")).unwrap();
-    s.file(
+    s.replace(
         "codebooks/main.yaml",
-        &text.replace(
-            "    label: Role of the family\n",
-            "    label: Role of the family\n    description: Relatives & their part.\n",
-        ),
+        "    label: Role of the family\n",
+        "    label: Role of the family\n    description: Relatives & their part.\n",
     );
     let xml = s.run(&["codebook", "export"]).ok().to_string();
     let tags: Vec<&str> = xml

@@ -84,6 +84,19 @@ impl Study {
         self
     }
 
+    /// A file's text.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(rel)).expect("read")
+    }
+
+    /// Replaces `from` (which the file must contain) by `to` in a file.
+    #[track_caller]
+    pub fn replace(&self, rel: &str, from: &str, to: &str) -> &Study {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} has no {from:?}");
+        self.file(rel, &text.replace(from, to))
+    }
+
     /// Removes a file.
     pub fn remove(&self, rel: &str) -> &Study {
         std::fs::remove_file(self.dir.path().join(rel)).expect("remove");
