@@ -282,12 +282,10 @@ pub fn open(data_dir: &Path) -> Result<Option<StudyIndex>> {
     let Ok(bytes) = std::fs::read(data_dir.join(format!("manifest-{}.json", head.manifest))) else {
         return Ok(None);
     };
-    let committed = |kind: &str, ext: &str| {
-        data_dir
-            .join(format!("{kind}-{}.{ext}", head.manifest))
-            .is_file()
-    };
-    if !committed("details", "json") {
+    if !data_dir
+        .join(format!("details-{}.json", head.manifest))
+        .is_file()
+    {
         return Ok(None);
     }
     let codes_path = data_dir.join(format!("codes-{}.bin", head.manifest));
@@ -626,20 +624,13 @@ impl StudyIndex {
         let store = seg.get_store_reader(1)?;
         for doc in store.iter::<TantivyDocument>(seg.alive_bitset()) {
             let doc = doc?;
-            let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
-            let text = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_string()
-            };
             f(StoredText {
-                file: num(fl.file),
-                pos: num(fl.pos),
-                resp: num(fl.resp),
-                id: text(fl.id),
-                path: text(fl.path),
-                text: text(fl.text),
+                file: first_u64(&doc, fl.file),
+                pos: first_u64(&doc, fl.pos),
+                resp: first_u64(&doc, fl.resp),
+                id: first_str(&doc, fl.id),
+                path: first_str(&doc, fl.path),
+                text: first_str(&doc, fl.text),
             });
         }
         Ok(())
@@ -698,13 +689,8 @@ impl StudyIndex {
     ) -> Result<StoredExcerpt> {
         let doc: TantivyDocument = searcher.doc(addr)?;
         let f = &self.fields;
-        let s = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string()
-        };
-        let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+        let s = |field| first_str(&doc, field);
+        let num = |field| first_u64(&doc, field);
         let resp = num(f.resp) as usize;
         let codes: Vec<String> = self
             .direct_codes(num(f.file), num(f.pos))?
@@ -729,6 +715,19 @@ impl StudyIndex {
             codes,
         })
     }
+}
+
+/// A stored number of a document (0 when absent).
+fn first_u64(doc: &TantivyDocument, field: Field) -> u64 {
+    doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0)
+}
+
+/// A stored text of a document (empty when absent).
+fn first_str(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string()
 }
 
 /// Row × respondent counts for a source, cached in `counts-<head>-<source>.bin`
