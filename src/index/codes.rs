@@ -131,11 +131,6 @@ impl Record<'_> {
         direct.dedup();
         direct
     }
-
-    /// The respondent alone (the record's first field).
-    pub fn resp(&self) -> u64 {
-        varint(self.bytes, &mut 0)
-    }
 }
 
 fn encode(e: &ExcerptCodes, out: &mut Vec<u8>) {
@@ -252,11 +247,6 @@ impl CodeTable {
         }
     }
 
-    /// The records of one file, in position order.
-    pub fn file(&self, file: u64) -> impl Iterator<Item = Record<'_>> {
-        self.range(file).filter_map(|i| self.record(i))
-    }
-
     /// Every record, by file id then position.
     pub fn records(&self) -> impl Iterator<Item = Record<'_>> {
         (0..self.n_exc).filter_map(|i| self.record(i))
@@ -306,12 +296,6 @@ pub struct TableBuilder {
 }
 
 impl TableBuilder {
-    /// Appends the next excerpt of file `file` (positions in order from 0).
-    pub fn push(&mut self, file: u64, codes: &ExcerptCodes) {
-        let n = self.files.get(&file).map_or(0, |(r, _)| r.len());
-        self.insert(file, n as u64, codes);
-    }
-
     /// Records the excerpt at `pos` of file `file` (in any order; each
     /// file's positions must end up 0, 1, 2, …).
     pub fn insert(&mut self, file: u64, pos: u64, codes: &ExcerptCodes) {
@@ -433,12 +417,11 @@ mod tests {
         let a1 = codes(70_000, &[], &[(0, 5), (1, 300)], &[0, 1]);
         let c0 = codes(0, &[9], &[], &[]);
         b.insert(0, 1, &a1);
-        b.push(2, &c0);
+        b.insert(2, 0, &c0);
         b.insert(0, 0, &a0);
         let t = CodeTable::parse(b.encode()).unwrap();
         assert_eq!(t.get(0, 0).unwrap().decode(), a0);
         assert_eq!(t.get(0, 1).unwrap().decode(), a1);
-        assert_eq!(t.get(0, 1).unwrap().resp(), 70_000);
         assert_eq!(t.get(0, 1).unwrap().direct(), [5, 300]);
         assert!(t.get(0, 2).is_none());
         assert!(t.get(1, 0).is_none());
@@ -450,7 +433,7 @@ mod tests {
         let (mut m1, mut m2) = (TableBuilder::default(), TableBuilder::default());
         m1.insert(0, 1, &a1);
         m2.insert(0, 0, &a0);
-        m2.push(2, &c0);
+        m2.insert(2, 0, &c0);
         m1.merge(m2);
         let t3 = CodeTable::parse(m1.encode()).unwrap();
         let all: Vec<ExcerptCodes> = t3.records().map(|r| r.decode()).collect();
@@ -460,9 +443,10 @@ mod tests {
         let mut b2 = TableBuilder::default();
         b2.copy_file(&t, 0);
         b2.copy_file(&t, 1);
-        b2.push(5, &c0);
+        b2.insert(5, 0, &c0);
         let t2 = CodeTable::parse(b2.encode()).unwrap();
-        assert_eq!(t2.file(0).map(|r| r.decode()).collect::<Vec<_>>(), [a0, a1]);
+        assert_eq!(t2.get(0, 0).unwrap().decode(), a0);
+        assert_eq!(t2.get(0, 1).unwrap().decode(), a1);
         assert!(t2.get(2, 0).is_none());
         assert_eq!(t2.get(5, 0).unwrap().decode(), c0);
     }
@@ -473,7 +457,7 @@ mod tests {
         assert_eq!(t.records().count(), 0);
         assert!(t.get(0, 0).is_none());
         let mut b = TableBuilder::default();
-        b.push(1, &codes(1, &[2], &[], &[]));
+        b.insert(1, 0, &codes(1, &[2], &[], &[]));
         let bytes = b.encode();
         assert!(CodeTable::parse(bytes.clone()).is_some());
         assert!(CodeTable::parse(bytes[..bytes.len() - 1].to_vec()).is_none());

@@ -383,7 +383,8 @@ mod tests {
     fn table() -> CodeTable {
         let mut b = TableBuilder::default();
         // Excerpt 0 (respondent 1): rules say 3; coder 0 says 1, coder 1 says 5.
-        b.push(
+        b.insert(
+            0,
             0,
             &ExcerptCodes {
                 resp: 1,
@@ -393,8 +394,9 @@ mod tests {
             },
         );
         // Excerpt 1 (respondent 0): nothing.
-        b.push(
+        b.insert(
             0,
+            1,
             &ExcerptCodes {
                 resp: 0,
                 ..Default::default()
