@@ -19,6 +19,30 @@ pub struct Metrics {
     pub alpha: Option<f64>,
 }
 
+/// The codes a coder can be compared on, per codebook row (`parents`:
+/// each row's parent, rows in codebook order, parents first). `columns`
+/// are the code columns of the coder's wide sheets (`None`: a long sheet,
+/// every code). A row counts when it is a column, or when it has codes
+/// below it and every one of them counts: a theme whose codes were not
+/// all on the sheet cannot be judged from the sheet.
+pub fn considered(parents: &[Option<usize>], columns: Option<&[usize]>) -> Vec<bool> {
+    let Some(columns) = columns else {
+        return vec![true; parents.len()];
+    };
+    let n = parents.len();
+    let mut has_child = vec![false; n];
+    let mut children_all = vec![true; n];
+    let mut out = vec![false; n];
+    for i in (0..n).rev() {
+        out[i] = columns.contains(&i) || (has_child[i] && children_all[i]);
+        if let Some(p) = parents[i].filter(|&p| p < n) {
+            has_child[p] = true;
+            children_all[p] &= out[i];
+        }
+    }
+    out
+}
+
 /// Metrics for units × coders of binary values (every coder has a value).
 pub fn binary(units: &[Vec<bool>]) -> Metrics {
     let n = units.len();
@@ -283,5 +307,24 @@ mod tests {
         assert_eq!(fmt4(p.recall()), "0.6667");
         assert_eq!(fmt4(p.f1()), "0.6667");
         assert_eq!(Prf::default().f1(), None);
+    }
+
+    #[test]
+    fn a_sheet_considers_its_columns_and_themes_it_covers_whole() {
+        // t1 { a, b { b1 } }, t2 { c }
+        let parents = [None, Some(0), Some(0), Some(2), None, Some(4)];
+        assert_eq!(
+            considered(&parents, Some(&[1, 2])),
+            [true, true, true, false, false, false]
+        );
+        assert_eq!(
+            considered(&parents, Some(&[1, 3])),
+            [true, true, true, true, false, false]
+        );
+        assert_eq!(
+            considered(&parents, Some(&[1])),
+            [false, true, false, false, false, false]
+        );
+        assert_eq!(considered(&parents, None), [true; 6]);
     }
 }

@@ -101,6 +101,12 @@ pub enum Command {
     Sheet(SheetArgs),
     /// Inter-coder agreement per code and pooled; --rules scores the codebook's rules against a coder.
     Agree(AgreeArgs),
+    /// Coding-sheet rows whose excerpts moved: list them, or with --write put the new ids and hashes into the sheets.
+    Reanchor {
+        /// Rewrite the sheets (atomically; every other cell is kept).
+        #[arg(long)]
+        write: bool,
+    },
 }
 
 /// `thematic sheet`.

@@ -34,66 +34,70 @@ pub fn text_hash(text: &str) -> String {
     blake3::hash(text.as_bytes()).to_hex()[..12].to_string()
 }
 
-/// One mark: a coder put an excerpt at a code.
+/// How a sheet row says what its coder read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cover {
+    /// Exactly the row's excerpt (wide sheets; long sheets that list what
+    /// was read with rows whose `code` is empty).
+    Excerpt,
+    /// Every excerpt of the row's transcript (other long sheets).
+    Transcript,
+}
+
+/// A row of a sheet that names an excerpt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Coding {
+pub struct SheetRow {
     /// Coder name.
     pub coder: String,
     /// Excerpt id as written on the sheet.
     pub excerpt: String,
-    /// The code's node index.
-    pub code: usize,
-    /// The text hash from the sheet, when it has one.
+    /// The text hash from the sheet, when it has one (as written).
     pub hash: Option<String>,
-    /// Sheet (relative path) and 1-based line of the row.
+    /// The respondent from the sheet's `respondent` column, when given.
+    pub respondent: Option<String>,
+    /// Sheet (relative path).
     pub sheet: String,
-    /// The row's line.
+    /// 1-based line (CSV) or row (xlsx) of the row.
     pub row: usize,
+    /// What the row covers.
+    pub cover: Cover,
 }
 
-/// What a coder's sheet covers: rows (wide) or whole transcripts (long).
+/// One mark: a coder put the excerpt of a sheet row at a code.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cover {
-    /// An excerpt (wide sheet row), with its hash if given, and the row.
-    Excerpt {
-        coder: String,
-        excerpt: String,
-        hash: Option<String>,
-        sheet: String,
-        row: usize,
-    },
-    /// Every excerpt of a transcript (long sheet).
-    Transcript { coder: String, path: String },
+pub struct Coding {
+    /// Index of the row in [`Codings::rows`].
+    pub row: usize,
+    /// The code's node index.
+    pub code: usize,
+}
+
+/// The codes a coder considered: what "not marked" means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeScope {
+    /// Every code of the codebook (long sheets).
+    All,
+    /// The code columns of the coder's wide sheets (node indexes).
+    Columns(BTreeSet<usize>),
 }
 
 /// Every sheet of a study, parsed and checked against the codebook.
 #[derive(Debug, Clone, Default)]
 pub struct Codings {
+    /// The rows that name excerpts.
+    pub rows: Vec<SheetRow>,
     /// The marks.
     pub codings: Vec<Coding>,
-    /// What each coder covered.
-    pub covers: Vec<Cover>,
+    /// The codes each coder considered.
+    pub scopes: BTreeMap<String, CodeScope>,
     /// blake3 over every sheet's name and bytes (empty when there are none).
     pub hash: String,
 }
 
-/// Reads every `codings/*.csv`.
+/// Reads every `codings/*.csv` and `codings/*.xlsx`.
 pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
-    let dir = root.join(DIR);
     let mut out = Codings::default();
-    if !dir.is_dir() {
-        return Ok(out);
-    }
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map_err(|e| Error::io(&dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("xlsx"))
-        })
-        .collect();
-    files.sort();
+    let files = sheet_files(root)?;
     let mut hasher = blake3::Hasher::new();
     for path in &files {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -105,12 +109,8 @@ pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
         hasher.update(&bytes);
         let shown = format!("{DIR}/{name}");
         let stem = name.rsplit_once('.').map_or(name, |(s, _)| s).to_string();
-        if name.to_ascii_lowercase().ends_with(".xlsx") {
-            read_xlsx(&bytes, &shown, &stem, cb, &mut out)?;
-        } else {
-            let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
-            read_sheet(&text, &shown, &stem, cb, &mut out)?;
-        }
+        let (header, rows) = read_table(&bytes, &shown)?;
+        read_rows(&header, &rows, &shown, &stem, cb, &mut out)?;
     }
     if !files.is_empty() {
         out.hash = hasher.finalize().to_hex().to_string();
@@ -118,28 +118,59 @@ pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
     Ok(out)
 }
 
-/// Reads a CSV coding sheet.
-fn read_sheet(text: &str, shown: &str, stem: &str, cb: &Codebook, out: &mut Codings) -> Result<()> {
-    let (header, rows) = crate::ingest::respondents::read_csv(text, shown)?;
-    read_rows(&header, &rows, shown, stem, cb, out)
+/// The sheet files of a study (`codings/*.csv|xlsx`), sorted.
+pub fn sheet_files(root: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let dir = root.join(DIR);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::io(&dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| is_xlsx(p) || has_ext(p, "csv"))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
-/// Reads the first sheet of an .xlsx coding sheet.
-fn read_xlsx(
-    bytes: &[u8],
-    shown: &str,
-    stem: &str,
-    cb: &Codebook,
-    out: &mut Codings,
-) -> Result<()> {
-    let mut rows = crate::render::xlsx::read(bytes, shown)?.into_iter();
-    let header: Vec<String> = rows
-        .next()
-        .unwrap_or_default()
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let rows: Vec<(usize, Vec<String>)> = rows.enumerate().map(|(i, r)| (i + 2, r)).collect();
+fn has_ext(p: &Path, ext: &str) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// Whether a sheet is an Excel workbook (else CSV).
+pub fn is_xlsx(p: &Path) -> bool {
+    has_ext(p, "xlsx")
+}
+
+/// A sheet as read: its header, and its rows with their line (CSV) or row
+/// (xlsx) numbers.
+pub type SheetTable = (Vec<String>, Vec<(usize, Vec<String>)>);
+
+/// A sheet's header and rows (each with its line or row number): a CSV
+/// file, or the first worksheet of an .xlsx workbook.
+pub fn read_table(bytes: &[u8], shown: &str) -> Result<SheetTable> {
+    if shown.to_ascii_lowercase().ends_with(".xlsx") {
+        let mut rows = crate::render::xlsx::read(bytes, shown)?.into_iter();
+        let header: Vec<String> = rows
+            .next()
+            .unwrap_or_default()
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let rows = rows.enumerate().map(|(i, r)| (i + 2, r)).collect();
+        Ok((header, rows))
+    } else {
+        let text = crate::ingest::decode::decode(bytes, shown)?.text;
+        crate::ingest::respondents::read_csv(&text, shown)
+    }
+}
+
+/// Reads a CSV coding sheet.
+#[cfg(test)]
+fn read_sheet(text: &str, shown: &str, stem: &str, cb: &Codebook, out: &mut Codings) -> Result<()> {
+    let (header, rows) = crate::ingest::respondents::read_csv(text, shown)?;
     read_rows(&header, &rows, shown, stem, cb, out)
 }
 
@@ -159,6 +190,7 @@ fn read_rows(
     })?;
     let coder_col = col("coder");
     let hash_col = col("hash");
+    let resp_col = col("respondent");
     let long = col("code");
     // Wide sheets: every other column must be a code.
     let mut code_cols: Vec<(usize, usize)> = Vec::new();
@@ -190,7 +222,22 @@ fn read_rows(
             code_cols.push((i, node));
         }
     }
-    let mut mentioned: BTreeSet<(String, String)> = BTreeSet::new();
+    // A long sheet with rows whose code is empty lists what its coder read:
+    // it covers exactly the excerpts it names, not whole transcripts.
+    let cover = match long {
+        None => Cover::Excerpt,
+        Some(c) => {
+            let blank_code = rows.iter().any(|(_, rec)| {
+                !rec.iter().all(|v| v.trim().is_empty())
+                    && rec.get(c).is_none_or(|v| v.trim().is_empty())
+            });
+            if blank_code {
+                Cover::Excerpt
+            } else {
+                Cover::Transcript
+            }
+        }
+    };
     for (row, rec) in rows {
         let row = *row;
         let get = |i: usize| rec.get(i).map(String::as_str);
@@ -207,26 +254,40 @@ fn read_rows(
                 "fill in the excerpt id (as `thematic sheet` writes it) or delete the row",
             ));
         }
-        let coder = coder_col
-            .and_then(get)
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .unwrap_or(stem)
-            .to_string();
-        let hash = hash_col
-            .and_then(get)
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .map(str::to_string);
+        let cell = |c: Option<usize>| {
+            c.and_then(get)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let coder = cell(coder_col).unwrap_or_else(|| stem.to_string());
+        let scope = out
+            .scopes
+            .entry(coder.clone())
+            .or_insert_with(|| CodeScope::Columns(BTreeSet::new()));
+        match long {
+            Some(_) => *scope = CodeScope::All,
+            None => {
+                if let CodeScope::Columns(set) = scope {
+                    set.extend(code_cols.iter().map(|&(_, node)| node));
+                }
+            }
+        }
+        let at = out.rows.len();
+        out.rows.push(SheetRow {
+            coder,
+            excerpt,
+            hash: cell(hash_col),
+            respondent: cell(resp_col),
+            sheet: shown.to_string(),
+            row,
+            cover,
+        });
         match long {
             Some(code_col) => {
                 let code_name = get(code_col).unwrap_or("").trim();
                 if code_name.is_empty() {
-                    return Err(Error::at(
-                        Location::at(shown, row, code_col + 1),
-                        "row has no code",
-                    )
-                    .with_hint("fill in a code path or delete the row"));
+                    continue;
                 }
                 let code = cb.resolve(code_name).map_err(|e| {
                     let hint = match &e {
@@ -239,46 +300,80 @@ fn read_rows(
                     )
                     .with_hint(hint)
                 })?;
-                mentioned.insert((coder.clone(), excerpt.clone()));
-                out.codings.push(Coding {
-                    coder,
-                    excerpt,
-                    code,
-                    hash,
-                    sheet: shown.to_string(),
-                    row,
-                });
+                out.codings.push(Coding { row: at, code });
             }
             None => {
                 for &(c, node) in &code_cols {
                     if !get(c).unwrap_or("").trim().is_empty() {
                         out.codings.push(Coding {
-                            coder: coder.clone(),
-                            excerpt: excerpt.clone(),
+                            row: at,
                             code: node,
-                            hash: hash.clone(),
-                            sheet: shown.to_string(),
-                            row,
                         });
                     }
                 }
-                out.covers.push(Cover::Excerpt {
-                    coder,
-                    excerpt,
-                    hash,
-                    sheet: shown.to_string(),
-                    row,
-                });
             }
         }
     }
-    for (coder, excerpt) in mentioned {
-        out.covers.push(Cover::Transcript {
-            coder,
-            path: excerpt,
-        });
-    }
     Ok(())
+}
+
+/// The hash as `thematic sheet` writes it: a letter, then the text hash,
+/// so that no spreadsheet program reads it as a number or a date.
+pub fn sheet_hash(text: &str) -> String {
+    sheet_hash_of(&text_hash(text))
+}
+
+/// A hash cell as read from a sheet.
+#[derive(Debug, Clone, PartialEq)]
+enum HashCell {
+    /// A text hash (with or without its letter).
+    Exact(String),
+    /// A hash a spreadsheet program turned into a number (`066089670000`
+    /// saved as `66089670000`, `4980714206e0` as `4980714206`, or
+    /// `1.1283421E+129`): the number, and how many significant digits the
+    /// sheet still has.
+    Number(f64, usize),
+    /// Anything else: the hash cannot be used.
+    Unreadable,
+}
+
+impl HashCell {
+    fn read(s: &str) -> HashCell {
+        let s = s.trim();
+        let bare = s.strip_prefix(['h', 'H']).unwrap_or(s);
+        if bare.len() == 12 && bare.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return HashCell::Exact(bare.to_ascii_lowercase());
+        }
+        let s = s.replace(',', ".");
+        let mantissa = s.split(['e', 'E']).next().unwrap_or("");
+        let digits = mantissa
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .skip_while(|&b| b == b'0')
+            .count();
+        match s.parse::<f64>() {
+            // Fewer digits than that could match by chance.
+            Ok(x) if x.is_finite() && x > 0.0 && digits >= 6 => HashCell::Number(x, digits),
+            _ => HashCell::Unreadable,
+        }
+    }
+
+    /// Whether an excerpt whose text hash is `hex` has this hash.
+    fn matches(&self, hex: &str) -> bool {
+        match self {
+            HashCell::Exact(h) => h == hex,
+            HashCell::Number(x, digits) => {
+                // Only hashes made of digits (and one `e`) can have been
+                // read as numbers; they match to the digits the sheet kept.
+                let p = digits.saturating_sub(1);
+                hex.bytes().all(|b| b.is_ascii_digit() || b == b'e')
+                    && hex
+                        .parse::<f64>()
+                        .is_ok_and(|y| y.is_finite() && format!("{y:.p$e}") == format!("{x:.p$e}"))
+            }
+            HashCell::Unreadable => false,
+        }
+    }
 }
 
 /// An excerpt as the resolver sees it.
@@ -288,7 +383,27 @@ pub struct Target {
     pub id: String,
     /// Its transcript.
     pub path: String,
-    /// Its text hash.
+    /// Its text hash ([`text_hash`]).
+    pub hash: String,
+    /// Its respondent.
+    pub respondent: String,
+}
+
+/// A sheet row whose id or hash no longer says where its codings are:
+/// what `thematic reanchor --write` writes into the sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// Sheet (relative path) and its line or row.
+    pub sheet: String,
+    /// The row's line or row number.
+    pub row: usize,
+    /// The id as written, and where the row's codings now are.
+    pub from: String,
+    /// The excerpt the codings are placed on.
+    pub to: String,
+    /// The hash as written (when the sheet has a hash column).
+    pub old_hash: Option<String>,
+    /// The excerpt's hash as `thematic sheet` writes it.
     pub hash: String,
 }
 
@@ -303,147 +418,370 @@ pub struct Placed {
     pub coders: Vec<String>,
     /// Codes each coder applied directly (node indexes).
     pub used: BTreeMap<String, BTreeSet<usize>>,
-    /// Reports of re-anchored codings and warnings for those not placed.
+    /// The codes each coder considered.
+    pub scopes: BTreeMap<String, CodeScope>,
+    /// Codings re-anchored to an excerpt that moved, one line per row.
+    pub moves: Vec<String>,
+    /// Warnings for rows that cannot be placed.
     pub warnings: Vec<String>,
+    /// Rows whose id or hash should be rewritten.
+    pub fixes: Vec<Fix>,
 }
 
-/// Places codings on the current excerpts (corpus order).
-pub fn place(c: &Codings, excerpts: &[Target]) -> Result<Placed> {
-    let by_id: HashMap<&str, &Target> = excerpts.iter().map(|t| (t.id.as_str(), t)).collect();
-    let mut by_hash: HashMap<&str, Vec<&Target>> = HashMap::new();
-    for t in excerpts {
-        by_hash.entry(t.hash.as_str()).or_default().push(t);
+/// The numbers of an id after its path (`12`, `12.2`, `5:3`), for order
+/// and distance; the first is the line (or row).
+fn id_key(id: &str, path: &str) -> Vec<u64> {
+    id.get(path.len() + 1..)
+        .unwrap_or("")
+        .split([':', '.'])
+        .map(|n| n.parse().unwrap_or(u64::MAX))
+        .collect()
+}
+
+/// How one row was placed, or why it was not.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    Placed(usize),
+    /// No excerpt has the row's id (and it has no hash to follow).
+    NoSuchId,
+    /// No excerpt of the transcript has the row's text.
+    TextGone,
+    /// The excerpt with the row's text carries another row of the sheet.
+    Taken(String),
+    /// The text occurs several times and nothing tells which.
+    Ambiguous(Vec<String>),
+    /// The hash cannot be read and the transcript changed.
+    HashUnreadable,
+}
+
+/// Places the rows of one sheet that name one transcript. `tg` are the
+/// transcript's excerpts (indexes into `ts`) in file order.
+fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> Vec<Outcome> {
+    let path = ts[tg[0]].path.as_str();
+    let line_of = |t: usize| id_key(&ts[t].id, path).first().copied().unwrap_or(0);
+    let by_id: HashMap<&str, usize> = tg.iter().map(|&t| (ts[t].id.as_str(), t)).collect();
+    let mut cells: Vec<Option<HashCell>> = rows
+        .iter()
+        .map(|r| r.hash.as_deref().map(HashCell::read))
+        .collect();
+    let keys: Vec<Vec<u64>> = rows.iter().map(|r| id_key(&r.excerpt, path)).collect();
+    let mut out: Vec<Option<Outcome>> = vec![None; rows.len()];
+    // Excerpt → the id written on the row of this sheet placed on it.
+    let mut claimed: HashMap<usize, &str> = HashMap::new();
+    let mut candidates: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+    // Whether the transcript changed since the sheet was written.
+    let mut changed = false;
+    for (i, r) in rows.iter().enumerate() {
+        let at = by_id.get(r.excerpt.as_str()).copied();
+        match cells[i].clone() {
+            None => {
+                out[i] = Some(at.map_or(Outcome::NoSuchId, Outcome::Placed));
+            }
+            Some(HashCell::Unreadable) => {}
+            Some(cell) => {
+                candidates[i] = tg
+                    .iter()
+                    .copied()
+                    .filter(|&t| {
+                        cell.matches(&ts[t].hash)
+                            && r.respondent.as_ref().is_none_or(|p| *p == ts[t].respondent)
+                    })
+                    .collect();
+                // A number that matches no excerpt may be a cell a
+                // spreadsheet changed beyond recognition: it tells nothing.
+                let number = matches!(cell, HashCell::Number(..));
+                if number && candidates[i].is_empty() {
+                    cells[i] = Some(HashCell::Unreadable);
+                    continue;
+                }
+                if at.is_none_or(|t| !cell.matches(&ts[t].hash)) {
+                    changed = true;
+                }
+                if candidates[i].is_empty() {
+                    out[i] = Some(Outcome::TextGone);
+                }
+            }
+        }
     }
-    let mut paths: BTreeSet<&str> = excerpts.iter().map(|t| t.path.as_str()).collect();
-    paths.insert("");
-    let path_of = |id: &str| -> Option<String> {
+    for (i, o) in out.iter().enumerate() {
+        if let Some(Outcome::Placed(t)) = o {
+            claimed.insert(*t, rows[i].excerpt.as_str());
+        }
+    }
+    // Rows in the order of the ids written on them.
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let claim = |t: usize, i: usize, claimed: &mut HashMap<usize, &'_ str>| -> Outcome {
+        match claimed.get(&t) {
+            Some(other) if *other != rows[i].excerpt => Outcome::Taken(ts[t].id.clone()),
+            _ => Outcome::Placed(t),
+        }
+    };
+    // Texts found once in the transcript first (rows still at their id
+    // before rows that moved): they show how the edit shifted the lines.
+    let mut unique: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| out[i].is_none() && candidates[i].len() == 1)
+        .collect();
+    unique.sort_by_key(|&i| ts[candidates[i][0]].id != rows[i].excerpt);
+    for i in unique {
+        {
+            let o = claim(candidates[i][0], i, &mut claimed);
+            if let Outcome::Placed(t) = o {
+                claimed.insert(t, rows[i].excerpt.as_str());
+            }
+            out[i] = Some(o);
+        }
+    }
+    // Where the rows placed so far are: (line on the sheet, line now).
+    let anchors: Vec<(u64, u64)> = order
+        .iter()
+        .filter_map(|&i| match (&out[i], &cells[i]) {
+            (Some(Outcome::Placed(t)), Some(HashCell::Exact(_) | HashCell::Number(..))) => {
+                Some((keys[i][0], line_of(*t)))
+            }
+            _ => None,
+        })
+        .collect();
+    for (n, &i) in order.iter().enumerate() {
+        if out[i].is_some() || candidates[i].is_empty() {
+            continue;
+        }
+        let free: Vec<usize> = candidates[i]
+            .iter()
+            .copied()
+            .filter(|t| claimed.get(t).is_none_or(|o| *o == rows[i].excerpt))
+            .collect();
+        let o = match free.len() {
+            0 => Outcome::Taken(ts[candidates[i][0]].id.clone()),
+            1 => Outcome::Placed(free[0]),
+            _ => {
+                // Position: where the nearest rows on either side moved.
+                let line = keys[i][0];
+                let before = anchors.iter().rev().find(|a| a.0 <= line);
+                let after = anchors.iter().find(|a| a.0 >= line);
+                let shifted = |a: &(u64, u64)| (line + a.1).saturating_sub(a.0);
+                let ends: Vec<u64> = before
+                    .iter()
+                    .chain(after.iter())
+                    .map(|a| shifted(a))
+                    .collect();
+                let (lo, hi) = match ends.as_slice() {
+                    [] => (line, line),
+                    [a] => (*a, *a),
+                    [a, b, ..] => ((*a).min(*b), (*a).max(*b)),
+                };
+                let distance = |t: usize| {
+                    let l = line_of(t);
+                    if l < lo {
+                        lo - l
+                    } else {
+                        l.saturating_sub(hi)
+                    }
+                };
+                // Neighbourhood: the rows before and after it on the sheet
+                // against the excerpts before and after a candidate.
+                let prev = n.checked_sub(1).map(|k| order[k]);
+                let next = order.get(n + 1).copied();
+                let pos_in = |t: usize| tg.iter().position(|&x| x == t);
+                let neighbours = |t: usize| {
+                    let Some(p) = pos_in(t) else { return 0 };
+                    let same = |row: Option<usize>, at: Option<usize>| match (row, at) {
+                        (Some(r), Some(a)) => cells[r]
+                            .as_ref()
+                            .is_some_and(|c| c.matches(&ts[tg[a]].hash)),
+                        _ => false,
+                    };
+                    usize::from(same(prev, p.checked_sub(1)))
+                        + usize::from(same(next, (p + 1 < tg.len()).then_some(p + 1)))
+                };
+                let mut scored: Vec<(std::cmp::Reverse<usize>, u64, usize)> = free
+                    .iter()
+                    .map(|&t| (std::cmp::Reverse(neighbours(t)), distance(t), t))
+                    .collect();
+                scored.sort();
+                if (scored[0].0, scored[0].1) == (scored[1].0, scored[1].1) {
+                    Outcome::Ambiguous(free.iter().map(|&t| ts[t].id.clone()).collect())
+                } else {
+                    Outcome::Placed(scored[0].2)
+                }
+            }
+        };
+        if let Outcome::Placed(t) = o {
+            claimed.insert(t, rows[i].excerpt.as_str());
+        }
+        out[i] = Some(o);
+    }
+    // Unreadable hashes: the id holds when nothing shows the transcript
+    // changed since the sheet was written.
+    for (i, o) in out.iter_mut().enumerate() {
+        if o.is_none() {
+            *o = Some(match by_id.get(rows[i].excerpt.as_str()) {
+                Some(&t) if !changed => Outcome::Placed(t),
+                Some(_) => Outcome::HashUnreadable,
+                None => Outcome::NoSuchId,
+            });
+        }
+    }
+    out.into_iter()
+        .map(|o| o.unwrap_or(Outcome::NoSuchId))
+        .collect()
+}
+
+/// Places codings on the current excerpts (`excerpts` in corpus order).
+/// `edited` names the transcripts that changed in this run, to say so
+/// when a coding cannot be placed.
+pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Result<Placed> {
+    let mut by_path: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, t) in excerpts.iter().enumerate() {
+        by_path.entry(t.path.as_str()).or_default().push(i);
+    }
+    let path_of = |id: &str| -> Option<&str> {
         let mut end = id.len();
         while let Some(i) = id[..end].rfind(':') {
-            if paths.contains(&id[..i]) {
-                return Some(id[..i].to_string());
+            if let Some((p, _)) = by_path.get_key_value(&id[..i]) {
+                return Some(*p);
             }
             end = i;
         }
         None
     };
-    let mut placed = Placed::default();
-    let mut moved: BTreeSet<(String, usize)> = BTreeSet::new();
-    // Resolves a sheet row's excerpt; Ok(None) means "cannot be placed" (warned).
-    let mut anchor = |excerpt: &str,
-                      hash: &Option<String>,
-                      sheet: &str,
-                      row: usize,
-                      placed: &mut Placed|
-     -> Result<Option<String>> {
-        if let Some(t) = by_id.get(excerpt) {
-            if hash.as_ref().is_none_or(|h| *h == t.hash) {
-                return Ok(Some(t.id.clone()));
-            }
-        }
-        let Some(path) = path_of(excerpt) else {
-            return Err(Error::at(Location::line(sheet, row), format!("unknown excerpt id `{excerpt}`"))
+    // Rows grouped by sheet and transcript.
+    let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, r) in c.rows.iter().enumerate() {
+        let Some(path) = path_of(&r.excerpt) else {
+            return Err(Error::at(Location::line(&r.sheet, r.row), format!("unknown excerpt id `{}`", r.excerpt))
                 .with_hint("ids are `path:line` as `thematic sheet` writes them; check the transcript is in the study"));
         };
-        if let Some(h) = hash {
-            if let Some(cands) = by_hash.get(h.as_str()) {
-                let best = cands
-                    .iter()
-                    .find(|t| t.path == path)
-                    .or_else(|| cands.first());
-                if let Some(t) = best {
-                    if moved.insert((sheet.to_string(), row)) {
-                        placed.warnings.push(format!("{sheet}:{row}: excerpt `{excerpt}` moved to `{}` (re-anchored by its text)", t.id));
+        groups.entry((r.sheet.as_str(), path)).or_default().push(i);
+    }
+    let mut at: Vec<Option<usize>> = vec![None; c.rows.len()];
+    let mut placed = Placed::default();
+    let mut reported: BTreeSet<(&str, usize)> = BTreeSet::new();
+    for ((_, path), idxs) in &groups {
+        let rows: Vec<&SheetRow> = idxs.iter().map(|&i| &c.rows[i]).collect();
+        let outcomes = place_group(&rows, excerpts, &by_path[path]);
+        for (&i, o) in idxs.iter().zip(outcomes) {
+            let r = &c.rows[i];
+            if let Outcome::Placed(t) = o {
+                at[i] = Some(t);
+                let target = &excerpts[t];
+                let hash = sheet_hash_of(&target.hash);
+                let moved = target.id != r.excerpt;
+                if moved && reported.insert((r.sheet.as_str(), r.row)) {
+                    placed.moves.push(format!(
+                        "{}:{}: excerpt `{}` moved to `{}` (re-anchored by its text)",
+                        r.sheet, r.row, r.excerpt, target.id
+                    ));
+                }
+                if moved || r.hash.as_ref().is_some_and(|h| h.trim() != hash) {
+                    placed.fixes.push(Fix {
+                        sheet: r.sheet.clone(),
+                        row: r.row,
+                        from: r.excerpt.clone(),
+                        to: target.id.clone(),
+                        old_hash: r.hash.clone(),
+                        hash,
+                    });
+                }
+                continue;
+            }
+            if !reported.insert((r.sheet.as_str(), r.row)) {
+                continue;
+            }
+            let why = match o {
+                Outcome::Placed(_) => continue,
+                Outcome::NoSuchId => {
+                    let key = r.excerpt.get(path.len() + 1..).unwrap_or("");
+                    let mut why = if key.bytes().all(|b| b.is_ascii_digit()) {
+                        format!("no excerpt of `{path}` starts at line {key}")
+                    } else {
+                        format!("`{path}` has no excerpt `{}`", r.excerpt)
+                    };
+                    if edited.contains(*path) {
+                        why.push_str(&format!(
+                            "; `{path}` was edited since the last run, so the excerpt may have moved (this sheet has no text hash to follow it)"
+                        ));
                     }
-                    return Ok(Some(t.id.clone()));
+                    why.push_str("; correct the id on the sheet (`thematic search` finds the text)");
+                    why
+                }
+                Outcome::TextGone => format!(
+                    "no excerpt of `{path}` has its text any more (it was edited or deleted); code the new text again"
+                ),
+                Outcome::Taken(id) => format!(
+                    "the excerpt with its text, `{id}`, already carries another row of this sheet"
+                ),
+                Outcome::Ambiguous(ids) => format!(
+                    "its text occurs {} times in `{path}` (`{}`) and neither the position nor the neighbouring excerpts tell which; correct the id on the sheet",
+                    ids.len(),
+                    ids.join("`, `")
+                ),
+                Outcome::HashUnreadable => format!(
+                    "its hash `{}` cannot be read (a spreadsheet program may have changed it) and `{path}` changed since the sheet was written; check the row and correct the id",
+                    r.hash.as_deref().unwrap_or("")
+                ),
+            };
+            placed.warnings.push(format!(
+                "{}:{}: coding for `{}` cannot be placed: {why}",
+                r.sheet, r.row, r.excerpt
+            ));
+        }
+    }
+    // What each row covers.
+    let mut transcripts: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for (i, r) in c.rows.iter().enumerate() {
+        match r.cover {
+            Cover::Excerpt => {
+                if let Some(t) = at[i] {
+                    placed
+                        .covered
+                        .entry(excerpts[t].id.clone())
+                        .or_default()
+                        .insert(r.coder.clone());
+                }
+            }
+            Cover::Transcript => {
+                if let Some(p) = path_of(&r.excerpt) {
+                    transcripts.insert((r.coder.as_str(), p));
                 }
             }
         }
-        if moved.insert((sheet.to_string(), row)) {
-            placed.warnings.push(format!(
-                "{sheet}:{row}: coding for `{excerpt}` cannot be placed: {} changed and no excerpt has that text; re-code it",
-                path
-            ));
-        }
-        Ok(None)
-    };
-    for cov in &c.covers {
-        if let Cover::Excerpt {
-            coder,
-            excerpt,
-            hash,
-            sheet,
-            row,
-        } = cov
-        {
-            if let Some(id) = anchor(excerpt, hash, sheet, *row, &mut placed)? {
-                placed.covered.entry(id).or_default().insert(coder.clone());
-            }
+    }
+    for (coder, path) in transcripts {
+        for &t in &by_path[path] {
+            placed
+                .covered
+                .entry(excerpts[t].id.clone())
+                .or_default()
+                .insert(coder.to_string());
         }
     }
-    let mut transcripts: Vec<(String, String)> = Vec::new();
     for coding in &c.codings {
-        let Some(id) = anchor(
-            &coding.excerpt,
-            &coding.hash,
-            &coding.sheet,
-            coding.row,
-            &mut placed,
-        )?
-        else {
-            continue;
-        };
-        if let Some(p) = path_of(&id) {
-            transcripts.push((coding.coder.clone(), p));
-        }
+        let Some(t) = at[coding.row] else { continue };
+        let coder = &c.rows[coding.row].coder;
         placed
             .codes
-            .entry(id)
+            .entry(excerpts[t].id.clone())
             .or_default()
-            .entry(coding.coder.clone())
+            .entry(coder.clone())
             .or_default()
             .insert(coding.code);
         placed
             .used
-            .entry(coding.coder.clone())
+            .entry(coder.clone())
             .or_default()
             .insert(coding.code);
     }
-    for cov in &c.covers {
-        if let Cover::Transcript {
-            coder,
-            path: excerpt,
-        } = cov
-        {
-            if let Some(p) = path_of(excerpt) {
-                transcripts.push((coder.clone(), p));
-            }
-        }
-    }
-    transcripts.sort();
-    transcripts.dedup();
-    let mut by_path: HashMap<&str, Vec<&Target>> = HashMap::new();
-    for t in excerpts {
-        by_path.entry(t.path.as_str()).or_default().push(t);
-    }
-    for (coder, path) in transcripts {
-        for t in by_path.get(path.as_str()).into_iter().flatten() {
-            placed
-                .covered
-                .entry(t.id.clone())
-                .or_default()
-                .insert(coder.clone());
-        }
-    }
-    let mut coders: BTreeSet<String> = c.codings.iter().map(|k| k.coder.clone()).collect();
-    for cov in &c.covers {
-        match cov {
-            Cover::Excerpt { coder, .. } | Cover::Transcript { coder, .. } => {
-                coders.insert(coder.clone());
-            }
-        }
-    }
-    placed.coders = coders.into_iter().collect();
+    placed.coders = c.scopes.keys().cloned().collect();
+    placed.scopes = c.scopes.clone();
     Ok(placed)
+}
+
+/// A text hash ([`text_hash`]) as `thematic sheet` writes it.
+fn sheet_hash_of(hex: &str) -> String {
+    format!("h{hex}")
 }
 
 #[cfg(test)]
@@ -459,17 +797,42 @@ mod tests {
         .unwrap()
     }
 
+    fn sheet(text: &str, name: &str) -> Codings {
+        let mut out = Codings::default();
+        let stem = name.trim_end_matches(".csv");
+        read_sheet(text, &format!("codings/{name}"), stem, &cb(), &mut out).unwrap();
+        out
+    }
+
+    fn target(id: &str, hash: &str, resp: &str) -> Target {
+        Target {
+            id: id.into(),
+            path: id.rsplit_once(':').unwrap().0.into(),
+            hash: hash.into(),
+            respondent: resp.into(),
+        }
+    }
+
+    fn none() -> BTreeSet<String> {
+        BTreeSet::new()
+    }
+
+    fn covered(p: &Placed) -> Vec<(String, Vec<String>)> {
+        let mut v: Vec<_> = p
+            .covered
+            .iter()
+            .map(|(k, c)| (k.clone(), c.iter().cloned().collect()))
+            .collect();
+        v.sort();
+        v
+    }
+
     #[test]
     fn wide_and_long_sheets() {
-        let mut out = Codings::default();
-        read_sheet(
-            "id,respondent,text,hash,t/a,t/b\nx.txt:1,R1,hi,h1,x,\nx.txt:3,R1,yo,h2,,1\n",
-            "codings/ana.csv",
-            "ana",
-            &cb(),
-            &mut out,
-        )
-        .unwrap();
+        let mut out = sheet(
+            "id,respondent,text,hash,t/a,t/b\nx.txt:1,R1,hi,0000000000a1,x,\nx.txt:3,R1,yo,0000000000a2,,1\n",
+            "ana.csv",
+        );
         read_sheet(
             "excerpt,code,note\nx.txt:1,b,why\n",
             "codings/ben.csv",
@@ -481,7 +844,10 @@ mod tests {
         let got: Vec<(&str, &str, usize)> = out
             .codings
             .iter()
-            .map(|c| (c.coder.as_str(), c.excerpt.as_str(), c.code))
+            .map(|c| {
+                let r = &out.rows[c.row];
+                (r.coder.as_str(), r.excerpt.as_str(), c.code)
+            })
             .collect();
         assert_eq!(
             got,
@@ -491,30 +857,60 @@ mod tests {
                 ("ben", "x.txt:1", 2)
             ]
         );
+        assert_eq!(out.scopes["ana"], CodeScope::Columns([1, 2].into()));
+        assert_eq!(out.scopes["ben"], CodeScope::All);
         let targets = vec![
-            Target {
-                id: "x.txt:1".into(),
-                path: "x.txt".into(),
-                hash: "h1".into(),
-            },
-            Target {
-                id: "x.txt:3".into(),
-                path: "x.txt".into(),
-                hash: "h2".into(),
-            },
-            Target {
-                id: "y.txt:1".into(),
-                path: "y.txt".into(),
-                hash: "h3".into(),
-            },
+            target("x.txt:1", "0000000000a1", "R1"),
+            target("x.txt:3", "0000000000a2", "R1"),
+            target("x.txt:5", "0000000000a5", "R2"),
+            target("y.txt:1", "0000000000a3", "R3"),
         ];
-        let p = place(&out, &targets).unwrap();
+        let p = place(&out, &targets, &none()).unwrap();
         assert_eq!(p.coders, ["ana", "ben"]);
+        // A wide sheet covers its rows; a long sheet its transcripts.
         assert_eq!(
-            p.covered["x.txt:3"].iter().collect::<Vec<_>>(),
-            ["ana", "ben"]
+            covered(&p),
+            [
+                ("x.txt:1".into(), vec!["ana".into(), "ben".into()]),
+                ("x.txt:3".into(), vec!["ana".into(), "ben".into()]),
+                ("x.txt:5".into(), vec!["ben".into()]),
+            ]
         );
-        assert!(!p.covered.contains_key("y.txt:1"));
+        assert!(p.warnings.is_empty() && p.moves.is_empty());
+    }
+
+    #[test]
+    fn a_wide_sheet_covers_only_its_rows_in_a_shared_file() {
+        // A focus group: the sheet was made for R1 only.
+        let out = sheet(
+            "id,respondent,hash,t/a\nf.txt:3,R1,h0000000000a1,x\n",
+            "ana.csv",
+        );
+        let targets = vec![
+            target("f.txt:3", "0000000000a1", "R1"),
+            target("f.txt:5", "0000000000a2", "R2"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(covered(&p), [("f.txt:3".into(), vec!["ana".into()])]);
+    }
+
+    #[test]
+    fn a_long_sheet_with_blank_codes_covers_what_it_lists() {
+        let out = sheet("excerpt,code\nx.txt:1,a\nx.txt:3,\n", "ben.csv");
+        let targets = vec![
+            target("x.txt:1", "0000000000a1", "R1"),
+            target("x.txt:3", "0000000000a2", "R1"),
+            target("x.txt:5", "0000000000a3", "R1"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(
+            covered(&p),
+            [
+                ("x.txt:1".into(), vec!["ben".into()]),
+                ("x.txt:3".into(), vec!["ben".into()]),
+            ]
+        );
+        assert_eq!(p.codes.len(), 1);
     }
 
     #[test]
@@ -546,45 +942,159 @@ mod tests {
 
     #[test]
     fn moved_excerpts_are_reanchored_by_hash() {
-        let mut out = Codings::default();
-        read_sheet(
-            "id,hash,t/a\nx.txt:1,h1,x\nx.txt:9,h9,x\n",
-            "codings/ana.csv",
-            "ana",
-            &cb(),
-            &mut out,
-        )
-        .unwrap();
-        let targets = vec![Target {
-            id: "x.txt:2".into(),
-            path: "x.txt".into(),
-            hash: "h1".into(),
-        }];
-        let p = place(&out, &targets).unwrap();
+        let out = sheet(
+            "id,hash,t/a\nx.txt:1,0000000000a1,x\nx.txt:9,h0000000000a9,x\n",
+            "ana.csv",
+        );
+        let targets = vec![target("x.txt:2", "0000000000a1", "x")];
+        let p = place(&out, &targets, &none()).unwrap();
         assert!(p.codes.contains_key("x.txt:2"));
-        assert!(
-            p.warnings[0].contains("moved to `x.txt:2`"),
-            "{:?}",
-            p.warnings
+        assert_eq!(
+            p.moves,
+            ["codings/ana.csv:2: excerpt `x.txt:1` moved to `x.txt:2` (re-anchored by its text)"]
         );
-        assert!(
-            p.warnings[1].contains("codings/ana.csv:3")
-                && p.warnings[1].contains("cannot be placed"),
-            "{:?}",
-            p.warnings
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:3: coding for `x.txt:9` cannot be placed: no excerpt of `x.txt` has its text any more (it was edited or deleted); code the new text again"]
         );
-        let mut bad = Codings::default();
-        read_sheet(
-            "id,t/a\nnope.txt:1,x\n",
-            "codings/ana.csv",
-            "ana",
-            &cb(),
-            &mut bad,
-        )
-        .unwrap();
-        assert!(place(&bad, &targets)
+        assert_eq!(p.fixes.len(), 1);
+        assert_eq!(
+            (p.fixes[0].to.as_str(), p.fixes[0].hash.as_str()),
+            ("x.txt:2", "h0000000000a1")
+        );
+        let bad = sheet("id,t/a\nnope.txt:1,x\n", "ana.csv");
+        assert!(place(&bad, &targets, &none())
             .unwrap_err()
             .report()
             .contains("unknown excerpt id `nope.txt:1`"));
+    }
+
+    /// Two identical answers; the coder marked the second; two lines were
+    /// inserted at the top.
+    #[test]
+    fn duplicate_texts_follow_the_shift_of_their_neighbours() {
+        let out = sheet(
+            "id,hash,t/a\nx.txt:10,0000000000b1,\nx.txt:12,0000000000cc,\nx.txt:20,0000000000b2,\nx.txt:22,0000000000cc,x\nx.txt:24,0000000000b3,\n",
+            "ana.csv",
+        );
+        let targets = vec![
+            target("x.txt:12", "0000000000b1", "R"),
+            target("x.txt:14", "0000000000cc", "R"),
+            target("x.txt:22", "0000000000b2", "R"),
+            target("x.txt:24", "0000000000cc", "R"),
+            target("x.txt:26", "0000000000b3", "R"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(p.codes.keys().collect::<Vec<_>>(), ["x.txt:24"]);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        // The same with only the marked row on the sheet: the nearest
+        // occurrence to its old line wins.
+        let out = sheet("id,hash,t/a\nx.txt:22,0000000000cc,x\n", "ana.csv");
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(p.codes.keys().collect::<Vec<_>>(), ["x.txt:24"]);
+    }
+
+    #[test]
+    fn an_excerpt_another_row_holds_is_never_taken() {
+        // Both rows had the same text; one copy was deleted.
+        let out = sheet(
+            "id,hash,t/a\nx.txt:1,0000000000cc,x\nx.txt:3,0000000000cc,x\n",
+            "ana.csv",
+        );
+        let targets = vec![target("x.txt:1", "0000000000cc", "R")];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(p.codes.len(), 1);
+        assert!(
+            p.warnings[0].contains("already carries another row of this sheet"),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn ties_are_warned_about_not_guessed() {
+        let out = sheet("id,hash,t/a\nx.txt:5,0000000000cc,x\n", "ana.csv");
+        let targets = vec![
+            target("x.txt:3", "0000000000cc", "R"),
+            target("x.txt:7", "0000000000cc", "R"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert!(p.codes.is_empty());
+        assert!(
+            p.warnings[0].contains("occurs 2 times in `x.txt` (`x.txt:3`, `x.txt:7`)"),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn codings_never_move_to_another_transcript_or_respondent() {
+        let out = sheet(
+            "id,respondent,hash,t/a\nshort3.txt:1,R3,0000000000cc,x\nfg.txt:4,R4,0000000000dd,x\n",
+            "ana.csv",
+        );
+        let targets = vec![
+            target("fg.txt:2", "0000000000dd", "R5"),
+            target("short3.txt:3", "0000000000ee", "R3"),
+            target("short5.txt:1", "0000000000cc", "R5"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert!(p.codes.is_empty(), "{:?}", p.codes);
+        assert_eq!(p.warnings.len(), 2);
+    }
+
+    #[test]
+    fn hashes_a_spreadsheet_turned_into_numbers_still_match() {
+        for (written, hash) in [
+            ("66089670000", "066089670000"),
+            ("4980714206", "4980714206e0"),
+            ("1.1283421E+129", "11283421e122"),
+            ("h0a1b2c3d4e5f", "0a1b2c3d4e5f"),
+            ("0A1B2C3D4E5F", "0a1b2c3d4e5f"),
+        ] {
+            assert!(HashCell::read(written).matches(hash), "{written} {hash}");
+        }
+        assert!(!HashCell::read("66089670001").matches("066089670000"));
+        assert!(!HashCell::read("1.1283422E+129").matches("11283421e122"));
+        assert!(!HashCell::read("1E+12").matches("000001000000"));
+        assert!(!HashCell::read("66089670000").matches("0660896700ab"));
+        assert_eq!(HashCell::read("12/03/2024"), HashCell::Unreadable);
+    }
+
+    #[test]
+    fn an_unreadable_hash_keeps_its_id_while_the_transcript_is_unchanged() {
+        let targets = vec![
+            target("x.txt:1", "0000000000a1", "R"),
+            target("x.txt:3", "0000000000a2", "R"),
+        ];
+        let out = sheet(
+            "id,hash,t/a\nx.txt:1,0000000000a1,\nx.txt:3,#VALUE!,x\n",
+            "ana.csv",
+        );
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(p.codes.keys().collect::<Vec<_>>(), ["x.txt:3"]);
+        // Both hashes are rewritten in the form no spreadsheet changes.
+        assert_eq!(p.fixes.len(), 2, "{:?}", p.fixes);
+        // Once another row shows the file changed, the id is not trusted.
+        let out = sheet(
+            "id,hash,t/a\nx.txt:1,0000000000ff,\nx.txt:3,#VALUE!,x\n",
+            "ana.csv",
+        );
+        let p = place(&out, &targets, &none()).unwrap();
+        assert!(p.codes.is_empty());
+        assert!(p.warnings.iter().any(|w| w.contains("cannot be read")));
+    }
+
+    #[test]
+    fn a_long_sheet_id_that_never_existed_says_so() {
+        let out = sheet("excerpt,code\nx.txt:2,a\n", "ben.csv");
+        let targets = vec![target("x.txt:1", "0000000000a1", "R")];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(
+            p.warnings,
+            ["codings/ben.csv:2: coding for `x.txt:2` cannot be placed: no excerpt of `x.txt` starts at line 2; correct the id on the sheet (`thematic search` finds the text)"]
+        );
+        let p = place(&out, &targets, &["x.txt".to_string()].into()).unwrap();
+        assert!(p.warnings[0].contains("`x.txt` was edited since the last run"));
     }
 }

@@ -27,6 +27,7 @@ pub mod index;
 pub mod ingest;
 pub mod model;
 pub mod pipeline;
+pub mod reanchor;
 pub mod render;
 pub mod study;
 pub mod text;
@@ -52,5 +53,6 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Command::Codebook(c) => cmd::codebook::run(project, c),
         Command::Sheet(args) => cmd::sheet::run(project, &args),
         Command::Agree(args) => cmd::agree::run(project, &args),
+        Command::Reanchor { write } => cmd::reanchor::run(project, write),
     }
 }

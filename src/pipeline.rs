@@ -281,7 +281,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     if let (Some(old_idx), false) = (&old, unchanged.is_empty()) {
         let old_table = old_idx.codes()?;
         if with_codings {
-            kept = kept_excerpts(old_idx, &old_table, &unchanged)?;
+            kept = kept_excerpts(old_idx, &old_table, &unchanged, &prev.respondents)?;
         } else {
             for e in unchanged.values() {
                 run.table.copy_file(&old_table, e.id);
@@ -363,13 +363,24 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
                         id: e.id.clone(),
                         path: e.path.clone(),
                         hash: codings::text_hash(&e.text),
+                        respondent: e.respondent.clone(),
                     };
                     (e.pos as u64, target)
                 })
             })
             .chain(kept.iter().map(|k| (k.pos, k.target.clone())))
             .collect();
-        let placed = run.place(&inputs.codings, targets, &mut warnings)?;
+        // Transcripts whose text changed in this run.
+        let edited: BTreeSet<String> = held
+            .iter()
+            .filter(|((t, hash, _), _)| {
+                prev.files
+                    .get(&t.info.path)
+                    .is_some_and(|e| e.hash != *hash)
+            })
+            .map(|((t, _, _), _)| t.info.path.clone())
+            .collect();
+        let placed = run.place(&inputs.codings, targets, &edited, &mut warnings)?;
         for (coded, i) in held {
             let entry = run.write(&writer, &todo[i], coded, Some(&placed))?;
             new_entries.insert(todo[i].0.rel.clone(), entry);
@@ -429,6 +440,7 @@ fn kept_excerpts(
     old: &StudyIndex,
     table: &CodeTable,
     unchanged: &BTreeMap<String, FileEntry>,
+    respondents: &[String],
 ) -> Result<Vec<Kept>> {
     let ids: BTreeSet<u64> = unchanged.values().map(|e| e.id).collect();
     old.par_map_texts(|e| {
@@ -442,13 +454,17 @@ fn kept_excerpts(
         Some(Kept {
             file: e.file,
             pos: e.pos,
-            resp: codes.resp,
-            rules: codes.rules,
             target: Target {
                 hash: codings::text_hash(&e.text),
                 id: e.id,
                 path: e.path,
+                respondent: respondents
+                    .get(codes.resp as usize)
+                    .cloned()
+                    .unwrap_or_default(),
             },
+            resp: codes.resp,
+            rules: codes.rules,
         })
     })
 }
@@ -485,6 +501,11 @@ fn recode(
                         hash: codings::text_hash(&e.text),
                         id: e.id,
                         path: e.path,
+                        respondent: prev
+                            .respondents
+                            .get(e.resp as usize)
+                            .cloned()
+                            .unwrap_or_default(),
                     },
                 });
             } else {
@@ -511,7 +532,7 @@ fn recode(
     let mut warnings = inputs.warnings.clone();
     if with_codings {
         let targets = held.iter().map(|k| (k.pos, k.target.clone())).collect();
-        let placed = run.place(&inputs.codings, targets, &mut warnings)?;
+        let placed = run.place(&inputs.codings, targets, &BTreeSet::new(), &mut warnings)?;
         for k in held {
             run.keep(k, &placed);
         }
@@ -624,12 +645,31 @@ impl<'a> Run<'a> {
         &mut self,
         codings: &Codings,
         mut targets: Vec<(u64, Target)>,
+        edited: &BTreeSet<String>,
         warnings: &mut Vec<String>,
     ) -> Result<Placed> {
         targets.sort_by(|a, b| (a.1.path.as_str(), a.0).cmp(&(b.1.path.as_str(), b.0)));
         let targets: Vec<Target> = targets.into_iter().map(|(_, t)| t).collect();
-        let placed = codings::place(codings, &targets)?;
+        let placed = codings::place(codings, &targets, edited)?;
         warnings.extend(placed.warnings.iter().cloned());
+        // Moves are told once, in the run that finds them, not on every
+        // later run: the manifest keeps those already told.
+        let told: BTreeSet<&String> = self.prev.moves.iter().collect();
+        let new: Vec<&String> = placed.moves.iter().filter(|m| !told.contains(m)).collect();
+        for m in &new {
+            eprintln!("note: {m}");
+        }
+        if !new.is_empty() {
+            eprintln!(
+                "note: {} re-anchored; `thematic reanchor --write` writes the new ids into the sheets",
+                if placed.moves.len() == 1 {
+                    "1 coding row was".to_string()
+                } else {
+                    format!("{} coding rows were", placed.moves.len())
+                }
+            );
+        }
+        self.manifest.moves = placed.moves.clone();
         self.set_coders(&placed);
         Ok(placed)
     }
@@ -683,6 +723,10 @@ impl<'a> Run<'a> {
                     .get(c)
                     .map(|u| u.iter().copied().collect())
                     .unwrap_or_default(),
+                columns: match placed.scopes.get(c) {
+                    Some(codings::CodeScope::Columns(set)) => Some(set.iter().copied().collect()),
+                    _ => None,
+                },
             })
             .collect();
         self.coder_ids = placed

@@ -108,11 +108,35 @@ pub fn run(project: Option<&Path>, args: &AgreeArgs) -> Result<()> {
     let mut units = searcher.search(&tantivy::query::AllQuery, &collector)?;
     let order = m.corpus_order();
     units.sort_by_key(|u| order.key(u.file, u.pos));
+    // What each coder's sheets let them judge: a wide sheet its columns.
+    let parents: Vec<Option<usize>> = m.rows.iter().map(|r| r.parent).collect();
+    let considered: Vec<Vec<bool>> = m
+        .coders
+        .iter()
+        .map(|c| agreement::considered(&parents, c.columns.as_deref()))
+        .collect();
+    if !args.codes.is_empty() {
+        for &code in &codes {
+            let missing: Vec<&str> = coders
+                .iter()
+                .filter(|&&c| !considered[c as usize][code])
+                .map(|&c| m.coders[c as usize].name.as_str())
+                .collect();
+            if !missing.is_empty() {
+                eprintln!(
+                    "note: `{}` is not compared: not on the sheets of {}",
+                    m.rows[code].path,
+                    missing.join(", ")
+                );
+            }
+        }
+    }
     let scope = Scope {
         idx: &idx,
         units,
         coders,
         codes,
+        considered,
     };
     let out = if args.rules {
         rules_report(&scope, args.format)?
@@ -131,6 +155,9 @@ struct Scope<'a> {
     units: Vec<CodedUnit>,
     coders: Vec<u64>,
     codes: Vec<usize>,
+    /// Per coder (dense id), per row: whether the coder's sheets let them
+    /// judge that code.
+    considered: Vec<Vec<bool>>,
 }
 
 impl Scope<'_> {
@@ -146,6 +173,15 @@ impl Scope<'_> {
             .filter(|u| self.coders.iter().all(|c| u.covered_by.contains(c)))
     }
 
+    /// The codes reported for `coders`: those every one of them could judge.
+    fn codes_for(&self, coders: &[u64]) -> Vec<usize> {
+        self.codes
+            .iter()
+            .copied()
+            .filter(|&code| coders.iter().all(|&c| self.considered[c as usize][code]))
+            .collect()
+    }
+
     fn coder(&self, c: u64) -> &str {
         &self.idx.manifest.coders[c as usize].name
     }
@@ -159,7 +195,7 @@ fn agreement_report(s: &Scope, format: Format) -> Result<String> {
     let compared: Vec<&CodedUnit> = s.compared().collect();
     let mut lines = Vec::new();
     let mut pooled: Vec<Vec<bool>> = Vec::new();
-    for &code in &s.codes {
+    for code in s.codes_for(&s.coders) {
         let data: Vec<Vec<bool>> = compared
             .iter()
             .map(|u| s.coders.iter().map(|&c| Scope::has(u, c, code)).collect())
@@ -217,7 +253,7 @@ fn rules_report(s: &Scope, format: Format) -> Result<String> {
             .filter(|u| u.covered_by.contains(&c))
             .collect();
         let mut pooled = Prf::default();
-        for &code in &s.codes {
+        for code in s.codes_for(&[c]) {
             let mut p = Prf::default();
             for u in &covered {
                 p.add(u.rule_rows.contains(&(code as u64)), Scope::has(u, c, code));
@@ -292,8 +328,9 @@ struct Disagreement {
 
 fn disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) -> Result<String> {
     let mut out = Vec::new();
+    let codes = s.codes_for(&s.coders);
     for u in s.compared() {
-        for &code in &s.codes {
+        for &code in &codes {
             let (yes, no): (Vec<u64>, Vec<u64>) =
                 s.coders.iter().partition(|&&c| Scope::has(u, c, code));
             if yes.is_empty() || no.is_empty() {

@@ -8,6 +8,7 @@ pub mod codebook;
 pub mod init;
 pub mod matrix;
 pub mod quote;
+pub mod reanchor;
 pub mod sheet;
 pub mod stats;
 pub mod transcripts;

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::cli::{SheetArgs, SheetFormat};
 use crate::codebook;
-use crate::codings::text_hash;
+use crate::codings::sheet_hash;
 use crate::error::{Error, Result};
 use crate::index::collect::HitFilter;
 use crate::render::xlsx::{self, Cell, Sheet};
@@ -52,7 +52,7 @@ pub fn run(project: Option<&Path>, args: &SheetArgs) -> Result<()> {
             coder.to_string(),
             e.question,
             e.text.clone(),
-            text_hash(&e.text),
+            sheet_hash(&e.text),
         ];
         row.extend(columns.iter().map(|_| String::new()));
         t.rows.push(row);

@@ -26,7 +26,7 @@ use crate::model::{Attributes, Excerpt, TranscriptInfo};
 use crate::study::Language;
 
 /// Bumped whenever the schema or the manifest changes meaning.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 const TOOL: &str = "thematic";
 const ANALYZER: &str = "thematic_terms";
 /// Segments this large are left unmerged (see [`Writer::open`]).
@@ -66,6 +66,10 @@ pub struct CoderInfo {
     pub name: String,
     /// Codes (row ids) the coder applied directly.
     pub used: Vec<usize>,
+    /// The code columns of the coder's wide sheets (row ids); `None` when
+    /// the coder has a long sheet, which considers every code.
+    #[serde(default)]
+    pub columns: Option<Vec<usize>>,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -157,6 +161,9 @@ pub struct Manifest {
     pub codings_hash: String,
     /// Human coders by dense id.
     pub coders: Vec<CoderInfo>,
+    /// Coding rows re-anchored to an excerpt that moved (told once).
+    #[serde(default)]
+    pub moves: Vec<String>,
     /// The hash that names this manifest's files (set when opened).
     #[serde(skip)]
     pub head: String,

@@ -232,8 +232,9 @@ transcripts/r01.txt:13,R01,cy,And later?,My aunt took care of me.,f3a1fda82e13,,
         .contains("already exists"));
 }
 
+/// The hash `thematic sheet` writes: a letter, then 12 hex digits.
 fn hash(text: &str) -> String {
-    blake3::hash(text.as_bytes()).to_hex()[..12].to_string()
+    format!("h{}", &blake3::hash(text.as_bytes()).to_hex()[..12])
 }
 
 #[test]

@@ -1,0 +1,90 @@
+//! `thematic reanchor`: shows, and with `--write` writes into the coding
+//! sheets, the ids and hashes of rows whose excerpts moved since the sheet
+//! was written (or whose hash a spreadsheet program turned into a number).
+//! Besides `codebook fmt --write`, the only command that writes user files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::codebook::Codebook;
+use crate::codings::{self, Fix, Target};
+use crate::error::Result;
+use crate::pipeline::{self, Mode};
+use crate::study::Study;
+
+/// Runs `thematic reanchor`.
+pub fn run(project: Option<&Path>, write: bool) -> Result<()> {
+    let study = Study::find(project)?;
+    let (idx, _) = pipeline::refresh(&study, Mode::Auto)?;
+    let cb = Codebook::load(
+        &study.resolve(&study.settings.codebook),
+        &study.settings.codebook,
+    )?;
+    let sheets = codings::load(&study.root, &cb)?;
+    let m = &idx.manifest;
+    let order = m.corpus_order();
+    let mut targets = idx.par_map_texts(|e| {
+        Some((
+            order.key(e.file, e.pos),
+            Target {
+                hash: codings::text_hash(&e.text),
+                respondent: m
+                    .respondents
+                    .get(e.resp as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                id: e.id,
+                path: e.path,
+            },
+        ))
+    })?;
+    targets.sort_by_key(|t| t.0);
+    let targets: Vec<Target> = targets.into_iter().map(|(_, t)| t).collect();
+    let placed = codings::place(&sheets, &targets, &BTreeSet::new())?;
+    for w in &placed.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut by_sheet: BTreeMap<&str, Vec<&Fix>> = BTreeMap::new();
+    for f in &placed.fixes {
+        by_sheet.entry(f.sheet.as_str()).or_default().push(f);
+    }
+    let mut out = String::new();
+    for f in &placed.fixes {
+        let mut what = Vec::new();
+        if f.from != f.to {
+            what.push(format!("id `{}` -> `{}`", f.from, f.to));
+        }
+        if let Some(old) = &f.old_hash {
+            if old.trim() != f.hash {
+                what.push(format!("hash `{}` -> `{}`", old.trim(), f.hash));
+            }
+        }
+        out.push_str(&format!("{}:{}: {}\n", f.sheet, f.row, what.join(", ")));
+    }
+    crate::render::emit(&out)?;
+    let rows = placed.fixes.len();
+    if rows == 0 {
+        eprintln!("every coding sits where its sheet says: nothing to rewrite");
+        return Ok(());
+    }
+    if !write {
+        eprintln!(
+            "{rows} {} in {} to rewrite; `thematic reanchor --write` writes them",
+            if rows == 1 { "row" } else { "rows" },
+            plural(by_sheet.len(), "sheet", "sheets")
+        );
+        return Ok(());
+    }
+    for (sheet, fixes) in &by_sheet {
+        let path = study.root.join(sheet);
+        let bytes = std::fs::read(&path).map_err(|e| crate::error::Error::io(&path, e))?;
+        let new = crate::reanchor::rewrite(&bytes, sheet, fixes)?;
+        crate::reanchor::replace_file(&path, &new)?;
+        eprintln!("wrote {} to {sheet}", plural(fixes.len(), "row", "rows"));
+    }
+    Ok(())
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

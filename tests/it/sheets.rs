@@ -1,0 +1,382 @@
+//! Numbers from human coding: what a sheet covers, which codes a coder is
+//! compared on, re-anchoring codings after an edit, hashes a spreadsheet
+//! program changed, and `thematic reanchor`.
+
+use crate::util::Study;
+
+const CODEBOOK: &str = "codebook: Recruitment and return
+version: \"1\"
+themes:
+  - id: work
+    label: Work and recruitment
+    codes:
+      - id: recruit
+        label: Offered a job
+        match:
+          any: [job offer*, trabajo]
+      - id: debt
+        label: Debt
+        match:
+          any: [debt*, deuda*]
+      - id: family
+        label: Family involved
+  - id: help
+    label: Help received
+    codes:
+      - id: shelter
+        label: Shelter
+        match:
+          any: [shelter, albergue]
+";
+
+/// A focus group of two respondents, and an interview with the same short
+/// answer twice.
+const FOCUS_GROUP: &str = "---
+speakers: {Rosa: R1, Luis: R2}
+---
+Moderator: How did you first hear about the work?
+
+Rosa: A woman came with a job offer in the city. I said yes.
+
+Luis: My cousin had a debt with them, so he went first.
+
+Moderator: And after you came back?
+
+Rosa: The shelter took me in for two months.
+
+Luis: Nobody helped us, we had to find a room ourselves.
+";
+
+const INTERVIEW: &str = "Interviewer: Did you want to go?
+R3: Oh, yeah.
+Interviewer: Did you know about the debt?
+R3: No, the debt came later, when we were already there.
+Interviewer: Would you go again?
+R3: Oh, yeah.
+Interviewer: Even now?
+R3: Only with my sister, she knows the shelter people.
+";
+
+fn study() -> Study {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", CODEBOOK)
+        .file("transcripts/fg1.txt", FOCUS_GROUP)
+        .file("transcripts/r3.txt", INTERVIEW);
+    s
+}
+
+/// A blank sheet from `thematic sheet`, with `marks` (excerpt id → code
+/// columns to mark with `x`).
+fn marked(s: &Study, args: &[&str], marks: &[(&str, &[&str])]) -> String {
+    let mut all = vec!["sheet"];
+    all.extend_from_slice(args);
+    let blank = s.run(&all).ok().to_string();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(blank.as_bytes());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = Vec::new();
+    for rec in rdr.records() {
+        let mut cells: Vec<String> = rec.unwrap().iter().map(str::to_string).collect();
+        if header.is_empty() {
+            header.clone_from(&cells);
+        }
+        for (id, codes) in marks {
+            if cells[0] == *id {
+                for c in *codes {
+                    let i = header.iter().position(|h| h == c).expect("column");
+                    cells[i] = "x".into();
+                }
+            }
+        }
+        w.write_record(&cells).unwrap();
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+#[test]
+fn a_wide_sheet_covers_its_rows_not_the_other_speakers_of_the_file() {
+    let s = study();
+    let ana = marked(
+        &s,
+        &["--coder", "ana", "--where", "respondent=R1"],
+        &[("transcripts/fg1.txt:6", &["work/recruit"])],
+    );
+    let ben = marked(
+        &s,
+        &["--coder", "ben", "--where", "respondent=R1"],
+        &[
+            ("transcripts/fg1.txt:6", &["work/recruit"]),
+            ("transcripts/fg1.txt:12", &["help/shelter"]),
+        ],
+    );
+    s.file("codings/ana.csv", &ana)
+        .file("codings/ben.csv", &ben);
+    // Two rows each: Luis's answers were on nobody's sheet.
+    assert_eq!(
+        s.run(&["agree", "--format", "csv"]).ok(),
+        "code,units,agreement,kappa,alpha
+work/recruit,2,1.0000,1.0000,1.0000
+help/shelter,2,0.5000,0.0000,0.0000
+pooled,2,0.7500,0.5000,0.5333
+"
+    );
+    // The rules found Luis's debt, but no coder saw that excerpt.
+    assert_eq!(
+        s.run(&["agree", "--rules", "--coders", "ana", "--format", "csv"])
+            .ok(),
+        "code,precision,recall,f1
+work/recruit,1.0000,1.0000,1.0000
+work/debt,,,
+help/shelter,0.0000,,
+pooled,0.5000,1.0000,0.6667
+"
+    );
+}
+
+#[test]
+fn rules_are_scored_only_on_the_codes_a_sheet_has_columns_for() {
+    let s = study();
+    let ana = marked(
+        &s,
+        &["--coder", "ana", "--codes", "work"],
+        &[
+            ("transcripts/fg1.txt:6", &["work/recruit"]),
+            ("transcripts/fg1.txt:8", &["work/debt", "work/family"]),
+            ("transcripts/r3.txt:4", &["work/debt"]),
+        ],
+    );
+    s.file("codings/ana.csv", &ana);
+    // No `help/shelter`: ana had no column for it (the rules found it
+    // in the focus group and in r3, which her sheet covers).
+    assert_eq!(
+        s.run(&["agree", "--rules", "--coders", "ana", "--format", "csv"])
+            .ok(),
+        "code,precision,recall,f1
+work/recruit,1.0000,1.0000,1.0000
+work/debt,1.0000,1.0000,1.0000
+work/family,,0.0000,
+pooled,1.0000,0.7500,0.8571
+"
+    );
+    // The theme is compared when asked for: every one of its codes was a
+    // column.
+    assert_eq!(
+        s.run(&["agree", "--rules", "--coders", "ana", "--codes", "work", "--format", "csv"])
+            .ok(),
+        "code,precision,recall,f1\nwork,1.0000,1.0000,1.0000\npooled,1.0000,1.0000,1.0000\n"
+    );
+    let run = s.run(&[
+        "agree", "--rules", "--coders", "ana", "--codes", "shelter", "--format", "csv",
+    ]);
+    assert_eq!(run.ok(), "code,precision,recall,f1\npooled,,,\n");
+    assert!(
+        run.stderr
+            .contains("note: `help/shelter` is not compared: not on the sheets of ana"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The coder marked the second "Oh, yeah."; two lines are inserted at
+/// the top of the transcript.
+#[test]
+fn a_repeated_answer_keeps_its_coding_on_the_right_occurrence() {
+    let s = study();
+    let cy = marked(
+        &s,
+        &["--coder", "cy", "--where", "respondent=r3"],
+        &[("transcripts/r3.txt:6", &["work/family"])],
+    );
+    s.file("codings/cy.csv", &cy);
+    let quote = |s: &Study| {
+        s.run(&["quote", "family", "--source", "cy", "--format", "csv"])
+            .ok()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(quote(&s), ["transcripts/r3.txt:6"]);
+    s.file(
+        "transcripts/r3.txt",
+        &format!("Interview 3, Lima, May 2024.\n\n{INTERVIEW}"),
+    );
+    let run = s.run(&["code"]);
+    assert!(
+        run.stderr.contains(
+            "note: codings/cy.csv:4: excerpt `transcripts/r3.txt:6` moved to `transcripts/r3.txt:8` (re-anchored by its text)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(quote(&s), ["transcripts/r3.txt:8"]);
+    // Told once: not again on the next runs, nor when the sheet is placed
+    // again for another reason.
+    let again = s.run(&["code"]);
+    assert!(!again.stderr.contains("moved"), "{}", again.stderr);
+    s.file("codings/cy.csv", &format!("{}\n", s.read("codings/cy.csv")));
+    let again = s.run(&["code"]);
+    assert!(
+        again.stderr.contains("re-coded") && !again.stderr.contains("moved"),
+        "{}",
+        again.stderr
+    );
+
+    // `reanchor` shows what it would write, and `--write` writes it.
+    let show = s.run(&["reanchor"]);
+    assert!(
+        show.ok()
+            .contains("codings/cy.csv:4: id `transcripts/r3.txt:6` -> `transcripts/r3.txt:8`"),
+        "{}",
+        show.stdout
+    );
+    let before = s.read("codings/cy.csv");
+    assert!(show.stderr.contains("`thematic reanchor --write`"));
+    assert_eq!(s.read("codings/cy.csv"), before, "a dry run writes nothing");
+    s.run(&["reanchor", "--write"]).ok();
+    let after = s.read("codings/cy.csv");
+    let row = csv::ReaderBuilder::new()
+        .from_reader(after.as_bytes())
+        .records()
+        .nth(2)
+        .unwrap()
+        .unwrap();
+    assert_eq!(&row[0], "transcripts/r3.txt:8");
+    assert_eq!(row[5], hash("Oh, yeah."));
+    // Every row moved two lines down; nothing else changed (but the blank
+    // line at the end).
+    let mut expected = before.trim_end().to_string() + "\n";
+    for line in [8, 6, 4, 2] {
+        expected = expected.replace(
+            &format!("transcripts/r3.txt:{line},"),
+            &format!("transcripts/r3.txt:{},", line + 2),
+        );
+    }
+    assert_eq!(after, expected);
+    let run = s.run(&["code"]);
+    assert!(!run.stderr.contains("moved"), "{}", run.stderr);
+    assert_eq!(quote(&s), ["transcripts/r3.txt:8"]);
+    assert!(s.run(&["reanchor"]).stderr.contains("nothing to rewrite"));
+}
+
+#[test]
+fn two_equally_likely_occurrences_are_warned_about_not_guessed() {
+    let s = study();
+    // A sheet row written by hand, naming a line between the two answers.
+    s.file(
+        "codings/dee.csv",
+        &format!(
+            "id,hash,work/family\ntranscripts/r3.txt:4,{},x\n",
+            hash("Oh, yeah.")
+        ),
+    );
+    let run = s.run(&["code"]);
+    assert!(
+        run.stderr.contains(
+            "warning: codings/dee.csv:2: coding for `transcripts/r3.txt:4` cannot be placed: its text occurs 2 times in `transcripts/r3.txt` (`transcripts/r3.txt:2`, `transcripts/r3.txt:6`)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_coding_never_moves_to_another_transcript() {
+    let s = study();
+    s.file("transcripts/short3.txt", "Sí.\n\nNo sé qué decir.\n")
+        .file("transcripts/short5.txt", "Sí.\n");
+    let ana = marked(
+        &s,
+        &["--coder", "ana", "--where", "respondent=short3"],
+        &[("transcripts/short3.txt:1", &["work/family"])],
+    );
+    s.file("codings/ana.csv", &ana);
+    s.file("transcripts/short3.txt", "No sé qué decir.\n");
+    let run = s.run(&["code"]);
+    assert!(
+        run.stderr.contains("warning: codings/ana.csv:2: coding for `transcripts/short3.txt:1` cannot be placed: no excerpt of `transcripts/short3.txt` has its text any more"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        s.run(&[
+            "matrix",
+            "--source",
+            "ana",
+            "--format",
+            "csv",
+            "--theme",
+            "work",
+            "--where",
+            "respondent=short5"
+        ])
+        .ok(),
+        "code,short5,total\nwork,0,0\nwork/recruit,0,0\nwork/debt,0,0\nwork/family,0,0\n"
+    );
+}
+
+#[test]
+fn a_long_sheet_id_at_a_line_without_an_excerpt_says_so() {
+    let s = study();
+    s.file(
+        "codings/eva.csv",
+        "excerpt,code\ntranscripts/r3.txt:3,work/debt\n",
+    );
+    let run = s.run(&["code"]);
+    assert!(
+        run.stderr.contains(
+            "warning: codings/eva.csv:2: coding for `transcripts/r3.txt:3` cannot be placed: no excerpt of `transcripts/r3.txt` starts at line 3; correct the id on the sheet"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("changed"), "{}", run.stderr);
+}
+
+/// A spreadsheet program saved `066089670000` as `66089670000`.
+#[test]
+fn hashes_a_spreadsheet_turned_into_numbers_keep_their_codings() {
+    let s = study();
+    // An answer whose hash is all digits, with a leading zero.
+    let (text, digits) = (0..200_000)
+        .map(|n| format!("Me pagaban {n} soles al mes."))
+        .map(|t| {
+            let h = blake3::hash(t.as_bytes()).to_hex()[..12].to_string();
+            (t, h)
+        })
+        .find(|(_, h)| h.starts_with('0') && h.bytes().all(|b| b.is_ascii_digit()))
+        .expect("a text with a digits-only hash");
+    s.file(
+        "transcripts/r4.txt",
+        &format!("Interviewer: ¿Y el pago?\nR4: {text}\n"),
+    );
+    let sheet = marked(
+        &s,
+        &["--coder", "fe", "--where", "respondent=r4"],
+        &[("transcripts/r4.txt:2", &["work/family"])],
+    );
+    let number = digits.trim_start_matches('0');
+    let saved = sheet.replace(&format!("h{digits}"), number);
+    assert!(saved.contains(&format!(",{number},")));
+    s.file("codings/fe.csv", &saved);
+    let run = s.run(&["code"]);
+    assert!(!run.stderr.contains("cannot be placed"), "{}", run.stderr);
+    assert_eq!(
+        s.run(&["matrix", "--source", "fe", "--format", "csv", "--theme", "work"])
+            .ok(),
+        "code,R1,R2,r3,r4,total\nwork,0,0,0,1,1\nwork/recruit,0,0,0,0,0\nwork/debt,0,0,0,0,0\nwork/family,0,0,0,1,1\n"
+    );
+    // `reanchor --write` puts the hash back in the form no spreadsheet changes.
+    assert!(s
+        .run(&["reanchor"])
+        .ok()
+        .contains(&format!("hash `{number}` -> `h{digits}`")));
+    s.run(&["reanchor", "--write"]).ok();
+    assert!(s.read("codings/fe.csv").contains(&format!(",h{digits},")));
+}
+
+/// The hash `thematic sheet` writes.
+fn hash(text: &str) -> String {
+    format!("h{}", &blake3::hash(text.as_bytes()).to_hex()[..12])
+}
