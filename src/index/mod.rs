@@ -26,7 +26,7 @@ use crate::model::{Attributes, Excerpt, TranscriptInfo};
 use crate::study::Language;
 
 /// Bumped whenever the schema or the manifest changes meaning.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 const TOOL: &str = "thematic";
 const ANALYZER: &str = "thematic_terms";
 /// Segments this large are left unmerged (see [`Writer::open`]).
