@@ -393,11 +393,11 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     if preamble_words > HEADING_WORDS || preamble_words > t.info.words {
         let line = first_label.unwrap_or_default();
         let respondent = &file_respondent;
+        let words = if preamble_words == 1 { "word" } else { "words" };
         t.info.warnings.push(format!(
-            "{rel}: {preamble_words} words before the first speaker label (line {line}) \
-             are read as a preamble and not coded; if they are the respondent's words, \
-             start them with a label such as `{respondent}:`, or move a title block \
-             into front matter"
+            "{rel}: the text before the first speaker label (line {line}) is a preamble \
+             of {preamble_words} {words}, not coded; if it is the respondent's, start it \
+             with a label such as `{respondent}:`, or move a title block into front matter"
         ));
     }
     Ok(t)
@@ -842,9 +842,9 @@ coordinadora del estudio.
         assert_eq!(
             t.info.warnings,
             [
-                "t/r12.txt: 61 words before the first speaker label (line 8) are read as a \
-              preamble and not coded; if they are the respondent's words, start them with a \
-              label such as `r12:`, or move a title block into front matter"
+                "t/r12.txt: the text before the first speaker label (line 8) is a preamble \
+                 of 61 words, not coded; if it is the respondent's, start it with a label \
+                 such as `r12:`, or move a title block into front matter"
             ]
         );
 
@@ -856,7 +856,17 @@ coordinadora del estudio.
         )
         .unwrap();
         assert_eq!(t.info.preamble_words, 7);
-        assert!(t.info.warnings[0].starts_with("t/r14.txt: 7 words before"));
+        assert!(t.info.warnings[0].contains("line 3) is a preamble of 7 words"));
+
+        // A file with nothing coded: any preamble is more than its coded text.
+        let t = split(
+            "Cancelada\n\nE: ¿Empezamos?\n",
+            "t/r15.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap();
+        assert_eq!(t.info.warnings.len(), 2);
+        assert!(t.info.warnings[1].contains("is a preamble of 1 word, not coded"));
 
         // A title above a longer interview is a heading.
         let t = split(

@@ -79,9 +79,9 @@ fn a_narrative_with_a_footer_is_coded_and_a_long_preamble_is_a_warning() {
     assert_eq!(
         warnings,
         [
-            "warning: transcripts/r12.txt: 61 words before the first speaker label (line 8) \
-          are read as a preamble and not coded; if they are the respondent's words, start \
-          them with a label such as `r12:`, or move a title block into front matter"
+            "warning: transcripts/r12.txt: the text before the first speaker label (line 8) \
+             is a preamble of 61 words, not coded; if it is the respondent's, start it with a \
+             label such as `r12:`, or move a title block into front matter"
         ]
     );
 
@@ -136,7 +136,8 @@ fn a_label_turn_after_the_narrative_keeps_it_a_preamble() {
     let run = s.run(&["code"]);
     assert!(
         run.stderr.contains(
-            "warning: transcripts/ellis.txt: 86 words before the first speaker label (line 9)"
+            "warning: transcripts/ellis.txt: the text before the first speaker label (line 9) \
+             is a preamble of 86 words, not coded"
         ),
         "{}",
         run.stderr
