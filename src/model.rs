@@ -66,6 +66,14 @@ pub struct TranscriptInfo {
     pub encoding: String,
     /// Warnings about this file.
     pub warnings: Vec<String>,
+    /// Words before the first speaker label (title, place, date): context,
+    /// not coded. 0 in a monologue.
+    #[serde(default)]
+    pub preamble_words: usize,
+    /// Label lines after a monologue's narrative (`Source: …`,
+    /// `Interviewer: …`) read as its footer: context, not coded.
+    #[serde(default)]
+    pub footer_lines: usize,
 }
 
 /// One transcript, read and split.

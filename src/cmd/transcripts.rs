@@ -47,6 +47,17 @@ pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()
             "words",
             "encoding",
             "warnings",
+            // Added after the first release: new columns go last.
+            if format == Format::Table {
+                "preamble\nwords"
+            } else {
+                "preamble_words"
+            },
+            if format == Format::Table {
+                "footer\nlines"
+            } else {
+                "footer_lines"
+            },
         ]
         .iter()
         .map(|s| s.to_string())
@@ -72,6 +83,8 @@ pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()
             i.words.to_string(),
             i.encoding.clone(),
             i.warnings.len().to_string(),
+            i.preamble_words.to_string(),
+            i.footer_lines.to_string(),
         ]);
     }
     let out = t.in_format(format, "")?;

@@ -325,9 +325,25 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
                 .push((n, line.to_string())),
         }
     }
-    let monologue = turns.is_empty();
-    if monologue {
-        let body_lines = lines
+    // Text before the first label is a preamble, unless every label is a
+    // footer line below it: then that text is a monologue's narrative.
+    // (A focus group's `speakers:` say that it has turns.)
+    let first_label = turns.first().map(|t| t.lines[0].0);
+    let mut preamble_words: usize = first_label.map_or(0, |n| {
+        lines[body..n - 1].iter().map(|l| word_count(l)).sum()
+    });
+    let mut footer_lines = 0;
+    let mut body_end = lines.len();
+    if let Some(n) =
+        first_label.filter(|_| !focus_group && is_footer(&turns, preamble_words, &file_respondent))
+    {
+        footer_lines = turns.len();
+        body_end = n - 1;
+        preamble_words = 0;
+        turns.clear();
+    }
+    if turns.is_empty() {
+        let body_lines = lines[..body_end]
             .iter()
             .enumerate()
             .skip(body)
@@ -354,6 +370,8 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
                 line: fm.attribute_lines.get(k).copied().unwrap_or(1),
             })
             .collect(),
+        preamble_words,
+        footer_lines,
         ..Default::default()
     };
     if !unmapped.is_empty() {
@@ -371,7 +389,53 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             listed.join(", ")
         ));
     }
-    Ok(build(rel, &turns, opts.unit, info))
+    let mut t = build(rel, &turns, opts.unit, info);
+    if preamble_words > HEADING_WORDS || preamble_words > t.info.words {
+        let line = first_label.unwrap_or_default();
+        let respondent = &file_respondent;
+        let words = if preamble_words == 1 { "word" } else { "words" };
+        t.info.warnings.push(format!(
+            "{rel}: the text before the first speaker label (line {line}) is a preamble \
+             of {preamble_words} {words}, not coded; if it is the respondent's, start it \
+             with a label such as `{respondent}:`, or move a title block into front matter"
+        ));
+    }
+    Ok(t)
+}
+
+/// Words a preamble may have and still be a heading (title, place, date):
+/// a longer one is warned about, and only a longer one can be a narrative
+/// above a footer.
+const HEADING_WORDS: usize = 50;
+
+/// True when a file's turns are a footer below a monologue, as 1930s oral
+/// histories end with `Source: …` and `Interviewer: …` lines.
+/// `narrative_words` counts the text before the first label. That text must
+/// be more than a heading and longer than the footer, and the labels must
+/// be followed by nothing but the footer: every turn is its label line
+/// alone (blank lines aside), no label comes twice, no interviewer line
+/// asks a question and no label is the respondent's own id. A question with
+/// an answer, a repeated label, a turn that runs on, or a label naming the
+/// respondent is an exchange: the file is an interview after a long preamble.
+fn is_footer(turns: &[Turn], narrative_words: usize, respondent: &str) -> bool {
+    if turns.is_empty() || narrative_words <= HEADING_WORDS {
+        return false;
+    }
+    let mut labels = std::collections::BTreeSet::new();
+    let mut footer_words = 0;
+    for turn in turns {
+        let Some((_, text)) = turn.lines.first() else {
+            return false;
+        };
+        let label = turn.label.to_lowercase();
+        let runs_on = turn.lines[1..].iter().any(|(_, l)| !l.trim().is_empty());
+        let asks = turn.respondent.is_none() && text.contains(['?', '¿']);
+        if runs_on || asks || label == respondent.to_lowercase() || !labels.insert(label) {
+            return false;
+        }
+        footer_words += word_count(&turn.label) + word_count(text);
+    }
+    footer_words < narrative_words
 }
 
 /// Turns to excerpts by the unit of coding; fills in the summary counts.
@@ -681,6 +745,138 @@ mod tests {
         assert_eq!(t.excerpts.len(), 1);
         assert_eq!(t.excerpts[0].id, "t/r3.txt:4");
         assert_eq!(t.excerpts[0].question, "Hello?");
+    }
+
+    /// An oral-history narrative: 86 words in two paragraphs, no labels.
+    const NARRATIVE: &str = "I was born in 1861 near Marshall, and when I was a boy a man came
+through with a wagon and told my mother he had work for me at the
+turpentine camp down on the river. He said I would send money home.
+
+We never saw a dollar. The boss said we owed him for the ride and the
+food and the boots, and every month the debt got bigger. My mother
+went to the sheriff twice looking for me, but he sent her home.
+";
+
+    /// A title block of 61 words, as consent notes make it.
+    const LONG_TITLE: &str = "Proyecto Reintegración, entrevista 12. Lima, 3 de mayo de 2023.
+Entrevista realizada en la oficina de la asociación, con consentimiento
+informado leído en voz alta y firmado. La participante pidió que no se
+grabaran los nombres de sus familiares ni del pueblo. Duración: una hora
+y diez minutos. Transcrita por el equipo de campo y revisada por la
+coordinadora del estudio.
+";
+
+    fn ids(t: &Transcript) -> Vec<&str> {
+        t.excerpts.iter().map(|e| e.id.as_str()).collect()
+    }
+
+    #[test]
+    fn labels_only_in_a_closing_footer_make_a_monologue() {
+        let text = format!(
+            "{NARRATIVE}\nSource: Federal Writers' Project, Texas Narratives, Vol. XVI\nInterviewer: Jane Doe\n"
+        );
+        let t = split(&text, "t/ellis.txt", &opts(Unit::Paragraph)).unwrap();
+        assert_eq!(ids(&t), ["t/ellis.txt:1", "t/ellis.txt:5"]);
+        assert_eq!(t.excerpts[0].respondent, "ellis");
+        assert_eq!(t.excerpts[0].speaker, "");
+        assert!(t.excerpts[1].text.ends_with("he sent her home."));
+        assert_eq!(
+            (t.info.turns, t.info.words, t.info.preamble_words),
+            (1, 86, 0)
+        );
+        assert_eq!(t.info.footer_lines, 2);
+        assert!(t.info.warnings.is_empty(), "{:?}", t.info.warnings);
+
+        // Footer lines may stand apart, in any order; the footer is not
+        // part of the monologue's one turn.
+        let text = format!("{NARRATIVE}\n\nInterviewer: Jane Doe\n\nSource: FWP\n\nDate: 1937\n");
+        let t = split(&text, "t/ellis.txt", &opts(Unit::Turn)).unwrap();
+        assert_eq!(ids(&t), ["t/ellis.txt:1"]);
+        assert!(t.excerpts[0].text.ends_with("he sent her home."));
+        assert_eq!(t.info.footer_lines, 3);
+    }
+
+    #[test]
+    fn labels_followed_by_answers_are_an_interview_after_a_preamble() {
+        let o = opts(Unit::Paragraph);
+        let footer = |f: &str| {
+            let t = split(&format!("{NARRATIVE}\n{f}"), "t/r07.txt", &o).unwrap();
+            (t.info.footer_lines, t.info.preamble_words)
+        };
+        // A question and its answer.
+        assert_eq!(footer("I: How did you get home?\nR: On foot.\n"), (0, 86));
+        // A label that comes back: turns taken in turn.
+        assert_eq!(footer("I: Tell me more.\nR: No.\nI: Thank you.\n"), (0, 86));
+        // A turn that runs on after its label line.
+        assert_eq!(
+            footer("Source: Federal Writers' Project, Slave Narratives,\nTexas, Vol. XVI\n"),
+            (0, 86)
+        );
+        // The respondent's own label.
+        assert_eq!(footer("R07: That is all I remember.\n"), (0, 86));
+        // More words in the labels than above them.
+        let long = "word ".repeat(90);
+        assert_eq!(footer(&format!("Note: {long}\n")), (0, 86));
+        // A focus group says it has turns.
+        let t = split(
+            &format!("---\nspeakers: {{Ana: R03}}\n---\n{NARRATIVE}\nAna: Gracias.\n"),
+            "t/fg.txt",
+            &o,
+        )
+        .unwrap();
+        assert_eq!((t.info.footer_lines, t.info.preamble_words), (0, 86));
+        // A short heading above the labels stays a heading.
+        let t = split("Interview 3, Lima\n\nSource: notes\n", "t/r3.txt", &o).unwrap();
+        assert_eq!(ids(&t), ["t/r3.txt:3"]);
+        assert_eq!((t.info.footer_lines, t.info.preamble_words), (0, 3));
+    }
+
+    #[test]
+    fn a_preamble_longer_than_a_heading_is_a_warning() {
+        let text = format!(
+            "{LONG_TITLE}\nEntrevistador: ¿Cómo reaccionó su familia?\nR12: Mi madre fue a la comisaría todos los días.\nEntrevistador: ¿Y después?\nR12: Volví a casa.\n"
+        );
+        let t = split(&text, "t/r12.txt", &opts(Unit::Paragraph)).unwrap();
+        assert_eq!(ids(&t), ["t/r12.txt:9", "t/r12.txt:11"]);
+        assert_eq!((t.info.preamble_words, t.info.footer_lines), (61, 0));
+        assert_eq!(
+            t.info.warnings,
+            [
+                "t/r12.txt: the text before the first speaker label (line 8) is a preamble \
+                 of 61 words, not coded; if it is the respondent's, start it with a label \
+                 such as `r12:`, or move a title block into front matter"
+            ]
+        );
+
+        // Shorter than a heading, but more than the file's coded words.
+        let t = split(
+            "Cusco, 2023. Entrevista interrumpida por la participante.\n\nE: ¿Seguimos?\nR14: No.\n",
+            "t/r14.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap();
+        assert_eq!(t.info.preamble_words, 7);
+        assert!(t.info.warnings[0].contains("line 3) is a preamble of 7 words"));
+
+        // A file with nothing coded: any preamble is more than its coded text.
+        let t = split(
+            "Cancelada\n\nE: ¿Empezamos?\n",
+            "t/r15.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap();
+        assert_eq!(t.info.warnings.len(), 2);
+        assert!(t.info.warnings[1].contains("is a preamble of 1 word, not coded"));
+
+        // A title above a longer interview is a heading.
+        let t = split(
+            "Entrevista 13, Lima.\n\nE: ¿Qué pasó?\nR13: Me fui con mi tía a Lima.\n",
+            "t/r13.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap();
+        assert_eq!(t.info.preamble_words, 3);
+        assert!(t.info.warnings.is_empty(), "{:?}", t.info.warnings);
     }
 
     #[test]

@@ -43,7 +43,7 @@ fn matrices(s: &Study) -> String {
 
 const TXT: &str = "Interviewer: How did your family react?\nR01: My mother went to the police every day.\nInterviewer: And money?\nR01: We had debts. My aunt took care of me.\n";
 
-fn docx(paragraphs: &[&str]) -> Vec<u8> {
+pub(crate) fn docx(paragraphs: &[&str]) -> Vec<u8> {
     let body: String = paragraphs
         .iter()
         .map(|p| match p.split_once(": ") {

@@ -9,3 +9,4 @@ mod formats;
 mod matrix;
 mod quote;
 mod sheets;
+mod transcripts;
