@@ -169,9 +169,9 @@ fn xlsx_workbook_with_numbers_as_numbers() {
             vec![
                 "code",
                 "label",
-                "relative (N=2)",
-                "survivor (N=3)",
-                "total (N=5)"
+                "relative (n=2)",
+                "survivor (n=3)",
+                "total (n=5)"
             ],
             vec!["family", "Role of the family", "0", "3", "3"],
             vec!["return", "Return", "2", "2", "4"],
@@ -196,4 +196,54 @@ fn xlsx_workbook_with_numbers_as_numbers() {
         .run(&["stats", "--format", "xlsx"])
         .bad_input()
         .contains("no xlsx output"));
+}
+
+#[test]
+fn transpose_is_refused_for_scripts_and_spreadsheets() {
+    let s = study();
+    let err = s.run(&["matrix", "--transpose", "--format", "csv"]);
+    assert_eq!(
+        err.bad_input(),
+        "error: --transpose works with --format table and markdown, not --format csv
+  = help: --format csv keeps one row per code so that scripts can rely on it; drop --transpose (and transpose in your spreadsheet), or use --format markdown
+"
+    );
+    assert!(err.stdout.is_empty(), "{}", err.stdout);
+    assert!(s
+        .run(&["matrix", "--transpose", "--format", "json"])
+        .bad_input()
+        .contains("not --format json"));
+    let path = s.path().join("t.xlsx");
+    assert!(s
+        .run(&[
+            "matrix",
+            "--transpose",
+            "--format",
+            "xlsx",
+            "--output",
+            path.to_str().unwrap()
+        ])
+        .bad_input()
+        .contains("not --format xlsx"));
+    assert!(!path.exists());
+    // Table and Markdown transpose: respondents (or groups) become rows.
+    assert_eq!(
+        s.run(&[
+            "matrix",
+            "--transpose",
+            "--rows",
+            "themes",
+            "--by",
+            "role",
+            "--format",
+            "markdown"
+        ])
+        .ok(),
+        "| role | Role of the family | Return |
+|---|---:|---:|
+| relative (n=2) | 0/2 (0%) | 2/2 (100%) |
+| survivor (n=3) | 3/3 (100%) | 2/3 (67%) |
+| total (n=5) | 3/5 (60%) | 4/5 (80%) |
+"
+    );
 }
