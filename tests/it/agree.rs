@@ -71,6 +71,44 @@ transcripts/r02.txt:10,return/support,ana,ben
 }
 
 #[test]
+fn rules_disagreements_say_which_side_applied_the_code() {
+    let s = study();
+    assert_eq!(
+        s.run(&["agree", "--rules", "--disagreements", "--format", "csv"])
+            .ok(),
+        "excerpt,code,coder,by_rules,by_coder
+transcripts/r01.txt:7,return/dates,ana,yes,no
+transcripts/r01.txt:13,return/support,ana,yes,no
+transcripts/r02.txt:10,return/support,ana,no,yes
+transcripts/r01.txt:7,return/dates,ben,yes,no
+transcripts/r02.txt:5,family/search/police,ben,yes,no
+"
+    );
+    let json = s.run(&[
+        "agree",
+        "--rules",
+        "--disagreements",
+        "--coders",
+        "ben",
+        "--codes",
+        "police",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(json.ok()).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{
+            "id": "transcripts/r02.txt:5",
+            "code": "family/search/police",
+            "coder": "ben",
+            "by_rules": true,
+            "by_coder": false
+        }])
+    );
+}
+
+#[test]
 fn source_narrows_counts() {
     let s = study();
     assert_eq!(
