@@ -152,6 +152,7 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
             } else {
                 t
             };
+            let t = t.when_wide(narrower(args));
             if args.format == Format::Markdown {
                 t.to_markdown()
             } else {
@@ -277,6 +278,27 @@ fn first_quotes(
         out.push(cells);
     }
     Ok(out)
+}
+
+/// What the hint for a table wider than the terminal suggests: fewer
+/// columns (`--by`, `--transpose`, unless already given) or CSV.
+fn narrower(args: &MatrixArgs) -> String {
+    let mut ways = Vec::new();
+    if args.by.is_none() {
+        ways.push("--by ATTR");
+    }
+    if !args.transpose {
+        ways.push("--transpose");
+    }
+    ways.push(if args.transpose {
+        "--format csv (without --transpose)"
+    } else {
+        "--format csv"
+    });
+    match ways.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => ways.concat(),
+    }
 }
 
 /// `--transpose` with a format for scripts or spreadsheets: refused rather

@@ -324,3 +324,27 @@ fn xlsx_sheets_are_written_and_read_back() {
     ]);
     assert_eq!(out.ok(), "code,R01,R02,R03,R04,m01,total\nfamily,0,3,0,0,0,3\nfamily/search,0,0,0,0,0,0\nfamily/search/police,0,0,0,0,0,0\nfamily/money,0,3,0,0,0,3\n");
 }
+
+#[test]
+fn ids_and_code_paths_are_never_broken_in_a_narrow_table() {
+    let s = study();
+    let out = s.run_with_columns(70, &["agree", "--disagreements"]);
+    assert_eq!(
+        out.ok(),
+        "┌────────────────────────┬──────────────────────┬────────────┬────────────────┐
+│ excerpt                ┆ code                 ┆ applied_by ┆ not_applied_by │
+╞════════════════════════╪══════════════════════╪════════════╪════════════════╡
+│ transcripts/r01.txt:13 ┆ return/support       ┆ ben        ┆ ana            │
+│ transcripts/r02.txt:5  ┆ family/search/police ┆ ana        ┆ ben            │
+│ transcripts/r02.txt:10 ┆ return/support       ┆ ana        ┆ ben            │
+└────────────────────────┴──────────────────────┴────────────┴────────────────┘
+"
+    );
+    assert!(
+        out.stderr.ends_with(
+            "hint: the table is 79 columns wide, more than the 70 available; try --format csv\n"
+        ),
+        "{}",
+        out.stderr
+    );
+}
