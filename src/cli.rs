@@ -149,7 +149,7 @@ pub struct AgreeArgs {
     /// Score the codebook's rules against each coder: precision, recall, F1.
     #[arg(long)]
     pub rules: bool,
-    /// List the excerpts where coders differ, with who applied what.
+    /// List the excerpts where coders differ, with who applied what (with --rules: where the rules and each coder differ).
     #[arg(long)]
     pub disagreements: bool,
     /// Output format.

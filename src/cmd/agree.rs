@@ -138,7 +138,9 @@ pub fn run(project: Option<&Path>, args: &AgreeArgs) -> Result<()> {
         codes,
         considered,
     };
-    let out = if args.rules {
+    let out = if args.rules && args.disagreements {
+        rules_disagreements(&scope, &searcher, args.format)?
+    } else if args.rules {
         rules_report(&scope, args.format)?
     } else if args.disagreements {
         disagreements(&scope, &searcher, args.format)?
@@ -366,4 +368,64 @@ fn disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) -> Res
         ]);
     }
     t.in_format(format, "")
+}
+
+#[derive(Serialize)]
+struct RulesDisagreement {
+    id: String,
+    code: String,
+    coder: String,
+    by_rules: bool,
+    by_coder: bool,
+}
+
+/// `--rules --disagreements`: per coder, the excerpts the coder covered (in
+/// corpus order) and the codes (in codebook order) where the rules and the
+/// coder differ, each side as yes/no.
+fn rules_disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) -> Result<String> {
+    let mut out = Vec::new();
+    for &c in &s.coders {
+        for u in s.units.iter().filter(|u| u.covered_by.contains(&c)) {
+            for &code in &s.codes {
+                let by_rules = u.rule_rows.contains(&(code as u64));
+                let by_coder = Scope::has(u, c, code);
+                if by_rules == by_coder {
+                    continue;
+                }
+                let id = match u.addr {
+                    Some(a) => s.idx.stored(searcher, a)?.id,
+                    None => String::new(),
+                };
+                out.push(RulesDisagreement {
+                    id,
+                    code: s.code(code).to_string(),
+                    coder: s.coder(c).to_string(),
+                    by_rules,
+                    by_coder,
+                });
+            }
+        }
+    }
+    if format == Format::Json {
+        return render::json(&out);
+    }
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let mut t = Table::new(
+        ["excerpt", "code", "coder", "by_rules", "by_coder"]
+            .map(String::from)
+            .to_vec(),
+    );
+    for d in &out {
+        t.rows.push(vec![
+            d.id.clone(),
+            d.code.clone(),
+            d.coder.clone(),
+            yes_no(d.by_rules),
+            yes_no(d.by_coder),
+        ]);
+    }
+    t.in_format(
+        format,
+        "where the rules and each coder differ, on the excerpts the coder covered",
+    )
 }

@@ -615,7 +615,8 @@ fn diff_cmd(
                         ["code", "excerpts", "respondents"]
                             .map(String::from)
                             .to_vec(),
-                    );
+                    )
+                    .when_wide("--format markdown or --format json");
                     for i in imp {
                         t.rows.push(vec![
                             i.code.clone(),

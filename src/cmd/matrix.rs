@@ -14,6 +14,9 @@ use crate::render::{self, Table};
 
 /// Runs `thematic matrix`.
 pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
+    if args.transpose && !matches!(args.format, Format::Table | Format::Markdown) {
+        return Err(transpose_refused(args.format));
+    }
     let (_, idx) = super::open(project, &args.read)?;
     let m = &idx.manifest;
     if let Some(attr) = &args.by {
@@ -49,7 +52,7 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
         })?;
         let mut header = vec![XCell::Text("code".into()), XCell::Text("label".into())];
         header.extend(
-            column_headers(&matrix, args.by.is_some(), "N")
+            column_headers(&matrix, args.by.is_some())
                 .into_iter()
                 .map(XCell::Text),
         );
@@ -130,7 +133,7 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
             } else {
                 "code".into()
             }];
-            header.extend(column_headers(&matrix, args.by.is_some(), "n"));
+            header.extend(column_headers(&matrix, args.by.is_some()));
             let mut t = Table::new(header).right_from(if mode == CellMode::Quote {
                 usize::MAX
             } else {
@@ -149,6 +152,7 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
             } else {
                 t
             };
+            let t = t.when_wide(narrower(args));
             if args.format == Format::Markdown {
                 t.to_markdown()
             } else {
@@ -163,21 +167,22 @@ pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
 }
 
 /// The column headers and the total's, for people: with `--by`, each group's
-/// size as `(n=…)` (`letter` is `n` or `N`).
-fn column_headers(matrix: &Matrix, by: bool, letter: &str) -> Vec<String> {
+/// size as `(n=…)`, the same in the table, Markdown and xlsx (the header's n
+/// is the N of the column's `n/N (p%)` cells).
+fn column_headers(matrix: &Matrix, by: bool) -> Vec<String> {
     let mut out: Vec<String> = matrix
         .columns
         .iter()
         .map(|c| {
             if by {
-                format!("{} ({letter}={})", c.name, c.respondents)
+                format!("{} (n={})", c.name, c.respondents)
             } else {
                 c.name.clone()
             }
         })
         .collect();
     out.push(format!(
-        "total ({letter}={})",
+        "total (n={})",
         matrix.totals.first().map_or(0, |c| c.of)
     ));
     out
@@ -273,6 +278,46 @@ fn first_quotes(
         out.push(cells);
     }
     Ok(out)
+}
+
+/// What the hint for a table wider than the terminal suggests: fewer
+/// columns (`--by`, `--transpose`, unless already given) or CSV.
+fn narrower(args: &MatrixArgs) -> String {
+    let mut ways = Vec::new();
+    if args.by.is_none() {
+        ways.push("--by ATTR");
+    }
+    if !args.transpose {
+        ways.push("--transpose");
+    }
+    ways.push(if args.transpose {
+        "--format csv (without --transpose)"
+    } else {
+        "--format csv"
+    });
+    match ways.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => ways.concat(),
+    }
+}
+
+/// `--transpose` with a format for scripts or spreadsheets: refused rather
+/// than ignored, since CSV, JSON and xlsx keep one row per code (the CSV
+/// header `code,<column>,…,total` is a contract scripts rely on).
+fn transpose_refused(format: Format) -> Error {
+    let name = match format {
+        Format::Csv => "csv",
+        Format::Json => "json",
+        Format::Xlsx => "xlsx",
+        Format::Table => "table",
+        Format::Markdown => "markdown",
+    };
+    Error::input(format!(
+        "--transpose works with --format table and markdown, not --format {name}"
+    ))
+    .with_hint(format!(
+        "--format {name} keeps one row per code so that scripts can rely on it; drop --transpose (and transpose in your spreadsheet), or use --format markdown"
+    ))
 }
 
 fn transpose(t: Table, corner: &str) -> Table {

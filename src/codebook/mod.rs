@@ -227,7 +227,7 @@ impl Codebook {
         check_siblings(
             cb.doc.themes.iter().map(|t| t.id.as_str()),
             &mut ctx,
-            "theme",
+            "the themes",
         )?;
         for theme in &cb.doc.themes {
             let (line, col) = ctx.locate(&theme.id);
@@ -406,6 +406,8 @@ fn check_id(id: &str, shown: &str, line: usize, col: usize, parent: &str) -> Res
     )))
 }
 
+/// Fails on the second of two equal ids; `what` names the siblings ("the
+/// themes", "the codes under `family`").
 fn check_siblings<'a>(ids: impl Iterator<Item = &'a str>, ctx: &mut Ctx, what: &str) -> Result<()> {
     let ids: Vec<&str> = ids.collect();
     for (i, id) in ids.iter().enumerate() {
@@ -419,7 +421,7 @@ fn check_siblings<'a>(ids: impl Iterator<Item = &'a str>, ctx: &mut Ctx, what: &
                 .map_or(0, |l| l.0);
             return Err(Error::at(
                 loc(ctx.shown, line, 0),
-                format!("duplicate {what} id `{id}`"),
+                format!("duplicate id `{id}` among {what}"),
             )
             .with_hint("ids must be unique among siblings: rename one, or merge the two"));
         }
@@ -438,7 +440,7 @@ fn add_codes(
     check_siblings(
         codes.iter().map(|c| c.id.as_str()),
         ctx,
-        &format!("code under `{parent_path}`: a"),
+        &format!("the codes under `{parent_path}`"),
     )?;
     for c in codes {
         let (line, col) = ctx.locate(&c.id);
@@ -597,6 +599,16 @@ mod tests {
             e.report().contains("duplicate") && e.report().contains("cb.yaml:3"),
             "{}",
             e.report()
+        );
+        let e = Codebook::parse(
+            "themes:\n  - id: a\n    codes:\n      - id: b\n      - id: b\n",
+            "cb.yaml",
+            String::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.report(),
+            "error: duplicate id `b` among the codes under `a`\n  --> cb.yaml:5\n  = help: ids must be unique among siblings: rename one, or merge the two"
         );
         let e = Codebook::parse("themes:\n  - id: a\n    codes:\n      - id: b\n        match:\n          any: [po*lice]\n", "cb.yaml", String::new()).unwrap_err();
         assert!(

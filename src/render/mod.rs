@@ -6,7 +6,8 @@ pub mod xlsx;
 
 use std::io::{IsTerminal, Write};
 
-use comfy_table::{presets, CellAlignment, ContentArrangement};
+use comfy_table::{presets, CellAlignment, ColumnConstraint, ContentArrangement, Width};
+use unicode_width::UnicodeWidthStr;
 
 use crate::cli::Format;
 use crate::error::{Error, Result};
@@ -20,6 +21,8 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// Columns to right-align in tables (numbers).
     pub right: Vec<bool>,
+    /// What to suggest when the text table is too wide (see [`Table::when_wide`]).
+    pub wide_advice: Option<String>,
 }
 
 impl Table {
@@ -30,6 +33,7 @@ impl Table {
             header,
             rows: Vec::new(),
             right: vec![false; n],
+            wide_advice: None,
         }
     }
 
@@ -97,27 +101,69 @@ impl Table {
         out
     }
 
+    /// What the hint suggests when the text table is wider than the width
+    /// (default `--format csv`), e.g. `--by ATTR, --transpose or --format csv`.
+    pub fn when_wide(mut self, advice: impl Into<String>) -> Table {
+        self.wide_advice = Some(advice.into());
+        self
+    }
+
     /// A boxed table for the terminal, wrapped to the terminal width (or
-    /// `$COLUMNS`, or 100 columns when stdout is not a terminal).
+    /// `$COLUMNS`, or 100 columns when stdout is not a terminal). When it is
+    /// still wider than that, one hint on stderr says how to narrow it.
     pub fn to_text(&self) -> String {
+        let width = output_width();
+        let text = self.layout(width);
+        let widest = text.lines().map(UnicodeWidthStr::width).max().unwrap_or(0);
+        if widest > usize::from(width) {
+            let advice = self.wide_advice.as_deref().unwrap_or("--format csv");
+            eprintln!(
+                "hint: the table is {widest} columns wide, more than the {width} available; try {advice}"
+            );
+        }
+        text
+    }
+
+    /// The boxed table laid out for `width` columns. Cells wrap at spaces
+    /// only: a word (an excerpt id such as `transcripts/r07.txt:12`, a code
+    /// path such as `theme/code`, a header) is never broken, so each column
+    /// is at least as wide as its longest word, and a table whose words do
+    /// not fit is wider than `width`.
+    pub fn layout(&self, width: u16) -> String {
         let mut t = comfy_table::Table::new();
         t.load_preset(presets::UTF8_FULL_CONDENSED);
         t.set_content_arrangement(ContentArrangement::Dynamic);
         t.force_no_tty();
-        let width = output_width();
         t.set_width(width);
+        let n = self.header.len();
+        let cells = |c: usize| {
+            std::iter::once(&self.header[c]).chain(self.rows.iter().filter_map(move |r| r.get(c)))
+        };
+        // The longest word of each column, header included: its narrowest
+        // width without breaking a word.
+        let floor: Vec<usize> = (0..n)
+            .map(|c| {
+                cells(c)
+                    .flat_map(|v| v.lines().flat_map(|l| l.split(' ')))
+                    .map(UnicodeWidthStr::width)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
         // Too many columns to wrap readably: keep the table wide (page it
         // with `less -S`) rather than cutting every cell to a few letters.
         // What each column needs to stay legible: its widest cell (headers
-        // may wrap), up to 24 characters.
-        let needed: usize = (0..self.header.len())
+        // may wrap), up to 24 characters, and never less than its longest
+        // word.
+        let needed: usize = (0..n)
             .map(|c| {
                 self.rows
                     .iter()
-                    .map(|r| r.get(c).map_or(0, |v| v.chars().count()))
+                    .map(|r| r.get(c).map_or(0, |v| UnicodeWidthStr::width(v.as_str())))
                     .max()
                     .unwrap_or(0)
                     .clamp(4, 24)
+                    .max(floor[c])
                     + 3
             })
             .sum::<usize>()
@@ -129,11 +175,12 @@ impl Table {
         for row in &self.rows {
             t.add_row(row.clone());
         }
-        for (i, &r) in self.right.iter().enumerate() {
-            if r {
-                if let Some(col) = t.column_mut(i) {
-                    col.set_cell_alignment(CellAlignment::Right);
-                }
+        for (i, col) in t.column_iter_mut().enumerate() {
+            // Lower boundaries count the padding (one space either side).
+            let least = u16::try_from(floor.get(i).copied().unwrap_or(0) + 2).unwrap_or(u16::MAX);
+            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(least)));
+            if self.right.get(i).copied().unwrap_or(false) {
+                col.set_cell_alignment(CellAlignment::Right);
             }
         }
         let mut s = t.to_string();
@@ -252,6 +299,36 @@ mod tests {
         t.rows.push(vec!["a,b".into(), "1".into()]);
         assert_eq!(t.to_csv().unwrap(), "code,n\n\"a,b\",1\n");
         assert_eq!(t.to_markdown(), "| code | n |\n|---|---:|\n| a,b | 1 |\n");
+    }
+
+    #[test]
+    fn layout_wraps_prose_at_spaces_and_never_breaks_a_word() {
+        let mut t = Table::new(vec!["excerpt".into(), "code".into(), "text".into()]);
+        t.rows.push(vec![
+            "transcripts/r07.txt:12".into(),
+            "family_role/search_and_report".into(),
+            "Mi mamá fue a la comisaría todos los días, y nadie nos ayudó.".into(),
+        ]);
+        assert_eq!(
+            t.layout(86),
+            "\
+┌────────────────────────┬───────────────────────────────┬───────────────────────────┐
+│ excerpt                ┆ code                          ┆ text                      │
+╞════════════════════════╪═══════════════════════════════╪═══════════════════════════╡
+│ transcripts/r07.txt:12 ┆ family_role/search_and_report ┆ Mi mamá fue a la          │
+│                        ┆                               ┆ comisaría todos los días, │
+│                        ┆                               ┆ y nadie nos ayudó.        │
+└────────────────────────┴───────────────────────────────┴───────────────────────────┘
+"
+        );
+        // Too narrow for its words: the table keeps every cell whole and
+        // is wider than asked (the caller hints on stderr).
+        let wide = t.layout(40);
+        assert!(
+            wide.contains("│ transcripts/r07.txt:12 ┆ family_role/search_and_report ┆ Mi mamá"),
+            "{wide}"
+        );
+        assert_eq!(wide.lines().next().map(|l| l.chars().count()), Some(122));
     }
 
     #[test]

@@ -71,6 +71,44 @@ transcripts/r02.txt:10,return/support,ana,ben
 }
 
 #[test]
+fn rules_disagreements_say_which_side_applied_the_code() {
+    let s = study();
+    assert_eq!(
+        s.run(&["agree", "--rules", "--disagreements", "--format", "csv"])
+            .ok(),
+        "excerpt,code,coder,by_rules,by_coder
+transcripts/r01.txt:7,return/dates,ana,yes,no
+transcripts/r01.txt:13,return/support,ana,yes,no
+transcripts/r02.txt:10,return/support,ana,no,yes
+transcripts/r01.txt:7,return/dates,ben,yes,no
+transcripts/r02.txt:5,family/search/police,ben,yes,no
+"
+    );
+    let json = s.run(&[
+        "agree",
+        "--rules",
+        "--disagreements",
+        "--coders",
+        "ben",
+        "--codes",
+        "police",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(json.ok()).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{
+            "id": "transcripts/r02.txt:5",
+            "code": "family/search/police",
+            "coder": "ben",
+            "by_rules": true,
+            "by_coder": false
+        }])
+    );
+}
+
+#[test]
 fn source_narrows_counts() {
     let s = study();
     assert_eq!(
@@ -286,4 +324,28 @@ fn xlsx_sheets_are_written_and_read_back() {
         "matrix", "--source", "dee", "--theme", "family", "--format", "csv",
     ]);
     assert_eq!(out.ok(), "code,R01,R02,R03,R04,m01,total\nfamily,0,3,0,0,0,3\nfamily/search,0,0,0,0,0,0\nfamily/search/police,0,0,0,0,0,0\nfamily/money,0,3,0,0,0,3\n");
+}
+
+#[test]
+fn ids_and_code_paths_are_never_broken_in_a_narrow_table() {
+    let s = study();
+    let out = s.run_with_columns(70, &["agree", "--disagreements"]);
+    assert_eq!(
+        out.ok(),
+        "┌────────────────────────┬──────────────────────┬────────────┬────────────────┐
+│ excerpt                ┆ code                 ┆ applied_by ┆ not_applied_by │
+╞════════════════════════╪══════════════════════╪════════════╪════════════════╡
+│ transcripts/r01.txt:13 ┆ return/support       ┆ ben        ┆ ana            │
+│ transcripts/r02.txt:5  ┆ family/search/police ┆ ana        ┆ ben            │
+│ transcripts/r02.txt:10 ┆ return/support       ┆ ana        ┆ ben            │
+└────────────────────────┴──────────────────────┴────────────┴────────────────┘
+"
+    );
+    assert!(
+        out.stderr.ends_with(
+            "hint: the table is 79 columns wide, more than the 70 available; try --format csv\n"
+        ),
+        "{}",
+        out.stderr
+    );
 }

@@ -169,9 +169,9 @@ fn xlsx_workbook_with_numbers_as_numbers() {
             vec![
                 "code",
                 "label",
-                "relative (N=2)",
-                "survivor (N=3)",
-                "total (N=5)"
+                "relative (n=2)",
+                "survivor (n=3)",
+                "total (n=5)"
             ],
             vec!["family", "Role of the family", "0", "3", "3"],
             vec!["return", "Return", "2", "2", "4"],
@@ -196,4 +196,101 @@ fn xlsx_workbook_with_numbers_as_numbers() {
         .run(&["stats", "--format", "xlsx"])
         .bad_input()
         .contains("no xlsx output"));
+}
+
+#[test]
+fn transpose_is_refused_for_scripts_and_spreadsheets() {
+    let s = study();
+    let err = s.run(&["matrix", "--transpose", "--format", "csv"]);
+    assert_eq!(
+        err.bad_input(),
+        "error: --transpose works with --format table and markdown, not --format csv
+  = help: --format csv keeps one row per code so that scripts can rely on it; drop --transpose (and transpose in your spreadsheet), or use --format markdown
+"
+    );
+    assert!(err.stdout.is_empty(), "{}", err.stdout);
+    assert!(s
+        .run(&["matrix", "--transpose", "--format", "json"])
+        .bad_input()
+        .contains("not --format json"));
+    let path = s.path().join("t.xlsx");
+    assert!(s
+        .run(&[
+            "matrix",
+            "--transpose",
+            "--format",
+            "xlsx",
+            "--output",
+            path.to_str().unwrap()
+        ])
+        .bad_input()
+        .contains("not --format xlsx"));
+    assert!(!path.exists());
+    // Table and Markdown transpose: respondents (or groups) become rows.
+    assert_eq!(
+        s.run(&[
+            "matrix",
+            "--transpose",
+            "--rows",
+            "themes",
+            "--by",
+            "role",
+            "--format",
+            "markdown"
+        ])
+        .ok(),
+        "| role | Role of the family | Return |
+|---|---:|---:|
+| relative (n=2) | 0/2 (0%) | 2/2 (100%) |
+| survivor (n=3) | 3/3 (100%) | 2/3 (67%) |
+| total (n=5) | 3/5 (60%) | 4/5 (80%) |
+"
+    );
+}
+
+#[test]
+fn narrow_terminals_wrap_labels_at_spaces_and_hint_when_too_wide() {
+    let s = study();
+    // Labels wrap at spaces to fit 72 columns.
+    let fits = s.run_with_columns(72, &["matrix", "--theme", "family"]);
+    assert_eq!(
+        fits.ok(),
+        "┌──────────────────────────┬─────┬─────┬─────┬─────┬─────┬─────────────┐
+│ code                     ┆ R01 ┆ R02 ┆ R03 ┆ R04 ┆ m01 ┆ total (n=5) │
+╞══════════════════════════╪═════╪═════╪═════╪═════╪═════╪═════════════╡
+│ Role of the family       ┆   2 ┆   2 ┆   0 ┆   1 ┆   0 ┆           5 │
+│ \u{a0}\u{a0}Family searches and    ┆   1 ┆   1 ┆   0 ┆   0 ┆   0 ┆           2 │
+│ reports                  ┆     ┆     ┆     ┆     ┆     ┆             │
+│ \u{a0}\u{a0}\u{a0}\u{a0}Goes to the police   ┆   1 ┆   1 ┆   0 ┆   0 ┆   0 ┆           2 │
+│ \u{a0}\u{a0}Money and debts        ┆   1 ┆   1 ┆   0 ┆   1 ┆   0 ┆           3 │
+└──────────────────────────┴─────┴─────┴─────┴─────┴─────┴─────────────┘
+"
+    );
+    assert_eq!(fits.stderr, "");
+    // Too many columns for 60: the table stays whole, and stderr says how
+    // to narrow it.
+    let wide = s.run_with_columns(60, &["matrix", "--rows", "themes"]);
+    assert_eq!(
+        wide.ok(),
+        "┌────────────────────┬─────┬─────┬─────┬─────┬─────┬─────────────┐
+│ code               ┆ R01 ┆ R02 ┆ R03 ┆ R04 ┆ m01 ┆ total (n=5) │
+╞════════════════════╪═════╪═════╪═════╪═════╪═════╪═════════════╡
+│ Role of the family ┆   2 ┆   2 ┆   0 ┆   1 ┆   0 ┆           5 │
+│ Return             ┆   2 ┆   0 ┆   1 ┆   1 ┆   2 ┆           6 │
+└────────────────────┴─────┴─────┴─────┴─────┴─────┴─────────────┘
+"
+    );
+    assert_eq!(
+        wide.stderr,
+        "hint: the table is 66 columns wide, more than the 60 available; try --by ATTR, --transpose or --format csv\n"
+    );
+    // The hint leaves out what is already asked for.
+    let wide = s.run_with_columns(40, &["matrix", "--by", "role", "--transpose"]);
+    assert_eq!(
+        wide.stderr,
+        "hint: the table is 180 columns wide, more than the 40 available; try --format csv (without --transpose)\n"
+    );
+    // Other formats are not laid out for the terminal: no hint.
+    let csv = s.run_with_columns(20, &["matrix", "--format", "csv"]);
+    assert_eq!(csv.stderr, "");
 }

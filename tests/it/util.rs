@@ -110,6 +110,15 @@ impl Study {
         run(cmd)
     }
 
+    /// Runs `thematic --project <study> ARGS` with `$COLUMNS` set to `columns`
+    /// (instead of 100), the width tables are laid out for.
+    pub fn run_with_columns(&self, columns: u16, args: &[&str]) -> Run {
+        let mut cmd = Command::new(bin());
+        cmd.arg("--project").arg(self.dir.path()).args(args);
+        cmd.env("COLUMNS", columns.to_string());
+        run(cmd)
+    }
+
     /// A command for the binary with the study as working directory.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(bin());
@@ -123,9 +132,13 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_thematic"))
 }
 
-/// Runs a command with a fixed environment.
+/// Runs a command with a fixed environment (`COLUMNS=100` unless the command
+/// sets it).
 pub fn run(mut cmd: Command) -> Run {
-    cmd.env("COLUMNS", "100").env("NO_COLOR", "1");
+    if !cmd.get_envs().any(|(k, _)| k == "COLUMNS") {
+        cmd.env("COLUMNS", "100");
+    }
+    cmd.env("NO_COLOR", "1");
     let out = cmd.output().expect("run thematic");
     Run {
         code: out.status.code().unwrap_or(-1),
