@@ -385,8 +385,9 @@ struct RulesDisagreement {
 fn rules_disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) -> Result<String> {
     let mut out = Vec::new();
     for &c in &s.coders {
+        let codes = s.codes_for(&[c]);
         for u in s.units.iter().filter(|u| u.covered_by.contains(&c)) {
-            for &code in &s.codes {
+            for &code in &codes {
                 let by_rules = u.rule_rows.contains(&(code as u64));
                 let by_coder = Scope::has(u, c, code);
                 if by_rules == by_coder {
