@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-use crate::codebook::Codebook;
+use crate::codebook::{Codebook, Named};
 use crate::error::{Error, Location, Result};
 
 /// The folder of coding sheets inside a study.
@@ -75,6 +75,9 @@ pub struct Codings {
     pub covers: Vec<Cover>,
     /// blake3 over every sheet's name and bytes (empty when there are none).
     pub hash: String,
+    /// Names the sheets give codes that the codebook has since renamed
+    /// (`formerly`): one line per sheet and name, saying what it now is.
+    pub notes: Vec<String>,
 }
 
 /// Reads every `codings/*.csv`.
@@ -167,19 +170,29 @@ fn read_rows(
             if WIDE_INFO.iter().any(|w| w.eq_ignore_ascii_case(h)) {
                 continue;
             }
-            let node = cb.resolve(h).map_err(|e| {
-                let hint = match &e {
-                    Error::Input { hint: Some(h), .. } => h.clone(),
-                    _ => String::new(),
-                };
-                Error::at(
-                    Location::at(shown, 1, i + 1),
-                    format!("column `{h}` is not a code of the codebook"),
-                )
-                .with_hint(format!(
-                    "{hint} (code columns are code paths, e.g. `theme/code`)"
-                ))
-            })?;
+            let named = cb
+                .resolve_former(h)
+                .map_err(|e| at_cell(e, Location::at(shown, 1, i + 1)))?
+                .ok_or_else(|| {
+                    let hint = match cb.unknown(h) {
+                        Error::Input { hint: Some(h), .. } => h,
+                        _ => String::new(),
+                    };
+                    Error::at(
+                        Location::at(shown, 1, i + 1),
+                        format!("column `{h}` is not a code of the codebook"),
+                    )
+                    .with_hint(format!(
+                        "{hint} (code columns are code paths, e.g. `theme/code`)"
+                    ))
+                })?;
+            let node = named.node();
+            if let Named::Formerly(n) = named {
+                out.notes.push(format!(
+                    "{shown}: column `{h}` is now `{}` (formerly)",
+                    cb.nodes[n].path
+                ));
+            }
             if cb.nodes[node].depth == 0 {
                 return Err(Error::at(
                     Location::at(shown, 1, i + 1),
@@ -191,6 +204,8 @@ fn read_rows(
         }
     }
     let mut mentioned: BTreeSet<(String, String)> = BTreeSet::new();
+    // Earlier code names already noted for this sheet.
+    let mut noted: BTreeSet<String> = BTreeSet::new();
     for (row, rec) in rows {
         let row = *row;
         let get = |i: usize| rec.get(i).map(String::as_str);
@@ -228,17 +243,29 @@ fn read_rows(
                     )
                     .with_hint("fill in a code path or delete the row"));
                 }
-                let code = cb.resolve(code_name).map_err(|e| {
-                    let hint = match &e {
-                        Error::Input { hint: Some(h), .. } => h.clone(),
-                        _ => String::new(),
-                    };
-                    Error::at(
-                        Location::at(shown, row, code_col + 1),
-                        format!("unknown code `{code_name}`"),
-                    )
-                    .with_hint(hint)
-                })?;
+                let named = cb
+                    .resolve_former(code_name)
+                    .map_err(|e| at_cell(e, Location::at(shown, row, code_col + 1)))?
+                    .ok_or_else(|| {
+                        let hint = match cb.unknown(code_name) {
+                            Error::Input { hint: Some(h), .. } => h,
+                            _ => String::new(),
+                        };
+                        Error::at(
+                            Location::at(shown, row, code_col + 1),
+                            format!("unknown code `{code_name}`"),
+                        )
+                        .with_hint(hint)
+                    })?;
+                let code = named.node();
+                if let Named::Formerly(n) = named {
+                    if noted.insert(code_name.to_string()) {
+                        out.notes.push(format!(
+                            "{shown}: code `{code_name}` is now `{}` (formerly)",
+                            cb.nodes[n].path
+                        ));
+                    }
+                }
                 mentioned.insert((coder.clone(), excerpt.clone()));
                 out.codings.push(Coding {
                     coder,
@@ -279,6 +306,20 @@ fn read_rows(
         });
     }
     Ok(())
+}
+
+/// A codebook error about a sheet's name for a code, placed at its cell.
+fn at_cell(e: Error, at: Location) -> Error {
+    match e {
+        Error::Input { message, hint, .. } => {
+            let e = Error::at(at, message);
+            match hint {
+                Some(h) => e.with_hint(h),
+                None => e,
+            }
+        }
+        other => other,
+    }
 }
 
 /// An excerpt as the resolver sees it.

@@ -8,3 +8,4 @@ mod codebook;
 mod formats;
 mod matrix;
 mod quote;
+mod renames;
