@@ -242,3 +242,130 @@ fn an_old_name_two_codes_claim_is_an_error_naming_both() {
         "note: codings/ben.csv: code `labour/unpaid_work` is now `labour/free_labour` (formerly)"
     );
 }
+
+/// `codebook diff codebooks/old.yaml codebooks/main.yaml --impact`, with
+/// the old codebook saved beside the new one.
+fn impact(s: &Study, new: &str, format: &str) -> crate::util::Run {
+    s.file("codebooks/old.yaml", OLD)
+        .file("codebooks/main.yaml", new);
+    s.run(&[
+        "codebook",
+        "diff",
+        "codebooks/old.yaml",
+        "codebooks/main.yaml",
+        "--impact",
+        "--format",
+        format,
+    ])
+}
+
+#[test]
+fn impact_of_a_pure_rename_lists_no_code() {
+    let s = study(("codings/ana.csv", ANA));
+    assert_eq!(
+        impact(&s, &renamed(), "text").ok(),
+        "renamed  labour/unpaid_work -> labour/free_labour\n"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(impact(&s, &renamed(), "json").ok()).unwrap();
+    assert_eq!(json["impact"], serde_json::json!([]));
+}
+
+#[test]
+fn impact_of_a_move_with_the_same_rules_lists_only_the_themes() {
+    let s = study(("codings/ana.csv", ANA));
+    let moved = OLD
+        .replace(
+            "      - id: recruiters\n        label: Recruiters and job offers\n        match:\n          any: [job offer*, oferta de trabajo, recruit*]\n",
+            "",
+        )
+        .replace(
+            "  - id: return\n",
+            "  - id: deception\n    codes:\n      - id: brokers\n        label: Recruiters and job offers\n        formerly: [recruiters]\n        match:\n          any: [job offer*, oferta de trabajo, recruit*]\n  - id: return\n",
+        );
+    assert_eq!(
+        impact(&s, &moved, "text").ok(),
+        "added    deception
+renamed  labour/recruiters -> deception/brokers
+
+impact on the study (rules):
+┌───────────┬──────────┬─────────────┐
+│ code      ┆ excerpts ┆ respondents │
+╞═══════════╪══════════╪═════════════╡
+│ labour    ┆ 3 -> 1   ┆ 2 -> 1      │
+│ deception ┆ 0 -> 2   ┆ 0 -> 2      │
+└───────────┴──────────┴─────────────┘
+"
+    );
+}
+
+#[test]
+fn impact_of_a_rename_with_a_rule_change_is_one_row() {
+    let s = study(("codings/ana.csv", ANA));
+    let new = renamed().replace(
+        "any: [never paid, sin pago, no pay*]",
+        "any: [never paid, sin pago, no pay*, descontaba]",
+    );
+    assert_eq!(
+        impact(&s, &new, "text").ok(),
+        "renamed  labour/unpaid_work -> labour/free_labour
+    match.any: +descontaba
+
+impact on the study (rules):
+┌──────────────────────────────────────────┬──────────┬─────────────┐
+│ code                                     ┆ excerpts ┆ respondents │
+╞══════════════════════════════════════════╪══════════╪═════════════╡
+│ labour                                   ┆ 3 -> 4   ┆ 2 -> 2      │
+│ labour/unpaid_work -> labour/free_labour ┆ 1 -> 2   ┆ 1 -> 2      │
+└──────────────────────────────────────────┴──────────┴─────────────┘
+"
+    );
+    let json: serde_json::Value = serde_json::from_str(impact(&s, &new, "json").ok()).unwrap();
+    assert_eq!(
+        json["impact"],
+        serde_json::json!([
+            {"code": "labour", "excerpts_before": 3, "excerpts_after": 4,
+             "respondents_before": 2, "respondents_after": 2},
+            {"code": "labour/free_labour", "code_before": "labour/unpaid_work",
+             "excerpts_before": 1, "excerpts_after": 2,
+             "respondents_before": 1, "respondents_after": 2},
+        ])
+    );
+}
+
+#[test]
+fn impact_does_not_read_the_coding_sheets() {
+    // One sheet with a column no version has, one naming a code only the
+    // old version has (and no `formerly` follows): `code` refuses them.
+    let s = study(("codings/ana.csv", ANA));
+    s.file(
+        "codings/carla.csv",
+        "id,labour/wages\ntranscripts/r01.txt:5,x\n",
+    );
+    // `support` renamed without a `formerly`: a removal and an addition.
+    // `support` renamed without a `formerly`: a removal and an addition.
+    let new = OLD.replace("      - id: support\n", "      - id: family_support\n");
+    s.file("codebooks/main.yaml", &new);
+    let refused = s.run(&["code"]);
+    assert!(
+        refused.bad_input().contains("codings/ana.csv:1:5"),
+        "{}",
+        refused.stderr
+    );
+    let out = impact(&s, &new, "text");
+    assert_eq!(
+        out.ok(),
+        "added    return/family_support
+removed  return/support
+
+impact on the study (rules):
+┌───────────────────────┬──────────┬─────────────┐
+│ code                  ┆ excerpts ┆ respondents │
+╞═══════════════════════╪══════════╪═════════════╡
+│ return/family_support ┆ 0 -> 1   ┆ 0 -> 1      │
+│ return/support        ┆ 1 -> 0   ┆ 1 -> 0      │
+└───────────────────────┴──────────┴─────────────┘
+"
+    );
+    assert_eq!(out.stderr, "");
+}
