@@ -1,6 +1,8 @@
-//! The YAML codebook (DESIGN §4): its types, loading with locations, and
-//! validation. `serde_yaml` is used only here, so it can be swapped in one
-//! place. The compiled matcher lives in [`matcher`].
+//! The YAML codebook (DESIGN §4): its types, loading with locations,
+//! validation, and resolving the names users give codes (current paths or
+//! suffixes, and earlier ids by `formerly`). `serde_yaml` is used only
+//! here, so it can be swapped in one place. The compiled matcher lives in
+//! [`matcher`].
 
 pub mod diff;
 pub mod format;
@@ -700,6 +702,8 @@ mod tests {
         formerly: [recruiters]
       - id: other_abuse
         formerly: [other]
+      - id: debt_bondage
+        formerly: [debt_bondage]
 ";
 
     #[test]
@@ -727,6 +731,12 @@ mod tests {
         assert_eq!(path("labour/recruiters"), "formerly exploitation/brokers");
         assert_eq!(path("recruiters"), "formerly exploitation/brokers");
         assert_eq!(path("nowhere/recruiters"), "unknown");
+        // Moved under the same id: its old full path needs the id in `formerly`.
+        assert_eq!(path("debt_bondage"), "now exploitation/debt_bondage");
+        assert_eq!(
+            path("labour/debt_bondage"),
+            "formerly exploitation/debt_bondage"
+        );
         assert_eq!(path("labour/unpaid_wrk"), "unknown");
         // An id two codes give up: the one whose parent fits wins ...
         assert_eq!(path("labour/other"), "formerly labour/other_work");
