@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-use crate::codebook::Codebook;
+use crate::codebook::{Codebook, Named};
 use crate::error::{Error, Location, Result};
 
 /// The folder of coding sheets inside a study.
@@ -92,6 +92,9 @@ pub struct Codings {
     pub scopes: BTreeMap<String, CodeScope>,
     /// blake3 over every sheet's name and bytes (empty when there are none).
     pub hash: String,
+    /// Names the sheets give codes that the codebook has since renamed
+    /// (`formerly`): one line per sheet and name, saying what it now is.
+    pub notes: Vec<String>,
 }
 
 /// Reads every `codings/*.csv` and `codings/*.xlsx`.
@@ -199,19 +202,29 @@ fn read_rows(
             if WIDE_INFO.iter().any(|w| w.eq_ignore_ascii_case(h)) {
                 continue;
             }
-            let node = cb.resolve(h).map_err(|e| {
-                let hint = match &e {
-                    Error::Input { hint: Some(h), .. } => h.clone(),
-                    _ => String::new(),
-                };
-                Error::at(
-                    Location::at(shown, 1, i + 1),
-                    format!("column `{h}` is not a code of the codebook"),
-                )
-                .with_hint(format!(
-                    "{hint} (code columns are code paths, e.g. `theme/code`)"
-                ))
-            })?;
+            let named = cb
+                .resolve_former(h)
+                .map_err(|e| at_cell(e, Location::at(shown, 1, i + 1)))?
+                .ok_or_else(|| {
+                    let hint = match cb.unknown(h) {
+                        Error::Input { hint: Some(h), .. } => h,
+                        _ => String::new(),
+                    };
+                    Error::at(
+                        Location::at(shown, 1, i + 1),
+                        format!("column `{h}` is not a code of the codebook"),
+                    )
+                    .with_hint(format!(
+                        "{hint} (code columns are code paths, e.g. `theme/code`)"
+                    ))
+                })?;
+            let node = named.node();
+            if let Named::Formerly(n) = named {
+                out.notes.push(format!(
+                    "{shown}: column `{h}` is now `{}` (formerly)",
+                    cb.nodes[n].path
+                ));
+            }
             if cb.nodes[node].depth == 0 {
                 return Err(Error::at(
                     Location::at(shown, 1, i + 1),
@@ -238,6 +251,8 @@ fn read_rows(
             }
         }
     };
+    // Earlier code names already noted for this sheet.
+    let mut noted: BTreeSet<String> = BTreeSet::new();
     for (row, rec) in rows {
         let row = *row;
         let get = |i: usize| rec.get(i).map(String::as_str);
@@ -289,17 +304,29 @@ fn read_rows(
                 if code_name.is_empty() {
                     continue;
                 }
-                let code = cb.resolve(code_name).map_err(|e| {
-                    let hint = match &e {
-                        Error::Input { hint: Some(h), .. } => h.clone(),
-                        _ => String::new(),
-                    };
-                    Error::at(
-                        Location::at(shown, row, code_col + 1),
-                        format!("unknown code `{code_name}`"),
-                    )
-                    .with_hint(hint)
-                })?;
+                let named = cb
+                    .resolve_former(code_name)
+                    .map_err(|e| at_cell(e, Location::at(shown, row, code_col + 1)))?
+                    .ok_or_else(|| {
+                        let hint = match cb.unknown(code_name) {
+                            Error::Input { hint: Some(h), .. } => h,
+                            _ => String::new(),
+                        };
+                        Error::at(
+                            Location::at(shown, row, code_col + 1),
+                            format!("unknown code `{code_name}`"),
+                        )
+                        .with_hint(hint)
+                    })?;
+                let code = named.node();
+                if let Named::Formerly(n) = named {
+                    if noted.insert(code_name.to_string()) {
+                        out.notes.push(format!(
+                            "{shown}: code `{code_name}` is now `{}` (formerly)",
+                            cb.nodes[n].path
+                        ));
+                    }
+                }
                 out.codings.push(Coding { row: at, code });
             }
             None => {
@@ -315,6 +342,20 @@ fn read_rows(
         }
     }
     Ok(())
+}
+
+/// A codebook error about a sheet's name for a code, placed at its cell.
+fn at_cell(e: Error, at: Location) -> Error {
+    match e {
+        Error::Input { message, hint, .. } => {
+            let e = Error::at(at, message);
+            match hint {
+                Some(h) => e.with_hint(h),
+                None => e,
+            }
+        }
+        other => other,
+    }
 }
 
 /// The hash as `thematic sheet` writes it: a letter, then the text hash,

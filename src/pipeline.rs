@@ -243,6 +243,15 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
             .unwrap_or("transcripts or respondents changed");
         eprintln!("note: index out of date ({why}); updating");
     }
+    // Sheet names of renamed codes are said once, on the run that reads a
+    // changed codebook or changed sheets (what a name resolves to changes
+    // with nothing else); unlike placement warnings they are not kept in the
+    // manifest, so later runs do not repeat them.
+    if prev.codebook_hash != inputs.codebook.hash || prev.codings_hash != inputs.codings.hash {
+        for n in &inputs.codings.notes {
+            eprintln!("note: {n}");
+        }
+    }
     if let (Some(reason), Some(old_idx), false) = (&full_reason, &old, files_changed) {
         if same_settings {
             return recode(&inputs, study, prev, unchanged, old_idx, reason);

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command as Process;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cli::{CodebookCommand, DiffFormat, ShowFormat};
@@ -13,6 +14,7 @@ use crate::codebook::{diff, format, qdc, Codebook};
 use crate::error::{Error, Location, Result};
 use crate::index::collect::Filter;
 use crate::index::StudyIndex;
+use crate::ingest::SplitOptions;
 use crate::pipeline::{self, Mode};
 use crate::render::{self, Table};
 use crate::study::Study;
@@ -566,11 +568,15 @@ fn code_counts(idx: &StudyIndex, cb: &Codebook) -> Result<Vec<(u32, u32)>> {
 
 #[derive(Serialize)]
 struct Impact {
+    /// The code's path (in the new version, unless it was removed).
     code: String,
     excerpts_before: u32,
     excerpts_after: u32,
     respondents_before: u32,
     respondents_after: u32,
+    /// The code's path in the old version, when it was renamed or moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code_before: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -619,7 +625,10 @@ fn diff_cmd(
                     .when_wide("--format markdown or --format json");
                     for i in imp {
                         t.rows.push(vec![
-                            i.code.clone(),
+                            match &i.code_before {
+                                Some(before) => format!("{before} -> {}", i.code),
+                                None => i.code.clone(),
+                            },
                             format!("{} -> {}", i.excerpts_before, i.excerpts_after),
                             format!("{} -> {}", i.respondents_before, i.respondents_after),
                         ]);
@@ -650,56 +659,136 @@ struct Tally {
     k: u32,
 }
 
-/// Codes every excerpt of the study with both versions (rules only).
-fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
-    let (idx, _) = pipeline::refresh(study, Mode::Auto)?;
-    let (ma, mb) = (Matcher::new(a), Matcher::new(b));
-    type Tallies = BTreeMap<String, [(u32, BTreeSet<u64>); 2]>;
-    // Segments in parallel; per segment a scratch per matcher (each keeps
-    // its own token memo).
-    let parts = idx.par_fold_texts(
-        || ([Scratch::default(), Scratch::default()], Tallies::new()),
-        |(scratches, tally), e| {
-            for (side, (m, cb)) in [(&ma, a), (&mb, b)].into_iter().enumerate() {
-                for r in m.closure(&m.apply(&e.text, &mut scratches[side])) {
-                    let entry = tally.entry(cb.nodes[r as usize].path.clone()).or_default();
-                    entry[side].0 += 1;
-                    entry[side].1.insert(e.resp);
-                }
-            }
-        },
-    )?;
-    let mut tally = Tallies::new();
-    for (_, part) in parts {
-        for (path, sides) in part {
-            let entry = tally.entry(path).or_default();
-            for (mine, theirs) in entry.iter_mut().zip(sides) {
-                mine.0 += theirs.0;
-                mine.1.extend(theirs.1);
-            }
+/// What coding with both versions finds in part of the study.
+struct ImpactTally {
+    /// Per version, the excerpts at each node (descendants included).
+    excerpts: [Vec<u32>; 2],
+    /// Per respondent and version, the nodes they have an excerpt at (a bit
+    /// per node).
+    reached: BTreeMap<String, [Vec<u64>; 2]>,
+}
+
+impl ImpactTally {
+    fn new(sizes: [usize; 2]) -> ImpactTally {
+        ImpactTally {
+            excerpts: sizes.map(|n| vec![0; n]),
+            reached: BTreeMap::new(),
         }
     }
-    let mut order: Vec<String> = b.nodes.iter().map(|n| n.path.clone()).collect();
-    order.extend(
-        a.nodes
-            .iter()
-            .map(|n| n.path.clone())
-            .filter(|p| !b.nodes.iter().any(|n| n.path == *p)),
-    );
-    Ok(order
-        .into_iter()
-        .filter_map(|p| {
-            let t = tally.get(&p)?;
-            let imp = Impact {
-                code: p.clone(),
-                excerpts_before: t[0].0,
-                excerpts_after: t[1].0,
-                respondents_before: t[0].1.len() as u32,
-                respondents_after: t[1].1.len() as u32,
-            };
-            (imp.excerpts_before != imp.excerpts_after
-                || imp.respondents_before != imp.respondents_after)
-                .then_some(imp)
+
+    fn merge(mut self, other: ImpactTally) -> ImpactTally {
+        for (mine, theirs) in self.excerpts.iter_mut().zip(other.excerpts) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a += b;
+            }
+        }
+        for (resp, sides) in other.reached {
+            match self.reached.get_mut(&resp) {
+                Some(mine) => {
+                    for (m, t) in mine.iter_mut().zip(sides) {
+                        for (a, b) in m.iter_mut().zip(t) {
+                            *a |= b;
+                        }
+                    }
+                }
+                None => {
+                    self.reached.insert(resp, sides);
+                }
+            }
+        }
+        self
+    }
+
+    /// Excerpts and respondents at node `i` of version `side`.
+    fn figures(&self, side: usize, i: usize) -> (u32, u32) {
+        let respondents = self
+            .reached
+            .values()
+            .filter(|r| r[side][i / 64] >> (i % 64) & 1 == 1)
+            .count();
+        (self.excerpts[side][i], respondents as u32)
+    }
+}
+
+/// Codes every excerpt of the study with both versions (rules only) and
+/// lists the codes whose figures change: a code that continues under another
+/// path (renamed via `formerly`, or moved) is one row, `code_before` →
+/// `code`. The excerpts are read from the transcripts as they are now, not
+/// from the index: human codings are not part of the impact, so neither the
+/// coding sheets (which may name codes of only one version) nor the index
+/// are read, and nothing is written.
+fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
+    let (files, _) = study.transcript_files()?;
+    let opts = SplitOptions {
+        unit: study.settings.unit,
+        interviewer: study.settings.interviewer.clone(),
+        csv: study.settings.csv.clone(),
+        encoding: study.forced_encoding(),
+    };
+    let matchers = [Matcher::new(a), Matcher::new(b)];
+    let sizes = [a.nodes.len(), b.nodes.len()];
+    let words = sizes.map(|n| n.div_ceil(64));
+    // Transcripts in parallel; per worker a scratch per matcher (each keeps
+    // its own token memo).
+    let tally = files
+        .par_iter()
+        .try_fold(
+            || {
+                (
+                    [Scratch::default(), Scratch::default()],
+                    ImpactTally::new(sizes),
+                )
+            },
+            |(mut scratches, mut tally), f| -> Result<_> {
+                let bytes = std::fs::read(&f.abs).map_err(|e| Error::io(&f.abs, e))?;
+                let t = crate::ingest::read_transcript(f, &bytes, &opts)?;
+                for e in &t.excerpts {
+                    let reached = tally
+                        .reached
+                        .entry(e.respondent.clone())
+                        .or_insert_with(|| words.map(|w| vec![0; w]));
+                    for (side, m) in matchers.iter().enumerate() {
+                        for r in m.closure(&m.apply(&e.text, &mut scratches[side])) {
+                            let r = r as usize;
+                            tally.excerpts[side][r] += 1;
+                            reached[side][r / 64] |= 1 << (r % 64);
+                        }
+                    }
+                }
+                Ok((scratches, tally))
+            },
+        )
+        .map(|part| part.map(|(_, tally)| tally))
+        .try_reduce(|| ImpactTally::new(sizes), |x, y| Ok(x.merge(y)))?;
+    let pairing = diff::pair(a, b);
+    let row = |code: &str, before: Option<&str>, was: (u32, u32), now: (u32, u32)| {
+        (was != now).then(|| Impact {
+            code: code.to_string(),
+            excerpts_before: was.0,
+            excerpts_after: now.0,
+            respondents_before: was.1,
+            respondents_after: now.1,
+            code_before: before.filter(|p| *p != code).map(str::to_string),
         })
-        .collect())
+    };
+    // The new version's codes in its order, each with the old code it
+    // continues; then the old codes that do not continue, in the old order.
+    let mut out: Vec<Impact> = (0..b.nodes.len())
+        .filter_map(|j| {
+            let old = pairing.old_of(j);
+            row(
+                &b.nodes[j].path,
+                old.map(|i| a.nodes[i].path.as_str()),
+                old.map_or((0, 0), |i| tally.figures(0, i)),
+                tally.figures(1, j),
+            )
+        })
+        .collect();
+    let continued: BTreeSet<usize> = pairing.matched.values().copied().collect();
+    out.extend(
+        (0..a.nodes.len())
+            .filter(|i| !continued.contains(i))
+            .filter_map(|i| row(&a.nodes[i].path, None, tally.figures(0, i), (0, 0))),
+    );
+    Ok(out)
 }

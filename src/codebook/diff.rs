@@ -151,10 +151,26 @@ fn field_changes(a: &Fields, b: &Fields) -> Vec<FieldChange> {
     out
 }
 
-/// The differences from `old` to `new`.
-pub fn diff(old: &Codebook, new: &Codebook) -> Vec<Entry> {
-    let of = fields(old);
-    let nf = fields(new);
+/// Which old node each new node continues: the same path, else renamed
+/// (the new code's `formerly` names the old id), else moved (the same id,
+/// unique among the old nodes left).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pairing {
+    /// New node index → old node index.
+    pub matched: BTreeMap<usize, usize>,
+    /// New nodes paired by `formerly`.
+    pub renamed: BTreeSet<usize>,
+}
+
+impl Pairing {
+    /// The old node a new node continues.
+    pub fn old_of(&self, new: usize) -> Option<usize> {
+        self.matched.get(&new).copied()
+    }
+}
+
+/// Pairs the nodes of `new` with those of `old` they continue.
+pub fn pair(old: &Codebook, new: &Codebook) -> Pairing {
     let old_by_path = old.by_path();
     let new_paths: BTreeSet<&str> = new.nodes.iter().map(|n| n.path.as_str()).collect();
     let new_defs = new.code_defs();
@@ -214,6 +230,15 @@ pub fn diff(old: &Codebook, new: &Codebook) -> Vec<Entry> {
             used.insert(candidates[0]);
         }
     }
+    Pairing { matched, renamed }
+}
+
+/// The differences from `old` to `new`.
+pub fn diff(old: &Codebook, new: &Codebook) -> Vec<Entry> {
+    let of = fields(old);
+    let nf = fields(new);
+    let Pairing { matched, renamed } = pair(old, new);
+    let used: BTreeSet<usize> = matched.values().copied().collect();
     let mut out = Vec::new();
     for (j, n) in new.nodes.iter().enumerate() {
         match matched.get(&j) {

@@ -1,6 +1,8 @@
-//! The YAML codebook (DESIGN §4): its types, loading with locations, and
-//! validation. `serde_yaml` is used only here, so it can be swapped in one
-//! place. The compiled matcher lives in [`matcher`].
+//! The YAML codebook (DESIGN §4): its types, loading with locations,
+//! validation, and resolving the names users give codes (current paths or
+//! suffixes, and earlier ids by `formerly`). `serde_yaml` is used only
+//! here, so it can be swapped in one place. The compiled matcher lives in
+//! [`matcher`].
 
 pub mod diff;
 pub mod format;
@@ -315,38 +317,154 @@ impl Codebook {
     /// Resolves a code or theme name: a full path or a unique suffix of one.
     pub fn resolve(&self, name: &str) -> Result<usize> {
         let name = name.trim().trim_matches('/');
-        if let Some(i) = self.nodes.iter().position(|n| n.path == name) {
-            return Ok(i);
-        }
-        let suffix = format!("/{name}");
-        let hits: Vec<usize> = (0..self.nodes.len())
-            .filter(|&i| self.nodes[i].path.ends_with(&suffix))
-            .collect();
+        let hits = self.current_hits(name);
         match hits.len() {
             1 => Ok(hits[0]),
-            0 => Err(
-                Error::input(format!("unknown code or theme `{name}` in {}", self.shown))
-                    .with_hint(suggest(
-                        name,
-                        self.nodes
-                            .iter()
-                            .map(|n| n.path.as_str())
-                            .chain(self.nodes.iter().map(|n| n.id.as_str())),
-                    )),
-            ),
-            _ => Err(
-                Error::input(format!("`{name}` is ambiguous in {}", self.shown)).with_hint(
-                    format!(
-                        "give more of the path: {}",
-                        hits.iter()
-                            .map(|&i| self.nodes[i].path.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ),
-            ),
+            0 => Err(self.unknown(name)),
+            _ => Err(self.ambiguous(name, &hits)),
         }
     }
+
+    /// Resolves a name a coding sheet gives a code, which may be one the
+    /// codebook has since renamed: first as [`Codebook::resolve`] does (a
+    /// current path or a unique suffix of one), otherwise as an earlier name
+    /// by the codes' `formerly` lists. An earlier name's last segment is in
+    /// a code's `formerly`; its leading segments, if any, are (a suffix of)
+    /// the code's parent's path, current or earlier, or else the full path of
+    /// any theme or code (the code moved from there: where it was before a
+    /// move is not in the codebook). A fit through the parent wins over a
+    /// fit that assumes a move; two codes that fit equally well are an error.
+    /// `Ok(None)` means no code has or had the name ([`Codebook::unknown`]
+    /// says so).
+    pub fn resolve_former(&self, name: &str) -> Result<Option<Named>> {
+        let name = name.trim().trim_matches('/');
+        let hits = self.current_hits(name);
+        match hits.len() {
+            0 => {}
+            1 => return Ok(Some(Named::Now(hits[0]))),
+            _ => return Err(self.ambiguous(name, &hits)),
+        }
+        let segs: Vec<&str> = name.split('/').collect();
+        if segs.iter().any(|s| s.is_empty()) {
+            return Ok(None);
+        }
+        let defs = self.code_defs();
+        let paths = self.by_path();
+        let fits: Vec<(Fit, usize)> = (0..self.nodes.len())
+            .filter_map(|i| self.fit(i, &segs, &defs, &paths).map(|f| (f, i)))
+            .collect();
+        let Some(best) = fits.iter().map(|(f, _)| *f).min() else {
+            return Ok(None);
+        };
+        let claims: Vec<usize> = fits
+            .iter()
+            .filter(|(f, _)| *f == best)
+            .map(|(_, i)| *i)
+            .collect();
+        if let [one] = claims[..] {
+            return Ok(Some(Named::Formerly(one)));
+        }
+        let old_id = segs[segs.len() - 1];
+        Err(Error::input(format!(
+            "`{name}` is an earlier name of several codes in {}: {}",
+            self.shown,
+            claims
+                .iter()
+                .map(|&i| format!("`{}`", self.nodes[i].path))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .with_hint(format!(
+            "write the current path of the code meant instead, or keep `{old_id}` in the `formerly` of one code only"
+        )))
+    }
+
+    /// The error for a name no theme or code has, with the closest names.
+    pub fn unknown(&self, name: &str) -> Error {
+        let name = name.trim().trim_matches('/');
+        Error::input(format!("unknown code or theme `{name}` in {}", self.shown)).with_hint(
+            suggest(
+                name,
+                self.nodes
+                    .iter()
+                    .map(|n| n.path.as_str())
+                    .chain(self.nodes.iter().map(|n| n.id.as_str())),
+            ),
+        )
+    }
+
+    /// Nodes a name denotes now: the one at that exact path, else those
+    /// whose path ends with `/name`.
+    fn current_hits(&self, name: &str) -> Vec<usize> {
+        if let Some(i) = self.nodes.iter().position(|n| n.path == name) {
+            return vec![i];
+        }
+        let suffix = format!("/{name}");
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].path.ends_with(&suffix))
+            .collect()
+    }
+
+    fn ambiguous(&self, name: &str, hits: &[usize]) -> Error {
+        Error::input(format!("`{name}` is ambiguous in {}", self.shown)).with_hint(format!(
+            "give more of the path: {}",
+            hits.iter()
+                .map(|&i| self.nodes[i].path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+
+    /// How well node `i`, under its current or earlier ids and those of its
+    /// ancestors, ends with the path segments `segs` (None: it does not).
+    fn fit(
+        &self,
+        i: usize,
+        segs: &[&str],
+        defs: &[Option<&CodeDef>],
+        paths: &std::collections::BTreeMap<&str, usize>,
+    ) -> Option<Fit> {
+        let (last, lead) = segs.split_last()?;
+        let node = &self.nodes[i];
+        let former = defs[i].is_some_and(|d| d.formerly.iter().any(|f| f == last));
+        if node.id != *last && !former {
+            return None;
+        }
+        if lead.is_empty() {
+            return Some(Fit::Parent);
+        }
+        let via_parent = node.parent.and_then(|p| self.fit(p, lead, defs, paths));
+        let moved = (former && paths.contains_key(lead.join("/").as_str())).then_some(Fit::Moved);
+        via_parent.into_iter().chain(moved).min()
+    }
+}
+
+/// A name for a code, resolved: by what the codebook calls it now, or by an
+/// earlier id in its `formerly`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    /// The node's current path or a unique suffix of it.
+    Now(usize),
+    /// An earlier name of the code (node index), by its `formerly`.
+    Formerly(usize),
+}
+
+impl Named {
+    /// The node index.
+    pub fn node(self) -> usize {
+        match self {
+            Named::Now(i) | Named::Formerly(i) => i,
+        }
+    }
+}
+
+/// How an earlier name fits a code, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Fit {
+    /// Through the code's parent (its path, current or earlier).
+    Parent,
+    /// Assuming the code moved from another theme or code.
+    Moved,
 }
 
 struct Ctx<'a> {
@@ -566,6 +684,84 @@ mod tests {
             .unwrap_err()
             .report()
             .contains("did you mean `tensions`"));
+    }
+
+    /// A codebook after renames: `labour/unpaid_work` became
+    /// `labour/free_labour` (its sub-code `domestic` kept its id), and
+    /// `labour/recruiters` moved to `exploitation/brokers`.
+    const RENAMED: &str = "themes:
+  - id: labour
+    codes:
+      - id: free_labour
+        formerly: [unpaid_work]
+        codes:
+          - id: domestic
+      - id: other_work
+        formerly: [other]
+  - id: exploitation
+    codes:
+      - id: brokers
+        formerly: [recruiters]
+      - id: other_abuse
+        formerly: [other]
+      - id: debt_bondage
+        formerly: [debt_bondage]
+";
+
+    #[test]
+    fn earlier_names_resolve_by_formerly() {
+        let cb = Codebook::parse(RENAMED, "cb.yaml", String::new()).unwrap();
+        let path = |name: &str| match cb.resolve_former(name).unwrap() {
+            Some(Named::Formerly(i)) => format!("formerly {}", cb.nodes[i].path),
+            Some(Named::Now(i)) => format!("now {}", cb.nodes[i].path),
+            None => "unknown".to_string(),
+        };
+        assert_eq!(path("labour/free_labour"), "now labour/free_labour");
+        assert_eq!(path("domestic"), "now labour/free_labour/domestic");
+        // Renamed in place: the old full path, the old id, old descendants.
+        assert_eq!(path("labour/unpaid_work"), "formerly labour/free_labour");
+        assert_eq!(path("unpaid_work"), "formerly labour/free_labour");
+        assert_eq!(
+            path("labour/unpaid_work/domestic"),
+            "formerly labour/free_labour/domestic"
+        );
+        assert_eq!(
+            path("unpaid_work/domestic"),
+            "formerly labour/free_labour/domestic"
+        );
+        // Moved and renamed: under any existing theme or code, or alone.
+        assert_eq!(path("labour/recruiters"), "formerly exploitation/brokers");
+        assert_eq!(path("recruiters"), "formerly exploitation/brokers");
+        assert_eq!(path("nowhere/recruiters"), "unknown");
+        // Moved under the same id: its old full path needs the id in `formerly`.
+        assert_eq!(path("debt_bondage"), "now exploitation/debt_bondage");
+        assert_eq!(
+            path("labour/debt_bondage"),
+            "formerly exploitation/debt_bondage"
+        );
+        assert_eq!(path("labour/unpaid_wrk"), "unknown");
+        // An id two codes give up: the one whose parent fits wins ...
+        assert_eq!(path("labour/other"), "formerly labour/other_work");
+        assert_eq!(
+            path("exploitation/other"),
+            "formerly exploitation/other_abuse"
+        );
+        // ... and alone, or where both fit only by a move, it is an error.
+        for name in ["other", "labour/free_labour/other"] {
+            let e = cb.resolve_former(name).unwrap_err().report();
+            assert!(
+                e.contains(&format!("`{name}` is an earlier name of several codes"))
+                    && e.contains("`labour/other_work`, `exploitation/other_abuse`"),
+                "{e}"
+            );
+        }
+        // Current names come first, and stay ambiguous when they are.
+        let cb = Codebook::parse(CB, "cb.yaml", String::new()).unwrap();
+        assert!(cb
+            .resolve_former("police")
+            .unwrap_err()
+            .report()
+            .contains("ambiguous"));
     }
 
     #[test]

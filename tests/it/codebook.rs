@@ -102,12 +102,10 @@ removed  return/hand
         "--format",
         "json",
     ]);
+    // A rename with the same rules, a term no excerpt has, a removed code
+    // coded by hand only: no figure changes.
     let v: serde_json::Value = serde_json::from_str(impact.ok()).unwrap();
-    let imp = v["impact"].as_array().unwrap();
-    let codes: Vec<&str> = imp.iter().map(|i| i["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["family/money_and_debts", "family/money"]);
-    assert_eq!(imp[0]["excerpts_after"], 3);
-    assert_eq!(imp[1]["excerpts_before"], 3);
+    assert_eq!(v["impact"], serde_json::json!([]));
 
     // git REV:PATH
     let git = |args: &[&str]| {

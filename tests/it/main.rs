@@ -8,5 +8,6 @@ mod codebook;
 mod formats;
 mod matrix;
 mod quote;
+mod renames;
 mod sheets;
 mod transcripts;
