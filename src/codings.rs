@@ -501,6 +501,12 @@ fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> Vec<Outcome> 
     let path = ts[tg[0]].path.as_str();
     let line_of = |t: usize| id_key(&ts[t].id, path).first().copied().unwrap_or(0);
     let by_id: HashMap<&str, usize> = tg.iter().map(|&t| (ts[t].id.as_str(), t)).collect();
+    let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
+    for &t in tg {
+        by_hash.entry(ts[t].hash.as_str()).or_default().push(t);
+    }
+    // Each excerpt's place in the transcript.
+    let place_of: HashMap<usize, usize> = tg.iter().enumerate().map(|(p, &t)| (t, p)).collect();
     let mut cells: Vec<Option<HashCell>> = rows
         .iter()
         .map(|r| r.hash.as_deref().map(HashCell::read))
@@ -520,14 +526,22 @@ fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> Vec<Outcome> 
             }
             Some(HashCell::Unreadable) => {}
             Some(cell) => {
-                candidates[i] = tg
-                    .iter()
-                    .copied()
-                    .filter(|&t| {
-                        cell.matches(&ts[t].hash)
-                            && r.respondent.as_ref().is_none_or(|p| *p == ts[t].respondent)
-                    })
-                    .collect();
+                let same_respondent =
+                    |t: &usize| r.respondent.as_ref().is_none_or(|p| *p == ts[*t].respondent);
+                candidates[i] = match &cell {
+                    HashCell::Exact(h) => by_hash
+                        .get(h.as_str())
+                        .into_iter()
+                        .flatten()
+                        .copied()
+                        .filter(same_respondent)
+                        .collect(),
+                    _ => tg
+                        .iter()
+                        .copied()
+                        .filter(|t| cell.matches(&ts[*t].hash) && same_respondent(t))
+                        .collect(),
+                };
                 // A number that matches no excerpt may be a cell a
                 // spreadsheet changed beyond recognition: it tells nothing.
                 let number = matches!(cell, HashCell::Number(..));
@@ -600,8 +614,8 @@ fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> Vec<Outcome> 
             _ => {
                 // Position: where the nearest rows on either side moved.
                 let line = keys[i][0];
-                let before = anchors.iter().rev().find(|a| a.0 <= line);
-                let after = anchors.iter().find(|a| a.0 >= line);
+                let before = anchors[..anchors.partition_point(|a| a.0 <= line)].last();
+                let after = anchors.get(anchors.partition_point(|a| a.0 < line));
                 let shifted = |a: &(u64, u64)| (line + a.1).saturating_sub(a.0);
                 let ends: Vec<u64> = before
                     .iter()
@@ -625,7 +639,7 @@ fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> Vec<Outcome> 
                 // against the excerpts before and after a candidate.
                 let prev = n.checked_sub(1).map(|k| order[k]);
                 let next = order.get(n + 1).copied();
-                let pos_in = |t: usize| tg.iter().position(|&x| x == t);
+                let pos_in = |t: usize| place_of.get(&t).copied();
                 let neighbours = |t: usize| {
                     let Some(p) = pos_in(t) else { return 0 };
                     let same = |row: Option<usize>, at: Option<usize>| match (row, at) {
