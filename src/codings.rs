@@ -393,8 +393,9 @@ impl HashCell {
             .skip_while(|&b| b == b'0')
             .count();
         match s.parse::<f64>() {
-            // Fewer digits than that could match by chance.
-            Ok(x) if x.is_finite() && x > 0.0 && digits >= 6 => HashCell::Number(x, digits),
+            // Fewer digits than that could match by chance (Excel shows
+            // a long number as `4.0768E+14`).
+            Ok(x) if x.is_finite() && x > 0.0 && digits >= 5 => HashCell::Number(x, digits),
             _ => HashCell::Unreadable,
         }
     }
@@ -448,6 +449,68 @@ pub struct Fix {
     pub hash: String,
 }
 
+/// A sheet row whose excerpt moved: its codings follow it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    /// Sheet (relative path).
+    pub sheet: String,
+    /// The row's line or row number.
+    pub row: usize,
+    /// The transcript.
+    pub path: String,
+    /// The id written on the row.
+    pub from: String,
+    /// Where the excerpt is now.
+    pub to: String,
+}
+
+impl Move {
+    /// The move as one line.
+    pub fn line(&self) -> String {
+        format!(
+            "{}:{}: excerpt `{}` moved to `{}` (re-anchored by its text)",
+            self.sheet, self.row, self.from, self.to
+        )
+    }
+}
+
+/// What to tell of `moves` (those whose [`Move::line`] is not in `told`):
+/// each row when a sheet has a few on one transcript, else one line for
+/// them; then where to go next. Empty when there is nothing new.
+pub fn tell_moves(moves: &[Move], told: &BTreeSet<String>) -> Vec<String> {
+    const EACH: usize = 5;
+    let mut groups: BTreeMap<(&str, &str), Vec<&Move>> = BTreeMap::new();
+    for m in moves.iter().filter(|m| !told.contains(&m.line())) {
+        groups.entry((&m.sheet, &m.path)).or_default().push(m);
+    }
+    let mut out = Vec::new();
+    for ((sheet, path), ms) in &groups {
+        if ms.len() <= EACH {
+            out.extend(ms.iter().map(|m| m.line()));
+        } else {
+            out.push(format!(
+                "{sheet}: {} rows on `{path}` moved with their excerpts (re-anchored by their text; the first: row {}, `{}` to `{}`)",
+                ms.len(),
+                ms[0].row,
+                ms[0].from,
+                ms[0].to
+            ));
+        }
+    }
+    if !out.is_empty() {
+        out.push(format!(
+            "{} re-anchored; `thematic reanchor` lists {}, `thematic reanchor --write` writes the new ids into the sheets",
+            if moves.len() == 1 {
+                "1 sheet row is".to_string()
+            } else {
+                format!("{} sheet rows are", moves.len())
+            },
+            if moves.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    out
+}
+
 /// Codings placed on excerpts.
 #[derive(Debug, Clone, Default)]
 pub struct Placed {
@@ -461,8 +524,8 @@ pub struct Placed {
     pub used: BTreeMap<String, BTreeSet<usize>>,
     /// The codes each coder considered.
     pub scopes: BTreeMap<String, CodeScope>,
-    /// Codings re-anchored to an excerpt that moved, one line per row.
-    pub moves: Vec<String>,
+    /// Rows re-anchored to an excerpt that moved.
+    pub moves: Vec<Move>,
     /// Warnings for rows that cannot be placed.
     pub warnings: Vec<String>,
     /// Rows whose id or hash should be rewritten.
@@ -491,8 +554,9 @@ enum Outcome {
     Taken(String),
     /// The text occurs several times and nothing tells which.
     Ambiguous(Vec<String>),
-    /// The hash cannot be read and the transcript changed.
-    HashUnreadable,
+    /// The hash cannot be read, and the transcript changed (`true`) or no
+    /// excerpt has the row's id (`false`).
+    HashUnreadable(bool),
 }
 
 /// Places the rows of one sheet that name one transcript. `tg` are the
@@ -526,8 +590,11 @@ fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> Vec<Outcome> 
             }
             Some(HashCell::Unreadable) => {}
             Some(cell) => {
-                let same_respondent =
-                    |t: &usize| r.respondent.as_ref().is_none_or(|p| *p == ts[*t].respondent);
+                let same_respondent = |t: &usize| {
+                    r.respondent
+                        .as_ref()
+                        .is_none_or(|p| *p == ts[*t].respondent)
+                };
                 candidates[i] = match &cell {
                     HashCell::Exact(h) => by_hash
                         .get(h.as_str())
@@ -674,8 +741,7 @@ fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> Vec<Outcome> 
         if o.is_none() {
             *o = Some(match by_id.get(rows[i].excerpt.as_str()) {
                 Some(&t) if !changed => Outcome::Placed(t),
-                Some(_) => Outcome::HashUnreadable,
-                None => Outcome::NoSuchId,
+                at => Outcome::HashUnreadable(at.is_some()),
             });
         }
     }
@@ -725,10 +791,13 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
                 let hash = sheet_hash_of(&target.hash);
                 let moved = target.id != r.excerpt;
                 if moved && reported.insert((r.sheet.as_str(), r.row)) {
-                    placed.moves.push(format!(
-                        "{}:{}: excerpt `{}` moved to `{}` (re-anchored by its text)",
-                        r.sheet, r.row, r.excerpt, target.id
-                    ));
+                    placed.moves.push(Move {
+                        sheet: r.sheet.clone(),
+                        row: r.row,
+                        path: path.to_string(),
+                        from: r.excerpt.clone(),
+                        to: target.id.clone(),
+                    });
                 }
                 if moved || r.hash.as_ref().is_some_and(|h| h.trim() != hash) {
                     placed.fixes.push(Fix {
@@ -773,9 +842,14 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
                     ids.len(),
                     ids.join("`, `")
                 ),
-                Outcome::HashUnreadable => format!(
-                    "its hash `{}` cannot be read (a spreadsheet program may have changed it) and `{path}` changed since the sheet was written; check the row and correct the id",
-                    r.hash.as_deref().unwrap_or("")
+                Outcome::HashUnreadable(id_exists) => format!(
+                    "its hash `{}` cannot be read (a spreadsheet program may have changed it) and {}; check the row and correct the id",
+                    r.hash.as_deref().unwrap_or(""),
+                    if id_exists {
+                        format!("`{path}` changed since the sheet was written")
+                    } else {
+                        format!("no excerpt of `{path}` has the id `{}` any more", r.excerpt)
+                    }
                 ),
             };
             placed.warnings.push(format!(
@@ -1005,9 +1079,14 @@ mod tests {
         let p = place(&out, &targets, &none()).unwrap();
         assert!(p.codes.contains_key("x.txt:2"));
         assert_eq!(
-            p.moves,
-            ["codings/ana.csv:2: excerpt `x.txt:1` moved to `x.txt:2` (re-anchored by its text)"]
+            tell_moves(&p.moves, &BTreeSet::new()),
+            [
+                "codings/ana.csv:2: excerpt `x.txt:1` moved to `x.txt:2` (re-anchored by its text)",
+                "1 sheet row is re-anchored; `thematic reanchor` lists it, `thematic reanchor --write` writes the new ids into the sheets"
+            ]
         );
+        let told = p.moves.iter().map(Move::line).collect();
+        assert!(tell_moves(&p.moves, &told).is_empty());
         assert_eq!(
             p.warnings,
             ["codings/ana.csv:3: coding for `x.txt:9` cannot be placed: no excerpt of `x.txt` has its text any more (it was edited or deleted); code the new text again"]
@@ -1047,6 +1126,26 @@ mod tests {
         let out = sheet("id,hash,t/a\nx.txt:22,0000000000cc,x\n", "ana.csv");
         let p = place(&out, &targets, &none()).unwrap();
         assert_eq!(p.codes.keys().collect::<Vec<_>>(), ["x.txt:24"]);
+    }
+
+    #[test]
+    fn many_moves_on_one_transcript_are_told_in_one_line() {
+        let moves: Vec<Move> = (1..=7)
+            .map(|i| Move {
+                sheet: "codings/ana.csv".into(),
+                row: i + 1,
+                path: "x.txt".into(),
+                from: format!("x.txt:{i}"),
+                to: format!("x.txt:{}", i + 2),
+            })
+            .collect();
+        assert_eq!(
+            tell_moves(&moves, &BTreeSet::new()),
+            [
+                "codings/ana.csv: 7 rows on `x.txt` moved with their excerpts (re-anchored by their text; the first: row 2, `x.txt:1` to `x.txt:3`)",
+                "7 sheet rows are re-anchored; `thematic reanchor` lists them, `thematic reanchor --write` writes the new ids into the sheets"
+            ]
+        );
     }
 
     #[test]
@@ -1104,6 +1203,7 @@ mod tests {
             ("66089670000", "066089670000"),
             ("4980714206", "4980714206e0"),
             ("1.1283421E+129", "11283421e122"),
+            ("4.0768E+14", "4076801289e5"),
             ("h0a1b2c3d4e5f", "0a1b2c3d4e5f"),
             ("0A1B2C3D4E5F", "0a1b2c3d4e5f"),
         ] {

@@ -243,12 +243,10 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
             .unwrap_or("transcripts or respondents changed");
         eprintln!("note: index out of date ({why}); updating");
     }
-    // Sheet names of renamed codes are said once, on the run that reads a
-    // changed codebook or changed sheets (what a name resolves to changes
-    // with nothing else); unlike placement warnings they are not kept in the
-    // manifest, so later runs do not repeat them.
-    if prev.codebook_hash != inputs.codebook.hash || prev.codings_hash != inputs.codings.hash {
-        for n in &inputs.codings.notes {
+    // Sheet names of renamed codes are said once: the manifest keeps the
+    // notes told, and only new ones are printed.
+    for n in &inputs.codings.notes {
+        if !prev.notes.contains(n) {
             eprintln!("note: {n}");
         }
     }
@@ -607,6 +605,7 @@ impl<'a> Run<'a> {
         manifest.settings_hash = study.settings_hash.clone();
         manifest.respondents_hash = inputs.respondents_hash.clone();
         manifest.codings_hash = inputs.codings.hash.clone();
+        manifest.notes = inputs.codings.notes.clone();
         manifest.language = study.settings.language;
         let defs = inputs.codebook.code_defs();
         manifest.rows = inputs
@@ -663,22 +662,11 @@ impl<'a> Run<'a> {
         warnings.extend(placed.warnings.iter().cloned());
         // Moves are told once, in the run that finds them, not on every
         // later run: the manifest keeps those already told.
-        let told: BTreeSet<&String> = self.prev.moves.iter().collect();
-        let new: Vec<&String> = placed.moves.iter().filter(|m| !told.contains(m)).collect();
-        for m in &new {
-            eprintln!("note: {m}");
+        let told: BTreeSet<String> = self.prev.moves.iter().cloned().collect();
+        for line in codings::tell_moves(&placed.moves, &told) {
+            eprintln!("note: {line}");
         }
-        if !new.is_empty() {
-            eprintln!(
-                "note: {} re-anchored; `thematic reanchor --write` writes the new ids into the sheets",
-                if placed.moves.len() == 1 {
-                    "1 coding row was".to_string()
-                } else {
-                    format!("{} coding rows were", placed.moves.len())
-                }
-            );
-        }
-        self.manifest.moves = placed.moves.clone();
+        self.manifest.moves = placed.moves.iter().map(codings::Move::line).collect();
         self.set_coders(&placed);
         Ok(placed)
     }

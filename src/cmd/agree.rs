@@ -195,6 +195,13 @@ impl Scope<'_> {
 
 fn agreement_report(s: &Scope, format: Format) -> Result<String> {
     let compared: Vec<&CodedUnit> = s.compared().collect();
+    if compared.is_empty() {
+        let names: Vec<&str> = s.coders.iter().map(|&c| s.coder(c)).collect();
+        eprintln!(
+            "note: no excerpt is covered by every one of {}: their sheets share no rows, so there is nothing to compare",
+            names.join(", ")
+        );
+    }
     let mut lines = Vec::new();
     let mut pooled: Vec<Vec<bool>> = Vec::new();
     for code in s.codes_for(&s.coders) {

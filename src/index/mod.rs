@@ -164,6 +164,9 @@ pub struct Manifest {
     /// Coding rows re-anchored to an excerpt that moved (told once).
     #[serde(default)]
     pub moves: Vec<String>,
+    /// Notes on the coding sheets already told (earlier code names).
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// The hash that names this manifest's files (set when opened).
     #[serde(skip)]
     pub head: String,

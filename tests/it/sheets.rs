@@ -135,6 +135,26 @@ pooled,0.5000,1.0000,0.6667
 }
 
 #[test]
+fn coders_whose_sheets_share_no_rows_are_told_so() {
+    let s = study();
+    let ana = marked(&s, &["--coder", "ana", "--where", "respondent=R1"], &[]);
+    let ben = marked(&s, &["--coder", "ben", "--where", "respondent=R2"], &[]);
+    s.file("codings/ana.csv", &ana)
+        .file("codings/ben.csv", &ben);
+    let run = s.run(&["agree", "--codes", "recruit", "--format", "csv"]);
+    assert_eq!(
+        run.ok(),
+        "code,units,agreement,kappa,alpha\nwork/recruit,0,,,\npooled,0,,,\n"
+    );
+    assert!(
+        run.stderr
+            .contains("no excerpt is covered by every one of ana, ben"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn rules_are_scored_only_on_the_codes_a_sheet_has_columns_for() {
     let s = study();
     let ana = marked(
