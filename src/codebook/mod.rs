@@ -6,6 +6,7 @@ pub mod diff;
 pub mod format;
 pub mod matcher;
 pub mod qdc;
+pub(crate) mod source;
 
 use std::path::Path;
 
@@ -13,12 +14,15 @@ use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::sync::LazyLock;
 
-use crate::error::{suggest, Error, Location, Result};
+use crate::error::{self, suggest, Error, Location, Result};
 use crate::text;
+
+// The types below do not deny unknown fields themselves: `Codebook::parse`
+// finds every unknown key in one pass (from the fields serde declares for
+// each type) and reports them all, with the other errors of the file.
 
 /// A codebook file as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CodebookDoc {
     /// The codebook's title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,7 +44,6 @@ pub struct CodebookDoc {
 
 /// A theme: a group of codes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ThemeDef {
     /// `[a-z0-9_]+`, unique among themes.
     pub id: String,
@@ -68,7 +71,6 @@ pub enum Origin {
 
 /// A code (or sub-code).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CodeDef {
     /// `[a-z0-9_]+`, unique among siblings.
     pub id: String,
@@ -120,7 +122,6 @@ impl CodeDef {
 
 /// Auto-coding rules of a code.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MatchDef {
     /// Terms of which one must match (or a regex).
     #[serde(default)]
@@ -194,12 +195,29 @@ impl Codebook {
         Self::parse(&text, shown, blake3::hash(&bytes).to_hex().to_string())
     }
 
-    /// Parses and validates codebook text.
+    /// Parses and validates codebook text. Every error of the file is
+    /// reported at once (each with its place), except a YAML syntax or type
+    /// error, which stops the reading of the file.
     pub fn parse(text: &str, shown: &str, hash: String) -> Result<Codebook> {
-        let doc: CodebookDoc = if text.trim().is_empty() {
+        let mut errors: Vec<Error> = Vec::new();
+        let doc = if text.trim().is_empty() {
             CodebookDoc::default()
         } else {
-            serde_yaml::from_str(text).map_err(|e| crate::study::yaml_error(shown, &e))?
+            let value: serde_yaml::Value =
+                serde_yaml::from_str(text).map_err(|e| crate::study::yaml_error(shown, &e))?;
+            if value.is_null() {
+                // Only comments.
+                CodebookDoc::default()
+            } else {
+                unknown_keys(&value, &source::SourceMap::new(text), shown, &mut errors);
+                match serde_yaml::from_str(text) {
+                    Ok(doc) => doc,
+                    Err(e) => {
+                        errors.push(crate::study::yaml_error(shown, &e));
+                        return Err(several(errors, shown));
+                    }
+                }
+            }
         };
         let lines: Vec<&str> = text.lines().collect();
         let id_lines: Vec<(usize, usize, String)> = lines
@@ -222,16 +240,17 @@ impl Codebook {
             id_lines: &id_lines,
             next: 0,
             shown,
+            errors: &mut errors,
         };
         let mut nodes = Vec::new();
         check_siblings(
             cb.doc.themes.iter().map(|t| t.id.as_str()),
             &mut ctx,
             "theme",
-        )?;
+        );
         for theme in &cb.doc.themes {
             let (line, col) = ctx.locate(&theme.id);
-            check_id(&theme.id, shown, line, col, "")?;
+            ctx.check_id(&theme.id, line, col, "");
             let idx = nodes.len();
             nodes.push(Node {
                 path: theme.id.clone(),
@@ -241,11 +260,17 @@ impl Codebook {
                 depth: 0,
                 line,
             });
-            add_codes(&theme.codes, idx, &theme.id, 1, &mut nodes, &mut ctx)?;
+            add_codes(&theme.codes, idx, &theme.id, 1, &mut nodes, &mut ctx);
         }
         cb.nodes = nodes;
-        cb.for_each_code(|node, code| validate_rules(code, &cb.nodes[node], &lines, shown))
-            .transpose()?;
+        for (node, code) in cb.code_defs().into_iter().enumerate() {
+            if let Some(code) = code {
+                validate_rules(code, &cb.nodes[node], &lines, shown, &mut errors);
+            }
+        }
+        if !errors.is_empty() {
+            return Err(several(errors, shown));
+        }
         Ok(cb)
     }
 
@@ -349,11 +374,163 @@ impl Codebook {
     }
 }
 
+/// All of a file's errors as one, in file order.
+fn several(mut errors: Vec<Error>, shown: &str) -> Error {
+    errors.sort_by_key(|e| {
+        let l = e.location();
+        (
+            l.and_then(|l| l.line).unwrap_or(usize::MAX),
+            l.and_then(|l| l.col).unwrap_or(0),
+        )
+    });
+    Error::several(errors, shown)
+}
+
+/// Reports every key that the codebook's types do not know, located with
+/// the text's source map, with the closest known key as a hint.
+fn unknown_keys(
+    value: &serde_yaml::Value,
+    map: &source::SourceMap,
+    shown: &str,
+    errors: &mut Vec<Error>,
+) {
+    use serde_yaml::Value;
+    fn id_of(v: &Value) -> String {
+        match v.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::Bool(b)) => b.to_string(),
+            _ => "?".to_string(),
+        }
+    }
+    let check =
+        |v: &Value, fields: &[&str], item: Option<usize>, what: &str, errors: &mut Vec<Error>| {
+            let Value::Mapping(m) = v else { return };
+            for k in m.keys() {
+                let name = match k {
+                    Value::String(s) => s.clone(),
+                    other => serde_yaml::to_string(other)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
+                };
+                if fields.contains(&name.as_str()) {
+                    continue;
+                }
+                let place = map
+                    .key(item, &name)
+                    .or_else(|| item.map(|b| map.item_start(b)));
+                let location = match place {
+                    Some((l, c)) => Location::at(shown, l, c),
+                    None => Location::file(shown),
+                };
+                errors.push(
+                    Error::at(location, format!("unknown field `{name}` {what}")).with_hint(
+                        match error::closest(&name, fields.iter().copied()) {
+                            Some(c) => format!(
+                                "did you mean `{c}`? (keys are checked so that typos do not pass)"
+                            ),
+                            None => format!("the keys here are: {}", fields.join(", ")),
+                        },
+                    ),
+                );
+            }
+        };
+    fn codes(
+        list: Option<&Value>,
+        parent: Option<usize>,
+        parent_path: &str,
+        map: &source::SourceMap,
+        errors: &mut Vec<Error>,
+        check: &dyn Fn(&Value, &[&str], Option<usize>, &str, &mut Vec<Error>),
+    ) {
+        let Some(Value::Sequence(list)) = list else {
+            return;
+        };
+        for (n, c) in list.iter().enumerate() {
+            let item = parent.and_then(|p| map.child(Some(p), "codes", n));
+            let path = format!("{parent_path}/{}", id_of(c));
+            check(
+                c,
+                fields_of::<CodeDef>(),
+                item,
+                &format!("in code `{path}`"),
+                errors,
+            );
+            if let Some(m) = c.get("match") {
+                check(
+                    m,
+                    fields_of::<MatchDef>(),
+                    item,
+                    &format!("in `match` of code `{path}`"),
+                    errors,
+                );
+            }
+            codes(c.get("codes"), item, &path, map, errors, check);
+        }
+    }
+    check(
+        value,
+        fields_of::<CodebookDoc>(),
+        None,
+        "at the top of the codebook",
+        errors,
+    );
+    if let Some(Value::Sequence(themes)) = value.get("themes") {
+        for (n, t) in themes.iter().enumerate() {
+            let item = map.child(None, "themes", n);
+            let id = id_of(t);
+            check(
+                t,
+                fields_of::<ThemeDef>(),
+                item,
+                &format!("in theme `{id}`"),
+                errors,
+            );
+            codes(t.get("codes"), item, &id, map, errors, &check);
+        }
+    }
+}
+
+/// The keys serde reads for a struct, as its derive declares them (so the
+/// unknown-key check cannot drift from the types).
+fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+    struct Probe(&'static [&'static str]);
+    impl<'de> Deserializer<'de> for &mut Probe {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(
+            self,
+            _: V,
+        ) -> std::result::Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> std::result::Result<V::Value, Self::Error> {
+            self.0 = fields;
+            Err(de::Error::custom("probed"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut probe = Probe(&[]);
+    let _ = T::deserialize(&mut probe);
+    probe.0
+}
+
 struct Ctx<'a> {
     lines: &'a [&'a str],
     id_lines: &'a [(usize, usize, String)],
     next: usize,
     shown: &'a str,
+    errors: &'a mut Vec<Error>,
 }
 
 impl Ctx<'_> {
@@ -384,6 +561,14 @@ fn loc(shown: &str, line: usize, col: usize) -> Location {
     }
 }
 
+impl Ctx<'_> {
+    fn check_id(&mut self, id: &str, line: usize, col: usize, parent: &str) {
+        if let Err(e) = check_id(id, self.shown, line, col, parent) {
+            self.errors.push(e);
+        }
+    }
+}
+
 fn check_id(id: &str, shown: &str, line: usize, col: usize, parent: &str) -> Result<()> {
     if ID.is_match(id) {
         return Ok(());
@@ -406,7 +591,7 @@ fn check_id(id: &str, shown: &str, line: usize, col: usize, parent: &str) -> Res
     )))
 }
 
-fn check_siblings<'a>(ids: impl Iterator<Item = &'a str>, ctx: &mut Ctx, what: &str) -> Result<()> {
+fn check_siblings<'a>(ids: impl Iterator<Item = &'a str>, ctx: &mut Ctx, what: &str) {
     let ids: Vec<&str> = ids.collect();
     for (i, id) in ids.iter().enumerate() {
         if ids[..i].contains(id) {
@@ -417,14 +602,15 @@ fn check_siblings<'a>(ids: impl Iterator<Item = &'a str>, ctx: &mut Ctx, what: &
                 .filter(|(_, _, v)| v == id)
                 .nth(nth - 1)
                 .map_or(0, |l| l.0);
-            return Err(Error::at(
-                loc(ctx.shown, line, 0),
-                format!("duplicate {what} id `{id}`"),
-            )
-            .with_hint("ids must be unique among siblings: rename one, or merge the two"));
+            ctx.errors.push(
+                Error::at(
+                    loc(ctx.shown, line, 0),
+                    format!("duplicate {what} id `{id}`"),
+                )
+                .with_hint("ids must be unique among siblings: rename one, or merge the two"),
+            );
         }
     }
-    Ok(())
 }
 
 fn add_codes(
@@ -434,15 +620,15 @@ fn add_codes(
     depth: usize,
     nodes: &mut Vec<Node>,
     ctx: &mut Ctx,
-) -> Result<()> {
+) {
     check_siblings(
         codes.iter().map(|c| c.id.as_str()),
         ctx,
         &format!("code under `{parent_path}`: a"),
-    )?;
+    );
     for c in codes {
         let (line, col) = ctx.locate(&c.id);
-        check_id(&c.id, ctx.shown, line, col, parent_path)?;
+        ctx.check_id(&c.id, line, col, parent_path);
         let path = format!("{parent_path}/{}", c.id);
         let idx = nodes.len();
         nodes.push(Node {
@@ -453,9 +639,8 @@ fn add_codes(
             depth,
             line,
         });
-        add_codes(&c.codes, idx, &path, depth + 1, nodes, ctx)?;
+        add_codes(&c.codes, idx, &path, depth + 1, nodes, ctx);
     }
-    Ok(())
 }
 
 /// A term parsed: its tokens and whether the last one is a prefix.
@@ -484,8 +669,14 @@ pub fn parse_term(raw: &str) -> std::result::Result<Term, String> {
     Ok(Term { tokens, prefix })
 }
 
-fn validate_rules(code: &CodeDef, node: &Node, lines: &[&str], shown: &str) -> Result<()> {
-    let Some(m) = &code.rules else { return Ok(()) };
+fn validate_rules(
+    code: &CodeDef,
+    node: &Node,
+    lines: &[&str],
+    shown: &str,
+    errors: &mut Vec<Error>,
+) {
+    let Some(m) = &code.rules else { return };
     let find = |needle: &str| -> (usize, usize) {
         let from = node.line.saturating_sub(1);
         for (i, l) in lines.iter().enumerate().skip(from) {
@@ -499,7 +690,7 @@ fn validate_rules(code: &CodeDef, node: &Node, lines: &[&str], shown: &str) -> R
         for term in terms {
             if let Err(why) = parse_term(term) {
                 let (l, c) = find(term.trim());
-                return Err(Error::at(loc(shown, l, c), format!("bad term `{term}` in `{}` match.{list}: {why}", node.path))
+                errors.push(Error::at(loc(shown, l, c), format!("bad term `{term}` in `{}` match.{list}: {why}", node.path))
                     .with_hint("write words as they appear (case and accents do not matter); use `regex:` for patterns"));
             }
         }
@@ -514,17 +705,20 @@ fn validate_rules(code: &CodeDef, node: &Node, lines: &[&str], shown: &str) -> R
                 .unwrap_or("")
                 .trim()
                 .to_string();
-            return Err(Error::at(
-                loc(shown, l, c),
-                format!(
-                    "invalid regex `{r}` in `{}` match.regex: {first}",
-                    node.path
+            errors.push(
+                Error::at(
+                    loc(shown, l, c),
+                    format!(
+                        "invalid regex `{r}` in `{}` match.regex: {first}",
+                        node.path
+                    ),
+                )
+                .with_hint(
+                    "regexes use Rust `regex` syntax; in YAML, quote them with single quotes",
                 ),
-            )
-            .with_hint("regexes use Rust `regex` syntax; in YAML, quote them with single quotes"));
+            );
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -579,6 +773,106 @@ mod tests {
             e.report().contains("unknown field `lable`") && e.report().contains("cb.yaml:3:5"),
             "{}",
             e.report()
+        );
+    }
+
+    /// A codebook with one mistake of each kind (fictional study).
+    const FOUR_MISTAKES: &str = "codebook: Retorno y familia
+themes:
+  - id: familia
+    lable: Familia
+    codes:
+      - id: Busqueda Activa
+        definition: Relatives look for the victim.
+      - id: deudas
+        match:
+          any: [deu*da, dinero]
+      - id: deudas
+        match:
+          regex: ['(prestamo']
+          nome: [banco]
+";
+
+    #[test]
+    fn every_error_of_a_file_in_one_report() {
+        let e = Codebook::parse(FOUR_MISTAKES, "cb.yaml", String::new()).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let r = e.report();
+        let places: Vec<&str> = r
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("--> "))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                "cb.yaml:4:5",
+                "cb.yaml:6:13",
+                "cb.yaml:10:17",
+                "cb.yaml:11",
+                "cb.yaml:13:20",
+                "cb.yaml:14:11"
+            ],
+            "{r}"
+        );
+        for what in [
+            "unknown field `lable` in theme `familia`",
+            "did you mean `label`?",
+            "bad code under `familia` id `Busqueda Activa`",
+            "bad term `deu*da` in `familia/deudas` match.any",
+            "duplicate code under `familia`: a id `deudas`",
+            "invalid regex `(prestamo` in `familia/deudas` match.regex",
+            "unknown field `nome` in `match` of code `familia/deudas`",
+            "did you mean `none`?",
+        ] {
+            assert!(r.contains(what), "{what}\n{r}");
+        }
+        assert!(
+            r.ends_with("error: cb.yaml has 6 errors; fix them and run the command again"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_follow_the_types() {
+        assert_eq!(fields_of::<MatchDef>(), ["any", "all", "none", "regex"]);
+        assert!(fields_of::<CodeDef>().contains(&"match"));
+        assert_eq!(
+            fields_of::<ThemeDef>(),
+            ["id", "label", "description", "codes"]
+        );
+        // Every known key passes; keys out of place, in flow style or at the
+        // top are still found.
+        let ok = "codebook: T\nversion: 1\ndescription: D\nthemes:\n  - id: a\n    label: A\n    description: d\n    codes:\n      - {id: b, label: B, definition: d, include: i, exclude: e, example: x, origin: emergent, formerly: [c], match: {any: [x], all: [y], none: [z], regex: [w]}, codes: []}\n";
+        Codebook::parse(ok, "cb.yaml", String::new()).unwrap();
+        let r = Codebook::parse(
+            "titel: T\nthemes:\n  - id: a\n    codes:\n      - {id: b, lable: B}\n",
+            "cb.yaml",
+            String::new(),
+        )
+        .unwrap_err()
+        .report();
+        assert!(
+            r.contains("unknown field `titel` at the top of the codebook\n  --> cb.yaml:1:1"),
+            "{r}"
+        );
+        assert!(
+            r.contains("unknown field `lable` in code `a/b`\n  --> cb.yaml:5:7"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn a_type_error_stops_reading_but_keeps_unknown_fields() {
+        let r = Codebook::parse(
+            "themes:\n  - id: a\n    lable: x\n    label: [x]\n",
+            "cb.yaml",
+            String::new(),
+        )
+        .unwrap_err()
+        .report();
+        assert!(
+            r.contains("cb.yaml:3:5") && r.contains("cb.yaml:4:12") && r.contains("2 errors"),
+            "{r}"
         );
     }
 
