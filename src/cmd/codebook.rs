@@ -105,13 +105,25 @@ fn load(study: &Study, spec: Option<&str>) -> Result<(Codebook, String)> {
     Ok((Codebook::parse(&text, &shown, hash)?, text))
 }
 
+/// True when `spec` (None: the default) names the study's own codebook.
+fn is_study_codebook(study: &Study, spec: Option<&str>) -> bool {
+    spec.is_none_or(|s| {
+        s == study.settings.codebook
+            || study.root.join(s) == study.resolve(&study.settings.codebook)
+    })
+}
+
+/// An error's message, without `error: ` and the lines beneath.
+fn first_line(e: &Error) -> String {
+    let report = e.report();
+    let line = report.lines().next().unwrap_or("");
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
+}
+
 /// The study's index when the codebook in question is the study's own and
 /// the study has transcripts.
 fn study_index(study: &Study, spec: Option<&str>, refresh: bool) -> Option<StudyIndex> {
-    if spec.is_some_and(|s| {
-        s != study.settings.codebook
-            && study.root.join(s) != study.resolve(&study.settings.codebook)
-    }) {
+    if !is_study_codebook(study, spec) {
         return None;
     }
     let mode = if refresh { Mode::Auto } else { Mode::Frozen };
@@ -203,16 +215,54 @@ fn check(study: &Study, file: Option<&str>, strict: bool) -> Result<()> {
             _ => {}
         }
     }
-    if let Some(idx) = study_index(study, file, true) {
-        study_lints(&cb, &idx, &text, &mut lints)?;
+    if cb.doc.themes.is_empty() {
+        lints.push(Lint {
+            line: 0,
+            message: "the codebook has no themes, so nothing will be coded (add them under \
+                      `themes:`; `thematic init` writes a starter codebook)"
+                .into(),
+        });
+    }
+    if is_study_codebook(study, file) {
+        // The study-wide lints need excerpts; say so when there are none
+        // rather than passing in silence.
+        let skipped = |why: String| Lint {
+            line: 0,
+            message: format!("{why}, so terms and rules were not checked against any excerpt"),
+        };
+        match study.transcript_files() {
+            Ok((files, _)) if files.is_empty() => lints.push(skipped(format!(
+                "the study has no transcripts (looked in: {})",
+                study.settings.transcripts.join(", ")
+            ))),
+            Err(e) if e.report().contains("no transcripts folder") => lints.push(skipped(
+                "the study has no transcripts (no `transcripts/` folder)".into(),
+            )),
+            Err(e) => lints.push(skipped(format!(
+                "the transcripts could not be listed ({})",
+                first_line(&e)
+            ))),
+            Ok(_) => match pipeline::refresh(study, Mode::Auto) {
+                Ok((idx, _)) => study_lints(&cb, &idx, &text, &mut lints)?,
+                Err(e) if e.is_broken_pipe() => return Err(e),
+                Err(e) => lints.push(skipped(format!(
+                    "the study could not be coded ({}; run `thematic code` for the details)",
+                    first_line(&e)
+                ))),
+            },
+        }
     }
     lints.sort_by_key(|l| l.line);
     let mut out = String::new();
     for l in &lints {
-        out.push_str(&format!(
-            "{}:{}: warning: {}\n",
-            cb.shown, l.line, l.message
-        ));
+        if l.line == 0 {
+            out.push_str(&format!("{}: warning: {}\n", cb.shown, l.message));
+        } else {
+            out.push_str(&format!(
+                "{}:{}: warning: {}\n",
+                cb.shown, l.line, l.message
+            ));
+        }
     }
     render::emit(&out)?;
     eprintln!(
