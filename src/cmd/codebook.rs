@@ -46,7 +46,7 @@ pub fn run(project: Option<&Path>, command: CodebookCommand) -> Result<()> {
             }
             let yaml = serde_yaml::to_string(&doc).map_err(|e| Error::failure(e.to_string()))?;
             let cb = Codebook::parse(&yaml, &shown, String::new())?;
-            render::emit(&format::canonical(&cb, ""))
+            render::emit(&format::canonical_checked(&cb, "")?)
         }
     }
 }
@@ -147,7 +147,7 @@ fn fmt(study: &Study, file: Option<&Path>, write: bool, check: bool) -> Result<(
     let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
     let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
     let cb = Codebook::parse(&text, &shown, String::new())?;
-    let canonical = format::canonical(&cb, &text);
+    let canonical = format::canonical_checked(&cb, &text)?;
     if check {
         if canonical != text {
             eprintln!(
@@ -162,15 +162,46 @@ fn fmt(study: &Study, file: Option<&Path>, write: bool, check: bool) -> Result<(
     }
     if write {
         if canonical != text {
-            // Write beside, then rename: an interrupted write leaves the original.
-            let tmp = path.with_extension("yaml.thematic-tmp");
-            std::fs::write(&tmp, &canonical).map_err(|e| Error::io(&tmp, e))?;
-            std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+            write_in_place(&path, &canonical)?;
             eprintln!("formatted {shown}");
         }
         return Ok(());
     }
     render::emit(&canonical)
+}
+
+/// Replaces a file's text atomically: written beside the file, then
+/// renamed onto it, so that an interrupted write leaves the original. A
+/// symlink is followed (the link stays a link and its target gets the new
+/// text) and the file keeps its permissions.
+fn write_in_place(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let target = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+    let permissions = std::fs::metadata(&target)
+        .map_err(|e| Error::io(&target, e))?
+        .permissions();
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+        return Err(Error::failure(format!("cannot write {}", target.display())));
+    };
+    let tmp = dir.join(format!(
+        ".{}.thematic-tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::set_permissions(&tmp, permissions)?;
+        std::fs::rename(&tmp, &target)
+    })();
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(&target, e)
+    })
 }
 
 #[derive(Serialize)]

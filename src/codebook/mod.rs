@@ -219,6 +219,10 @@ impl Codebook {
                 }
             }
         };
+        let mut doc = doc;
+        for theme in &mut doc.themes {
+            drop_empty_rules(&mut theme.codes);
+        }
         let lines: Vec<&str> = text.lines().collect();
         let id_lines: Vec<(usize, usize, String)> = lines
             .iter()
@@ -371,6 +375,18 @@ impl Codebook {
                 ),
             ),
         }
+    }
+}
+
+/// A `match:` without a single term or regex is no rule at all: it is read
+/// as absent, so that writing it or leaving it out means the same codebook
+/// everywhere (`show`, `diff`, and `fmt`, which drops it).
+fn drop_empty_rules(codes: &mut [CodeDef]) {
+    for c in codes {
+        if c.rules.as_ref().is_some_and(|m| *m == MatchDef::default()) {
+            c.rules = None;
+        }
+        drop_empty_rules(&mut c.codes);
     }
 }
 

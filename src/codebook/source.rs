@@ -53,6 +53,13 @@ pub(crate) fn scalar_lines(lines: &[&str]) -> Vec<bool> {
     let mut inside = vec![false; lines.len()];
     let mut i = 0;
     while i < lines.len() {
+        if let Some(end) = open_quote_end(lines, i) {
+            for flag in &mut inside[i + 1..=end] {
+                *flag = true;
+            }
+            i = end + 1;
+            continue;
+        }
         let (content, _) = split_comment(lines[i]);
         i += 1;
         let Some(h) = BLOCK_HEADER.captures(content) else {
@@ -73,6 +80,41 @@ pub(crate) fn scalar_lines(lines: &[&str]) -> Vec<bool> {
         }
     }
     inside
+}
+
+/// When line `i` holds a quoted scalar that goes on over the next lines,
+/// the 0-based line where it closes (the last line of the file when it
+/// never does).
+fn open_quote_end(lines: &[&str], i: usize) -> Option<usize> {
+    let line = lines[i];
+    let rest = line.trim_start();
+    let rest = rest.trim_start_matches(['-', ' ']);
+    let value = match KEY.captures(rest) {
+        Some(k) => rest[k.get(0).map_or(0, |m| m.end())..].trim_start(),
+        None => rest,
+    };
+    let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let mut chars = value[1..].chars().peekable();
+    let mut at = i;
+    loop {
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                ('"', '\\') => {
+                    chars.next();
+                }
+                ('\'', '\'') if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                }
+                (q, c) if q == c => return (at > i).then_some(at),
+                _ => {}
+            }
+        }
+        at += 1;
+        if at >= lines.len() {
+            return Some(lines.len() - 1).filter(|&end| end > i);
+        }
+        chars = lines[at].chars().peekable();
+    }
 }
 
 /// A `- ` item of a block sequence: a theme or code mapping when it sits
@@ -97,9 +139,6 @@ pub(crate) struct SourceMap<'a> {
     lines: Vec<&'a str>,
     /// Every item, in document order.
     pub items: Vec<Item>,
-    /// For each line, its innermost item (None for top-level lines and for
-    /// blank, comment and block-scalar lines).
-    pub line_item: Vec<Option<usize>>,
     top: Vec<usize>,
 }
 
@@ -115,7 +154,6 @@ impl<'a> SourceMap<'a> {
         let is_item = |t: &str| t.starts_with("- ") || t == "-";
         let mut items: Vec<Item> = Vec::new();
         let mut stack: Vec<usize> = Vec::new();
-        let mut line_item = vec![None; lines.len()];
         let mut top = Vec::new();
         for i in 0..lines.len() {
             if !significant(i) {
@@ -155,19 +193,11 @@ impl<'a> SourceMap<'a> {
                 stack.push(items.len() - 1);
             }
             match stack.last() {
-                Some(&b) => {
-                    items[b].lines.push(i);
-                    line_item[i] = Some(b);
-                }
+                Some(&b) => items[b].lines.push(i),
                 None => top.push(i),
             }
         }
-        SourceMap {
-            lines,
-            items,
-            line_item,
-            top,
-        }
+        SourceMap { lines, items, top }
     }
 
     /// The `n`th item of the `key:` sequence of `parent` (None: the top level).
@@ -219,6 +249,17 @@ mod tests {
         assert_eq!(map.items.len(), 1);
         assert_eq!(map.key(Some(0), "label"), Some((8, 5)));
         assert_eq!(map.key(Some(0), "key"), None);
+    }
+
+    #[test]
+    fn quoted_scalars_over_several_lines_are_text() {
+        let text =
+            "a: \"one\n  # two\n  three\"\nb: 'it''s\n  # x'\nc: \"closed\" # real\n# real too\n";
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            scalar_lines(&lines),
+            [false, true, true, false, true, false, false]
+        );
     }
 
     #[test]

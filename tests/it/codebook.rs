@@ -391,3 +391,56 @@ codebooks/main.yaml: warning: the study has no transcripts (no `transcripts/` fo
 "
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn fmt_write_goes_through_a_symlink_and_keeps_the_mode() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let s = Study::fixture("basic");
+    s.file("shared/main.yaml", MESSY);
+    let target = s.path().join("shared/main.yaml");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    symlink("shared/main.yaml", s.path().join("cb.yaml")).unwrap();
+    s.run(&["codebook", "fmt", "cb.yaml", "--write"]).ok();
+    let link = std::fs::symlink_metadata(s.path().join("cb.yaml")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    assert_eq!(
+        std::fs::read_link(s.path().join("cb.yaml")).unwrap(),
+        std::path::Path::new("shared/main.yaml")
+    );
+    assert_eq!(
+        s.read("shared/main.yaml"),
+        "# Our codebook. Keep this note.
+themes:
+  - id: family
+    codes:
+      - id: search
+        label: Searches
+        match:
+          any: [report*, police station]  # from the pilot
+"
+    );
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let left: Vec<_> = std::fs::read_dir(s.path().join("shared"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["main.yaml"], "no temporary file is left");
+    s.run(&["codebook", "fmt", "cb.yaml", "--check"]).ok();
+}
+
+#[test]
+fn fmt_keeps_what_other_yaml_readers_see() {
+    let s = Study::fixture("basic");
+    s.file(
+        "cb.yaml",
+        "themes:\n  - id: retorno\n    codes:\n      - id: apoyo\n        definition: yes\n        example: |2\n            \"Volví a casa.\"\n          # R07, Cusco\n        match:\n          any: [no, apoyo*]\n",
+    );
+    let want = "themes:\n  - id: retorno\n    codes:\n      - id: apoyo\n        definition: \"yes\"\n        example: |2\n            \"Volví a casa.\"\n          # R07, Cusco\n        match:\n          any: [\"no\", apoyo*]\n";
+    assert_eq!(s.run(&["codebook", "fmt", "cb.yaml"]).ok(), want);
+    s.run(&["codebook", "fmt", "cb.yaml", "--write"]).ok();
+    assert_eq!(s.read("cb.yaml"), want);
+    s.run(&["codebook", "fmt", "cb.yaml", "--check"]).ok();
+    s.run(&["codebook", "check", "cb.yaml"]).ok();
+}
