@@ -682,6 +682,14 @@ mod meaning_tests {
     }
 
     #[test]
+    fn a_version_number_is_kept_as_written() {
+        let out = fmt("codebook: Retorno\nversion: 1.10\nthemes: []\n");
+        assert_eq!(out, "codebook: Retorno\nversion: \"1.10\"\nthemes:\n");
+        let cb = Codebook::parse(&out, "cb.yaml", String::new()).unwrap();
+        assert_eq!(cb.doc.version.as_deref(), Some("1.10"));
+    }
+
+    #[test]
     fn ids_that_look_like_numbers_or_booleans_are_quoted() {
         let out = fmt("themes:\n  - id: no\n    codes:\n      - id: 2024\n      - id: 0x1f\n      - id: a_1\n");
         assert_eq!(

@@ -27,12 +27,8 @@ pub struct CodebookDoc {
     /// The codebook's title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codebook: Option<String>,
-    /// Its version (quoted or not).
-    #[serde(
-        default,
-        deserialize_with = "opt_scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// Its version (quoted or not), as written: `1.10` stays `1.10`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// A description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,11 +131,6 @@ pub struct MatchDef {
     /// Regexes (Rust syntax, case-insensitive, on the original text).
     #[serde(default)]
     pub regex: Vec<String>,
-}
-
-fn opt_scalar<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
-    let v: Option<serde_yaml::Value> = Option::deserialize(d)?;
-    Ok(v.and_then(|v| crate::ingest::plain::scalar(&v)))
 }
 
 /// A theme or code, flattened in codebook (pre-)order: the rows of every
