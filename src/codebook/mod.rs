@@ -401,8 +401,73 @@ fn unknown_keys(
     shown: &str,
     errors: &mut Vec<Error>,
 ) {
-    use serde_yaml::Value;
-    fn id_of(v: &Value) -> String {
+    let keys = KeyCheck { map, shown, errors };
+    keys.document(value);
+}
+
+/// The walk of [`unknown_keys`] over the parsed document.
+struct KeyCheck<'a> {
+    map: &'a source::SourceMap<'a>,
+    shown: &'a str,
+    errors: &'a mut Vec<Error>,
+}
+
+impl KeyCheck<'_> {
+    fn document(mut self, value: &serde_yaml::Value) {
+        use serde_yaml::Value;
+        self.mapping(
+            value,
+            fields_of::<CodebookDoc>(),
+            None,
+            "at the top of the codebook",
+        );
+        if let Some(Value::Sequence(themes)) = value.get("themes") {
+            for (n, t) in themes.iter().enumerate() {
+                let item = self.map.child(None, "themes", n);
+                let id = Self::id_of(t);
+                self.mapping(
+                    t,
+                    fields_of::<ThemeDef>(),
+                    item,
+                    &format!("in theme `{id}`"),
+                );
+                self.codes(t.get("codes"), item, &id);
+            }
+        }
+    }
+
+    fn codes(
+        &mut self,
+        list: Option<&serde_yaml::Value>,
+        parent: Option<usize>,
+        parent_path: &str,
+    ) {
+        let Some(serde_yaml::Value::Sequence(list)) = list else {
+            return;
+        };
+        for (n, c) in list.iter().enumerate() {
+            let item = parent.and_then(|p| self.map.child(Some(p), "codes", n));
+            let path = format!("{parent_path}/{}", Self::id_of(c));
+            self.mapping(
+                c,
+                fields_of::<CodeDef>(),
+                item,
+                &format!("in code `{path}`"),
+            );
+            if let Some(m) = c.get("match") {
+                self.mapping(
+                    m,
+                    fields_of::<MatchDef>(),
+                    item,
+                    &format!("in `match` of code `{path}`"),
+                );
+            }
+            self.codes(c.get("codes"), item, &path);
+        }
+    }
+
+    fn id_of(v: &serde_yaml::Value) -> String {
+        use serde_yaml::Value;
         match v.get("id") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
@@ -410,91 +475,40 @@ fn unknown_keys(
             _ => "?".to_string(),
         }
     }
-    let check =
-        |v: &Value, fields: &[&str], item: Option<usize>, what: &str, errors: &mut Vec<Error>| {
-            let Value::Mapping(m) = v else { return };
-            for k in m.keys() {
-                let name = match k {
-                    Value::String(s) => s.clone(),
-                    other => serde_yaml::to_string(other)
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string(),
-                };
-                if fields.contains(&name.as_str()) {
-                    continue;
-                }
-                let place = map
-                    .key(item, &name)
-                    .or_else(|| item.map(|b| map.item_start(b)));
-                let location = match place {
-                    Some((l, c)) => Location::at(shown, l, c),
-                    None => Location::file(shown),
-                };
-                errors.push(
-                    Error::at(location, format!("unknown field `{name}` {what}")).with_hint(
-                        match error::closest(&name, fields.iter().copied()) {
-                            Some(c) => format!(
-                                "did you mean `{c}`? (keys are checked so that typos do not pass)"
-                            ),
-                            None => format!("the keys here are: {}", fields.join(", ")),
-                        },
-                    ),
-                );
-            }
-        };
-    fn codes(
-        list: Option<&Value>,
-        parent: Option<usize>,
-        parent_path: &str,
-        map: &source::SourceMap,
-        errors: &mut Vec<Error>,
-        check: &dyn Fn(&Value, &[&str], Option<usize>, &str, &mut Vec<Error>),
-    ) {
-        let Some(Value::Sequence(list)) = list else {
+
+    /// The unknown keys of one mapping (`item`: its `- ` item in the text).
+    fn mapping(&mut self, v: &serde_yaml::Value, fields: &[&str], item: Option<usize>, what: &str) {
+        let serde_yaml::Value::Mapping(m) = v else {
             return;
         };
-        for (n, c) in list.iter().enumerate() {
-            let item = parent.and_then(|p| map.child(Some(p), "codes", n));
-            let path = format!("{parent_path}/{}", id_of(c));
-            check(
-                c,
-                fields_of::<CodeDef>(),
-                item,
-                &format!("in code `{path}`"),
-                errors,
-            );
-            if let Some(m) = c.get("match") {
-                check(
-                    m,
-                    fields_of::<MatchDef>(),
-                    item,
-                    &format!("in `match` of code `{path}`"),
-                    errors,
-                );
+        for k in m.keys() {
+            let name = match k {
+                serde_yaml::Value::String(s) => s.clone(),
+                other => serde_yaml::to_string(other)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            };
+            if fields.contains(&name.as_str()) {
+                continue;
             }
-            codes(c.get("codes"), item, &path, map, errors, check);
-        }
-    }
-    check(
-        value,
-        fields_of::<CodebookDoc>(),
-        None,
-        "at the top of the codebook",
-        errors,
-    );
-    if let Some(Value::Sequence(themes)) = value.get("themes") {
-        for (n, t) in themes.iter().enumerate() {
-            let item = map.child(None, "themes", n);
-            let id = id_of(t);
-            check(
-                t,
-                fields_of::<ThemeDef>(),
-                item,
-                &format!("in theme `{id}`"),
-                errors,
+            let place = self
+                .map
+                .key(item, &name)
+                .or_else(|| item.map(|b| self.map.item_start(b)));
+            let location = match place {
+                Some((l, c)) => Location::at(self.shown, l, c),
+                None => Location::file(self.shown),
+            };
+            let hint = match error::closest(&name, fields.iter().copied()) {
+                Some(c) => {
+                    format!("did you mean `{c}`? (keys are checked so that typos do not pass)")
+                }
+                None => format!("the keys here are: {}", fields.join(", ")),
+            };
+            self.errors.push(
+                Error::at(location, format!("unknown field `{name}` {what}")).with_hint(hint),
             );
-            codes(t.get("codes"), item, &id, map, errors, &check);
         }
     }
 }
