@@ -27,8 +27,14 @@ struct Comments {
     trailing: Vec<String>,
 }
 
+/// The text of a scalar as the codebook reads it: a quoted one unquoted,
+/// a plain one as written (`1e3` is the text `1e3` in a codebook, not the
+/// number 1000).
 fn unquote(v: &str) -> String {
     let v = v.trim();
+    if !v.starts_with(['"', '\'']) {
+        return v.to_string();
+    }
     serde_yaml::from_str::<serde_yaml::Value>(v)
         .ok()
         .and_then(|x| crate::ingest::plain::scalar(&x))
@@ -682,6 +688,15 @@ mod meaning_tests {
     }
 
     #[test]
+    fn comments_stay_with_ids_and_items_that_look_like_numbers() {
+        let out = fmt("themes:\n  - id: 0x1f\n    codes:\n      # about 1e3\n      - id: c\n        match:\n          any:\n            - 1e3  # a thousand\n            - mil\n");
+        assert_eq!(
+            out,
+            "themes:\n  - id: \"0x1f\"\n    codes:\n      # about 1e3\n      - id: c\n        match:\n          # a thousand\n          any: [\"1e3\", mil]\n"
+        );
+    }
+
+    #[test]
     fn a_version_number_is_kept_as_written() {
         let out = fmt("codebook: Retorno\nversion: 1.10\nthemes: []\n");
         assert_eq!(out, "codebook: Retorno\nversion: \"1.10\"\nthemes:\n");
@@ -942,7 +957,7 @@ mod starter_tests {
             include_str!("../../codebooks/impunity-justice.yaml"),
         ] {
             let cb = Codebook::parse(text, "cb.yaml", String::new()).unwrap();
-            let once = canonical(&cb, text);
+            let once = canonical_checked(&cb, text).unwrap();
             let again = Codebook::parse(&once, "cb.yaml", String::new()).unwrap();
             assert_eq!(again.doc, cb.doc);
             assert_eq!(canonical(&again, &once), once);
