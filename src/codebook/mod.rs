@@ -86,10 +86,18 @@ pub struct CodeDef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
     /// a-priori or emergent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "origin_or_reported",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub origin: Option<Origin>,
     /// Earlier ids of this code.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list_or_reported",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub formerly: Vec<String>,
     /// Auto-coding rules.
     #[serde(default, rename = "match", skip_serializing_if = "Option::is_none")]
@@ -120,17 +128,96 @@ impl CodeDef {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MatchDef {
     /// Terms of which one must match (or a regex).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list_or_reported")]
     pub any: Vec<String>,
     /// Terms that must all match.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list_or_reported")]
     pub all: Vec<String>,
     /// Terms none of which may match.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list_or_reported")]
     pub none: Vec<String>,
     /// Regexes (Rust syntax, case-insensitive, on the original text).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list_or_reported")]
     pub regex: Vec<String>,
+}
+
+// `Codebook::parse` checks the values of `origin` and of the lists itself
+// (and reports each mistake with its place), so the two readers below read
+// any other value as absent instead of stopping at the first one: one such
+// mistake does not hide the other errors of the file. A list reads its
+// items exactly as `Vec<String>` would.
+
+/// Reads a list of text; any other value reads as empty (see above).
+fn list_or_reported<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+    use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+    struct Lenient;
+    impl<'de> Visitor<'de> for Lenient {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of text")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = seq.next_element::<String>()? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+        fn visit_map<A: MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Vec::new())
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_str<E>(self, _: &str) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_i64<E>(self, _: i64) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_i128<E>(self, _: i128) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_u128<E>(self, _: u128) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(Lenient)
+}
+
+/// Reads `a-priori` or `emergent`; any other value reads as absent (see above).
+fn origin_or_reported<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Origin>, D::Error> {
+    let value = serde_yaml::Value::deserialize(d)?;
+    Ok(value.as_str().and_then(Origin::from_name))
+}
+
+impl Origin {
+    /// The origin a codebook names, if it is one.
+    fn from_name(name: &str) -> Option<Origin> {
+        match name {
+            "a-priori" => Some(Origin::APriori),
+            "emergent" => Some(Origin::Emergent),
+            _ => None,
+        }
+    }
 }
 
 /// A theme or code, flattened in codebook (pre-)order: the rows of every
@@ -448,22 +535,76 @@ impl KeyCheck<'_> {
         for (n, c) in list.iter().enumerate() {
             let item = parent.and_then(|p| self.map.child(Some(p), "codes", n));
             let path = format!("{parent_path}/{}", Self::id_of(c));
-            self.mapping(
-                c,
-                fields_of::<CodeDef>(),
-                item,
-                &format!("in code `{path}`"),
-            );
+            let what = format!("in code `{path}`");
+            self.mapping(c, fields_of::<CodeDef>(), item, &what);
+            self.list(c.get("formerly"), "formerly", item, &what);
+            self.origin(c.get("origin"), item, &what);
             if let Some(m) = c.get("match") {
-                self.mapping(
-                    m,
-                    fields_of::<MatchDef>(),
-                    item,
-                    &format!("in `match` of code `{path}`"),
-                );
+                let what = format!("in `match` of code `{path}`");
+                self.mapping(m, fields_of::<MatchDef>(), item, &what);
+                for key in ["any", "all", "none", "regex"] {
+                    self.list(m.get(key), key, item, &what);
+                }
             }
             self.codes(c.get("codes"), item, &path);
         }
+    }
+
+    /// The place of `key` in an item, for an error about it.
+    fn place(&self, item: Option<usize>, key: &str) -> Location {
+        match self
+            .map
+            .key(item, key)
+            .or_else(|| item.map(|b| self.map.item_start(b)))
+        {
+            Some((l, c)) => Location::at(self.shown, l, c),
+            None => Location::file(self.shown),
+        }
+    }
+
+    /// A list's value must be a list (or nothing).
+    fn list(&mut self, v: Option<&serde_yaml::Value>, key: &str, item: Option<usize>, what: &str) {
+        use serde_yaml::Value;
+        let Some(v) = v else { return };
+        if matches!(v, Value::Sequence(_) | Value::Null) {
+            return;
+        }
+        let written = match v {
+            Value::Mapping(_) => "a mapping".to_string(),
+            other => format!(
+                "`{}`",
+                serde_yaml::to_string(other).unwrap_or_default().trim()
+            ),
+        };
+        let example = match v {
+            Value::String(s) => s.clone(),
+            _ => "…".to_string(),
+        };
+        self.errors.push(
+            Error::at(
+                self.place(item, key),
+                format!("`{key}` {what} must be a list, not {written}"),
+            )
+            .with_hint(format!(
+                "write `{key}: [{example}]`: a list in brackets, even for one item"
+            )),
+        );
+    }
+
+    /// `origin` is `a-priori` or `emergent` (or nothing).
+    fn origin(&mut self, v: Option<&serde_yaml::Value>, item: Option<usize>, what: &str) {
+        let Some(v) = v else { return };
+        if v.is_null() || v.as_str().and_then(Origin::from_name).is_some() {
+            return;
+        }
+        let written = serde_yaml::to_string(v).unwrap_or_default();
+        self.errors.push(
+            Error::at(
+                self.place(item, "origin"),
+                format!("unknown origin `{}` {what}", written.trim()),
+            )
+            .with_hint("write `origin: a-priori` (decided before coding) or `origin: emergent` (from the data)"),
+        );
     }
 
     fn id_of(v: &serde_yaml::Value) -> String {
@@ -492,14 +633,7 @@ impl KeyCheck<'_> {
             if fields.contains(&name.as_str()) {
                 continue;
             }
-            let place = self
-                .map
-                .key(item, &name)
-                .or_else(|| item.map(|b| self.map.item_start(b)));
-            let location = match place {
-                Some((l, c)) => Location::at(self.shown, l, c),
-                None => Location::file(self.shown),
-            };
+            let location = self.place(item, &name);
             let hint = match error::closest(&name, fields.iter().copied()) {
                 Some(c) => {
                     format!("did you mean `{c}`? (keys are checked so that typos do not pass)")
@@ -880,6 +1014,43 @@ themes:
             r.contains("unknown field `lable` in code `a/b`\n  --> cb.yaml:5:7"),
             "{r}"
         );
+    }
+
+    #[test]
+    fn lists_and_origins_of_the_wrong_shape_are_all_reported() {
+        let r = Codebook::parse(
+            "themes:\n  - id: a\n    codes:\n      - id: b\n        origin: inductive\n        formerly: old_b\n        match:\n          any: police\n          none: {x: y}\n      - id: c\n        match:\n          regex: ['(x']\n",
+            "cb.yaml",
+            String::new(),
+        )
+        .unwrap_err()
+        .report();
+        for what in [
+            "error: unknown origin `inductive` in code `a/b`\n  --> cb.yaml:5:9\n  = help: write `origin: a-priori`",
+            "error: `formerly` in code `a/b` must be a list, not `old_b`\n  --> cb.yaml:6:9\n  = help: write `formerly: [old_b]`",
+            "error: `any` in `match` of code `a/b` must be a list, not `police`\n  --> cb.yaml:8:11",
+            "error: `none` in `match` of code `a/b` must be a list, not a mapping\n  --> cb.yaml:9:11",
+            "invalid regex `(x` in `a/c` match.regex",
+            "cb.yaml has 5 errors",
+        ] {
+            assert!(r.contains(what), "{what}\n{r}");
+        }
+    }
+
+    #[test]
+    fn lists_read_their_items_as_written() {
+        let cb = Codebook::parse(
+            "themes:\n  - id: a\n    codes:\n      - id: b\n        origin: emergent\n        formerly: [1e3, ~]\n        match:\n          any: [no, 1e3, 0x10, 1.10]\n          all:\n",
+            "cb.yaml",
+            String::new(),
+        )
+        .unwrap();
+        let code = &cb.doc.themes[0].codes[0];
+        assert_eq!(code.origin, Some(Origin::Emergent));
+        assert_eq!(code.formerly, ["1e3", "~"]);
+        let m = code.rules.as_ref().unwrap();
+        assert_eq!(m.any, ["no", "1e3", "0x10", "1.10"]);
+        assert!(m.all.is_empty());
     }
 
     #[test]
