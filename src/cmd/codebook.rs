@@ -193,9 +193,11 @@ fn write_in_place(path: &Path, text: &str) -> Result<()> {
             .write(true)
             .create_new(true)
             .open(&tmp)?;
+        // The permissions first, so that the text of a private codebook is
+        // never readable by others, not even for a moment.
+        std::fs::set_permissions(&tmp, permissions)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
-        std::fs::set_permissions(&tmp, permissions)?;
         std::fs::rename(&tmp, &target)
     })();
     written.map_err(|e| {

@@ -5,6 +5,12 @@
 //! or a list item; they are written back before (or after) the same line of
 //! the canonical form. A comment whose anchor no longer exists is kept at
 //! the end, never dropped. Formatting twice gives the same bytes.
+//!
+//! Formatting never changes the meaning: a value is written plain only when
+//! YAML 1.1 and 1.2 readers alike take it for the same text, every other
+//! form is read back before it is used (double quotes with escapes are the
+//! fallback), and [`canonical_checked`] parses the whole result again and
+//! refuses it unless it gives the same codebook.
 
 use std::collections::BTreeMap;
 
