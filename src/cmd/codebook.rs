@@ -120,14 +120,13 @@ fn first_line(e: &Error) -> String {
     line.strip_prefix("error: ").unwrap_or(line).to_string()
 }
 
-/// The study's index when the codebook in question is the study's own and
-/// the study has transcripts.
-fn study_index(study: &Study, spec: Option<&str>, refresh: bool) -> Option<StudyIndex> {
+/// The study's index, as it stands, when the codebook in question is the
+/// study's own and the index is up to date (for the counts of `show`).
+fn study_index(study: &Study, spec: Option<&str>) -> Option<StudyIndex> {
     if !is_study_codebook(study, spec) {
         return None;
     }
-    let mode = if refresh { Mode::Auto } else { Mode::Frozen };
-    pipeline::refresh(study, mode).ok().map(|(i, _)| i)
+    pipeline::refresh(study, Mode::Frozen).ok().map(|(i, _)| i)
 }
 
 fn write_new(output: Option<&Path>, text: &str) -> Result<()> {
@@ -471,7 +470,7 @@ fn is_subset(a: &[u32], b: &[u32]) -> bool {
 fn show(study: &Study, file: Option<&str>, fmt: ShowFormat) -> Result<()> {
     let (cb, _) = load(study, file)?;
     let counts = if fmt == ShowFormat::Tree || fmt == ShowFormat::Markdown {
-        study_index(study, file, false)
+        study_index(study, file)
             .map(|idx| code_counts(&idx, &cb))
             .transpose()?
     } else {
