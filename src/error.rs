@@ -75,6 +75,14 @@ pub enum Error {
         /// What to do about it.
         hint: Option<String>,
     },
+    /// Several problems found in one pass over a file (each an `Input`
+    /// error with its own location), so that one run lists them all. Exit 2.
+    Several {
+        /// The problems, in file order.
+        errors: Vec<Error>,
+        /// The closing line: how many problems, and where.
+        summary: String,
+    },
     /// Writing to stdout failed because the reader went away (`| head`).
     BrokenPipe,
 }
@@ -127,11 +135,23 @@ impl Error {
             },
         }
     }
+    /// All of `errors` at once (one error stays itself); `what` names the
+    /// file for the closing line, e.g. `codebooks/main.yaml`.
+    pub fn several(mut errors: Vec<Error>, what: &str) -> Self {
+        if errors.len() == 1 {
+            return errors.remove(0);
+        }
+        let summary = format!(
+            "{what} has {} errors; fix them and run the command again",
+            errors.len()
+        );
+        Error::Several { errors, summary }
+    }
     /// Adds (or replaces) the hint.
     pub fn with_hint(mut self, text: impl Into<String>) -> Self {
         match &mut self {
             Error::Input { hint, .. } | Error::Failure { hint, .. } => *hint = Some(text.into()),
-            Error::BrokenPipe => {}
+            Error::Several { .. } | Error::BrokenPipe => {}
         }
         self
     }
@@ -140,7 +160,15 @@ impl Error {
         match self {
             Error::Input { .. } => 2,
             Error::Failure { .. } => 1,
+            Error::Several { errors, .. } => errors.iter().map(Error::exit_code).max().unwrap_or(2),
             Error::BrokenPipe => 0,
+        }
+    }
+    /// Where the error was found, when it is one place in a file.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Error::Input { location, .. } => location.as_ref(),
+            _ => None,
         }
     }
     /// True when the error is a closed stdout, which exits quietly.
@@ -169,6 +197,15 @@ impl Error {
                 if let Some(hint) = hint {
                     out.push_str(&format!("\n  = help: {hint}"));
                 }
+                out
+            }
+            Error::Several { errors, summary } => {
+                let mut out = String::new();
+                for e in errors {
+                    out.push_str(&e.report());
+                    out.push_str("\n\n");
+                }
+                out.push_str(&format!("error: {summary}"));
                 out
             }
             Error::BrokenPipe => String::new(),
@@ -265,6 +302,20 @@ mod tests {
         .with_hint("did you mean `label`?");
         assert_eq!(e.exit_code(), 2);
         assert_eq!(e.report(), "error: unknown key `lable`\n  --> codebooks/main.yaml:12:7\n  = help: did you mean `label`?");
+    }
+
+    #[test]
+    fn several_errors_print_each_then_a_count() {
+        let one = Error::at(Location::at("cb.yaml", 3, 5), "unknown key `lable`");
+        let two = Error::at(Location::line("cb.yaml", 9), "duplicate theme id `a`");
+        let e = Error::several(vec![one, two], "cb.yaml");
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.report(),
+            "error: unknown key `lable`\n  --> cb.yaml:3:5\n\nerror: duplicate theme id `a`\n  --> cb.yaml:9\n\nerror: cb.yaml has 2 errors; fix them and run the command again"
+        );
+        let single = Error::several(vec![Error::input("x")], "cb.yaml");
+        assert_eq!(single.report(), "error: x");
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub fn run(project: Option<&Path>, command: CodebookCommand) -> Result<()> {
             }
             let yaml = serde_yaml::to_string(&doc).map_err(|e| Error::failure(e.to_string()))?;
             let cb = Codebook::parse(&yaml, &shown, String::new())?;
-            render::emit(&format::canonical(&cb, ""))
+            render::emit(&format::canonical_checked(&cb, "")?)
         }
     }
 }
@@ -107,17 +107,28 @@ fn load(study: &Study, spec: Option<&str>) -> Result<(Codebook, String)> {
     Ok((Codebook::parse(&text, &shown, hash)?, text))
 }
 
-/// The study's index when the codebook in question is the study's own and
-/// the study has transcripts.
-fn study_index(study: &Study, spec: Option<&str>, refresh: bool) -> Option<StudyIndex> {
-    if spec.is_some_and(|s| {
-        s != study.settings.codebook
-            && study.root.join(s) != study.resolve(&study.settings.codebook)
-    }) {
+/// True when `spec` (None: the default) names the study's own codebook.
+fn is_study_codebook(study: &Study, spec: Option<&str>) -> bool {
+    spec.is_none_or(|s| {
+        s == study.settings.codebook
+            || study.root.join(s) == study.resolve(&study.settings.codebook)
+    })
+}
+
+/// An error's message, without `error: ` and the lines beneath.
+fn first_line(e: &Error) -> String {
+    let report = e.report();
+    let line = report.lines().next().unwrap_or("");
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
+}
+
+/// The study's index, as it stands, when the codebook in question is the
+/// study's own and the index is up to date (for the counts of `show`).
+fn study_index(study: &Study, spec: Option<&str>) -> Option<StudyIndex> {
+    if !is_study_codebook(study, spec) {
         return None;
     }
-    let mode = if refresh { Mode::Auto } else { Mode::Frozen };
-    pipeline::refresh(study, mode).ok().map(|(i, _)| i)
+    pipeline::refresh(study, Mode::Frozen).ok().map(|(i, _)| i)
 }
 
 fn write_new(output: Option<&Path>, text: &str) -> Result<()> {
@@ -137,7 +148,7 @@ fn fmt(study: &Study, file: Option<&Path>, write: bool, check: bool) -> Result<(
     let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
     let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
     let cb = Codebook::parse(&text, &shown, String::new())?;
-    let canonical = format::canonical(&cb, &text);
+    let canonical = format::canonical_checked(&cb, &text)?;
     if check {
         if canonical != text {
             eprintln!(
@@ -152,15 +163,48 @@ fn fmt(study: &Study, file: Option<&Path>, write: bool, check: bool) -> Result<(
     }
     if write {
         if canonical != text {
-            // Write beside, then rename: an interrupted write leaves the original.
-            let tmp = path.with_extension("yaml.thematic-tmp");
-            std::fs::write(&tmp, &canonical).map_err(|e| Error::io(&tmp, e))?;
-            std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+            write_in_place(&path, &canonical)?;
             eprintln!("formatted {shown}");
         }
         return Ok(());
     }
     render::emit(&canonical)
+}
+
+/// Replaces a file's text atomically: written beside the file, then
+/// renamed onto it, so that an interrupted write leaves the original. A
+/// symlink is followed (the link stays a link and its target gets the new
+/// text) and the file keeps its permissions.
+fn write_in_place(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let target = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+    let permissions = std::fs::metadata(&target)
+        .map_err(|e| Error::io(&target, e))?
+        .permissions();
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+        return Err(Error::failure(format!("cannot write {}", target.display())));
+    };
+    let tmp = dir.join(format!(
+        ".{}.thematic-tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        // The permissions first, so that the text of a private codebook is
+        // never readable by others, not even for a moment.
+        std::fs::set_permissions(&tmp, permissions)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &target)
+    })();
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(&target, e)
+    })
 }
 
 #[derive(Serialize)]
@@ -205,16 +249,54 @@ fn check(study: &Study, file: Option<&str>, strict: bool) -> Result<()> {
             _ => {}
         }
     }
-    if let Some(idx) = study_index(study, file, true) {
-        study_lints(&cb, &idx, &text, &mut lints)?;
+    if cb.doc.themes.is_empty() {
+        lints.push(Lint {
+            line: 0,
+            message: "the codebook has no themes, so nothing will be coded (add them under \
+                      `themes:`; `thematic init` writes a starter codebook)"
+                .into(),
+        });
+    }
+    if is_study_codebook(study, file) {
+        // The study-wide lints need excerpts; say so when there are none
+        // rather than passing in silence.
+        let skipped = |why: String| Lint {
+            line: 0,
+            message: format!("{why}, so terms and rules were not checked against any excerpt"),
+        };
+        match study.transcript_files() {
+            Ok((files, _)) if files.is_empty() => lints.push(skipped(format!(
+                "the study has no transcripts (looked in: {})",
+                study.settings.transcripts.join(", ")
+            ))),
+            Err(e) if e.report().contains("no transcripts folder") => lints.push(skipped(
+                "the study has no transcripts (no `transcripts/` folder)".into(),
+            )),
+            Err(e) => lints.push(skipped(format!(
+                "the transcripts could not be listed ({})",
+                first_line(&e)
+            ))),
+            Ok(_) => match pipeline::refresh(study, Mode::Auto) {
+                Ok((idx, _)) => study_lints(&cb, &idx, &text, &mut lints)?,
+                Err(e) if e.is_broken_pipe() => return Err(e),
+                Err(e) => lints.push(skipped(format!(
+                    "the study could not be coded ({}; run `thematic code` for the details)",
+                    first_line(&e)
+                ))),
+            },
+        }
     }
     lints.sort_by_key(|l| l.line);
     let mut out = String::new();
     for l in &lints {
-        out.push_str(&format!(
-            "{}:{}: warning: {}\n",
-            cb.shown, l.line, l.message
-        ));
+        if l.line == 0 {
+            out.push_str(&format!("{}: warning: {}\n", cb.shown, l.message));
+        } else {
+            out.push_str(&format!(
+                "{}:{}: warning: {}\n",
+                cb.shown, l.line, l.message
+            ));
+        }
     }
     render::emit(&out)?;
     eprintln!(
@@ -390,7 +472,7 @@ fn is_subset(a: &[u32], b: &[u32]) -> bool {
 fn show(study: &Study, file: Option<&str>, fmt: ShowFormat) -> Result<()> {
     let (cb, _) = load(study, file)?;
     let counts = if fmt == ShowFormat::Tree || fmt == ShowFormat::Markdown {
-        study_index(study, file, false)
+        study_index(study, file)
             .map(|idx| code_counts(&idx, &cb))
             .transpose()?
     } else {

@@ -5,20 +5,25 @@
 //! or a list item; they are written back before (or after) the same line of
 //! the canonical form. A comment whose anchor no longer exists is kept at
 //! the end, never dropped. Formatting twice gives the same bytes.
+//!
+//! Formatting never changes the meaning: a value is written plain only when
+//! YAML 1.1 and 1.2 readers alike take it for the same text, every other
+//! form is read back before it is used (double quotes with escapes are the
+//! fallback), and [`canonical_checked`] parses the whole result again and
+//! refuses it unless it gives the same codebook.
 
 use std::collections::BTreeMap;
 
 use regex::Regex;
 use std::sync::LazyLock;
 
+use super::source::{scalar_lines, split_comment, KEY};
 use super::{CodeDef, Codebook, CodebookDoc, MatchDef, Origin, ThemeDef};
+use crate::error::{Error, Result};
 
 /// Lines longer than this put their list one item a line.
 const WIDTH: usize = 88;
 
-static KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\s*)(-\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*:(\s|$)").expect("valid regex")
-});
 static ITEM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*-\s+(.*)$").expect("valid regex"));
 
 #[derive(Debug, Default)]
@@ -28,28 +33,14 @@ struct Comments {
     trailing: Vec<String>,
 }
 
-/// Splits a line into content and an inline `# comment` (outside quotes).
-fn split_comment(line: &str) -> (&str, Option<&str>) {
-    let (mut single, mut double) = (false, false);
-    let bytes = line.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'\'' if !double => single = !single,
-            b'"' if !single => double = !double,
-            b'#' if !single
-                && !double
-                && (i == 0 || bytes[i - 1] == b' ' || bytes[i - 1] == b'\t') =>
-            {
-                return (line[..i].trim_end(), Some(line[i..].trim_end()));
-            }
-            _ => {}
-        }
-    }
-    (line.trim_end(), None)
-}
-
+/// The text of a scalar as the codebook reads it: a quoted one unquoted,
+/// a plain one as written (`1e3` is the text `1e3` in a codebook, not the
+/// number 1000).
 fn unquote(v: &str) -> String {
     let v = v.trim();
+    if !v.starts_with(['"', '\'']) {
+        return v.to_string();
+    }
     serde_yaml::from_str::<serde_yaml::Value>(v)
         .ok()
         .and_then(|x| crate::ingest::plain::scalar(&x))
@@ -69,9 +60,11 @@ fn owners(lines: &[&str]) -> Vec<Option<String>> {
     let mut blocks: Vec<Block> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     let mut line_block: Vec<Option<usize>> = vec![None; lines.len()];
+    // Text inside block and multi-line quoted scalars is neither keys nor items.
+    let scalar = scalar_lines(lines);
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim_start();
-        if t.is_empty() || t.starts_with('#') {
+        if t.is_empty() || t.starts_with('#') || scalar[i] {
             continue;
         }
         let indent = line.len() - t.len();
@@ -141,7 +134,12 @@ fn collect_comments(source: &str, cb: &Codebook) -> Comments {
     let mut c = Comments::default();
     let mut pending: Vec<String> = Vec::new();
     let mut last_key: BTreeMap<String, String> = BTreeMap::new();
+    let scalar = scalar_lines(&lines);
     for (i, line) in lines.iter().enumerate() {
+        if scalar[i] {
+            // A `#` line inside a block scalar is text, not a comment.
+            continue;
+        }
         let trimmed = line.trim_start();
         if trimmed.starts_with('#') {
             pending.push(trimmed.trim_end().to_string());
@@ -192,6 +190,7 @@ pub fn canonical(cb: &Codebook, source: &str) -> String {
     let mut w = Writer {
         out: String::new(),
         comments: &mut comments,
+        open_keep: false,
     };
     let doc: &CodebookDoc = &cb.doc;
     w.scalar(0, "top#codebook", "codebook", doc.codebook.as_deref());
@@ -209,7 +208,9 @@ pub fn canonical(cb: &Codebook, source: &str) -> String {
     );
     w.line(0, "top#themes", "themes:".to_string());
     for (i, t) in doc.themes.iter().enumerate() {
-        if i > 0 {
+        // A blank line between themes, unless it would end up inside a
+        // block scalar that keeps its trailing newlines (`|+`).
+        if i > 0 && !w.open_keep {
             w.out.push('\n');
         }
         theme(&mut w, t);
@@ -232,10 +233,14 @@ pub fn canonical(cb: &Codebook, source: &str) -> String {
 struct Writer<'a> {
     out: String,
     comments: &'a mut Comments,
+    /// The last thing written is a `|+` block scalar: a blank line now
+    /// would become part of its text.
+    open_keep: bool,
 }
 
 impl Writer<'_> {
     fn line(&mut self, indent: usize, anchor: &str, text: String) {
+        self.open_keep = false;
         let pad = " ".repeat(indent);
         if let Some(before) = self.comments.before.remove(anchor) {
             for b in before {
@@ -251,45 +256,31 @@ impl Writer<'_> {
         self.out.push('\n');
     }
 
-    /// `key: value` (nothing when the value is absent).
+    /// `key: value` (nothing when the value is absent): plain, quoted, a
+    /// literal block for text with line breaks, or folded when long. Every
+    /// form but double quotes is read back before it is used, and double
+    /// quotes (with escapes) are the fallback, so the text is always kept.
     fn scalar(&mut self, indent: usize, anchor: &str, key: &str, value: Option<&str>) {
         let Some(v) = value else { return };
         if v.contains('\n') {
-            self.line(indent, anchor, format!("{key}: |-"));
-            for l in v.lines() {
-                if l.is_empty() {
-                    self.out.push('\n');
-                } else {
-                    self.out
-                        .push_str(&format!("{}{l}\n", " ".repeat(indent + 2)));
-                }
+            if let Some((header, body)) = literal(v, indent) {
+                self.line(indent, anchor, format!("{key}: {header}"));
+                self.out.push_str(&body);
+                self.open_keep = header.ends_with('+');
+            } else {
+                self.line(indent, anchor, format!("{key}: {}", double_quote(v)));
             }
-        } else {
-            let one = format!("{key}: {}", quote(v));
-            let foldable =
-                !v.contains(['\t']) && !v.contains("  ") && v.trim() == v && v.contains(' ');
-            if indent + one.chars().count() <= WIDTH || !foldable {
-                self.line(indent, anchor, one);
+            return;
+        }
+        let one = format!("{key}: {}", quote(v));
+        if indent + one.chars().count() > WIDTH {
+            if let Some(body) = folded(v, indent) {
+                self.line(indent, anchor, format!("{key}: >-"));
+                self.out.push_str(&body);
                 return;
             }
-            // Long prose: a folded block, wrapped at the width.
-            self.line(indent, anchor, format!("{key}: >-"));
-            let pad = " ".repeat(indent + 2);
-            let mut line = String::new();
-            for word in v.split(' ') {
-                if !line.is_empty()
-                    && indent + 2 + line.chars().count() + 1 + word.chars().count() > WIDTH
-                {
-                    self.out.push_str(&format!("{pad}{line}\n"));
-                    line.clear();
-                }
-                if !line.is_empty() {
-                    line.push(' ');
-                }
-                line.push_str(word);
-            }
-            self.out.push_str(&format!("{pad}{line}\n"));
         }
+        self.line(indent, anchor, one);
     }
 
     /// `key: [a, b]` when short, else one item a line; nothing when empty.
@@ -330,7 +321,7 @@ impl Writer<'_> {
 
 fn theme(w: &mut Writer, t: &ThemeDef) {
     let owner = t.id.clone();
-    w.line(2, &format!("{owner}#id"), format!("- id: {}", t.id));
+    w.line(2, &format!("{owner}#id"), format!("- id: {}", quote(&t.id)));
     w.scalar(4, &format!("{owner}#label"), "label", t.label.as_deref());
     w.scalar(
         4,
@@ -349,7 +340,7 @@ fn theme(w: &mut Writer, t: &ThemeDef) {
 fn code(w: &mut Writer, c: &CodeDef, parent: &str, indent: usize) {
     let owner = format!("{parent}/{}", c.id);
     let a = |k: &str| format!("{owner}#{k}");
-    w.line(indent, &a("id"), format!("- id: {}", c.id));
+    w.line(indent, &a("id"), format!("- id: {}", quote(&c.id)));
     let i = indent + 2;
     w.scalar(i, &a("label"), "label", c.label.as_deref());
     w.scalar(i, &a("definition"), "definition", c.definition.as_deref());
@@ -379,16 +370,153 @@ fn code(w: &mut Writer, c: &CodeDef, parent: &str, indent: usize) {
     }
 }
 
-/// A scalar value as YAML: plain when that reads back as the same string,
-/// else double-quoted.
+/// Whether `c` may appear as is in a YAML block scalar (YAML's printable
+/// characters, without the line breaks other than `\n`). Anything else is
+/// written escaped in double quotes: a raw NEL (U+0085) or line separator
+/// would be read back as a line break.
+fn printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | ' '..='~' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+/// Plain scalars that YAML 1.1 or 1.2 readers (PyYAML, R's yaml, libyaml
+/// with the core schema, …) take for something other than a string:
+/// booleans, nulls, integers and floats in every notation, sexagesimal
+/// numbers, dates and times, and the 1.1 `=` and `<<` keys.
+static TYPED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)^(?:",
+        r"y|n|yes|no|on|off|true|false|~|null|=|<<",
+        r"|[-+]?(?:0b[0-1_]+|0o[0-7_]+|0x[0-9a-f_]+)",
+        r"|[-+]?\.?[0-9][0-9_.:]*(?:e[-+]?[0-9]+)?",
+        r"|[-+]?\.(?:inf|nan)",
+        r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:t|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)?",
+        r")$"
+    ))
+    .expect("valid regex")
+});
+
+/// True when `text` (one YAML document) reads back as `key` ↦ `want`.
+fn reads_back(text: &str, want: &serde_yaml::Value) -> bool {
+    serde_yaml::from_str::<serde_yaml::Value>(text)
+        .ok()
+        .and_then(|v| v.get("k").cloned())
+        .is_some_and(|v| v == *want)
+}
+
+fn reads_back_as(text: &str, want: &str) -> bool {
+    reads_back(text, &serde_yaml::Value::String(want.to_string()))
+}
+
+/// A scalar value as YAML: plain when every common reader takes it for the
+/// same string, else double-quoted.
 fn quote(s: &str) -> String {
     let plain = serde_yaml::to_string(s).unwrap_or_default();
     let plain = plain.trim_end_matches('\n');
-    if !plain.starts_with(['\'', '"', '|', '>']) && plain == s {
+    let safe = !plain.starts_with(['\'', '"', '|', '>'])
+        && plain == s
+        && !TYPED.is_match(s)
+        && s.chars().all(|c| printable(c) && c != '\n')
+        && reads_back_as(&format!("k: {s}"), s);
+    if safe {
         s.to_string()
     } else {
-        serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+        double_quote(s)
     }
+}
+
+/// `s` in YAML double quotes, with escapes for `"`, `\` and every
+/// character that is not printable or is a line break.
+fn double_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if printable(c) => out.push(c),
+            c if (c as u32) <= 0xffff => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push_str(&format!("\\U{:08X}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A literal block (`|`) for text with line breaks, as (header, body);
+/// the body is indented two columns past `indent`. The header carries the
+/// chomping (`|-` no final newline, `|` one, `|+` more) and an explicit
+/// indentation when the text starts with spaces. None when a block cannot
+/// hold the text (characters that must be escaped, only newlines).
+fn literal(v: &str, indent: usize) -> Option<(String, String)> {
+    if !v.chars().all(printable) {
+        return None;
+    }
+    let text = v.trim_end_matches('\n');
+    if text.is_empty() {
+        return None;
+    }
+    let trailing = v.len() - text.len();
+    let chomp = match trailing {
+        0 => "-",
+        1 => "",
+        _ => "+",
+    };
+    let first = text.split('\n').find(|l| !l.is_empty()).unwrap_or("");
+    let explicit = if first.starts_with([' ', '\t']) {
+        "2"
+    } else {
+        ""
+    };
+    let header = format!("|{explicit}{chomp}");
+    let pad = " ".repeat(indent + 2);
+    let mut body = String::new();
+    for l in text.split('\n') {
+        if !l.is_empty() {
+            body.push_str(&pad);
+            body.push_str(l);
+        }
+        body.push('\n');
+    }
+    for _ in 1..trailing {
+        body.push('\n');
+    }
+    let check = format!("{}k: {header}\n{body}", " ".repeat(indent));
+    reads_back_as(&check, v).then_some((header, body))
+}
+
+/// Long one-line prose as a folded block (`>-`) wrapped at the width, when
+/// folding reads back as the same text.
+fn folded(v: &str, indent: usize) -> Option<String> {
+    let foldable = !v.contains(['\t', '\n'])
+        && !v.contains("  ")
+        && v.trim() == v
+        && v.contains(' ')
+        && v.chars().all(printable);
+    if !foldable {
+        return None;
+    }
+    let pad = " ".repeat(indent + 2);
+    let mut body = String::new();
+    let mut line = String::new();
+    for word in v.split(' ') {
+        if !line.is_empty() && indent + 2 + line.chars().count() + 1 + word.chars().count() > WIDTH
+        {
+            body.push_str(&format!("{pad}{line}\n"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    body.push_str(&format!("{pad}{line}\n"));
+    let check = format!("{}k: >-\n{body}", " ".repeat(indent));
+    reads_back_as(&check, v).then_some(body)
 }
 
 /// A flow-list item: plain when safe inside `[…]`, else double-quoted.
@@ -397,15 +525,88 @@ fn flow_item(s: &str) -> String {
     if q.starts_with('"')
         || s.contains([',', '[', ']', '{', '}', '#', ':'])
         || s.starts_with(['*', '&', '!', '%', '@', '`', '-', '?'])
+        || !reads_back(
+            &format!("k: [{q}]"),
+            &serde_yaml::Value::Sequence(vec![serde_yaml::Value::String(s.to_string())]),
+        )
     {
-        serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+        double_quote(s)
     } else {
         q
     }
 }
 
+/// A regex in single quotes (no escapes to think about), or in double
+/// quotes when it holds characters that must be escaped.
 fn single_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    if s.chars().all(|c| printable(c) && c != '\n' && c != '\t') && s.trim() == s {
+        format!("'{}'", s.replace('\'', "''"))
+    } else {
+        double_quote(s)
+    }
+}
+
+/// The canonical text of a codebook, checked: it is parsed again and must
+/// give the same codebook, field by field, or nothing is returned.
+pub fn canonical_checked(cb: &Codebook, source: &str) -> Result<String> {
+    let out = canonical(cb, source);
+    let refuse = |what: String| {
+        Error::failure(format!(
+            "formatting {} would change what it says ({what}); nothing was written",
+            cb.shown
+        ))
+        .with_hint("this is a bug in `thematic codebook fmt`: please report it with the codebook; the file is left as it is")
+    };
+    let again = Codebook::parse(&out, &cb.shown, String::new()).map_err(|e| {
+        refuse(format!(
+            "the result does not load: {}",
+            first_line(&e.report())
+        ))
+    })?;
+    if again.doc != cb.doc {
+        let before = serde_json::to_value(&cb.doc).unwrap_or_default();
+        let after = serde_json::to_value(&again.doc).unwrap_or_default();
+        let (path, a, b) = first_difference(&before, &after, String::new())
+            .unwrap_or_else(|| (String::new(), before.clone(), after.clone()));
+        return Err(refuse(format!("{path}: {a} would become {b}")));
+    }
+    Ok(out)
+}
+
+fn first_line(report: &str) -> String {
+    let l = report.lines().next().unwrap_or("");
+    l.strip_prefix("error: ").unwrap_or(l).to_string()
+}
+
+/// The first place where two JSON values differ: (path, before, after).
+fn first_difference(
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    path: String,
+) -> Option<(String, serde_json::Value, serde_json::Value)> {
+    use serde_json::Value;
+    let null = Value::Null;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                first_difference(x.get(k).unwrap_or(&null), y.get(k).unwrap_or(&null), p)
+            })
+        }
+        (Value::Array(x), Value::Array(y)) => (0..x.len().max(y.len())).find_map(|i| {
+            first_difference(
+                x.get(i).unwrap_or(&null),
+                y.get(i).unwrap_or(&null),
+                format!("{path}[{i}]"),
+            )
+        }),
+        _ => (a != b).then(|| (path, a.clone(), b.clone())),
+    }
 }
 
 #[cfg(test)]
@@ -468,6 +669,289 @@ themes:
 }
 
 #[cfg(test)]
+mod meaning_tests {
+    use super::*;
+
+    /// Formats `text`, checks that the result reads back as the same
+    /// codebook and formats to the same bytes, and returns it.
+    #[track_caller]
+    fn fmt(text: &str) -> String {
+        let cb = Codebook::parse(text, "cb.yaml", String::new()).unwrap();
+        let once = canonical_checked(&cb, text).unwrap();
+        let again = Codebook::parse(&once, "cb.yaml", String::new()).unwrap();
+        assert_eq!(again.doc, cb.doc, "{once}");
+        assert_eq!(canonical(&again, &once), once, "not idempotent");
+        once
+    }
+
+    #[test]
+    fn words_other_readers_take_for_booleans_stay_strings() {
+        let out = fmt("themes:\n  - id: a\n    codes:\n      - id: b\n        definition: yes\n        include: 'No'\n        exclude: \"1e3\"\n        example: 2024-01-01\n        formerly: [on, 1_000]\n        match:\n          any: [no, Off]\n");
+        assert_eq!(
+            out,
+            "themes:\n  - id: a\n    codes:\n      - id: b\n        definition: \"yes\"\n        include: \"No\"\n        exclude: \"1e3\"\n        example: \"2024-01-01\"\n        formerly: [\"on\", \"1_000\"]\n        match:\n          any: [\"no\", \"Off\"]\n"
+        );
+    }
+
+    #[test]
+    fn comments_stay_with_ids_and_items_that_look_like_numbers() {
+        let out = fmt("themes:\n  - id: 0x1f\n    codes:\n      # about 1e3\n      - id: c\n        match:\n          any:\n            - 1e3  # a thousand\n            - mil\n");
+        assert_eq!(
+            out,
+            "themes:\n  - id: \"0x1f\"\n    codes:\n      # about 1e3\n      - id: c\n        match:\n          # a thousand\n          any: [\"1e3\", mil]\n"
+        );
+    }
+
+    #[test]
+    fn a_version_number_is_kept_as_written() {
+        let out = fmt("codebook: Retorno\nversion: 1.10\nthemes: []\n");
+        assert_eq!(out, "codebook: Retorno\nversion: \"1.10\"\nthemes:\n");
+        let cb = Codebook::parse(&out, "cb.yaml", String::new()).unwrap();
+        assert_eq!(cb.doc.version.as_deref(), Some("1.10"));
+    }
+
+    #[test]
+    fn ids_that_look_like_numbers_or_booleans_are_quoted() {
+        let out = fmt("themes:\n  - id: no\n    codes:\n      - id: 2024\n      - id: 0x1f\n      - id: a_1\n");
+        assert_eq!(
+            out,
+            "themes:\n  - id: \"no\"\n    codes:\n      - id: \"2024\"\n      - id: \"0x1f\"\n      - id: a_1\n"
+        );
+    }
+
+    #[test]
+    fn non_strings_of_yaml_1_1_and_1_2_are_recognised() {
+        for s in [
+            "yes",
+            "No",
+            "ON",
+            "off",
+            "y",
+            "N",
+            "true",
+            "FALSE",
+            "~",
+            "null",
+            "NULL",
+            "0",
+            "12",
+            "-3",
+            "+4",
+            "0x1F",
+            "0o17",
+            "0b101",
+            "017",
+            "1e3",
+            "1E-3",
+            ".5",
+            "1.",
+            "1.2.3",
+            ".inf",
+            "-.INF",
+            ".NaN",
+            "1_000",
+            "1:20",
+            "1:20:30.5",
+            "2024-01-01",
+            "2024-1-1 10:00:00",
+            "2001-12-14t21:59:43.10-05:00",
+            "=",
+            "<<",
+        ] {
+            assert!(TYPED.is_match(s), "{s}");
+            assert!(quote(s).starts_with('"'), "{s}");
+        }
+        for s in [
+            "yesterday",
+            "no one",
+            "R07",
+            "v2",
+            "2024 interviews",
+            "1 of 3",
+            "x1e3",
+        ] {
+            assert_eq!(quote(s), s);
+        }
+    }
+
+    #[test]
+    fn block_scalars_keep_indentation_chomping_and_hash_lines() {
+        // `|2`: the text starts with spaces.
+        let src =
+            "themes:\n  - id: a\n    description: |2\n        indented quote\n      then prose\n";
+        let out = fmt(src);
+        assert!(
+            out.contains("    description: |2\n        indented quote\n      then prose\n"),
+            "{out}"
+        );
+        // `|+`: trailing newlines are text, also before the next theme.
+        let src = "themes:\n  - id: a\n    codes:\n      - id: b\n        example: |+\n          We went every day.\n\n  - id: c\n";
+        let out = fmt(src);
+        assert!(
+            out.contains("        example: |+\n          We went every day.\n\n  - id: c\n"),
+            "{out}"
+        );
+        let cb = Codebook::parse(&out, "cb.yaml", String::new()).unwrap();
+        assert_eq!(
+            cb.doc.themes[0].codes[0].example.as_deref(),
+            Some("We went every day.\n\n")
+        );
+        // `|`: one final newline.
+        let out = fmt("themes:\n  - id: a\n    description: |\n      one\n      two\n");
+        assert!(
+            out.contains("    description: |\n      one\n      two\n"),
+            "{out}"
+        );
+        // A `#` line inside a block scalar is text: not copied as a comment.
+        let src = "themes:\n  - id: a\n    description: |-\n      # 1. Family\n      - searches\n      key: not a key\n    # a real comment\n    label: A\n";
+        let out = fmt(src);
+        assert_eq!(
+            out,
+            "themes:\n  - id: a\n    # a real comment\n    label: A\n    description: |-\n      # 1. Family\n      - searches\n      key: not a key\n"
+        );
+    }
+
+    #[test]
+    fn line_breaks_other_than_newline_are_escaped() {
+        let src = "themes:\n  - id: a\n    label: \"Ni\\u0085na\"\n    description: \"one\\u2028two\\nthree\\r\"\n";
+        let out = fmt(src);
+        assert!(out.contains("    label: \"Ni\\u0085na\"\n"), "{out}");
+        assert!(
+            out.contains("    description: \"one\\u2028two\\nthree\\r\"\n"),
+            "{out}"
+        );
+        assert!(!out.contains('\u{85}') && !out.contains('\u{2028}'));
+    }
+
+    #[test]
+    fn a_result_that_reads_differently_is_refused() {
+        // A codebook that could never have been loaded: its id is invalid,
+        // so the formatted text does not load back.
+        let cb = Codebook {
+            doc: CodebookDoc {
+                themes: vec![ThemeDef {
+                    id: "Not An Id".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            nodes: Vec::new(),
+            shown: "cb.yaml".into(),
+            hash: String::new(),
+        };
+        let e = canonical_checked(&cb, "").unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(
+            e.report().starts_with("error: formatting cb.yaml would change what it says (the result does not load: bad theme id"),
+            "{}",
+            e.report()
+        );
+        let a = serde_json::json!({"themes": [{"id": "a", "label": "yes"}]});
+        let b = serde_json::json!({"themes": [{"id": "a", "label": "true"}]});
+        assert_eq!(
+            first_difference(&a, &b, String::new()),
+            Some(("themes[0].label".into(), "yes".into(), "true".into()))
+        );
+    }
+
+    /// Scalars that trip YAML writers: every one must come back as it was,
+    /// in every place a codebook holds text, and format idempotently.
+    const TRICKY: &[&str] = &[
+        "yes", "No", "ON", "off", "y", "N", "true", "FALSE", "~", "null", "NULL", "", " ", "0",
+        "12", "-3", "+4", "0x1F", "0o17", "0b101", "017", "1e3", "1E-3", ".5", "1.", ".inf",
+        "-.INF", ".NaN", "1_000", "1:20", "1:20:30.5", "2024-01-01", "2024-1-1 10:00:00",
+        "2001-12-14t21:59:43.10-05:00", "=", "<<", "- x", "x: y", "#x", "a #b", "a: b", "[x]",
+        "{x}", "*alias", "&a", "!tag", "%x", "@x", "`x", "?x", "|x", ">x", "'q'", "\"dq\"",
+        "it's", "say \"hi\"", "back\\slash", "tab\there", "\ttab", "trail ", " lead",
+        "NEL\u{85}x", "LS\u{2028}x", "PS\u{2029}x", "bom\u{feff}", "bell\u{7}", "del\u{7f}",
+        "c1\u{9f}", "cr\rx", "line\nbreak", "two\n\nparas", "\n", "\n\nx", "x\n", "x\n\n",
+        "x\n\n\n", "  indented\nx", " \nx", "x\n  y", "# not a comment\nx", "x\n# still text",
+        "- item\nx", "key: v\nx", "x \ny", "\tx\ny", "x\n ", "é ñ 你好 😀", "ends with colon:",
+        "a,b", "[", "]", "x]", "Niña ASHÁNINKAS", "50%", "R07: yes",
+        "She said the recruiter promised a job in a restaurant in Lima and that the family would get money every month",
+        "She said # the recruiter promised a job: in a restaurant in Lima, and that the family would get money every month",
+        "She said the recruiter promised a job in a restaurant in Lima and that the family would\u{85}get money",
+    ];
+
+    fn code(i: usize, s: &str) -> CodeDef {
+        let term_ok = parse_term_ok(s);
+        CodeDef {
+            id: format!("c{i}"),
+            label: Some(s.to_string()),
+            definition: Some(s.to_string()),
+            include: Some(format!("{s}{s}")),
+            exclude: Some(s.to_string()),
+            example: Some(s.to_string()),
+            origin: None,
+            formerly: vec![s.to_string()],
+            rules: Some(MatchDef {
+                any: if term_ok {
+                    vec![s.to_string(), "x".into()]
+                } else {
+                    Vec::new()
+                },
+                all: Vec::new(),
+                none: if term_ok {
+                    vec![s.to_string()]
+                } else {
+                    Vec::new()
+                },
+                regex: if regex::Regex::new(s).is_ok() && !s.is_empty() {
+                    vec![s.to_string()]
+                } else {
+                    Vec::new()
+                },
+            }),
+            codes: Vec::new(),
+        }
+    }
+
+    fn parse_term_ok(s: &str) -> bool {
+        super::super::parse_term(s).is_ok()
+    }
+
+    #[test]
+    fn tricky_scalars_round_trip_everywhere() {
+        for (n, s) in TRICKY.iter().enumerate() {
+            let doc = CodebookDoc {
+                codebook: Some(s.to_string()),
+                version: Some(s.to_string()),
+                description: Some(s.to_string()),
+                themes: vec![
+                    ThemeDef {
+                        id: "t1".into(),
+                        label: Some(s.to_string()),
+                        description: Some(s.to_string()),
+                        codes: vec![code(n, s)],
+                    },
+                    ThemeDef {
+                        id: "t2".into(),
+                        label: Some(s.to_string()),
+                        description: None,
+                        codes: vec![code(n + 1, s)],
+                    },
+                ],
+            };
+            let yaml = serde_yaml::to_string(&doc).unwrap();
+            let cb = Codebook::parse(&yaml, "cb.yaml", String::new())
+                .unwrap_or_else(|e| panic!("{s:?}: {}\n{yaml}", e.report()));
+            let once =
+                canonical_checked(&cb, &yaml).unwrap_or_else(|e| panic!("{s:?}: {}", e.report()));
+            let again = Codebook::parse(&once, "cb.yaml", String::new()).unwrap();
+            assert_eq!(again.doc, cb.doc, "{s:?}\n{once}");
+            assert_eq!(canonical(&again, &once), once, "{s:?} not idempotent");
+            // Every plain value on a line is one no reader takes for a non-string.
+            for line in once.lines() {
+                if let Some((_, v)) = line.split_once(": ") {
+                    let v = v.trim();
+                    assert!(!TYPED.is_match(v), "{s:?}: plain `{v}` in\n{once}");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
 mod starter_tests {
     use super::*;
 
@@ -479,7 +963,7 @@ mod starter_tests {
             include_str!("../../codebooks/impunity-justice.yaml"),
         ] {
             let cb = Codebook::parse(text, "cb.yaml", String::new()).unwrap();
-            let once = canonical(&cb, text);
+            let once = canonical_checked(&cb, text).unwrap();
             let again = Codebook::parse(&once, "cb.yaml", String::new()).unwrap();
             assert_eq!(again.doc, cb.doc);
             assert_eq!(canonical(&again, &once), once);

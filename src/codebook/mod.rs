@@ -8,6 +8,7 @@ pub mod diff;
 pub mod format;
 pub mod matcher;
 pub mod qdc;
+pub(crate) mod source;
 
 use std::path::Path;
 
@@ -15,22 +16,21 @@ use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::sync::LazyLock;
 
-use crate::error::{suggest, Error, Location, Result};
+use crate::error::{self, suggest, Error, Location, Result};
 use crate::text;
+
+// The types below do not deny unknown fields themselves: `Codebook::parse`
+// finds every unknown key in one pass (from the fields serde declares for
+// each type) and reports them all, with the other errors of the file.
 
 /// A codebook file as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CodebookDoc {
     /// The codebook's title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codebook: Option<String>,
-    /// Its version (quoted or not).
-    #[serde(
-        default,
-        deserialize_with = "opt_scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// Its version (quoted or not), as written: `1.10` stays `1.10`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// A description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,7 +42,6 @@ pub struct CodebookDoc {
 
 /// A theme: a group of codes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ThemeDef {
     /// `[a-z0-9_]+`, unique among themes.
     pub id: String,
@@ -70,7 +69,6 @@ pub enum Origin {
 
 /// A code (or sub-code).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CodeDef {
     /// `[a-z0-9_]+`, unique among siblings.
     pub id: String,
@@ -90,10 +88,18 @@ pub struct CodeDef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
     /// a-priori or emergent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "origin_or_reported",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub origin: Option<Origin>,
     /// Earlier ids of this code.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "list_or_reported",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub formerly: Vec<String>,
     /// Auto-coding rules.
     #[serde(default, rename = "match", skip_serializing_if = "Option::is_none")]
@@ -122,25 +128,98 @@ impl CodeDef {
 
 /// Auto-coding rules of a code.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MatchDef {
     /// Terms of which one must match (or a regex).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list_or_reported")]
     pub any: Vec<String>,
     /// Terms that must all match.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list_or_reported")]
     pub all: Vec<String>,
     /// Terms none of which may match.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list_or_reported")]
     pub none: Vec<String>,
     /// Regexes (Rust syntax, case-insensitive, on the original text).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list_or_reported")]
     pub regex: Vec<String>,
 }
 
-fn opt_scalar<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
-    let v: Option<serde_yaml::Value> = Option::deserialize(d)?;
-    Ok(v.and_then(|v| crate::ingest::plain::scalar(&v)))
+// `Codebook::parse` checks the values of `origin` and of the lists itself
+// (and reports each mistake with its place), so the two readers below read
+// any other value as absent instead of stopping at the first one: one such
+// mistake does not hide the other errors of the file. A list reads its
+// items exactly as `Vec<String>` would.
+
+/// Reads a list of text; any other value reads as empty (see above).
+fn list_or_reported<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+    use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+    struct Lenient;
+    impl<'de> Visitor<'de> for Lenient {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of text")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = seq.next_element::<String>()? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+        fn visit_map<A: MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Vec::new())
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_str<E>(self, _: &str) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_i64<E>(self, _: i64) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_i128<E>(self, _: i128) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_u128<E>(self, _: u128) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(Lenient)
+}
+
+/// Reads `a-priori` or `emergent`; any other value reads as absent (see above).
+fn origin_or_reported<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Origin>, D::Error> {
+    let value = serde_yaml::Value::deserialize(d)?;
+    Ok(value.as_str().and_then(Origin::from_name))
+}
+
+impl Origin {
+    /// The origin a codebook names, if it is one.
+    fn from_name(name: &str) -> Option<Origin> {
+        match name {
+            "a-priori" => Some(Origin::APriori),
+            "emergent" => Some(Origin::Emergent),
+            _ => None,
+        }
+    }
 }
 
 /// A theme or code, flattened in codebook (pre-)order: the rows of every
@@ -196,13 +275,34 @@ impl Codebook {
         Self::parse(&text, shown, blake3::hash(&bytes).to_hex().to_string())
     }
 
-    /// Parses and validates codebook text.
+    /// Parses and validates codebook text. Every error of the file is
+    /// reported at once (each with its place), except a YAML syntax or type
+    /// error, which stops the reading of the file.
     pub fn parse(text: &str, shown: &str, hash: String) -> Result<Codebook> {
-        let doc: CodebookDoc = if text.trim().is_empty() {
+        let mut errors: Vec<Error> = Vec::new();
+        let doc = if text.trim().is_empty() {
             CodebookDoc::default()
         } else {
-            serde_yaml::from_str(text).map_err(|e| crate::study::yaml_error(shown, &e))?
+            let value: serde_yaml::Value =
+                serde_yaml::from_str(text).map_err(|e| crate::study::yaml_error(shown, &e))?;
+            if value.is_null() {
+                // Only comments.
+                CodebookDoc::default()
+            } else {
+                unknown_keys(&value, &source::SourceMap::new(text), shown, &mut errors);
+                match serde_yaml::from_str(text) {
+                    Ok(doc) => doc,
+                    Err(e) => {
+                        errors.push(crate::study::yaml_error(shown, &e));
+                        return Err(several(errors, shown));
+                    }
+                }
+            }
         };
+        let mut doc = doc;
+        for theme in &mut doc.themes {
+            drop_empty_rules(&mut theme.codes);
+        }
         let lines: Vec<&str> = text.lines().collect();
         let id_lines: Vec<(usize, usize, String)> = lines
             .iter()
@@ -224,16 +324,17 @@ impl Codebook {
             id_lines: &id_lines,
             next: 0,
             shown,
+            errors: &mut errors,
         };
         let mut nodes = Vec::new();
         check_siblings(
             cb.doc.themes.iter().map(|t| t.id.as_str()),
             &mut ctx,
             "the themes",
-        )?;
+        );
         for theme in &cb.doc.themes {
             let (line, col) = ctx.locate(&theme.id);
-            check_id(&theme.id, shown, line, col, "")?;
+            ctx.check_id(&theme.id, line, col, "");
             let idx = nodes.len();
             nodes.push(Node {
                 path: theme.id.clone(),
@@ -243,11 +344,17 @@ impl Codebook {
                 depth: 0,
                 line,
             });
-            add_codes(&theme.codes, idx, &theme.id, 1, &mut nodes, &mut ctx)?;
+            add_codes(&theme.codes, idx, &theme.id, 1, &mut nodes, &mut ctx);
         }
         cb.nodes = nodes;
-        cb.for_each_code(|node, code| validate_rules(code, &cb.nodes[node], &lines, shown))
-            .transpose()?;
+        for (node, code) in cb.code_defs().into_iter().enumerate() {
+            if let Some(code) = code {
+                validate_rules(code, &cb.nodes[node], &lines, shown, &mut errors);
+            }
+        }
+        if !errors.is_empty() {
+            return Err(several(errors, shown));
+        }
         Ok(cb)
     }
 
@@ -467,11 +574,236 @@ enum Fit {
     Moved,
 }
 
+/// A `match:` without a single term or regex is no rule at all: it is read
+/// as absent, so that writing it or leaving it out means the same codebook
+/// everywhere (`show`, `diff`, and `fmt`, which drops it).
+fn drop_empty_rules(codes: &mut [CodeDef]) {
+    for c in codes {
+        if c.rules.as_ref().is_some_and(|m| *m == MatchDef::default()) {
+            c.rules = None;
+        }
+        drop_empty_rules(&mut c.codes);
+    }
+}
+
+/// All of a file's errors as one, in file order.
+fn several(mut errors: Vec<Error>, shown: &str) -> Error {
+    errors.sort_by_key(|e| {
+        let l = e.location();
+        (
+            l.and_then(|l| l.line).unwrap_or(usize::MAX),
+            l.and_then(|l| l.col).unwrap_or(0),
+        )
+    });
+    Error::several(errors, shown)
+}
+
+/// Reports every key that the codebook's types do not know, located with
+/// the text's source map, with the closest known key as a hint.
+fn unknown_keys(
+    value: &serde_yaml::Value,
+    map: &source::SourceMap,
+    shown: &str,
+    errors: &mut Vec<Error>,
+) {
+    let keys = KeyCheck { map, shown, errors };
+    keys.document(value);
+}
+
+/// The walk of [`unknown_keys`] over the parsed document.
+struct KeyCheck<'a> {
+    map: &'a source::SourceMap<'a>,
+    shown: &'a str,
+    errors: &'a mut Vec<Error>,
+}
+
+impl KeyCheck<'_> {
+    fn document(mut self, value: &serde_yaml::Value) {
+        use serde_yaml::Value;
+        self.mapping(
+            value,
+            fields_of::<CodebookDoc>(),
+            None,
+            "at the top of the codebook",
+        );
+        if let Some(Value::Sequence(themes)) = value.get("themes") {
+            for (n, t) in themes.iter().enumerate() {
+                let item = self.map.child(None, "themes", n);
+                let id = Self::id_of(t);
+                self.mapping(
+                    t,
+                    fields_of::<ThemeDef>(),
+                    item,
+                    &format!("in theme `{id}`"),
+                );
+                self.codes(t.get("codes"), item, &id);
+            }
+        }
+    }
+
+    fn codes(
+        &mut self,
+        list: Option<&serde_yaml::Value>,
+        parent: Option<usize>,
+        parent_path: &str,
+    ) {
+        let Some(serde_yaml::Value::Sequence(list)) = list else {
+            return;
+        };
+        for (n, c) in list.iter().enumerate() {
+            let item = parent.and_then(|p| self.map.child(Some(p), "codes", n));
+            let path = format!("{parent_path}/{}", Self::id_of(c));
+            let what = format!("in code `{path}`");
+            self.mapping(c, fields_of::<CodeDef>(), item, &what);
+            self.list(c.get("formerly"), "formerly", item, &what);
+            self.origin(c.get("origin"), item, &what);
+            if let Some(m) = c.get("match") {
+                let what = format!("in `match` of code `{path}`");
+                self.mapping(m, fields_of::<MatchDef>(), item, &what);
+                for key in ["any", "all", "none", "regex"] {
+                    self.list(m.get(key), key, item, &what);
+                }
+            }
+            self.codes(c.get("codes"), item, &path);
+        }
+    }
+
+    /// The place of `key` in an item, for an error about it.
+    fn place(&self, item: Option<usize>, key: &str) -> Location {
+        match self
+            .map
+            .key(item, key)
+            .or_else(|| item.map(|b| self.map.item_start(b)))
+        {
+            Some((l, c)) => Location::at(self.shown, l, c),
+            None => Location::file(self.shown),
+        }
+    }
+
+    /// A list's value must be a list (or nothing).
+    fn list(&mut self, v: Option<&serde_yaml::Value>, key: &str, item: Option<usize>, what: &str) {
+        use serde_yaml::Value;
+        let Some(v) = v else { return };
+        if matches!(v, Value::Sequence(_) | Value::Null) {
+            return;
+        }
+        let written = match v {
+            Value::Mapping(_) => "a mapping".to_string(),
+            other => format!(
+                "`{}`",
+                serde_yaml::to_string(other).unwrap_or_default().trim()
+            ),
+        };
+        let example = match v {
+            Value::String(s) => s.clone(),
+            _ => "…".to_string(),
+        };
+        self.errors.push(
+            Error::at(
+                self.place(item, key),
+                format!("`{key}` {what} must be a list, not {written}"),
+            )
+            .with_hint(format!(
+                "write `{key}: [{example}]`: a list in brackets, even for one item"
+            )),
+        );
+    }
+
+    /// `origin` is `a-priori` or `emergent` (or nothing).
+    fn origin(&mut self, v: Option<&serde_yaml::Value>, item: Option<usize>, what: &str) {
+        let Some(v) = v else { return };
+        if v.is_null() || v.as_str().and_then(Origin::from_name).is_some() {
+            return;
+        }
+        let written = serde_yaml::to_string(v).unwrap_or_default();
+        self.errors.push(
+            Error::at(
+                self.place(item, "origin"),
+                format!("unknown origin `{}` {what}", written.trim()),
+            )
+            .with_hint("write `origin: a-priori` (decided before coding) or `origin: emergent` (from the data)"),
+        );
+    }
+
+    fn id_of(v: &serde_yaml::Value) -> String {
+        use serde_yaml::Value;
+        match v.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::Bool(b)) => b.to_string(),
+            _ => "?".to_string(),
+        }
+    }
+
+    /// The unknown keys of one mapping (`item`: its `- ` item in the text).
+    fn mapping(&mut self, v: &serde_yaml::Value, fields: &[&str], item: Option<usize>, what: &str) {
+        let serde_yaml::Value::Mapping(m) = v else {
+            return;
+        };
+        for k in m.keys() {
+            let name = match k {
+                serde_yaml::Value::String(s) => s.clone(),
+                other => serde_yaml::to_string(other)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            };
+            if fields.contains(&name.as_str()) {
+                continue;
+            }
+            let location = self.place(item, &name);
+            let hint = match error::closest(&name, fields.iter().copied()) {
+                Some(c) => {
+                    format!("did you mean `{c}`? (keys are checked so that typos do not pass)")
+                }
+                None => format!("the keys here are: {}", fields.join(", ")),
+            };
+            self.errors.push(
+                Error::at(location, format!("unknown field `{name}` {what}")).with_hint(hint),
+            );
+        }
+    }
+}
+
+/// The keys serde reads for a struct, as its derive declares them (so the
+/// unknown-key check cannot drift from the types).
+fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+    struct Probe(&'static [&'static str]);
+    impl<'de> Deserializer<'de> for &mut Probe {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(
+            self,
+            _: V,
+        ) -> std::result::Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> std::result::Result<V::Value, Self::Error> {
+            self.0 = fields;
+            Err(de::Error::custom("probed"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut probe = Probe(&[]);
+    let _ = T::deserialize(&mut probe);
+    probe.0
+}
+
 struct Ctx<'a> {
     lines: &'a [&'a str],
     id_lines: &'a [(usize, usize, String)],
     next: usize,
     shown: &'a str,
+    errors: &'a mut Vec<Error>,
 }
 
 impl Ctx<'_> {
@@ -502,6 +834,14 @@ fn loc(shown: &str, line: usize, col: usize) -> Location {
     }
 }
 
+impl Ctx<'_> {
+    fn check_id(&mut self, id: &str, line: usize, col: usize, parent: &str) {
+        if let Err(e) = check_id(id, self.shown, line, col, parent) {
+            self.errors.push(e);
+        }
+    }
+}
+
 fn check_id(id: &str, shown: &str, line: usize, col: usize, parent: &str) -> Result<()> {
     if ID.is_match(id) {
         return Ok(());
@@ -524,9 +864,9 @@ fn check_id(id: &str, shown: &str, line: usize, col: usize, parent: &str) -> Res
     )))
 }
 
-/// Fails on the second of two equal ids; `what` names the siblings ("the
+/// Reports each second of two equal ids; `what` names the siblings ("the
 /// themes", "the codes under `family`").
-fn check_siblings<'a>(ids: impl Iterator<Item = &'a str>, ctx: &mut Ctx, what: &str) -> Result<()> {
+fn check_siblings<'a>(ids: impl Iterator<Item = &'a str>, ctx: &mut Ctx, what: &str) {
     let ids: Vec<&str> = ids.collect();
     for (i, id) in ids.iter().enumerate() {
         if ids[..i].contains(id) {
@@ -537,14 +877,15 @@ fn check_siblings<'a>(ids: impl Iterator<Item = &'a str>, ctx: &mut Ctx, what: &
                 .filter(|(_, _, v)| v == id)
                 .nth(nth - 1)
                 .map_or(0, |l| l.0);
-            return Err(Error::at(
-                loc(ctx.shown, line, 0),
-                format!("duplicate id `{id}` among {what}"),
-            )
-            .with_hint("ids must be unique among siblings: rename one, or merge the two"));
+            ctx.errors.push(
+                Error::at(
+                    loc(ctx.shown, line, 0),
+                    format!("duplicate id `{id}` among {what}"),
+                )
+                .with_hint("ids must be unique among siblings: rename one, or merge the two"),
+            );
         }
     }
-    Ok(())
 }
 
 fn add_codes(
@@ -554,15 +895,15 @@ fn add_codes(
     depth: usize,
     nodes: &mut Vec<Node>,
     ctx: &mut Ctx,
-) -> Result<()> {
+) {
     check_siblings(
         codes.iter().map(|c| c.id.as_str()),
         ctx,
         &format!("the codes under `{parent_path}`"),
-    )?;
+    );
     for c in codes {
         let (line, col) = ctx.locate(&c.id);
-        check_id(&c.id, ctx.shown, line, col, parent_path)?;
+        ctx.check_id(&c.id, line, col, parent_path);
         let path = format!("{parent_path}/{}", c.id);
         let idx = nodes.len();
         nodes.push(Node {
@@ -573,9 +914,8 @@ fn add_codes(
             depth,
             line,
         });
-        add_codes(&c.codes, idx, &path, depth + 1, nodes, ctx)?;
+        add_codes(&c.codes, idx, &path, depth + 1, nodes, ctx);
     }
-    Ok(())
 }
 
 /// A term parsed: its tokens and whether the last one is a prefix.
@@ -604,8 +944,14 @@ pub fn parse_term(raw: &str) -> std::result::Result<Term, String> {
     Ok(Term { tokens, prefix })
 }
 
-fn validate_rules(code: &CodeDef, node: &Node, lines: &[&str], shown: &str) -> Result<()> {
-    let Some(m) = &code.rules else { return Ok(()) };
+fn validate_rules(
+    code: &CodeDef,
+    node: &Node,
+    lines: &[&str],
+    shown: &str,
+    errors: &mut Vec<Error>,
+) {
+    let Some(m) = &code.rules else { return };
     let find = |needle: &str| -> (usize, usize) {
         let from = node.line.saturating_sub(1);
         for (i, l) in lines.iter().enumerate().skip(from) {
@@ -619,7 +965,7 @@ fn validate_rules(code: &CodeDef, node: &Node, lines: &[&str], shown: &str) -> R
         for term in terms {
             if let Err(why) = parse_term(term) {
                 let (l, c) = find(term.trim());
-                return Err(Error::at(loc(shown, l, c), format!("bad term `{term}` in `{}` match.{list}: {why}", node.path))
+                errors.push(Error::at(loc(shown, l, c), format!("bad term `{term}` in `{}` match.{list}: {why}", node.path))
                     .with_hint("write words as they appear (case and accents do not matter); use `regex:` for patterns"));
             }
         }
@@ -634,17 +980,20 @@ fn validate_rules(code: &CodeDef, node: &Node, lines: &[&str], shown: &str) -> R
                 .unwrap_or("")
                 .trim()
                 .to_string();
-            return Err(Error::at(
-                loc(shown, l, c),
-                format!(
-                    "invalid regex `{r}` in `{}` match.regex: {first}",
-                    node.path
+            errors.push(
+                Error::at(
+                    loc(shown, l, c),
+                    format!(
+                        "invalid regex `{r}` in `{}` match.regex: {first}",
+                        node.path
+                    ),
+                )
+                .with_hint(
+                    "regexes use Rust `regex` syntax; in YAML, quote them with single quotes",
                 ),
-            )
-            .with_hint("regexes use Rust `regex` syntax; in YAML, quote them with single quotes"));
+            );
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -777,6 +1126,143 @@ mod tests {
             e.report().contains("unknown field `lable`") && e.report().contains("cb.yaml:3:5"),
             "{}",
             e.report()
+        );
+    }
+
+    /// A codebook with one mistake of each kind (fictional study).
+    const FOUR_MISTAKES: &str = "codebook: Retorno y familia
+themes:
+  - id: familia
+    lable: Familia
+    codes:
+      - id: Busqueda Activa
+        definition: Relatives look for the victim.
+      - id: deudas
+        match:
+          any: [deu*da, dinero]
+      - id: deudas
+        match:
+          regex: ['(prestamo']
+          nome: [banco]
+";
+
+    #[test]
+    fn every_error_of_a_file_in_one_report() {
+        let e = Codebook::parse(FOUR_MISTAKES, "cb.yaml", String::new()).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let r = e.report();
+        let places: Vec<&str> = r
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("--> "))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                "cb.yaml:4:5",
+                "cb.yaml:6:13",
+                "cb.yaml:10:17",
+                "cb.yaml:11",
+                "cb.yaml:13:20",
+                "cb.yaml:14:11"
+            ],
+            "{r}"
+        );
+        for what in [
+            "unknown field `lable` in theme `familia`",
+            "did you mean `label`?",
+            "bad code under `familia` id `Busqueda Activa`",
+            "bad term `deu*da` in `familia/deudas` match.any",
+            "duplicate id `deudas` among the codes under `familia`",
+            "invalid regex `(prestamo` in `familia/deudas` match.regex",
+            "unknown field `nome` in `match` of code `familia/deudas`",
+            "did you mean `none`?",
+        ] {
+            assert!(r.contains(what), "{what}\n{r}");
+        }
+        assert!(
+            r.ends_with("error: cb.yaml has 6 errors; fix them and run the command again"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_follow_the_types() {
+        assert_eq!(fields_of::<MatchDef>(), ["any", "all", "none", "regex"]);
+        assert!(fields_of::<CodeDef>().contains(&"match"));
+        assert_eq!(
+            fields_of::<ThemeDef>(),
+            ["id", "label", "description", "codes"]
+        );
+        // Every known key passes; keys out of place, in flow style or at the
+        // top are still found.
+        let ok = "codebook: T\nversion: 1\ndescription: D\nthemes:\n  - id: a\n    label: A\n    description: d\n    codes:\n      - {id: b, label: B, definition: d, include: i, exclude: e, example: x, origin: emergent, formerly: [c], match: {any: [x], all: [y], none: [z], regex: [w]}, codes: []}\n";
+        Codebook::parse(ok, "cb.yaml", String::new()).unwrap();
+        let r = Codebook::parse(
+            "titel: T\nthemes:\n  - id: a\n    codes:\n      - {id: b, lable: B}\n",
+            "cb.yaml",
+            String::new(),
+        )
+        .unwrap_err()
+        .report();
+        assert!(
+            r.contains("unknown field `titel` at the top of the codebook\n  --> cb.yaml:1:1"),
+            "{r}"
+        );
+        assert!(
+            r.contains("unknown field `lable` in code `a/b`\n  --> cb.yaml:5:7"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn lists_and_origins_of_the_wrong_shape_are_all_reported() {
+        let r = Codebook::parse(
+            "themes:\n  - id: a\n    codes:\n      - id: b\n        origin: inductive\n        formerly: old_b\n        match:\n          any: police\n          none: {x: y}\n      - id: c\n        match:\n          regex: ['(x']\n",
+            "cb.yaml",
+            String::new(),
+        )
+        .unwrap_err()
+        .report();
+        for what in [
+            "error: unknown origin `inductive` in code `a/b`\n  --> cb.yaml:5:9\n  = help: write `origin: a-priori`",
+            "error: `formerly` in code `a/b` must be a list, not `old_b`\n  --> cb.yaml:6:9\n  = help: write `formerly: [old_b]`",
+            "error: `any` in `match` of code `a/b` must be a list, not `police`\n  --> cb.yaml:8:11",
+            "error: `none` in `match` of code `a/b` must be a list, not a mapping\n  --> cb.yaml:9:11",
+            "invalid regex `(x` in `a/c` match.regex",
+            "cb.yaml has 5 errors",
+        ] {
+            assert!(r.contains(what), "{what}\n{r}");
+        }
+    }
+
+    #[test]
+    fn lists_read_their_items_as_written() {
+        let cb = Codebook::parse(
+            "themes:\n  - id: a\n    codes:\n      - id: b\n        origin: emergent\n        formerly: [1e3, ~]\n        match:\n          any: [no, 1e3, 0x10, 1.10]\n          all:\n",
+            "cb.yaml",
+            String::new(),
+        )
+        .unwrap();
+        let code = &cb.doc.themes[0].codes[0];
+        assert_eq!(code.origin, Some(Origin::Emergent));
+        assert_eq!(code.formerly, ["1e3", "~"]);
+        let m = code.rules.as_ref().unwrap();
+        assert_eq!(m.any, ["no", "1e3", "0x10", "1.10"]);
+        assert!(m.all.is_empty());
+    }
+
+    #[test]
+    fn a_type_error_stops_reading_but_keeps_unknown_fields() {
+        let r = Codebook::parse(
+            "themes:\n  - id: a\n    lable: x\n    label: [x]\n",
+            "cb.yaml",
+            String::new(),
+        )
+        .unwrap_err()
+        .report();
+        assert!(
+            r.contains("cb.yaml:3:5") && r.contains("cb.yaml:4:12") && r.contains("2 errors"),
+            "{r}"
         );
     }
 

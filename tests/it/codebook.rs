@@ -317,3 +317,128 @@ fn qdc_elements_follow_the_schema_order() {
         }
     }
 }
+
+/// Four different mistakes, each on its own line of a fictional codebook.
+const FOUR_MISTAKES: &str = "codebook: Reintegración familiar
+themes:
+  - id: familia
+    label: Familia
+    codes:
+      - id: Busqueda
+        definition: Relatives look for the victim or report the disappearance.
+        match:
+          any: [denuncia*, bus*car]
+      - id: deudas
+        defintion: Debts owed to the recruiter.
+        match:
+          regex: ['(préstamo']
+";
+
+#[test]
+fn check_reports_every_error_in_one_run() {
+    let s = Study::fixture("basic");
+    s.file("codebooks/main.yaml", FOUR_MISTAKES);
+    let out = s.run(&["codebook", "check"]);
+    let err = out.bad_input();
+    assert_eq!(
+        err,
+        "error: bad code under `familia` id `Busqueda`: ids are lowercase letters, digits and `_`
+  --> codebooks/main.yaml:6:13
+  = help: use e.g. `busqueda` (keep the readable name in `label:`)
+
+error: bad term `bus*car` in `familia/Busqueda` match.any: `*` is allowed only at the end of a term (a prefix: `traffick*`)
+  --> codebooks/main.yaml:9:28
+  = help: write words as they appear (case and accents do not matter); use `regex:` for patterns
+
+error: unknown field `defintion` in code `familia/deudas`
+  --> codebooks/main.yaml:11:9
+  = help: did you mean `definition`? (keys are checked so that typos do not pass)
+
+error: invalid regex `(préstamo` in `familia/deudas` match.regex: error: unclosed group
+  --> codebooks/main.yaml:13:20
+  = help: regexes use Rust `regex` syntax; in YAML, quote them with single quotes
+
+error: codebooks/main.yaml has 4 errors; fix them and run the command again
+"
+    );
+    assert_eq!(out.stdout, "");
+    // Every command that loads the codebook lists the same errors.
+    assert_eq!(s.run(&["code"]).bad_input(), err);
+}
+
+#[test]
+fn check_warns_about_an_empty_codebook_and_a_study_without_transcripts() {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", "# to be written after the pilot\n");
+    let out = s.run(&["codebook", "check"]);
+    assert_eq!(
+        out.ok(),
+        "codebooks/main.yaml: warning: the codebook has no themes, so nothing will be coded (add them under `themes:`; `thematic init` writes a starter codebook)
+codebooks/main.yaml: warning: the study has no transcripts (no `transcripts/` folder), so terms and rules were not checked against any excerpt
+"
+    );
+    assert_eq!(s.run(&["codebook", "check", "--strict"]).code, 1);
+    s.file(
+        "codebooks/main.yaml",
+        "themes:\n  - id: familia\n    codes:\n      - id: deudas\n        definition: Debts owed to the recruiter.\n        match: {any: [deuda*]}\n",
+    );
+    std::fs::create_dir(s.path().join("transcripts")).unwrap();
+    assert_eq!(
+        s.run(&["codebook", "check"]).ok(),
+        "codebooks/main.yaml: warning: the study has no transcripts (looked in: transcripts), so terms and rules were not checked against any excerpt
+"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn fmt_write_goes_through_a_symlink_and_keeps_the_mode() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let s = Study::fixture("basic");
+    s.file("shared/main.yaml", MESSY);
+    let target = s.path().join("shared/main.yaml");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    symlink("shared/main.yaml", s.path().join("cb.yaml")).unwrap();
+    s.run(&["codebook", "fmt", "cb.yaml", "--write"]).ok();
+    let link = std::fs::symlink_metadata(s.path().join("cb.yaml")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    assert_eq!(
+        std::fs::read_link(s.path().join("cb.yaml")).unwrap(),
+        std::path::Path::new("shared/main.yaml")
+    );
+    assert_eq!(
+        s.read("shared/main.yaml"),
+        "# Our codebook. Keep this note.
+themes:
+  - id: family
+    codes:
+      - id: search
+        label: Searches
+        match:
+          any: [report*, police station]  # from the pilot
+"
+    );
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let left: Vec<_> = std::fs::read_dir(s.path().join("shared"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["main.yaml"], "no temporary file is left");
+    s.run(&["codebook", "fmt", "cb.yaml", "--check"]).ok();
+}
+
+#[test]
+fn fmt_keeps_what_other_yaml_readers_see() {
+    let s = Study::fixture("basic");
+    s.file(
+        "cb.yaml",
+        "themes:\n  - id: retorno\n    codes:\n      - id: apoyo\n        definition: yes\n        example: |2\n            \"Volví a casa.\"\n          # R07, Cusco\n        match:\n          any: [no, apoyo*]\n",
+    );
+    let want = "themes:\n  - id: retorno\n    codes:\n      - id: apoyo\n        definition: \"yes\"\n        example: |2\n            \"Volví a casa.\"\n          # R07, Cusco\n        match:\n          any: [\"no\", apoyo*]\n";
+    assert_eq!(s.run(&["codebook", "fmt", "cb.yaml"]).ok(), want);
+    s.run(&["codebook", "fmt", "cb.yaml", "--write"]).ok();
+    assert_eq!(s.read("cb.yaml"), want);
+    s.run(&["codebook", "fmt", "cb.yaml", "--check"]).ok();
+    s.run(&["codebook", "check", "cb.yaml"]).ok();
+}
