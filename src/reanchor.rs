@@ -3,12 +3,11 @@
 //! and hash of the excerpt its codings are now placed on. Everything else
 //! in the sheet is kept: a CSV keeps its delimiter, line ends, BOM and
 //! every other cell; an .xlsx workbook keeps every part but the cells
-//! rewritten. The file is replaced atomically, keeping its permissions and
-//! writing through a symbolic link to its target.
+//! rewritten. The caller replaces the file atomically
+//! ([`crate::render::replace_file`]).
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::Path;
 
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
@@ -231,34 +230,6 @@ fn patch_cells(
         }
     }
     String::from_utf8(writer.into_inner()).map_err(|e| err(&e))
-}
-
-/// Replaces a user's file atomically: the new bytes go to a temporary file
-/// beside the file's real target (through symbolic links), with its
-/// permissions, then take its place.
-pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let target = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
-    let perms = std::fs::metadata(&target)
-        .map_err(|e| Error::io(&target, e))?
-        .permissions();
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.thematic-tmp"));
-    let written = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::set_permissions(&tmp, perms)?;
-        std::fs::rename(&tmp, &target)
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(&target, e));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

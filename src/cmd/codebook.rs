@@ -163,48 +163,12 @@ fn fmt(study: &Study, file: Option<&Path>, write: bool, check: bool) -> Result<(
     }
     if write {
         if canonical != text {
-            write_in_place(&path, &canonical)?;
+            render::replace_file(&path, canonical.as_bytes())?;
             eprintln!("formatted {shown}");
         }
         return Ok(());
     }
     render::emit(&canonical)
-}
-
-/// Replaces a file's text atomically: written beside the file, then
-/// renamed onto it, so that an interrupted write leaves the original. A
-/// symlink is followed (the link stays a link and its target gets the new
-/// text) and the file keeps its permissions.
-fn write_in_place(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    let target = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
-    let permissions = std::fs::metadata(&target)
-        .map_err(|e| Error::io(&target, e))?
-        .permissions();
-    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
-        return Err(Error::failure(format!("cannot write {}", target.display())));
-    };
-    let tmp = dir.join(format!(
-        ".{}.thematic-tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        // The permissions first, so that the text of a private codebook is
-        // never readable by others, not even for a moment.
-        std::fs::set_permissions(&tmp, permissions)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &target)
-    })();
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(&target, e)
-    })
 }
 
 #[derive(Serialize)]
@@ -716,6 +680,12 @@ fn diff_cmd(
                         ]);
                     }
                     out.push_str(&if md { t.to_markdown() } else { t.to_text() });
+                } else {
+                    out.push_str(if md {
+                        "\n**Impact on the study** (rules): no code's excerpts or respondents change.\n"
+                    } else {
+                        "\nimpact on the study (rules): no code's excerpts or respondents change\n"
+                    });
                 }
             }
             out

@@ -79,7 +79,7 @@ pub fn run(project: Option<&Path>, write: bool) -> Result<()> {
         let path = study.root.join(sheet);
         let bytes = std::fs::read(&path).map_err(|e| crate::error::Error::io(&path, e))?;
         let new = crate::reanchor::rewrite(&bytes, sheet, fixes)?;
-        crate::reanchor::replace_file(&path, &new)?;
+        crate::render::replace_file(&path, &new)?;
         eprintln!("wrote {} to {sheet}", plural(fixes.len(), "row", "rows"));
     }
     Ok(())

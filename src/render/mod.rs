@@ -282,6 +282,42 @@ pub fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     f.write_all(bytes).map_err(|e| Error::io(path, e))
 }
 
+/// Replaces a user's file atomically: written beside the file, then
+/// renamed onto it, so that an interrupted write leaves the original. A
+/// symlink is followed (the link stays a link and its target gets the new
+/// text) and the file keeps its permissions.
+pub fn replace_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let target = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+    let permissions = std::fs::metadata(&target)
+        .map_err(|e| Error::io(&target, e))?
+        .permissions();
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+        return Err(Error::failure(format!("cannot write {}", target.display())));
+    };
+    let tmp = dir.join(format!(
+        ".{}.thematic-tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        // The permissions first, so that the text of a private file is
+        // never readable by others, not even for a moment.
+        std::fs::set_permissions(&tmp, permissions)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &target)
+    })();
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(&target, e)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -264,7 +264,7 @@ fn impact_of_a_pure_rename_lists_no_code() {
     let s = study(("codings/ana.csv", ANA));
     assert_eq!(
         impact(&s, &renamed(), "text").ok(),
-        "renamed  labour/unpaid_work -> labour/free_labour\n"
+        "renamed  labour/unpaid_work -> labour/free_labour\n\nimpact on the study (rules): no code's excerpts or respondents change\n"
     );
     let json: serde_json::Value =
         serde_json::from_str(impact(&s, &renamed(), "json").ok()).unwrap();
