@@ -212,6 +212,37 @@ fn sort_files(prev: Option<&Manifest>, files: &[Observation], compare: bool) -> 
     out
 }
 
+/// Adds the `unchanged` transcripts to those to `read`: a full re-code
+/// reads every transcript, in path order.
+fn read_all(
+    files: &[Observation],
+    read: &mut Vec<Pending>,
+    unchanged: BTreeMap<String, FileEntry>,
+) -> Result<()> {
+    if unchanged.is_empty() {
+        return Ok(());
+    }
+    let at: BTreeMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.rel.as_str(), i))
+        .collect();
+    for (rel, e) in unchanged {
+        let file = at
+            .get(rel.as_str())
+            .copied()
+            .ok_or_else(|| Error::failure("transcript list changed"))?;
+        read.push(Pending {
+            file,
+            rel,
+            size: e.size,
+            mtime: e.mtime,
+        });
+    }
+    read.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(())
+}
+
 /// Decides what a refresh does. `prev` is the index's manifest (`None`
 /// without an index); `files` are the study's transcripts as the stat/hash
 /// pass saw them, in the study's order. With [`Mode::Frozen`], a stale
@@ -250,31 +281,11 @@ pub(crate) fn plan(
         ))
         .with_hint("run `thematic code` first, or drop --frozen"));
     }
-    match full {
-        Some(reason) if compare && !files_changed => {
+    if let Some(reason) = full {
+        if compare && !files_changed {
             return Ok(Plan::Recode(Recode { reason, unchanged }));
         }
-        Some(_) => {
-            // A full re-code reads every transcript, in path order.
-            if !unchanged.is_empty() {
-                let at: BTreeMap<&str, usize> = files
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| (f.rel.as_str(), i))
-                    .collect();
-                for (rel, e) in std::mem::take(&mut unchanged) {
-                    let file = at.get(rel.as_str()).copied().unwrap_or_default();
-                    read.push(Pending {
-                        file,
-                        rel,
-                        size: e.size,
-                        mtime: e.mtime,
-                    });
-                }
-                read.sort_by(|a, b| a.rel.cmp(&b.rel));
-            }
-        }
-        None => {}
+        read_all(files, &mut read, std::mem::take(&mut unchanged))?;
     }
     Ok(Plan::Update(Update {
         full,
