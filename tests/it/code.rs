@@ -596,3 +596,42 @@ fn with_coding_sheets_an_edited_transcript_is_read_alone() {
     );
     same_as_a_fresh_build(&s);
 }
+
+#[test]
+fn a_transcript_saved_again_unchanged_is_not_read_again() {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    let before = s.run(&["stats", "--format", "csv"]).ok().to_string();
+    // The same bytes with another mtime, as an editor's "save" leaves them.
+    let touch = |hours: u64| {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(s.path().join("transcripts/r01.txt"))
+            .unwrap();
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600 * hours);
+        file.set_modified(later).unwrap();
+    };
+    touch(1);
+    // --frozen answers from the index as it is.
+    let frozen = s.run(&["stats", "--frozen", "--format", "csv"]);
+    assert_eq!((frozen.ok(), frozen.stderr.as_str()), (before.as_str(), ""));
+    // `code` reads nothing and records the new mtime, once.
+    let warning = "warning: transcripts/fg01.txt: `Nota:` (line 8) looks like a speaker label \
+                   but is not in `speakers:`; kept as text\n";
+    let run = s.run(&["code"]);
+    run.ok();
+    assert!(
+        run.stderr.starts_with(&format!(
+            "{warning}re-coded 0 changed transcripts, removed 0 in "
+        )),
+        "{}",
+        run.stderr
+    );
+    code_says(&s, "up to date: nothing changed");
+    // A reading command records it too, without a note.
+    touch(2);
+    let stats = s.run(&["stats", "--format", "csv"]);
+    assert_eq!((stats.ok(), stats.stderr.as_str()), (before.as_str(), ""));
+    code_says(&s, "up to date: nothing changed");
+    assert_eq!(s.run(&["stats", "--format", "csv"]).ok(), before);
+}

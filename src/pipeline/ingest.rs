@@ -1,0 +1,416 @@
+//! The update executor: reads and codes the transcripts the plan lists, in
+//! parallel and in bounded batches, writes their excerpts to the index,
+//! keeps the unchanged transcripts' codes, deletes the removed ones, and
+//! (with coding sheets) places the human codings on the whole corpus.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::place::Kept;
+use super::plan::{Reason, Update};
+use super::run::Run;
+use super::{commit, progress_bar, timing, Inputs, Mode, Outcome};
+use crate::codebook::matcher::{Matcher, Scratch};
+use crate::codings::{self, Placed, Target};
+use crate::error::{Error, Result};
+use crate::index::codes::CodeTable;
+use crate::index::{FileEntry, Manifest, StudyIndex, Writer};
+use crate::ingest::{self, SplitOptions};
+use crate::model::Transcript;
+use crate::study::{Study, TranscriptFile};
+
+/// A batch holds at most this many bytes of transcripts (unless one file is
+/// bigger)…
+const BATCH_BYTES: u64 = 32 << 20;
+/// …and at most this many files.
+const BATCH_FILES: usize = 512;
+
+/// A transcript to read and code.
+pub(super) struct Todo {
+    /// The file.
+    pub file: TranscriptFile,
+    /// Its size when stat'ed.
+    pub size: u64,
+    /// Its mtime when stat'ed.
+    pub mtime: u128,
+    /// Its bytes, when the stat/hash pass already read them.
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// A transcript read and coded.
+pub(super) struct Coded {
+    /// The transcript, split into excerpts.
+    pub transcript: Transcript,
+    /// blake3 of the file's bytes.
+    pub hash: String,
+    /// Per excerpt, in order: its rule codes and search body.
+    pub excerpts: Vec<CodedExcerpt>,
+}
+
+/// One excerpt's rule codes and pre-analysed search body.
+pub(super) struct CodedExcerpt {
+    /// Dense ids of the codes the rules apply.
+    pub rules: Vec<u32>,
+    /// The analysed text the index searches.
+    pub body: String,
+}
+
+/// A coded transcript held back until the codings are placed.
+struct Held {
+    /// Its place in the to-do list.
+    at: usize,
+    coded: Coded,
+}
+
+/// An update ready to run: the plan's, with the files to read.
+pub(super) struct Job {
+    /// Why the index is written afresh (`None`: only the changes are).
+    pub full: Option<Reason>,
+    /// Transcripts to read, in the order their excerpts are written.
+    pub todo: Vec<Todo>,
+    /// Transcripts kept as the index has them.
+    pub unchanged: BTreeMap<String, FileEntry>,
+    /// Transcripts to delete from the index.
+    pub removed: Vec<String>,
+}
+
+impl Job {
+    /// The plan's update over the study's `files`, with the `bytes` the
+    /// stat/hash pass read (per file, in the same order).
+    pub fn new(plan: Update, files: &[TranscriptFile], mut bytes: Vec<Option<Vec<u8>>>) -> Job {
+        let todo = plan
+            .read
+            .into_iter()
+            .filter_map(|p| {
+                let file = files.get(p.file)?.clone();
+                Some(Todo {
+                    file,
+                    size: p.size,
+                    mtime: p.mtime,
+                    bytes: bytes.get_mut(p.file).and_then(Option::take),
+                })
+            })
+            .collect();
+        Job {
+            full: plan.full,
+            todo,
+            unchanged: plan.unchanged,
+            removed: plan.removed,
+        }
+    }
+}
+
+/// Carries out an update and commits it.
+pub(super) fn update(
+    study: &Study,
+    inputs: &Inputs,
+    prev: &Manifest,
+    old: Option<StudyIndex>,
+    job: Job,
+    mode: Mode,
+    t0: Instant,
+) -> Result<(StudyIndex, Outcome)> {
+    let Job {
+        full,
+        todo,
+        unchanged,
+        removed,
+    } = job;
+    let data = study.data_dir();
+    let mut run = Run::new(study, inputs, prev, full.is_some());
+    let with_codings = !inputs.codings.hash.is_empty();
+    // Unchanged transcripts keep their rule codes. Human codings are placed
+    // against the whole corpus (they may have moved between files), so with
+    // coding sheets their excerpts are read back from the index to be
+    // placed again with the changed ones.
+    let mut kept: Vec<Kept> = Vec::new();
+    if let (Some(old_idx), false) = (&old, unchanged.is_empty()) {
+        let old_table = old_idx.codes()?;
+        if with_codings {
+            kept = kept_excerpts(old_idx, &old_table, &unchanged, &prev.respondents)?;
+        } else {
+            for e in unchanged.values() {
+                run.table.copy_file(&old_table, e.id);
+            }
+        }
+    }
+    drop(old);
+    let writer = Writer::open(&data, full.is_some())?;
+    for p in &removed {
+        writer.delete_file(p);
+    }
+    let progress = progress_bar(todo.iter().map(|t| t.size).sum(), mode == Mode::Code);
+    let mut new_entries: BTreeMap<String, FileEntry> = BTreeMap::new();
+    let mut held: Vec<Held> = Vec::new();
+    read_and_code(study, inputs, &todo, |at, coded| {
+        progress.inc(todo[at].size);
+        if with_codings {
+            held.push(Held { at, coded });
+        } else {
+            let entry = run.write(&writer, &todo[at], coded, None)?;
+            new_entries.insert(todo[at].file.rel.clone(), entry);
+        }
+        Ok(())
+    })?;
+    progress.finish_and_clear();
+    timing("read and code", t0);
+    let mut warnings = inputs.warnings.clone();
+    if with_codings {
+        // Every excerpt, read now or kept.
+        let read: Vec<&Coded> = held.iter().map(|h| &h.coded).collect();
+        let placed = run.place_update(&inputs.codings, &read, &kept, &mut warnings)?;
+        for Held { at, coded } in held {
+            let entry = run.write(&writer, &todo[at], coded, Some(&placed))?;
+            new_entries.insert(todo[at].file.rel.clone(), entry);
+        }
+        for k in kept {
+            run.keep(k, &placed);
+        }
+    } else if full.is_none() {
+        run.manifest.coders = prev.coders.clone();
+    }
+    let outcome = Outcome {
+        up_to_date: false,
+        full: full.is_some(),
+        ingested: new_entries.len(),
+        removed: removed.len(),
+        reason: full.map(|r| r.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    let (manifest, table) = run.finish(&data, inputs, unchanged, new_entries, warnings)?;
+    timing("place codings, manifest", t0);
+    commit(writer, &manifest, table, outcome, t0)
+}
+
+/// The end of the batch that starts at `start`: at least one file, then up
+/// to [`BATCH_BYTES`] and [`BATCH_FILES`].
+fn batch_end(todo: &[Todo], start: usize) -> usize {
+    let mut bytes = 0u64;
+    let mut end = start;
+    while end < todo.len() && (end == start || bytes < BATCH_BYTES) && end - start < BATCH_FILES {
+        bytes += todo[end].size;
+        end += 1;
+    }
+    end
+}
+
+/// Reads and codes every transcript of `todo`, handing each to `sink` with
+/// its place in `todo`, in order. Bounded batches keep memory flat: a
+/// producer thread reads and codes each batch in parallel while this thread
+/// hands the previous one to `sink` (at most one batch waits in between).
+/// The first error stops the run.
+fn read_and_code(
+    study: &Study,
+    inputs: &Inputs,
+    todo: &[Todo],
+    mut sink: impl FnMut(usize, Coded) -> Result<()>,
+) -> Result<()> {
+    let matcher = Matcher::new(&inputs.codebook);
+    let opts = SplitOptions {
+        unit: study.settings.unit,
+        interviewer: study.settings.interviewer.clone(),
+        csv: study.settings.csv.clone(),
+        encoding: study.forced_encoding(),
+    };
+    // One scratch per worker thread, kept across batches (it memoises tokens).
+    let scratches: Vec<Mutex<Scratch>> = (0..rayon::current_num_threads().max(1))
+        .map(|_| Mutex::new(Scratch::with_body(study.settings.language)))
+        .collect();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Result<Coded>>)>(1);
+    let (matcher, opts, scratches) = (&matcher, &opts, &scratches);
+    std::thread::scope(|scope| -> Result<()> {
+        scope.spawn(move || {
+            let mut start = 0;
+            while start < todo.len() {
+                let end = batch_end(todo, start);
+                let results: Vec<Result<Coded>> = todo[start..end]
+                    .par_iter()
+                    .map(|t| {
+                        let slot = rayon::current_thread_index().unwrap_or(0) % scratches.len();
+                        let mut scratch = scratches[slot]
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner);
+                        code_one(t, opts, matcher, &mut scratch)
+                    })
+                    .collect();
+                // The receiver is gone when the writer stopped on an error.
+                if tx.send((start, results)).is_err() {
+                    return;
+                }
+                start = end;
+            }
+        });
+        for (start, results) in rx {
+            for (res, at) in results.into_iter().zip(start..) {
+                sink(at, res?)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Reads, splits and codes one transcript.
+fn code_one(
+    todo: &Todo,
+    opts: &SplitOptions,
+    matcher: &Matcher,
+    scratch: &mut Scratch,
+) -> Result<Coded> {
+    let owned;
+    let bytes = match &todo.bytes {
+        Some(b) => b,
+        None => {
+            let abs = &todo.file.abs;
+            owned = std::fs::read(abs).map_err(|e| Error::io(abs, e))?;
+            &owned
+        }
+    };
+    let hash = blake3::hash(bytes).to_hex().to_string();
+    let transcript = ingest::read_transcript(&todo.file, bytes, opts)?;
+    let excerpts = transcript
+        .excerpts
+        .iter()
+        .map(|e| {
+            let rules = matcher.apply(&e.text, scratch);
+            CodedExcerpt {
+                rules,
+                body: scratch.body().to_string(),
+            }
+        })
+        .collect();
+    Ok(Coded {
+        transcript,
+        hash,
+        excerpts,
+    })
+}
+
+/// The excerpts of the unchanged transcripts, as the index stores them,
+/// with their rule codes from the code table.
+fn kept_excerpts(
+    old: &StudyIndex,
+    table: &CodeTable,
+    unchanged: &BTreeMap<String, FileEntry>,
+    respondents: &[String],
+) -> Result<Vec<Kept>> {
+    let ids: std::collections::BTreeSet<u64> = unchanged.values().map(|e| e.id).collect();
+    old.par_map_texts(|e| {
+        if !ids.contains(&e.file) {
+            return None;
+        }
+        let codes = table
+            .get(e.file, e.pos)
+            .map(|r| r.decode())
+            .unwrap_or_default();
+        Some(Kept {
+            file: e.file,
+            pos: e.pos,
+            target: Target {
+                hash: codings::text_hash(&e.text),
+                id: e.id,
+                path: e.path,
+                respondent: respondents
+                    .get(codes.resp as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+            },
+            resp: codes.resp,
+            rules: codes.rules,
+        })
+    })
+}
+
+impl Run<'_> {
+    /// Adds a coded transcript's excerpts to the index (replacing its
+    /// earlier version) and returns its manifest entry.
+    fn write(
+        &mut self,
+        writer: &Writer,
+        todo: &Todo,
+        coded: Coded,
+        placed: Option<&Placed>,
+    ) -> Result<FileEntry> {
+        let rel = &todo.file.rel;
+        let file_id = match self.prev.files.get(rel) {
+            Some(e) if !self.full => {
+                writer.delete_file(rel);
+                e.id
+            }
+            _ => {
+                self.next_file += 1;
+                self.next_file - 1
+            }
+        };
+        let Coded {
+            transcript,
+            hash,
+            excerpts,
+        } = coded;
+        for (e, c) in transcript.excerpts.iter().zip(excerpts) {
+            let resp = match self.resp_ids.get(&e.respondent) {
+                Some(&r) => r,
+                None => {
+                    let r = self.manifest.respondents.len() as u64;
+                    self.manifest.respondents.push(e.respondent.clone());
+                    self.resp_ids.insert(e.respondent.clone(), r);
+                    r
+                }
+            };
+            let codes = self.excerpt_codes(&e.id, resp, c.rules, placed);
+            self.table.insert(file_id, e.pos as u64, &codes);
+            writer.add(e, &c.body, file_id, resp)?;
+        }
+        Ok(FileEntry {
+            id: file_id,
+            hash,
+            size: todo.size,
+            mtime: todo.mtime,
+            info: transcript.info,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn todo(sizes: &[u64]) -> Vec<Todo> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| Todo {
+                file: TranscriptFile {
+                    rel: format!("transcripts/r{i:02}.txt"),
+                    abs: format!("/study/transcripts/r{i:02}.txt").into(),
+                },
+                size,
+                mtime: 0,
+                bytes: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batches_stop_at_the_byte_budget_but_take_at_least_one_file() {
+        let big = BATCH_BYTES + 1;
+        let t = todo(&[10, BATCH_BYTES - 10, 5, big, 7]);
+        // 10 + (budget - 10) reaches the budget: the batch ends there.
+        assert_eq!(batch_end(&t, 0), 2);
+        // Under the budget, the next file joins whatever its size…
+        assert_eq!(batch_end(&t, 2), 4);
+        // …and a file over the budget makes a batch of its own.
+        assert_eq!(batch_end(&t, 3), 4);
+        assert_eq!(batch_end(&t, 4), 5);
+    }
+
+    #[test]
+    fn batches_hold_at_most_512_files() {
+        let t = todo(&[1; 1200]);
+        assert_eq!(batch_end(&t, 0), BATCH_FILES);
+        assert_eq!(batch_end(&t, 512), 1024);
+        assert_eq!(batch_end(&t, 1024), 1200);
+    }
+}

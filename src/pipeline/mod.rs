@@ -1,0 +1,257 @@
+//! Bringing a study's index up to date: the work behind `thematic code`, and
+//! behind every reading command when the index is stale. Reads only what
+//! changed (by size and mtime, then content hash), codes in parallel in
+//! bounded batches, places human codings, and commits once, atomically, with
+//! the manifest as payload.
+//!
+//! A refresh gathers its inputs, runs the stat/hash pass ([`scan`]), decides
+//! what to do in a pure [`plan`] (up to date, re-code from the index, or an
+//! update that reads transcripts), and hands that to one executor:
+//! [`recode`] or [`ingest`], which place human codings through [`place`] and
+//! build the manifest and code table in a [`run::Run`].
+
+use std::time::Instant;
+
+use crate::codebook::Codebook;
+use crate::codings::{self, Codings};
+use crate::error::{Error, Result};
+use crate::index::codes::TableBuilder;
+use crate::index::{self, Manifest, StudyIndex, Writer};
+use crate::ingest::respondents::{self, RespondentTable};
+use crate::study::{Study, TranscriptFile};
+
+mod ingest;
+mod place;
+mod plan;
+mod recode;
+mod run;
+mod scan;
+
+use plan::Plan;
+
+/// How a command treats a stale index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `thematic code`: update, and report.
+    Code,
+    /// Reading commands: update with a one-line note.
+    Auto,
+    /// `--frozen`: refuse a stale index.
+    Frozen,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Nothing had changed; nothing was written.
+    pub up_to_date: bool,
+    /// The whole study was re-coded.
+    pub full: bool,
+    /// Transcripts read and coded in this run.
+    pub ingested: usize,
+    /// Transcripts removed from the index.
+    pub removed: usize,
+    /// Every excerpt was re-coded from the index (the codebook or the
+    /// coding sheets changed, no transcript did): nothing was re-read.
+    pub recoded: bool,
+    /// Excerpts re-coded from the index.
+    pub excerpts: usize,
+    /// Why a full re-code happened.
+    pub reason: String,
+}
+
+/// Everything the up-to-date check needs, gathered once.
+struct Inputs {
+    codebook: Codebook,
+    /// respondents.csv as read (parsed only when the index is rebuilt: an
+    /// unchanged file was parsed when the index was last written).
+    respondents: Option<Vec<u8>>,
+    respondents_shown: String,
+    respondents_table: std::cell::OnceCell<RespondentTable>,
+    respondents_hash: String,
+    codings: Codings,
+    files: Vec<TranscriptFile>,
+    warnings: Vec<String>,
+}
+
+fn gather(study: &Study) -> Result<Inputs> {
+    let cb_path = study.resolve(&study.settings.codebook);
+    let codebook = Codebook::load(&cb_path, &study.settings.codebook)?;
+    let rpath = study.resolve(&study.settings.respondents);
+    let (respondents, respondents_hash) = if rpath.is_file() {
+        let bytes = std::fs::read(&rpath).map_err(|e| Error::io(&rpath, e))?;
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        (Some(bytes), hash)
+    } else {
+        (None, String::new())
+    };
+    let codings = codings::load(&study.root, &codebook)?;
+    let (files, warnings) = study.transcript_files()?;
+    Ok(Inputs {
+        codebook,
+        respondents,
+        respondents_shown: study.settings.respondents.clone(),
+        respondents_table: std::cell::OnceCell::new(),
+        respondents_hash,
+        codings,
+        files,
+        warnings,
+    })
+}
+
+impl Inputs {
+    /// The respondents table (empty without respondents.csv), parsed on
+    /// first use.
+    fn table(&self) -> Result<&RespondentTable> {
+        if let Some(t) = self.respondents_table.get() {
+            return Ok(t);
+        }
+        let shown = &self.respondents_shown;
+        let table = match &self.respondents {
+            Some(bytes) => {
+                let text = crate::ingest::decode::decode(bytes, shown)?.text;
+                respondents::parse(&text, shown)?
+            }
+            None => RespondentTable {
+                shown: shown.clone(),
+                ..Default::default()
+            },
+        };
+        Ok(self.respondents_table.get_or_init(|| table))
+    }
+}
+
+/// Opens the study's index, first bringing it up to date per `mode`.
+pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
+    let t0 = Instant::now();
+    let inputs = gather(study)?;
+    timing("gather", t0);
+    let data = study.data_dir();
+    let mut old = index::open(&data)?;
+    timing("open index", t0);
+    // The manifest is taken out of the open index (and given back when it
+    // is up to date) rather than copied: on large studies it is big.
+    let prev_manifest = old
+        .as_mut()
+        .map_or_else(Manifest::new, |i| std::mem::take(&mut i.manifest));
+    let prev = &prev_manifest;
+    // A changed respondents.csv is checked before any other work.
+    if prev.respondents_hash != inputs.respondents_hash {
+        inputs.table()?;
+    }
+    let indexed = old.as_ref().map(|_| prev);
+    let now = plan::Current {
+        codebook: &inputs.codebook.hash,
+        settings: &study.settings_hash,
+        language: study.settings.language,
+        codings: &inputs.codings.hash,
+        respondents: &inputs.respondents_hash,
+    };
+    let scanned = scan::scan(&inputs.files, indexed, plan::compares_files(indexed, &now))?;
+    let plan = plan::plan(indexed, &now, &scanned.observations, mode)?;
+    timing("stale check", t0);
+    let why = plan.out_of_date();
+    let names_reread = plan::names_reread(indexed, &now);
+    match plan {
+        Plan::UpToDate => {
+            let mut idx = old.ok_or_else(|| Error::failure("index vanished while reading it"))?;
+            idx.manifest = prev_manifest;
+            let outcome = Outcome {
+                up_to_date: true,
+                ..Default::default()
+            };
+            Ok((idx, outcome))
+        }
+        Plan::Recode(job) => {
+            announce(&inputs, mode, why.as_deref(), names_reread, &prev.notes);
+            let old = old
+                .as_ref()
+                .ok_or_else(|| Error::failure("index vanished while reading it"))?;
+            recode::recode(&inputs, study, prev, old, job)
+        }
+        Plan::Update(update) => {
+            announce(&inputs, mode, why.as_deref(), names_reread, &prev.notes);
+            let job = ingest::Job::new(update, &inputs.files, scanned.bytes);
+            ingest::update(study, &inputs, prev, old, job, mode, t0)
+        }
+    }
+}
+
+/// The notes of a run that writes the index: why a reading command updates
+/// it, and the earlier code names the sheets use.
+fn announce(
+    inputs: &Inputs,
+    mode: Mode,
+    why: Option<&str>,
+    names_reread: bool,
+    prev_notes: &[String],
+) {
+    if let (Mode::Auto, Some(why)) = (mode, why) {
+        eprintln!("note: index out of date ({why}); updating");
+    }
+    // Sheet names of renamed codes are said once: the manifest keeps the
+    // notes told, and only new ones are printed.
+    if names_reread {
+        for n in &inputs.codings.notes {
+            if !prev_notes.contains(n) {
+                eprintln!("note: {n}");
+            }
+        }
+    }
+}
+
+/// Commits, reopens the index and fills its count cache.
+fn commit(
+    writer: Writer,
+    manifest: &Manifest,
+    table: TableBuilder,
+    outcome: Outcome,
+    t0: Instant,
+) -> Result<(StudyIndex, Outcome)> {
+    let data = writer.data_dir();
+    writer.commit(manifest, table.encode())?;
+    timing("commit", t0);
+    let idx = index::open(&data)?
+        .ok_or_else(|| Error::failure("the index could not be reopened after commit"))?;
+    // Fill the count cache now, so the first matrix answers at once.
+    index::counts(&idx, crate::index::collect::Source::All)?;
+    timing("count cache", t0);
+    Ok((idx, outcome))
+}
+
+fn progress_bar(total: u64, visible: bool) -> indicatif::ProgressBar {
+    if !visible || total < 8 << 20 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "coding {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Every warning of the study: settings and codings, then per transcript in path order.
+pub fn all_warnings(m: &Manifest) -> Vec<String> {
+    m.warnings
+        .iter()
+        .cloned()
+        .chain(
+            m.files
+                .values()
+                .flat_map(|e| e.info.warnings.iter().cloned()),
+        )
+        .collect()
+}
+
+/// With `THEMATIC_TIMING` set, prints how long a phase took (for profiling).
+pub fn timing(what: &str, since: std::time::Instant) {
+    if std::env::var_os("THEMATIC_TIMING").is_some() {
+        eprintln!(
+            "timing: {what}: {:.1} ms",
+            since.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! The state of one run that writes the index: dense respondent and file
+//! ids, the code table being built, and the manifest that becomes the
+//! commit's payload.
+
+use std::collections::BTreeMap;
+
+use super::Inputs;
+use crate::codings::Placed;
+use crate::error::Result;
+use crate::index::codes::{ExcerptCodes, TableBuilder};
+use crate::index::{self, FileEntry, Manifest, RowInfo};
+use crate::ingest::respondents;
+use crate::study::Study;
+
+/// State of one run: the dense ids, the code table, the new manifest.
+pub(super) struct Run<'a> {
+    /// The manifest of the index being updated (empty without one).
+    pub prev: &'a Manifest,
+    /// The index is written afresh: no id of `prev` is kept.
+    pub full: bool,
+    /// The manifest being built.
+    pub manifest: Manifest,
+    /// Respondent id → dense id.
+    pub resp_ids: BTreeMap<String, u64>,
+    /// The dense id of the next new transcript.
+    pub next_file: u64,
+    /// The code table being built.
+    pub table: TableBuilder,
+    /// Coder name → dense id, once codings are placed.
+    pub coder_ids: BTreeMap<String, u32>,
+}
+
+impl<'a> Run<'a> {
+    /// A run over `inputs`, keeping `prev`'s ids unless `full`.
+    pub fn new(study: &Study, inputs: &'a Inputs, prev: &'a Manifest, full: bool) -> Run<'a> {
+        let mut manifest = Manifest::new();
+        manifest.codebook_hash = inputs.codebook.hash.clone();
+        manifest.settings_hash = study.settings_hash.clone();
+        manifest.respondents_hash = inputs.respondents_hash.clone();
+        manifest.codings_hash = inputs.codings.hash.clone();
+        manifest.notes = inputs.codings.notes.clone();
+        manifest.language = study.settings.language;
+        let defs = inputs.codebook.code_defs();
+        manifest.rows = inputs
+            .codebook
+            .nodes
+            .iter()
+            .zip(defs)
+            .map(|(n, def)| RowInfo {
+                path: n.path.clone(),
+                label: n.label.clone(),
+                depth: n.depth,
+                auto: def.is_some_and(|d| d.auto_rules().is_some()),
+                parent: n.parent,
+            })
+            .collect();
+        if !full {
+            manifest.respondents = prev.respondents.clone();
+        }
+        let resp_ids = manifest
+            .respondents
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.clone(), i as u64))
+            .collect();
+        let next_file = if full {
+            0
+        } else {
+            prev.files.values().map(|e| e.id + 1).max().unwrap_or(0)
+        };
+        Run {
+            prev,
+            full,
+            manifest,
+            resp_ids,
+            next_file,
+            table: TableBuilder::default(),
+            coder_ids: BTreeMap::new(),
+        }
+    }
+
+    /// The run's manifest and code table: the unchanged transcripts (their
+    /// details from the previous commit) and the new ones, their merged
+    /// attributes, and `warnings`.
+    pub fn finish(
+        mut self,
+        data: &std::path::Path,
+        inputs: &Inputs,
+        mut unchanged: BTreeMap<String, FileEntry>,
+        new_entries: BTreeMap<String, FileEntry>,
+        warnings: Vec<String>,
+    ) -> Result<(Manifest, TableBuilder)> {
+        if !unchanged.is_empty() {
+            let mut prev_details = self.prev.clone();
+            index::load_details(data, &mut prev_details)?;
+            for (p, e) in unchanged.iter_mut() {
+                if let Some(old) = prev_details.files.remove(p) {
+                    e.info = old.info;
+                }
+            }
+        }
+        let mut manifest = std::mem::take(&mut self.manifest);
+        manifest.files = unchanged;
+        manifest.files.extend(new_entries);
+        let infos: Vec<&crate::model::TranscriptInfo> =
+            manifest.files.values().map(|e| &e.info).collect();
+        manifest.attributes = respondents::merge(&infos, inputs.table()?)?;
+        manifest.warnings = warnings;
+        Ok((manifest, self.table))
+    }
+
+    /// An excerpt's codes: its rule codes and the codings placed on it.
+    pub fn excerpt_codes(
+        &self,
+        id: &str,
+        resp: u64,
+        rules: Vec<u32>,
+        placed: Option<&Placed>,
+    ) -> ExcerptCodes {
+        let mut codes = ExcerptCodes {
+            resp,
+            rules,
+            ..Default::default()
+        };
+        if let Some(p) = placed {
+            let cid = |coder: &str| self.coder_ids.get(coder).copied().unwrap_or(0);
+            for (coder, direct) in p.codes.get(id).into_iter().flatten() {
+                let c = cid(coder);
+                codes
+                    .coders
+                    .extend(direct.iter().map(|&code| (c, code as u32)));
+            }
+            codes.coders.sort_unstable();
+            codes.covered_by = p
+                .covered
+                .get(id)
+                .into_iter()
+                .flatten()
+                .map(|coder| cid(coder))
+                .collect();
+            codes.covered_by.sort_unstable();
+        }
+        codes
+    }
+}

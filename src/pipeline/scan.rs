@@ -1,0 +1,69 @@
+//! The stat/hash pass: what each transcript file is now, for the plan. Files
+//! are stat'ed in parallel; a file whose size or mtime differs from the
+//! manifest's is read and hashed, and its bytes are kept for the executor
+//! when its content changed, so that it is not read twice.
+
+use std::time::UNIX_EPOCH;
+
+use rayon::prelude::*;
+
+use super::plan::Observation;
+use crate::error::{Error, Result};
+use crate::index::Manifest;
+use crate::study::TranscriptFile;
+
+/// The transcripts as they are now, in the study's order.
+pub(crate) struct Scan {
+    /// What the plan needs of each file.
+    pub observations: Vec<Observation>,
+    /// Per file, its bytes when they were read and differ from the
+    /// manifest's.
+    pub bytes: Vec<Option<Vec<u8>>>,
+}
+
+fn stat(file: &TranscriptFile) -> Result<(u64, u128)> {
+    let meta = std::fs::metadata(&file.abs).map_err(|e| Error::io(&file.abs, e))?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    Ok((meta.len(), mtime))
+}
+
+/// Stats every file and, when `compare` (see [`super::plan::compares_files`]),
+/// hashes those the manifest lists with another size or mtime.
+pub(crate) fn scan(
+    files: &[TranscriptFile],
+    prev: Option<&Manifest>,
+    compare: bool,
+) -> Result<Scan> {
+    let stats: Vec<Result<(u64, u128)>> = files.par_iter().map(stat).collect();
+    let mut out = Scan {
+        observations: Vec::with_capacity(files.len()),
+        bytes: Vec::with_capacity(files.len()),
+    };
+    for (f, st) in files.iter().zip(stats) {
+        let (size, mtime) = st?;
+        let (mut hash, mut bytes) = (None, None);
+        match prev.and_then(|p| p.files.get(&f.rel)) {
+            Some(e) if compare && (e.size != size || e.mtime != mtime) => {
+                let read = std::fs::read(&f.abs).map_err(|err| Error::io(&f.abs, err))?;
+                let h = blake3::hash(&read).to_hex().to_string();
+                if h != e.hash {
+                    bytes = Some(read);
+                }
+                hash = Some(h);
+            }
+            _ => {}
+        }
+        out.observations.push(Observation {
+            rel: f.rel.clone(),
+            size,
+            mtime,
+            hash,
+        });
+        out.bytes.push(bytes);
+    }
+    Ok(out)
+}
