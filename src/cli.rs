@@ -41,6 +41,18 @@ pub enum Format {
     Xlsx,
 }
 
+impl From<Format> for crate::render::Layout {
+    /// The table layout of a format (JSON and xlsx are not laid out as
+    /// tables; they take the text layout where a table is asked for).
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Csv => crate::render::Layout::Csv,
+            Format::Markdown => crate::render::Layout::Markdown,
+            Format::Table | Format::Json | Format::Xlsx => crate::render::Layout::Text,
+        }
+    }
+}
+
 /// Options shared by the commands that read the index.
 #[derive(Debug, Clone, Args, Default)]
 pub struct ReadOpts {

@@ -60,9 +60,7 @@ pub fn build(counts: &Counts, m: &Manifest, rows: Vec<usize>, by: Option<&str>) 
         let id = &m.respondents[p];
         let key = match by {
             None => id.clone(),
-            Some(attr) => crate::cmd::attribute(m, id, attr)
-                .unwrap_or(MISSING)
-                .to_string(),
+            Some(attr) => m.attribute(id, attr).unwrap_or(MISSING).to_string(),
         };
         groups.entry(key).or_default().push(p);
     }

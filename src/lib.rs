@@ -32,6 +32,7 @@ pub mod render;
 pub mod study;
 pub mod text;
 pub mod xml;
+pub mod yaml;
 
 pub use error::{Error, Result};
 

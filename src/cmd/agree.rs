@@ -235,7 +235,7 @@ fn agreement_report(s: &Scope, format: Format) -> Result<String> {
     }
     let names: Vec<&str> = s.coders.iter().map(|&c| s.coder(c)).collect();
     t.in_format(
-        format,
+        format.into(),
         &format!(
             "coders: {}; units: excerpts every one of them covered",
             names.join(", ")
@@ -309,7 +309,7 @@ fn rules_report(s: &Scope, format: Format) -> Result<String> {
         t.rows.push(row);
     }
     t.in_format(
-        format,
+        format.into(),
         "rules against each coder (the coder is the reference), on the excerpts the coder covered",
     )
 }
@@ -374,7 +374,7 @@ fn disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) -> Res
             d.not_applied_by.join(" "),
         ]);
     }
-    t.in_format(format, "")
+    t.in_format(format.into(), "")
 }
 
 #[derive(Serialize)]
@@ -433,7 +433,7 @@ fn rules_disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) 
         ]);
     }
     t.in_format(
-        format,
+        format.into(),
         "where the rules and each coder differ, on the excerpts the coder covered",
     )
 }

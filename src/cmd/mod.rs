@@ -81,15 +81,6 @@ pub fn attribute_names(m: &Manifest) -> Vec<String> {
     names
 }
 
-/// A respondent's value of an attribute (`respondent` is the id unless an attribute has that name).
-pub fn attribute<'a>(m: &'a Manifest, resp: &'a str, attr: &str) -> Option<&'a str> {
-    match m.attributes.get(resp).and_then(|a| a.get(attr)) {
-        Some(v) => Some(v.as_str()),
-        None if attr == "respondent" => Some(resp),
-        None => None,
-    }
-}
-
 /// Checks an attribute name exists.
 pub fn check_attribute(m: &Manifest, attr: &str, flag: &str) -> Result<()> {
     let names = attribute_names(m);
@@ -143,7 +134,7 @@ pub fn filter(m: &Manifest, read: &ReadOpts) -> Result<Filter> {
         .map(|r| {
             conds
                 .iter()
-                .all(|c| (attribute(m, r, &c.attr) == Some(c.value.as_str())) != c.negate)
+                .all(|c| (m.attribute(r, &c.attr) == Some(c.value.as_str())) != c.negate)
         })
         .collect();
     Ok(Filter {

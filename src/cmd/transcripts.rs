@@ -96,7 +96,7 @@ pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()
             row.pop();
         }
     }
-    let out = t.in_format(format, "")?;
+    let out = t.in_format(format.into(), "")?;
     if format == Format::Table {
         for w in crate::pipeline::all_warnings(m) {
             eprintln!("warning: {w}");

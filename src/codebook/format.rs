@@ -43,7 +43,7 @@ fn unquote(v: &str) -> String {
     }
     serde_yaml::from_str::<serde_yaml::Value>(v)
         .ok()
-        .and_then(|x| crate::ingest::plain::scalar(&x))
+        .and_then(|x| crate::yaml::scalar(&x))
         .unwrap_or_else(|| v.to_string())
 }
 

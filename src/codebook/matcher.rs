@@ -11,9 +11,9 @@ use rustc_hash::FxHashMap;
 use regex::Regex;
 
 use super::{parse_term, CodeDef, Codebook, Term};
-use crate::index::analysis::Stems;
 use crate::study::Language;
 use crate::text;
+use crate::text::analysis::Stems;
 
 #[derive(Debug, Clone)]
 struct Rule {
@@ -81,7 +81,7 @@ struct Memo {
 
 impl Scratch {
     /// A scratch that also builds each scanned text's pre-analysed search
-    /// body (see [`crate::index::analysis`]), stemmed for `lang`.
+    /// body (see [`crate::text::analysis`]), stemmed for `lang`.
     pub fn with_body(lang: Language) -> Scratch {
         Scratch {
             stems: Some(Stems::new(lang)),

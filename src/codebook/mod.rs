@@ -1,4 +1,4 @@
-//! The YAML codebook (DESIGN §4): its types, loading with locations,
+//! The YAML codebook (docs/format.md §4): its types, loading with locations,
 //! validation, and resolving the names users give codes (current paths or
 //! suffixes, and earlier ids by `formerly`). `serde_yaml` is used only
 //! here, so it can be swapped in one place. The compiled matcher lives in

@@ -8,7 +8,6 @@
 //! hashes of the codebook, settings and every transcript, id → label tables)
 //! so a stale or foreign index is detected, never trusted.
 
-pub mod analysis;
 pub mod codes;
 pub mod collect;
 
@@ -24,6 +23,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use crate::error::{Error, Result};
 use crate::model::{Attributes, Excerpt, TranscriptInfo};
 use crate::study::Language;
+use crate::text::analysis;
 
 /// Bumped whenever the schema or the manifest changes meaning.
 pub const SCHEMA_VERSION: u32 = 6;
@@ -179,6 +179,16 @@ impl Manifest {
             tool: TOOL.into(),
             schema: SCHEMA_VERSION,
             ..Default::default()
+        }
+    }
+
+    /// A respondent's value of an attribute (`respondent` is the id unless
+    /// an attribute has that name).
+    pub fn attribute<'a>(&'a self, resp: &'a str, attr: &str) -> Option<&'a str> {
+        match self.attributes.get(resp).and_then(|a| a.get(attr)) {
+            Some(v) => Some(v.as_str()),
+            None if attr == "respondent" => Some(resp),
+            None => None,
         }
     }
 

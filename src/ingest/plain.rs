@@ -1,7 +1,8 @@
-//! Plain-text and Markdown transcripts (DESIGN §3): front matter, speaker
+//! Plain-text and Markdown transcripts (docs/format.md §3): front matter, speaker
 //! turns, interviewer context, focus-group `speakers:` maps, monologues, and
 //! the split into excerpts (paragraph, turn or sentence).
 
+use crate::yaml::scalar;
 use std::collections::BTreeMap;
 
 use regex::Regex;
@@ -208,16 +209,6 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
 
 fn strip_at(msg: &str) -> &str {
     msg.find(" at line ").map_or(msg, |i| &msg[..i])
-}
-
-/// A YAML scalar as text.
-pub fn scalar(v: &serde_yaml::Value) -> Option<String> {
-    match v {
-        serde_yaml::Value::String(s) => Some(s.clone()),
-        serde_yaml::Value::Number(n) => Some(n.to_string()),
-        serde_yaml::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 /// A speaker turn, as any reader produces it.

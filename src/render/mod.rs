@@ -9,8 +9,19 @@ use std::io::{IsTerminal, Write};
 use comfy_table::{presets, CellAlignment, ColumnConstraint, ContentArrangement, Width};
 use unicode_width::UnicodeWidthStr;
 
-use crate::cli::Format;
 use crate::error::{Error, Result};
+
+/// How a table is laid out: for people (text), for reports (Markdown) or
+/// for scripts (CSV).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// A text table for the terminal.
+    Text,
+    /// A GitHub-flavoured Markdown table.
+    Markdown,
+    /// CSV with a header row.
+    Csv,
+}
 
 /// A rectangular table with a header.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -45,15 +56,15 @@ impl Table {
         self
     }
 
-    /// The table as `format` asks: CSV, Markdown, or text under `caption`
+    /// The table as `layout` asks: CSV, Markdown, or text under `caption`
     /// (a line of its own, when not empty). JSON is built from serde values
     /// by the caller, not from a table.
-    pub fn in_format(&self, format: Format, caption: &str) -> Result<String> {
-        Ok(match format {
-            Format::Csv => self.to_csv()?,
-            Format::Markdown => self.to_markdown(),
-            _ if caption.is_empty() => self.to_text(),
-            _ => format!("{caption}\n{}", self.to_text()),
+    pub fn in_format(&self, layout: Layout, caption: &str) -> Result<String> {
+        Ok(match layout {
+            Layout::Csv => self.to_csv()?,
+            Layout::Markdown => self.to_markdown(),
+            Layout::Text if caption.is_empty() => self.to_text(),
+            Layout::Text => format!("{caption}\n{}", self.to_text()),
         })
     }
 

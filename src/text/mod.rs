@@ -1,7 +1,9 @@
-//! Text normalisation and tokenisation, exactly as DESIGN §4 fixes them:
+//! Text normalisation and tokenisation, exactly as docs/format.md §4 fixes them:
 //! Unicode NFD, combining marks removed, lowercased; tokens are maximal runs
 //! of alphanumeric characters of the normalised text. The codebook matcher
 //! and every count depend on these two functions and nothing else.
+
+pub mod analysis;
 
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 

@@ -1,5 +1,5 @@
 //! How excerpt text becomes search terms. Search tokens are the codebook
-//! matcher's tokens (DESIGN §4: NFD, marks removed, lowercase, runs of
+//! matcher's tokens (docs/format.md §4: NFD, marks removed, lowercase, runs of
 //! alphanumerics), stemmed for the study's language, so that a query and a
 //! codebook term see the same words.
 //!
