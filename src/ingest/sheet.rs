@@ -113,6 +113,15 @@ fn read_xlsx(bytes: &[u8], shown: &str) -> Result<Cells> {
 
 fn read_ods(bytes: &[u8], shown: &str) -> Result<Cells> {
     let bad = |why: String| unreadable(shown, "ods", why);
+    let content = Package::open(bytes)
+        .and_then(|mut p| p.part("content.xml"))
+        .map_err(bad)?
+        .ok_or_else(|| bad("it has no content.xml".into()))?;
+    check_ods_extent(&content).map_err(|why| {
+        Error::at(Location::file(shown), why).with_hint(
+            "save the coding sheet as .xlsx or .csv, or delete what lies far from the table",
+        )
+    })?;
     let mut book: calamine::Ods<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e: calamine::OdsError| bad(e.to_string()))?;
     let name = book
@@ -292,6 +301,104 @@ fn check_references(xml: &str) -> std::result::Result<(), String> {
     }
 }
 
+/// The most cells the first sheet of an `.ods` may span (from its first to
+/// its last cell with a value, rows × columns): `calamine` lays an `.ods`
+/// sheet out densely, and a coding sheet of 100,000 excerpts × 100 codes
+/// stays well below this.
+const ODS_MAX_CELLS: u64 = 20_000_000;
+
+/// The most spaces one `<text:s>` may stand for.
+const ODS_MAX_SPACES: u64 = 10_000;
+
+/// Checks that the first sheet of an `.ods` (its `content.xml`) spans few
+/// enough cells to be laid out densely: repeated rows and columns cost
+/// nothing in the file, but each one costs a cell once read.
+fn check_ods_extent(xml: &str) -> std::result::Result<(), String> {
+    let count = |e: &BytesStart, name: &str| -> std::result::Result<u64, String> {
+        match attribute(e, name) {
+            None => Ok(1),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| format!("`{name}=\"{v}\"` is not a count")),
+        }
+    };
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut in_table = false;
+    // The next row's index, and the next cell's column in the row.
+    let (mut row, mut col) = (0u64, 0u64);
+    let mut repeats = 1u64;
+    let mut row_has_value = false;
+    let mut rows: Option<(u64, u64)> = None;
+    let mut cols: Option<(u64, u64)> = None;
+    loop {
+        let (e, empty) = match reader.read_event().map_err(|e| e.to_string())? {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(e) => {
+                match e.name().as_ref() {
+                    "table:table" if in_table => break,
+                    "table:table-row" if in_table => {
+                        if row_has_value {
+                            let last = row.saturating_add(repeats - 1);
+                            rows = Some(rows.map_or((row, last), |(first, _)| (first, last)));
+                        }
+                        row = row.saturating_add(repeats);
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        match e.name().as_ref() {
+            "table:table" if !in_table => in_table = true,
+            "table:table-row" if in_table => {
+                repeats = count(&e, "number-rows-repeated")?.max(1);
+                col = 0;
+                row_has_value = false;
+                if empty {
+                    row = row.saturating_add(repeats);
+                }
+            }
+            "table:table-cell" | "table:covered-table-cell" if in_table => {
+                let n = count(&e, "number-columns-repeated")?.max(1);
+                let has_value = e
+                    .attributes()
+                    .flatten()
+                    .any(|a| matches!(a.key.as_ref(), "office:value-type" | "table:formula"));
+                if has_value {
+                    let last = col.saturating_add(n - 1);
+                    cols = Some(cols.map_or((col, last), |(lo, hi)| (lo.min(col), hi.max(last))));
+                    row_has_value = true;
+                }
+                col = col.saturating_add(n);
+            }
+            "text:s" if in_table => {
+                let n = count(&e, "c")?;
+                if n > ODS_MAX_SPACES {
+                    return Err(format!(
+                        "a cell of its first sheet claims {n} spaces in a row (`text:c`)"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let (Some((top, bottom)), Some((left, right))) = (rows, cols) {
+        let cells = (bottom - top + 1).saturating_mul(right - left + 1);
+        if cells > ODS_MAX_CELLS {
+            return Err(format!(
+                "its first sheet spans {} rows × {} columns, more than the {ODS_MAX_CELLS} cells a coding sheet is read with",
+                bottom - top + 1,
+                right - left + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A workbook's first sheet: its name, and its part in the package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FirstSheet {
@@ -399,6 +506,47 @@ pub(crate) mod tests {
         ] {
             assert_eq!(cell_ref(bad), None, "{bad}");
         }
+    }
+
+    fn ods(rows: &str) -> String {
+        format!(
+            r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Coding">{rows}</table:table><table:table table:name="Other"><table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#
+        )
+    }
+
+    const CELL: &str =
+        r#"<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>"#;
+
+    #[test]
+    fn ods_sheets_that_would_be_laid_out_huge_are_refused() {
+        // What LibreOffice writes below a table: empty rows, repeated.
+        let ok = ods(&format!(
+            r#"<table:table-row>{CELL}{CELL}</table:table-row><table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="1024"/></table:table-row><table:table-row>{CELL}</table:table-row>"#
+        ));
+        assert_eq!(check_ods_extent(&ok), Ok(()));
+        let wide = ods(&format!(
+            r#"<table:table-row>{CELL}<table:table-cell table:number-columns-repeated="16000"/>{CELL}</table:table-row><table:table-row table:number-rows-repeated="5000"><table:table-cell/></table:table-row><table:table-row>{CELL}</table:table-row>"#
+        ));
+        assert_eq!(
+            check_ods_extent(&wide).unwrap_err(),
+            "its first sheet spans 5002 rows × 16002 columns, more than the 20000000 cells a coding sheet is read with"
+        );
+        let repeated = ods(
+            r#"<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="100" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#,
+        );
+        assert!(check_ods_extent(&repeated)
+            .unwrap_err()
+            .contains("1000000 rows × 100 columns"));
+        let spaces = ods(
+            r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="4000000000"/>b</text:p></table:table-cell></table:table-row>"#,
+        );
+        assert!(check_ods_extent(&spaces)
+            .unwrap_err()
+            .contains("4000000000 spaces"));
+        let nonsense = ods(r#"<table:table-row table:number-rows-repeated="-1"/>"#);
+        assert!(check_ods_extent(&nonsense)
+            .unwrap_err()
+            .contains("is not a count"));
     }
 
     #[test]

@@ -340,3 +340,43 @@ fn written_workbooks_are_the_same_bytes_every_time() {
         "code,R1,R2,total\nwork,0,0,0\nwork/recruit,0,0,0\nwork/debt,0,0,0\nhelp,0,0,0\nhelp/shelter,0,0,0\n"
     );
 }
+
+/// An .ods whose few cells claim a million rows between them is refused
+/// before it is laid out, naming the file.
+#[test]
+fn an_ods_sheet_spanning_too_many_cells_is_refused() {
+    let s = study();
+    let cell = |t: &str| {
+        format!(
+            r#"<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>"#
+        )
+    };
+    let content = format!(
+        r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Coding ana"><table:table-row>{}{}<table:table-cell table:number-columns-repeated="100"/>{}</table:table-row><table:table-row table:number-rows-repeated="1000000">{}<table:table-cell office:value-type="string" table:number-columns-repeated="3"><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#,
+        cell("id"),
+        cell("work/recruit"),
+        cell("work/debt"),
+        cell("transcripts/r1.txt:2"),
+    );
+    let mut bytes = Vec::new();
+    {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(&mut bytes));
+        let opts = zip::write::SimpleFileOptions::default();
+        z.start_file("mimetype", opts).unwrap();
+        z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        z.start_file("content.xml", opts).unwrap();
+        z.write_all(content.as_bytes()).unwrap();
+        z.finish().unwrap();
+    }
+    s.bytes("codings/ana.ods", &bytes);
+    let t = std::time::Instant::now();
+    assert_eq!(
+        s.run(MATRIX).bad_input(),
+        "error: its first sheet spans 1000001 rows × 103 columns, more than the 20000000 cells a coding sheet is read with
+  --> codings/ana.ods
+  = help: save the coding sheet as .xlsx or .csv, or delete what lies far from the table
+"
+    );
+    assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
+}
