@@ -149,9 +149,10 @@ fn read_ods(bytes: &[u8], shown: &str) -> Result<Cells> {
 }
 
 /// A cell's value as text: strings as they are, numbers as a spreadsheet
-/// stores them (`66089670000`, `1.1283421e129`), `TRUE`/`FALSE`, error
-/// values as shown (`#VALUE!`), and nothing for an empty cell (also a
-/// formula whose cached result is empty).
+/// stores them (`66089670000`, `1.1283421e129`), `TRUE`, error values as
+/// shown (`#VALUE!`), and nothing for an empty cell (also a formula whose
+/// cached result is empty) or a `FALSE` one: a checkbox left unticked is
+/// not a mark.
 fn text_of(value: &Data) -> String {
     match value {
         Data::Empty => String::new(),
@@ -159,7 +160,8 @@ fn text_of(value: &Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Float(f) => number(*f),
         Data::DateTime(d) => number(d.as_f64()),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::Bool(true) => "TRUE".to_string(),
+        Data::Bool(false) => String::new(),
         Data::Error(e) => e.to_string(),
     }
 }

@@ -224,6 +224,24 @@ fn formula_cells_read_as_what_they_show() {
     );
 }
 
+/// Checkboxes (Excel, Google Sheets) are booleans: ticked is a mark,
+/// unticked is not.
+#[test]
+fn checkboxes_count_when_ticked() {
+    let s = study();
+    let data = format!(
+        r#"<sheetData>{}<row r="2">{}<c r="B2" t="b"><v>0</v></c><c r="C2" t="b"><v>1</v></c></row><row r="3">{}<c r="B3" t="b"><v>1</v></c><c r="C3" t="b"><v>0</v></c></row></sheetData>"#,
+        header(),
+        text("A2", "transcripts/r1.txt:2"),
+        text("A3", "transcripts/r1.txt:4"),
+    );
+    s.bytes("codings/ana.xlsx", &workbook(&data));
+    assert_eq!(
+        s.run(MATRIX).ok(),
+        "code,r1,total\nwork,2,2\nwork/recruit,1,1\nwork/debt,1,1\n"
+    );
+}
+
 /// Sheets saved by LibreOffice 7.4 (`soffice --headless --convert-to xlsx`
 /// and `--convert-to ods` of CSV sheets): shared strings, formulas saved as
 /// LibreOffice saves them (`<f>IF(1,"","x")</f><v></v>` in .xlsx, a cell
