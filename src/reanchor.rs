@@ -149,7 +149,19 @@ fn rewrite_xlsx(bytes: &[u8], shown: &str, fixes: &[&Fix]) -> Result<Vec<u8>> {
         std::io::Read::read_to_string(&mut file, &mut s).map_err(|e| bad(e.to_string()))?;
         s
     };
-    let patched = patch_cells(&xml, &new).map_err(bad)?;
+    let (patched, written) = patch_cells(&xml, &new).map_err(bad)?;
+    if written != new.len() {
+        // Never leave a row half rewritten.
+        return Err(Error::at(
+            Location::file(shown),
+            format!(
+                "cannot rewrite the sheet: {} of the {} cells to rewrite are not in its first worksheet",
+                new.len().saturating_sub(written),
+                new.len()
+            ),
+        )
+        .with_hint("correct the rows listed above by hand; nothing was written"));
+    }
     let mut out = std::io::Cursor::new(Vec::new());
     {
         let mut z = zip::ZipWriter::new(&mut out);
@@ -177,10 +189,11 @@ fn rewrite_xlsx(bytes: &[u8], shown: &str, fixes: &[&Fix]) -> Result<Vec<u8>> {
 /// 1-based row) holding new text (inline strings, the cell's style kept);
 /// every other event is copied as read. Rows and cells without a reference
 /// (it is optional) follow the one before, as spreadsheet programs read them.
+/// Also says how many cells were rewritten.
 fn patch_cells(
     xml: &str,
     new: &HashMap<(usize, usize), &str>,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<(String, usize), String> {
     let mut reader = Reader::from_str(xml);
     let mut writer = Writer::new(Vec::new());
     let err = |e: &dyn std::fmt::Display| e.to_string();
@@ -192,6 +205,7 @@ fn patch_cells(
     };
     // The current row (1-based) and the next cell's column (0-based).
     let (mut row, mut next_col) = (0usize, 0usize);
+    let mut written = 0;
     loop {
         let ev = reader.read_event().map_err(|e| err(&e))?;
         let (start, empty) = match &ev {
@@ -225,7 +239,14 @@ fn patch_cells(
             writer.write_event(ev).map_err(|e| err(&e))?;
             continue;
         };
-        let mut cell = BytesStart::new("c");
+        written += 1;
+        // The new elements take the cell's own prefix (`x:c` → `x:is`).
+        let name = start.name().as_ref().to_string();
+        let prefixed = |local: &str| match name.rsplit_once(':') {
+            Some((prefix, _)) => format!("{prefix}:{local}"),
+            None => local.to_string(),
+        };
+        let mut cell = BytesStart::new(name.as_str());
         for a in start.attributes().flatten() {
             if a.key.as_ref() != "t" {
                 cell.push_attribute(a);
@@ -236,17 +257,17 @@ fn patch_cells(
             .write_event(Event::Start(cell))
             .map_err(|e| err(&e))?;
         writer
-            .write_event(Event::Start(BytesStart::new("is")))
+            .write_event(Event::Start(BytesStart::new(prefixed("is"))))
             .map_err(|e| err(&e))?;
         writer
             .write_event(Event::Start(
-                BytesStart::new("t").with_attributes([("xml:space", "preserve")]),
+                BytesStart::new(prefixed("t")).with_attributes([("xml:space", "preserve")]),
             ))
             .map_err(|e| err(&e))?;
         writer
             .write_event(Event::Text(BytesText::new(text)))
             .map_err(|e| err(&e))?;
-        for end in ["t", "is", "c"] {
+        for end in [prefixed("t"), prefixed("is"), name.clone()] {
             writer
                 .write_event(Event::End(BytesEnd::new(end)))
                 .map_err(|e| err(&e))?;
@@ -264,7 +285,8 @@ fn patch_cells(
             }
         }
     }
-    String::from_utf8(writer.into_inner()).map_err(|e| err(&e))
+    let xml = String::from_utf8(writer.into_inner()).map_err(|e| err(&e))?;
+    Ok((xml, written))
 }
 
 /// Replaces a user's file atomically: the new bytes go to a temporary file
@@ -392,6 +414,57 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(notes.contains("notes") && !notes.contains("x.txt"));
+    }
+
+    /// Some programs write every element with a prefix (`x:c`).
+    #[test]
+    fn prefixed_cells_are_patched_with_their_prefix_and_missing_ones_refused() {
+        let sheet_xml = |cells: &str| {
+            format!(
+                r#"<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData><x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>id</x:t></x:is></x:c><x:c r="B1" t="inlineStr"><x:is><x:t>hash</x:t></x:is></x:c></x:row><x:row r="2">{cells}</x:row></x:sheetData></x:worksheet>"#
+            )
+        };
+        let book = |cells: &str| {
+            crate::ingest::sheet::tests::package(&[
+                (
+                    "xl/workbook.xml",
+                    r#"<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><x:sheets><x:sheet name="S" sheetId="1" r:id="rId1"/></x:sheets></x:workbook>"#,
+                ),
+                (
+                    "xl/_rels/workbook.xml.rels",
+                    r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+                ),
+                ("xl/worksheets/sheet1.xml", &sheet_xml(cells)),
+            ])
+        };
+        let f = fix(2, "x.txt:2", "h066089670000");
+        let full = book(
+            r#"<x:c r="A2" t="inlineStr"><x:is><x:t>x.txt:1</x:t></x:is></x:c><x:c r="B2"><x:v>66089670000</x:v></x:c>"#,
+        );
+        let out = rewrite(&full, "codings/a.xlsx", &[&f]).unwrap();
+        let t = sheet::read(&out, "a.xlsx").unwrap();
+        assert_eq!(
+            t.rows,
+            [(2, vec!["x.txt:2".into(), "h066089670000".into()])]
+        );
+        let ws = Package::open(&out)
+            .unwrap()
+            .part("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .unwrap();
+        assert!(
+            ws.contains(r#"<x:c r="A2" t="inlineStr"><x:is><x:t xml:space="preserve">x.txt:2</x:t></x:is></x:c>"#),
+            "{ws}"
+        );
+        // The hash cell is missing: nothing is rewritten.
+        let partial = book(r#"<x:c r="A2" t="inlineStr"><x:is><x:t>x.txt:1</x:t></x:is></x:c>"#);
+        let e = rewrite(&partial, "codings/a.xlsx", &[&f]).unwrap_err();
+        assert!(
+            e.report()
+                .contains("1 of the 2 cells to rewrite are not in its first worksheet"),
+            "{}",
+            e.report()
+        );
     }
 
     #[test]
