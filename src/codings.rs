@@ -10,6 +10,7 @@ use std::path::Path;
 
 use crate::codebook::{Codebook, Named};
 use crate::error::{Error, Location, Result};
+use crate::ingest::sheet::{self, Table};
 
 /// The folder of coding sheets inside a study.
 pub const DIR: &str = "codings";
@@ -57,7 +58,8 @@ pub struct SheetRow {
     pub respondent: Option<String>,
     /// Sheet (relative path).
     pub sheet: String,
-    /// 1-based line (CSV) or row (xlsx) of the row.
+    /// 1-based line (CSV) or row (.xlsx/.ods: the spreadsheet's own row
+    /// number) of the row.
     pub row: usize,
     /// What the row covers.
     pub cover: Cover,
@@ -97,7 +99,7 @@ pub struct Codings {
     pub notes: Vec<String>,
 }
 
-/// Reads every `codings/*.csv` and `codings/*.xlsx`.
+/// Reads every `codings/*.csv`, `codings/*.xlsx` and `codings/*.ods`.
 pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
     let mut out = Codings::default();
     let files = sheet_files(root)?;
@@ -112,8 +114,8 @@ pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
         hasher.update(&bytes);
         let shown = format!("{DIR}/{name}");
         let stem = name.rsplit_once('.').map_or(name, |(s, _)| s).to_string();
-        let (header, rows) = read_table(&bytes, &shown)?;
-        read_rows(&header, &rows, &shown, &stem, cb, &mut out)?;
+        let table = read_table(&bytes, &shown)?;
+        read_rows(&table, &shown, &stem, cb, &mut out)?;
     }
     if !files.is_empty() {
         out.hash = hasher.finalize().to_hex().to_string();
@@ -121,7 +123,7 @@ pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
     Ok(out)
 }
 
-/// The sheet files of a study (`codings/*.csv|xlsx`), sorted.
+/// The sheet files of a study (`codings/*.csv|xlsx|ods`), sorted.
 pub fn sheet_files(root: &Path) -> Result<Vec<std::path::PathBuf>> {
     let dir = root.join(DIR);
     if !dir.is_dir() {
@@ -130,7 +132,7 @@ pub fn sheet_files(root: &Path) -> Result<Vec<std::path::PathBuf>> {
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map_err(|e| Error::io(&dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| is_xlsx(p) || has_ext(p, "csv"))
+        .filter(|p| has_ext(p, "csv") || has_ext(p, "xlsx") || has_ext(p, "ods"))
         .collect();
     files.sort();
     Ok(files)
@@ -142,53 +144,42 @@ fn has_ext(p: &Path, ext: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
-/// Whether a sheet is an Excel workbook (else CSV).
-pub fn is_xlsx(p: &Path) -> bool {
-    has_ext(p, "xlsx")
-}
-
-/// A sheet as read: its header, and its rows with their line (CSV) or row
-/// (xlsx) numbers.
-pub type SheetTable = (Vec<String>, Vec<(usize, Vec<String>)>);
-
-/// A sheet's header and rows (each with its line or row number): a CSV
-/// file, or the first worksheet of an .xlsx workbook.
-pub fn read_table(bytes: &[u8], shown: &str) -> Result<SheetTable> {
-    if shown.to_ascii_lowercase().ends_with(".xlsx") {
-        let mut rows = crate::render::xlsx::read(bytes, shown)?.into_iter();
-        let header: Vec<String> = rows
-            .next()
-            .unwrap_or_default()
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
-        let rows = rows.enumerate().map(|(i, r)| (i + 2, r)).collect();
-        Ok((header, rows))
+/// A sheet's header and rows, each with its line (CSV) or row number (the
+/// first worksheet of an .xlsx or .ods workbook, numbered as the
+/// spreadsheet numbers it).
+pub fn read_table(bytes: &[u8], shown: &str) -> Result<Table> {
+    if sheet::is_spreadsheet(shown) {
+        sheet::read(bytes, shown)
     } else {
         let text = crate::ingest::decode::decode(bytes, shown)?.text;
-        crate::ingest::respondents::read_csv(&text, shown)
+        let (header, rows) = crate::ingest::respondents::read_csv(&text, shown)?;
+        Ok(Table {
+            header_row: 1,
+            header,
+            rows,
+        })
     }
 }
 
 /// Reads a CSV coding sheet.
 #[cfg(test)]
 fn read_sheet(text: &str, shown: &str, stem: &str, cb: &Codebook, out: &mut Codings) -> Result<()> {
-    let (header, rows) = crate::ingest::respondents::read_csv(text, shown)?;
-    read_rows(&header, &rows, shown, stem, cb, out)
+    let table = read_table(text.as_bytes(), shown)?;
+    read_rows(&table, shown, stem, cb, out)
 }
 
 /// Reads a sheet's rows (with their line or row numbers) under its header.
 fn read_rows(
-    header: &[String],
-    rows: &[(usize, Vec<String>)],
+    table: &Table,
     shown: &str,
     stem: &str,
     cb: &Codebook,
     out: &mut Codings,
 ) -> Result<()> {
+    let (header, rows, header_row) = (&table.header, &table.rows, table.header_row);
     let col = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let excerpt_col = col("excerpt").or_else(|| col("id")).ok_or_else(|| {
-        Error::at(Location::line(shown, 1), "a coding sheet needs an `excerpt` (or `id`) column")
+        Error::at(Location::line(shown, header_row), "a coding sheet needs an `excerpt` (or `id`) column")
             .with_hint("write a wide sheet with `thematic sheet --coder NAME`, or a long one with columns `excerpt,code[,note]`")
     })?;
     let coder_col = col("coder");
@@ -204,14 +195,14 @@ fn read_rows(
             }
             let named = cb
                 .resolve_former(h)
-                .map_err(|e| at_cell(e, Location::at(shown, 1, i + 1)))?
+                .map_err(|e| at_cell(e, Location::at(shown, header_row, i + 1)))?
                 .ok_or_else(|| {
                     let hint = match cb.unknown(h) {
                         Error::Input { hint: Some(h), .. } => h,
                         _ => String::new(),
                     };
                     Error::at(
-                        Location::at(shown, 1, i + 1),
+                        Location::at(shown, header_row, i + 1),
                         format!("column `{h}` is not a code of the codebook"),
                     )
                     .with_hint(format!(
@@ -227,7 +218,7 @@ fn read_rows(
             }
             if cb.nodes[node].depth == 0 {
                 return Err(Error::at(
-                    Location::at(shown, 1, i + 1),
+                    Location::at(shown, header_row, i + 1),
                     format!("column `{h}` is a theme; code excerpts at its codes"),
                 )
                 .with_hint("use the codes' paths as columns"));

@@ -1,5 +1,6 @@
-//! XML helpers shared by the Office Open XML reader and writer (`.docx`,
-//! `.xlsx`) and the REFI-QDA codebook exchange (`.qdc`).
+//! XML helpers shared by the `.docx` reader, the spreadsheet reader (which
+//! finds an `.xlsx` workbook's first sheet and checks it before `calamine`
+//! reads it) and the REFI-QDA codebook exchange (`.qdc`).
 
 use std::io::{Cursor, Read};
 

@@ -75,6 +75,10 @@ pub fn run(project: Option<&Path>, write: bool) -> Result<()> {
         );
         return Ok(());
     }
+    // Refuse before writing anything, so that no sheet is left half done.
+    for sheet in by_sheet.keys() {
+        crate::reanchor::check_writable(sheet)?;
+    }
     for (sheet, fixes) in &by_sheet {
         let path = study.root.join(sheet);
         let bytes = std::fs::read(&path).map_err(|e| crate::error::Error::io(&path, e))?;

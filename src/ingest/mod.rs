@@ -2,13 +2,15 @@
 //! (`.txt`/`.md`, `.docx`, `.vtt`, `.srt`, survey `.csv`), split into
 //! excerpts; and reading `respondents.csv` and merging its attributes with
 //! what each transcript says. Every reader produces the same [`Transcript`];
-//! nothing downstream knows the container.
+//! nothing downstream knows the container. [`sheet`] reads spreadsheets
+//! (coders' `.xlsx` and `.ods` sheets) as rows of text.
 
 pub mod captions;
 pub mod decode;
 pub mod docx;
 pub mod plain;
 pub mod respondents;
+pub mod sheet;
 pub mod survey;
 
 use crate::error::{Error, Result};

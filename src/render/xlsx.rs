@@ -1,17 +1,19 @@
-//! A small, dependency-light `.xlsx` writer and reader (Office Open XML
-//! spreadsheets): one sheet, inline strings, numbers as numbers, a bold and
-//! frozen header row (and first column when asked), column widths, wrapped
-//! text and list validation. Enough for matrices and coding sheets, and for
-//! reading coders' sheets back.
+//! Writing `.xlsx` workbooks through `rust_xlsxwriter`: one sheet, numbers
+//! as numbers, a bold and frozen header row (and first column when asked),
+//! column widths, wrapped text and list validation. Enough for matrices and
+//! coding sheets. The same sheet always gives the same bytes: the document's
+//! creation date is fixed (see [`CREATED`]) and the package's timestamps
+//! are too. Reading spreadsheets is `ingest::sheet`'s job.
 
-use std::collections::HashMap;
-use std::io::Write;
+use rust_xlsxwriter::{
+    DataValidation, DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, XlsxError,
+};
 
-use quick_xml::events::Event;
-use quick_xml::Reader;
+use crate::error::{Error, Result};
 
-use crate::error::{Error, Location, Result};
-use crate::xml::{entity, escape, Package};
+/// The creation date written into every workbook (`docProps/core.xml`): a
+/// fixed one, so that the same input gives the same bytes.
+pub const CREATED: &str = "2000-01-01T00:00:00Z";
 
 /// A cell value.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +27,7 @@ pub enum Cell {
 /// What to write.
 #[derive(Debug, Clone, Default)]
 pub struct Sheet {
-    /// The sheet's name (at most 31 characters).
+    /// The sheet's name (at most 31 characters; `[]:*?/\` are dropped).
     pub name: String,
     /// Rows; the first is the header.
     pub rows: Vec<Vec<Cell>>,
@@ -39,233 +41,102 @@ pub struct Sheet {
     pub marks: Option<(usize, usize, Vec<String>)>,
 }
 
-fn col_name(mut c: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (c % 26) as u8);
-        if c < 26 {
-            break;
-        }
-        c = c / 26 - 1;
+/// A sheet name every spreadsheet program accepts.
+fn sheet_name(name: &str) -> String {
+    let name: String = name
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect();
+    let name = name.trim_matches('\'');
+    if name.trim().is_empty() {
+        "Sheet1".to_string()
+    } else {
+        name.to_string()
     }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
+}
+
+fn failed(e: XlsxError) -> Error {
+    match e {
+        XlsxError::MaxStringLengthExceeded => Error::input(
+            "a cell's text is longer than the 32,767 characters a spreadsheet cell holds",
+        )
+        .with_hint("write it with --format csv instead"),
+        XlsxError::RowColumnLimitError => Error::input(
+            "the sheet has more rows or columns than a spreadsheet holds (1,048,576 × 16,384)",
+        )
+        .with_hint("narrow it with --where or --codes, or write it with --format csv"),
+        other => Error::failure(format!("xlsx: {other}")),
+    }
 }
 
 /// The bytes of a one-sheet workbook.
 pub fn write(sheet: &Sheet) -> Result<Vec<u8>> {
-    let mut xml = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetViews><sheetView workbookViewId="0">"#,
-    );
-    if sheet.freeze_first_column {
-        xml.push_str(r#"<pane xSplit="1" ySplit="1" topLeftCell="B2" activePane="bottomRight" state="frozen"/>"#);
-    } else {
-        xml.push_str(
-            r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#,
-        );
+    build(sheet).map_err(failed)
+}
+
+fn index<T: TryFrom<usize>>(i: usize) -> std::result::Result<T, XlsxError> {
+    T::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)
+}
+
+fn build(sheet: &Sheet) -> std::result::Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let created = ExcelDateTime::parse_from_str(CREATED)?;
+    book.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let bold = Format::new().set_bold();
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let ws = book.add_worksheet();
+    ws.set_name(sheet_name(&sheet.name))?;
+    ws.set_freeze_panes(1, u16::from(sheet.freeze_first_column))?;
+    for (c, w) in sheet.widths.iter().enumerate() {
+        ws.set_column_width(index(c)?, *w)?;
     }
-    xml.push_str("</sheetView></sheetViews>");
-    if !sheet.widths.is_empty() {
-        xml.push_str("<cols>");
-        for (i, w) in sheet.widths.iter().enumerate() {
-            xml.push_str(&format!(
-                r#"<col min="{0}" max="{0}" width="{w:.1}" customWidth="1"/>"#,
-                i + 1
-            ));
-        }
-        xml.push_str("</cols>");
-    }
-    xml.push_str("<sheetData>");
     for (r, row) in sheet.rows.iter().enumerate() {
-        xml.push_str(&format!(r#"<row r="{}">"#, r + 1));
+        let at: u32 = index(r)?;
         for (c, cell) in row.iter().enumerate() {
-            let at = format!("{}{}", col_name(c), r + 1);
-            let style = if r == 0 {
-                1
+            let col: u16 = index(c)?;
+            let format = if r == 0 {
+                Some(&bold)
             } else if sheet.wrap.contains(&c) {
-                2
+                Some(&wrap)
             } else {
-                0
+                None
             };
-            match cell {
-                Cell::Number(n) => xml.push_str(&format!(r#"<c r="{at}" s="{style}"><v>{n}</v></c>"#)),
-                Cell::Text(t) if t.is_empty() && r > 0 => {}
-                Cell::Text(t) => xml.push_str(&format!(r#"<c r="{at}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#, escape(t))),
-            }
+            match (cell, format) {
+                (Cell::Number(n), Some(f)) => ws.write_number_with_format(at, col, *n, f)?,
+                (Cell::Number(n), None) => ws.write_number(at, col, *n)?,
+                // Blank cells stay absent, so that a coder's sheet has no
+                // empty strings that a program could take for marks.
+                (Cell::Text(t), _) if t.is_empty() && r > 0 => continue,
+                (Cell::Text(t), Some(f)) => ws.write_string_with_format(at, col, t, f)?,
+                (Cell::Text(t), None) => ws.write_string(at, col, t)?,
+            };
         }
-        xml.push_str("</row>");
     }
-    xml.push_str("</sheetData>");
     if let Some((from, to, marks)) = &sheet.marks {
-        let last = sheet.rows.len().max(2);
-        let list = marks.join(",");
-        xml.push_str(&format!(
-            r#"<dataValidations count="1"><dataValidation type="list" allowBlank="1" showErrorMessage="1" sqref="{}2:{}{last}"><formula1>"{}"</formula1></dataValidation></dataValidations>"#,
-            col_name(*from),
-            col_name(*to),
-            escape(&list)
-        ));
+        let last = sheet.rows.len().max(2) - 1;
+        let list = DataValidation::new().allow_list_strings(marks)?;
+        ws.add_data_validation(1, index(*from)?, index(last)?, index(*to)?, &list)?;
     }
-    xml.push_str("</worksheet>");
-    let name: String = escape(
-        &sheet
-            .name
-            .chars()
-            .filter(|c| !"[]:*?/\\".contains(*c))
-            .take(31)
-            .collect::<String>(),
-    );
-    let parts: [(&str, String); 6] = [
-        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#.into()),
-        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.into()),
-        ("xl/workbook.xml", format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="{}" sheetId="1" r:id="rId1"/></sheets></workbook>"#, if name.is_empty() { "Sheet1".to_string() } else { name })),
-        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#.into()),
-        ("xl/styles.xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1"><alignment wrapText="1" vertical="top"/></xf></cellXfs></styleSheet>"#.into()),
-        ("xl/worksheets/sheet1.xml", xml),
-    ];
-    let mut out = std::io::Cursor::new(Vec::new());
-    {
-        let mut z = zip::ZipWriter::new(&mut out);
-        // A fixed timestamp keeps the bytes identical from run to run.
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .last_modified_time(zip::DateTime::default());
-        for (name, body) in parts {
-            z.start_file(name, opts)
-                .map_err(|e| Error::failure(format!("xlsx: {e}")))?;
-            z.write_all(body.as_bytes())
-                .map_err(|e| Error::failure(format!("xlsx: {e}")))?;
-        }
-        z.finish()
-            .map_err(|e| Error::failure(format!("xlsx: {e}")))?;
-    }
-    Ok(out.into_inner())
-}
-
-/// Reads the first sheet of a workbook as rows of text (numbers as written).
-pub fn read(bytes: &[u8], shown: &str) -> Result<Vec<Vec<String>>> {
-    let bad = |why: String| {
-        Error::at(
-            Location::file(shown),
-            format!("not a readable .xlsx file: {why}"),
-        )
-        .with_hint("save it again from your spreadsheet program as .xlsx, or as .csv")
-    };
-    let mut package = Package::open(bytes).map_err(&bad)?;
-    let mut part = |name: &str| package.part(name).map_err(&bad);
-    let shared = part("xl/sharedStrings.xml")?
-        .map(|x| shared_strings(&x))
-        .transpose()
-        .map_err(&bad)?
-        .unwrap_or_default();
-    let sheet =
-        part("xl/worksheets/sheet1.xml")?.ok_or_else(|| bad("it has no first worksheet".into()))?;
-    cells(&sheet, &shared).map_err(bad)
-}
-
-fn text_of(reader: &mut Reader<&[u8]>, end: &str) -> std::result::Result<String, String> {
-    let mut out = String::new();
-    loop {
-        match reader.read_event().map_err(|e| e.to_string())? {
-            Event::Text(t) => out.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) => {
-                let ch = entity(&r);
-                out.extend(ch);
-            }
-            Event::End(e) if e.local_name().as_ref() == end => return Ok(out),
-            Event::Eof => return Ok(out),
-            _ => {}
-        }
-    }
-}
-
-fn shared_strings(xml: &str) -> std::result::Result<Vec<String>, String> {
-    let mut reader = Reader::from_str(xml);
-    let mut out = Vec::new();
-    loop {
-        match reader.read_event().map_err(|e| e.to_string())? {
-            Event::Start(e) if e.local_name().as_ref() == "si" => {
-                out.push(text_of(&mut reader, "si")?)
-            }
-            Event::Empty(e) if e.local_name().as_ref() == "si" => out.push(String::new()),
-            Event::Eof => return Ok(out),
-            _ => {}
-        }
-    }
-}
-
-fn cells(xml: &str, shared: &[String]) -> std::result::Result<Vec<Vec<String>>, String> {
-    let mut reader = Reader::from_str(xml);
-    let mut rows: HashMap<usize, Vec<(usize, String)>> = HashMap::new();
-    let mut max_row = 0;
-    loop {
-        match reader.read_event().map_err(|e| e.to_string())? {
-            Event::Start(e) if e.local_name().as_ref() == "c" => {
-                let mut r#ref = String::new();
-                let mut kind = String::new();
-                for a in e.attributes().flatten() {
-                    let v = a
-                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                        .map(|v| v.into_owned())
-                        .unwrap_or_default();
-                    match a.key.local_name().as_ref() {
-                        "r" => r#ref = v,
-                        "t" => kind = v,
-                        _ => {}
-                    }
-                }
-                let value = text_of(&mut reader, "c")?;
-                let value = if kind == "s" {
-                    value
-                        .trim()
-                        .parse::<usize>()
-                        .ok()
-                        .and_then(|i| shared.get(i).cloned())
-                        .unwrap_or_default()
-                } else {
-                    value
-                };
-                let letters: String = r#ref
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphabetic())
-                    .collect();
-                let row: usize = r#ref[letters.len()..]
-                    .parse()
-                    .map_err(|_| format!("bad cell reference `{ref}`", ref = r#ref))?;
-                let col = letters.bytes().fold(0usize, |acc, b| {
-                    acc * 26 + (b.to_ascii_uppercase() - b'A' + 1) as usize
-                }) - 1;
-                max_row = max_row.max(row);
-                rows.entry(row).or_default().push((col, value));
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    let width = rows
-        .values()
-        .flat_map(|r| r.iter().map(|(c, _)| c + 1))
-        .max()
-        .unwrap_or(0);
-    Ok((1..=max_row)
-        .map(|r| {
-            let mut row = vec![String::new(); width];
-            for (c, v) in rows.remove(&r).unwrap_or_default() {
-                row[c] = v;
-            }
-            row
-        })
-        .collect())
+    book.save_to_buffer()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn part(bytes: &[u8], name: &str) -> String {
+        crate::xml::Package::open(bytes)
+            .unwrap()
+            .part(name)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {name}"))
+    }
+
     #[test]
-    fn write_then_read_back() {
+    fn write_then_read_back_the_same_bytes_every_time() {
         let sheet = Sheet {
-            name: "Matrix".into(),
+            name: "Matrix: a/b".into(),
             rows: vec![
                 vec![Cell::Text("code".into()), Cell::Text("R01".into())],
                 vec![Cell::Text("family & <money>".into()), Cell::Number(3.0)],
@@ -276,15 +147,35 @@ mod tests {
             marks: Some((1, 1, vec!["x".into()])),
         };
         let bytes = write(&sheet).unwrap();
+        // The creation date is fixed, so a second later the bytes are the same.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
         assert_eq!(bytes, write(&sheet).unwrap(), "deterministic");
-        assert_eq!(
-            read(&bytes, "m.xlsx").unwrap(),
-            [["code", "R01"], ["family & <money>", "3"]]
+        assert!(part(&bytes, "docProps/core.xml").contains(CREATED));
+        let t = crate::ingest::sheet::read(&bytes, "m.xlsx").unwrap();
+        assert_eq!(t.header, ["code", "R01"]);
+        assert_eq!(t.rows, [(2, vec!["family & <money>".into(), "3".into()])]);
+        let ws = part(&bytes, "xl/worksheets/sheet1.xml");
+        assert!(
+            ws.contains(r#"<pane xSplit="1" ySplit="1" topLeftCell="B2""#),
+            "{ws}"
         );
-        assert_eq!(col_name(27), "AB");
-        assert!(read(b"nope", "m.xlsx")
-            .unwrap_err()
-            .report()
-            .contains("m.xlsx"));
+        assert!(ws.contains(r#"<dataValidation type="list""#), "{ws}");
+        assert!(ws.contains(r#"sqref="B2""#), "{ws}");
+        assert!(ws.contains(r#"<formula1>"x"</formula1>"#), "{ws}");
+        assert!(ws.contains(r#"<c r="B2"><v>3</v></c>"#), "{ws}");
+        assert!(ws.contains(r#"width="30.7109375""#), "{ws}");
+        let styles = part(&bytes, "xl/styles.xml");
+        assert!(
+            styles.contains("<b/>") && styles.contains(r#"wrapText="1""#),
+            "{styles}"
+        );
+        assert!(part(&bytes, "xl/workbook.xml").contains(r#"name="Matrix ab""#));
+    }
+
+    #[test]
+    fn sheet_names_programs_accept() {
+        assert_eq!(sheet_name("Coding ana"), "Coding ana");
+        assert_eq!(sheet_name("'[]'"), "Sheet1");
+        assert_eq!(sheet_name(&"x".repeat(40)).len(), 31);
     }
 }

@@ -10,4 +10,5 @@ mod matrix;
 mod quote;
 mod renames;
 mod sheets;
+mod spreadsheets;
 mod transcripts;

@@ -162,3 +162,12 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The first worksheet of a workbook as the program reads it: the header,
+/// then each row below it with text, as rows of cells.
+pub fn sheet_rows(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
+    let t = thematic::ingest::sheet::read(bytes, name).expect("readable sheet");
+    std::iter::once(t.header)
+        .chain(t.rows.into_iter().map(|(_, r)| r))
+        .collect()
+}
