@@ -1,7 +1,7 @@
 //! `thematic codebook check|fmt|show|diff|export|import`: codebooks that
 //! live well in git.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command as Process;
 
@@ -9,6 +9,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cli::{CodebookCommand, DiffFormat, ShowFormat};
+use crate::codebook::impact::{self, Impact, ImpactTally};
+use crate::codebook::lint::{self, Lint, StudyTally};
 use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codebook::{diff, format, qdc, Codebook};
 use crate::error::{Error, Location, Result};
@@ -171,56 +173,9 @@ fn fmt(study: &Study, file: Option<&Path>, write: bool, check: bool) -> Result<(
     render::emit(&canonical)
 }
 
-#[derive(Serialize)]
-struct Lint {
-    line: usize,
-    message: String,
-}
-
 fn check(study: &Study, file: Option<&str>, strict: bool) -> Result<()> {
     let (cb, text) = load(study, file)?;
-    let mut lints: Vec<Lint> = Vec::new();
-    let defs = cb.code_defs();
-    // The same id in several places makes suffixes ambiguous.
-    let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, n) in cb.nodes.iter().enumerate() {
-        by_id.entry(n.id.as_str()).or_default().push(i);
-    }
-    for (id, places) in &by_id {
-        if places.len() > 1 {
-            let paths: Vec<&str> = places.iter().map(|&i| cb.nodes[i].path.as_str()).collect();
-            lints.push(Lint {
-                line: cb.nodes[places[1]].line,
-                message: format!(
-                    "id `{id}` is used at {}: refer to these by full path",
-                    paths.join(", ")
-                ),
-            });
-        }
-    }
-    for (i, n) in cb.nodes.iter().enumerate() {
-        match defs[i] {
-            None if cb.subtree(i).len() == 1 => lints.push(Lint {
-                line: n.line,
-                message: format!("theme `{}` has no codes", n.path),
-            }),
-            Some(d) if d.definition.as_deref().is_none_or(|s| s.trim().is_empty()) => {
-                lints.push(Lint {
-                    line: n.line,
-                    message: format!("code `{}` has no definition", n.path),
-                })
-            }
-            _ => {}
-        }
-    }
-    if cb.doc.themes.is_empty() {
-        lints.push(Lint {
-            line: 0,
-            message: "the codebook has no themes, so nothing will be coded (add them under \
-                      `themes:`; `thematic init` writes a starter codebook)"
-                .into(),
-        });
-    }
+    let mut lints = lint::codebook_lints(&cb);
     if is_study_codebook(study, file) {
         // The study-wide lints need excerpts; say so when there are none
         // rather than passing in silence.
@@ -241,7 +196,7 @@ fn check(study: &Study, file: Option<&str>, strict: bool) -> Result<()> {
                 first_line(&e)
             ))),
             Ok(_) => match pipeline::refresh(study, Mode::Auto) {
-                Ok((idx, _)) => study_lints(&cb, &idx, &text, &mut lints)?,
+                Ok((idx, _)) => lints.extend(study_lints(&cb, &idx, &text)?),
                 Err(e) if e.is_broken_pipe() => return Err(e),
                 Err(e) => lints.push(skipped(format!(
                     "the study could not be coded ({}; run `thematic code` for the details)",
@@ -279,18 +234,10 @@ fn check(study: &Study, file: Option<&str>, strict: bool) -> Result<()> {
     Ok(())
 }
 
-fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Lint>) -> Result<()> {
-    let lines: Vec<&str> = source.lines().collect();
-    // The line of a term: the first line at or after its code's id that holds it.
-    let term_line = |from: usize, term: &str| {
-        lines
-            .iter()
-            .enumerate()
-            .skip(from.saturating_sub(1))
-            .find(|(_, l)| l.contains(term))
-            .map_or(from, |(i, _)| i + 1)
-    };
-    let defs = cb.code_defs();
+/// The study-wide lints of the study's codebook: its excerpts are read
+/// from the index (segments in parallel) and tallied with their human
+/// codings.
+fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str) -> Result<Vec<Lint>> {
     let matcher = Matcher::new(cb);
     let n = cb.nodes.len();
     let human: BTreeSet<usize> = idx
@@ -301,136 +248,27 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str, lints: &mut Vec<Li
         .collect();
     let node_of = cb.by_path();
     // The index's rows by this codebook's node ids.
-    let rows = &idx.manifest.rows;
-    let node_at: Vec<Option<usize>> = rows
+    let node_at: Vec<Option<usize>> = idx
+        .manifest
+        .rows
         .iter()
         .map(|r| node_of.get(r.path.as_str()).copied())
         .collect();
     let table = idx.codes()?;
-    // Segments are scanned in parallel, each with its own tallies; `sets`
-    // number excerpts within the segment.
     let parts = idx.par_fold_texts(
-        || Tally {
-            scratch: Scratch::default(),
-            term_seen: BTreeSet::new(),
-            rule_count: vec![0usize; n],
-            sets: vec![Vec::new(); n],
-            k: 0,
-        },
+        || StudyTally::new(n),
         |t, e| {
-            let rules = matcher.apply(&e.text, &mut t.scratch);
-            t.term_seen.extend(t.scratch.terms());
-            for &r in &matcher.closure(&rules) {
-                t.rule_count[r as usize] += 1;
-            }
             let direct = table
                 .get(e.file, e.pos)
                 .map_or_else(Vec::new, |rec| rec.direct());
-            for i in direct
+            let human = direct
                 .iter()
-                .filter_map(|&c| node_at.get(c as usize).copied().flatten())
-            {
-                for &r in &matcher.closure(&[i as u32]) {
-                    if t.sets[r as usize].last() != Some(&t.k) {
-                        t.sets[r as usize].push(t.k);
-                    }
-                }
-            }
-            t.k += 1;
+                .filter_map(|&c| node_at.get(c as usize).copied().flatten());
+            t.add(&matcher, &e.text, human);
         },
     )?;
-    let mut term_seen: BTreeSet<u32> = BTreeSet::new();
-    let mut rule_count = vec![0usize; n];
-    let mut sets: Vec<Vec<u32>> = vec![Vec::new(); n];
-    let mut base = 0u32;
-    for t in parts {
-        term_seen.extend(t.term_seen);
-        for (a, b) in rule_count.iter_mut().zip(t.rule_count) {
-            *a += b;
-        }
-        for (a, b) in sets.iter_mut().zip(t.sets) {
-            a.extend(b.into_iter().map(|k| base + k));
-        }
-        base += t.k;
-    }
-    for (i, d) in defs.iter().enumerate() {
-        let Some(d) = d else { continue };
-        let node = &cb.nodes[i];
-        let has_rules = d.auto_rules().is_some();
-        if !has_rules && !human.contains(&i) && d.codes.is_empty() {
-            lints.push(Lint {
-                line: node.line,
-                message: format!("code `{}` has no rule and no human coding", node.path),
-            });
-        }
-        if let Some(m) = &d.rules {
-            for (list, terms) in [("any", &m.any), ("all", &m.all), ("none", &m.none)] {
-                for t in terms {
-                    if matcher
-                        .term_id(t)
-                        .is_some_and(|id| !term_seen.contains(&id))
-                    {
-                        lints.push(Lint {
-                            line: term_line(node.line, t),
-                            message: format!(
-                                "term `{t}` in `{}` match.{list} matches no excerpt in the study",
-                                node.path
-                            ),
-                        });
-                    }
-                }
-            }
-        }
-        if has_rules && rule_count[i] == 0 {
-            lints.push(Lint {
-                line: node.line,
-                message: format!("the rules of `{}` never apply in the study", node.path),
-            });
-        }
-    }
-    // Codes whose excerpts are all at another code (not an ancestor or descendant).
-    for a in 0..n {
-        if defs[a].is_none() || sets[a].is_empty() {
-            continue;
-        }
-        for b in 0..n {
-            if a == b
-                || defs[b].is_none()
-                || sets[b].len() <= sets[a].len()
-                || cb.subtree(a).contains(&b)
-                || cb.subtree(b).contains(&a)
-            {
-                continue;
-            }
-            if is_subset(&sets[a], &sets[b]) {
-                lints.push(Lint {
-                    line: cb.nodes[a].line,
-                    message: format!(
-                        "every excerpt at `{}` ({}) is also at `{}` ({}): likely redundant",
-                        cb.nodes[a].path,
-                        sets[a].len(),
-                        cb.nodes[b].path,
-                        sets[b].len()
-                    ),
-                });
-                break;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn is_subset(a: &[u32], b: &[u32]) -> bool {
-    let mut j = 0;
-    for x in a {
-        while j < b.len() && b[j] < *x {
-            j += 1;
-        }
-        if j == b.len() || b[j] != *x {
-            return false;
-        }
-    }
-    true
+    let tally = StudyTally::merge(parts, n);
+    Ok(lint::study_lints(cb, source, &matcher, &tally, &human))
 }
 
 fn show(study: &Study, file: Option<&str>, fmt: ShowFormat) -> Result<()> {
@@ -613,19 +451,6 @@ fn code_counts(idx: &StudyIndex, cb: &Codebook) -> Result<Vec<(u32, u32)>> {
 }
 
 #[derive(Serialize)]
-struct Impact {
-    /// The code's path (in the new version, unless it was removed).
-    code: String,
-    excerpts_before: u32,
-    excerpts_after: u32,
-    respondents_before: u32,
-    respondents_after: u32,
-    /// The code's path in the old version, when it was renamed or moved.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    code_before: Option<String>,
-}
-
-#[derive(Serialize)]
 struct DiffJson<'a> {
     changes: &'a [diff::Entry],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -701,67 +526,6 @@ fn diff_cmd(
     Ok(())
 }
 
-/// What `codebook check` tallies over one segment's excerpts.
-struct Tally {
-    scratch: Scratch,
-    term_seen: BTreeSet<u32>,
-    rule_count: Vec<usize>,
-    /// Per node, the excerpts (numbered within the segment) at it.
-    sets: Vec<Vec<u32>>,
-    k: u32,
-}
-
-/// What coding with both versions finds in part of the study.
-struct ImpactTally {
-    /// Per version, the excerpts at each node (descendants included).
-    excerpts: [Vec<u32>; 2],
-    /// Per respondent and version, the nodes they have an excerpt at (a bit
-    /// per node).
-    reached: BTreeMap<String, [Vec<u64>; 2]>,
-}
-
-impl ImpactTally {
-    fn new(sizes: [usize; 2]) -> ImpactTally {
-        ImpactTally {
-            excerpts: sizes.map(|n| vec![0; n]),
-            reached: BTreeMap::new(),
-        }
-    }
-
-    fn merge(mut self, other: ImpactTally) -> ImpactTally {
-        for (mine, theirs) in self.excerpts.iter_mut().zip(other.excerpts) {
-            for (a, b) in mine.iter_mut().zip(theirs) {
-                *a += b;
-            }
-        }
-        for (resp, sides) in other.reached {
-            match self.reached.get_mut(&resp) {
-                Some(mine) => {
-                    for (m, t) in mine.iter_mut().zip(sides) {
-                        for (a, b) in m.iter_mut().zip(t) {
-                            *a |= b;
-                        }
-                    }
-                }
-                None => {
-                    self.reached.insert(resp, sides);
-                }
-            }
-        }
-        self
-    }
-
-    /// Excerpts and respondents at node `i` of version `side`.
-    fn figures(&self, side: usize, i: usize) -> (u32, u32) {
-        let respondents = self
-            .reached
-            .values()
-            .filter(|r| r[side][i / 64] >> (i % 64) & 1 == 1)
-            .count();
-        (self.excerpts[side][i], respondents as u32)
-    }
-}
-
 /// Codes every excerpt of the study with both versions (rules only) and
 /// lists the codes whose figures change: a code that continues under another
 /// path (renamed via `formerly`, or moved) is one row, `code_before` →
@@ -779,7 +543,6 @@ fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
     };
     let matchers = [Matcher::new(a), Matcher::new(b)];
     let sizes = [a.nodes.len(), b.nodes.len()];
-    let words = sizes.map(|n| n.div_ceil(64));
     // Transcripts in parallel; per worker a scratch per matcher (each keeps
     // its own token memo).
     let tally = files
@@ -795,52 +558,12 @@ fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
                 let bytes = std::fs::read(&f.abs).map_err(|e| Error::io(&f.abs, e))?;
                 let t = crate::ingest::read_transcript(f, &bytes, &opts)?;
                 for e in &t.excerpts {
-                    let reached = tally
-                        .reached
-                        .entry(e.respondent.clone())
-                        .or_insert_with(|| words.map(|w| vec![0; w]));
-                    for (side, m) in matchers.iter().enumerate() {
-                        for r in m.closure(&m.apply(&e.text, &mut scratches[side])) {
-                            let r = r as usize;
-                            tally.excerpts[side][r] += 1;
-                            reached[side][r / 64] |= 1 << (r % 64);
-                        }
-                    }
+                    tally.add(&matchers, &mut scratches, &e.respondent, &e.text);
                 }
                 Ok((scratches, tally))
             },
         )
         .map(|part| part.map(|(_, tally)| tally))
         .try_reduce(|| ImpactTally::new(sizes), |x, y| Ok(x.merge(y)))?;
-    let pairing = diff::pair(a, b);
-    let row = |code: &str, before: Option<&str>, was: (u32, u32), now: (u32, u32)| {
-        (was != now).then(|| Impact {
-            code: code.to_string(),
-            excerpts_before: was.0,
-            excerpts_after: now.0,
-            respondents_before: was.1,
-            respondents_after: now.1,
-            code_before: before.filter(|p| *p != code).map(str::to_string),
-        })
-    };
-    // The new version's codes in its order, each with the old code it
-    // continues; then the old codes that do not continue, in the old order.
-    let mut out: Vec<Impact> = (0..b.nodes.len())
-        .filter_map(|j| {
-            let old = pairing.old_of(j);
-            row(
-                &b.nodes[j].path,
-                old.map(|i| a.nodes[i].path.as_str()),
-                old.map_or((0, 0), |i| tally.figures(0, i)),
-                tally.figures(1, j),
-            )
-        })
-        .collect();
-    let continued: BTreeSet<usize> = pairing.matched.values().copied().collect();
-    out.extend(
-        (0..a.nodes.len())
-            .filter(|i| !continued.contains(i))
-            .filter_map(|i| row(&a.nodes[i].path, None, tally.figures(0, i), (0, 0))),
-    );
-    Ok(out)
+    Ok(impact::impacts(a, b, &tally))
 }

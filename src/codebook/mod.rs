@@ -6,6 +6,8 @@
 
 pub mod diff;
 pub mod format;
+pub mod impact;
+pub mod lint;
 pub mod matcher;
 pub mod qdc;
 pub(crate) mod source;
