@@ -46,7 +46,7 @@ pub struct Matcher {
     any_users: Vec<Vec<u32>>,
     regex_rules: Vec<u32>,
     rules: Vec<Rule>,
-    ancestors: Vec<Vec<u32>>,
+    closure: super::closure::Closure,
     term_index: HashMap<Term, u32>,
 }
 
@@ -112,7 +112,7 @@ impl Matcher {
             any_users: Vec::new(),
             regex_rules: Vec::new(),
             rules: Vec::new(),
-            ancestors: Vec::new(),
+            closure: super::closure::Closure::default(),
             term_index: HashMap::new(),
         };
         let mut term_ids: HashMap<Term, u32> = HashMap::new();
@@ -180,17 +180,7 @@ impl Matcher {
         m.term_index = term_ids;
         m.prefix_lens.sort_unstable();
         m.prefix_lens.dedup();
-        m.ancestors = (0..cb.nodes.len())
-            .map(|i| {
-                let mut chain = vec![i as u32];
-                let mut p = cb.nodes[i].parent;
-                while let Some(q) = p {
-                    chain.push(q as u32);
-                    p = cb.nodes[q].parent;
-                }
-                chain
-            })
-            .collect();
+        m.closure = super::closure::Closure::of(cb);
         m
     }
 
@@ -345,13 +335,7 @@ impl Matcher {
     /// The codes plus all their ancestors (themes and parent codes), ascending
     /// and unique: the rows an excerpt counts in.
     pub fn closure(&self, codes: &[u32]) -> Vec<u32> {
-        let mut out: Vec<u32> = codes
-            .iter()
-            .flat_map(|&c| self.ancestors[c as usize].iter().copied())
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
+        self.closure.of_codes(codes)
     }
 }
 

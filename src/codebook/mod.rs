@@ -4,6 +4,7 @@
 //! here, so it can be swapped in one place. The compiled matcher lives in
 //! [`matcher`].
 
+pub mod closure;
 pub mod diff;
 pub mod format;
 pub mod impact;

@@ -13,6 +13,7 @@
 //! varints. Everything else (the rows an excerpt counts in, for any source)
 //! follows from these through the codebook's parent links ([`Closure`]).
 
+pub use crate::codebook::closure::Closure;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -31,35 +32,6 @@ pub struct ExcerptCodes {
     pub coders: Vec<(u32, u32)>,
     /// Coders whose sheets cover the excerpt, ascending.
     pub covered_by: Vec<u32>,
-}
-
-/// Codebook parent links, to expand codes into the rows they count in.
-#[derive(Debug, Clone, Default)]
-pub struct Closure {
-    parents: Vec<Option<u32>>,
-}
-
-impl Closure {
-    /// From each row's parent (None for a theme).
-    pub fn new(parents: impl IntoIterator<Item = Option<usize>>) -> Closure {
-        Closure {
-            parents: parents.into_iter().map(|p| p.map(|p| p as u32)).collect(),
-        }
-    }
-
-    /// Replaces `out` by `codes` and all their ancestors, ascending, unique.
-    pub fn expand(&self, codes: impl IntoIterator<Item = u32>, out: &mut Vec<u64>) {
-        out.clear();
-        for c in codes {
-            let mut at = Some(c);
-            while let Some(r) = at {
-                out.push(u64::from(r));
-                at = self.parents.get(r as usize).copied().flatten();
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-    }
 }
 
 /// One excerpt's record in a loaded [`CodeTable`].
