@@ -236,16 +236,6 @@ impl From<tantivy::TantivyError> for Error {
     }
 }
 
-impl From<std::io::Error> for Error {
-    fn from(err: std::io::Error) -> Self {
-        if err.kind() == std::io::ErrorKind::BrokenPipe {
-            Error::BrokenPipe
-        } else {
-            Error::failure(err.to_string())
-        }
-    }
-}
-
 /// The closest of `candidates` to `name`, for "did you mean" hints.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;

@@ -142,7 +142,7 @@ impl Study {
                 dir.to_path_buf()
             }
             None => {
-                let cwd = std::env::current_dir()?;
+                let cwd = std::env::current_dir().map_err(|e| Error::io(Path::new("."), e))?;
                 cwd.ancestors()
                     .find(|d| d.join(SETTINGS_FILE).is_file())
                     .map(Path::to_path_buf)

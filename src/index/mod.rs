@@ -641,7 +641,9 @@ impl StudyIndex {
     ) -> Result<()> {
         let fl = &self.fields;
         let seg = tantivy::SegmentReader::open(&own.segment(meta))?;
-        let store = seg.get_store_reader(1)?;
+        let store = seg
+            .get_store_reader(1)
+            .map_err(|e| Error::io(&index_dir(&self.data_dir), e))?;
         for doc in store.iter::<TantivyDocument>(seg.alive_bitset()) {
             let doc = doc?;
             f(StoredText {

@@ -232,7 +232,10 @@ pub fn emit(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
-        .map_err(Error::from)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Error::BrokenPipe,
+            _ => Error::failure(format!("cannot write to standard output: {e}")),
+        })
 }
 
 /// Pretty JSON with a trailing newline.
