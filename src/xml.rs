@@ -1,7 +1,7 @@
 //! XML helpers shared by the Office Open XML reader and writer (`.docx`,
 //! `.xlsx`) and the REFI-QDA codebook exchange (`.qdc`).
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 /// Escapes text for XML content and attribute values, dropping the control
 /// characters XML 1.0 does not allow (tab and newline are kept).
@@ -47,17 +47,29 @@ impl<'a> Package<'a> {
             .map_err(|e| e.to_string())
     }
 
-    /// A part's text; `Ok(None)` when the package has no such part.
+    /// A part's text; `Ok(None)` when the package has no such part. A part
+    /// that inflates past [`crate::input::PACKAGE_PART`] is an error (read
+    /// no further), whatever size the zip's directory claims.
     pub fn part(&mut self, name: &str) -> Result<Option<String>, String> {
-        let mut file = match self.0.by_name(name) {
+        let file = match self.0.by_name(name) {
             Ok(f) => f,
             Err(zip::result::ZipError::FileNotFound) => return Ok(None),
             Err(e) => return Err(format!("{name}: {e}")),
         };
-        let mut text = String::new();
-        file.read_to_string(&mut text)
-            .map_err(|e| format!("{name}: {e}"))?;
-        Ok(Some(text))
+        let limit = crate::input::PACKAGE_PART;
+        let claimed = file.size();
+        let bytes = crate::input::read_capped(file, limit.bytes, claimed)
+            .map_err(|e| format!("{name}: {e}"))?
+            .ok_or_else(|| {
+                format!(
+                    "{name} inflates to more than {}, the limit for {}",
+                    crate::input::size(limit.bytes),
+                    limit.what
+                )
+            })?;
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| format!("{name}: stream did not contain valid UTF-8"))
     }
 }
 
