@@ -259,7 +259,15 @@ impl Study {
         for entry in &self.settings.transcripts {
             let is_glob = entry.contains(['*', '?', '[']);
             if is_glob {
-                let pattern = self.root.join(entry).display().to_string();
+                // `X/**` means every file below X (as in .gitignore); to the
+                // glob crate it is only X's folders, which would match no
+                // transcript at all.
+                let full = if entry == "**" || entry.ends_with("/**") {
+                    format!("{entry}/*")
+                } else {
+                    entry.clone()
+                };
+                let pattern = self.root.join(&full).display().to_string();
                 let paths = glob::glob(&pattern).map_err(|e| {
                     Error::at(
                         Location::file(SETTINGS_FILE),
