@@ -508,6 +508,9 @@ fn shorten_quoted(msg: &str, max: usize) -> String {
             if c == '"' {
                 break;
             }
+            if c == '\n' {
+                cut = true;
+            }
             if c == '\\' {
                 escaped = true;
                 if !cut && kept < max {
@@ -559,6 +562,36 @@ mod tests {
         ] {
             assert_eq!(rel_string(Path::new(p)), joined(p), "{p}");
         }
+    }
+
+    #[test]
+    fn ids_of_files_outside_the_study_keep_their_way_there() {
+        let study = Study {
+            root: PathBuf::from("/data/projects/study"),
+            settings: Settings::default(),
+            settings_hash: String::new(),
+            listing: std::sync::OnceLock::new(),
+        };
+        let id = |p: &str| study.id_path(Path::new(p));
+        assert_eq!(id("/data/projects/study/transcripts/r01.txt"), "transcripts/r01.txt");
+        assert_eq!(id("/data/projects/study/../shared/r05.txt"), "../shared/r05.txt");
+        assert_eq!(id("/data/projects/shared/r05.txt"), "../shared/r05.txt");
+        assert_eq!(id("/srv/audio/r09.vtt"), "../../../srv/audio/r09.vtt");
+        assert_eq!(id("/data/projects/study/./t/../t/r02.txt"), "t/r02.txt");
+    }
+
+    #[test]
+    fn quoted_text_in_yaml_errors_is_cut_to_one_short_line() {
+        let msg = r#"invalid type: string "Tenía catorce años\nSegunda línea\nTercera", expected struct CodebookDoc"#;
+        assert_eq!(
+            shorten_quoted(msg, 120),
+            r#"invalid type: string "Tenía catorce años…", expected struct CodebookDoc"#
+        );
+        assert_eq!(
+            shorten_quoted(r#"unknown variant "abcdef", expected"#, 3),
+            r#"unknown variant "abc…", expected"#
+        );
+        assert_eq!(shorten_quoted(r#"a "q\"x" b"#, 120), r#"a "q\"x" b"#);
     }
 
     #[test]
