@@ -573,8 +573,14 @@ mod tests {
             listing: std::sync::OnceLock::new(),
         };
         let id = |p: &str| study.id_path(Path::new(p));
-        assert_eq!(id("/data/projects/study/transcripts/r01.txt"), "transcripts/r01.txt");
-        assert_eq!(id("/data/projects/study/../shared/r05.txt"), "../shared/r05.txt");
+        assert_eq!(
+            id("/data/projects/study/transcripts/r01.txt"),
+            "transcripts/r01.txt"
+        );
+        assert_eq!(
+            id("/data/projects/study/../shared/r05.txt"),
+            "../shared/r05.txt"
+        );
         assert_eq!(id("/data/projects/shared/r05.txt"), "../shared/r05.txt");
         assert_eq!(id("/srv/audio/r09.vtt"), "../../../srv/audio/r09.vtt");
         assert_eq!(id("/data/projects/study/./t/../t/r02.txt"), "t/r02.txt");

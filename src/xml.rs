@@ -107,8 +107,11 @@ mod tests {
         let mut bytes = Vec::new();
         {
             let mut z = zip::ZipWriter::new(Cursor::new(&mut bytes));
-            z.start_file("word/document.xml", zip::write::SimpleFileOptions::default())
-                .unwrap();
+            z.start_file(
+                "word/document.xml",
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
             let spaces = vec![b' '; 1 << 20];
             for _ in 0..3 {
                 z.write_all(&spaces).unwrap();

@@ -81,7 +81,8 @@ fn a_transcript_linked_to_dev_zero_is_refused_and_a_link_to_a_file_is_read() {
     .unwrap();
     let out = s.run_timeout(&["quote", "police", "--format", "csv"]);
     assert!(
-        out.ok().contains("transcripts/r03.txt:1,transcripts/r03.txt,1,r03,"),
+        out.ok()
+            .contains("transcripts/r03.txt:1,transcripts/r03.txt,1,r03,"),
         "{}",
         out.ok()
     );
@@ -155,11 +156,12 @@ fn yaml_alias_bombs_are_refused_before_they_expand() {
 #[test]
 fn a_qdc_with_thousands_of_nested_codes_is_an_error_not_an_abort() {
     let s = study();
-    let mut xml = String::from(
-        r#"<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>"#,
-    );
+    let mut xml =
+        String::from(r#"<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>"#);
     for i in 0..30_000 {
-        xml.push_str(&format!(r#"<Code guid="{i}" name="c{i}" isCodable="true">"#));
+        xml.push_str(&format!(
+            r#"<Code guid="{i}" name="c{i}" isCodable="true">"#
+        ));
     }
     xml.push_str(&"</Code>".repeat(30_000));
     xml.push_str("</Codes></CodeBook>");
@@ -175,7 +177,9 @@ fn a_qdc_with_thousands_of_nested_codes_is_an_error_not_an_abort() {
 #[test]
 fn one_bad_byte_leaves_the_rest_of_a_utf8_file_as_written() {
     let s = study();
-    let mut bytes = "Interviewer: ¿Y la niña?\nR03: La niña volvió a casa.\n".as_bytes().to_vec();
+    let mut bytes = "Interviewer: ¿Y la niña?\nR03: La niña volvió a casa.\n"
+        .as_bytes()
+        .to_vec();
     bytes.extend(b"R03: La polic\xeda vino tarde.\n");
     s.bytes("transcripts/r03.txt", &bytes);
     let run = s.run_timeout(&["code"]);
@@ -260,8 +264,9 @@ fn speaker_ids_must_be_plain_and_known() {
     );
     let err = s.run_timeout(&["code"]).bad_input().to_string();
     assert!(
-        err.contains("`speakers:` gives the respondent id `../../etc/passwd`, which contains a slash")
-            && err.contains("--> transcripts/fg01.txt:2"),
+        err.contains(
+            "`speakers:` gives the respondent id `../../etc/passwd`, which contains a slash"
+        ) && err.contains("--> transcripts/fg01.txt:2"),
         "{err}"
     );
     s.file(
@@ -283,10 +288,13 @@ fn speaker_ids_must_be_plain_and_known() {
 #[test]
 fn transcripts_outside_the_study_get_relative_ids() {
     let outer = tempfile::tempdir().unwrap();
-    let s = Study::empty();
     let root = outer.path().join("study");
     std::fs::create_dir_all(outer.path().join("shared")).unwrap();
-    std::fs::write(outer.path().join("shared/r05.txt"), "R05: Fuimos a la comisaría.\n").unwrap();
+    std::fs::write(
+        outer.path().join("shared/r05.txt"),
+        "R05: Fuimos a la comisaría.\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(root.join("codebooks")).unwrap();
     std::fs::write(root.join("codebooks/main.yaml"), CODEBOOK).unwrap();
     let abs = std::fs::canonicalize(outer.path().join("shared/r05.txt")).unwrap();
@@ -308,7 +316,6 @@ fn transcripts_outside_the_study_get_relative_ids() {
             "{entry}: {out}"
         );
     }
-    drop(s);
 }
 
 #[test]
