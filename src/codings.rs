@@ -105,7 +105,8 @@ pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
     let files = sheet_files(root)?;
     let mut hasher = blake3::Hasher::new();
     for path in &files {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes =
+            crate::input::read_user_file(path, &path.display().to_string(), crate::input::SHEET)?;
         let name = path
             .file_name()
             .and_then(|n| n.to_str())

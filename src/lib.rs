@@ -25,6 +25,7 @@ pub mod error;
 pub mod framework;
 pub mod index;
 pub mod ingest;
+pub mod input;
 pub mod model;
 pub mod pipeline;
 pub mod reanchor;

@@ -74,6 +74,21 @@ pub struct TranscriptInfo {
     /// `Interviewer: …`) read as its footer: context, not coded.
     #[serde(default)]
     pub footer_lines: usize,
+    /// A focus group's `speakers:` map as written, to check its ids
+    /// against respondents.csv.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub speakers: Vec<SpeakerId>,
+}
+
+/// One `speakers:` entry of a transcript's front matter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpeakerId {
+    /// The speaker label as written.
+    pub label: String,
+    /// The respondent id it maps to.
+    pub respondent: String,
+    /// The line of `speakers:` in the file.
+    pub line: usize,
 }
 
 /// One transcript, read and split.

@@ -118,6 +118,9 @@ pub struct Study {
     pub settings: Settings,
     /// The bytes of `thematic.yaml` hashed, or empty when there is none.
     pub settings_hash: String,
+    /// The transcript listing, once made: a command that checks it before
+    /// updating the index does not walk the folders twice.
+    listing: std::sync::OnceLock<(Vec<TranscriptFile>, Vec<String>)>,
 }
 
 /// One transcript file found by the settings.
@@ -155,8 +158,10 @@ impl Study {
 
     fn load(root: PathBuf) -> Result<Study> {
         let path = root.join(SETTINGS_FILE);
-        let (settings, settings_hash) = if path.is_file() {
-            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        // `exists` rather than `is_file`: a FIFO or a folder named
+        // thematic.yaml is refused by name, not taken for "no settings".
+        let (settings, settings_hash) = if path.exists() {
+            let bytes = crate::input::read_user_file(&path, SETTINGS_FILE, crate::input::YAML)?;
             let text = String::from_utf8(bytes).map_err(|_| {
                 Error::at(Location::file(SETTINGS_FILE), "thematic.yaml is not UTF-8")
                     .with_hint("save it as UTF-8")
@@ -164,6 +169,7 @@ impl Study {
             let settings: Settings = if text.trim().is_empty() {
                 Settings::default()
             } else {
+                crate::input::check_yaml(&text, SETTINGS_FILE)?;
                 serde_yaml::from_str(&text).map_err(|e| yaml_error(SETTINGS_FILE, &e))?
             };
             (settings, blake3::hash(text.as_bytes()).to_hex().to_string())
@@ -189,10 +195,22 @@ impl Study {
                 ));
             }
         }
+        // respondents.csv is read where the index is updated; a FIFO, a
+        // device or an oversized file there is refused here, before any
+        // command opens it (a FIFO would block the open itself).
+        let respondents = root.join(&settings.respondents);
+        if std::fs::symlink_metadata(&respondents).is_ok() {
+            crate::input::check_file(
+                &respondents,
+                &settings.respondents,
+                crate::input::RESPONDENTS,
+            )?;
+        }
         Ok(Study {
             root,
             settings,
             settings_hash,
+            listing: std::sync::OnceLock::new(),
         })
     }
 
@@ -224,13 +242,32 @@ impl Study {
 
     /// Every transcript file the settings name, sorted by relative path.
     /// Files of unknown types inside named folders are returned as warnings.
+    /// A transcript that is not a regular file (a FIFO, a device, a link to
+    /// one) or is over [`crate::input::TRANSCRIPT`] is an error naming it,
+    /// and so are two files whose names would give the same excerpt ids.
     pub fn transcript_files(&self) -> Result<(Vec<TranscriptFile>, Vec<String>)> {
+        if let Some(listing) = self.listing.get() {
+            return Ok(listing.clone());
+        }
+        let listing = self.list_transcripts()?;
+        Ok(self.listing.get_or_init(|| listing).clone())
+    }
+
+    fn list_transcripts(&self) -> Result<(Vec<TranscriptFile>, Vec<String>)> {
         let mut files = Vec::new();
         let mut warnings = Vec::new();
         for entry in &self.settings.transcripts {
             let is_glob = entry.contains(['*', '?', '[']);
             if is_glob {
-                let pattern = self.root.join(entry).display().to_string();
+                // `X/**` means every file below X (as in .gitignore); to the
+                // glob crate it is only X's folders, which would match no
+                // transcript at all.
+                let full = if entry == "**" || entry.ends_with("/**") {
+                    format!("{entry}/*")
+                } else {
+                    entry.clone()
+                };
+                let pattern = self.root.join(&full).display().to_string();
                 let paths = glob::glob(&pattern).map_err(|e| {
                     Error::at(
                         Location::file(SETTINGS_FILE),
@@ -240,9 +277,11 @@ impl Study {
                 })?;
                 let mut n = 0;
                 for p in paths.flatten() {
-                    if p.is_file() && !is_hidden(&p) {
+                    // Not `is_file`: a FIFO matched by the pattern is
+                    // refused by name rather than skipped in silence.
+                    if !p.is_dir() && !is_hidden(&p) {
                         n += 1;
-                        self.push_file(&p, &mut files, &mut warnings, true);
+                        self.push_file(&p, &mut files, &mut warnings, true)?;
                     }
                 }
                 if n == 0 {
@@ -257,10 +296,10 @@ impl Study {
                 let mut found = Vec::new();
                 walk(&path, &mut found).map_err(|e| Error::io(&path, e))?;
                 for p in found {
-                    self.push_file(&p, &mut files, &mut warnings, false);
+                    self.push_file(&p, &mut files, &mut warnings, false)?;
                 }
-            } else if path.is_file() {
-                self.push_file(&path, &mut files, &mut warnings, true);
+            } else if path.exists() {
+                self.push_file(&path, &mut files, &mut warnings, true)?;
             } else if self.settings.transcripts.len() == 1
                 && entry == "transcripts"
                 && !self.root.join(SETTINGS_FILE).exists()
@@ -278,6 +317,21 @@ impl Study {
         }
         files.sort();
         files.dedup();
+        // File names that are not valid UTF-8 are shown with U+FFFD for the
+        // bad bytes; two such names can then give the same id, and one file
+        // would silently take the other's place.
+        for w in files.windows(2) {
+            if w[0].rel == w[1].rel {
+                return Err(Error::at(
+                    Location::file(w[0].rel.clone()),
+                    format!(
+                        "two transcripts would have the same id `{}`: {:?} and {:?} (their names are not valid UTF-8)",
+                        w[0].rel, w[0].abs, w[1].abs
+                    ),
+                )
+                .with_hint("rename the files with UTF-8 names (e.g. `mv` them to names without odd bytes)"));
+            }
+        }
         Ok((files, warnings))
     }
 
@@ -287,11 +341,11 @@ impl Study {
         files: &mut Vec<TranscriptFile>,
         warnings: &mut Vec<String>,
         named: bool,
-    ) {
-        let rel = self.shown(p);
+    ) -> Result<()> {
+        let rel = self.id_path(p);
         if rel == self.settings.respondents || rel == self.settings.codebook || rel == SETTINGS_FILE
         {
-            return;
+            return Ok(());
         }
         let ext = p
             .extension()
@@ -299,6 +353,7 @@ impl Study {
             .map(|e| e.to_ascii_lowercase())
             .unwrap_or_default();
         if TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) {
+            crate::input::check_file(p, &rel, crate::input::TRANSCRIPT)?;
             files.push(TranscriptFile {
                 rel,
                 abs: p.to_path_buf(),
@@ -318,7 +373,48 @@ impl Study {
                     .join(", ")
             ));
         }
+        Ok(())
     }
+
+    /// The path an excerpt id starts with: relative to the study, `/`-
+    /// separated; a file outside the study (named with `../` or an absolute
+    /// path in `transcripts`) keeps its way there as `../`, so that ids
+    /// never hold an absolute path (they are the same on every machine the
+    /// study is copied to).
+    pub fn id_path(&self, p: &Path) -> String {
+        let p = lexical(p);
+        if let Ok(rel) = p.strip_prefix(&self.root) {
+            return rel_string(rel);
+        }
+        let ours: Vec<_> = self.root.components().collect();
+        let theirs: Vec<_> = p.components().collect();
+        let common = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
+        let mut parts: Vec<String> = vec!["..".to_string(); ours.len() - common];
+        parts.extend(
+            theirs[common..]
+                .iter()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+        );
+        parts.join("/")
+    }
+}
+
+/// A path with `.` and `..` resolved by its text (without following links).
+fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 fn is_hidden(p: &Path) -> bool {
@@ -371,6 +467,9 @@ pub fn yaml_error(path: &str, err: &serde_yaml::Error) -> Error {
         Some(i) => msg[..i].to_string(),
         None => msg.clone(),
     };
+    // A wrong file (a transcript named as the codebook) comes back whole
+    // inside the message: quote one short line of it, never the file.
+    let message = crate::input::quote_line(&shorten_quoted(&message, 120), 300);
     let location = match err.location() {
         Some(l) => Location::at(path, l.line(), l.column()),
         None => Location::file(path),
@@ -381,6 +480,60 @@ pub fn yaml_error(path: &str, err: &serde_yaml::Error) -> Error {
         "fix the YAML at this place"
     };
     Error::at(location, message).with_hint(hint)
+}
+
+/// Cuts every double-quoted text in `msg` (as serde prints it, with `\n`
+/// escapes) to its first line and at most `max` characters.
+fn shorten_quoted(msg: &str, max: usize) -> String {
+    let mut out = String::with_capacity(msg.len().min(1024));
+    let mut chars = msg.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '"' {
+            continue;
+        }
+        // Inside a quoted text: copy up to `max` characters of its first line.
+        let (mut kept, mut cut, mut escaped) = (0, false, false);
+        for c in chars.by_ref() {
+            if escaped {
+                escaped = false;
+                if c == 'n' || c == 'r' {
+                    cut = true;
+                }
+                if !cut {
+                    out.push(c);
+                }
+                continue;
+            }
+            if c == '"' {
+                break;
+            }
+            if c == '\n' {
+                cut = true;
+            }
+            if c == '\\' {
+                escaped = true;
+                if !cut && kept < max {
+                    out.push(c);
+                }
+                continue;
+            }
+            if !cut && kept < max {
+                out.push(c);
+                kept += 1;
+            } else {
+                cut = true;
+            }
+        }
+        if cut {
+            if out.ends_with('\\') {
+                out.pop();
+            }
+            out.push('…');
+        }
+        out.push('"');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -409,6 +562,42 @@ mod tests {
         ] {
             assert_eq!(rel_string(Path::new(p)), joined(p), "{p}");
         }
+    }
+
+    #[test]
+    fn ids_of_files_outside_the_study_keep_their_way_there() {
+        let study = Study {
+            root: PathBuf::from("/data/projects/study"),
+            settings: Settings::default(),
+            settings_hash: String::new(),
+            listing: std::sync::OnceLock::new(),
+        };
+        let id = |p: &str| study.id_path(Path::new(p));
+        assert_eq!(
+            id("/data/projects/study/transcripts/r01.txt"),
+            "transcripts/r01.txt"
+        );
+        assert_eq!(
+            id("/data/projects/study/../shared/r05.txt"),
+            "../shared/r05.txt"
+        );
+        assert_eq!(id("/data/projects/shared/r05.txt"), "../shared/r05.txt");
+        assert_eq!(id("/srv/audio/r09.vtt"), "../../../srv/audio/r09.vtt");
+        assert_eq!(id("/data/projects/study/./t/../t/r02.txt"), "t/r02.txt");
+    }
+
+    #[test]
+    fn quoted_text_in_yaml_errors_is_cut_to_one_short_line() {
+        let msg = r#"invalid type: string "Tenía catorce años\nSegunda línea\nTercera", expected struct CodebookDoc"#;
+        assert_eq!(
+            shorten_quoted(msg, 120),
+            r#"invalid type: string "Tenía catorce años…", expected struct CodebookDoc"#
+        );
+        assert_eq!(
+            shorten_quoted(r#"unknown variant "abcdef", expected"#, 3),
+            r#"unknown variant "abc…", expected"#
+        );
+        assert_eq!(shorten_quoted(r#"a "q\"x" b"#, 120), r#"a "q\"x" b"#);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! finds an `.xlsx` workbook's first sheet and checks it before `calamine`
 //! reads it) and the REFI-QDA codebook exchange (`.qdc`).
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 /// Escapes text for XML content and attribute values, dropping the control
 /// characters XML 1.0 does not allow (tab and newline are kept).
@@ -48,17 +48,36 @@ impl<'a> Package<'a> {
             .map_err(|e| e.to_string())
     }
 
-    /// A part's text; `Ok(None)` when the package has no such part.
+    /// A part's text; `Ok(None)` when the package has no such part. A part
+    /// that inflates past [`crate::input::PACKAGE_PART`] is an error (read
+    /// no further), whatever size the zip's directory claims.
     pub fn part(&mut self, name: &str) -> Result<Option<String>, String> {
-        let mut file = match self.0.by_name(name) {
+        self.part_within(name, crate::input::PACKAGE_PART)
+    }
+
+    fn part_within(
+        &mut self,
+        name: &str,
+        limit: crate::input::Limit,
+    ) -> Result<Option<String>, String> {
+        let file = match self.0.by_name(name) {
             Ok(f) => f,
             Err(zip::result::ZipError::FileNotFound) => return Ok(None),
             Err(e) => return Err(format!("{name}: {e}")),
         };
-        let mut text = String::new();
-        file.read_to_string(&mut text)
-            .map_err(|e| format!("{name}: {e}"))?;
-        Ok(Some(text))
+        let claimed = file.size();
+        let bytes = crate::input::read_capped(file, limit.bytes, claimed)
+            .map_err(|e| format!("{name}: {e}"))?
+            .ok_or_else(|| {
+                format!(
+                    "{name} inflates to more than {}, the limit for {}",
+                    crate::input::size(limit.bytes),
+                    limit.what
+                )
+            })?;
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| format!("{name}: stream did not contain valid UTF-8"))
     }
 }
 
@@ -81,6 +100,41 @@ mod tests {
         assert_eq!(p.part("a.xml").unwrap().as_deref(), Some("<a/>"));
         assert_eq!(p.part("b.xml").unwrap(), None);
         assert!(Package::open(b"plain text").is_err());
+    }
+
+    #[test]
+    fn a_part_that_inflates_past_its_limit_is_refused() {
+        use std::io::Write;
+        let mut bytes = Vec::new();
+        {
+            let mut z = zip::ZipWriter::new(Cursor::new(&mut bytes));
+            z.start_file(
+                "word/document.xml",
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            let spaces = vec![b' '; 1 << 20];
+            for _ in 0..3 {
+                z.write_all(&spaces).unwrap();
+            }
+            z.finish().unwrap();
+        }
+        assert!(bytes.len() < 64 * 1024, "{}", bytes.len());
+        let limit = crate::input::Limit {
+            bytes: 2 << 20,
+            what: "a test part",
+        };
+        let mut p = Package::open(&bytes).unwrap();
+        assert_eq!(
+            p.part_within("word/document.xml", limit).unwrap_err(),
+            "word/document.xml inflates to more than 2 MiB, the limit for a test part"
+        );
+        let roomy = crate::input::Limit {
+            bytes: 3 << 20,
+            what: "a test part",
+        };
+        let text = p.part_within("word/document.xml", roomy).unwrap().unwrap();
+        assert_eq!(text.len(), 3 << 20);
     }
 
     #[test]

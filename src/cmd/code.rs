@@ -6,7 +6,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::cli::Format;
-use crate::error::Result;
+use crate::error::{Error, Location, Result};
 use crate::index::collect::Filter;
 use crate::pipeline::{self, Mode};
 use crate::render::{self, Table};
@@ -37,10 +37,12 @@ pub fn run(project: Option<&Path>, format: Format) -> Result<()> {
     }
     let study = Study::find(project)?;
     let started = Instant::now();
+    refuse_emptied_study(&study)?;
     let (mut idx, outcome) = pipeline::refresh(&study, Mode::Code)?;
     crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
     let m = &idx.manifest;
-    let warnings = pipeline::all_warnings(m);
+    let mut warnings = pipeline::all_warnings(m);
+    warnings.extend(speaker_warnings(&study, m)?);
     for w in &warnings {
         eprintln!("warning: {w}");
     }
@@ -120,4 +122,53 @@ pub fn run(project: Option<&Path>, format: Format) -> Result<()> {
         Format::Json => render::json(&summary)?,
     };
     render::emit(&out)
+}
+
+/// Refuses to update an index that holds transcripts when the settings now
+/// find none (a `transcripts:` pattern that matches nothing, a folder
+/// moved): the update would empty the study's figures in silence. Deleting
+/// `.thematic/` empties it on purpose.
+pub(crate) fn refuse_emptied_study(study: &Study) -> Result<()> {
+    let (files, _) = study.transcript_files()?;
+    if !files.is_empty() {
+        return Ok(());
+    }
+    let Some(idx) = crate::index::open(&study.data_dir())? else {
+        return Ok(());
+    };
+    let held = &idx.manifest.files;
+    let Some(first) = held.keys().next() else {
+        return Ok(());
+    };
+    Err(Error::at(
+        Location::file(crate::study::SETTINGS_FILE),
+        format!(
+            "`transcripts` ({}) finds no transcript, but the index holds {} (e.g. {first})",
+            study.settings.transcripts.join(", "),
+            if held.len() == 1 {
+                "1 file".to_string()
+            } else {
+                format!("{} files", held.len())
+            }
+        ),
+    )
+    .with_hint(format!(
+        "fix `transcripts:` in {} (paths are relative to it); to empty the study on purpose, delete {}/",
+        crate::study::SETTINGS_FILE,
+        crate::study::DATA_DIR
+    )))
+}
+
+/// Warnings for focus-group `speakers:` ids that respondents.csv lacks.
+fn speaker_warnings(study: &Study, m: &crate::index::Manifest) -> Result<Vec<String>> {
+    let shown = &study.settings.respondents;
+    let path = study.resolve(shown);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let bytes = crate::input::read_user_file(&path, shown, crate::input::RESPONDENTS)?;
+    let text = crate::ingest::decode::decode(&bytes, shown)?.text;
+    let table = crate::ingest::respondents::parse(&text, shown)?;
+    let infos: Vec<&crate::model::TranscriptInfo> = m.files.values().map(|e| &e.info).collect();
+    Ok(crate::ingest::respondents::speaker_warnings(&infos, &table))
 }

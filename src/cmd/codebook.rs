@@ -42,7 +42,7 @@ pub fn run(project: Option<&Path>, command: CodebookCommand) -> Result<()> {
         CodebookCommand::Import { file } => {
             let shown = file.display().to_string();
             let file = locate(&study, &file);
-            let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+            let bytes = crate::input::read_user_file(&file, &shown, crate::input::QDC)?;
             let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
             let (doc, warnings) = qdc::import(&text, &shown)?;
             for w in warnings {
@@ -70,8 +70,9 @@ fn read_source(study: &Study, spec: Option<&str>) -> Result<(String, String)> {
     let spec = spec.unwrap_or(&study.settings.codebook);
     let as_path = Path::new(spec);
     let candidates = [as_path.to_path_buf(), study.root.join(spec)];
-    if let Some(p) = candidates.iter().find(|p| p.is_file()) {
-        let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+    // `exists`, not `is_file`: a FIFO or a device is refused by name.
+    if let Some(p) = candidates.iter().find(|p| p.exists()) {
+        let bytes = crate::input::read_user_file(p, spec, crate::input::YAML)?;
         return Ok((
             crate::ingest::decode::decode(&bytes, spec)?.text,
             spec.to_string(),
@@ -147,7 +148,7 @@ fn fmt(study: &Study, file: Option<&Path>, write: bool, check: bool) -> Result<(
     let shown = file
         .map(|f| f.display().to_string())
         .unwrap_or_else(|| study.settings.codebook.clone());
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let bytes = crate::input::read_user_file(&path, &shown, crate::input::YAML)?;
     let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
     let cb = Codebook::parse(&text, &shown, String::new())?;
     let canonical = format::canonical_checked(&cb, &text)?;

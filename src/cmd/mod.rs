@@ -30,6 +30,9 @@ pub fn open(project: Option<&Path>, read: &ReadOpts) -> Result<(Study, StudyInde
     } else {
         Mode::Auto
     };
+    if mode != Mode::Frozen {
+        code::refuse_emptied_study(&study)?;
+    }
     let (idx, _) = pipeline::refresh(&study, mode)?;
     Ok((study, idx))
 }

@@ -264,16 +264,14 @@ static ID_LINE: LazyLock<Regex> = LazyLock::new(|| {
 impl Codebook {
     /// Reads and validates a codebook file.
     pub fn load(path: &Path, shown: &str) -> Result<Codebook> {
-        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::at(
-                Location::file(shown),
-                "the codebook does not exist",
-            )
-            .with_hint(
-                "create it (`thematic init` writes a starter) or set `codebook:` in thematic.yaml",
-            ),
-            _ => Error::io(path, e),
-        })?;
+        if !path.exists() {
+            return Err(
+                Error::at(Location::file(shown), "the codebook does not exist").with_hint(
+                    "create it (`thematic init` writes a starter) or set `codebook:` in thematic.yaml",
+                ),
+            );
+        }
+        let bytes = crate::input::read_user_file(path, shown, crate::input::YAML)?;
         let text = crate::ingest::decode::decode(&bytes, shown)?.text;
         Self::parse(&text, shown, blake3::hash(&bytes).to_hex().to_string())
     }
@@ -286,6 +284,7 @@ impl Codebook {
         let doc = if text.trim().is_empty() {
             CodebookDoc::default()
         } else {
+            crate::input::check_yaml(text, shown)?;
             let value: serde_yaml::Value =
                 serde_yaml::from_str(text).map_err(|e| crate::study::yaml_error(shown, &e))?;
             if value.is_null() {

@@ -218,6 +218,13 @@ fn unique<'a>(id: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String 
         .unwrap_or_else(|| id.to_string())
 }
 
+/// The deepest nesting of `<Code>` elements read: far beyond any real
+/// codebook, shallow enough that the recursive steps after reading
+/// (conversion, validation, formatting) cannot overflow the stack, and
+/// within the YAML reader's 128 nested collections once written out (each
+/// level of codes is a list and a mapping).
+pub const MAX_DEPTH: usize = 32;
+
 fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
     let mut reader = Reader::from_str(xml);
     let mut stack: Vec<Node> = Vec::new();
@@ -250,6 +257,12 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
                 "CodeBook" => saw_codebook = true,
                 "Codes" => in_codes = true,
                 "Code" if in_codes => {
+                    if stack.len() >= MAX_DEPTH {
+                        return Err((
+                            reader.buffer_position(),
+                            format!("codes nest more than {MAX_DEPTH} levels deep; thematic reads at most {MAX_DEPTH}"),
+                        ));
+                    }
                     let (name, codable) = attrs(&e);
                     stack.push(Node {
                         name,
@@ -365,5 +378,34 @@ mod tests {
         );
         assert_eq!(warnings.len(), 1);
         assert!(import("<x/>", "x.qdc").is_err());
+    }
+
+    fn nested(depth: usize) -> String {
+        let mut xml = String::from(
+            r#"<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>"#,
+        );
+        for i in 0..depth {
+            xml.push_str(&format!(
+                r#"<Code guid="{i}" name="nivel {i}" isCodable="true">"#
+            ));
+        }
+        xml.push_str(&"</Code>".repeat(depth));
+        xml.push_str("</Codes></CodeBook>");
+        xml
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let e = import(&nested(30_000), "deep.qdc").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.report().contains("more than 32 levels deep") && e.report().contains("deep.qdc"),
+            "{}",
+            e.report()
+        );
+        // The deepest accepted codebook reads back as YAML.
+        let (doc, _) = import(&nested(MAX_DEPTH), "deep.qdc").unwrap();
+        let yaml = serde_yaml::to_string(&doc).unwrap();
+        crate::codebook::Codebook::parse(&yaml, "deep.qdc", String::new()).unwrap();
     }
 }

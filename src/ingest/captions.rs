@@ -71,62 +71,100 @@ pub fn cues(text: &str, kind: Kind, shown: &str) -> Result<Vec<Cue>> {
         while i < lines.len() && !lines[i].trim().is_empty() {
             i += 1;
         }
-        let block = &lines[start..i];
-        if block.is_empty() {
+        let whole = &lines[start..i];
+        if whole.is_empty() {
             continue;
         }
-        let first = block[0].trim();
+        let first = whole[0].trim();
         if kind == Kind::Vtt && (first.starts_with("NOTE") || first == "STYLE" || first == "REGION")
         {
             continue;
         }
-        let timing_at = block.iter().position(|l| l.contains("-->"));
-        let Some(t) = timing_at.filter(|&t| t <= 1) else {
-            return Err(Error::at(Location::line(shown, start + 1), "a caption block without a `start --> end` timing line")
-                .with_hint("each cue needs an optional number or id, then `00:00:01.000 --> 00:00:04.000`, then its text"));
-        };
-        let line_no = start + t + 1;
-        let caps = TIMING.captures(block[t]).ok_or_else(|| {
-            Error::at(
-                Location::line(shown, line_no),
-                format!("broken cue timing `{}`", block[t].trim()),
-            )
-            .with_hint(if kind == Kind::Srt {
-                "SRT timings look like `00:00:01,000 --> 00:00:04,000`"
-            } else {
-                "VTT timings look like `00:00:01.000 --> 00:00:04.000`"
-            })
-        })?;
-        let payload = block[t + 1..].join(" ");
-        let (voice, rest) = match VOICE.captures(&payload) {
-            Some(c) => (
-                Some(c[1].trim().to_string()),
-                payload[c.get(0).map_or(0, |m| m.end())..].to_string(),
-            ),
-            None => (None, payload.clone()),
-        };
-        let clean = unescape(&TAG.replace_all(&rest, ""))
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let (who, text) = match voice {
-            Some(v) => (Some(v), clean),
-            None => match plain::parse_label(&clean) {
-                Some((label, text)) => (Some(label.to_string()), text.to_string()),
-                None => (None, clean.clone()),
-            },
-        };
-        if who.is_some() {
-            speaker = who;
+        for (offset, block) in cue_blocks(whole) {
+            cue(block, start + offset, kind, shown, &mut speaker, &mut out)?;
         }
-        out.push(Cue {
-            number: out.len() + 1,
-            start: hms(&caps[1]),
-            speaker: speaker.clone(),
-            text,
-        });
     }
     Ok(out)
+}
+
+/// A block of non-blank lines split into cues: a timing line always starts
+/// a new cue, even without the blank line that should come before it (the
+/// cue number just above it, if any, goes with it), so that timings never
+/// end up in the text. Each cue with its line offset in the block.
+fn cue_blocks<'a, 'b>(block: &'b [&'a str]) -> Vec<(usize, &'b [&'a str])> {
+    let mut out = Vec::new();
+    let mut begin = 0;
+    let mut timing = block.iter().position(|l| l.contains("-->"));
+    for j in 1..block.len() {
+        let Some(t) = timing else { break };
+        if j <= t || !TIMING.is_match(block[j]) {
+            continue;
+        }
+        let number = j - 1 > t && block[j - 1].trim().chars().all(|c| c.is_ascii_digit());
+        let cut = if number { j - 1 } else { j };
+        out.push((begin, &block[begin..cut]));
+        begin = cut;
+        timing = Some(j);
+    }
+    out.push((begin, &block[begin..]));
+    out
+}
+
+/// Reads one cue (block `start` is its first line's index) into `out`.
+fn cue(
+    block: &[&str],
+    start: usize,
+    kind: Kind,
+    shown: &str,
+    speaker: &mut Option<String>,
+    out: &mut Vec<Cue>,
+) -> Result<()> {
+    let timing_at = block.iter().position(|l| l.contains("-->"));
+    let Some(t) = timing_at.filter(|&t| t <= 1) else {
+        return Err(Error::at(Location::line(shown, start + 1), "a caption block without a `start --> end` timing line")
+            .with_hint("each cue needs an optional number or id, then `00:00:01.000 --> 00:00:04.000`, then its text"));
+    };
+    let line_no = start + t + 1;
+    let caps = TIMING.captures(block[t]).ok_or_else(|| {
+        Error::at(
+            Location::line(shown, line_no),
+            format!("broken cue timing `{}`", block[t].trim()),
+        )
+        .with_hint(if kind == Kind::Srt {
+            "SRT timings look like `00:00:01,000 --> 00:00:04,000`"
+        } else {
+            "VTT timings look like `00:00:01.000 --> 00:00:04.000`"
+        })
+    })?;
+    let payload = block[t + 1..].join(" ");
+    let (voice, rest) = match VOICE.captures(&payload) {
+        Some(c) => (
+            Some(c[1].trim().to_string()),
+            payload[c.get(0).map_or(0, |m| m.end())..].to_string(),
+        ),
+        None => (None, payload.clone()),
+    };
+    let clean = unescape(&TAG.replace_all(&rest, ""))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (who, text) = match voice {
+        Some(v) => (Some(v), clean),
+        None => match plain::parse_label(&clean) {
+            Some((label, text)) => (Some(label.to_string()), text.to_string()),
+            None => (None, clean.clone()),
+        },
+    };
+    if who.is_some() {
+        *speaker = who;
+    }
+    out.push(Cue {
+        number: out.len() + 1,
+        start: hms(&caps[1]),
+        speaker: speaker.clone(),
+        text,
+    });
+    Ok(())
 }
 
 fn hms(t: &str) -> String {
@@ -231,6 +269,29 @@ mod tests {
             .collect();
         assert_eq!(got, [("t/ana.srt:2", "It was hard. Very hard.")]);
         assert_eq!(t.excerpts[0].question, "When you first started?");
+    }
+
+    #[test]
+    fn a_timing_line_starts_a_cue_even_without_a_blank_line() {
+        let srt = "1\n00:00:00,179 --> 00:00:02,399\nInterviewer: ¿Cuándo empezó?\n2\n00:00:02,400 --> 00:00:04,799\nAna: Fue difícil.\n00:00:04,801 --> 00:00:07,980\nMuy difícil.\n\n4\n00:00:08,000 --> 00:00:09,000\nY sola.\n";
+        let t = split(srt, Kind::Srt, "t/ana.srt", &opts()).unwrap();
+        let got: Vec<(&str, &str, &str)> = t
+            .excerpts
+            .iter()
+            .map(|e| (e.id.as_str(), e.text.as_str(), e.time.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                "t/ana.srt:2",
+                "Fue difícil. Muy difícil. Y sola.",
+                "00:00:02"
+            )]
+        );
+        assert_eq!(t.excerpts[0].question, "¿Cuándo empezó?");
+        let cues = cues(srt, Kind::Srt, "t/ana.srt").unwrap();
+        assert_eq!(cues.len(), 4);
+        assert_eq!(cues[2].start, "00:00:04");
     }
 
     #[test]

@@ -70,48 +70,52 @@ pub fn decode_with(
         }
         match std::str::from_utf8(bytes) {
             Ok(text) => (text.to_string(), "UTF-8".to_string(), None),
-            Err(_) => {
-                let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-                det.feed(bytes, true);
-                let guess: &'static Encoding = det.guess(None, chardetng::Utf8Detection::Deny);
-                // Short Latin-script texts are easily mistaken for another
-                // Latin code page; Word's Windows-1252 is what these studies
-                // meet, so other Latin guesses read as Windows-1252. Guesses
-                // of other scripts (Cyrillic, Greek, CJK…) are kept.
-                let latin = [
-                    "windows-1250",
-                    "ISO-8859-2",
-                    "ISO-8859-15",
-                    "windows-1254",
-                    "ISO-8859-9",
-                    "windows-1257",
-                    "ISO-8859-4",
-                    "ISO-8859-13",
-                    "windows-1258",
-                    "ISO-8859-3",
-                    "ISO-8859-10",
-                    "ISO-8859-14",
-                    "ISO-8859-16",
-                ];
-                let enc = if latin.contains(&guess.name()) {
-                    encoding_rs::WINDOWS_1252
-                } else {
-                    guess
-                };
-                let (text, _, had_errors) = enc.decode(bytes);
-                if had_errors {
-                    return Err(Error::at(
-                        Location::file(shown),
-                        format!("the file is neither UTF-8 nor readable as {}", enc.name()),
-                    )
-                    .with_hint("re-save the file as UTF-8"));
-                }
-                let name = enc.name().to_string();
-                let warning = format!(
+            Err(_) => match nearly_utf8(bytes, shown) {
+                Some(damaged) => damaged,
+                None => {
+                    let mut det =
+                        chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+                    det.feed(bytes, true);
+                    let guess: &'static Encoding = det.guess(None, chardetng::Utf8Detection::Deny);
+                    // Short Latin-script texts are easily mistaken for another
+                    // Latin code page; Word's Windows-1252 is what these studies
+                    // meet, so other Latin guesses read as Windows-1252. Guesses
+                    // of other scripts (Cyrillic, Greek, CJK…) are kept.
+                    let latin = [
+                        "windows-1250",
+                        "ISO-8859-2",
+                        "ISO-8859-15",
+                        "windows-1254",
+                        "ISO-8859-9",
+                        "windows-1257",
+                        "ISO-8859-4",
+                        "ISO-8859-13",
+                        "windows-1258",
+                        "ISO-8859-3",
+                        "ISO-8859-10",
+                        "ISO-8859-14",
+                        "ISO-8859-16",
+                    ];
+                    let enc = if latin.contains(&guess.name()) {
+                        encoding_rs::WINDOWS_1252
+                    } else {
+                        guess
+                    };
+                    let (text, _, had_errors) = enc.decode(bytes);
+                    if had_errors {
+                        return Err(Error::at(
+                            Location::file(shown),
+                            format!("the file is neither UTF-8 nor readable as {}", enc.name()),
+                        )
+                        .with_hint("re-save the file as UTF-8"));
+                    }
+                    let name = enc.name().to_string();
+                    let warning = format!(
                     "{shown}: not UTF-8; decoded as {name} (re-save it as UTF-8 to silence this)"
                 );
-                (text.into_owned(), name, Some(warning))
-            }
+                    (text.into_owned(), name, Some(warning))
+                }
+            },
         }
     };
     if text.contains('\0') {
@@ -126,6 +130,57 @@ pub fn decode_with(
         encoding,
         warning,
     })
+}
+
+/// A file that is UTF-8 but for a few bad bytes (a stray Windows-1252
+/// character pasted in, a damaged byte): read as UTF-8 with each bad
+/// sequence replaced by U+FFFD, with a warning naming the lines. Reading it
+/// as Windows-1252 instead would garble every accented letter of the file
+/// (`niña` → `niÃ±a`). "A few": the file has valid multi-byte UTF-8
+/// characters, more of them than bad sequences, and the bad sequences are
+/// at most 16 or under 1 in 1000 bytes. A file with no valid multi-byte
+/// character is left to the legacy-encoding guess (a Windows-1252 file has
+/// none).
+fn nearly_utf8(bytes: &[u8], shown: &str) -> Option<(String, String, Option<String>)> {
+    let (mut good, mut bad) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        good += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        bad += usize::from(!chunk.invalid().is_empty());
+    }
+    if good == 0 || bad >= good || (bad > 16 && bad * 1000 >= bytes.len()) {
+        return None;
+    }
+    let mut text = String::with_capacity(bytes.len() + 2 * bad);
+    let mut lines: Vec<usize> = Vec::new();
+    let mut line = 1;
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        line += chunk.valid().bytes().filter(|&b| b == b'\n').count();
+        if !chunk.invalid().is_empty() {
+            text.push(char::REPLACEMENT_CHARACTER);
+            if lines.last() != Some(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    let shown_lines = lines
+        .iter()
+        .take(10)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = if lines.len() > 10 { ", …" } else { "" };
+    let (s, what) = if lines.len() == 1 {
+        ("", "line")
+    } else {
+        ("s", "lines")
+    };
+    let warning = format!(
+        "{shown}: {bad} byte sequence{} that {} not UTF-8 on {what} {shown_lines}{more} replaced by U+FFFD (the rest of the file is UTF-8; fix the character{s} there, or re-save the file as UTF-8)",
+        if bad == 1 { "" } else { "s" },
+        if bad == 1 { "is" } else { "are" },
+    );
+    Some((text, "UTF-8".to_string(), Some(warning)))
 }
 
 fn utf8_error(shown: &str, bytes: &[u8], e: std::str::Utf8Error) -> Error {
@@ -206,6 +261,30 @@ mod tests {
         let (bytes, _, _) = encoding_rs::WINDOWS_1251
             .encode("Привет, как дела? Это длинный русский текст для проверки.");
         assert_eq!(decode(&bytes, "a.txt").unwrap().encoding, "windows-1251");
+    }
+
+    #[test]
+    fn a_few_bad_bytes_in_utf8_are_replaced_not_a_reason_for_windows_1252() {
+        let mut bytes = "R01: La niña volvió con su mamá.\nE: ¿Y después?\n"
+            .as_bytes()
+            .to_vec();
+        bytes.extend(b"R01: Trabaj\xe9 en el mercado.\n");
+        let d = decode(&bytes, "t/r01.txt").unwrap();
+        assert_eq!(
+            d.text,
+            "R01: La niña volvió con su mamá.\nE: ¿Y después?\nR01: Trabaj\u{FFFD} en el mercado.\n"
+        );
+        assert_eq!(d.encoding, "UTF-8");
+        let w = d.warning.unwrap();
+        assert!(
+            w.starts_with("t/r01.txt: 1 byte sequence that is not UTF-8 on line 3 replaced by"),
+            "{w}"
+        );
+        // Many bad bytes, or no valid UTF-8 at all, is another encoding.
+        let (cp, _, _) = encoding_rs::WINDOWS_1252.encode("Niña, señora, mamá: volvió.");
+        let mut mixed = "año ".as_bytes().to_vec();
+        mixed.extend(cp.iter());
+        assert_eq!(decode(&mixed, "a.txt").unwrap().encoding, "windows-1252");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 use crate::error::{Error, Location, Result};
-use crate::model::{AttrValue, Attributes, Excerpt, Transcript, TranscriptInfo};
+use crate::model::{AttrValue, Attributes, Excerpt, SpeakerId, Transcript, TranscriptInfo};
 use crate::study::Unit;
 use crate::text::word_count;
 
@@ -33,6 +33,8 @@ pub struct FrontMatter {
     pub respondent: Option<String>,
     /// `speakers:` label → respondent id (labels lowercased for lookup).
     pub speakers: BTreeMap<String, String>,
+    /// `speakers:` as written, in file order.
+    pub speaker_ids: Vec<SpeakerId>,
     /// Every other key, as text.
     pub attributes: Attributes,
     /// The line of each attribute key.
@@ -114,6 +116,7 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
     if yaml.trim().is_empty() {
         return Ok((fm, close + 1));
     }
+    crate::input::check_yaml(&yaml, shown)?;
     let value: serde_yaml::Value = serde_yaml::from_str(&yaml).map_err(|e| {
         let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
         Error::at(
@@ -157,6 +160,7 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
                     )
                     .with_hint("e.g. `respondent: R07`")
                 })?;
+                check_id(id.trim(), "respondent:", Location::line(shown, line))?;
                 fm.respondent = Some(id.trim().to_string());
             }
             "speakers" => {
@@ -170,8 +174,14 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
                 for (label, id) in m {
                     match (scalar(label), scalar(id)) {
                         (Some(l), Some(i)) if !l.trim().is_empty() && !i.trim().is_empty() => {
+                            check_id(i.trim(), "speakers:", Location::line(shown, line))?;
                             fm.speakers
                                 .insert(l.trim().to_lowercase(), i.trim().to_string());
+                            fm.speaker_ids.push(SpeakerId {
+                                label: l.trim().to_string(),
+                                respondent: i.trim().to_string(),
+                                line,
+                            });
                         }
                         _ => {
                             return Err(Error::at(
@@ -184,6 +194,11 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
                 }
             }
             _ => {
+                if let Some(e) =
+                    super::respondents::reserved_error(&key, Location::line(shown, line))
+                {
+                    return Err(e);
+                }
                 let value = match &v {
                     serde_yaml::Value::Null => continue,
                     serde_yaml::Value::Sequence(items) => {
@@ -205,6 +220,32 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
         }
     }
     Ok((fm, close + 1))
+}
+
+/// A respondent id must be a plain name: ids become file-like keys in
+/// output and in `--where`, so `../../etc/passwd`, a slash, a backslash or
+/// a control character is refused rather than carried along.
+fn check_id(id: &str, key: &str, at: Location) -> Result<()> {
+    let bad = if id == "." || id == ".." {
+        Some("is not a name")
+    } else if id.contains(['/', '\\']) {
+        Some("contains a slash")
+    } else if id.chars().any(char::is_control) {
+        Some("contains a control character")
+    } else {
+        None
+    };
+    match bad {
+        None => Ok(()),
+        Some(why) => Err(Error::at(
+            at,
+            format!(
+                "`{key}` gives the respondent id `{}`, which {why}",
+                id.escape_debug()
+            ),
+        )
+        .with_hint("a respondent id is a plain name such as `R07` or `ana_lima`")),
+    }
 }
 
 fn strip_at(msg: &str) -> &str {
@@ -351,6 +392,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     let mut info = TranscriptInfo {
         path: rel.to_string(),
         respondent: file_respondent.clone(),
+        speakers: fm.speaker_ids.clone(),
         attributes: fm
             .attributes
             .iter()

@@ -6,7 +6,7 @@
 //! on line 1; column: 1-based).
 
 use crate::error::{Error, Location, Result};
-use crate::ingest::respondents::read_csv;
+use crate::ingest::respondents::{duplicate_header, read_csv, reserved_error};
 use crate::model::{AttrValue, Excerpt, Transcript, TranscriptInfo};
 use crate::study::CsvSettings;
 
@@ -33,6 +33,11 @@ pub fn split(text: &str, rel: &str, settings: Option<&CsvSettings>) -> Result<Tr
         return Err(Error::at(Location::file(rel), format!("a .csv transcript needs survey settings; its columns are {listed}"))
             .with_hint(format!("add to thematic.yaml which column is the respondent id and which hold answers, e.g.\n{example}")));
     };
+    // A repeated header would make one of the columns unreachable: an
+    // answer column named twice would be read from the first only.
+    if let Some(e) = duplicate_header(&headers, rel) {
+        return Err(e);
+    }
     let col = |name: &str| headers.iter().position(|h| h == name);
     let id_col = col(&cfg.id).ok_or_else(|| {
         Error::at(
@@ -50,6 +55,13 @@ pub fn split(text: &str, rel: &str, settings: Option<&CsvSettings>) -> Result<Tr
             )
             .with_hint("fix `csv: {answers: […]}` in thematic.yaml")
         })?);
+    }
+    for (c, h) in headers.iter().enumerate() {
+        if c != id_col && !answer_cols.contains(&c) {
+            if let Some(e) = reserved_error(h, Location::at(rel, 1, c + 1)) {
+                return Err(e);
+            }
+        }
     }
     let mut info = TranscriptInfo {
         path: rel.to_string(),
@@ -117,6 +129,26 @@ mod tests {
             id: "id".into(),
             answers: vec!["q1".into(), "q2".into()],
         }
+    }
+
+    #[test]
+    fn a_repeated_header_is_an_error_naming_both_columns() {
+        let text = "id,q1,region,q1\nS01,Me buscó,Lima,No volví\n";
+        let e = split(text, "t/survey.csv", Some(&cfg())).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.report()
+                .contains("column `q1` appears twice in t/survey.csv (columns 2 and 4)")
+                && e.report().contains("t/survey.csv:1:4"),
+            "{}",
+            e.report()
+        );
+        let e = split("id,q1,q2,text\nS01,a,b,c\n", "t/survey.csv", Some(&cfg())).unwrap_err();
+        assert!(
+            e.report().contains("`text` cannot be an attribute name"),
+            "{}",
+            e.report()
+        );
     }
 
     #[test]

@@ -119,6 +119,15 @@ impl Study {
         run(cmd)
     }
 
+    /// Runs `thematic --project <study> ARGS`, killing it and failing the
+    /// test when it takes more than 20 s (for inputs that used to hang).
+    #[track_caller]
+    pub fn run_timeout(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(bin());
+        cmd.arg("--project").arg(self.dir.path()).args(args);
+        run_timeout(cmd, std::time::Duration::from_secs(20))
+    }
+
     /// A command for the binary with the study as working directory.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(bin());
@@ -144,6 +153,48 @@ pub fn run(mut cmd: Command) -> Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
         stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+/// Runs a command like [`run`], but kills it and fails the test when it
+/// takes longer than `limit`, so that a regression cannot hang the tests.
+#[track_caller]
+pub fn run_timeout(mut cmd: Command, limit: std::time::Duration) -> Run {
+    use std::io::Read;
+    use std::process::Stdio;
+    if !cmd.get_envs().any(|(k, _)| k == "COLUMNS") {
+        cmd.env("COLUMNS", "100");
+    }
+    cmd.env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run thematic");
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().expect("stdout")));
+    let err = drain(Box::new(child.stderr.take().expect("stderr")));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("thematic did not finish within {limit:?}: {cmd:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.join().expect("stdout")).expect("utf-8 stdout"),
+        stderr: String::from_utf8(err.join().expect("stderr")).expect("utf-8 stderr"),
     }
 }
 

@@ -1,0 +1,391 @@
+//! Reading the user's own files safely: only regular files (a symbolic link
+//! to one is fine), never more than a stated size, and YAML whose aliases
+//! cannot blow it up. A FIFO, a device or `/dev/zero` is refused by its file
+//! type before it is opened, so no command can hang on one or read without
+//! end; a file over its limit is refused with the limit named. The limits
+//! are listed in the README ("Limits"). Errors quote at most one short line
+//! of a user's file ([`quote_line`]), so a wrong path never echoes a whole
+//! transcript into a CI log.
+
+use std::cell::Cell;
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::{Error, Location, Result};
+
+/// How much one kind of file may hold, and what to call it in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    /// The most bytes a file of this kind may have.
+    pub bytes: u64,
+    /// What the file is, for messages (`a transcript`).
+    pub what: &'static str,
+}
+
+const MIB: u64 = 1 << 20;
+const GIB: u64 = 1 << 30;
+
+/// A transcript file (`.txt`, `.md`, `.docx`, `.vtt`, `.srt`, `.csv`).
+pub const TRANSCRIPT: Limit = Limit {
+    bytes: GIB,
+    what: "a transcript",
+};
+/// A coding sheet in `codings/`.
+pub const SHEET: Limit = Limit {
+    bytes: GIB,
+    what: "a coding sheet",
+};
+/// `respondents.csv`.
+pub const RESPONDENTS: Limit = Limit {
+    bytes: 256 * MIB,
+    what: "the respondents table",
+};
+/// A YAML file: the codebook or `thematic.yaml`.
+pub const YAML: Limit = Limit {
+    bytes: 16 * MIB,
+    what: "a YAML file (codebook or settings)",
+};
+/// A REFI-QDA codebook given to `codebook import`.
+pub const QDC: Limit = Limit {
+    bytes: 64 * MIB,
+    what: "a .qdc codebook",
+};
+/// One XML part of a `.docx` or `.xlsx` package, once inflated.
+pub const PACKAGE_PART: Limit = Limit {
+    bytes: 256 * MIB,
+    what: "an XML part of a .docx or .xlsx file (inflated)",
+};
+
+/// Human size: `16 MiB`, `1 GiB`, `1.4 GiB`, `812 bytes`.
+pub fn size(bytes: u64) -> String {
+    let unit = |n: u64, u: u64, name: &str| {
+        if n % u == 0 {
+            format!("{} {name}", n / u)
+        } else {
+            format!("{:.1} {name}", n as f64 / u as f64)
+        }
+    };
+    if bytes >= GIB {
+        unit(bytes, GIB, "GiB")
+    } else if bytes >= MIB {
+        unit(bytes, MIB, "MiB")
+    } else if bytes >= 1024 {
+        unit(bytes, 1024, "KiB")
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The error for a file (or part) larger than its limit.
+pub fn too_big(shown: &str, found: Option<u64>, limit: Limit) -> Error {
+    let is = match found {
+        Some(n) => format!("is {},", size(n)),
+        None => "holds".to_string(),
+    };
+    Error::at(
+        Location::file(shown),
+        format!(
+            "{shown} {is} more than the {} limit for {}",
+            size(limit.bytes),
+            limit.what
+        ),
+    )
+    .with_hint("check that this is the file you meant; split a larger file into several (the limits are listed under Limits in the README)")
+}
+
+/// What kind of thing a non-regular path is, for messages.
+fn kind_of(ft: std::fs::FileType) -> &'static str {
+    if ft.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_char_device() {
+            return "a character device";
+        }
+        if ft.is_block_device() {
+            return "a block device";
+        }
+    }
+    "not a regular file"
+}
+
+/// Checks, without opening it, that `path` (after symbolic links) is a
+/// regular file within `limit`; returns its size.
+pub fn check_file(path: &Path, shown: &str, limit: Limit) -> Result<u64> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.file_type().is_file() {
+        let kind = kind_of(meta.file_type());
+        let message = if kind.starts_with("not ") {
+            format!("{shown} is not a regular file")
+        } else {
+            format!("{shown} is {kind}, not a regular file")
+        };
+        return Err(Error::at(Location::file(shown), message).with_hint(
+            "thematic reads only regular files (a symbolic link to one is fine); put the file itself there, or remove it",
+        ));
+    }
+    if meta.len() > limit.bytes {
+        return Err(too_big(shown, Some(meta.len()), limit));
+    }
+    Ok(meta.len())
+}
+
+/// Reads a user's file: a regular file (or a link to one) of at most
+/// `limit` bytes, else an error naming it (exit 2).
+pub fn read_user_file(path: &Path, shown: &str, limit: Limit) -> Result<Vec<u8>> {
+    let len = check_file(path, shown, limit)?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    // The file may grow between the check and the read: never past the limit.
+    file.take(limit.bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > limit.bytes {
+        return Err(too_big(shown, None, limit));
+    }
+    Ok(bytes)
+}
+
+/// Reads at most `limit` bytes from `reader` (a part inside a zip, say):
+/// `Ok(None)` when there was more.
+pub fn read_capped(reader: impl Read, limit: u64, hint: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::with_capacity(hint.min(limit).min(64 * MIB) as usize);
+    reader.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// At most one line of a user's text, at most `max` characters, for an
+/// error message: the first line, cut with `…` (and `…` when more lines
+/// follow).
+pub fn quote_line(text: &str, max: usize) -> String {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("");
+    let mut out: String = first.chars().take(max).collect();
+    if first.chars().count() > max || lines.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// How big a YAML text may expand to, counting each value as one plus the
+/// bytes of its text: twice its own size (text without aliases stays below
+/// its size, since every value takes at least about a byte to write), plus
+/// room for ordinary anchors and aliases.
+fn yaml_expansion_limit(text: &str) -> usize {
+    text.len().saturating_mul(2).saturating_add(100_000)
+}
+
+const TOO_MANY_NODES: &str = "thematic: YAML expands beyond its node limit";
+
+/// Refuses YAML whose anchors and aliases expand it far beyond its own size
+/// (a "billion laughs" alias bomb), before anything is built from it. Other
+/// YAML errors are left to the real reading, which reports them in place.
+pub fn check_yaml(text: &str, shown: &str) -> Result<()> {
+    use serde::de::DeserializeSeed;
+    let count = Cell::new(0usize);
+    let limit = yaml_expansion_limit(text);
+    let seed = Count {
+        seen: &count,
+        limit,
+    };
+    match seed.deserialize(serde_yaml::Deserializer::from_str(text)) {
+        Err(e) if e.to_string().contains(TOO_MANY_NODES) => Err(Error::at(
+            Location::file(shown),
+            format!(
+                "{shown} expands to more than {} when read: its anchors and aliases (`&name`, `*name`) repeat parts of it too often",
+                size(limit as u64)
+            ),
+        )
+        .with_hint("write the repeated parts out, or use fewer aliases")),
+        _ => Ok(()),
+    }
+}
+
+/// Weighs the values of a YAML document (one per value plus the bytes of its
+/// text) without keeping them, and stops at the limit.
+#[derive(Clone, Copy)]
+struct Count<'a> {
+    seen: &'a Cell<usize>,
+    limit: usize,
+}
+
+impl Count<'_> {
+    fn tick<E: serde::de::Error>(&self) -> std::result::Result<(), E> {
+        self.add(1)
+    }
+    fn add<E: serde::de::Error>(&self, weight: usize) -> std::result::Result<(), E> {
+        let n = self.seen.get().saturating_add(weight);
+        self.seen.set(n);
+        if n > self.limit {
+            Err(E::custom(TOO_MANY_NODES))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Count<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Count<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<(), E> {
+        self.tick()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<(), E> {
+        self.tick()
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<(), E> {
+        self.tick()
+    }
+    fn visit_i128<E: serde::de::Error>(self, _: i128) -> std::result::Result<(), E> {
+        self.tick()
+    }
+    fn visit_u128<E: serde::de::Error>(self, _: u128) -> std::result::Result<(), E> {
+        self.tick()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<(), E> {
+        self.tick()
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<(), E> {
+        self.add(1 + s.len())
+    }
+    fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> std::result::Result<(), E> {
+        self.add(1 + b.len())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+        self.tick()
+    }
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+        self.tick()
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        self.tick()?;
+        d.deserialize_any(self)
+    }
+    fn visit_newtype_struct<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<(), D::Error> {
+        self.tick()?;
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        self.tick()?;
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        self.tick()?;
+        while map.next_key_seed(self)?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(
+        self,
+        data: A,
+    ) -> std::result::Result<(), A::Error> {
+        use serde::de::VariantAccess;
+        self.tick()?;
+        let (_, variant) = data.variant::<serde::de::IgnoredAny>()?;
+        variant.newtype_variant_seed(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A classic alias bomb: each level repeats the one below nine times.
+    fn bomb() -> String {
+        let lol = format!("\"{}\"", "lol".repeat(30));
+        let mut s = format!("a: &a [{}]\n", vec![lol; 3].join(","));
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(",");
+            s.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        s
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_fast_and_plain_yaml_passes() {
+        let text = bomb();
+        assert!(text.len() < 1400, "{}", text.len());
+        let started = std::time::Instant::now();
+        let e = check_yaml(&text, "codebooks/main.yaml").unwrap_err();
+        assert!(started.elapsed().as_secs_f64() < 1.0);
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.report().contains("codebooks/main.yaml"), "{}", e.report());
+        assert!(e.report().contains("aliases"), "{}", e.report());
+        // Ordinary anchors, tags and broken YAML are for the real reader.
+        check_yaml("terms: &t [police, report*]\nagain: *t\n", "x.yaml").unwrap();
+        check_yaml("a: !tag {b: [1, 2.5, true, ~]}\n", "x.yaml").unwrap();
+        check_yaml("a: [unclosed\n", "x.yaml").unwrap();
+    }
+
+    #[test]
+    fn sizes_and_quotes() {
+        assert_eq!(size(16 * MIB), "16 MiB");
+        assert_eq!(size(GIB), "1 GiB");
+        assert_eq!(size(3 * GIB / 2), "1.5 GiB");
+        assert_eq!(size(812), "812 bytes");
+        assert_eq!(quote_line("R01: Hola\nsegunda", 120), "R01: Hola…");
+        assert_eq!(quote_line("abc", 2), "ab…");
+        assert_eq!(quote_line("abc", 3), "abc");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read() {
+        let e = read_user_file(Path::new("/dev/zero"), "t/zero.txt", TRANSCRIPT).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.report().contains("t/zero.txt is a character device"),
+            "{}",
+            e.report()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.yaml");
+        std::fs::write(&p, vec![b'#'; 2048]).unwrap();
+        let small = Limit {
+            bytes: 1024,
+            what: "a test file",
+        };
+        let e = read_user_file(&p, "big.yaml", small).unwrap_err();
+        assert!(
+            e.report()
+                .contains("big.yaml is 2 KiB, more than the 1 KiB limit for a test file"),
+            "{}",
+            e.report()
+        );
+        let link = dir.path().join("link.yaml");
+        std::os::unix::fs::symlink(&p, &link).unwrap();
+        assert_eq!(
+            read_user_file(&link, "link.yaml", YAML).unwrap().len(),
+            2048
+        );
+    }
+}
