@@ -556,7 +556,7 @@ fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
                 )
             },
             |(mut scratches, mut tally), f| -> Result<_> {
-                let bytes = std::fs::read(&f.abs).map_err(|e| Error::io(&f.abs, e))?;
+                let bytes = crate::input::read_user_file(&f.abs, &f.rel, crate::input::TRANSCRIPT)?;
                 let t = crate::ingest::read_transcript(f, &bytes, &opts)?;
                 for e in &t.excerpts {
                     tally.add(&matchers, &mut scratches, &e.respondent, &e.text);

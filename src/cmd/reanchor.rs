@@ -81,7 +81,7 @@ pub fn run(project: Option<&Path>, write: bool) -> Result<()> {
     }
     for (sheet, fixes) in &by_sheet {
         let path = study.root.join(sheet);
-        let bytes = std::fs::read(&path).map_err(|e| crate::error::Error::io(&path, e))?;
+        let bytes = crate::input::read_user_file(&path, sheet, crate::input::SHEET)?;
         let new = crate::reanchor::rewrite(&bytes, sheet, fixes)?;
         crate::render::replace_file(&path, &new)?;
         eprintln!("wrote {} to {sheet}", plural(fixes.len(), "row", "rows"));

@@ -15,7 +15,7 @@ use super::run::Run;
 use super::{commit, progress_bar, timing, Inputs, Mode, Outcome};
 use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codings::{self, Placed, Target};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::index::codes::CodeTable;
 use crate::index::{FileEntry, Manifest, StudyIndex, Writer};
 use crate::ingest::{self, SplitOptions};
@@ -264,7 +264,7 @@ fn code_one(
         Some(b) => b,
         None => {
             let abs = &todo.file.abs;
-            owned = std::fs::read(abs).map_err(|e| Error::io(abs, e))?;
+            owned = crate::input::read_user_file(abs, &todo.file.rel, crate::input::TRANSCRIPT)?;
             &owned
         }
     };

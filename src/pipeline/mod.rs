@@ -79,7 +79,8 @@ fn gather(study: &Study) -> Result<Inputs> {
     let codebook = Codebook::load(&cb_path, &study.settings.codebook)?;
     let rpath = study.resolve(&study.settings.respondents);
     let (respondents, respondents_hash) = if rpath.is_file() {
-        let bytes = std::fs::read(&rpath).map_err(|e| Error::io(&rpath, e))?;
+        let shown = &study.settings.respondents;
+        let bytes = crate::input::read_user_file(&rpath, shown, crate::input::RESPONDENTS)?;
         let hash = blake3::hash(&bytes).to_hex().to_string();
         (Some(bytes), hash)
     } else {

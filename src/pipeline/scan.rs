@@ -48,7 +48,7 @@ pub(crate) fn scan(
         let (mut hash, mut bytes) = (None, None);
         match prev.and_then(|p| p.files.get(&f.rel)) {
             Some(e) if compare && (e.size != size || e.mtime != mtime) => {
-                let read = std::fs::read(&f.abs).map_err(|err| Error::io(&f.abs, err))?;
+                let read = crate::input::read_user_file(&f.abs, &f.rel, crate::input::TRANSCRIPT)?;
                 let h = blake3::hash(&read).to_hex().to_string();
                 if h != e.hash {
                     bytes = Some(read);
