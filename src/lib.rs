@@ -40,12 +40,15 @@ pub use error::{Error, Result};
 /// Runs one command line.
 pub fn run(cli: cli::Cli) -> Result<()> {
     use cli::Command;
-    let project = cli.project.as_deref();
-    if let Some(label) = &cli.encoding {
-        study::override_encoding(label);
-    }
+    let at = study::StudyAt {
+        project: cli.project.clone(),
+        encoding: cli.encoding.clone(),
+    };
+    let project = &at;
     match cli.command {
-        Command::Init { dir, codebook } => cmd::init::run(dir.as_deref().or(project), &codebook),
+        Command::Init { dir, codebook } => {
+            cmd::init::run(dir.as_deref().or(at.project.as_deref()), &codebook)
+        }
         Command::Code { format } => cmd::code::run(project, format),
         Command::Stats { format, read } => cmd::stats::run(project, format, &read),
         Command::Transcripts { format, read } => cmd::transcripts::run(project, format, &read),

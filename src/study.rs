@@ -102,11 +102,14 @@ impl Default for Settings {
     }
 }
 
-static ENCODING_OVERRIDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-/// Forces one text encoding for this process (the `--encoding` flag).
-pub fn override_encoding(label: &str) {
-    let _ = ENCODING_OVERRIDE.set(label.to_string());
+/// Where to find a study and how to read it: the command line's global
+/// options, handed down to every command (no global state).
+#[derive(Debug, Clone, Default)]
+pub struct StudyAt {
+    /// `--project DIR`: the study folder (else found from the current one).
+    pub project: Option<PathBuf>,
+    /// `--encoding LABEL`: one text encoding for every text file.
+    pub encoding: Option<String>,
 }
 
 /// A study folder and its settings.
@@ -135,8 +138,8 @@ pub struct TranscriptFile {
 impl Study {
     /// Finds the study: `--project DIR`, else the nearest `thematic.yaml` up
     /// from the current folder, else the current folder with defaults.
-    pub fn find(project: Option<&Path>) -> Result<Study> {
-        let root = match project {
+    pub fn find(at: &StudyAt) -> Result<Study> {
+        let root = match at.project.as_deref() {
             Some(dir) => {
                 if !dir.is_dir() {
                     return Err(Error::at(Location::file(dir.display().to_string()), "the study folder does not exist")
@@ -153,10 +156,10 @@ impl Study {
             }
         };
         let root = std::fs::canonicalize(&root).map_err(|e| Error::io(&root, e))?;
-        Self::load(root)
+        Self::load(root, at.encoding.as_deref())
     }
 
-    fn load(root: PathBuf) -> Result<Study> {
+    fn load(root: PathBuf, encoding: Option<&str>) -> Result<Study> {
         let path = root.join(SETTINGS_FILE);
         // `exists` rather than `is_file`: a FIFO or a folder named
         // thematic.yaml is refused by name, not taken for "no settings".
@@ -178,8 +181,8 @@ impl Study {
         };
         let mut settings = settings;
         let mut settings_hash = settings_hash;
-        if let Some(label) = ENCODING_OVERRIDE.get() {
-            settings.encoding = Some(label.clone());
+        if let Some(label) = encoding {
+            settings.encoding = Some(label.to_string());
             settings_hash = blake3::hash(format!("{settings_hash}\nencoding={label}").as_bytes())
                 .to_hex()
                 .to_string();

@@ -1,8 +1,6 @@
 //! `thematic agree`: inter-coder agreement per code and pooled, the rules
 //! scored against coders, and the excerpts where coders differ.
 
-use std::path::Path;
-
 use serde::Serialize;
 
 use crate::agreement::{self, fmt4, Metrics, Prf};
@@ -12,7 +10,7 @@ use crate::index::collect::{CodedUnit, CodingCollector};
 use crate::index::StudyIndex;
 use crate::pipeline::{self, Mode};
 use crate::render::{self, Table};
-use crate::study::Study;
+use crate::study::{Study, StudyAt};
 
 #[derive(Serialize)]
 struct AgreeLine {
@@ -36,7 +34,7 @@ struct RulesLine {
 }
 
 /// Runs `thematic agree`.
-pub fn run(project: Option<&Path>, args: &AgreeArgs) -> Result<()> {
+pub fn run(project: &StudyAt, args: &AgreeArgs) -> Result<()> {
     if args.format == Format::Xlsx {
         return Err(render::no_xlsx("agree"));
     }
@@ -48,6 +46,7 @@ pub fn run(project: Option<&Path>, args: &AgreeArgs) -> Result<()> {
         } else {
             Mode::Auto
         },
+        &super::note,
     )?;
     let m = &idx.manifest;
     if m.coders.is_empty() {

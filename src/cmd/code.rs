@@ -1,6 +1,5 @@
 //! `thematic code`: bring the index up to date and print a summary.
 
-use std::path::Path;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -10,7 +9,7 @@ use crate::error::{Error, Location, Result};
 use crate::index::collect::Filter;
 use crate::pipeline::{self, Mode};
 use crate::render::{self, Table};
-use crate::study::Study;
+use crate::study::{Study, StudyAt};
 
 #[derive(Serialize)]
 struct ThemeLine {
@@ -31,14 +30,14 @@ struct Summary {
 }
 
 /// Runs `thematic code`.
-pub fn run(project: Option<&Path>, format: Format) -> Result<()> {
+pub fn run(project: &StudyAt, format: Format) -> Result<()> {
     if format == Format::Xlsx {
         return Err(render::no_xlsx("code"));
     }
     let study = Study::find(project)?;
     let started = Instant::now();
     refuse_emptied_study(&study)?;
-    let (mut idx, outcome) = pipeline::refresh(&study, Mode::Code)?;
+    let (mut idx, outcome) = pipeline::refresh(&study, Mode::Code, &super::note)?;
     crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
     let m = &idx.manifest;
     let mut warnings = pipeline::all_warnings(m);

@@ -19,10 +19,10 @@ use crate::index::StudyIndex;
 use crate::ingest::SplitOptions;
 use crate::pipeline::{self, Mode};
 use crate::render::{self, Table};
-use crate::study::Study;
+use crate::study::{Study, StudyAt};
 
 /// Runs a `thematic codebook` subcommand.
-pub fn run(project: Option<&Path>, command: CodebookCommand) -> Result<()> {
+pub fn run(project: &StudyAt, command: CodebookCommand) -> Result<()> {
     let study = Study::find(project)?;
     match command {
         CodebookCommand::Check { file, strict } => check(&study, file.as_deref(), strict),
@@ -131,7 +131,9 @@ fn study_index(study: &Study, spec: Option<&str>) -> Option<StudyIndex> {
     if !is_study_codebook(study, spec) {
         return None;
     }
-    pipeline::refresh(study, Mode::Frozen).ok().map(|(i, _)| i)
+    pipeline::refresh(study, Mode::Frozen, &super::note)
+        .ok()
+        .map(|(i, _)| i)
 }
 
 fn write_new(output: Option<&Path>, text: &str) -> Result<()> {
@@ -196,7 +198,7 @@ fn check(study: &Study, file: Option<&str>, strict: bool) -> Result<()> {
                 "the transcripts could not be listed ({})",
                 first_line(&e)
             ))),
-            Ok(_) => match pipeline::refresh(study, Mode::Auto) {
+            Ok(_) => match pipeline::refresh(study, Mode::Auto, &super::note) {
                 Ok((idx, _)) => lints.extend(study_lints(&cb, &idx, &text)?),
                 Err(e) if e.is_broken_pipe() => return Err(e),
                 Err(e) => lints.push(skipped(format!(

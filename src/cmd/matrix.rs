@@ -1,7 +1,5 @@
 //! `thematic matrix`: the framework matrix, by respondent or by attribute.
 
-use std::path::Path;
-
 use serde::Serialize;
 
 use crate::cli::{CellMode, Format, MatrixArgs, RowsMode};
@@ -11,9 +9,10 @@ use crate::index::collect::HitFilter;
 use crate::index::StudyIndex;
 use crate::render::xlsx::{self, Cell as XCell, Sheet};
 use crate::render::{self, Table};
+use crate::study::StudyAt;
 
 /// Runs `thematic matrix`.
-pub fn run(project: Option<&Path>, args: &MatrixArgs) -> Result<()> {
+pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     if args.transpose && !matches!(args.format, Format::Table | Format::Markdown) {
         return Err(transpose_refused(args.format));
     }

@@ -13,17 +13,15 @@ pub mod sheet;
 pub mod stats;
 pub mod transcripts;
 
-use std::path::Path;
-
 use crate::cli::ReadOpts;
 use crate::error::{suggest, Error, Result};
 use crate::index::collect::{Counts, Filter, Source};
 use crate::index::{Manifest, StudyIndex};
 use crate::pipeline::{self, Mode};
-use crate::study::Study;
+use crate::study::{Study, StudyAt};
 
 /// Finds the study and opens its index, updating it unless `--frozen`.
-pub fn open(project: Option<&Path>, read: &ReadOpts) -> Result<(Study, StudyIndex)> {
+pub fn open(project: &StudyAt, read: &ReadOpts) -> Result<(Study, StudyIndex)> {
     let study = Study::find(project)?;
     let mode = if read.frozen {
         Mode::Frozen
@@ -33,8 +31,13 @@ pub fn open(project: Option<&Path>, read: &ReadOpts) -> Result<(Study, StudyInde
     if mode != Mode::Frozen {
         code::refuse_emptied_study(&study)?;
     }
-    let (idx, _) = pipeline::refresh(&study, mode)?;
+    let (idx, _) = pipeline::refresh(&study, mode, &note)?;
     Ok((study, idx))
+}
+
+/// Prints a note of the library's on stderr.
+pub fn note(text: &str) {
+    eprintln!("note: {text}");
 }
 
 /// One `--where` condition.

@@ -2,7 +2,6 @@
 //! the index, in corpus order or best-first when a text query is given.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Serialize;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
@@ -14,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::index::collect::{Hit, HitFilter};
 use crate::index::StudyIndex;
 use crate::render::{self, Table};
+use crate::study::StudyAt;
 
 #[derive(Serialize)]
 struct Quote {
@@ -32,7 +32,7 @@ struct Quote {
 }
 
 /// Runs `thematic quote`.
-pub fn run_quote(project: Option<&Path>, args: &QuoteArgs) -> Result<()> {
+pub fn run_quote(project: &StudyAt, args: &QuoteArgs) -> Result<()> {
     let (_, idx) = super::open(project, &args.list.read)?;
     let cb_rows: Vec<&str> = idx.manifest.rows.iter().map(|r| r.path.as_str()).collect();
     let mut rows_all = Vec::new();
@@ -43,7 +43,7 @@ pub fn run_quote(project: Option<&Path>, args: &QuoteArgs) -> Result<()> {
 }
 
 /// Runs `thematic search`.
-pub fn run_search(project: Option<&Path>, args: &SearchArgs) -> Result<()> {
+pub fn run_search(project: &StudyAt, args: &SearchArgs) -> Result<()> {
     if args.query.is_none() && !args.uncoded {
         return Err(Error::input(
             "search needs a QUERY (or --uncoded to list what no code reached)",

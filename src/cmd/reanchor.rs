@@ -4,18 +4,17 @@
 //! Besides `codebook fmt --write`, the only command that writes user files.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use crate::codebook::Codebook;
 use crate::codings::{self, Fix, Target};
 use crate::error::Result;
 use crate::pipeline::{self, Mode};
-use crate::study::Study;
+use crate::study::{Study, StudyAt};
 
 /// Runs `thematic reanchor`.
-pub fn run(project: Option<&Path>, write: bool) -> Result<()> {
+pub fn run(project: &StudyAt, write: bool) -> Result<()> {
     let study = Study::find(project)?;
-    let (idx, _) = pipeline::refresh(&study, Mode::Auto)?;
+    let (idx, _) = pipeline::refresh(&study, Mode::Auto, &super::note)?;
     let cb = Codebook::load(
         &study.resolve(&study.settings.codebook),
         &study.settings.codebook,

@@ -1,7 +1,5 @@
 //! `thematic sheet`: a blank coding sheet for a human coder.
 
-use std::path::Path;
-
 use crate::cli::{SheetArgs, SheetFormat};
 use crate::codebook;
 use crate::codings::sheet_hash;
@@ -9,9 +7,10 @@ use crate::error::{Error, Result};
 use crate::index::collect::HitFilter;
 use crate::render::xlsx::{self, Cell, Sheet};
 use crate::render::{self, Table};
+use crate::study::StudyAt;
 
 /// Runs `thematic sheet`.
-pub fn run(project: Option<&Path>, args: &SheetArgs) -> Result<()> {
+pub fn run(project: &StudyAt, args: &SheetArgs) -> Result<()> {
     let (_, idx) = super::open(project, &args.read)?;
     let m = &idx.manifest;
     let names: Vec<&str> = m.rows.iter().map(|r| r.path.as_str()).collect();

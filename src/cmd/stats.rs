@@ -2,13 +2,12 @@
 //! its share of all excerpts. The CSV (`code,excerpts,respondents`) is a
 //! stable contract.
 
-use std::path::Path;
-
 use serde::Serialize;
 
 use crate::cli::{Format, ReadOpts};
 use crate::error::Result;
 use crate::render::{self, Table};
+use crate::study::StudyAt;
 
 #[derive(Serialize)]
 struct Line {
@@ -21,7 +20,7 @@ struct Line {
 }
 
 /// Runs `thematic stats`.
-pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()> {
+pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
     if format == Format::Xlsx {
         return Err(render::no_xlsx("stats"));
     }

@@ -1,14 +1,13 @@
 //! `thematic transcripts`: what was ingested, per file.
 
-use std::path::Path;
-
 use crate::cli::{Format, ReadOpts};
 use crate::error::Result;
 use crate::model::TranscriptInfo;
 use crate::render::{self, Table};
+use crate::study::StudyAt;
 
 /// Runs `thematic transcripts`.
-pub fn run(project: Option<&Path>, format: Format, read: &ReadOpts) -> Result<()> {
+pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
     if format == Format::Xlsx {
         return Err(render::no_xlsx("transcripts"));
     }

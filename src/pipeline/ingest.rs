@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::place::Kept;
 use super::plan::{Reason, Update};
 use super::run::Run;
-use super::{commit, progress_bar, timing, Inputs, Mode, Outcome};
+use super::{commit, progress_bar, timing, Inputs, Mode, Notify, Outcome};
 use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codings::{self, Placed, Target};
 use crate::error::Result;
@@ -103,6 +103,17 @@ impl Job {
     }
 }
 
+/// How an update runs: for which command, since when (for timings), and
+/// where its notes go.
+pub(super) struct How<'a> {
+    /// The command's mode (progress is shown for `code`).
+    pub mode: Mode,
+    /// When the refresh started.
+    pub t0: Instant,
+    /// Where notes go.
+    pub notify: Notify<'a>,
+}
+
 /// Carries out an update and commits it.
 pub(super) fn update(
     study: &Study,
@@ -110,9 +121,9 @@ pub(super) fn update(
     prev: &Manifest,
     old: Option<StudyIndex>,
     job: Job,
-    mode: Mode,
-    t0: Instant,
+    how: How<'_>,
 ) -> Result<(StudyIndex, Outcome)> {
+    let How { mode, t0, notify } = how;
     let Job {
         full,
         todo,
@@ -120,7 +131,7 @@ pub(super) fn update(
         removed,
     } = job;
     let data = study.data_dir();
-    let mut run = Run::new(study, inputs, prev, full.is_some());
+    let mut run = Run::new(study, inputs, prev, full.is_some(), notify);
     let with_codings = !inputs.codings.hash.is_empty();
     // Unchanged transcripts keep their rule codes. Human codings are placed
     // against the whole corpus (they may have moved between files), so with

@@ -40,6 +40,10 @@ pub enum Mode {
     Frozen,
 }
 
+/// Where a run's notes go: the library tells, the caller prints (on
+/// stderr, as `note: …`).
+pub type Notify<'a> = &'a dyn Fn(&str);
+
 /// What a run did.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
@@ -123,7 +127,7 @@ impl Inputs {
 }
 
 /// Opens the study's index, first bringing it up to date per `mode`.
-pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
+pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIndex, Outcome)> {
     let t0 = Instant::now();
     let inputs = gather(study)?;
     timing("gather", t0);
@@ -164,16 +168,31 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
             Ok((idx, outcome))
         }
         Plan::Recode(job) => {
-            announce(&inputs, mode, why.as_deref(), names_reread, &prev.notes);
+            announce(
+                &inputs,
+                mode,
+                why.as_deref(),
+                names_reread,
+                &prev.notes,
+                notify,
+            );
             let old = old
                 .as_ref()
                 .ok_or_else(|| Error::failure("index vanished while reading it"))?;
-            recode::recode(&inputs, study, prev, old, job)
+            recode::recode(&inputs, study, prev, old, job, notify)
         }
         Plan::Update(update) => {
-            announce(&inputs, mode, why.as_deref(), names_reread, &prev.notes);
+            announce(
+                &inputs,
+                mode,
+                why.as_deref(),
+                names_reread,
+                &prev.notes,
+                notify,
+            );
             let job = ingest::Job::new(update, &inputs.files, scanned.bytes);
-            ingest::update(study, &inputs, prev, old, job, mode, t0)
+            let how = ingest::How { mode, t0, notify };
+            ingest::update(study, &inputs, prev, old, job, how)
         }
     }
 }
@@ -186,16 +205,17 @@ fn announce(
     why: Option<&str>,
     names_reread: bool,
     prev_notes: &[String],
+    notify: Notify<'_>,
 ) {
     if let (Mode::Auto, Some(why)) = (mode, why) {
-        eprintln!("note: index out of date ({why}); updating");
+        notify(&format!("index out of date ({why}); updating"));
     }
     // Sheet names of renamed codes are said once: the manifest keeps the
     // notes told, and only new ones are printed.
     if names_reread {
         for n in &inputs.codings.notes {
             if !prev_notes.contains(n) {
-                eprintln!("note: {n}");
+                notify(n);
             }
         }
     }

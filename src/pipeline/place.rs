@@ -44,7 +44,7 @@ impl Run<'_> {
         // later run: the manifest keeps those already told.
         let told: BTreeSet<String> = self.prev.moves.iter().cloned().collect();
         for line in codings::tell_moves(&placed.moves, &told) {
-            eprintln!("note: {line}");
+            (self.notify)(&line);
         }
         self.manifest.moves = placed.moves.iter().map(codings::Move::line).collect();
         self.set_coders(&placed);

@@ -9,7 +9,7 @@ use std::time::Instant;
 use super::place::Kept;
 use super::plan::Recode;
 use super::run::Run;
-use super::{commit, timing, Inputs, Outcome};
+use super::{commit, timing, Inputs, Notify, Outcome};
 use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codings::{self, Target};
 use crate::error::Result;
@@ -24,11 +24,12 @@ pub(super) fn recode(
     prev: &Manifest,
     old: &StudyIndex,
     plan: Recode,
+    notify: Notify<'_>,
 ) -> Result<(StudyIndex, Outcome)> {
     let t0 = Instant::now();
     let matcher = Matcher::new(&inputs.codebook);
     let with_codings = !inputs.codings.hash.is_empty();
-    let mut run = Run::new(study, inputs, prev, false);
+    let mut run = Run::new(study, inputs, prev, false, notify);
     // Segments are read and coded in parallel, each into a table of its own
     // (or, with coding sheets, a list of excerpts to place codings on).
     let parts = old.par_fold_texts(

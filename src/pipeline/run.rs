@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Inputs;
+use super::{Inputs, Notify};
 use crate::codings::Placed;
 use crate::error::Result;
 use crate::index::codes::{ExcerptCodes, TableBuilder};
@@ -28,11 +28,19 @@ pub(super) struct Run<'a> {
     pub table: TableBuilder,
     /// Coder name → dense id, once codings are placed.
     pub coder_ids: BTreeMap<String, u32>,
+    /// Where the run's notes go (the caller prints them).
+    pub notify: Notify<'a>,
 }
 
 impl<'a> Run<'a> {
     /// A run over `inputs`, keeping `prev`'s ids unless `full`.
-    pub fn new(study: &Study, inputs: &'a Inputs, prev: &'a Manifest, full: bool) -> Run<'a> {
+    pub fn new(
+        study: &Study,
+        inputs: &'a Inputs,
+        prev: &'a Manifest,
+        full: bool,
+        notify: Notify<'a>,
+    ) -> Run<'a> {
         let mut manifest = Manifest::new();
         manifest.codebook_hash = inputs.codebook.hash.clone();
         manifest.settings_hash = study.settings_hash.clone();
@@ -76,6 +84,7 @@ impl<'a> Run<'a> {
             next_file,
             table: TableBuilder::default(),
             coder_ids: BTreeMap::new(),
+            notify,
         }
     }
 
