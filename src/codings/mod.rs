@@ -1,0 +1,381 @@
+//! Human coding sheets in `codings/`: wide sheets (one row per excerpt, one
+//! column per code, any non-blank mark applies it) and long sheets
+//! (`excerpt,code[,note]`). The coder is the file name unless a `coder`
+//! column says otherwise. Codings are placed on excerpts by id, or
+//! re-anchored by the text hash when the transcript was edited; a coding
+//! that cannot be placed is a warning naming the sheet row.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::codebook::{Codebook, Named};
+use crate::error::{Error, Location, Result};
+use crate::ingest::sheet::{self, Table};
+
+/// The folder of coding sheets inside a study.
+pub const DIR: &str = "codings";
+
+/// Columns of a wide sheet that are not codes.
+const WIDE_INFO: &[&str] = &[
+    "id",
+    "excerpt",
+    "respondent",
+    "question",
+    "text",
+    "hash",
+    "coder",
+    "note",
+    "path",
+    "line",
+    "speaker",
+];
+
+/// The short text hash written on sheets and used to re-anchor codings.
+pub fn text_hash(text: &str) -> String {
+    blake3::hash(text.as_bytes()).to_hex()[..12].to_string()
+}
+
+/// How a sheet row says what its coder read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cover {
+    /// Exactly the row's excerpt (wide sheets; long sheets that list what
+    /// was read with rows whose `code` is empty).
+    Excerpt,
+    /// Every excerpt of the row's transcript (other long sheets).
+    Transcript,
+}
+
+/// A row of a sheet that names an excerpt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetRow {
+    /// Coder name.
+    pub coder: String,
+    /// Excerpt id as written on the sheet.
+    pub excerpt: String,
+    /// The text hash from the sheet, when it has one (as written).
+    pub hash: Option<String>,
+    /// The respondent from the sheet's `respondent` column, when given.
+    pub respondent: Option<String>,
+    /// Sheet (relative path).
+    pub sheet: String,
+    /// 1-based line (CSV) or row (.xlsx/.ods: the spreadsheet's own row
+    /// number) of the row.
+    pub row: usize,
+    /// What the row covers.
+    pub cover: Cover,
+}
+
+/// One mark: a coder put the excerpt of a sheet row at a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coding {
+    /// Index of the row in [`Codings::rows`].
+    pub row: usize,
+    /// The code's node index.
+    pub code: usize,
+}
+
+/// The codes a coder considered: what "not marked" means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeScope {
+    /// Every code of the codebook (long sheets).
+    All,
+    /// The code columns of the coder's wide sheets (node indexes).
+    Columns(BTreeSet<usize>),
+}
+
+/// Every sheet of a study, parsed and checked against the codebook.
+#[derive(Debug, Clone, Default)]
+pub struct Codings {
+    /// The rows that name excerpts.
+    pub rows: Vec<SheetRow>,
+    /// The marks.
+    pub codings: Vec<Coding>,
+    /// The codes each coder considered.
+    pub scopes: BTreeMap<String, CodeScope>,
+    /// blake3 over every sheet's name and bytes (empty when there are none).
+    pub hash: String,
+    /// Names the sheets give codes that the codebook has since renamed
+    /// (`formerly`): one line per sheet and name, saying what it now is.
+    pub notes: Vec<String>,
+}
+
+/// Reads every `codings/*.csv`, `codings/*.xlsx` and `codings/*.ods`.
+pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
+    let mut out = Codings::default();
+    let files = sheet_files(root)?;
+    let mut hasher = blake3::Hasher::new();
+    for path in &files {
+        let bytes =
+            crate::input::read_user_file(path, &path.display().to_string(), crate::input::SHEET)?;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("sheet.csv");
+        hasher.update(name.as_bytes());
+        hasher.update(&bytes);
+        let shown = format!("{DIR}/{name}");
+        let stem = name.rsplit_once('.').map_or(name, |(s, _)| s).to_string();
+        let table = read_table(&bytes, &shown)?;
+        read_rows(&table, &shown, &stem, cb, &mut out)?;
+    }
+    if !files.is_empty() {
+        out.hash = hasher.finalize().to_hex().to_string();
+    }
+    Ok(out)
+}
+
+/// The sheet files of a study (`codings/*.csv|xlsx|ods`), sorted.
+pub fn sheet_files(root: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let dir = root.join(DIR);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::io(&dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| has_ext(p, "csv") || has_ext(p, "xlsx") || has_ext(p, "ods"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn has_ext(p: &Path, ext: &str) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// A sheet's header and rows, each with its line (CSV) or row number (the
+/// first worksheet of an .xlsx or .ods workbook, numbered as the
+/// spreadsheet numbers it).
+pub fn read_table(bytes: &[u8], shown: &str) -> Result<Table> {
+    if sheet::is_spreadsheet(shown) {
+        sheet::read(bytes, shown)
+    } else {
+        let text = crate::ingest::decode::decode(bytes, shown)?.text;
+        let (header, rows) = crate::ingest::respondents::read_csv(&text, shown)?;
+        Ok(Table {
+            header_row: 1,
+            header,
+            rows,
+        })
+    }
+}
+
+/// Reads a CSV coding sheet.
+#[cfg(test)]
+fn read_sheet(text: &str, shown: &str, stem: &str, cb: &Codebook, out: &mut Codings) -> Result<()> {
+    let table = read_table(text.as_bytes(), shown)?;
+    read_rows(&table, shown, stem, cb, out)
+}
+
+/// Reads a sheet's rows (with their line or row numbers) under its header.
+fn read_rows(
+    table: &Table,
+    shown: &str,
+    stem: &str,
+    cb: &Codebook,
+    out: &mut Codings,
+) -> Result<()> {
+    let (header, rows, header_row) = (&table.header, &table.rows, table.header_row);
+    let col = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let excerpt_col = col("excerpt").or_else(|| col("id")).ok_or_else(|| {
+        Error::at(Location::line(shown, header_row), "a coding sheet needs an `excerpt` (or `id`) column")
+            .with_hint("write a wide sheet with `thematic sheet --coder NAME`, or a long one with columns `excerpt,code[,note]`")
+    })?;
+    let coder_col = col("coder");
+    let hash_col = col("hash");
+    let resp_col = col("respondent");
+    let long = col("code");
+    // Wide sheets: every other column must be a code.
+    let code_cols = match long {
+        None => wide_columns(header, header_row, shown, cb, out)?,
+        Some(_) => Vec::new(),
+    };
+    // A long sheet with rows whose code is empty lists what its coder read:
+    // it covers exactly the excerpts it names, not whole transcripts.
+    let cover = match long {
+        None => Cover::Excerpt,
+        Some(c) => {
+            let blank_code = rows.iter().any(|(_, rec)| {
+                !rec.iter().all(|v| v.trim().is_empty())
+                    && rec.get(c).is_none_or(|v| v.trim().is_empty())
+            });
+            if blank_code {
+                Cover::Excerpt
+            } else {
+                Cover::Transcript
+            }
+        }
+    };
+    // Earlier code names already noted for this sheet.
+    let mut noted: BTreeSet<String> = BTreeSet::new();
+    for (row, rec) in rows {
+        let row = *row;
+        let get = |i: usize| rec.get(i).map(String::as_str);
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let excerpt = get(excerpt_col).unwrap_or("").trim().to_string();
+        if excerpt.is_empty() {
+            return Err(Error::at(
+                Location::at(shown, row, excerpt_col + 1),
+                "row has no excerpt id",
+            )
+            .with_hint(
+                "fill in the excerpt id (as `thematic sheet` writes it) or delete the row",
+            ));
+        }
+        let cell = |c: Option<usize>| {
+            c.and_then(get)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let coder = cell(coder_col).unwrap_or_else(|| stem.to_string());
+        let scope = out
+            .scopes
+            .entry(coder.clone())
+            .or_insert_with(|| CodeScope::Columns(BTreeSet::new()));
+        match long {
+            Some(_) => *scope = CodeScope::All,
+            None => {
+                if let CodeScope::Columns(set) = scope {
+                    set.extend(code_cols.iter().map(|&(_, node)| node));
+                }
+            }
+        }
+        let at = out.rows.len();
+        out.rows.push(SheetRow {
+            coder,
+            excerpt,
+            hash: cell(hash_col),
+            respondent: cell(resp_col),
+            sheet: shown.to_string(),
+            row,
+            cover,
+        });
+        match long {
+            Some(code_col) => {
+                let code_name = get(code_col).unwrap_or("").trim();
+                if code_name.is_empty() {
+                    continue;
+                }
+                let place = Location::at(shown, row, code_col + 1);
+                let code = match resolve_code(cb, code_name, place, "code")? {
+                    Named::Now(code) => code,
+                    Named::Formerly(code) => {
+                        if noted.insert(code_name.to_string()) {
+                            out.notes.push(format!(
+                                "{shown}: code `{code_name}` is now `{}` (formerly)",
+                                cb.nodes[code].path
+                            ));
+                        }
+                        code
+                    }
+                };
+                out.codings.push(Coding { row: at, code });
+            }
+            None => {
+                for &(c, node) in &code_cols {
+                    if !get(c).unwrap_or("").trim().is_empty() {
+                        out.codings.push(Coding {
+                            row: at,
+                            code: node,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The code columns of a wide sheet: (column, node) for every column that
+/// is not one of [`WIDE_INFO`]; a column under an earlier name (`formerly`)
+/// counts for the code, with a note.
+fn wide_columns(
+    header: &[String],
+    header_row: usize,
+    shown: &str,
+    cb: &Codebook,
+    out: &mut Codings,
+) -> Result<Vec<(usize, usize)>> {
+    let mut code_cols = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        if WIDE_INFO.iter().any(|w| w.eq_ignore_ascii_case(h)) {
+            continue;
+        }
+        let place = Location::at(shown, header_row, i + 1);
+        let node = match resolve_code(cb, h, place.clone(), "column")? {
+            Named::Now(node) => node,
+            Named::Formerly(node) => {
+                out.notes.push(format!(
+                    "{shown}: column `{h}` is now `{}` (formerly)",
+                    cb.nodes[node].path
+                ));
+                node
+            }
+        };
+        if cb.nodes[node].depth == 0 {
+            return Err(Error::at(
+                place,
+                format!("column `{h}` is a theme; code excerpts at its codes"),
+            )
+            .with_hint("use the codes' paths as columns"));
+        }
+        code_cols.push((i, node));
+    }
+    Ok(code_cols)
+}
+
+/// A sheet's name for a code (`what`: a `column` header or a `code` cell at
+/// `place`): its node now, or by an earlier name.
+fn resolve_code(cb: &Codebook, name: &str, place: Location, what: &str) -> Result<Named> {
+    cb.resolve_former(name)
+        .map_err(|e| at_cell(e, place.clone()))?
+        .ok_or_else(|| {
+            let hint = match cb.unknown(name) {
+                Error::Input { hint: Some(h), .. } => h,
+                _ => String::new(),
+            };
+            let (message, hint) = if what == "column" {
+                (
+                    format!("column `{name}` is not a code of the codebook"),
+                    format!("{hint} (code columns are code paths, e.g. `theme/code`)"),
+                )
+            } else {
+                (format!("unknown code `{name}`"), hint)
+            };
+            Error::at(place, message).with_hint(hint)
+        })
+}
+
+/// A codebook error about a sheet's name for a code, placed at its cell.
+fn at_cell(e: Error, at: Location) -> Error {
+    match e {
+        Error::Input { message, hint, .. } => {
+            let e = Error::at(at, message);
+            match hint {
+                Some(h) => e.with_hint(h),
+                None => e,
+            }
+        }
+        other => other,
+    }
+}
+
+/// The hash as `thematic sheet` writes it: a letter, then the text hash,
+/// so that no spreadsheet program reads it as a number or a date.
+pub fn sheet_hash(text: &str) -> String {
+    sheet_hash_of(&text_hash(text))
+}
+
+/// A text hash ([`text_hash`]) as `thematic sheet` writes it.
+pub(crate) fn sheet_hash_of(hex: &str) -> String {
+    format!("h{hex}")
+}
+
+mod place;
+
+pub use place::{place, tell_moves, Fix, Move, Placed, Target};

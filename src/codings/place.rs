@@ -1,0 +1,1011 @@
+//! Placing coding-sheet rows on the current excerpts: by id while the
+//! excerpt is where the sheet says, else by the text hash within the same
+//! transcript (and respondent), choosing among repeated texts by the
+//! neighbouring excerpts and then by position; what cannot be placed is a
+//! warning that says why.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::{sheet_hash_of, CodeScope, Codings, Cover, SheetRow};
+use crate::error::{Error, Location, Result};
+
+/// A hash cell as read from a sheet.
+#[derive(Debug, Clone, PartialEq)]
+enum HashCell {
+    /// A text hash (with or without its letter).
+    Exact(String),
+    /// A hash a spreadsheet program turned into a number (`066089670000`
+    /// saved as `66089670000`, `4980714206e0` as `4980714206`, or
+    /// `1.1283421E+129`): the number, and how many significant digits the
+    /// sheet still has.
+    Number(f64, usize),
+    /// Anything else: the hash cannot be used.
+    Unreadable,
+}
+
+impl HashCell {
+    fn read(s: &str) -> HashCell {
+        let s = s.trim();
+        let bare = s.strip_prefix(['h', 'H']).unwrap_or(s);
+        if bare.len() == 12 && bare.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return HashCell::Exact(bare.to_ascii_lowercase());
+        }
+        let s = s.replace(',', ".");
+        let mantissa = s.split(['e', 'E']).next().unwrap_or("");
+        let digits = mantissa
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .skip_while(|&b| b == b'0')
+            .count();
+        match s.parse::<f64>() {
+            // Fewer digits than that could match by chance (Excel shows
+            // a long number as `4.0768E+14`).
+            Ok(x) if x.is_finite() && x > 0.0 && digits >= 5 => HashCell::Number(x, digits),
+            _ => HashCell::Unreadable,
+        }
+    }
+
+    /// Whether an excerpt whose text hash is `hex` has this hash.
+    fn matches(&self, hex: &str) -> bool {
+        match self {
+            HashCell::Exact(h) => h == hex,
+            HashCell::Number(x, digits) => {
+                // Only hashes made of digits (and one `e`) can have been
+                // read as numbers; they match to the digits the sheet kept.
+                let p = digits.saturating_sub(1);
+                hex.bytes().all(|b| b.is_ascii_digit() || b == b'e')
+                    && hex
+                        .parse::<f64>()
+                        .is_ok_and(|y| y.is_finite() && format!("{y:.p$e}") == format!("{x:.p$e}"))
+            }
+            HashCell::Unreadable => false,
+        }
+    }
+}
+
+/// An excerpt as the resolver sees it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Excerpt id.
+    pub id: String,
+    /// Its transcript.
+    pub path: String,
+    /// Its text hash ([`text_hash`]).
+    pub hash: String,
+    /// Its respondent.
+    pub respondent: String,
+}
+
+/// A sheet row whose id or hash no longer says where its codings are:
+/// what `thematic reanchor --write` writes into the sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// Sheet (relative path) and its line or row.
+    pub sheet: String,
+    /// The row's line or row number.
+    pub row: usize,
+    /// The id as written, and where the row's codings now are.
+    pub from: String,
+    /// The excerpt the codings are placed on.
+    pub to: String,
+    /// The hash as written (when the sheet has a hash column).
+    pub old_hash: Option<String>,
+    /// The excerpt's hash as `thematic sheet` writes it.
+    pub hash: String,
+}
+
+/// A sheet row whose excerpt moved: its codings follow it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    /// Sheet (relative path).
+    pub sheet: String,
+    /// The row's line or row number.
+    pub row: usize,
+    /// The transcript.
+    pub path: String,
+    /// The id written on the row.
+    pub from: String,
+    /// Where the excerpt is now.
+    pub to: String,
+}
+
+impl Move {
+    /// The move as one line.
+    pub fn line(&self) -> String {
+        format!(
+            "{}:{}: excerpt `{}` moved to `{}` (re-anchored by its text)",
+            self.sheet, self.row, self.from, self.to
+        )
+    }
+}
+
+/// What to tell of `moves` (those whose [`Move::line`] is not in `told`):
+/// each row when a sheet has a few on one transcript, else one line for
+/// them; then where to go next. Empty when there is nothing new.
+pub fn tell_moves(moves: &[Move], told: &BTreeSet<String>) -> Vec<String> {
+    const EACH: usize = 5;
+    let mut groups: BTreeMap<(&str, &str), Vec<&Move>> = BTreeMap::new();
+    for m in moves.iter().filter(|m| !told.contains(&m.line())) {
+        groups.entry((&m.sheet, &m.path)).or_default().push(m);
+    }
+    let mut out = Vec::new();
+    for ((sheet, path), ms) in &groups {
+        if ms.len() <= EACH {
+            out.extend(ms.iter().map(|m| m.line()));
+        } else {
+            out.push(format!(
+                "{sheet}: {} rows on `{path}` moved with their excerpts (re-anchored by their text; the first: row {}, `{}` to `{}`)",
+                ms.len(),
+                ms[0].row,
+                ms[0].from,
+                ms[0].to
+            ));
+        }
+    }
+    if !out.is_empty() {
+        out.push(format!(
+            "{} re-anchored; `thematic reanchor` lists {}, `thematic reanchor --write` writes the new ids into the sheets",
+            if moves.len() == 1 {
+                "1 sheet row is".to_string()
+            } else {
+                format!("{} sheet rows are", moves.len())
+            },
+            if moves.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    out
+}
+
+/// Codings placed on excerpts.
+#[derive(Debug, Clone, Default)]
+pub struct Placed {
+    /// excerpt id → (coder → codes).
+    pub codes: HashMap<String, BTreeMap<String, BTreeSet<usize>>>,
+    /// excerpt id → coders who covered it.
+    pub covered: HashMap<String, BTreeSet<String>>,
+    /// Coder names, sorted: their index is the coder's dense id.
+    pub coders: Vec<String>,
+    /// Codes each coder applied directly (node indexes).
+    pub used: BTreeMap<String, BTreeSet<usize>>,
+    /// The codes each coder considered.
+    pub scopes: BTreeMap<String, CodeScope>,
+    /// Rows re-anchored to an excerpt that moved.
+    pub moves: Vec<Move>,
+    /// Warnings for rows that cannot be placed.
+    pub warnings: Vec<String>,
+    /// Rows whose id or hash should be rewritten.
+    pub fixes: Vec<Fix>,
+}
+
+/// The numbers of an id after its path (`12`, `12.2`, `5:3`), for order
+/// and distance; the first is the line (or row).
+fn id_key(id: &str, path: &str) -> Vec<u64> {
+    id.get(path.len() + 1..)
+        .unwrap_or("")
+        .split([':', '.'])
+        .map(|n| n.parse().unwrap_or(u64::MAX))
+        .collect()
+}
+
+/// How one row was placed, or why it was not.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    Placed(usize),
+    /// No excerpt has the row's id (and it has no hash to follow).
+    NoSuchId,
+    /// No excerpt of the transcript has the row's text.
+    TextGone,
+    /// The excerpt with the row's text carries another row of the sheet.
+    Taken(String),
+    /// The text occurs several times and nothing tells which.
+    Ambiguous(Vec<String>),
+    /// The hash cannot be read, and the transcript changed (`true`) or no
+    /// excerpt has the row's id (`false`).
+    HashUnreadable(bool),
+}
+
+/// The rows of one sheet that name one transcript, being placed on its
+/// excerpts.
+struct Group<'a> {
+    rows: &'a [&'a SheetRow],
+    ts: &'a [Target],
+    /// The transcript's excerpts (indexes into `ts`) in file order.
+    tg: &'a [usize],
+    path: &'a str,
+    by_id: HashMap<&'a str, usize>,
+    /// Each excerpt's place in `tg`.
+    place_of: HashMap<usize, usize>,
+    cells: Vec<Option<HashCell>>,
+    /// The numbers of each row's id (its line first).
+    keys: Vec<Vec<u64>>,
+    /// Rows in the order of the ids written on them.
+    order: Vec<usize>,
+    /// Per row, the excerpts with its text.
+    candidates: Vec<Vec<usize>>,
+    out: Vec<Option<Outcome>>,
+    /// Excerpt → the id written on the row of this sheet placed on it.
+    claimed: HashMap<usize, &'a str>,
+    /// Whether the transcript changed since the sheet was written.
+    changed: bool,
+}
+
+impl<'a> Group<'a> {
+    fn new(rows: &'a [&'a SheetRow], ts: &'a [Target], tg: &'a [usize]) -> Group<'a> {
+        let path = ts[tg[0]].path.as_str();
+        let keys: Vec<Vec<u64>> = rows.iter().map(|r| id_key(&r.excerpt, path)).collect();
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        Group {
+            rows,
+            ts,
+            tg,
+            path,
+            by_id: tg.iter().map(|&t| (ts[t].id.as_str(), t)).collect(),
+            place_of: tg.iter().enumerate().map(|(p, &t)| (t, p)).collect(),
+            cells: rows
+                .iter()
+                .map(|r| r.hash.as_deref().map(HashCell::read))
+                .collect(),
+            keys,
+            order,
+            candidates: vec![Vec::new(); rows.len()],
+            out: vec![None; rows.len()],
+            claimed: HashMap::new(),
+            changed: false,
+        }
+    }
+
+    fn line_of(&self, t: usize) -> u64 {
+        id_key(&self.ts[t].id, self.path)
+            .first()
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Rows without a hash stay by id; rows with one get the excerpts that
+    /// have their text (in the same respondent when the sheet says).
+    fn find_candidates(&mut self) {
+        let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
+        for &t in self.tg {
+            by_hash.entry(self.ts[t].hash.as_str()).or_default().push(t);
+        }
+        for (i, r) in self.rows.iter().enumerate() {
+            let at = self.by_id.get(r.excerpt.as_str()).copied();
+            let cell = match self.cells[i].clone() {
+                None => {
+                    self.out[i] = Some(at.map_or(Outcome::NoSuchId, Outcome::Placed));
+                    continue;
+                }
+                Some(HashCell::Unreadable) => continue,
+                Some(cell) => cell,
+            };
+            let ts = self.ts;
+            let same_respondent = |t: &usize| {
+                r.respondent
+                    .as_ref()
+                    .is_none_or(|p| *p == ts[*t].respondent)
+            };
+            self.candidates[i] = match &cell {
+                HashCell::Exact(h) => by_hash
+                    .get(h.as_str())
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(same_respondent)
+                    .collect(),
+                _ => self
+                    .tg
+                    .iter()
+                    .copied()
+                    .filter(|t| cell.matches(&ts[*t].hash) && same_respondent(t))
+                    .collect(),
+            };
+            // A number that matches no excerpt may be a cell a spreadsheet
+            // changed beyond recognition: it tells nothing.
+            if matches!(cell, HashCell::Number(..)) && self.candidates[i].is_empty() {
+                self.cells[i] = Some(HashCell::Unreadable);
+                continue;
+            }
+            if at.is_none_or(|t| !cell.matches(&ts[t].hash)) {
+                self.changed = true;
+            }
+            if self.candidates[i].is_empty() {
+                self.out[i] = Some(Outcome::TextGone);
+            }
+        }
+        for (i, o) in self.out.iter().enumerate() {
+            if let Some(Outcome::Placed(t)) = o {
+                self.claimed.insert(*t, self.rows[i].excerpt.as_str());
+            }
+        }
+    }
+
+    /// Places row `i` on `t` unless another row of the sheet holds it.
+    fn settle(&mut self, i: usize, o: Outcome) {
+        let o = match o {
+            Outcome::Placed(t) => match self.claimed.get(&t) {
+                Some(other) if *other != self.rows[i].excerpt => {
+                    Outcome::Taken(self.ts[t].id.clone())
+                }
+                _ => {
+                    self.claimed.insert(t, self.rows[i].excerpt.as_str());
+                    Outcome::Placed(t)
+                }
+            },
+            o => o,
+        };
+        self.out[i] = Some(o);
+    }
+
+    /// Texts found once in the transcript (rows still at their id before
+    /// rows that moved): they show how the edit shifted the lines.
+    fn place_unique(&mut self) {
+        let mut unique: Vec<usize> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| self.out[i].is_none() && self.candidates[i].len() == 1)
+            .collect();
+        unique.sort_by_key(|&i| self.ts[self.candidates[i][0]].id != self.rows[i].excerpt);
+        for i in unique {
+            self.settle(i, Outcome::Placed(self.candidates[i][0]));
+        }
+    }
+
+    /// Where the rows placed by their text are: (line on the sheet, line now).
+    fn anchors(&self) -> Vec<(u64, u64)> {
+        self.order
+            .iter()
+            .filter_map(|&i| match (&self.out[i], &self.cells[i]) {
+                (Some(Outcome::Placed(t)), Some(HashCell::Exact(_) | HashCell::Number(..))) => {
+                    Some((self.keys[i][0], self.line_of(*t)))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Rows whose text occurs several times: each takes the free
+    /// occurrence whose neighbours match its neighbours on the sheet best,
+    /// then the one nearest where the rows around it moved; a tie is not
+    /// guessed.
+    fn place_repeated(&mut self) {
+        let anchors = self.anchors();
+        for n in 0..self.order.len() {
+            let i = self.order[n];
+            if self.out[i].is_some() || self.candidates[i].is_empty() {
+                continue;
+            }
+            let free: Vec<usize> = self.candidates[i]
+                .iter()
+                .copied()
+                .filter(|t| {
+                    self.claimed
+                        .get(t)
+                        .is_none_or(|o| *o == self.rows[i].excerpt)
+                })
+                .collect();
+            let o = match free.len() {
+                0 => Outcome::Taken(self.ts[self.candidates[i][0]].id.clone()),
+                1 => Outcome::Placed(free[0]),
+                _ => self.choose(n, &free, &anchors),
+            };
+            self.settle(i, o);
+        }
+    }
+
+    /// The best of several excerpts `free` for the row at `n` in `order`.
+    fn choose(&self, n: usize, free: &[usize], anchors: &[(u64, u64)]) -> Outcome {
+        let i = self.order[n];
+        // Position: where the nearest rows on either side moved.
+        let line = self.keys[i][0];
+        let before = anchors[..anchors.partition_point(|a| a.0 <= line)].last();
+        let after = anchors.get(anchors.partition_point(|a| a.0 < line));
+        let ends: Vec<u64> = before
+            .iter()
+            .chain(after.iter())
+            .map(|a| (line + a.1).saturating_sub(a.0))
+            .collect();
+        let (lo, hi) = match ends.as_slice() {
+            [] => (line, line),
+            [a] => (*a, *a),
+            [a, b, ..] => ((*a).min(*b), (*a).max(*b)),
+        };
+        let distance = |t: usize| {
+            let l = self.line_of(t);
+            if l < lo {
+                lo - l
+            } else {
+                l.saturating_sub(hi)
+            }
+        };
+        // Neighbourhood: the rows before and after it on the sheet against
+        // the excerpts before and after a candidate.
+        let prev = n.checked_sub(1).map(|k| self.order[k]);
+        let next = self.order.get(n + 1).copied();
+        let same = |row: Option<usize>, at: Option<usize>| match (row, at) {
+            (Some(r), Some(a)) => self.cells[r]
+                .as_ref()
+                .is_some_and(|c| c.matches(&self.ts[self.tg[a]].hash)),
+            _ => false,
+        };
+        let neighbours = |t: usize| {
+            let Some(&p) = self.place_of.get(&t) else {
+                return 0;
+            };
+            usize::from(same(prev, p.checked_sub(1)))
+                + usize::from(same(next, (p + 1 < self.tg.len()).then_some(p + 1)))
+        };
+        let mut scored: Vec<(std::cmp::Reverse<usize>, u64, usize)> = free
+            .iter()
+            .map(|&t| (std::cmp::Reverse(neighbours(t)), distance(t), t))
+            .collect();
+        scored.sort();
+        if (scored[0].0, scored[0].1) == (scored[1].0, scored[1].1) {
+            Outcome::Ambiguous(free.iter().map(|&t| self.ts[t].id.clone()).collect())
+        } else {
+            Outcome::Placed(scored[0].2)
+        }
+    }
+
+    /// Unreadable hashes: the id holds when nothing shows the transcript
+    /// changed since the sheet was written.
+    fn finish(self) -> Vec<Outcome> {
+        let Group {
+            rows,
+            by_id,
+            out,
+            changed,
+            ..
+        } = self;
+        out.into_iter()
+            .enumerate()
+            .map(|(i, o)| {
+                o.unwrap_or_else(|| match by_id.get(rows[i].excerpt.as_str()) {
+                    Some(&t) if !changed => Outcome::Placed(t),
+                    at => Outcome::HashUnreadable(at.is_some()),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Places the rows of one sheet that name one transcript. `tg` are the
+/// transcript's excerpts (indexes into `ts`) in file order.
+fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> Vec<Outcome> {
+    let mut g = Group::new(rows, ts, tg);
+    g.find_candidates();
+    g.place_unique();
+    g.place_repeated();
+    g.finish()
+}
+
+/// Places codings on the current excerpts (`excerpts` in corpus order).
+/// `edited` names the transcripts that changed in this run, to say so
+/// when a coding cannot be placed.
+pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Result<Placed> {
+    let mut by_path: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, t) in excerpts.iter().enumerate() {
+        by_path.entry(t.path.as_str()).or_default().push(i);
+    }
+    let path_of = |id: &str| -> Option<&str> {
+        let mut end = id.len();
+        while let Some(i) = id[..end].rfind(':') {
+            if let Some((p, _)) = by_path.get_key_value(&id[..i]) {
+                return Some(*p);
+            }
+            end = i;
+        }
+        None
+    };
+    // Rows grouped by sheet and transcript.
+    let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, r) in c.rows.iter().enumerate() {
+        let Some(path) = path_of(&r.excerpt) else {
+            return Err(Error::at(Location::line(&r.sheet, r.row), format!("unknown excerpt id `{}`", r.excerpt))
+                .with_hint("ids are `path:line` as `thematic sheet` writes them; check the transcript is in the study"));
+        };
+        groups.entry((r.sheet.as_str(), path)).or_default().push(i);
+    }
+    let mut at: Vec<Option<usize>> = vec![None; c.rows.len()];
+    let mut placed = Placed::default();
+    let mut reported: BTreeSet<(&str, usize)> = BTreeSet::new();
+    for ((_, path), idxs) in &groups {
+        let rows: Vec<&SheetRow> = idxs.iter().map(|&i| &c.rows[i]).collect();
+        let outcomes = place_group(&rows, excerpts, &by_path[path]);
+        for (&i, o) in idxs.iter().zip(outcomes) {
+            let r = &c.rows[i];
+            if !reported.insert((r.sheet.as_str(), r.row)) {
+                if let Outcome::Placed(t) = o {
+                    at[i] = Some(t);
+                }
+                continue;
+            }
+            match o {
+                Outcome::Placed(t) => {
+                    at[i] = Some(t);
+                    record_place(&mut placed, r, path, &excerpts[t]);
+                }
+                o => placed.warnings.push(format!(
+                    "{}:{}: coding for `{}` cannot be placed: {}",
+                    r.sheet,
+                    r.row,
+                    r.excerpt,
+                    why_not(&o, r, path, edited)
+                )),
+            }
+        }
+    }
+    cover(c, excerpts, &at, &by_path, &path_of, &mut placed);
+    for coding in &c.codings {
+        let Some(t) = at[coding.row] else { continue };
+        let coder = &c.rows[coding.row].coder;
+        placed
+            .codes
+            .entry(excerpts[t].id.clone())
+            .or_default()
+            .entry(coder.clone())
+            .or_default()
+            .insert(coding.code);
+        placed
+            .used
+            .entry(coder.clone())
+            .or_default()
+            .insert(coding.code);
+    }
+    placed.coders = c.scopes.keys().cloned().collect();
+    placed.scopes = c.scopes.clone();
+    Ok(placed)
+}
+
+/// Records that row `r` sits on `target`: a move when the excerpt moved, a
+/// fix when its id or hash should be rewritten.
+fn record_place(placed: &mut Placed, r: &SheetRow, path: &str, target: &Target) {
+    let hash = sheet_hash_of(&target.hash);
+    let moved = target.id != r.excerpt;
+    if moved {
+        placed.moves.push(Move {
+            sheet: r.sheet.clone(),
+            row: r.row,
+            path: path.to_string(),
+            from: r.excerpt.clone(),
+            to: target.id.clone(),
+        });
+    }
+    if moved || r.hash.as_ref().is_some_and(|h| h.trim() != hash) {
+        placed.fixes.push(Fix {
+            sheet: r.sheet.clone(),
+            row: r.row,
+            from: r.excerpt.clone(),
+            to: target.id.clone(),
+            old_hash: r.hash.clone(),
+            hash,
+        });
+    }
+}
+
+/// Why row `r` (naming an excerpt of `path`) cannot be placed, and what to
+/// do.
+fn why_not(o: &Outcome, r: &SheetRow, path: &str, edited: &BTreeSet<String>) -> String {
+    match o {
+        Outcome::Placed(_) => String::new(),
+        Outcome::NoSuchId => {
+            let key = r.excerpt.get(path.len() + 1..).unwrap_or("");
+            let mut why = if key.bytes().all(|b| b.is_ascii_digit()) {
+                format!("no excerpt of `{path}` starts at line {key}")
+            } else {
+                format!("`{path}` has no excerpt `{}`", r.excerpt)
+            };
+            if edited.contains(path) {
+                why.push_str(&format!(
+                    "; `{path}` was edited since the last run, so the excerpt may have moved (this sheet has no text hash to follow it)"
+                ));
+            }
+            why.push_str("; correct the id on the sheet (`thematic search` finds the text)");
+            why
+        }
+        Outcome::TextGone => format!(
+            "no excerpt of `{path}` has its text any more (it was edited or deleted); code the new text again"
+        ),
+        Outcome::Taken(id) => format!(
+            "the excerpt with its text, `{id}`, already carries another row of this sheet"
+        ),
+        Outcome::Ambiguous(ids) => format!(
+            "its text occurs {} times in `{path}` (`{}`) and neither the position nor the neighbouring excerpts tell which; correct the id on the sheet",
+            ids.len(),
+            ids.join("`, `")
+        ),
+        Outcome::HashUnreadable(id_exists) => format!(
+            "its hash `{}` cannot be read (a spreadsheet program may have changed it) and {}; check the row and correct the id",
+            r.hash.as_deref().unwrap_or(""),
+            if *id_exists {
+                format!("`{path}` changed since the sheet was written")
+            } else {
+                format!("no excerpt of `{path}` has the id `{}` any more", r.excerpt)
+            }
+        ),
+    }
+}
+
+/// What each row covers: its excerpt (when placed), or its whole
+/// transcript (long sheets).
+fn cover<'a>(
+    c: &'a Codings,
+    excerpts: &[Target],
+    at: &[Option<usize>],
+    by_path: &HashMap<&str, Vec<usize>>,
+    path_of: &dyn Fn(&str) -> Option<&'a str>,
+    placed: &mut Placed,
+) {
+    let mut transcripts: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for (i, r) in c.rows.iter().enumerate() {
+        match r.cover {
+            Cover::Excerpt => {
+                if let Some(t) = at[i] {
+                    placed
+                        .covered
+                        .entry(excerpts[t].id.clone())
+                        .or_default()
+                        .insert(r.coder.clone());
+                }
+            }
+            Cover::Transcript => {
+                if let Some(p) = path_of(&r.excerpt) {
+                    transcripts.insert((r.coder.as_str(), p));
+                }
+            }
+        }
+    }
+    for (coder, path) in transcripts {
+        for &t in by_path.get(path).into_iter().flatten() {
+            placed
+                .covered
+                .entry(excerpts[t].id.clone())
+                .or_default()
+                .insert(coder.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::Codebook;
+    use crate::codings::*;
+
+    fn cb() -> Codebook {
+        Codebook::parse(
+            "themes:\n  - id: t\n    codes:\n      - id: a\n      - id: b\n",
+            "cb.yaml",
+            String::new(),
+        )
+        .unwrap()
+    }
+
+    fn sheet(text: &str, name: &str) -> Codings {
+        let mut out = Codings::default();
+        let stem = name.trim_end_matches(".csv");
+        read_sheet(text, &format!("codings/{name}"), stem, &cb(), &mut out).unwrap();
+        out
+    }
+
+    fn target(id: &str, hash: &str, resp: &str) -> Target {
+        Target {
+            id: id.into(),
+            path: id.rsplit_once(':').unwrap().0.into(),
+            hash: hash.into(),
+            respondent: resp.into(),
+        }
+    }
+
+    fn none() -> BTreeSet<String> {
+        BTreeSet::new()
+    }
+
+    fn covered(p: &Placed) -> Vec<(String, Vec<String>)> {
+        let mut v: Vec<_> = p
+            .covered
+            .iter()
+            .map(|(k, c)| (k.clone(), c.iter().cloned().collect()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn wide_and_long_sheets() {
+        let mut out = sheet(
+            "id,respondent,text,hash,t/a,t/b\nx.txt:1,R1,hi,0000000000a1,x,\nx.txt:3,R1,yo,0000000000a2,,1\n",
+            "ana.csv",
+        );
+        read_sheet(
+            "excerpt,code,note\nx.txt:1,b,why\n",
+            "codings/ben.csv",
+            "ben",
+            &cb(),
+            &mut out,
+        )
+        .unwrap();
+        let got: Vec<(&str, &str, usize)> = out
+            .codings
+            .iter()
+            .map(|c| {
+                let r = &out.rows[c.row];
+                (r.coder.as_str(), r.excerpt.as_str(), c.code)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("ana", "x.txt:1", 1),
+                ("ana", "x.txt:3", 2),
+                ("ben", "x.txt:1", 2)
+            ]
+        );
+        assert_eq!(out.scopes["ana"], CodeScope::Columns([1, 2].into()));
+        assert_eq!(out.scopes["ben"], CodeScope::All);
+        let targets = vec![
+            target("x.txt:1", "0000000000a1", "R1"),
+            target("x.txt:3", "0000000000a2", "R1"),
+            target("x.txt:5", "0000000000a5", "R2"),
+            target("y.txt:1", "0000000000a3", "R3"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(p.coders, ["ana", "ben"]);
+        // A wide sheet covers its rows; a long sheet its transcripts.
+        assert_eq!(
+            covered(&p),
+            [
+                ("x.txt:1".into(), vec!["ana".into(), "ben".into()]),
+                ("x.txt:3".into(), vec!["ana".into(), "ben".into()]),
+                ("x.txt:5".into(), vec!["ben".into()]),
+            ]
+        );
+        assert!(p.warnings.is_empty() && p.moves.is_empty());
+    }
+
+    #[test]
+    fn a_wide_sheet_covers_only_its_rows_in_a_shared_file() {
+        // A focus group: the sheet was made for R1 only.
+        let out = sheet(
+            "id,respondent,hash,t/a\nf.txt:3,R1,h0000000000a1,x\n",
+            "ana.csv",
+        );
+        let targets = vec![
+            target("f.txt:3", "0000000000a1", "R1"),
+            target("f.txt:5", "0000000000a2", "R2"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(covered(&p), [("f.txt:3".into(), vec!["ana".into()])]);
+    }
+
+    #[test]
+    fn a_long_sheet_with_blank_codes_covers_what_it_lists() {
+        let out = sheet("excerpt,code\nx.txt:1,a\nx.txt:3,\n", "ben.csv");
+        let targets = vec![
+            target("x.txt:1", "0000000000a1", "R1"),
+            target("x.txt:3", "0000000000a2", "R1"),
+            target("x.txt:5", "0000000000a3", "R1"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(
+            covered(&p),
+            [
+                ("x.txt:1".into(), vec!["ben".into()]),
+                ("x.txt:3".into(), vec!["ben".into()]),
+            ]
+        );
+        assert_eq!(p.codes.len(), 1);
+    }
+
+    #[test]
+    fn unknown_codes_and_columns_name_the_place() {
+        let mut out = Codings::default();
+        let e = read_sheet(
+            "excerpt,code\nx.txt:1,zz\n",
+            "codings/a.csv",
+            "a",
+            &cb(),
+            &mut out,
+        )
+        .unwrap_err();
+        assert!(
+            e.report().contains("codings/a.csv:2:2") && e.report().contains("unknown code `zz`"),
+            "{}",
+            e.report()
+        );
+        let e = read_sheet(
+            "id,t/a,t/c\nx.txt:1,x,\n",
+            "codings/a.csv",
+            "a",
+            &cb(),
+            &mut out,
+        )
+        .unwrap_err();
+        assert!(e.report().contains("codings/a.csv:1:3"), "{}", e.report());
+    }
+
+    #[test]
+    fn moved_excerpts_are_reanchored_by_hash() {
+        let out = sheet(
+            "id,hash,t/a\nx.txt:1,0000000000a1,x\nx.txt:9,h0000000000a9,x\n",
+            "ana.csv",
+        );
+        let targets = vec![target("x.txt:2", "0000000000a1", "x")];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert!(p.codes.contains_key("x.txt:2"));
+        assert_eq!(
+            tell_moves(&p.moves, &BTreeSet::new()),
+            [
+                "codings/ana.csv:2: excerpt `x.txt:1` moved to `x.txt:2` (re-anchored by its text)",
+                "1 sheet row is re-anchored; `thematic reanchor` lists it, `thematic reanchor --write` writes the new ids into the sheets"
+            ]
+        );
+        let told = p.moves.iter().map(Move::line).collect();
+        assert!(tell_moves(&p.moves, &told).is_empty());
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:3: coding for `x.txt:9` cannot be placed: no excerpt of `x.txt` has its text any more (it was edited or deleted); code the new text again"]
+        );
+        assert_eq!(p.fixes.len(), 1);
+        assert_eq!(
+            (p.fixes[0].to.as_str(), p.fixes[0].hash.as_str()),
+            ("x.txt:2", "h0000000000a1")
+        );
+        let bad = sheet("id,t/a\nnope.txt:1,x\n", "ana.csv");
+        assert!(place(&bad, &targets, &none())
+            .unwrap_err()
+            .report()
+            .contains("unknown excerpt id `nope.txt:1`"));
+    }
+
+    /// Two identical answers; the coder marked the second; two lines were
+    /// inserted at the top.
+    #[test]
+    fn duplicate_texts_follow_the_shift_of_their_neighbours() {
+        let out = sheet(
+            "id,hash,t/a\nx.txt:10,0000000000b1,\nx.txt:12,0000000000cc,\nx.txt:20,0000000000b2,\nx.txt:22,0000000000cc,x\nx.txt:24,0000000000b3,\n",
+            "ana.csv",
+        );
+        let targets = vec![
+            target("x.txt:12", "0000000000b1", "R"),
+            target("x.txt:14", "0000000000cc", "R"),
+            target("x.txt:22", "0000000000b2", "R"),
+            target("x.txt:24", "0000000000cc", "R"),
+            target("x.txt:26", "0000000000b3", "R"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(p.codes.keys().collect::<Vec<_>>(), ["x.txt:24"]);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        // The same with only the marked row on the sheet: the nearest
+        // occurrence to its old line wins.
+        let out = sheet("id,hash,t/a\nx.txt:22,0000000000cc,x\n", "ana.csv");
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(p.codes.keys().collect::<Vec<_>>(), ["x.txt:24"]);
+    }
+
+    #[test]
+    fn many_moves_on_one_transcript_are_told_in_one_line() {
+        let moves: Vec<Move> = (1..=7)
+            .map(|i| Move {
+                sheet: "codings/ana.csv".into(),
+                row: i + 1,
+                path: "x.txt".into(),
+                from: format!("x.txt:{i}"),
+                to: format!("x.txt:{}", i + 2),
+            })
+            .collect();
+        assert_eq!(
+            tell_moves(&moves, &BTreeSet::new()),
+            [
+                "codings/ana.csv: 7 rows on `x.txt` moved with their excerpts (re-anchored by their text; the first: row 2, `x.txt:1` to `x.txt:3`)",
+                "7 sheet rows are re-anchored; `thematic reanchor` lists them, `thematic reanchor --write` writes the new ids into the sheets"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_excerpt_another_row_holds_is_never_taken() {
+        // Both rows had the same text; one copy was deleted.
+        let out = sheet(
+            "id,hash,t/a\nx.txt:1,0000000000cc,x\nx.txt:3,0000000000cc,x\n",
+            "ana.csv",
+        );
+        let targets = vec![target("x.txt:1", "0000000000cc", "R")];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(p.codes.len(), 1);
+        assert!(
+            p.warnings[0].contains("already carries another row of this sheet"),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn ties_are_warned_about_not_guessed() {
+        let out = sheet("id,hash,t/a\nx.txt:5,0000000000cc,x\n", "ana.csv");
+        let targets = vec![
+            target("x.txt:3", "0000000000cc", "R"),
+            target("x.txt:7", "0000000000cc", "R"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert!(p.codes.is_empty());
+        assert!(
+            p.warnings[0].contains("occurs 2 times in `x.txt` (`x.txt:3`, `x.txt:7`)"),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn codings_never_move_to_another_transcript_or_respondent() {
+        let out = sheet(
+            "id,respondent,hash,t/a\nshort3.txt:1,R3,0000000000cc,x\nfg.txt:4,R4,0000000000dd,x\n",
+            "ana.csv",
+        );
+        let targets = vec![
+            target("fg.txt:2", "0000000000dd", "R5"),
+            target("short3.txt:3", "0000000000ee", "R3"),
+            target("short5.txt:1", "0000000000cc", "R5"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert!(p.codes.is_empty(), "{:?}", p.codes);
+        assert_eq!(p.warnings.len(), 2);
+    }
+
+    #[test]
+    fn hashes_a_spreadsheet_turned_into_numbers_still_match() {
+        for (written, hash) in [
+            ("66089670000", "066089670000"),
+            ("4980714206", "4980714206e0"),
+            ("1.1283421E+129", "11283421e122"),
+            ("4.0768E+14", "4076801289e5"),
+            ("h0a1b2c3d4e5f", "0a1b2c3d4e5f"),
+            ("0A1B2C3D4E5F", "0a1b2c3d4e5f"),
+        ] {
+            assert!(HashCell::read(written).matches(hash), "{written} {hash}");
+        }
+        assert!(!HashCell::read("66089670001").matches("066089670000"));
+        assert!(!HashCell::read("1.1283422E+129").matches("11283421e122"));
+        assert!(!HashCell::read("1E+12").matches("000001000000"));
+        assert!(!HashCell::read("66089670000").matches("0660896700ab"));
+        assert_eq!(HashCell::read("12/03/2024"), HashCell::Unreadable);
+    }
+
+    #[test]
+    fn an_unreadable_hash_keeps_its_id_while_the_transcript_is_unchanged() {
+        let targets = vec![
+            target("x.txt:1", "0000000000a1", "R"),
+            target("x.txt:3", "0000000000a2", "R"),
+        ];
+        let out = sheet(
+            "id,hash,t/a\nx.txt:1,0000000000a1,\nx.txt:3,#VALUE!,x\n",
+            "ana.csv",
+        );
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(p.codes.keys().collect::<Vec<_>>(), ["x.txt:3"]);
+        // Both hashes are rewritten in the form no spreadsheet changes.
+        assert_eq!(p.fixes.len(), 2, "{:?}", p.fixes);
+        // Once another row shows the file changed, the id is not trusted.
+        let out = sheet(
+            "id,hash,t/a\nx.txt:1,0000000000ff,\nx.txt:3,#VALUE!,x\n",
+            "ana.csv",
+        );
+        let p = place(&out, &targets, &none()).unwrap();
+        assert!(p.codes.is_empty());
+        assert!(p.warnings.iter().any(|w| w.contains("cannot be read")));
+    }
+
+    #[test]
+    fn a_long_sheet_id_that_never_existed_says_so() {
+        let out = sheet("excerpt,code\nx.txt:2,a\n", "ben.csv");
+        let targets = vec![target("x.txt:1", "0000000000a1", "R")];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(
+            p.warnings,
+            ["codings/ben.csv:2: coding for `x.txt:2` cannot be placed: no excerpt of `x.txt` starts at line 2; correct the id on the sheet (`thematic search` finds the text)"]
+        );
+        let p = place(&out, &targets, &["x.txt".to_string()].into()).unwrap();
+        assert!(p.warnings[0].contains("`x.txt` was edited since the last run"));
+    }
+}
