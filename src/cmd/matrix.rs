@@ -6,6 +6,7 @@ use crate::cli::{CellMode, Format, MatrixArgs, RowsMode};
 use crate::error::{Error, Result};
 use crate::framework::{self, Cell, Matrix};
 use crate::index::collect::HitFilter;
+use crate::index::Manifest;
 use crate::index::StudyIndex;
 use crate::render::xlsx::{self, Cell as XCell, Sheet};
 use crate::render::{self, Table};
@@ -45,123 +46,148 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     };
 
     if args.format == Format::Xlsx {
-        let path = args.output.as_ref().ok_or_else(|| {
-            Error::input("--format xlsx needs --output FILE")
-                .with_hint("e.g. --format xlsx --output matrix.xlsx")
-        })?;
-        let mut header = vec![XCell::Text("code".into()), XCell::Text("label".into())];
-        header.extend(
-            column_headers(&matrix, args.by.is_some())
-                .into_iter()
-                .map(XCell::Text),
-        );
-        let mut rows = vec![header];
-        for (i, &r) in matrix.rows.iter().enumerate() {
-            let value = |c: &framework::Cell, q: Option<&String>| match mode {
-                CellMode::Respondents => XCell::Number(f64::from(c.respondents)),
-                CellMode::Quote => XCell::Text(q.cloned().unwrap_or_default()),
-                _ => XCell::Number(f64::from(c.count)),
-            };
-            let mut row = vec![
-                XCell::Text(m.rows[r].path.clone()),
-                XCell::Text(format!(
-                    "{}{}",
-                    "  ".repeat(m.rows[r].depth),
-                    m.rows[r].label
-                )),
-            ];
-            let blank = (mode == CellMode::Quote).then(|| XCell::Text(String::new()));
-            row.extend(row_values(&matrix, &quotes, i, value, blank));
-            rows.push(row);
-        }
-        let n = rows[0].len();
-        let mut widths = vec![28.0, 36.0];
-        widths.extend(std::iter::repeat_n(
-            if mode == CellMode::Quote { 40.0 } else { 12.0 },
-            n - 2,
-        ));
-        let sheet = Sheet {
-            name: "Matrix".into(),
-            rows,
-            freeze_first_column: true,
-            widths,
-            wrap: if mode == CellMode::Quote {
-                (2..n).collect()
-            } else {
-                Vec::new()
-            },
-            marks: None,
-        };
-        render::write_new_file(path, &xlsx::write(&sheet)?)?;
-        eprintln!("wrote {}", path.display());
-        return Ok(());
+        return write_xlsx(m, &matrix, &quotes, mode, args);
     }
     let out = match args.format {
-        Format::Csv => {
-            let mut t = Table::new(
-                std::iter::once("code".to_string())
-                    .chain(matrix.columns.iter().map(|c| c.name.clone()))
-                    .chain(["total".to_string()])
-                    .collect(),
-            );
-            for (i, &r) in matrix.rows.iter().enumerate() {
-                let value = |c: &Cell| {
-                    if mode == CellMode::Respondents {
-                        c.respondents
-                    } else {
-                        c.count
-                    }
-                    .to_string()
-                };
-                let mut row = vec![m.rows[r].path.clone()];
-                row.extend(row_values(&matrix, &[], i, |c, _| value(c), None));
-                t.rows.push(row);
-            }
-            t.to_csv()?
-        }
+        Format::Csv => to_csv(m, &matrix, mode)?,
         Format::Json => render::json(&JsonMatrix::new(&idx, &matrix, mode, &quotes))?,
         Format::Table | Format::Markdown | Format::Xlsx => {
-            let text = |c: &Cell, q: Option<&String>| match mode {
-                CellMode::Count => c.count.to_string(),
-                CellMode::Respondents => render::share(c.respondents, c.of),
-                CellMode::Presence => if c.count > 0 { "●" } else { "" }.to_string(),
-                CellMode::Quote => q.cloned().unwrap_or_default(),
-            };
-            let mut header = vec![if args.by.is_some() {
-                format!("code \\ {}", args.by.as_deref().unwrap_or(""))
-            } else {
-                "code".into()
-            }];
-            header.extend(column_headers(&matrix, args.by.is_some()));
-            let mut t = Table::new(header).right_from(if mode == CellMode::Quote {
-                usize::MAX
-            } else {
-                1
-            });
-            for (i, &r) in matrix.rows.iter().enumerate() {
-                let row = &m.rows[r];
-                let indent = "\u{a0}\u{a0}".repeat(row.depth);
-                let mut cells = vec![format!("{indent}{}", render::cut(&row.label, 40))];
-                let blank = (mode == CellMode::Quote).then(String::new);
-                cells.extend(row_values(&matrix, &quotes, i, text, blank));
-                t.rows.push(cells);
-            }
-            let t = if args.transpose {
-                transpose(t, args.by.as_deref().unwrap_or("respondent"))
-            } else {
-                t
-            };
-            let t = t.when_wide(narrower(args));
-            if args.format == Format::Markdown {
-                t.to_markdown()
-            } else {
-                t.to_text()
-            }
+            to_table(m, &matrix, &quotes, mode, args)
         }
     };
     match &args.output {
         Some(path) => render::write_new_file(path, out.as_bytes()),
         None => render::emit(&out),
+    }
+}
+
+/// Writes the matrix as an Excel workbook to `--output`.
+fn write_xlsx(
+    m: &Manifest,
+    matrix: &framework::Matrix,
+    quotes: &[Vec<Option<String>>],
+    mode: CellMode,
+    args: &MatrixArgs,
+) -> Result<()> {
+    let path = args.output.as_ref().ok_or_else(|| {
+        Error::input("--format xlsx needs --output FILE")
+            .with_hint("e.g. --format xlsx --output matrix.xlsx")
+    })?;
+    let mut header = vec![XCell::Text("code".into()), XCell::Text("label".into())];
+    header.extend(
+        column_headers(matrix, args.by.is_some())
+            .into_iter()
+            .map(XCell::Text),
+    );
+    let mut rows = vec![header];
+    for (i, &r) in matrix.rows.iter().enumerate() {
+        let value = |c: &framework::Cell, q: Option<&String>| match mode {
+            CellMode::Respondents => XCell::Number(f64::from(c.respondents)),
+            CellMode::Quote => XCell::Text(q.cloned().unwrap_or_default()),
+            _ => XCell::Number(f64::from(c.count)),
+        };
+        let mut row = vec![
+            XCell::Text(m.rows[r].path.clone()),
+            XCell::Text(format!(
+                "{}{}",
+                "  ".repeat(m.rows[r].depth),
+                m.rows[r].label
+            )),
+        ];
+        let blank = (mode == CellMode::Quote).then(|| XCell::Text(String::new()));
+        row.extend(row_values(matrix, quotes, i, value, blank));
+        rows.push(row);
+    }
+    let n = rows[0].len();
+    let mut widths = vec![28.0, 36.0];
+    widths.extend(std::iter::repeat_n(
+        if mode == CellMode::Quote { 40.0 } else { 12.0 },
+        n - 2,
+    ));
+    let sheet = Sheet {
+        name: "Matrix".into(),
+        rows,
+        freeze_first_column: true,
+        widths,
+        wrap: if mode == CellMode::Quote {
+            (2..n).collect()
+        } else {
+            Vec::new()
+        },
+        marks: None,
+    };
+    render::write_new_file(path, &xlsx::write(&sheet)?)?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+/// The matrix as CSV for scripts (the stable contract).
+fn to_csv(m: &Manifest, matrix: &framework::Matrix, mode: CellMode) -> Result<String> {
+    let mut t = Table::new(
+        std::iter::once("code".to_string())
+            .chain(matrix.columns.iter().map(|c| c.name.clone()))
+            .chain(["total".to_string()])
+            .collect(),
+    );
+    for (i, &r) in matrix.rows.iter().enumerate() {
+        let value = |c: &Cell| {
+            if mode == CellMode::Respondents {
+                c.respondents
+            } else {
+                c.count
+            }
+            .to_string()
+        };
+        let mut row = vec![m.rows[r].path.clone()];
+        row.extend(row_values(matrix, &[], i, |c, _| value(c), None));
+        t.rows.push(row);
+    }
+    t.to_csv()
+}
+
+/// The matrix as a table or Markdown, for people.
+fn to_table(
+    m: &Manifest,
+    matrix: &framework::Matrix,
+    quotes: &[Vec<Option<String>>],
+    mode: CellMode,
+    args: &MatrixArgs,
+) -> String {
+    let text = |c: &Cell, q: Option<&String>| match mode {
+        CellMode::Count => c.count.to_string(),
+        CellMode::Respondents => render::share(c.respondents, c.of),
+        CellMode::Presence => if c.count > 0 { "●" } else { "" }.to_string(),
+        CellMode::Quote => q.cloned().unwrap_or_default(),
+    };
+    let mut header = vec![if args.by.is_some() {
+        format!("code \\ {}", args.by.as_deref().unwrap_or(""))
+    } else {
+        "code".into()
+    }];
+    header.extend(column_headers(matrix, args.by.is_some()));
+    let mut t = Table::new(header).right_from(if mode == CellMode::Quote {
+        usize::MAX
+    } else {
+        1
+    });
+    for (i, &r) in matrix.rows.iter().enumerate() {
+        let row = &m.rows[r];
+        let indent = "\u{a0}\u{a0}".repeat(row.depth);
+        let mut cells = vec![format!("{indent}{}", render::cut(&row.label, 40))];
+        let blank = (mode == CellMode::Quote).then(String::new);
+        cells.extend(row_values(matrix, quotes, i, text, blank));
+        t.rows.push(cells);
+    }
+    let t = if args.transpose {
+        transpose(t, args.by.as_deref().unwrap_or("respondent"))
+    } else {
+        t
+    };
+    let t = t.when_wide(narrower(args));
+    if args.format == Format::Markdown {
+        t.to_markdown()
+    } else {
+        t.to_text()
     }
 }
 
