@@ -4,6 +4,7 @@
 
 pub mod xlsx;
 
+pub mod codebook;
 use std::io::{IsTerminal, Write};
 
 use comfy_table::{presets, CellAlignment, ColumnConstraint, ContentArrangement, Width};
