@@ -6,6 +6,7 @@ mod agree;
 mod code;
 mod codebook;
 mod formats;
+mod integrity;
 mod matrix;
 mod quote;
 mod renames;
