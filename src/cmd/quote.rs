@@ -81,10 +81,12 @@ fn list(
         Some(q) => {
             let mut parser = QueryParser::for_index(&idx.index, vec![idx.fields.body]);
             parser.set_conjunction_by_default();
+            // Special forms of tantivy's parser inside a word are text.
+            let escaped = crate::index::query::escape(q);
             // A query of exclusions alone means "everything but".
-            let parsed = match parser.parse_query(q) {
+            let parsed = match parser.parse_query(&escaped) {
                 Err(tantivy::query::QueryParserError::AllButQueryForbidden) => {
-                    parser.parse_query(&format!("* AND ({q})"))
+                    parser.parse_query(&format!("* AND ({escaped})"))
                 }
                 other => other,
             };

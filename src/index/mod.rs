@@ -11,6 +11,7 @@
 pub mod analysis;
 pub mod codes;
 pub mod collect;
+pub mod query;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

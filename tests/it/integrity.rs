@@ -55,3 +55,54 @@ fn codebook_diff_never_passes_a_revision_to_git_as_an_option() {
     assert!(!s.path().join("outside").exists(), "git wrote a file");
     assert!(!study.join("outside").exists(), "git wrote a file");
 }
+
+/// A study with words tantivy's query parser would read as syntax.
+fn night_study() -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "themes:\n  - id: family\n    label: Family\n    codes:\n      - id: police\n        label: Police\n        match:\n          any: [police, policía]\n",
+    );
+    s.file(
+        "transcripts/r01.txt",
+        "Interviewer: What happened that night?
+R01: We met at 10:30 at the police station. I don't remember the officer.
+
+My mother told me we don't need them, so we went home.
+
+Interviewer: ¿Y después?
+R01: Fuimos a la comisaría a las 11:45, pero no nos atendieron.
+",
+    );
+    s.run(&["code"]).ok();
+    s
+}
+
+#[test]
+fn search_words_with_apostrophes_and_colons_are_tokens() {
+    let s = night_study();
+    let ids = |q: &str| {
+        let out = s.run(&["search", q, "--format", "csv"]);
+        out.ok()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(ids("don't"), "transcripts/r01.txt:4 transcripts/r01.txt:2");
+    assert_eq!(ids("10:30"), "transcripts/r01.txt:2");
+    assert_eq!(ids("11:45"), "transcripts/r01.txt:7");
+    assert_eq!(ids("\"police station\""), "transcripts/r01.txt:2");
+    assert_eq!(ids("don't AND mother"), "transcripts/r01.txt:4");
+    assert_eq!(
+        ids("don't OR comisaría"),
+        "transcripts/r01.txt:7 transcripts/r01.txt:4 transcripts/r01.txt:2"
+    );
+    assert_eq!(ids("NOT don't"), "transcripts/r01.txt:7");
+    assert_eq!(ids("don't -mother"), "transcripts/r01.txt:2");
+    assert_eq!(
+        ids("(mother OR comisaría) AND NOT police"),
+        "transcripts/r01.txt:7 transcripts/r01.txt:4"
+    );
+}
