@@ -106,3 +106,21 @@ fn search_words_with_apostrophes_and_colons_are_tokens() {
         "transcripts/r01.txt:7 transcripts/r01.txt:4"
     );
 }
+
+#[test]
+fn output_dash_is_stdout() {
+    let s = Study::fixture("basic");
+    let want = s.run(&["matrix", "--format", "csv"]).ok().to_string();
+    let out = s.run(&["matrix", "--format", "csv", "--output", "-"]);
+    assert_eq!(out.ok(), want);
+    assert!(!s.path().join("-").exists());
+    let mut cmd = s.command();
+    cmd.args(["sheet", "--coder", "ana", "--output", "-"]);
+    let sheet = util::run(cmd);
+    assert!(
+        sheet.ok().starts_with("id,respondent,coder,"),
+        "{}",
+        sheet.stdout
+    );
+    assert!(!s.path().join("-").exists());
+}
