@@ -136,7 +136,12 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     let inputs = gather(study)?;
     timing("gather", t0);
     let data = study.data_dir();
-    let mut old = index::open(&data)?;
+    // Damaged derived data is rebuilt like a missing index, saying why.
+    let (mut old, damage) = match index::open_checked(&data)? {
+        index::Opened::Ready(idx) => (Some(*idx), None),
+        index::Opened::Missing => (None, None),
+        index::Opened::Damaged(why) => (None, Some(why)),
+    };
     timing("open index", t0);
     // The manifest is taken out of the open index (and given back when it
     // is up to date) rather than copied: on large studies it is big.
@@ -156,7 +161,7 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
         && prev.settings_hash == study.settings_hash
         && prev.language == study.settings.language;
     let full_reason = match &old {
-        None => Some("no index yet".to_string()),
+        None => Some(damage.unwrap_or_else(|| "no index yet".to_string())),
         Some(_) if prev.codebook_hash != inputs.codebook.hash => {
             Some("the codebook changed".into())
         }

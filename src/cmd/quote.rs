@@ -91,9 +91,13 @@ fn list(
                 other => other,
             };
             let parsed = parsed.map_err(|e| {
-                Error::input(format!("invalid query `{q}`: {e}")).with_hint(
-                    "words, \"a phrase\", AND, OR, NOT, -word, (groups); quote special characters",
-                )
+                // The parser's message quotes the rewritten query: not what was typed.
+                let why = match e {
+                    tantivy::query::QueryParserError::SyntaxError(_) => "syntax error".to_string(),
+                    e => e.to_string(),
+                };
+                Error::input(format!("invalid query `{q}`: {why}"))
+                    .with_hint("words, \"a phrase\", AND, OR, NOT, -word, (groups)")
             })?;
             Some(fix_negations(parsed))
         }

@@ -17,18 +17,19 @@ pub fn escape(query: &str) -> String {
             chars.next();
             out.push(c.to_string());
         } else if c == '"' {
-            // A phrase, as typed (an unclosed quote closes at the end).
+            // A phrase, as typed (an unclosed quote stays unclosed: the
+            // parser says so).
             chars.next();
             let mut phrase = String::from("\"");
             for c in chars.by_ref() {
                 if c == '"' {
+                    phrase.push('"');
                     break;
                 }
                 if c != '\\' {
                     phrase.push(c);
                 }
             }
-            phrase.push('"');
             out.push(phrase);
         } else {
             let mut word = String::new();
@@ -85,7 +86,7 @@ mod tests {
         );
         assert_eq!(escape("mother -police +aunt"), "mother -police +aunt");
         assert_eq!(escape("traffick*"), "traffick*");
-        assert_eq!(escape("\"open"), "\"open\"");
+        assert_eq!(escape("\"open"), "\"open");
         assert_eq!(escape("and or not"), "and or not");
     }
 }

@@ -124,3 +124,122 @@ fn output_dash_is_stdout() {
     );
     assert!(!s.path().join("-").exists());
 }
+
+/// Flips one bit of a byte of the first file in `.thematic/`
+/// whose name (relative to it) starts with `prefix` and ends with `suffix`.
+#[track_caller]
+fn flip(s: &Study, prefix: &str, suffix: &str) -> String {
+    let data = s.path().join(".thematic");
+    let mut names: Vec<String> = ["", "index/"]
+        .iter()
+        .flat_map(|sub| {
+            std::fs::read_dir(data.join(sub))
+                .unwrap()
+                .map(move |e| format!("{sub}{}", e.unwrap().file_name().to_string_lossy()))
+        })
+        .filter(|n| n.starts_with(prefix) && n.ends_with(suffix))
+        .collect();
+    names.sort();
+    let name = names.first().expect("a file to damage").clone();
+    let path = data.join(&name);
+    let mut bytes = std::fs::read(&path).unwrap();
+    // A third in: inside the data, not in a footer's version fields.
+    let i = bytes.len() / 3;
+    bytes[i] ^= 0x04;
+    std::fs::write(&path, bytes).unwrap();
+    format!(".thematic/{name}")
+}
+
+/// A copy of a folder's files (one level of subfolders).
+fn snapshot(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(snapshot(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+fn restore(dir: &Path, files: &[(std::path::PathBuf, Vec<u8>)]) {
+    std::fs::remove_dir_all(dir).unwrap();
+    for (p, bytes) in files {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+#[test]
+fn damaged_derived_files_are_rebuilt_never_read() {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    // What a fresh build answers.
+    let commands: [&[&str]; 4] = [
+        &["matrix", "--format", "csv"],
+        &["quote", "family", "--format", "csv"],
+        &["search", "--uncoded", "--format", "csv"],
+        &["stats", "--format", "csv"],
+    ];
+    let fresh: Vec<String> = commands
+        .iter()
+        .map(|args| s.run(args).ok().to_string())
+        .collect();
+    let data = s.path().join(".thematic");
+    let built = snapshot(&data);
+    for (prefix, suffix) in [
+        ("codes-", ".bin"),
+        ("details-", ".json"),
+        ("manifest-", ".json"),
+        ("index/", ".fast"),
+        ("index/", ".store"),
+        ("index/", ".idx"),
+        ("index/", ".term"),
+    ] {
+        for (args, want) in commands.iter().zip(&fresh) {
+            restore(&data, &built);
+            let name = flip(&s, prefix, suffix);
+            let out = s.run(args);
+            assert_eq!(out.ok(), want, "{name} damaged, {args:?}");
+            assert_eq!(
+                out.stderr,
+                format!("note: index out of date ({name} is damaged); updating\n"),
+                "{args:?}"
+            );
+            // Rebuilt: the next run is quiet.
+            let again = s.run(args);
+            assert_eq!(again.ok(), want);
+            assert_eq!(again.stderr, "", "{name}, {args:?}");
+        }
+    }
+    // A damaged count cache is counted again.
+    restore(&data, &built);
+    let name = flip(&s, "counts-", "-all.bin");
+    let out = s.run(&["matrix", "--format", "csv"]);
+    assert_eq!(out.ok(), fresh[0]);
+    assert_eq!(
+        out.stderr,
+        format!("note: {name} is damaged; counting again from the code table\n")
+    );
+    assert_eq!(s.run(&["matrix", "--format", "csv"]).stderr, "");
+}
+
+#[test]
+fn code_rebuilds_an_index_tantivy_cannot_read() {
+    let s = Study::fixture("basic");
+    s.run(&["code", "--format", "csv"]).ok();
+    let name = flip(&s, "index/", ".fast");
+    let out = s.run(&["code", "--format", "csv"]);
+    out.ok();
+    assert!(
+        out.stderr.contains(&format!(
+            "coded 4 transcripts from scratch ({name} is damaged)"
+        )),
+        "{}",
+        out.stderr
+    );
+    let again = s.run(&["code", "--format", "csv"]);
+    assert!(again.stderr.contains("up to date"), "{}", again.stderr);
+}
