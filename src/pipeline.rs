@@ -224,7 +224,9 @@ pub fn refresh(study: &Study, mode: Mode) -> Result<(StudyIndex, Outcome)> {
     let stale = content_stale || prev.respondents_hash != inputs.respondents_hash;
 
     timing("stale check", t0);
-    if !stale && (!touched || mode == Mode::Frozen) {
+    // Touched but unchanged transcripts only update mtimes in the manifest:
+    // skipped where the index cannot be written (a read-only study).
+    if !stale && (!touched || mode == Mode::Frozen || !index::writable(&data)) {
         let mut idx = old.ok_or_else(|| Error::failure("index vanished while reading it"))?;
         idx.manifest = prev_manifest;
         return Ok((

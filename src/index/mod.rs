@@ -516,6 +516,15 @@ fn quietly<T>(f: impl FnOnce() -> T) -> Option<T> {
     out
 }
 
+/// Whether this process may write to the index in `data_dir` (a file can
+/// be created there).
+pub fn writable(data_dir: &Path) -> bool {
+    let probe = index_dir(data_dir).join(format!(".thematic-probe-{}", std::process::id()));
+    let ok = std::fs::File::create(&probe).is_ok();
+    let _ = std::fs::remove_file(&probe);
+    ok
+}
+
 /// Writes a new or updated index; nothing is visible until [`Writer::commit`].
 pub struct Writer {
     /// Behind a lock only so that a failed add can ask the writer why

@@ -243,3 +243,106 @@ fn code_rebuilds_an_index_tantivy_cannot_read() {
     let again = s.run(&["code", "--format", "csv"]);
     assert!(again.stderr.contains("up to date"), "{}", again.stderr);
 }
+
+/// The user a read-only test runs thematic as: root ignores permissions,
+/// so as root the study is given to `nobody` and run as it.
+fn reader_uid() -> Option<u32> {
+    let out = Command::new("id").arg("-u").output().ok()?;
+    (String::from_utf8_lossy(&out.stdout).trim() == "0").then_some(65534)
+}
+
+/// Sets or clears the write bits of everything under `dir`.
+fn set_writable(dir: &Path, writable: bool) {
+    use std::os::unix::fs::PermissionsExt;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            set_writable(&p, writable);
+        }
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+        let mode = if writable {
+            mode | 0o200
+        } else {
+            mode & !0o222
+        };
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let mode = std::fs::metadata(dir).unwrap().permissions().mode();
+    let mode = if writable {
+        mode | 0o200
+    } else {
+        mode & !0o222
+    };
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn chown_all(dir: &Path, uid: u32) {
+    std::os::unix::fs::chown(dir, Some(uid), Some(uid)).unwrap();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            chown_all(&p, uid);
+        } else {
+            std::os::unix::fs::chown(&p, Some(uid), Some(uid)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_read_only_study_is_read() {
+    use std::os::unix::process::CommandExt;
+    let s = Study::fixture("basic");
+    let study = s.path().to_path_buf();
+    let uid = reader_uid();
+    if let Some(uid) = uid {
+        chown_all(&study, uid);
+    }
+    let run = |args: &[&str]| {
+        let mut cmd = util::bin_command();
+        if let Some(uid) = uid {
+            cmd.uid(uid).gid(uid);
+        }
+        cmd.arg("--project").arg(&study).args(args);
+        util::run(cmd)
+    };
+    run(&["code"]).ok();
+    let matrix = run(&["matrix", "--format", "csv"]).ok().to_string();
+    let quotes = run(&["quote", "family", "--format", "csv"])
+        .ok()
+        .to_string();
+    set_writable(&study, false);
+    let out = run(&["matrix", "--format", "csv"]);
+    assert_eq!(out.ok(), matrix);
+    assert_eq!(out.stderr, "");
+    assert_eq!(run(&["quote", "family", "--format", "csv"]).ok(), quotes);
+    // Touched, not changed: still read.
+    let r01 = study.join("transcripts/r01.txt");
+    let text = std::fs::read(&r01).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&r01)
+        .or_else(|_| {
+            set_writable(&study, true);
+            std::fs::File::options().write(true).open(&r01)
+        })
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
+    set_writable(&study, false);
+    assert_eq!(run(&["matrix", "--format", "csv"]).ok(), matrix);
+    // Changed: the index must be written, and the error says why.
+    set_writable(&study, true);
+    let mut more = text.clone();
+    more.extend_from_slice(b"\nMy brother looked for work in Lima.\n");
+    std::fs::write(&r01, more).unwrap();
+    set_writable(&study, false);
+    let out = run(&["matrix", "--format", "csv"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: cannot write to the study's index: permission denied"),
+        "{}",
+        out.stderr
+    );
+    set_writable(&study, true);
+}
