@@ -262,7 +262,16 @@ pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
         Some(file) => read_held(file),
         None => std::fs::read(&path),
     }
-    .map_err(|e| Error::io(&path, e))?;
+    .map_err(|e| match e.kind() {
+        // Derived data, not the user's: thematic.yaml has nothing to do
+        // with it. Only a commit made while this one was read removes it.
+        std::io::ErrorKind::NotFound => Error::failure(format!(
+            "{} was removed while it was read (another thematic command updated the index)",
+            path.display()
+        ))
+        .with_hint("run the command again"),
+        _ => Error::io(&path, e),
+    })?;
     let body = integrity::unseal(&bytes).ok_or_else(|| damaged(&path))?;
     let mut details: BTreeMap<String, TranscriptInfo> =
         serde_json::from_slice(body).map_err(|e| {

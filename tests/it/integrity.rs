@@ -346,3 +346,90 @@ fn a_read_only_study_is_read() {
     );
     set_writable(&study, true);
 }
+
+/// The side files of each commit in `.thematic/` (manifest, details and
+/// code table), by commit.
+fn side_files(s: &Study) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for e in std::fs::read_dir(s.path().join(".thematic")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        for kind in ["manifest-", "details-", "codes-"] {
+            if let Some(rest) = name.strip_prefix(kind) {
+                let head = rest.split('.').next().unwrap().to_string();
+                out.entry(head).or_default().push(kind.to_string());
+            }
+        }
+    }
+    for kinds in out.values_mut() {
+        kinds.sort();
+    }
+    out
+}
+
+#[test]
+fn a_commit_keeps_the_previous_commits_files_for_its_readers() {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    let first: Vec<String> = side_files(&s).into_keys().collect();
+    assert_eq!(first.len(), 1);
+    s.replace("transcripts/r01.txt", "My aunt", "My aunt Rosa");
+    s.run(&["code"]).ok();
+    let second = side_files(&s);
+    assert_eq!(second.len(), 2, "{second:?}");
+    assert!(second.contains_key(&first[0]));
+    assert!(second
+        .values()
+        .all(|k| k == &["codes-", "details-", "manifest-"]));
+    s.replace("transcripts/r01.txt", "My aunt Rosa", "My aunt Rosa María");
+    s.run(&["code"]).ok();
+    let third = side_files(&s);
+    assert_eq!(third.len(), 2, "{third:?}");
+    assert!(
+        !third.contains_key(&first[0]),
+        "the oldest commit's files go"
+    );
+}
+
+#[test]
+fn reading_while_the_index_is_rewritten_never_fails() {
+    // Readers in a loop while `code` commits again and again: a reader
+    // answers from the commit it opened, or (with --frozen) says that the
+    // index is out of date; it never fails on files a commit removed.
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (runs, failures, writes) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut failures = Vec::new();
+            let mut runs = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && runs < 400 {
+                for command in ["matrix", "transcripts"] {
+                    let out = s.run(&[command, "--frozen", "--format", "csv"]);
+                    runs += 1;
+                    if out.code != 0 && !out.stderr.contains("--frozen was given") {
+                        failures.push(out.stderr);
+                    }
+                }
+            }
+            (runs, failures)
+        });
+        let mut writes = Vec::new();
+        for i in 0..12 {
+            s.file(
+                "transcripts/r05.txt",
+                &format!("R05: My cousin {i} reported it to the police.\n"),
+            );
+            writes.push(s.run(&["code"]).code);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (runs, failures) = reader.join().unwrap();
+        (runs, failures, writes)
+    });
+    assert!(writes.iter().all(|&c| c == 0), "{writes:?}");
+    assert!(runs > 0);
+    assert!(
+        failures.is_empty(),
+        "{} of {runs}: {failures:?}",
+        failures.len()
+    );
+}
