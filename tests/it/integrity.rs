@@ -433,3 +433,16 @@ fn reading_while_the_index_is_rewritten_never_fails() {
         failures.len()
     );
 }
+
+#[test]
+fn segment_files_no_commit_names_are_removed_by_the_next_commit() {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    // What a commit that failed (a full disk, a killed run) leaves behind.
+    let orphan = ".thematic/index/0123456789abcdef0123456789abcdef.store";
+    s.bytes(orphan, b"half a segment");
+    s.replace("transcripts/r01.txt", "My aunt", "My aunt Rosa");
+    s.run(&["code"]).ok();
+    assert!(!s.path().join(orphan).exists());
+    assert!(s.path().join(".thematic/index/meta.json").exists());
+}
