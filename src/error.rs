@@ -283,6 +283,20 @@ impl Error {
                 );
             }
         }
+        // Some of tantivy's errors carry the I/O error only as text
+        // (`Internal error: 'No space left on device (os error 28)'`).
+        let text = err.to_string();
+        if let Some(code) = text
+            .split("(os error ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .and_then(|n| n.parse::<i32>().ok())
+        {
+            let io = std::io::Error::from_raw_os_error(code);
+            if disk_problem(&io).is_some() {
+                return disk_error(&io, &dir.display().to_string());
+            }
+        }
         if matches!(
             err,
             tantivy::TantivyError::LockFailure(LockError::LockBusy, _)
@@ -437,6 +451,14 @@ mod tests {
         assert!(e.report().starts_with(
             "error: cannot write to the study's index: permission denied (study/.thematic/index)\n"
         ));
+        // As tantivy reports a full disk while committing.
+        let e = Error::from_tantivy(
+            T::InternalError("No space left on device (os error 28)".into()),
+            dir,
+        );
+        assert!(e
+            .report()
+            .starts_with("error: no space left on device (study/.thematic/index)\n"));
         let e = Error::from_tantivy(T::LockFailure(LockError::LockBusy, None), dir);
         assert!(e
             .report()

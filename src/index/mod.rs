@@ -592,6 +592,9 @@ impl Writer {
         let mut policy = tantivy::merge_policy::LogMergePolicy::default();
         policy.set_max_docs_before_merge(MAX_MERGE_DOCS);
         writer.set_merge_policy(Box::new(policy));
+        // What a failed run left behind goes first: on a full disk, the
+        // space it holds may be what this run needs.
+        remove_orphans_locked(&index, &dir);
         if !reuse {
             writer.delete_all_documents().map_err(tantivy_err)?;
         }
@@ -767,6 +770,12 @@ fn remove_orphans(dir: &Path) {
     else {
         return;
     };
+    remove_orphans_locked(&index, dir);
+}
+
+/// [`remove_orphans`] for a caller that holds the writer lock.
+fn remove_orphans_locked(index: &Index, dir: &Path) {
+    use tantivy::Directory;
     let Ok(_opening) = index
         .directory()
         .acquire_lock(&tantivy::directory::META_LOCK)
