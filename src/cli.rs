@@ -130,7 +130,7 @@ pub struct SheetArgs {
     /// Only these codes (and their sub-codes) as columns (comma-separated paths or suffixes).
     #[arg(long, value_delimiter = ',', value_name = "CODE,…")]
     pub codes: Vec<String>,
-    /// Write to this file instead of stdout (never overwrites; required for xlsx).
+    /// Write to this file instead of stdout (never overwrites; required for xlsx; `-` is stdout).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Sheet format.
@@ -215,7 +215,7 @@ pub struct MatrixArgs {
     /// Swap rows and columns in table and Markdown output.
     #[arg(long)]
     pub transpose: bool,
-    /// Write to this file (required for xlsx; never overwrites).
+    /// Write to this file (required for xlsx; never overwrites; `-` is stdout).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output format.
@@ -339,7 +339,7 @@ pub enum CodebookCommand {
         /// Export format.
         #[arg(long, value_enum, default_value = "qdc")]
         format: ExportFormat,
-        /// Write to this file instead of stdout (never overwrites).
+        /// Write to this file instead of stdout (never overwrites; `-` is stdout).
         #[arg(long)]
         output: Option<PathBuf>,
     },

@@ -129,6 +129,7 @@ impl Error {
                 Error::at(Location::file(shown), "permission denied")
                     .with_hint("check the file's permissions")
             }
+            _ if disk_problem(&err).is_some() => disk_error(&err, &shown),
             _ => Error::Failure {
                 message: format!("{shown}: {err}"),
                 hint: None,
@@ -221,9 +222,85 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl From<tantivy::TantivyError> for Error {
-    fn from(err: tantivy::TantivyError) -> Self {
-        if matches!(err, tantivy::TantivyError::LockFailure(..)) {
+/// What a disk or file system refused, in words, for the errors a user
+/// can act on: a full disk, a quota, a read-only file system.
+pub fn disk_problem(err: &std::io::Error) -> Option<&'static str> {
+    use std::io::ErrorKind;
+    // Raw errno values are Linux's (ENOSPC 28, EROFS 30, EDQUOT 122), for
+    // errors that reach us without a kind (through a library's message).
+    match (err.kind(), err.raw_os_error()) {
+        (ErrorKind::StorageFull, _) | (_, Some(28)) => Some("no space left on device"),
+        (ErrorKind::ReadOnlyFilesystem, _) | (_, Some(30)) => Some("read-only file system"),
+        (ErrorKind::QuotaExceeded, _) | (_, Some(122)) => Some("disk quota exceeded"),
+        _ => None,
+    }
+}
+
+/// A disk error on `shown` (see [`disk_problem`]): `no space left on
+/// device (path)`, with what to do.
+fn disk_error(err: &std::io::Error, shown: &str) -> Error {
+    let what = disk_problem(err).unwrap_or("input/output error");
+    let hint = if what == "read-only file system" {
+        "run thematic on a copy of the study on a writable disk"
+    } else {
+        "free some disk space, then run the command again (what was committed before is intact)"
+    };
+    Error::failure(format!("{what} ({shown})")).with_hint(hint)
+}
+
+/// The I/O error inside a tantivy error, and the file it names if any.
+fn tantivy_io(err: &tantivy::TantivyError) -> Option<(&std::io::Error, Option<&Path>)> {
+    use tantivy::directory::error::{LockError, OpenReadError, OpenWriteError};
+    use tantivy::TantivyError as T;
+    match err {
+        T::IoError(e) | T::LockFailure(LockError::IoError(e), _) => Some((e, None)),
+        T::OpenWriteError(OpenWriteError::IoError { io_error, filepath })
+        | T::OpenReadError(OpenReadError::IoError { io_error, filepath }) => {
+            Some((io_error, Some(filepath.as_path())))
+        }
+        _ => None,
+    }
+}
+
+impl Error {
+    /// A tantivy error on the index in `dir`: a full disk, a read-only or
+    /// unwritable folder and a busy lock are said as such.
+    pub fn from_tantivy(err: tantivy::TantivyError, dir: &Path) -> Self {
+        use tantivy::directory::error::LockError;
+        if let Some((io, file)) = tantivy_io(&err) {
+            let shown = file.map_or_else(|| dir.to_path_buf(), |f| dir.join(f));
+            let shown = shown.display().to_string();
+            if disk_problem(io).is_some() {
+                return disk_error(io, &shown);
+            }
+            if io.kind() == std::io::ErrorKind::PermissionDenied {
+                return Error::failure(format!(
+                    "cannot write to the study's index: permission denied ({shown})"
+                ))
+                .with_hint(
+                    "reading an up-to-date index needs no write access; to update it, \
+                     run thematic as a user who may write to the study's .thematic/ folder",
+                );
+            }
+        }
+        // Some of tantivy's errors carry the I/O error only as text
+        // (`Internal error: 'No space left on device (os error 28)'`).
+        let text = err.to_string();
+        if let Some(code) = text
+            .split("(os error ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .and_then(|n| n.parse::<i32>().ok())
+        {
+            let io = std::io::Error::from_raw_os_error(code);
+            if disk_problem(&io).is_some() {
+                return disk_error(&io, &dir.display().to_string());
+            }
+        }
+        if matches!(
+            err,
+            tantivy::TantivyError::LockFailure(LockError::LockBusy, _)
+        ) {
             return Error::Failure {
                 message: "another thematic command is updating this study's index".into(),
                 hint: Some("wait for it to finish, then run the command again".into()),
@@ -233,6 +310,12 @@ impl From<tantivy::TantivyError> for Error {
             message: format!("index: {err}"),
             hint: Some("delete the study's .thematic/ folder and run `thematic code` again".into()),
         }
+    }
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(err: tantivy::TantivyError) -> Self {
+        Error::from_tantivy(err, Path::new(".thematic/index"))
     }
 }
 
@@ -306,6 +389,70 @@ mod tests {
         );
         let single = Error::several(vec![Error::input("x")], "cb.yaml");
         assert_eq!(single.report(), "error: x");
+    }
+
+    #[test]
+    fn a_full_disk_is_said_with_the_path() {
+        let full = std::io::Error::from_raw_os_error(28);
+        assert_eq!(
+            Error::io(Path::new("out/matrix.csv"), full).report(),
+            "error: no space left on device (out/matrix.csv)\n  = help: free some disk space, \
+             then run the command again (what was committed before is intact)"
+        );
+        let kind = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        assert!(Error::io(Path::new("x"), kind)
+            .report()
+            .starts_with("error: no space left on device (x)"));
+        let ro = std::io::Error::from_raw_os_error(30);
+        assert!(Error::io(Path::new("x"), ro)
+            .report()
+            .starts_with("error: read-only file system (x)"));
+    }
+
+    #[test]
+    fn tantivy_errors_name_the_disk_problem_and_the_file() {
+        use std::sync::Arc;
+        use tantivy::directory::error::{LockError, OpenWriteError};
+        use tantivy::TantivyError as T;
+        let dir = Path::new("study/.thematic/index");
+        let full = || Arc::new(std::io::Error::from_raw_os_error(28));
+        let e = Error::from_tantivy(T::IoError(full()), dir);
+        assert!(
+            e.report()
+                .starts_with("error: no space left on device (study/.thematic/index)\n"),
+            "{}",
+            e.report()
+        );
+        let e = Error::from_tantivy(
+            T::OpenWriteError(OpenWriteError::IoError {
+                io_error: full(),
+                filepath: "abc.store".into(),
+            }),
+            dir,
+        );
+        assert!(e
+            .report()
+            .starts_with("error: no space left on device (study/.thematic/index/abc.store)\n"));
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let e = Error::from_tantivy(
+            T::LockFailure(LockError::IoError(Arc::new(denied)), None),
+            dir,
+        );
+        assert!(e.report().starts_with(
+            "error: cannot write to the study's index: permission denied (study/.thematic/index)\n"
+        ));
+        // As tantivy reports a full disk while committing.
+        let e = Error::from_tantivy(
+            T::InternalError("No space left on device (os error 28)".into()),
+            dir,
+        );
+        assert!(e
+            .report()
+            .starts_with("error: no space left on device (study/.thematic/index)\n"));
+        let e = Error::from_tantivy(T::LockFailure(LockError::LockBusy, None), dir);
+        assert!(e
+            .report()
+            .starts_with("error: another thematic command is updating this study's index"));
     }
 
     #[test]

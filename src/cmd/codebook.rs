@@ -82,7 +82,9 @@ fn read_source(study: &Study, spec: Option<&str>) -> Result<(String, String)> {
         let out = Process::new("git")
             .arg("-C")
             .arg(&study.root)
-            .args(["show", &format!("{rev}:{path}")])
+            // `--end-of-options` (git 2.24+): a revision such as
+            // `--output=../x` is never read as an option of `git show`.
+            .args(["show", "--end-of-options", &format!("{rev}:{path}")])
             .output()
             .map_err(|e| {
                 Error::failure(format!("could not run git: {e}"))

@@ -81,17 +81,23 @@ fn list(
         Some(q) => {
             let mut parser = QueryParser::for_index(&idx.index, vec![idx.fields.body]);
             parser.set_conjunction_by_default();
+            // Special forms of tantivy's parser inside a word are text.
+            let escaped = crate::index::query::escape(q);
             // A query of exclusions alone means "everything but".
-            let parsed = match parser.parse_query(q) {
+            let parsed = match parser.parse_query(&escaped) {
                 Err(tantivy::query::QueryParserError::AllButQueryForbidden) => {
-                    parser.parse_query(&format!("* AND ({q})"))
+                    parser.parse_query(&format!("* AND ({escaped})"))
                 }
                 other => other,
             };
             let parsed = parsed.map_err(|e| {
-                Error::input(format!("invalid query `{q}`: {e}")).with_hint(
-                    "words, \"a phrase\", AND, OR, NOT, -word, (groups); quote special characters",
-                )
+                // The parser's message quotes the rewritten query: not what was typed.
+                let why = match e {
+                    tantivy::query::QueryParserError::SyntaxError(_) => "syntax error".to_string(),
+                    e => e.to_string(),
+                };
+                Error::input(format!("invalid query `{q}`: {why}"))
+                    .with_hint("words, \"a phrase\", AND, OR, NOT, -word, (groups)")
             })?;
             Some(fix_negations(parsed))
         }

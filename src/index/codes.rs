@@ -135,12 +135,22 @@ pub struct CodeTable {
 
 impl CodeTable {
     /// Reads the table from `file`, opened at `path`; a table that is not
-    /// one is an error.
+    /// one, or fails its seal, is an error.
     pub fn load(mut file: &std::fs::File, path: &Path) -> Result<CodeTable> {
         use std::io::Read;
+        use std::io::Seek;
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
+        file.seek(std::io::SeekFrom::Start(0))
+            .and_then(|_| file.read_to_end(&mut bytes))
             .map_err(|e| Error::io(path, e))?;
+        // The file ends in a seal (see `index::integrity`).
+        let bytes = super::integrity::unseal_vec(bytes).ok_or_else(|| {
+            Error::failure(format!(
+                "{} is damaged (it fails its checksum)",
+                path.display()
+            ))
+            .with_hint("run the command again: the study's index is rebuilt from the transcripts")
+        })?;
         CodeTable::parse(bytes).ok_or_else(|| {
             Error::failure(format!("{}: not a code table", path.display()))
                 .with_hint("delete the study's .thematic/ folder and run `thematic code` again")

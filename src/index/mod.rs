@@ -10,6 +10,9 @@
 
 pub mod codes;
 pub mod collect;
+mod dir;
+mod integrity;
+pub mod query;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,9 +27,10 @@ use crate::error::{Error, Result};
 use crate::model::{Attributes, Excerpt, TranscriptInfo};
 use crate::study::Language;
 use crate::text::analysis;
+use dir::ReaderDir;
 
 /// Bumped whenever the schema or the manifest changes meaning.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 const TOOL: &str = "thematic";
 const ANALYZER: &str = "thematic_terms";
 /// Segments this large are left unmerged (see [`Writer::open`]).
@@ -170,6 +174,42 @@ pub struct Manifest {
     /// The hash that names this manifest's files (set when opened).
     #[serde(skip)]
     pub head: String,
+    /// The details file of this commit, opened with the manifest (so that
+    /// a commit made meanwhile cannot take it away) and read on demand.
+    #[serde(skip)]
+    details_file: HeldFile,
+}
+
+/// A file held open from the moment a commit is opened.
+#[derive(Debug, Clone, Default)]
+struct HeldFile(Option<Arc<std::fs::File>>);
+
+impl PartialEq for HeldFile {
+    /// The file is where the data comes from, not data: manifests compare
+    /// by what they say.
+    fn eq(&self, _: &HeldFile) -> bool {
+        true
+    }
+}
+
+/// Reads the whole of a held file from its start.
+fn read_held(file: &std::fs::File) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek};
+    let mut f = file;
+    f.seek(std::io::SeekFrom::Start(0))?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A derived file that failed its check after the index was opened: there
+/// is nothing to do but rebuild.
+fn damaged(path: &Path) -> Error {
+    Error::failure(format!(
+        "{} is damaged (it fails its checksum)",
+        path.display()
+    ))
+    .with_hint("run the command again: the study's index is rebuilt from the transcripts")
 }
 
 impl Manifest {
@@ -228,9 +268,23 @@ impl CorpusOrder {
 /// with the manifest.
 pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
     let path = data_dir.join(format!("details-{}.json", manifest.head));
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let bytes = match &manifest.details_file.0 {
+        Some(file) => read_held(file),
+        None => std::fs::read(&path),
+    }
+    .map_err(|e| match e.kind() {
+        // Derived data, not the user's: thematic.yaml has nothing to do
+        // with it. Only a commit made while this one was read removes it.
+        std::io::ErrorKind::NotFound => Error::failure(format!(
+            "{} was removed while it was read (another thematic command updated the index)",
+            path.display()
+        ))
+        .with_hint("run the command again"),
+        _ => Error::io(&path, e),
+    })?;
+    let body = integrity::unseal(&bytes).ok_or_else(|| damaged(&path))?;
     let mut details: BTreeMap<String, TranscriptInfo> =
-        serde_json::from_slice(&bytes).map_err(|e| {
+        serde_json::from_slice(body).map_err(|e| {
             Error::failure(format!("{}: {e}", path.display()))
                 .with_hint("delete the study's .thematic/ folder and run `thematic code` again")
         })?;
@@ -276,74 +330,225 @@ pub fn index_dir(data_dir: &Path) -> PathBuf {
 }
 
 /// Opens the index if there is one this version wrote and committed.
-/// `Ok(None)` means there is nothing usable (absent, uncommitted, foreign
-/// or another schema): the caller rebuilds.
+/// `Ok(None)` means there is nothing usable (absent, uncommitted, foreign,
+/// another schema or damaged): the caller rebuilds.
 pub fn open(data_dir: &Path) -> Result<Option<StudyIndex>> {
+    Ok(match open_checked(data_dir)? {
+        Opened::Ready(idx) => Some(*idx),
+        Opened::Missing | Opened::Damaged(_) => None,
+    })
+}
+
+/// What [`open_checked`] found in a study's data folder.
+pub enum Opened {
+    /// An index this version wrote, whose files pass their checks.
+    Ready(Box<StudyIndex>),
+    /// No index this version can use: none yet, uncommitted, foreign or
+    /// of another schema.
+    Missing,
+    /// An index whose files are damaged (why, naming the file): derived
+    /// data, to be rebuilt from the transcripts.
+    Damaged(String),
+}
+
+/// Opens the index and checks its files (see [`integrity`]): what was
+/// damaged is said, never read.
+pub fn open_checked(data_dir: &Path) -> Result<Opened> {
+    let meta = index_dir(data_dir).join("meta.json");
+    let before = std::fs::read(&meta).ok();
+    match try_open(data_dir)? {
+        // A commit made meanwhile may have removed files of the one being
+        // opened: the new commit is opened instead.
+        Opened::Damaged(_) if std::fs::read(&meta).ok() != before => try_open(data_dir),
+        other => Ok(other),
+    }
+}
+
+/// A tantivy failure while opening: an unreadable folder is an error, any
+/// other failure means the index is damaged.
+fn open_failure(err: tantivy::TantivyError, dir: &Path, what: &str) -> Result<Opened> {
+    let denied = match &err {
+        tantivy::TantivyError::OpenReadError(
+            tantivy::directory::error::OpenReadError::IoError { io_error, .. },
+        )
+        | tantivy::TantivyError::IoError(io_error) => {
+            io_error.kind() == std::io::ErrorKind::PermissionDenied
+        }
+        tantivy::TantivyError::OpenDirectoryError(
+            tantivy::directory::error::OpenDirectoryError::IoError { io_error, .. },
+        ) => io_error.kind() == std::io::ErrorKind::PermissionDenied,
+        tantivy::TantivyError::LockFailure(..) => true,
+        _ => false,
+    };
+    if denied {
+        return Err(Error::from_tantivy(err, dir));
+    }
+    Ok(Opened::Damaged(format!("{what} cannot be read")))
+}
+
+fn try_open(data_dir: &Path) -> Result<Opened> {
     let dir = index_dir(data_dir);
     if !dir.join("meta.json").is_file() {
-        return Ok(None);
+        return Ok(Opened::Missing);
     }
-    let Ok(index) = Index::open_in_dir(&dir) else {
-        return Ok(None);
+    let shown = |name: &str| format!(".thematic/{name}");
+    let damaged = |name: &str| Ok(Opened::Damaged(format!("{} is damaged", shown(name))));
+    let index = match ReaderDir::open(&dir).and_then(Index::open) {
+        Ok(i) => i,
+        Err(e) => return open_failure(e, &dir, &shown("index/meta.json")),
     };
-    let Some(payload) = index.load_metas()?.payload else {
-        return Ok(None);
+    let metas = match index.load_metas() {
+        Ok(m) => m,
+        Err(e) => return open_failure(e, &dir, &shown("index/meta.json")),
+    };
+    let Some(payload) = metas.payload.clone() else {
+        return Ok(Opened::Missing);
     };
     // The payload names the manifest file committed with it.
     let Ok(head) = serde_json::from_str::<PayloadHead>(&payload) else {
-        return Ok(None);
+        return Ok(Opened::Missing);
     };
     if head.tool != TOOL
         || head.schema != SCHEMA_VERSION
         || !head.manifest.chars().all(|c| c.is_ascii_hexdigit())
     {
-        return Ok(None);
+        return Ok(Opened::Missing);
     }
-    let Ok(bytes) = std::fs::read(data_dir.join(format!("manifest-{}.json", head.manifest))) else {
-        return Ok(None);
+    let mut verified = integrity::Verified::load(data_dir);
+    // The side files: the manifest is read (and its seal checked) every
+    // time; the details and the code table are held open, checked here
+    // when new to this reader, and again whenever they are read.
+    let manifest_name = format!("manifest-{}.json", head.manifest);
+    let details_name = format!("details-{}.json", head.manifest);
+    let codes_name = format!("codes-{}.bin", head.manifest);
+    let manifest_body = match std::fs::read(data_dir.join(&manifest_name)) {
+        Ok(bytes) => match integrity::unseal_vec(bytes) {
+            Some(body) => body,
+            None => return damaged(&manifest_name),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(Error::io(&data_dir.join(&manifest_name), e))
+        }
+        Err(_) => return damaged(&manifest_name),
     };
-    if !data_dir
-        .join(format!("details-{}.json", head.manifest))
-        .is_file()
-    {
-        return Ok(None);
+    let mut held = Vec::new();
+    for name in [&details_name, &codes_name] {
+        let path = data_dir.join(name);
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(Error::io(&path, e))
+            }
+            Err(_) => return damaged(name),
+        };
+        if let Some(stamp) = verified.needs_check(data_dir, name) {
+            let ok = read_held(&file)
+                .ok()
+                .is_some_and(|b| integrity::unseal(&b).is_some());
+            if !ok {
+                return damaged(name);
+            }
+            verified.passed(name, stamp);
+        }
+        held.push((file, path));
     }
-    let codes_path = data_dir.join(format!("codes-{}.bin", head.manifest));
-    let Ok(codes_file) = std::fs::File::open(&codes_path) else {
-        return Ok(None);
-    };
-    let Ok(mut manifest) = serde_json::from_slice::<Manifest>(&bytes) else {
-        return Ok(None);
+    let Ok(mut manifest) = serde_json::from_slice::<Manifest>(&manifest_body) else {
+        return damaged(&manifest_name);
     };
     manifest.head = head.manifest.clone();
     if manifest.tool != TOOL || manifest.schema != SCHEMA_VERSION {
-        return Ok(None);
+        return Ok(Opened::Missing);
     }
     let (expected, fields) = schema();
     if index.schema() != expected {
-        return Ok(None);
+        return Ok(Opened::Missing);
     }
+    // tantivy's files of this commit: their footers' checksums.
+    let mut files: Vec<PathBuf> = metas.list_segment_files().into_iter().collect();
+    files.sort();
+    for file in files {
+        let name = format!("index/{}", file.display());
+        if !dir.join(&file).exists() {
+            // Optional components (deletes, …) need not be there; a
+            // required one missing fails when the segments are opened.
+            continue;
+        }
+        if let Some(stamp) = verified.needs_check(data_dir, &name) {
+            match index.directory().validate_checksum(&file) {
+                Ok(true) => verified.passed(&name, stamp),
+                Ok(false) => return damaged(&name),
+                Err(e) => {
+                    return match open_failure(e.into(), &dir, &shown(&name))? {
+                        Opened::Damaged(_) => damaged(&name),
+                        other => Ok(other),
+                    }
+                }
+            }
+        }
+    }
+    verified.save(data_dir);
     index
         .tokenizers()
         .register(ANALYZER, analyzer(manifest.language));
-    let reader = index
-        .reader_builder()
-        .reload_policy(ReloadPolicy::Manual)
-        .try_into()?;
-    Ok(Some(StudyIndex {
+    // tantivy trusts its files: a damaged one that passed its checksum (or
+    // meta.json, which has none) can make it panic while it opens the
+    // segments. The panic is caught here, as a last resort, and means the
+    // index is rebuilt; the panic message is not shown.
+    let opened = quietly(|| {
+        index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+    });
+    let reader: IndexReader = match opened {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return open_failure(e, &dir, &shown("index")),
+        None => {
+            return Ok(Opened::Damaged(format!(
+                "{} cannot be read",
+                shown("index")
+            )))
+        }
+    };
+    let mut held = held.into_iter();
+    let (Some(details), Some(codes_file)) = (held.next(), held.next()) else {
+        return Ok(Opened::Missing);
+    };
+    manifest.details_file = HeldFile(Some(Arc::new(details.0)));
+    Ok(Opened::Ready(Box::new(StudyIndex {
         data_dir: data_dir.to_path_buf(),
         index,
         fields,
         manifest,
         reader,
-        codes_file: (codes_file, codes_path),
+        codes_file,
         codes: std::sync::OnceLock::new(),
-    }))
+    })))
+}
+
+/// Runs `f`, catching a panic (reported as `None`) without printing it.
+fn quietly<T>(f: impl FnOnce() -> T) -> Option<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
+    std::panic::set_hook(hook);
+    out
+}
+
+/// Whether this process may write to the index in `data_dir` (a file can
+/// be created there).
+pub fn writable(data_dir: &Path) -> bool {
+    let probe = index_dir(data_dir).join(format!(".thematic-probe-{}", std::process::id()));
+    let ok = std::fs::File::create(&probe).is_ok();
+    let _ = std::fs::remove_file(&probe);
+    ok
 }
 
 /// Writes a new or updated index; nothing is visible until [`Writer::commit`].
 pub struct Writer {
-    writer: IndexWriter,
+    /// Behind a lock only so that a failed add can ask the writer why
+    /// (which needs it mutably); documents are added from one thread.
+    writer: std::sync::Mutex<IndexWriter>,
     fields: Fields,
     dir: PathBuf,
 }
@@ -356,8 +561,9 @@ impl Writer {
         let dir = index_dir(data_dir);
         let (schema, fields) = schema();
         let reuse = !fresh && dir.join("meta.json").is_file();
+        let tantivy_err = |e| Error::from_tantivy(e, &dir);
         let index = if reuse {
-            Index::open_in_dir(&dir)?
+            Index::open_in_dir(&dir).map_err(tantivy_err)?
         } else {
             if dir.exists() {
                 // A foreign, older or broken index: derived data, rebuilt here.
@@ -370,9 +576,9 @@ impl Writer {
             }
             create_private_dir(&dir)?;
             if dir.join("meta.json").is_file() {
-                Index::open_in_dir(&dir)?
+                Index::open_in_dir(&dir).map_err(tantivy_err)?
             } else {
-                Index::create_in_dir(&dir, schema)?
+                Index::create_in_dir(&dir, schema).map_err(tantivy_err)?
             }
         };
         // Bodies arrive pre-analysed by the coder (see `analysis`).
@@ -384,7 +590,9 @@ impl Writer {
             .and_then(|t| t.parse::<usize>().ok())
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
             .clamp(1, 8);
-        let writer = index.writer_with_num_threads(threads, 64_000_000 * threads)?;
+        let writer = index
+            .writer_with_num_threads(threads, 64_000_000 * threads)
+            .map_err(tantivy_err)?;
         // Segments of 100k excerpts or more are not merged. A merge maps and
         // reads every segment it joins, so on a large study the final merge
         // into one segment was what peaked memory (the document stores of
@@ -394,14 +602,36 @@ impl Writer {
         let mut policy = tantivy::merge_policy::LogMergePolicy::default();
         policy.set_max_docs_before_merge(MAX_MERGE_DOCS);
         writer.set_merge_policy(Box::new(policy));
+        // What a failed run left behind goes first: on a full disk, the
+        // space it holds may be what this run needs.
+        remove_orphans_locked(&index, &dir);
         if !reuse {
-            writer.delete_all_documents()?;
+            writer.delete_all_documents().map_err(tantivy_err)?;
         }
         Ok(Writer {
-            writer,
+            writer: std::sync::Mutex::new(writer),
             fields,
             dir,
         })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A failure of the writer, said with its cause: when an indexing
+    /// thread stopped (on a full disk, say), tantivy's own error says only
+    /// that the writer "was killed"; the thread's error is what it returns
+    /// when joined, which preparing a commit does.
+    fn failure(&self, err: tantivy::TantivyError) -> Error {
+        if matches!(err, tantivy::TantivyError::ErrorInThread(_)) {
+            if let Err(cause) = self.lock().prepare_commit() {
+                return Error::from_tantivy(cause, &self.dir);
+            }
+        }
+        Error::from_tantivy(err, &self.dir)
     }
 
     /// The study's data folder the index lives in.
@@ -411,7 +641,7 @@ impl Writer {
 
     /// Removes every excerpt of a transcript.
     pub fn delete_file(&self, path: &str) {
-        self.writer
+        self.lock()
             .delete_term(Term::from_field_text(self.fields.path, path));
     }
 
@@ -432,8 +662,8 @@ impl Writer {
         if !e.time.is_empty() {
             doc.add_text(f.time, &e.time);
         }
-        self.writer.add_document(doc)?;
-        Ok(())
+        let added = self.lock().add_document(doc);
+        added.map(|_| ()).map_err(|e| self.failure(e))
     }
 
     /// Commits atomically with the manifest as payload, then tidies up.
@@ -442,7 +672,7 @@ impl Writer {
     /// [`codes::TableBuilder::encode`]) are written first to files named by
     /// their hash; the commit's payload names them, so an interrupted run
     /// leaves the previous commit and its files in place.
-    pub fn commit(mut self, manifest: &Manifest, table: Vec<u8>) -> Result<()> {
+    pub fn commit(self, manifest: &Manifest, table: Vec<u8>) -> Result<()> {
         let bytes =
             serde_json::to_vec(manifest).map_err(|e| Error::failure(format!("manifest: {e}")))?;
         let details: BTreeMap<&String, &TranscriptInfo> =
@@ -455,46 +685,129 @@ impl Writer {
         hasher.update(&table);
         let hash = hasher.finalize().to_hex()[..24].to_string();
         let data = self.data_dir();
-        for (kind, ext, body) in [
-            ("codes", "bin", &table),
-            ("details", "json", &details),
-            ("manifest", "json", &bytes),
+        let dir = self.dir.clone();
+        let mut writer = self
+            .writer
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The commit before this one: its side files are kept until the
+        // next commit, so that a reader that opened it can finish.
+        let previous = writer
+            .index()
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .and_then(|p| serde_json::from_str::<PayloadHead>(&p).ok())
+            .map(|h| h.manifest)
+            .unwrap_or_default();
+        for (kind, ext, mut body) in [
+            ("codes", "bin", table),
+            ("details", "json", details),
+            ("manifest", "json", bytes),
         ] {
             let file = data.join(format!("{kind}-{hash}.{ext}"));
             let tmp = data.join(format!("{kind}-{hash}.tmp"));
-            std::fs::write(&tmp, body).map_err(|e| Error::io(&tmp, e))?;
+            integrity::seal(&mut body);
+            if let Err(e) = std::fs::write(&tmp, &body) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(Error::io(&tmp, e));
+            }
             restrict_file(&tmp);
             std::fs::rename(&tmp, &file).map_err(|e| Error::io(&file, e))?;
         }
-        // Not held through the merges that may follow.
-        drop(table);
         let payload = serde_json::to_string(&PayloadHead {
             tool: TOOL.into(),
             schema: SCHEMA_VERSION,
             manifest: hash.clone(),
         })
         .map_err(|e| Error::failure(format!("manifest: {e}")))?;
-        let mut prepared = self.writer.prepare_commit()?;
+        let tantivy_err = |e| Error::from_tantivy(e, &dir);
+        let prepared = writer.prepare_commit();
+        let mut prepared = match prepared {
+            Ok(p) => p,
+            Err(e) => return Err(tantivy_err(e)),
+        };
         prepared.set_payload(&payload);
-        prepared.commit()?;
-        let _ = self.writer.garbage_collect_files().wait();
-        self.writer.wait_merging_threads()?;
-        restrict_permissions(&self.dir);
-        // Older manifests are no longer named by any commit.
+        prepared.commit().map_err(tantivy_err)?;
+        let _ = writer.garbage_collect_files().wait();
+        writer.wait_merging_threads().map_err(tantivy_err)?;
+        remove_orphans(&dir);
+        restrict_permissions(&dir);
+        // Side files named by neither this commit nor the one before are
+        // no longer needed by anyone. Count caches are filled afresh for
+        // each commit.
         if let Ok(entries) = std::fs::read_dir(&data) {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
-                let ours = name == format!("manifest-{hash}.json")
-                    || name == format!("details-{hash}.json")
-                    || name == format!("codes-{hash}.bin")
-                    || name.starts_with(&format!("counts-{hash}-"));
-                let derived = ["manifest-", "details-", "codes-", "counts-"];
-                if derived.iter().any(|d| name.starts_with(d)) && !ours {
+                let kept = |h: &str| {
+                    !h.is_empty()
+                        && (name == format!("manifest-{h}.json")
+                            || name == format!("details-{h}.json")
+                            || name == format!("codes-{h}.bin"))
+                };
+                let previous_counts = previous != hash
+                    && !previous.is_empty()
+                    && name.starts_with(&format!("counts-{previous}-"))
+                    && name.ends_with(".bin");
+                let derived = ["manifest-", "details-", "codes-", "counts-", "verified-"];
+                if derived.iter().any(|d| name.starts_with(d))
+                    && !kept(&hash)
+                    && !kept(&previous)
+                    && !previous_counts
+                {
                     let _ = std::fs::remove_file(e.path());
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Removes segment files that no commit names: what a failed commit (a
+/// full disk, a killed run) left behind and tantivy's own clean-up does
+/// not know of. Called right after a commit; it takes the writer lock (so
+/// no other writer is making segments; when one is, nothing is removed)
+/// and the lock readers take while opening segments (so no reader is
+/// between reading the commit and opening its files).
+fn remove_orphans(dir: &Path) {
+    use tantivy::Directory;
+    let Ok(index) = Index::open_in_dir(dir) else {
+        return;
+    };
+    let Ok(_writing) = index
+        .directory()
+        .acquire_lock(&tantivy::directory::INDEX_WRITER_LOCK)
+    else {
+        return;
+    };
+    remove_orphans_locked(&index, dir);
+}
+
+/// [`remove_orphans`] for a caller that holds the writer lock.
+fn remove_orphans_locked(index: &Index, dir: &Path) {
+    use tantivy::Directory;
+    let Ok(_opening) = index
+        .directory()
+        .acquire_lock(&tantivy::directory::META_LOCK)
+    else {
+        return;
+    };
+    let Ok(metas) = index.load_metas() else {
+        return;
+    };
+    let live = metas.list_segment_files();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        // Segment files are named `<32 hex digits>.<component>`.
+        let segment = name
+            .split_once('.')
+            .is_some_and(|(id, _)| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()));
+        if segment && !live.contains(Path::new(&name)) {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 
@@ -766,22 +1079,32 @@ pub fn counts(idx: &StudyIndex, source: collect::Source) -> Result<collect::Coun
         .data_dir
         .join(format!("counts-{}-{tag}.bin", idx.manifest.head));
     if let Ok(bytes) = std::fs::read(&path) {
-        if let Some(c) = decode_counts(&bytes, n_rows, n_resp) {
-            return Ok(c);
+        match decode_counts(&bytes, n_rows, n_resp) {
+            Some(c) => return Ok(c),
+            // A cache of another version is only replaced; a damaged one
+            // is said, and never read.
+            None if !bytes.starts_with(b"THMCNT01") => eprintln!(
+                "note: .thematic/{} is damaged; counting again from the code table",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            None => {}
         }
     }
     let rows = collect::RowReader::new(source, idx.manifest.closure());
     let counts = collect::Counts::from_table(&*idx.codes()?, n_rows, n_resp, rows);
     // A cache that cannot be written is only slower next time.
-    let tmp = path.with_extension("tmp");
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     if std::fs::write(&tmp, encode_counts(&counts)).is_ok() {
         restrict_file(&tmp);
-        let _ = std::fs::rename(&tmp, &path);
+        if std::fs::rename(&tmp, &path).is_ok() {
+            return Ok(counts);
+        }
     }
+    let _ = std::fs::remove_file(&tmp);
     Ok(counts)
 }
 
-const COUNTS_MAGIC: &[u8; 8] = b"THMCNT01";
+const COUNTS_MAGIC: &[u8; 8] = b"THMCNT02";
 
 fn encode_counts(c: &collect::Counts) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + 4 * (c.cells.len() + 2 * c.n_resp));
@@ -791,11 +1114,12 @@ fn encode_counts(c: &collect::Counts) -> Vec<u8> {
     for v in c.cells.iter().chain(&c.excerpts).chain(&c.coded) {
         out.extend_from_slice(&v.to_le_bytes());
     }
+    integrity::seal(&mut out);
     out
 }
 
 fn decode_counts(bytes: &[u8], n_rows: usize, n_resp: usize) -> Option<collect::Counts> {
-    let body = bytes.strip_prefix(COUNTS_MAGIC.as_slice())?;
+    let body = integrity::unseal(bytes)?.strip_prefix(COUNTS_MAGIC.as_slice())?;
     let word = |i: usize| {
         body.get(4 * i..4 * i + 4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))

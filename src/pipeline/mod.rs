@@ -132,7 +132,12 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
     let inputs = gather(study)?;
     timing("gather", t0);
     let data = study.data_dir();
-    let mut old = index::open(&data)?;
+    // Damaged derived data is rebuilt like a missing index, saying why.
+    let (mut old, damage) = match index::open_checked(&data)? {
+        index::Opened::Ready(idx) => (Some(*idx), None),
+        index::Opened::Missing => (None, None),
+        index::Opened::Damaged(why) => (None, Some(why)),
+    };
     timing("open index", t0);
     // The manifest is taken out of the open index (and given back when it
     // is up to date) rather than copied: on large studies it is big.
@@ -155,7 +160,19 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
     let scanned = scan::scan(&inputs.files, indexed, plan::compares_files(indexed, &now))?;
     let plan = plan::plan(indexed, &now, &scanned.observations, mode)?;
     timing("stale check", t0);
-    let why = plan.out_of_date();
+    // Touched but unchanged transcripts only update mtimes in the
+    // manifest: skipped where the index cannot be written (a read-only
+    // study).
+    let plan = match plan {
+        Plan::Update(u) if !u.stale && !index::writable(&data) => Plan::UpToDate,
+        plan => plan,
+    };
+    let why = plan
+        .out_of_date()
+        .map(|why| match (&damage, old.is_none()) {
+            (Some(d), true) => d.clone(),
+            _ => why,
+        });
     let names_reread = plan::names_reread(indexed, &now);
     match plan {
         Plan::UpToDate => {
@@ -192,7 +209,13 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
             );
             let job = ingest::Job::new(update, &inputs.files, scanned.bytes);
             let how = ingest::How { mode, t0, notify };
-            ingest::update(study, &inputs, prev, old, job, how)
+            let (idx, mut outcome) = ingest::update(study, &inputs, prev, old, job, how)?;
+            if let (Some(d), true) = (damage, outcome.full) {
+                if outcome.reason == plan::Reason::NoIndex.to_string() {
+                    outcome.reason = d;
+                }
+            }
+            Ok((idx, outcome))
         }
     }
 }

@@ -280,21 +280,84 @@ pub fn no_xlsx(command: &str) -> Error {
     )
 }
 
-/// Writes bytes to a new file; never overwrites.
+/// Writes bytes to a new file; never overwrites. `-` is stdout.
+///
+/// The bytes go to a temporary file beside the target first, which is then
+/// linked to the target's name only when complete: a full disk or a killed
+/// run never leaves a truncated file under the name asked for. The link
+/// fails when the name exists, so a file created meanwhile is not replaced
+/// either.
 pub fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    if path.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(bytes)
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::io(std::path::Path::new("stdout"), e));
+    }
+    write_new_with(path, |f| f.write_all(bytes))
+}
+
+fn exists_error(path: &std::path::Path) -> Error {
+    Error::at(
+        crate::error::Location::file(path.display().to_string()),
+        "the file already exists; thematic never overwrites it",
+    )
+    .with_hint("choose another --output, or move the old file away")
+}
+
+/// [`write_new_file`] with the writing done by `write`.
+fn write_new_with(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Err(exists_error(path));
+    }
+    let Some(name) = path.file_name() else {
+        return Err(Error::at(
+            crate::error::Location::file(path.display().to_string()),
+            "not a file name",
+        )
+        .with_hint("give --output a file name, or `-` for stdout"));
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let tmp = dir.join(format!(
+        ".{}.thematic-tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(path)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => Error::at(
-                crate::error::Location::file(path.display().to_string()),
-                "the file already exists; thematic never overwrites it",
-            )
-            .with_hint("choose another --output, or move the old file away"),
-            _ => Error::io(path, e),
-        })?;
-    f.write_all(bytes).map_err(|e| Error::io(path, e))
+        .open(&tmp)
+        .map_err(|e| Error::io(path, e))?;
+    let written = write(&mut f).and_then(|()| f.sync_all());
+    drop(f);
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    // A hard link never replaces an existing file (a rename would).
+    let linked = match std::fs::hard_link(&tmp, path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists_error(path)),
+        // File systems without hard links (some network and FAT drives):
+        // a rename after a last check; only a file created in between
+        // could be replaced.
+        Err(_) if std::fs::symlink_metadata(path).is_err() => {
+            return std::fs::rename(&tmp, path).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                Error::io(path, e)
+            });
+        }
+        Err(e) => Err(Error::io(path, e)),
+        Ok(()) => Ok(()),
+    };
+    let _ = std::fs::remove_file(&tmp);
+    linked
 }
 
 /// Replaces a user's file atomically: written beside the file, then
@@ -380,6 +443,43 @@ mod tests {
             "{wide}"
         );
         assert_eq!(wide.lines().next().map(|l| l.chars().count()), Some(122));
+    }
+
+    #[test]
+    fn a_new_file_appears_only_when_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("matrix.csv");
+        let names = || {
+            let mut n: Vec<String> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        // A disk that fills up halfway: no file under the name, no leftover.
+        let err = write_new_with(&path, |f| {
+            f.write_all(b"code,R01\nfamily,")?;
+            Err(std::io::Error::from_raw_os_error(28))
+        })
+        .unwrap_err();
+        assert!(
+            err.report().starts_with(&format!(
+                "error: no space left on device ({})",
+                path.display()
+            )),
+            "{}",
+            err.report()
+        );
+        assert_eq!(names(), Vec::<String>::new());
+        write_new_file(&path, b"code,R01\nfamily,2\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"code,R01\nfamily,2\n");
+        assert_eq!(names(), ["matrix.csv"]);
+        // Never overwritten.
+        let err = write_new_file(&path, b"other").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(std::fs::read(&path).unwrap(), b"code,R01\nfamily,2\n");
+        assert_eq!(names(), ["matrix.csv"]);
     }
 
     #[test]

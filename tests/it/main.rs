@@ -7,6 +7,7 @@ mod code;
 mod codebook;
 mod formats;
 mod inputs;
+mod integrity;
 mod matrix;
 mod quote;
 mod renames;

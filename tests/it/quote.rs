@@ -233,7 +233,7 @@ fn errors_exit_2() {
         .bad_input()
         .contains("invalid query"));
     assert!(s
-        .run(&["search", "foo:bar"])
+        .run(&["search", "(police"])
         .bad_input()
         .contains("invalid query"));
     assert!(s.run(&["search"]).bad_input().contains("QUERY"));

@@ -136,6 +136,11 @@ impl Study {
     }
 }
 
+/// A command for the binary, with no study or working folder set.
+pub fn bin_command() -> Command {
+    Command::new(bin())
+}
+
 /// The binary under test.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_thematic"))
