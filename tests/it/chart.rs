@@ -1,0 +1,266 @@
+//! `thematic chart` and `thematic chart check`: chart files of written
+//! summaries, appended to and never rewritten, checked against the index.
+
+use crate::util::Study;
+
+fn study() -> Study {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    s
+}
+
+/// Writes a summary under every listing comment `chart` wrote, citing the
+/// first excerpt listed (what a researcher's script would do).
+fn fill(text: &str, words: &str) -> String {
+    let mut out = String::new();
+    let mut first: Option<String> = None;
+    let mut listing = false;
+    for line in text.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with("<!-- to summarise") {
+            listing = true;
+            first = None;
+        } else if listing && line == "-->" {
+            listing = false;
+            let id = first.take().unwrap_or_default();
+            out.push_str(&format!("{words} [{id}].\n"));
+        } else if listing && first.is_none() {
+            first = line
+                .strip_prefix('[')
+                .and_then(|l| l.split_once(']'))
+                .map(|(id, _)| id.to_string());
+        }
+    }
+    out
+}
+
+const HAND: &str = "---\nresearcher: Lucía Quispe\n---\n# R01 — entrevista en Cusco\n\nNotas de campo <!-- no citar --> sobre la familia.\n\n## family\nLa madre la buscó cada día en la comisaría [transcripts/r01.txt:7].\n<!-- revisar con Ana -->";
+
+#[test]
+fn chart_appends_sections_and_keeps_what_a_person_wrote() {
+    let s = study();
+    s.file("charts/R01.md", HAND);
+    let out = s.run(&["chart", "--theme", "family"]);
+    assert_eq!(
+        out.ok(),
+        "charts/R01.md: added family/search, family/search/police, family/money
+charts/R02.md: added family, family/search, family/search/police, family/money
+charts/R04.md: added family, family/money
+"
+    );
+    let r01 = s.read("charts/R01.md");
+    assert!(r01.starts_with(HAND), "{r01}");
+    assert_eq!(
+        &r01[HAND.len()..],
+        "
+
+## family/search
+<!-- thematic: excerpts d9802e3f339a (1); `thematic chart check --accept` updates this line -->
+<!-- to summarise (this comment can go):
+[transcripts/r01.txt:7] My mother went to the police station every day. She reported it in 20…
+-->
+
+## family/search/police
+<!-- thematic: excerpts d9802e3f339a (1); `thematic chart check --accept` updates this line -->
+<!-- to summarise (this comment can go):
+[transcripts/r01.txt:7] My mother went to the police station every day. She reported it in 20…
+-->
+
+## family/money
+<!-- thematic: excerpts a286e1f35592 (1); `thematic chart check --accept` updates this line -->
+<!-- to summarise (this comment can go):
+[transcripts/r01.txt:10] My family had no money for the bus.
+-->
+
+"
+    );
+    assert_eq!(
+        s.read("charts/R04.md"),
+        "# R04
+
+## family
+<!-- thematic: excerpts a90347aab1b8 (1); `thematic chart check --accept` updates this line -->
+<!-- to summarise (this comment can go):
+[transcripts/fg01.txt:7] A mí me apoyó mi familia con dinero. Nota: ruido en la sala.
+-->
+
+## family/money
+<!-- thematic: excerpts a90347aab1b8 (1); `thematic chart check --accept` updates this line -->
+<!-- to summarise (this comment can go):
+[transcripts/fg01.txt:7] A mí me apoyó mi familia con dinero. Nota: ruido en la sala.
+-->
+
+"
+    );
+    // Run again: every cell has its section, nothing changes.
+    let before = s.read("charts/R02.md");
+    assert_eq!(
+        s.run(&["chart", "--theme", "family"]).ok(),
+        "nothing to add: every cell with excerpts has a section\n"
+    );
+    assert_eq!(s.read("charts/R02.md"), before);
+    assert!(s.read("charts/R01.md").starts_with(HAND));
+}
+
+#[test]
+fn chart_by_respondent_where_and_groups() {
+    let s = study();
+    assert_eq!(
+        s.run(&["chart", "--respondent", "R03", "--where", "role=relative"])
+            .ok(),
+        "charts/R03.md: added return, return/support\n"
+    );
+    assert_eq!(
+        s.run(&["chart", "--by", "role", "--theme", "return"]).ok(),
+        "charts/by-role/relative.md: added return, return/support, return/dates
+charts/by-role/survivor.md: added return, return/support, return/dates
+"
+    );
+    assert!(s
+        .read("charts/by-role/relative.md")
+        .starts_with("# role: relative\n\n## return\n"));
+    let err = s.run(&["chart", "--respondent", "R1"]);
+    assert!(
+        err.bad_input().contains("unknown respondent `R1`"),
+        "{}",
+        err.stderr
+    );
+    let err = s.run(&["chart", "--theme", "famly"]);
+    assert!(
+        err.bad_input().contains("did you mean `family`?"),
+        "{}",
+        err.stderr
+    );
+}
+
+#[test]
+fn check_clean_then_one_stale_cell_then_accept() {
+    let s = study();
+    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
+        .ok();
+    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
+    s.file("charts/R01.md", &filled);
+    assert_eq!(
+        s.run(&["chart", "check"]).ok(),
+        "coverage (respondent cells with excerpts that have a summary):
+  family  0 of 10 (0%)
+  return  3 of 10 (30%)
+no findings
+"
+    );
+    // The codebook now puts r01.txt:7 at return/support too: that cell's
+    // excerpts change; `return` had it already (through return/dates).
+    s.replace(
+        "codebooks/main.yaml",
+        "any: [took care, me apoyó, support*]",
+        "any: [took care, me apoyó, support*, police station]",
+    );
+    let out = s.run(&["chart", "check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "charts/R01.md:12: stale: the excerpts at return/support changed since the summary was written (1 then, 2 now); review it, then run `thematic chart check --accept`
+coverage (respondent cells with excerpts that have a summary):
+  family  0 of 10 (0%)
+  return  3 of 10 (30%)
+1 finding
+"
+    );
+    assert!(
+        out.stderr.contains("error: chart check: 1 finding"),
+        "{}",
+        out.stderr
+    );
+    let out = s.run(&["chart", "check", "--accept"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stderr.lines().last(),
+        Some("charts/R01.md: recorded the excerpts of 1 section")
+    );
+    assert!(out.stdout.ends_with("no findings\n"), "{}", out.stdout);
+    // Only the marker line changed.
+    let after = s.read("charts/R01.md");
+    let changed: Vec<(&str, &str)> = filled
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(filled.lines().count(), after.lines().count());
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(changed[0].1.starts_with("<!-- thematic: excerpts "));
+    assert!(changed[0].1.contains("(2);"));
+}
+
+#[test]
+fn check_reports_citations_elsewhere_unknown_ids_and_codes() {
+    let s = study();
+    s.file(
+        "charts/R02.md",
+        "# R02\n\n## family/search\n<!-- thematic: excerpts 000000000000 (1) -->\nBuscaron en la comisaría [transcripts/r01.txt:7] [transcripts/r02.txt:99].\n\n## family/serch\nTexto.\n\n## return\nNada [transcripts/r01.txt:10].\n",
+    );
+    let out = s.run(&["chart", "check", "--strict"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let lines: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("charts/R02.md"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "charts/R02.md:4: stale: the excerpts at family/search changed since the summary was written (1 then, 1 now); review it, then run `thematic chart check --accept`",
+            "charts/R02.md:5:27: not at this cell: `transcripts/r01.txt:7` is R01's excerpt, not R02's",
+            "charts/R02.md:5:51: unknown excerpt: no excerpt `transcripts/r02.txt:99` in the study; cite ids as `thematic quote` shows them",
+            "charts/R02.md:7:4: unknown code: the codebook has no code `family/serch`; did you mean `family/search`?",
+            "charts/R02.md:10: stale: the summary of return has no record of the excerpts it was written from; review it, then run `thematic chart check --accept`",
+            "charts/R02.md:11:7: not at this cell: `transcripts/r01.txt:10` is R01's excerpt, not R02's",
+            "charts/R02.md:12: unwritten: R02 has excerpts at family and no section; write the summary (`thematic chart` adds the sections)",
+            "charts/R02.md:12: unwritten: R02 has excerpts at family/search/police and no section; write the summary (`thematic chart` adds the sections)",
+            "charts/R02.md:12: unwritten: R02 has excerpts at family/money and no section; write the summary (`thematic chart` adds the sections)",
+        ]
+    );
+}
+
+#[test]
+fn check_refuses_bad_chart_files_with_positions() {
+    let s = study();
+    s.file(
+        "charts/R01.md",
+        "# R01\n\n## Notas generales\nTexto.\n\n## family\nVer [r01:7].\n",
+    );
+    s.file("charts/R9.md", "# R9\n");
+    let err = s.run(&["chart", "check"]);
+    assert_eq!(
+        err.bad_input(),
+        "error: `## Notas generales` is not a code path
+  --> charts/R01.md:3:4
+  = help: a `## ` heading names a cell by its code path (`theme` or `theme/code`, as in `thematic matrix --format csv`); use `#` or `###` for other headings
+
+error: `[r01:7]` is not an excerpt id
+  --> charts/R01.md:7:6
+  = help: cite an excerpt by its id, PATH:LINE as `thematic quote` shows it, e.g. [transcripts/r07.txt:12]
+
+error: a chart file for `R9`, who is not a respondent of the study
+  --> charts/R9.md
+  = help: did you mean `R03`? (a chart file is named after its respondent: charts/<ID>.md)
+
+error: charts/ has 3 errors; fix them and run the command again
+"
+    );
+}
+
+#[test]
+fn chart_folder_from_the_settings() {
+    let s = study();
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Moderadora, E]\ncharts: analysis/charts\n",
+    );
+    assert_eq!(
+        s.run(&["chart", "--respondent", "m01", "--theme", "return"])
+            .ok(),
+        "analysis/charts/m01.md: added return, return/support, return/dates\n"
+    );
+    assert!(s.path().join("analysis/charts/m01.md").is_file());
+}
