@@ -185,6 +185,8 @@ pub enum CellMode {
     Presence,
     /// The first excerpt in the cell, cut to --width, with its id.
     Quote,
+    /// The written summary of the chart files (charts/<RESPONDENT>.md; with --by, charts/by-ATTR/VALUE.md), cut to --width in a table.
+    Summary,
 }
 
 /// Which rows a matrix has.
@@ -211,7 +213,7 @@ pub struct MatrixArgs {
     /// Only this theme and its codes.
     #[arg(long, value_name = "ID")]
     pub theme: Option<String>,
-    /// Characters per quote with --cell quote.
+    /// Characters per quote with --cell quote, per summary with --cell summary (table only).
     #[arg(long, default_value_t = 60)]
     pub width: usize,
     /// Swap rows and columns in table and Markdown output.

@@ -19,6 +19,7 @@
 
 pub mod cells;
 pub mod check;
+pub mod summary;
 
 use std::path::{Path, PathBuf};
 

@@ -264,3 +264,161 @@ fn chart_folder_from_the_settings() {
     );
     assert!(s.path().join("analysis/charts/m01.md").is_file());
 }
+
+#[test]
+fn matrix_shows_the_summaries_at_their_cells() {
+    let s = study();
+    s.run(&["chart", "--theme", "return"]).ok();
+    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
+    s.file("charts/R01.md", &filled);
+    s.replace(
+        "charts/R03.md",
+        "-->\n\n## return/support",
+        "-->\nSu hija la apoyó;\nno quiso dinero [transcripts/fg01.txt:6].\n\n## return/support",
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        s.run(&[
+            "matrix", "--cell", "summary", "--theme", "return", "--format", "json",
+        ])
+        .ok(),
+    )
+    .expect("json");
+    assert_eq!(json["cell"], "summary");
+    let columns: Vec<&str> = json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(columns, ["R01", "R02", "R03", "R04", "m01"]);
+    let row = |code: &str| {
+        json["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        row("return")["cells"][0],
+        serde_json::json!({
+            "count": 2, "respondents": 1, "of": 1,
+            "summary": "Su tía la cuidó al volver [transcripts/r01.txt:7].",
+            "cites": ["transcripts/r01.txt:7"],
+            "status": "written"
+        })
+    );
+    assert_eq!(
+        row("return")["cells"][2],
+        serde_json::json!({
+            "count": 1, "respondents": 1, "of": 1,
+            "summary": "Su hija la apoyó;\nno quiso dinero [transcripts/fg01.txt:6].",
+            "cites": ["transcripts/fg01.txt:6"],
+            "status": "written"
+        })
+    );
+    assert_eq!(row("return/support")["cells"][2]["status"], "empty");
+    assert_eq!(row("return/hand")["cells"][0]["status"], "none");
+    assert_eq!(
+        row("return/dates")["cells"][0]["summary"],
+        "Su tía la cuidó al volver [transcripts/r01.txt:7]."
+    );
+
+    assert_eq!(
+        s.run(&[
+            "matrix",
+            "--cell",
+            "summary",
+            "--theme",
+            "return",
+            "--rows",
+            "themes",
+            "--format",
+            "markdown",
+            "--where",
+            "role=relative"
+        ])
+        .ok(),
+        "| code | R03 | m01 | total (n=2) |
+|---|---|---|---|
+| Return | Su hija la apoyó;<br>no quiso dinero [transcripts/fg01.txt:6]. |  |  |
+"
+    );
+    assert_eq!(
+        s.run(&[
+            "matrix",
+            "--cell",
+            "summary",
+            "--rows",
+            "themes",
+            "--width",
+            "20",
+            "--where",
+            "respondent=R01"
+        ])
+        .ok(),
+        "┌────────────────────┬──────────────────────┬─────────────┐
+│ code               ┆ R01                  ┆ total (n=1) │
+╞════════════════════╪══════════════════════╪═════════════╡
+│ Role of the family ┆                      ┆             │
+│ Return             ┆ Su tía la cuidó al … ┆             │
+└────────────────────┴──────────────────────┴─────────────┘
+"
+    );
+    // CSV stays the integer contract.
+    assert_eq!(
+        s.run(&["matrix", "--cell", "summary", "--rows", "themes", "--format", "csv"])
+            .ok(),
+        s.run(&["matrix", "--cell", "count", "--rows", "themes", "--format", "csv"])
+            .ok()
+    );
+    // A codebook edit that changes R01's return/support cell: stale there.
+    s.replace(
+        "codebooks/main.yaml",
+        "any: [took care, me apoyó, support*]",
+        "any: [took care, me apoyó, support*, police station]",
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        s.run(&[
+            "matrix", "--cell", "summary", "--theme", "return", "--format", "json",
+        ])
+        .ok(),
+    )
+    .expect("json");
+    let statuses: Vec<&str> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cells"][0]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["written", "stale", "written", "none"]);
+}
+
+#[test]
+fn matrix_by_attribute_shows_the_group_files() {
+    let s = study();
+    s.file(
+        "charts/by-role/relative.md",
+        "# role: relative\n\n## return\nLas familias apoyan, pero sin dinero [transcripts/fg01.txt:6].\n",
+    );
+    s.file("charts/by-role/survivor.md", "## Notes\nnot a code\n");
+    let out = s.run(&[
+        "matrix", "--by", "role", "--cell", "summary", "--rows", "themes", "--format", "markdown",
+    ]);
+    assert_eq!(
+        out.ok(),
+        "| code \\ role | relative (n=2) | survivor (n=3) | total (n=5) |
+|---|---|---|---|
+| Role of the family |  |  |  |
+| Return | (stale) Las familias apoyan, pero sin dinero [transcripts/fg01.txt:6]. |  |  |
+"
+    );
+    assert!(
+        out.stderr.contains(
+            "warning: `## Notes` is not a code path\n  --> charts/by-role/survivor.md:1:4"
+        ),
+        "{}",
+        out.stderr
+    );
+}
