@@ -124,7 +124,8 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
 }
 
 /// The files to chart: one per kept respondent, or with `by` one per value
-/// of the attribute among them (values that cannot be a file name are left
+/// of the attribute among them, each holding every respondent with the
+/// value (values that cannot be a file name are left
 /// out with a warning).
 fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Target>> {
     let m = &idx.manifest;
@@ -147,7 +148,12 @@ fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Targ
         }
     }
     let mut out = Vec::new();
-    for (value, members) in groups {
+    for (value, _) in groups {
+        // The group is everyone with the value, whatever `--where` keeps:
+        // `chart check` and the matrix record and compare the same set.
+        let members: Vec<usize> = (0..m.respondents.len())
+            .filter(|&p| m.attribute(&m.respondents[p], attr) == Some(value))
+            .collect();
         if value.is_empty() || value.contains(['/', '\\']) || value.starts_with('.') {
             eprintln!(
                 "warning: {attr} `{value}` cannot be a file name; its group has no chart file"

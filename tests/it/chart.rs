@@ -422,3 +422,116 @@ fn matrix_by_attribute_shows_the_group_files() {
         out.stderr
     );
 }
+
+/// A copy of the README's example study.
+fn example() -> Study {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("read example") {
+            let e = e.expect("entry");
+            if e.file_name() == ".thematic" {
+                continue;
+            }
+            let target = to.join(e.file_name());
+            if e.file_type().expect("type").is_dir() {
+                copy(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), target).expect("copy");
+            }
+        }
+    }
+    let s = Study::empty();
+    copy(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/peru-family-study"),
+        s.path(),
+    );
+    s
+}
+
+#[test]
+fn the_example_study_is_charted_and_checks_clean() {
+    let s = example();
+    assert_eq!(
+        s.run(&["chart", "check"]).ok(),
+        "coverage (respondent cells with excerpts that have a summary):
+  recruitment    0 of 20 (0%)
+  family_role    15 of 43 (35%)
+  reintegration  8 of 24 (33%)
+no findings
+"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        s.run(&[
+            "matrix",
+            "--cell",
+            "summary",
+            "--theme",
+            "family_role",
+            "--format",
+            "json",
+        ])
+        .ok(),
+    )
+    .expect("json");
+    let stigma = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "family_role/stigma")
+        .unwrap();
+    let r02 = json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["name"] == "R02")
+        .unwrap();
+    assert_eq!(
+        stigma["cells"][r02]["summary"],
+        "Chismes de los vecinos: \"decían que yo tenía la culpa\" [transcripts/r02.txt:18]."
+    );
+    assert_eq!(stigma["cells"][r02]["status"], "written");
+    // Nothing to add for the charted respondents and themes.
+    assert_eq!(
+        s.run(&[
+            "chart",
+            "--respondent",
+            "R01",
+            "--respondent",
+            "R02",
+            "--respondent",
+            "R04",
+            "--theme",
+            "family_role",
+            "--theme",
+            "reintegration"
+        ])
+        .ok(),
+        "nothing to add: every cell with excerpts has a section\n"
+    );
+}
+
+#[test]
+fn group_files_record_the_whole_group_whatever_where_keeps() {
+    let s = study();
+    assert_eq!(
+        s.run(&[
+            "chart",
+            "--by",
+            "role",
+            "--where",
+            "region=Lima",
+            "--theme",
+            "return"
+        ])
+        .ok(),
+        "charts/by-role/relative.md: added return, return/support, return/dates
+charts/by-role/survivor.md: added return, return/support, return/dates
+"
+    );
+    let filled = fill(
+        &s.read("charts/by-role/relative.md"),
+        "Los familiares apoyan",
+    );
+    s.file("charts/by-role/relative.md", &filled);
+    assert!(s.run(&["chart", "check"]).ok().ends_with("no findings\n"));
+}
