@@ -238,6 +238,9 @@ pub struct QuoteArgs {
     /// Also match this full-text query (stemmed, accent-insensitive; "phrases", AND, OR, NOT); best first.
     #[arg(long, short)]
     pub query: Option<String>,
+    /// Only the excerpts the chart files' summaries at these codes cite, in the order cited.
+    #[arg(long, conflicts_with = "query")]
+    pub charted: bool,
     #[command(flatten)]
     pub list: ListOpts,
 }

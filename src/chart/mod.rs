@@ -608,6 +608,33 @@ pub fn load(sources: &[Source], m: &crate::index::Manifest) -> (Vec<check::Loade
     (loaded, problems)
 }
 
+/// The excerpt ids the respondents' summaries cite at the codes `paths`
+/// (a section at one of them or below it), each once, in the order cited:
+/// files by path, sections and citations in file order. Group files are
+/// left out (their citations repeat the respondents').
+pub fn cited(files: &[check::Loaded], paths: &[&str]) -> Vec<String> {
+    let under = |p: &str| {
+        paths
+            .iter()
+            .any(|c| p == *c || p.strip_prefix(c).is_some_and(|r| r.starts_with('/')))
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for f in files
+        .iter()
+        .filter(|f| matches!(f.case, Case::Respondent(_)))
+    {
+        for s in f.file.sections.iter().filter(|s| under(&s.path)) {
+            for c in &s.cites {
+                if seen.insert(c.id.as_str()) {
+                    out.push(c.id.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -747,6 +774,34 @@ mod tests {
         assert_eq!(append("# R01\n", "## a\n"), "# R01\n\n## a\n");
         assert_eq!(append("x\r\n\r\n", "## a\n"), "x\r\n\r\n## a\n");
         assert_eq!(append("", "## a\n"), "## a\n");
+    }
+
+    #[test]
+    fn cited_ids_in_the_order_cited_once_each() {
+        let file = |case: Case, text: &str| check::Loaded {
+            shown: case.rel(),
+            case,
+            members: vec![0],
+            file: parse(text, "x.md"),
+        };
+        let files = vec![
+            file(
+                Case::Respondent("R01".into()),
+                "## family/search\n[b.txt:9] [a.txt:1]\n## family\n[c.txt:1] [a.txt:1]\n## familyx\n[d.txt:1]\n",
+            ),
+            file(
+                Case::Group {
+                    attr: "role".into(),
+                    value: "x".into(),
+                },
+                "## family\n[e.txt:1]\n",
+            ),
+        ];
+        assert_eq!(
+            cited(&files, &["family"]),
+            ["b.txt:9", "a.txt:1", "c.txt:1"]
+        );
+        assert_eq!(cited(&files, &["family/search"]), ["b.txt:9", "a.txt:1"]);
     }
 
     #[test]

@@ -33,13 +33,91 @@ struct Quote {
 
 /// Runs `thematic quote`.
 pub fn run_quote(project: &StudyAt, args: &QuoteArgs) -> Result<()> {
-    let (_, idx) = super::open(project, &args.list.read)?;
+    let (study, idx) = super::open(project, &args.list.read)?;
     let cb_rows: Vec<&str> = idx.manifest.rows.iter().map(|r| r.path.as_str()).collect();
     let mut rows_all = Vec::new();
     for name in &args.codes {
         rows_all.push(vec![super::resolve_row(&cb_rows, name)? as u64]);
     }
+    if args.charted {
+        let paths: Vec<&str> = rows_all.iter().map(|r| cb_rows[r[0] as usize]).collect();
+        let cited = cited(&study, &idx, &paths)?;
+        return list_charted(&idx, rows_all, &cited, &args.list);
+    }
     list(&idx, args.query.as_deref(), rows_all, false, &args.list)
+}
+
+/// The ids the summaries at `paths` cite, in the order cited.
+fn cited(study: &crate::study::Study, idx: &StudyIndex, paths: &[&str]) -> Result<Vec<String>> {
+    let rel = study.settings.charts.trim_end_matches('/');
+    let dir = study.resolve(rel);
+    let sources = crate::chart::read_dir(&dir, &study.shown(&dir))?;
+    let (files, problems) = crate::chart::load(&sources, &idx.manifest);
+    for p in problems {
+        eprintln!("warning: {}", p.report().trim_start_matches("error: "));
+    }
+    Ok(crate::chart::cited(&files, paths))
+}
+
+/// `quote --charted`: the cited excerpts that are at every code and pass
+/// the filters, in the order cited, cut to `--limit`.
+fn list_charted(
+    idx: &StudyIndex,
+    rows_all: Vec<Vec<u64>>,
+    cited: &[String],
+    opts: &ListOpts,
+) -> Result<()> {
+    if opts.format == Format::Xlsx {
+        return Err(render::no_xlsx("quote"));
+    }
+    let m = &idx.manifest;
+    for a in &opts.show {
+        super::check_attribute(m, a, "--show")?;
+    }
+    let keep = HitFilter {
+        filter: super::filter(m, &opts.read)?,
+        rows_all,
+        uncoded: false,
+    };
+    let searcher = idx.reader.searcher();
+    let wanted: std::collections::HashSet<&str> = cited.iter().map(String::as_str).collect();
+    let mut by_id = std::collections::HashMap::new();
+    for h in idx.corpus(keep)? {
+        let id = idx.stored(&searcher, h.addr)?.id;
+        if wanted.contains(id.as_str()) {
+            by_id.insert(id, h);
+        }
+    }
+    let mut per: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let hits: Vec<&Hit> = cited
+        .iter()
+        .filter_map(|id| by_id.get(id))
+        .filter(|h| {
+            let n = per.entry(h.resp).or_default();
+            *n += 1;
+            opts.per_respondent.is_none_or(|cap| *n <= cap)
+        })
+        .collect();
+    let more = hits.len().saturating_sub(opts.limit);
+    let mut quotes = Vec::new();
+    for h in hits.into_iter().take(opts.limit) {
+        quotes.push(quote(idx, &searcher, h, None, false, opts)?);
+    }
+    let out = match opts.format {
+        Format::Json => render::json(&quotes)?,
+        Format::Csv => to_csv(idx, &quotes, opts)?,
+        Format::Markdown => to_markdown(&quotes, opts.context),
+        Format::Table | Format::Xlsx => to_text(&quotes, opts.context, false),
+    };
+    render::emit(&out)?;
+    if more > 0 {
+        eprintln!("{more} more not shown (raise --limit to see them)");
+    } else if quotes.is_empty() {
+        eprintln!(
+            "no cited excerpts found (`thematic chart check` lists citations that went astray)"
+        );
+    }
+    Ok(())
 }
 
 /// Runs `thematic search`.

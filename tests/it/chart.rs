@@ -535,3 +535,38 @@ charts/by-role/survivor.md: added return, return/support, return/dates
     s.file("charts/by-role/relative.md", &filled);
     assert!(s.run(&["chart", "check"]).ok().ends_with("no findings\n"));
 }
+
+#[test]
+fn quote_charted_lists_the_cited_excerpts_in_the_order_cited() {
+    let s = study();
+    s.file(
+        "charts/R01.md",
+        "# R01\n\n## return/support\nLa tía la cuidó [transcripts/r01.txt:13].\n\n## return\nVer también [transcripts/r01.txt:7; transcripts/r01.txt:13; transcripts/r01.txt:10].\n",
+    );
+    s.file(
+        "charts/R04.md",
+        "## return/support\nSu familia la apoyó con dinero [transcripts/fg01.txt:7].\n",
+    );
+    // r01.txt:10 is not at `return` and is left out; r01.txt:13 comes once.
+    assert_eq!(
+        s.run(&["quote", "return", "--charted", "--format", "csv", "--show", "role"])
+            .ok(),
+        "id,path,line,respondent,role,codes,question,text
+transcripts/r01.txt:13,transcripts/r01.txt,13,R01,survivor,return/support,And later?,My aunt took care of me.
+transcripts/r01.txt:7,transcripts/r01.txt,7,R01,survivor,family/search; family/search/police; return/dates,How did your family react?,My mother went to the police station every day. She reported it in 2021.
+transcripts/fg01.txt:7,transcripts/fg01.txt,7,R04,survivor,family/money; return/support,¿Quién las apoyó?,A mí me apoyó mi familia con dinero. Nota: ruido en la sala.
+"
+    );
+    assert_eq!(
+        s.run(&[
+            "quote", "support", "--charted", "--format", "csv", "--show", "role", "--where",
+            "respondent=R04"
+        ])
+        .ok(),
+        "id,path,line,respondent,role,codes,question,text
+transcripts/fg01.txt:7,transcripts/fg01.txt,7,R04,survivor,family/money; return/support,¿Quién las apoyó?,A mí me apoyó mi familia con dinero. Nota: ruido en la sala.
+"
+    );
+    let err = s.run(&["quote", "return", "--charted", "--query", "aunt"]);
+    assert_eq!(err.code, 2, "{err:?}");
+}
