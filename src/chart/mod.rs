@@ -472,8 +472,22 @@ fn is_id(token: &str) -> bool {
 }
 
 /// `text` with `sections` appended after a blank line: the original text
-/// is kept byte for byte as the beginning of the result.
+/// is kept byte for byte as the beginning of the result. A file with CRLF
+/// line ends gets its new lines with CRLF too.
 pub fn append(text: &str, sections: &str) -> String {
+    if text.contains("\r\n") {
+        let crlf = sections.replace('\n', "\r\n");
+        let mut whole = String::with_capacity(text.len() + crlf.len() + 4);
+        whole.push_str(text);
+        if !whole.ends_with('\n') {
+            whole.push_str("\r\n");
+        }
+        if !whole.ends_with("\n\r\n") && !whole.ends_with("\n\n") {
+            whole.push_str("\r\n");
+        }
+        whole.push_str(&crlf);
+        return whole;
+    }
     let mut whole = String::with_capacity(text.len() + sections.len() + 2);
     whole.push_str(text);
     if !whole.is_empty() && !whole.ends_with('\n') {
@@ -772,7 +786,8 @@ mod tests {
     fn appending_keeps_the_text_and_leaves_a_blank_line() {
         assert_eq!(append("# R01", "## a\n"), "# R01\n\n## a\n");
         assert_eq!(append("# R01\n", "## a\n"), "# R01\n\n## a\n");
-        assert_eq!(append("x\r\n\r\n", "## a\n"), "x\r\n\r\n## a\n");
+        assert_eq!(append("x\r\n\r\n", "## a\n"), "x\r\n\r\n## a\r\n");
+        assert_eq!(append("x\r\ny", "## a\nb\n"), "x\r\ny\r\n\r\n## a\r\nb\r\n");
         assert_eq!(append("", "## a\n"), "## a\n");
     }
 

@@ -132,6 +132,16 @@ fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Targ
     let kept = (0..m.respondents.len()).filter(|&p| keep.get(p).copied().unwrap_or(false));
     let Some(attr) = by else {
         let mut out: Vec<Target> = kept
+            .filter(|&p| {
+                let id = &m.respondents[p];
+                let ok = file_name_ok(id);
+                if !ok {
+                    eprintln!(
+                        "warning: respondent `{id}` cannot be a file name; it has no chart file"
+                    );
+                }
+                ok
+            })
             .map(|p| Target {
                 case: Case::Respondent(m.respondents[p].clone()),
                 members: vec![p],
@@ -154,7 +164,7 @@ fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Targ
         let members: Vec<usize> = (0..m.respondents.len())
             .filter(|&p| m.attribute(&m.respondents[p], attr) == Some(value))
             .collect();
-        if value.is_empty() || value.contains(['/', '\\']) || value.starts_with('.') {
+        if !file_name_ok(value) {
             eprintln!(
                 "warning: {attr} `{value}` cannot be a file name; its group has no chart file"
             );
@@ -169,6 +179,12 @@ fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Targ
         });
     }
     Ok(out)
+}
+
+/// Whether a respondent id or attribute value can name a chart file in
+/// the charts folder (no folder separators, not hidden, not empty).
+fn file_name_ok(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\']) && !name.starts_with('.')
 }
 
 /// The rows to chart: all, or the rows of the `--theme`s (each theme with

@@ -570,3 +570,20 @@ transcripts/fg01.txt:7,transcripts/fg01.txt,7,R04,survivor,family/money; return/
     let err = s.run(&["quote", "return", "--charted", "--query", "aunt"]);
     assert_eq!(err.code, 2, "{err:?}");
 }
+
+#[test]
+fn chart_keeps_a_crlf_file_crlf() {
+    let s = study();
+    let hand = "\u{feff}# m01\r\n\r\n## return\r\nEscribe en 2020 [transcripts/m01.txt:1].";
+    s.file("charts/m01.md", hand);
+    assert_eq!(
+        s.run(&["chart", "--respondent", "m01"]).ok(),
+        "charts/m01.md: added return/support, return/dates\n"
+    );
+    let after = s.read("charts/m01.md");
+    assert!(after.starts_with(hand));
+    assert!(!after.replace("\r\n", "").contains('\n'), "{after:?}");
+    assert!(
+        after[hand.len()..].starts_with("\r\n\r\n## return/support\r\n<!-- thematic: excerpts ")
+    );
+}
