@@ -60,8 +60,9 @@ impl Cells {
         cells
     }
 
-    /// Reads every excerpt of the index.
-    pub fn read(idx: &StudyIndex) -> Result<Cells> {
+    /// Reads every excerpt of the index; `words` keeps each one's first
+    /// words (for the sections `chart` writes), else they are left empty.
+    pub fn read(idx: &StudyIndex, words: bool) -> Result<Cells> {
         let table = idx.codes()?;
         let order = idx.manifest.corpus_order();
         let reader = RowReader::new(Source::All, idx.manifest.closure());
@@ -78,7 +79,11 @@ impl Cells {
                         id: e.id,
                         resp: e.resp as usize,
                         rows: buf.clone(),
-                        words: crate::render::cut(&e.text, WORDS),
+                        words: if words {
+                            crate::render::cut(&e.text, WORDS)
+                        } else {
+                            String::new()
+                        },
                     },
                 ));
             },

@@ -462,12 +462,17 @@ fn looks_cited(token: &str) -> bool {
         && (path.contains(['.', '/']) || line.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Whether a word is an excerpt id: `path.ext:LINE`.
+/// Whether a word is an excerpt id: `path.ext:LINE`, `path.ext:LINE.N`
+/// (the Nth sentence of a line with `unit: sentence`) or, for a survey,
+/// `path.csv:ROW:COLUMN`.
 fn is_id(token: &str) -> bool {
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     token.rsplit_once(':').is_some_and(|(path, line)| {
-        !line.is_empty()
-            && line.bytes().all(|b| b.is_ascii_digit())
-            && path.rsplit('/').next().is_some_and(|f| f.contains('.'))
+        let line_ok = match line.split_once('.') {
+            Some((l, n)) => number(l) && number(n),
+            None => number(line),
+        };
+        line_ok && path.rsplit('/').next().is_some_and(|f| f.contains('.'))
     })
 }
 
@@ -727,6 +732,17 @@ mod tests {
         );
         assert_eq!(f.sections.len(), 1);
         assert!(f.sections[0].cites.is_empty());
+    }
+
+    #[test]
+    fn sentence_and_survey_ids_are_ids() {
+        let f = parse(
+            "## family\n[transcripts/r01.txt:12.2] [survey/answers.csv:3:4] [a.txt:1.x]\n",
+            "c.md",
+        );
+        let ids: Vec<&str> = f.sections[0].cites.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["transcripts/r01.txt:12.2", "survey/answers.csv:3:4"]);
+        assert_eq!(f.problems.len(), 1);
     }
 
     #[test]

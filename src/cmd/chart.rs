@@ -63,7 +63,7 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
         keep.iter_mut().zip(named).for_each(|(k, n)| *k &= n);
     }
     let targets = targets(&idx, &keep, args.by.as_deref())?;
-    let cells = Cells::read(&idx)?;
+    let cells = Cells::read(&idx, true)?;
     let (dir, shown_dir) = charts_dir(&study);
     let sources = chart::read_dir(&dir, &shown_dir)?;
     let mut out = String::new();
@@ -220,13 +220,13 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     };
     let (study, idx) = super::open(project, &read)?;
     let m = &idx.manifest;
-    let cells = Cells::read(&idx)?;
     let (dir, shown_dir) = charts_dir(&study);
     let mut sources = chart::read_dir(&dir, &shown_dir)?;
     let (mut loaded, problems) = chart::load(&sources, m);
     if !problems.is_empty() {
         return Err(Error::several(problems, &format!("{shown_dir}/")));
     }
+    let cells = Cells::read(&idx, false)?;
     let mut report = check::check(m, &cells, &loaded, strict);
     if accept && !report.updates.is_empty() {
         for (i, s) in sources.iter().enumerate() {

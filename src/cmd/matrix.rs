@@ -330,7 +330,7 @@ fn summaries(
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));
     }
-    let cells = Cells::read(idx)?;
+    let cells = Cells::read(idx, false)?;
     let cases: Vec<Case> = matrix
         .columns
         .iter()
