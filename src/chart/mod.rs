@@ -746,6 +746,52 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_never_panics() {
+        let pieces = [
+            "[",
+            "]",
+            "[[",
+            "]]",
+            "## ",
+            "##",
+            "###",
+            "<!--",
+            "-->",
+            "```",
+            "~~~",
+            "---",
+            "\u{feff}",
+            "[a.txt:]",
+            "[:1]",
+            "[a.txt:1",
+            "`",
+            "é",
+            "\r",
+            "\n",
+            " ",
+            "<!-- thematic: excerpts ",
+            "zz (",
+            ")",
+            "[x](",
+            "[a.txt:1]:",
+            "family/",
+            "/",
+            "## family//x",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}\n{c}{a}\n{b}{c}");
+                    let f = parse(&text, "c.md");
+                    let _ = set_markers(&text, &[(1, None, "m".into()), (2, Some(3), "n".into())]);
+                    let _ = append(&text, "## a\n");
+                    assert!(f.sections.iter().all(|s| is_code_path(&s.path)));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn status_follows_the_marker() {
         let f = parse(
             "## family\n<!-- thematic: excerpts abc (1) -->\nA summary.\n",
