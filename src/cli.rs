@@ -275,6 +275,9 @@ pub struct ListOpts {
     /// Output format (table = text).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Show the memos (memos/*.md) about each excerpt, its respondent or its codes.
+    #[arg(long)]
+    pub memos: bool,
     /// Highlight query terms in text output: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,

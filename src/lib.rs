@@ -27,6 +27,7 @@ pub mod framework;
 pub mod index;
 pub mod ingest;
 pub mod input;
+pub mod memo;
 pub mod model;
 pub mod pipeline;
 pub mod reanchor;

@@ -65,6 +65,8 @@ pub struct Settings {
     pub encoding: Option<String>,
     /// The folder of chart files (written summaries), relative to the study.
     pub charts: String,
+    /// The folder of memos, relative to the study.
+    pub memos: String,
 }
 
 /// Survey CSV settings.
@@ -101,6 +103,7 @@ impl Default for Settings {
             csv: None,
             encoding: None,
             charts: "charts".into(),
+            memos: "memos".into(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `thematic chart`: append a section to the chart files for every cell with
 //! excerpts and no section yet; `thematic chart check`: check the chart
-//! files against the index (and with `--accept`, record each summary's
-//! current excerpts in its marker comment).
+//! files (and the memos' `about:`) against the index (and with `--accept`,
+//! record each summary's current excerpts in its marker comment).
 
 use std::collections::BTreeSet;
 
@@ -222,11 +222,22 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     let m = &idx.manifest;
     let (dir, shown_dir) = charts_dir(&study);
     let mut sources = chart::read_dir(&dir, &shown_dir)?;
-    let (mut loaded, problems) = chart::load(&sources, m);
-    if !problems.is_empty() {
-        return Err(Error::several(problems, &format!("{shown_dir}/")));
-    }
+    let (mut loaded, mut problems) = chart::load(&sources, m);
     let cells = Cells::read(&idx, false)?;
+    let memo_dir = study.resolve(study.settings.memos.trim_end_matches('/'));
+    let memo_shown = study.shown(&memo_dir);
+    let (_, memo_problems) = crate::memo::read(&memo_dir, &memo_shown, m, &|id| {
+        cells.by_id.contains_key(id)
+    })?;
+    if !problems.is_empty() || !memo_problems.is_empty() {
+        let what = match (problems.is_empty(), memo_problems.is_empty()) {
+            (false, true) => format!("{shown_dir}/"),
+            (true, false) => format!("{memo_shown}/"),
+            _ => format!("{shown_dir}/ with {memo_shown}/"),
+        };
+        problems.extend(memo_problems);
+        return Err(Error::several(problems, &what));
+    }
     let mut report = check::check(m, &cells, &loaded, strict);
     if accept && !report.updates.is_empty() {
         for (i, s) in sources.iter().enumerate() {

@@ -27,6 +27,9 @@ struct Quote {
     text: String,
     time: String,
     score: f32,
+    /// With `--memos`: the memos about the excerpt, its respondent or its codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memos: Option<Vec<crate::memo::MemoRef>>,
     #[serde(skip)]
     highlights: Vec<std::ops::Range<usize>>,
 }
@@ -42,9 +45,16 @@ pub fn run_quote(project: &StudyAt, args: &QuoteArgs) -> Result<()> {
     if args.charted {
         let paths: Vec<&str> = rows_all.iter().map(|r| cb_rows[r[0] as usize]).collect();
         let cited = cited(&study, &idx, &paths)?;
-        return list_charted(&idx, rows_all, &cited, &args.list);
+        return list_charted(&study, &idx, rows_all, &cited, &args.list);
     }
-    list(&idx, args.query.as_deref(), rows_all, false, &args.list)
+    list(
+        &study,
+        &idx,
+        args.query.as_deref(),
+        rows_all,
+        false,
+        &args.list,
+    )
 }
 
 /// The ids the summaries at `paths` cite, in the order cited.
@@ -62,6 +72,7 @@ fn cited(study: &crate::study::Study, idx: &StudyIndex, paths: &[&str]) -> Resul
 /// `quote --charted`: the cited excerpts that are at every code and pass
 /// the filters, in the order cited, cut to `--limit`.
 fn list_charted(
+    study: &crate::study::Study,
     idx: &StudyIndex,
     rows_all: Vec<Vec<u64>>,
     cited: &[String],
@@ -103,6 +114,9 @@ fn list_charted(
     for h in hits.into_iter().take(opts.limit) {
         quotes.push(quote(idx, &searcher, h, None, false, opts)?);
     }
+    if opts.memos {
+        attach_memos(study, idx, &mut quotes)?;
+    }
     let out = match opts.format {
         Format::Json => render::json(&quotes)?,
         Format::Csv => to_csv(idx, &quotes, opts)?,
@@ -128,8 +142,9 @@ pub fn run_search(project: &StudyAt, args: &SearchArgs) -> Result<()> {
         )
         .with_hint("e.g. thematic search 'police AND family'"));
     }
-    let (_, idx) = super::open(project, &args.list.read)?;
+    let (study, idx) = super::open(project, &args.list.read)?;
     list(
+        &study,
         &idx,
         args.query.as_deref(),
         Vec::new(),
@@ -139,6 +154,7 @@ pub fn run_search(project: &StudyAt, args: &SearchArgs) -> Result<()> {
 }
 
 fn list(
+    study: &crate::study::Study,
     idx: &StudyIndex,
     query: Option<&str>,
     rows_all: Vec<Vec<u64>>,
@@ -199,6 +215,9 @@ fn list(
             parsed.is_some(),
             opts,
         )?);
+    }
+    if opts.memos {
+        attach_memos(study, idx, &mut quotes)?;
     }
     let out = match opts.format {
         Format::Json => render::json(&quotes)?,
@@ -340,6 +359,38 @@ fn snippet_generator(
     }
 }
 
+/// Gives each quote the memos about its excerpt, its respondent or its
+/// codes (and their ancestors). A memo with an entry that names nothing is
+/// a warning here (`chart check` refuses it).
+fn attach_memos(study: &crate::study::Study, idx: &StudyIndex, quotes: &mut [Quote]) -> Result<()> {
+    let m = &idx.manifest;
+    let dir = study.resolve(study.settings.memos.trim_end_matches('/'));
+    let (memos, problems) = crate::memo::read(&dir, &study.shown(&dir), m, &|_| true)?;
+    for p in problems {
+        eprintln!("warning: {}", p.report().trim_start_matches("error: "));
+    }
+    for q in quotes.iter_mut() {
+        let mut rows = Vec::new();
+        for code in &q.codes {
+            let mut r = m.rows.iter().position(|row| row.path == *code);
+            while let Some(i) = r {
+                if !rows.contains(&i) {
+                    rows.push(i);
+                }
+                r = m.rows[i].parent;
+            }
+        }
+        let resp = m.respondents.iter().position(|r| *r == q.respondent);
+        q.memos = Some(
+            crate::memo::on(&memos, &q.id, resp, &rows)
+                .into_iter()
+                .cloned()
+                .collect(),
+        );
+    }
+    Ok(())
+}
+
 /// One hit with its attribution.
 fn quote(
     idx: &StudyIndex,
@@ -379,6 +430,7 @@ fn quote(
         text: e.text,
         time: e.time,
         score: if scored { h.score } else { 0.0 },
+        memos: None,
         highlights,
     })
 }
@@ -452,6 +504,9 @@ fn to_text(quotes: &[Quote], context: bool, colour: bool) -> String {
         for line in text.lines() {
             out.push_str(&format!("  {line}\n"));
         }
+        for memo in q.memos.iter().flatten() {
+            out.push_str(&format!("  memo: {} ({})\n", memo.title, memo.path));
+        }
     }
     out
 }
@@ -497,6 +552,9 @@ fn to_markdown(quotes: &[Quote], context: bool) -> String {
             format!("{}, {}", q.respondent, attrs.join(", "))
         };
         out.push_str(&format!("> — {who} (`{}`)\n\n", q.id));
+        for memo in q.memos.iter().flatten() {
+            out.push_str(&format!("*Memo:* {} (`{}`)\n\n", memo.title, memo.path));
+        }
     }
     out
 }
@@ -515,6 +573,9 @@ fn to_csv(idx: &StudyIndex, quotes: &[Quote], opts: &ListOpts) -> Result<String>
     ];
     header.extend(attrs.iter().cloned());
     header.extend(["codes", "question", "text"].map(String::from));
+    if opts.memos {
+        header.push("memos".into());
+    }
     let mut t = Table::new(header);
     for q in quotes {
         let mut row = vec![
@@ -529,6 +590,10 @@ fn to_csv(idx: &StudyIndex, quotes: &[Quote], opts: &ListOpts) -> Result<String>
                 .map(|a| q.attributes.get(a).cloned().unwrap_or_default()),
         );
         row.extend([q.codes.join("; "), q.question.clone(), q.text.clone()]);
+        if opts.memos {
+            let paths: Vec<&str> = q.memos.iter().flatten().map(|m| m.path.as_str()).collect();
+            row.push(paths.join("; "));
+        }
         t.rows.push(row);
     }
     t.to_csv()

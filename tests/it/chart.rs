@@ -587,3 +587,88 @@ fn chart_keeps_a_crlf_file_crlf() {
         after[hand.len()..].starts_with("\r\n\r\n## return/support\r\n<!-- thematic: excerpts ")
     );
 }
+
+#[test]
+fn quote_memos_and_chart_check_refuses_memos_about_nothing() {
+    let s = study();
+    s.file(
+        "memos/apoyo.md",
+        "---\nabout: [support, transcripts/r01.txt:7]\n---\n\n# Support comes from women relatives\nAunts, mothers, daughters.\n",
+    );
+    s.file(
+        "memos/r04.md",
+        "---\nabout:\n  - R04\n---\nParticipó en el grupo focal de Lima.\n",
+    );
+    assert_eq!(
+        s.run(&["quote", "return", "--memos", "--show", "role", "--limit", "3"])
+            .ok(),
+        "transcripts/fg01.txt:6 — R03 (role: relative)
+  codes: return/support
+  Mi hija me apoyó. Ella dijo: no quiero dinero.
+  memo: Support comes from women relatives (memos/apoyo.md)
+
+transcripts/fg01.txt:7 — R04 (role: survivor)
+  codes: family/money, return/support
+  A mí me apoyó mi familia con dinero. Nota: ruido en la sala.
+  memo: Support comes from women relatives (memos/apoyo.md)
+  memo: Participó en el grupo focal de Lima. (memos/r04.md)
+
+transcripts/m01.txt:1 — m01 (role: relative)
+  codes: return/dates
+  I write this in 2020. There was no police in our town.
+"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        s.run(&["quote", "police", "--memos", "--format", "json"])
+            .ok(),
+    )
+    .expect("json");
+    assert_eq!(
+        json[0]["memos"],
+        serde_json::json!([{"path": "memos/apoyo.md", "title": "Support comes from women relatives"}])
+    );
+    // Without --memos the JSON keys stay as they were.
+    let json: serde_json::Value =
+        serde_json::from_str(s.run(&["quote", "police", "--format", "json"]).ok()).expect("json");
+    assert!(json[0].get("memos").is_none());
+
+    s.file(
+        "memos/typo.md",
+        "---\nabout: [famly, transcripts/r01.txt:8]\n---\nNotes.\n",
+    );
+    s.file("memos/none.md", "# No front matter\n");
+    let err = s.run(&["chart", "check"]);
+    assert_eq!(
+        err.bad_input(),
+        "error: the memo says nothing about what it is about
+  --> memos/none.md:1
+  = help: start it with front matter: ---, then `about: [CODE, RESPONDENT, EXCERPT-ID]`, then ---
+
+error: `about:` names `famly`, which is no code, respondent or excerpt of the study
+  --> memos/typo.md:2
+  = help: did you mean `family`?
+
+error: `about:` names `transcripts/r01.txt:8`, which is no code, respondent or excerpt of the study
+  --> memos/typo.md:2
+  = help: name an excerpt by its id as `thematic quote` shows it, e.g. transcripts/r07.txt:12
+
+error: memos/ has 3 errors; fix them and run the command again
+"
+    );
+    // Other commands warn and go on.
+    let out = s.run(&[
+        "quote", "police", "--memos", "--format", "csv", "--show", "role",
+    ]);
+    assert_eq!(
+        out.ok(),
+        "id,path,line,respondent,role,codes,question,text,memos
+transcripts/r01.txt:7,transcripts/r01.txt,7,R01,survivor,family/search; family/search/police; return/dates,How did your family react?,My mother went to the police station every day. She reported it in 2021.,memos/apoyo.md
+transcripts/r02.txt:5,transcripts/r02.txt,5,R02,survivor,family/search; family/search/police,¿Qué hizo tu familia?,\"Buscamos en la comisaría. No había policía en el pueblo, solo una comisaría lejos.\",
+"
+    );
+    assert!(
+        out.stderr.contains("warning: the memo says nothing"),
+        "{}",
+        out.stderr
+    );
+}
