@@ -672,3 +672,19 @@ transcripts/r02.txt:5,transcripts/r02.txt,5,R02,survivor,family/search; family/s
         out.stderr
     );
 }
+
+#[test]
+fn codebook_show_markdown_lists_the_code_memos() {
+    let s = Study::fixture("basic");
+    s.file(
+        "memos/apoyo.md",
+        "---\nabout: [support, R04, return]\n---\n# Support comes from women relatives\n",
+    );
+    let out = s.run(&["codebook", "show", "--format", "markdown"]);
+    let text = out.ok();
+    assert!(
+        text.contains("## Return (`return`)\n\n- **Memos:** Support comes from women relatives (`memos/apoyo.md`)\n\n### Support on return (`return/support`)\n\n- **Memos:** Support comes from women relatives (`memos/apoyo.md`)\n\n### Mentions a year (`return/dates`)\n\n\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("**Memos:**").count(), 2);
+}
