@@ -325,7 +325,13 @@ fn summaries(
     let m = &idx.manifest;
     let rel = study.settings.charts.trim_end_matches('/');
     let dir = study.resolve(rel);
-    let sources = chart::read_dir(&dir, &study.shown(&dir))?;
+    let shown = study.shown(&dir);
+    let sources = chart::read_dir(&dir, &shown)?;
+    if sources.is_empty() {
+        super::note(&format!(
+            "no chart files in {shown}/: every cell is `none` (`thematic chart` adds sections to summarise)"
+        ));
+    }
     let (files, problems) = chart::load(&sources, m);
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));

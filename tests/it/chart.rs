@@ -688,3 +688,19 @@ fn codebook_show_markdown_lists_the_code_memos() {
     );
     assert_eq!(text.matches("**Memos:**").count(), 2);
 }
+
+#[test]
+fn matrix_summary_without_chart_files_says_so() {
+    let s = study();
+    let out = s.run(&[
+        "matrix", "--cell", "summary", "--rows", "themes", "--format", "csv",
+    ]);
+    assert_eq!(
+        out.ok(),
+        "code,R01,R02,R03,R04,m01,total\nfamily,2,2,0,1,0,5\nreturn,2,0,1,1,2,6\n"
+    );
+    assert_eq!(
+        out.stderr,
+        "note: no chart files in charts/: every cell is `none` (`thematic chart` adds sections to summarise)\n"
+    );
+}
