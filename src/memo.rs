@@ -204,6 +204,59 @@ fn resolve(entry: &str, m: &Manifest, is_excerpt: &dyn Fn(&str) -> bool) -> Resu
     }
 }
 
+/// The notes of the long coding sheets (`excerpt,code,note`), each a memo
+/// about that excerpt: titled `CODER on CODE: NOTE`, its path the sheet row
+/// (`codings/ana.csv:7`). The excerpt is the id as the sheet writes it (a
+/// note on an excerpt that moved shows once `thematic reanchor --write`
+/// has updated the sheet). A sheet that cannot be read is left to `code`
+/// to report.
+pub fn sheet_notes(root: &Path) -> Vec<Memo> {
+    let mut out = Vec::new();
+    let Ok(files) = crate::codings::sheet_files(root) else {
+        return out;
+    };
+    for path in files {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let shown = format!("{}/{name}", crate::codings::DIR);
+        let Ok(bytes) = crate::input::read_user_file(&path, &shown, crate::input::SHEET) else {
+            continue;
+        };
+        let Ok(table) = crate::codings::read_table(&bytes, &shown) else {
+            continue;
+        };
+        let col = |n: &str| table.header.iter().position(|h| h.eq_ignore_ascii_case(n));
+        let (Some(excerpt), Some(code), Some(note)) = (
+            col("excerpt").or_else(|| col("id")),
+            col("code"),
+            col("note"),
+        ) else {
+            continue;
+        };
+        let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+        for (row, rec) in &table.rows {
+            let get = |c: usize| rec.get(c).map(|v| v.trim()).unwrap_or("");
+            if get(note).is_empty() || get(excerpt).is_empty() {
+                continue;
+            }
+            let coder = col("coder")
+                .map(get)
+                .filter(|c| !c.is_empty())
+                .unwrap_or(stem);
+            out.push(Memo {
+                at: MemoRef {
+                    path: format!("{shown}:{row}"),
+                    title: format!("{coder} on {}: {}", get(code), get(note)),
+                },
+                about: vec![About::Excerpt(get(excerpt).to_string())],
+            });
+        }
+    }
+    out
+}
+
 /// The memos about an excerpt: about its id, its respondent, or one of
 /// `rows` (its codes and their ancestors), in memo order.
 pub fn on<'a>(

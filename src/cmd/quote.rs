@@ -360,12 +360,13 @@ fn snippet_generator(
 }
 
 /// Gives each quote the memos about its excerpt, its respondent or its
-/// codes (and their ancestors). A memo with an entry that names nothing is
+/// codes (and their ancestors), then the coding sheets' notes on it. A memo with an entry that names nothing is
 /// a warning here (`chart check` refuses it).
 fn attach_memos(study: &crate::study::Study, idx: &StudyIndex, quotes: &mut [Quote]) -> Result<()> {
     let m = &idx.manifest;
     let dir = study.resolve(study.settings.memos.trim_end_matches('/'));
-    let (memos, problems) = crate::memo::read(&dir, &study.shown(&dir), m, &|_| true)?;
+    let (mut memos, problems) = crate::memo::read(&dir, &study.shown(&dir), m, &|_| true)?;
+    memos.extend(crate::memo::sheet_notes(&study.root));
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));
     }

@@ -704,3 +704,24 @@ fn matrix_summary_without_chart_files_says_so() {
         "note: no chart files in charts/: every cell is `none` (`thematic chart` adds sections to summarise)\n"
     );
 }
+
+#[test]
+fn quote_memos_shows_the_notes_of_long_coding_sheets() {
+    let s = study();
+    s.file(
+        "codings/ana.csv",
+        "excerpt,code,note\ntranscripts/r02.txt:5,return/hand,Busca sola: la policía no estaba\ntranscripts/r01.txt:13,return/hand,\n",
+    );
+    assert_eq!(
+        s.run(&["quote", "hand", "--memos", "--show", "role"]).ok(),
+        "transcripts/r01.txt:13 — R01 (role: survivor)
+  codes: return/support, return/hand
+  My aunt took care of me.
+
+transcripts/r02.txt:5 — R02 (role: survivor)
+  codes: family/search, family/search/police, return/hand
+  Buscamos en la comisaría. No había policía en el pueblo, solo una comisaría lejos.
+  memo: ana on return/hand: Busca sola: la policía no estaba (codings/ana.csv:2)
+"
+    );
+}
