@@ -725,3 +725,35 @@ transcripts/r02.txt:5 — R02 (role: survivor)
 "
     );
 }
+
+#[test]
+fn matrix_summary_xlsx_has_whole_summaries() {
+    let s = study();
+    s.file(
+        "charts/R03.md",
+        "## return\nSu hija la apoyó;\nno quiso dinero [transcripts/fg01.txt:6].\n",
+    );
+    let out = s.path().join("m.xlsx");
+    s.run(&[
+        "matrix",
+        "--cell",
+        "summary",
+        "--rows",
+        "themes",
+        "--format",
+        "xlsx",
+        "--output",
+        out.to_str().unwrap(),
+    ])
+    .ok();
+    let rows = crate::util::sheet_rows(&std::fs::read(&out).unwrap(), "m.xlsx");
+    assert_eq!(
+        rows[0][..4],
+        ["code", "label", "R01", "R02"].map(String::from)
+    );
+    assert_eq!(rows[2][0], "return");
+    assert_eq!(
+        rows[2][4],
+        "(stale) Su hija la apoyó;\nno quiso dinero [transcripts/fg01.txt:6]."
+    );
+}
