@@ -113,6 +113,8 @@ pub enum Command {
     Sheet(SheetArgs),
     /// Inter-coder agreement per code and pooled; --rules scores the codebook's rules against a coder.
     Agree(AgreeArgs),
+    /// Chart files of written summaries (charts/<RESPONDENT>.md): add sections for cells with excerpts; `chart check` checks them.
+    Chart(ChartArgs),
     /// Coding-sheet rows whose excerpts moved: list them, or with --write put the new ids and hashes into the sheets.
     Reanchor {
         /// Rewrite the sheets (atomically; every other cell is kept).
@@ -183,6 +185,8 @@ pub enum CellMode {
     Presence,
     /// The first excerpt in the cell, cut to --width, with its id.
     Quote,
+    /// The written summary of the chart files (charts/<RESPONDENT>.md; with --by, charts/by-ATTR/VALUE.md), cut to --width in a table.
+    Summary,
 }
 
 /// Which rows a matrix has.
@@ -209,7 +213,7 @@ pub struct MatrixArgs {
     /// Only this theme and its codes.
     #[arg(long, value_name = "ID")]
     pub theme: Option<String>,
-    /// Characters per quote with --cell quote.
+    /// Characters per quote with --cell quote, per summary with --cell summary (table only).
     #[arg(long, default_value_t = 60)]
     pub width: usize,
     /// Swap rows and columns in table and Markdown output.
@@ -234,6 +238,9 @@ pub struct QuoteArgs {
     /// Also match this full-text query (stemmed, accent-insensitive; "phrases", AND, OR, NOT); best first.
     #[arg(long, short)]
     pub query: Option<String>,
+    /// Only the excerpts the chart files' summaries at these codes cite, in the order cited.
+    #[arg(long, conflicts_with = "query")]
+    pub charted: bool,
     #[command(flatten)]
     pub list: ListOpts,
 }
@@ -268,6 +275,9 @@ pub struct ListOpts {
     /// Output format (table = text).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Show the memos (memos/*.md) about each excerpt, its respondent or its codes.
+    #[arg(long)]
+    pub memos: bool,
     /// Highlight query terms in text output: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
@@ -379,4 +389,48 @@ pub enum DiffFormat {
 pub enum ExportFormat {
     /// REFI-QDA codebook exchange.
     Qdc,
+}
+
+// ---- `thematic chart` ----
+
+/// `thematic chart`: append a section for every cell with excerpts and no
+/// section yet; `thematic chart check` checks the chart files.
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ChartArgs {
+    /// `check`: check the chart files instead of adding sections.
+    #[command(subcommand)]
+    pub check: Option<ChartCommand>,
+    /// Only these respondents (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub respondent: Vec<String>,
+    /// Only this theme's cells (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub theme: Vec<String>,
+    /// Group files charts/by-ATTR/VALUE.md (one per value) instead of one file per respondent.
+    #[arg(long, value_name = "ATTR")]
+    pub by: Option<String>,
+    /// Keep respondents whose attribute matches: ATTR=VALUE or ATTR!=VALUE (repeatable; all must hold).
+    #[arg(long = "where", value_name = "ATTR=VALUE")]
+    pub filters: Vec<String>,
+    /// Refuse a stale index instead of bringing it up to date.
+    #[arg(long)]
+    pub frozen: bool,
+}
+
+/// `thematic chart` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ChartCommand {
+    /// Check the chart files: citations, unknown codes, stale summaries, coverage (exit 1 on findings).
+    Check {
+        /// Cells with excerpts and no summary are findings too.
+        #[arg(long)]
+        strict: bool,
+        /// Record each summary's current excerpts in its marker comment (after reviewing the stale ones).
+        #[arg(long)]
+        accept: bool,
+        /// Refuse a stale index instead of bringing it up to date.
+        #[arg(long)]
+        frozen: bool,
+    },
 }

@@ -17,6 +17,7 @@
 //! one file per subcommand, which orchestrates and does not parse or format.
 
 pub mod agreement;
+pub mod chart;
 pub mod cli;
 pub mod cmd;
 pub mod codebook;
@@ -26,6 +27,7 @@ pub mod framework;
 pub mod index;
 pub mod ingest;
 pub mod input;
+pub mod memo;
 pub mod model;
 pub mod pipeline;
 pub mod reanchor;
@@ -58,6 +60,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Command::Codebook(c) => cmd::codebook::run(project, c),
         Command::Sheet(args) => cmd::sheet::run(project, &args),
         Command::Agree(args) => cmd::agree::run(project, &args),
+        Command::Chart(args) => cmd::chart::run(project, &args),
         Command::Reanchor { write } => cmd::reanchor::run(project, write),
     }
 }

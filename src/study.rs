@@ -63,6 +63,10 @@ pub struct Settings {
     /// Force one text encoding (e.g. `windows-1252`) instead of detecting it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
+    /// The folder of chart files (written summaries), relative to the study.
+    pub charts: String,
+    /// The folder of memos, relative to the study.
+    pub memos: String,
 }
 
 /// Survey CSV settings.
@@ -98,6 +102,8 @@ impl Default for Settings {
             language: Language::English,
             csv: None,
             encoding: None,
+            charts: "charts".into(),
+            memos: "memos".into(),
         }
     }
 }

@@ -289,9 +289,40 @@ fn show(study: &Study, file: Option<&str>, fmt: ShowFormat) -> Result<()> {
         ShowFormat::Json => render::json(&cb.doc)?,
         ShowFormat::Csv => render::codebook::csv(&cb)?,
         ShowFormat::Tree => render::codebook::tree(&cb, counts.as_deref()),
-        ShowFormat::Markdown => render::codebook::markdown(&cb, counts.as_deref()),
+        ShowFormat::Markdown => {
+            render::codebook::markdown(&cb, counts.as_deref(), &code_memos(study, &cb)?)
+        }
     };
     render::emit(&out)
+}
+
+/// The memos about each node of `cb` (by its path or a unique suffix).
+/// Entries about respondents and excerpts are not this command's concern,
+/// and a memo that names nothing is left to `chart check` to report.
+fn code_memos(study: &Study, cb: &Codebook) -> Result<Vec<Vec<crate::memo::MemoRef>>> {
+    let mut m = crate::index::Manifest::new();
+    m.rows = cb
+        .nodes
+        .iter()
+        .map(|n| crate::index::RowInfo {
+            path: n.path.clone(),
+            label: n.label.clone(),
+            depth: n.depth,
+            auto: false,
+            parent: n.parent,
+        })
+        .collect();
+    let dir = study.resolve(study.settings.memos.trim_end_matches('/'));
+    let (memos, _) = crate::memo::read(&dir, &study.shown(&dir), &m, &|_| false)?;
+    Ok((0..cb.nodes.len())
+        .map(|i| {
+            memos
+                .iter()
+                .filter(|memo| memo.about.contains(&crate::memo::About::Code(i)))
+                .map(|memo| memo.at.clone())
+                .collect()
+        })
+        .collect())
 }
 
 /// (excerpts, respondents) per node of `cb`, from the index (by path).

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::chart::summary::CellSummary;
+use crate::chart::{self, cells::Cells, Case};
 use crate::cli::{CellMode, Format, MatrixArgs, RowsMode};
 use crate::error::{Error, Result};
 use crate::framework::{self, Cell, Matrix};
@@ -10,14 +12,14 @@ use crate::index::Manifest;
 use crate::index::StudyIndex;
 use crate::render::xlsx::{self, Cell as XCell, Sheet};
 use crate::render::{self, Table};
-use crate::study::StudyAt;
+use crate::study::{Study, StudyAt};
 
 /// Runs `thematic matrix`.
 pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     if args.transpose && !matches!(args.format, Format::Table | Format::Markdown) {
         return Err(transpose_refused(args.format));
     }
-    let (_, idx) = super::open(project, &args.read)?;
+    let (study, idx) = super::open(project, &args.read)?;
     let m = &idx.manifest;
     if let Some(attr) = &args.by {
         super::check_attribute(m, attr, "--by")?;
@@ -39,10 +41,15 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     } else {
         CellMode::Count
     });
-    let quotes = if mode == CellMode::Quote {
-        first_quotes(&idx, &matrix, &filter, args.width)?
+    let summaries = if mode == CellMode::Summary {
+        summaries(&study, &idx, &matrix, args.by.as_deref())?
     } else {
         Vec::new()
+    };
+    let quotes = match mode {
+        CellMode::Quote => first_quotes(&idx, &matrix, &filter, args.width)?,
+        CellMode::Summary => summary_texts(&summaries, args.format, args.width),
+        _ => Vec::new(),
     };
 
     if args.format == Format::Xlsx {
@@ -50,7 +57,7 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     }
     let out = match args.format {
         Format::Csv => to_csv(m, &matrix, mode)?,
-        Format::Json => render::json(&JsonMatrix::new(&idx, &matrix, mode, &quotes))?,
+        Format::Json => render::json(&JsonMatrix::new(&idx, &matrix, mode, &quotes, &summaries))?,
         Format::Table | Format::Markdown | Format::Xlsx => {
             to_table(m, &matrix, &quotes, mode, args)
         }
@@ -83,7 +90,7 @@ fn write_xlsx(
     for (i, &r) in matrix.rows.iter().enumerate() {
         let value = |c: &framework::Cell, q: Option<&String>| match mode {
             CellMode::Respondents => XCell::Number(f64::from(c.respondents)),
-            CellMode::Quote => XCell::Text(q.cloned().unwrap_or_default()),
+            CellMode::Quote | CellMode::Summary => XCell::Text(q.cloned().unwrap_or_default()),
             _ => XCell::Number(f64::from(c.count)),
         };
         let mut row = vec![
@@ -94,14 +101,14 @@ fn write_xlsx(
                 m.rows[r].label
             )),
         ];
-        let blank = (mode == CellMode::Quote).then(|| XCell::Text(String::new()));
+        let blank = text_cells(mode).then(|| XCell::Text(String::new()));
         row.extend(row_values(matrix, quotes, i, value, blank));
         rows.push(row);
     }
     let n = rows[0].len();
     let mut widths = vec![28.0, 36.0];
     widths.extend(std::iter::repeat_n(
-        if mode == CellMode::Quote { 40.0 } else { 12.0 },
+        if text_cells(mode) { 40.0 } else { 12.0 },
         n - 2,
     ));
     let sheet = Sheet {
@@ -109,7 +116,7 @@ fn write_xlsx(
         rows,
         freeze_first_column: true,
         widths,
-        wrap: if mode == CellMode::Quote {
+        wrap: if text_cells(mode) {
             (2..n).collect()
         } else {
             Vec::new()
@@ -157,7 +164,7 @@ fn to_table(
         CellMode::Count => c.count.to_string(),
         CellMode::Respondents => render::share(c.respondents, c.of),
         CellMode::Presence => if c.count > 0 { "●" } else { "" }.to_string(),
-        CellMode::Quote => q.cloned().unwrap_or_default(),
+        CellMode::Quote | CellMode::Summary => q.cloned().unwrap_or_default(),
     };
     let mut header = vec![if args.by.is_some() {
         format!("code \\ {}", args.by.as_deref().unwrap_or(""))
@@ -165,16 +172,12 @@ fn to_table(
         "code".into()
     }];
     header.extend(column_headers(matrix, args.by.is_some()));
-    let mut t = Table::new(header).right_from(if mode == CellMode::Quote {
-        usize::MAX
-    } else {
-        1
-    });
+    let mut t = Table::new(header).right_from(if text_cells(mode) { usize::MAX } else { 1 });
     for (i, &r) in matrix.rows.iter().enumerate() {
         let row = &m.rows[r];
         let indent = "\u{a0}\u{a0}".repeat(row.depth);
         let mut cells = vec![format!("{indent}{}", render::cut(&row.label, 40))];
-        let blank = (mode == CellMode::Quote).then(String::new);
+        let blank = text_cells(mode).then(String::new);
         cells.extend(row_values(matrix, quotes, i, text, blank));
         t.rows.push(cells);
     }
@@ -305,6 +308,86 @@ fn first_quotes(
     Ok(out)
 }
 
+/// Whether a cell mode shows text (and the total column is blank).
+fn text_cells(mode: CellMode) -> bool {
+    matches!(mode, CellMode::Quote | CellMode::Summary)
+}
+
+/// The chart files' summaries at the matrix's cells: respondents' files,
+/// or with `by` the group files `by-<ATTR>/<VALUE>.md`. A chart file with
+/// bad input is warned about, and what could be read of it is used.
+fn summaries(
+    study: &Study,
+    idx: &StudyIndex,
+    matrix: &Matrix,
+    by: Option<&str>,
+) -> Result<Vec<Vec<CellSummary>>> {
+    let m = &idx.manifest;
+    let rel = study.settings.charts.trim_end_matches('/');
+    let dir = study.resolve(rel);
+    let shown = study.shown(&dir);
+    let sources = chart::read_dir(&dir, &shown)?;
+    if sources.is_empty() {
+        super::note(&format!(
+            "no chart files in {shown}/: every cell is `none` (`thematic chart` adds sections to summarise)"
+        ));
+    }
+    let (files, problems) = chart::load(&sources, m);
+    for p in problems {
+        eprintln!("warning: {}", p.report().trim_start_matches("error: "));
+    }
+    let cells = Cells::read(idx, false)?;
+    let cases: Vec<Case> = matrix
+        .columns
+        .iter()
+        .map(|c| match by {
+            None => Case::Respondent(c.name.clone()),
+            Some(attr) => Case::Group {
+                attr: attr.to_string(),
+                value: c.name.clone(),
+            },
+        })
+        .collect();
+    Ok(chart::summary::grid(
+        m,
+        &cells,
+        &files,
+        &matrix.rows,
+        &cases,
+    ))
+}
+
+/// The summaries as cell text: cut to `width` in a table, whole in
+/// Markdown (lines joined by `<br>`) and xlsx; a stale one marked.
+fn summary_texts(
+    summaries: &[Vec<CellSummary>],
+    format: Format,
+    width: usize,
+) -> Vec<Vec<Option<String>>> {
+    summaries
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| {
+                    if c.summary.is_empty() {
+                        return None;
+                    }
+                    let text = match format {
+                        Format::Markdown => c.summary.lines().collect::<Vec<_>>().join("<br>"),
+                        Format::Xlsx => c.summary.clone(),
+                        _ => render::cut(&c.summary, width),
+                    };
+                    Some(if c.is_stale() {
+                        format!("(stale) {text}")
+                    } else {
+                        text
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// What the hint for a table wider than the terminal suggests: fewer
 /// columns (`--by`, `--transpose`, unless already given) or CSV.
 fn narrower(args: &MatrixArgs) -> String {
@@ -358,12 +441,22 @@ fn transpose(t: Table, corner: &str) -> Table {
     out
 }
 
+/// A JSON cell: its figures, and with `--cell summary` its summary,
+/// citations and status.
+#[derive(Serialize)]
+struct JsonCell {
+    #[serde(flatten)]
+    figures: Cell,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    summary: Option<CellSummary>,
+}
+
 #[derive(Serialize)]
 struct JsonRow {
     code: String,
     label: String,
     depth: usize,
-    cells: Vec<Cell>,
+    cells: Vec<JsonCell>,
     total: Cell,
     #[serde(skip_serializing_if = "Option::is_none")]
     quotes: Option<Vec<Option<String>>>,
@@ -382,12 +475,14 @@ impl<'a> JsonMatrix<'a> {
         matrix: &'a Matrix,
         mode: CellMode,
         quotes: &[Vec<Option<String>>],
+        summaries: &[Vec<CellSummary>],
     ) -> Self {
         let cell = match mode {
             CellMode::Count => "count",
             CellMode::Respondents => "respondents",
             CellMode::Presence => "presence",
             CellMode::Quote => "quote",
+            CellMode::Summary => "summary",
         };
         let rows = matrix
             .rows
@@ -397,9 +492,18 @@ impl<'a> JsonMatrix<'a> {
                 code: idx.manifest.rows[r].path.clone(),
                 label: idx.manifest.rows[r].label.clone(),
                 depth: idx.manifest.rows[r].depth,
-                cells: matrix.cells[i].clone(),
+                cells: matrix.cells[i]
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &figures)| JsonCell {
+                        figures,
+                        summary: summaries.get(i).and_then(|row| row.get(j)).cloned(),
+                    })
+                    .collect(),
                 total: matrix.totals[i],
-                quotes: quotes.get(i).cloned(),
+                quotes: (mode == CellMode::Quote)
+                    .then(|| quotes.get(i).cloned())
+                    .flatten(),
             })
             .collect();
         JsonMatrix {

@@ -3,6 +3,7 @@
 //! `--where` filters into a respondent mask.
 
 pub mod agree;
+pub mod chart;
 pub mod code;
 pub mod codebook;
 pub mod init;

@@ -27,19 +27,111 @@ struct Quote {
     text: String,
     time: String,
     score: f32,
+    /// With `--memos`: the memos about the excerpt, its respondent or its codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memos: Option<Vec<crate::memo::MemoRef>>,
     #[serde(skip)]
     highlights: Vec<std::ops::Range<usize>>,
 }
 
 /// Runs `thematic quote`.
 pub fn run_quote(project: &StudyAt, args: &QuoteArgs) -> Result<()> {
-    let (_, idx) = super::open(project, &args.list.read)?;
+    let (study, idx) = super::open(project, &args.list.read)?;
     let cb_rows: Vec<&str> = idx.manifest.rows.iter().map(|r| r.path.as_str()).collect();
     let mut rows_all = Vec::new();
     for name in &args.codes {
         rows_all.push(vec![super::resolve_row(&cb_rows, name)? as u64]);
     }
-    list(&idx, args.query.as_deref(), rows_all, false, &args.list)
+    if args.charted {
+        let paths: Vec<&str> = rows_all.iter().map(|r| cb_rows[r[0] as usize]).collect();
+        let cited = cited(&study, &idx, &paths)?;
+        return list_charted(&study, &idx, rows_all, &cited, &args.list);
+    }
+    list(
+        &study,
+        &idx,
+        args.query.as_deref(),
+        rows_all,
+        false,
+        &args.list,
+    )
+}
+
+/// The ids the summaries at `paths` cite, in the order cited.
+fn cited(study: &crate::study::Study, idx: &StudyIndex, paths: &[&str]) -> Result<Vec<String>> {
+    let rel = study.settings.charts.trim_end_matches('/');
+    let dir = study.resolve(rel);
+    let sources = crate::chart::read_dir(&dir, &study.shown(&dir))?;
+    let (files, problems) = crate::chart::load(&sources, &idx.manifest);
+    for p in problems {
+        eprintln!("warning: {}", p.report().trim_start_matches("error: "));
+    }
+    Ok(crate::chart::cited(&files, paths))
+}
+
+/// `quote --charted`: the cited excerpts that are at every code and pass
+/// the filters, in the order cited, cut to `--limit`.
+fn list_charted(
+    study: &crate::study::Study,
+    idx: &StudyIndex,
+    rows_all: Vec<Vec<u64>>,
+    cited: &[String],
+    opts: &ListOpts,
+) -> Result<()> {
+    if opts.format == Format::Xlsx {
+        return Err(render::no_xlsx("quote"));
+    }
+    let m = &idx.manifest;
+    for a in &opts.show {
+        super::check_attribute(m, a, "--show")?;
+    }
+    let keep = HitFilter {
+        filter: super::filter(m, &opts.read)?,
+        rows_all,
+        uncoded: false,
+    };
+    let searcher = idx.reader.searcher();
+    let wanted: std::collections::HashSet<&str> = cited.iter().map(String::as_str).collect();
+    let mut by_id = std::collections::HashMap::new();
+    for h in idx.corpus(keep)? {
+        let id = idx.stored(&searcher, h.addr)?.id;
+        if wanted.contains(id.as_str()) {
+            by_id.insert(id, h);
+        }
+    }
+    let mut per: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let hits: Vec<&Hit> = cited
+        .iter()
+        .filter_map(|id| by_id.get(id))
+        .filter(|h| {
+            let n = per.entry(h.resp).or_default();
+            *n += 1;
+            opts.per_respondent.is_none_or(|cap| *n <= cap)
+        })
+        .collect();
+    let more = hits.len().saturating_sub(opts.limit);
+    let mut quotes = Vec::new();
+    for h in hits.into_iter().take(opts.limit) {
+        quotes.push(quote(idx, &searcher, h, None, false, opts)?);
+    }
+    if opts.memos {
+        attach_memos(study, idx, &mut quotes)?;
+    }
+    let out = match opts.format {
+        Format::Json => render::json(&quotes)?,
+        Format::Csv => to_csv(idx, &quotes, opts)?,
+        Format::Markdown => to_markdown(&quotes, opts.context),
+        Format::Table | Format::Xlsx => to_text(&quotes, opts.context, false),
+    };
+    render::emit(&out)?;
+    if more > 0 {
+        eprintln!("{more} more not shown (raise --limit to see them)");
+    } else if quotes.is_empty() {
+        eprintln!(
+            "no cited excerpts found (`thematic chart check` lists citations that went astray)"
+        );
+    }
+    Ok(())
 }
 
 /// Runs `thematic search`.
@@ -50,8 +142,9 @@ pub fn run_search(project: &StudyAt, args: &SearchArgs) -> Result<()> {
         )
         .with_hint("e.g. thematic search 'police AND family'"));
     }
-    let (_, idx) = super::open(project, &args.list.read)?;
+    let (study, idx) = super::open(project, &args.list.read)?;
     list(
+        &study,
         &idx,
         args.query.as_deref(),
         Vec::new(),
@@ -61,6 +154,7 @@ pub fn run_search(project: &StudyAt, args: &SearchArgs) -> Result<()> {
 }
 
 fn list(
+    study: &crate::study::Study,
     idx: &StudyIndex,
     query: Option<&str>,
     rows_all: Vec<Vec<u64>>,
@@ -127,6 +221,9 @@ fn list(
             parsed.is_some(),
             opts,
         )?);
+    }
+    if opts.memos {
+        attach_memos(study, idx, &mut quotes)?;
     }
     let out = match opts.format {
         Format::Json => render::json(&quotes)?,
@@ -268,6 +365,39 @@ fn snippet_generator(
     }
 }
 
+/// Gives each quote the memos about its excerpt, its respondent or its
+/// codes (and their ancestors), then the coding sheets' notes on it. A memo with an entry that names nothing is
+/// a warning here (`chart check` refuses it).
+fn attach_memos(study: &crate::study::Study, idx: &StudyIndex, quotes: &mut [Quote]) -> Result<()> {
+    let m = &idx.manifest;
+    let dir = study.resolve(study.settings.memos.trim_end_matches('/'));
+    let (mut memos, problems) = crate::memo::read(&dir, &study.shown(&dir), m, &|_| true)?;
+    memos.extend(crate::memo::sheet_notes(&study.root));
+    for p in problems {
+        eprintln!("warning: {}", p.report().trim_start_matches("error: "));
+    }
+    for q in quotes.iter_mut() {
+        let mut rows = Vec::new();
+        for code in &q.codes {
+            let mut r = m.rows.iter().position(|row| row.path == *code);
+            while let Some(i) = r {
+                if !rows.contains(&i) {
+                    rows.push(i);
+                }
+                r = m.rows[i].parent;
+            }
+        }
+        let resp = m.respondents.iter().position(|r| *r == q.respondent);
+        q.memos = Some(
+            crate::memo::on(&memos, &q.id, resp, &rows)
+                .into_iter()
+                .cloned()
+                .collect(),
+        );
+    }
+    Ok(())
+}
+
 /// One hit with its attribution.
 fn quote(
     idx: &StudyIndex,
@@ -307,6 +437,7 @@ fn quote(
         text: e.text,
         time: e.time,
         score: if scored { h.score } else { 0.0 },
+        memos: None,
         highlights,
     })
 }
@@ -380,6 +511,9 @@ fn to_text(quotes: &[Quote], context: bool, colour: bool) -> String {
         for line in text.lines() {
             out.push_str(&format!("  {line}\n"));
         }
+        for memo in q.memos.iter().flatten() {
+            out.push_str(&format!("  memo: {} ({})\n", memo.title, memo.path));
+        }
     }
     out
 }
@@ -425,6 +559,9 @@ fn to_markdown(quotes: &[Quote], context: bool) -> String {
             format!("{}, {}", q.respondent, attrs.join(", "))
         };
         out.push_str(&format!("> — {who} (`{}`)\n\n", q.id));
+        for memo in q.memos.iter().flatten() {
+            out.push_str(&format!("*Memo:* {} (`{}`)\n\n", memo.title, memo.path));
+        }
     }
     out
 }
@@ -443,6 +580,9 @@ fn to_csv(idx: &StudyIndex, quotes: &[Quote], opts: &ListOpts) -> Result<String>
     ];
     header.extend(attrs.iter().cloned());
     header.extend(["codes", "question", "text"].map(String::from));
+    if opts.memos {
+        header.push("memos".into());
+    }
     let mut t = Table::new(header);
     for q in quotes {
         let mut row = vec![
@@ -457,6 +597,10 @@ fn to_csv(idx: &StudyIndex, quotes: &[Quote], opts: &ListOpts) -> Result<String>
                 .map(|a| q.attributes.get(a).cloned().unwrap_or_default()),
         );
         row.extend([q.codes.join("; "), q.question.clone(), q.text.clone()]);
+        if opts.memos {
+            let paths: Vec<&str> = q.memos.iter().flatten().map(|m| m.path.as_str()).collect();
+            row.push(paths.join("; "));
+        }
         t.rows.push(row);
     }
     t.to_csv()

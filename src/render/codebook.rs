@@ -98,8 +98,13 @@ pub fn tree(cb: &Codebook, counts: Option<&[(u32, u32)]>) -> String {
 }
 
 /// A Markdown appendix: each theme and code with its definition, include,
-/// exclude, example, origin and, when known, its counts.
-pub fn markdown(cb: &Codebook, counts: Option<&[(u32, u32)]>) -> String {
+/// exclude, example, origin, when known its counts, and the memos about it
+/// (`memos[node]`, titles and paths).
+pub fn markdown(
+    cb: &Codebook,
+    counts: Option<&[(u32, u32)]>,
+    memos: &[Vec<crate::memo::MemoRef>],
+) -> String {
     let defs = cb.code_defs();
     let mut out = String::new();
     let title = cb.doc.codebook.clone().unwrap_or_else(|| "Codebook".into());
@@ -119,6 +124,10 @@ pub fn markdown(cb: &Codebook, counts: Option<&[(u32, u32)]>) -> String {
                 out.push_str(&format!("## {} (`{}`)\n\n", n.label, n.path));
                 if let Some(d) = &th.description {
                     out.push_str(&format!("{d}\n\n"));
+                }
+                if let Some(line) = memo_line(memos.get(i)) {
+                    out.push_str(&line);
+                    out.push('\n');
                 }
             }
             Some(d) => {
@@ -147,11 +156,24 @@ pub fn markdown(cb: &Codebook, counts: Option<&[(u32, u32)]>) -> String {
                         c[i].0, c[i].1
                     ));
                 }
+                if let Some(line) = memo_line(memos.get(i)) {
+                    out.push_str(&line);
+                }
                 out.push('\n');
             }
         }
     }
     out
+}
+
+/// `- **Memos:** title (`path`); …` for a node with memos.
+fn memo_line(memos: Option<&Vec<crate::memo::MemoRef>>) -> Option<String> {
+    let memos = memos.filter(|m| !m.is_empty())?;
+    let list: Vec<String> = memos
+        .iter()
+        .map(|m| format!("{} (`{}`)", m.title, m.path))
+        .collect();
+    Some(format!("- **Memos:** {}\n", list.join("; ")))
 }
 
 /// An origin as the codebook writes it.

@@ -3,6 +3,7 @@
 mod util;
 
 mod agree;
+mod chart;
 mod code;
 mod codebook;
 mod formats;

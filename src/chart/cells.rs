@@ -1,0 +1,145 @@
+//! The excerpts at each cell of the chart, read from the index in one pass
+//! over the stored texts: every excerpt's id, respondent, first words and
+//! rows (its codes and their ancestors, by any source), in corpus order.
+
+use std::collections::HashMap;
+
+use crate::error::Result;
+use crate::index::collect::{RowReader, Source};
+use crate::index::StudyIndex;
+
+/// How many characters of an excerpt a new section's comment shows.
+const WORDS: usize = 70;
+
+/// One coded excerpt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// `path:line`.
+    pub id: String,
+    /// Dense respondent id.
+    pub resp: usize,
+    /// Its rows, ascending (ancestors included).
+    pub rows: Vec<u64>,
+    /// Its first words.
+    pub words: String,
+}
+
+/// Every coded excerpt, in corpus order, with lookups by id and by cell.
+#[derive(Debug, Clone, Default)]
+pub struct Cells {
+    /// The excerpts at one row or more, in corpus order.
+    pub entries: Vec<Entry>,
+    /// Excerpt id → index in `entries`, for every excerpt of the study
+    /// (`None` when the excerpt is at no row).
+    pub by_id: HashMap<String, Option<usize>>,
+    /// `(row, respondent)` → indexes in `entries`, in corpus order.
+    by_cell: HashMap<(usize, usize), Vec<usize>>,
+}
+
+impl Cells {
+    /// Builds the lookups from excerpts in corpus order (uncoded ones, with
+    /// no rows, are only known by id).
+    pub fn new(all: Vec<Entry>) -> Cells {
+        let mut cells = Cells::default();
+        for e in all {
+            if e.rows.is_empty() {
+                cells.by_id.insert(e.id, None);
+                continue;
+            }
+            let k = cells.entries.len();
+            for &r in &e.rows {
+                cells
+                    .by_cell
+                    .entry((r as usize, e.resp))
+                    .or_default()
+                    .push(k);
+            }
+            cells.by_id.insert(e.id.clone(), Some(k));
+            cells.entries.push(e);
+        }
+        cells
+    }
+
+    /// Reads every excerpt of the index; `words` keeps each one's first
+    /// words (for the sections `chart` writes), else they are left empty.
+    pub fn read(idx: &StudyIndex, words: bool) -> Result<Cells> {
+        let table = idx.codes()?;
+        let order = idx.manifest.corpus_order();
+        let reader = RowReader::new(Source::All, idx.manifest.closure());
+        let parts = idx.par_fold_texts(
+            || (Vec::new(), reader.clone(), Vec::new()),
+            |(out, rows, buf): &mut (Vec<(_, Entry)>, RowReader, Vec<u64>), e| {
+                buf.clear();
+                if let Some(rec) = table.get(e.file, e.pos) {
+                    rows.fill(rec, buf);
+                }
+                out.push((
+                    order.key(e.file, e.pos),
+                    Entry {
+                        id: e.id,
+                        resp: e.resp as usize,
+                        rows: buf.clone(),
+                        words: if words {
+                            crate::render::cut(&e.text, WORDS)
+                        } else {
+                            String::new()
+                        },
+                    },
+                ));
+            },
+        )?;
+        let mut all: Vec<(_, Entry)> = parts.into_iter().flat_map(|p| p.0).collect();
+        all.sort_by_key(|(k, _)| *k);
+        Ok(Cells::new(all.into_iter().map(|(_, e)| e).collect()))
+    }
+
+    /// The excerpts of `members` (dense respondent ids) at `row`, in
+    /// corpus order.
+    pub fn at(&self, row: usize, members: &[usize]) -> Vec<&Entry> {
+        let mut ks: Vec<usize> = members
+            .iter()
+            .filter_map(|&p| self.by_cell.get(&(row, p)))
+            .flatten()
+            .copied()
+            .collect();
+        ks.sort_unstable();
+        ks.into_iter().map(|k| &self.entries[k]).collect()
+    }
+
+    /// The hash of the excerpt set of `members` at `row`.
+    pub fn hash(&self, row: usize, members: &[usize]) -> (String, usize) {
+        let at = self.at(row, members);
+        (super::cell_hash(at.iter().map(|e| e.id.as_str())), at.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, resp: usize, rows: &[u64]) -> Entry {
+        Entry {
+            id: id.into(),
+            resp,
+            rows: rows.to_vec(),
+            words: String::new(),
+        }
+    }
+
+    #[test]
+    fn cells_by_row_and_members_in_corpus_order() {
+        let c = Cells::new(vec![
+            entry("a.txt:1", 0, &[0, 1]),
+            entry("a.txt:3", 0, &[]),
+            entry("b.txt:1", 1, &[0]),
+            entry("a.txt:5", 0, &[0]),
+        ]);
+        let ids = |v: Vec<&Entry>| v.into_iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(c.at(0, &[0])), ["a.txt:1", "a.txt:5"]);
+        assert_eq!(ids(c.at(0, &[1, 0])), ["a.txt:1", "b.txt:1", "a.txt:5"]);
+        assert_eq!(ids(c.at(1, &[1])), Vec::<String>::new());
+        assert_eq!(c.by_id.get("a.txt:3"), Some(&None));
+        assert_eq!(c.by_id.get("b.txt:1"), Some(&Some(1)));
+        assert_eq!(c.hash(1, &[0]).1, 1);
+    }
+}

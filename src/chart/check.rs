@@ -1,0 +1,486 @@
+//! `chart check`'s analysis: the chart files against the cells of the index.
+//! Pure: the command reads the files and the index and prints the report.
+
+use std::collections::HashMap;
+
+use super::cells::Cells;
+use super::{Case, ChartFile, Status};
+use crate::error::{suggest, Error, Location, Result};
+use crate::index::Manifest;
+
+/// A chart file read and parsed.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Its path as shown (relative to the study).
+    pub shown: String,
+    /// Whose summaries it holds.
+    pub case: Case,
+    /// The respondents of the case (dense ids).
+    pub members: Vec<usize>,
+    /// The parsed text.
+    pub file: ChartFile,
+}
+
+/// What kind of finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// A section for a code path the codebook does not have.
+    UnknownCode,
+    /// A second section for the same cell.
+    Duplicate,
+    /// A cited id that is no excerpt of the study.
+    UnknownId,
+    /// A cited excerpt that is not at the section's cell.
+    Elsewhere,
+    /// A summary whose cell's excerpts changed since it was written.
+    Stale,
+    /// A cell with excerpts and no summary (with `--strict`).
+    Unwritten,
+}
+
+impl Kind {
+    /// The kind's name in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::UnknownCode => "unknown code",
+            Kind::Duplicate => "duplicate",
+            Kind::UnknownId => "unknown excerpt",
+            Kind::Elsewhere => "not at this cell",
+            Kind::Stale => "stale",
+            Kind::Unwritten => "unwritten",
+        }
+    }
+}
+
+/// One finding, at a place in a chart file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Where.
+    pub at: Location,
+    /// What kind.
+    pub kind: Kind,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// Cells with excerpts and cells with a summary, for one theme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    /// The theme id.
+    pub theme: String,
+    /// Respondent cells of the theme (its row and its codes') with a summary.
+    pub written: usize,
+    /// Respondent cells of the theme with at least one excerpt.
+    pub cells: usize,
+}
+
+/// A marker to write: in file `file` (index into the loaded files), under
+/// the heading at `heading`, replacing the marker at `old` when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkerUpdate {
+    /// Index of the file.
+    pub file: usize,
+    /// Line of the section's heading.
+    pub heading: usize,
+    /// Line of its marker, when it has one.
+    pub old: Option<usize>,
+    /// The new marker line.
+    pub line: String,
+}
+
+/// What `chart check` found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The findings, by file then line.
+    pub findings: Vec<Finding>,
+    /// Per theme, in codebook order.
+    pub coverage: Vec<Coverage>,
+    /// The markers `--accept` would write (sections whose record differs
+    /// from the cell's excerpts, and summaries without a record).
+    pub updates: Vec<MarkerUpdate>,
+}
+
+/// The respondents (dense ids) of a case, or bad input naming the file when
+/// the study has no such respondent, attribute or value.
+pub fn members(m: &Manifest, case: &Case, shown: &str) -> Result<Vec<usize>> {
+    match case {
+        Case::Respondent(id) => match m.respondents.iter().position(|r| r == id) {
+            Some(p) => Ok(vec![p]),
+            None => Err(Error::at(
+                Location::file(shown),
+                format!("a chart file for `{id}`, who is not a respondent of the study"),
+            )
+            .with_hint(format!(
+                "{} (a chart file is named after its respondent: charts/<ID>.md)",
+                suggest(id, m.respondents.iter().map(String::as_str))
+            ))),
+        },
+        Case::Group { attr, value } => {
+            let values: Vec<&str> = {
+                let mut v: Vec<&str> = m
+                    .respondents
+                    .iter()
+                    .filter_map(|r| m.attribute(r, attr))
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            };
+            if values.is_empty() {
+                let names = crate::cmd::attribute_names(m);
+                return Err(Error::at(
+                    Location::file(shown),
+                    format!("a chart folder for attribute `{attr}`, which no respondent has"),
+                )
+                .with_hint(format!(
+                    "{} (group charts live in charts/by-<ATTR>/<VALUE>.md)",
+                    suggest(attr, names.iter().map(String::as_str))
+                )));
+            }
+            if !values.contains(&value.as_str()) {
+                return Err(Error::at(
+                    Location::file(shown),
+                    format!("no respondent has {attr} `{value}`"),
+                )
+                .with_hint(suggest(value, values.iter().copied())));
+            }
+            Ok((0..m.respondents.len())
+                .filter(|&p| m.attribute(&m.respondents[p], attr) == Some(value.as_str()))
+                .collect())
+        }
+    }
+}
+
+/// Checks the chart files against the cells; with `strict`, cells with
+/// excerpts and no summary are findings too.
+pub fn check(m: &Manifest, cells: &Cells, files: &[Loaded], strict: bool) -> Report {
+    let row_of: HashMap<&str, usize> = m
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.path.as_str(), i))
+        .collect();
+    let mut report = Report::default();
+    // (respondent, row) → written, for coverage.
+    let mut written: HashMap<(usize, usize), bool> = HashMap::new();
+    for (fi, f) in files.iter().enumerate() {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for s in &f.file.sections {
+            let at = |line: usize| Location::line(f.shown.clone(), line);
+            if let Some(first) = seen.insert(&s.path, s.line) {
+                report.findings.push(Finding {
+                    at: at(s.line),
+                    kind: Kind::Duplicate,
+                    message: format!(
+                        "a second section for {} (the first is at line {first}); merge them",
+                        s.path
+                    ),
+                });
+                continue;
+            }
+            let row = row_of.get(s.path.as_str()).copied();
+            if row.is_none() {
+                report.findings.push(Finding {
+                    at: Location::at(f.shown.clone(), s.line, 4),
+                    kind: Kind::UnknownCode,
+                    message: format!(
+                        "the codebook has no code `{}`; {}",
+                        s.path,
+                        suggest(&s.path, m.rows.iter().map(|r| r.path.as_str()))
+                    ),
+                });
+            }
+            for c in &s.cites {
+                let place = Location::at(f.shown.clone(), c.line, c.col);
+                let msg = match cells.by_id.get(&c.id) {
+                    None => Some((
+                        Kind::UnknownId,
+                        format!(
+                            "no excerpt `{}` in the study; cite ids as `thematic quote` shows them",
+                            c.id
+                        ),
+                    )),
+                    Some(k) => {
+                        let e = k.map(|k| &cells.entries[k]);
+                        let resp = e.map(|e| e.resp);
+                        match (row, e) {
+                            _ if resp.is_some_and(|p| !f.members.contains(&p)) => Some((
+                                Kind::Elsewhere,
+                                format!(
+                                    "`{}` is {}'s excerpt, not {}",
+                                    c.id,
+                                    m.respondents[resp.unwrap_or(0)],
+                                    case_name(&f.case)
+                                ),
+                            )),
+                            (Some(r), Some(e)) if e.rows.contains(&(r as u64)) => None,
+                            (Some(_), _) => {
+                                Some((Kind::Elsewhere, format!("`{}` is not at {}", c.id, s.path)))
+                            }
+                            (None, _) => None,
+                        }
+                    }
+                };
+                if let Some((kind, message)) = msg {
+                    report.findings.push(Finding {
+                        at: place,
+                        kind,
+                        message,
+                    });
+                }
+            }
+            let Some(row) = row else { continue };
+            let (hash, count) = cells.hash(row, &f.members);
+            let status = s.status(&hash);
+            if let Case::Respondent(_) = f.case {
+                written.insert((f.members[0], row), !s.summary.is_empty());
+            }
+            if status == Status::Stale {
+                let message = match &s.marker {
+                    Some(mk) => format!(
+                        "the excerpts at {} changed since the summary was written ({} then, {count} now); review it, then run `thematic chart check --accept`",
+                        s.path, mk.count
+                    ),
+                    None => format!(
+                        "the summary of {} has no record of the excerpts it was written from; review it, then run `thematic chart check --accept`",
+                        s.path
+                    ),
+                };
+                report.findings.push(Finding {
+                    at: at(s.marker.as_ref().map_or(s.line, |mk| mk.line)),
+                    kind: Kind::Stale,
+                    message,
+                });
+            }
+            let differs = s
+                .marker
+                .as_ref()
+                .is_some_and(|mk| mk.hash != hash || mk.count != count);
+            if differs || (s.marker.is_none() && !s.summary.is_empty()) {
+                report.updates.push(MarkerUpdate {
+                    file: fi,
+                    heading: s.line,
+                    old: s.marker.as_ref().map(|mk| mk.line),
+                    line: super::marker_line(&hash, count),
+                });
+            }
+        }
+    }
+    coverage(m, cells, files, &written, strict, &mut report);
+    report.findings.sort_by(|a, b| {
+        (&a.at.path, a.at.line, a.at.col, a.kind).cmp(&(&b.at.path, b.at.line, b.at.col, b.kind))
+    });
+    report
+}
+
+/// Coverage per theme over the respondents' cells, and (with `strict`) a
+/// finding for each cell with excerpts and no summary.
+fn coverage(
+    m: &Manifest,
+    cells: &Cells,
+    files: &[Loaded],
+    written: &HashMap<(usize, usize), bool>,
+    strict: bool,
+    report: &mut Report,
+) {
+    let file_of: HashMap<usize, &Loaded> = files
+        .iter()
+        .filter(|f| matches!(f.case, Case::Respondent(_)))
+        .map(|f| (f.members[0], f))
+        .collect();
+    let mut theme_of = vec![0; m.rows.len()];
+    for (i, r) in m.rows.iter().enumerate() {
+        theme_of[i] = r.parent.map_or(i, |p| theme_of[p]);
+    }
+    let mut order: Vec<usize> = (0..m.respondents.len()).collect();
+    order.sort_by(|&a, &b| m.respondents[a].cmp(&m.respondents[b]));
+    for (t, theme) in m.rows.iter().enumerate().filter(|(_, r)| r.depth == 0) {
+        let mut cov = Coverage {
+            theme: theme.path.clone(),
+            written: 0,
+            cells: 0,
+        };
+        for &p in &order {
+            for row in (0..m.rows.len()).filter(|&r| theme_of[r] == t) {
+                if cells.at(row, &[p]).is_empty() {
+                    continue;
+                }
+                cov.cells += 1;
+                if written.get(&(p, row)).copied().unwrap_or(false) {
+                    cov.written += 1;
+                } else if strict {
+                    let id = &m.respondents[p];
+                    let (at, what) = match file_of.get(&p) {
+                        Some(f) => {
+                            match f.file.sections.iter().find(|s| s.path == m.rows[row].path) {
+                                Some(s) => {
+                                    (Location::line(f.shown.clone(), s.line), "an empty summary")
+                                }
+                                None => (
+                                    Location::line(f.shown.clone(), f.file.lines + 1),
+                                    "no section",
+                                ),
+                            }
+                        }
+                        None => (Location::line(chart_shown(files, id), 1), "no chart file"),
+                    };
+                    report.findings.push(Finding {
+                        at,
+                        kind: Kind::Unwritten,
+                        message: format!(
+                            "{id} has excerpts at {} and {what}; write the summary (`thematic chart` adds the sections)",
+                            m.rows[row].path
+                        ),
+                    });
+                }
+            }
+        }
+        report.coverage.push(cov);
+    }
+}
+
+/// The shown path of a respondent's chart file that does not exist yet,
+/// in the charts folder the others are in.
+fn chart_shown(files: &[Loaded], id: &str) -> String {
+    let dir = files
+        .iter()
+        .find(|f| matches!(f.case, Case::Respondent(_)))
+        .and_then(|f| f.shown.rsplit_once('/').map(|(d, _)| d.to_string()))
+        .unwrap_or_else(|| "charts".into());
+    format!("{dir}/{id}.md")
+}
+
+fn case_name(case: &Case) -> String {
+    match case {
+        Case::Respondent(id) => format!("{id}'s"),
+        Case::Group { attr, value } => format!("from a respondent with {attr} `{value}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::cells::Entry;
+    use super::*;
+    use crate::index::RowInfo;
+
+    fn manifest() -> Manifest {
+        let mut m = Manifest::new();
+        let row = |path: &str, depth, parent| RowInfo {
+            path: path.into(),
+            label: path.into(),
+            depth,
+            auto: true,
+            parent,
+        };
+        m.rows = vec![
+            row("family", 0, None),
+            row("family/search", 1, Some(0)),
+            row("return", 0, None),
+        ];
+        m.respondents = vec!["R01".into(), "R02".into()];
+        m
+    }
+
+    fn cells() -> Cells {
+        let e = |id: &str, resp, rows: &[u64]| Entry {
+            id: id.into(),
+            resp,
+            rows: rows.to_vec(),
+            words: String::new(),
+        };
+        Cells::new(vec![
+            e("r01.txt:1", 0, &[0, 1]),
+            e("r01.txt:3", 0, &[2]),
+            e("r01.txt:5", 0, &[]),
+            e("r02.txt:1", 1, &[0, 1]),
+        ])
+    }
+
+    fn loaded(text: &str) -> Vec<Loaded> {
+        vec![Loaded {
+            shown: "charts/R01.md".into(),
+            case: Case::Respondent("R01".into()),
+            members: vec![0],
+            file: super::super::parse(text, "charts/R01.md"),
+        }]
+    }
+
+    fn shown(r: &Report) -> Vec<String> {
+        r.findings
+            .iter()
+            .map(|f| format!("{}: {}: {}", f.at, f.kind.name(), f.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_chart() {
+        let c = cells();
+        let (h, n) = c.hash(1, &[0]);
+        let text = format!(
+            "## family/search\n{}\nShe searched [r01.txt:1].\n",
+            super::super::marker_line(&h, n)
+        );
+        let r = check(&manifest(), &c, &loaded(&text), false);
+        assert_eq!(shown(&r), Vec::<String>::new());
+        assert!(r.updates.is_empty());
+        assert_eq!(
+            r.coverage,
+            vec![
+                Coverage {
+                    theme: "family".into(),
+                    written: 1,
+                    cells: 4
+                },
+                Coverage {
+                    theme: "return".into(),
+                    written: 0,
+                    cells: 1
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn every_kind_of_finding() {
+        let text = "## family/search\n<!-- thematic: excerpts 000000000000 (2) -->\nCites [r02.txt:1], [r01.txt:3], [r01.txt:5] and [r09.txt:1].\n## family/serch\nText.\n## family/search\n## family\n";
+        let r = check(&manifest(), &cells(), &loaded(text), true);
+        assert_eq!(
+            shown(&r),
+            [
+                "charts/R01.md:2: stale: the excerpts at family/search changed since the summary was written (2 then, 1 now); review it, then run `thematic chart check --accept`",
+                "charts/R01.md:3:8: not at this cell: `r02.txt:1` is R02's excerpt, not R01's",
+                "charts/R01.md:3:21: not at this cell: `r01.txt:3` is not at family/search",
+                "charts/R01.md:3:34: not at this cell: `r01.txt:5` is not at family/search",
+                "charts/R01.md:3:50: unknown excerpt: no excerpt `r09.txt:1` in the study; cite ids as `thematic quote` shows them",
+                "charts/R01.md:4:4: unknown code: the codebook has no code `family/serch`; did you mean `family/search`?",
+                "charts/R01.md:6: duplicate: a second section for family/search (the first is at line 1); merge them",
+                "charts/R01.md:7: unwritten: R01 has excerpts at family and an empty summary; write the summary (`thematic chart` adds the sections)",
+                "charts/R01.md:8: unwritten: R01 has excerpts at return and no section; write the summary (`thematic chart` adds the sections)",
+                "charts/R02.md:1: unwritten: R02 has excerpts at family and no chart file; write the summary (`thematic chart` adds the sections)",
+                "charts/R02.md:1: unwritten: R02 has excerpts at family/search and no chart file; write the summary (`thematic chart` adds the sections)",
+            ]
+        );
+        let (h, n) = cells().hash(1, &[0]);
+        assert_eq!(
+            r.updates,
+            vec![MarkerUpdate {
+                file: 0,
+                heading: 1,
+                old: Some(2),
+                line: super::super::marker_line(&h, n)
+            }]
+        );
+    }
+
+    #[test]
+    fn unknown_cases_are_bad_input() {
+        let m = manifest();
+        let e = members(&m, &Case::Respondent("R1".into()), "charts/R1.md").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.report().contains("did you mean `R01`?"), "{}", e.report());
+        assert_eq!(
+            members(&m, &Case::Respondent("R02".into()), "x").unwrap(),
+            [1]
+        );
+    }
+}

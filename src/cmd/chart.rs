@@ -1,0 +1,300 @@
+//! `thematic chart`: append a section to the chart files for every cell with
+//! excerpts and no section yet; `thematic chart check`: check the chart
+//! files (and the memos' `about:`) against the index (and with `--accept`,
+//! record each summary's current excerpts in its marker comment).
+
+use std::collections::BTreeSet;
+
+use crate::chart::{self, cells::Cells, check, Case, Listed};
+use crate::cli::{ChartArgs, ChartCommand, ReadOpts};
+use crate::error::{suggest, Error, Result};
+use crate::index::StudyIndex;
+use crate::render;
+use crate::study::{Study, StudyAt};
+
+/// Runs `thematic chart` or `thematic chart check`.
+pub fn run(project: &StudyAt, args: &ChartArgs) -> Result<()> {
+    match &args.check {
+        Some(ChartCommand::Check {
+            strict,
+            accept,
+            frozen,
+        }) => run_check(project, *strict, *accept, *frozen),
+        None => run_add(project, args),
+    }
+}
+
+/// The charts folder, absolute and as shown.
+fn charts_dir(study: &Study) -> (std::path::PathBuf, String) {
+    let rel = study.settings.charts.trim_end_matches('/').to_string();
+    let abs = study.resolve(&rel);
+    (abs.clone(), study.shown(&abs))
+}
+
+/// One file's cases to chart: the case and its respondents.
+struct Target {
+    case: Case,
+    members: Vec<usize>,
+}
+
+fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
+    let read = ReadOpts {
+        filters: args.filters.clone(),
+        frozen: args.frozen,
+        source: None,
+    };
+    let (study, idx) = super::open(project, &read)?;
+    let m = &idx.manifest;
+    let rows = select_rows(&idx, &args.theme)?;
+    let mut keep = super::filter(m, &read)?
+        .respondents
+        .unwrap_or_else(|| vec![true; m.respondents.len()]);
+    if !args.respondent.is_empty() {
+        let mut named = vec![false; m.respondents.len()];
+        for id in &args.respondent {
+            let Some(p) = m.respondents.iter().position(|r| r == id.trim()) else {
+                return Err(
+                    Error::input(format!("unknown respondent `{id}` in --respondent"))
+                        .with_hint(suggest(id, m.respondents.iter().map(String::as_str))),
+                );
+            };
+            named[p] = true;
+        }
+        keep.iter_mut().zip(named).for_each(|(k, n)| *k &= n);
+    }
+    let targets = targets(&idx, &keep, args.by.as_deref())?;
+    let cells = Cells::read(&idx, true)?;
+    let (dir, shown_dir) = charts_dir(&study);
+    let sources = chart::read_dir(&dir, &shown_dir)?;
+    let mut out = String::new();
+    for t in targets {
+        let rel = t.case.rel();
+        let shown = format!("{shown_dir}/{rel}");
+        let existing = sources.iter().find(|s| s.case == t.case);
+        let present: BTreeSet<String> = existing
+            .map(|s| {
+                let f = chart::parse(&s.text, &s.shown);
+                for p in &f.problems {
+                    eprintln!("warning: {}", p.report().trim_start_matches("error: "));
+                }
+                f.sections.into_iter().map(|s| s.path).collect()
+            })
+            .unwrap_or_default();
+        let mut added = Vec::new();
+        let mut text = String::new();
+        for &r in &rows {
+            let path = &m.rows[r].path;
+            let at = cells.at(r, &t.members);
+            if at.is_empty() || present.contains(path) {
+                continue;
+            }
+            let listed: Vec<Listed<'_>> = at
+                .iter()
+                .map(|e| Listed {
+                    id: &e.id,
+                    words: &e.words,
+                })
+                .collect();
+            let hash = chart::cell_hash(at.iter().map(|e| e.id.as_str()));
+            text.push_str(&chart::new_section(path, &hash, &listed));
+            added.push(path.as_str());
+        }
+        if added.is_empty() {
+            continue;
+        }
+        match existing {
+            Some(s) => {
+                render::replace_file(&s.abs, chart::append(&s.text, &text).as_bytes())?;
+            }
+            None => {
+                let path = dir.join(&rel);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                }
+                let whole = chart::append(&t.case.title(), &text);
+                render::write_new_file(&path, whole.as_bytes())?;
+            }
+        }
+        out.push_str(&format!("{shown}: added {}\n", added.join(", ")));
+    }
+    if out.is_empty() {
+        out.push_str("nothing to add: every cell with excerpts has a section\n");
+    }
+    render::emit(&out)
+}
+
+/// The files to chart: one per kept respondent, or with `by` one per value
+/// of the attribute among them, each holding every respondent with the
+/// value (values that cannot be a file name are left
+/// out with a warning).
+fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Target>> {
+    let m = &idx.manifest;
+    let kept = (0..m.respondents.len()).filter(|&p| keep.get(p).copied().unwrap_or(false));
+    let Some(attr) = by else {
+        let mut out: Vec<Target> = kept
+            .filter(|&p| {
+                let id = &m.respondents[p];
+                let ok = file_name_ok(id);
+                if !ok {
+                    eprintln!(
+                        "warning: respondent `{id}` cannot be a file name; it has no chart file"
+                    );
+                }
+                ok
+            })
+            .map(|p| Target {
+                case: Case::Respondent(m.respondents[p].clone()),
+                members: vec![p],
+            })
+            .collect();
+        out.sort_by(|a, b| a.case.cmp(&b.case));
+        return Ok(out);
+    };
+    super::check_attribute(m, attr, "--by")?;
+    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for p in kept {
+        if let Some(v) = m.attribute(&m.respondents[p], attr) {
+            groups.entry(v).or_default().push(p);
+        }
+    }
+    let mut out = Vec::new();
+    for (value, _) in groups {
+        // The group is everyone with the value, whatever `--where` keeps:
+        // `chart check` and the matrix record and compare the same set.
+        let members: Vec<usize> = (0..m.respondents.len())
+            .filter(|&p| m.attribute(&m.respondents[p], attr) == Some(value))
+            .collect();
+        if !file_name_ok(value) {
+            eprintln!(
+                "warning: {attr} `{value}` cannot be a file name; its group has no chart file"
+            );
+            continue;
+        }
+        out.push(Target {
+            case: Case::Group {
+                attr: attr.to_string(),
+                value: value.to_string(),
+            },
+            members,
+        });
+    }
+    Ok(out)
+}
+
+/// Whether a respondent id or attribute value can name a chart file in
+/// the charts folder (no folder separators, not hidden, not empty).
+fn file_name_ok(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\']) && !name.starts_with('.')
+}
+
+/// The rows to chart: all, or the rows of the `--theme`s (each theme with
+/// its codes), in codebook order.
+fn select_rows(idx: &StudyIndex, themes: &[String]) -> Result<Vec<usize>> {
+    let rows = &idx.manifest.rows;
+    if themes.is_empty() {
+        return Ok((0..rows.len()).collect());
+    }
+    let mut keep = vec![false; rows.len()];
+    for theme in themes {
+        let Some(t) = rows.iter().position(|r| r.depth == 0 && r.path == *theme) else {
+            let names = rows
+                .iter()
+                .filter(|r| r.depth == 0)
+                .map(|r| r.path.as_str());
+            return Err(Error::input(format!("unknown theme `{theme}` in --theme"))
+                .with_hint(suggest(theme, names)));
+        };
+        for (i, r) in rows.iter().enumerate() {
+            if r.path == rows[t].path || r.path.starts_with(&format!("{}/", rows[t].path)) {
+                keep[i] = true;
+            }
+        }
+    }
+    Ok((0..rows.len()).filter(|&i| keep[i]).collect())
+}
+
+fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Result<()> {
+    let read = ReadOpts {
+        frozen,
+        ..ReadOpts::default()
+    };
+    let (study, idx) = super::open(project, &read)?;
+    let m = &idx.manifest;
+    let (dir, shown_dir) = charts_dir(&study);
+    let mut sources = chart::read_dir(&dir, &shown_dir)?;
+    let (mut loaded, mut problems) = chart::load(&sources, m);
+    let cells = Cells::read(&idx, false)?;
+    let memo_dir = study.resolve(study.settings.memos.trim_end_matches('/'));
+    let memo_shown = study.shown(&memo_dir);
+    let (_, memo_problems) = crate::memo::read(&memo_dir, &memo_shown, m, &|id| {
+        cells.by_id.contains_key(id)
+    })?;
+    if !problems.is_empty() || !memo_problems.is_empty() {
+        let what = match (problems.is_empty(), memo_problems.is_empty()) {
+            (false, true) => format!("{shown_dir}/"),
+            (true, false) => format!("{memo_shown}/"),
+            _ => format!("{shown_dir}/ with {memo_shown}/"),
+        };
+        problems.extend(memo_problems);
+        return Err(Error::several(problems, &what));
+    }
+    let mut report = check::check(m, &cells, &loaded, strict);
+    if accept && !report.updates.is_empty() {
+        for (i, s) in sources.iter().enumerate() {
+            let updates: Vec<(usize, Option<usize>, String)> = report
+                .updates
+                .iter()
+                .filter(|u| u.file == i)
+                .map(|u| (u.heading, u.old, u.line.clone()))
+                .collect();
+            if updates.is_empty() {
+                continue;
+            }
+            let text = chart::set_markers(&s.text, &updates);
+            render::replace_file(&s.abs, text.as_bytes())?;
+            eprintln!(
+                "{}: recorded the excerpts of {} section{}",
+                s.shown,
+                updates.len(),
+                if updates.len() == 1 { "" } else { "s" }
+            );
+        }
+        sources = chart::read_dir(&dir, &shown_dir)?;
+        (loaded, _) = chart::load(&sources, m);
+        report = check::check(m, &cells, &loaded, strict);
+    }
+    let mut out = String::new();
+    for f in &report.findings {
+        out.push_str(&format!("{}: {}: {}\n", f.at, f.kind.name(), f.message));
+    }
+    out.push_str("coverage (respondent cells with excerpts that have a summary):\n");
+    let width = report
+        .coverage
+        .iter()
+        .map(|c| c.theme.chars().count())
+        .max()
+        .unwrap_or(0);
+    for c in &report.coverage {
+        out.push_str(&format!(
+            "  {:width$}  {} of {} ({}%)\n",
+            c.theme,
+            c.written,
+            c.cells,
+            render::percent(c.written as u32, c.cells as u32)
+        ));
+    }
+    let n = report.findings.len();
+    out.push_str(&match n {
+        0 => "no findings\n".to_string(),
+        1 => "1 finding\n".to_string(),
+        _ => format!("{n} findings\n"),
+    });
+    render::emit(&out)?;
+    if n > 0 {
+        return Err(Error::failure(format!(
+            "chart check: {n} finding{}",
+            if n == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}

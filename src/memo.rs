@@ -1,0 +1,362 @@
+//! Memos: Markdown files in the study's `memos/` folder (setting `memos:`)
+//! whose front matter says what they are about:
+//!
+//! ```markdown
+//! ---
+//! about: [family_role/stigma, R07, transcripts/r07.txt:12]
+//! ---
+//! # Blame lands on the daughter, not the recruiter
+//! …
+//! ```
+//!
+//! `about:` names codes (a path or a unique suffix, as on the command line),
+//! respondents and excerpts (by id). This module reads and resolves them;
+//! `quote --memos` shows them, `chart check` refuses a memo that names
+//! nothing the study has.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{suggest, Error, Location, Result};
+use crate::index::Manifest;
+
+/// The most bytes one memo may have.
+pub const MEMO: crate::input::Limit = crate::input::Limit {
+    bytes: 16 << 20,
+    what: "a memo",
+};
+
+/// What a memo is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum About {
+    /// A code or theme (row id).
+    Code(usize),
+    /// A respondent (dense id).
+    Respondent(usize),
+    /// An excerpt, by id.
+    Excerpt(String),
+}
+
+/// A memo as `quote` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemoRef {
+    /// Its path, relative to the study.
+    pub path: String,
+    /// Its title: the first `#` heading, else its first line of text.
+    pub title: String,
+}
+
+/// One memo, read and resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Memo {
+    /// Path and title.
+    pub at: MemoRef,
+    /// What it is about.
+    pub about: Vec<About>,
+}
+
+/// The memos of the folder `dir` (shown as `shown_dir`), `*.md` sorted by
+/// name, resolved against the manifest; `is_excerpt` tells whether an id
+/// is an excerpt of the study. Memos are returned with the problems found
+/// (each with file:line): a memo with an entry that names nothing keeps
+/// its other entries.
+pub fn read(
+    dir: &Path,
+    shown_dir: &str,
+    m: &Manifest,
+    is_excerpt: &dyn Fn(&str) -> bool,
+) -> Result<(Vec<Memo>, Vec<Error>)> {
+    let mut memos = Vec::new();
+    let mut problems = Vec::new();
+    if !dir.is_dir() {
+        return Ok((memos, problems));
+    }
+    let mut names: Vec<(String, std::path::PathBuf)> = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.ends_with(".md") && !e.path().is_dir() {
+            names.push((name, e.path()));
+        }
+    }
+    names.sort();
+    for (name, path) in names {
+        let shown = format!("{}/{name}", shown_dir.trim_end_matches('/'));
+        let bytes = crate::input::read_user_file(&path, &shown, MEMO)?;
+        let Ok(text) = String::from_utf8(bytes) else {
+            problems.push(
+                Error::at(Location::file(&shown), "the memo is not UTF-8")
+                    .with_hint("save it as UTF-8"),
+            );
+            continue;
+        };
+        match parse(&text, &shown) {
+            Ok((entries, title)) => {
+                let mut about = Vec::new();
+                for (entry, line) in entries {
+                    match resolve(&entry, m, is_excerpt) {
+                        Ok(a) => about.push(a),
+                        Err(hint) => problems.push(
+                            Error::at(
+                                Location::line(&shown, line),
+                                format!("`about:` names `{entry}`, which is no code, respondent or excerpt of the study"),
+                            )
+                            .with_hint(hint),
+                        ),
+                    }
+                }
+                memos.push(Memo {
+                    at: MemoRef { path: shown, title },
+                    about,
+                });
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    Ok((memos, problems))
+}
+
+/// The `about:` entries (each with its line) and the title of a memo.
+fn parse(text: &str, shown: &str) -> Result<(Vec<(String, usize)>, String)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines: Vec<&str> = text.lines().collect();
+    let no_about = || {
+        Error::at(Location::line(shown, 1), "the memo says nothing about what it is about")
+            .with_hint("start it with front matter: ---, then `about: [CODE, RESPONDENT, EXCERPT-ID]`, then ---")
+    };
+    if lines.first().map(|l| l.trim_end()) != Some("---") {
+        return Err(no_about());
+    }
+    let Some(end) = lines
+        .iter()
+        .skip(1)
+        .position(|l| matches!(l.trim_end(), "---" | "..."))
+    else {
+        return Err(Error::at(
+            Location::line(shown, 1),
+            "the front matter has no closing ---",
+        )
+        .with_hint("end the front matter with a line ---"));
+    };
+    let front = lines[1..=end].join("\n");
+    crate::input::check_yaml(&front, shown)?;
+    let value: serde_yaml::Value = serde_yaml::from_str(&front).map_err(|e| {
+        let line = e.location().map_or(1, |l| l.line() + 1);
+        Error::at(
+            Location::line(shown, line),
+            format!("bad front matter: {e}"),
+        )
+        .with_hint("write `about: [CODE, RESPONDENT, EXCERPT-ID]`")
+    })?;
+    let about = value.get("about").ok_or_else(no_about)?;
+    let items: Vec<String> = match about {
+        serde_yaml::Value::Sequence(s) => s.iter().filter_map(crate::yaml::scalar).collect(),
+        v => crate::yaml::scalar(v).into_iter().collect(),
+    };
+    if items.is_empty() {
+        return Err(no_about());
+    }
+    // Each entry's line: the first front-matter line that mentions it.
+    let entries = items
+        .into_iter()
+        .map(|item| {
+            let line = lines[1..=end]
+                .iter()
+                .position(|l| l.contains(item.as_str()))
+                .map_or(2, |i| i + 2);
+            (item, line)
+        })
+        .collect();
+    let body = &lines[end + 2..];
+    let title = body
+        .iter()
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty())
+        .map(|l| l.trim_start_matches('#').trim().to_string())
+        .unwrap_or_default();
+    Ok((entries, title))
+}
+
+/// What an `about:` entry names, or the hint for one that names nothing.
+fn resolve(entry: &str, m: &Manifest, is_excerpt: &dyn Fn(&str) -> bool) -> Result<About, String> {
+    let entry = entry.trim();
+    if let Some(p) = m.respondents.iter().position(|r| r == entry) {
+        return Ok(About::Respondent(p));
+    }
+    let rows: Vec<&str> = m.rows.iter().map(|r| r.path.as_str()).collect();
+    if entry.contains(':') {
+        return if is_excerpt(entry) {
+            Ok(About::Excerpt(entry.to_string()))
+        } else {
+            Err("name an excerpt by its id as `thematic quote` shows it, e.g. transcripts/r07.txt:12".into())
+        };
+    }
+    match crate::cmd::resolve_row(&rows, entry) {
+        Ok(r) => Ok(About::Code(r)),
+        Err(_) => Err(suggest(
+            entry,
+            rows.iter()
+                .copied()
+                .chain(rows.iter().map(|r| r.rsplit('/').next().unwrap_or(r)))
+                .chain(m.respondents.iter().map(String::as_str)),
+        )),
+    }
+}
+
+/// The notes of the long coding sheets (`excerpt,code,note`), each a memo
+/// about that excerpt: titled `CODER on CODE: NOTE`, its path the sheet row
+/// (`codings/ana.csv:7`). The excerpt is the id as the sheet writes it (a
+/// note on an excerpt that moved shows once `thematic reanchor --write`
+/// has updated the sheet). A sheet that cannot be read is left to `code`
+/// to report.
+pub fn sheet_notes(root: &Path) -> Vec<Memo> {
+    let mut out = Vec::new();
+    let Ok(files) = crate::codings::sheet_files(root) else {
+        return out;
+    };
+    for path in files {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let shown = format!("{}/{name}", crate::codings::DIR);
+        let Ok(bytes) = crate::input::read_user_file(&path, &shown, crate::input::SHEET) else {
+            continue;
+        };
+        let Ok(table) = crate::codings::read_table(&bytes, &shown) else {
+            continue;
+        };
+        let col = |n: &str| table.header.iter().position(|h| h.eq_ignore_ascii_case(n));
+        let (Some(excerpt), Some(code), Some(note)) = (
+            col("excerpt").or_else(|| col("id")),
+            col("code"),
+            col("note"),
+        ) else {
+            continue;
+        };
+        let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+        for (row, rec) in &table.rows {
+            let get = |c: usize| rec.get(c).map(|v| v.trim()).unwrap_or("");
+            if get(note).is_empty() || get(excerpt).is_empty() {
+                continue;
+            }
+            let coder = col("coder")
+                .map(get)
+                .filter(|c| !c.is_empty())
+                .unwrap_or(stem);
+            out.push(Memo {
+                at: MemoRef {
+                    path: format!("{shown}:{row}"),
+                    title: format!("{coder} on {}: {}", get(code), get(note)),
+                },
+                about: vec![About::Excerpt(get(excerpt).to_string())],
+            });
+        }
+    }
+    out
+}
+
+/// The memos about an excerpt: about its id, its respondent, or one of
+/// `rows` (its codes and their ancestors), in memo order.
+pub fn on<'a>(
+    memos: &'a [Memo],
+    id: &str,
+    resp: Option<usize>,
+    rows: &[usize],
+) -> Vec<&'a MemoRef> {
+    memos
+        .iter()
+        .filter(|memo| {
+            memo.about.iter().any(|a| match a {
+                About::Excerpt(e) => e == id,
+                About::Respondent(p) => Some(*p) == resp,
+                About::Code(r) => rows.contains(r),
+            })
+        })
+        .map(|memo| &memo.at)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::RowInfo;
+
+    fn manifest() -> Manifest {
+        let mut m = Manifest::new();
+        m.rows = vec![
+            RowInfo {
+                path: "family".into(),
+                ..Default::default()
+            },
+            RowInfo {
+                path: "family/stigma".into(),
+                depth: 1,
+                parent: Some(0),
+                ..Default::default()
+            },
+        ];
+        m.respondents = vec!["R07".into()];
+        m
+    }
+
+    #[test]
+    fn about_codes_respondents_and_excerpts() {
+        let text = "---\nabout:\n  - stigma\n  - R07\n  - transcripts/r07.txt:12\n---\n\n# Blame lands on the daughter\nText.\n";
+        let (entries, title) = parse(text, "memos/a.md").unwrap();
+        assert_eq!(title, "Blame lands on the daughter");
+        assert_eq!(
+            entries,
+            [
+                ("stigma".to_string(), 3),
+                ("R07".to_string(), 4),
+                ("transcripts/r07.txt:12".to_string(), 5)
+            ]
+        );
+        let m = manifest();
+        let yes = |id: &str| id == "transcripts/r07.txt:12";
+        assert_eq!(resolve("stigma", &m, &yes), Ok(About::Code(1)));
+        assert_eq!(resolve("R07", &m, &yes), Ok(About::Respondent(0)));
+        assert_eq!(
+            resolve("transcripts/r07.txt:12", &m, &yes),
+            Ok(About::Excerpt("transcripts/r07.txt:12".into()))
+        );
+        assert_eq!(
+            resolve("stigm", &m, &yes),
+            Err("did you mean `stigma`?".to_string())
+        );
+        assert!(resolve("transcripts/r07.txt:13", &m, &yes).is_err());
+    }
+
+    #[test]
+    fn a_memo_without_about_is_bad_input() {
+        let e = parse("# Just notes\n", "memos/b.md").unwrap_err();
+        assert_eq!(e.location(), Some(&Location::line("memos/b.md", 1)));
+        assert_eq!(e.exit_code(), 2);
+        assert!(parse("---\ntitle: x\n---\n", "memos/b.md").is_err());
+        assert!(parse("---\nabout: [\n---\n", "memos/b.md").is_err());
+    }
+
+    #[test]
+    fn memos_on_an_excerpt() {
+        let memo = |path: &str, about| Memo {
+            at: MemoRef {
+                path: path.into(),
+                title: String::new(),
+            },
+            about,
+        };
+        let memos = vec![
+            memo("memos/a.md", vec![About::Code(0)]),
+            memo("memos/b.md", vec![About::Excerpt("x.txt:1".into())]),
+            memo("memos/c.md", vec![About::Respondent(3)]),
+        ];
+        let paths = |v: Vec<&MemoRef>| v.into_iter().map(|m| m.path.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            paths(on(&memos, "x.txt:1", Some(1), &[0, 1])),
+            ["memos/a.md", "memos/b.md"]
+        );
+        assert_eq!(paths(on(&memos, "x.txt:2", Some(3), &[])), ["memos/c.md"]);
+    }
+}

@@ -1,0 +1,759 @@
+//! `thematic chart` and `thematic chart check`: chart files of written
+//! summaries, appended to and never rewritten, checked against the index.
+
+use crate::util::Study;
+
+fn study() -> Study {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    s
+}
+
+/// Writes a summary under every listing comment `chart` wrote, citing the
+/// first excerpt listed (what a researcher's script would do).
+fn fill(text: &str, words: &str) -> String {
+    let mut out = String::new();
+    let mut first: Option<String> = None;
+    let mut listing = false;
+    for line in text.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with("<!-- to summarise") {
+            listing = true;
+            first = None;
+        } else if listing && line == "-->" {
+            listing = false;
+            let id = first.take().unwrap_or_default();
+            out.push_str(&format!("{words} [{id}].\n"));
+        } else if listing && first.is_none() {
+            first = line
+                .strip_prefix('[')
+                .and_then(|l| l.split_once(']'))
+                .map(|(id, _)| id.to_string());
+        }
+    }
+    out
+}
+
+const HAND: &str = "---\nresearcher: Lucía Quispe\n---\n# R01 — entrevista en Cusco\n\nNotas de campo <!-- no citar --> sobre la familia.\n\n## family\nLa madre la buscó cada día en la comisaría [transcripts/r01.txt:7].\n<!-- revisar con Ana -->";
+
+#[test]
+fn chart_appends_sections_and_keeps_what_a_person_wrote() {
+    let s = study();
+    s.file("charts/R01.md", HAND);
+    let out = s.run(&["chart", "--theme", "family"]);
+    assert_eq!(
+        out.ok(),
+        "charts/R01.md: added family/search, family/search/police, family/money
+charts/R02.md: added family, family/search, family/search/police, family/money
+charts/R04.md: added family, family/money
+"
+    );
+    let r01 = s.read("charts/R01.md");
+    assert!(r01.starts_with(HAND), "{r01}");
+    assert_eq!(
+        &r01[HAND.len()..],
+        "
+
+## family/search
+<!-- thematic: excerpts d9802e3f339a (1); `thematic chart check --accept` updates this line -->
+<!-- to summarise (this comment can go):
+[transcripts/r01.txt:7] My mother went to the police station every day. She reported it in 20…
+-->
+
+## family/search/police
+<!-- thematic: excerpts d9802e3f339a (1); `thematic chart check --accept` updates this line -->
+<!-- to summarise (this comment can go):
+[transcripts/r01.txt:7] My mother went to the police station every day. She reported it in 20…
+-->
+
+## family/money
+<!-- thematic: excerpts a286e1f35592 (1); `thematic chart check --accept` updates this line -->
+<!-- to summarise (this comment can go):
+[transcripts/r01.txt:10] My family had no money for the bus.
+-->
+
+"
+    );
+    assert_eq!(
+        s.read("charts/R04.md"),
+        "# R04
+
+## family
+<!-- thematic: excerpts a90347aab1b8 (1); `thematic chart check --accept` updates this line -->
+<!-- to summarise (this comment can go):
+[transcripts/fg01.txt:7] A mí me apoyó mi familia con dinero. Nota: ruido en la sala.
+-->
+
+## family/money
+<!-- thematic: excerpts a90347aab1b8 (1); `thematic chart check --accept` updates this line -->
+<!-- to summarise (this comment can go):
+[transcripts/fg01.txt:7] A mí me apoyó mi familia con dinero. Nota: ruido en la sala.
+-->
+
+"
+    );
+    // Run again: every cell has its section, nothing changes.
+    let before = s.read("charts/R02.md");
+    assert_eq!(
+        s.run(&["chart", "--theme", "family"]).ok(),
+        "nothing to add: every cell with excerpts has a section\n"
+    );
+    assert_eq!(s.read("charts/R02.md"), before);
+    assert!(s.read("charts/R01.md").starts_with(HAND));
+}
+
+#[test]
+fn chart_by_respondent_where_and_groups() {
+    let s = study();
+    assert_eq!(
+        s.run(&["chart", "--respondent", "R03", "--where", "role=relative"])
+            .ok(),
+        "charts/R03.md: added return, return/support\n"
+    );
+    assert_eq!(
+        s.run(&["chart", "--by", "role", "--theme", "return"]).ok(),
+        "charts/by-role/relative.md: added return, return/support, return/dates
+charts/by-role/survivor.md: added return, return/support, return/dates
+"
+    );
+    assert!(s
+        .read("charts/by-role/relative.md")
+        .starts_with("# role: relative\n\n## return\n"));
+    let err = s.run(&["chart", "--respondent", "R1"]);
+    assert!(
+        err.bad_input().contains("unknown respondent `R1`"),
+        "{}",
+        err.stderr
+    );
+    let err = s.run(&["chart", "--theme", "famly"]);
+    assert!(
+        err.bad_input().contains("did you mean `family`?"),
+        "{}",
+        err.stderr
+    );
+}
+
+#[test]
+fn check_clean_then_one_stale_cell_then_accept() {
+    let s = study();
+    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
+        .ok();
+    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
+    s.file("charts/R01.md", &filled);
+    assert_eq!(
+        s.run(&["chart", "check"]).ok(),
+        "coverage (respondent cells with excerpts that have a summary):
+  family  0 of 10 (0%)
+  return  3 of 10 (30%)
+no findings
+"
+    );
+    // The codebook now puts r01.txt:7 at return/support too: that cell's
+    // excerpts change; `return` had it already (through return/dates).
+    s.replace(
+        "codebooks/main.yaml",
+        "any: [took care, me apoyó, support*]",
+        "any: [took care, me apoyó, support*, police station]",
+    );
+    let out = s.run(&["chart", "check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "charts/R01.md:12: stale: the excerpts at return/support changed since the summary was written (1 then, 2 now); review it, then run `thematic chart check --accept`
+coverage (respondent cells with excerpts that have a summary):
+  family  0 of 10 (0%)
+  return  3 of 10 (30%)
+1 finding
+"
+    );
+    assert!(
+        out.stderr.contains("error: chart check: 1 finding"),
+        "{}",
+        out.stderr
+    );
+    let out = s.run(&["chart", "check", "--accept"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stderr.lines().last(),
+        Some("charts/R01.md: recorded the excerpts of 1 section")
+    );
+    assert!(out.stdout.ends_with("no findings\n"), "{}", out.stdout);
+    // Only the marker line changed.
+    let after = s.read("charts/R01.md");
+    let changed: Vec<(&str, &str)> = filled
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(filled.lines().count(), after.lines().count());
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(changed[0].1.starts_with("<!-- thematic: excerpts "));
+    assert!(changed[0].1.contains("(2);"));
+}
+
+#[test]
+fn check_reports_citations_elsewhere_unknown_ids_and_codes() {
+    let s = study();
+    s.file(
+        "charts/R02.md",
+        "# R02\n\n## family/search\n<!-- thematic: excerpts 000000000000 (1) -->\nBuscaron en la comisaría [transcripts/r01.txt:7] [transcripts/r02.txt:99].\n\n## family/serch\nTexto.\n\n## return\nNada [transcripts/r01.txt:10].\n",
+    );
+    let out = s.run(&["chart", "check", "--strict"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let lines: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("charts/R02.md"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "charts/R02.md:4: stale: the excerpts at family/search changed since the summary was written (1 then, 1 now); review it, then run `thematic chart check --accept`",
+            "charts/R02.md:5:27: not at this cell: `transcripts/r01.txt:7` is R01's excerpt, not R02's",
+            "charts/R02.md:5:51: unknown excerpt: no excerpt `transcripts/r02.txt:99` in the study; cite ids as `thematic quote` shows them",
+            "charts/R02.md:7:4: unknown code: the codebook has no code `family/serch`; did you mean `family/search`?",
+            "charts/R02.md:10: stale: the summary of return has no record of the excerpts it was written from; review it, then run `thematic chart check --accept`",
+            "charts/R02.md:11:7: not at this cell: `transcripts/r01.txt:10` is R01's excerpt, not R02's",
+            "charts/R02.md:12: unwritten: R02 has excerpts at family and no section; write the summary (`thematic chart` adds the sections)",
+            "charts/R02.md:12: unwritten: R02 has excerpts at family/search/police and no section; write the summary (`thematic chart` adds the sections)",
+            "charts/R02.md:12: unwritten: R02 has excerpts at family/money and no section; write the summary (`thematic chart` adds the sections)",
+        ]
+    );
+}
+
+#[test]
+fn check_refuses_bad_chart_files_with_positions() {
+    let s = study();
+    s.file(
+        "charts/R01.md",
+        "# R01\n\n## Notas generales\nTexto.\n\n## family\nVer [r01:7].\n",
+    );
+    s.file("charts/R9.md", "# R9\n");
+    let err = s.run(&["chart", "check"]);
+    assert_eq!(
+        err.bad_input(),
+        "error: `## Notas generales` is not a code path
+  --> charts/R01.md:3:4
+  = help: a `## ` heading names a cell by its code path (`theme` or `theme/code`, as in `thematic matrix --format csv`); use `#` or `###` for other headings
+
+error: `[r01:7]` is not an excerpt id
+  --> charts/R01.md:7:6
+  = help: cite an excerpt by its id, PATH:LINE as `thematic quote` shows it, e.g. [transcripts/r07.txt:12]
+
+error: a chart file for `R9`, who is not a respondent of the study
+  --> charts/R9.md
+  = help: did you mean `R03`? (a chart file is named after its respondent: charts/<ID>.md)
+
+error: charts/ has 3 errors; fix them and run the command again
+"
+    );
+}
+
+#[test]
+fn chart_folder_from_the_settings() {
+    let s = study();
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Moderadora, E]\ncharts: analysis/charts\n",
+    );
+    assert_eq!(
+        s.run(&["chart", "--respondent", "m01", "--theme", "return"])
+            .ok(),
+        "analysis/charts/m01.md: added return, return/support, return/dates\n"
+    );
+    assert!(s.path().join("analysis/charts/m01.md").is_file());
+}
+
+#[test]
+fn matrix_shows_the_summaries_at_their_cells() {
+    let s = study();
+    s.run(&["chart", "--theme", "return"]).ok();
+    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
+    s.file("charts/R01.md", &filled);
+    s.replace(
+        "charts/R03.md",
+        "-->\n\n## return/support",
+        "-->\nSu hija la apoyó;\nno quiso dinero [transcripts/fg01.txt:6].\n\n## return/support",
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        s.run(&[
+            "matrix", "--cell", "summary", "--theme", "return", "--format", "json",
+        ])
+        .ok(),
+    )
+    .expect("json");
+    assert_eq!(json["cell"], "summary");
+    let columns: Vec<&str> = json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(columns, ["R01", "R02", "R03", "R04", "m01"]);
+    let row = |code: &str| {
+        json["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        row("return")["cells"][0],
+        serde_json::json!({
+            "count": 2, "respondents": 1, "of": 1,
+            "summary": "Su tía la cuidó al volver [transcripts/r01.txt:7].",
+            "cites": ["transcripts/r01.txt:7"],
+            "status": "written"
+        })
+    );
+    assert_eq!(
+        row("return")["cells"][2],
+        serde_json::json!({
+            "count": 1, "respondents": 1, "of": 1,
+            "summary": "Su hija la apoyó;\nno quiso dinero [transcripts/fg01.txt:6].",
+            "cites": ["transcripts/fg01.txt:6"],
+            "status": "written"
+        })
+    );
+    assert_eq!(row("return/support")["cells"][2]["status"], "empty");
+    assert_eq!(row("return/hand")["cells"][0]["status"], "none");
+    assert_eq!(
+        row("return/dates")["cells"][0]["summary"],
+        "Su tía la cuidó al volver [transcripts/r01.txt:7]."
+    );
+
+    assert_eq!(
+        s.run(&[
+            "matrix",
+            "--cell",
+            "summary",
+            "--theme",
+            "return",
+            "--rows",
+            "themes",
+            "--format",
+            "markdown",
+            "--where",
+            "role=relative"
+        ])
+        .ok(),
+        "| code | R03 | m01 | total (n=2) |
+|---|---|---|---|
+| Return | Su hija la apoyó;<br>no quiso dinero [transcripts/fg01.txt:6]. |  |  |
+"
+    );
+    assert_eq!(
+        s.run(&[
+            "matrix",
+            "--cell",
+            "summary",
+            "--rows",
+            "themes",
+            "--width",
+            "20",
+            "--where",
+            "respondent=R01"
+        ])
+        .ok(),
+        "┌────────────────────┬──────────────────────┬─────────────┐
+│ code               ┆ R01                  ┆ total (n=1) │
+╞════════════════════╪══════════════════════╪═════════════╡
+│ Role of the family ┆                      ┆             │
+│ Return             ┆ Su tía la cuidó al … ┆             │
+└────────────────────┴──────────────────────┴─────────────┘
+"
+    );
+    // CSV stays the integer contract.
+    assert_eq!(
+        s.run(&["matrix", "--cell", "summary", "--rows", "themes", "--format", "csv"])
+            .ok(),
+        s.run(&["matrix", "--cell", "count", "--rows", "themes", "--format", "csv"])
+            .ok()
+    );
+    // A codebook edit that changes R01's return/support cell: stale there.
+    s.replace(
+        "codebooks/main.yaml",
+        "any: [took care, me apoyó, support*]",
+        "any: [took care, me apoyó, support*, police station]",
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        s.run(&[
+            "matrix", "--cell", "summary", "--theme", "return", "--format", "json",
+        ])
+        .ok(),
+    )
+    .expect("json");
+    let statuses: Vec<&str> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cells"][0]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["written", "stale", "written", "none"]);
+}
+
+#[test]
+fn matrix_by_attribute_shows_the_group_files() {
+    let s = study();
+    s.file(
+        "charts/by-role/relative.md",
+        "# role: relative\n\n## return\nLas familias apoyan, pero sin dinero [transcripts/fg01.txt:6].\n",
+    );
+    s.file("charts/by-role/survivor.md", "## Notes\nnot a code\n");
+    let out = s.run(&[
+        "matrix", "--by", "role", "--cell", "summary", "--rows", "themes", "--format", "markdown",
+    ]);
+    assert_eq!(
+        out.ok(),
+        "| code \\ role | relative (n=2) | survivor (n=3) | total (n=5) |
+|---|---|---|---|
+| Role of the family |  |  |  |
+| Return | (stale) Las familias apoyan, pero sin dinero [transcripts/fg01.txt:6]. |  |  |
+"
+    );
+    assert!(
+        out.stderr.contains(
+            "warning: `## Notes` is not a code path\n  --> charts/by-role/survivor.md:1:4"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A copy of the README's example study.
+fn example() -> Study {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("read example") {
+            let e = e.expect("entry");
+            if e.file_name() == ".thematic" {
+                continue;
+            }
+            let target = to.join(e.file_name());
+            if e.file_type().expect("type").is_dir() {
+                copy(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), target).expect("copy");
+            }
+        }
+    }
+    let s = Study::empty();
+    copy(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/peru-family-study"),
+        s.path(),
+    );
+    s
+}
+
+#[test]
+fn the_example_study_is_charted_and_checks_clean() {
+    let s = example();
+    assert_eq!(
+        s.run(&["chart", "check"]).ok(),
+        "coverage (respondent cells with excerpts that have a summary):
+  recruitment    0 of 20 (0%)
+  family_role    15 of 43 (35%)
+  reintegration  8 of 24 (33%)
+no findings
+"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        s.run(&[
+            "matrix",
+            "--cell",
+            "summary",
+            "--theme",
+            "family_role",
+            "--format",
+            "json",
+        ])
+        .ok(),
+    )
+    .expect("json");
+    let stigma = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "family_role/stigma")
+        .unwrap();
+    let r02 = json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["name"] == "R02")
+        .unwrap();
+    assert_eq!(
+        stigma["cells"][r02]["summary"],
+        "Chismes de los vecinos: \"decían que yo tenía la culpa\" [transcripts/r02.txt:18]."
+    );
+    assert_eq!(stigma["cells"][r02]["status"], "written");
+    // Nothing to add for the charted respondents and themes.
+    assert_eq!(
+        s.run(&[
+            "chart",
+            "--respondent",
+            "R01",
+            "--respondent",
+            "R02",
+            "--respondent",
+            "R04",
+            "--theme",
+            "family_role",
+            "--theme",
+            "reintegration"
+        ])
+        .ok(),
+        "nothing to add: every cell with excerpts has a section\n"
+    );
+}
+
+#[test]
+fn group_files_record_the_whole_group_whatever_where_keeps() {
+    let s = study();
+    assert_eq!(
+        s.run(&[
+            "chart",
+            "--by",
+            "role",
+            "--where",
+            "region=Lima",
+            "--theme",
+            "return"
+        ])
+        .ok(),
+        "charts/by-role/relative.md: added return, return/support, return/dates
+charts/by-role/survivor.md: added return, return/support, return/dates
+"
+    );
+    let filled = fill(
+        &s.read("charts/by-role/relative.md"),
+        "Los familiares apoyan",
+    );
+    s.file("charts/by-role/relative.md", &filled);
+    assert!(s.run(&["chart", "check"]).ok().ends_with("no findings\n"));
+}
+
+#[test]
+fn quote_charted_lists_the_cited_excerpts_in_the_order_cited() {
+    let s = study();
+    s.file(
+        "charts/R01.md",
+        "# R01\n\n## return/support\nLa tía la cuidó [transcripts/r01.txt:13].\n\n## return\nVer también [transcripts/r01.txt:7; transcripts/r01.txt:13; transcripts/r01.txt:10].\n",
+    );
+    s.file(
+        "charts/R04.md",
+        "## return/support\nSu familia la apoyó con dinero [transcripts/fg01.txt:7].\n",
+    );
+    // r01.txt:10 is not at `return` and is left out; r01.txt:13 comes once.
+    assert_eq!(
+        s.run(&["quote", "return", "--charted", "--format", "csv", "--show", "role"])
+            .ok(),
+        "id,path,line,respondent,role,codes,question,text
+transcripts/r01.txt:13,transcripts/r01.txt,13,R01,survivor,return/support,And later?,My aunt took care of me.
+transcripts/r01.txt:7,transcripts/r01.txt,7,R01,survivor,family/search; family/search/police; return/dates,How did your family react?,My mother went to the police station every day. She reported it in 2021.
+transcripts/fg01.txt:7,transcripts/fg01.txt,7,R04,survivor,family/money; return/support,¿Quién las apoyó?,A mí me apoyó mi familia con dinero. Nota: ruido en la sala.
+"
+    );
+    assert_eq!(
+        s.run(&[
+            "quote", "support", "--charted", "--format", "csv", "--show", "role", "--where",
+            "respondent=R04"
+        ])
+        .ok(),
+        "id,path,line,respondent,role,codes,question,text
+transcripts/fg01.txt:7,transcripts/fg01.txt,7,R04,survivor,family/money; return/support,¿Quién las apoyó?,A mí me apoyó mi familia con dinero. Nota: ruido en la sala.
+"
+    );
+    let err = s.run(&["quote", "return", "--charted", "--query", "aunt"]);
+    assert_eq!(err.code, 2, "{err:?}");
+}
+
+#[test]
+fn chart_keeps_a_crlf_file_crlf() {
+    let s = study();
+    let hand = "\u{feff}# m01\r\n\r\n## return\r\nEscribe en 2020 [transcripts/m01.txt:1].";
+    s.file("charts/m01.md", hand);
+    assert_eq!(
+        s.run(&["chart", "--respondent", "m01"]).ok(),
+        "charts/m01.md: added return/support, return/dates\n"
+    );
+    let after = s.read("charts/m01.md");
+    assert!(after.starts_with(hand));
+    assert!(!after.replace("\r\n", "").contains('\n'), "{after:?}");
+    assert!(
+        after[hand.len()..].starts_with("\r\n\r\n## return/support\r\n<!-- thematic: excerpts ")
+    );
+}
+
+#[test]
+fn quote_memos_and_chart_check_refuses_memos_about_nothing() {
+    let s = study();
+    s.file(
+        "memos/apoyo.md",
+        "---\nabout: [support, transcripts/r01.txt:7]\n---\n\n# Support comes from women relatives\nAunts, mothers, daughters.\n",
+    );
+    s.file(
+        "memos/r04.md",
+        "---\nabout:\n  - R04\n---\nParticipó en el grupo focal de Lima.\n",
+    );
+    assert_eq!(
+        s.run(&["quote", "return", "--memos", "--show", "role", "--limit", "3"])
+            .ok(),
+        "transcripts/fg01.txt:6 — R03 (role: relative)
+  codes: return/support
+  Mi hija me apoyó. Ella dijo: no quiero dinero.
+  memo: Support comes from women relatives (memos/apoyo.md)
+
+transcripts/fg01.txt:7 — R04 (role: survivor)
+  codes: family/money, return/support
+  A mí me apoyó mi familia con dinero. Nota: ruido en la sala.
+  memo: Support comes from women relatives (memos/apoyo.md)
+  memo: Participó en el grupo focal de Lima. (memos/r04.md)
+
+transcripts/m01.txt:1 — m01 (role: relative)
+  codes: return/dates
+  I write this in 2020. There was no police in our town.
+"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        s.run(&["quote", "police", "--memos", "--format", "json"])
+            .ok(),
+    )
+    .expect("json");
+    assert_eq!(
+        json[0]["memos"],
+        serde_json::json!([{"path": "memos/apoyo.md", "title": "Support comes from women relatives"}])
+    );
+    // Without --memos the JSON keys stay as they were.
+    let json: serde_json::Value =
+        serde_json::from_str(s.run(&["quote", "police", "--format", "json"]).ok()).expect("json");
+    assert!(json[0].get("memos").is_none());
+
+    s.file(
+        "memos/typo.md",
+        "---\nabout: [famly, transcripts/r01.txt:8]\n---\nNotes.\n",
+    );
+    s.file("memos/none.md", "# No front matter\n");
+    let err = s.run(&["chart", "check"]);
+    assert_eq!(
+        err.bad_input(),
+        "error: the memo says nothing about what it is about
+  --> memos/none.md:1
+  = help: start it with front matter: ---, then `about: [CODE, RESPONDENT, EXCERPT-ID]`, then ---
+
+error: `about:` names `famly`, which is no code, respondent or excerpt of the study
+  --> memos/typo.md:2
+  = help: did you mean `family`?
+
+error: `about:` names `transcripts/r01.txt:8`, which is no code, respondent or excerpt of the study
+  --> memos/typo.md:2
+  = help: name an excerpt by its id as `thematic quote` shows it, e.g. transcripts/r07.txt:12
+
+error: memos/ has 3 errors; fix them and run the command again
+"
+    );
+    // Other commands warn and go on.
+    let out = s.run(&[
+        "quote", "police", "--memos", "--format", "csv", "--show", "role",
+    ]);
+    assert_eq!(
+        out.ok(),
+        "id,path,line,respondent,role,codes,question,text,memos
+transcripts/r01.txt:7,transcripts/r01.txt,7,R01,survivor,family/search; family/search/police; return/dates,How did your family react?,My mother went to the police station every day. She reported it in 2021.,memos/apoyo.md
+transcripts/r02.txt:5,transcripts/r02.txt,5,R02,survivor,family/search; family/search/police,¿Qué hizo tu familia?,\"Buscamos en la comisaría. No había policía en el pueblo, solo una comisaría lejos.\",
+"
+    );
+    assert!(
+        out.stderr.contains("warning: the memo says nothing"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn codebook_show_markdown_lists_the_code_memos() {
+    let s = Study::fixture("basic");
+    s.file(
+        "memos/apoyo.md",
+        "---\nabout: [support, R04, return]\n---\n# Support comes from women relatives\n",
+    );
+    let out = s.run(&["codebook", "show", "--format", "markdown"]);
+    let text = out.ok();
+    assert!(
+        text.contains("## Return (`return`)\n\n- **Memos:** Support comes from women relatives (`memos/apoyo.md`)\n\n### Support on return (`return/support`)\n\n- **Memos:** Support comes from women relatives (`memos/apoyo.md`)\n\n### Mentions a year (`return/dates`)\n\n\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("**Memos:**").count(), 2);
+}
+
+#[test]
+fn matrix_summary_without_chart_files_says_so() {
+    let s = study();
+    let out = s.run(&[
+        "matrix", "--cell", "summary", "--rows", "themes", "--format", "csv",
+    ]);
+    assert_eq!(
+        out.ok(),
+        "code,R01,R02,R03,R04,m01,total\nfamily,2,2,0,1,0,5\nreturn,2,0,1,1,2,6\n"
+    );
+    assert_eq!(
+        out.stderr,
+        "note: no chart files in charts/: every cell is `none` (`thematic chart` adds sections to summarise)\n"
+    );
+}
+
+#[test]
+fn quote_memos_shows_the_notes_of_long_coding_sheets() {
+    let s = study();
+    s.file(
+        "codings/ana.csv",
+        "excerpt,code,note\ntranscripts/r02.txt:5,return/hand,Busca sola: la policía no estaba\ntranscripts/r01.txt:13,return/hand,\n",
+    );
+    assert_eq!(
+        s.run(&["quote", "hand", "--memos", "--show", "role"]).ok(),
+        "transcripts/r01.txt:13 — R01 (role: survivor)
+  codes: return/support, return/hand
+  My aunt took care of me.
+
+transcripts/r02.txt:5 — R02 (role: survivor)
+  codes: family/search, family/search/police, return/hand
+  Buscamos en la comisaría. No había policía en el pueblo, solo una comisaría lejos.
+  memo: ana on return/hand: Busca sola: la policía no estaba (codings/ana.csv:2)
+"
+    );
+}
+
+#[test]
+fn matrix_summary_xlsx_has_whole_summaries() {
+    let s = study();
+    s.file(
+        "charts/R03.md",
+        "## return\nSu hija la apoyó;\nno quiso dinero [transcripts/fg01.txt:6].\n",
+    );
+    let out = s.path().join("m.xlsx");
+    s.run(&[
+        "matrix",
+        "--cell",
+        "summary",
+        "--rows",
+        "themes",
+        "--format",
+        "xlsx",
+        "--output",
+        out.to_str().unwrap(),
+    ])
+    .ok();
+    let rows = crate::util::sheet_rows(&std::fs::read(&out).unwrap(), "m.xlsx");
+    assert_eq!(
+        rows[0][..4],
+        ["code", "label", "R01", "R02"].map(String::from)
+    );
+    assert_eq!(rows[2][0], "return");
+    assert_eq!(
+        rows[2][4],
+        "(stale) Su hija la apoyó;\nno quiso dinero [transcripts/fg01.txt:6]."
+    );
+}
