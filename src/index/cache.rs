@@ -1,0 +1,81 @@
+//! The count cache: the matrix's counts per source, computed once per
+//! commit and kept beside it.
+
+use super::*;
+
+/// Row × respondent counts for a source, cached in `counts-<head>-<source>.bin`
+/// beside the manifest (counted from the code table when absent).
+pub fn counts(idx: &StudyIndex, source: collect::Source) -> Result<collect::Counts> {
+    let tag = match source {
+        collect::Source::All => "all".to_string(),
+        collect::Source::Rules => "rules".to_string(),
+        collect::Source::Human => "human".to_string(),
+        collect::Source::Coder(c) => format!("coder{c}"),
+    };
+    let (n_rows, n_resp) = (idx.manifest.rows.len(), idx.manifest.respondents.len());
+    let path = idx
+        .data_dir
+        .join(format!("counts-{}-{tag}.bin", idx.manifest.head));
+    if let Ok(bytes) = std::fs::read(&path) {
+        match decode_counts(&bytes, n_rows, n_resp) {
+            Some(c) => return Ok(c),
+            // A cache of another version is only replaced; a damaged one
+            // is said, and never read.
+            None if !bytes.starts_with(b"THMCNT01") => eprintln!(
+                "note: .thematic/{} is damaged; counting again from the code table",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            None => {}
+        }
+    }
+    let rows = collect::RowReader::new(source, idx.manifest.closure());
+    let counts = collect::Counts::from_table(&*idx.codes()?, n_rows, n_resp, rows);
+    // A cache that cannot be written is only slower next time.
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    if std::fs::write(&tmp, encode_counts(&counts)).is_ok() {
+        restrict_file(&tmp);
+        if std::fs::rename(&tmp, &path).is_ok() {
+            return Ok(counts);
+        }
+    }
+    let _ = std::fs::remove_file(&tmp);
+    Ok(counts)
+}
+
+pub(super) const COUNTS_MAGIC: &[u8; 8] = b"THMCNT02";
+
+pub(super) fn encode_counts(c: &collect::Counts) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + 4 * (c.cells.len() + 2 * c.n_resp));
+    out.extend_from_slice(COUNTS_MAGIC);
+    out.extend_from_slice(&(c.n_rows as u32).to_le_bytes());
+    out.extend_from_slice(&(c.n_resp as u32).to_le_bytes());
+    for v in c.cells.iter().chain(&c.excerpts).chain(&c.coded) {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    integrity::seal(&mut out);
+    out
+}
+
+pub(super) fn decode_counts(bytes: &[u8], n_rows: usize, n_resp: usize) -> Option<collect::Counts> {
+    let body = integrity::unseal(bytes)?.strip_prefix(COUNTS_MAGIC.as_slice())?;
+    let word = |i: usize| {
+        body.get(4 * i..4 * i + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    if word(0)? as usize != n_rows
+        || word(1)? as usize != n_resp
+        || body.len() != 4 * (2 + n_rows * n_resp + 2 * n_resp)
+    {
+        return None;
+    }
+    let values: Vec<u32> = (2..body.len() / 4).filter_map(word).collect();
+    let (cells, rest) = values.split_at(n_rows * n_resp);
+    let (excerpts, coded) = rest.split_at(n_resp);
+    Some(collect::Counts {
+        n_rows,
+        n_resp,
+        cells: cells.to_vec(),
+        excerpts: excerpts.to_vec(),
+        coded: coded.to_vec(),
+    })
+}

@@ -1,0 +1,210 @@
+//! The manifest: the study's state as the last commit saw it (hashes of
+//! the codebook, settings and transcripts, rows, respondents and their
+//! attributes, coders), stored beside the index and named by the commit's
+//! payload; details per transcript are read on demand.
+
+use super::*;
+
+/// A coder as the manifest records it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoderInfo {
+    /// Name (sheet file name or `coder` column).
+    pub name: String,
+    /// Codes (row ids) the coder applied directly.
+    pub used: Vec<usize>,
+    /// The code columns of the coder's wide sheets (row ids); `None` when
+    /// the coder has a long sheet, which considers every code.
+    #[serde(default)]
+    pub columns: Option<Vec<usize>>,
+}
+
+/// One transcript in the manifest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Dense file id used in the index.
+    pub id: u64,
+    /// blake3 of the file's bytes.
+    pub hash: String,
+    /// Size in bytes when last read.
+    pub size: u64,
+    /// Modification time (ns since the epoch) when last read.
+    pub mtime: u128,
+    /// What ingest learned; kept in a separate details file and loaded
+    /// only by the commands that need it ([`load_details`]).
+    #[serde(skip)]
+    pub info: TranscriptInfo,
+}
+
+/// A codebook row as recorded in the manifest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RowInfo {
+    /// Path `theme/code…`.
+    pub path: String,
+    /// Label.
+    pub label: String,
+    /// 0 for a theme.
+    pub depth: usize,
+    /// The codebook's rules can code it (an `any` term or a regex).
+    pub auto: bool,
+    /// The parent row (None for a theme).
+    pub parent: Option<usize>,
+}
+
+/// The commit payload: what the index was built from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `thematic`.
+    pub tool: String,
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema: u32,
+    /// blake3 of the codebook file.
+    pub codebook_hash: String,
+    /// blake3 of thematic.yaml (empty when absent).
+    pub settings_hash: String,
+    /// blake3 of respondents.csv (empty when absent).
+    pub respondents_hash: String,
+    /// The analyzer's language.
+    pub language: Language,
+    /// Codebook rows by dense id.
+    pub rows: Vec<RowInfo>,
+    /// Respondent ids by dense id.
+    pub respondents: Vec<String>,
+    /// Merged attributes by respondent id.
+    pub attributes: BTreeMap<String, Attributes>,
+    /// Transcripts by path.
+    pub files: BTreeMap<String, FileEntry>,
+    /// Study-level warnings from the last run.
+    pub warnings: Vec<String>,
+    /// blake3 over the coding sheets (empty when there are none).
+    pub codings_hash: String,
+    /// Human coders by dense id.
+    pub coders: Vec<CoderInfo>,
+    /// Coding rows re-anchored to an excerpt that moved (told once).
+    #[serde(default)]
+    pub moves: Vec<String>,
+    /// Notes on the coding sheets already told (earlier code names).
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// The hash that names this manifest's files (set when opened).
+    #[serde(skip)]
+    pub head: String,
+    /// The details file of this commit, opened with the manifest (so that
+    /// a commit made meanwhile cannot take it away) and read on demand.
+    #[serde(skip)]
+    pub(super) details_file: HeldFile,
+}
+
+/// A file held open from the moment a commit is opened.
+#[derive(Debug, Clone, Default)]
+pub(super) struct HeldFile(pub(super) Option<Arc<std::fs::File>>);
+
+impl PartialEq for HeldFile {
+    /// The file is where the data comes from, not data: manifests compare
+    /// by what they say.
+    fn eq(&self, _: &HeldFile) -> bool {
+        true
+    }
+}
+
+/// Reads the whole of a held file from its start.
+pub(super) fn read_held(file: &std::fs::File) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek};
+    let mut f = file;
+    f.seek(std::io::SeekFrom::Start(0))?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+impl Manifest {
+    /// A fresh manifest for this writer.
+    pub fn new() -> Manifest {
+        Manifest {
+            tool: TOOL.into(),
+            schema: SCHEMA_VERSION,
+            ..Default::default()
+        }
+    }
+
+    /// A respondent's value of an attribute (`respondent` is the id unless
+    /// an attribute has that name).
+    pub fn attribute<'a>(&'a self, resp: &'a str, attr: &str) -> Option<&'a str> {
+        match self.attributes.get(resp).and_then(|a| a.get(attr)) {
+            Some(v) => Some(v.as_str()),
+            None if attr == "respondent" => Some(resp),
+            None => None,
+        }
+    }
+
+    /// The codebook's parent links, to expand codes into rows.
+    pub fn closure(&self) -> codes::Closure {
+        codes::Closure::new(self.rows.iter().map(|r| r.parent))
+    }
+
+    /// Corpus order (path, then position in the file) over dense file ids.
+    pub fn corpus_order(&self) -> CorpusOrder {
+        let max = self
+            .files
+            .values()
+            .map(|f| f.id)
+            .max()
+            .map_or(0, |m| m as usize + 1);
+        let mut ranks = vec![u32::MAX; max];
+        for (rank, f) in self.files.values().enumerate() {
+            ranks[f.id as usize] = rank as u32;
+        }
+        CorpusOrder(ranks)
+    }
+}
+
+/// Sort keys in corpus order: each dense file id's rank in path order.
+#[derive(Debug, Clone)]
+pub struct CorpusOrder(Vec<u32>);
+
+impl CorpusOrder {
+    /// The key of the excerpt at `pos` in file `file`.
+    pub fn key(&self, file: u64, pos: u64) -> (u32, u64) {
+        (self.0.get(file as usize).copied().unwrap_or(u32::MAX), pos)
+    }
+}
+
+/// Fills in each file's [`TranscriptInfo`] from the details file committed
+/// with the manifest.
+pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
+    let path = data_dir.join(format!("details-{}.json", manifest.head));
+    let bytes = match &manifest.details_file.0 {
+        Some(file) => read_held(file),
+        None => std::fs::read(&path),
+    }
+    .map_err(|e| match e.kind() {
+        // Derived data, not the user's: thematic.yaml has nothing to do
+        // with it. Only a commit made while this one was read removes it.
+        std::io::ErrorKind::NotFound => Error::failure(format!(
+            "{} was removed while it was read (another thematic command updated the index)",
+            path.display()
+        ))
+        .with_hint("run the command again"),
+        _ => Error::io(&path, e),
+    })?;
+    let body = integrity::unseal(&bytes).ok_or_else(|| damaged(&path))?;
+    let mut details: BTreeMap<String, TranscriptInfo> =
+        serde_json::from_slice(body).map_err(|e| {
+            Error::failure(format!("{}: {e}", path.display()))
+                .with_hint("delete the study's .thematic/ folder and run `thematic code` again")
+        })?;
+    for (p, e) in manifest.files.iter_mut() {
+        if let Some(info) = details.remove(p) {
+            e.info = info;
+        }
+    }
+    Ok(())
+}
+
+/// The commit payload: which writer made the commit and which manifest
+/// file belongs to it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct PayloadHead {
+    pub(super) tool: String,
+    pub(super) schema: u32,
+    pub(super) manifest: String,
+}

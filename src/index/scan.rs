@@ -1,0 +1,219 @@
+//! Reading stored excerpts back: one excerpt, or every excerpt's text in
+//! parallel, segment by segment.
+
+use super::*;
+
+/// A stored excerpt read back from the index.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StoredExcerpt {
+    /// `path:line`.
+    pub id: String,
+    /// Transcript path.
+    pub path: String,
+    /// Line.
+    pub line: u64,
+    /// Respondent id.
+    pub respondent: String,
+    /// Speaker label.
+    pub speaker: String,
+    /// The question before it.
+    pub question: String,
+    /// The text.
+    pub text: String,
+    /// Code paths applied (not their ancestors).
+    pub codes: Vec<String>,
+    /// Start time (captions), or empty.
+    pub time: String,
+}
+
+/// An excerpt's text and address as the index stores them.
+#[derive(Debug, Clone, Default)]
+pub struct StoredText {
+    /// Dense file id.
+    pub file: u64,
+    /// Position in the file.
+    pub pos: u64,
+    /// Dense respondent id.
+    pub resp: u64,
+    /// `path:line`.
+    pub id: String,
+    /// Transcript path.
+    pub path: String,
+    /// The text.
+    pub text: String,
+}
+
+impl StudyIndex {
+    /// Maps every excerpt's stored text through `f`, segments in parallel,
+    /// keeping what it returns (in segment order, not corpus order).
+    pub fn par_map_texts<T: Send>(
+        &self,
+        f: impl Fn(StoredText) -> Option<T> + Sync,
+    ) -> Result<Vec<T>> {
+        let parts = self.par_fold_texts(Vec::new, |out, e| out.extend(f(e)))?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// Folds every excerpt's stored text into one accumulator per segment
+    /// (`init` makes each), segments in parallel; the accumulators come
+    /// back in segment order.
+    pub fn par_fold_texts<A: Send>(
+        &self,
+        init: impl Fn() -> A + Sync,
+        fold: impl Fn(&mut A, StoredText) + Sync,
+    ) -> Result<Vec<A>> {
+        use rayon::prelude::*;
+        let (own, metas) = self.own_segments()?;
+        metas
+            .into_par_iter()
+            .map(|meta| {
+                let mut acc = init();
+                self.segment_texts(&own, meta, &mut |e| fold(&mut acc, e))?;
+                Ok(acc)
+            })
+            .collect()
+    }
+
+    /// A handle of the index's own, and the segments of this reader's
+    /// commit. Through its own handle a segment's files are mapped only
+    /// while that segment is read: reading a large study's text never holds
+    /// all of it in memory at once.
+    pub(super) fn own_segments(&self) -> Result<(Index, Vec<tantivy::SegmentMeta>)> {
+        let own = Index::open_in_dir(index_dir(&self.data_dir))?;
+        let metas = own.searchable_segment_metas()?;
+        let ours = self
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|r| {
+                let id = r.segment_id();
+                metas
+                    .iter()
+                    .find(|m| m.id() == id)
+                    .cloned()
+                    .ok_or_else(|| Error::failure("the index changed while it was read"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((own, ours))
+    }
+
+    /// Hands each stored excerpt of one segment to `f`.
+    pub(super) fn segment_texts(
+        &self,
+        own: &Index,
+        meta: tantivy::SegmentMeta,
+        f: &mut dyn FnMut(StoredText),
+    ) -> Result<()> {
+        let fl = &self.fields;
+        let seg = tantivy::SegmentReader::open(&own.segment(meta))?;
+        let store = seg
+            .get_store_reader(1)
+            .map_err(|e| Error::io(&index_dir(&self.data_dir), e))?;
+        for doc in store.iter::<TantivyDocument>(seg.alive_bitset()) {
+            let doc = doc?;
+            f(StoredText {
+                file: first_u64(&doc, fl.file),
+                pos: first_u64(&doc, fl.pos),
+                resp: first_u64(&doc, fl.resp),
+                id: first_str(&doc, fl.id),
+                path: first_str(&doc, fl.path),
+                text: first_str(&doc, fl.text),
+            });
+        }
+        Ok(())
+    }
+
+    /// The codes applied directly to an excerpt, by any source, in
+    /// codebook order (row ids).
+    pub fn direct_codes(&self, file: u64, pos: u64) -> Result<Vec<u32>> {
+        Ok(self
+            .codes()?
+            .get(file, pos)
+            .map_or_else(Vec::new, |rec| rec.direct()))
+    }
+
+    /// The code table committed with the index (read once, on first use).
+    pub fn codes(&self) -> Result<Arc<codes::CodeTable>> {
+        if let Some(t) = self.codes.get() {
+            return Ok(t.clone());
+        }
+        let (file, path) = &self.codes_file;
+        let table = Arc::new(codes::CodeTable::load(file, path)?);
+        Ok(self.codes.get_or_init(|| table).clone())
+    }
+
+    /// A collector of the hits passing `keep` (scored when `scoring`).
+    pub fn hits(&self, keep: collect::HitFilter, scoring: bool) -> Result<collect::HitCollector> {
+        let codes = if keep.uncoded || !keep.rows_all.is_empty() {
+            let rows = collect::RowReader::new(keep.filter.source, self.manifest.closure());
+            Some((self.codes()?, rows))
+        } else {
+            None
+        };
+        Ok(collect::HitCollector {
+            keep,
+            scoring,
+            codes,
+        })
+    }
+
+    /// Every excerpt passing `keep`, in corpus order (path, then position).
+    pub fn corpus(&self, keep: collect::HitFilter) -> Result<Vec<collect::Hit>> {
+        let mut hits = self
+            .reader
+            .searcher()
+            .search(&tantivy::query::AllQuery, &self.hits(keep, false)?)?;
+        let order = self.manifest.corpus_order();
+        hits.sort_by_key(|h| order.key(h.file, h.pos));
+        Ok(hits)
+    }
+
+    /// Reads one excerpt's stored fields.
+    pub fn stored(
+        &self,
+        searcher: &tantivy::Searcher,
+        addr: tantivy::DocAddress,
+    ) -> Result<StoredExcerpt> {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let f = &self.fields;
+        let s = |field| first_str(&doc, field);
+        let num = |field| first_u64(&doc, field);
+        let resp = num(f.resp) as usize;
+        let codes: Vec<String> = self
+            .direct_codes(num(f.file), num(f.pos))?
+            .iter()
+            .filter_map(|&r| self.manifest.rows.get(r as usize))
+            .map(|r| r.path.clone())
+            .collect();
+        Ok(StoredExcerpt {
+            id: s(f.id),
+            path: s(f.path),
+            line: num(f.line),
+            respondent: self
+                .manifest
+                .respondents
+                .get(resp)
+                .cloned()
+                .unwrap_or_default(),
+            speaker: s(f.speaker),
+            question: s(f.question),
+            text: s(f.text),
+            time: s(f.time),
+            codes,
+        })
+    }
+}
+
+/// A stored number of a document (0 when absent).
+pub(super) fn first_u64(doc: &TantivyDocument, field: Field) -> u64 {
+    doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0)
+}
+
+/// A stored text of a document (empty when absent).
+pub(super) fn first_str(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string()
+}
