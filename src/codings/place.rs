@@ -70,7 +70,7 @@ pub struct Target {
     pub id: String,
     /// Its transcript.
     pub path: String,
-    /// Its text hash ([`text_hash`]).
+    /// Its text hash ([`super::text_hash`]).
     pub hash: String,
     /// Its respondent.
     pub respondent: String,

@@ -22,11 +22,11 @@ mod dir;
 mod integrity;
 pub mod query;
 
-mod cache;
-mod manifest;
-mod scan;
-mod schema;
-mod store;
+pub mod cache;
+pub mod manifest;
+pub mod scan;
+pub mod schema;
+pub mod store;
 
 pub use cache::*;
 pub use manifest::*;
