@@ -5,6 +5,7 @@ mod util;
 mod agree;
 mod code;
 mod codebook;
+mod cooccur;
 mod formats;
 mod inputs;
 mod matrix;
