@@ -111,6 +111,8 @@ pub enum Command {
     Cooccur(CooccurArgs),
     /// Full-text search over all excerpts, coded or not.
     Search(SearchArgs),
+    /// The study for other tools: one row per excerpt with a 0/1 column per code (csv, json).
+    Export(StudyExportArgs),
     /// Codebooks in git: check, fmt, show, diff, export, import.
     #[command(subcommand)]
     Codebook(CodebookCommand),
@@ -276,6 +278,28 @@ pub enum CooccurCell {
     Count,
     /// Units at both codes over units at either, with 4 decimals.
     Jaccard,
+}
+
+/// `thematic export`.
+#[derive(Debug, Clone, Args)]
+pub struct StudyExportArgs {
+    /// Export format: csv or json (one row per excerpt, for R and pandas).
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: StudyExportFormat,
+    /// Write to this file instead of stdout (never overwrites).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadOpts,
+}
+
+/// `thematic export` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StudyExportFormat {
+    /// CSV: id,path,line,respondent,<attributes…>,question,text,<one 0/1 column per code path>.
+    Csv,
+    /// A JSON array of objects with the CSV's columns as keys, in the same order.
+    Json,
 }
 
 /// `thematic quote`.

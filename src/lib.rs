@@ -24,6 +24,7 @@ pub mod codebook;
 pub mod codings;
 pub mod cooccur;
 pub mod error;
+pub mod export;
 pub mod framework;
 pub mod index;
 pub mod ingest;
@@ -57,6 +58,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Command::Matrix(args) => cmd::matrix::run(project, &args),
         Command::Quote(args) => cmd::quote::run_quote(project, &args),
         Command::Cooccur(args) => cmd::cooccur::run(project, &args),
+        Command::Export(args) => cmd::export::run(project, &args),
         Command::Search(args) => cmd::quote::run_search(project, &args),
         Command::Codebook(c) => cmd::codebook::run(project, c),
         Command::Sheet(args) => cmd::sheet::run(project, &args),

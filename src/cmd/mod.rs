@@ -6,6 +6,7 @@ pub mod agree;
 pub mod code;
 pub mod codebook;
 pub mod cooccur;
+pub mod export;
 pub mod init;
 pub mod matrix;
 pub mod quote;

@@ -6,6 +6,7 @@ mod agree;
 mod code;
 mod codebook;
 mod cooccur;
+mod export;
 mod formats;
 mod inputs;
 mod matrix;
