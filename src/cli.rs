@@ -111,7 +111,7 @@ pub enum Command {
     Cooccur(CooccurArgs),
     /// Full-text search over all excerpts, coded or not.
     Search(SearchArgs),
-    /// The study for other tools: one row per excerpt with a 0/1 column per code (csv, json).
+    /// The study for other tools: one row per excerpt with a 0/1 column per code (csv, json), or a REFI-QDA project (qdpx).
     Export(StudyExportArgs),
     /// Codebooks in git: check, fmt, show, diff, export, import.
     #[command(subcommand)]
@@ -283,7 +283,7 @@ pub enum CooccurCell {
 /// `thematic export`.
 #[derive(Debug, Clone, Args)]
 pub struct StudyExportArgs {
-    /// Export format: csv or json (one row per excerpt, for R and pandas).
+    /// Export format: csv or json (one row per excerpt, for R and pandas), or qdpx.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: StudyExportFormat,
     /// Write to this file instead of stdout (never overwrites).
@@ -300,6 +300,8 @@ pub enum StudyExportFormat {
     Csv,
     /// A JSON array of objects with the CSV's columns as keys, in the same order.
     Json,
+    /// A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder (needs --output).
+    Qdpx,
 }
 
 /// `thematic quote`.

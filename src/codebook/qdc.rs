@@ -22,7 +22,9 @@ use crate::xml::{entity, escape};
 /// The namespace UUID under which code paths are hashed into GUIDs.
 const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6b1c_3f1e_9a2d_4c57_8e0f_7a45_d2c1_b390);
 
-fn guid(path: &str) -> String {
+/// The GUID of a theme (its id) or code (its path), the same in `.qdc`
+/// and `.qdpx` exports.
+pub(crate) fn guid(path: &str) -> String {
     uuid::Uuid::new_v5(&NAMESPACE, format!("thematic:{path}").as_bytes()).to_string()
 }
 
@@ -112,9 +114,18 @@ fn label_line(label: Option<&str>, id: &str) -> Option<String> {
 pub fn export(cb: &Codebook) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     out.push_str(&format!(
-        "<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\" origin=\"thematic {}\">\n  <Codes>\n",
+        "<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\" origin=\"thematic {}\">\n",
         env!("CARGO_PKG_VERSION")
     ));
+    out.push_str(&codes_element(cb));
+    out.push_str("</CodeBook>\n");
+    out
+}
+
+/// The `<Codes>` element of a codebook, as both the `.qdc` and the
+/// `.qdpx` project's `CodeBook` hold it.
+pub(crate) fn codes_element(cb: &Codebook) -> String {
+    let mut out = String::from("  <Codes>\n");
     fn code(out: &mut String, c: &CodeDef, parent: &str, depth: usize) {
         let path = format!("{parent}/{}", c.id);
         let pad = "  ".repeat(depth);
@@ -150,7 +161,7 @@ pub fn export(cb: &Codebook) -> String {
         }
         out.push_str("    </Code>\n");
     }
-    out.push_str("  </Codes>\n</CodeBook>\n");
+    out.push_str("  </Codes>\n");
     out
 }
 

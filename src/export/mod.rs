@@ -2,4 +2,5 @@
 //! excerpt, one 0/1 column per code) for R and pandas. The command
 //! (`cmd::export`) reads the index and hands the excerpts here.
 
+pub mod qdpx;
 pub mod tidy;

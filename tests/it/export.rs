@@ -117,3 +117,149 @@ fn an_attribute_named_like_a_theme_is_refused() {
     );
     assert_eq!(s.run(&["export"]).code, 2);
 }
+
+/// The files of a `.qdpx`, by name.
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let mut text = String::new();
+        f.read_to_string(&mut text).unwrap();
+        out.insert(f.name().to_string(), text);
+    }
+    out
+}
+
+/// An attribute's value in an XML start tag.
+fn attr<'a>(tag: &'a str, name: &str) -> &'a str {
+    let tag = &tag[..tag.find('>').unwrap()];
+    let at = if tag.starts_with(&format!("{name}=\"")) {
+        name.len() + 2
+    } else {
+        tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3
+    };
+    &tag[at..at + tag[at..].find('"').unwrap()]
+}
+
+#[test]
+fn qdpx_project_validates_and_offsets_cut_out_each_excerpt() {
+    let s = study();
+    // Accents, an emoji (beyond the BMP: 2 UTF-16 units) and CRLF line ends.
+    s.file(
+        "transcripts/r05.txt",
+        "Interviewer: ¿Y tu familia?\r\nR05: Mi niña 👧 volvió; la familia pagó la deuda.\r\n\r\nLuego vino la policía.\r\n",
+    );
+    let out = s.path().join("study.qdpx");
+    let path = out.to_str().unwrap();
+    let run = s.run(&["export", "--format", "qdpx", "--output", path]);
+    run.ok();
+    let bytes = std::fs::read(&out).unwrap();
+    let files = unzip(&bytes);
+    let qde = &files["project.qde"];
+    assert!(qde.starts_with(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Project xmlns=\"urn:QDA-XML:project:1.0\""
+    ));
+    // Users: the coder and the rules.
+    let users: Vec<&str> = qde
+        .split("<User ")
+        .skip(1)
+        .map(|t| attr(t, "name"))
+        .collect();
+    assert_eq!(users, ["ana", "thematic rules"]);
+    let user_guid = |name: &str| {
+        qde.split("<User ")
+            .skip(1)
+            .find(|t| attr(t, "name") == name)
+            .map(|t| attr(t, "guid").to_string())
+            .unwrap()
+    };
+
+    // Every coded excerpt is a selection whose offsets, in code points,
+    // cut its exact text out of the source's plain text.
+    let tidy = s.run(&["export"]).ok().to_string();
+    let mut texts = std::collections::BTreeMap::new();
+    let mut coded = 0;
+    for rec in csv::Reader::from_reader(tidy.as_bytes()).records() {
+        let rec = rec.unwrap();
+        if rec.iter().skip(8).any(|v| v == "1") {
+            coded += 1;
+        }
+        texts.insert(rec[0].to_string(), rec[7].to_string());
+    }
+    let mut selections = 0;
+    for source in qde.split("<TextSource ").skip(1) {
+        let file = attr(source, "plainTextPath")
+            .strip_prefix("internal://")
+            .unwrap();
+        let text = &files[&format!("sources/{file}")];
+        assert!(!text.starts_with('\u{feff}') && !text.contains('\r'));
+        let chars: Vec<char> = text.chars().collect();
+        for sel in source.split("<PlainTextSelection ").skip(1) {
+            let start: usize = attr(sel, "startPosition").parse().unwrap();
+            let end: usize = attr(sel, "endPosition").parse().unwrap();
+            let id = attr(sel, "name");
+            assert_eq!(
+                chars[start..end].iter().collect::<String>(),
+                texts[id],
+                "{id}"
+            );
+            selections += 1;
+        }
+    }
+    assert_eq!(selections, coded);
+    // ana's coding of r02.txt:10 is hers, not the rules'.
+    let sel = qde
+        .split("<PlainTextSelection ")
+        .skip(1)
+        .find(|t| attr(t, "name") == "transcripts/r02.txt:10")
+        .unwrap();
+    assert_eq!(attr(sel, "creatingUser"), user_guid("ana"));
+    assert_eq!(sel.matches("<Coding ").count(), 1);
+    // One case per respondent with their attributes.
+    assert_eq!(qde.matches("<Case ").count(), 6);
+    assert!(qde.contains("<TextValue>Cusco</TextValue>"));
+
+    // The same study gives the same bytes; the file is never overwritten.
+    let again = s.path().join("again.qdpx");
+    s.run(&[
+        "export",
+        "--format",
+        "qdpx",
+        "--output",
+        again.to_str().unwrap(),
+    ])
+    .ok();
+    assert_eq!(std::fs::read(&again).unwrap(), bytes);
+    assert!(s
+        .run(&["export", "--format", "qdpx", "--output", path])
+        .bad_input()
+        .contains("already exists"));
+    assert!(s
+        .run(&["export", "--format", "qdpx"])
+        .bad_input()
+        .contains("--output"));
+
+    // The published REFI-QDA schema accepts it.
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/refi-qda/Project-mrt2019.xsd");
+    s.file("project.qde", qde);
+    match std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--nonet")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(s.path().join("project.qde"))
+        .output()
+    {
+        Ok(out) => assert!(
+            out.status.success(),
+            "xmllint: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) => eprintln!(
+            "note: xmllint not found (Debian: libxml2-utils); the schema check of project.qde was skipped"
+        ),
+    }
+}
