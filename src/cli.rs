@@ -111,6 +111,11 @@ pub enum Command {
     Cooccur(CooccurArgs),
     /// Full-text search over all excerpts, coded or not.
     Search(SearchArgs),
+    /// Another tool's REFI-QDA project (.qdpx) as coding sheets, codings/<user>.csv, and a codebook.
+    Import {
+        /// The .qdpx file.
+        file: PathBuf,
+    },
     /// The study for other tools: one row per excerpt with a 0/1 column per code (csv, json), or a REFI-QDA project (qdpx).
     Export(StudyExportArgs),
     /// Codebooks in git: check, fmt, show, diff, export, import.

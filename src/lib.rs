@@ -26,6 +26,7 @@ pub mod cooccur;
 pub mod error;
 pub mod export;
 pub mod framework;
+pub mod import;
 pub mod index;
 pub mod ingest;
 pub mod input;
@@ -59,6 +60,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Command::Quote(args) => cmd::quote::run_quote(project, &args),
         Command::Cooccur(args) => cmd::cooccur::run(project, &args),
         Command::Export(args) => cmd::export::run(project, &args),
+        Command::Import { file } => cmd::import::run(project, &file),
         Command::Search(args) => cmd::quote::run_search(project, &args),
         Command::Codebook(c) => cmd::codebook::run(project, c),
         Command::Sheet(args) => cmd::sheet::run(project, &args),

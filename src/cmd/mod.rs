@@ -7,6 +7,7 @@ pub mod code;
 pub mod codebook;
 pub mod cooccur;
 pub mod export;
+pub mod import;
 pub mod init;
 pub mod matrix;
 pub mod quote;

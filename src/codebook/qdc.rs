@@ -167,6 +167,7 @@ pub(crate) fn codes_element(cb: &Codebook) -> String {
 
 #[derive(Debug, Default)]
 struct Node {
+    guid: String,
     name: String,
     codable: bool,
     description: String,
@@ -175,6 +176,15 @@ struct Node {
 
 /// Reads a `.qdc` file into a codebook document; warnings go to the caller.
 pub fn import(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<String>)> {
+    import_with_guids(xml, shown).map(|(doc, warnings, _)| (doc, warnings))
+}
+
+/// GUID → path of each theme and code read by [`import_with_guids`].
+pub type GuidPaths = std::collections::BTreeMap<String, String>;
+
+/// As [`import`], and the path each `Code` GUID became.
+pub fn import_with_guids(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<String>, GuidPaths)> {
+    let mut guids = GuidPaths::new();
     let roots = parse(xml).map_err(|(pos, why)| {
         Error::at(
             Location::file(shown),
@@ -206,7 +216,8 @@ pub fn import(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<String>)> {
             };
             current = Some(t);
             let taken: Vec<String> = doc.themes[t].codes.iter().map(|c| c.id.clone()).collect();
-            let c = to_code(&r, &taken, shown, &mut warnings)?;
+            let parent = doc.themes[t].id.clone();
+            let c = to_code(&r, &parent, &taken, shown, &mut warnings, &mut guids)?;
             doc.themes[t].codes.push(c);
             continue;
         }
@@ -216,6 +227,7 @@ pub fn import(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<String>)> {
         let taken: Vec<String> = doc.themes.iter().map(|t| t.id.clone()).collect();
         let (id_line, labelled, description) = read_theme_description(&r.description);
         let (id, label) = pick_id(id_line, labelled, &r.name, &taken, &mut warnings);
+        guids.insert(r.guid.clone(), id.clone());
         let mut theme = ThemeDef {
             id,
             label,
@@ -224,12 +236,20 @@ pub fn import(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<String>)> {
         };
         for ch in &r.children {
             let taken: Vec<String> = theme.codes.iter().map(|c| c.id.clone()).collect();
-            theme.codes.push(to_code(ch, &taken, shown, &mut warnings)?);
+            let parent = theme.id.clone();
+            theme.codes.push(to_code(
+                ch,
+                &parent,
+                &taken,
+                shown,
+                &mut warnings,
+                &mut guids,
+            )?);
         }
         doc.themes.push(theme);
         current = Some(doc.themes.len() - 1);
     }
-    Ok((doc, warnings))
+    Ok((doc, warnings, guids))
 }
 
 /// The id of a code or theme: its `Id:` line when that is a valid id not
@@ -308,7 +328,14 @@ enum Field {
     Example,
 }
 
-fn to_code(n: &Node, taken: &[String], shown: &str, warnings: &mut Vec<String>) -> Result<CodeDef> {
+fn to_code(
+    n: &Node,
+    parent: &str,
+    taken: &[String],
+    shown: &str,
+    warnings: &mut Vec<String>,
+    guids: &mut GuidPaths,
+) -> Result<CodeDef> {
     let mut c = CodeDef::default();
     let mut id_line = None;
     let mut labelled = false;
@@ -414,9 +441,12 @@ fn to_code(n: &Node, taken: &[String], shown: &str, warnings: &mut Vec<String>) 
         c.rules = Some(rules);
     }
     (c.id, c.label) = pick_id(id_line, labelled, &n.name, taken, warnings);
+    let path = format!("{parent}/{}", c.id);
+    guids.insert(n.guid.clone(), path.clone());
     for ch in &n.children {
         let taken: Vec<String> = c.codes.iter().map(|x| x.id.clone()).collect();
-        c.codes.push(to_code(ch, &taken, shown, warnings)?);
+        c.codes
+            .push(to_code(ch, &path, &taken, shown, warnings, guids)?);
     }
     Ok(c)
 }
@@ -463,7 +493,8 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
     let mut in_codes = false;
     let mut in_desc = false;
     let mut saw_codebook = false;
-    let attrs = |e: &quick_xml::events::BytesStart| -> (String, bool) {
+    let attrs = |e: &quick_xml::events::BytesStart| -> (String, String, bool) {
+        let mut guid = String::new();
         let mut name = String::new();
         let mut codable = true;
         for a in e.attributes().flatten() {
@@ -473,11 +504,12 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
                 .unwrap_or_default();
             match a.key.local_name().as_ref() {
                 "name" => name = value,
+                "guid" => guid = value,
                 "isCodable" => codable = value != "false",
                 _ => {}
             }
         }
-        (name, codable)
+        (guid, name, codable)
     };
     loop {
         let ev = reader
@@ -494,8 +526,9 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
                             format!("codes nest more than {MAX_DEPTH} levels deep; thematic reads at most {MAX_DEPTH}"),
                         ));
                     }
-                    let (name, codable) = attrs(&e);
+                    let (guid, name, codable) = attrs(&e);
                     stack.push(Node {
+                        guid,
                         name,
                         codable,
                         ..Default::default()
@@ -505,8 +538,9 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
                 _ => {}
             },
             Event::Empty(e) if e.local_name().as_ref() == "Code" && in_codes => {
-                let (name, codable) = attrs(&e);
+                let (guid, name, codable) = attrs(&e);
                 let n = Node {
+                    guid,
                     name,
                     codable,
                     ..Default::default()

@@ -8,6 +8,7 @@ mod codebook;
 mod cooccur;
 mod export;
 mod formats;
+mod import;
 mod inputs;
 mod matrix;
 mod quote;
