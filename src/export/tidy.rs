@@ -59,7 +59,7 @@ impl Tidy {
         for c in &cols {
             if !seen.insert(c.as_str()) {
                 let what = if self.codes.contains(c) {
-                    "a theme of the codebook"
+                    "a theme or code of the codebook"
                 } else {
                     "a column of the export"
                 };

@@ -112,7 +112,7 @@ fn an_attribute_named_like_a_theme_is_refused() {
     s.replace("respondents.csv", "id,role,region", "id,role,family");
     let err = s.run(&["export"]).stderr;
     assert!(
-        err.contains("error: the attribute `family` has the same name as a theme"),
+        err.contains("error: the attribute `family` has the same name as a theme or code"),
         "{err}"
     );
     assert_eq!(s.run(&["export"]).code, 2);
