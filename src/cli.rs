@@ -103,9 +103,21 @@ pub enum Command {
     /// The framework matrix: themes and codes × respondents (or × groups with --by).
     Matrix(MatrixArgs),
     /// Illustrative quotes at codes, with attribution.
+    ///
+    /// `quote A B` lists the excerpts at both A and B: the excerpts behind
+    /// the cell A × B of `thematic cooccur`.
     Quote(QuoteArgs),
+    /// How codes go together: excerpts (or respondents) at both codes of each pair.
+    Cooccur(CooccurArgs),
     /// Full-text search over all excerpts, coded or not.
     Search(SearchArgs),
+    /// Another tool's REFI-QDA project (.qdpx) as coding sheets, codings/<user>.csv, and a codebook.
+    Import {
+        /// The .qdpx file.
+        file: PathBuf,
+    },
+    /// The study for other tools: one row per excerpt with a 0/1 column per code (csv, json), or a REFI-QDA project (qdpx).
+    Export(StudyExportArgs),
     /// Codebooks in git: check, fmt, show, diff, export, import.
     #[command(subcommand)]
     Codebook(CodebookCommand),
@@ -227,6 +239,78 @@ pub struct MatrixArgs {
     pub format: Format,
     #[command(flatten)]
     pub read: ReadOpts,
+}
+
+/// `thematic cooccur`.
+#[derive(Debug, Clone, Args)]
+pub struct CooccurArgs {
+    /// Only these codes or themes (comma-separated paths or unique suffixes; shown in codebook order).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "CODE,…",
+        conflicts_with = "theme"
+    )]
+    pub codes: Vec<String>,
+    /// Only this theme and its codes.
+    #[arg(long, value_name = "ID")]
+    pub theme: Option<String>,
+    /// What a cell counts: excerpts at both codes, or respondents with excerpts at both.
+    #[arg(long, value_enum, default_value = "excerpt")]
+    pub within: CooccurWithin,
+    /// Cell contents: the count, or the Jaccard index (both / either, 4 decimals).
+    #[arg(long, value_enum, default_value = "count")]
+    pub cell: CooccurCell,
+    /// Write to this file (required for xlsx; never overwrites).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    #[command(flatten)]
+    pub read: ReadOpts,
+}
+
+/// What a co-occurrence cell counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CooccurWithin {
+    /// Excerpts at both codes.
+    Excerpt,
+    /// Respondents with excerpts at both codes (in the same excerpt or not).
+    Respondent,
+}
+
+/// What a co-occurrence cell shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CooccurCell {
+    /// The number of excerpts (or respondents) at both codes.
+    Count,
+    /// Units at both codes over units at either, with 4 decimals.
+    Jaccard,
+}
+
+/// `thematic export`.
+#[derive(Debug, Clone, Args)]
+pub struct StudyExportArgs {
+    /// Export format: csv or json (one row per excerpt, for R and pandas), or qdpx.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: StudyExportFormat,
+    /// Write to this file instead of stdout (never overwrites).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadOpts,
+}
+
+/// `thematic export` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StudyExportFormat {
+    /// CSV: id,path,line,respondent,<attributes…>,question,text,<one 0/1 column per code path>.
+    Csv,
+    /// A JSON array of objects with the CSV's columns as keys, in the same order.
+    Json,
+    /// A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder (needs --output).
+    Qdpx,
 }
 
 /// `thematic quote`.

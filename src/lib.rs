@@ -10,6 +10,7 @@
 //!                  └─▶ codes per excerpt ─codes::TableBuilder─▶ code table beside it
 //! codebook or sheet edit: stored text ─Matcher─▶ new code table (no document rewritten)
 //! matrix/stats: code table ─Counts::from_table─▶ Counts (cached per commit) ─render─▶ stdout
+//! cooccur: code table ─cooccur::count─▶ Cooccurrence (pairs of rows) ─render─▶ stdout
 //! quote/search: index ─query + HitCollector (codes from the table)─▶ hits ─render─▶ stdout
 //! ```
 //!
@@ -22,8 +23,11 @@ pub mod cli;
 pub mod cmd;
 pub mod codebook;
 pub mod codings;
+pub mod cooccur;
 pub mod error;
+pub mod export;
 pub mod framework;
+pub mod import;
 pub mod index;
 pub mod ingest;
 pub mod input;
@@ -56,6 +60,9 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Command::Transcripts { format, read } => cmd::transcripts::run(project, format, &read),
         Command::Matrix(args) => cmd::matrix::run(project, &args),
         Command::Quote(args) => cmd::quote::run_quote(project, &args),
+        Command::Cooccur(args) => cmd::cooccur::run(project, &args),
+        Command::Export(args) => cmd::export::run(project, &args),
+        Command::Import { file } => cmd::import::run(project, &file),
         Command::Search(args) => cmd::quote::run_search(project, &args),
         Command::Codebook(c) => cmd::codebook::run(project, c),
         Command::Sheet(args) => cmd::sheet::run(project, &args),

@@ -1,29 +1,59 @@
 //! REFI-QDA codebook exchange (`.qdc`, namespace `urn:QDA-XML:codebook:1.0`).
 //! Export: themes become `Code isCodable="false"`, codes nest beneath, the
 //! `Description` carries the definition and `Include:`/`Exclude:`/`Example:`
-//! lines, and GUIDs are UUID v5 of the code path so exports diff cleanly.
+//! lines, then what only `thematic` reads (`Id:`, `Origin:`, `Formerly:`,
+//! `Match any:` …; lists as JSON arrays), and GUIDs are UUID v5 of the code
+//! path so exports diff cleanly. The schema has no place for extensions
+//! (no `xs:any`), so these lines keep a `.qdc` valid and other tools show
+//! them as text. A value that one line cannot carry exactly (a line break,
+//! white space at either end, a leading `"`) is written as a JSON string.
 //! Import: top-level codes become themes (a flat list's non-codable codes
-//! head the codable ones that follow them), ids are derived from names, and
-//! labels keep the names.
+//! head the codable ones that follow them); ids come from `Id:` lines, else
+//! from names; labels keep the names (a name equal to its `Id:` is an
+//! unlabelled code).
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::{CodeDef, Codebook, CodebookDoc, ThemeDef};
+use super::{CodeDef, Codebook, CodebookDoc, MatchDef, Origin, ThemeDef};
 use crate::error::{Error, Location, Result};
 use crate::xml::{entity, escape};
 
 /// The namespace UUID under which code paths are hashed into GUIDs.
 const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6b1c_3f1e_9a2d_4c57_8e0f_7a45_d2c1_b390);
 
-fn guid(path: &str) -> String {
+/// The GUID of a theme (its id) or code (its path), the same in `.qdc`
+/// and `.qdpx` exports.
+pub(crate) fn guid(path: &str) -> String {
     uuid::Uuid::new_v5(&NAMESPACE, format!("thematic:{path}").as_bytes()).to_string()
+}
+
+/// Whether a text value survives as the rest of one description line.
+fn plain(v: &str) -> bool {
+    !v.contains(['\n', '\r']) && v.trim() == v && !v.starts_with('"')
+}
+
+/// `Name: value`, the value as a JSON string when it is not [`plain`].
+fn line(name: &str, v: &str) -> String {
+    if plain(v) {
+        format!("{name}: {v}")
+    } else {
+        format!("{name}: {}", serde_json::Value::from(v))
+    }
+}
+
+fn json_list(name: &str, items: &[String]) -> Option<String> {
+    (!items.is_empty()).then(|| format!("{name}: {}", serde_json::Value::from(items.to_vec())))
 }
 
 fn description(c: &CodeDef) -> String {
     let mut parts = Vec::new();
     if let Some(d) = &c.definition {
-        parts.push(d.clone());
+        parts.push(if plain(d) {
+            d.clone()
+        } else {
+            line("Definition", d)
+        });
     }
     for (name, v) in [
         ("Include", &c.include),
@@ -31,43 +61,85 @@ fn description(c: &CodeDef) -> String {
         ("Example", &c.example),
     ] {
         if let Some(v) = v {
-            parts.push(format!("{name}: {v}"));
+            parts.push(line(name, v));
+        }
+    }
+    parts.push(format!("Id: {}", c.id));
+    parts.extend(label_line(c.label.as_deref(), &c.id));
+    if let Some(o) = c.origin {
+        parts.push(format!("Origin: {}", origin_name(o)));
+    }
+    parts.extend(json_list("Formerly", &c.formerly));
+    if let Some(m) = &c.rules {
+        for (name, items) in [
+            ("Match any", &m.any),
+            ("Match all", &m.all),
+            ("Match none", &m.none),
+            ("Match regex", &m.regex),
+        ] {
+            parts.extend(json_list(name, items));
         }
     }
     parts.join("\n")
+}
+
+fn origin_name(o: Origin) -> &'static str {
+    match o {
+        Origin::APriori => "a-priori",
+        Origin::Emergent => "emergent",
+    }
+}
+
+fn theme_description(t: &ThemeDef) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = &t.description {
+        parts.push(if plain(d) {
+            d.clone()
+        } else {
+            line("Description", d)
+        });
+    }
+    parts.push(format!("Id: {}", t.id));
+    parts.extend(label_line(t.label.as_deref(), &t.id));
+    parts.join("\n")
+}
+
+/// A `Label:` line for a label equal to the id, which the name alone
+/// cannot tell from no label (an unlabelled code's name is its id).
+fn label_line(label: Option<&str>, id: &str) -> Option<String> {
+    (label == Some(id)).then(|| format!("Label: {id}"))
 }
 
 /// The codebook as a REFI-QDA `.qdc` document.
 pub fn export(cb: &Codebook) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     out.push_str(&format!(
-        "<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\" origin=\"thematic {}\">\n  <Codes>\n",
+        "<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\" origin=\"thematic {}\">\n",
         env!("CARGO_PKG_VERSION")
     ));
+    out.push_str(&codes_element(cb));
+    out.push_str("</CodeBook>\n");
+    out
+}
+
+/// The `<Codes>` element of a codebook, as both the `.qdc` and the
+/// `.qdpx` project's `CodeBook` hold it.
+pub(crate) fn codes_element(cb: &Codebook) -> String {
+    let mut out = String::from("  <Codes>\n");
     fn code(out: &mut String, c: &CodeDef, parent: &str, depth: usize) {
         let path = format!("{parent}/{}", c.id);
         let pad = "  ".repeat(depth);
         let name = c.label.clone().unwrap_or_else(|| c.id.clone());
         let desc = description(c);
-        if desc.is_empty() && c.codes.is_empty() {
-            out.push_str(&format!(
-                "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\"/>\n",
-                guid(&path),
-                escape(&name)
-            ));
-            return;
-        }
         out.push_str(&format!(
             "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\">\n",
             guid(&path),
             escape(&name)
         ));
-        if !desc.is_empty() {
-            out.push_str(&format!(
-                "{pad}  <Description>{}</Description>\n",
-                escape(&desc)
-            ));
-        }
+        out.push_str(&format!(
+            "{pad}  <Description>{}</Description>\n",
+            escape(&desc)
+        ));
         for sub in &c.codes {
             code(out, sub, &path, depth + 1);
         }
@@ -80,20 +152,22 @@ pub fn export(cb: &Codebook) -> String {
             guid(&t.id),
             escape(&name)
         ));
-        if let Some(d) = &t.description {
-            out.push_str(&format!("      <Description>{}</Description>\n", escape(d)));
-        }
+        out.push_str(&format!(
+            "      <Description>{}</Description>\n",
+            escape(&theme_description(t))
+        ));
         for c in &t.codes {
             code(&mut out, c, &t.id, 3);
         }
         out.push_str("    </Code>\n");
     }
-    out.push_str("  </Codes>\n</CodeBook>\n");
+    out.push_str("  </Codes>\n");
     out
 }
 
 #[derive(Debug, Default)]
 struct Node {
+    guid: String,
     name: String,
     codable: bool,
     description: String,
@@ -102,6 +176,15 @@ struct Node {
 
 /// Reads a `.qdc` file into a codebook document; warnings go to the caller.
 pub fn import(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<String>)> {
+    import_with_guids(xml, shown).map(|(doc, warnings, _)| (doc, warnings))
+}
+
+/// GUID → path of each theme and code read by [`import_with_guids`].
+pub type GuidPaths = std::collections::BTreeMap<String, String>;
+
+/// As [`import`], and the path each `Code` GUID became.
+pub fn import_with_guids(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<String>, GuidPaths)> {
+    let mut guids = GuidPaths::new();
     let roots = parse(xml).map_err(|(pos, why)| {
         Error::at(
             Location::file(shown),
@@ -132,62 +215,240 @@ pub fn import(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<String>)> {
                 }
             };
             current = Some(t);
-            let id = unique(
-                &ident(&r.name),
-                doc.themes[t].codes.iter().map(|c| c.id.as_str()),
-            );
-            let c = to_code(&r, id);
+            let taken: Vec<String> = doc.themes[t].codes.iter().map(|c| c.id.clone()).collect();
+            let parent = doc.themes[t].id.clone();
+            let c = to_code(&r, &parent, &taken, shown, &mut warnings, &mut guids)?;
             doc.themes[t].codes.push(c);
             continue;
         }
         if r.codable {
             warnings.push(format!("`{}` was codable and has sub-codes; it becomes a theme (themes are not coded themselves)", r.name));
         }
-        let id = unique(&ident(&r.name), doc.themes.iter().map(|t| t.id.as_str()));
+        let taken: Vec<String> = doc.themes.iter().map(|t| t.id.clone()).collect();
+        let (id_line, labelled, description) = read_theme_description(&r.description);
+        let (id, label) = pick_id(id_line, labelled, &r.name, &taken, &mut warnings);
+        guids.insert(r.guid.clone(), id.clone());
         let mut theme = ThemeDef {
             id,
-            label: Some(r.name.clone()),
-            description: (!r.description.trim().is_empty())
-                .then(|| r.description.trim().to_string()),
+            label,
+            description,
             codes: Vec::new(),
         };
         for ch in &r.children {
-            let id = unique(&ident(&ch.name), theme.codes.iter().map(|c| c.id.as_str()));
-            theme.codes.push(to_code(ch, id));
+            let taken: Vec<String> = theme.codes.iter().map(|c| c.id.clone()).collect();
+            let parent = theme.id.clone();
+            theme.codes.push(to_code(
+                ch,
+                &parent,
+                &taken,
+                shown,
+                &mut warnings,
+                &mut guids,
+            )?);
         }
         doc.themes.push(theme);
         current = Some(doc.themes.len() - 1);
     }
-    Ok((doc, warnings))
+    Ok((doc, warnings, guids))
 }
 
-fn to_code(n: &Node, id: String) -> CodeDef {
-    let mut c = CodeDef {
-        id,
-        label: Some(n.name.clone()),
-        ..Default::default()
+/// The id of a code or theme: its `Id:` line when that is a valid id not
+/// taken by a sibling (else a warning), otherwise one made from its name;
+/// and its label: the name, unless the name is just the `Id:` (an
+/// unlabelled code exports its id as its name) and no `Label:` line says
+/// it is a label.
+fn pick_id(
+    id_line: Option<String>,
+    label_line: bool,
+    name: &str,
+    taken: &[String],
+    warnings: &mut Vec<String>,
+) -> (String, Option<String>) {
+    if let Some(id) = id_line {
+        let valid = !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if valid && !taken.contains(&id) {
+            let label = (label_line || name != id).then(|| name.to_string());
+            return (id, label);
+        }
+        warnings.push(format!(
+            "`{name}`: `Id: {id}` is {}; the id is made from the name instead",
+            if valid {
+                "taken by a sibling"
+            } else {
+                "not an id ([a-z0-9_]+)"
+            }
+        ));
+    }
+    let id = unique(&ident(name), taken.iter().map(String::as_str));
+    (id, Some(name.to_string()))
+}
+
+/// A theme's `Id:` line, whether it has a `Label:` line, and the rest of its description (a `Description:`
+/// line gives it exactly; otherwise the other lines, joined by line breaks).
+fn read_theme_description(desc: &str) -> (Option<String>, bool, Option<String>) {
+    let mut id = None;
+    let mut labelled = false;
+    let mut exact = None;
+    let mut rest = Vec::new();
+    for line in desc.lines() {
+        let l = line.trim();
+        if let Some(v) = l.strip_prefix("Id: ") {
+            id = Some(v.trim().to_string());
+        } else if l.starts_with("Label: ") {
+            labelled = true;
+        } else if let Some(v) = l.strip_prefix("Description: ") {
+            exact = Some(text_value(v));
+        } else {
+            rest.push(l);
+        }
+    }
+    let rest = rest.join("\n").trim().to_string();
+    (id, labelled, exact.or((!rest.is_empty()).then_some(rest)))
+}
+
+/// The value of a `Name: value` line: a JSON string decoded, else as written.
+fn text_value(v: &str) -> String {
+    if v.starts_with('"') {
+        if let Ok(s) = serde_json::from_str::<String>(v) {
+            return s;
+        }
+    }
+    v.to_string()
+}
+
+/// Which text field continuation lines belong to.
+#[derive(Clone, Copy)]
+enum Field {
+    Definition,
+    Include,
+    Exclude,
+    Example,
+}
+
+fn to_code(
+    n: &Node,
+    parent: &str,
+    taken: &[String],
+    shown: &str,
+    warnings: &mut Vec<String>,
+    guids: &mut GuidPaths,
+) -> Result<CodeDef> {
+    let mut c = CodeDef::default();
+    let mut id_line = None;
+    let mut labelled = false;
+    let mut definition: Vec<String> = Vec::new();
+    let mut current: Option<Field> = None;
+    let mut rules = MatchDef::default();
+    let bad = |what: &str, why: String| {
+        Error::at(
+            Location::file(shown),
+            format!(
+                "code `{}`: the `{what}:` line of its description {why}",
+                n.name
+            ),
+        )
+        .with_hint(format!(
+            "write it as thematic exports it, a JSON list of text: {what}: [\"…\", \"…\"]"
+        ))
     };
-    let mut definition = Vec::new();
     for line in n.description.lines() {
         let l = line.trim();
-        if let Some(v) = l.strip_prefix("Include: ") {
-            c.include = Some(v.to_string());
-        } else if let Some(v) = l.strip_prefix("Exclude: ") {
-            c.exclude = Some(v.to_string());
-        } else if let Some(v) = l.strip_prefix("Example: ") {
-            c.example = Some(v.to_string());
+        let text_field = [
+            ("Definition: ", Field::Definition),
+            ("Include: ", Field::Include),
+            ("Exclude: ", Field::Exclude),
+            ("Example: ", Field::Example),
+        ]
+        .into_iter()
+        .find_map(|(p, f)| l.strip_prefix(p).map(|v| (f, v)));
+        if let Some((f, v)) = text_field {
+            let v = text_value(v);
+            match f {
+                Field::Definition => definition.push(v),
+                Field::Include => c.include = Some(v),
+                Field::Exclude => c.exclude = Some(v),
+                Field::Example => c.example = Some(v),
+            }
+            current = Some(f);
+            continue;
+        }
+        let list = [
+            "Formerly",
+            "Match any",
+            "Match all",
+            "Match none",
+            "Match regex",
+        ]
+        .into_iter()
+        .find_map(|p| l.strip_prefix(p)?.strip_prefix(": ").map(|v| (p, v)));
+        if let Some((what, v)) = list {
+            let items: Vec<String> = serde_json::from_str(v)
+                .map_err(|e| bad(what, format!("is not a JSON list of text ({e})")))?;
+            match what {
+                "Formerly" => c.formerly = items,
+                "Match any" => rules.any = items,
+                "Match all" => rules.all = items,
+                "Match none" => rules.none = items,
+                _ => rules.regex = items,
+            }
+            current = None;
+            continue;
+        }
+        if let Some(v) = l.strip_prefix("Id: ") {
+            id_line = Some(v.trim().to_string());
+            current = None;
+        } else if l.starts_with("Label: ") {
+            labelled = true;
+            current = None;
+        } else if let Some(v) = l.strip_prefix("Origin: ") {
+            c.origin = match v.trim() {
+                "a-priori" => Some(Origin::APriori),
+                "emergent" => Some(Origin::Emergent),
+                other => {
+                    warnings.push(format!(
+                        "`{}`: `Origin: {other}` is neither a-priori nor emergent; left out",
+                        n.name
+                    ));
+                    None
+                }
+            };
+            current = None;
         } else if !l.is_empty() {
-            definition.push(l.to_string());
+            // A line of its own continues the field above it (text wrapped
+            // by another tool), or is the definition.
+            let field = match current {
+                Some(Field::Include) => c.include.as_mut(),
+                Some(Field::Exclude) => c.exclude.as_mut(),
+                Some(Field::Example) => c.example.as_mut(),
+                Some(Field::Definition) | None => None,
+            };
+            match field {
+                Some(f) => {
+                    f.push(' ');
+                    f.push_str(l);
+                }
+                None => definition.push(l.to_string()),
+            }
         }
     }
     if !definition.is_empty() {
         c.definition = Some(definition.join(" "));
     }
-    for ch in &n.children {
-        let id = unique(&ident(&ch.name), c.codes.iter().map(|x| x.id.as_str()));
-        c.codes.push(to_code(ch, id));
+    if rules != MatchDef::default() {
+        c.rules = Some(rules);
     }
-    c
+    (c.id, c.label) = pick_id(id_line, labelled, &n.name, taken, warnings);
+    let path = format!("{parent}/{}", c.id);
+    guids.insert(n.guid.clone(), path.clone());
+    for ch in &n.children {
+        let taken: Vec<String> = c.codes.iter().map(|x| x.id.clone()).collect();
+        c.codes
+            .push(to_code(ch, &path, &taken, shown, warnings, guids)?);
+    }
+    Ok(c)
 }
 
 /// An id from a name: accents and case folded, other characters `_`.
@@ -232,7 +493,8 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
     let mut in_codes = false;
     let mut in_desc = false;
     let mut saw_codebook = false;
-    let attrs = |e: &quick_xml::events::BytesStart| -> (String, bool) {
+    let attrs = |e: &quick_xml::events::BytesStart| -> (String, String, bool) {
+        let mut guid = String::new();
         let mut name = String::new();
         let mut codable = true;
         for a in e.attributes().flatten() {
@@ -242,11 +504,12 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
                 .unwrap_or_default();
             match a.key.local_name().as_ref() {
                 "name" => name = value,
+                "guid" => guid = value,
                 "isCodable" => codable = value != "false",
                 _ => {}
             }
         }
-        (name, codable)
+        (guid, name, codable)
     };
     loop {
         let ev = reader
@@ -263,8 +526,9 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
                             format!("codes nest more than {MAX_DEPTH} levels deep; thematic reads at most {MAX_DEPTH}"),
                         ));
                     }
-                    let (name, codable) = attrs(&e);
+                    let (guid, name, codable) = attrs(&e);
                     stack.push(Node {
+                        guid,
                         name,
                         codable,
                         ..Default::default()
@@ -274,8 +538,9 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
                 _ => {}
             },
             Event::Empty(e) if e.local_name().as_ref() == "Code" && in_codes => {
-                let (name, codable) = attrs(&e);
+                let (guid, name, codable) = attrs(&e);
                 let n = Node {
+                    guid,
                     name,
                     codable,
                     ..Default::default()
@@ -348,6 +613,80 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// export → import → YAML → codebook, as the commands do.
+    fn round_trip(cb: &Codebook) -> Codebook {
+        let (doc, warnings) = import(&export(cb), "x.qdc").unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let yaml = serde_yaml::to_string(&doc).unwrap();
+        Codebook::parse(&yaml, "x.qdc", String::new()).unwrap()
+    }
+
+    #[test]
+    fn round_trip_keeps_ids_rules_origin_and_formerly() {
+        for text in [
+            include_str!("../../codebooks/family-reintegration.yaml"),
+            include_str!("../../codebooks/impunity-justice.yaml"),
+            include_str!("../../codebooks/framework-template.yaml"),
+            include_str!("../../examples/peru-family-study/codebooks/main.yaml"),
+            include_str!("../../tests/fixtures/basic/codebooks/main.yaml"),
+        ] {
+            let cb = Codebook::parse(text, "cb.yaml", String::new()).unwrap();
+            let back = round_trip(&cb);
+            assert_eq!(crate::codebook::diff::diff(&cb, &back), vec![]);
+            assert_eq!(back.doc.themes, cb.doc.themes);
+        }
+    }
+
+    #[test]
+    fn values_one_line_cannot_carry_survive_as_json() {
+        let text = r#"codebook: Bordes
+themes:
+  - id: t1
+    description: |
+      Dos líneas,
+        la segunda sangrada.
+    codes:
+      - id: deuda
+        label: deuda
+        definition: "  espacios al borde  "
+        include: |
+          Deuda con el reclutador
+          o con la "agencia".
+        exclude: '"Entre comillas"'
+        example: 'Dijo: "Id: no es un id"'
+        origin: emergent
+        formerly: [debt, owed_money]
+        match:
+          any: ['deud*', 'debía, a él']
+          none: [no]
+          regex: ['\bS/\s?\d{2,}', '"x"']
+      - id: sin_etiqueta
+"#;
+        let cb = Codebook::parse(text, "cb.yaml", String::new()).unwrap();
+        let back = round_trip(&cb);
+        assert_eq!(back.doc.themes, cb.doc.themes);
+    }
+
+    #[test]
+    fn broken_rule_lines_are_errors_and_bad_ids_warnings() {
+        let xml = |desc: &str| {
+            format!(
+                r#"<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="1" name="T" isCodable="false"><Code guid="2" name="Deuda" isCodable="true"><Description>{desc}</Description></Code></Code></Codes></CodeBook>"#
+            )
+        };
+        let e = import(&xml("Match any: deuda, debt"), "p.qdc").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.report().contains("p.qdc") && e.report().contains("code `Deuda`"),
+            "{}",
+            e.report()
+        );
+        let (doc, warnings) = import(&xml("Id: Deuda Grande\nOrigin: later"), "p.qdc").unwrap();
+        assert_eq!(doc.themes[0].codes[0].id, "deuda");
+        assert_eq!(doc.themes[0].codes[0].label.as_deref(), Some("Deuda"));
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `thematic codebook check|fmt|show|diff|export|import`.
 
+use std::path::Path;
+
 use crate::util::Study;
 
 const MESSY: &str = "# Our codebook. Keep this note.
@@ -235,7 +237,8 @@ fn refi_qda_export_and_import() {
     );
     s.file("export.qdc", &xml);
     let yaml = s.run(&["codebook", "import", "export.qdc"]);
-    assert!(yaml.ok().contains("  - id: role_of_the_family\n    label: Role of the family\n    codes:\n      - id: family_searches_and_reports\n"), "{}", yaml.stdout);
+    // Ids survive the trip (they used to be made again from the labels).
+    assert!(yaml.ok().contains("  - id: family\n    label: Role of the family\n    codes:\n      - id: search\n        label: Family searches and reports\n"), "{}", yaml.stdout);
     s.file("imported.yaml", &yaml.stdout);
     s.run(&["codebook", "check", "imported.yaml"]).ok();
     s.file("broken.qdc", "<CodeBook><Codes><Code name='x'></Codes>");
@@ -243,6 +246,49 @@ fn refi_qda_export_and_import() {
         .run(&["codebook", "import", "broken.qdc"])
         .bad_input()
         .contains("broken.qdc"));
+}
+
+/// `codebook export` then `codebook import` gives back the same codebook:
+/// `codebook diff` sees no change (ids, labels, rules, origin, formerly).
+#[test]
+fn qdc_round_trip_shows_no_change_in_diff() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/peru-family-study/codebooks/main.yaml");
+    let s = Study::fixture("basic");
+    s.file(
+        "codebooks/example.yaml",
+        &std::fs::read_to_string(example).unwrap(),
+    );
+    s.replace(
+        "codebooks/main.yaml",
+        "      - id: money\n",
+        "      - id: money\n        origin: emergent\n        formerly: [debts, family_money]\n",
+    );
+    for cb in ["codebooks/main.yaml", "codebooks/example.yaml"] {
+        let qdc = format!("{cb}.qdc");
+        let back = format!("{cb}.back.yaml");
+        let out = s.path().join(&qdc);
+        s.run(&["codebook", "export", cb, "--output", out.to_str().unwrap()])
+            .ok();
+        let yaml = s.run(&["codebook", "import", &qdc]);
+        assert_eq!(yaml.stderr, "");
+        s.file(&back, yaml.ok());
+        assert_eq!(
+            s.run(&["codebook", "diff", cb, &back, "--exit-code"]).ok(),
+            "",
+            "{cb}"
+        );
+        let json = |f: &str| {
+            let v: serde_json::Value =
+                serde_json::from_str(s.run(&["codebook", "show", f, "--format", "json"]).ok())
+                    .unwrap();
+            v["themes"].clone()
+        };
+        assert_eq!(json(&back), json(cb), "{cb}");
+    }
+    assert!(s
+        .read("codebooks/main.yaml.back.yaml")
+        .contains("        formerly: [debts, family_money]\n"));
 }
 
 #[test]
@@ -293,7 +339,7 @@ fn qdc_elements_follow_the_schema_order() {
         "{xml}"
     );
     assert!(
-        xml.contains("<Description>Relatives &amp; their part.</Description>"),
+        xml.contains("<Description>Relatives &amp; their part.\nId: family</Description>"),
         "{xml}"
     );
     // Within every Code, a Description never follows a child Code.

@@ -1,0 +1,169 @@
+//! `thematic export`: the study for other tools. Reads every excerpt
+//! passing `--where` from the index, in corpus order, with its rows for
+//! `--source`, and hands them to `export::tidy` for CSV or JSON, or to
+//! `export::qdpx` for a REFI-QDA project.
+
+use crate::cli::{StudyExportArgs, StudyExportFormat};
+use crate::codebook::Codebook;
+use crate::error::{Error, Result};
+use crate::export::qdpx::{Excerpt, Input};
+use crate::export::tidy::{Tidy, TidyRow};
+use crate::index::collect::{HitFilter, RowReader, Source};
+use crate::render;
+use crate::study::StudyAt;
+
+/// Runs `thematic export`.
+pub fn run(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
+    if args.format == StudyExportFormat::Qdpx {
+        return qdpx(project, args);
+    }
+    let (_, idx) = super::open(project, &args.read)?;
+    let m = &idx.manifest;
+    let filter = super::filter(m, &args.read)?;
+    let mut rows = RowReader::new(filter.source, m.closure());
+    let table = idx.codes()?;
+    let hits = idx.corpus(HitFilter {
+        filter,
+        ..Default::default()
+    })?;
+    let attributes = super::attribute_names(m);
+    let searcher = idx.reader.searcher();
+    let mut tidy = Tidy {
+        codes: m.rows.iter().map(|r| r.path.clone()).collect(),
+        attributes,
+        rows: Vec::with_capacity(hits.len()),
+    };
+    let mut buf = Vec::new();
+    for h in &hits {
+        let e = idx.stored(&searcher, h.addr)?;
+        buf.clear();
+        if let Some(rec) = table.get(h.file, h.pos) {
+            rows.fill(rec, &mut buf);
+        }
+        let mut codes = vec![false; m.rows.len()];
+        for &r in &buf {
+            if let Some(c) = codes.get_mut(r as usize) {
+                *c = true;
+            }
+        }
+        tidy.rows.push(TidyRow {
+            attributes: tidy
+                .attributes
+                .iter()
+                .map(|a| {
+                    m.attributes
+                        .get(&e.respondent)
+                        .and_then(|v| v.get(a))
+                        .cloned()
+                })
+                .collect(),
+            id: e.id,
+            path: e.path,
+            line: e.line,
+            respondent: e.respondent,
+            question: e.question,
+            text: e.text,
+            codes,
+        });
+    }
+    let out = match args.format {
+        StudyExportFormat::Csv => tidy.to_csv()?,
+        StudyExportFormat::Json => tidy.to_json()?,
+        StudyExportFormat::Qdpx => unreachable!("written by qdpx()"),
+    };
+    match &args.output {
+        Some(path) => {
+            render::write_new_file(path, out.as_bytes())?;
+            eprintln!("wrote {} excerpts to {}", tidy.rows.len(), path.display());
+            Ok(())
+        }
+        None => render::emit(&out),
+    }
+}
+
+/// Writes the study as a REFI-QDA project to `--output`: every excerpt
+/// passing `--where`, with the rules' and each coder's codings (`--source`
+/// narrows whose are written).
+fn qdpx(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
+    let path = args.output.as_ref().ok_or_else(|| {
+        Error::input("--format qdpx needs --output FILE")
+            .with_hint("e.g. --format qdpx --output study.qdpx")
+    })?;
+    let (study, idx) = super::open(project, &args.read)?;
+    let m = &idx.manifest;
+    let filter = super::filter(m, &args.read)?;
+    let source = filter.source;
+    let cb_path = study.resolve(&study.settings.codebook);
+    let cb = Codebook::load(&cb_path, &study.settings.codebook)?;
+    let table = idx.codes()?;
+    let hits = idx.corpus(HitFilter {
+        filter,
+        ..Default::default()
+    })?;
+    let searcher = idx.reader.searcher();
+    let path_of = |row: u32| m.rows.get(row as usize).map(|r| r.path.clone());
+    let coder_of = |c: u32| m.coders.get(c as usize).map(|c| c.name.clone());
+    let mut excerpts = Vec::with_capacity(hits.len());
+    for h in &hits {
+        let e = idx.stored(&searcher, h.addr)?;
+        let codes = table
+            .get(h.file, h.pos)
+            .map(|rec| rec.decode())
+            .unwrap_or_default();
+        let rules = match source {
+            Source::All | Source::Rules => codes.rules.iter().filter_map(|&r| path_of(r)).collect(),
+            Source::Human | Source::Coder(_) => Vec::new(),
+        };
+        let coders = codes
+            .coders
+            .iter()
+            .filter(|&&(coder, _)| match source {
+                Source::All | Source::Human => true,
+                Source::Rules => false,
+                Source::Coder(c) => u64::from(coder) == c,
+            })
+            .filter_map(|&(coder, row)| Some((coder_of(coder)?, path_of(row)?)))
+            .collect();
+        excerpts.push(Excerpt {
+            id: e.id,
+            path: e.path,
+            respondent: e.respondent,
+            speaker: e.speaker,
+            question: e.question,
+            text: e.text,
+            rules,
+            coders,
+        });
+    }
+    let name = study
+        .root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "thematic study".into());
+    let input = Input {
+        name,
+        codes: crate::codebook::qdc::codes_element(&cb),
+        coders: m.coders.iter().map(|c| c.name.clone()).collect(),
+        attributes: super::attribute_names(m),
+        respondents: m
+            .attributes
+            .iter()
+            .map(|(r, a)| {
+                (
+                    r.clone(),
+                    a.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                )
+            })
+            .collect(),
+        excerpts,
+    };
+    let project = crate::export::qdpx::project(&input);
+    render::write_new_file(path, &crate::export::qdpx::package(&project)?)?;
+    eprintln!(
+        "wrote {} ({} sources, {} excerpts)",
+        path.display(),
+        project.sources.len(),
+        input.excerpts.len()
+    );
+    Ok(())
+}

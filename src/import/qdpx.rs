@@ -1,0 +1,402 @@
+//! Reading a REFI-QDA project (`project.qde` of a `.qdpx`) and placing its
+//! text selections on excerpts.
+//!
+//! [`read`] takes the users, and each text source with its selections and
+//! their codings, from the XML; a DTD, an entity other than XML's own, a
+//! selection past the end of its text or a coding of an unknown code is an
+//! error with its line and column in `project.qde`. [`spans`] finds each
+//! excerpt's text in a source's plain text (white space may differ), and
+//! [`covered`] says which excerpts a selection covers: more than half of
+//! an excerpt's characters, counted in Unicode code points.
+
+use std::collections::BTreeMap;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use crate::error::{Error, Location, Result};
+
+/// One coding of a selection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coding {
+    /// The user's GUID (normalised), or empty when none is named.
+    pub user: String,
+    /// The code's GUID (normalised).
+    pub code: String,
+    /// Line and column of the `<Coding>` in `project.qde`.
+    pub at: (usize, usize),
+}
+
+/// A text selection: a range of code points of its source's plain text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Its name (thematic writes the excerpt id).
+    pub name: String,
+    /// First code point.
+    pub start: usize,
+    /// One past the last code point.
+    pub end: usize,
+    /// Its codings.
+    pub codings: Vec<Coding>,
+    /// Line and column in `project.qde`.
+    pub at: (usize, usize),
+}
+
+/// A text source and its selections.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Source {
+    /// Its name.
+    pub name: String,
+    /// `plainTextPath` with `internal://` taken off (a file in `sources/`).
+    pub file: Option<String>,
+    /// `PlainTextContent`, when the text is inline.
+    pub content: Option<String>,
+    /// Its selections.
+    pub selections: Vec<Selection>,
+    /// Line and column in `project.qde`.
+    pub at: (usize, usize),
+}
+
+/// What a project holds that the import uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Project {
+    /// User GUID (normalised) → name.
+    pub users: BTreeMap<String, String>,
+    /// Text sources in document order.
+    pub sources: Vec<Source>,
+}
+
+/// A GUID as compared: lower case, without braces.
+pub fn norm_guid(g: &str) -> String {
+    g.trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .to_ascii_lowercase()
+}
+
+/// Line and column (1-based, in characters) of byte `pos` of `text`.
+pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let mut pos = pos.min(text.len());
+    while !text.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    let before = &text[..pos];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, col)
+}
+
+fn attrs(e: &BytesStart) -> BTreeMap<String, String> {
+    e.attributes()
+        .flatten()
+        .map(|a| {
+            (
+                a.key.local_name().as_ref().to_string(),
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map(|v| v.into_owned())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// Reads `project.qde`; `shown` names it in errors (`study.qdpx/project.qde`).
+pub fn read(xml: &str, shown: &str) -> Result<Project> {
+    let err = |pos: usize, msg: String| {
+        let (l, c) = line_col(xml, pos);
+        Error::at(Location::at(shown, l, c), msg)
+    };
+    let mut reader = Reader::from_str(xml);
+    let mut p = Project::default();
+    let mut stack: Vec<String> = Vec::new();
+    let mut source: Option<Source> = None;
+    let mut selection: Option<Selection> = None;
+    let mut coding_user: Option<(String, (usize, usize))> = None;
+    let mut sel_user = String::new();
+    let mut in_content = false;
+    let mut saw_project = false;
+    loop {
+        let pos = reader.buffer_position() as usize;
+        let ev = reader.read_event().map_err(|e| {
+            err(
+                reader.error_position() as usize,
+                format!("not readable XML: {e}"),
+            )
+            .with_hint("export the project again from your QDA program as .qdpx")
+        })?;
+        let (start, empty) = match &ev {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            _ => (None, false),
+        };
+        if let Some(e) = start {
+            let name = e.local_name().as_ref().to_string();
+            let a = attrs(&e);
+            let get = |k: &str| a.get(k).cloned().unwrap_or_default();
+            let number = |k: &str| -> Result<usize> {
+                get(k).trim().parse::<usize>().map_err(|_| {
+                    err(
+                        pos,
+                        format!(
+                            "`{k}` of a <{name}> is not a number of characters: `{}`",
+                            get(k)
+                        ),
+                    )
+                })
+            };
+            match name.as_str() {
+                "Project" => saw_project = true,
+                "User" => {
+                    p.users.insert(norm_guid(&get("guid")), get("name"));
+                }
+                "TextSource" => {
+                    source = Some(Source {
+                        name: get("name"),
+                        file: a
+                            .get("plainTextPath")
+                            .map(|f| f.strip_prefix("internal://").unwrap_or(f).to_string()),
+                        at: line_col(xml, pos),
+                        ..Default::default()
+                    });
+                }
+                "PlainTextContent" if source.is_some() && !empty => in_content = true,
+                "PlainTextSelection" if source.is_some() => {
+                    let (start, end) = (number("startPosition")?, number("endPosition")?);
+                    if end < start {
+                        return Err(err(
+                            pos,
+                            format!("a selection ends ({end}) before it starts ({start})"),
+                        ));
+                    }
+                    let sel = Selection {
+                        name: get("name"),
+                        start,
+                        end,
+                        codings: Vec::new(),
+                        at: line_col(xml, pos),
+                    };
+                    coding_user = None;
+                    sel_user = norm_guid(&get("creatingUser"));
+                    if empty {
+                        if let Some(s) = source.as_mut() {
+                            s.selections.push(sel);
+                        }
+                    } else {
+                        selection = Some(sel);
+                    }
+                }
+                "Coding" if selection.is_some() => {
+                    let user = a
+                        .get("creatingUser")
+                        .map(|u| norm_guid(u))
+                        // The selection's creator stands in for a coding that names none.
+                        .unwrap_or_else(|| sel_user.clone());
+                    coding_user = Some((user, line_col(xml, pos)));
+                }
+                "CodeRef" if stack.last().map(String::as_str) == Some("Coding") => {
+                    if let (Some(sel), Some((user, at))) = (selection.as_mut(), &coding_user) {
+                        sel.codings.push(Coding {
+                            user: user.clone(),
+                            code: norm_guid(&get("targetGUID")),
+                            at: *at,
+                        });
+                    }
+                }
+                _ => {}
+            }
+            if !empty {
+                stack.push(name);
+            }
+            continue;
+        }
+        match ev {
+            Event::DocType(_) => {
+                return Err(err(pos, "the project has a DTD (<!DOCTYPE …>); thematic reads none, so that no entity can reach outside the package".into())
+                    .with_hint("export the project again; REFI-QDA projects have no DTD"));
+            }
+            Event::GeneralRef(r) if crate::xml::entity(&r).is_none() => {
+                return Err(err(
+                    pos,
+                    format!("unknown entity `&{};`", {
+                        let name: &str = r.as_ref();
+                        name
+                    }),
+                )
+                .with_hint(
+                    "only XML's own entities (&amp; &lt; &gt; &quot; &apos;) and &#…; are read",
+                ));
+            }
+            Event::GeneralRef(r) if in_content => {
+                if let (Some(s), Some(ch)) = (source.as_mut(), crate::xml::entity(&r)) {
+                    s.content.get_or_insert_with(String::new).push(ch);
+                }
+            }
+            Event::Text(t) if in_content => {
+                if let Some(s) = source.as_mut() {
+                    s.content
+                        .get_or_insert_with(String::new)
+                        .push_str(&t.xml10_content());
+                }
+            }
+            Event::CData(t) if in_content => {
+                if let Some(s) = source.as_mut() {
+                    s.content
+                        .get_or_insert_with(String::new)
+                        .push_str(&t.into_inner());
+                }
+            }
+            Event::End(e) => {
+                let name = e.local_name().as_ref().to_string();
+                stack.pop();
+                match name.as_str() {
+                    "PlainTextContent" => in_content = false,
+                    "PlainTextSelection" => {
+                        if let (Some(s), Some(sel)) = (source.as_mut(), selection.take()) {
+                            s.selections.push(sel);
+                        }
+                    }
+                    "TextSource" => p.sources.extend(source.take()),
+                    _ => {}
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !saw_project {
+        return Err(Error::at(
+            Location::file(shown),
+            "no <Project> element: not a REFI-QDA project",
+        )
+        .with_hint("export the project again from your QDA program as .qdpx"));
+    }
+    Ok(p)
+}
+
+/// Each excerpt's `(start, end)` in code points of `text`, found in order
+/// (white space runs compare equal to one space); None where an excerpt's
+/// text is not there.
+pub fn spans(text: &str, excerpts: &[&str]) -> Vec<Option<(usize, usize)>> {
+    // The text with white space runs as one space, and each of its
+    // characters' code-point index in the original.
+    let mut norm = String::new();
+    let mut orig: Vec<usize> = Vec::new();
+    let mut last_space = false;
+    for (i, ch) in text.chars().enumerate() {
+        if ch.is_whitespace() {
+            if !last_space {
+                norm.push(' ');
+                orig.push(i);
+            }
+            last_space = true;
+        } else {
+            norm.push(ch);
+            orig.push(i);
+            last_space = false;
+        }
+    }
+    let total = text.chars().count();
+    let byte_to_char: BTreeMap<usize, usize> = norm
+        .char_indices()
+        .enumerate()
+        .map(|(c, (b, _))| (b, c))
+        .collect();
+    let mut from = 0;
+    excerpts
+        .iter()
+        .map(|e| {
+            let e: String = e.split_whitespace().collect::<Vec<_>>().join(" ");
+            if e.is_empty() {
+                return None;
+            }
+            let at = norm[from..]
+                .find(&e)
+                .map(|b| b + from)
+                .or_else(|| norm.find(&e))?;
+            let first = byte_to_char[&at];
+            let n = e.chars().count();
+            let end = orig.get(first + n - 1).map_or(total, |&i| i + 1);
+            from = at + e.len();
+            Some((orig[first], end))
+        })
+        .collect()
+}
+
+/// The excerpts (indexes into `spans`) a selection `[start, end)` covers:
+/// more than half of each one's code points.
+pub fn covered(spans: &[Option<(usize, usize)>], start: usize, end: usize) -> Vec<usize> {
+    spans
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let (a, b) = (*s)?;
+            let overlap = end.min(b).saturating_sub(start.max(a));
+            (overlap * 2 > b - a).then_some(i)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_find_excerpts_whatever_the_white_space() {
+        let text = "Q: ¿Y?\r\n\r\nR01: Mi niña 👧\r\n  volvió.\n\nR01: Fin.\n";
+        let s = spans(text, &["Mi niña 👧 volvió.", "Fin.", "No está."]);
+        let chars: Vec<char> = text.chars().collect();
+        let (a, b) = s[0].unwrap();
+        assert_eq!(
+            chars[a..b].iter().collect::<String>(),
+            "Mi niña 👧\r\n  volvió."
+        );
+        let (a, b) = s[1].unwrap();
+        assert_eq!(chars[a..b].iter().collect::<String>(), "Fin.");
+        assert_eq!(s[2], None);
+    }
+
+    #[test]
+    fn a_selection_covers_most_of_an_excerpt() {
+        let s = [Some((0, 10)), Some((12, 20)), None];
+        assert_eq!(covered(&s, 0, 10), [0]);
+        assert_eq!(covered(&s, 4, 20), [0, 1]);
+        assert_eq!(covered(&s, 5, 16), Vec::<usize>::new());
+        assert_eq!(covered(&s, 30, 40), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn project_parts_and_bad_input() {
+        let xml = r#"<?xml version="1.0"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="p">
+<Users><User guid="{AA000000-0000-0000-0000-000000000001}" name="Ana"/></Users>
+<Sources><TextSource guid="b0000000-0000-0000-0000-000000000001" name="r01.txt">
+<PlainTextContent>Hola &amp; adiós</PlainTextContent>
+<PlainTextSelection guid="c0000000-0000-0000-0000-000000000001" startPosition="0" endPosition="4" creatingUser="aa000000-0000-0000-0000-000000000001">
+<Coding guid="d0000000-0000-0000-0000-000000000001"><CodeRef targetGUID="E0000000-0000-0000-0000-000000000001"/></Coding>
+</PlainTextSelection></TextSource></Sources></Project>"#;
+        let p = read(xml, "x.qdpx/project.qde").unwrap();
+        assert_eq!(p.users["aa000000-0000-0000-0000-000000000001"], "Ana");
+        let s = &p.sources[0];
+        assert_eq!(s.content.as_deref(), Some("Hola & adiós"));
+        assert_eq!((s.selections[0].start, s.selections[0].end), (0, 4));
+        assert_eq!(
+            s.selections[0].codings,
+            [Coding {
+                user: "aa000000-0000-0000-0000-000000000001".into(),
+                code: "e0000000-0000-0000-0000-000000000001".into(),
+                at: (7, 1)
+            }]
+        );
+        let dtd = "<?xml version=\"1.0\"?>\n<!DOCTYPE p [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<Project name=\"p\">&x;</Project>";
+        let e = read(dtd, "x.qdpx/project.qde").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.report().contains("x.qdpx/project.qde:2:1"),
+            "{}",
+            e.report()
+        );
+        let bad = xml.replace("endPosition=\"4\"", "endPosition=\"cuatro\"");
+        assert!(read(&bad, "x").unwrap_err().report().contains("x:6:1"));
+        assert_eq!(read("<a/>", "x").unwrap_err().exit_code(), 2);
+    }
+}
