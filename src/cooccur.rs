@@ -34,11 +34,6 @@ impl Cooccurrence {
         self.rows.len()
     }
 
-    /// Whether there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// Units at both the `i`th and `j`th chosen rows.
     pub fn count(&self, i: usize, j: usize) -> u32 {
         self.cells[i * self.len() + j]

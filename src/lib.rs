@@ -14,32 +14,39 @@
 //! quote/search: index ─query + HitCollector (codes from the table)─▶ hits ─render─▶ stdout
 //! ```
 //!
-//! [`pipeline`] brings an index up to date (only what changed); `cmd/` holds
+//! `pipeline` brings an index up to date (only what changed); `cmd/` holds
 //! one file per subcommand, which orchestrates and does not parse or format.
+//!
+//! The public API is what a program (or a test) may build on: [`run`] with
+//! the [`cli`] types and [`Error`]; [`study`] (finding a study and its
+//! settings); [`codebook`] (loading, validating and matching); [`ingest`]
+//! (reading every transcript format into [`model`] excerpts); and
+//! [`render`] (tables and workbooks). Everything else is private to the
+//! crate, so the compiler finds what nothing uses.
 
-pub mod agreement;
-pub mod chart;
+pub(crate) mod agreement;
+pub(crate) mod chart;
 pub mod cli;
-pub mod cmd;
+pub(crate) mod cmd;
 pub mod codebook;
-pub mod codings;
-pub mod cooccur;
+pub(crate) mod codings;
+pub(crate) mod cooccur;
 pub mod error;
-pub mod export;
-pub mod framework;
-pub mod import;
-pub mod index;
+pub(crate) mod export;
+pub(crate) mod framework;
+pub(crate) mod import;
+pub(crate) mod index;
 pub mod ingest;
-pub mod input;
-pub mod memo;
+pub(crate) mod input;
+pub(crate) mod memo;
 pub mod model;
-pub mod pipeline;
-pub mod reanchor;
+pub(crate) mod pipeline;
+pub(crate) mod reanchor;
 pub mod render;
 pub mod study;
-pub mod text;
-pub mod xml;
-pub mod yaml;
+pub(crate) mod text;
+pub(crate) mod xml;
+pub(crate) mod yaml;
 
 pub use error::{Error, Result};
 

@@ -320,11 +320,6 @@ impl TableBuilder {
             .sum()
     }
 
-    /// Whether nothing is recorded.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Copies a file's records from an earlier table unchanged.
     pub fn copy_file(&mut self, old: &CodeTable, file: u64) {
         let Some((bytes, starts)) = old.file_bytes(file) else {

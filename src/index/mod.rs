@@ -30,7 +30,6 @@ pub mod store;
 
 pub use cache::*;
 pub use manifest::*;
-pub use scan::*;
 pub use schema::*;
 pub use store::*;
 
