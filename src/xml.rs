@@ -2,7 +2,7 @@
 //! finds an `.xlsx` workbook's first sheet and checks it before `calamine`
 //! reads it) and the REFI-QDA codebook exchange (`.qdc`).
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 /// Escapes text for XML content and attribute values, dropping the control
 /// characters XML 1.0 does not allow (tab and newline are kept).
@@ -53,6 +53,31 @@ impl<'a> Package<'a> {
     /// no further), whatever size the zip's directory claims.
     pub fn part(&mut self, name: &str) -> Result<Option<String>, String> {
         self.part_within(name, crate::input::PACKAGE_PART)
+    }
+
+    /// Checks that no part inflates past [`crate::input::PACKAGE_PART`]
+    /// (each is read through a counting, capped reader and discarded), so
+    /// that a reader that then opens the package itself (`calamine`) never
+    /// meets a zip bomb.
+    pub fn check_parts(&mut self) -> Result<(), String> {
+        self.check_parts_within(crate::input::PACKAGE_PART)
+    }
+
+    fn check_parts_within(&mut self, limit: crate::input::Limit) -> Result<(), String> {
+        for i in 0..self.0.len() {
+            let file = self.0.by_index(i).map_err(|e| e.to_string())?;
+            let name = file.name().to_string();
+            let read = std::io::copy(&mut file.take(limit.bytes + 1), &mut std::io::sink())
+                .map_err(|e| format!("{name}: {e}"))?;
+            if read > limit.bytes {
+                return Err(format!(
+                    "{name} inflates to more than {}, the limit for {}",
+                    crate::input::size(limit.bytes),
+                    limit.what
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn part_within(
@@ -135,6 +160,11 @@ mod tests {
         };
         let text = p.part_within("word/document.xml", roomy).unwrap().unwrap();
         assert_eq!(text.len(), 3 << 20);
+        let mut p = Package::open(&bytes).unwrap();
+        assert_eq!(
+            p.check_parts_within(limit).unwrap_err(),
+            "word/document.xml inflates to more than 2 MiB, the limit for a test part"
+        );
     }
 
     #[test]

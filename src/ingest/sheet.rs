@@ -80,6 +80,7 @@ fn unreadable(shown: &str, kind: &str, why: impl std::fmt::Display) -> Error {
 fn read_xlsx(bytes: &[u8], shown: &str) -> Result<Cells> {
     let bad = |why: String| unreadable(shown, "xlsx", why);
     let mut package = Package::open(bytes).map_err(bad)?;
+    package.check_parts().map_err(bad)?;
     let first = first_worksheet(&mut package).map_err(bad)?;
     let xml = package
         .part(&first.part)
@@ -114,7 +115,7 @@ fn read_xlsx(bytes: &[u8], shown: &str) -> Result<Cells> {
 fn read_ods(bytes: &[u8], shown: &str) -> Result<Cells> {
     let bad = |why: String| unreadable(shown, "ods", why);
     let content = Package::open(bytes)
-        .and_then(|mut p| p.part("content.xml"))
+        .and_then(|mut p| p.check_parts().and_then(|()| p.part("content.xml")))
         .map_err(bad)?
         .ok_or_else(|| bad("it has no content.xml".into()))?;
     check_ods_extent(&content).map_err(|why| {
