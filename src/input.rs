@@ -120,6 +120,22 @@ fn kind_of(ft: std::fs::FileType) -> &'static str {
 /// Checks, without opening it, that `path` (after symbolic links) is a
 /// regular file within `limit`; returns its size.
 pub fn check_file(path: &Path, shown: &str, limit: Limit) -> Result<u64> {
+    check_meta(path, shown, limit).map(|m| m.len())
+}
+
+/// A file's size and modification time (nanoseconds since the epoch; 0
+/// when the system does not say), as the index records them.
+pub fn size_and_mtime(meta: &std::fs::Metadata) -> (u64, u128) {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    (meta.len(), mtime)
+}
+
+/// [`check_file`], giving the file's metadata.
+pub fn check_meta(path: &Path, shown: &str, limit: Limit) -> Result<std::fs::Metadata> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if !meta.file_type().is_file() {
         let kind = kind_of(meta.file_type());
@@ -135,7 +151,7 @@ pub fn check_file(path: &Path, shown: &str, limit: Limit) -> Result<u64> {
     if meta.len() > limit.bytes {
         return Err(too_big(shown, Some(meta.len()), limit));
     }
-    Ok(meta.len())
+    Ok(meta)
 }
 
 /// Reads a user's file: a regular file (or a link to one) of at most

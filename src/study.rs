@@ -139,6 +139,9 @@ pub struct TranscriptFile {
     pub rel: String,
     /// Absolute path.
     pub abs: PathBuf,
+    /// Size and mtime when the file was listed (the listing checks each
+    /// file's type, so the staleness check need not stat it again).
+    pub stat: Option<(u64, u128)>,
 }
 
 impl Study {
@@ -362,10 +365,11 @@ impl Study {
             .map(|e| e.to_ascii_lowercase())
             .unwrap_or_default();
         if TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) {
-            crate::input::check_file(p, &rel, crate::input::TRANSCRIPT)?;
+            let meta = crate::input::check_meta(p, &rel, crate::input::TRANSCRIPT)?;
             files.push(TranscriptFile {
                 rel,
                 abs: p.to_path_buf(),
+                stat: Some(crate::input::size_and_mtime(&meta)),
             });
         } else {
             let how = if named {

@@ -396,6 +396,7 @@ mod tests {
                 file: TranscriptFile {
                     rel: format!("transcripts/r{i:02}.txt"),
                     abs: format!("/study/transcripts/r{i:02}.txt").into(),
+                    stat: None,
                 },
                 size,
                 mtime: 0,

@@ -3,8 +3,6 @@
 //! manifest's is read and hashed, and its bytes are kept for the executor
 //! when its content changed, so that it is not read twice.
 
-use std::time::UNIX_EPOCH;
-
 use rayon::prelude::*;
 
 use super::plan::Observation;
@@ -22,13 +20,11 @@ pub(crate) struct Scan {
 }
 
 fn stat(file: &TranscriptFile) -> Result<(u64, u128)> {
+    if let Some(stat) = file.stat {
+        return Ok(stat);
+    }
     let meta = std::fs::metadata(&file.abs).map_err(|e| Error::io(&file.abs, e))?;
-    let mtime = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
-    Ok((meta.len(), mtime))
+    Ok(crate::input::size_and_mtime(&meta))
 }
 
 /// Stats every file and, when `compare` (see [`super::plan::compares_files`]),
