@@ -110,3 +110,89 @@ fn check_selection(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::qdpx::Coding;
+
+    fn project(content: Option<&str>, file: Option<&str>, end: usize, user: &str) -> Project {
+        Project {
+            users: BTreeMap::from([("u1".to_string(), "Ana".to_string())]),
+            sources: vec![
+                Source {
+                    name: "r01.txt".into(),
+                    content: content.map(str::to_string),
+                    file: file.map(str::to_string),
+                    selections: vec![Selection {
+                        name: "s1".into(),
+                        start: 0,
+                        end,
+                        codings: vec![Coding {
+                            user: user.into(),
+                            code: "g1".into(),
+                            at: (9, 3),
+                        }],
+                        at: (8, 1),
+                    }],
+                    at: (7, 1),
+                },
+                // No selections: its text is never asked for.
+                Source {
+                    name: "r02.txt".into(),
+                    file: Some("absent.txt".into()),
+                    ..Default::default()
+                },
+            ],
+        }
+    }
+
+    fn guids() -> BTreeMap<String, String> {
+        BTreeMap::from([("g1".to_string(), "recruitment/job_offer".to_string())])
+    }
+
+    fn texts_of(p: &Project) -> Result<Vec<String>> {
+        texts(p, &guids(), "x.qdpx/project.qde", |part| {
+            Ok((part == "sources/r01.txt").then(|| "Me ofrecieron trabajo.".to_string()))
+        })
+    }
+
+    fn report(p: &Project) -> String {
+        let e = texts_of(p).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        e.report()
+    }
+
+    #[test]
+    fn texts_come_inline_or_from_the_package() {
+        let inline = project(Some("Nunca me pagaron."), None, 17, "u1");
+        assert_eq!(texts_of(&inline).unwrap(), ["Nunca me pagaron.", ""]);
+        let packaged = project(None, Some("r01.txt"), 22, "");
+        assert_eq!(texts_of(&packaged).unwrap(), ["Me ofrecieron trabajo.", ""]);
+    }
+
+    #[test]
+    fn a_selection_that_does_not_fit_is_bad_input_at_its_place() {
+        let e = report(&project(Some("Nunca me pagaron."), None, 18, "u1"));
+        assert!(
+            e.contains("x.qdpx/project.qde:8:1") && e.contains("(17 characters)"),
+            "{e}"
+        );
+        let e = report(&project(None, Some("r09.txt"), 1, "u1"));
+        assert!(
+            e.contains(":7:1") && e.contains("sources/r09.txt, is not in the package"),
+            "{e}"
+        );
+        let e = report(&project(None, None, 1, "u1"));
+        assert!(
+            e.contains("neither a plainTextPath nor PlainTextContent"),
+            "{e}"
+        );
+        let e = report(&project(Some("Nunca."), None, 1, "u9"));
+        assert!(e.contains(":9:3") && e.contains("coded by `u9`"), "{e}");
+        let mut unknown_code = project(Some("Nunca."), None, 1, "u1");
+        unknown_code.sources[0].selections[0].codings[0].code = "g2".into();
+        let e = report(&unknown_code);
+        assert!(e.contains(":9:3") && e.contains("coded at `g2`"), "{e}");
+    }
+}
