@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::cells::Cells;
-use super::{Case, ChartFile, Status};
+use super::{Case, ChartFile, Cite, Section, Status};
 use crate::error::{suggest, Error, Location, Result};
 use crate::index::Manifest;
 
@@ -154,22 +154,53 @@ pub fn members(m: &Manifest, case: &Case, shown: &str) -> Result<Vec<usize>> {
 /// Checks the chart files against the cells; with `strict`, cells with
 /// excerpts and no summary are findings too.
 pub fn check(m: &Manifest, cells: &Cells, files: &[Loaded], strict: bool) -> Report {
-    let row_of: HashMap<&str, usize> = m
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.path.as_str(), i))
-        .collect();
-    let mut report = Report::default();
-    // (respondent, row) → written, for coverage.
-    let mut written: HashMap<(usize, usize), bool> = HashMap::new();
+    let mut c = Checker {
+        m,
+        cells,
+        row_of: m
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.path.as_str(), i))
+            .collect(),
+        report: Report::default(),
+        written: HashMap::new(),
+    };
     for (fi, f) in files.iter().enumerate() {
+        c.file(fi, f);
+    }
+    let Checker {
+        mut report,
+        written,
+        ..
+    } = c;
+    coverage(m, cells, files, &written, strict, &mut report);
+    report.findings.sort_by(|a, b| {
+        (&a.at.path, a.at.line, a.at.col, a.kind).cmp(&(&b.at.path, b.at.line, b.at.col, b.kind))
+    });
+    report
+}
+
+/// [`check`] going through the files: what it knows and what it found.
+struct Checker<'a> {
+    m: &'a Manifest,
+    cells: &'a Cells,
+    /// Code path → row.
+    row_of: HashMap<&'a str, usize>,
+    /// The findings and marker updates so far.
+    report: Report,
+    /// (respondent, row) → written, for coverage.
+    written: HashMap<(usize, usize), bool>,
+}
+
+impl Checker<'_> {
+    /// The sections of file number `fi`.
+    fn file(&mut self, fi: usize, f: &Loaded) {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for s in &f.file.sections {
-            let at = |line: usize| Location::line(f.shown.clone(), line);
             if let Some(first) = seen.insert(&s.path, s.line) {
-                report.findings.push(Finding {
-                    at: at(s.line),
+                self.report.findings.push(Finding {
+                    at: Location::line(f.shown.clone(), s.line),
                     kind: Kind::Duplicate,
                     message: format!(
                         "a second section for {} (the first is at line {first}); merge them",
@@ -178,99 +209,117 @@ pub fn check(m: &Manifest, cells: &Cells, files: &[Loaded], strict: bool) -> Rep
                 });
                 continue;
             }
-            let row = row_of.get(s.path.as_str()).copied();
-            if row.is_none() {
-                report.findings.push(Finding {
-                    at: Location::at(f.shown.clone(), s.line, 4),
-                    kind: Kind::UnknownCode,
-                    message: format!(
-                        "the codebook has no code `{}`; {}",
-                        s.path,
-                        suggest(&s.path, m.rows.iter().map(|r| r.path.as_str()))
-                    ),
-                });
-            }
-            for c in &s.cites {
-                let place = Location::at(f.shown.clone(), c.line, c.col);
-                let msg = match cells.by_id.get(&c.id) {
-                    None => Some((
-                        Kind::UnknownId,
-                        format!(
-                            "no excerpt `{}` in the study; cite ids as `thematic quote` shows them",
-                            c.id
-                        ),
-                    )),
-                    Some(k) => {
-                        let e = k.map(|k| &cells.entries[k]);
-                        let resp = e.map(|e| e.resp);
-                        match (row, e) {
-                            _ if resp.is_some_and(|p| !f.members.contains(&p)) => Some((
-                                Kind::Elsewhere,
-                                format!(
-                                    "`{}` is {}'s excerpt, not {}",
-                                    c.id,
-                                    m.respondents[resp.unwrap_or(0)],
-                                    case_name(&f.case)
-                                ),
-                            )),
-                            (Some(r), Some(e)) if e.rows.contains(&(r as u64)) => None,
-                            (Some(_), _) => {
-                                Some((Kind::Elsewhere, format!("`{}` is not at {}", c.id, s.path)))
-                            }
-                            (None, _) => None,
-                        }
-                    }
-                };
-                if let Some((kind, message)) = msg {
-                    report.findings.push(Finding {
-                        at: place,
-                        kind,
-                        message,
-                    });
-                }
-            }
-            let Some(row) = row else { continue };
-            let (hash, count) = cells.hash(row, &f.members);
-            let status = s.status(&hash);
-            if let Case::Respondent(_) = f.case {
-                written.insert((f.members[0], row), !s.summary.is_empty());
-            }
-            if status == Status::Stale {
-                let message = match &s.marker {
-                    Some(mk) => format!(
-                        "the excerpts at {} changed since the summary was written ({} then, {count} now); review it, then run `thematic chart check --accept`",
-                        s.path, mk.count
-                    ),
-                    None => format!(
-                        "the summary of {} has no record of the excerpts it was written from; review it, then run `thematic chart check --accept`",
-                        s.path
-                    ),
-                };
-                report.findings.push(Finding {
-                    at: at(s.marker.as_ref().map_or(s.line, |mk| mk.line)),
-                    kind: Kind::Stale,
+            self.section(fi, f, s);
+        }
+    }
+
+    /// A section (the first for its code in its file): its code, its
+    /// citations and its record of the cell's excerpts.
+    fn section(&mut self, fi: usize, f: &Loaded, s: &Section) {
+        let row = self.row_of.get(s.path.as_str()).copied();
+        if row.is_none() {
+            self.report.findings.push(Finding {
+                at: Location::at(f.shown.clone(), s.line, 4),
+                kind: Kind::UnknownCode,
+                message: format!(
+                    "the codebook has no code `{}`; {}",
+                    s.path,
+                    suggest(&s.path, self.m.rows.iter().map(|r| r.path.as_str()))
+                ),
+            });
+        }
+        for c in &s.cites {
+            if let Some((kind, message)) = self.cite(f, s, row, c) {
+                self.report.findings.push(Finding {
+                    at: Location::at(f.shown.clone(), c.line, c.col),
+                    kind,
                     message,
                 });
             }
-            let differs = s
-                .marker
-                .as_ref()
-                .is_some_and(|mk| mk.hash != hash || mk.count != count);
-            if differs || (s.marker.is_none() && !s.summary.is_empty()) {
-                report.updates.push(MarkerUpdate {
-                    file: fi,
-                    heading: s.line,
-                    old: s.marker.as_ref().map(|mk| mk.line),
-                    line: super::marker_line(&hash, count),
-                });
-            }
+        }
+        if let Some(row) = row {
+            self.record(fi, f, s, row);
         }
     }
-    coverage(m, cells, files, &written, strict, &mut report);
-    report.findings.sort_by(|a, b| {
-        (&a.at.path, a.at.line, a.at.col, a.kind).cmp(&(&b.at.path, b.at.line, b.at.col, b.kind))
-    });
-    report
+
+    /// What is wrong with a citation in section `s` (at code `row`, when
+    /// the codebook has it), if anything.
+    fn cite(
+        &self,
+        f: &Loaded,
+        s: &Section,
+        row: Option<usize>,
+        c: &Cite,
+    ) -> Option<(Kind, String)> {
+        let Some(k) = self.cells.by_id.get(&c.id) else {
+            return Some((
+                Kind::UnknownId,
+                format!(
+                    "no excerpt `{}` in the study; cite ids as `thematic quote` shows them",
+                    c.id
+                ),
+            ));
+        };
+        let e = k.map(|k| &self.cells.entries[k]);
+        let resp = e.map(|e| e.resp);
+        match (row, e) {
+            _ if resp.is_some_and(|p| !f.members.contains(&p)) => Some((
+                Kind::Elsewhere,
+                format!(
+                    "`{}` is {}'s excerpt, not {}",
+                    c.id,
+                    self.m.respondents[resp.unwrap_or(0)],
+                    case_name(&f.case)
+                ),
+            )),
+            (Some(r), Some(e)) if e.rows.contains(&(r as u64)) => None,
+            (Some(_), _) => Some((Kind::Elsewhere, format!("`{}` is not at {}", c.id, s.path))),
+            (None, _) => None,
+        }
+    }
+
+    /// A section at code `row` against its cell's excerpts now: coverage,
+    /// a stale summary, and the marker `--accept` would write.
+    fn record(&mut self, fi: usize, f: &Loaded, s: &Section, row: usize) {
+        let (hash, count) = self.cells.hash(row, &f.members);
+        let status = s.status(&hash);
+        if let Case::Respondent(_) = f.case {
+            self.written
+                .insert((f.members[0], row), !s.summary.is_empty());
+        }
+        if status == Status::Stale {
+            let message = match &s.marker {
+                Some(mk) => format!(
+                    "the excerpts at {} changed since the summary was written ({} then, {count} now); review it, then run `thematic chart check --accept`",
+                    s.path, mk.count
+                ),
+                None => format!(
+                    "the summary of {} has no record of the excerpts it was written from; review it, then run `thematic chart check --accept`",
+                    s.path
+                ),
+            };
+            self.report.findings.push(Finding {
+                at: Location::line(
+                    f.shown.clone(),
+                    s.marker.as_ref().map_or(s.line, |mk| mk.line),
+                ),
+                kind: Kind::Stale,
+                message,
+            });
+        }
+        let differs = s
+            .marker
+            .as_ref()
+            .is_some_and(|mk| mk.hash != hash || mk.count != count);
+        if differs || (s.marker.is_none() && !s.summary.is_empty()) {
+            self.report.updates.push(MarkerUpdate {
+                file: fi,
+                heading: s.line,
+                old: s.marker.as_ref().map(|mk| mk.line),
+                line: super::marker_line(&hash, count),
+            });
+        }
+    }
 }
 
 /// Coverage per theme over the respondents' cells, and (with `strict`) a
@@ -467,6 +516,30 @@ mod tests {
                 file: 0,
                 heading: 1,
                 old: Some(2),
+                line: super::super::marker_line(&h, n)
+            }]
+        );
+    }
+
+    #[test]
+    fn cites_under_an_unknown_code_and_a_summary_without_a_record() {
+        let text = "## familia\nCites [r01.txt:3] and [r02.txt:1].\n## return\nVolvió a Cusco [r01.txt:3].\n";
+        let r = check(&manifest(), &cells(), &loaded(text), false);
+        assert_eq!(
+            shown(&r),
+            [
+                "charts/R01.md:1:4: unknown code: the codebook has no code `familia`; did you mean `family`?",
+                "charts/R01.md:2:24: not at this cell: `r02.txt:1` is R02's excerpt, not R01's",
+                "charts/R01.md:3: stale: the summary of return has no record of the excerpts it was written from; review it, then run `thematic chart check --accept`",
+            ]
+        );
+        let (h, n) = cells().hash(2, &[0]);
+        assert_eq!(
+            r.updates,
+            vec![MarkerUpdate {
+                file: 0,
+                heading: 3,
+                old: None,
                 line: super::super::marker_line(&h, n)
             }]
         );

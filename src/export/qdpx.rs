@@ -109,7 +109,30 @@ pub struct Project {
 
 /// Builds the project.
 pub fn project(input: &Input) -> Project {
-    let user = |name: &str| guid("user", name);
+    let mut x = head(input);
+    let sources = Sources::of(&input.excerpts);
+    push_cases(&mut x, input, &sources);
+    if !sources.xml.is_empty() {
+        x.push_str("<Sources>\n");
+        x.push_str(&sources.xml);
+        x.push_str("</Sources>\n");
+    }
+    x.push_str("</Project>\n");
+    Project {
+        qde: x,
+        sources: sources.files,
+    }
+}
+
+/// A user's GUID.
+fn user(name: &str) -> String {
+    guid("user", name)
+}
+
+/// `project.qde` up to its cases: the XML declaration, `<Project>`'s start
+/// tag, the users (the coders, then [`RULES_USER`]), the codebook and the
+/// variables.
+fn head(input: &Input) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     x.push_str(&format!(
         "<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"{}\" origin=\"thematic {}\">\n",
@@ -138,22 +161,43 @@ pub fn project(input: &Input) -> Project {
         }
         x.push_str("</Variables>\n");
     }
+    x
+}
 
-    // Sources, file by file in corpus order.
-    let mut by_path: BTreeMap<&str, Vec<&Excerpt>> = BTreeMap::new();
-    for e in &input.excerpts {
-        by_path.entry(&e.path).or_default().push(e);
+/// The sources, file by file in corpus order: their XML and files, and
+/// what each respondent's case refers to.
+#[derive(Default)]
+struct Sources<'a> {
+    /// The `<TextSource>` elements.
+    xml: String,
+    /// `(file name in sources/, text)`.
+    files: Vec<(String, String)>,
+    /// Per respondent: the sources they alone speak in.
+    own: BTreeMap<&'a str, Vec<String>>,
+    /// Per respondent: their selections.
+    selections: BTreeMap<&'a str, Vec<String>>,
+}
+
+impl<'a> Sources<'a> {
+    /// The sources of `excerpts` (in corpus order).
+    fn of(excerpts: &'a [Excerpt]) -> Self {
+        let mut by_path: BTreeMap<&str, Vec<&Excerpt>> = BTreeMap::new();
+        for e in excerpts {
+            by_path.entry(&e.path).or_default().push(e);
+        }
+        let mut s = Sources::default();
+        for (path, excerpts) in &by_path {
+            s.add_source(path, excerpts);
+        }
+        s
     }
-    let mut sources_xml = String::new();
-    let mut sources = Vec::new();
-    // Per respondent: the sources they alone speak in, and their selections.
-    let mut own_sources: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    let mut selections: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (path, excerpts) in &by_path {
+
+    /// A transcript's source: its text and a selection per coded excerpt.
+    fn add_source(&mut self, path: &str, excerpts: &[&'a Excerpt]) {
         let source = guid("source", path);
         let file = format!("{source}.txt");
         let (text, spans) = source_text(excerpts);
-        sources_xml.push_str(&format!(
+        self.xml.push_str(&format!(
             "  <TextSource guid=\"{source}\" name=\"{}\" plainTextPath=\"internal://{file}\">\n",
             escape(path)
         ));
@@ -161,79 +205,83 @@ pub fn project(input: &Input) -> Project {
             if e.rules.is_empty() && e.coders.is_empty() {
                 continue;
             }
-            let sel = guid("selection", &e.id);
-            let creator = if e.rules.is_empty() {
-                user(&e.coders[0].0)
-            } else {
-                user(RULES_USER)
-            };
-            sources_xml.push_str(&format!(
-                "    <PlainTextSelection guid=\"{sel}\" name=\"{}\" startPosition=\"{start}\" endPosition=\"{end}\" creatingUser=\"{creator}\">\n",
-                escape(&e.id)
-            ));
-            let codings = e
-                .rules
-                .iter()
-                .map(|c| (RULES_USER, c.as_str()))
-                .chain(e.coders.iter().map(|(u, c)| (u.as_str(), c.as_str())));
-            for (who, code) in codings {
-                sources_xml.push_str(&format!(
-                    "      <Coding guid=\"{}\" creatingUser=\"{}\">\n        <CodeRef targetGUID=\"{}\"/>\n      </Coding>\n",
-                    guid("coding", &format!("{}\u{0}{who}\u{0}{code}", e.id)),
-                    user(who),
-                    crate::codebook::qdc::guid(code)
-                ));
-            }
-            sources_xml.push_str("    </PlainTextSelection>\n");
-            selections.entry(&e.respondent).or_default().push(sel);
+            self.add_selection(e, start, end);
         }
-        sources_xml.push_str("  </TextSource>\n");
+        self.xml.push_str("  </TextSource>\n");
         let first = &excerpts[0].respondent;
         if excerpts.iter().all(|e| &e.respondent == first) {
-            own_sources.entry(first).or_default().push(source);
+            self.own.entry(first).or_default().push(source);
         }
-        sources.push((file, text));
+        self.files.push((file, text));
     }
 
+    /// A coded excerpt's selection (code points `start..end` of its
+    /// source), with the rules' codings, then the coders'.
+    fn add_selection(&mut self, e: &'a Excerpt, start: usize, end: usize) {
+        let sel = guid("selection", &e.id);
+        let creator = if e.rules.is_empty() {
+            user(&e.coders[0].0)
+        } else {
+            user(RULES_USER)
+        };
+        self.xml.push_str(&format!(
+            "    <PlainTextSelection guid=\"{sel}\" name=\"{}\" startPosition=\"{start}\" endPosition=\"{end}\" creatingUser=\"{creator}\">\n",
+            escape(&e.id)
+        ));
+        let codings = e
+            .rules
+            .iter()
+            .map(|c| (RULES_USER, c.as_str()))
+            .chain(e.coders.iter().map(|(u, c)| (u.as_str(), c.as_str())));
+        for (who, code) in codings {
+            self.xml.push_str(&format!(
+                "      <Coding guid=\"{}\" creatingUser=\"{}\">\n        <CodeRef targetGUID=\"{}\"/>\n      </Coding>\n",
+                guid("coding", &format!("{}\u{0}{who}\u{0}{code}", e.id)),
+                user(who),
+                crate::codebook::qdc::guid(code)
+            ));
+        }
+        self.xml.push_str("    </PlainTextSelection>\n");
+        self.selections.entry(&e.respondent).or_default().push(sel);
+    }
+}
+
+/// `<Cases>`: one per respondent who speaks, with their attributes, the
+/// sources they alone speak in and their selections.
+fn push_cases(x: &mut String, input: &Input, sources: &Sources) {
     let speaking: std::collections::BTreeSet<&str> = input
         .excerpts
         .iter()
         .map(|e| e.respondent.as_str())
         .collect();
-    if !speaking.is_empty() {
-        x.push_str("<Cases>\n");
-        for resp in &speaking {
-            x.push_str(&format!(
-                "  <Case guid=\"{}\" name=\"{}\">\n",
-                guid("case", resp),
-                escape(resp)
-            ));
-            if let Some(attrs) = input.respondents.get(*resp) {
-                for (a, v) in attrs {
-                    x.push_str(&format!(
-                        "    <VariableValue>\n      <VariableRef targetGUID=\"{}\"/>\n      <TextValue>{}</TextValue>\n    </VariableValue>\n",
-                        guid("variable", a),
-                        escape(v)
-                    ));
-                }
+    if speaking.is_empty() {
+        return;
+    }
+    x.push_str("<Cases>\n");
+    for resp in &speaking {
+        x.push_str(&format!(
+            "  <Case guid=\"{}\" name=\"{}\">\n",
+            guid("case", resp),
+            escape(resp)
+        ));
+        if let Some(attrs) = input.respondents.get(*resp) {
+            for (a, v) in attrs {
+                x.push_str(&format!(
+                    "    <VariableValue>\n      <VariableRef targetGUID=\"{}\"/>\n      <TextValue>{}</TextValue>\n    </VariableValue>\n",
+                    guid("variable", a),
+                    escape(v)
+                ));
             }
-            for s in own_sources.get(resp).into_iter().flatten() {
-                x.push_str(&format!("    <SourceRef targetGUID=\"{s}\"/>\n"));
-            }
-            for s in selections.get(resp).into_iter().flatten() {
-                x.push_str(&format!("    <SelectionRef targetGUID=\"{s}\"/>\n"));
-            }
-            x.push_str("  </Case>\n");
         }
-        x.push_str("</Cases>\n");
+        for s in sources.own.get(resp).into_iter().flatten() {
+            x.push_str(&format!("    <SourceRef targetGUID=\"{s}\"/>\n"));
+        }
+        for s in sources.selections.get(resp).into_iter().flatten() {
+            x.push_str(&format!("    <SelectionRef targetGUID=\"{s}\"/>\n"));
+        }
+        x.push_str("  </Case>\n");
     }
-    if !sources_xml.is_empty() {
-        x.push_str("<Sources>\n");
-        x.push_str(&sources_xml);
-        x.push_str("</Sources>\n");
-    }
-    x.push_str("</Project>\n");
-    Project { qde: x, sources }
+    x.push_str("</Cases>\n");
 }
 
 /// The `.qdpx` bytes: a zip of `project.qde` and `sources/…`, with fixed
@@ -270,6 +318,53 @@ mod tests {
             text: text.into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_case_owns_only_the_sources_its_respondent_alone_speaks_in() {
+        let mut r01 = excerpt("t/r01.txt:2", "", "Me fui a Lima.");
+        r01.coders = vec![("beto".into(), "migration".into())];
+        let mut fg_a = excerpt("t/fg01.txt:3", "", "Nos engañaron.");
+        fg_a.path = "t/fg01.txt".into();
+        fg_a.coders = vec![("ana".into(), "deception".into())];
+        let mut fg_b = fg_a.clone();
+        fg_b.id = "t/fg01.txt:4".into();
+        fg_b.respondent = "R02".into();
+        fg_b.coders.clear();
+        let input = Input {
+            name: "Estudio".into(),
+            coders: vec!["ana".into(), "beto".into()],
+            excerpts: vec![fg_a, fg_b, r01],
+            ..Default::default()
+        };
+        let p = project(&input);
+        // Sources by path: fg01 before r01.
+        let names: Vec<&str> = p
+            .qde
+            .match_indices("<TextSource ")
+            .map(|(i, _)| &p.qde[i..i + 200])
+            .collect();
+        assert!(names[0].contains("name=\"t/fg01.txt\""), "{}", names[0]);
+        assert!(names[1].contains("name=\"t/r01.txt\""), "{}", names[1]);
+        assert_eq!(
+            p.sources[0].0,
+            format!("{}.txt", guid("source", "t/fg01.txt"))
+        );
+        // A selection only coders coded is created by its first coder.
+        let beto = format!("creatingUser=\"{}\"", user("beto"));
+        assert_eq!(p.qde.matches(&beto).count(), 2);
+        assert_eq!(p.qde.matches("<PlainTextSelection ").count(), 2);
+        // R01 alone speaks in r01.txt; nobody alone in fg01.txt; R02 has
+        // a case (it speaks) but no selection.
+        let case = |id: &str| {
+            let at = p.qde.find(&format!("name=\"{id}\">")).unwrap();
+            p.qde[at..at + p.qde[at..].find("</Case>").unwrap()].to_string()
+        };
+        assert_eq!(case("R01").matches("<SourceRef ").count(), 1);
+        assert!(case("R01").contains(&guid("source", "t/r01.txt")));
+        assert_eq!(case("R01").matches("<SelectionRef ").count(), 2);
+        assert_eq!(case("R02").matches("Ref ").count(), 0);
+        assert!(!p.qde.contains("<Variables>"));
     }
 
     #[test]

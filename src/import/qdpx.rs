@@ -102,175 +102,265 @@ fn attrs(e: &BytesStart) -> BTreeMap<String, String> {
 
 /// Reads `project.qde`; `shown` names it in errors (`study.qdpx/project.qde`).
 pub fn read(xml: &str, shown: &str) -> Result<Project> {
-    let err = |pos: usize, msg: String| {
-        let (l, c) = line_col(xml, pos);
-        Error::at(Location::at(shown, l, c), msg)
-    };
     let mut reader = Reader::from_str(xml);
-    let mut p = Project::default();
-    let mut stack: Vec<String> = Vec::new();
-    let mut source: Option<Source> = None;
-    let mut selection: Option<Selection> = None;
-    let mut coding_user: Option<(String, (usize, usize))> = None;
-    let mut sel_user = String::new();
-    let mut in_content = false;
-    let mut saw_project = false;
+    let mut r = ProjectReader::new(xml, shown);
     loop {
         let pos = reader.buffer_position() as usize;
         let ev = reader.read_event().map_err(|e| {
-            err(
+            r.err(
                 reader.error_position() as usize,
                 format!("not readable XML: {e}"),
             )
             .with_hint("export the project again from your QDA program as .qdpx")
         })?;
-        let (start, empty) = match &ev {
-            Event::Start(e) => (Some(e.clone()), false),
-            Event::Empty(e) => (Some(e.clone()), true),
-            _ => (None, false),
-        };
-        if let Some(e) = start {
-            let name = e.local_name().as_ref().to_string();
-            let a = attrs(&e);
-            let get = |k: &str| a.get(k).cloned().unwrap_or_default();
-            let number = |k: &str| -> Result<usize> {
-                get(k).trim().parse::<usize>().map_err(|_| {
-                    err(
-                        pos,
-                        format!(
-                            "`{k}` of a <{name}> is not a number of characters: `{}`",
-                            get(k)
-                        ),
-                    )
-                })
-            };
-            match name.as_str() {
-                "Project" => saw_project = true,
-                "User" => {
-                    p.users.insert(norm_guid(&get("guid")), get("name"));
-                }
-                "TextSource" => {
-                    source = Some(Source {
-                        name: get("name"),
-                        file: a
-                            .get("plainTextPath")
-                            .map(|f| f.strip_prefix("internal://").unwrap_or(f).to_string()),
-                        at: line_col(xml, pos),
-                        ..Default::default()
-                    });
-                }
-                "PlainTextContent" if source.is_some() && !empty => in_content = true,
-                "PlainTextSelection" if source.is_some() => {
-                    let (start, end) = (number("startPosition")?, number("endPosition")?);
-                    if end < start {
-                        return Err(err(
-                            pos,
-                            format!("a selection ends ({end}) before it starts ({start})"),
-                        ));
-                    }
-                    let sel = Selection {
-                        name: get("name"),
-                        start,
-                        end,
-                        codings: Vec::new(),
-                        at: line_col(xml, pos),
-                    };
-                    coding_user = None;
-                    sel_user = norm_guid(&get("creatingUser"));
-                    if empty {
-                        if let Some(s) = source.as_mut() {
-                            s.selections.push(sel);
-                        }
-                    } else {
-                        selection = Some(sel);
-                    }
-                }
-                "Coding" if selection.is_some() => {
-                    let user = a
-                        .get("creatingUser")
-                        .map(|u| norm_guid(u))
-                        // The selection's creator stands in for a coding that names none.
-                        .unwrap_or_else(|| sel_user.clone());
-                    coding_user = Some((user, line_col(xml, pos)));
-                }
-                "CodeRef" if stack.last().map(String::as_str) == Some("Coding") => {
-                    if let (Some(sel), Some((user, at))) = (selection.as_mut(), &coding_user) {
-                        sel.codings.push(Coding {
-                            user: user.clone(),
-                            code: norm_guid(&get("targetGUID")),
-                            at: *at,
-                        });
-                    }
-                }
-                _ => {}
-            }
-            if !empty {
-                stack.push(name);
-            }
-            continue;
+        match ev {
+            Event::Start(e) => r.start(&e, false, pos)?,
+            Event::Empty(e) => r.start(&e, true, pos)?,
+            Event::Eof => break,
+            ev => r.event(ev, pos)?,
         }
+    }
+    r.finish()
+}
+
+/// A `<Coding>` being read: whose it is and where it is, until its
+/// `<CodeRef>` names the code.
+struct OpenCoding {
+    /// The user's GUID (normalised).
+    user: String,
+    /// Line and column in `project.qde`.
+    at: (usize, usize),
+}
+
+/// The state of [`read`] between XML events: the project so far and the
+/// source, selection and coding open at the current element.
+struct ProjectReader<'a> {
+    /// The whole XML (for line and column of a byte position).
+    xml: &'a str,
+    /// `project.qde` as named in errors.
+    shown: &'a str,
+    /// What has been read.
+    project: Project,
+    /// Names of the open elements.
+    stack: Vec<String>,
+    /// The open `<TextSource>`.
+    source: Option<Source>,
+    /// The open (non-empty) `<PlainTextSelection>`.
+    selection: Option<Selection>,
+    /// The open `<Coding>`.
+    coding: Option<OpenCoding>,
+    /// The creating user of the last selection (normalised GUID).
+    sel_user: String,
+    /// Within `<PlainTextContent>`.
+    in_content: bool,
+    /// A `<Project>` was seen.
+    saw_project: bool,
+}
+
+impl<'a> ProjectReader<'a> {
+    fn new(xml: &'a str, shown: &'a str) -> Self {
+        ProjectReader {
+            xml,
+            shown,
+            project: Project::default(),
+            stack: Vec::new(),
+            source: None,
+            selection: None,
+            coding: None,
+            sel_user: String::new(),
+            in_content: false,
+            saw_project: false,
+        }
+    }
+
+    /// An input error at byte `pos` of the XML.
+    fn err(&self, pos: usize, msg: String) -> Error {
+        let (l, c) = line_col(self.xml, pos);
+        Error::at(Location::at(self.shown, l, c), msg)
+    }
+
+    /// A start tag (or an empty element) at byte `pos`.
+    fn start(&mut self, e: &BytesStart, empty: bool, pos: usize) -> Result<()> {
+        let name = e.local_name().as_ref().to_string();
+        let a = attrs(e);
+        match name.as_str() {
+            "Project" => self.saw_project = true,
+            "User" => {
+                let get = |k: &str| a.get(k).cloned().unwrap_or_default();
+                self.project
+                    .users
+                    .insert(norm_guid(&get("guid")), get("name"));
+            }
+            "TextSource" => self.text_source(&a, pos),
+            "PlainTextContent" if self.source.is_some() && !empty => self.in_content = true,
+            "PlainTextSelection" if self.source.is_some() => {
+                self.selection_start(&name, &a, empty, pos)?
+            }
+            "Coding" if self.selection.is_some() => self.coding_start(&a, pos),
+            "CodeRef" if self.stack.last().map(String::as_str) == Some("Coding") => {
+                self.code_ref(&a)
+            }
+            _ => {}
+        }
+        if !empty {
+            self.stack.push(name);
+        }
+        Ok(())
+    }
+
+    /// `<TextSource>`: a source opens.
+    fn text_source(&mut self, a: &BTreeMap<String, String>, pos: usize) {
+        self.source = Some(Source {
+            name: a.get("name").cloned().unwrap_or_default(),
+            file: a
+                .get("plainTextPath")
+                .map(|f| f.strip_prefix("internal://").unwrap_or(f).to_string()),
+            at: line_col(self.xml, pos),
+            ..Default::default()
+        });
+    }
+
+    /// `<PlainTextSelection>`: a selection of the open source; an empty
+    /// element is complete at once.
+    fn selection_start(
+        &mut self,
+        name: &str,
+        a: &BTreeMap<String, String>,
+        empty: bool,
+        pos: usize,
+    ) -> Result<()> {
+        let get = |k: &str| a.get(k).cloned().unwrap_or_default();
+        let number = |k: &str| -> Result<usize> {
+            get(k).trim().parse::<usize>().map_err(|_| {
+                self.err(
+                    pos,
+                    format!(
+                        "`{k}` of a <{name}> is not a number of characters: `{}`",
+                        get(k)
+                    ),
+                )
+            })
+        };
+        let (start, end) = (number("startPosition")?, number("endPosition")?);
+        if end < start {
+            return Err(self.err(
+                pos,
+                format!("a selection ends ({end}) before it starts ({start})"),
+            ));
+        }
+        let sel = Selection {
+            name: get("name"),
+            start,
+            end,
+            codings: Vec::new(),
+            at: line_col(self.xml, pos),
+        };
+        self.coding = None;
+        self.sel_user = norm_guid(&get("creatingUser"));
+        if empty {
+            if let Some(s) = self.source.as_mut() {
+                s.selections.push(sel);
+            }
+        } else {
+            self.selection = Some(sel);
+        }
+        Ok(())
+    }
+
+    /// `<Coding>` within a selection.
+    fn coding_start(&mut self, a: &BTreeMap<String, String>, pos: usize) {
+        let user = a
+            .get("creatingUser")
+            .map(|u| norm_guid(u))
+            // The selection's creator stands in for a coding that names none.
+            .unwrap_or_else(|| self.sel_user.clone());
+        self.coding = Some(OpenCoding {
+            user,
+            at: line_col(self.xml, pos),
+        });
+    }
+
+    /// `<CodeRef>` directly within a `<Coding>`: the coding's code.
+    fn code_ref(&mut self, a: &BTreeMap<String, String>) {
+        if let (Some(sel), Some(c)) = (self.selection.as_mut(), &self.coding) {
+            sel.codings.push(Coding {
+                user: c.user.clone(),
+                code: norm_guid(&a.get("targetGUID").cloned().unwrap_or_default()),
+                at: c.at,
+            });
+        }
+    }
+
+    /// Any event but a start tag, an empty element or the end, at byte `pos`.
+    fn event(&mut self, ev: Event, pos: usize) -> Result<()> {
         match ev {
             Event::DocType(_) => {
-                return Err(err(pos, "the project has a DTD (<!DOCTYPE …>); thematic reads none, so that no entity can reach outside the package".into())
+                return Err(self.err(pos, "the project has a DTD (<!DOCTYPE …>); thematic reads none, so that no entity can reach outside the package".into())
                     .with_hint("export the project again; REFI-QDA projects have no DTD"));
             }
             Event::GeneralRef(r) if crate::xml::entity(&r).is_none() => {
-                return Err(err(
-                    pos,
-                    format!("unknown entity `&{};`", {
-                        let name: &str = r.as_ref();
-                        name
-                    }),
-                )
-                .with_hint(
-                    "only XML's own entities (&amp; &lt; &gt; &quot; &apos;) and &#…; are read",
-                ));
+                return Err(self
+                    .err(
+                        pos,
+                        format!("unknown entity `&{};`", {
+                            let name: &str = r.as_ref();
+                            name
+                        }),
+                    )
+                    .with_hint(
+                        "only XML's own entities (&amp; &lt; &gt; &quot; &apos;) and &#…; are read",
+                    ));
             }
-            Event::GeneralRef(r) if in_content => {
-                if let (Some(s), Some(ch)) = (source.as_mut(), crate::xml::entity(&r)) {
-                    s.content.get_or_insert_with(String::new).push(ch);
+            Event::GeneralRef(r) if self.in_content => {
+                if let Some(ch) = crate::xml::entity(&r) {
+                    self.push_content(|c| c.push(ch));
                 }
             }
-            Event::Text(t) if in_content => {
-                if let Some(s) = source.as_mut() {
-                    s.content
-                        .get_or_insert_with(String::new)
-                        .push_str(&t.xml10_content());
+            Event::Text(t) if self.in_content => {
+                self.push_content(|c| c.push_str(&t.xml10_content()))
+            }
+            Event::CData(t) if self.in_content => {
+                self.push_content(|c| c.push_str(&t.into_inner()))
+            }
+            Event::End(e) => self.end(e.local_name().as_ref()),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Adds to the open source's inline text.
+    fn push_content(&mut self, add: impl FnOnce(&mut String)) {
+        if let Some(s) = self.source.as_mut() {
+            add(s.content.get_or_insert_with(String::new));
+        }
+    }
+
+    /// An end tag: a selection or source is complete.
+    fn end(&mut self, name: &str) {
+        self.stack.pop();
+        match name {
+            "PlainTextContent" => self.in_content = false,
+            "PlainTextSelection" => {
+                if let (Some(s), Some(sel)) = (self.source.as_mut(), self.selection.take()) {
+                    s.selections.push(sel);
                 }
             }
-            Event::CData(t) if in_content => {
-                if let Some(s) = source.as_mut() {
-                    s.content
-                        .get_or_insert_with(String::new)
-                        .push_str(&t.into_inner());
-                }
-            }
-            Event::End(e) => {
-                let name = e.local_name().as_ref().to_string();
-                stack.pop();
-                match name.as_str() {
-                    "PlainTextContent" => in_content = false,
-                    "PlainTextSelection" => {
-                        if let (Some(s), Some(sel)) = (source.as_mut(), selection.take()) {
-                            s.selections.push(sel);
-                        }
-                    }
-                    "TextSource" => p.sources.extend(source.take()),
-                    _ => {}
-                }
-            }
-            Event::Eof => break,
+            "TextSource" => self.project.sources.extend(self.source.take()),
             _ => {}
         }
     }
-    if !saw_project {
-        return Err(Error::at(
-            Location::file(shown),
-            "no <Project> element: not a REFI-QDA project",
-        )
-        .with_hint("export the project again from your QDA program as .qdpx"));
+
+    /// The project read, or an error when the XML had no `<Project>`.
+    fn finish(self) -> Result<Project> {
+        if !self.saw_project {
+            return Err(Error::at(
+                Location::file(self.shown),
+                "no <Project> element: not a REFI-QDA project",
+            )
+            .with_hint("export the project again from your QDA program as .qdpx"));
+        }
+        Ok(self.project)
     }
-    Ok(p)
 }
 
 /// Each excerpt's `(start, end)` in code points of `text`, found in order
@@ -362,6 +452,41 @@ mod tests {
         assert_eq!(covered(&s, 4, 20), [0, 1]);
         assert_eq!(covered(&s, 5, 16), Vec::<usize>::new());
         assert_eq!(covered(&s, 30, 40), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_coding_without_a_user_is_its_selections_creators() {
+        let xml = r#"<Project name="p"><Sources>
+<TextSource name="p01.md"><PlainTextContent><![CDATA[Entrevista: <Lima>]]> y &#233;l</PlainTextContent>
+<PlainTextSelection name="s1" startPosition="0" endPosition="10" creatingUser="{BB}">
+<Coding><CodeRef targetGUID="{E1}"/></Coding>
+<Coding creatingUser="cc"><CodeRef targetGUID="e2"/></Coding>
+</PlainTextSelection>
+<PlainTextSelection name="s2" startPosition="3" endPosition="5"/>
+</TextSource>
+<TextSource name="r01.txt" plainTextPath="internal://r01.txt"></TextSource></Sources></Project>"#;
+        let p = read(xml, "x").unwrap();
+        let s = &p.sources[0];
+        assert_eq!(s.content.as_deref(), Some("Entrevista: <Lima> y él"));
+        let users: Vec<(&str, &str)> = s.selections[0]
+            .codings
+            .iter()
+            .map(|c| (c.user.as_str(), c.code.as_str()))
+            .collect();
+        assert_eq!(users, [("bb", "e1"), ("cc", "e2")]);
+        assert_eq!(s.selections[1].name, "s2");
+        assert!(s.selections[1].codings.is_empty());
+        assert_eq!(p.sources[1].file.as_deref(), Some("r01.txt"));
+        assert_eq!(p.sources[1].content, None);
+        let backwards = xml.replace(
+            r#"startPosition="3" endPosition="5""#,
+            r#"startPosition="5" endPosition="3""#,
+        );
+        let e = read(&backwards, "x").unwrap_err().report();
+        assert!(
+            e.contains("x:7:1") && e.contains("ends (3) before it starts (5)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -69,13 +69,77 @@ pub(super) fn open_failure(err: tantivy::TantivyError, dir: &Path, what: &str) -
     Ok(Opened::Damaged(format!("{what} cannot be read")))
 }
 
+/// The value of a step of [`try_open`], or what the index turned out to be
+/// instead (missing or damaged), which ends the opening.
+type Step<T> = std::result::Result<T, Opened>;
+
+/// Takes a step's value, or returns what the index turned out to be.
+macro_rules! step {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(opened) => return Ok(opened),
+        }
+    };
+}
+
+/// A file of the data folder as named in messages.
+fn shown(name: &str) -> String {
+    format!(".thematic/{name}")
+}
+
+/// The index is damaged at `name` (a file of the data folder).
+fn damaged(name: &str) -> Opened {
+    Opened::Damaged(format!("{} is damaged", shown(name)))
+}
+
+/// The side files committed with the index, named by the payload.
+struct SideFiles {
+    /// The manifest, read (and its seal checked) every time.
+    manifest: String,
+    /// The details, held open.
+    details: String,
+    /// The code table, held open.
+    codes: String,
+}
+
+impl SideFiles {
+    /// The side files a payload's head names.
+    fn of(head: &PayloadHead) -> SideFiles {
+        SideFiles {
+            manifest: format!("manifest-{}.json", head.manifest),
+            details: format!("details-{}.json", head.manifest),
+            codes: format!("codes-{}.bin", head.manifest),
+        }
+    }
+}
+
+/// A side file held open, and where it is.
+type HeldSide = (std::fs::File, PathBuf);
+
+/// The details and the code table, held open.
+struct Held {
+    /// The details file.
+    details: HeldSide,
+    /// The code table's file.
+    codes: HeldSide,
+}
+
+/// Opening the index of a data folder: what every step needs.
+struct Opening<'a> {
+    /// The study's data folder (`.thematic`).
+    data_dir: &'a Path,
+    /// Its index folder.
+    dir: PathBuf,
+    /// Files whose checks passed and have not changed since.
+    verified: integrity::Verified,
+}
+
 pub(super) fn try_open(data_dir: &Path) -> Result<Opened> {
     let dir = index_dir(data_dir);
     if !dir.join("meta.json").is_file() {
         return Ok(Opened::Missing);
     }
-    let shown = |name: &str| format!(".thematic/{name}");
-    let damaged = |name: &str| Ok(Opened::Damaged(format!("{} is damaged", shown(name))));
     let index = match ReaderDir::open(&dir).and_then(Index::open) {
         Ok(i) => i,
         Err(e) => return open_failure(e, &dir, &shown("index/meta.json")),
@@ -84,95 +148,75 @@ pub(super) fn try_open(data_dir: &Path) -> Result<Opened> {
         Ok(m) => m,
         Err(e) => return open_failure(e, &dir, &shown("index/meta.json")),
     };
-    let Some(payload) = metas.payload.clone() else {
-        return Ok(Opened::Missing);
+    let head = step!(payload_head(metas.payload.as_deref()));
+    let mut o = Opening {
+        data_dir,
+        dir,
+        verified: integrity::Verified::load(data_dir),
     };
-    // The payload names the manifest file committed with it.
-    let Ok(head) = serde_json::from_str::<PayloadHead>(&payload) else {
+    let side = SideFiles::of(&head);
+    let manifest_body = step!(o.manifest_body(&side.manifest)?);
+    let held = step!(o.hold(&side)?);
+    let mut manifest = step!(parse_manifest(&manifest_body, &side.manifest, &head));
+    let (expected, fields) = schema();
+    if index.schema() != expected {
         return Ok(Opened::Missing);
+    }
+    step!(o.check_segments(&index, &metas)?);
+    let Opening {
+        data_dir,
+        dir,
+        verified,
+    } = o;
+    verified.save(data_dir);
+    index
+        .tokenizers()
+        .register(ANALYZER, analyzer(manifest.language));
+    let reader = step!(open_reader(&index, &dir)?);
+    manifest.details_file = HeldFile(Some(Arc::new(held.details.0)));
+    Ok(Opened::Ready(Box::new(StudyIndex {
+        data_dir: data_dir.to_path_buf(),
+        index,
+        fields,
+        manifest,
+        reader,
+        codes_file: held.codes,
+        codes: std::sync::OnceLock::new(),
+    })))
+}
+
+/// The payload's head, when this version wrote the commit: the payload
+/// names the manifest file committed with it.
+fn payload_head(payload: Option<&str>) -> Step<PayloadHead> {
+    let Some(payload) = payload else {
+        return Err(Opened::Missing);
+    };
+    let Ok(head) = serde_json::from_str::<PayloadHead>(payload) else {
+        return Err(Opened::Missing);
     };
     if head.tool != TOOL
         || head.schema != SCHEMA_VERSION
         || !head.manifest.chars().all(|c| c.is_ascii_hexdigit())
     {
-        return Ok(Opened::Missing);
+        return Err(Opened::Missing);
     }
-    let mut verified = integrity::Verified::load(data_dir);
-    // The side files: the manifest is read (and its seal checked) every
-    // time; the details and the code table are held open, checked here
-    // when new to this reader, and again whenever they are read.
-    let manifest_name = format!("manifest-{}.json", head.manifest);
-    let details_name = format!("details-{}.json", head.manifest);
-    let codes_name = format!("codes-{}.bin", head.manifest);
-    let manifest_body = match std::fs::read(data_dir.join(&manifest_name)) {
-        Ok(bytes) => match integrity::unseal_vec(bytes) {
-            Some(body) => body,
-            None => return damaged(&manifest_name),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return Err(Error::io(&data_dir.join(&manifest_name), e))
-        }
-        Err(_) => return damaged(&manifest_name),
-    };
-    let mut held = Vec::new();
-    for name in [&details_name, &codes_name] {
-        let path = data_dir.join(name);
-        let file = match std::fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                return Err(Error::io(&path, e))
-            }
-            Err(_) => return damaged(name),
-        };
-        if let Some(stamp) = verified.needs_check(data_dir, name) {
-            let ok = read_held(&file)
-                .ok()
-                .is_some_and(|b| integrity::unseal(&b).is_some());
-            if !ok {
-                return damaged(name);
-            }
-            verified.passed(name, stamp);
-        }
-        held.push((file, path));
-    }
-    let Ok(mut manifest) = serde_json::from_slice::<Manifest>(&manifest_body) else {
-        return damaged(&manifest_name);
+    Ok(head)
+}
+
+/// The manifest read from its (unsealed) body, when this version wrote it.
+fn parse_manifest(body: &[u8], name: &str, head: &PayloadHead) -> Step<Manifest> {
+    let Ok(mut manifest) = serde_json::from_slice::<Manifest>(body) else {
+        return Err(damaged(name));
     };
     manifest.head = head.manifest.clone();
     if manifest.tool != TOOL || manifest.schema != SCHEMA_VERSION {
-        return Ok(Opened::Missing);
+        return Err(Opened::Missing);
     }
-    let (expected, fields) = schema();
-    if index.schema() != expected {
-        return Ok(Opened::Missing);
-    }
-    // tantivy's files of this commit: their footers' checksums.
-    let mut files: Vec<PathBuf> = metas.list_segment_files().into_iter().collect();
-    files.sort();
-    for file in files {
-        let name = format!("index/{}", file.display());
-        if !dir.join(&file).exists() {
-            // Optional components (deletes, …) need not be there; a
-            // required one missing fails when the segments are opened.
-            continue;
-        }
-        if let Some(stamp) = verified.needs_check(data_dir, &name) {
-            match index.directory().validate_checksum(&file) {
-                Ok(true) => verified.passed(&name, stamp),
-                Ok(false) => return damaged(&name),
-                Err(e) => {
-                    return match open_failure(e.into(), &dir, &shown(&name))? {
-                        Opened::Damaged(_) => damaged(&name),
-                        other => Ok(other),
-                    }
-                }
-            }
-        }
-    }
-    verified.save(data_dir);
-    index
-        .tokenizers()
-        .register(ANALYZER, analyzer(manifest.language));
+    Ok(manifest)
+}
+
+/// Opens a reader on the index's segments.
+fn open_reader(index: &Index, dir: &Path) -> Result<Step<IndexReader>> {
     // tantivy trusts its files: a damaged one that passed its checksum (or
     // meta.json, which has none) can make it panic while it opens the
     // segments. The panic is caught here, as a last resort, and means the
@@ -183,30 +227,90 @@ pub(super) fn try_open(data_dir: &Path) -> Result<Opened> {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
     });
-    let reader: IndexReader = match opened {
-        Some(Ok(r)) => r,
-        Some(Err(e)) => return open_failure(e, &dir, &shown("index")),
-        None => {
-            return Ok(Opened::Damaged(format!(
-                "{} cannot be read",
-                shown("index")
-            )))
+    Ok(match opened {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(e)) => Err(open_failure(e, dir, &shown("index"))?),
+        None => Err(Opened::Damaged(format!(
+            "{} cannot be read",
+            shown("index")
+        ))),
+    })
+}
+
+impl Opening<'_> {
+    /// The manifest's body, its seal checked.
+    fn manifest_body(&self, name: &str) -> Result<Step<Vec<u8>>> {
+        Ok(match std::fs::read(self.data_dir.join(name)) {
+            Ok(bytes) => integrity::unseal_vec(bytes).ok_or_else(|| damaged(name)),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(Error::io(&self.data_dir.join(name), e))
+            }
+            Err(_) => Err(damaged(name)),
+        })
+    }
+
+    /// The details and the code table held open, each checked when new to
+    /// this reader (and again whenever they are read).
+    fn hold(&mut self, side: &SideFiles) -> Result<Step<Held>> {
+        let details = match self.hold_one(&side.details)? {
+            Ok(held) => held,
+            Err(opened) => return Ok(Err(opened)),
+        };
+        Ok(self
+            .hold_one(&side.codes)?
+            .map(|codes| Held { details, codes }))
+    }
+
+    /// One side file held open, checked when new to this reader.
+    fn hold_one(&mut self, name: &str) -> Result<Step<HeldSide>> {
+        let path = self.data_dir.join(name);
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(Error::io(&path, e))
+            }
+            Err(_) => return Ok(Err(damaged(name))),
+        };
+        if let Some(stamp) = self.verified.needs_check(self.data_dir, name) {
+            let ok = read_held(&file)
+                .ok()
+                .is_some_and(|b| integrity::unseal(&b).is_some());
+            if !ok {
+                return Ok(Err(damaged(name)));
+            }
+            self.verified.passed(name, stamp);
         }
-    };
-    let mut held = held.into_iter();
-    let (Some(details), Some(codes_file)) = (held.next(), held.next()) else {
-        return Ok(Opened::Missing);
-    };
-    manifest.details_file = HeldFile(Some(Arc::new(details.0)));
-    Ok(Opened::Ready(Box::new(StudyIndex {
-        data_dir: data_dir.to_path_buf(),
-        index,
-        fields,
-        manifest,
-        reader,
-        codes_file,
-        codes: std::sync::OnceLock::new(),
-    })))
+        Ok(Ok((file, path)))
+    }
+
+    /// tantivy's files of this commit: their footers' checksums.
+    fn check_segments(&mut self, index: &Index, metas: &tantivy::IndexMeta) -> Result<Step<()>> {
+        let mut files: Vec<PathBuf> = metas.list_segment_files().into_iter().collect();
+        files.sort();
+        for file in files {
+            let name = format!("index/{}", file.display());
+            if !self.dir.join(&file).exists() {
+                // Optional components (deletes, …) need not be there; a
+                // required one missing fails when the segments are opened.
+                continue;
+            }
+            if let Some(stamp) = self.verified.needs_check(self.data_dir, &name) {
+                match index.directory().validate_checksum(&file) {
+                    Ok(true) => self.verified.passed(&name, stamp),
+                    Ok(false) => return Ok(Err(damaged(&name))),
+                    Err(e) => {
+                        return Ok(Err(
+                            match open_failure(e.into(), &self.dir, &shown(&name))? {
+                                Opened::Damaged(_) => damaged(&name),
+                                other => other,
+                            },
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(Ok(()))
+    }
 }
 
 /// Runs `f`, catching a panic (reported as `None`) without printing it.
@@ -531,4 +635,36 @@ pub(super) fn restrict_permissions(dir: &Path) {
     }
     #[cfg(not(unix))]
     let _ = dir;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_payload_this_version_wrote_is_opened() {
+        let payload = |tool: &str, schema: u32, manifest: &str| -> String {
+            format!(r#"{{"tool":"{tool}","schema":{schema},"manifest":"{manifest}"}}"#)
+        };
+        let ours = payload(TOOL, SCHEMA_VERSION, "b416001fe968ad389ecba2be");
+        let head = payload_head(Some(&ours)).ok().unwrap();
+        assert_eq!(head.manifest, "b416001fe968ad389ecba2be");
+        assert_eq!(
+            SideFiles::of(&head).codes,
+            "codes-b416001fe968ad389ecba2be.bin"
+        );
+        for other in [
+            None,
+            Some("{not json".to_string()),
+            Some(payload("otra", SCHEMA_VERSION, "b416")),
+            Some(payload(TOOL, SCHEMA_VERSION + 1, "b416")),
+            // The manifest's name becomes a file name: hex digits only.
+            Some(payload(TOOL, SCHEMA_VERSION, "../../etc")),
+        ] {
+            assert!(
+                matches!(payload_head(other.as_deref()), Err(Opened::Missing)),
+                "{other:?}"
+            );
+        }
+    }
 }
