@@ -53,6 +53,34 @@ impl From<Format> for crate::render::Layout {
     }
 }
 
+/// Output formats of the commands whose output is text for people or
+/// scripts (no workbook).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TextFormat {
+    /// A table (or text) for people.
+    #[default]
+    #[value(alias = "text")]
+    Table,
+    /// Markdown for reports.
+    Markdown,
+    /// CSV for scripts (stable columns).
+    Csv,
+    /// JSON for scripts (stable keys).
+    Json,
+}
+
+impl From<TextFormat> for crate::render::Layout {
+    /// The table layout of a format (JSON is not laid out as a table; it
+    /// takes the text layout where a table is asked for).
+    fn from(f: TextFormat) -> Self {
+        match f {
+            TextFormat::Csv => crate::render::Layout::Csv,
+            TextFormat::Markdown => crate::render::Layout::Markdown,
+            TextFormat::Table | TextFormat::Json => crate::render::Layout::Text,
+        }
+    }
+}
+
 /// Options shared by the commands that read the index.
 #[derive(Debug, Clone, Args, Default)]
 pub struct ReadOpts {
@@ -82,13 +110,13 @@ pub enum Command {
     Code {
         /// Output format of the summary.
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: TextFormat,
     },
     /// Per theme and code: excerpts, respondents and share of excerpts.
     Stats {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: TextFormat,
         #[command(flatten)]
         read: ReadOpts,
     },
@@ -96,7 +124,7 @@ pub enum Command {
     Transcripts {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: TextFormat,
         #[command(flatten)]
         read: ReadOpts,
     },
@@ -180,7 +208,7 @@ pub struct AgreeArgs {
     pub disagreements: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub format: TextFormat,
     /// Refuse a stale index instead of bringing it up to date.
     #[arg(long)]
     pub frozen: bool,
@@ -358,7 +386,7 @@ pub struct ListOpts {
     pub show: Vec<String>,
     /// Output format (table = text).
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub format: TextFormat,
     /// Show the memos (memos/*.md) about each excerpt, its respondent or its codes.
     #[arg(long)]
     pub memos: bool,

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::agreement::{self, fmt4, Metrics, Prf};
-use crate::cli::{AgreeArgs, Format};
+use crate::cli::{AgreeArgs, TextFormat as Format};
 use crate::error::{suggest, Error, Result};
 use crate::index::collect::{CodedUnit, CodingCollector};
 use crate::index::StudyIndex;
@@ -35,9 +35,6 @@ struct RulesLine {
 
 /// Runs `thematic agree`.
 pub fn run(project: &StudyAt, args: &AgreeArgs) -> Result<()> {
-    if args.format == Format::Xlsx {
-        return Err(render::no_xlsx("agree"));
-    }
     let study = Study::find(project)?;
     let (idx, _) = pipeline::refresh(
         &study,

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::cli::Format;
+use crate::cli::TextFormat as Format;
 use crate::error::{Error, Location, Result};
 use crate::index::collect::Filter;
 use crate::pipeline::{self, Mode};
@@ -31,9 +31,6 @@ struct Summary {
 
 /// Runs `thematic code`.
 pub fn run(project: &StudyAt, format: Format) -> Result<()> {
-    if format == Format::Xlsx {
-        return Err(render::no_xlsx("code"));
-    }
     let study = Study::find(project)?;
     let started = Instant::now();
     refuse_emptied_study(&study)?;
@@ -115,7 +112,7 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
         plural(summary.warnings.len(), "warning", "warnings")
     );
     let out = match format {
-        Format::Table | Format::Xlsx => format!("{head}{}", table.to_text()),
+        Format::Table => format!("{head}{}", table.to_text()),
         Format::Markdown => format!("{head}\n{}", table.to_markdown()),
         Format::Csv => table.to_csv()?,
         Format::Json => render::json(&summary)?,

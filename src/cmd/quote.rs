@@ -8,7 +8,7 @@ use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuer
 use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
 
-use crate::cli::{ColorChoice, Format, ListOpts, QuoteArgs, SearchArgs};
+use crate::cli::{ColorChoice, ListOpts, QuoteArgs, SearchArgs, TextFormat as Format};
 use crate::error::{Error, Result};
 use crate::index::collect::{Hit, HitFilter};
 use crate::index::StudyIndex;
@@ -78,9 +78,6 @@ fn list_charted(
     cited: &[String],
     opts: &ListOpts,
 ) -> Result<()> {
-    if opts.format == Format::Xlsx {
-        return Err(render::no_xlsx("quote"));
-    }
     let m = &idx.manifest;
     for a in &opts.show {
         super::check_attribute(m, a, "--show")?;
@@ -121,7 +118,7 @@ fn list_charted(
         Format::Json => render::json(&quotes)?,
         Format::Csv => to_csv(idx, &quotes, opts)?,
         Format::Markdown => to_markdown(&quotes, opts.context),
-        Format::Table | Format::Xlsx => to_text(&quotes, opts.context, false),
+        Format::Table => to_text(&quotes, opts.context, false),
     };
     render::emit(&out)?;
     if more > 0 {
@@ -161,9 +158,6 @@ fn list(
     uncoded: bool,
     opts: &ListOpts,
 ) -> Result<()> {
-    if opts.format == Format::Xlsx {
-        return Err(render::no_xlsx("quote"));
-    }
     let m = &idx.manifest;
     for a in &opts.show {
         super::check_attribute(m, a, "--show")?;
@@ -229,7 +223,7 @@ fn list(
         Format::Json => render::json(&quotes)?,
         Format::Csv => to_csv(idx, &quotes, opts)?,
         Format::Markdown => to_markdown(&quotes, opts.context),
-        Format::Table | Format::Xlsx => to_text(&quotes, opts.context, snippets.is_some()),
+        Format::Table => to_text(&quotes, opts.context, snippets.is_some()),
     };
     render::emit(&out)?;
     if more > 0 {

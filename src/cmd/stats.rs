@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::cli::{Format, ReadOpts};
+use crate::cli::{ReadOpts, TextFormat as Format};
 use crate::error::Result;
 use crate::render::{self, Table};
 use crate::study::StudyAt;
@@ -21,9 +21,6 @@ struct Line {
 
 /// Runs `thematic stats`.
 pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
-    if format == Format::Xlsx {
-        return Err(render::no_xlsx("stats"));
-    }
     let (_, idx) = super::open(project, read)?;
     let m = &idx.manifest;
     let counts = super::count(&idx, super::filter(m, read)?)?;
@@ -63,7 +60,7 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
             t.to_csv()?
         }
         Format::Json => render::json(&lines)?,
-        Format::Table | Format::Markdown | Format::Xlsx => {
+        Format::Table | Format::Markdown => {
             let mut t = Table::new(vec![
                 "code".into(),
                 "label".into(),

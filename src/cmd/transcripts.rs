@@ -1,6 +1,6 @@
 //! `thematic transcripts`: what was ingested, per file.
 
-use crate::cli::{Format, ReadOpts};
+use crate::cli::{ReadOpts, TextFormat as Format};
 use crate::error::Result;
 use crate::model::TranscriptInfo;
 use crate::render::{self, Table};
@@ -8,9 +8,6 @@ use crate::study::StudyAt;
 
 /// Runs `thematic transcripts`.
 pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
-    if format == Format::Xlsx {
-        return Err(render::no_xlsx("transcripts"));
-    }
     let (study, mut idx) = super::open(project, read)?;
     crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
     let m = &idx.manifest;

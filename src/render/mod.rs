@@ -273,13 +273,6 @@ pub fn cut(text: &str, width: usize) -> String {
     s
 }
 
-/// The error for `--format xlsx` where a command has no workbook output.
-pub fn no_xlsx(command: &str) -> Error {
-    Error::input(format!("`{command}` has no xlsx output")).with_hint(
-        "use --format csv (Excel opens it), or `thematic matrix --format xlsx --output FILE`",
-    )
-}
-
 /// Writes bytes to a new file; never overwrites. `-` is stdout.
 ///
 /// The bytes go to a temporary file beside the target first, which is then

@@ -195,7 +195,7 @@ fn xlsx_workbook_with_numbers_as_numbers() {
     assert!(s
         .run(&["stats", "--format", "xlsx"])
         .bad_input()
-        .contains("no xlsx output"));
+        .contains("invalid value 'xlsx' for '--format"));
 }
 
 #[test]
