@@ -6,6 +6,8 @@
 //! head the codable ones that follow them), ids are derived from names, and
 //! labels keep the names.
 
+use std::collections::{HashMap, HashSet};
+
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
@@ -118,24 +120,25 @@ pub fn import(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<String>)> {
         ..Default::default()
     };
     let mut current: Option<usize> = None;
+    // The ids given so far: the themes', and each theme's codes'.
+    let mut theme_ids = Ids::default();
+    let mut code_ids: Vec<Ids> = Vec::new();
     for r in roots {
         if r.codable && r.children.is_empty() {
             let t = match current {
                 Some(t) => t,
                 None => {
                     doc.themes.push(ThemeDef {
-                        id: "uncategorised".into(),
+                        id: theme_ids.unique("uncategorised".into()),
                         label: Some("Uncategorised".into()),
                         ..Default::default()
                     });
+                    code_ids.push(Ids::default());
                     doc.themes.len() - 1
                 }
             };
             current = Some(t);
-            let id = unique(
-                &ident(&r.name),
-                doc.themes[t].codes.iter().map(|c| c.id.as_str()),
-            );
+            let id = code_ids[t].unique(ident(&r.name));
             let c = to_code(&r, id);
             doc.themes[t].codes.push(c);
             continue;
@@ -143,7 +146,7 @@ pub fn import(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<String>)> {
         if r.codable {
             warnings.push(format!("`{}` was codable and has sub-codes; it becomes a theme (themes are not coded themselves)", r.name));
         }
-        let id = unique(&ident(&r.name), doc.themes.iter().map(|t| t.id.as_str()));
+        let id = theme_ids.unique(ident(&r.name));
         let mut theme = ThemeDef {
             id,
             label: Some(r.name.clone()),
@@ -151,11 +154,13 @@ pub fn import(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<String>)> {
                 .then(|| r.description.trim().to_string()),
             codes: Vec::new(),
         };
+        let mut ids = Ids::default();
         for ch in &r.children {
-            let id = unique(&ident(&ch.name), theme.codes.iter().map(|c| c.id.as_str()));
+            let id = ids.unique(ident(&ch.name));
             theme.codes.push(to_code(ch, id));
         }
         doc.themes.push(theme);
+        code_ids.push(ids);
         current = Some(doc.themes.len() - 1);
     }
     Ok((doc, warnings))
@@ -183,8 +188,9 @@ fn to_code(n: &Node, id: String) -> CodeDef {
     if !definition.is_empty() {
         c.definition = Some(definition.join(" "));
     }
+    let mut ids = Ids::default();
     for ch in &n.children {
-        let id = unique(&ident(&ch.name), c.codes.iter().map(|x| x.id.as_str()));
+        let id = ids.unique(ident(&ch.name));
         c.codes.push(to_code(ch, id));
     }
     c
@@ -208,14 +214,31 @@ pub fn ident(name: &str) -> String {
     }
 }
 
-fn unique<'a>(id: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
-    if !taken.clone().any(|t| t == id) {
-        return id.to_string();
+/// The ids given among siblings. A name taken again gets the first free
+/// `_2`, `_3`, …; the counter per name keeps that constant time, so that a
+/// file with thousands of codes of the same name is read as fast as any.
+#[derive(Default)]
+struct Ids {
+    taken: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+impl Ids {
+    fn unique(&mut self, id: String) -> String {
+        if self.taken.insert(id.clone()) {
+            return id;
+        }
+        // Suffixes below the counter are all taken already (ids are never
+        // given back), so the first free one is at or above it.
+        let n = self.next.entry(id.clone()).or_insert(2);
+        loop {
+            let candidate = format!("{id}_{n}");
+            *n += 1;
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
-    (2..)
-        .map(|n| format!("{id}_{n}"))
-        .find(|c| !taken.clone().any(|t| t == c))
-        .unwrap_or_else(|| id.to_string())
 }
 
 /// The deepest nesting of `<Code>` elements read: far beyond any real
@@ -348,6 +371,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn thousands_of_same_named_codes_get_numbered_ids_quickly() {
+        // Found by fuzzing: ids were made unique by scanning every sibling
+        // for every candidate suffix, cubic in the number of same-named
+        // codes (2,000 copies of one code took 17 s).
+        let code = r#"<Code name="Goes to the police" isCodable="true"/>"#;
+        let xml = format!(
+            r#"<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code name="Familia" isCodable="false">{}</Code><Code name="Familia" isCodable="false"/>{}</Codes></CodeBook>"#,
+            code.repeat(3000),
+            r#"<Code name="Goes to the police_3" isCodable="true"/>"#.repeat(2),
+        );
+        let started = std::time::Instant::now();
+        let (doc, _) = import(&xml, "x.qdc").unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let ids = |t: &ThemeDef| t.codes.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        let themes = doc.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>();
+        assert_eq!(themes, ["familia", "familia_2"]);
+        let first = ids(&doc.themes[0]);
+        assert_eq!(first.len(), 3000);
+        assert_eq!(
+            first[..3],
+            [
+                "goes_to_the_police",
+                "goes_to_the_police_2",
+                "goes_to_the_police_3"
+            ]
+        );
+        assert_eq!(first[2999], "goes_to_the_police_3000");
+        // Leaf codes after a theme join it; a name already given by a
+        // suffix takes the next free one.
+        assert_eq!(
+            ids(&doc.themes[1]),
+            ["goes_to_the_police_3", "goes_to_the_police_3_2"]
+        );
     }
 
     #[test]

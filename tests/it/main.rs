@@ -6,6 +6,7 @@ mod agree;
 mod code;
 mod codebook;
 mod formats;
+mod fuzz;
 mod inputs;
 mod integrity;
 mod matrix;
