@@ -189,7 +189,28 @@ const TOO_MANY_NODES: &str = "thematic: YAML expands beyond its node limit";
 /// (a "billion laughs" alias bomb), before anything is built from it. Other
 /// YAML errors are left to the real reading, which reports them in place.
 pub fn check_yaml(text: &str, shown: &str) -> Result<()> {
+    check_yaml_from(text, shown, 1)
+}
+
+/// How deep `[` and `{` may nest in YAML. The YAML reader refuses more
+/// than 128 nested collections anyway, but only after scanning the whole
+/// document, in time that grows with the nesting times the length (20,000
+/// unclosed `[` took 20 s); the text is looked at first.
+pub const MAX_YAML_FLOW_DEPTH: usize = 256;
+
+/// [`check_yaml`] for YAML that starts at line `first_line` of `shown`
+/// (front matter starts at line 2), so that places are the file's.
+pub fn check_yaml_from(text: &str, shown: &str, first_line: usize) -> Result<()> {
     use serde::de::DeserializeSeed;
+    if let Some((line, col)) = too_deep(text, MAX_YAML_FLOW_DEPTH) {
+        return Err(Error::at(
+            Location::at(shown, line + first_line - 1, col),
+            format!(
+                "lists or mappings nest more than {MAX_YAML_FLOW_DEPTH} deep here (`[` or `{{` inside one another)"
+            ),
+        )
+        .with_hint("close the brackets, or write the nested parts as indented blocks"));
+    }
     let count = Cell::new(0usize);
     let limit = yaml_expansion_limit(text);
     let seed = Count {
@@ -207,6 +228,52 @@ pub fn check_yaml(text: &str, shown: &str) -> Result<()> {
         .with_hint("write the repeated parts out, or use fewer aliases")),
         _ => Ok(()),
     }
+}
+
+/// The 1-based line and column of the first `[` or `{` that opens a flow
+/// collection deeper than `max`, counting outside quotes and comments. A
+/// bracket inside a plain scalar (`a[b`) is counted too: the count can only
+/// be higher than the real depth, and real YAML stays far below `max`.
+fn too_deep(text: &str, max: usize) -> Option<(usize, usize)> {
+    let (mut depth, mut line, mut col) = (0usize, 1usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut escaped = false;
+    let mut prev = '\n';
+    for c in text.chars() {
+        col += 1;
+        match (quote, c) {
+            (_, '\n') => {
+                line += 1;
+                col = 0;
+                comment = false;
+            }
+            _ if comment => {}
+            (Some('"'), '\\') if !escaped => {
+                escaped = true;
+                prev = c;
+                continue;
+            }
+            (Some(q), c) if c == q && !escaped => quote = None,
+            (Some(_), _) => {}
+            (None, '#') if prev.is_whitespace() => comment = true,
+            // A quote opens a quoted scalar only where a scalar starts.
+            (None, '"' | '\'') if prev.is_whitespace() || "[{,:-?".contains(prev) => {
+                quote = Some(c)
+            }
+            (None, '[' | '{') => {
+                depth += 1;
+                if depth > max {
+                    return Some((line, col));
+                }
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        escaped = false;
+        prev = c;
+    }
+    None
 }
 
 /// Weighs the values of a YAML document (one per value plus the bytes of its
@@ -344,6 +411,42 @@ mod tests {
         check_yaml("terms: &t [police, report*]\nagain: *t\n", "x.yaml").unwrap();
         check_yaml("a: !tag {b: [1, 2.5, true, ~]}\n", "x.yaml").unwrap();
         check_yaml("a: [unclosed\n", "x.yaml").unwrap();
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_the_yaml_reader_scans_it() {
+        // Found by fuzzing: 20,000 unclosed `[` (240 KB) took the YAML
+        // reader 20 s to scan before it refused the depth.
+        let text = format!(
+            "codebook: Servicios\nthemes: {}\n",
+            "&a [*a, ".repeat(20_000)
+        );
+        let started = std::time::Instant::now();
+        let e = check_yaml(&text, "codebooks/main.yaml").unwrap_err();
+        assert!(started.elapsed().as_secs_f64() < 1.0);
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.location(),
+            Some(&Location::at("codebooks/main.yaml", 2, 8 + 8 * 256 + 4))
+        );
+        assert!(e.report().contains("more than 256 deep"), "{}", e.report());
+        // Front matter is placed in its file.
+        let e = check_yaml_from(&"[".repeat(300), "t.txt", 2).unwrap_err();
+        assert_eq!(e.location(), Some(&Location::at("t.txt", 2, 257)));
+        // Quoted and commented brackets are text; an apostrophe inside a
+        // word opens no quote, so brackets after it still count.
+        let many = "[".repeat(300);
+        let quoted = format!("a: '{many}'\nb: \"{many}\\\" {many}\"\n# {many}\n");
+        check_yaml(&quoted, "x.yaml").unwrap();
+        let plain = format!("{quoted}c: don't {many}'\n");
+        let e = check_yaml(&plain, "x.yaml").unwrap_err();
+        assert_eq!(e.location(), Some(&Location::at("x.yaml", 4, 266)));
+        // Real nesting up to the limit is left to the reader.
+        check_yaml(
+            &format!("a: {}{}\n", "[".repeat(256), "]".repeat(256)),
+            "x.yaml",
+        )
+        .unwrap();
     }
 
     #[test]

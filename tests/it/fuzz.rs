@@ -25,6 +25,8 @@ const HANG: Duration = Duration::from_secs(60);
 /// No input below [`MAX_INPUT`] should take this long, even in a debug
 /// build on a busy machine: a case this slow is a failure too.
 const SLOW: Duration = Duration::from_secs(10);
+/// Corpus files larger than this are only replayed.
+const MAX_BASE: usize = 32 * 1024;
 /// Mutants are kept below this size, so that a case stays fast.
 const MAX_INPUT: usize = 256 * 1024;
 
@@ -362,6 +364,14 @@ fn fuzz(target: &Target) {
         }
     }
 
+    // Large corpus files are replayed, not mutated: mutants of them would
+    // take most of the budget.
+    let small: Vec<(String, Vec<u8>)> = seeds
+        .iter()
+        .filter(|(_, bytes)| bytes.len() <= MAX_BASE)
+        .cloned()
+        .collect();
+    let bases = if small.is_empty() { &seeds } else { &small };
     let start = Instant::now();
     let budget = budget();
     let mut case: u64 = only.unwrap_or(0);
@@ -371,12 +381,12 @@ fn fuzz(target: &Target) {
             break;
         }
         let mut rng = Rng::new(case ^ salt);
-        let (seed_name, seed) = rng.pick(&seeds);
+        let (seed_name, seed) = rng.pick(bases);
         let shown = shown_for(seed_name);
         let input = if target.zip {
-            mutate_package(&mut rng, seed, target, &seeds)
+            mutate_package(&mut rng, seed, target, bases)
         } else {
-            mutate(&mut rng, seed, target, &seeds)
+            mutate(&mut rng, seed, target, bases)
         };
         let began = Instant::now();
         let problem = worker.check(&input, &shown, case);
