@@ -127,6 +127,12 @@ const INVALID_UTF8: &[&[u8]] = &[
     b"\xfe\xff",
 ];
 
+/// Line ends a file may have instead of `\n`.
+const NEWLINES: &[&[u8]] = &[b"\r\n", b"\r", b"\n\n", b"\x0b"];
+
+/// Whitespace that shifts indentation or separates blocks.
+const WHITESPACE: &[&[u8]] = &[b" ", b"  ", b"\t", b"\n", b"\n\n", b"    "];
+
 const BOMS: &[&[u8]] = &[
     b"\xef\xbb\xbf",
     b"\xff\xfe",
@@ -518,7 +524,7 @@ fn mutate(rng: &mut Rng, seed: &[u8], target: &Target, seeds: &[(String, Vec<u8>
             }
             8 => data.truncate(at),
             9 => {
-                let newline: &[u8] = *rng.pick(&[&b"\r\n"[..], b"\r", b"\n\n", b"\x0b"]);
+                let newline = *rng.pick(NEWLINES);
                 let mut out = Vec::with_capacity(data.len());
                 for &b in &data {
                     if b == b'\n' {
@@ -600,7 +606,7 @@ fn mutate(rng: &mut Rng, seed: &[u8], target: &Target, seeds: &[(String, Vec<u8>
             }
             _ => {
                 // Whitespace that shifts indentation or separates blocks.
-                let ws: &[u8] = *rng.pick(&[&b" "[..], b"  ", b"\t", b"\n", b"\n\n", b"    "]);
+                let ws = *rng.pick(WHITESPACE);
                 let (start, _) = some_line(rng, &data);
                 data.splice(start..start, ws.iter().copied());
             }
