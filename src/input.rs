@@ -231,47 +231,85 @@ pub fn check_yaml_from(text: &str, shown: &str, first_line: usize) -> Result<()>
 }
 
 /// The 1-based line and column of the first `[` or `{` that opens a flow
-/// collection deeper than `max`, counting outside quotes and comments. A
-/// bracket inside a plain scalar (`a[b`) is counted too: the count can only
-/// be higher than the real depth, and real YAML stays far below `max`.
+/// collection deeper than `max`. Brackets inside quotes, comments and plain
+/// scalars (`label: a [b]`) are text; a plain scalar that goes on over
+/// several lines is taken to end with its first line, so the count can
+/// only be higher than the real depth, and real YAML stays far below `max`.
 fn too_deep(text: &str, max: usize) -> Option<(usize, usize)> {
+    // Lines inside block scalars (`|`, `>`, as `codebook fmt` writes long
+    // text) and quoted scalars over several lines are text.
+    let lines: Vec<&str> = text.lines().collect();
+    let text_lines = crate::codebook::source::scalar_lines(&lines);
+    let bytes = text.as_bytes();
     let (mut depth, mut line, mut col) = (0usize, 1usize, 0usize);
-    let mut quote: Option<char> = None;
-    let mut comment = false;
-    let mut escaped = false;
-    let mut prev = '\n';
-    for c in text.chars() {
-        col += 1;
-        match (quote, c) {
-            (_, '\n') => {
-                line += 1;
-                col = 0;
-                comment = false;
+    let mut quote: Option<u8> = None;
+    let (mut comment, mut plain) = (false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        let ends = |n: Option<u8>| n.is_none_or(|n| n.is_ascii_whitespace());
+        let prev_space = i == 0 || bytes[i - 1].is_ascii_whitespace();
+        i += 1;
+        // Columns count characters, not the bytes of one.
+        if b & 0xC0 != 0x80 {
+            col += 1;
+        }
+        if b == b'\n' {
+            (line, col, comment, plain) = (line + 1, 0, false, false);
+            if text_lines.get(line - 1) == Some(&true) {
+                // Skip to the line's end; a quote open above ends in it.
+                i += bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .unwrap_or(bytes.len() - i);
+                quote = None;
             }
-            _ if comment => {}
-            (Some('"'), '\\') if !escaped => {
-                escaped = true;
-                prev = c;
-                continue;
+            continue;
+        }
+        if comment {
+            continue;
+        }
+        if let Some(q) = quote {
+            if q == b'"' && b == b'\\' {
+                i += 1; // the escaped character (never a newline that matters)
+                col += 1;
+            } else if b == q {
+                quote = None;
             }
-            (Some(q), c) if c == q && !escaped => quote = None,
-            (Some(_), _) => {}
-            (None, '#') if prev.is_whitespace() => comment = true,
-            // A quote opens a quoted scalar only where a scalar starts.
-            (None, '"' | '\'') if prev.is_whitespace() || "[{,:-?".contains(prev) => {
-                quote = Some(c)
-            }
-            (None, '[' | '{') => {
+            continue;
+        }
+        match b {
+            b'#' if prev_space => comment = true,
+            b'"' | b'\'' if !plain => quote = Some(b),
+            b'[' | b'{' if !plain => {
                 depth += 1;
                 if depth > max {
                     return Some((line, col));
                 }
             }
-            (None, ']' | '}') => depth = depth.saturating_sub(1),
-            _ => {}
+            b']' | b'}' if depth > 0 => (depth, plain) = (depth - 1, false),
+            b',' if depth > 0 => plain = false,
+            b':' if ends(next) || (depth > 0 && next.is_some_and(|n| b",[]{}".contains(&n))) => {
+                plain = false
+            }
+            b'-' | b'?' if !plain && ends(next) => {}
+            // An anchor, alias or tag (`&a`, `*a`, `!tag`) comes before a
+            // node or is one: skip its name.
+            b'&' | b'*' | b'!' if !plain => {
+                while i < bytes.len()
+                    && !bytes[i].is_ascii_whitespace()
+                    && !b",[]{}".contains(&bytes[i])
+                {
+                    if bytes[i] & 0xC0 != 0x80 {
+                        col += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b' ' | b'\t' | b'\r' => {}
+            _ => plain = true,
         }
-        escaped = false;
-        prev = c;
     }
     None
 }
@@ -433,14 +471,16 @@ mod tests {
         // Front matter is placed in its file.
         let e = check_yaml_from(&"[".repeat(300), "t.txt", 2).unwrap_err();
         assert_eq!(e.location(), Some(&Location::at("t.txt", 2, 257)));
-        // Quoted and commented brackets are text; an apostrophe inside a
-        // word opens no quote, so brackets after it still count.
+        // Brackets in quotes, comments and plain scalars are text.
         let many = "[".repeat(300);
-        let quoted = format!("a: '{many}'\nb: \"{many}\\\" {many}\"\n# {many}\n");
-        check_yaml(&quoted, "x.yaml").unwrap();
-        let plain = format!("{quoted}c: don't {many}'\n");
-        let e = check_yaml(&plain, "x.yaml").unwrap_err();
-        assert_eq!(e.location(), Some(&Location::at("x.yaml", 4, 266)));
+        let text = format!(
+            "a: '{many}'\nb: \"{many}\\\" {many}\"\n# {many}\nc: don't {many}'\nd: [x {many}, &b y]\n"
+        );
+        check_yaml(&text, "x.yaml").unwrap();
+        let folded = format!("f: >-\n  {many}\n  {many}\ng: \"a\n  {many}\"\n");
+        check_yaml(&format!("{text}{folded}"), "x.yaml").unwrap();
+        let e = check_yaml(&format!("{text}e: !!seq {many}\n"), "x.yaml").unwrap_err();
+        assert_eq!(e.location(), Some(&Location::at("x.yaml", 6, 266)));
         // Real nesting up to the limit is left to the reader.
         check_yaml(
             &format!("a: {}{}\n", "[".repeat(256), "]".repeat(256)),
