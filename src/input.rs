@@ -205,7 +205,28 @@ const TOO_MANY_NODES: &str = "thematic: YAML expands beyond its node limit";
 /// (a "billion laughs" alias bomb), before anything is built from it. Other
 /// YAML errors are left to the real reading, which reports them in place.
 pub fn check_yaml(text: &str, shown: &str) -> Result<()> {
+    check_yaml_from(text, shown, 1)
+}
+
+/// How deep `[` and `{` may nest in YAML. The YAML reader refuses more
+/// than 128 nested collections anyway, but only after scanning the whole
+/// document, in time that grows with the nesting times the length (20,000
+/// unclosed `[` took 20 s); the text is looked at first.
+pub const MAX_YAML_FLOW_DEPTH: usize = 256;
+
+/// [`check_yaml`] for YAML that starts at line `first_line` of `shown`
+/// (front matter starts at line 2), so that places are the file's.
+pub fn check_yaml_from(text: &str, shown: &str, first_line: usize) -> Result<()> {
     use serde::de::DeserializeSeed;
+    if let Some((line, col)) = too_deep(text, MAX_YAML_FLOW_DEPTH) {
+        return Err(Error::at(
+            Location::at(shown, line + first_line - 1, col),
+            format!(
+                "lists or mappings nest more than {MAX_YAML_FLOW_DEPTH} deep here (`[` or `{{` inside one another)"
+            ),
+        )
+        .with_hint("close the brackets, or write the nested parts as indented blocks"));
+    }
     let count = Cell::new(0usize);
     let limit = yaml_expansion_limit(text);
     let seed = Count {
@@ -223,6 +244,90 @@ pub fn check_yaml(text: &str, shown: &str) -> Result<()> {
         .with_hint("write the repeated parts out, or use fewer aliases")),
         _ => Ok(()),
     }
+}
+
+/// The 1-based line and column of the first `[` or `{` that opens a flow
+/// collection deeper than `max`. Brackets inside quotes, comments and plain
+/// scalars (`label: a [b]`) are text; a plain scalar that goes on over
+/// several lines is taken to end with its first line, so the count can
+/// only be higher than the real depth, and real YAML stays far below `max`.
+fn too_deep(text: &str, max: usize) -> Option<(usize, usize)> {
+    // Lines inside block scalars (`|`, `>`, as `codebook fmt` writes long
+    // text) and quoted scalars over several lines are text.
+    let lines: Vec<&str> = text.lines().collect();
+    let text_lines = crate::codebook::source::scalar_lines(&lines);
+    let bytes = text.as_bytes();
+    let (mut depth, mut line, mut col) = (0usize, 1usize, 0usize);
+    let mut quote: Option<u8> = None;
+    let (mut comment, mut plain) = (false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        let ends = |n: Option<u8>| n.is_none_or(|n| n.is_ascii_whitespace());
+        let prev_space = i == 0 || bytes[i - 1].is_ascii_whitespace();
+        i += 1;
+        // Columns count characters, not the bytes of one.
+        if b & 0xC0 != 0x80 {
+            col += 1;
+        }
+        if b == b'\n' {
+            (line, col, comment, plain) = (line + 1, 0, false, false);
+            if text_lines.get(line - 1) == Some(&true) {
+                // Skip to the line's end; a quote open above ends in it.
+                i += bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .unwrap_or(bytes.len() - i);
+                quote = None;
+            }
+            continue;
+        }
+        if comment {
+            continue;
+        }
+        if let Some(q) = quote {
+            if q == b'"' && b == b'\\' {
+                i += 1; // the escaped character (never a newline that matters)
+                col += 1;
+            } else if b == q {
+                quote = None;
+            }
+            continue;
+        }
+        match b {
+            b'#' if prev_space => comment = true,
+            b'"' | b'\'' if !plain => quote = Some(b),
+            b'[' | b'{' if !plain => {
+                depth += 1;
+                if depth > max {
+                    return Some((line, col));
+                }
+            }
+            b']' | b'}' if depth > 0 => (depth, plain) = (depth - 1, false),
+            b',' if depth > 0 => plain = false,
+            b':' if ends(next) || (depth > 0 && next.is_some_and(|n| b",[]{}".contains(&n))) => {
+                plain = false
+            }
+            b'-' | b'?' if !plain && ends(next) => {}
+            // An anchor, alias or tag (`&a`, `*a`, `!tag`) comes before a
+            // node or is one: skip its name.
+            b'&' | b'*' | b'!' if !plain => {
+                while i < bytes.len()
+                    && !bytes[i].is_ascii_whitespace()
+                    && !b",[]{}".contains(&bytes[i])
+                {
+                    if bytes[i] & 0xC0 != 0x80 {
+                        col += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b' ' | b'\t' | b'\r' => {}
+            _ => plain = true,
+        }
+    }
+    None
 }
 
 /// Weighs the values of a YAML document (one per value plus the bytes of its
@@ -360,6 +465,44 @@ mod tests {
         check_yaml("terms: &t [police, report*]\nagain: *t\n", "x.yaml").unwrap();
         check_yaml("a: !tag {b: [1, 2.5, true, ~]}\n", "x.yaml").unwrap();
         check_yaml("a: [unclosed\n", "x.yaml").unwrap();
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_the_yaml_reader_scans_it() {
+        // Found by fuzzing: 20,000 unclosed `[` (240 KB) took the YAML
+        // reader 20 s to scan before it refused the depth.
+        let text = format!(
+            "codebook: Servicios\nthemes: {}\n",
+            "&a [*a, ".repeat(20_000)
+        );
+        let started = std::time::Instant::now();
+        let e = check_yaml(&text, "codebooks/main.yaml").unwrap_err();
+        assert!(started.elapsed().as_secs_f64() < 1.0);
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.location(),
+            Some(&Location::at("codebooks/main.yaml", 2, 8 + 8 * 256 + 4))
+        );
+        assert!(e.report().contains("more than 256 deep"), "{}", e.report());
+        // Front matter is placed in its file.
+        let e = check_yaml_from(&"[".repeat(300), "t.txt", 2).unwrap_err();
+        assert_eq!(e.location(), Some(&Location::at("t.txt", 2, 257)));
+        // Brackets in quotes, comments and plain scalars are text.
+        let many = "[".repeat(300);
+        let text = format!(
+            "a: '{many}'\nb: \"{many}\\\" {many}\"\n# {many}\nc: don't {many}'\nd: [x {many}, &b y]\n"
+        );
+        check_yaml(&text, "x.yaml").unwrap();
+        let folded = format!("f: >-\n  {many}\n  {many}\ng: \"a\n  {many}\"\n");
+        check_yaml(&format!("{text}{folded}"), "x.yaml").unwrap();
+        let e = check_yaml(&format!("{text}e: !!seq {many}\n"), "x.yaml").unwrap_err();
+        assert_eq!(e.location(), Some(&Location::at("x.yaml", 6, 266)));
+        // Real nesting up to the limit is left to the reader.
+        check_yaml(
+            &format!("a: {}{}\n", "[".repeat(256), "]".repeat(256)),
+            "x.yaml",
+        )
+        .unwrap();
     }
 
     #[test]

@@ -20,7 +20,8 @@
 //! The public API is what a program (or a test) may build on: [`run`] with
 //! the [`cli`] types and [`Error`]; [`study`] (finding a study and its
 //! settings); [`codebook`] (loading, validating and matching); [`ingest`]
-//! (reading every transcript format into [`model`] excerpts); and
+//! (reading every transcript format into [`model`] excerpts); [`input`]
+//! (the limits on what is read, and the YAML pre-check); and
 //! [`render`] (tables and workbooks). Everything else is private to the
 //! crate, so the compiler finds what nothing uses.
 
@@ -37,7 +38,7 @@ pub(crate) mod framework;
 pub(crate) mod import;
 pub(crate) mod index;
 pub mod ingest;
-pub(crate) mod input;
+pub mod input;
 pub(crate) mod memo;
 pub mod model;
 pub(crate) mod pipeline;

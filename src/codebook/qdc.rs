@@ -12,6 +12,8 @@
 //! from names; labels keep the names (a name equal to its `Id:` is an
 //! unlabelled code).
 
+use std::collections::{HashMap, HashSet};
+
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
@@ -201,13 +203,17 @@ pub fn import_with_guids(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<Str
         ..Default::default()
     };
     let mut current: Option<usize> = None;
+    // Ids given so far: among the themes, and among each theme's codes.
+    let mut theme_ids = Ids::default();
+    let mut code_ids: Vec<Ids> = Vec::new();
     for r in roots {
         if r.codable && r.children.is_empty() {
             let t = match current {
                 Some(t) => t,
                 None => {
+                    let id = theme_ids.unique("uncategorised".into());
                     doc.themes.push(ThemeDef {
-                        id: "uncategorised".into(),
+                        id,
                         label: Some("Uncategorised".into()),
                         ..Default::default()
                     });
@@ -215,18 +221,26 @@ pub fn import_with_guids(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<Str
                 }
             };
             current = Some(t);
-            let taken: Vec<String> = doc.themes[t].codes.iter().map(|c| c.id.clone()).collect();
+            if code_ids.len() <= t {
+                code_ids.resize_with(t + 1, Ids::default);
+            }
             let parent = doc.themes[t].id.clone();
-            let c = to_code(&r, &parent, &taken, shown, &mut warnings, &mut guids)?;
+            let c = to_code(
+                &r,
+                &parent,
+                &mut code_ids[t],
+                shown,
+                &mut warnings,
+                &mut guids,
+            )?;
             doc.themes[t].codes.push(c);
             continue;
         }
         if r.codable {
             warnings.push(format!("`{}` was codable and has sub-codes; it becomes a theme (themes are not coded themselves)", r.name));
         }
-        let taken: Vec<String> = doc.themes.iter().map(|t| t.id.clone()).collect();
         let (id_line, labelled, description) = read_theme_description(&r.description);
-        let (id, label) = pick_id(id_line, labelled, &r.name, &taken, &mut warnings);
+        let (id, label) = pick_id(id_line, labelled, &r.name, &mut theme_ids, &mut warnings);
         guids.insert(r.guid.clone(), id.clone());
         let mut theme = ThemeDef {
             id,
@@ -234,19 +248,21 @@ pub fn import_with_guids(xml: &str, shown: &str) -> Result<(CodebookDoc, Vec<Str
             description,
             codes: Vec::new(),
         };
+        let mut ids = Ids::default();
         for ch in &r.children {
-            let taken: Vec<String> = theme.codes.iter().map(|c| c.id.clone()).collect();
             let parent = theme.id.clone();
             theme.codes.push(to_code(
                 ch,
                 &parent,
-                &taken,
+                &mut ids,
                 shown,
                 &mut warnings,
                 &mut guids,
             )?);
         }
         doc.themes.push(theme);
+        code_ids.resize_with(doc.themes.len() - 1, Ids::default);
+        code_ids.push(ids);
         current = Some(doc.themes.len() - 1);
     }
     Ok((doc, warnings, guids))
@@ -261,7 +277,7 @@ fn pick_id(
     id_line: Option<String>,
     label_line: bool,
     name: &str,
-    taken: &[String],
+    ids: &mut Ids,
     warnings: &mut Vec<String>,
 ) -> (String, Option<String>) {
     if let Some(id) = id_line {
@@ -269,7 +285,7 @@ fn pick_id(
             && id
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if valid && !taken.contains(&id) {
+        if valid && ids.taken.insert(id.clone()) {
             let label = (label_line || name != id).then(|| name.to_string());
             return (id, label);
         }
@@ -282,7 +298,7 @@ fn pick_id(
             }
         ));
     }
-    let id = unique(&ident(name), taken.iter().map(String::as_str));
+    let id = ids.unique(ident(name));
     (id, Some(name.to_string()))
 }
 
@@ -331,7 +347,7 @@ enum Field {
 fn to_code(
     n: &Node,
     parent: &str,
-    taken: &[String],
+    ids: &mut Ids,
     shown: &str,
     warnings: &mut Vec<String>,
     guids: &mut GuidPaths,
@@ -440,13 +456,13 @@ fn to_code(
     if rules != MatchDef::default() {
         c.rules = Some(rules);
     }
-    (c.id, c.label) = pick_id(id_line, labelled, &n.name, taken, warnings);
+    (c.id, c.label) = pick_id(id_line, labelled, &n.name, ids, warnings);
     let path = format!("{parent}/{}", c.id);
     guids.insert(n.guid.clone(), path.clone());
+    let mut child_ids = Ids::default();
     for ch in &n.children {
-        let taken: Vec<String> = c.codes.iter().map(|x| x.id.clone()).collect();
         c.codes
-            .push(to_code(ch, &path, &taken, shown, warnings, guids)?);
+            .push(to_code(ch, &path, &mut child_ids, shown, warnings, guids)?);
     }
     Ok(c)
 }
@@ -469,14 +485,31 @@ pub fn ident(name: &str) -> String {
     }
 }
 
-fn unique<'a>(id: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
-    if !taken.clone().any(|t| t == id) {
-        return id.to_string();
+/// The ids given among siblings: each new one unique in constant time (a
+/// counter per name), not by scanning every sibling for every suffix.
+#[derive(Default)]
+struct Ids {
+    taken: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+impl Ids {
+    /// `id`, or the first of `id_2`, `id_3`, … no sibling has.
+    fn unique(&mut self, id: String) -> String {
+        if self.taken.insert(id.clone()) {
+            return id;
+        }
+        // Suffixes below the counter are all taken already (ids are never
+        // given back), so the first free one is at or above it.
+        let n = self.next.entry(id.clone()).or_insert(2);
+        loop {
+            let candidate = format!("{id}_{n}");
+            *n += 1;
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
-    (2..)
-        .map(|n| format!("{id}_{n}"))
-        .find(|c| !taken.clone().any(|t| t == c))
-        .unwrap_or_else(|| id.to_string())
 }
 
 /// The deepest nesting of `<Code>` elements read: far beyond any real
@@ -687,6 +720,42 @@ themes:
         assert_eq!(doc.themes[0].codes[0].id, "deuda");
         assert_eq!(doc.themes[0].codes[0].label.as_deref(), Some("Deuda"));
         assert_eq!(warnings.len(), 2, "{warnings:?}");
+    }
+
+    #[test]
+    fn thousands_of_same_named_codes_get_numbered_ids_quickly() {
+        // Found by fuzzing: ids were made unique by scanning every sibling
+        // for every candidate suffix, cubic in the number of same-named
+        // codes (2,000 copies of one code took 17 s).
+        let code = r#"<Code name="Goes to the police" isCodable="true"/>"#;
+        let xml = format!(
+            r#"<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code name="Familia" isCodable="false">{}</Code><Code name="Familia" isCodable="false"/>{}</Codes></CodeBook>"#,
+            code.repeat(3000),
+            r#"<Code name="Goes to the police_3" isCodable="true"/>"#.repeat(2),
+        );
+        let started = std::time::Instant::now();
+        let (doc, _) = import(&xml, "x.qdc").unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let ids = |t: &ThemeDef| t.codes.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        let themes = doc.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>();
+        assert_eq!(themes, ["familia", "familia_2"]);
+        let first = ids(&doc.themes[0]);
+        assert_eq!(first.len(), 3000);
+        assert_eq!(
+            first[..3],
+            [
+                "goes_to_the_police",
+                "goes_to_the_police_2",
+                "goes_to_the_police_3"
+            ]
+        );
+        assert_eq!(first[2999], "goes_to_the_police_3000");
+        // Leaf codes after a theme join it; a name already given by a
+        // suffix takes the next free one.
+        assert_eq!(
+            ids(&doc.themes[1]),
+            ["goes_to_the_police_3", "goes_to_the_police_3_2"]
+        );
     }
 
     #[test]

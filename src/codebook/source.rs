@@ -155,6 +155,8 @@ impl<'a> SourceMap<'a> {
         let mut items: Vec<Item> = Vec::new();
         let mut stack: Vec<usize> = Vec::new();
         let mut top = Vec::new();
+        // The item that starts on each line.
+        let mut item_at: Vec<Option<usize>> = vec![None; lines.len()];
         for i in 0..lines.len() {
             if !significant(i) {
                 continue;
@@ -170,19 +172,24 @@ impl<'a> SourceMap<'a> {
             }
             if is_item(t) {
                 // The sequence's key: the nearest line above that is neither
-                // deeper nor a sibling item.
-                let list_key = (0..i)
+                // deeper nor a sibling item. A sibling item found first has
+                // the same key (its own search went on from there), which
+                // keeps a list of thousands of items linear.
+                let above = (0..i)
                     .rev()
                     .filter(|&j| significant(j))
-                    .find(|&j| {
-                        let ij = indent(lines[j]);
-                        ij < ind || (ij == ind && !is_item(lines[j].trim_start()))
-                    })
-                    .and_then(|j| {
-                        KEY.captures(split_comment(lines[j]).0)
-                            .map(|k| k[3].to_string())
-                    })
-                    .unwrap_or_default();
+                    .find(|&j| indent(lines[j]) <= ind);
+                let sibling = above.and_then(|j| item_at[j].filter(|_| indent(lines[j]) == ind));
+                let list_key = match sibling {
+                    Some(sibling) => items[sibling].list_key.clone(),
+                    None => above
+                        .and_then(|j| {
+                            KEY.captures(split_comment(lines[j]).0)
+                                .map(|k| k[3].to_string())
+                        })
+                        .unwrap_or_default(),
+                };
+                item_at[i] = Some(items.len());
                 items.push(Item {
                     col: ind,
                     first: i,
@@ -260,6 +267,27 @@ mod tests {
             scalar_lines(&lines),
             [false, true, true, false, true, false, false]
         );
+    }
+
+    #[test]
+    fn a_long_list_of_items_is_mapped_in_linear_time() {
+        // Found by fuzzing `codebook import`: each item looked for its
+        // sequence's key past every sibling above it, quadratic in the
+        // length of a list (3,400 codes under one theme took 11 s).
+        let mut text = String::from("themes:\n  - id: familia\n    codes:\n");
+        for n in 0..6_000 {
+            text.push_str(&format!("      - id: c{n}\n        label: Código {n}\n"));
+        }
+        text.push_str("  - id: retorno\n");
+        let started = std::time::Instant::now();
+        let map = SourceMap::new(&text);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(map.items.len(), 6_002);
+        assert!(map.items[1..6_001]
+            .iter()
+            .all(|it| it.list_key == "codes" && it.parent == Some(0)));
+        assert_eq!(map.items[6_001].list_key, "themes");
+        assert_eq!(map.items[6_001].parent, None);
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
     if yaml.trim().is_empty() {
         return Ok((fm, close + 1));
     }
-    crate::input::check_yaml(&yaml, shown)?;
+    crate::input::check_yaml_from(&yaml, shown, 2)?;
     let value: serde_yaml::Value = serde_yaml::from_str(&yaml).map_err(|e| {
         let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
         Error::at(

@@ -9,6 +9,7 @@ mod codebook;
 mod cooccur;
 mod export;
 mod formats;
+mod fuzz;
 mod import;
 mod inputs;
 mod integrity;
