@@ -24,7 +24,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Output formats.
+/// Output formats of the commands that also write workbooks (`matrix`,
+/// `cooccur`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
     /// A table (or text) for people.
@@ -37,20 +38,8 @@ pub enum Format {
     Csv,
     /// JSON for scripts (stable keys).
     Json,
-    /// An Excel workbook (matrix only; needs --output).
+    /// An Excel workbook (needs --output).
     Xlsx,
-}
-
-impl From<Format> for crate::render::Layout {
-    /// The table layout of a format (JSON and xlsx are not laid out as
-    /// tables; they take the text layout where a table is asked for).
-    fn from(f: Format) -> Self {
-        match f {
-            Format::Csv => crate::render::Layout::Csv,
-            Format::Markdown => crate::render::Layout::Markdown,
-            Format::Table | Format::Json | Format::Xlsx => crate::render::Layout::Text,
-        }
-    }
 }
 
 /// Output formats of the commands whose output is text for people or

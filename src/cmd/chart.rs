@@ -196,18 +196,8 @@ fn select_rows(idx: &StudyIndex, themes: &[String]) -> Result<Vec<usize>> {
     }
     let mut keep = vec![false; rows.len()];
     for theme in themes {
-        let Some(t) = rows.iter().position(|r| r.depth == 0 && r.path == *theme) else {
-            let names = rows
-                .iter()
-                .filter(|r| r.depth == 0)
-                .map(|r| r.path.as_str());
-            return Err(Error::input(format!("unknown theme `{theme}` in --theme"))
-                .with_hint(suggest(theme, names)));
-        };
-        for (i, r) in rows.iter().enumerate() {
-            if r.path == rows[t].path || r.path.starts_with(&format!("{}/", rows[t].path)) {
-                keep[i] = true;
-            }
+        for i in super::theme_rows(rows, theme)? {
+            keep[i] = true;
         }
     }
     Ok((0..rows.len()).filter(|&i| keep[i]).collect())

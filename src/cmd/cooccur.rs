@@ -101,19 +101,7 @@ fn header(m: &Manifest, c: &Cooccurrence) -> Vec<String> {
 fn select_rows(idx: &StudyIndex, args: &CooccurArgs) -> Result<Vec<usize>> {
     let rows = &idx.manifest.rows;
     let picked: Vec<usize> = if let Some(theme) = &args.theme {
-        let Some(t) = rows.iter().position(|r| r.depth == 0 && r.path == *theme) else {
-            let themes = rows
-                .iter()
-                .filter(|r| r.depth == 0)
-                .map(|r| r.path.as_str());
-            return Err(Error::input(format!("unknown theme `{theme}` in --theme"))
-                .with_hint(crate::error::suggest(theme, themes)));
-        };
-        let end = rows[t + 1..]
-            .iter()
-            .position(|r| r.depth == 0)
-            .map_or(rows.len(), |p| t + 1 + p);
-        (t..end).collect()
+        super::theme_rows(rows, theme)?.collect()
     } else if !args.codes.is_empty() {
         let paths: Vec<&str> = rows.iter().map(|r| r.path.as_str()).collect();
         let mut picked = args

@@ -244,19 +244,7 @@ fn select_rows(idx: &StudyIndex, args: &MatrixArgs) -> Result<Vec<usize>> {
     let rows = &idx.manifest.rows;
     let mut range = 0..rows.len();
     if let Some(theme) = &args.theme {
-        let Some(t) = rows.iter().position(|r| r.depth == 0 && r.path == *theme) else {
-            let themes = rows
-                .iter()
-                .filter(|r| r.depth == 0)
-                .map(|r| r.path.as_str());
-            return Err(Error::input(format!("unknown theme `{theme}` in --theme"))
-                .with_hint(crate::error::suggest(theme, themes)));
-        };
-        let end = rows[t + 1..]
-            .iter()
-            .position(|r| r.depth == 0)
-            .map_or(rows.len(), |p| t + 1 + p);
-        range = t..end;
+        range = super::theme_rows(rows, theme)?;
     }
     let picked: Vec<usize> = range
         .filter(|&i| args.rows == RowsMode::All || rows[i].depth == 0)

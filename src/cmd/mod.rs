@@ -39,6 +39,24 @@ pub fn open(project: &StudyAt, read: &ReadOpts) -> Result<(Study, StudyIndex)> {
     Ok((study, idx))
 }
 
+/// The rows of a theme given by `--theme`: the theme and everything below
+/// it (rows are in codebook order, so they are contiguous).
+pub fn theme_rows(rows: &[crate::index::RowInfo], theme: &str) -> Result<std::ops::Range<usize>> {
+    let Some(t) = rows.iter().position(|r| r.depth == 0 && r.path == theme) else {
+        let themes = rows
+            .iter()
+            .filter(|r| r.depth == 0)
+            .map(|r| r.path.as_str());
+        return Err(Error::input(format!("unknown theme `{theme}` in --theme"))
+            .with_hint(suggest(theme, themes)));
+    };
+    let end = rows[t + 1..]
+        .iter()
+        .position(|r| r.depth == 0)
+        .map_or(rows.len(), |p| t + 1 + p);
+    Ok(t..end)
+}
+
 /// Prints a note of the library's on stderr.
 pub fn note(text: &str) {
     eprintln!("note: {text}");

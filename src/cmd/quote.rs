@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::index::collect::{Hit, HitFilter};
 use crate::index::StudyIndex;
 use crate::render::{self, Table};
-use crate::study::StudyAt;
+use crate::study::{Study, StudyAt};
 
 #[derive(Serialize)]
 struct Quote {
@@ -111,19 +111,12 @@ fn list_charted(
     for h in hits.into_iter().take(opts.limit) {
         quotes.push(quote(idx, &searcher, h, None, false, opts)?);
     }
-    if opts.memos {
-        attach_memos(study, idx, &mut quotes)?;
-    }
-    let out = match opts.format {
-        Format::Json => render::json(&quotes)?,
-        Format::Csv => to_csv(idx, &quotes, opts)?,
-        Format::Markdown => to_markdown(&quotes, opts.context),
-        Format::Table => to_text(&quotes, opts.context, false),
-    };
+    let none = quotes.is_empty();
+    let out = finish(study, idx, quotes, opts, false)?;
     render::emit(&out)?;
     if more > 0 {
         eprintln!("{more} more not shown (raise --limit to see them)");
-    } else if quotes.is_empty() {
+    } else if none {
         eprintln!(
             "no cited excerpts found (`thematic chart check` lists citations that went astray)"
         );
@@ -216,19 +209,12 @@ fn list(
             opts,
         )?);
     }
-    if opts.memos {
-        attach_memos(study, idx, &mut quotes)?;
-    }
-    let out = match opts.format {
-        Format::Json => render::json(&quotes)?,
-        Format::Csv => to_csv(idx, &quotes, opts)?,
-        Format::Markdown => to_markdown(&quotes, opts.context),
-        Format::Table => to_text(&quotes, opts.context, snippets.is_some()),
-    };
+    let none = quotes.is_empty();
+    let out = finish(study, idx, quotes, opts, snippets.is_some())?;
     render::emit(&out)?;
     if more > 0 {
         eprintln!("{more} more not shown (raise --limit to see them)");
-    } else if quotes.is_empty() {
+    } else if none {
         eprintln!("no excerpts found");
     }
     Ok(())
@@ -362,7 +348,7 @@ fn snippet_generator(
 /// Gives each quote the memos about its excerpt, its respondent or its
 /// codes (and their ancestors), then the coding sheets' notes on it. A memo with an entry that names nothing is
 /// a warning here (`chart check` refuses it).
-fn attach_memos(study: &crate::study::Study, idx: &StudyIndex, quotes: &mut [Quote]) -> Result<()> {
+fn attach_memos(study: &Study, idx: &StudyIndex, quotes: &mut [Quote]) -> Result<()> {
     let m = &idx.manifest;
     let dir = study.resolve(study.settings.memos.trim_end_matches('/'));
     let (mut memos, problems) = crate::memo::read(&dir, &study.shown(&dir), m, &|_| true)?;
@@ -558,6 +544,26 @@ fn to_markdown(quotes: &[Quote], context: bool) -> String {
         }
     }
     out
+}
+
+/// The quotes in the asked format, with their memos when asked for
+/// (`highlighted`: the text table marks the query's words).
+fn finish(
+    study: &Study,
+    idx: &StudyIndex,
+    mut quotes: Vec<Quote>,
+    opts: &ListOpts,
+    highlighted: bool,
+) -> Result<String> {
+    if opts.memos {
+        attach_memos(study, idx, &mut quotes)?;
+    }
+    Ok(match opts.format {
+        Format::Json => render::json(&quotes)?,
+        Format::Csv => to_csv(idx, &quotes, opts)?,
+        Format::Markdown => to_markdown(&quotes, opts.context),
+        Format::Table => to_text(&quotes, opts.context, highlighted),
+    })
 }
 
 fn to_csv(idx: &StudyIndex, quotes: &[Quote], opts: &ListOpts) -> Result<String> {

@@ -174,6 +174,16 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
             _ => why,
         });
     let names_reread = plan::names_reread(indexed, &now);
+    if !matches!(plan, Plan::UpToDate) {
+        announce(
+            &inputs,
+            mode,
+            why.as_deref(),
+            names_reread,
+            &prev.notes,
+            notify,
+        );
+    }
     match plan {
         Plan::UpToDate => {
             let mut idx = old.ok_or_else(|| Error::failure("index vanished while reading it"))?;
@@ -185,28 +195,12 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
             Ok((idx, outcome))
         }
         Plan::Recode(job) => {
-            announce(
-                &inputs,
-                mode,
-                why.as_deref(),
-                names_reread,
-                &prev.notes,
-                notify,
-            );
             let old = old
                 .as_ref()
                 .ok_or_else(|| Error::failure("index vanished while reading it"))?;
             recode::recode(&inputs, study, prev, old, job, notify)
         }
         Plan::Update(update) => {
-            announce(
-                &inputs,
-                mode,
-                why.as_deref(),
-                names_reread,
-                &prev.notes,
-                notify,
-            );
             let job = ingest::Job::new(update, &inputs.files, scanned.bytes);
             let how = ingest::How { mode, t0, notify };
             let (idx, mut outcome) = ingest::update(study, &inputs, prev, old, job, how)?;
