@@ -51,12 +51,27 @@ pub(crate) mod yaml;
 
 pub use error::{Error, Result};
 
+/// What the binary read from its environment, handed down explicitly: the
+/// library itself reads no environment variable.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Env {
+    /// How output is shown (`$COLUMNS`, `$NO_COLOR`, whether stdout is a terminal).
+    pub terminal: render::Terminal,
+    /// Threads that write the index (`$THEMATIC_INDEX_THREADS`).
+    pub index_threads: Option<usize>,
+    /// Tell how long each phase of a run takes (`$THEMATIC_TIMING`).
+    pub timing: bool,
+}
+
 /// Runs one command line.
-pub fn run(cli: cli::Cli) -> Result<()> {
+pub fn run(cli: cli::Cli, env: Env) -> Result<()> {
     use cli::Command;
     let at = study::StudyAt {
         project: cli.project.clone(),
         encoding: cli.encoding.clone(),
+        index_threads: env.index_threads,
+        timing: env.timing,
+        terminal: env.terminal,
     };
     let project = &at;
     match cli.command {

@@ -116,6 +116,13 @@ pub struct StudyAt {
     pub project: Option<PathBuf>,
     /// `--encoding LABEL`: one text encoding for every text file.
     pub encoding: Option<String>,
+    /// Threads that write the index (`THEMATIC_INDEX_THREADS`; else one
+    /// per core, at most 8).
+    pub index_threads: Option<usize>,
+    /// Tell how long each phase of a run takes (`THEMATIC_TIMING`).
+    pub timing: bool,
+    /// How output is shown on the terminal.
+    pub terminal: crate::render::Terminal,
 }
 
 /// A study folder and its settings.
@@ -127,6 +134,12 @@ pub struct Study {
     pub settings: Settings,
     /// The bytes of `thematic.yaml` hashed, or empty when there is none.
     pub settings_hash: String,
+    /// Threads that write the index (else one per core, at most 8).
+    pub(crate) index_threads: Option<usize>,
+    /// Whether runs tell how long each phase took.
+    pub(crate) timing: bool,
+    /// How output is shown on the terminal.
+    pub(crate) terminal: crate::render::Terminal,
     /// The transcript listing, once made: a command that checks it before
     /// updating the index does not walk the folders twice.
     listing: std::sync::OnceLock<(Vec<TranscriptFile>, Vec<String>)>,
@@ -165,7 +178,11 @@ impl Study {
             }
         };
         let root = std::fs::canonicalize(&root).map_err(|e| Error::io(&root, e))?;
-        Self::load(root, at.encoding.as_deref())
+        let mut study = Self::load(root, at.encoding.as_deref())?;
+        study.index_threads = at.index_threads;
+        study.timing = at.timing;
+        study.terminal = at.terminal;
+        Ok(study)
     }
 
     fn load(root: PathBuf, encoding: Option<&str>) -> Result<Study> {
@@ -222,6 +239,9 @@ impl Study {
             root,
             settings,
             settings_hash,
+            index_threads: None,
+            timing: false,
+            terminal: crate::render::Terminal::default(),
             listing: std::sync::OnceLock::new(),
         })
     }
@@ -583,6 +603,9 @@ mod tests {
             root: PathBuf::from("/data/projects/study"),
             settings: Settings::default(),
             settings_hash: String::new(),
+            index_threads: None,
+            timing: false,
+            terminal: crate::render::Terminal::default(),
             listing: std::sync::OnceLock::new(),
         };
         let id = |p: &str| study.id_path(Path::new(p));

@@ -133,6 +133,7 @@ pub fn run(project: &StudyAt, args: &AgreeArgs) -> Result<()> {
         coders,
         codes,
         considered,
+        at: project,
     };
     let out = if args.rules && args.disagreements {
         rules_disagreements(&scope, &searcher, args.format)?
@@ -156,6 +157,8 @@ struct Scope<'a> {
     /// Per coder (dense id), per row: whether the coder's sheets let them
     /// judge that code.
     considered: Vec<Vec<bool>>,
+    /// How the command was run (the terminal tables are laid out for).
+    at: &'a StudyAt,
 }
 
 impl Scope<'_> {
@@ -230,7 +233,9 @@ fn agreement_report(s: &Scope, format: Format) -> Result<String> {
         ]);
     }
     let names: Vec<&str> = s.coders.iter().map(|&c| s.coder(c)).collect();
-    t.in_format(
+    super::laid_out(
+        &t,
+        s.at.terminal,
         format.into(),
         &format!(
             "coders: {}; units: excerpts every one of them covered",
@@ -304,7 +309,9 @@ fn rules_report(s: &Scope, format: Format) -> Result<String> {
         }
         t.rows.push(row);
     }
-    t.in_format(
+    super::laid_out(
+        &t,
+        s.at.terminal,
         format.into(),
         "rules against each coder (the coder is the reference), on the excerpts the coder covered",
     )
@@ -370,7 +377,7 @@ fn disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) -> Res
             d.not_applied_by.join(" "),
         ]);
     }
-    t.in_format(format.into(), "")
+    super::laid_out(&t, s.at.terminal, format.into(), "")
 }
 
 #[derive(Serialize)]
@@ -428,7 +435,9 @@ fn rules_disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) 
             yes_no(d.by_coder),
         ]);
     }
-    t.in_format(
+    super::laid_out(
+        &t,
+        s.at.terminal,
         format.into(),
         "where the rules and each coder differ, on the excerpts the coder covered",
     )

@@ -112,7 +112,7 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
         plural(summary.warnings.len(), "warning", "warnings")
     );
     let out = match format {
-        Format::Table => format!("{head}{}", table.to_text()),
+        Format::Table => format!("{head}{}", super::text_table(&table, project.terminal)),
         Format::Markdown => format!("{head}\n{}", table.to_markdown()),
         Format::Csv => table.to_csv()?,
         Format::Json => render::json(&summary)?,

@@ -26,7 +26,14 @@ pub fn run(project: &StudyAt, command: CodebookCommand) -> Result<()> {
     let study = Study::find(project)?;
     match command {
         CodebookCommand::Check { file, strict } => check(&study, file.as_deref(), strict),
-        CodebookCommand::Fmt { file, write, check } => fmt(&study, file.as_deref(), write, check),
+        CodebookCommand::Fmt { file, write, check } => {
+            let mode = match (write, check) {
+                (true, _) => FmtMode::Write,
+                (false, true) => FmtMode::Check,
+                (false, false) => FmtMode::Print,
+            };
+            fmt(&study, file.as_deref(), mode)
+        }
         CodebookCommand::Show { file, format } => show(&study, file.as_deref(), format),
         CodebookCommand::Diff {
             old,
@@ -34,7 +41,14 @@ pub fn run(project: &StudyAt, command: CodebookCommand) -> Result<()> {
             format,
             impact,
             exit_code,
-        } => diff_cmd(&study, &old, &new, format, impact, exit_code),
+        } => {
+            let opts = DiffOptions {
+                format,
+                impact,
+                exit_code,
+            };
+            diff_cmd(&study, &old, &new, opts)
+        }
         CodebookCommand::Export { file, output, .. } => {
             let (cb, _) = load(&study, file.as_deref())?;
             write_new(output.as_deref(), &qdc::export(&cb))
@@ -145,7 +159,18 @@ fn write_new(output: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
-fn fmt(study: &Study, file: Option<&Path>, write: bool, check: bool) -> Result<()> {
+/// What `codebook fmt` does with the canonical form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FmtMode {
+    /// Print it.
+    Print,
+    /// Write it back to the file (`--write`).
+    Write,
+    /// Only say whether the file is in it (`--check`).
+    Check,
+}
+
+fn fmt(study: &Study, file: Option<&Path>, mode: FmtMode) -> Result<()> {
     let path = file
         .map(|f| locate(study, f))
         .unwrap_or_else(|| study.resolve(&study.settings.codebook));
@@ -156,7 +181,7 @@ fn fmt(study: &Study, file: Option<&Path>, write: bool, check: bool) -> Result<(
     let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
     let cb = Codebook::parse(&text, &shown, String::new())?;
     let canonical = format::canonical_checked(&cb, &text)?;
-    if check {
+    if mode == FmtMode::Check {
         if canonical != text {
             eprintln!(
                 "{shown}: not in canonical form (run `thematic codebook fmt --write {shown}`)"
@@ -168,7 +193,7 @@ fn fmt(study: &Study, file: Option<&Path>, write: bool, check: bool) -> Result<(
         }
         return Ok(());
     }
-    if write {
+    if mode == FmtMode::Write {
         if canonical != text {
             render::replace_file(&path, canonical.as_bytes())?;
             eprintln!("formatted {shown}");
@@ -352,14 +377,23 @@ struct DiffJson<'a> {
     impact: Option<Vec<Impact>>,
 }
 
-fn diff_cmd(
-    study: &Study,
-    old: &str,
-    new: &str,
-    fmt: DiffFormat,
+/// How `codebook diff` reports.
+#[derive(Debug, Clone, Copy)]
+struct DiffOptions {
+    /// The output format.
+    format: DiffFormat,
+    /// Add the impact on the study's counts (`--impact`).
     impact: bool,
+    /// Exit 1 when the codebooks differ (`--exit-code`).
     exit_code: bool,
-) -> Result<()> {
+}
+
+fn diff_cmd(study: &Study, old: &str, new: &str, opts: DiffOptions) -> Result<()> {
+    let DiffOptions {
+        format: fmt,
+        impact,
+        exit_code,
+    } = opts;
     let (a, _) = load(study, Some(old))?;
     let (b, _) = load(study, Some(new))?;
     let entries = diff::diff(&a, &b);
@@ -399,7 +433,11 @@ fn diff_cmd(
                             format!("{} -> {}", i.respondents_before, i.respondents_after),
                         ]);
                     }
-                    out.push_str(&if md { t.to_markdown() } else { t.to_text() });
+                    out.push_str(&if md {
+                        t.to_markdown()
+                    } else {
+                        super::text_table(&t, study.terminal)
+                    });
                 } else {
                     out.push_str(if md {
                         "\n**Impact on the study** (rules): no code's excerpts or respondents change.\n"

@@ -79,7 +79,7 @@ pub fn run(project: &StudyAt, args: &CooccurArgs) -> Result<()> {
             if args.format == Format::Markdown {
                 format!("{}\n{foot}", t.to_markdown())
             } else {
-                format!("{}{foot}", t.to_text())
+                format!("{}{foot}", super::text_table(&t, project.terminal))
             }
         }
     };

@@ -26,9 +26,9 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     }
     let rows = select_rows(&idx, args)?;
     let filter = super::filter(m, &args.read)?;
-    let t = std::time::Instant::now();
+    let clock = crate::pipeline::Clock::start(&study, &super::note);
     let counts = super::count(&idx, filter.clone())?;
-    crate::pipeline::timing("count", t);
+    clock.lap("count");
     let matrix = framework::build(&counts, m, rows, args.by.as_deref());
     if matrix.columns.is_empty() {
         return Err(
@@ -59,7 +59,7 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
         Format::Csv => to_csv(m, &matrix, mode)?,
         Format::Json => render::json(&JsonMatrix::new(&idx, &matrix, mode, &quotes, &summaries))?,
         Format::Table | Format::Markdown | Format::Xlsx => {
-            to_table(m, &matrix, &quotes, mode, args)
+            to_table(m, &matrix, &quotes, mode, args, project)
         }
     };
     match &args.output {
@@ -159,6 +159,7 @@ fn to_table(
     quotes: &[Vec<Option<String>>],
     mode: CellMode,
     args: &MatrixArgs,
+    project: &StudyAt,
 ) -> String {
     let text = |c: &Cell, q: Option<&String>| match mode {
         CellMode::Count => c.count.to_string(),
@@ -190,7 +191,7 @@ fn to_table(
     if args.format == Format::Markdown {
         t.to_markdown()
     } else {
-        t.to_text()
+        super::text_table(&t, project.terminal)
     }
 }
 

@@ -57,6 +57,32 @@ pub fn theme_rows(rows: &[crate::index::RowInfo], theme: &str) -> Result<std::op
     Ok(t..end)
 }
 
+/// `t` laid out for the terminal; when it is still wider than the
+/// terminal, a hint on stderr says how to narrow it.
+pub fn text_table(t: &crate::render::Table, terminal: crate::render::Terminal) -> String {
+    let width = terminal.width;
+    let text = t.to_text(width);
+    if let Some(hint) = t.wide_hint(&text, width) {
+        eprintln!("hint: {hint}");
+    }
+    text
+}
+
+/// `t` as `layout` asks, under `caption` (see [`crate::render::Table::in_format`]);
+/// a text table as [`text_table`] lays it out.
+pub fn laid_out(
+    t: &crate::render::Table,
+    terminal: crate::render::Terminal,
+    layout: crate::render::Layout,
+    caption: &str,
+) -> Result<String> {
+    Ok(match layout {
+        crate::render::Layout::Text if caption.is_empty() => text_table(t, terminal),
+        crate::render::Layout::Text => format!("{caption}\n{}", text_table(t, terminal)),
+        other => t.in_format(other, caption, terminal.width)?,
+    })
+}
+
 /// Prints a note of the library's on stderr.
 pub fn note(text: &str) {
     eprintln!("note: {text}");
@@ -202,7 +228,7 @@ pub fn resolve_row(rows: &[&str], name: &str) -> Result<usize> {
 /// over the fast fields (and then cached). The respondent filter is applied
 /// to the counts, so one cache serves every `--where`.
 pub fn count(idx: &StudyIndex, filter: Filter) -> Result<Counts> {
-    let mut counts = crate::index::counts(idx, filter.source)?;
+    let mut counts = crate::index::counts(idx, filter.source, &note)?;
     if let Some(mask) = &filter.respondents {
         for (p, keep) in mask.iter().enumerate() {
             if !keep && p < counts.n_resp {

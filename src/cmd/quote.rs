@@ -197,7 +197,7 @@ fn list(
     } else {
         select(idx, &searcher, parsed.as_deref(), keep, opts)?
     };
-    let snippets = snippet_generator(idx, &searcher, parsed.as_deref(), opts)?;
+    let snippets = snippet_generator(idx, &searcher, parsed.as_deref(), opts, study.terminal)?;
     let mut quotes = Vec::new();
     for h in &chosen {
         quotes.push(quote(
@@ -230,7 +230,7 @@ fn first_in_corpus_order(
     limit: usize,
 ) -> Result<(Vec<Hit>, usize)> {
     let row = keep.rows_all[0].first().copied().unwrap_or(0) as usize;
-    let counts = crate::index::counts(idx, keep.filter.source)?;
+    let counts = crate::index::counts(idx, keep.filter.source, &super::note)?;
     let allowed = |p: usize| {
         keep.filter
             .respondents
@@ -329,11 +329,12 @@ fn snippet_generator(
     searcher: &tantivy::Searcher,
     parsed: Option<&dyn Query>,
     opts: &ListOpts,
+    terminal: render::Terminal,
 ) -> Result<Option<SnippetGenerator>> {
     let colour = match opts.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => render::colour(),
+        ColorChoice::Auto => terminal.colour,
     };
     match parsed {
         Some(q) if opts.format == Format::Table && colour => {

@@ -82,7 +82,7 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
             }
             let foot = format!("{total} excerpts in all\n");
             if format == Format::Table {
-                format!("{}{foot}", t.to_text())
+                format!("{}{foot}", super::text_table(&t, project.terminal))
             } else {
                 format!("{}\n{foot}", t.to_markdown())
             }

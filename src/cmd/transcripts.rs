@@ -92,7 +92,7 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
             row.pop();
         }
     }
-    let out = t.in_format(format.into(), "")?;
+    let out = super::laid_out(&t, project.terminal, format.into(), "")?;
     if format == Format::Table {
         for w in crate::pipeline::all_warnings(m) {
             eprintln!("warning: {w}");

@@ -352,6 +352,35 @@ fn to_code(
     warnings: &mut Vec<String>,
     guids: &mut GuidPaths,
 ) -> Result<CodeDef> {
+    let Described {
+        mut code,
+        id_line,
+        labelled,
+    } = described(n, shown, warnings)?;
+    (code.id, code.label) = pick_id(id_line, labelled, &n.name, ids, warnings);
+    let path = format!("{parent}/{}", code.id);
+    guids.insert(n.guid.clone(), path.clone());
+    let mut child_ids = Ids::default();
+    for ch in &n.children {
+        code.codes
+            .push(to_code(ch, &path, &mut child_ids, shown, warnings, guids)?);
+    }
+    Ok(code)
+}
+
+/// What a code's description says, as thematic exports it (`Definition:`,
+/// `Include:`, `Match any: […]`, `Id:` lines…; other lines are the
+/// definition).
+struct Described {
+    /// The code without its id, label and children.
+    code: CodeDef,
+    /// The id the `Id:` line gives.
+    id_line: Option<String>,
+    /// Whether a `Label:` line says the name is a label, not an id.
+    labelled: bool,
+}
+
+fn described(n: &Node, shown: &str, warnings: &mut Vec<String>) -> Result<Described> {
     let mut c = CodeDef::default();
     let mut id_line = None;
     let mut labelled = false;
@@ -456,15 +485,11 @@ fn to_code(
     if rules != MatchDef::default() {
         c.rules = Some(rules);
     }
-    (c.id, c.label) = pick_id(id_line, labelled, &n.name, ids, warnings);
-    let path = format!("{parent}/{}", c.id);
-    guids.insert(n.guid.clone(), path.clone());
-    let mut child_ids = Ids::default();
-    for ch in &n.children {
-        c.codes
-            .push(to_code(ch, &path, &mut child_ids, shown, warnings, guids)?);
-    }
-    Ok(c)
+    Ok(Described {
+        code: c,
+        id_line,
+        labelled,
+    })
 }
 
 /// An id from a name: accents and case folded, other characters `_`.

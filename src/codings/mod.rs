@@ -194,20 +194,7 @@ fn read_rows(
     };
     // A long sheet with rows whose code is empty lists what its coder read:
     // it covers exactly the excerpts it names, not whole transcripts.
-    let cover = match long {
-        None => Cover::Excerpt,
-        Some(c) => {
-            let blank_code = rows.iter().any(|(_, rec)| {
-                !rec.iter().all(|v| v.trim().is_empty())
-                    && rec.get(c).is_none_or(|v| v.trim().is_empty())
-            });
-            if blank_code {
-                Cover::Excerpt
-            } else {
-                Cover::Transcript
-            }
-        }
-    };
+    let cover = long.map_or(Cover::Excerpt, |c| long_cover(rows, c));
     // Earlier code names already noted for this sheet.
     let mut noted: BTreeSet<String> = BTreeSet::new();
     for (row, rec) in rows {
@@ -289,6 +276,21 @@ fn read_rows(
         }
     }
     Ok(())
+}
+
+/// What a long sheet with its code in column `code` covers: the excerpts
+/// it names when a row has an empty code (the sheet lists what its coder
+/// read), else whole transcripts.
+fn long_cover(rows: &[(usize, Vec<String>)], code: usize) -> Cover {
+    let blank_code = rows.iter().any(|(_, rec)| {
+        !rec.iter().all(|v| v.trim().is_empty())
+            && rec.get(code).is_none_or(|v| v.trim().is_empty())
+    });
+    if blank_code {
+        Cover::Excerpt
+    } else {
+        Cover::Transcript
+    }
 }
 
 /// The code columns of a wide sheet: (column, node) for every column that

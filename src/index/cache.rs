@@ -4,8 +4,13 @@
 use super::*;
 
 /// Row × respondent counts for a source, cached in `counts-<head>-<source>.bin`
-/// beside the manifest (counted from the code table when absent).
-pub fn counts(idx: &StudyIndex, source: collect::Source) -> Result<collect::Counts> {
+/// beside the manifest (counted from the code table when absent). A
+/// damaged cache is told through `notify` and counted again.
+pub fn counts(
+    idx: &StudyIndex,
+    source: collect::Source,
+    notify: &dyn Fn(&str),
+) -> Result<collect::Counts> {
     let tag = match source {
         collect::Source::All => "all".to_string(),
         collect::Source::Rules => "rules".to_string(),
@@ -21,10 +26,10 @@ pub fn counts(idx: &StudyIndex, source: collect::Source) -> Result<collect::Coun
             Some(c) => return Ok(c),
             // A cache of another version is only replaced; a damaged one
             // is said, and never read.
-            None if !bytes.starts_with(b"THMCNT01") => eprintln!(
-                "note: .thematic/{} is damaged; counting again from the code table",
+            None if !bytes.starts_with(b"THMCNT01") => notify(&format!(
+                ".thematic/{} is damaged; counting again from the code table",
                 path.file_name().unwrap_or_default().to_string_lossy()
-            ),
+            )),
             None => {}
         }
     }

@@ -342,8 +342,9 @@ pub struct Writer {
 
 impl Writer {
     /// Opens a writer. `fresh` starts from an empty index (the previous one
-    /// stays readable until the commit replaces it).
-    pub fn open(data_dir: &Path, fresh: bool) -> Result<Writer> {
+    /// stays readable until the commit replaces it). `threads` write it
+    /// (default: one per core); at most 8.
+    pub fn open(data_dir: &Path, fresh: bool, threads: Option<usize>) -> Result<Writer> {
         create_private_dir(data_dir)?;
         let dir = index_dir(data_dir);
         let (schema, fields) = schema();
@@ -372,9 +373,7 @@ impl Writer {
         index
             .tokenizers()
             .register(ANALYZER, TextAnalyzer::from(analysis::PreAnalysed));
-        let threads = std::env::var("THEMATIC_INDEX_THREADS")
-            .ok()
-            .and_then(|t| t.parse::<usize>().ok())
+        let threads = threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
             .clamp(1, 8);
         let writer = index

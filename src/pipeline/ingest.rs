@@ -5,14 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
 
 use rayon::prelude::*;
 
 use super::place::Kept;
 use super::plan::{Reason, Update};
 use super::run::Run;
-use super::{commit, progress_bar, timing, Inputs, Mode, Notify, Outcome};
+use super::{commit, progress_bar, Clock, Inputs, Mode, Notify, Outcome};
 use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codings::{self, Placed, Target};
 use crate::error::Result;
@@ -109,7 +108,7 @@ pub(super) struct How<'a> {
     /// The command's mode (progress is shown for `code`).
     pub mode: Mode,
     /// When the refresh started.
-    pub t0: Instant,
+    pub clock: Clock<'a>,
     /// Where notes go.
     pub notify: Notify<'a>,
 }
@@ -123,7 +122,11 @@ pub(super) fn update(
     job: Job,
     how: How<'_>,
 ) -> Result<(StudyIndex, Outcome)> {
-    let How { mode, t0, notify } = how;
+    let How {
+        mode,
+        clock,
+        notify,
+    } = how;
     let Job {
         full,
         todo,
@@ -149,7 +152,7 @@ pub(super) fn update(
         }
     }
     drop(old);
-    let writer = Writer::open(&data, full.is_some())?;
+    let writer = Writer::open(&data, full.is_some(), study.index_threads)?;
     for p in &removed {
         writer.delete_file(p);
     }
@@ -167,7 +170,7 @@ pub(super) fn update(
         Ok(())
     })?;
     progress.finish_and_clear();
-    timing("read and code", t0);
+    clock.lap("read and code");
     let mut warnings = inputs.warnings.clone();
     if with_codings {
         // Every excerpt, read now or kept.
@@ -192,8 +195,8 @@ pub(super) fn update(
         ..Default::default()
     };
     let (manifest, table) = run.finish(&data, inputs, unchanged, new_entries, warnings)?;
-    timing("place codings, manifest", t0);
-    commit(writer, &manifest, table, outcome, t0)
+    clock.lap("place codings, manifest");
+    commit(writer, &manifest, table, outcome, clock, notify)
 }
 
 /// The end of the batch that starts at `start`: at least one file, then up

@@ -128,9 +128,9 @@ impl Inputs {
 
 /// Opens the study's index, first bringing it up to date per `mode`.
 pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIndex, Outcome)> {
-    let t0 = Instant::now();
+    let clock = Clock::start(study, notify);
     let inputs = gather(study)?;
-    timing("gather", t0);
+    clock.lap("gather");
     let data = study.data_dir();
     // Damaged derived data is rebuilt like a missing index, saying why.
     let (mut old, damage) = match index::open_checked(&data)? {
@@ -138,7 +138,7 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
         index::Opened::Missing => (None, None),
         index::Opened::Damaged(why) => (None, Some(why)),
     };
-    timing("open index", t0);
+    clock.lap("open index");
     // The manifest is taken out of the open index (and given back when it
     // is up to date) rather than copied: on large studies it is big.
     let prev_manifest = old
@@ -156,10 +156,11 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
         language: study.settings.language,
         codings: &inputs.codings.hash,
         respondents: &inputs.respondents_hash,
+        damage: damage.as_deref(),
     };
     let scanned = scan::scan(&inputs.files, indexed, plan::compares_files(indexed, &now))?;
     let plan = plan::plan(indexed, &now, &scanned.observations, mode)?;
-    timing("stale check", t0);
+    clock.lap("stale check");
     // Touched but unchanged transcripts only update mtimes in the
     // manifest: skipped where the index cannot be written (a read-only
     // study).
@@ -167,12 +168,7 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
         Plan::Update(u) if !u.stale && !index::writable(&data) => Plan::UpToDate,
         plan => plan,
     };
-    let why = plan
-        .out_of_date()
-        .map(|why| match (&damage, old.is_none()) {
-            (Some(d), true) => d.clone(),
-            _ => why,
-        });
+    let why = plan.out_of_date();
     let names_reread = plan::names_reread(indexed, &now);
     if !matches!(plan, Plan::UpToDate) {
         announce(
@@ -202,14 +198,12 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
         }
         Plan::Update(update) => {
             let job = ingest::Job::new(update, &inputs.files, scanned.bytes);
-            let how = ingest::How { mode, t0, notify };
-            let (idx, mut outcome) = ingest::update(study, &inputs, prev, old, job, how)?;
-            if let (Some(d), true) = (damage, outcome.full) {
-                if outcome.reason == plan::Reason::NoIndex.to_string() {
-                    outcome.reason = d;
-                }
-            }
-            Ok((idx, outcome))
+            let how = ingest::How {
+                mode,
+                clock,
+                notify,
+            };
+            ingest::update(study, &inputs, prev, old, job, how)
         }
     }
 }
@@ -244,16 +238,17 @@ fn commit(
     manifest: &Manifest,
     table: TableBuilder,
     outcome: Outcome,
-    t0: Instant,
+    clock: Clock<'_>,
+    notify: Notify<'_>,
 ) -> Result<(StudyIndex, Outcome)> {
     let data = writer.data_dir();
     writer.commit(manifest, table.encode())?;
-    timing("commit", t0);
+    clock.lap("commit");
     let idx = index::open(&data)?
         .ok_or_else(|| Error::failure("the index could not be reopened after commit"))?;
     // Fill the count cache now, so the first matrix answers at once.
-    index::counts(&idx, crate::index::collect::Source::All)?;
-    timing("count cache", t0);
+    index::counts(&idx, crate::index::collect::Source::All, notify)?;
+    clock.lap("count cache");
     Ok((idx, outcome))
 }
 
@@ -284,12 +279,29 @@ pub fn all_warnings(m: &Manifest) -> Vec<String> {
         .collect()
 }
 
-/// With `THEMATIC_TIMING` set, prints how long a phase took (for profiling).
-pub fn timing(what: &str, since: std::time::Instant) {
-    if std::env::var_os("THEMATIC_TIMING").is_some() {
-        eprintln!(
-            "timing: {what}: {:.1} ms",
-            since.elapsed().as_secs_f64() * 1000.0
-        );
+/// How long each phase of a run took since it started, told as a note
+/// when the study was opened with timings on (`THEMATIC_TIMING`, read by
+/// the binary), for profiling.
+#[derive(Clone, Copy)]
+pub struct Clock<'a> {
+    t0: Instant,
+    notify: Option<Notify<'a>>,
+}
+
+impl<'a> Clock<'a> {
+    /// A clock started now, telling through `notify` when `study` asks for timings.
+    pub fn start(study: &Study, notify: Notify<'a>) -> Clock<'a> {
+        Clock {
+            t0: Instant::now(),
+            notify: study.timing.then_some(notify),
+        }
+    }
+
+    /// Tells how long `what` took since the clock started.
+    pub fn lap(&self, what: &str) {
+        if let Some(notify) = self.notify {
+            let ms = self.t0.elapsed().as_secs_f64() * 1000.0;
+            notify(&format!("timing: {what}: {ms:.1} ms"));
+        }
     }
 }

@@ -26,6 +26,9 @@ pub(crate) struct Current<'a> {
     pub codings: &'a str,
     /// blake3 of respondents.csv (empty when absent).
     pub respondents: &'a str,
+    /// Why the index on disk was set aside as damaged (then there is no
+    /// previous manifest, and the rebuild says this instead of "no index").
+    pub damage: Option<&'a str>,
 }
 
 /// What the stat/hash pass saw of one transcript file.
@@ -43,10 +46,12 @@ pub(crate) struct Observation {
 }
 
 /// Why every transcript is coded again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Reason {
     /// There is no index yet.
     NoIndex,
+    /// The index was damaged (the text says how) and is built again.
+    Damaged(String),
     /// The codebook changed.
     Codebook,
     /// thematic.yaml (or the search language) changed.
@@ -59,6 +64,7 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Reason::NoIndex => "no index yet",
+            Reason::Damaged(why) => why,
             Reason::Codebook => "the codebook changed",
             Reason::Settings => "thematic.yaml changed",
             Reason::Codings => "the coding sheets changed",
@@ -125,7 +131,7 @@ impl Plan {
         match self {
             Plan::UpToDate => None,
             Plan::Recode(r) => Some(r.reason.to_string()),
-            Plan::Update(u) => match u.full {
+            Plan::Update(u) => match &u.full {
                 Some(reason) => Some(reason.to_string()),
                 None if u.stale => Some("transcripts or respondents changed".into()),
                 None => None,
@@ -151,7 +157,12 @@ pub(crate) fn names_reread(prev: Option<&Manifest>, now: &Current) -> bool {
 /// Why every transcript must be coded again, if it must.
 fn full_reason(prev: Option<&Manifest>, now: &Current) -> Option<Reason> {
     let p = match prev {
-        None => return Some(Reason::NoIndex),
+        None => {
+            return Some(
+                now.damage
+                    .map_or(Reason::NoIndex, |d| Reason::Damaged(d.into())),
+            )
+        }
         Some(p) => p,
     };
     if p.codebook_hash != now.codebook {
@@ -272,7 +283,7 @@ pub(crate) fn plan(
         return Ok(Plan::UpToDate);
     }
     if stale && mode == Mode::Frozen {
-        let why = full.map_or_else(
+        let why = full.as_ref().map_or_else(
             || "transcripts or respondents.csv changed".to_string(),
             |r| r.to_string(),
         );
@@ -281,18 +292,20 @@ pub(crate) fn plan(
         ))
         .with_hint("run `thematic code` first, or drop --frozen"));
     }
-    if let Some(reason) = full {
+    if let Some(reason) = &full {
         if compare && !files_changed {
+            let reason = reason.clone();
             return Ok(Plan::Recode(Recode { reason, unchanged }));
         }
         read_all(files, &mut read, std::mem::take(&mut unchanged))?;
     }
+    let removed = if full.is_some() { Vec::new() } else { removed };
     Ok(Plan::Update(Update {
         full,
         stale,
         read,
         unchanged,
-        removed: if full.is_some() { Vec::new() } else { removed },
+        removed,
     }))
 }
 
@@ -310,6 +323,7 @@ mod tests {
             language: Language::Spanish,
             codings: "",
             respondents: "resp1",
+            damage: None,
         }
     }
 
@@ -363,6 +377,23 @@ mod tests {
 
     fn rels(read: &[Pending]) -> Vec<&str> {
         read.iter().map(|p| p.rel.as_str()).collect()
+    }
+
+    #[test]
+    fn a_damaged_index_is_rebuilt_saying_why() {
+        let why = "the code table is damaged";
+        let damaged = Current {
+            damage: Some(why),
+            ..now()
+        };
+        let p = plan(None, &damaged, &same(), Mode::Auto).unwrap();
+        assert_eq!(p.out_of_date().as_deref(), Some(why));
+        let u = update(p);
+        assert_eq!(u.full, Some(Reason::Damaged(why.into())));
+        assert_eq!(u.read.len(), 2);
+        // Damage read off an index that is then reused is not a reason.
+        let p = plan(Some(&manifest()), &damaged, &same(), Mode::Auto).unwrap();
+        assert_eq!(p, Plan::UpToDate);
     }
 
     #[test]

@@ -4,12 +4,11 @@
 //! the code table, the manifest and the counts are written anew.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
 
 use super::place::Kept;
 use super::plan::Recode;
 use super::run::Run;
-use super::{commit, timing, Inputs, Notify, Outcome};
+use super::{commit, Clock, Inputs, Notify, Outcome};
 use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codings::{self, Target};
 use crate::error::Result;
@@ -26,7 +25,7 @@ pub(super) fn recode(
     plan: Recode,
     notify: Notify<'_>,
 ) -> Result<(StudyIndex, Outcome)> {
-    let t0 = Instant::now();
+    let clock = Clock::start(study, notify);
     let matcher = Matcher::new(&inputs.codebook);
     let with_codings = !inputs.codings.hash.is_empty();
     let mut run = Run::new(study, inputs, prev, false, notify);
@@ -73,7 +72,7 @@ pub(super) fn recode(
     } else {
         run.table.len()
     };
-    timing("re-code from the index", t0);
+    clock.lap("re-code from the index");
     let mut warnings = inputs.warnings.clone();
     if with_codings {
         let targets = held.iter().map(|k| (k.pos, k.target.clone())).collect();
@@ -85,12 +84,12 @@ pub(super) fn recode(
     // No transcript changed: every one is among the unchanged.
     let data = study.data_dir();
     let (manifest, table) = run.finish(&data, inputs, plan.unchanged, BTreeMap::new(), warnings)?;
-    let writer = Writer::open(&data, false)?;
+    let writer = Writer::open(&data, false, study.index_threads)?;
     let outcome = Outcome {
         recoded: true,
         excerpts: n,
         reason: plan.reason.to_string(),
         ..Default::default()
     };
-    commit(writer, &manifest, table, outcome, t0)
+    commit(writer, &manifest, table, outcome, clock, notify)
 }

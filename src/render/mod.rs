@@ -57,15 +57,15 @@ impl Table {
         self
     }
 
-    /// The table as `layout` asks: CSV, Markdown, or text under `caption`
-    /// (a line of its own, when not empty). JSON is built from serde values
-    /// by the caller, not from a table.
-    pub fn in_format(&self, layout: Layout, caption: &str) -> Result<String> {
+    /// The table as `layout` asks: CSV, Markdown, or text for `width`
+    /// columns under `caption` (a line of its own, when not empty). JSON is
+    /// built from serde values by the caller, not from a table.
+    pub fn in_format(&self, layout: Layout, caption: &str, width: u16) -> Result<String> {
         Ok(match layout {
             Layout::Csv => self.to_csv()?,
             Layout::Markdown => self.to_markdown(),
-            Layout::Text if caption.is_empty() => self.to_text(),
-            Layout::Text => format!("{caption}\n{}", self.to_text()),
+            Layout::Text if caption.is_empty() => self.to_text(width),
+            Layout::Text => format!("{caption}\n{}", self.to_text(width)),
         })
     }
 
@@ -120,20 +120,22 @@ impl Table {
         self
     }
 
-    /// A boxed table for the terminal, wrapped to the terminal width (or
-    /// `$COLUMNS`, or 100 columns when stdout is not a terminal). When it is
-    /// still wider than that, one hint on stderr says how to narrow it.
-    pub fn to_text(&self) -> String {
-        let width = output_width();
-        let text = self.layout(width);
+    /// A boxed table for the terminal, laid out for `width` columns (see
+    /// [`Table::layout`], with a line end).
+    pub fn to_text(&self, width: u16) -> String {
+        self.layout(width)
+    }
+
+    /// What to tell when `text`, this table laid out, is still wider than
+    /// `width`: how to narrow it (see [`Table::when_wide`]).
+    pub fn wide_hint(&self, text: &str, width: u16) -> Option<String> {
         let widest = text.lines().map(UnicodeWidthStr::width).max().unwrap_or(0);
-        if widest > usize::from(width) {
+        (widest > usize::from(width)).then(|| {
             let advice = self.wide_advice.as_deref().unwrap_or("--format csv");
-            eprintln!(
-                "hint: the table is {widest} columns wide, more than the {width} available; try {advice}"
-            );
-        }
-        text
+            format!(
+                "the table is {widest} columns wide, more than the {width} available; try {advice}"
+            )
+        })
     }
 
     /// The boxed table laid out for `width` columns. Cells wrap at spaces
@@ -201,31 +203,48 @@ impl Table {
     }
 }
 
-/// The width tables are laid out for.
-pub fn output_width() -> u16 {
-    if let Some(w) = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse::<u16>().ok())
-        .filter(|&w| w >= 20)
-    {
-        return w;
-    }
-    if std::io::stdout().is_terminal() {
-        if let Some((w, _)) = terminal_width() {
-            return w;
+/// How output is shown on the terminal: measured once by the binary (from
+/// `$COLUMNS`, `$NO_COLOR` and whether stdout is a terminal) and handed
+/// down; nothing below reads the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Terminal {
+    /// The columns tables are laid out for.
+    pub width: u16,
+    /// Whether colour may be used on stdout.
+    pub colour: bool,
+}
+
+impl Default for Terminal {
+    /// 100 columns without colour: output that is not for a terminal.
+    fn default() -> Terminal {
+        Terminal {
+            width: 100,
+            colour: false,
         }
     }
-    100
 }
 
-fn terminal_width() -> Option<(u16, u16)> {
-    let t = comfy_table::Table::new();
-    t.width().map(|w| (w, 0))
-}
-
-/// True when colour may be used on stdout.
-pub fn colour() -> bool {
-    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+impl Terminal {
+    /// The terminal as the environment describes it: `columns` (`$COLUMNS`,
+    /// taken when it is a number of at least 20), else the width of the
+    /// terminal stdout is, else 100; colour when stdout is a terminal and
+    /// `no_color` (`$NO_COLOR`) is unset.
+    pub fn from_env(columns: Option<&str>, no_color: bool) -> Terminal {
+        let is_terminal = std::io::stdout().is_terminal();
+        let width = columns
+            .and_then(|c| c.parse::<u16>().ok())
+            .filter(|&w| w >= 20)
+            .or_else(|| {
+                is_terminal
+                    .then(|| comfy_table::Table::new().width())
+                    .flatten()
+            })
+            .unwrap_or(100);
+        Terminal {
+            width,
+            colour: is_terminal && !no_color,
+        }
+    }
 }
 
 /// Writes to stdout; a closed pipe is a quiet success.

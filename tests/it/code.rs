@@ -635,3 +635,26 @@ fn a_transcript_saved_again_unchanged_is_not_read_again() {
     code_says(&s, "up to date: nothing changed");
     assert_eq!(s.run(&["stats", "--format", "csv"]).ok(), before);
 }
+
+#[test]
+fn timings_are_told_only_when_asked_for() {
+    let s = Study::fixture("basic");
+    let mut cmd = s.command();
+    cmd.env("THEMATIC_TIMING", "1").args(["code"]);
+    let timed = crate::util::run(cmd);
+    assert_eq!(timed.code, 0, "{}", timed.stderr);
+    for phase in ["gather", "stale check", "commit", "count cache"] {
+        assert!(
+            timed.stderr.contains(&format!("note: timing: {phase}: ")),
+            "{phase}: {}",
+            timed.stderr
+        );
+    }
+    s.file(
+        "transcripts/r09.txt",
+        "P: ¿Y su familia?\nR09: Mi familia me buscó.\n",
+    );
+    let quiet = s.run(&["code"]);
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert!(!quiet.stderr.contains("timing:"), "{}", quiet.stderr);
+}
