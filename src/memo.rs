@@ -192,7 +192,7 @@ fn resolve(entry: &str, m: &Manifest, is_excerpt: &dyn Fn(&str) -> bool) -> Resu
             Err("name an excerpt by its id as `thematic quote` shows it, e.g. transcripts/r07.txt:12".into())
         };
     }
-    match crate::cmd::resolve_row(&rows, entry) {
+    match crate::index::resolve_row(&rows, entry) {
         Ok(r) => Ok(About::Code(r)),
         Err(_) => Err(suggest(
             entry,

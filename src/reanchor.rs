@@ -61,7 +61,7 @@ fn columns(header: &[String], shown: &str) -> Result<(usize, Option<usize>)> {
 }
 
 fn rewrite_csv(bytes: &[u8], shown: &str, fixes: &[&Fix]) -> Result<Vec<u8>> {
-    let decoded = crate::ingest::decode::decode(bytes, shown)?;
+    let decoded = crate::text::decode::decode(bytes, shown)?;
     let text = &decoded.text;
     let crlf = bytes.windows(2).any(|w| w == b"\r\n");
     let bom = bytes.starts_with(b"\xEF\xBB\xBF");

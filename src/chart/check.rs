@@ -127,7 +127,7 @@ pub fn members(m: &Manifest, case: &Case, shown: &str) -> Result<Vec<usize>> {
                 v
             };
             if values.is_empty() {
-                let names = crate::cmd::attribute_names(m);
+                let names = m.attribute_names();
                 return Err(Error::at(
                     Location::file(shown),
                     format!("a chart folder for attribute `{attr}`, which no respondent has"),

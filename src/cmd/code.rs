@@ -163,7 +163,7 @@ fn speaker_warnings(study: &Study, m: &crate::index::Manifest) -> Result<Vec<Str
         return Ok(Vec::new());
     }
     let bytes = crate::input::read_user_file(&path, shown, crate::input::RESPONDENTS)?;
-    let text = crate::ingest::decode::decode(&bytes, shown)?.text;
+    let text = crate::text::decode::decode(&bytes, shown)?.text;
     let table = crate::ingest::respondents::parse(&text, shown)?;
     let infos: Vec<&crate::model::TranscriptInfo> = m.files.values().map(|e| &e.info).collect();
     Ok(crate::ingest::respondents::speaker_warnings(&infos, &table))

@@ -57,7 +57,7 @@ pub fn run(project: &StudyAt, command: CodebookCommand) -> Result<()> {
             let shown = file.display().to_string();
             let file = locate(&study, &file);
             let bytes = crate::input::read_user_file(&file, &shown, crate::input::QDC)?;
-            let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
+            let text = crate::text::decode::decode(&bytes, &shown)?.text;
             let (doc, warnings) = qdc::import(&text, &shown)?;
             for w in warnings {
                 eprintln!("warning: {w}");
@@ -88,7 +88,7 @@ fn read_source(study: &Study, spec: Option<&str>) -> Result<(String, String)> {
     if let Some(p) = candidates.iter().find(|p| p.exists()) {
         let bytes = crate::input::read_user_file(p, spec, crate::input::YAML)?;
         return Ok((
-            crate::ingest::decode::decode(&bytes, spec)?.text,
+            crate::text::decode::decode(&bytes, spec)?.text,
             spec.to_string(),
         ));
     }
@@ -178,7 +178,7 @@ fn fmt(study: &Study, file: Option<&Path>, mode: FmtMode) -> Result<()> {
         .map(|f| f.display().to_string())
         .unwrap_or_else(|| study.settings.codebook.clone());
     let bytes = crate::input::read_user_file(&path, &shown, crate::input::YAML)?;
-    let text = crate::ingest::decode::decode(&bytes, &shown)?.text;
+    let text = crate::text::decode::decode(&bytes, &shown)?.text;
     let cb = Codebook::parse(&text, &shown, String::new())?;
     let canonical = format::canonical_checked(&cb, &text)?;
     if mode == FmtMode::Check {

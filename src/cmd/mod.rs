@@ -125,14 +125,7 @@ pub fn parse_condition(raw: &str) -> Result<Condition> {
 
 /// All attribute names in the study, sorted.
 pub fn attribute_names(m: &Manifest) -> Vec<String> {
-    let mut names: Vec<String> = m
-        .attributes
-        .values()
-        .flat_map(|a| a.keys().cloned())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
+    m.attribute_names()
 }
 
 /// Checks an attribute name exists.
@@ -197,31 +190,7 @@ pub fn filter(m: &Manifest, read: &ReadOpts) -> Result<Filter> {
     })
 }
 
-/// A path or unique suffix of one among the index's rows.
-pub fn resolve_row(rows: &[&str], name: &str) -> Result<usize> {
-    let name = name.trim().trim_matches('/');
-    if let Some(i) = rows.iter().position(|r| *r == name) {
-        return Ok(i);
-    }
-    let suffix = format!("/{name}");
-    let hits: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].ends_with(&suffix))
-        .collect();
-    match hits.len() {
-        1 => Ok(hits[0]),
-        0 => {
-            let ids = rows.iter().map(|r| r.rsplit('/').next().unwrap_or(r));
-            Err(Error::input(format!("unknown code or theme `{name}`"))
-                .with_hint(crate::error::suggest(name, rows.iter().copied().chain(ids))))
-        }
-        _ => Err(
-            Error::input(format!("`{name}` is ambiguous")).with_hint(format!(
-                "give more of the path: {}",
-                hits.iter().map(|&i| rows[i]).collect::<Vec<_>>().join(", ")
-            )),
-        ),
-    }
-}
+pub use crate::index::resolve_row;
 
 /// Counts every excerpt per row × respondent: from the count cache kept
 /// beside the index (one file per commit and source), else by the collector

@@ -272,7 +272,7 @@ impl Codebook {
             );
         }
         let bytes = crate::input::read_user_file(path, shown, crate::input::YAML)?;
-        let text = crate::ingest::decode::decode(&bytes, shown)?.text;
+        let text = crate::text::decode::decode(&bytes, shown)?.text;
         Self::parse(&text, shown, blake3::hash(&bytes).to_hex().to_string())
     }
 

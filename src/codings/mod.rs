@@ -152,7 +152,7 @@ pub fn read_table(bytes: &[u8], shown: &str) -> Result<Table> {
     if sheet::is_spreadsheet(shown) {
         sheet::read(bytes, shown)
     } else {
-        let text = crate::ingest::decode::decode(bytes, shown)?.text;
+        let text = crate::text::decode::decode(bytes, shown)?.text;
         let (header, rows) = crate::ingest::respondents::read_csv(&text, shown)?;
         Ok(Table {
             header_row: 1,

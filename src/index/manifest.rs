@@ -117,6 +117,18 @@ pub(super) fn read_held(file: &std::fs::File) -> std::io::Result<Vec<u8>> {
 }
 
 impl Manifest {
+    /// All attribute names in the study, sorted.
+    pub fn attribute_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .attributes
+            .values()
+            .flat_map(|a| a.keys().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// A fresh manifest for this writer.
     pub fn new() -> Manifest {
         Manifest {
@@ -207,4 +219,30 @@ pub(super) struct PayloadHead {
     pub(super) tool: String,
     pub(super) schema: u32,
     pub(super) manifest: String,
+}
+
+/// A path or unique suffix of one among the index's rows.
+pub fn resolve_row(rows: &[&str], name: &str) -> Result<usize> {
+    let name = name.trim().trim_matches('/');
+    if let Some(i) = rows.iter().position(|r| *r == name) {
+        return Ok(i);
+    }
+    let suffix = format!("/{name}");
+    let hits: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].ends_with(&suffix))
+        .collect();
+    match hits.len() {
+        1 => Ok(hits[0]),
+        0 => {
+            let ids = rows.iter().map(|r| r.rsplit('/').next().unwrap_or(r));
+            Err(Error::input(format!("unknown code or theme `{name}`"))
+                .with_hint(crate::error::suggest(name, rows.iter().copied().chain(ids))))
+        }
+        _ => Err(
+            Error::input(format!("`{name}` is ambiguous")).with_hint(format!(
+                "give more of the path: {}",
+                hits.iter().map(|&i| rows[i]).collect::<Vec<_>>().join(", ")
+            )),
+        ),
+    }
 }

@@ -6,7 +6,8 @@
 //! (coders' `.xlsx` and `.ods` sheets) as rows of text.
 
 pub mod captions;
-pub mod decode;
+/// Decoding text files (shared with the codebook and sheet readers).
+pub use crate::text::decode;
 pub mod docx;
 pub mod plain;
 pub mod respondents;

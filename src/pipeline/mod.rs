@@ -114,7 +114,7 @@ impl Inputs {
         let shown = &self.respondents_shown;
         let table = match &self.respondents {
             Some(bytes) => {
-                let text = crate::ingest::decode::decode(bytes, shown)?.text;
+                let text = crate::text::decode::decode(bytes, shown)?.text;
                 respondents::parse(&text, shown)?
             }
             None => RespondentTable {

@@ -2,8 +2,11 @@
 //! Unicode NFD, combining marks removed, lowercased; tokens are maximal runs
 //! of alphanumeric characters of the normalised text. The codebook matcher
 //! and every count depend on these two functions and nothing else.
+//! `decode` turns the bytes of any text file into text (shared by the
+//! transcript, codebook and sheet readers).
 
 pub mod analysis;
+pub mod decode;
 
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
