@@ -434,3 +434,88 @@ mod tests {
         assert_eq!(at(5), [0, 0]);
     }
 }
+
+/// Where one excerpt is, read from the fast fields alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// Dense file id.
+    pub file: u64,
+    /// Position in the file.
+    pub pos: u64,
+    /// Dense respondent id.
+    pub resp: u64,
+    /// Its id after `path:` (see [`super::id_tail`]).
+    pub tail: String,
+}
+
+/// Collects every excerpt's [`Place`]: what needs ids but no text (chart
+/// checks) reads no stored document.
+pub struct PlaceCollector;
+
+/// Per-segment state of [`PlaceCollector`].
+pub struct PlaceSegment {
+    file: Column<u64>,
+    pos: Column<u64>,
+    resp: Column<u64>,
+    tail: Option<tantivy::columnar::StrColumn>,
+    /// The segment's tails by ordinal (few: line numbers repeat across files).
+    tails: Vec<String>,
+    out: Vec<Place>,
+}
+
+impl Collector for PlaceCollector {
+    type Fruit = Vec<Place>;
+    type Child = PlaceSegment;
+
+    fn for_segment(&self, _: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<PlaceSegment> {
+        let ff = reader.fast_fields();
+        let tail = ff.str("tail")?;
+        let mut tails = Vec::new();
+        if let Some(col) = &tail {
+            let mut terms = col.dictionary().stream()?;
+            while terms.advance() {
+                tails.push(String::from_utf8_lossy(terms.key()).into_owned());
+            }
+        }
+        Ok(PlaceSegment {
+            file: ff.u64("file")?,
+            pos: ff.u64("pos")?,
+            resp: ff.u64("resp")?,
+            tail,
+            tails,
+            out: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<Place>>) -> tantivy::Result<Vec<Place>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for PlaceSegment {
+    type Fruit = Vec<Place>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        let tail = self
+            .tail
+            .as_ref()
+            .and_then(|c| c.term_ords(doc).next())
+            .and_then(|ord| self.tails.get(ord as usize))
+            .cloned()
+            .unwrap_or_default();
+        self.out.push(Place {
+            file: self.file.first(doc).unwrap_or(0),
+            pos: self.pos.first(doc).unwrap_or(0),
+            resp: self.resp.first(doc).unwrap_or(0),
+            tail,
+        });
+    }
+
+    fn harvest(self) -> Vec<Place> {
+        self.out
+    }
+}

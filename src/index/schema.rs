@@ -4,7 +4,7 @@
 use super::*;
 
 /// Bumped whenever the schema or the manifest changes meaning.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 pub(super) const TOOL: &str = "thematic";
 pub(super) const ANALYZER: &str = "thematic_terms";
 /// The schema's fields.
@@ -32,6 +32,27 @@ pub struct Fields {
     pub body: Field,
     /// Start time of the excerpt (captions).
     pub time: Field,
+    /// The id after `path:` (`12`, `12.2`, `3:4`), a fast field: with the
+    /// manifest's paths it gives every excerpt's id without reading the
+    /// stored documents (see [`id_tail`]).
+    pub tail: Field,
+}
+
+/// The part of excerpt id `id` after its transcript's `path:` (the whole id,
+/// after a NUL that no id starts with, should one not start so).
+pub fn id_tail(id: &str, path: &str) -> String {
+    match id.strip_prefix(path).and_then(|t| t.strip_prefix(':')) {
+        Some(tail) => tail.to_string(),
+        None => format!("\0{id}"),
+    }
+}
+
+/// The excerpt id of `tail` (see [`id_tail`]) in the transcript at `path`.
+pub fn id_of(path: &str, tail: &str) -> String {
+    match tail.strip_prefix('\0') {
+        Some(id) => id.to_string(),
+        None => format!("{path}:{tail}"),
+    }
 }
 
 pub(super) fn schema() -> (Schema, Fields) {
@@ -53,6 +74,7 @@ pub(super) fn schema() -> (Schema, Fields) {
         text: b.add_text_field("text", STORED),
         body: b.add_text_field("body", text_opts),
         time: b.add_text_field("time", STORED),
+        tail: b.add_text_field("tail", FAST),
     };
     (b.build(), f)
 }
@@ -60,4 +82,25 @@ pub(super) fn schema() -> (Schema, Fields) {
 /// The analyzer readers use: raw text to search terms.
 pub(super) fn analyzer(lang: Language) -> TextAnalyzer {
     TextAnalyzer::from(analysis::Analyzer::new(lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_their_path_and_tail() {
+        for (id, path, tail) in [
+            ("transcripts/r07.txt:12", "transcripts/r07.txt", "12"),
+            ("t/r07.txt:12.2", "t/r07.txt", "12.2"),
+            ("encuesta.csv:3:4", "encuesta.csv", "3:4"),
+            ("a:b.txt:5", "a:b.txt", "5"),
+        ] {
+            assert_eq!(id_tail(id, path), tail);
+            assert_eq!(id_of(path, tail), id);
+        }
+        // An id not under its path survives whole.
+        let odd = id_tail("x.txt:1", "y.txt");
+        assert_eq!(id_of("y.txt", &odd), "x.txt:1");
+    }
 }

@@ -436,6 +436,7 @@ impl Writer {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &e.id);
+        doc.add_text(f.tail, id_tail(&e.id, &e.path));
         doc.add_text(f.path, &e.path);
         doc.add_u64(f.line, e.line as u64);
         doc.add_u64(f.pos, e.pos as u64);

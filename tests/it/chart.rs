@@ -757,3 +757,32 @@ fn matrix_summary_xlsx_has_whole_summaries() {
         "(stale) Su hija la apoyó;\nno quiso dinero [transcripts/fg01.txt:6]."
     );
 }
+
+/// `chart check` reads ids from the index's fast fields, `chart` from the
+/// stored documents: both give the same ids for survey answers
+/// (`path:row:column`) and sentences (`path:line.n`).
+#[test]
+fn survey_and_sentence_ids_check_as_they_were_charted() {
+    let s = Study::fixture("basic");
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Moderadora, E]\nunit: sentence\ncsv: {id: id, answers: [q1, q2]}\n",
+    )
+    .file(
+        "transcripts/encuesta.csv",
+        "id;q1;q2\nR05;Mi madre fue a la comisaría cada día. Nadie la ayudó.;\"Teníamos deudas.\nMi tía me apoyó al volver.\"\n",
+    );
+    s.run(&["code"]).ok();
+    s.run(&["chart"]).ok();
+    let r05 = s.read("charts/R05.md");
+    assert!(r05.contains("[transcripts/encuesta.csv:2:2]"), "{r05}");
+    let r01 = s.read("charts/R01.md");
+    assert!(r01.contains(".2]"), "{r01}");
+    for r in ["R01", "R05"] {
+        let path = format!("charts/{r}.md");
+        let filled = fill(&s.read(&path), "Resumen escrito");
+        s.file(&path, &filled);
+    }
+    let out = s.run(&["chart", "check"]);
+    assert!(out.ok().ends_with("no findings\n"), "{}", out.stdout);
+}
