@@ -203,15 +203,33 @@ pub struct Listed<'a> {
     pub words: &'a str,
 }
 
+/// How many excerpts a new section's comment lists; the rest are counted,
+/// with the command that lists them all (a cell can hold hundreds: listed
+/// whole, the chart files of a large study outgrew its transcripts).
+pub const LISTED: usize = 12;
+
 /// A new section, to append after a blank line: the heading, the marker, and a comment listing the cell's
-/// excerpts (ids and first words) for the researcher to summarise; the
-/// summary is left for them to write below it.
-pub fn new_section(path: &str, hash: &str, excerpts: &[Listed<'_>]) -> String {
-    let mut out = format!("## {path}\n{}\n", marker_line(hash, excerpts.len()));
+/// excerpts (ids and first words, the first [`LISTED`] of `count`) for the
+/// researcher to summarise; the summary is left for them to write below
+/// it. `filter` is the `--where` condition of the case (`respondent=R07`).
+pub fn new_section(
+    path: &str,
+    hash: &str,
+    excerpts: &[Listed<'_>],
+    count: usize,
+    filter: &str,
+) -> String {
+    let mut out = format!("## {path}\n{}\n", marker_line(hash, count));
     out.push_str("<!-- to summarise (this comment can go):\n");
-    for e in excerpts {
+    for e in excerpts.iter().take(LISTED) {
         // `--` would end the comment early in some Markdown readers.
         out.push_str(&format!("[{}] {}\n", e.id, e.words.replace("--", "—")));
+    }
+    if count > LISTED {
+        out.push_str(&format!(
+            "… and {} more: thematic quote {path} --where {filter} --limit {count}\n",
+            count - LISTED
+        ));
     }
     out.push_str("-->\n\n");
     out

@@ -71,6 +71,10 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
         let rel = t.case.rel();
         let shown = format!("{shown_dir}/{rel}");
         let existing = sources.iter().find(|s| s.case == t.case);
+        let filter = shell_word(&match &t.case {
+            Case::Respondent(id) => format!("respondent={id}"),
+            Case::Group { attr, value } => format!("{attr}={value}"),
+        });
         let present: BTreeSet<String> = existing
             .map(|s| {
                 let f = chart::parse(&s.text, &s.shown);
@@ -90,13 +94,14 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
             }
             let listed: Vec<Listed<'_>> = at
                 .iter()
+                .take(chart::LISTED)
                 .map(|e| Listed {
                     id: &e.id,
                     words: &e.words,
                 })
                 .collect();
             let hash = chart::cell_hash(at.iter().map(|e| e.id.as_str()));
-            text.push_str(&chart::new_section(path, &hash, &listed));
+            text.push_str(&chart::new_section(path, &hash, &listed, at.len(), &filter));
             added.push(path.as_str());
         }
         if added.is_empty() {
@@ -209,11 +214,15 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
         ..ReadOpts::default()
     };
     let (study, idx) = super::open(project, &read)?;
+    let clock = crate::pipeline::Clock::start(&study, &super::note);
     let m = &idx.manifest;
     let (dir, shown_dir) = charts_dir(&study);
     let mut sources = chart::read_dir(&dir, &shown_dir)?;
+    clock.lap("read chart files");
     let (mut loaded, mut problems) = chart::load(&sources, m);
+    clock.lap("parse chart files");
     let cells = Cells::read(&idx, false)?;
+    clock.lap("read cells");
     let memo_dir = study.resolve(study.settings.memos.trim_end_matches('/'));
     let memo_shown = study.shown(&memo_dir);
     let (_, memo_problems) = crate::memo::read(&memo_dir, &memo_shown, m, &|id| {
@@ -229,6 +238,7 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
         return Err(Error::several(problems, &what));
     }
     let mut report = check::check(m, &cells, &loaded, strict);
+    clock.lap("check");
     if accept && !report.updates.is_empty() {
         for (i, s) in sources.iter().enumerate() {
             let updates: Vec<(usize, Option<usize>, String)> = report
@@ -287,4 +297,18 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
         )));
     }
     Ok(())
+}
+
+/// `word` as one word of a shell command line: quoted when it holds
+/// anything but letters, digits and `_=.-/` (a value such as `Madre de Dios`).
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_=.-/".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }

@@ -786,3 +786,41 @@ fn survey_and_sentence_ids_check_as_they_were_charted() {
     let out = s.run(&["chart", "check"]);
     assert!(out.ok().ends_with("no findings\n"), "{}", out.stdout);
 }
+
+/// A cell with many excerpts lists the first twelve and says how to list
+/// the rest; the marker counts them all.
+#[test]
+fn a_long_cell_lists_twelve_excerpts_and_the_command_for_the_rest() {
+    let s = Study::fixture("basic");
+    let mut text = String::from("---\nrespondent: R05\nregion: Madre de Dios\n---\n");
+    for i in 1..=15 {
+        text.push_str(&format!(
+            "Interviewer: ¿Y después, parte {i}?\nR05: Mi familia pagó la deuda número {i} con dinero prestado.\n\n"
+        ));
+    }
+    s.file("transcripts/r05.txt", &text);
+    s.run(&["code"]).ok();
+    s.run(&["chart", "--respondent", "R05", "--theme", "family"]).ok();
+    let r05 = s.read("charts/R05.md");
+    let money = &r05[r05.find("## family/money\n").expect("section")..];
+    assert!(money.contains("excerpts ") && money.contains(" (15); "), "{money}");
+    let listed = money
+        .lines()
+        .take_while(|l| *l != "-->")
+        .filter(|l| l.starts_with('['))
+        .count();
+    assert_eq!(listed, 12, "{money}");
+    assert!(
+        money.contains("… and 3 more: thematic quote family/money --where respondent=R05 --limit 15\n"),
+        "{money}"
+    );
+    s.run(&["chart", "--by", "region", "--theme", "family"]).ok();
+    let group = s.read("charts/by-region/Madre de Dios.md");
+    assert!(
+        group.contains("--where 'region=Madre de Dios' --limit 15\n"),
+        "{group}"
+    );
+    // The command it names lists all fifteen.
+    let quoted = s.run(&["quote", "family/money", "--where", "respondent=R05", "--limit", "15", "--format", "csv"]);
+    assert_eq!(quoted.ok().lines().count(), 16);
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Charting on a large study: `chart check` and `matrix --cell summary`
+with every respondent charted, beside `matrix` (counts) and `chart` (which
+reads every stored excerpt for the first words it lists) in the same run.
+
+    python3 bench/chart.py [--mb 100] [--respondents 860] [--codes 50] [--work DIR] [--results bench/RESULTS.md]
+
+It generates the study (bench/gen.py, seeded) unless it exists, codes it,
+runs `thematic chart` for every respondent, writes a summary under every
+section (citing the first excerpt listed, as a researcher's script would),
+then times each reading command (process wall time, median of 5, --frozen).
+"""
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import subprocess
+import sys
+
+from run import HERE, ROOT, median, run
+
+
+def fill(text):
+    """A summary under every listing `chart` wrote, citing its first excerpt."""
+    out, first, listing = [], None, False
+    for line in text.split("\n"):
+        out.append(line)
+        if line.startswith("<!-- to summarise"):
+            listing, first = True, None
+        elif listing and line == "-->":
+            listing = False
+            out.append(f"Resumen de prueba [{first or ''}].")
+        elif listing and first is None and line.startswith("[") and "]" in line:
+            first = line[1:line.index("]")]
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=float, default=100)
+    # gen.py spreads the size over about this many transcripts; 860 gives 499
+    # respondents at 100 MB (turns run longer than it assumes).
+    ap.add_argument("--respondents", type=int, default=860)
+    ap.add_argument("--codes", type=int, default=50)
+    ap.add_argument("--work", default=os.path.join(HERE, "work"))
+    ap.add_argument("--results", default=None, help="append the Markdown report to this file")
+    a = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "-q"], cwd=ROOT, check=True)
+    exe = os.path.join(ROOT, "target", "release", "thematic")
+    study = os.path.join(a.work, f"study-{a.mb:g}mb-{a.respondents}r")
+    if not os.path.isdir(os.path.join(study, "transcripts")):
+        subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), study, "--mb", str(a.mb),
+                        "--codes", str(a.codes), "--respondents", str(a.respondents)], check=True)
+    p = ["--project", study]
+    shutil.rmtree(os.path.join(study, "charts"), ignore_errors=True)
+    run([exe, *p, "code"])
+    run([exe, *p, "chart"])
+    charts = os.path.join(study, "charts")
+    files = sorted(f for f in os.listdir(charts) if f.endswith(".md"))
+    sections = 0
+    for f in files:
+        path = os.path.join(charts, f)
+        text = open(path, encoding="utf-8").read()
+        sections += text.count("\n## ")
+        open(path, "w", encoding="utf-8").write(fill(text))
+    chart = median([exe, *p, "chart"], n=3)
+    out = run([exe, *p, "chart", "check", "--frozen"])[2]
+    if not out.endswith("no findings\n"):
+        sys.exit(f"chart check found something:\n{out[-2000:]}")
+    size = sum(os.path.getsize(os.path.join(study, "transcripts", f)) for f in os.listdir(os.path.join(study, "transcripts")))
+    timed = [
+        ("matrix (counts)", ["matrix", "--format", "csv"]),
+        ("chart check", ["chart", "check"]),
+        ("matrix --cell summary --format json", ["matrix", "--cell", "summary", "--format", "json"]),
+        ("matrix --cell summary --format csv", ["matrix", "--cell", "summary", "--format", "csv"]),
+    ]
+    ms = {name: median([exe, *p, *args, "--frozen"]) * 1000 for name, args in timed}
+    lines = [
+        f"### {datetime.date.today()} — charting, {platform.node()}, {os.cpu_count()} cores",
+        "",
+        f"`python3 bench/chart.py --mb {a.mb:g} --respondents {a.respondents} --codes {a.codes}`: "
+        f"{size / 1e6:.0f} MB, {len(files)} chart files, {sections:,} sections, every one written.",
+        "",
+        "| command | ms | × matrix (counts) |",
+        "|---|---:|---:|",
+    ]
+    base = ms["matrix (counts)"]
+    for name, v in ms.items():
+        lines.append(f"| {name} | {v:.0f} | {v / base:.2f}× |")
+    lines.append(f"| chart (adds nothing; reads every stored excerpt) | {chart * 1000:.0f} | {chart * 1000 / base:.2f}× |")
+    lines.append("")
+    print("\n".join(lines))
+    if a.results:
+        with open(a.results, "a", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n\n")
+
+
+if __name__ == "__main__":
+    main()
