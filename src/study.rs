@@ -28,17 +28,148 @@ pub enum Unit {
     Sentence,
 }
 
-/// The search stemming language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+/// The search stemming language: every Snowball stemmer tantivy ships, or
+/// `none` (accent- and case-insensitive only). Settings, front matter and
+/// `respondents.csv` name it in lowercase (any case is read).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub enum Language {
+    /// Arabic stemming.
+    Arabic,
+    /// Danish stemming.
+    Danish,
+    /// Dutch stemming.
+    Dutch,
     /// English stemming.
     #[default]
     English,
+    /// Finnish stemming.
+    Finnish,
+    /// French stemming.
+    French,
+    /// German stemming.
+    German,
+    /// Greek stemming.
+    Greek,
+    /// Hungarian stemming.
+    Hungarian,
+    /// Italian stemming.
+    Italian,
+    /// Norwegian stemming.
+    Norwegian,
+    /// Portuguese stemming.
+    Portuguese,
+    /// Romanian stemming.
+    Romanian,
+    /// Russian stemming.
+    Russian,
     /// Spanish stemming.
     Spanish,
+    /// Swedish stemming.
+    Swedish,
+    /// Tamil stemming.
+    Tamil,
+    /// Turkish stemming.
+    Turkish,
     /// No stemming (accent- and case-insensitive only).
     None,
+}
+
+impl Language {
+    /// Every language, in the order of their names (`none` last).
+    pub const ALL: [Language; 19] = [
+        Language::Arabic,
+        Language::Danish,
+        Language::Dutch,
+        Language::English,
+        Language::Finnish,
+        Language::French,
+        Language::German,
+        Language::Greek,
+        Language::Hungarian,
+        Language::Italian,
+        Language::Norwegian,
+        Language::Portuguese,
+        Language::Romanian,
+        Language::Russian,
+        Language::Spanish,
+        Language::Swedish,
+        Language::Tamil,
+        Language::Turkish,
+        Language::None,
+    ];
+
+    /// The name users write (`spanish`, `none`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Arabic => "arabic",
+            Language::Danish => "danish",
+            Language::Dutch => "dutch",
+            Language::English => "english",
+            Language::Finnish => "finnish",
+            Language::French => "french",
+            Language::German => "german",
+            Language::Greek => "greek",
+            Language::Hungarian => "hungarian",
+            Language::Italian => "italian",
+            Language::Norwegian => "norwegian",
+            Language::Portuguese => "portuguese",
+            Language::Romanian => "romanian",
+            Language::Russian => "russian",
+            Language::Spanish => "spanish",
+            Language::Swedish => "swedish",
+            Language::Tamil => "tamil",
+            Language::Turkish => "turkish",
+            Language::None => "none",
+        }
+    }
+
+    /// Reads a language name (any case, surrounding blanks ignored); the
+    /// error says what was wrong and suggests the closest name.
+    pub fn parse(value: &str) -> std::result::Result<Language, String> {
+        let v = value.trim().to_lowercase();
+        if let Some(l) = Language::ALL.into_iter().find(|l| l.name() == v) {
+            return Ok(l);
+        }
+        let names = Language::ALL.map(Language::name);
+        // A near miss (`spanihs`), or a name inside a description
+        // (`English (interpreted)`).
+        let near = crate::error::closest(&v, names).or_else(|| {
+            v.split(|c: char| !c.is_alphanumeric())
+                .find_map(|w| names.into_iter().find(|n| *n == w))
+        });
+        Err(match near {
+            Some(n) => format!("unknown language `{}`: did you mean `{n}`?", value.trim()),
+            None => format!("unknown language `{}`", value.trim()),
+        })
+    }
+
+    /// The names of all languages, for hints.
+    pub fn names() -> String {
+        Language::ALL.map(Language::name).join(", ")
+    }
+}
+
+impl std::fmt::Display for Language {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl TryFrom<String> for Language {
+    type Error = String;
+
+    fn try_from(value: String) -> std::result::Result<Language, String> {
+        Language::parse(&value)
+    }
+}
+
+impl From<Language> for String {
+    fn from(l: Language) -> String {
+        l.name().to_string()
+    }
 }
 
 /// `thematic.yaml`: every key optional.

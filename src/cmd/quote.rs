@@ -160,7 +160,11 @@ fn list(
     let parsed: Option<Box<dyn Query>> = match query.map(str::trim).filter(|q| !q.is_empty()) {
         None => None,
         Some(q) => {
-            let mut parser = QueryParser::for_index(&idx.index, vec![idx.fields.body]);
+            // One body field per language present: each query word is
+            // analysed once per language, and an excerpt, whose terms are
+            // in its own language's field, matches in its own language.
+            let bodies = m.languages().into_iter().map(|l| idx.fields.body(l));
+            let mut parser = QueryParser::for_index(&idx.index, bodies.collect());
             parser.set_conjunction_by_default();
             // Special forms of tantivy's parser inside a word are text.
             let escaped = crate::index::query::escape(q);
@@ -329,7 +333,7 @@ fn snippet_generator(
     searcher: &tantivy::Searcher,
     parsed: Option<&dyn Query>,
     opts: &ListOpts,
-) -> Result<Option<SnippetGenerator>> {
+) -> Result<Option<Snippets>> {
     let colour = match opts.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -337,13 +341,21 @@ fn snippet_generator(
     };
     match parsed {
         Some(q) if opts.format == Format::Table && colour => {
-            let mut g = SnippetGenerator::create(searcher, q, idx.fields.body)?;
-            g.set_max_num_chars(1 << 20);
-            Ok(Some(g))
+            let mut by_language = BTreeMap::new();
+            for l in idx.manifest.languages() {
+                let mut g = SnippetGenerator::create(searcher, q, idx.fields.body(l))?;
+                g.set_max_num_chars(1 << 20);
+                by_language.insert(l, g);
+            }
+            Ok(Some(Snippets(by_language)))
         }
         _ => Ok(None),
     }
 }
+
+/// A snippet generator per language present: an excerpt's highlights are
+/// its own language's terms of the query.
+struct Snippets(BTreeMap<crate::study::Language, SnippetGenerator>);
 
 /// Gives each quote the memos about its excerpt, its respondent or its
 /// codes (and their ancestors), then the coding sheets' notes on it. A memo with an entry that names nothing is
@@ -383,7 +395,7 @@ fn quote(
     idx: &StudyIndex,
     searcher: &tantivy::Searcher,
     h: &Hit,
-    snippets: Option<&SnippetGenerator>,
+    snippets: Option<&Snippets>,
     scored: bool,
     opts: &ListOpts,
 ) -> Result<Quote> {
@@ -398,7 +410,9 @@ fn quote(
             .filter_map(|a| all.get(a).map(|v| (a.clone(), v.clone())))
             .collect()
     };
-    let highlights = snippets.map_or(Vec::new(), |g| {
+    let language = m.files.get(&e.path).map(|f| f.language);
+    let generator = snippets.and_then(|g| g.0.get(&language.unwrap_or(m.language)));
+    let highlights = generator.map_or(Vec::new(), |g| {
         let s = g.snippet(&e.text);
         let base = s.fragment_range().start;
         s.highlighted()

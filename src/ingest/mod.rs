@@ -8,6 +8,7 @@
 pub mod captions;
 pub mod decode;
 pub mod docx;
+pub mod language;
 pub mod plain;
 pub mod respondents;
 pub mod sheet;

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use crate::error::{Error, Location, Result};
 use crate::model::{AttrValue, Attributes, Excerpt, SpeakerId, Transcript, TranscriptInfo};
-use crate::study::Unit;
+use crate::study::{Language, Unit};
 use crate::text::word_count;
 
 /// What a transcript parser needs from the settings.
@@ -39,6 +39,9 @@ pub struct FrontMatter {
     pub attributes: Attributes,
     /// The line of each attribute key.
     pub attribute_lines: BTreeMap<String, usize>,
+    /// `language:` when given: the search language of the file's excerpts
+    /// (not an attribute: it describes the file, not its respondent).
+    pub language: Option<Language>,
 }
 
 static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
@@ -162,6 +165,18 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
                 })?;
                 check_id(id.trim(), "respondent:", Location::line(shown, line))?;
                 fm.respondent = Some(id.trim().to_string());
+            }
+            "language" => {
+                let at = Location::line(shown, line);
+                let name = scalar(&v).ok_or_else(|| {
+                    Error::at(at.clone(), "`language:` must be one language name")
+                        .with_hint(format!("one of: {}", Language::names()))
+                })?;
+                let lang = Language::parse(&name).map_err(|why| {
+                    Error::at(at.clone(), why)
+                        .with_hint(format!("`language:` takes one of: {}", Language::names()))
+                })?;
+                fm.language = Some(lang);
             }
             "speakers" => {
                 let m = v.as_mapping().ok_or_else(|| {
@@ -405,6 +420,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             .collect(),
         preamble_words,
         footer_lines,
+        front_language: fm.language,
         ..Default::default()
     };
     if !unmapped.is_empty() {

@@ -14,6 +14,8 @@ pub struct RespondentTable {
     pub rows: BTreeMap<String, (Attributes, usize)>,
     /// The file as shown in messages.
     pub shown: String,
+    /// The `language` column: each respondent's search language, where given.
+    pub languages: BTreeMap<String, crate::study::Language>,
 }
 
 /// Guesses the delimiter from the header line: `,`, `;` or tab.
@@ -81,7 +83,12 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
     let mut table = RespondentTable {
         rows: BTreeMap::new(),
         shown: shown.to_string(),
+        languages: BTreeMap::new(),
     };
+    let language_col = headers
+        .iter()
+        .position(|h| h == super::language::COLUMN)
+        .filter(|&i| i > 0);
     for (line, rec) in records {
         let id = rec.first().map_or("", |s| s.trim()).to_string();
         if id.is_empty() {
@@ -107,6 +114,18 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
                 format!("respondent `{id}` has a second row (first at line {first})"),
             )
             .with_hint("keep one row per respondent"));
+        }
+        if let Some(col) = language_col {
+            let v = rec.get(col).map_or("", |v| v.trim());
+            if !v.is_empty() {
+                let lang = crate::study::Language::parse(v).map_err(|why| {
+                    Error::at(Location::at(shown, line, col + 1), why).with_hint(format!(
+                        "the `language` column takes one of: {} (or an empty cell for the study's language)",
+                        crate::study::Language::names()
+                    ))
+                })?;
+                table.languages.insert(id.clone(), lang);
+            }
         }
         table.rows.insert(id, (attrs, line));
     }
