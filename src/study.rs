@@ -313,7 +313,7 @@ impl Study {
                 Settings::default()
             } else {
                 crate::input::check_yaml(&text, SETTINGS_FILE)?;
-                serde_yaml::from_str(&text).map_err(|e| yaml_error(SETTINGS_FILE, &e))?
+                serde_yaml::from_str(&text).map_err(|e| settings_error(&text, &e))?
             };
             (settings, blake3::hash(text.as_bytes()).to_hex().to_string())
         } else {
@@ -603,6 +603,26 @@ pub fn rel_string(rel: &Path) -> String {
         .join("/")
 }
 
+/// An error in thematic.yaml. serde_yaml places a value refused by its
+/// type's own check (an unknown `language`) at the top of the file: it is
+/// placed at the `language:` line instead.
+fn settings_error(text: &str, err: &serde_yaml::Error) -> Error {
+    let e = yaml_error(SETTINGS_FILE, err);
+    if !err.to_string().starts_with("unknown language") {
+        return e;
+    }
+    let line = text
+        .lines()
+        .position(|l| l.trim_end().starts_with("language:"))
+        .map_or(1, |i| i + 1);
+    let message = err.to_string();
+    let message = message
+        .find(" at line ")
+        .map_or(message.as_str(), |i| &message[..i]);
+    Error::at(Location::line(SETTINGS_FILE, line), message)
+        .with_hint(format!("`language:` takes one of: {}", Language::names()))
+}
+
 /// Turns a serde_yaml error into an input error at its line and column.
 pub fn yaml_error(path: &str, err: &serde_yaml::Error) -> Error {
     let msg = err.to_string();
@@ -742,6 +762,37 @@ mod tests {
             r#"unknown variant "abc…", expected"#
         );
         assert_eq!(shorten_quoted(r#"a "q\"x" b"#, 120), r#"a "q\"x" b"#);
+    }
+
+    #[test]
+    fn language_names_any_case_and_suggestions() {
+        assert_eq!(Language::parse(" Spanish "), Ok(Language::Spanish));
+        assert_eq!(Language::parse("NONE"), Ok(Language::None));
+        assert_eq!(
+            Language::parse("portugese"),
+            Err("unknown language `portugese`: did you mean `portuguese`?".into())
+        );
+        assert_eq!(
+            Language::parse("English (interpreted)"),
+            Err("unknown language `English (interpreted)`: did you mean `english`?".into())
+        );
+        assert_eq!(
+            Language::parse("quechua"),
+            Err("unknown language `quechua`".into())
+        );
+        for l in Language::ALL {
+            assert_eq!(Language::parse(l.name()), Ok(l));
+            assert_eq!(serde_yaml::to_string(&l).unwrap().trim(), l.name());
+        }
+        let text = "unit: turn\nlanguage: frensh\n";
+        let e = serde_yaml::from_str::<Settings>(text).unwrap_err();
+        let report = settings_error(text, &e).report();
+        assert!(
+            report.starts_with(
+                "error: unknown language `frensh`: did you mean `french`?\n  --> thematic.yaml:2\n"
+            ),
+            "{report}"
+        );
     }
 
     #[test]

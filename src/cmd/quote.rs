@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
 
@@ -160,12 +160,7 @@ fn list(
     let parsed: Option<Box<dyn Query>> = match query.map(str::trim).filter(|q| !q.is_empty()) {
         None => None,
         Some(q) => {
-            // One body field per language present: each query word is
-            // analysed once per language, and an excerpt, whose terms are
-            // in its own language's field, matches in its own language.
-            let bodies = m.languages().into_iter().map(|l| idx.fields.body(l));
-            let mut parser = QueryParser::for_index(&idx.index, bodies.collect());
-            parser.set_conjunction_by_default();
+            let parser = crate::index::query::parser(&idx.index, &idx.fields, &m.languages());
             // Special forms of tantivy's parser inside a word are text.
             let escaped = crate::index::query::escape(q);
             // A query of exclusions alone means "everything but".

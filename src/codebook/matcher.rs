@@ -452,6 +452,38 @@ themes:
     }
 
     #[test]
+    fn bodies_are_stemmed_in_the_language_set_and_codes_do_not_change() {
+        let (cb, m) = matcher(CB);
+        let mut s = Scratch::with_body(Language::English);
+        let text = "Las familias reported it to the police";
+        let en = m.apply(text, &mut s);
+        assert_eq!(s.body(), "las familia report it to the polic");
+        s.set_language(Language::Spanish);
+        assert_eq!(m.apply(text, &mut s), en);
+        assert_eq!(s.body(), "las famili report it to the polic");
+        assert_eq!(
+            {
+                m.apply("Las niñas denunciaron", &mut s);
+                s.body().to_string()
+            },
+            "las nin denunci"
+        );
+        // Back to English: its memo is taken up again.
+        s.set_language(Language::English);
+        m.apply("Las niñas denunciaron", &mut s);
+        assert_eq!(s.body(), "las nina denunciaron");
+        s.set_language(Language::None);
+        m.apply("Las niñas denunciaron", &mut s);
+        assert_eq!(s.body(), "las ninas denunciaron");
+        assert_eq!(
+            en.iter()
+                .map(|&i| cb.nodes[i as usize].path.as_str())
+                .collect::<Vec<_>>(),
+            ["family/search"]
+        );
+    }
+
+    #[test]
     fn closure_adds_ancestors() {
         let (cb, m) = matcher("themes:\n  - id: t\n    codes:\n      - id: c\n        codes:\n          - id: d\n            match: {any: [x]}\n");
         let mut s = Scratch::default();

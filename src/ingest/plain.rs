@@ -929,6 +929,39 @@ coordinadora del estudio.
     }
 
     #[test]
+    fn front_matter_language_is_the_files_not_an_attribute() {
+        let t = split(
+            "---\nrespondent: R02\nlanguage: English\nrole: relative\n---\nR02: We went.\n",
+            "t/r02.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap();
+        assert_eq!(t.info.front_language, Some(Language::English));
+        let keys: Vec<&str> = t.info.attributes.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["role"]);
+        let e = split(
+            "---\nrespondent: R02\nlanguage: spanihs\n---\nR02: Fuimos.\n",
+            "t/r02.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap_err();
+        assert!(
+            e.report().starts_with(
+                "error: unknown language `spanihs`: did you mean `spanish`?\n  --> t/r02.txt:3\n"
+            ),
+            "{}",
+            e.report()
+        );
+        let e = split(
+            "---\nlanguage: [spanish, english]\n---\nR02: Fuimos.\n",
+            "t/r02.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap_err();
+        assert!(e.report().contains("t/r02.txt:2"), "{}", e.report());
+    }
+
+    #[test]
     fn bad_front_matter_names_the_line() {
         let e = split("---\nrespondent: [a\n", "t/x.txt", &opts(Unit::Paragraph)).unwrap_err();
         assert!(e.report().contains("t/x.txt:1"), "{}", e.report());

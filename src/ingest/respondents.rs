@@ -310,6 +310,36 @@ mod tests {
     }
 
     #[test]
+    fn the_language_column_gives_languages_and_stays_an_attribute() {
+        use crate::study::Language;
+        let t = parse(
+            "id,language,role\nR01,Spanish,survivor\nR02,,family\nR03,english,provider\n",
+            "respondents.csv",
+        )
+        .unwrap();
+        assert_eq!(
+            t.languages.into_iter().collect::<Vec<_>>(),
+            [
+                ("R01".to_string(), Language::Spanish),
+                ("R03".to_string(), Language::English)
+            ]
+        );
+        assert_eq!(t.rows["R01"].0["language"], "Spanish");
+        let e = parse(
+            "id,role,language\nR01,a,spanish\nR02,b,espanol\n",
+            "respondents.csv",
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.report()
+                .starts_with("error: unknown language `espanol`\n  --> respondents.csv:3:3\n"),
+            "{}",
+            e.report()
+        );
+    }
+
+    #[test]
     fn ragged_rows_and_duplicates_are_errors() {
         let e = parse("id,role\nR01,a,b\n", "respondents.csv").unwrap_err();
         assert!(e.report().contains("respondents.csv:2"), "{}", e.report());
