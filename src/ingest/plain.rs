@@ -166,6 +166,8 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
                 check_id(id.trim(), "respondent:", Location::line(shown, line))?;
                 fm.respondent = Some(id.trim().to_string());
             }
+            // An empty `language:` is not given, as an empty attribute is.
+            "language" if v.is_null() => {}
             "language" => {
                 let at = Location::line(shown, line);
                 let name = scalar(&v).ok_or_else(|| {
@@ -937,6 +939,12 @@ coordinadora del estudio.
         )
         .unwrap();
         assert_eq!(t.info.front_language, Some(Language::English));
+        let empty = split(
+            "---\nlanguage:\n---\nR02: Fuimos.\n",
+            "t/r02.txt",
+            &opts(Unit::Paragraph),
+        );
+        assert_eq!(empty.unwrap().info.front_language, None);
         let keys: Vec<&str> = t.info.attributes.iter().map(|a| a.key.as_str()).collect();
         assert_eq!(keys, ["role"]);
         let e = split(
