@@ -78,6 +78,14 @@ pub struct TranscriptInfo {
     /// against respondents.csv.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub speakers: Vec<SpeakerId>,
+    /// The search language its excerpts are stemmed in (front matter
+    /// `language:`, else its respondents' in respondents.csv, else the
+    /// study's).
+    #[serde(default)]
+    pub language: crate::study::Language,
+    /// The front matter's `language:`, while the file is being read.
+    #[serde(skip)]
+    pub front_language: Option<crate::study::Language>,
 }
 
 /// One `speakers:` entry of a transcript's front matter.

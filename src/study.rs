@@ -28,17 +28,148 @@ pub enum Unit {
     Sentence,
 }
 
-/// The search stemming language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+/// The search stemming language: every Snowball stemmer tantivy ships, or
+/// `none` (accent- and case-insensitive only). Settings, front matter and
+/// `respondents.csv` name it in lowercase (any case is read).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub enum Language {
+    /// Arabic stemming.
+    Arabic,
+    /// Danish stemming.
+    Danish,
+    /// Dutch stemming.
+    Dutch,
     /// English stemming.
     #[default]
     English,
+    /// Finnish stemming.
+    Finnish,
+    /// French stemming.
+    French,
+    /// German stemming.
+    German,
+    /// Greek stemming.
+    Greek,
+    /// Hungarian stemming.
+    Hungarian,
+    /// Italian stemming.
+    Italian,
+    /// Norwegian stemming.
+    Norwegian,
+    /// Portuguese stemming.
+    Portuguese,
+    /// Romanian stemming.
+    Romanian,
+    /// Russian stemming.
+    Russian,
     /// Spanish stemming.
     Spanish,
+    /// Swedish stemming.
+    Swedish,
+    /// Tamil stemming.
+    Tamil,
+    /// Turkish stemming.
+    Turkish,
     /// No stemming (accent- and case-insensitive only).
     None,
+}
+
+impl Language {
+    /// Every language, in the order of their names (`none` last).
+    pub const ALL: [Language; 19] = [
+        Language::Arabic,
+        Language::Danish,
+        Language::Dutch,
+        Language::English,
+        Language::Finnish,
+        Language::French,
+        Language::German,
+        Language::Greek,
+        Language::Hungarian,
+        Language::Italian,
+        Language::Norwegian,
+        Language::Portuguese,
+        Language::Romanian,
+        Language::Russian,
+        Language::Spanish,
+        Language::Swedish,
+        Language::Tamil,
+        Language::Turkish,
+        Language::None,
+    ];
+
+    /// The name users write (`spanish`, `none`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Arabic => "arabic",
+            Language::Danish => "danish",
+            Language::Dutch => "dutch",
+            Language::English => "english",
+            Language::Finnish => "finnish",
+            Language::French => "french",
+            Language::German => "german",
+            Language::Greek => "greek",
+            Language::Hungarian => "hungarian",
+            Language::Italian => "italian",
+            Language::Norwegian => "norwegian",
+            Language::Portuguese => "portuguese",
+            Language::Romanian => "romanian",
+            Language::Russian => "russian",
+            Language::Spanish => "spanish",
+            Language::Swedish => "swedish",
+            Language::Tamil => "tamil",
+            Language::Turkish => "turkish",
+            Language::None => "none",
+        }
+    }
+
+    /// Reads a language name (any case, surrounding blanks ignored); the
+    /// error says what was wrong and suggests the closest name.
+    pub fn parse(value: &str) -> std::result::Result<Language, String> {
+        let v = value.trim().to_lowercase();
+        if let Some(l) = Language::ALL.into_iter().find(|l| l.name() == v) {
+            return Ok(l);
+        }
+        let names = Language::ALL.map(Language::name);
+        // A near miss (`spanihs`), or a name inside a description
+        // (`English (interpreted)`).
+        let near = crate::error::closest(&v, names).or_else(|| {
+            v.split(|c: char| !c.is_alphanumeric())
+                .find_map(|w| names.into_iter().find(|n| *n == w))
+        });
+        Err(match near {
+            Some(n) => format!("unknown language `{}`: did you mean `{n}`?", value.trim()),
+            None => format!("unknown language `{}`", value.trim()),
+        })
+    }
+
+    /// The names of all languages, for hints.
+    pub fn names() -> String {
+        Language::ALL.map(Language::name).join(", ")
+    }
+}
+
+impl std::fmt::Display for Language {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl TryFrom<String> for Language {
+    type Error = String;
+
+    fn try_from(value: String) -> std::result::Result<Language, String> {
+        Language::parse(&value)
+    }
+}
+
+impl From<Language> for String {
+    fn from(l: Language) -> String {
+        l.name().to_string()
+    }
 }
 
 /// `thematic.yaml`: every key optional.
@@ -199,7 +330,7 @@ impl Study {
                 Settings::default()
             } else {
                 crate::input::check_yaml(&text, SETTINGS_FILE)?;
-                serde_yaml::from_str(&text).map_err(|e| yaml_error(SETTINGS_FILE, &e))?
+                serde_yaml::from_str(&text).map_err(|e| settings_error(&text, &e))?
             };
             (settings, blake3::hash(text.as_bytes()).to_hex().to_string())
         } else {
@@ -492,6 +623,26 @@ pub fn rel_string(rel: &Path) -> String {
         .join("/")
 }
 
+/// An error in thematic.yaml. serde_yaml places a value refused by its
+/// type's own check (an unknown `language`) at the top of the file: it is
+/// placed at the `language:` line instead.
+fn settings_error(text: &str, err: &serde_yaml::Error) -> Error {
+    let e = yaml_error(SETTINGS_FILE, err);
+    if !err.to_string().starts_with("unknown language") {
+        return e;
+    }
+    let line = text
+        .lines()
+        .position(|l| l.trim_end().starts_with("language:"))
+        .map_or(1, |i| i + 1);
+    let message = err.to_string();
+    let message = message
+        .find(" at line ")
+        .map_or(message.as_str(), |i| &message[..i]);
+    Error::at(Location::line(SETTINGS_FILE, line), message)
+        .with_hint(format!("`language:` takes one of: {}", Language::names()))
+}
+
 /// Turns a serde_yaml error into an input error at its line and column.
 pub fn yaml_error(path: &str, err: &serde_yaml::Error) -> Error {
     let msg = err.to_string();
@@ -634,6 +785,37 @@ mod tests {
             r#"unknown variant "abc…", expected"#
         );
         assert_eq!(shorten_quoted(r#"a "q\"x" b"#, 120), r#"a "q\"x" b"#);
+    }
+
+    #[test]
+    fn language_names_any_case_and_suggestions() {
+        assert_eq!(Language::parse(" Spanish "), Ok(Language::Spanish));
+        assert_eq!(Language::parse("NONE"), Ok(Language::None));
+        assert_eq!(
+            Language::parse("portugese"),
+            Err("unknown language `portugese`: did you mean `portuguese`?".into())
+        );
+        assert_eq!(
+            Language::parse("English (interpreted)"),
+            Err("unknown language `English (interpreted)`: did you mean `english`?".into())
+        );
+        assert_eq!(
+            Language::parse("quechua"),
+            Err("unknown language `quechua`".into())
+        );
+        for l in Language::ALL {
+            assert_eq!(Language::parse(l.name()), Ok(l));
+            assert_eq!(serde_yaml::to_string(&l).unwrap().trim(), l.name());
+        }
+        let text = "unit: turn\nlanguage: frensh\n";
+        let e = serde_yaml::from_str::<Settings>(text).unwrap_err();
+        let report = settings_error(text, &e).report();
+        assert!(
+            report.starts_with(
+                "error: unknown language `frensh`: did you mean `french`?\n  --> thematic.yaml:2\n"
+            ),
+            "{report}"
+        );
     }
 
     #[test]

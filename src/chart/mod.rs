@@ -840,6 +840,8 @@ mod tests {
                 id: "transcripts/r01.txt:7",
                 words: "My mother -- she went…",
             }],
+            1,
+            "respondent=R01",
         );
         assert_eq!(
             text,

@@ -285,8 +285,19 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str) -> Result<Vec<Lint
         .map(|r| node_of.get(r.path.as_str()).copied())
         .collect();
     let table = idx.codes()?;
+    // The search language of each transcript, by dense file id.
+    let mut language_of = vec![idx.manifest.language; idx.manifest.files.len()];
+    for f in idx.manifest.files.values() {
+        if let Some(slot) = language_of.get_mut(f.id as usize) {
+            *slot = f.language;
+        } else {
+            language_of.resize(f.id as usize + 1, idx.manifest.language);
+            language_of[f.id as usize] = f.language;
+        }
+    }
+    let probe = lint::StemProbe::new(cb, &matcher, &idx.manifest.languages());
     let parts = idx.par_fold_texts(
-        || StudyTally::new(n),
+        || StudyTally::new(n).with_probe(probe.clone()),
         |t, e| {
             let direct = table
                 .get(e.file, e.pos)
@@ -294,7 +305,11 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str) -> Result<Vec<Lint
             let human = direct
                 .iter()
                 .filter_map(|&c| node_at.get(c as usize).copied().flatten());
-            t.add(&matcher, &e.text, human);
+            let lang = language_of
+                .get(e.file as usize)
+                .copied()
+                .unwrap_or(idx.manifest.language);
+            t.add(&matcher, &e.text, lang, human);
         },
     )?;
     let tally = StudyTally::merge(parts, n);

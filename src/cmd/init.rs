@@ -16,7 +16,7 @@ codebook: codebooks/main.yaml
 respondents: respondents.csv   # first column is the respondent id
 unit: paragraph                # paragraph | turn | sentence
 interviewer: [Interviewer, I, Q, Moderator, Entrevistador, Entrevistadora, E, P]
-language: english              # search stemming: english | spanish | none
+language: english              # search stemming: english | spanish | … | none (see README: Languages)
 ";
 
 /// Runs `thematic init`.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
 
@@ -160,8 +160,7 @@ fn list(
     let parsed: Option<Box<dyn Query>> = match query.map(str::trim).filter(|q| !q.is_empty()) {
         None => None,
         Some(q) => {
-            let mut parser = QueryParser::for_index(&idx.index, vec![idx.fields.body]);
-            parser.set_conjunction_by_default();
+            let parser = crate::index::query::parser(&idx.index, &idx.fields, &m.languages());
             // Special forms of tantivy's parser inside a word are text.
             let escaped = crate::index::query::escape(q);
             // A query of exclusions alone means "everything but".
@@ -330,7 +329,7 @@ fn snippet_generator(
     parsed: Option<&dyn Query>,
     opts: &ListOpts,
     terminal: render::Terminal,
-) -> Result<Option<SnippetGenerator>> {
+) -> Result<Option<Snippets>> {
     let colour = match opts.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -338,13 +337,21 @@ fn snippet_generator(
     };
     match parsed {
         Some(q) if opts.format == Format::Table && colour => {
-            let mut g = SnippetGenerator::create(searcher, q, idx.fields.body)?;
-            g.set_max_num_chars(1 << 20);
-            Ok(Some(g))
+            let mut by_language = BTreeMap::new();
+            for l in idx.manifest.languages() {
+                let mut g = SnippetGenerator::create(searcher, q, idx.fields.body(l))?;
+                g.set_max_num_chars(1 << 20);
+                by_language.insert(l, g);
+            }
+            Ok(Some(Snippets(by_language)))
         }
         _ => Ok(None),
     }
 }
+
+/// A snippet generator per language present: an excerpt's highlights are
+/// its own language's terms of the query.
+struct Snippets(BTreeMap<crate::study::Language, SnippetGenerator>);
 
 /// Gives each quote the memos about its excerpt, its respondent or its
 /// codes (and their ancestors), then the coding sheets' notes on it. A memo with an entry that names nothing is
@@ -384,7 +391,7 @@ fn quote(
     idx: &StudyIndex,
     searcher: &tantivy::Searcher,
     h: &Hit,
-    snippets: Option<&SnippetGenerator>,
+    snippets: Option<&Snippets>,
     scored: bool,
     opts: &ListOpts,
 ) -> Result<Quote> {
@@ -399,7 +406,9 @@ fn quote(
             .filter_map(|a| all.get(a).map(|v| (a.clone(), v.clone())))
             .collect()
     };
-    let highlights = snippets.map_or(Vec::new(), |g| {
+    let language = m.files.get(&e.path).map(|f| f.language);
+    let generator = snippets.and_then(|g| g.0.get(&language.unwrap_or(m.language)));
+    let highlights = generator.map_or(Vec::new(), |g| {
         let s = g.snippet(&e.text);
         let base = s.fragment_range().start;
         s.highlighted()

@@ -54,6 +54,7 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
             } else {
                 "footer_lines"
             },
+            "language",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -61,6 +62,7 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
     )
     .right_from(2);
     t.right[5] = false;
+    t.right[9] = false;
     for i in &infos {
         t.rows.push(vec![
             i.path.clone(),
@@ -81,15 +83,17 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
             i.warnings.len().to_string(),
             i.preamble_words.to_string(),
             i.footer_lines.to_string(),
+            i.language.to_string(),
         ]);
     }
     // For people, the footer column only when a file has a footer: the
     // table stays within 100 columns for the usual study.
     if format != Format::Csv && infos.iter().all(|i| i.footer_lines == 0) {
-        t.header.pop();
-        t.right.pop();
+        let footer = t.header.len() - 2;
+        t.header.remove(footer);
+        t.right.remove(footer);
         for row in &mut t.rows {
-            row.pop();
+            row.remove(footer);
         }
     }
     let out = super::laid_out(&t, project.terminal, format.into(), "")?;

@@ -8,8 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use rustc_hash::FxHashMap;
+
 use super::matcher::{Matcher, Scratch};
-use super::Codebook;
+use super::{parse_term, Codebook};
+use crate::study::Language;
+use crate::text;
+use crate::text::analysis::Stems;
 
 /// A lint: a line of the codebook (0: the file as a whole) and what is
 /// likely wrong there.
@@ -77,6 +82,133 @@ pub struct StudyTally {
     /// Per node, the excerpts (numbered within this tally) at it.
     sets: Vec<Vec<u32>>,
     k: u32,
+    /// Terms that could match other forms of their word, per language.
+    probe: Option<StemProbe>,
+}
+
+/// What the "add `*`" lint looks for: per language of the study, the stem
+/// of each one-word term without `*`, and for each such term the languages
+/// it matched in and the other forms of its word the excerpts have. Only
+/// tokens that begin like a wanted stem are stemmed (memoised), so the
+/// lint costs a hash lookup per token.
+#[derive(Debug, Clone)]
+pub struct StemProbe {
+    /// Per language: its stemmer, wanted stem → term ids, and the tokens
+    /// already stemmed.
+    langs: Vec<ProbeLang>,
+    /// The first characters of every wanted stem (the cheap gate).
+    starts: rustc_hash::FxHashSet<String>,
+    /// (term id, language) where the term matched an excerpt.
+    matched: BTreeSet<(u32, Language)>,
+    /// (term id, language) → other forms of its word seen there.
+    forms: BTreeMap<(u32, Language), BTreeSet<String>>,
+}
+
+#[derive(Debug, Clone)]
+struct ProbeLang {
+    lang: Language,
+    stems: Stems,
+    wanted: FxHashMap<String, Vec<u32>>,
+    memo: FxHashMap<String, Option<Vec<u32>>>,
+}
+
+/// Characters of a stem that gate a token (see [`StemProbe`]).
+const GATE: usize = 3;
+
+fn gate(s: &str) -> &str {
+    let end = s.char_indices().nth(GATE).map_or(s.len(), |(i, _)| i);
+    &s[..end]
+}
+
+impl StemProbe {
+    /// A probe for `languages` over the one-word terms of the codebook
+    /// (`None` when none of the languages stems).
+    pub fn new(cb: &Codebook, matcher: &Matcher, languages: &[Language]) -> Option<StemProbe> {
+        let mut terms: Vec<(u32, String)> = Vec::new();
+        for d in cb.code_defs().into_iter().flatten() {
+            let Some(m) = &d.rules else { continue };
+            for t in m.any.iter().chain(&m.all).chain(&m.none) {
+                let Ok(term) = parse_term(t) else { continue };
+                if term.prefix || term.tokens.len() != 1 {
+                    continue;
+                }
+                if let Some(id) = matcher.term_id(t) {
+                    terms.push((id, term.tokens[0].clone()));
+                }
+            }
+        }
+        let mut starts = rustc_hash::FxHashSet::default();
+        let langs: Vec<ProbeLang> = languages
+            .iter()
+            .filter(|&&l| l != Language::None)
+            .map(|&lang| {
+                let mut stems = Stems::new(lang);
+                let mut wanted: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+                for (id, tok) in &terms {
+                    let stem = stems.stem(tok);
+                    starts.insert(gate(&stem).to_string());
+                    let ids = wanted.entry(stem).or_default();
+                    if !ids.contains(id) {
+                        ids.push(*id);
+                    }
+                }
+                ProbeLang {
+                    lang,
+                    stems,
+                    wanted,
+                    memo: FxHashMap::default(),
+                }
+            })
+            .collect();
+        (!langs.is_empty() && !terms.is_empty()).then(|| StemProbe {
+            langs,
+            starts,
+            matched: BTreeSet::new(),
+            forms: BTreeMap::new(),
+        })
+    }
+
+    /// Looks at one excerpt in `lang` whose matched terms are `hits`.
+    fn add(&mut self, text_in: &str, lang: Language, hits: &[u32]) {
+        let Some(pl) = self.langs.iter_mut().find(|p| p.lang == lang) else {
+            return;
+        };
+        for &t in hits {
+            self.matched.insert((t, lang));
+        }
+        let normalized = text::normalize(text_in);
+        for tok in text::tokens(&normalized) {
+            if !self.starts.contains(gate(tok)) {
+                continue;
+            }
+            let ids = match pl.memo.get(tok) {
+                Some(ids) => ids,
+                None => {
+                    let stem = pl.stems.stem(tok);
+                    let ids = pl.wanted.get(&stem).cloned();
+                    pl.memo.entry(tok.to_string()).or_insert(ids)
+                }
+            };
+            for &id in ids.iter().flatten() {
+                let forms = self.forms.entry((id, lang)).or_default();
+                if forms.len() < 3 {
+                    forms.insert(tok.to_string());
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: StemProbe) {
+        self.matched.extend(other.matched);
+        for (k, v) in other.forms {
+            let forms = self.forms.entry(k).or_default();
+            for f in v {
+                if forms.len() < 3 {
+                    forms.insert(f);
+                }
+            }
+        }
+    }
 }
 
 impl StudyTally {
@@ -88,13 +220,31 @@ impl StudyTally {
             rule_count: vec![0; n],
             sets: vec![Vec::new(); n],
             k: 0,
+            probe: None,
         }
     }
 
-    /// Adds one excerpt: its text, and the nodes coders put it at directly.
-    pub fn add(&mut self, matcher: &Matcher, text: &str, human: impl IntoIterator<Item = usize>) {
+    /// Also looks for terms that miss other forms of their word in the
+    /// excerpts' languages (see [`StemProbe`]).
+    pub fn with_probe(mut self, probe: Option<StemProbe>) -> StudyTally {
+        self.probe = probe;
+        self
+    }
+
+    /// Adds one excerpt: its text, its transcript's search language, and
+    /// the nodes coders put it at directly.
+    pub fn add(
+        &mut self,
+        matcher: &Matcher,
+        text: &str,
+        lang: Language,
+        human: impl IntoIterator<Item = usize>,
+    ) {
         let rules = matcher.apply(text, &mut self.scratch);
         self.term_seen.extend(self.scratch.terms());
+        if let Some(p) = self.probe.as_mut() {
+            p.add(text, lang, self.scratch.terms());
+        }
         for &r in &matcher.closure(&rules) {
             self.rule_count[r as usize] += 1;
         }
@@ -112,6 +262,11 @@ impl StudyTally {
     pub fn merge(parts: Vec<StudyTally>, n: usize) -> StudyTally {
         let mut all = StudyTally::new(n);
         for t in parts {
+            match (&mut all.probe, t.probe) {
+                (Some(a), Some(b)) => a.merge(b),
+                (a @ None, b) => *a = b,
+                _ => {}
+            }
             all.term_seen.extend(t.term_seen);
             for (a, b) in all.rule_count.iter_mut().zip(t.rule_count) {
                 *a += b;
@@ -176,6 +331,12 @@ pub fn study_lints(
                             ),
                         });
                     }
+                    if let Some(message) = other_forms(tally, matcher, t, &node.path, list) {
+                        lints.push(Lint {
+                            line: term_line(node.line, t),
+                            message,
+                        });
+                    }
                 }
             }
         }
@@ -216,6 +377,60 @@ pub fn study_lints(
         }
     }
     lints
+}
+
+/// The "add `*`" lint of term `t` (see [`StemProbe`]): the first language
+/// of the study in which the term never matches while other forms of its
+/// word (the same stem) occur.
+fn other_forms(
+    tally: &StudyTally,
+    matcher: &Matcher,
+    t: &str,
+    path: &str,
+    list: &str,
+) -> Option<String> {
+    let probe = tally.probe.as_ref()?;
+    let id = matcher.term_id(t)?;
+    let word = parse_term(t).ok()?.tokens.into_iter().next()?;
+    probe.langs.iter().find_map(|pl| {
+        let key = (id, pl.lang);
+        if probe.matched.contains(&key) {
+            return None;
+        }
+        let forms: Vec<&String> = probe
+            .forms
+            .get(&key)?
+            .iter()
+            .filter(|f| **f != word)
+            .collect();
+        if forms.is_empty() {
+            return None;
+        }
+        // The longest start the term shares with every form seen.
+        let mut common = word.len();
+        for f in &forms {
+            let shared = word
+                .char_indices()
+                .zip(f.chars())
+                .take_while(|((_, a), b)| a == b)
+                .last()
+                .map_or(0, |((i, a), _)| i + a.len_utf8());
+            common = common.min(shared);
+        }
+        let example = if word[..common].chars().count() >= GATE {
+            format!(" (e.g. `{}*`)", &word[..common])
+        } else {
+            String::new()
+        };
+        let shown: Vec<String> = forms.iter().map(|f| format!("`{f}`")).collect();
+        Some(format!(
+            "term `{t}` in `{path}` match.{list} never matches the study's {} excerpts, \
+             but {} there {} the same stem: add `*` to match the forms of the word{example}",
+            pl.lang,
+            shown.join(", "),
+            if forms.len() == 1 { "has" } else { "have" }
+        ))
+    })
 }
 
 /// Whether sorted `a` is a subset of sorted `b`.
@@ -261,13 +476,48 @@ mod tests {
     }
 
     #[test]
+    fn a_term_that_misses_other_forms_of_its_word_in_a_language_is_linted() {
+        let src = "themes:\n  - id: t\n    codes:\n      - id: a\n        definition: A.\n        match:\n          any: [familia, family, police]\n";
+        let c = cb(src);
+        let m = Matcher::new(&c);
+        let langs = [Language::English, Language::Spanish];
+        let probe = StemProbe::new(&c, &m, &langs);
+        let mut t = StudyTally::new(c.nodes.len()).with_probe(probe);
+        t.add(&m, "Las familias buscaron.", Language::Spanish, []);
+        t.add(&m, "La familia denunció.", Language::Spanish, []);
+        t.add(
+            &m,
+            "Some families came; the police too.",
+            Language::English,
+            [],
+        );
+        t.add(&m, "Her familia, she said.", Language::English, []);
+        let tally = StudyTally::merge(vec![t], c.nodes.len());
+        let got: Vec<String> = study_lints(&c, src, &m, &tally, &BTreeSet::new())
+            .into_iter()
+            .map(|l| format!("{}: {}", l.line, l.message))
+            .collect();
+        // `familia` matches in both languages; `family` never matches the
+        // English excerpts, which say `families`; `police` matches.
+        assert_eq!(
+            got,
+            [
+                "7: term `family` in `t/a` match.any matches no excerpt in the study",
+                "7: term `family` in `t/a` match.any never matches the study's english \
+              excerpts, but `families` there has the same stem: add `*` to match the forms \
+              of the word (e.g. `famil*`)"
+            ]
+        );
+    }
+
+    #[test]
     fn study_terms_rules_and_redundant_codes() {
         let src = "themes:\n  - id: t\n    codes:\n      - id: a\n        definition: A.\n        match:\n          any: [police, comisaria]\n      - id: b\n        definition: B.\n        match:\n          any: [police station]\n      - id: c\n        definition: C.\n";
         let c = cb(src);
         let m = Matcher::new(&c);
         let mut t = StudyTally::new(c.nodes.len());
-        t.add(&m, "She went to the police station.", []);
-        t.add(&m, "The police came.", [3]);
+        t.add(&m, "She went to the police station.", Language::English, []);
+        t.add(&m, "The police came.", Language::English, [3]);
         let tally = StudyTally::merge(vec![t], c.nodes.len());
         let got: Vec<String> = study_lints(&c, src, &m, &tally, &BTreeSet::new())
             .into_iter()

@@ -68,6 +68,20 @@ pub struct Scratch {
     stems: Option<Stems>,
     stem_of: Vec<Box<str>>,
     body: String,
+    /// The language `stems`, `memo` and `stem_of` are for (with a body).
+    lang: Option<Language>,
+    /// The memos of the other languages this scratch has stemmed in, kept
+    /// while it works in one (a mixed study switches at every file).
+    parked: Vec<Parked>,
+}
+
+/// A language's memo, put aside while a [`Scratch`] works in another.
+#[derive(Debug)]
+struct Parked {
+    lang: Language,
+    stems: Option<Stems>,
+    memo: FxHashMap<Box<str>, Memo>,
+    stem_of: Vec<Box<str>>,
 }
 
 /// What the memo knows about a token: its candidate terms (a range of
@@ -85,8 +99,34 @@ impl Scratch {
     pub fn with_body(lang: Language) -> Scratch {
         Scratch {
             stems: Some(Stems::new(lang)),
+            lang: Some(lang),
             ..Scratch::default()
         }
+    }
+
+    /// Builds the search bodies of the next texts in `lang` (a scratch made
+    /// [`Scratch::with_body`]; others build no body). The memo of the
+    /// language left is kept for when it comes back.
+    pub fn set_language(&mut self, lang: Language) {
+        let Some(current) = self.lang else { return };
+        if current == lang {
+            return;
+        }
+        let mut next = match self.parked.iter().position(|p| p.lang == lang) {
+            Some(i) => self.parked.swap_remove(i),
+            None => Parked {
+                lang,
+                stems: Some(Stems::new(lang)),
+                memo: FxHashMap::default(),
+                stem_of: Vec::new(),
+            },
+        };
+        std::mem::swap(&mut self.stems, &mut next.stems);
+        std::mem::swap(&mut self.memo, &mut next.memo);
+        std::mem::swap(&mut self.stem_of, &mut next.stem_of);
+        next.lang = current;
+        self.parked.push(next);
+        self.lang = Some(lang);
     }
 
     /// The terms found in the last text scanned (ids, in order of discovery).
@@ -234,6 +274,8 @@ impl Matcher {
             s.memo.clear();
             s.memo_terms.clear();
             s.stem_of.clear();
+            // Parked memos point into `memo_terms` too.
+            s.parked.clear();
         }
         s.epoch = s.epoch.wrapping_add(1);
         if s.epoch == 0 {
@@ -407,6 +449,38 @@ themes:
         assert_eq!(paths(&cb, &m, "la NINA"), ["t/c"]);
         assert_eq!(paths(&cb, &m, "los asháninkas"), ["t/c"]);
         assert_eq!(paths(&cb, &m, "ninas"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn bodies_are_stemmed_in_the_language_set_and_codes_do_not_change() {
+        let (cb, m) = matcher(CB);
+        let mut s = Scratch::with_body(Language::English);
+        let text = "Las familias reported it to the police";
+        let en = m.apply(text, &mut s);
+        assert_eq!(s.body(), "las familia report it to the polic");
+        s.set_language(Language::Spanish);
+        assert_eq!(m.apply(text, &mut s), en);
+        assert_eq!(s.body(), "las famili report it to the polic");
+        assert_eq!(
+            {
+                m.apply("Las niñas denunciaron", &mut s);
+                s.body().to_string()
+            },
+            "las nin denunci"
+        );
+        // Back to English: its memo is taken up again.
+        s.set_language(Language::English);
+        m.apply("Las niñas denunciaron", &mut s);
+        assert_eq!(s.body(), "las nina denunciaron");
+        s.set_language(Language::None);
+        m.apply("Las niñas denunciaron", &mut s);
+        assert_eq!(s.body(), "las ninas denunciaron");
+        assert_eq!(
+            en.iter()
+                .map(|&i| cb.nodes[i as usize].path.as_str())
+                .collect::<Vec<_>>(),
+            ["family/search"]
+        );
     }
 
     #[test]

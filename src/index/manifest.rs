@@ -29,6 +29,13 @@ pub struct FileEntry {
     pub size: u64,
     /// Modification time (ns since the epoch) when last read.
     pub mtime: u128,
+    /// The search language its excerpts are stemmed in.
+    #[serde(default)]
+    pub language: Language,
+    /// The respondents whose `respondents.csv` language decides
+    /// [`FileEntry::language`] (empty when the front matter gives it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follows: Vec<String>,
     /// What ingest learned; kept in a separate details file and loaded
     /// only by the commands that need it ([`load_details`]).
     #[serde(skip)]
@@ -145,6 +152,28 @@ impl Manifest {
             Some(v) => Some(v.as_str()),
             None if attr == "respondent" => Some(resp),
             None => None,
+        }
+    }
+
+    /// The languages the excerpts are stemmed in, each once, in
+    /// [`Language::ALL`] order (the study's language when there is no
+    /// transcript): the body fields a query searches.
+    pub fn languages(&self) -> Vec<Language> {
+        let mut seen = [false; Language::ALL.len()];
+        for e in self.files.values() {
+            if let Some(i) = Language::ALL.iter().position(|&l| l == e.language) {
+                seen[i] = true;
+            }
+        }
+        let out: Vec<Language> = Language::ALL
+            .into_iter()
+            .zip(seen)
+            .filter_map(|(l, s)| s.then_some(l))
+            .collect();
+        if out.is_empty() {
+            vec![self.language]
+        } else {
+            out
         }
     }
 

@@ -4,8 +4,9 @@
 use super::*;
 
 /// Bumped whenever the schema or the manifest changes meaning.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 pub(super) const TOOL: &str = "thematic";
+/// The analyzer of a language's body field is named this, then the language.
 pub(super) const ANALYZER: &str = "thematic_terms";
 /// The schema's fields.
 #[derive(Debug, Clone, Copy)]
@@ -28,8 +29,11 @@ pub struct Fields {
     pub question: Field,
     /// The excerpt text as written (stored).
     pub text: Field,
-    /// The excerpt's search terms (indexed, see [`analysis`]).
-    pub body: Field,
+    /// The excerpt's search terms (indexed, see [`analysis`]), one field
+    /// per language (in [`Language::ALL`] order): an excerpt's terms go to
+    /// its transcript's language, so that a query is analysed per language
+    /// and each excerpt is searched with its own stemmer.
+    pub bodies: [Field; Language::ALL.len()],
     /// Start time of the excerpt (captions).
     pub time: Field,
     /// The id after `path:` (`12`, `12.2`, `3:4`), a fast field: with the
@@ -57,26 +61,54 @@ pub fn id_of(path: &str, tail: &str) -> String {
 
 pub(super) fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text_opts = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(ANALYZER)
-            .set_index_option(tantivy::schema::IndexRecordOption::WithFreqsAndPositions),
-    );
+    let text_opts = |lang: Language| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(&analyzer_name(lang))
+                .set_index_option(tantivy::schema::IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let id = b.add_text_field("id", STORED);
+    let path = b.add_text_field("path", STRING | STORED);
+    let line = b.add_u64_field("line", STORED | FAST);
+    let pos = b.add_u64_field("pos", STORED | FAST);
+    let file = b.add_u64_field("file", STORED | FAST);
+    let resp = b.add_u64_field("resp", FAST | STORED);
+    let speaker = b.add_text_field("speaker", STORED);
+    let question = b.add_text_field("question", STORED);
+    let text = b.add_text_field("text", STORED);
+    let bodies =
+        Language::ALL.map(|l| b.add_text_field(&format!("body_{}", l.name()), text_opts(l)));
+    let time = b.add_text_field("time", STORED);
+    let tail = b.add_text_field("tail", FAST);
     let f = Fields {
-        id: b.add_text_field("id", STORED),
-        path: b.add_text_field("path", STRING | STORED),
-        line: b.add_u64_field("line", STORED | FAST),
-        pos: b.add_u64_field("pos", STORED | FAST),
-        file: b.add_u64_field("file", STORED | FAST),
-        resp: b.add_u64_field("resp", FAST | STORED),
-        speaker: b.add_text_field("speaker", STORED),
-        question: b.add_text_field("question", STORED),
-        text: b.add_text_field("text", STORED),
-        body: b.add_text_field("body", text_opts),
-        time: b.add_text_field("time", STORED),
-        tail: b.add_text_field("tail", FAST),
+        id,
+        path,
+        line,
+        pos,
+        file,
+        resp,
+        speaker,
+        question,
+        text,
+        bodies,
+        time,
+        tail,
     };
     (b.build(), f)
+}
+
+impl Fields {
+    /// The body field of a language.
+    pub fn body(&self, lang: Language) -> Field {
+        let i = Language::ALL.iter().position(|&l| l == lang).unwrap_or(0);
+        self.bodies[i]
+    }
+}
+
+/// The name of a language's analyzer.
+pub(super) fn analyzer_name(lang: Language) -> String {
+    format!("{ANALYZER}_{}", lang.name())
 }
 
 /// The analyzer readers use: raw text to search terms.

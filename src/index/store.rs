@@ -169,9 +169,11 @@ pub(super) fn try_open(data_dir: &Path) -> Result<Opened> {
         verified,
     } = o;
     verified.save(data_dir);
-    index
-        .tokenizers()
-        .register(ANALYZER, analyzer(manifest.language));
+    for lang in Language::ALL {
+        index
+            .tokenizers()
+            .register(&analyzer_name(lang), analyzer(lang));
+    }
     let reader = step!(open_reader(&index, &dir)?);
     manifest.details_file = HeldFile(Some(Arc::new(held.details.0)));
     Ok(Opened::Ready(Box::new(StudyIndex {
@@ -370,9 +372,12 @@ impl Writer {
             }
         };
         // Bodies arrive pre-analysed by the coder (see `analysis`).
-        index
-            .tokenizers()
-            .register(ANALYZER, TextAnalyzer::from(analysis::PreAnalysed));
+        for lang in Language::ALL {
+            index.tokenizers().register(
+                &analyzer_name(lang),
+                TextAnalyzer::from(analysis::PreAnalysed),
+            );
+        }
         let threads = threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
             .clamp(1, 8);
@@ -431,8 +436,9 @@ impl Writer {
             .delete_term(Term::from_field_text(self.fields.path, path));
     }
 
-    /// Adds one excerpt; `body` is its pre-analysed search terms.
-    pub fn add(&self, e: &Excerpt, body: &str, file: u64, resp: u64) -> Result<()> {
+    /// Adds one excerpt; `body` is its pre-analysed search terms, stemmed
+    /// in `lang`.
+    pub fn add(&self, e: &Excerpt, body: &str, lang: Language, file: u64, resp: u64) -> Result<()> {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &e.id);
@@ -445,7 +451,7 @@ impl Writer {
         doc.add_text(f.speaker, &e.speaker);
         doc.add_text(f.question, &e.question);
         doc.add_text(f.text, &e.text);
-        doc.add_text(f.body, body);
+        doc.add_text(f.body(lang), body);
         if !e.time.is_empty() {
             doc.add_text(f.time, &e.time);
         }

@@ -9,6 +9,7 @@ pub mod captions;
 /// Decoding text files (shared with the codebook and sheet readers).
 pub use crate::text::decode;
 pub mod docx;
+pub mod language;
 pub mod plain;
 pub mod respondents;
 pub mod sheet;

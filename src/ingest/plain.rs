@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use crate::error::{Error, Location, Result};
 use crate::model::{AttrValue, Attributes, Excerpt, SpeakerId, Transcript, TranscriptInfo};
-use crate::study::Unit;
+use crate::study::{Language, Unit};
 use crate::text::word_count;
 
 /// What a transcript parser needs from the settings.
@@ -39,6 +39,9 @@ pub struct FrontMatter {
     pub attributes: Attributes,
     /// The line of each attribute key.
     pub attribute_lines: BTreeMap<String, usize>,
+    /// `language:` when given: the search language of the file's excerpts
+    /// (not an attribute: it describes the file, not its respondent).
+    pub language: Option<Language>,
 }
 
 static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
@@ -162,6 +165,20 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
                 })?;
                 check_id(id.trim(), "respondent:", Location::line(shown, line))?;
                 fm.respondent = Some(id.trim().to_string());
+            }
+            // An empty `language:` is not given, as an empty attribute is.
+            "language" if v.is_null() => {}
+            "language" => {
+                let at = Location::line(shown, line);
+                let name = scalar(&v).ok_or_else(|| {
+                    Error::at(at.clone(), "`language:` must be one language name")
+                        .with_hint(format!("one of: {}", Language::names()))
+                })?;
+                let lang = Language::parse(&name).map_err(|why| {
+                    Error::at(at.clone(), why)
+                        .with_hint(format!("`language:` takes one of: {}", Language::names()))
+                })?;
+                fm.language = Some(lang);
             }
             "speakers" => {
                 let m = v.as_mapping().ok_or_else(|| {
@@ -405,6 +422,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             .collect(),
         preamble_words,
         footer_lines,
+        front_language: fm.language,
         ..Default::default()
     };
     if !unmapped.is_empty() {
@@ -910,6 +928,45 @@ coordinadora del estudio.
         .unwrap();
         assert_eq!(t.info.preamble_words, 3);
         assert!(t.info.warnings.is_empty(), "{:?}", t.info.warnings);
+    }
+
+    #[test]
+    fn front_matter_language_is_the_files_not_an_attribute() {
+        let t = split(
+            "---\nrespondent: R02\nlanguage: English\nrole: relative\n---\nR02: We went.\n",
+            "t/r02.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap();
+        assert_eq!(t.info.front_language, Some(Language::English));
+        let empty = split(
+            "---\nlanguage:\n---\nR02: Fuimos.\n",
+            "t/r02.txt",
+            &opts(Unit::Paragraph),
+        );
+        assert_eq!(empty.unwrap().info.front_language, None);
+        let keys: Vec<&str> = t.info.attributes.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["role"]);
+        let e = split(
+            "---\nrespondent: R02\nlanguage: spanihs\n---\nR02: Fuimos.\n",
+            "t/r02.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap_err();
+        assert!(
+            e.report().starts_with(
+                "error: unknown language `spanihs`: did you mean `spanish`?\n  --> t/r02.txt:3\n"
+            ),
+            "{}",
+            e.report()
+        );
+        let e = split(
+            "---\nlanguage: [spanish, english]\n---\nR02: Fuimos.\n",
+            "t/r02.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap_err();
+        assert!(e.report().contains("t/r02.txt:2"), "{}", e.report());
     }
 
     #[test]

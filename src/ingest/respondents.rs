@@ -14,6 +14,8 @@ pub struct RespondentTable {
     pub rows: BTreeMap<String, (Attributes, usize)>,
     /// The file as shown in messages.
     pub shown: String,
+    /// The `language` column: each respondent's search language, where given.
+    pub languages: BTreeMap<String, crate::study::Language>,
 }
 
 /// Guesses the delimiter from the header line: `,`, `;` or tab.
@@ -81,7 +83,12 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
     let mut table = RespondentTable {
         rows: BTreeMap::new(),
         shown: shown.to_string(),
+        languages: BTreeMap::new(),
     };
+    let language_col = headers
+        .iter()
+        .position(|h| h == super::language::COLUMN)
+        .filter(|&i| i > 0);
     for (line, rec) in records {
         let id = rec.first().map_or("", |s| s.trim()).to_string();
         if id.is_empty() {
@@ -107,6 +114,18 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
                 format!("respondent `{id}` has a second row (first at line {first})"),
             )
             .with_hint("keep one row per respondent"));
+        }
+        if let Some(col) = language_col {
+            let v = rec.get(col).map_or("", |v| v.trim());
+            if !v.is_empty() {
+                let lang = crate::study::Language::parse(v).map_err(|why| {
+                    Error::at(Location::at(shown, line, col + 1), why).with_hint(format!(
+                        "the `language` column takes one of: {} (or an empty cell for the study's language)",
+                        crate::study::Language::names()
+                    ))
+                })?;
+                table.languages.insert(id.clone(), lang);
+            }
         }
         table.rows.insert(id, (attrs, line));
     }
@@ -288,6 +307,36 @@ mod tests {
         assert_eq!(t.rows["R01"].0["region"], "Cusco");
         assert!(!t.rows["R02"].0.contains_key("region"));
         assert_eq!(t.rows["R02"].1, 3);
+    }
+
+    #[test]
+    fn the_language_column_gives_languages_and_stays_an_attribute() {
+        use crate::study::Language;
+        let t = parse(
+            "id,language,role\nR01,Spanish,survivor\nR02,,family\nR03,english,provider\n",
+            "respondents.csv",
+        )
+        .unwrap();
+        assert_eq!(
+            t.languages.into_iter().collect::<Vec<_>>(),
+            [
+                ("R01".to_string(), Language::Spanish),
+                ("R03".to_string(), Language::English)
+            ]
+        );
+        assert_eq!(t.rows["R01"].0["language"], "Spanish");
+        let e = parse(
+            "id,role,language\nR01,a,spanish\nR02,b,espanol\n",
+            "respondents.csv",
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.report()
+                .starts_with("error: unknown language `espanol`\n  --> respondents.csv:3:3\n"),
+            "{}",
+            e.report()
+        );
     }
 
     #[test]

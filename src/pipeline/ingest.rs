@@ -47,6 +47,9 @@ pub(super) struct Coded {
     pub hash: String,
     /// Per excerpt, in order: its rule codes and search body.
     pub excerpts: Vec<CodedExcerpt>,
+    /// The respondents whose respondents.csv language the file follows
+    /// (see [`crate::ingest::language::Resolved::follows`]).
+    pub follows: Vec<String>,
 }
 
 /// One excerpt's rule codes and pre-analysed search body.
@@ -229,6 +232,13 @@ fn read_and_code(
         csv: study.settings.csv.clone(),
         encoding: study.forced_encoding(),
     };
+    // Each file's search language: its front matter's, else its
+    // respondents' in respondents.csv, else the study's.
+    let languages = Languages {
+        table: &inputs.table()?.languages,
+        default: study.settings.language,
+    };
+    let languages = &languages;
     // One scratch per worker thread, kept across batches (it memoises tokens).
     let scratches: Vec<Mutex<Scratch>> = (0..rayon::current_num_threads().max(1))
         .map(|_| Mutex::new(Scratch::with_body(study.settings.language)))
@@ -247,7 +257,7 @@ fn read_and_code(
                         let mut scratch = scratches[slot]
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner);
-                        code_one(t, opts, matcher, &mut scratch)
+                        code_one(t, opts, languages, matcher, &mut scratch)
                     })
                     .collect();
                 // The receiver is gone when the writer stopped on an error.
@@ -266,10 +276,19 @@ fn read_and_code(
     })
 }
 
+/// What decides a transcript's search language besides its front matter.
+struct Languages<'a> {
+    /// The `language` column of respondents.csv.
+    table: &'a BTreeMap<String, crate::study::Language>,
+    /// The study's language.
+    default: crate::study::Language,
+}
+
 /// Reads, splits and codes one transcript.
 fn code_one(
     todo: &Todo,
     opts: &SplitOptions,
+    languages: &Languages<'_>,
     matcher: &Matcher,
     scratch: &mut Scratch,
 ) -> Result<Coded> {
@@ -283,7 +302,18 @@ fn code_one(
         }
     };
     let hash = blake3::hash(bytes).to_hex().to_string();
-    let transcript = ingest::read_transcript(&todo.file, bytes, opts)?;
+    let mut transcript = ingest::read_transcript(&todo.file, bytes, opts)?;
+    let info = &mut transcript.info;
+    let resolved = ingest::language::resolve(
+        &info.path,
+        info.front_language,
+        &info.respondents,
+        languages.table,
+        languages.default,
+    );
+    info.language = resolved.language;
+    info.warnings.extend(resolved.warning);
+    scratch.set_language(resolved.language);
     let excerpts = transcript
         .excerpts
         .iter()
@@ -299,6 +329,7 @@ fn code_one(
         transcript,
         hash,
         excerpts,
+        follows: resolved.follows,
     })
 }
 
@@ -362,7 +393,9 @@ impl Run<'_> {
             transcript,
             hash,
             excerpts,
+            follows,
         } = coded;
+        let language = transcript.info.language;
         for (e, c) in transcript.excerpts.iter().zip(excerpts) {
             let resp = match self.resp_ids.get(&e.respondent) {
                 Some(&r) => r,
@@ -375,13 +408,15 @@ impl Run<'_> {
             };
             let codes = self.excerpt_codes(&e.id, resp, c.rules, placed);
             self.table.insert(file_id, e.pos as u64, &codes);
-            writer.add(e, &c.body, file_id, resp)?;
+            writer.add(e, &c.body, language, file_id, resp)?;
         }
         Ok(FileEntry {
             id: file_id,
             hash,
             size: todo.size,
             mtime: todo.mtime,
+            language,
+            follows,
             info: transcript.info,
         })
     }

@@ -145,15 +145,19 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
         .as_mut()
         .map_or_else(Manifest::new, |i| std::mem::take(&mut i.manifest));
     let prev = &prev_manifest;
-    // A changed respondents.csv is checked before any other work.
-    if prev.respondents_hash != inputs.respondents_hash {
-        inputs.table()?;
-    }
+    // A changed respondents.csv is checked before any other work; its
+    // `language` column may move transcripts to another language.
+    let languages = if prev.respondents_hash != inputs.respondents_hash {
+        Some(&inputs.table()?.languages)
+    } else {
+        None
+    };
     let indexed = old.as_ref().map(|_| prev);
     let now = plan::Current {
         codebook: &inputs.codebook.hash,
         settings: &study.settings_hash,
         language: study.settings.language,
+        languages,
         codings: &inputs.codings.hash,
         respondents: &inputs.respondents_hash,
         damage: damage.as_deref(),

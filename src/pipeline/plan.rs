@@ -20,8 +20,12 @@ pub(crate) struct Current<'a> {
     pub codebook: &'a str,
     /// blake3 of thematic.yaml (and a forced encoding).
     pub settings: &'a str,
-    /// The search language.
+    /// The study's search language.
     pub language: Language,
+    /// The `language` column of respondents.csv, when the file changed
+    /// since the index was written (`None`: unchanged, so no transcript's
+    /// language moved with it).
+    pub languages: Option<&'a BTreeMap<String, Language>>,
     /// blake3 over the coding sheets (empty when there are none).
     pub codings: &'a str,
     /// blake3 of respondents.csv (empty when absent).
@@ -185,9 +189,24 @@ struct Sorted {
     removed: Vec<String>,
 }
 
+/// Whether a transcript the index has as it is must be read again because
+/// its search language changed with respondents.csv.
+fn language_moved(e: &FileEntry, now: &Current) -> bool {
+    now.languages.is_some_and(|table| {
+        !e.follows.is_empty()
+            && crate::ingest::language::followed(&e.follows, table, now.language) != e.language
+    })
+}
+
 /// Compares each observed transcript with the manifest (when `compare`):
-/// the same size and mtime, or else the same content hash, keeps it.
-fn sort_files(prev: Option<&Manifest>, files: &[Observation], compare: bool) -> Sorted {
+/// the same size and mtime, or else the same content hash, keeps it,
+/// unless its language changed.
+fn sort_files(
+    prev: Option<&Manifest>,
+    now: &Current,
+    files: &[Observation],
+    compare: bool,
+) -> Sorted {
     let mut out = Sorted::default();
     let entries = prev.map(|p| &p.files).filter(|_| compare);
     for (i, f) in files.iter().enumerate() {
@@ -198,6 +217,7 @@ fn sort_files(prev: Option<&Manifest>, files: &[Observation], compare: bool) -> 
             mtime: f.mtime,
         };
         match entries.and_then(|m| m.get(&f.rel)) {
+            Some(e) if language_moved(e, now) => out.read.push(pending()),
             Some(e) if e.size == f.size && e.mtime == f.mtime => {
                 out.unchanged.insert(f.rel.clone(), e.clone());
             }
@@ -271,7 +291,7 @@ pub(crate) fn plan(
         mut read,
         mut unchanged,
         removed,
-    } = sort_files(prev, files, compare);
+    } = sort_files(prev, now, files, compare);
     let files_changed = !read.is_empty() || !removed.is_empty();
     let respondents_changed = prev.map_or("", |p| p.respondents_hash.as_str()) != now.respondents;
     let stale = full.is_some() || files_changed || respondents_changed;
@@ -321,6 +341,7 @@ mod tests {
             codebook: CODEBOOK,
             settings: SETTINGS,
             language: Language::Spanish,
+            languages: None,
             codings: "",
             respondents: "resp1",
             damage: None,
@@ -630,6 +651,46 @@ mod tests {
         now.respondents = "";
         let u = update(plan(Some(&m), &now, &same(), Mode::Code).unwrap());
         assert!(u.stale && u.read.is_empty());
+    }
+
+    #[test]
+    fn a_language_changed_in_respondents_csv_reads_only_the_files_it_moves() {
+        let mut m = manifest();
+        // r01 follows R01's row (Spanish, the study's language); r02 has
+        // `language: english` in its front matter.
+        let r01 = m.files.get_mut("transcripts/r01.txt").unwrap();
+        r01.follows = vec!["R01".into()];
+        r01.language = Language::Spanish;
+        m.files.get_mut("transcripts/r02.txt").unwrap().language = Language::English;
+        let mut now = now();
+        now.respondents = "resp2";
+        let moved: BTreeMap<String, Language> = [
+            ("R01".to_string(), Language::Portuguese),
+            ("R02".to_string(), Language::French),
+        ]
+        .into();
+        now.languages = Some(&moved);
+        let u = update(plan(Some(&m), &now, &same(), Mode::Auto).unwrap());
+        assert_eq!(u.full, None);
+        assert!(u.stale);
+        assert_eq!(rels(&u.read), ["transcripts/r01.txt"]);
+        assert_eq!(
+            u.unchanged.keys().collect::<Vec<_>>(),
+            ["transcripts/r02.txt"]
+        );
+        // A table that leaves R01 at the study's language moves nothing.
+        let same_language: BTreeMap<String, Language> =
+            [("R01".to_string(), Language::Spanish)].into();
+        now.languages = Some(&same_language);
+        let u = update(plan(Some(&m), &now, &same(), Mode::Auto).unwrap());
+        assert!(u.read.is_empty());
+        let none = BTreeMap::new();
+        now.languages = Some(&none);
+        let u = update(plan(Some(&m), &now, &same(), Mode::Auto).unwrap());
+        assert!(u.read.is_empty());
+        // --frozen refuses: the index is out of date.
+        now.languages = Some(&moved);
+        assert!(plan(Some(&m), &now, &same(), Mode::Frozen).is_err());
     }
 
     #[test]

@@ -22,6 +22,31 @@ use crate::text;
 /// Tokens longer than this (bytes) are not indexed (nor counted in positions).
 pub const MAX_TOKEN: usize = 80;
 
+/// tantivy's Snowball stemmer of a study language (`none`: no stemmer).
+fn snowball(lang: Language) -> Option<StemLang> {
+    Some(match lang {
+        Language::Arabic => StemLang::Arabic,
+        Language::Danish => StemLang::Danish,
+        Language::Dutch => StemLang::Dutch,
+        Language::English => StemLang::English,
+        Language::Finnish => StemLang::Finnish,
+        Language::French => StemLang::French,
+        Language::German => StemLang::German,
+        Language::Greek => StemLang::Greek,
+        Language::Hungarian => StemLang::Hungarian,
+        Language::Italian => StemLang::Italian,
+        Language::Norwegian => StemLang::Norwegian,
+        Language::Portuguese => StemLang::Portuguese,
+        Language::Romanian => StemLang::Romanian,
+        Language::Russian => StemLang::Russian,
+        Language::Spanish => StemLang::Spanish,
+        Language::Swedish => StemLang::Swedish,
+        Language::Tamil => StemLang::Tamil,
+        Language::Turkish => StemLang::Turkish,
+        Language::None => return None,
+    })
+}
+
 /// Stems one normalised token for a language.
 #[derive(Clone)]
 pub struct Stems {
@@ -39,13 +64,8 @@ impl std::fmt::Debug for Stems {
 impl Stems {
     /// The stemmer of a study language (`none`: tokens are kept as they are).
     pub fn new(lang: Language) -> Stems {
-        let lang = match lang {
-            Language::English => Some(StemLang::English),
-            Language::Spanish => Some(StemLang::Spanish),
-            Language::None => None,
-        };
         Stems {
-            stemmer: lang.map(|l| {
+            stemmer: snowball(lang).map(|l| {
                 TextAnalyzer::builder(RawTokenizer::default())
                     .filter(Stemmer::new(l))
                     .build()

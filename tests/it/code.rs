@@ -79,11 +79,11 @@ fn transcripts_lists_what_was_ingested() {
     s.run(&["code"]).ok();
     assert_eq!(
         s.run(&["transcripts", "--format", "csv"]).ok(),
-        "path,respondents,turns,excerpts,words,encoding,warnings,preamble_words,footer_lines
-transcripts/fg01.txt,R03 R04,3,2,22,UTF-8,1,3,0
-transcripts/m01.txt,m01,1,2,20,UTF-8,0,0,0
-transcripts/r01.txt,R01,4,3,28,UTF-8,0,5,0
-transcripts/r02.txt,R02,4,3,20,UTF-8,0,0,0
+        "path,respondents,turns,excerpts,words,encoding,warnings,preamble_words,footer_lines,language
+transcripts/fg01.txt,R03 R04,3,2,22,UTF-8,1,3,0,english
+transcripts/m01.txt,m01,1,2,20,UTF-8,0,0,0,english
+transcripts/r01.txt,R01,4,3,28,UTF-8,0,5,0,english
+transcripts/r02.txt,R02,4,3,20,UTF-8,0,0,0,english
 "
     );
 }

@@ -13,6 +13,7 @@ mod fuzz;
 mod import;
 mod inputs;
 mod integrity;
+mod language;
 mod matrix;
 mod quote;
 mod renames;

@@ -87,10 +87,10 @@ fn a_narrative_with_a_footer_is_coded_and_a_long_preamble_is_a_warning() {
 
     assert_eq!(
         s.run(&["transcripts", "--format", "csv"]).ok(),
-        "path,respondents,turns,excerpts,words,encoding,warnings,preamble_words,footer_lines
-transcripts/ellis.txt,ellis,1,2,86,UTF-8,0,0,2
-transcripts/r12.txt,r12,4,2,16,UTF-8,1,61,0
-transcripts/r13.txt,r13,2,1,9,UTF-8,0,6,0
+        "path,respondents,turns,excerpts,words,encoding,warnings,preamble_words,footer_lines,language
+transcripts/ellis.txt,ellis,1,2,86,UTF-8,0,0,2,english
+transcripts/r12.txt,r12,4,2,16,UTF-8,1,61,0,english
+transcripts/r13.txt,r13,2,1,9,UTF-8,0,6,0,english
 "
     );
     let json: serde_json::Value =
@@ -145,7 +145,7 @@ fn a_label_turn_after_the_narrative_keeps_it_a_preamble() {
     assert!(s
         .run(&["transcripts", "--format", "csv"])
         .ok()
-        .contains("\ntranscripts/ellis.txt,ellis,3,2,8,UTF-8,1,86,0\n"),);
+        .contains("\ntranscripts/ellis.txt,ellis,3,2,8,UTF-8,1,86,0,english\n"),);
 }
 
 #[test]
@@ -177,7 +177,7 @@ fn a_docx_narrative_with_a_footer_reads_as_the_text_does() {
     assert!(s
         .run(&["transcripts", "--format", "csv"])
         .ok()
-        .contains("\ntranscripts/ellis.docx,ellis,1,2,86,docx,0,0,2\n"),);
+        .contains("\ntranscripts/ellis.docx,ellis,1,2,86,docx,0,0,2,english\n"),);
     let ids = s.run(&["quote", "labour", "--format", "csv"]);
     assert!(
         ids.ok().contains("\ntranscripts/ellis.docx:1,")
