@@ -44,6 +44,7 @@ pub mod model;
 pub(crate) mod pipeline;
 pub(crate) mod reanchor;
 pub mod render;
+pub(crate) mod report;
 pub mod study;
 pub(crate) mod text;
 pub(crate) mod xml;
@@ -76,6 +77,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Command::Sheet(args) => cmd::sheet::run(project, &args),
         Command::Agree(args) => cmd::agree::run(project, &args),
         Command::Chart(args) => cmd::chart::run(project, &args),
+        Command::Report(args) => cmd::report::run(project, &args),
         Command::Reanchor { write } => cmd::reanchor::run(project, write),
     }
 }

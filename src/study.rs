@@ -67,6 +67,16 @@ pub struct Settings {
     pub charts: String,
     /// The folder of memos, relative to the study.
     pub memos: String,
+    /// The report's title (`thematic report`; default: the codebook's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The study's description, under the report's title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How `thematic report` attributes a quote: `{ATTR}` placeholders
+    /// (`{respondent}` is the id), e.g. `"{profile}, {region}"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<String>,
 }
 
 /// Survey CSV settings.
@@ -104,6 +114,9 @@ impl Default for Settings {
             encoding: None,
             charts: "charts".into(),
             memos: "memos".into(),
+            title: None,
+            description: None,
+            attribution: None,
         }
     }
 }

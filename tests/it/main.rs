@@ -16,6 +16,7 @@ mod integrity;
 mod matrix;
 mod quote;
 mod renames;
+mod report;
 mod sheets;
 mod spreadsheets;
 mod transcripts;
