@@ -35,7 +35,7 @@ figure.quote{margin:.8rem 0 1rem;padding:0}
 figure.quote blockquote{margin:0;padding:.4rem .9rem;border-left:4px solid #2f6fb0;background:#f5f9fd;white-space:normal}
 figure.quote blockquote p{margin:.3rem 0}
 figure.quote figcaption{margin:.25rem 0 0 1rem;font-size:.9rem;color:#333}
-figure.quote code,td code,li code,h4 code,h5 code{font-size:.8rem;color:#555}
+figure.quote code,td code,li code,h3 code,h4 code,h5 code{font-size:.8rem;color:#555}
 .more{font-size:.88rem;color:#555;font-style:italic}
 dl.entry{margin:.2rem 0 .8rem}dl.entry dt{font-weight:600;float:left;clear:left;width:7rem}dl.entry dd{margin:0 0 .2rem 7.5rem}
 .method p{margin:.3rem 0}
@@ -401,13 +401,20 @@ fn heat_map(h: &mut Html, map: &HeatMap, name: &str, corner: &str) {
     h.tag("</tbody></table></div>\n");
 }
 
-/// An inline style shading from white-blue (0) to deep blue (100), with
-/// white text on the dark half.
+/// An inline style shading from white-blue (0) through mid blue (50) to
+/// deep blue (100), with white text where the dark shades begin. Two
+/// segments rather than one keep the middle blue, not grey.
 fn shade(p: u32) -> String {
+    const STOPS: [(u32, u32, u32); 3] = [(247, 251, 255), (107, 174, 214), (8, 48, 107)];
     let p = p.min(100);
-    let mix = |from: u32, to: u32| (from * (100 - p) + to * p + 50) / 100;
-    let (r, g, b) = (mix(247, 8), mix(251, 48), mix(255, 107));
-    let ink = if p >= 55 { "#fff" } else { "#1b1f24" };
+    let (from, to, t) = if p <= 50 {
+        (STOPS[0], STOPS[1], p * 2)
+    } else {
+        (STOPS[1], STOPS[2], (p - 50) * 2)
+    };
+    let mix = |a: u32, b: u32| (a * (100 - t) + b * t + 50) / 100;
+    let (r, g, b) = (mix(from.0, to.0), mix(from.1, to.1), mix(from.2, to.2));
+    let ink = if p >= 60 { "#fff" } else { "#1b1f24" };
     format!("background:#{r:02x}{g:02x}{b:02x};color:{ink}")
 }
 
@@ -432,6 +439,7 @@ mod tests {
     #[test]
     fn shades_run_from_light_to_dark() {
         assert_eq!(shade(0), "background:#f7fbff;color:#1b1f24");
+        assert_eq!(shade(50), "background:#6baed6;color:#1b1f24");
         assert_eq!(shade(100), "background:#08306b;color:#fff");
         assert_eq!(shade(250), shade(100));
     }
