@@ -163,18 +163,7 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
     let mut themes: Vec<ThemeSection> = Vec::new();
     for (i, &r) in rows.iter().enumerate() {
         let row = &m.rows[r];
-        if row.depth == 0 {
-            themes.push(ThemeSection {
-                path: row.path.clone(),
-                label: row.label.clone(),
-                description: None,
-                codes: Vec::new(),
-            });
-        }
-        let Some((q, more, cap)) = quotes.remove(&r) else {
-            continue;
-        };
-        let cell_summaries = summaries
+        let cell_summaries: Vec<report::Summary> = summaries
             .get(i)
             .map(|cells| {
                 cells
@@ -185,6 +174,25 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
                     .collect()
             })
             .unwrap_or_default();
+        // A theme's own summaries go under its description, unless the
+        // theme has no codes and is its own code section.
+        let own = quoted.contains(&r);
+        if row.depth == 0 {
+            themes.push(ThemeSection {
+                path: row.path.clone(),
+                label: row.label.clone(),
+                description: None,
+                summaries: if own {
+                    Vec::new()
+                } else {
+                    cell_summaries.clone()
+                },
+                codes: Vec::new(),
+            });
+        }
+        let Some((q, more, cap)) = quotes.remove(&r) else {
+            continue;
+        };
         if let Some(t) = themes.last_mut() {
             t.codes.push(CodeSection {
                 path: row.path.clone(),

@@ -185,6 +185,7 @@ pub(crate) fn render(r: &Report) -> String {
         if let Some(d) = &t.description {
             h.elem("p", &[("class", "description")], d).tag("\n");
         }
+        summaries(&mut h, &t.summaries);
         for c in &t.codes {
             code_section(&mut h, c);
         }
@@ -306,15 +307,7 @@ fn code_section(h: &mut Html, c: &CodeSection) {
             .text(d)
             .tag("</p>\n");
     }
-    for s in &c.summaries {
-        h.tag("<p class=\"summary\"><strong>")
-            .text(&s.case)
-            .tag("</strong>");
-        if s.stale {
-            h.tag(" <em>(stale)</em>");
-        }
-        h.tag(": ").lines(&s.text).tag("</p>\n");
-    }
+    summaries(h, &c.summaries);
     for q in &c.quotes {
         let number = q.number.to_string();
         h.open(
@@ -344,6 +337,19 @@ fn code_section(h: &mut Html, c: &CodeSection) {
             .prose(&note)
             .close("p")
             .tag("\n");
+    }
+}
+
+/// Charted summaries, one paragraph each, led by their group.
+fn summaries(h: &mut Html, list: &[super::Summary]) {
+    for s in list {
+        h.tag("<p class=\"summary\"><strong>")
+            .text(&s.case)
+            .tag("</strong>");
+        if s.stale {
+            h.tag(" <em>(stale)</em>");
+        }
+        h.tag(": ").lines(&s.text).tag("</p>\n");
     }
 }
 

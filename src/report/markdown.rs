@@ -38,6 +38,7 @@ pub(crate) fn render(r: &Report) -> String {
         if let Some(d) = &t.description {
             out.push_str(&format!("{}\n\n", text(d)));
         }
+        summaries(&mut out, &t.summaries);
         for c in &t.codes {
             if c.depth > 0 {
                 out.push_str(&format!(
@@ -49,14 +50,7 @@ pub(crate) fn render(r: &Report) -> String {
             if let Some(d) = &c.definition {
                 out.push_str(&format!("*Definition:* {}\n\n", text(d)));
             }
-            for s in &c.summaries {
-                let stale = if s.stale { " (stale)" } else { "" };
-                out.push_str(&format!(
-                    "**{}**{stale}: {}\n\n",
-                    text(&s.case),
-                    text(&s.text).replace('\n', " ")
-                ));
-            }
+            summaries(&mut out, &c.summaries);
             for q in &c.quotes {
                 for (i, para) in q.text.split("\n\n").enumerate() {
                     if i > 0 {
@@ -147,6 +141,19 @@ pub(crate) fn render(r: &Report) -> String {
         out.pop();
     }
     out
+}
+
+/// Charted summaries, one paragraph each, led by their group.
+fn summaries(out: &mut String, list: &[super::Summary]) {
+    for s in list {
+        let stale = if s.stale { " (stale)" } else { "" };
+        let body: Vec<String> = s.text.lines().map(text).collect();
+        out.push_str(&format!(
+            "**{}**{stale}: {}\n\n",
+            text(&s.case),
+            body.join(" ")
+        ));
+    }
 }
 
 /// A heat map as a pipe table (the shading is the HTML's).

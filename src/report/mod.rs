@@ -204,6 +204,8 @@ pub(crate) struct ThemeSection {
     pub label: String,
     /// Description.
     pub description: Option<String>,
+    /// The charted summaries of the theme by group (non-empty only).
+    pub summaries: Vec<Summary>,
     /// Its codes (the theme itself when it has none), in codebook order.
     pub codes: Vec<CodeSection>,
 }

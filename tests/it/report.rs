@@ -583,3 +583,48 @@ fn git_commit_and_dirty_state_when_the_study_is_in_git() {
         "{md}"
     );
 }
+
+#[test]
+fn agreement_and_charted_summaries_when_the_study_has_them() {
+    let s = study();
+    s.file(
+        "codings/ana.csv",
+        "excerpt,code\ntranscripts/r01.txt:5,recruitment/relative\ntranscripts/r02.txt:7,return/stigma\ntranscripts/p01.txt:5,return/stigma\n",
+    )
+    .file(
+        "codings/ben.csv",
+        "excerpt,code\ntranscripts/r01.txt:5,recruitment/relative\ntranscripts/r02.txt:7,return/support\ntranscripts/p01.txt:5,return/stigma\n",
+    );
+    s.run(&["chart", "--by", "role"]).ok();
+    let chart = s.read("charts/by-role/survivor.md");
+    let (head, tail) = chart.split_once("## return/stigma\n").unwrap();
+    let (marker, rest) = tail.split_once("-->\n").unwrap();
+    let (listing, rest) = rest.split_once("-->\n").unwrap();
+    s.file(
+        "charts/by-role/survivor.md",
+        &format!(
+            "{head}## return/stigma\n{marker}-->\n{listing}-->\nBoth survivors name *shame* and gossip <in the barrio> [transcripts/r01.txt:7].\n{rest}"
+        ),
+    );
+    let md = s
+        .run(&["report", "--format", "markdown", "--date", "2026-03-31"])
+        .ok()
+        .to_string();
+    assert!(md.contains(
+        "*Definition:* Blame and gossip.\n\n**survivor**: Both survivors name \\*shame\\* and gossip \\<in the barrio\\> \\[transcripts/r01.txt:7\\].\n\n> Some families"
+    ), "{md}");
+    let agree = s.run(&["agree", "--format", "csv"]).ok().to_string();
+    let section = md.split("## Agreement between coders\n\n").nth(1).unwrap();
+    assert!(
+        section.starts_with("Coders: ana, ben. Units: the excerpts every one of them covered."),
+        "{section}"
+    );
+    for line in agree.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let row = format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            f[0], f[1], f[2], f[3], f[4]
+        );
+        assert!(section.contains(&row), "{row} not in\n{section}");
+    }
+}
