@@ -316,7 +316,7 @@ fn select(
 /// the per-respondent cap but not the limit. `quote` and `report` both
 /// choose this way, so a report's quotes are `quote`'s.
 pub(crate) fn cap(
-    hits: Vec<Hit>,
+    hits: impl IntoIterator<Item = Hit>,
     limit: usize,
     per_respondent: Option<usize>,
 ) -> (Vec<Hit>, usize) {

@@ -108,15 +108,24 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
     let mut quotes: HashMap<usize, (Vec<report::NumberedQuote>, usize, usize)> = HashMap::new();
     let group_of = column_of(&groups, m.respondents.len());
     let person_of = people.as_ref().map(|p| column_of(p, m.respondents.len()));
-    for &r in &rows {
-        let hits = idx.corpus(HitFilter {
-            filter: filter.clone(),
-            rows_all: vec![vec![r as u64]],
-            uncoded: false,
-        })?;
+    // Every excerpt once, in corpus order, each filed under the report's
+    // rows it is at (its codes for the source and their ancestors, as the
+    // collector behind `quote` reads them).
+    let all = idx.corpus(HitFilter {
+        filter: filter.clone(),
+        rows_all: Vec::new(),
+        uncoded: false,
+    })?;
+    let at_rows = file_by_row(idx, &all, &rows, filter.source)?;
+    for (i, &r) in rows.iter().enumerate() {
+        let hits = || at_rows[i].iter().map(|&k| all[k as usize]);
         let mut first = |of: &[usize], n: usize| -> Result<Vec<Option<String>>> {
             let mut cells: Vec<Option<String>> = vec![None; n];
-            for h in &hits {
+            let mut left = n;
+            for h in hits() {
+                if left == 0 {
+                    break;
+                }
                 let j = of.get(h.resp as usize).copied().unwrap_or(usize::MAX);
                 if j < n && cells[j].is_none() {
                     let id = match ids.get(&h.addr) {
@@ -128,6 +137,7 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
                         }
                     };
                     cells[j] = Some(id);
+                    left -= 1;
                 }
             }
             Ok(cells)
@@ -137,12 +147,12 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
             first_people.push(first(of, p.columns.len())?);
         }
         if quoted.contains(&r) {
-            let mut who: Vec<u64> = hits.iter().map(|h| h.resp).collect();
+            let mut who: Vec<u64> = hits().map(|h| h.resp).collect();
             who.sort_unstable();
             who.dedup();
             let cap = report::per_respondent(args.per_respondent, args.limit, who.len());
-            let total = hits.len();
-            let (chosen, _) = super::quote::cap(hits, args.limit, Some(cap));
+            let total = at_rows[i].len();
+            let (chosen, _) = super::quote::cap(hits(), args.limit, Some(cap));
             let mut numbered = Vec::with_capacity(chosen.len());
             for h in &chosen {
                 let q = super::quote::quote(idx, &searcher, h, None, false, &[])?;
@@ -317,6 +327,37 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
         agreement,
         appendix,
     })
+}
+
+/// For each of `rows`, the indexes into `all` of the excerpts at it (in
+/// `all`'s order): one read of the code table for every excerpt.
+fn file_by_row(
+    idx: &StudyIndex,
+    all: &[crate::index::collect::Hit],
+    rows: &[usize],
+    source: Source,
+) -> Result<Vec<Vec<u32>>> {
+    let m = &idx.manifest;
+    let mut slot = vec![usize::MAX; m.rows.len()];
+    for (i, &r) in rows.iter().enumerate() {
+        slot[r] = i;
+    }
+    let table = idx.codes()?;
+    let mut reader = RowReader::new(source, m.closure());
+    let mut buf = Vec::new();
+    let mut out = vec![Vec::new(); rows.len()];
+    for (k, h) in all.iter().enumerate() {
+        buf.clear();
+        if let Some(rec) = table.get(h.file, h.pos) {
+            reader.fill(rec, &mut buf);
+        }
+        for &r in &buf {
+            if let Some(&i) = slot.get(r as usize).filter(|&&i| i != usize::MAX) {
+                out[i].push(k as u32);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Dense respondent id → column of `matrix` (`usize::MAX`: none).
