@@ -170,6 +170,9 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
     } else {
         Vec::new()
     };
+    // `--where` values are attribute values (or respondent ids): shown as
+    // participants' text is.
+    let filters: Vec<String> = args.read.filters.iter().map(|f| builder.shown(f)).collect();
     let mut themes: Vec<ThemeSection> = Vec::new();
     for (i, &r) in rows.iter().enumerate() {
         let row = &m.rows[r];
@@ -216,7 +219,7 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
                     &row.path,
                     args.limit,
                     cap,
-                    &args.read.filters,
+                    &filters,
                     args.read.source.as_deref(),
                 ),
             });
@@ -318,7 +321,7 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
         codebook: codebook_info,
         git: git_state(&study.root),
         figures,
-        method: method(study, m, args, by.as_deref(), &filter.source),
+        method: method(study, m, args, &filters, by.as_deref(), &filter.source),
         by,
         groups: groups_map,
         respondents,
@@ -520,6 +523,7 @@ fn method(
     study: &Study,
     m: &Manifest,
     args: &ReportArgs,
+    filters: &[String],
     by: Option<&str>,
     source: &Source,
 ) -> Vec<String> {
@@ -541,10 +545,10 @@ fn method(
         format!("Unit: an excerpt is {unit} (setting `unit`); interviewer turns are context, never counted."),
         format!("An excerpt is at a code when {who} put it there; a theme's or a parent code's figures include its sub-codes, each excerpt once."),
     ];
-    if !args.read.filters.is_empty() {
+    if !filters.is_empty() {
         out.push(format!(
             "Respondents: only those with {} (--where).",
-            args.read.filters.join(" and ")
+            filters.join(" and ")
         ));
     }
     out.push(match by {
