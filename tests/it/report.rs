@@ -628,3 +628,98 @@ fn agreement_and_charted_summaries_when_the_study_has_them() {
         assert!(section.contains(&row), "{row} not in\n{section}");
     }
 }
+
+#[test]
+fn by_respondent_map_is_left_out_above_sixty_respondents() {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", CODEBOOK);
+    let mut csv = String::from("id,role\n");
+    for i in 1..=61 {
+        let id = format!("R{i:02}");
+        csv.push_str(&format!("{id},survivor\n"));
+        s.file(
+            &format!("transcripts/{id}.txt"),
+            &format!("Entrevistadora: ¿Y después?\n{id}: Mi mamá me apoyó cuando volví.\n"),
+        );
+    }
+    s.file("respondents.csv", &csv);
+    let md = s
+        .run(&["report", "--format", "markdown", "--date", "2026-03-31"])
+        .ok()
+        .to_string();
+    assert!(!md.contains("## Themes by respondent\n"), "{md}");
+    assert!(md.contains(
+        "The heat map by respondent is left out: 61 respondents are more than 60 columns (`thematic matrix --format csv` has them all)."
+    ), "{md}");
+    assert!(
+        md.contains("| **Return** | 61/61 (100%) | 61/61 (100%) |"),
+        "{md}"
+    );
+    // By respondent: one map, n/N per respondent, and no second one.
+    let md = s
+        .run(&[
+            "report",
+            "--format",
+            "markdown",
+            "--date",
+            "2026-03-31",
+            "--by",
+            "respondent",
+        ])
+        .ok()
+        .to_string();
+    assert!(
+        md.contains("| code \\ respondent | R01 (n=1) | R02 (n=1) |"),
+        "{md}"
+    );
+    assert!(!md.contains("left out: 61"), "{md}");
+    assert_eq!(md.matches("| **Return** |").count(), 1, "{md}");
+}
+
+#[test]
+fn source_narrows_quotes_as_it_narrows_quote() {
+    let s = study();
+    s.file(
+        "codings/ana.csv",
+        "excerpt,code\ntranscripts/r02.txt:9,recruitment/job_offer\ntranscripts/r03.txt:5,recruitment/job_offer\n",
+    );
+    let html = s
+        .run(&["report", "--source", "ana", "--theme", "recruitment"])
+        .ok()
+        .to_string();
+    let (quotes, numbers) = html_quotes(&html);
+    assert_eq!(numbers, [1, 2]);
+    let json = s
+        .run(&[
+            "quote",
+            "recruitment/job_offer",
+            "--limit",
+            "3",
+            "--per-respondent",
+            "2",
+            "--source",
+            "ana",
+            "--format",
+            "json",
+        ])
+        .ok()
+        .to_string();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let want: Vec<(String, String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                "recruitment/job_offer".to_string(),
+                q["id"].as_str().unwrap().to_string(),
+                q["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(quotes, want);
+    assert!(html.contains(
+        "<code>thematic quote recruitment/job_offer --limit 3 --per-respondent 2 --source ana</code>"
+    ), "{html}");
+    assert!(html.contains("No excerpt at this code."), "{html}");
+}
