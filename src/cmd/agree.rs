@@ -140,13 +140,18 @@ struct Scope<'a> {
     considered: Vec<Vec<bool>>,
 }
 
+/// Every coder's agreement: who was compared, and per code then pooled.
+pub(crate) struct AllCoders {
+    /// The coders' names.
+    pub(crate) coders: Vec<String>,
+    /// Per code, then `pooled`.
+    pub(crate) lines: Vec<AgreeLine>,
+}
+
 /// Agreement of every coder on the codes among `rows` that any of them
-/// used, per code and pooled (the default `thematic agree`), with the
-/// coders' names; `None` with fewer than two coders.
-pub(crate) fn all_coders(
-    idx: &StudyIndex,
-    rows: &[usize],
-) -> Result<Option<(Vec<String>, Vec<AgreeLine>)>> {
+/// used, per code and pooled (the default `thematic agree`); `None` with
+/// fewer than two coders.
+pub(crate) fn all_coders(idx: &StudyIndex, rows: &[usize]) -> Result<Option<AllCoders>> {
     let m = &idx.manifest;
     if m.coders.len() < 2 {
         return Ok(None);
@@ -161,12 +166,15 @@ pub(crate) fn all_coders(
     codes.sort_unstable();
     codes.dedup();
     let scope = Scope::new(idx, coders, codes)?;
-    let names = scope
+    let coders = scope
         .coders
         .iter()
         .map(|&c| scope.coder(c).to_string())
         .collect();
-    Ok(Some((names, agreement_lines(&scope))))
+    Ok(Some(AllCoders {
+        coders,
+        lines: agreement_lines(&scope),
+    }))
 }
 
 impl<'a> Scope<'a> {

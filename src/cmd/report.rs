@@ -100,6 +100,10 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
         .filter(|&r| m.rows[r].depth > 0 || !rows.iter().any(|&c| m.rows[c].parent == Some(r)))
         .collect();
 
+    let mut is_quoted = vec![false; m.rows.len()];
+    for &r in &quoted {
+        is_quoted[r] = true;
+    }
     let mut builder = Builder::new(m, template);
     let searcher = idx.reader.searcher();
     let mut ids: HashMap<tantivy::DocAddress, String> = HashMap::new();
@@ -146,7 +150,7 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
         if let (Some(p), Some(of)) = (&people, &person_of) {
             first_people.push(first(of, p.columns.len())?);
         }
-        if quoted.contains(&r) {
+        if is_quoted[r] {
             let mut who: Vec<u64> = hits().map(|h| h.resp).collect();
             who.sort_unstable();
             who.dedup();
@@ -189,7 +193,7 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
             .unwrap_or_default();
         // A theme's own summaries go under its description, unless the
         // theme has no codes and is its own code section.
-        let own = quoted.contains(&r);
+        let own = is_quoted[r];
         if row.depth == 0 {
             themes.push(ThemeSection {
                 path: row.path.clone(),
@@ -281,20 +285,20 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
         None
     };
 
-    let agreement =
-        super::agree::all_coders(idx, &rows)?.map(|(coders, lines)| report::Agreement {
-            coders,
-            lines: lines
-                .into_iter()
-                .map(|l| report::AgreementLine {
-                    code: l.code,
-                    units: l.units,
-                    agreement: crate::agreement::fmt4(l.agreement),
-                    kappa: crate::agreement::fmt4(l.kappa),
-                    alpha: crate::agreement::fmt4(l.alpha),
-                })
-                .collect(),
-        });
+    let agreement = super::agree::all_coders(idx, &rows)?.map(|a| report::Agreement {
+        coders: a.coders,
+        lines: a
+            .lines
+            .into_iter()
+            .map(|l| report::AgreementLine {
+                code: l.code,
+                units: l.units,
+                agreement: crate::agreement::fmt4(l.agreement),
+                kappa: crate::agreement::fmt4(l.kappa),
+                alpha: crate::agreement::fmt4(l.alpha),
+            })
+            .collect(),
+    });
 
     let figures = Figures {
         transcripts: m.files.len(),
