@@ -443,6 +443,25 @@ mod tests {
     }
 
     #[test]
+    fn no_text_from_the_study_becomes_markup() {
+        let page = render(&super::super::sample());
+        assert!(!page.contains("<i>"), "{page}");
+        assert!(page.contains("<th scope=\"col\">&lt;i&gt;x&lt;/i&gt;<small>n=2</small></th>"));
+        assert!(page.contains("data-id=\"transcripts/&lt;i&gt;x&lt;/i&gt;.txt:3\""));
+        assert!(page.contains(
+            "<blockquote><p>&lt;i&gt;x&lt;/i&gt;</p><p>&lt;i&gt;x&lt;/i&gt;</p></blockquote>"
+        ));
+        assert!(page.contains(
+            "<p class=\"summary\"><strong>&lt;i&gt;x&lt;/i&gt;</strong> <em>(stale)</em>: &lt;i&gt;x&lt;/i&gt;<br>- line</p>"
+        ));
+        assert!(
+            page.contains("title=\"2 excerpts; first: transcripts/&lt;i&gt;x&lt;/i&gt;.txt:3\"")
+        );
+        assert!(page.contains("<p>As <code>thematic matrix</code>.</p>"));
+        assert!(page.contains("The co-occurrence table is left out: 61 codes"));
+    }
+
+    #[test]
     fn shades_run_from_light_to_dark() {
         assert_eq!(shade(0), "background:#f7fbff;color:#1b1f24");
         assert_eq!(shade(50), "background:#6baed6;color:#1b1f24");

@@ -158,7 +158,8 @@ fn summaries(out: &mut String, list: &[super::Summary]) {
 
 /// A heat map as a pipe table (the shading is the HTML's).
 fn heat_map(out: &mut String, map: &HeatMap, corner: &str) {
-    let mut header = vec![format!("code \\ {}", text(corner))];
+    // `\\`: pandoc reads a backslash before a space as a non-breaking space.
+    let mut header = vec![format!("code \\\\ {}", text(corner))];
     header.extend(map.columns.iter().map(|c| match map.kind {
         CellKind::Share => format!("{} (n={})", text(&c.name), c.respondents),
         CellKind::Count => text(&c.name),
@@ -272,6 +273,27 @@ fn code(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_text_from_the_study_becomes_markup() {
+        let md = render(&super::super::sample());
+        // Only inside code spans, where Markdown reads no markup.
+        assert_eq!(
+            md.matches("<i>").count(),
+            md.matches("`transcripts/<i>x</i>.txt:3`").count(),
+            "{md}"
+        );
+        assert!(
+            md.contains("| code \\\\ role | \\<i\\>x\\</i\\> (n=2) | total (n=2) |\n"),
+            "{md}"
+        );
+        assert!(md.contains("> \\<i\\>x\\</i\\>\n>\n> \\<i\\>x\\</i\\>\n>\n> **Quote 1:** \\<i\\>x\\</i\\> (`transcripts/<i>x</i>.txt:3`)\n"), "{md}");
+        assert!(
+            md.contains("**\\<i\\>x\\</i\\>** (stale): \\<i\\>x\\</i\\> \\- line\n"),
+            "{md}"
+        );
+        assert!(md.contains("As `thematic matrix`."), "{md}");
+    }
 
     #[test]
     fn text_is_escaped_literally() {

@@ -686,6 +686,86 @@ fn civil(days: u64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// A small report whose every text from the study is hostile markup, for
+/// the renderers' tests.
+#[cfg(test)]
+pub(crate) fn sample() -> Report {
+    let bad = "<i>x</i>";
+    let cell = |n: u32, of: u32| HeatCell {
+        count: n * 2,
+        respondents: n,
+        of,
+        first: (n > 0).then(|| format!("transcripts/{bad}.txt:3")),
+    };
+    let map = |kind| HeatMap {
+        kind,
+        columns: vec![HeatColumn {
+            name: bad.into(),
+            respondents: 2,
+        }],
+        rows: vec![HeatRow {
+            path: "t".into(),
+            label: "Theme".into(),
+            depth: 0,
+            cells: vec![cell(1, 2)],
+            total: cell(1, 2),
+        }],
+        max_count: 2,
+    };
+    Report {
+        title: "Study".into(),
+        description: None,
+        date: "2026-03-31".into(),
+        codebook: CodebookInfo {
+            name: "Codebook".into(),
+            version: None,
+        },
+        git: None,
+        figures: Figures::default(),
+        by: Some("role".into()),
+        groups: map(CellKind::Share),
+        respondents: ByRespondent::Shown(map(CellKind::Count)),
+        themes: vec![ThemeSection {
+            path: "t".into(),
+            label: "Theme".into(),
+            description: None,
+            summaries: vec![Summary {
+                case: bad.into(),
+                text: format!("{bad}\n- line"),
+                stale: true,
+            }],
+            codes: vec![CodeSection {
+                path: "t/c".into(),
+                label: "Code".into(),
+                depth: 1,
+                definition: None,
+                summaries: Vec::new(),
+                quotes: vec![NumberedQuote {
+                    number: 1,
+                    id: format!("transcripts/{bad}.txt:3"),
+                    attribution: bad.into(),
+                    text: format!("{bad}\n\n{bad}"),
+                }],
+                more: 0,
+                command: "thematic quote t/c --limit 3 --per-respondent 1".into(),
+            }],
+        }],
+        cooccur: Some(Cooccur::TooMany(61)),
+        agreement: Some(Agreement {
+            coders: vec![bad.into()],
+            lines: vec![AgreementLine {
+                code: "pooled".into(),
+                units: 3,
+                agreement: "1.0000".into(),
+                kappa: "-".into(),
+                alpha: "-".into(),
+            }],
+        }),
+        appendix: Vec::new(),
+        method: vec!["As `thematic matrix`.".into()],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

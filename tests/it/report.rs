@@ -117,7 +117,7 @@ const EXPECTED_MARKDOWN: &str = r#"# Recruitment and return
 
 Cells: n/N (p%), n respondents of the group (`role`) with at least one excerpt at the theme or code, of N in the group; shaded by p.
 
-| code \ role | provider (n=1) | relative (n=1) | survivor (n=2) | total (n=4) |
+| code \\ role | provider (n=1) | relative (n=1) | survivor (n=2) | total (n=4) |
 | --- | ---: | ---: | ---: | ---: |
 | **Recruitment** | 1/1 (100%) | 1/1 (100%) | 2/2 (100%) | 4/4 (100%) |
 |   A job offer | 1/1 (100%) | 0/1 (0%) | 2/2 (100%) | 3/4 (75%) |
@@ -131,7 +131,7 @@ Cells: n/N (p%), n respondents of the group (`role`) with at least one excerpt a
 
 Excerpts per respondent.
 
-| code \ respondent | P01 | R01 | R02 | R03 | total |
+| code \\ respondent | P01 | R01 | R02 | R03 | total |
 | --- | ---: | ---: | ---: | ---: | ---: |
 | **Recruitment** | 1 | 1 | 1 | 1 | 4 |
 |   A job offer | 1 | 1 | 1 | 0 | 3 |
@@ -669,7 +669,7 @@ fn by_respondent_map_is_left_out_above_sixty_respondents() {
         .ok()
         .to_string();
     assert!(
-        md.contains("| code \\ respondent | R01 (n=1) | R02 (n=1) |"),
+        md.contains("| code \\\\ respondent | R01 (n=1) | R02 (n=1) |"),
         "{md}"
     );
     assert!(!md.contains("left out: 61"), "{md}");
