@@ -12,6 +12,7 @@
 //! matrix/stats: code table ─Counts::from_table─▶ Counts (cached per commit) ─render─▶ stdout
 //! cooccur: code table ─cooccur::count─▶ Cooccurrence (pairs of rows) ─render─▶ stdout
 //! quote/search: index ─query + HitCollector (codes from the table)─▶ hits ─render─▶ stdout
+//! report: Counts + hits filed by row + cooccur + agree ─report::Builder─▶ Report ─html|markdown─▶ file
 //! ```
 //!
 //! `pipeline` brings an index up to date (only what changed); `cmd/` holds
