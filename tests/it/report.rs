@@ -723,3 +723,43 @@ fn source_narrows_quotes_as_it_narrows_quote() {
     ), "{html}");
     assert!(html.contains("No excerpt at this code."), "{html}");
 }
+
+#[test]
+fn a_theme_without_codes_has_its_own_quotes() {
+    let s = study();
+    s.replace(
+        "codebooks/main.yaml",
+        "  - id: return\n",
+        "  - id: context\n    label: Context of the interview\n    description: Coded by hand.\n  - id: return\n",
+    )
+    .file(
+        "codings/ana.csv",
+        "excerpt,code\ntranscripts/r02.txt:9,context\ntranscripts/p01.txt:7,context\n",
+    );
+    let md = s
+        .run(&[
+            "report",
+            "--format",
+            "markdown",
+            "--date",
+            "2026-03-31",
+            "--theme",
+            "context",
+        ])
+        .ok()
+        .to_string();
+    let section = md.split("## Context of the interview\n\n").nth(1).unwrap();
+    assert!(
+        section.starts_with(
+            "Coded by hand.\n\n\
+         > The job offers come through cousins and neighbours.\n>\n\
+         > **Quote 1:** P01, provider (`transcripts/p01.txt:7`)\n\n\
+         > I went back to school later.\n>\n\
+         > **Quote 2:** R02, survivor (`transcripts/r02.txt:9`)\n\n\
+         *these quotes: `thematic quote context --limit 3 --per-respondent 2`*\n\n"
+        ),
+        "{section}"
+    );
+    // No pairs to count with a single row.
+    assert!(!md.contains("## Co-occurrence"), "{md}");
+}
