@@ -144,6 +144,8 @@ pub enum Command {
     Agree(AgreeArgs),
     /// Chart files of written summaries (charts/<RESPONDENT>.md): add sections for cells with excerpts; `chart check` checks them.
     Chart(ChartArgs),
+    /// The study's findings as one self-contained HTML page (or Markdown for pandoc): heat maps, numbered quotes, co-occurrence, agreement, the codebook.
+    Report(ReportArgs),
     /// Coding-sheet rows whose excerpts moved: list them, or with --write put the new ids and hashes into the sheets.
     Reanchor {
         /// Rewrite the sheets (atomically; every other cell is kept).
@@ -534,4 +536,43 @@ pub enum ChartCommand {
         #[arg(long)]
         frozen: bool,
     },
+}
+
+// ---- `thematic report` ----
+
+/// `thematic report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Heat map columns: the values of this attribute (default: the first attribute column of respondents.csv, else respondents).
+    #[arg(long, value_name = "ATTR")]
+    pub by: Option<String>,
+    /// Only these themes (repeatable or comma-separated; default: all).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub theme: Vec<String>,
+    /// Quotes per code at most.
+    #[arg(long, default_value_t = 3)]
+    pub limit: usize,
+    /// Quotes per respondent per code at most (default: 1, more only when a code has fewer respondents than --limit).
+    #[arg(long, value_name = "N")]
+    pub per_respondent: Option<usize>,
+    /// The date line, YYYY-MM-DD (default: SOURCE_DATE_EPOCH when set, else today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: ReportFormat,
+    /// Write to this file instead of stdout (never overwrites; `-` is stdout).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadOpts,
+}
+
+/// `thematic report` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML page (inline CSS, no script, printable).
+    Html,
+    /// Markdown (pipe tables, blockquotes) for pandoc.
+    Markdown,
 }

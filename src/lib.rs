@@ -12,6 +12,7 @@
 //! matrix/stats: code table ─Counts::from_table─▶ Counts (cached per commit) ─render─▶ stdout
 //! cooccur: code table ─cooccur::count─▶ Cooccurrence (pairs of rows) ─render─▶ stdout
 //! quote/search: index ─query + HitCollector (codes from the table)─▶ hits ─render─▶ stdout
+//! report: Counts + hits filed by row + cooccur + agree ─report::Builder─▶ Report ─html|markdown─▶ file
 //! ```
 //!
 //! `pipeline` brings an index up to date (only what changed); `cmd/` holds
@@ -44,6 +45,7 @@ pub mod model;
 pub(crate) mod pipeline;
 pub(crate) mod reanchor;
 pub mod render;
+pub(crate) mod report;
 pub mod study;
 pub(crate) mod text;
 pub(crate) mod xml;
@@ -53,7 +55,7 @@ pub use error::{Error, Result};
 
 /// What the binary read from its environment, handed down explicitly: the
 /// library itself reads no environment variable.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Env {
     /// How output is shown (`$COLUMNS`, `$NO_COLOR`, whether stdout is a terminal).
     pub terminal: render::Terminal,
@@ -61,6 +63,8 @@ pub struct Env {
     pub index_threads: Option<usize>,
     /// Tell how long each phase of a run takes (`$THEMATIC_TIMING`).
     pub timing: bool,
+    /// The date of reproducible outputs (`$SOURCE_DATE_EPOCH`, seconds).
+    pub source_date_epoch: Option<String>,
 }
 
 /// Runs one command line.
@@ -72,6 +76,7 @@ pub fn run(cli: cli::Cli, env: Env) -> Result<()> {
         index_threads: env.index_threads,
         timing: env.timing,
         terminal: env.terminal,
+        source_date_epoch: env.source_date_epoch,
     };
     let project = &at;
     match cli.command {
@@ -91,6 +96,7 @@ pub fn run(cli: cli::Cli, env: Env) -> Result<()> {
         Command::Sheet(args) => cmd::sheet::run(project, &args),
         Command::Agree(args) => cmd::agree::run(project, &args),
         Command::Chart(args) => cmd::chart::run(project, &args),
+        Command::Report(args) => cmd::report::run(project, &args),
         Command::Reanchor { write } => cmd::reanchor::run(project, write),
     }
 }

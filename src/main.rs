@@ -29,5 +29,6 @@ fn env() -> thematic::Env {
         ),
         index_threads: var("THEMATIC_INDEX_THREADS").and_then(|t| t.parse().ok()),
         timing: std::env::var_os("THEMATIC_TIMING").is_some(),
+        source_date_epoch: var("SOURCE_DATE_EPOCH"),
     }
 }

@@ -198,6 +198,16 @@ pub struct Settings {
     pub charts: String,
     /// The folder of memos, relative to the study.
     pub memos: String,
+    /// The report's title (`thematic report`; default: the codebook's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The study's description, under the report's title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How `thematic report` attributes a quote: `{ATTR}` placeholders
+    /// (`{respondent}` is the id), e.g. `"{profile}, {region}"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<String>,
 }
 
 /// Survey CSV settings.
@@ -235,6 +245,9 @@ impl Default for Settings {
             encoding: None,
             charts: "charts".into(),
             memos: "memos".into(),
+            title: None,
+            description: None,
+            attribution: None,
         }
     }
 }
@@ -254,6 +267,8 @@ pub struct StudyAt {
     pub timing: bool,
     /// How output is shown on the terminal.
     pub terminal: crate::render::Terminal,
+    /// `SOURCE_DATE_EPOCH`: the date of reproducible outputs (the report's).
+    pub source_date_epoch: Option<String>,
 }
 
 /// A study folder and its settings.

@@ -12,13 +12,14 @@ use crate::pipeline::{self, Mode};
 use crate::render::{self, Table};
 use crate::study::{Study, StudyAt};
 
+/// One line of `thematic agree`: a code (or `pooled`) and its figures.
 #[derive(Serialize)]
-struct AgreeLine {
-    code: String,
-    units: usize,
-    agreement: Option<f64>,
-    kappa: Option<f64>,
-    alpha: Option<f64>,
+pub(crate) struct AgreeLine {
+    pub(crate) code: String,
+    pub(crate) units: usize,
+    pub(crate) agreement: Option<f64>,
+    pub(crate) kappa: Option<f64>,
+    pub(crate) alpha: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -97,25 +98,14 @@ pub fn run(project: &StudyAt, args: &AgreeArgs) -> Result<()> {
         v
     };
     let searcher = idx.reader.searcher();
-    let collector = CodingCollector {
-        codes: idx.codes()?,
-        closure: m.closure(),
-    };
-    let mut units = searcher.search(&tantivy::query::AllQuery, &collector)?;
-    let order = m.corpus_order();
-    units.sort_by_key(|u| order.key(u.file, u.pos));
-    // What each coder's sheets let them judge: a wide sheet its columns.
-    let parents: Vec<Option<usize>> = m.rows.iter().map(|r| r.parent).collect();
-    let considered: Vec<Vec<bool>> = m
-        .coders
-        .iter()
-        .map(|c| agreement::considered(&parents, c.columns.as_deref()))
-        .collect();
+    let mut scope = Scope::new(&idx, coders, codes)?;
+    scope.terminal = project.terminal;
     if !args.codes.is_empty() {
-        for &code in &codes {
-            let missing: Vec<&str> = coders
+        for &code in &scope.codes {
+            let missing: Vec<&str> = scope
+                .coders
                 .iter()
-                .filter(|&&c| !considered[c as usize][code])
+                .filter(|&&c| !scope.considered[c as usize][code])
                 .map(|&c| m.coders[c as usize].name.as_str())
                 .collect();
             if !missing.is_empty() {
@@ -127,14 +117,6 @@ pub fn run(project: &StudyAt, args: &AgreeArgs) -> Result<()> {
             }
         }
     }
-    let scope = Scope {
-        idx: &idx,
-        units,
-        coders,
-        codes,
-        considered,
-        at: project,
-    };
     let out = if args.rules && args.disagreements {
         rules_disagreements(&scope, &searcher, args.format)?
     } else if args.rules {
@@ -157,11 +139,78 @@ struct Scope<'a> {
     /// Per coder (dense id), per row: whether the coder's sheets let them
     /// judge that code.
     considered: Vec<Vec<bool>>,
-    /// How the command was run (the terminal tables are laid out for).
-    at: &'a StudyAt,
+    /// The terminal tables are laid out for.
+    terminal: crate::render::Terminal,
 }
 
-impl Scope<'_> {
+/// Every coder's agreement: who was compared, and per code then pooled.
+pub(crate) struct AllCoders {
+    /// The coders' names.
+    pub(crate) coders: Vec<String>,
+    /// Per code, then `pooled`.
+    pub(crate) lines: Vec<AgreeLine>,
+}
+
+/// Agreement of every coder on the codes among `rows` that any of them
+/// used, per code and pooled (the default `thematic agree`); `None` with
+/// fewer than two coders.
+pub(crate) fn all_coders(idx: &StudyIndex, rows: &[usize]) -> Result<Option<AllCoders>> {
+    let m = &idx.manifest;
+    if m.coders.len() < 2 {
+        return Ok(None);
+    }
+    let coders: Vec<u64> = (0..m.coders.len() as u64).collect();
+    let mut codes: Vec<usize> = m
+        .coders
+        .iter()
+        .flat_map(|c| c.used.iter().copied())
+        .filter(|r| rows.contains(r))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let scope = Scope::new(idx, coders, codes)?;
+    let coders = scope
+        .coders
+        .iter()
+        .map(|&c| scope.coder(c).to_string())
+        .collect();
+    Ok(Some(AllCoders {
+        coders,
+        lines: agreement_lines(&scope),
+    }))
+}
+
+impl<'a> Scope<'a> {
+    /// Reads every excerpt's codings (in corpus order) for `coders` on `codes`.
+    fn new(idx: &'a StudyIndex, coders: Vec<u64>, codes: Vec<usize>) -> Result<Scope<'a>> {
+        let m = &idx.manifest;
+        let collector = CodingCollector {
+            codes: idx.codes()?,
+            closure: m.closure(),
+        };
+        let mut units = idx
+            .reader
+            .searcher()
+            .search(&tantivy::query::AllQuery, &collector)?;
+        let order = m.corpus_order();
+        units.sort_by_key(|u| order.key(u.file, u.pos));
+        // What each coder's sheets let them judge: a wide sheet its columns.
+        let parents: Vec<Option<usize>> = m.rows.iter().map(|r| r.parent).collect();
+        let considered: Vec<Vec<bool>> = m
+            .coders
+            .iter()
+            .map(|c| agreement::considered(&parents, c.columns.as_deref()))
+            .collect();
+        Ok(Scope {
+            idx,
+            units,
+            coders,
+            codes,
+            considered,
+            terminal: crate::render::Terminal::default(),
+        })
+    }
+
     /// Whether `coder` put the excerpt at `row` (directly or below it).
     fn has(u: &CodedUnit, coder: u64, row: usize) -> bool {
         u.coder_rows.contains(&((coder << 32) | row as u64))
@@ -192,7 +241,9 @@ impl Scope<'_> {
     }
 }
 
-fn agreement_report(s: &Scope, format: Format) -> Result<String> {
+/// Per code and pooled: the compared coders' agreement on the excerpts
+/// every one of them covered.
+fn agreement_lines(s: &Scope) -> Vec<AgreeLine> {
     let compared: Vec<&CodedUnit> = s.compared().collect();
     if compared.is_empty() {
         let names: Vec<&str> = s.coders.iter().map(|&c| s.coder(c)).collect();
@@ -201,8 +252,8 @@ fn agreement_report(s: &Scope, format: Format) -> Result<String> {
             names.join(", ")
         );
     }
-    let mut lines = Vec::new();
     let mut pooled: Vec<Vec<bool>> = Vec::new();
+    let mut lines = Vec::new();
     for code in s.codes_for(&s.coders) {
         let data: Vec<Vec<bool>> = compared
             .iter()
@@ -214,6 +265,11 @@ fn agreement_report(s: &Scope, format: Format) -> Result<String> {
     let mut p = agreement::binary(&pooled);
     p.units = compared.len();
     lines.push(line("pooled", p));
+    lines
+}
+
+fn agreement_report(s: &Scope, format: Format) -> Result<String> {
+    let lines = agreement_lines(s);
     if format == Format::Json {
         return render::json(&lines);
     }
@@ -235,7 +291,7 @@ fn agreement_report(s: &Scope, format: Format) -> Result<String> {
     let names: Vec<&str> = s.coders.iter().map(|&c| s.coder(c)).collect();
     super::laid_out(
         &t,
-        s.at.terminal,
+        s.terminal,
         format.into(),
         &format!(
             "coders: {}; units: excerpts every one of them covered",
@@ -311,7 +367,7 @@ fn rules_report(s: &Scope, format: Format) -> Result<String> {
     }
     super::laid_out(
         &t,
-        s.at.terminal,
+        s.terminal,
         format.into(),
         "rules against each coder (the coder is the reference), on the excerpts the coder covered",
     )
@@ -377,7 +433,7 @@ fn disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) -> Res
             d.not_applied_by.join(" "),
         ]);
     }
-    super::laid_out(&t, s.at.terminal, format.into(), "")
+    super::laid_out(&t, s.terminal, format.into(), "")
 }
 
 #[derive(Serialize)]
@@ -437,7 +493,7 @@ fn rules_disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) 
     }
     super::laid_out(
         &t,
-        s.at.terminal,
+        s.terminal,
         format.into(),
         "where the rules and each coder differ, on the excerpts the coder covered",
     )

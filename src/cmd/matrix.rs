@@ -305,7 +305,7 @@ fn text_cells(mode: CellMode) -> bool {
 /// The chart files' summaries at the matrix's cells: respondents' files,
 /// or with `by` the group files `by-<ATTR>/<VALUE>.md`. A chart file with
 /// bad input is warned about, and what could be read of it is used.
-fn summaries(
+pub(crate) fn summaries(
     study: &Study,
     idx: &StudyIndex,
     matrix: &Matrix,

@@ -13,6 +13,7 @@ pub mod init;
 pub mod matrix;
 pub mod quote;
 pub mod reanchor;
+pub mod report;
 pub mod sheet;
 pub mod stats;
 pub mod transcripts;

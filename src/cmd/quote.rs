@@ -15,17 +15,19 @@ use crate::index::StudyIndex;
 use crate::render::{self, Table};
 use crate::study::{Study, StudyAt};
 
+/// One quote as `quote --format json` prints it (the report builds its
+/// numbered quotes from the same values).
 #[derive(Serialize)]
-struct Quote {
-    id: String,
-    path: String,
-    line: u64,
-    respondent: String,
-    attributes: BTreeMap<String, String>,
-    codes: Vec<String>,
-    question: String,
-    text: String,
-    time: String,
+pub(crate) struct Quote {
+    pub(crate) id: String,
+    pub(crate) path: String,
+    pub(crate) line: u64,
+    pub(crate) respondent: String,
+    pub(crate) attributes: BTreeMap<String, String>,
+    pub(crate) codes: Vec<String>,
+    pub(crate) question: String,
+    pub(crate) text: String,
+    pub(crate) time: String,
     score: f32,
     /// With `--memos`: the memos about the excerpt, its respondent or its codes.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,7 +111,7 @@ fn list_charted(
     let more = hits.len().saturating_sub(opts.limit);
     let mut quotes = Vec::new();
     for h in hits.into_iter().take(opts.limit) {
-        quotes.push(quote(idx, &searcher, h, None, false, opts)?);
+        quotes.push(quote(idx, &searcher, h, None, false, &opts.show)?);
     }
     let none = quotes.is_empty();
     let out = finish(study, idx, quotes, opts, false)?;
@@ -205,7 +207,7 @@ fn list(
             h,
             snippets.as_ref(),
             parsed.is_some(),
-            opts,
+            &opts.show,
         )?);
     }
     let none = quotes.is_empty();
@@ -304,22 +306,35 @@ fn select(
         hits.truncate(opts.limit);
     }
     hits.sort_by(cmp);
+    let (chosen, more) = cap(hits, opts.limit, opts.per_respondent);
+    Ok((chosen, more + skipped))
+}
+
+/// The quotes chosen from ordered hits: each in turn unless its respondent
+/// already has `per_respondent`, until `limit`; and how many more passed
+/// the per-respondent cap but not the limit. `quote` and `report` both
+/// choose this way, so a report's quotes are `quote`'s.
+pub(crate) fn cap(
+    hits: impl IntoIterator<Item = Hit>,
+    limit: usize,
+    per_respondent: Option<usize>,
+) -> (Vec<Hit>, usize) {
     let mut per: BTreeMap<u64, usize> = BTreeMap::new();
     let mut chosen = Vec::new();
-    let mut more = skipped;
+    let mut more = 0;
     for h in hits {
         let n = per.entry(h.resp).or_default();
-        if opts.per_respondent.is_some_and(|cap| *n >= cap) {
+        if per_respondent.is_some_and(|cap| *n >= cap) {
             continue;
         }
-        if chosen.len() >= opts.limit {
+        if chosen.len() >= limit {
             more += 1;
             continue;
         }
         *n += 1;
         chosen.push(h);
     }
-    Ok((chosen, more))
+    (chosen, more)
 }
 
 /// A snippet generator when query terms are to be highlighted.
@@ -351,7 +366,7 @@ fn snippet_generator(
 
 /// A snippet generator per language present: an excerpt's highlights are
 /// its own language's terms of the query.
-struct Snippets(BTreeMap<crate::study::Language, SnippetGenerator>);
+pub(crate) struct Snippets(BTreeMap<crate::study::Language, SnippetGenerator>);
 
 /// Gives each quote the memos about its excerpt, its respondent or its
 /// codes (and their ancestors), then the coding sheets' notes on it. A memo with an entry that names nothing is
@@ -386,23 +401,23 @@ fn attach_memos(study: &Study, idx: &StudyIndex, quotes: &mut [Quote]) -> Result
     Ok(())
 }
 
-/// One hit with its attribution.
-fn quote(
+/// One hit with its attribution (`show`: the attributes to keep; empty
+/// keeps all).
+pub(crate) fn quote(
     idx: &StudyIndex,
     searcher: &tantivy::Searcher,
     h: &Hit,
     snippets: Option<&Snippets>,
     scored: bool,
-    opts: &ListOpts,
+    show: &[String],
 ) -> Result<Quote> {
     let m = &idx.manifest;
     let e = idx.stored(searcher, h.addr)?;
     let all = m.attributes.get(&e.respondent).cloned().unwrap_or_default();
-    let attributes = if opts.show.is_empty() {
+    let attributes = if show.is_empty() {
         all
     } else {
-        opts.show
-            .iter()
+        show.iter()
             .filter_map(|a| all.get(a).map(|v| (a.clone(), v.clone())))
             .collect()
     };

@@ -467,7 +467,11 @@ impl Collector for PlaceCollector {
     type Fruit = Vec<Place>;
     type Child = PlaceSegment;
 
-    fn for_segment(&self, _: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<PlaceSegment> {
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<PlaceSegment> {
         let ff = reader.fast_fields();
         let tail = ff.str("tail")?;
         let mut tails = Vec::new();

@@ -800,10 +800,14 @@ fn a_long_cell_lists_twelve_excerpts_and_the_command_for_the_rest() {
     }
     s.file("transcripts/r05.txt", &text);
     s.run(&["code"]).ok();
-    s.run(&["chart", "--respondent", "R05", "--theme", "family"]).ok();
+    s.run(&["chart", "--respondent", "R05", "--theme", "family"])
+        .ok();
     let r05 = s.read("charts/R05.md");
     let money = &r05[r05.find("## family/money\n").expect("section")..];
-    assert!(money.contains("excerpts ") && money.contains(" (15); "), "{money}");
+    assert!(
+        money.contains("excerpts ") && money.contains(" (15); "),
+        "{money}"
+    );
     let listed = money
         .lines()
         .take_while(|l| *l != "-->")
@@ -811,16 +815,28 @@ fn a_long_cell_lists_twelve_excerpts_and_the_command_for_the_rest() {
         .count();
     assert_eq!(listed, 12, "{money}");
     assert!(
-        money.contains("… and 3 more: thematic quote family/money --where respondent=R05 --limit 15\n"),
+        money.contains(
+            "… and 3 more: thematic quote family/money --where respondent=R05 --limit 15\n"
+        ),
         "{money}"
     );
-    s.run(&["chart", "--by", "region", "--theme", "family"]).ok();
+    s.run(&["chart", "--by", "region", "--theme", "family"])
+        .ok();
     let group = s.read("charts/by-region/Madre de Dios.md");
     assert!(
         group.contains("--where 'region=Madre de Dios' --limit 15\n"),
         "{group}"
     );
     // The command it names lists all fifteen.
-    let quoted = s.run(&["quote", "family/money", "--where", "respondent=R05", "--limit", "15", "--format", "csv"]);
+    let quoted = s.run(&[
+        "quote",
+        "family/money",
+        "--where",
+        "respondent=R05",
+        "--limit",
+        "15",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(quoted.ok().lines().count(), 16);
 }

@@ -17,6 +17,7 @@ mod language;
 mod matrix;
 mod quote;
 mod renames;
+mod report;
 mod sheets;
 mod spreadsheets;
 mod transcripts;

@@ -1,0 +1,586 @@
+//! `thematic report`: the study's findings as one HTML page or Markdown.
+//! Gathers the same figures `matrix`, `quote`, `cooccur` and `agree` give
+//! into a [`report::Report`] and hands it to a renderer. Each theme or
+//! code's excerpts are listed once (one pass over the fast fields), and
+//! stored text is read only for the quotes and each cell's first excerpt.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command as Process;
+
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::codebook::{Codebook, Origin};
+use crate::cooccur::{self, Within};
+use crate::error::{Error, Result};
+use crate::framework::{self, Matrix};
+use crate::index::collect::{HitFilter, RowReader, Source};
+use crate::index::{Manifest, StudyIndex};
+use crate::render;
+use crate::report::{
+    self, Builder, ByRespondent, CellKind, CodeSection, CodebookEntry, CodebookInfo, Cooccur,
+    Figures, GitState, Report, Template, ThemeSection,
+};
+use crate::study::{Study, StudyAt};
+
+/// Runs `thematic report`.
+pub fn run(project: &StudyAt, args: &ReportArgs) -> Result<()> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let date = report::date(
+        args.date.as_deref(),
+        project.source_date_epoch.as_deref(),
+        now,
+    )?;
+    if args.limit == 0 {
+        return Err(
+            Error::input("--limit 0 would leave the report without quotes")
+                .with_hint("give at least 1 quote per code, e.g. --limit 3"),
+        );
+    }
+    if args.per_respondent == Some(0) {
+        return Err(Error::input("--per-respondent 0 would leave no quote")
+            .with_hint("give at least 1, or leave it out"));
+    }
+    let (study, idx) = super::open(project, &args.read)?;
+    let r = build(&study, &idx, args, date)?;
+    let out = match args.format {
+        ReportFormat::Html => report::html::render(&r),
+        ReportFormat::Markdown => report::markdown::render(&r),
+    };
+    match &args.output {
+        Some(path) => {
+            render::write_new_file(path, out.as_bytes())?;
+            if path.as_os_str() != "-" {
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        None => render::emit(&out),
+    }
+}
+
+/// Gathers the report.
+fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Result<Report> {
+    let m = &idx.manifest;
+    let by = match args.by.as_deref().map(str::trim) {
+        Some(attr) => {
+            super::check_attribute(m, attr, "--by")?;
+            Some(attr.to_string())
+        }
+        None => default_by(study, m),
+    }
+    .filter(|a| a != "respondent");
+    let template = match &study.settings.attribution {
+        Some(text) => {
+            let settings = std::fs::read_to_string(study.root.join(crate::study::SETTINGS_FILE))
+                .unwrap_or_default();
+            Template::parse(text, &super::attribute_names(m), &settings)?
+        }
+        None => Template::default_for(by.as_deref()),
+    };
+    let rows = theme_rows(m, &args.theme)?;
+    let filter = super::filter(m, &args.read)?;
+    let counts = super::count(idx, filter.clone())?;
+    let groups = framework::build(&counts, m, rows.clone(), by.as_deref());
+    if groups.columns.is_empty() {
+        return Err(
+            Error::input("no excerpts to report: the matrix would be empty")
+                .with_hint("check --where, and that `thematic transcripts` lists respondent text"),
+        );
+    }
+    let people = by
+        .is_some()
+        .then(|| framework::build(&counts, m, rows.clone(), None));
+    let people = people.filter(|p| p.columns.len() <= report::MAX_RESPONDENT_COLUMNS);
+    let n_people = counts.excerpts.iter().filter(|&&e| e > 0).count();
+
+    // The rows whose quotes the report shows: each theme's codes, or the
+    // theme itself when it has none.
+    let quoted: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&r| m.rows[r].depth > 0 || !rows.iter().any(|&c| m.rows[c].parent == Some(r)))
+        .collect();
+
+    let mut is_quoted = vec![false; m.rows.len()];
+    for &r in &quoted {
+        is_quoted[r] = true;
+    }
+    let mut builder = Builder::new(m, template);
+    let searcher = idx.reader.searcher();
+    let mut ids: HashMap<tantivy::DocAddress, String> = HashMap::new();
+    let mut first_groups = Vec::with_capacity(rows.len());
+    let mut first_people = Vec::with_capacity(rows.len());
+    let mut quotes: HashMap<usize, (Vec<report::NumberedQuote>, usize, usize)> = HashMap::new();
+    let group_of = column_of(&groups, m.respondents.len());
+    let person_of = people.as_ref().map(|p| column_of(p, m.respondents.len()));
+    // Every excerpt once, in corpus order, each filed under the report's
+    // rows it is at (its codes for the source and their ancestors, as the
+    // collector behind `quote` reads them).
+    let all = idx.corpus(HitFilter {
+        filter: filter.clone(),
+        rows_all: Vec::new(),
+        uncoded: false,
+    })?;
+    let at_rows = file_by_row(idx, &all, &rows, filter.source)?;
+    for (i, &r) in rows.iter().enumerate() {
+        let hits = || at_rows[i].iter().map(|&k| all[k as usize]);
+        let mut first = |of: &[usize], n: usize| -> Result<Vec<Option<String>>> {
+            let mut cells: Vec<Option<String>> = vec![None; n];
+            let mut left = n;
+            for h in hits() {
+                if left == 0 {
+                    break;
+                }
+                let j = of.get(h.resp as usize).copied().unwrap_or(usize::MAX);
+                if j < n && cells[j].is_none() {
+                    let id = match ids.get(&h.addr) {
+                        Some(id) => id.clone(),
+                        None => {
+                            let id = idx.stored(&searcher, h.addr)?.id;
+                            ids.insert(h.addr, id.clone());
+                            id
+                        }
+                    };
+                    cells[j] = Some(id);
+                    left -= 1;
+                }
+            }
+            Ok(cells)
+        };
+        first_groups.push(first(&group_of, groups.columns.len())?);
+        if let (Some(p), Some(of)) = (&people, &person_of) {
+            first_people.push(first(of, p.columns.len())?);
+        }
+        if is_quoted[r] {
+            let mut who: Vec<u64> = hits().map(|h| h.resp).collect();
+            who.sort_unstable();
+            who.dedup();
+            let cap = report::per_respondent(args.per_respondent, args.limit, who.len());
+            let total = at_rows[i].len();
+            let (chosen, _) = super::quote::cap(hits(), args.limit, Some(cap));
+            let mut numbered = Vec::with_capacity(chosen.len());
+            for h in &chosen {
+                let q = super::quote::quote(idx, &searcher, h, None, false, &[])?;
+                numbered.push(builder.quote(&q));
+            }
+            quotes.insert(r, (numbered, total - chosen.len(), cap));
+        }
+    }
+
+    let summaries = if study
+        .resolve(study.settings.charts.trim_end_matches('/'))
+        .is_dir()
+    {
+        super::matrix::summaries(study, idx, &groups, by.as_deref())?
+    } else {
+        Vec::new()
+    };
+    // `--where` values are attribute values (or respondent ids): shown as
+    // participants' text is.
+    let filters: Vec<String> = args.read.filters.iter().map(|f| builder.shown(f)).collect();
+    let mut themes: Vec<ThemeSection> = Vec::new();
+    for (i, &r) in rows.iter().enumerate() {
+        let row = &m.rows[r];
+        let cell_summaries: Vec<report::Summary> = summaries
+            .get(i)
+            .map(|cells| {
+                cells
+                    .iter()
+                    .zip(&groups.columns)
+                    .filter(|(s, _)| !s.summary.trim().is_empty())
+                    .map(|(s, c)| builder.summary(&c.name, s.summary.trim(), s.is_stale()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // A theme's own summaries go under its description, unless the
+        // theme has no codes and is its own code section.
+        let own = is_quoted[r];
+        if row.depth == 0 {
+            themes.push(ThemeSection {
+                path: row.path.clone(),
+                label: row.label.clone(),
+                description: None,
+                summaries: if own {
+                    Vec::new()
+                } else {
+                    cell_summaries.clone()
+                },
+                codes: Vec::new(),
+            });
+        }
+        let Some((q, more, cap)) = quotes.remove(&r) else {
+            continue;
+        };
+        if let Some(t) = themes.last_mut() {
+            t.codes.push(CodeSection {
+                path: row.path.clone(),
+                label: row.label.clone(),
+                depth: row.depth,
+                definition: None,
+                summaries: cell_summaries,
+                quotes: q,
+                more,
+                command: report::quote_command(
+                    &row.path,
+                    args.limit,
+                    cap,
+                    &filters,
+                    args.read.source.as_deref(),
+                ),
+            });
+        }
+    }
+
+    let codebook = Codebook::load(
+        &study.resolve(&study.settings.codebook),
+        &study.settings.codebook,
+    )?;
+    let appendix = appendix(&codebook, m, &rows);
+    for t in &mut themes {
+        let find = |path: &str| appendix.iter().find(|e| e.path == path);
+        t.description = find(&t.path).and_then(|e| field(e, "Description"));
+        for c in &mut t.codes {
+            c.definition = find(&c.path).and_then(|e| field(e, "Definition"));
+        }
+    }
+
+    let heat_kind = CellKind::Share;
+    let groups_map = builder.heat_map(&groups, heat_kind, &first_groups);
+    let respondents = match (&people, by.is_some()) {
+        (_, false) => ByRespondent::SameAsGroups,
+        (Some(p), true) => ByRespondent::Shown(builder.heat_map(p, CellKind::Count, &first_people)),
+        (None, true) => ByRespondent::TooMany(n_people),
+    };
+
+    let cooccur = if quoted.len() > report::MAX_COOCCUR_CODES {
+        Some(Cooccur::TooMany(quoted.len()))
+    } else if quoted.len() >= 2 {
+        let table = idx.codes()?;
+        let c = cooccur::count(
+            &table,
+            RowReader::new(filter.source, m.closure()),
+            &filter,
+            quoted.clone(),
+            m.rows.len(),
+            m.respondents.len(),
+            Within::Excerpt,
+        );
+        let n = c.len();
+        let cells: Vec<Vec<u32>> = (0..n)
+            .map(|i| (0..n).map(|j| c.count(i, j)).collect())
+            .collect();
+        let max = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| c.count(i, j))
+            .max()
+            .unwrap_or(0);
+        Some(Cooccur::Shown {
+            codes: quoted
+                .iter()
+                .map(|&r| (m.rows[r].path.clone(), m.rows[r].label.clone()))
+                .collect(),
+            cells,
+            max,
+        })
+    } else {
+        None
+    };
+
+    let agreement = super::agree::all_coders(idx, &rows)?.map(|a| report::Agreement {
+        coders: a.coders,
+        lines: a
+            .lines
+            .into_iter()
+            .map(|l| report::AgreementLine {
+                code: l.code,
+                units: l.units,
+                agreement: crate::agreement::fmt4(l.agreement),
+                kappa: crate::agreement::fmt4(l.kappa),
+                alpha: crate::agreement::fmt4(l.alpha),
+            })
+            .collect(),
+    });
+
+    let figures = Figures {
+        transcripts: m.files.len(),
+        respondents: n_people,
+        excerpts: counts.excerpts.iter().map(|&e| u64::from(e)).sum(),
+        coded: counts.coded.iter().map(|&e| u64::from(e)).sum(),
+    };
+    let codebook_info = CodebookInfo {
+        name: codebook
+            .doc
+            .codebook
+            .clone()
+            .unwrap_or_else(|| study.settings.codebook.clone()),
+        version: codebook.doc.version.clone(),
+    };
+    Ok(Report {
+        title: study
+            .settings
+            .title
+            .clone()
+            .unwrap_or_else(|| codebook_info.name.clone()),
+        description: study.settings.description.clone(),
+        date,
+        codebook: codebook_info,
+        git: git_state(&study.root),
+        figures,
+        method: method(study, m, args, &filters, by.as_deref(), &filter.source),
+        by,
+        groups: groups_map,
+        respondents,
+        themes,
+        cooccur,
+        agreement,
+        appendix,
+    })
+}
+
+/// For each of `rows`, the indexes into `all` of the excerpts at it (in
+/// `all`'s order): one read of the code table for every excerpt.
+fn file_by_row(
+    idx: &StudyIndex,
+    all: &[crate::index::collect::Hit],
+    rows: &[usize],
+    source: Source,
+) -> Result<Vec<Vec<u32>>> {
+    let m = &idx.manifest;
+    let mut slot = vec![usize::MAX; m.rows.len()];
+    for (i, &r) in rows.iter().enumerate() {
+        slot[r] = i;
+    }
+    let table = idx.codes()?;
+    let mut reader = RowReader::new(source, m.closure());
+    let mut buf = Vec::new();
+    let mut out = vec![Vec::new(); rows.len()];
+    for (k, h) in all.iter().enumerate() {
+        buf.clear();
+        if let Some(rec) = table.get(h.file, h.pos) {
+            reader.fill(rec, &mut buf);
+        }
+        for &r in &buf {
+            if let Some(&i) = slot.get(r as usize).filter(|&&i| i != usize::MAX) {
+                out[i].push(k as u32);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Dense respondent id → column of `matrix` (`usize::MAX`: none).
+fn column_of(matrix: &Matrix, n_resp: usize) -> Vec<usize> {
+    let mut of = vec![usize::MAX; n_resp];
+    for (j, c) in matrix.columns.iter().enumerate() {
+        for &p in &c.members {
+            if let Some(slot) = of.get_mut(p) {
+                *slot = j;
+            }
+        }
+    }
+    of
+}
+
+/// The rows of the `--theme`s asked for (all themes when none), in
+/// codebook order.
+fn theme_rows(m: &Manifest, themes: &[String]) -> Result<Vec<usize>> {
+    let mut rows: Vec<usize> = if themes.is_empty() {
+        (0..m.rows.len()).collect()
+    } else {
+        let mut v = Vec::new();
+        for t in themes {
+            v.extend(super::theme_rows(&m.rows, t.trim())?);
+        }
+        v
+    };
+    rows.sort_unstable();
+    rows.dedup();
+    if rows.is_empty() {
+        return Err(
+            Error::input("the codebook has no themes, so the report has nothing to show")
+                .with_hint("add themes and codes to the codebook"),
+        );
+    }
+    Ok(rows)
+}
+
+/// The first attribute column of respondents.csv, when it has one that
+/// the index knows; else none (by respondent).
+fn default_by(study: &Study, m: &Manifest) -> Option<String> {
+    let path = study.resolve(&study.settings.respondents);
+    let bytes = std::fs::read(path).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.trim_start_matches('\u{feff}');
+    let (header, _) =
+        crate::ingest::respondents::read_csv(text, &study.settings.respondents).ok()?;
+    let names = super::attribute_names(m);
+    header
+        .into_iter()
+        .skip(1)
+        .find(|h| names.iter().any(|n| n == h))
+}
+
+/// The commit and whether the study folder has changes, when the study is
+/// in git (and git runs); the index folder does not count.
+fn git_state(root: &Path) -> Option<GitState> {
+    let git = |args: &[&str]| {
+        let out = Process::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])?;
+    let status = git(&[
+        "status",
+        "--porcelain",
+        "--",
+        ".",
+        &format!(":(exclude){}", crate::study::DATA_DIR),
+    ])?;
+    Some(GitState {
+        commit,
+        dirty: !status.is_empty(),
+    })
+}
+
+/// A field of an appendix entry.
+fn field(e: &CodebookEntry, name: &str) -> Option<String> {
+    e.fields
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// The codebook's themes and codes among `rows`, with their definitions
+/// and rules.
+fn appendix(cb: &Codebook, m: &Manifest, rows: &[usize]) -> Vec<CodebookEntry> {
+    let wanted: Vec<&str> = rows.iter().map(|&r| m.rows[r].path.as_str()).collect();
+    let defs = cb.code_defs();
+    let mut theme = 0;
+    let mut out = Vec::new();
+    for (i, n) in cb.nodes.iter().enumerate() {
+        let mut fields: Vec<(&'static str, String)> = Vec::new();
+        match defs[i] {
+            None => {
+                let th = &cb.doc.themes[theme];
+                theme += 1;
+                if let Some(d) = &th.description {
+                    fields.push(("Description", d.trim().to_string()));
+                }
+            }
+            Some(d) => {
+                for (name, v) in [
+                    ("Definition", &d.definition),
+                    ("Include", &d.include),
+                    ("Exclude", &d.exclude),
+                    ("Example", &d.example),
+                ] {
+                    if let Some(v) = v {
+                        fields.push((name, v.trim().to_string()));
+                    }
+                }
+                if let Some(o) = d.origin {
+                    let o = match o {
+                        Origin::APriori => "a-priori",
+                        Origin::Emergent => "emergent",
+                    };
+                    fields.push(("Origin", o.to_string()));
+                }
+                if let Some(r) = &d.rules {
+                    let mut parts = Vec::new();
+                    for (name, terms) in [
+                        ("any of", &r.any),
+                        ("all of", &r.all),
+                        ("none of", &r.none),
+                        ("regex", &r.regex),
+                    ] {
+                        if !terms.is_empty() {
+                            parts.push(format!("{name}: {}", terms.join(", ")));
+                        }
+                    }
+                    if !parts.is_empty() {
+                        fields.push(("Rules", parts.join("; ")));
+                    }
+                }
+            }
+        }
+        if wanted.contains(&n.path.as_str()) {
+            out.push(CodebookEntry {
+                path: n.path.clone(),
+                label: n.label.clone(),
+                depth: n.depth,
+                fields,
+            });
+        }
+    }
+    out
+}
+
+/// The method note.
+fn method(
+    study: &Study,
+    m: &Manifest,
+    args: &ReportArgs,
+    filters: &[String],
+    by: Option<&str>,
+    source: &Source,
+) -> Vec<String> {
+    let unit = match study.settings.unit {
+        crate::study::Unit::Paragraph => "a paragraph of a respondent's turn",
+        crate::study::Unit::Turn => "a respondent's whole turn",
+        crate::study::Unit::Sentence => "a sentence",
+    };
+    let who = match source {
+        Source::All => "a codebook rule or any coder".to_string(),
+        Source::Rules => "a codebook rule (human codings left out: --source rules)".to_string(),
+        Source::Human => "a human coder (the rules left out: --source human)".to_string(),
+        Source::Coder(c) => format!(
+            "the coder {} (--source)",
+            m.coders.get(*c as usize).map_or("?", |c| c.name.as_str())
+        ),
+    };
+    let mut out = vec![
+        format!("Unit: an excerpt is {unit} (setting `unit`); interviewer turns are context, never counted."),
+        format!("An excerpt is at a code when {who} put it there; a theme's or a parent code's figures include its sub-codes, each excerpt once."),
+    ];
+    if !filters.is_empty() {
+        out.push(format!(
+            "Respondents: only those with {} (--where).",
+            filters.join(" and ")
+        ));
+    }
+    out.push(match by {
+        Some(attr) => format!("Heat map: n is the number of respondents of the group (`{attr}`; `{}` for those without it) with at least one excerpt at the row, N the respondents of the group with any excerpt, p = n/N rounded to a whole percent; the figures of `thematic matrix --by {attr}`.", framework::MISSING),
+        None => "Heat map: n is 1 when the respondent has an excerpt at the row; the figures of `thematic matrix --cell respondents`.".to_string(),
+    });
+    out.push(match args.per_respondent {
+        Some(p) => format!(
+            "Quotes: per code, the first {} excerpts in corpus order (transcript path, then position), at most {p} per respondent: `thematic quote CODE --limit {} --per-respondent {p}` with the same filters. Numbered once across the report.",
+            args.limit, args.limit
+        ),
+        None => format!(
+            "Quotes: per code, the first {} excerpts in corpus order (transcript path, then position), at most one per respondent unless the code has fewer respondents than {} (then ⌈{} / respondents⌉): `thematic quote CODE --limit {} --per-respondent P` with the same filters. Numbered once across the report.",
+            args.limit, args.limit, args.limit, args.limit
+        ),
+    });
+    out.push("Co-occurrence: excerpts at both codes, as `thematic cooccur`.".into());
+    out.push(format!(
+        "Capped: the heat map by respondent is shown up to {} respondents, the co-occurrence table up to {} codes, and each code's quotes to --limit.",
+        report::MAX_RESPONDENT_COLUMNS,
+        report::MAX_COOCCUR_CODES
+    ));
+    out.push(format!(
+        "Made by thematic {} from the study's index.",
+        env!("CARGO_PKG_VERSION")
+    ));
+    out
+}
