@@ -2,7 +2,9 @@
 //! over the stored texts: every excerpt's id, respondent, first words and
 //! rows (its codes and their ancestors, by any source), in corpus order.
 
-use std::collections::HashMap;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
+use tantivy::collector::{Collector, SegmentCollector};
 
 use crate::error::Result;
 use crate::index::collect::{PlaceCollector, RowReader, Source};
@@ -41,6 +43,8 @@ impl Cells {
     /// no rows, are only known by id).
     pub fn new(all: Vec<Entry>) -> Cells {
         let mut cells = Cells::default();
+        cells.by_id.reserve(all.len());
+        cells.entries.reserve(all.len());
         for e in all {
             if e.rows.is_empty() {
                 cells.by_id.insert(e.id, None);
@@ -111,29 +115,42 @@ impl Cells {
             }
             paths[i] = rel;
         }
-        let places = idx
-            .reader
-            .searcher()
-            .search(&tantivy::query::AllQuery, &PlaceCollector)?;
-        let mut rows = RowReader::new(Source::All, idx.manifest.closure());
-        let mut all: Vec<(_, Entry)> = places
-            .into_iter()
-            .map(|p| {
-                let mut buf = Vec::new();
-                if let Some(rec) = table.get(p.file, p.pos) {
-                    rows.fill(rec, &mut buf);
+        let searcher = idx.reader.searcher();
+        let reader = RowReader::new(Source::All, idx.manifest.closure());
+        // Segment by segment, in parallel: each reads its fast fields and
+        // looks its excerpts up in the code table.
+        let parts = searcher
+            .segment_readers()
+            .par_iter()
+            .enumerate()
+            .map(|(ord, seg)| {
+                let mut places = PlaceCollector.for_segment(ord as u32, seg)?;
+                for doc in seg.doc_ids_alive() {
+                    places.collect(doc, 0.0);
                 }
-                let path = paths.get(p.file as usize).copied().unwrap_or("");
-                let entry = Entry {
-                    id: id_of(path, &p.tail),
-                    resp: p.resp as usize,
-                    rows: buf,
-                    words: String::new(),
-                };
-                (order.key(p.file, p.pos), entry)
+                let places = places.harvest();
+                let mut rows = reader.clone();
+                Ok(places
+                    .into_iter()
+                    .map(|p| {
+                        let mut buf = Vec::new();
+                        if let Some(rec) = table.get(p.file, p.pos) {
+                            rows.fill(rec, &mut buf);
+                        }
+                        let path = paths.get(p.file as usize).copied().unwrap_or("");
+                        let entry = Entry {
+                            id: id_of(path, &p.tail),
+                            resp: p.resp as usize,
+                            rows: buf,
+                            words: String::new(),
+                        };
+                        (order.key(p.file, p.pos), entry)
+                    })
+                    .collect::<Vec<_>>())
             })
-            .collect();
-        all.sort_by_key(|(k, _)| *k);
+            .collect::<Result<Vec<_>>>()?;
+        let mut all: Vec<(_, Entry)> = parts.into_iter().flatten().collect();
+        all.sort_unstable_by_key(|(k, _)| *k);
         Ok(Cells::new(all.into_iter().map(|(_, e)| e).collect()))
     }
 
@@ -148,6 +165,11 @@ impl Cells {
             .collect();
         ks.sort_unstable();
         ks.into_iter().map(|k| &self.entries[k]).collect()
+    }
+
+    /// Whether respondent `resp` has an excerpt at `row`.
+    pub fn any_at(&self, row: usize, resp: usize) -> bool {
+        self.by_cell.contains_key(&(row, resp))
     }
 
     /// The hash of the excerpt set of `members` at `row`.

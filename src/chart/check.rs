@@ -1,7 +1,7 @@
 //! `chart check`'s analysis: the chart files against the cells of the index.
 //! Pure: the command reads the files and the index and prints the report.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::cells::Cells;
 use super::{Case, ChartFile, Cite, Section, Status};
@@ -164,7 +164,7 @@ pub fn check(m: &Manifest, cells: &Cells, files: &[Loaded], strict: bool) -> Rep
             .map(|(i, r)| (r.path.as_str(), i))
             .collect(),
         report: Report::default(),
-        written: HashMap::new(),
+        written: HashMap::default(),
     };
     for (fi, f) in files.iter().enumerate() {
         c.file(fi, f);
@@ -196,7 +196,7 @@ struct Checker<'a> {
 impl Checker<'_> {
     /// The sections of file number `fi`.
     fn file(&mut self, fi: usize, f: &Loaded) {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut seen: HashMap<&str, usize> = HashMap::default();
         for s in &f.file.sections {
             if let Some(first) = seen.insert(&s.path, s.line) {
                 self.report.findings.push(Finding {
@@ -351,7 +351,7 @@ fn coverage(
         };
         for &p in &order {
             for row in (0..m.rows.len()).filter(|&r| theme_of[r] == t) {
-                if cells.at(row, &[p]).is_empty() {
+                if !cells.any_at(row, p) {
                     continue;
                 }
                 cov.cells += 1;
