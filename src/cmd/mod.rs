@@ -59,7 +59,7 @@ pub fn theme_rows(rows: &[crate::index::RowInfo], theme: &str) -> Result<std::op
 
 /// Prints a note of the library's on stderr.
 pub fn note(text: &str) {
-    eprintln!("note: {text}");
+    eprintln!("note: {}", crate::render::safe::terminal(text));
 }
 
 /// One `--where` condition.

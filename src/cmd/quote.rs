@@ -468,6 +468,9 @@ fn attribution(q: &Quote) -> String {
 fn to_text(quotes: &[Quote], context: bool, colour: bool) -> String {
     let mut out = String::new();
     for (i, q) in quotes.iter().enumerate() {
+        // A transcript's escape sequences are removed before the
+        // highlighting adds its own.
+        let q = &clean(q);
         if i > 0 {
             out.push('\n');
         }
@@ -498,6 +501,31 @@ fn to_text(quotes: &[Quote], context: bool, colour: bool) -> String {
     out
 }
 
+/// A quote for people: its text fields without control characters or
+/// escape sequences. A highlight range that no longer fits the cleaned text
+/// is dropped (only text carrying control characters changes).
+fn clean(q: &Quote) -> Quote {
+    let t = |s: &str| render::safe::terminal(s).into_owned();
+    let text = t(&q.text);
+    Quote {
+        id: t(&q.id),
+        path: t(&q.path),
+        respondent: t(&q.respondent),
+        attributes: q.attributes.iter().map(|(k, v)| (t(k), t(v))).collect(),
+        codes: q.codes.clone(),
+        question: t(&q.question),
+        time: t(&q.time),
+        highlights: if text == q.text {
+            q.highlights.clone()
+        } else {
+            Vec::new()
+        },
+        text,
+        memos: q.memos.clone(),
+        ..*q
+    }
+}
+
 fn highlight(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
     let mut out = String::new();
     let mut at = 0;
@@ -522,6 +550,7 @@ fn highlight(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
 fn to_markdown(quotes: &[Quote], context: bool) -> String {
     let mut out = String::new();
     for q in quotes {
+        let q = &clean(q);
         if context && !q.question.is_empty() {
             out.push_str(&format!("**Q:** {}\n\n", q.question));
         }

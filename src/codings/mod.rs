@@ -216,7 +216,10 @@ fn read_rows(
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let excerpt = get(excerpt_col).unwrap_or("").trim().to_string();
+        // `thematic sheet` wrote a cell that starts like a formula with a
+        // leading apostrophe (see `render::safe`); the id is what follows.
+        let excerpt =
+            crate::render::safe::csv_unguard(get(excerpt_col).unwrap_or("").trim()).to_string();
         if excerpt.is_empty() {
             return Err(Error::at(
                 Location::at(shown, row, excerpt_col + 1),
@@ -229,6 +232,7 @@ fn read_rows(
         let cell = |c: Option<usize>| {
             c.and_then(get)
                 .map(str::trim)
+                .map(crate::render::safe::csv_unguard)
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         };

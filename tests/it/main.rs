@@ -14,6 +14,7 @@ mod import;
 mod inputs;
 mod integrity;
 mod matrix;
+mod privacy;
 mod quote;
 mod renames;
 mod sheets;
