@@ -67,6 +67,10 @@ pub struct Settings {
     pub charts: String,
     /// The folder of memos, relative to the study.
     pub memos: String,
+    /// Respondents who withdrew consent: removed from the index and from
+    /// every output (with respondents.csv's `withdrawn` column).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<String>,
 }
 
 /// Survey CSV settings.
@@ -104,6 +108,7 @@ impl Default for Settings {
             encoding: None,
             charts: "charts".into(),
             memos: "memos".into(),
+            withdrawn: Vec::new(),
         }
     }
 }

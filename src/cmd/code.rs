@@ -42,6 +42,9 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
+    if let Some(n) = pipeline::withheld_note(m) {
+        super::note(&n);
+    }
     let took = started.elapsed().as_secs_f64();
     if outcome.up_to_date {
         eprintln!("up to date: nothing changed since the last run ({took:.2}s)");

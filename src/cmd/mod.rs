@@ -36,6 +36,9 @@ pub fn open(project: &StudyAt, read: &ReadOpts) -> Result<(Study, StudyIndex)> {
         code::refuse_emptied_study(&study)?;
     }
     let (idx, _) = pipeline::refresh(&study, mode, &note)?;
+    if let Some(n) = pipeline::withheld_note(&idx.manifest) {
+        note(&n);
+    }
     Ok((study, idx))
 }
 

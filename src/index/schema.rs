@@ -4,7 +4,7 @@
 use super::*;
 
 /// Bumped whenever the schema or the manifest changes meaning.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 pub(super) const TOOL: &str = "thematic";
 pub(super) const ANALYZER: &str = "thematic_terms";
 /// The schema's fields.

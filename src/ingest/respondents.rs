@@ -14,6 +14,24 @@ pub struct RespondentTable {
     pub rows: BTreeMap<String, (Attributes, usize)>,
     /// The file as shown in messages.
     pub shown: String,
+    /// Respondents marked in the `withdrawn` column, with their line: they
+    /// withdrew consent. The column is not an attribute.
+    pub withdrawn: BTreeMap<String, usize>,
+}
+
+/// The column of respondents.csv that marks withdrawn consent.
+pub const WITHDRAWN: &str = "withdrawn";
+
+/// Whether a `withdrawn` cell says yes (`yes`, `y`, `true`, `1`, `x`, `sí`,
+/// `si`, `withdrawn`), no (blank, `no`, `n`, `false`, `0`), or neither
+/// (`None`: an error, since guessing could publish a withdrawn
+/// respondent's words).
+pub fn withdrawn_value(cell: &str) -> Option<bool> {
+    match cell.trim().to_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" | "x" | "sí" | "si" | "withdrawn" => Some(true),
+        "" | "no" | "n" | "false" | "0" => Some(false),
+        _ => None,
+    }
 }
 
 /// Guesses the delimiter from the header line: `,`, `;` or tab.
@@ -81,6 +99,7 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
     let mut table = RespondentTable {
         rows: BTreeMap::new(),
         shown: shown.to_string(),
+        withdrawn: BTreeMap::new(),
     };
     for (line, rec) in records {
         let id = rec.first().map_or("", |s| s.trim()).to_string();
@@ -95,7 +114,25 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
             .with_hint("fill in the id or delete the row"));
         }
         let mut attrs = Attributes::new();
-        for (h, v) in headers.iter().zip(rec.iter()).skip(1) {
+        for (col, (h, v)) in headers.iter().zip(rec.iter()).enumerate().skip(1) {
+            if h.eq_ignore_ascii_case(WITHDRAWN) {
+                match withdrawn_value(v) {
+                    Some(true) => {
+                        table.withdrawn.insert(id.clone(), line);
+                    }
+                    Some(false) => {}
+                    None => {
+                        return Err(Error::at(
+                            Location::at(shown, line, col + 1),
+                            format!("`{}` is not a yes or no in the `{h}` column", v.trim()),
+                        )
+                        .with_hint(
+                            "write yes (or y, true, 1, x, sí) when the respondent withdrew consent, and leave it blank (or no, false, 0) otherwise",
+                        ));
+                    }
+                }
+                continue;
+            }
             let v = v.trim();
             if !v.is_empty() {
                 attrs.insert(h.clone(), v.to_string());

@@ -220,6 +220,7 @@ fn read_and_code(
     mut sink: impl FnMut(usize, Coded) -> Result<()>,
 ) -> Result<()> {
     let matcher = Matcher::new(&inputs.codebook);
+    let withdrawn = inputs.withdrawn()?;
     let opts = SplitOptions {
         unit: study.settings.unit,
         interviewer: study.settings.interviewer.clone(),
@@ -231,7 +232,7 @@ fn read_and_code(
         .map(|_| Mutex::new(Scratch::with_body(study.settings.language)))
         .collect();
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Result<Coded>>)>(1);
-    let (matcher, opts, scratches) = (&matcher, &opts, &scratches);
+    let (matcher, opts, scratches, withdrawn) = (&matcher, &opts, &scratches, &withdrawn);
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || {
             let mut start = 0;
@@ -244,7 +245,7 @@ fn read_and_code(
                         let mut scratch = scratches[slot]
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner);
-                        code_one(t, opts, matcher, &mut scratch)
+                        code_one(t, opts, matcher, withdrawn, &mut scratch)
                     })
                     .collect();
                 // The receiver is gone when the writer stopped on an error.
@@ -268,6 +269,7 @@ fn code_one(
     todo: &Todo,
     opts: &SplitOptions,
     matcher: &Matcher,
+    withdrawn: &std::collections::BTreeSet<String>,
     scratch: &mut Scratch,
 ) -> Result<Coded> {
     let owned;
@@ -280,7 +282,9 @@ fn code_one(
         }
     };
     let hash = blake3::hash(bytes).to_hex().to_string();
-    let transcript = ingest::read_transcript(&todo.file, bytes, opts)?;
+    let mut transcript = ingest::read_transcript(&todo.file, bytes, opts)?;
+    // Withdrawn respondents' excerpts are never coded nor indexed.
+    transcript.withhold(withdrawn);
     let excerpts = transcript
         .excerpts
         .iter()

@@ -26,6 +26,9 @@ pub(crate) struct Current<'a> {
     pub codings: &'a str,
     /// blake3 of respondents.csv (empty when absent).
     pub respondents: &'a str,
+    /// The respondents who withdrew consent differ from the index's: their
+    /// text must leave it, so every transcript is read into a fresh index.
+    pub withdrawn_changed: bool,
 }
 
 /// What the stat/hash pass saw of one transcript file.
@@ -53,6 +56,8 @@ pub(crate) enum Reason {
     Settings,
     /// The coding sheets changed.
     Codings,
+    /// A respondent withdrew consent (or gave it back).
+    Withdrawn,
 }
 
 impl fmt::Display for Reason {
@@ -62,6 +67,7 @@ impl fmt::Display for Reason {
             Reason::Codebook => "the codebook changed",
             Reason::Settings => "thematic.yaml changed",
             Reason::Codings => "the coding sheets changed",
+            Reason::Withdrawn => "the respondents who withdrew consent changed",
         })
     }
 }
@@ -158,6 +164,8 @@ fn full_reason(prev: Option<&Manifest>, now: &Current) -> Option<Reason> {
         Some(Reason::Codebook)
     } else if p.settings_hash != now.settings || p.language != now.language {
         Some(Reason::Settings)
+    } else if now.withdrawn_changed {
+        Some(Reason::Withdrawn)
     } else if p.codings_hash != now.codings {
         Some(Reason::Codings)
     } else {
@@ -282,7 +290,9 @@ pub(crate) fn plan(
         .with_hint("run `thematic code` first, or drop --frozen"));
     }
     if let Some(reason) = full {
-        if compare && !files_changed {
+        // A withdrawal rewrites the index from the transcripts: a re-code
+        // would keep the withdrawn text in it.
+        if compare && !files_changed && !now.withdrawn_changed {
             return Ok(Plan::Recode(Recode { reason, unchanged }));
         }
         read_all(files, &mut read, std::mem::take(&mut unchanged))?;
@@ -310,6 +320,7 @@ mod tests {
             language: Language::Spanish,
             codings: "",
             respondents: "resp1",
+            withdrawn_changed: false,
         }
     }
 
@@ -599,6 +610,28 @@ mod tests {
         now.respondents = "";
         let u = update(plan(Some(&m), &now, &same(), Mode::Code).unwrap());
         assert!(u.stale && u.read.is_empty());
+    }
+
+    #[test]
+    fn a_withdrawal_reads_everything_into_a_fresh_index() {
+        let m = manifest();
+        let mut now = now();
+        now.respondents = "resp2";
+        now.withdrawn_changed = true;
+        // Even with the codebook changed too: never a re-code from the
+        // index, which holds the withdrawn text.
+        for codebook in [CODEBOOK, "cb2"] {
+            now.codebook = codebook;
+            let u = update(plan(Some(&m), &now, &same(), Mode::Auto).unwrap());
+            let want = if codebook == CODEBOOK {
+                Reason::Withdrawn
+            } else {
+                Reason::Codebook
+            };
+            assert_eq!(u.full, Some(want));
+            assert_eq!(u.read.len(), 2);
+            assert!(u.unchanged.is_empty());
+        }
     }
 
     #[test]

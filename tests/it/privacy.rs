@@ -224,3 +224,276 @@ fn output_files_are_readable_by_their_owner_only() {
         assert_eq!(mode & 0o777, 0o600, "{f}");
     }
 }
+
+/// Three interviews and a focus group; R07 is the one who will withdraw.
+fn consent() -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "\
+codebook: Family
+themes:
+  - id: family
+    label: Family
+    codes:
+      - id: support
+        label: Family support
+        match:
+          any: [apoy*, ayud*, support*]
+      - id: money
+        label: Money
+        match:
+          any: [dinero, plata, money]
+",
+    )
+    .file(
+        "transcripts/r01.txt",
+        "\
+---
+respondent: R01
+---
+Entrevistadora: ¿Quién la apoyó al volver?
+R01: Mi hermana me apoyó con dinero para el pasaje.
+",
+    )
+    .file(
+        "transcripts/r02.txt",
+        "\
+---
+respondent: R02
+---
+Interviewer: Who supported you?
+R02: Nobody supported me at first. Later my cousin helped with money.
+",
+    )
+    .file(
+        "transcripts/r07.txt",
+        "\
+---
+respondent: R07
+---
+Entrevistadora: ¿Quién la apoyó?
+R07: Me escondí en la panadería de doña Eulalia en Mazuko y ella me apoyó.
+
+Después me dio plata para el bus.
+",
+    )
+    .file(
+        "transcripts/fg01.txt",
+        "\
+---
+speakers: {Ana: R03, Rosa: R07}
+---
+Moderadora: ¿Quién las apoyó?
+Ana: Mi tía me apoyó cuando volví.
+Rosa: El chofer del camión azul de Quincemil me ayudó a escapar.
+",
+    )
+    .file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Entrevistadora, Moderadora]\n",
+    )
+    .file(
+        "respondents.csv",
+        "id,role,withdrawn\nR01,survivor,\nR02,survivor,no\nR03,relative,\nR07,survivor,\n",
+    );
+    s
+}
+
+/// Every text file of a zip package, one after the other.
+fn unzipped(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut all = String::new();
+    for i in 0..zip.len() {
+        let mut text = String::new();
+        if zip.by_index(i).unwrap().read_to_string(&mut text).is_ok() {
+            all.push_str(&text);
+        }
+    }
+    all
+}
+
+/// Whether any file under `.thematic/` holds `needle` (as bytes).
+fn in_derived_data(s: &Study, needle: &str) -> Vec<String> {
+    fn walk(dir: &std::path::Path, needle: &[u8], out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, needle, out);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                if bytes.windows(needle.len()).any(|w| w == needle) {
+                    out.push(p.display().to_string());
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&s.path().join(".thematic"), needle.as_bytes(), &mut out);
+    out
+}
+
+/// Words only R07 said. (tantivy compresses its document store, so a whole
+/// phrase need not appear as such; each distinctive word does.)
+const R07_SAYS: [&str; 3] = ["Eulalia", "Mazuko", "Quincemil"];
+
+#[test]
+fn a_withdrawn_respondent_leaves_the_index_and_every_output() {
+    let s = consent();
+    s.run(&["code"]).ok();
+    // Before: R07's words are in the index (the check below can see them).
+    for needle in R07_SAYS {
+        assert!(!in_derived_data(&s, needle).is_empty(), "{needle}");
+    }
+    assert_eq!(
+        s.run(&["matrix", "--by", "role", "--format", "csv"]).ok(),
+        "code,relative,survivor,total\nfamily,1,3,4\nfamily/support,1,3,4\nfamily/money,0,3,3\n"
+    );
+    // Two coders marked every excerpt at `money`, R07's too.
+    let sheet = s
+        .run(&["sheet", "--coder", "ana", "--codes", "money"])
+        .ok()
+        .to_string();
+    let marked: String = sheet
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                format!("{l}x\n")
+            }
+        })
+        .collect();
+    s.file("codings/ana.csv", &marked);
+    s.file("codings/ben.csv", &marked.replace(",ana,", ",ben,"));
+    s.run(&["code"]).ok();
+    let agree = s.run(&["agree", "--format", "csv"]).ok().to_string();
+    assert!(agree.contains("family/money,6,"), "{agree}");
+    let consented = s
+        .run(&["matrix", "--by", "role", "--format", "csv"])
+        .ok()
+        .to_string();
+    // R07 withdraws consent.
+    s.replace("respondents.csv", "R07,survivor,", "R07,survivor,yes");
+    let code = s.run(&["code"]);
+    code.ok();
+    assert!(!code.stderr.contains("warning"), "{}", code.stderr);
+    let agree = s.run(&["agree", "--format", "csv"]).ok().to_string();
+    assert!(agree.contains("family/money,3,"), "{agree}");
+    assert!(
+        code.stderr.contains(
+            "note: 1 respondent who withdrew consent is withheld from every count, quote and export\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    for needle in R07_SAYS {
+        assert_eq!(
+            in_derived_data(&s, needle),
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+    // Counts and group sizes without R07; Ana's turn in the focus group stays.
+    let matrix = s.run(&["matrix", "--by", "role", "--format", "csv"]);
+    assert_eq!(
+        matrix.ok(),
+        "code,relative,survivor,total\nfamily,1,2,3\nfamily/support,1,2,3\nfamily/money,1,2,3\n"
+    );
+    assert_eq!(
+        matrix.stderr,
+        "note: 1 respondent who withdrew consent is withheld from every count, quote and export\n"
+    );
+    assert!(s
+        .run(&["matrix", "--by", "role"])
+        .ok()
+        .contains("survivor (n=2)"));
+    let csv = s.run(&["matrix", "--format", "csv"]).ok().to_string();
+    assert_eq!(csv.lines().next(), Some("code,R01,R02,R03,total"));
+    s.run(&[
+        "export",
+        "--format",
+        "qdpx",
+        "--output",
+        &out(&s, "study.qdpx"),
+    ])
+    .ok();
+    let qdpx = unzipped(&std::fs::read(s.path().join("study.qdpx")).unwrap());
+    assert!(qdpx.contains("Mi tía me apoyó"));
+    let quotes = s
+        .run(&["quote", "support", "--format", "json"])
+        .ok()
+        .to_string();
+    assert!(quotes.contains("Mi tía me apoyó"), "{quotes}");
+    for out in [
+        qdpx,
+        quotes,
+        s.run(&["search", "Eulalia OR Quincemil OR chofer"])
+            .ok()
+            .to_string(),
+        s.run(&["export", "--format", "csv"]).ok().to_string(),
+        s.run(&["stats", "--format", "csv"]).ok().to_string(),
+        s.run(&["transcripts", "--format", "json"]).ok().to_string(),
+        s.run(&["sheet", "--coder", "ana"]).ok().to_string(),
+        s.run(&["cooccur", "--format", "csv"]).ok().to_string(),
+    ] {
+        assert!(!out.contains("R07"), "{out}");
+        assert!(
+            !out.contains("Eulalia") && !out.contains("Quincemil"),
+            "{out}"
+        );
+    }
+    // Consent given back: R07 returns.
+    s.replace("respondents.csv", "R07,survivor,yes", "R07,survivor,");
+    s.run(&["code"]).ok();
+    assert_eq!(
+        s.run(&["matrix", "--by", "role", "--format", "csv"]).ok(),
+        consented
+    );
+}
+
+#[test]
+fn withdrawn_in_settings_and_unknown_ids() {
+    let s = consent();
+    s.run(&["code"]).ok();
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Entrevistadora, Moderadora]\nwithdrawn: [R07, R7]\n",
+    );
+    let code = s.run(&["code"]);
+    code.ok();
+    assert!(
+        code.stderr.contains(
+            "warning: thematic.yaml: `withdrawn:` names `R7`, a respondent the study does not have; did you mean `R07`?\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    for needle in R07_SAYS {
+        assert_eq!(
+            in_derived_data(&s, needle),
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+    let out = s.run(&["quote", "family", "--format", "csv"]);
+    assert!(!out.ok().contains("R07"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("1 respondent who withdrew consent"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_withdrawn_cell_that_is_neither_yes_nor_no_is_refused() {
+    let s = consent();
+    s.replace("respondents.csv", "R07,survivor,", "R07,survivor,maybe");
+    let err = s.run(&["code"]);
+    assert_eq!(
+        err.bad_input(),
+        "error: `maybe` is not a yes or no in the `withdrawn` column\n  --> respondents.csv:5:3\n  = help: write yes (or y, true, 1, x, sí) when the respondent withdrew consent, and leave it blank (or no, false, 0) otherwise\n"
+    );
+}
