@@ -150,6 +150,9 @@ pub enum Command {
         #[arg(long)]
         write: bool,
     },
+    /// Pseudonyms (the key file): `pseudonyms log` says what is replaced where.
+    #[command(subcommand)]
+    Pseudonyms(PseudonymsCommand),
 }
 
 /// `thematic sheet`.
@@ -167,6 +170,8 @@ pub struct SheetArgs {
     /// Sheet format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: SheetFormat,
+    #[command(flatten)]
+    pub privacy: SheetPrivacyOpts,
     #[command(flatten)]
     pub read: ReadOpts,
 }
@@ -255,6 +260,8 @@ pub struct MatrixArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
     #[command(flatten)]
+    pub privacy: PrivacyOpts,
+    #[command(flatten)]
     pub read: ReadOpts,
 }
 
@@ -315,6 +322,8 @@ pub struct StudyExportArgs {
     /// Write to this file instead of stdout (never overwrites).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub privacy: PrivacyOpts,
     #[command(flatten)]
     pub read: ReadOpts,
 }
@@ -382,6 +391,8 @@ pub struct ListOpts {
     /// Highlight query terms in text output: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub privacy: PrivacyOpts,
     #[command(flatten)]
     pub read: ReadOpts,
 }
@@ -533,5 +544,37 @@ pub enum ChartCommand {
         /// Refuse a stale index instead of bringing it up to date.
         #[arg(long)]
         frozen: bool,
+    },
+}
+
+// Protecting participants: pseudonyms and the key file.
+
+/// Pseudonym options of the commands whose text leaves the tool for people
+/// (`quote`, `search`, `matrix`, `export`).
+#[derive(Debug, Clone, Copy, Args, Default)]
+pub struct PrivacyOpts {
+    /// Show the original names and places instead of the key file's pseudonyms (for the team's own reading; said on stderr).
+    #[arg(long)]
+    pub identified: bool,
+}
+
+/// `thematic sheet`'s pseudonym option: coders work on the originals.
+#[derive(Debug, Clone, Copy, Args, Default)]
+pub struct SheetPrivacyOpts {
+    /// Replace the key file's names and places in the sheet's text and question columns.
+    #[arg(long)]
+    pub pseudonymise: bool,
+}
+
+/// `thematic pseudonyms …`.
+#[derive(Debug, Subcommand)]
+pub enum PseudonymsCommand {
+    /// What the key file replaces, where: per term, its replacement, how often and in which excerpts (for the anonymisation log).
+    Log {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextFormat,
+        #[command(flatten)]
+        read: ReadOpts,
     },
 }

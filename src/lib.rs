@@ -42,6 +42,7 @@ pub mod input;
 pub(crate) mod memo;
 pub mod model;
 pub(crate) mod pipeline;
+pub(crate) mod privacy;
 pub(crate) mod reanchor;
 pub mod render;
 pub mod study;
@@ -77,5 +78,6 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Command::Agree(args) => cmd::agree::run(project, &args),
         Command::Chart(args) => cmd::chart::run(project, &args),
         Command::Reanchor { write } => cmd::reanchor::run(project, write),
+        Command::Pseudonyms(c) => cmd::pseudonyms::run(project, c),
     }
 }

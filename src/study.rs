@@ -71,6 +71,13 @@ pub struct Settings {
     /// every output (with respondents.csv's `withdrawn` column).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub withdrawn: Vec<String>,
+    /// The pseudonym key file (real text → replacement), relative to the
+    /// study; kept out of git and readable by the owner only.
+    pub pseudonyms: String,
+    /// respondents.csv columns that identify a person (name, phone,
+    /// village): `export` refuses an output whose text holds their values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub identifying: Vec<String>,
 }
 
 /// Survey CSV settings.
@@ -109,6 +116,8 @@ impl Default for Settings {
             charts: "charts".into(),
             memos: "memos".into(),
             withdrawn: Vec::new(),
+            pseudonyms: "pseudonyms.yaml".into(),
+            identifying: Vec::new(),
         }
     }
 }

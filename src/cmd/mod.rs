@@ -11,6 +11,7 @@ pub mod export;
 pub mod import;
 pub mod init;
 pub mod matrix;
+pub mod pseudonyms;
 pub mod quote;
 pub mod reanchor;
 pub mod sheet;
@@ -58,6 +59,24 @@ pub fn theme_rows(rows: &[crate::index::RowInfo], theme: &str) -> Result<std::op
         .position(|r| r.depth == 0)
         .map_or(rows.len(), |p| t + 1 + p);
     Ok(t..end)
+}
+
+/// The pseudonyms an output applies (`None` with `--identified`, which is
+/// said on stderr). The key file's warnings are printed here.
+pub fn pseudonyms(
+    study: &Study,
+    m: &Manifest,
+    opts: crate::cli::PrivacyOpts,
+) -> Result<Option<crate::privacy::Pseudonyms>> {
+    if opts.identified {
+        note(crate::privacy::IDENTIFIED_NOTE);
+        return Ok(None);
+    }
+    let (p, warnings) = crate::privacy::for_study(study, &m.attributes)?;
+    for w in warnings {
+        eprintln!("warning: {}", crate::render::safe::terminal(&w));
+    }
+    Ok(Some(p))
 }
 
 /// Prints a note of the library's on stderr.

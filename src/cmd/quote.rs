@@ -526,6 +526,22 @@ fn clean(q: &Quote) -> Quote {
     }
 }
 
+/// A quote with the key file's terms replaced in its text, question,
+/// respondent id and attribute values. Highlights no longer fit a changed
+/// text and are dropped.
+fn pseudonymise(q: &mut Quote, p: &crate::privacy::Pseudonyms) {
+    let text = p.apply(&q.text).into_owned();
+    if text != q.text {
+        q.highlights.clear();
+        q.text = text;
+    }
+    q.question = p.apply(&q.question).into_owned();
+    q.respondent = p.apply(&q.respondent).into_owned();
+    for v in q.attributes.values_mut() {
+        *v = p.apply(v).into_owned();
+    }
+}
+
 fn highlight(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
     let mut out = String::new();
     let mut at = 0;
@@ -586,6 +602,11 @@ fn finish(
 ) -> Result<String> {
     if opts.memos {
         attach_memos(study, idx, &mut quotes)?;
+    }
+    if let Some(p) = super::pseudonyms(study, &idx.manifest, opts.privacy)? {
+        for q in &mut quotes {
+            pseudonymise(q, &p);
+        }
     }
     Ok(match opts.format {
         Format::Json => render::json(&quotes)?,

@@ -497,3 +497,273 @@ fn a_withdrawn_cell_that_is_neither_yes_nor_no_is_refused() {
         "error: `maybe` is not a yes or no in the `withdrawn` column\n  --> respondents.csv:5:3\n  = help: write yes (or y, true, 1, x, sí) when the respondent withdrew consent, and leave it blank (or no, false, 0) otherwise\n"
     );
 }
+
+const KEY: &str = "\
+# real text → replacement; matched like codebook terms
+- {find: [Rosa Quispe, Rosa], replace: \"[survivor, 19]\"}
+- {find: [Puerto Maldonado], replace: \"[a mining town]\"}
+- {find: [R02], replace: \"[P2]\"}
+- {find: [Huepetuhe], replace: \"[a river town]\"}
+";
+
+/// A study whose transcripts name a survivor and a town, with a key file.
+fn named() -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "\
+codebook: Return
+themes:
+  - id: return
+    label: Return
+    codes:
+      - id: support
+        label: Support on return
+        match:
+          any: [apoy*, support*, help*]
+",
+    )
+    .file(
+        "transcripts/r01.txt",
+        "\
+---
+respondent: R01
+---
+Entrevistadora: ¿Quién la apoyó cuando volvió de Puerto Maldonado?
+R01: Mi prima Rosa Quispe me apoyó. ROSA me buscó en PUERTO MALDONADO.
+",
+    )
+    .file(
+        "transcripts/r02.txt",
+        "\
+---
+respondent: R02
+---
+Interviewer: Who helped you?
+R02: The pastor helped me, and later rosa quispé supported my mother.
+",
+    )
+    .file("pseudonyms.yaml", KEY);
+    owner_only(&s, "pseudonyms.yaml");
+    s
+}
+
+fn owner_only(s: &Study, rel: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let p = s.path().join(rel);
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = (s, rel);
+}
+
+/// True when `out` names the survivor or the town, in any case or accent.
+fn identifies(out: &str) -> bool {
+    let folded = out.to_lowercase().replace('é', "e");
+    ["rosa", "quispe", "maldonado"]
+        .iter()
+        .any(|n| folded.contains(n))
+}
+
+#[test]
+fn pseudonyms_replace_names_in_every_output_for_people() {
+    let s = named();
+    s.run(&["code"]).ok();
+    let quote = s.run(&["quote", "support"]);
+    assert_eq!(
+        quote.ok(),
+        "\
+transcripts/r01.txt:5 — R01
+  codes: return/support
+  Mi prima [survivor, 19] me apoyó. [survivor, 19] me buscó en [a mining town].
+
+transcripts/r02.txt:5 — [P2]
+  codes: return/support
+  The pastor helped me, and later [survivor, 19] supported my mother.
+"
+    );
+    assert_eq!(quote.stderr, "");
+    let context = s.run(&["quote", "support", "--context", "--format", "markdown"]);
+    assert!(context
+        .ok()
+        .contains("**Q:** ¿Quién la apoyó cuando volvió de [a mining town]?"));
+    let mut outputs = vec![
+        ("quote", quote.stdout.clone()),
+        ("quote md", context.stdout.clone()),
+    ];
+    for args in [
+        &["quote", "support", "--format", "csv", "--context"][..],
+        &["quote", "support", "--format", "json"],
+        &["search", "pastor OR prima"],
+        &["search", "pastor OR prima", "--format", "csv"],
+        &["matrix", "--cell", "quote", "--width", "200"],
+        &["matrix", "--cell", "quote", "--format", "json"],
+        &["matrix", "--cell", "quote", "--format", "markdown"],
+        &["export", "--format", "csv"],
+        &["export", "--format", "json"],
+    ] {
+        let out = s.run(args).ok().to_string();
+        assert!(out.contains("[survivor, 19]"), "{args:?}: {out}");
+        outputs.push((args[0], out));
+    }
+    s.run(&[
+        "export",
+        "--format",
+        "qdpx",
+        "--output",
+        &out(&s, "study.qdpx"),
+    ])
+    .ok();
+    let qdpx = unzipped(&std::fs::read(s.path().join("study.qdpx")).unwrap());
+    assert!(qdpx.contains("[a mining town]"));
+    outputs.push(("qdpx", qdpx));
+    for (what, out) in &outputs {
+        assert!(!identifies(out), "{what} identifies: {out}");
+        assert!(!out.contains("R02"), "{what}: {out}");
+    }
+    // The matrix's respondent columns are renamed too.
+    assert!(s
+        .run(&["matrix", "--cell", "quote", "--width", "200"])
+        .ok()
+        .contains("[P2]"));
+    // Coding sheets show the originals unless asked.
+    let sheet = s.run(&["sheet", "--coder", "ana"]).ok().to_string();
+    assert!(sheet.contains("Mi prima Rosa Quispe me apoyó"), "{sheet}");
+    let sheet = s
+        .run(&["sheet", "--coder", "ana", "--pseudonymise"])
+        .ok()
+        .to_string();
+    assert!(!identifies(&sheet), "{sheet}");
+    assert!(sheet.contains(",R02,"), "{sheet}");
+    // --identified shows the originals, and says so.
+    let identified = s.run(&["quote", "support", "--identified"]);
+    assert!(identified
+        .ok()
+        .contains("Mi prima Rosa Quispe me apoyó. ROSA me buscó en PUERTO MALDONADO."));
+    assert_eq!(
+        identified.stderr,
+        "note: --identified: this output shows real names and places; keep it within the team\n"
+    );
+    assert!(identifies(s.run(&["export", "--identified"]).ok()));
+}
+
+#[test]
+fn the_pseudonyms_log_counts_each_term_and_names_the_excerpts() {
+    let s = named();
+    let log = s.run(&["pseudonyms", "log", "--format", "csv"]);
+    assert_eq!(
+        log.ok(),
+        "\
+term,replace,line,count,excerpts
+Rosa Quispe,\"[survivor, 19]\",2,2,transcripts/r01.txt:5;transcripts/r02.txt:5
+Rosa,\"[survivor, 19]\",2,1,transcripts/r01.txt:5
+Puerto Maldonado,[a mining town],3,2,transcripts/r01.txt:5
+R02,[P2],4,1,transcripts/r02.txt:5
+Huepetuhe,[a river town],5,0,
+"
+    );
+    assert!(
+        log.stderr
+            .contains("warning: pseudonyms.yaml:5: `Huepetuhe` matches nothing in the study; check its spelling\n"),
+        "{}",
+        log.stderr
+    );
+}
+
+#[test]
+fn the_leak_gate_refuses_an_export_that_still_identifies() {
+    let s = named();
+    s.file("thematic.yaml", "identifying: [village, phone]\n")
+        .file(
+            "respondents.csv",
+            "id,role,village,phone\nR01,survivor,Mazuko,+51 984 000 111\nR02,survivor,,\n",
+        )
+        .replace(
+            "transcripts/r02.txt",
+            "The pastor",
+            "The pastor from Mazuko",
+        );
+    s.run(&["code"]).ok();
+    let run = s.run(&["export", "--format", "csv"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "error: the export would still identify participants (1 found; nothing written):\n  transcripts/r02.txt:5: `Mazuko`\n  = help: add these spellings to the pseudonym key file, or reword the replacement; `--identified` exports the originals for the team's own use\n"
+    );
+    // Never the text around it.
+    assert!(!run.stderr.contains("pastor"));
+    let run = s.run(&["export", "--format", "qdpx", "--output", &out(&s, "s.qdpx")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!s.path().join("s.qdpx").exists());
+    // Named in the key file, it passes; identifying columns are not exported.
+    s.file(
+        "pseudonyms.yaml",
+        &format!("{KEY}- {{find: [Mazuko], replace: \"[a village]\"}}\n"),
+    );
+    owner_only(&s, "pseudonyms.yaml");
+    let csv = s.run(&["export", "--format", "csv"]).ok().to_string();
+    assert!(
+        csv.starts_with("id,path,line,respondent,role,question,text,"),
+        "{csv}"
+    );
+    assert!(!csv.contains("Mazuko") && !csv.contains("984"), "{csv}");
+}
+
+#[test]
+fn bad_key_files_are_refused_and_readable_ones_warned_about() {
+    let s = named();
+    s.run(&["code"]).ok();
+    s.file(
+        "pseudonyms.yaml",
+        "- {find: [Rosa], replace: \"[a]\"}\n- {find: [], replace: \"[b]\"}\n",
+    );
+    owner_only(&s, "pseudonyms.yaml");
+    assert_eq!(
+        s.run(&["quote", "support"]).bad_input(),
+        "error: this entry's `find` is empty\n  --> pseudonyms.yaml:2\n  = help: list the names or places to replace, e.g. `find: [Rosa Quispe, Rosa]`\n"
+    );
+    s.file(
+        "pseudonyms.yaml",
+        "- {find: [Rosa], replace: \"[Rosa's cousin]\"}\n",
+    );
+    assert!(s
+        .run(&["export"])
+        .bad_input()
+        .starts_with("error: the replacement \"[Rosa's cousin]\" contains the find term `Rosa`\n  --> pseudonyms.yaml:1\n"));
+    s.file("pseudonyms.yaml", "- {find: [Rosa], replace: [x\n");
+    assert!(s
+        .run(&["quote", "support"])
+        .bad_input()
+        .contains("--> pseudonyms.yaml:"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        s.file("pseudonyms.yaml", KEY);
+        let p = s.path().join("pseudonyms.yaml");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = s.run(&["quote", "support"]);
+        out.ok();
+        assert!(out.stderr.contains(
+            "warning: pseudonyms.yaml can be read by other users of this computer; it holds real names: run `chmod 600 pseudonyms.yaml`\n"
+        ), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn init_keeps_the_key_file_out_of_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("study");
+    let out = crate::util::run({
+        let mut c = crate::util::bin_command();
+        c.arg("init").arg(&study);
+        c
+    });
+    out.ok();
+    assert_eq!(
+        std::fs::read_to_string(study.join(".gitignore")).unwrap(),
+        ".thematic/\n# The pseudonym key file holds participants' real names and places:\n# keep it out of git (and readable by its owner only: chmod 600).\npseudonyms.yaml\n"
+    );
+}

@@ -1,0 +1,106 @@
+//! `thematic pseudonyms log`: what the key file replaces, where, for the
+//! anonymisation log that ethics boards ask for.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::cli::{PseudonymsCommand, TextFormat as Format};
+use crate::error::{Error, Result};
+use crate::index::collect::HitFilter;
+use crate::render::{self, Table};
+use crate::study::StudyAt;
+
+/// One key-file term in the log.
+#[derive(Debug, Serialize)]
+struct LogRow {
+    term: String,
+    replace: String,
+    line: usize,
+    count: usize,
+    excerpts: Vec<String>,
+}
+
+/// Runs `thematic pseudonyms …`.
+pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
+    let PseudonymsCommand::Log { format, read } = c;
+    let (study, idx) = super::open(project, &read)?;
+    let m = &idx.manifest;
+    let (p, warnings) = crate::privacy::for_study(&study, &m.attributes)?;
+    for w in warnings {
+        eprintln!("warning: {}", render::safe::terminal(&w));
+    }
+    if p.is_empty() {
+        return Err(Error::input(format!(
+            "there is no pseudonym key file ({}), or it has no entry",
+            study.settings.pseudonyms
+        ))
+        .with_hint(
+            "write one: `- {find: [Rosa Quispe, Rosa], replace: \"[survivor, 19]\"}` a line",
+        ));
+    }
+    let mut rows: Vec<LogRow> = Vec::new();
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    for (term, replace, line) in p.terms() {
+        at.insert(term.to_string(), rows.len());
+        rows.push(LogRow {
+            term: term.to_string(),
+            replace: replace.to_string(),
+            line,
+            count: 0,
+            excerpts: Vec::new(),
+        });
+    }
+    let filter = super::filter(m, &read)?;
+    let hits = idx.corpus(HitFilter {
+        filter,
+        ..Default::default()
+    })?;
+    let searcher = idx.reader.searcher();
+    let mut log: Vec<crate::privacy::Replaced> = Vec::new();
+    for h in &hits {
+        let e = idx.stored(&searcher, h.addr)?;
+        log.clear();
+        for field in [&e.text, &e.question, &e.respondent] {
+            p.apply_logged(field, &mut log);
+        }
+        for r in &log {
+            if let Some(row) = at.get(&r.term).map(|&i| &mut rows[i]) {
+                row.count += 1;
+                if row.excerpts.last() != Some(&e.id) {
+                    row.excerpts.push(e.id.clone());
+                }
+            }
+        }
+    }
+    for r in rows.iter().filter(|r| r.count == 0) {
+        eprintln!(
+            "warning: {}:{}: `{}` matches nothing in the study; check its spelling",
+            p.shown(),
+            r.line,
+            render::safe::terminal(&r.term)
+        );
+    }
+    let out = match format {
+        Format::Json => render::json(&rows)?,
+        f => {
+            let mut t = Table::new(
+                ["term", "replace", "line", "count", "excerpts"]
+                    .map(String::from)
+                    .to_vec(),
+            );
+            t.right = vec![false, false, true, true, false];
+            for r in &rows {
+                t.rows.push(vec![
+                    r.term.clone(),
+                    r.replace.clone(),
+                    r.line.to_string(),
+                    r.count.to_string(),
+                    r.excerpts.join(if f == Format::Csv { ";" } else { " " }),
+                ]);
+            }
+            t.in_format(f.into(), "")?
+        }
+    };
+    render::emit(&out)
+}
