@@ -185,7 +185,7 @@ fn qdpx(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
                 None => r.clone(),
             };
             if let Some(p) = &pseudonyms {
-                let fields = std::iter::once(&id).chain(values.iter().map(|(_, v)| v));
+                let fields = std::iter::once(&id).chain(values.values());
                 gate.check(p, &format!("respondent {id}"), fields);
             }
             (id, values)
