@@ -153,6 +153,14 @@ pub enum Command {
     /// Pseudonyms (the key file): `pseudonyms log` says what is replaced where.
     #[command(subcommand)]
     Pseudonyms(PseudonymsCommand),
+    /// Per excerpt, the capitalised words and numbers that no codebook term, key-file term or common word accounts for: names the key file may be missing.
+    CheckIdentifiers {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextFormat,
+        #[command(flatten)]
+        read: ReadOpts,
+    },
 }
 
 /// `thematic sheet`.

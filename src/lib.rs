@@ -79,5 +79,8 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Command::Chart(args) => cmd::chart::run(project, &args),
         Command::Reanchor { write } => cmd::reanchor::run(project, write),
         Command::Pseudonyms(c) => cmd::pseudonyms::run(project, c),
+        Command::CheckIdentifiers { format, read } => {
+            cmd::pseudonyms::check_identifiers(project, format, &read)
+        }
     }
 }

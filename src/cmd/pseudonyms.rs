@@ -1,11 +1,12 @@
 //! `thematic pseudonyms log`: what the key file replaces, where, for the
-//! anonymisation log that ethics boards ask for.
+//! anonymisation log that ethics boards ask for; and `thematic
+//! check-identifiers`: the words that may be names the key file misses.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::cli::{PseudonymsCommand, TextFormat as Format};
+use crate::cli::{PseudonymsCommand, ReadOpts, TextFormat as Format};
 use crate::error::{Error, Result};
 use crate::index::collect::HitFilter;
 use crate::render::{self, Table};
@@ -98,6 +99,79 @@ pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
                     r.count.to_string(),
                     r.excerpts.join(if f == Format::Csv { ";" } else { " " }),
                 ]);
+            }
+            t.in_format(f.into(), "")?
+        }
+    };
+    render::emit(&out)
+}
+
+/// One excerpt's unaccounted-for words.
+#[derive(Debug, Serialize)]
+struct Candidates {
+    excerpt: String,
+    words: Vec<String>,
+}
+
+/// Runs `thematic check-identifiers`.
+pub fn check_identifiers(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
+    use crate::privacy::identifiers::{candidates, Known};
+    let (study, idx) = super::open(project, read)?;
+    let m = &idx.manifest;
+    let mut known = Known::common();
+    let cb_path = study.resolve(&study.settings.codebook);
+    let cb = crate::codebook::Codebook::load(&cb_path, &study.settings.codebook)?;
+    for def in cb.code_defs().into_iter().flatten() {
+        if let Some(rules) = &def.rules {
+            for t in rules.any.iter().chain(&rules.all).chain(&rules.none) {
+                known.add(t);
+            }
+        }
+    }
+    let (p, warnings) = crate::privacy::for_study(&study, &m.attributes)?;
+    for w in warnings {
+        eprintln!("warning: {}", render::safe::terminal(&w));
+    }
+    for (term, _, _) in p.terms() {
+        known.add(term);
+    }
+    for r in &m.respondents {
+        known.add(r);
+    }
+    let filter = super::filter(m, read)?;
+    let hits = idx.corpus(HitFilter {
+        filter,
+        ..Default::default()
+    })?;
+    let searcher = idx.reader.searcher();
+    let mut rows: Vec<Candidates> = Vec::new();
+    for h in &hits {
+        let e = idx.stored(&searcher, h.addr)?;
+        let mut words = candidates(&e.question, &known);
+        for w in candidates(&e.text, &known) {
+            if !words.contains(&w) {
+                words.push(w);
+            }
+        }
+        if !words.is_empty() {
+            rows.push(Candidates {
+                excerpt: e.id,
+                words,
+            });
+        }
+    }
+    eprintln!(
+        "{} of {} excerpts have words that no codebook term, key-file term or common word accounts for",
+        rows.len(),
+        hits.len()
+    );
+    let out = match format {
+        Format::Json => render::json(&rows)?,
+        f => {
+            let mut t = Table::new(["excerpt", "words"].map(String::from).to_vec());
+            for r in &rows {
+                let sep = if f == Format::Csv { ";" } else { ", " };
+                t.rows.push(vec![r.excerpt.clone(), r.words.join(sep)]);
             }
             t.in_format(f.into(), "")?
         }

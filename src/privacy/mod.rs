@@ -14,6 +14,7 @@
 //!
 //! Nothing here reads the index or prints; commands do.
 
+pub(crate) mod identifiers;
 pub(crate) mod pseudonyms;
 
 pub(crate) use pseudonyms::{Pseudonyms, Replaced};

@@ -70,17 +70,20 @@ pub(crate) struct Pseudonyms {
 /// A token of a text: its byte range in the original text and its
 /// normalised form (as `text::normalize` + `text::tokens` give it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Token {
-    start: usize,
-    end: usize,
-    norm: String,
+pub(super) struct Token {
+    /// Start byte in the original text.
+    pub start: usize,
+    /// End byte (exclusive) in the original text.
+    pub end: usize,
+    /// The normalised token.
+    pub norm: String,
 }
 
 /// The tokens of `text` with their places in it: each character is
 /// normalised on its own (as `text::normalize` does), and a token is a run
 /// of alphanumeric normalised characters; a character that normalises to
 /// nothing (a combining mark) stays inside the token it follows.
-fn tokens(text: &str) -> Vec<Token> {
+pub(super) fn tokens(text: &str) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::new();
     let mut open = false;
     let mut buf = String::new();

@@ -767,3 +767,31 @@ fn init_keeps_the_key_file_out_of_git() {
         ".thematic/\n# The pseudonym key file holds participants' real names and places:\n# keep it out of git (and readable by its owner only: chmod 600).\npseudonyms.yaml\n"
     );
 }
+
+#[test]
+fn check_identifiers_lists_the_names_nothing_accounts_for() {
+    let s = named();
+    s.replace(
+        "transcripts/r02.txt",
+        "The pastor helped me",
+        "Pastor Huamán from Mazuko helped me in 2019, and Huepetuhe",
+    );
+    let out = s.run(&["check-identifiers", "--format", "csv"]);
+    assert_eq!(
+        out.ok(),
+        "excerpt,words\ntranscripts/r02.txt:5;Pastor;Huamán;Mazuko;2019\n".replacen(';', ",", 1)
+    );
+    assert!(out
+        .stderr
+        .ends_with("1 of 2 excerpts have words that no codebook term, key-file term or common word accounts for\n"));
+    // Once the key file has them, nothing is left.
+    s.file(
+        "pseudonyms.yaml",
+        &format!("{KEY}- {{find: [Pastor Huamán, Mazuko, \"2019\"], replace: \"[a pastor]\"}}\n"),
+    );
+    owner_only(&s, "pseudonyms.yaml");
+    assert_eq!(
+        s.run(&["check-identifiers", "--format", "csv"]).ok(),
+        "excerpt,words\n"
+    );
+}
