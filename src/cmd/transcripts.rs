@@ -97,7 +97,7 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
     let out = t.in_format(format.into(), "")?;
     if format == Format::Table {
         for w in crate::pipeline::all_warnings(m) {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
         }
     }
     render::emit(&out)
