@@ -149,7 +149,7 @@ pub(super) fn update(
         }
     }
     drop(old);
-    let writer = Writer::open(&data, full.is_some())?;
+    let mut writer = Writer::open(&data, full.is_some())?;
     for p in &removed {
         writer.delete_file(p);
     }
@@ -192,6 +192,10 @@ pub(super) fn update(
         ..Default::default()
     };
     let (manifest, table) = run.finish(&data, inputs, unchanged, new_entries, warnings)?;
+    // Who withdrew consent changed: nothing of the index before may stay.
+    if manifest.withdrawn != prev.withdrawn {
+        writer.forget_previous();
+    }
     timing("place codings, manifest", t0);
     commit(writer, &manifest, table, outcome, t0)
 }

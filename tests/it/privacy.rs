@@ -271,6 +271,7 @@ R02: Nobody supported me at first. Later my cousin helped with money.
         "\
 ---
 respondent: R07
+village: Inambari
 ---
 Entrevistadora: ¿Quién la apoyó?
 R07: Me escondí en la panadería de doña Eulalia en Mazuko y ella me apoyó.
@@ -334,9 +335,10 @@ fn in_derived_data(s: &Study, needle: &str) -> Vec<String> {
     out
 }
 
-/// Words only R07 said. (tantivy compresses its document store, so a whole
-/// phrase need not appear as such; each distinctive word does.)
-const R07_SAYS: [&str; 3] = ["Eulalia", "Mazuko", "Quincemil"];
+/// Words only R07 said, and their village. (tantivy compresses its
+/// document store, so a whole phrase need not appear as such; each
+/// distinctive word does.)
+const R07_SAYS: [&str; 4] = ["Eulalia", "Mazuko", "Quincemil", "Inambari"];
 
 #[test]
 fn a_withdrawn_respondent_leaves_the_index_and_every_output() {
