@@ -797,3 +797,37 @@ fn check_identifiers_lists_the_names_nothing_accounts_for() {
         "excerpt,words\n"
     );
 }
+
+#[test]
+fn chart_summaries_in_the_matrix_are_pseudonymised() {
+    let s = named();
+    s.file(
+        "charts/R01.md",
+        "## return/support\nHer cousin Rosa Quispe took her in at Puerto Maldonado [transcripts/r01.txt:5].\n",
+    );
+    for args in [
+        &["matrix", "--cell", "summary", "--width", "200"][..],
+        &["matrix", "--cell", "summary", "--format", "json"],
+        &["matrix", "--cell", "summary", "--format", "markdown"],
+    ] {
+        let out = s.run(args).ok().to_string();
+        assert!(
+            out.contains("Her cousin [survivor, 19] took her in at [a")
+                && out.contains("mining town]"),
+            "{args:?}: {out}"
+        );
+        assert!(!identifies(&out), "{args:?}: {out}");
+    }
+    let out = s
+        .run(&[
+            "matrix",
+            "--cell",
+            "summary",
+            "--width",
+            "200",
+            "--identified",
+        ])
+        .ok()
+        .to_string();
+    assert!(out.contains("Rosa Quispe"), "{out}");
+}
