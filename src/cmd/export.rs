@@ -29,7 +29,7 @@ pub fn run(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
     })?;
     let attributes = exported_attributes(&study, m, pseudonyms.is_some());
     let searcher = idx.reader.searcher();
-    let mut gate = Gate::default();
+    let mut gate = crate::privacy::Gate::default();
     let mut tidy = Tidy {
         codes: m.rows.iter().map(|r| r.path.clone()).collect(),
         attributes,
@@ -106,7 +106,7 @@ fn qdpx(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
     let (study, idx) = super::open(project, &args.read)?;
     let m = &idx.manifest;
     let pseudonyms = super::pseudonyms(&study, m, args.privacy)?;
-    let mut gate = Gate::default();
+    let mut gate = crate::privacy::Gate::default();
     let filter = super::filter(m, &args.read)?;
     let source = filter.source;
     let cb_path = study.resolve(&study.settings.codebook);
@@ -229,52 +229,4 @@ fn exported_attributes(
         names.retain(|a| !study.settings.identifying.contains(a));
     }
     names
-}
-
-/// The leak gate: the terms a pseudonymised export would still hold, per
-/// excerpt. An export with any is refused (exit 1), naming the excerpt and
-/// the term, never the text around it.
-#[derive(Debug, Default)]
-struct Gate {
-    leaks: Vec<(String, String)>,
-}
-
-impl Gate {
-    /// Looks for key-file terms and identifying values in an excerpt's
-    /// (or respondent's) `fields`, as written out.
-    fn check<'a>(
-        &mut self,
-        p: &crate::privacy::Pseudonyms,
-        id: &str,
-        fields: impl Iterator<Item = &'a String>,
-    ) {
-        for f in fields {
-            for term in p.leaks(f) {
-                let leak = (id.to_string(), term);
-                if !self.leaks.contains(&leak) {
-                    self.leaks.push(leak);
-                }
-            }
-        }
-    }
-
-    /// An error listing every leak, or nothing.
-    fn verdict(&self) -> Result<()> {
-        if self.leaks.is_empty() {
-            return Ok(());
-        }
-        let lines: Vec<String> = self
-            .leaks
-            .iter()
-            .map(|(id, term)| format!("  {id}: `{term}`"))
-            .collect();
-        Err(Error::failure(format!(
-            "the export would still identify participants ({} found; nothing written):\n{}",
-            self.leaks.len(),
-            lines.join("\n")
-        ))
-        .with_hint(
-            "add these spellings to the pseudonym key file, or reword the replacement; `--identified` exports the originals for the team's own use",
-        ))
-    }
 }

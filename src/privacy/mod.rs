@@ -10,7 +10,8 @@
 //! - [`Pseudonyms::apply`] replaces every `find` term of a text,
 //!   [`Pseudonyms::apply_logged`] also says what it replaced;
 //! - [`Pseudonyms::leaks`] lists the terms (and identifying values, see
-//!   [`Pseudonyms::with_identifying`]) a text still holds, for the gate.
+//!   [`Pseudonyms::with_identifying`]) a text still holds, and [`Gate`]
+//!   collects them over an output and refuses it.
 //!
 //! Nothing here reads the index or prints; commands do.
 
@@ -53,4 +54,54 @@ pub(crate) fn for_study(
             .filter_map(move |c| a.get(c).map(|v| (c.as_str(), v.as_str())))
     });
     Ok((p.with_identifying(values), warnings))
+}
+
+/// The leak gate: the terms a pseudonymised output (an export, a report)
+/// would still hold, per excerpt. An output with any is refused (exit 1,
+/// nothing written), naming the excerpt and the term, never the text
+/// around it: [`Gate::check`] each excerpt's fields as written out, then
+/// ask [`Gate::verdict`] before writing.
+#[derive(Debug, Default)]
+pub(crate) struct Gate {
+    leaks: Vec<(String, String)>,
+}
+
+impl Gate {
+    /// Looks for key-file terms and identifying values in an excerpt's
+    /// (or respondent's) `fields`, as written out.
+    pub(crate) fn check<'a>(
+        &mut self,
+        p: &Pseudonyms,
+        id: &str,
+        fields: impl Iterator<Item = &'a String>,
+    ) {
+        for f in fields {
+            for term in p.leaks(f) {
+                let leak = (id.to_string(), term);
+                if !self.leaks.contains(&leak) {
+                    self.leaks.push(leak);
+                }
+            }
+        }
+    }
+
+    /// An error listing every leak, or nothing.
+    pub(crate) fn verdict(&self) -> crate::error::Result<()> {
+        if self.leaks.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<String> = self
+            .leaks
+            .iter()
+            .map(|(id, term)| format!("  {id}: `{term}`"))
+            .collect();
+        Err(crate::error::Error::failure(format!(
+            "the output would still identify participants ({} found; nothing written):\n{}",
+            self.leaks.len(),
+            lines.join("\n")
+        ))
+        .with_hint(
+            "add these spellings to the pseudonym key file, or reword the replacement; `--identified` exports the originals for the team's own use",
+        ))
+    }
 }

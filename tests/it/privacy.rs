@@ -693,7 +693,7 @@ fn the_leak_gate_refuses_an_export_that_still_identifies() {
     assert_eq!(run.stdout, "");
     assert_eq!(
         run.stderr,
-        "error: the export would still identify participants (1 found; nothing written):\n  transcripts/r02.txt:5: `Mazuko`\n  = help: add these spellings to the pseudonym key file, or reword the replacement; `--identified` exports the originals for the team's own use\n"
+        "error: the output would still identify participants (1 found; nothing written):\n  transcripts/r02.txt:5: `Mazuko`\n  = help: add these spellings to the pseudonym key file, or reword the replacement; `--identified` exports the originals for the team's own use\n"
     );
     // Never the text around it.
     assert!(!run.stderr.contains("pastor"));
