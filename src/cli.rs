@@ -152,6 +152,17 @@ pub enum Command {
         #[arg(long)]
         write: bool,
     },
+    /// Pseudonyms (the key file): `pseudonyms log` says what is replaced where.
+    #[command(subcommand)]
+    Pseudonyms(PseudonymsCommand),
+    /// Per excerpt, the capitalised words and numbers that no codebook term, key-file term or common word accounts for: names the key file may be missing.
+    CheckIdentifiers {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextFormat,
+        #[command(flatten)]
+        read: ReadOpts,
+    },
 }
 
 /// `thematic sheet`.
@@ -169,6 +180,8 @@ pub struct SheetArgs {
     /// Sheet format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: SheetFormat,
+    #[command(flatten)]
+    pub privacy: SheetPrivacyOpts,
     #[command(flatten)]
     pub read: ReadOpts,
 }
@@ -257,6 +270,8 @@ pub struct MatrixArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
     #[command(flatten)]
+    pub privacy: PrivacyOpts,
+    #[command(flatten)]
     pub read: ReadOpts,
 }
 
@@ -317,6 +332,8 @@ pub struct StudyExportArgs {
     /// Write to this file instead of stdout (never overwrites).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub privacy: PrivacyOpts,
     #[command(flatten)]
     pub read: ReadOpts,
 }
@@ -384,6 +401,8 @@ pub struct ListOpts {
     /// Highlight query terms in text output: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub privacy: PrivacyOpts,
     #[command(flatten)]
     pub read: ReadOpts,
 }
@@ -575,4 +594,36 @@ pub enum ReportFormat {
     Html,
     /// Markdown (pipe tables, blockquotes) for pandoc.
     Markdown,
+}
+
+// Protecting participants: pseudonyms and the key file.
+
+/// Pseudonym options of the commands whose text leaves the tool for people
+/// (`quote`, `search`, `matrix`, `export`).
+#[derive(Debug, Clone, Copy, Args, Default)]
+pub struct PrivacyOpts {
+    /// Show the original names and places instead of the key file's pseudonyms (for the team's own reading; said on stderr).
+    #[arg(long)]
+    pub identified: bool,
+}
+
+/// `thematic sheet`'s pseudonym option: coders work on the originals.
+#[derive(Debug, Clone, Copy, Args, Default)]
+pub struct SheetPrivacyOpts {
+    /// Replace the key file's names and places in the sheet's text and question columns.
+    #[arg(long)]
+    pub pseudonymise: bool,
+}
+
+/// `thematic pseudonyms …`.
+#[derive(Debug, Subcommand)]
+pub enum PseudonymsCommand {
+    /// What the key file replaces, where: per term, its replacement, how often and in which excerpts (for the anonymisation log).
+    Log {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextFormat,
+        #[command(flatten)]
+        read: ReadOpts,
+    },
 }

@@ -178,6 +178,12 @@ impl Error {
     }
     /// The text `main` prints: `error: …`, then `--> file:line:col`, then the hint.
     pub fn report(&self) -> String {
+        // Messages quote transcripts and file names: no escape sequence of
+        // theirs reaches the terminal.
+        crate::render::safe::terminal(&self.report_raw()).into_owned()
+    }
+
+    fn report_raw(&self) -> String {
         match self {
             Error::Input {
                 message,

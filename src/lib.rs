@@ -43,6 +43,7 @@ pub mod input;
 pub(crate) mod memo;
 pub mod model;
 pub(crate) mod pipeline;
+pub(crate) mod privacy;
 pub(crate) mod reanchor;
 pub mod render;
 pub(crate) mod report;
@@ -98,5 +99,9 @@ pub fn run(cli: cli::Cli, env: Env) -> Result<()> {
         Command::Chart(args) => cmd::chart::run(project, &args),
         Command::Report(args) => cmd::report::run(project, &args),
         Command::Reanchor { write } => cmd::reanchor::run(project, write),
+        Command::Pseudonyms(c) => cmd::pseudonyms::run(project, c),
+        Command::CheckIdentifiers { format, read } => {
+            cmd::pseudonyms::check_identifiers(project, format, &read)
+        }
     }
 }

@@ -86,6 +86,66 @@ pub struct TranscriptInfo {
     /// The front matter's `language:`, while the file is being read.
     #[serde(skip)]
     pub front_language: Option<crate::study::Language>,
+    /// Respondents who withdrew consent and had excerpts in this file
+    /// (their ids only: the excerpts are not kept), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
+}
+
+impl TranscriptInfo {
+    /// The summary as shown to people: respondents who withdrew consent are
+    /// not named (the file's respondent becomes `(withdrawn)`, their
+    /// `speakers:` entries and the `withheld` list are left out).
+    pub fn without_withheld(&self) -> TranscriptInfo {
+        let mut info = self.clone();
+        if info.withheld.is_empty() {
+            return info;
+        }
+        let gone = |r: &String| self.withheld.contains(r);
+        if gone(&info.respondent) {
+            info.respondent = "(withdrawn)".into();
+        }
+        info.speakers.retain(|s| !gone(&s.respondent));
+        info.withheld.clear();
+        info
+    }
+}
+
+impl Transcript {
+    /// Drops the excerpts of respondents who withdrew consent, with their
+    /// attributes, from the transcript and its counts; their ids go to
+    /// `info.withheld`. Other respondents' excerpts in the same file (a
+    /// focus group) stay.
+    pub fn withhold(&mut self, withdrawn: &std::collections::BTreeSet<String>) {
+        if withdrawn.is_empty() {
+            return;
+        }
+        let gone = |r: &String| withdrawn.contains(r);
+        let mut withheld: Vec<String> = self
+            .excerpts
+            .iter()
+            .map(|e| &e.respondent)
+            .chain(&self.info.respondents)
+            .chain(std::iter::once(&self.info.respondent))
+            .filter(|r| gone(r))
+            .cloned()
+            .collect();
+        if withheld.is_empty() {
+            return;
+        }
+        withheld.sort();
+        withheld.dedup();
+        self.excerpts.retain(|e| !gone(&e.respondent));
+        self.info.respondents.retain(|r| !gone(r));
+        self.info.attributes.retain(|a| !gone(&a.respondent));
+        self.info.excerpts = self.excerpts.len();
+        self.info.words = self
+            .excerpts
+            .iter()
+            .map(|e| crate::text::word_count(&e.text))
+            .sum();
+        self.info.withheld = withheld;
+    }
 }
 
 /// One `speakers:` entry of a transcript's front matter.

@@ -208,6 +208,17 @@ pub struct Settings {
     /// (`{respondent}` is the id), e.g. `"{profile}, {region}"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribution: Option<String>,
+    /// Respondents who withdrew consent: removed from the index and from
+    /// every output (with respondents.csv's `withdrawn` column).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<String>,
+    /// The pseudonym key file (real text → replacement), relative to the
+    /// study; kept out of git and readable by the owner only.
+    pub pseudonyms: String,
+    /// respondents.csv columns that identify a person (name, phone,
+    /// village): `export` refuses an output whose text holds their values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub identifying: Vec<String>,
 }
 
 /// Survey CSV settings.
@@ -248,6 +259,9 @@ impl Default for Settings {
             title: None,
             description: None,
             attribution: None,
+            withdrawn: Vec::new(),
+            pseudonyms: "pseudonyms.yaml".into(),
+            identifying: Vec::new(),
         }
     }
 }

@@ -47,6 +47,9 @@ pub fn run(project: &StudyAt, args: &AgreeArgs) -> Result<()> {
         &super::note,
     )?;
     let m = &idx.manifest;
+    if let Some(n) = pipeline::withheld_note(m) {
+        super::note(&n);
+    }
     if m.coders.is_empty() {
         return Err(Error::input("there are no human codings in this study")
             .with_hint("write sheets with `thematic sheet --coder NAME`, mark them, and save them in codings/"));

@@ -40,7 +40,10 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
     let mut warnings = pipeline::all_warnings(m);
     warnings.extend(speaker_warnings(&study, m)?);
     for w in &warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
+    }
+    if let Some(n) = pipeline::withheld_note(m) {
+        super::note(&n);
     }
     let took = started.elapsed().as_secs_f64();
     if outcome.up_to_date {

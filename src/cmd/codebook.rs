@@ -60,7 +60,7 @@ pub fn run(project: &StudyAt, command: CodebookCommand) -> Result<()> {
             let text = crate::text::decode::decode(&bytes, &shown)?.text;
             let (doc, warnings) = qdc::import(&text, &shown)?;
             for w in warnings {
-                eprintln!("warning: {w}");
+                eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
             }
             let yaml = serde_yaml::to_string(&doc).map_err(|e| Error::failure(e.to_string()))?;
             let cb = Codebook::parse(&yaml, &shown, String::new())?;

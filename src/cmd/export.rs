@@ -17,8 +17,9 @@ pub fn run(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
     if args.format == StudyExportFormat::Qdpx {
         return qdpx(project, args);
     }
-    let (_, idx) = super::open(project, &args.read)?;
+    let (study, idx) = super::open(project, &args.read)?;
     let m = &idx.manifest;
+    let pseudonyms = super::pseudonyms(&study, m, args.privacy)?;
     let filter = super::filter(m, &args.read)?;
     let mut rows = RowReader::new(filter.source, m.closure());
     let table = idx.codes()?;
@@ -26,8 +27,9 @@ pub fn run(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
         filter,
         ..Default::default()
     })?;
-    let attributes = super::attribute_names(m);
+    let attributes = exported_attributes(&study, m, pseudonyms.is_some());
     let searcher = idx.reader.searcher();
+    let mut gate = crate::privacy::Gate::default();
     let mut tidy = Tidy {
         codes: m.rows.iter().map(|r| r.path.clone()).collect(),
         attributes,
@@ -46,7 +48,7 @@ pub fn run(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
                 *c = true;
             }
         }
-        tidy.rows.push(TidyRow {
+        let mut row = TidyRow {
             attributes: tidy
                 .attributes
                 .iter()
@@ -64,8 +66,20 @@ pub fn run(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
             question: e.question,
             text: e.text,
             codes,
-        });
+        };
+        if let Some(p) = &pseudonyms {
+            let apply = |s: &mut String| *s = p.apply(s).into_owned();
+            apply(&mut row.respondent);
+            apply(&mut row.question);
+            apply(&mut row.text);
+            row.attributes.iter_mut().flatten().for_each(apply);
+            let fields = [&row.respondent, &row.question, &row.text];
+            let attrs = row.attributes.iter().flatten();
+            gate.check(p, &row.id, fields.into_iter().chain(attrs));
+        }
+        tidy.rows.push(row);
     }
+    gate.verdict()?;
     let out = match args.format {
         StudyExportFormat::Csv => tidy.to_csv()?,
         StudyExportFormat::Json => tidy.to_json()?,
@@ -91,6 +105,8 @@ fn qdpx(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
     })?;
     let (study, idx) = super::open(project, &args.read)?;
     let m = &idx.manifest;
+    let pseudonyms = super::pseudonyms(&study, m, args.privacy)?;
+    let mut gate = crate::privacy::Gate::default();
     let filter = super::filter(m, &args.read)?;
     let source = filter.source;
     let cb_path = study.resolve(&study.settings.codebook);
@@ -124,7 +140,7 @@ fn qdpx(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
             })
             .filter_map(|&(coder, row)| Some((coder_of(coder)?, path_of(row)?)))
             .collect();
-        excerpts.push(Excerpt {
+        let mut x = Excerpt {
             id: e.id,
             path: e.path,
             respondent: e.respondent,
@@ -133,8 +149,49 @@ fn qdpx(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
             text: e.text,
             rules,
             coders,
-        });
+        };
+        if let Some(p) = &pseudonyms {
+            for s in [
+                &mut x.respondent,
+                &mut x.speaker,
+                &mut x.question,
+                &mut x.text,
+            ] {
+                *s = p.apply(s).into_owned();
+            }
+            let fields = [&x.respondent, &x.speaker, &x.question, &x.text];
+            gate.check(p, &x.id, fields.into_iter());
+        }
+        excerpts.push(x);
     }
+    let attributes = exported_attributes(&study, m, pseudonyms.is_some());
+    let respondents: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, String>,
+    > = m
+        .attributes
+        .iter()
+        .map(|(r, a)| {
+            let values: std::collections::BTreeMap<String, String> = a
+                .iter()
+                .filter(|(k, _)| attributes.contains(k))
+                .map(|(k, v)| match &pseudonyms {
+                    Some(p) => (k.clone(), p.apply(v).into_owned()),
+                    None => (k.clone(), v.clone()),
+                })
+                .collect();
+            let id = match &pseudonyms {
+                Some(p) => p.apply(r).into_owned(),
+                None => r.clone(),
+            };
+            if let Some(p) = &pseudonyms {
+                let fields = std::iter::once(&id).chain(values.values());
+                gate.check(p, &format!("respondent {id}"), fields);
+            }
+            (id, values)
+        })
+        .collect();
+    gate.verdict()?;
     let name = study
         .root
         .file_name()
@@ -144,17 +201,8 @@ fn qdpx(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
         name,
         codes: crate::codebook::qdc::codes_element(&cb),
         coders: m.coders.iter().map(|c| c.name.clone()).collect(),
-        attributes: super::attribute_names(m),
-        respondents: m
-            .attributes
-            .iter()
-            .map(|(r, a)| {
-                (
-                    r.clone(),
-                    a.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                )
-            })
-            .collect(),
+        attributes: attributes.clone(),
+        respondents,
         excerpts,
     };
     let project = crate::export::qdpx::project(&input);
@@ -166,4 +214,19 @@ fn qdpx(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
         input.excerpts.len()
     );
     Ok(())
+}
+
+/// The attribute columns an export writes: all of them, except, when
+/// pseudonymised, the columns thematic.yaml declares `identifying:` (a
+/// name or a phone number is not an attribute to share).
+fn exported_attributes(
+    study: &crate::study::Study,
+    m: &crate::index::Manifest,
+    pseudonymised: bool,
+) -> Vec<String> {
+    let mut names = super::attribute_names(m);
+    if pseudonymised {
+        names.retain(|a| !study.settings.identifying.contains(a));
+    }
+    names
 }

@@ -49,7 +49,7 @@ pub fn run(at: &StudyAt, file: &Path) -> Result<()> {
     let proj = project::read(&xml, &qde_shown)?;
     let (doc, warnings, guids) = qdc::import_with_guids(&xml, &qde_shown)?;
     for w in warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
     }
     let guids: BTreeMap<String, String> =
         guids.into_iter().map(|(g, p)| (norm_guid(&g), p)).collect();
@@ -65,7 +65,7 @@ pub fn run(at: &StudyAt, file: &Path) -> Result<()> {
     let (study, idx) = super::open(at, &ReadOpts::default())?;
     let placed = place::place(&proj, &texts, &transcripts(&idx)?, &guids, &qde_shown);
     for w in &placed.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
     }
 
     // Decide every file first, so that nothing is written when one exists.

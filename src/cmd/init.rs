@@ -17,6 +17,15 @@ respondents: respondents.csv   # first column is the respondent id
 unit: paragraph                # paragraph | turn | sentence
 interviewer: [Interviewer, I, Q, Moderator, Entrevistador, Entrevistadora, E, P]
 language: english              # search stemming: english | spanish | … | none (see README: Languages)
+pseudonyms: pseudonyms.yaml    # key file of real names → pseudonyms (gitignored, owner-only)
+";
+
+/// What `init` adds to `.gitignore` so that the pseudonym key file, which
+/// holds the participants' real names, never reaches a repository.
+const GITIGNORE_KEY: &str = "\
+# The pseudonym key file holds participants' real names and places:
+# keep it out of git (and readable by its owner only: chmod 600).
+pseudonyms.yaml
 ";
 
 /// Runs `thematic init`.
@@ -49,6 +58,17 @@ pub fn run(dir: Option<&Path>, codebook: &str) -> Result<()> {
     write("codebooks/main.yaml", text)?;
     write("transcripts/.gitkeep", "")?;
     write(".gitignore", ".thematic/\n")?;
+    let ignore = root.join(".gitignore");
+    let existing = std::fs::read_to_string(&ignore).map_err(|e| Error::io(&ignore, e))?;
+    if !existing.lines().any(|l| l.trim() == "pseudonyms.yaml") {
+        let sep = if existing.is_empty() || existing.ends_with('\n') {
+            ""
+        } else {
+            "\n"
+        };
+        std::fs::write(&ignore, format!("{existing}{sep}{GITIGNORE_KEY}"))
+            .map_err(|e| Error::io(&ignore, e))?;
+    }
     write(SETTINGS_FILE, SETTINGS)?;
     eprintln!(
         "created a study in {}: put transcripts in transcripts/, edit codebooks/main.yaml, then run `thematic code`",

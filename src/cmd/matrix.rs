@@ -41,16 +41,35 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     } else {
         CellMode::Count
     });
-    let summaries = if mode == CellMode::Summary {
+    // Quotes and summaries are text for people: the key file's names and
+    // places are replaced (before a cell is cut, so no name is cut in two),
+    // and so are the respondent ids and group names heading their columns.
+    let pseudonyms = if text_cells(mode) {
+        super::pseudonyms(&study, m, args.privacy)?
+    } else {
+        None
+    };
+    let mut summaries = if mode == CellMode::Summary {
         summaries(&study, &idx, &matrix, args.by.as_deref())?
     } else {
         Vec::new()
     };
+    if let Some(p) = &pseudonyms {
+        for c in summaries.iter_mut().flatten() {
+            c.summary = p.apply(&c.summary).into_owned();
+        }
+    }
     let quotes = match mode {
-        CellMode::Quote => first_quotes(&idx, &matrix, &filter, args.width)?,
+        CellMode::Quote => first_quotes(&idx, &matrix, &filter, args.width, pseudonyms.as_ref())?,
         CellMode::Summary => summary_texts(&summaries, args.format, args.width),
         _ => Vec::new(),
     };
+    let mut matrix = matrix;
+    if let Some(p) = &pseudonyms {
+        for c in &mut matrix.columns {
+            c.name = p.apply(&c.name).into_owned();
+        }
+    }
 
     if args.format == Format::Xlsx {
         return write_xlsx(m, &matrix, &quotes, mode, args);
@@ -265,6 +284,7 @@ fn first_quotes(
     matrix: &Matrix,
     filter: &crate::index::collect::Filter,
     width: usize,
+    pseudonyms: Option<&crate::privacy::Pseudonyms>,
 ) -> Result<Vec<Vec<Option<String>>>> {
     let searcher = idx.reader.searcher();
     let mut column_of = vec![usize::MAX; idx.manifest.respondents.len()];
@@ -289,7 +309,11 @@ fn first_quotes(
                 .unwrap_or(usize::MAX);
             if j < cells.len() && cells[j].is_none() {
                 let e = idx.stored(&searcher, h.addr)?;
-                cells[j] = Some(format!("{} [{}]", render::cut(&e.text, width), e.id));
+                let text = match pseudonyms {
+                    Some(p) => p.apply(&e.text),
+                    None => std::borrow::Cow::Borrowed(e.text.as_str()),
+                };
+                cells[j] = Some(format!("{} [{}]", render::cut(&text, width), e.id));
             }
         }
         out.push(cells);

@@ -11,6 +11,7 @@ pub mod export;
 pub mod import;
 pub mod init;
 pub mod matrix;
+pub mod pseudonyms;
 pub mod quote;
 pub mod reanchor;
 pub mod report;
@@ -37,6 +38,9 @@ pub fn open(project: &StudyAt, read: &ReadOpts) -> Result<(Study, StudyIndex)> {
         code::refuse_emptied_study(&study)?;
     }
     let (idx, _) = pipeline::refresh(&study, mode, &note)?;
+    if let Some(n) = pipeline::withheld_note(&idx.manifest) {
+        note(&n);
+    }
     Ok((study, idx))
 }
 
@@ -84,9 +88,27 @@ pub fn laid_out(
     })
 }
 
+/// The pseudonyms an output applies (`None` with `--identified`, which is
+/// said on stderr). The key file's warnings are printed here.
+pub fn pseudonyms(
+    study: &Study,
+    m: &Manifest,
+    opts: crate::cli::PrivacyOpts,
+) -> Result<Option<crate::privacy::Pseudonyms>> {
+    if opts.identified {
+        note(crate::privacy::IDENTIFIED_NOTE);
+        return Ok(None);
+    }
+    let (p, warnings) = crate::privacy::for_study(study, &m.attributes)?;
+    for w in warnings {
+        eprintln!("warning: {}", crate::render::safe::terminal(&w));
+    }
+    Ok(Some(p))
+}
+
 /// Prints a note of the library's on stderr.
 pub fn note(text: &str) {
-    eprintln!("note: {text}");
+    eprintln!("note: {}", crate::render::safe::terminal(text));
 }
 
 /// One `--where` condition.

@@ -493,6 +493,9 @@ fn attribution(q: &Quote) -> String {
 fn to_text(quotes: &[Quote], context: bool, colour: bool) -> String {
     let mut out = String::new();
     for (i, q) in quotes.iter().enumerate() {
+        // A transcript's escape sequences are removed before the
+        // highlighting adds its own.
+        let q = &clean(q);
         if i > 0 {
             out.push('\n');
         }
@@ -523,6 +526,47 @@ fn to_text(quotes: &[Quote], context: bool, colour: bool) -> String {
     out
 }
 
+/// A quote for people: its text fields without control characters or
+/// escape sequences. A highlight range that no longer fits the cleaned text
+/// is dropped (only text carrying control characters changes).
+fn clean(q: &Quote) -> Quote {
+    let t = |s: &str| render::safe::terminal(s).into_owned();
+    let text = t(&q.text);
+    Quote {
+        id: t(&q.id),
+        path: t(&q.path),
+        respondent: t(&q.respondent),
+        attributes: q.attributes.iter().map(|(k, v)| (t(k), t(v))).collect(),
+        codes: q.codes.clone(),
+        question: t(&q.question),
+        time: t(&q.time),
+        highlights: if text == q.text {
+            q.highlights.clone()
+        } else {
+            Vec::new()
+        },
+        text,
+        memos: q.memos.clone(),
+        ..*q
+    }
+}
+
+/// A quote with the key file's terms replaced in its text, question,
+/// respondent id and attribute values. Highlights no longer fit a changed
+/// text and are dropped.
+fn pseudonymise(q: &mut Quote, p: &crate::privacy::Pseudonyms) {
+    let text = p.apply(&q.text).into_owned();
+    if text != q.text {
+        q.highlights.clear();
+        q.text = text;
+    }
+    q.question = p.apply(&q.question).into_owned();
+    q.respondent = p.apply(&q.respondent).into_owned();
+    for v in q.attributes.values_mut() {
+        *v = p.apply(v).into_owned();
+    }
+}
+
 fn highlight(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
     let mut out = String::new();
     let mut at = 0;
@@ -547,6 +591,7 @@ fn highlight(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
 fn to_markdown(quotes: &[Quote], context: bool) -> String {
     let mut out = String::new();
     for q in quotes {
+        let q = &clean(q);
         if context && !q.question.is_empty() {
             out.push_str(&format!("**Q:** {}\n\n", q.question));
         }
@@ -582,6 +627,11 @@ fn finish(
 ) -> Result<String> {
     if opts.memos {
         attach_memos(study, idx, &mut quotes)?;
+    }
+    if let Some(p) = super::pseudonyms(study, &idx.manifest, opts.privacy)? {
+        for q in &mut quotes {
+            pseudonymise(q, &p);
+        }
     }
     Ok(match opts.format {
         Format::Json => render::json(&quotes)?,

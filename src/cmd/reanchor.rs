@@ -41,7 +41,7 @@ pub fn run(project: &StudyAt, write: bool) -> Result<()> {
     let targets: Vec<Target> = targets.into_iter().map(|(_, t)| t).collect();
     let placed = codings::place(&sheets, &targets, &BTreeSet::new())?;
     for w in &placed.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
     }
     let mut by_sheet: BTreeMap<&str, Vec<&Fix>> = BTreeMap::new();
     for f in &placed.fixes {

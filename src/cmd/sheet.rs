@@ -11,7 +11,15 @@ use crate::study::StudyAt;
 
 /// Runs `thematic sheet`.
 pub fn run(project: &StudyAt, args: &SheetArgs) -> Result<()> {
-    let (_, idx) = super::open(project, &args.read)?;
+    let (study, idx) = super::open(project, &args.read)?;
+    // Coders work on the originals unless asked: the hash is always the
+    // original text's, so that the sheet is placed as usual.
+    let pseudonyms = if args.privacy.pseudonymise {
+        let opts = crate::cli::PrivacyOpts { identified: false };
+        super::pseudonyms(&study, &idx.manifest, opts)?
+    } else {
+        None
+    };
     let m = &idx.manifest;
     let names: Vec<&str> = m.rows.iter().map(|r| r.path.as_str()).collect();
     let mut columns: Vec<usize> = Vec::new();
@@ -45,12 +53,19 @@ pub fn run(project: &StudyAt, args: &SheetArgs) -> Result<()> {
     let mut t = Table::new(header);
     for h in hits {
         let e = idx.stored(&searcher, h.addr)?;
+        let (question, text) = match &pseudonyms {
+            Some(p) => (
+                p.apply(&e.question).into_owned(),
+                p.apply(&e.text).into_owned(),
+            ),
+            None => (e.question, e.text.clone()),
+        };
         let mut row = vec![
             e.id,
             e.respondent,
             coder.to_string(),
-            e.question,
-            e.text.clone(),
+            question,
+            text,
             sheet_hash(&e.text),
         ];
         row.extend(columns.iter().map(|_| String::new()));

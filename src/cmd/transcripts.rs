@@ -25,12 +25,14 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
             .iter()
             .any(|r| dense.get(r.as_str()).is_some_and(|&i| mask[i])),
     };
-    let infos: Vec<&TranscriptInfo> = m
+    let shown: Vec<TranscriptInfo> = m
         .files
         .values()
         .map(|e| &e.info)
         .filter(|i| keep(i))
+        .map(|i| i.without_withheld())
         .collect();
+    let infos: Vec<&TranscriptInfo> = shown.iter().collect();
     if format == Format::Json {
         return render::emit(&render::json(&infos)?);
     }
@@ -99,7 +101,7 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
     let out = super::laid_out(&t, project.terminal, format.into(), "")?;
     if format == Format::Table {
         for w in crate::pipeline::all_warnings(m) {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
         }
     }
     render::emit(&out)

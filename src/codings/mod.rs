@@ -99,6 +99,41 @@ pub struct Codings {
     pub notes: Vec<String>,
 }
 
+impl Codings {
+    /// The codings without the rows of respondents in `withdrawn` (by the
+    /// sheet's `respondent` column): a withdrawn respondent's excerpts are
+    /// not in the index, and their rows are dropped rather than reported
+    /// as codings that can no longer be placed.
+    pub fn without_respondents(&self, withdrawn: &BTreeSet<String>) -> Option<Codings> {
+        let gone = |r: &SheetRow| r.respondent.as_ref().is_some_and(|x| withdrawn.contains(x));
+        if !self.rows.iter().any(gone) {
+            return None;
+        }
+        let mut at = vec![None; self.rows.len()];
+        let mut rows = Vec::new();
+        for (i, r) in self.rows.iter().enumerate() {
+            if !gone(r) {
+                at[i] = Some(rows.len());
+                rows.push(r.clone());
+            }
+        }
+        Some(Codings {
+            rows,
+            codings: self
+                .codings
+                .iter()
+                .filter_map(|c| {
+                    at.get(c.row)
+                        .copied()
+                        .flatten()
+                        .map(|row| Coding { row, code: c.code })
+                })
+                .collect(),
+            ..self.clone()
+        })
+    }
+}
+
 /// Reads every `codings/*.csv`, `codings/*.xlsx` and `codings/*.ods`.
 pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
     let mut out = Codings::default();
@@ -203,7 +238,10 @@ fn read_rows(
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let excerpt = get(excerpt_col).unwrap_or("").trim().to_string();
+        // `thematic sheet` wrote a cell that starts like a formula with a
+        // leading apostrophe (see `render::safe`); the id is what follows.
+        let excerpt =
+            crate::render::safe::csv_unguard(get(excerpt_col).unwrap_or("").trim()).to_string();
         if excerpt.is_empty() {
             return Err(Error::at(
                 Location::at(shown, row, excerpt_col + 1),
@@ -216,6 +254,7 @@ fn read_rows(
         let cell = |c: Option<usize>| {
             c.and_then(get)
                 .map(str::trim)
+                .map(crate::render::safe::csv_unguard)
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         };

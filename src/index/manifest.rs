@@ -92,6 +92,15 @@ pub struct Manifest {
     /// Notes on the coding sheets already told (earlier code names).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Respondents who withdrew consent (thematic.yaml's `withdrawn:` and
+    /// respondents.csv's `withdrawn` column), sorted: none of their text
+    /// is in the index.
+    #[serde(default)]
+    pub withdrawn: Vec<String>,
+    /// Those of them the study has (transcripts or respondents.csv rows):
+    /// the respondents withheld from every output.
+    #[serde(default)]
+    pub withheld: Vec<String>,
     /// The hash that names this manifest's files (set when opened).
     #[serde(skip)]
     pub head: String,

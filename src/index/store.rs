@@ -340,6 +340,9 @@ pub struct Writer {
     writer: std::sync::Mutex<IndexWriter>,
     fields: Fields,
     dir: PathBuf,
+    /// The previous commit's side files go at once (see
+    /// [`Writer::forget_previous`]).
+    forget_previous: bool,
 }
 
 impl Writer {
@@ -403,7 +406,17 @@ impl Writer {
             writer: std::sync::Mutex::new(writer),
             fields,
             dir,
+            forget_previous: false,
         })
+    }
+
+    /// Removes the previous commit's side files (manifest, details, code
+    /// table, counts) when this one lands, instead of keeping them for the
+    /// readers that opened it: after a withdrawal of consent they hold the
+    /// withdrawn respondent's ids, attributes and notes. A reader still on
+    /// the previous commit then finds it damaged and rebuilds.
+    pub fn forget_previous(&mut self) {
+        self.forget_previous = true;
     }
 
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
@@ -479,6 +492,7 @@ impl Writer {
         let hash = hasher.finalize().to_hex()[..24].to_string();
         let data = self.data_dir();
         let dir = self.dir.clone();
+        let forget_previous = self.forget_previous;
         let mut writer = self
             .writer
             .into_inner()
@@ -490,6 +504,7 @@ impl Writer {
             .load_metas()
             .ok()
             .and_then(|m| m.payload)
+            .filter(|_| !forget_previous)
             .and_then(|p| serde_json::from_str::<PayloadHead>(&p).ok())
             .map(|h| h.manifest)
             .unwrap_or_default();

@@ -16,6 +16,24 @@ pub struct RespondentTable {
     pub shown: String,
     /// The `language` column: each respondent's search language, where given.
     pub languages: BTreeMap<String, crate::study::Language>,
+    /// Respondents marked in the `withdrawn` column, with their line: they
+    /// withdrew consent. The column is not an attribute.
+    pub withdrawn: BTreeMap<String, usize>,
+}
+
+/// The column of respondents.csv that marks withdrawn consent.
+pub const WITHDRAWN: &str = "withdrawn";
+
+/// Whether a `withdrawn` cell says yes (`yes`, `y`, `true`, `1`, `x`, `sí`,
+/// `si`, `withdrawn`), no (blank, `no`, `n`, `false`, `0`), or neither
+/// (`None`: an error, since guessing could publish a withdrawn
+/// respondent's words).
+pub fn withdrawn_value(cell: &str) -> Option<bool> {
+    match cell.trim().to_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" | "x" | "sí" | "si" | "withdrawn" => Some(true),
+        "" | "no" | "n" | "false" | "0" => Some(false),
+        _ => None,
+    }
 }
 
 /// Guesses the delimiter from the header line: `,`, `;` or tab.
@@ -84,6 +102,7 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
         rows: BTreeMap::new(),
         shown: shown.to_string(),
         languages: BTreeMap::new(),
+        withdrawn: BTreeMap::new(),
     };
     let language_col = headers
         .iter()
@@ -102,7 +121,25 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
             .with_hint("fill in the id or delete the row"));
         }
         let mut attrs = Attributes::new();
-        for (h, v) in headers.iter().zip(rec.iter()).skip(1) {
+        for (col, (h, v)) in headers.iter().zip(rec.iter()).enumerate().skip(1) {
+            if h.eq_ignore_ascii_case(WITHDRAWN) {
+                match withdrawn_value(v) {
+                    Some(true) => {
+                        table.withdrawn.insert(id.clone(), line);
+                    }
+                    Some(false) => {}
+                    None => {
+                        return Err(Error::at(
+                            Location::at(shown, line, col + 1),
+                            format!("`{}` is not a yes or no in the `{h}` column", v.trim()),
+                        )
+                        .with_hint(
+                            "write yes (or y, true, 1, x, sí) when the respondent withdrew consent, and leave it blank (or no, false, 0) otherwise",
+                        ));
+                    }
+                }
+                continue;
+            }
             let v = v.trim();
             if !v.is_empty() {
                 attrs.insert(h.clone(), v.to_string());

@@ -155,7 +155,7 @@ pub(super) fn update(
         }
     }
     drop(old);
-    let writer = Writer::open(&data, full.is_some(), study.index_threads)?;
+    let mut writer = Writer::open(&data, full.is_some(), study.index_threads)?;
     for p in &removed {
         writer.delete_file(p);
     }
@@ -198,6 +198,10 @@ pub(super) fn update(
         ..Default::default()
     };
     let (manifest, table) = run.finish(&data, inputs, unchanged, new_entries, warnings)?;
+    // Who withdrew consent changed: nothing of the index before may stay.
+    if manifest.withdrawn != prev.withdrawn {
+        writer.forget_previous();
+    }
     clock.lap("place codings, manifest");
     commit(writer, &manifest, table, outcome, clock, notify)
 }
@@ -226,6 +230,7 @@ fn read_and_code(
     mut sink: impl FnMut(usize, Coded) -> Result<()>,
 ) -> Result<()> {
     let matcher = Matcher::new(&inputs.codebook);
+    let withdrawn = inputs.withdrawn()?;
     let opts = SplitOptions {
         unit: study.settings.unit,
         interviewer: study.settings.interviewer.clone(),
@@ -244,7 +249,7 @@ fn read_and_code(
         .map(|_| Mutex::new(Scratch::with_body(study.settings.language)))
         .collect();
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Result<Coded>>)>(1);
-    let (matcher, opts, scratches) = (&matcher, &opts, &scratches);
+    let (matcher, opts, scratches, withdrawn) = (&matcher, &opts, &scratches, &withdrawn);
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || {
             let mut start = 0;
@@ -257,7 +262,7 @@ fn read_and_code(
                         let mut scratch = scratches[slot]
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner);
-                        code_one(t, opts, languages, matcher, &mut scratch)
+                        code_one(t, opts, languages, matcher, withdrawn, &mut scratch)
                     })
                     .collect();
                 // The receiver is gone when the writer stopped on an error.
@@ -290,6 +295,7 @@ fn code_one(
     opts: &SplitOptions,
     languages: &Languages<'_>,
     matcher: &Matcher,
+    withdrawn: &std::collections::BTreeSet<String>,
     scratch: &mut Scratch,
 ) -> Result<Coded> {
     let owned;
@@ -303,6 +309,8 @@ fn code_one(
     };
     let hash = blake3::hash(bytes).to_hex().to_string();
     let mut transcript = ingest::read_transcript(&todo.file, bytes, opts)?;
+    // Withdrawn respondents' excerpts are never coded nor indexed.
+    transcript.withhold(withdrawn);
     let info = &mut transcript.info;
     let resolved = ingest::language::resolve(
         &info.path,

@@ -10,6 +10,7 @@
 //! [`recode`] or [`ingest`], which place human codings through [`place`] and
 //! build the manifest and code table in a [`run::Run`].
 
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 use crate::codebook::Codebook;
@@ -76,6 +77,8 @@ struct Inputs {
     codings: Codings,
     files: Vec<TranscriptFile>,
     warnings: Vec<String>,
+    /// thematic.yaml's `withdrawn:` list.
+    settings_withdrawn: Vec<String>,
 }
 
 fn gather(study: &Study) -> Result<Inputs> {
@@ -101,6 +104,7 @@ fn gather(study: &Study) -> Result<Inputs> {
         codings,
         files,
         warnings,
+        settings_withdrawn: study.settings.withdrawn.clone(),
     })
 }
 
@@ -123,6 +127,19 @@ impl Inputs {
             },
         };
         Ok(self.respondents_table.get_or_init(|| table))
+    }
+
+    /// The respondents who withdrew consent: thematic.yaml's `withdrawn:`
+    /// list and respondents.csv's `withdrawn` column.
+    fn withdrawn(&self) -> Result<BTreeSet<String>> {
+        let mut set: BTreeSet<String> = self.table()?.withdrawn.keys().cloned().collect();
+        set.extend(
+            self.settings_withdrawn
+                .iter()
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty()),
+        );
+        Ok(set)
     }
 }
 
@@ -153,6 +170,11 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
         None
     };
     let indexed = old.as_ref().map(|_| prev);
+    // Who withdrew consent is read from respondents.csv only when it
+    // changed (thematic.yaml's list is in the settings hash).
+    let withdrawn_changed = indexed.is_some()
+        && prev.respondents_hash != inputs.respondents_hash
+        && inputs.withdrawn()?.into_iter().collect::<Vec<_>>() != prev.withdrawn;
     let now = plan::Current {
         codebook: &inputs.codebook.hash,
         settings: &study.settings_hash,
@@ -161,6 +183,7 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
         codings: &inputs.codings.hash,
         respondents: &inputs.respondents_hash,
         damage: damage.as_deref(),
+        withdrawn_changed,
     };
     let scanned = scan::scan(&inputs.files, indexed, plan::compares_files(indexed, &now))?;
     let plan = plan::plan(indexed, &now, &scanned.observations, mode)?;
@@ -268,6 +291,21 @@ fn progress_bar(total: u64, visible: bool) -> indicatif::ProgressBar {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar
+}
+
+/// The one line a command says when respondents who withdrew consent are
+/// withheld from its output (`None` when none is).
+pub fn withheld_note(m: &Manifest) -> Option<String> {
+    match m.withheld.len() {
+        0 => None,
+        1 => Some(
+            "1 respondent who withdrew consent is withheld from every count, quote and export"
+                .into(),
+        ),
+        n => Some(format!(
+            "{n} respondents who withdrew consent are withheld from every count, quote and export"
+        )),
+    }
 }
 
 /// Every warning of the study: settings and codings, then per transcript in path order.

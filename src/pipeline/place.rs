@@ -38,7 +38,8 @@ impl Run<'_> {
     ) -> crate::error::Result<Placed> {
         targets.sort_by(|a, b| (a.1.path.as_str(), a.0).cmp(&(b.1.path.as_str(), b.0)));
         let targets: Vec<Target> = targets.into_iter().map(|(_, t)| t).collect();
-        let placed = codings::place(codings, &targets, edited)?;
+        let kept = codings.without_respondents(&self.withdrawn);
+        let placed = codings::place(kept.as_ref().unwrap_or(codings), &targets, edited)?;
         warnings.extend(placed.warnings.iter().cloned());
         // Moves are told once, in the run that finds them, not on every
         // later run: the manifest keeps those already told.

@@ -33,6 +33,9 @@ pub(crate) struct Current<'a> {
     /// Why the index on disk was set aside as damaged (then there is no
     /// previous manifest, and the rebuild says this instead of "no index").
     pub damage: Option<&'a str>,
+    /// The respondents who withdrew consent differ from the index's: their
+    /// text must leave it, so every transcript is read into a fresh index.
+    pub withdrawn_changed: bool,
 }
 
 /// What the stat/hash pass saw of one transcript file.
@@ -62,6 +65,8 @@ pub(crate) enum Reason {
     Settings,
     /// The coding sheets changed.
     Codings,
+    /// A respondent withdrew consent (or gave it back).
+    Withdrawn,
 }
 
 impl fmt::Display for Reason {
@@ -72,6 +77,7 @@ impl fmt::Display for Reason {
             Reason::Codebook => "the codebook changed",
             Reason::Settings => "thematic.yaml changed",
             Reason::Codings => "the coding sheets changed",
+            Reason::Withdrawn => "the respondents who withdrew consent changed",
         })
     }
 }
@@ -173,6 +179,8 @@ fn full_reason(prev: Option<&Manifest>, now: &Current) -> Option<Reason> {
         Some(Reason::Codebook)
     } else if p.settings_hash != now.settings || p.language != now.language {
         Some(Reason::Settings)
+    } else if now.withdrawn_changed {
+        Some(Reason::Withdrawn)
     } else if p.codings_hash != now.codings {
         Some(Reason::Codings)
     } else {
@@ -313,7 +321,9 @@ pub(crate) fn plan(
         .with_hint("run `thematic code` first, or drop --frozen"));
     }
     if let Some(reason) = &full {
-        if compare && !files_changed {
+        // A withdrawal rewrites the index from the transcripts: a re-code
+        // would keep the withdrawn text in it.
+        if compare && !files_changed && !now.withdrawn_changed {
             let reason = reason.clone();
             return Ok(Plan::Recode(Recode { reason, unchanged }));
         }
@@ -345,6 +355,7 @@ mod tests {
             codings: "",
             respondents: "resp1",
             damage: None,
+            withdrawn_changed: false,
         }
     }
 
@@ -691,6 +702,28 @@ mod tests {
         // --frozen refuses: the index is out of date.
         now.languages = Some(&moved);
         assert!(plan(Some(&m), &now, &same(), Mode::Frozen).is_err());
+    }
+
+    #[test]
+    fn a_withdrawal_reads_everything_into_a_fresh_index() {
+        let m = manifest();
+        let mut now = now();
+        now.respondents = "resp2";
+        now.withdrawn_changed = true;
+        // Even with the codebook changed too: never a re-code from the
+        // index, which holds the withdrawn text.
+        for codebook in [CODEBOOK, "cb2"] {
+            now.codebook = codebook;
+            let u = update(plan(Some(&m), &now, &same(), Mode::Auto).unwrap());
+            let want = if codebook == CODEBOOK {
+                Reason::Withdrawn
+            } else {
+                Reason::Codebook
+            };
+            assert_eq!(u.full, Some(want));
+            assert_eq!(u.read.len(), 2);
+            assert!(u.unchanged.is_empty());
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! ids, the code table being built, and the manifest that becomes the
 //! commit's payload.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Inputs, Notify};
 use crate::codings::Placed;
@@ -30,6 +30,8 @@ pub(super) struct Run<'a> {
     pub coder_ids: BTreeMap<String, u32>,
     /// Where the run's notes go (the caller prints them).
     pub notify: Notify<'a>,
+    /// Respondents who withdrew consent.
+    pub withdrawn: BTreeSet<String>,
 }
 
 impl<'a> Run<'a> {
@@ -85,6 +87,8 @@ impl<'a> Run<'a> {
             table: TableBuilder::default(),
             coder_ids: BTreeMap::new(),
             notify,
+            // An unreadable respondents.csv is reported by `finish`.
+            withdrawn: inputs.withdrawn().unwrap_or_default(),
         }
     }
 
@@ -113,7 +117,38 @@ impl<'a> Run<'a> {
         manifest.files.extend(new_entries);
         let infos: Vec<&crate::model::TranscriptInfo> =
             manifest.files.values().map(|e| &e.info).collect();
-        manifest.attributes = respondents::merge(&infos, inputs.table()?)?;
+        let table = inputs.table()?;
+        manifest.attributes = respondents::merge(&infos, table)?;
+        let mut warnings = warnings;
+        let withdrawn = inputs.withdrawn()?;
+        let mut withheld: BTreeSet<String> = infos
+            .iter()
+            .flat_map(|i| i.withheld.iter().cloned())
+            .collect();
+        withheld.extend(table.withdrawn.keys().cloned());
+        withheld.extend(
+            withdrawn
+                .iter()
+                .filter(|r| manifest.attributes.contains_key(*r) || table.rows.contains_key(*r))
+                .cloned(),
+        );
+        for r in withdrawn.iter().filter(|r| !withheld.contains(*r)) {
+            let known = manifest
+                .respondents
+                .iter()
+                .chain(table.rows.keys())
+                .map(String::as_str);
+            let hint = match crate::error::closest(r, known) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => "check the id against the transcripts and respondents.csv".into(),
+            };
+            warnings.push(format!(
+                "thematic.yaml: `withdrawn:` names `{r}`, a respondent the study does not have; {hint}"
+            ));
+        }
+        manifest.attributes.retain(|r, _| !withdrawn.contains(r));
+        manifest.withdrawn = withdrawn.into_iter().collect();
+        manifest.withheld = withheld.into_iter().collect();
         manifest.warnings = warnings;
         Ok((manifest, self.table))
     }

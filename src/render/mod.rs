@@ -5,6 +5,7 @@
 pub mod xlsx;
 
 pub mod codebook;
+pub mod safe;
 use std::io::{IsTerminal, Write};
 
 use comfy_table::{presets, CellAlignment, ColumnConstraint, ContentArrangement, Width};
@@ -69,24 +70,23 @@ impl Table {
         })
     }
 
-    /// CSV with a header row, `\n` line ends.
+    /// CSV with a header row, `\n` line ends. A cell a spreadsheet would
+    /// take for a formula is written as text ([`safe::csv_cell`]).
     pub fn to_csv(&self) -> Result<String> {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(Vec::new());
-        w.write_record(&self.header)
-            .map_err(|e| Error::failure(e.to_string()))?;
-        for row in &self.rows {
-            w.write_record(row)
+        for row in std::iter::once(&self.header).chain(&self.rows) {
+            w.write_record(row.iter().map(|c| safe::csv_cell(c).into_owned()))
                 .map_err(|e| Error::failure(e.to_string()))?;
         }
         let bytes = w.into_inner().map_err(|e| Error::failure(e.to_string()))?;
         String::from_utf8(bytes).map_err(|e| Error::failure(e.to_string()))
     }
 
-    /// A GitHub-flavoured Markdown table.
+    /// A GitHub-flavoured Markdown table (without control characters).
     pub fn to_markdown(&self) -> String {
-        let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let esc = |s: &str| safe::terminal(s).replace('|', "\\|").replace('\n', " ");
         let mut out = String::new();
         out.push_str(&format!(
             "| {} |\n",
@@ -185,9 +185,14 @@ impl Table {
         if needed > width as usize {
             t.set_content_arrangement(ContentArrangement::Disabled);
         }
-        t.set_header(self.header.clone());
+        // Cells are other people's text: no escape sequence reaches the
+        // terminal.
+        let clean = |row: &Vec<String>| -> Vec<String> {
+            row.iter().map(|c| safe::terminal(c).into_owned()).collect()
+        };
+        t.set_header(clean(&self.header));
         for row in &self.rows {
-            t.add_row(row.clone());
+            t.add_row(clean(row));
         }
         for (i, col) in t.column_iter_mut().enumerate() {
             // Lower boundaries count the padding (one space either side).
@@ -292,7 +297,8 @@ pub fn cut(text: &str, width: usize) -> String {
     s
 }
 
-/// Writes bytes to a new file; never overwrites. `-` is stdout.
+/// Writes bytes to a new file, readable and writable by its owner only
+/// (0600); never overwrites. `-` is stdout.
 ///
 /// The bytes go to a temporary file beside the target first, which is then
 /// linked to the target's name only when complete: a full disk or a killed
@@ -342,11 +348,13 @@ fn write_new_with(
         name.to_string_lossy(),
         std::process::id()
     ));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .map_err(|e| Error::io(path, e))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    // Outputs carry participants' words: readable by the owner only, like
+    // everything in `.thematic/`, whatever the umask.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(&tmp).map_err(|e| Error::io(path, e))?;
     let written = write(&mut f).and_then(|()| f.sync_all());
     drop(f);
     if let Err(e) = written {

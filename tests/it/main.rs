@@ -15,6 +15,7 @@ mod inputs;
 mod integrity;
 mod language;
 mod matrix;
+mod privacy;
 mod quote;
 mod renames;
 mod report;

