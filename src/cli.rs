@@ -585,6 +585,8 @@ pub struct ReportArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadOpts,
+    #[command(flatten)]
+    pub privacy: PrivacyOpts,
 }
 
 /// `thematic report` formats.

@@ -107,7 +107,8 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
     for &r in &quoted {
         is_quoted[r] = true;
     }
-    let mut builder = Builder::new(m, template);
+    let pseudonyms = super::pseudonyms(study, m, args.privacy)?;
+    let mut builder = Builder::new(m, template, pseudonyms);
     let searcher = idx.reader.searcher();
     let mut ids: HashMap<tantivy::DocAddress, String> = HashMap::new();
     let mut first_groups = Vec::with_capacity(rows.len());
@@ -317,6 +318,7 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
             .unwrap_or_else(|| study.settings.codebook.clone()),
         version: codebook.doc.version.clone(),
     };
+    builder.verdict()?;
     Ok(Report {
         title: study
             .settings

@@ -425,23 +425,53 @@ pub(crate) struct Builder<'a> {
     pub template: Template,
     /// The next quote's number.
     next_quote: usize,
+    /// The study's pseudonyms (`None` with `--identified`).
+    pseudonyms: Option<crate::privacy::Pseudonyms>,
+    /// What the report would still hold of the key file's terms and the
+    /// identifying columns' values, per quote or case.
+    gate: std::cell::RefCell<crate::privacy::Gate>,
 }
 
 impl<'a> Builder<'a> {
-    /// A builder numbering quotes from 1.
-    pub fn new(manifest: &'a Manifest, template: Template) -> Builder<'a> {
+    /// A builder numbering quotes from 1, replacing what `pseudonyms` names.
+    pub fn new(
+        manifest: &'a Manifest,
+        template: Template,
+        pseudonyms: Option<crate::privacy::Pseudonyms>,
+    ) -> Builder<'a> {
         Builder {
             manifest,
             template,
             next_quote: 1,
+            pseudonyms,
+            gate: Default::default(),
         }
     }
 
     /// The one way participants' text enters the report: every quote,
     /// question, summary, respondent id, attribute value and excerpt id
-    /// passes here.
+    /// passes here, and leaves with the key file's pseudonyms.
     pub fn shown(&self, text: &str) -> String {
-        text.to_string()
+        match &self.pseudonyms {
+            Some(p) => p.apply(text).into_owned(),
+            None => text.to_string(),
+        }
+    }
+
+    /// Looks for what the pseudonyms missed in `texts`, as the report shows
+    /// them, of the quote or case `whose`.
+    fn gate(&self, whose: &str, texts: &[&String]) {
+        if let Some(p) = &self.pseudonyms {
+            self.gate
+                .borrow_mut()
+                .check(p, whose, texts.iter().copied());
+        }
+    }
+
+    /// Refuses the report (naming each quote or case and term, never the
+    /// text around it) when it would still identify a participant.
+    pub fn verdict(&self) -> crate::error::Result<()> {
+        self.gate.borrow().verdict()
     }
 
     /// A heat map of `matrix`; `first[i][j]` is the id of the first excerpt
@@ -485,9 +515,13 @@ impl<'a> Builder<'a> {
             columns: matrix
                 .columns
                 .iter()
-                .map(|c| HeatColumn {
-                    name: self.shown(&c.name),
-                    respondents: c.respondents,
+                .map(|c| {
+                    let name = self.shown(&c.name);
+                    self.gate("the heat map's columns", &[&name]);
+                    HeatColumn {
+                        name,
+                        respondents: c.respondents,
+                    }
                 })
                 .collect(),
             rows,
@@ -499,21 +533,25 @@ impl<'a> Builder<'a> {
     pub fn quote(&mut self, q: &crate::cmd::quote::Quote) -> NumberedQuote {
         let number = self.next_quote;
         self.next_quote += 1;
-        NumberedQuote {
+        let quote = NumberedQuote {
             number,
             id: self.shown(&q.id),
             attribution: self.shown(&self.template.fill(&q.respondent, &q.attributes)),
             text: self.shown(&q.text),
-        }
+        };
+        self.gate(&quote.id, &[&quote.attribution, &quote.text]);
+        quote
     }
 
     /// A charted summary.
     pub fn summary(&self, case: &str, text: &str, stale: bool) -> Summary {
-        Summary {
+        let summary = Summary {
             case: self.shown(case),
             text: self.shown(text),
             stale,
-        }
+        };
+        self.gate(&summary.case, &[&summary.case, &summary.text]);
+        summary
     }
 }
 

@@ -831,3 +831,40 @@ fn chart_summaries_in_the_matrix_are_pseudonymised() {
         .to_string();
     assert!(out.contains("Rosa Quispe"), "{out}");
 }
+
+#[test]
+fn reports_carry_the_pseudonyms_and_refuse_what_still_identifies() {
+    let s = named();
+    s.run(&["code"]).ok();
+    for format in ["html", "markdown"] {
+        let report = s.run(&["report", "--format", format, "--date", "2026-12-01"]);
+        let out = report.ok();
+        // Markdown escapes the brackets, so that pandoc keeps them.
+        let (survivor, town) = match format {
+            "html" => ("[survivor, 19]", "[a mining town]"),
+            _ => ("\\[survivor, 19\\]", "\\[a mining town\\]"),
+        };
+        assert!(out.contains(survivor), "{format}: {out}");
+        assert!(out.contains(town), "{format}: {out}");
+        assert!(!identifies(out), "{format} identifies: {out}");
+        assert!(!out.contains("R02"), "{format}: {out}");
+    }
+    let identified = s.run(&["report", "--format", "markdown", "--identified"]);
+    assert!(identifies(identified.ok()));
+    assert!(identified.stderr.contains("--identified: this output shows real names"));
+    // A value of an identifying column the key file misses: refused, naming
+    // the excerpt and the value, never the text around it.
+    s.file("thematic.yaml", "identifying: [village]\n")
+        .file("respondents.csv", "id,role,village\nR01,survivor,Mazuko\nR02,pastor,\n")
+        .replace("transcripts/r02.txt", "The pastor", "The pastor from Mazuko");
+    let refused = s.run(&["report", "--format", "markdown", "--output", &out(&s, "r.md")]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("[P2]") || refused.stderr.contains("transcripts/r02.txt:5"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("`Mazuko`"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("pastor"), "{}", refused.stderr);
+    assert!(!s.path().join("r.md").exists());
+}
