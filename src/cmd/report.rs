@@ -63,22 +63,7 @@ pub fn run(project: &StudyAt, args: &ReportArgs) -> Result<()> {
 /// Gathers the report.
 fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Result<Report> {
     let m = &idx.manifest;
-    let by = match args.by.as_deref().map(str::trim) {
-        Some(attr) => {
-            super::check_attribute(m, attr, "--by")?;
-            Some(attr.to_string())
-        }
-        None => default_by(study, m),
-    }
-    .filter(|a| a != "respondent");
-    let template = match &study.settings.attribution {
-        Some(text) => {
-            let settings = std::fs::read_to_string(study.root.join(crate::study::SETTINGS_FILE))
-                .unwrap_or_default();
-            Template::parse(text, &super::attribute_names(m), &settings)?
-        }
-        None => Template::default_for(by.as_deref()),
-    };
+    let (by, template) = columns_and_attribution(study, m, args)?;
     let rows = theme_rows(m, &args.theme)?;
     let filter = super::filter(m, &args.read)?;
     let counts = super::count(idx, filter.clone())?;
@@ -109,11 +94,6 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
     }
     let pseudonyms = super::pseudonyms(study, m, args.privacy)?;
     let mut builder = Builder::new(m, template, pseudonyms);
-    let searcher = idx.reader.searcher();
-    let mut ids: HashMap<tantivy::DocAddress, String> = HashMap::new();
-    let mut first_groups = Vec::with_capacity(rows.len());
-    let mut first_people = Vec::with_capacity(rows.len());
-    let mut quotes: HashMap<usize, (Vec<report::NumberedQuote>, usize, usize)> = HashMap::new();
     let group_of = column_of(&groups, m.respondents.len());
     let person_of = people.as_ref().map(|p| column_of(p, m.respondents.len()));
     // Every excerpt once, in corpus order, each filed under the report's
@@ -125,6 +105,171 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
         uncoded: false,
     })?;
     let at_rows = file_by_row(idx, &all, &rows, filter.source)?;
+    let columns = Columns {
+        groups: (&group_of, groups.columns.len()),
+        people: people
+            .as_ref()
+            .zip(person_of.as_ref())
+            .map(|(p, of)| (of.as_slice(), p.columns.len())),
+    };
+    let Picked {
+        first_groups,
+        first_people,
+        quotes,
+    } = pick(
+        idx,
+        &mut builder,
+        &rows,
+        (&all, &at_rows),
+        columns,
+        &is_quoted,
+        args,
+    )?;
+
+    let summaries = if study
+        .resolve(study.settings.charts.trim_end_matches('/'))
+        .is_dir()
+    {
+        super::matrix::summaries(study, idx, &groups, by.as_deref())?
+    } else {
+        Vec::new()
+    };
+    // `--where` values are attribute values (or respondent ids): shown as
+    // participants' text is.
+    let filters: Vec<String> = args.read.filters.iter().map(|f| builder.shown(f)).collect();
+    let quotes = Quoted {
+        quotes,
+        is_quoted: &is_quoted,
+    };
+    let mut themes = theme_sections(&builder, &rows, &groups, &summaries, quotes, args, &filters);
+
+    let codebook = Codebook::load(
+        &study.resolve(&study.settings.codebook),
+        &study.settings.codebook,
+    )?;
+    let appendix = appendix(&codebook, m, &rows);
+    describe(&mut themes, &appendix);
+
+    let heat_kind = CellKind::Share;
+    let groups_map = builder.heat_map(&groups, heat_kind, &first_groups);
+    let respondents = match (&people, by.is_some()) {
+        (_, false) => ByRespondent::SameAsGroups,
+        (Some(p), true) => ByRespondent::Shown(builder.heat_map(p, CellKind::Count, &first_people)),
+        (None, true) => ByRespondent::TooMany(n_people),
+    };
+
+    let cooccur = cooccur_section(idx, &filter, &quoted)?;
+
+    let agreement = agreement_section(idx, &rows)?;
+
+    let figures = Figures {
+        transcripts: m.files.len(),
+        respondents: n_people,
+        excerpts: counts.excerpts.iter().map(|&e| u64::from(e)).sum(),
+        coded: counts.coded.iter().map(|&e| u64::from(e)).sum(),
+    };
+    let codebook_info = CodebookInfo {
+        name: (codebook.doc.codebook.clone()).unwrap_or_else(|| study.settings.codebook.clone()),
+        version: codebook.doc.version.clone(),
+    };
+    builder.verdict()?;
+    Ok(Report {
+        title: study
+            .settings
+            .title
+            .clone()
+            .unwrap_or_else(|| codebook_info.name.clone()),
+        description: study.settings.description.clone(),
+        date,
+        codebook: codebook_info,
+        git: git_state(&study.root),
+        figures,
+        method: method(study, m, args, &filters, by.as_deref(), &filter.source),
+        by,
+        groups: groups_map,
+        respondents,
+        themes,
+        cooccur,
+        agreement,
+        appendix,
+    })
+}
+
+/// Each theme's description and each code's definition, from the appendix.
+fn describe(themes: &mut [ThemeSection], appendix: &[CodebookEntry]) {
+    for t in themes {
+        let find = |path: &str| appendix.iter().find(|e| e.path == path);
+        t.description = find(&t.path).and_then(|e| field(e, "Description"));
+        for c in &mut t.codes {
+            c.definition = find(&c.path).and_then(|e| field(e, "Definition"));
+        }
+    }
+}
+
+/// The attribute whose groups are the heat map's columns (`--by`, else
+/// the first attribute column of respondents.csv; `None` for respondents)
+/// and how quotes are attributed.
+fn columns_and_attribution(
+    study: &Study,
+    m: &Manifest,
+    args: &ReportArgs,
+) -> Result<(Option<String>, Template)> {
+    let by = match args.by.as_deref().map(str::trim) {
+        Some(attr) => {
+            super::check_attribute(m, attr, "--by")?;
+            Some(attr.to_string())
+        }
+        None => default_by(study, m),
+    }
+    .filter(|a| a != "respondent");
+    let template = match &study.settings.attribution {
+        Some(text) => {
+            let settings = std::fs::read_to_string(study.root.join(crate::study::SETTINGS_FILE))
+                .unwrap_or_default();
+            Template::parse(text, &super::attribute_names(m), &settings)?
+        }
+        None => Template::default_for(by.as_deref()),
+    };
+    Ok((by, template))
+}
+
+/// The report's columns: each respondent's column (`usize::MAX` for none)
+/// and how many there are, for the groups and, when shown, the respondents.
+#[derive(Clone, Copy)]
+struct Columns<'c> {
+    groups: (&'c [usize], usize),
+    people: Option<(&'c [usize], usize)>,
+}
+
+/// What [`pick`] chose.
+struct Picked {
+    /// Per row, per group column, the id of its first excerpt.
+    first_groups: Vec<Vec<Option<String>>>,
+    /// The same per respondent column, when those are shown.
+    first_people: Vec<Vec<Option<String>>>,
+    /// Per quoted row: its numbered quotes, how many more, the per-respondent cap.
+    quotes: HashMap<usize, (Vec<report::NumberedQuote>, usize, usize)>,
+}
+
+/// Per row, the first excerpt of each heat map cell and (for quoted rows)
+/// the numbered quotes, from `excerpts`: every excerpt and, per row, the
+/// ones at it. Stored text is read only for those, each once.
+fn pick(
+    idx: &StudyIndex,
+    builder: &mut Builder<'_>,
+    rows: &[usize],
+    excerpts: (&[crate::index::collect::Hit], &[Vec<u32>]),
+    columns: Columns<'_>,
+    is_quoted: &[bool],
+    args: &ReportArgs,
+) -> Result<Picked> {
+    let searcher = idx.reader.searcher();
+    let mut ids: HashMap<tantivy::DocAddress, String> = HashMap::new();
+    let mut first_groups = Vec::with_capacity(rows.len());
+    let mut first_people = Vec::with_capacity(rows.len());
+    let mut quotes: HashMap<usize, (Vec<report::NumberedQuote>, usize, usize)> = HashMap::new();
+    let (all, at_rows) = excerpts;
+    let (group_of, n_groups) = columns.groups;
     for (i, &r) in rows.iter().enumerate() {
         let hits = || at_rows[i].iter().map(|&k| all[k as usize]);
         let mut first = |of: &[usize], n: usize| -> Result<Vec<Option<String>>> {
@@ -150,9 +295,9 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
             }
             Ok(cells)
         };
-        first_groups.push(first(&group_of, groups.columns.len())?);
-        if let (Some(p), Some(of)) = (&people, &person_of) {
-            first_people.push(first(of, p.columns.len())?);
+        first_groups.push(first(group_of, n_groups)?);
+        if let Some((of, n)) = columns.people {
+            first_people.push(first(of, n)?);
         }
         if is_quoted[r] {
             let mut who: Vec<u64> = hits().map(|h| h.resp).collect();
@@ -169,18 +314,36 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
             quotes.insert(r, (numbered, total - chosen.len(), cap));
         }
     }
+    Ok(Picked {
+        first_groups,
+        first_people,
+        quotes,
+    })
+}
 
-    let summaries = if study
-        .resolve(study.settings.charts.trim_end_matches('/'))
-        .is_dir()
-    {
-        super::matrix::summaries(study, idx, &groups, by.as_deref())?
-    } else {
-        Vec::new()
-    };
-    // `--where` values are attribute values (or respondent ids): shown as
-    // participants' text is.
-    let filters: Vec<String> = args.read.filters.iter().map(|f| builder.shown(f)).collect();
+/// Each code's numbered quotes (with how many more there are and the
+/// per-respondent cap), and which rows are quoted at all.
+struct Quoted<'q> {
+    quotes: HashMap<usize, (Vec<report::NumberedQuote>, usize, usize)>,
+    is_quoted: &'q [bool],
+}
+
+/// The per-theme sections: descriptions, codes, summaries and quotes (the
+/// descriptions and definitions are filled in from the appendix).
+fn theme_sections(
+    builder: &Builder<'_>,
+    rows: &[usize],
+    groups: &Matrix,
+    summaries: &[Vec<crate::chart::summary::CellSummary>],
+    quoted: Quoted<'_>,
+    args: &ReportArgs,
+    filters: &[String],
+) -> Vec<ThemeSection> {
+    let m = builder.manifest;
+    let Quoted {
+        mut quotes,
+        is_quoted,
+    } = quoted;
     let mut themes: Vec<ThemeSection> = Vec::new();
     for (i, &r) in rows.iter().enumerate() {
         let row = &m.rows[r];
@@ -227,43 +390,32 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
                     &row.path,
                     args.limit,
                     cap,
-                    &filters,
+                    filters,
                     args.read.source.as_deref(),
                 ),
             });
         }
     }
+    themes
+}
 
-    let codebook = Codebook::load(
-        &study.resolve(&study.settings.codebook),
-        &study.settings.codebook,
-    )?;
-    let appendix = appendix(&codebook, m, &rows);
-    for t in &mut themes {
-        let find = |path: &str| appendix.iter().find(|e| e.path == path);
-        t.description = find(&t.path).and_then(|e| field(e, "Description"));
-        for c in &mut t.codes {
-            c.definition = find(&c.path).and_then(|e| field(e, "Definition"));
-        }
-    }
-
-    let heat_kind = CellKind::Share;
-    let groups_map = builder.heat_map(&groups, heat_kind, &first_groups);
-    let respondents = match (&people, by.is_some()) {
-        (_, false) => ByRespondent::SameAsGroups,
-        (Some(p), true) => ByRespondent::Shown(builder.heat_map(p, CellKind::Count, &first_people)),
-        (None, true) => ByRespondent::TooMany(n_people),
-    };
-
-    let cooccur = if quoted.len() > report::MAX_COOCCUR_CODES {
+/// The co-occurrence of the report's quoted codes (excerpts at both), or
+/// why it is left out (too many codes); `None` for fewer than two codes.
+fn cooccur_section(
+    idx: &StudyIndex,
+    filter: &crate::index::collect::Filter,
+    quoted: &[usize],
+) -> Result<Option<Cooccur>> {
+    Ok(if quoted.len() > report::MAX_COOCCUR_CODES {
         Some(Cooccur::TooMany(quoted.len()))
     } else if quoted.len() >= 2 {
+        let m = &idx.manifest;
         let table = idx.codes()?;
         let c = cooccur::count(
             &table,
             RowReader::new(filter.source, m.closure()),
-            &filter,
-            quoted.clone(),
+            filter,
+            quoted.to_vec(),
             m.rows.len(),
             m.respondents.len(),
             Within::Excerpt,
@@ -287,58 +439,28 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
         })
     } else {
         None
-    };
-
-    let agreement = super::agree::all_coders(idx, &rows)?.map(|a| report::Agreement {
-        coders: a.coders,
-        lines: a
-            .lines
-            .into_iter()
-            .map(|l| report::AgreementLine {
-                code: l.code,
-                units: l.units,
-                agreement: crate::agreement::fmt4(l.agreement),
-                kappa: crate::agreement::fmt4(l.kappa),
-                alpha: crate::agreement::fmt4(l.alpha),
-            })
-            .collect(),
-    });
-
-    let figures = Figures {
-        transcripts: m.files.len(),
-        respondents: n_people,
-        excerpts: counts.excerpts.iter().map(|&e| u64::from(e)).sum(),
-        coded: counts.coded.iter().map(|&e| u64::from(e)).sum(),
-    };
-    let codebook_info = CodebookInfo {
-        name: codebook
-            .doc
-            .codebook
-            .clone()
-            .unwrap_or_else(|| study.settings.codebook.clone()),
-        version: codebook.doc.version.clone(),
-    };
-    builder.verdict()?;
-    Ok(Report {
-        title: study
-            .settings
-            .title
-            .clone()
-            .unwrap_or_else(|| codebook_info.name.clone()),
-        description: study.settings.description.clone(),
-        date,
-        codebook: codebook_info,
-        git: git_state(&study.root),
-        figures,
-        method: method(study, m, args, &filters, by.as_deref(), &filter.source),
-        by,
-        groups: groups_map,
-        respondents,
-        themes,
-        cooccur,
-        agreement,
-        appendix,
     })
+}
+
+/// Agreement of every coder per code among `rows`, when two or more coders
+/// have sheets.
+fn agreement_section(idx: &StudyIndex, rows: &[usize]) -> Result<Option<report::Agreement>> {
+    Ok(
+        super::agree::all_coders(idx, rows)?.map(|a| report::Agreement {
+            coders: a.coders,
+            lines: a
+                .lines
+                .into_iter()
+                .map(|l| report::AgreementLine {
+                    code: l.code,
+                    units: l.units,
+                    agreement: crate::agreement::fmt4(l.agreement),
+                    kappa: crate::agreement::fmt4(l.kappa),
+                    alpha: crate::agreement::fmt4(l.alpha),
+                })
+                .collect(),
+        }),
+    )
 }
 
 /// For each of `rows`, the indexes into `all` of the excerpts at it (in

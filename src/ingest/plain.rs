@@ -180,36 +180,7 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
                 })?;
                 fm.language = Some(lang);
             }
-            "speakers" => {
-                let m = v.as_mapping().ok_or_else(|| {
-                    Error::at(
-                        Location::line(shown, line),
-                        "`speakers:` must map speaker labels to respondent ids",
-                    )
-                    .with_hint("e.g. `speakers: {Ana: R03, Luis: R04}`")
-                })?;
-                for (label, id) in m {
-                    match (scalar(label), scalar(id)) {
-                        (Some(l), Some(i)) if !l.trim().is_empty() && !i.trim().is_empty() => {
-                            check_id(i.trim(), "speakers:", Location::line(shown, line))?;
-                            fm.speakers
-                                .insert(l.trim().to_lowercase(), i.trim().to_string());
-                            fm.speaker_ids.push(SpeakerId {
-                                label: l.trim().to_string(),
-                                respondent: i.trim().to_string(),
-                                line,
-                            });
-                        }
-                        _ => {
-                            return Err(Error::at(
-                                Location::line(shown, line),
-                                "each `speakers:` entry must be `Label: respondent_id`",
-                            )
-                            .with_hint("e.g. `speakers: {Ana: R03, Luis: R04}`"))
-                        }
-                    }
-                }
-            }
+            "speakers" => speakers(&mut fm, &v, Location::line(shown, line))?,
             _ => {
                 if let Some(e) =
                     super::respondents::reserved_error(&key, Location::line(shown, line))
@@ -237,6 +208,39 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
         }
     }
     Ok((fm, close + 1))
+}
+
+/// The front matter's `speakers:` map (labels to respondent ids), at `at`.
+fn speakers(fm: &mut FrontMatter, v: &serde_yaml::Value, at: Location) -> Result<()> {
+    let m = v.as_mapping().ok_or_else(|| {
+        Error::at(
+            at.clone(),
+            "`speakers:` must map speaker labels to respondent ids",
+        )
+        .with_hint("e.g. `speakers: {Ana: R03, Luis: R04}`")
+    })?;
+    for (label, id) in m {
+        match (scalar(label), scalar(id)) {
+            (Some(l), Some(i)) if !l.trim().is_empty() && !i.trim().is_empty() => {
+                check_id(i.trim(), "speakers:", at.clone())?;
+                fm.speakers
+                    .insert(l.trim().to_lowercase(), i.trim().to_string());
+                fm.speaker_ids.push(SpeakerId {
+                    label: l.trim().to_string(),
+                    respondent: i.trim().to_string(),
+                    line: at.line.unwrap_or(1),
+                });
+            }
+            _ => {
+                return Err(Error::at(
+                    at.clone(),
+                    "each `speakers:` entry must be `Label: respondent_id`",
+                )
+                .with_hint("e.g. `speakers: {Ana: R03, Luis: R04}`"))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A respondent id must be a plain name: ids become file-like keys in

@@ -193,49 +193,7 @@ pub(crate) fn render(r: &Report) -> String {
     }
 
     if let Some(c) = &r.cooccur {
-        h.tag("<section id=\"cooccur\">\n<h2>Co-occurrence of codes</h2>\n");
-        match c {
-            Cooccur::Shown { codes, cells, max } => {
-                h.tag("<p class=\"caption\">Excerpts at both codes; the diagonal (grey) is a code's own count; shaded by the count.</p>\n")
-                    .tag("<div class=\"scroll\"><table class=\"cooccur\">\n<thead><tr><th>code</th>");
-                for (j, (path, _)) in codes.iter().enumerate() {
-                    h.elem("th", &[("title", path)], &(j + 1).to_string());
-                }
-                h.tag("</tr></thead>\n<tbody>\n");
-                for (i, (path, label)) in codes.iter().enumerate() {
-                    h.tag("<tr>")
-                        .open("th", &[("scope", "row"), ("title", path)])
-                        .text(&format!("{}. {label}", i + 1))
-                        .close("th");
-                    for (j, &n) in cells[i].iter().enumerate() {
-                        let title = format!("{} × {}: {n} excerpts", path, codes[j].0);
-                        if i == j {
-                            h.elem(
-                                "td",
-                                &[("class", "co diag"), ("title", &title)],
-                                &n.to_string(),
-                            );
-                        } else {
-                            let style = shade(crate::render::percent(n, *max));
-                            h.elem(
-                                "td",
-                                &[("class", "co"), ("style", &style), ("title", &title)],
-                                &n.to_string(),
-                            );
-                        }
-                    }
-                    h.tag("</tr>\n");
-                }
-                h.tag("</tbody></table></div>\n");
-            }
-            Cooccur::TooMany(n) => {
-                h.open("p", &[("class", "caption")])
-                    .prose(&super::too_many_codes(*n))
-                    .close("p")
-                    .tag("\n");
-            }
-        }
-        h.tag("</section>\n");
+        cooccur_section(&mut h, c);
     }
 
     if let Some(a) = &r.agreement {
@@ -287,6 +245,53 @@ pub(crate) fn render(r: &Report) -> String {
     }
     h.tag("</section>\n</body>\n</html>\n");
     h.0
+}
+
+/// The co-occurrence table (or why it is left out).
+fn cooccur_section(h: &mut Html, c: &Cooccur) {
+    h.tag("<section id=\"cooccur\">\n<h2>Co-occurrence of codes</h2>\n");
+    match c {
+        Cooccur::Shown { codes, cells, max } => {
+            h.tag("<p class=\"caption\">Excerpts at both codes; the diagonal (grey) is a code's own count; shaded by the count.</p>\n")
+                .tag("<div class=\"scroll\"><table class=\"cooccur\">\n<thead><tr><th>code</th>");
+            for (j, (path, _)) in codes.iter().enumerate() {
+                h.elem("th", &[("title", path)], &(j + 1).to_string());
+            }
+            h.tag("</tr></thead>\n<tbody>\n");
+            for (i, (path, label)) in codes.iter().enumerate() {
+                h.tag("<tr>")
+                    .open("th", &[("scope", "row"), ("title", path)])
+                    .text(&format!("{}. {label}", i + 1))
+                    .close("th");
+                for (j, &n) in cells[i].iter().enumerate() {
+                    let title = format!("{} × {}: {n} excerpts", path, codes[j].0);
+                    if i == j {
+                        h.elem(
+                            "td",
+                            &[("class", "co diag"), ("title", &title)],
+                            &n.to_string(),
+                        );
+                    } else {
+                        let style = shade(crate::render::percent(n, *max));
+                        h.elem(
+                            "td",
+                            &[("class", "co"), ("style", &style), ("title", &title)],
+                            &n.to_string(),
+                        );
+                    }
+                }
+                h.tag("</tr>\n");
+            }
+            h.tag("</tbody></table></div>\n");
+        }
+        Cooccur::TooMany(n) => {
+            h.open("p", &[("class", "caption")])
+                .prose(&super::too_many_codes(*n))
+                .close("p")
+                .tag("\n");
+        }
+    }
+    h.tag("</section>\n");
 }
 
 /// One code: definition, summaries, numbered quotes.

@@ -75,24 +75,7 @@ pub(crate) fn render(r: &Report) -> String {
     }
 
     if let Some(c) = &r.cooccur {
-        out.push_str("## Co-occurrence of codes\n\n");
-        match c {
-            Cooccur::Shown { codes, cells, .. } => {
-                out.push_str("Excerpts at both codes (the diagonal: excerpts at the code).\n\n");
-                let mut header = vec!["code".to_string()];
-                header.extend((1..=codes.len()).map(|i| i.to_string()));
-                let mut rows = Vec::new();
-                for (i, (path, label)) in codes.iter().enumerate() {
-                    let mut row = vec![format!("{}. {} (`{}`)", i + 1, text(label), code(path))];
-                    row.extend(cells[i].iter().map(u32::to_string));
-                    rows.push(row);
-                }
-                table(&mut out, &header, &rows, 1);
-            }
-            Cooccur::TooMany(n) => {
-                out.push_str(&format!("{}\n\n", prose(&super::too_many_codes(*n))));
-            }
-        }
+        cooccur_section(&mut out, c);
     }
 
     if let Some(a) = &r.agreement {
@@ -141,6 +124,28 @@ pub(crate) fn render(r: &Report) -> String {
         out.pop();
     }
     out
+}
+
+/// The co-occurrence table (or why it is left out).
+fn cooccur_section(out: &mut String, c: &Cooccur) {
+    out.push_str("## Co-occurrence of codes\n\n");
+    match c {
+        Cooccur::Shown { codes, cells, .. } => {
+            out.push_str("Excerpts at both codes (the diagonal: excerpts at the code).\n\n");
+            let mut header = vec!["code".to_string()];
+            header.extend((1..=codes.len()).map(|i| i.to_string()));
+            let mut rows = Vec::new();
+            for (i, (path, label)) in codes.iter().enumerate() {
+                let mut row = vec![format!("{}. {} (`{}`)", i + 1, text(label), code(path))];
+                row.extend(cells[i].iter().map(u32::to_string));
+                rows.push(row);
+            }
+            table(out, &header, &rows, 1);
+        }
+        Cooccur::TooMany(n) => {
+            out.push_str(&format!("{}\n\n", prose(&super::too_many_codes(*n))));
+        }
+    }
 }
 
 /// Charted summaries, one paragraph each, led by their group.

@@ -851,13 +851,28 @@ fn reports_carry_the_pseudonyms_and_refuse_what_still_identifies() {
     }
     let identified = s.run(&["report", "--format", "markdown", "--identified"]);
     assert!(identifies(identified.ok()));
-    assert!(identified.stderr.contains("--identified: this output shows real names"));
+    assert!(identified
+        .stderr
+        .contains("--identified: this output shows real names"));
     // A value of an identifying column the key file misses: refused, naming
     // the excerpt and the value, never the text around it.
     s.file("thematic.yaml", "identifying: [village]\n")
-        .file("respondents.csv", "id,role,village\nR01,survivor,Mazuko\nR02,pastor,\n")
-        .replace("transcripts/r02.txt", "The pastor", "The pastor from Mazuko");
-    let refused = s.run(&["report", "--format", "markdown", "--output", &out(&s, "r.md")]);
+        .file(
+            "respondents.csv",
+            "id,role,village\nR01,survivor,Mazuko\nR02,pastor,\n",
+        )
+        .replace(
+            "transcripts/r02.txt",
+            "The pastor",
+            "The pastor from Mazuko",
+        );
+    let refused = s.run(&[
+        "report",
+        "--format",
+        "markdown",
+        "--output",
+        &out(&s, "r.md"),
+    ]);
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(
         refused.stderr.contains("[P2]") || refused.stderr.contains("transcripts/r02.txt:5"),
