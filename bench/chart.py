@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Charting on a large study: `chart check` and `matrix --cell summary`
-with every respondent charted, beside `matrix` (counts) and `chart` (which
+"""Charting on a large study: `chart check`, `matrix --cell summary` and
+`report` with every respondent charted, beside `matrix` (counts) and `chart` (which
 reads every stored excerpt for the first words it lists) in the same run.
 
     python3 bench/chart.py [--mb 100] [--respondents 860] [--codes 50] [--work DIR] [--results bench/RESULTS.md]
@@ -74,6 +74,9 @@ def main():
         ("chart check", ["chart", "check"]),
         ("matrix --cell summary --format json", ["matrix", "--cell", "summary", "--format", "json"]),
         ("matrix --cell summary --format csv", ["matrix", "--cell", "summary", "--format", "csv"]),
+        ("report (HTML, --by profile)", ["report", "--date", "2026-01-01"]),
+        ("report (HTML, --by respondent)", ["report", "--by", "respondent", "--date", "2026-01-01"]),
+        ("report --format markdown", ["report", "--format", "markdown", "--date", "2026-01-01"]),
     ]
     ms = {name: median([exe, *p, *args, "--frozen"]) * 1000 for name, args in timed}
     lines = [
@@ -85,9 +88,11 @@ def main():
         "| command | ms | × matrix (counts) |",
         "|---|---:|---:|",
     ]
+    sizes = {name: len(run([exe, *p, *args, "--frozen"])[2].encode()) for name, args in timed if args[0] == "report"}
     base = ms["matrix (counts)"]
     for name, v in ms.items():
-        lines.append(f"| {name} | {v:.0f} | {v / base:.2f}× |")
+        size = f" ({sizes[name] / 1e6:.2f} MB)" if name in sizes else ""
+        lines.append(f"| {name}{size} | {v:.0f} | {v / base:.2f}× |")
     lines.append(f"| chart (adds nothing; reads every stored excerpt) | {chart * 1000:.0f} | {chart * 1000 / base:.2f}× |")
     lines.append("")
     print("\n".join(lines))

@@ -347,17 +347,22 @@ fn theme_sections(
     let mut themes: Vec<ThemeSection> = Vec::new();
     for (i, &r) in rows.iter().enumerate() {
         let row = &m.rows[r];
-        let cell_summaries: Vec<report::Summary> = summaries
+        let written: Vec<_> = summaries
             .get(i)
             .map(|cells| {
                 cells
                     .iter()
                     .zip(&groups.columns)
                     .filter(|(s, _)| !s.summary.trim().is_empty())
-                    .map(|(s, c)| builder.summary(&c.name, s.summary.trim(), s.is_stale()))
                     .collect()
             })
             .unwrap_or_default();
+        let more_summaries = written.len().saturating_sub(report::MAX_SUMMARIES);
+        let cell_summaries: Vec<report::Summary> = written
+            .iter()
+            .take(report::MAX_SUMMARIES)
+            .map(|(s, c)| builder.summary(&c.name, s.summary.trim(), s.is_stale()))
+            .collect();
         // A theme's own summaries go under its description, unless the
         // theme has no codes and is its own code section.
         let own = is_quoted[r];
@@ -371,6 +376,7 @@ fn theme_sections(
                 } else {
                     cell_summaries.clone()
                 },
+                more_summaries: if own { 0 } else { more_summaries },
                 codes: Vec::new(),
             });
         }
@@ -384,6 +390,7 @@ fn theme_sections(
                 depth: row.depth,
                 definition: None,
                 summaries: cell_summaries,
+                more_summaries,
                 quotes: q,
                 more,
                 command: report::quote_command(

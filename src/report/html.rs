@@ -185,7 +185,7 @@ pub(crate) fn render(r: &Report) -> String {
         if let Some(d) = &t.description {
             h.elem("p", &[("class", "description")], d).tag("\n");
         }
-        summaries(&mut h, &t.summaries);
+        summaries(&mut h, &t.summaries, t.more_summaries, &t.path);
         for c in &t.codes {
             code_section(&mut h, c);
         }
@@ -312,7 +312,7 @@ fn code_section(h: &mut Html, c: &CodeSection) {
             .text(d)
             .tag("</p>\n");
     }
-    summaries(h, &c.summaries);
+    summaries(h, &c.summaries, c.more_summaries, &c.path);
     for q in &c.quotes {
         let number = q.number.to_string();
         h.open(
@@ -345,8 +345,9 @@ fn code_section(h: &mut Html, c: &CodeSection) {
     }
 }
 
-/// Charted summaries, one paragraph each, led by their group.
-fn summaries(h: &mut Html, list: &[super::Summary]) {
+/// Charted summaries, one paragraph each, led by their group, and how
+/// many more there are (`more`, at `path`).
+fn summaries(h: &mut Html, list: &[super::Summary], more: usize, path: &str) {
     for s in list {
         h.tag("<p class=\"summary\"><strong>")
             .text(&s.case)
@@ -355,6 +356,12 @@ fn summaries(h: &mut Html, list: &[super::Summary]) {
             h.tag(" <em>(stale)</em>");
         }
         h.tag(": ").lines(&s.text).tag("</p>\n");
+    }
+    if more > 0 {
+        h.open("p", &[("class", "caption")])
+            .prose(&super::more_summaries(more, path))
+            .close("p")
+            .tag("\n");
     }
 }
 
@@ -472,5 +479,24 @@ mod tests {
         assert_eq!(shade(50), "background:#6baed6;color:#1b1f24");
         assert_eq!(shade(100), "background:#08306b;color:#fff");
         assert_eq!(shade(250), shade(100));
+    }
+}
+
+#[cfg(test)]
+mod capped_tests {
+    #[test]
+    fn summaries_past_the_cap_are_counted_and_pointed_to() {
+        let mut r = super::super::sample();
+        r.themes[0].codes[0].more_summaries = 140;
+        let html = super::render(&r);
+        assert!(
+            html.contains("140 more written summaries (the first 60 are shown; <code>thematic matrix --cell summary --theme t</code> shows them all)."),
+            "{html}"
+        );
+        let md = super::super::markdown::render(&r);
+        assert!(
+            md.contains("140 more written summaries (the first 60 are shown; `thematic matrix --cell summary --theme t` shows them all)."),
+            "{md}"
+        );
     }
 }

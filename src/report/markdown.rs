@@ -38,7 +38,7 @@ pub(crate) fn render(r: &Report) -> String {
         if let Some(d) = &t.description {
             out.push_str(&format!("{}\n\n", text(d)));
         }
-        summaries(&mut out, &t.summaries);
+        summaries(&mut out, &t.summaries, t.more_summaries, &t.path);
         for c in &t.codes {
             if c.depth > 0 {
                 out.push_str(&format!(
@@ -50,7 +50,7 @@ pub(crate) fn render(r: &Report) -> String {
             if let Some(d) = &c.definition {
                 out.push_str(&format!("*Definition:* {}\n\n", text(d)));
             }
-            summaries(&mut out, &c.summaries);
+            summaries(&mut out, &c.summaries, c.more_summaries, &c.path);
             for q in &c.quotes {
                 for (i, para) in q.text.split("\n\n").enumerate() {
                     if i > 0 {
@@ -148,8 +148,9 @@ fn cooccur_section(out: &mut String, c: &Cooccur) {
     }
 }
 
-/// Charted summaries, one paragraph each, led by their group.
-fn summaries(out: &mut String, list: &[super::Summary]) {
+/// Charted summaries, one paragraph each, led by their group, and how
+/// many more there are (`more`, at `path`).
+fn summaries(out: &mut String, list: &[super::Summary], more: usize, path: &str) {
     for s in list {
         let stale = if s.stale { " (stale)" } else { "" };
         let body: Vec<String> = s.text.lines().map(text).collect();
@@ -157,6 +158,12 @@ fn summaries(out: &mut String, list: &[super::Summary]) {
             "**{}**{stale}: {}\n\n",
             text(&s.case),
             body.join(" ")
+        ));
+    }
+    if more > 0 {
+        out.push_str(&format!(
+            "{}\n\n",
+            prose(&super::more_summaries(more, path))
         ));
     }
 }

@@ -22,6 +22,9 @@ use crate::study::SETTINGS_FILE;
 
 /// Respondents above which the heat map by respondent is left out.
 pub(crate) const MAX_RESPONDENT_COLUMNS: usize = 60;
+/// Summaries shown under one theme or code: a study charted by hundreds
+/// of respondents would otherwise print them all (`--by respondent`).
+pub(crate) const MAX_SUMMARIES: usize = 60;
 /// Codes above which the co-occurrence table is left out.
 pub(crate) const MAX_COOCCUR_CODES: usize = 60;
 
@@ -204,8 +207,11 @@ pub(crate) struct ThemeSection {
     pub label: String,
     /// Description.
     pub description: Option<String>,
-    /// The charted summaries of the theme by group (non-empty only).
+    /// The charted summaries of the theme by group (non-empty only; the
+    /// first [`MAX_SUMMARIES`]).
     pub summaries: Vec<Summary>,
+    /// Written summaries left out after the first [`MAX_SUMMARIES`].
+    pub more_summaries: usize,
     /// Its codes (the theme itself when it has none), in codebook order.
     pub codes: Vec<CodeSection>,
 }
@@ -221,8 +227,11 @@ pub(crate) struct CodeSection {
     pub depth: usize,
     /// Definition.
     pub definition: Option<String>,
-    /// The charted summaries by group (non-empty only).
+    /// The charted summaries by group (non-empty only; the first
+    /// [`MAX_SUMMARIES`]).
     pub summaries: Vec<Summary>,
+    /// Written summaries left out after the first [`MAX_SUMMARIES`].
+    pub more_summaries: usize,
     /// Numbered quotes.
     pub quotes: Vec<NumberedQuote>,
     /// Excerpts at the code not quoted.
@@ -609,6 +618,14 @@ pub(crate) fn too_many_respondents(n: usize) -> String {
     )
 }
 
+/// What is said of the summaries left out.
+pub(crate) fn more_summaries(n: usize, path: &str) -> String {
+    format!(
+        "{n} more written summaries (the first {MAX_SUMMARIES} are shown; `thematic matrix --cell summary --theme {}` shows them all).",
+        path.split('/').next().unwrap_or(path)
+    )
+}
+
 /// Why the co-occurrence table is left out.
 pub(crate) fn too_many_codes(n: usize) -> String {
     format!(
@@ -772,12 +789,14 @@ pub(crate) fn sample() -> Report {
                 text: format!("{bad}\n- line"),
                 stale: true,
             }],
+            more_summaries: 0,
             codes: vec![CodeSection {
                 path: "t/c".into(),
                 label: "Code".into(),
                 depth: 1,
                 definition: None,
                 summaries: Vec::new(),
+                more_summaries: 0,
                 quotes: vec![NumberedQuote {
                     number: 1,
                     id: format!("transcripts/{bad}.txt:3"),
