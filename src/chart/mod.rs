@@ -382,6 +382,13 @@ fn marker(line: &str, n: usize) -> Option<Marker> {
 /// characters a space so that columns stay right (where citations are
 /// looked for); `in_comment` carries an open comment over to the next line.
 fn visible(line: &str, in_comment: &mut bool) -> (String, String) {
+    // Most lines are all comment (a section's listing) or all text.
+    if *in_comment && !line.contains("-->") {
+        return (String::new(), String::new());
+    }
+    if !*in_comment && !line.contains("<!--") && !line.contains('`') {
+        return (line.to_string(), line.to_string());
+    }
     let chars: Vec<char> = line.chars().collect();
     let mut blanked = String::with_capacity(line.len());
     let mut text = String::with_capacity(line.len());
