@@ -345,6 +345,8 @@ pub enum StudyExportFormat {
     Csv,
     /// A JSON array of objects with the CSV's columns as keys, in the same order.
     Json,
+    /// The same objects one per line (newline-delimited JSON), for engines that read large files in parallel (DuckDB, Spark).
+    Ndjson,
     /// A REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder (needs --output).
     Qdpx,
 }

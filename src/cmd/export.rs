@@ -83,6 +83,7 @@ pub fn run(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
     let out = match args.format {
         StudyExportFormat::Csv => tidy.to_csv()?,
         StudyExportFormat::Json => tidy.to_json()?,
+        StudyExportFormat::Ndjson => tidy.to_ndjson()?,
         StudyExportFormat::Qdpx => unreachable!("written by qdpx()"),
     };
     match &args.output {

@@ -110,6 +110,24 @@ impl Tidy {
             .collect();
         crate::render::json(&records)
     }
+
+    /// The objects of [`Tidy::to_json`], one per line (newline-delimited
+    /// JSON): what DuckDB's `read_json` or Spark read in parallel.
+    pub fn to_ndjson(&self) -> Result<String> {
+        let columns = self.columns()?;
+        let mut out = String::new();
+        for row in &self.rows {
+            let record = Record {
+                columns: &columns,
+                row,
+            };
+            let line = serde_json::to_string(&record)
+                .map_err(|e| crate::error::Error::failure(e.to_string()))?;
+            out.push_str(&line);
+            out.push('\n');
+        }
+        Ok(out)
+    }
 }
 
 /// One excerpt as a JSON object, keys in column order.

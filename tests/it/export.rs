@@ -107,6 +107,21 @@ fn tidy_json_to_a_new_file() {
 }
 
 #[test]
+fn ndjson_is_the_json_array_one_object_per_line() {
+    let s = study();
+    let array = s.run(&["export", "--format", "json"]).ok().to_string();
+    let array: serde_json::Value = serde_json::from_str(&array).unwrap();
+    let lines = s.run(&["export", "--format", "ndjson"]).ok().to_string();
+    assert!(lines.ends_with("}\n"), "{lines}");
+    let objects: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(serde_json::Value::Array(objects), array);
+    assert_eq!(lines.lines().count(), array.as_array().unwrap().len());
+}
+
+#[test]
 fn an_attribute_named_like_a_theme_is_refused() {
     let s = study();
     s.replace("respondents.csv", "id,role,region", "id,role,family");
