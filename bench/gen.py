@@ -139,6 +139,7 @@ def main():
     ap.add_argument("--codes", type=int, default=50)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--respondents", type=int, default=0, help="spread the size over about this many transcripts")
+    ap.add_argument("--turns", type=int, default=0, help="turns per transcript (default: 20 to 60): few make many short transcripts")
     ap.add_argument("--codebook-only", action="store_true")
     a = ap.parse_args()
     rng = random.Random(a.seed)
@@ -161,7 +162,7 @@ def main():
         rows.append(f"{rid},{rng.choice(profiles)},{rng.choice(regions)},{rng.choice(['female', 'male'])}")
         parts = [f"---\nrespondent: {rid}\ninterview: {2020 + i % 5}\n---\nInterview {rid}, fictional benchmark text.\n"]
         t = 0
-        turns = rng.randint(20, 60)
+        turns = a.turns or rng.randint(20, 60)
         if a.respondents:
             # About 330 bytes of respondent and interviewer text per turn.
             turns = max(turns, int(target / a.respondents / 430))

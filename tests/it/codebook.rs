@@ -488,3 +488,37 @@ fn fmt_keeps_what_other_yaml_readers_see() {
     s.run(&["codebook", "fmt", "cb.yaml", "--check"]).ok();
     s.run(&["codebook", "check", "cb.yaml"]).ok();
 }
+
+/// The matcher is a library function (docs/scaling.md): another engine can
+/// code the same text with the same rules, and gets what `thematic` counts.
+#[test]
+fn the_matcher_codes_text_as_a_library_function() {
+    use thematic::codebook::matcher::{Matcher, Scratch};
+    let s = crate::util::Study::fixture("basic");
+    let cb = thematic::codebook::Codebook::load(&s.path().join("codebooks/main.yaml"), "main.yaml")
+        .expect("codebook");
+    let matcher = Matcher::new(&cb);
+    let mut scratch = Scratch::default();
+    let paths = |text: &str, scratch: &mut Scratch| -> Vec<String> {
+        matcher
+            .apply(text, scratch)
+            .into_iter()
+            .map(|n| cb.nodes[n as usize].path.clone())
+            .collect()
+    };
+    assert_eq!(
+        paths(
+            "Mi madre fue a la policía; my aunt took care of me.",
+            &mut scratch
+        ),
+        ["family/search/police", "return/support"]
+    );
+    assert_eq!(paths("No police came.", &mut scratch), Vec::<String>::new());
+    assert_eq!(
+        paths(
+            "We had debts: deudas, no money for the family.",
+            &mut scratch
+        ),
+        ["family/money"]
+    );
+}
