@@ -16,8 +16,8 @@ const WORDS: usize = 70;
 /// One coded excerpt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// `path:line`.
-    pub id: String,
+    /// `path:line` (shared with the id lookup, not copied).
+    pub id: std::sync::Arc<str>,
     /// Dense respondent id.
     pub resp: usize,
     /// Its rows, ascending (ancestors included).
@@ -33,9 +33,13 @@ pub struct Cells {
     pub entries: Vec<Entry>,
     /// Excerpt id → index in `entries`, for every excerpt of the study
     /// (`None` when the excerpt is at no row).
-    pub by_id: HashMap<String, Option<usize>>,
+    pub by_id: HashMap<std::sync::Arc<str>, Option<usize>>,
     /// `(row, respondent)` → indexes in `entries`, in corpus order.
     by_cell: HashMap<(usize, usize), Vec<usize>>,
+    /// Each entry's place among the entries' ids in byte order: a cell's
+    /// ids are hashed in that order (see [`super::cell_hash`]), found by
+    /// sorting numbers instead of strings.
+    rank: Vec<u32>,
 }
 
 impl Cells {
@@ -61,6 +65,16 @@ impl Cells {
             cells.by_id.insert(e.id.clone(), Some(k));
             cells.entries.push(e);
         }
+        let mut order: Vec<u32> = (0..cells.entries.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| {
+            cells.entries[a as usize]
+                .id
+                .cmp(&cells.entries[b as usize].id)
+        });
+        cells.rank = vec![0; order.len()];
+        for (rank, &k) in order.iter().enumerate() {
+            cells.rank[k as usize] = rank as u32;
+        }
         cells
     }
 
@@ -84,7 +98,7 @@ impl Cells {
                 out.push((
                     order.key(e.file, e.pos),
                     Entry {
-                        id: e.id,
+                        id: e.id.into(),
                         resp: e.resp as usize,
                         rows: buf.clone(),
                         words: if words {
@@ -139,7 +153,7 @@ impl Cells {
                         }
                         let path = paths.get(p.file as usize).copied().unwrap_or("");
                         let entry = Entry {
-                            id: id_of(path, &p.tail),
+                            id: id_of(path, &p.tail).into(),
                             resp: p.resp as usize,
                             rows: buf,
                             words: String::new(),
@@ -150,7 +164,7 @@ impl Cells {
             })
             .collect::<Result<Vec<_>>>()?;
         let mut all: Vec<(_, Entry)> = parts.into_iter().flatten().collect();
-        all.sort_unstable_by_key(|(k, _)| *k);
+        all.par_sort_unstable_by_key(|(k, _)| *k);
         Ok(Cells::new(all.into_iter().map(|(_, e)| e).collect()))
     }
 
@@ -174,8 +188,15 @@ impl Cells {
 
     /// The hash of the excerpt set of `members` at `row`.
     pub fn hash(&self, row: usize, members: &[usize]) -> (String, usize) {
-        let at = self.at(row, members);
-        (super::cell_hash(at.iter().map(|e| e.id.as_str())), at.len())
+        let mut ks: Vec<usize> = members
+            .iter()
+            .filter_map(|&p| self.by_cell.get(&(row, p)))
+            .flatten()
+            .copied()
+            .collect();
+        ks.sort_unstable_by_key(|&k| self.rank[k]);
+        let ids = ks.iter().map(|&k| &*self.entries[k].id);
+        (super::sorted_cell_hash(ids), ks.len())
     }
 }
 
@@ -200,12 +221,30 @@ mod tests {
             entry("b.txt:1", 1, &[0]),
             entry("a.txt:5", 0, &[0]),
         ]);
-        let ids = |v: Vec<&Entry>| v.into_iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+        let ids = |v: Vec<&Entry>| v.into_iter().map(|e| e.id.to_string()).collect::<Vec<_>>();
         assert_eq!(ids(c.at(0, &[0])), ["a.txt:1", "a.txt:5"]);
         assert_eq!(ids(c.at(0, &[1, 0])), ["a.txt:1", "b.txt:1", "a.txt:5"]);
         assert_eq!(ids(c.at(1, &[1])), Vec::<String>::new());
         assert_eq!(c.by_id.get("a.txt:3"), Some(&None));
         assert_eq!(c.by_id.get("b.txt:1"), Some(&Some(1)));
         assert_eq!(c.hash(1, &[0]).1, 1);
+    }
+
+    #[test]
+    fn a_cells_hash_is_that_of_its_ids_in_any_order() {
+        // Corpus order is not id order: `b.txt:10` comes after `b.txt:9`.
+        let c = Cells::new(vec![
+            entry("b.txt:9", 0, &[0]),
+            entry("b.txt:10", 0, &[0]),
+            entry("a.txt:2", 1, &[0]),
+            entry("a.txt:11", 0, &[0, 1]),
+        ]);
+        let (hash, n) = c.hash(0, &[0, 1]);
+        assert_eq!(n, 4);
+        assert_eq!(
+            hash,
+            crate::chart::cell_hash(["a.txt:11", "b.txt:10", "a.txt:2", "b.txt:9"])
+        );
+        assert_eq!(c.hash(1, &[0]).0, crate::chart::cell_hash(["a.txt:11"]));
     }
 }

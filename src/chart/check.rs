@@ -251,7 +251,7 @@ impl Checker<'_> {
         row: Option<usize>,
         c: &Cite,
     ) -> Option<(Kind, String)> {
-        let Some(k) = self.cells.by_id.get(&c.id) else {
+        let Some(k) = self.cells.by_id.get(c.id.as_str()) else {
             return Some((
                 Kind::UnknownId,
                 format!(

@@ -181,6 +181,12 @@ pub fn cell_hash<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
     let mut ids: Vec<&str> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
+    sorted_cell_hash(ids)
+}
+
+/// [`cell_hash`] of ids already in byte order, each once.
+pub fn sorted_cell_hash<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
+    let ids: Vec<&str> = ids.into_iter().collect();
     // One update over the ids joined: blake3 hashes a long input many
     // blocks at a time, a short one a block per call.
     let mut joined = String::with_capacity(ids.iter().map(|id| id.len() + 1).sum());

@@ -100,7 +100,7 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
                     words: &e.words,
                 })
                 .collect();
-            let hash = chart::cell_hash(at.iter().map(|e| e.id.as_str()));
+            let hash = chart::cell_hash(at.iter().map(|e| &*e.id));
             text.push_str(&chart::new_section(path, &hash, &listed, at.len(), &filter));
             added.push(path.as_str());
         }
