@@ -294,13 +294,14 @@ pub fn study_lints(
 ) -> Vec<Lint> {
     let mut lints = Vec::new();
     let lines: Vec<&str> = source.lines().collect();
-    // The line of a term: the first line at or after its code's id that holds it.
+    // The line of a term: the first line at or after its code's id that
+    // holds it as a whole word (`unpaid` is not in `id: unpaid_work`).
     let term_line = |from: usize, term: &str| {
         lines
             .iter()
             .enumerate()
             .skip(from.saturating_sub(1))
-            .find(|(_, l)| l.contains(term))
+            .find(|(_, l)| holds_word(l, term))
             .map_or(from, |(i, _)| i + 1)
     };
     let defs = cb.code_defs();
@@ -530,5 +531,25 @@ mod tests {
                 "12: code `t/c` has no rule and no human coding",
             ]
         );
+    }
+}
+
+/// Whether `line` holds `term` with no letter, digit or `_` right before
+/// or after it.
+fn holds_word(line: &str, term: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    line.match_indices(term).any(|(at, _)| {
+        !word(line[..at].chars().next_back()) && !word(line[at + term.len()..].chars().next())
+    })
+}
+
+#[cfg(test)]
+mod word_tests {
+    #[test]
+    fn a_term_is_found_as_a_whole_word() {
+        assert!(!super::holds_word("  - id: unpaid_work", "unpaid"));
+        assert!(super::holds_word("    any: [unpaid, \"no pay\"]", "unpaid"));
+        assert!(super::holds_word("    any: [unpaid*]", "unpaid*"));
+        assert!(!super::holds_word("    any: [trabajo]", "trab"));
     }
 }
