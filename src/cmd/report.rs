@@ -703,11 +703,21 @@ fn method(
             args.limit, args.limit, args.limit, args.limit
         ),
     });
+    let charts = study.settings.charts.trim_end_matches('/');
+    if study.resolve(charts).is_dir() {
+        out.push(match by {
+            Some(attr) => format!(
+                "Summaries: those written for the groups, in `{charts}/by-{attr}/VALUE.md`; the summaries written per respondent (`{charts}/ID.md`) are in the report made with `--by respondent`."
+            ),
+            None => format!("Summaries: those written per respondent, in `{charts}/ID.md`."),
+        });
+    }
     out.push("Co-occurrence: excerpts at both codes, as `thematic cooccur`.".into());
     out.push(format!(
-        "Capped: the heat map by respondent is shown up to {} respondents, the co-occurrence table up to {} codes, and each code's quotes to --limit.",
+        "Capped: the heat map by respondent is shown up to {} respondents, the co-occurrence table up to {} codes, the summaries under a theme or code to {}, and each code's quotes to --limit.",
         report::MAX_RESPONDENT_COLUMNS,
-        report::MAX_COOCCUR_CODES
+        report::MAX_COOCCUR_CODES,
+        report::MAX_SUMMARIES
     ));
     out.push(format!(
         "Made by thematic {} from the study's index.",

@@ -293,7 +293,7 @@ Quotes: per code, the first 3 excerpts in corpus order (transcript path, then po
 
 Co-occurrence: excerpts at both codes, as `thematic cooccur`.
 
-Capped: the heat map by respondent is shown up to 60 respondents, the co-occurrence table up to 60 codes, and each code's quotes to --limit.
+Capped: the heat map by respondent is shown up to 60 respondents, the co-occurrence table up to 60 codes, the summaries under a theme or code to 60, and each code's quotes to --limit.
 
 Made by thematic 0.1.0 from the study's index.
 "#;
@@ -613,6 +613,8 @@ fn agreement_and_charted_summaries_when_the_study_has_them() {
     assert!(md.contains(
         "*Definition:* Blame and gossip.\n\n**survivor**: Both survivors name \\*shame\\* and gossip \\<in the barrio\\> \\[transcripts/r01.txt:7\\].\n\n> Some families"
     ), "{md}");
+    // Where the summaries come from, and where the others are.
+    assert!(md.contains("Summaries: those written for the groups, in `charts/by-role/VALUE.md`; the summaries written per respondent (`charts/ID.md`) are in the report made with `--by respondent`."), "{md}");
     let agree = s.run(&["agree", "--format", "csv"]).ok().to_string();
     let section = md.split("## Agreement between coders\n\n").nth(1).unwrap();
     assert!(
