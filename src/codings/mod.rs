@@ -377,6 +377,11 @@ fn resolve_code(cb: &Codebook, name: &str, place: Location, what: &str) -> Resul
         .map_err(|e| at_cell(e, place.clone()))?
         .ok_or_else(|| {
             let hint = match cb.unknown(name) {
+                // An empty codebook is the cause, not the sheet.
+                _ if cb.nodes.is_empty() => format!(
+                    "the codebook ({}) has no themes: write them first, or check that `codebook:` in thematic.yaml names the right file",
+                    cb.shown
+                ),
                 Error::Input { hint: Some(h), .. } => h,
                 _ => String::new(),
             };

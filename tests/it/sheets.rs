@@ -400,3 +400,23 @@ fn hashes_a_spreadsheet_turned_into_numbers_keep_their_codings() {
 fn hash(text: &str) -> String {
     format!("h{}", &blake3::hash(text.as_bytes()).to_hex()[..12])
 }
+
+/// A sheet read against an empty codebook names the codebook as the cause.
+#[test]
+fn a_sheet_against_an_empty_codebook_says_the_codebook_is_empty() {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", "# nothing yet\n")
+        .file(
+            "transcripts/r01.txt",
+            "---\nrespondent: R01\n---\nInterviewer: ¿Y el trabajo?\nR01: Me ofrecieron trabajo en Lima.\n",
+        )
+        .file("codings/ana.csv", "excerpt,work/recruit\ntranscripts/r01.txt:5,1\n");
+    let run = s.run(&["code"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the codebook (codebooks/main.yaml) has no themes"),
+        "{}",
+        run.stderr
+    );
+}
