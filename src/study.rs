@@ -487,8 +487,22 @@ impl Study {
             if path.is_dir() {
                 let mut found = Vec::new();
                 walk(&path, &mut found).map_err(|e| Error::io(&path, e))?;
-                for p in found {
-                    self.push_file(&p, &mut files, &mut warnings, false)?;
+                // One stat per file, on every core: on a study of tens of
+                // thousands of transcripts, listing them is most of a
+                // reading command's time.
+                use rayon::prelude::*;
+                let classified: Vec<Result<Found>> = found
+                    .par_iter()
+                    .map(|p| self.classify(p, false))
+                    .collect();
+                // The first bad file in walking order is the one reported,
+                // as without threads.
+                for f in classified {
+                    match f? {
+                        Found::File(f) => files.push(f),
+                        Found::Warning(w) => warnings.push(w),
+                        Found::Skip => {}
+                    }
                 }
             } else if path.exists() {
                 self.push_file(&path, &mut files, &mut warnings, true)?;
@@ -534,10 +548,22 @@ impl Study {
         warnings: &mut Vec<String>,
         named: bool,
     ) -> Result<()> {
+        match self.classify(p, named)? {
+            Found::File(f) => files.push(f),
+            Found::Warning(w) => warnings.push(w),
+            Found::Skip => {}
+        }
+        Ok(())
+    }
+
+    /// What a file found in the transcripts is: a transcript (checked to be
+    /// a regular file of a readable size), a warning (a type thematic does
+    /// not read), or nothing (the study's own files).
+    fn classify(&self, p: &Path, named: bool) -> Result<Found> {
         let rel = self.id_path(p);
         if rel == self.settings.respondents || rel == self.settings.codebook || rel == SETTINGS_FILE
         {
-            return Ok(());
+            return Ok(Found::Skip);
         }
         let ext = p
             .extension()
@@ -546,27 +572,26 @@ impl Study {
             .unwrap_or_default();
         if TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) {
             let meta = crate::input::check_meta(p, &rel, crate::input::TRANSCRIPT)?;
-            files.push(TranscriptFile {
+            Ok(Found::File(TranscriptFile {
                 rel,
                 abs: p.to_path_buf(),
                 stat: Some(crate::input::size_and_mtime(&meta)),
-            });
+            }))
         } else {
             let how = if named {
                 "is named in `transcripts` but"
             } else {
                 "is in a transcripts folder but"
             };
-            warnings.push(format!(
+            Ok(Found::Warning(format!(
                 "{rel}: {how} is not a transcript type thematic reads ({}); skipped",
                 TRANSCRIPT_EXTENSIONS
                     .iter()
                     .map(|e| format!(".{e}"))
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
+            )))
         }
-        Ok(())
     }
 
     /// The path an excerpt id starts with: relative to the study, `/`-
@@ -590,6 +615,16 @@ impl Study {
         );
         parts.join("/")
     }
+}
+
+/// A file found among the transcripts (see `Study::classify`).
+enum Found {
+    /// A transcript.
+    File(TranscriptFile),
+    /// Not a type thematic reads: said, and skipped.
+    Warning(String),
+    /// The study's own files (settings, codebook, respondents.csv).
+    Skip,
 }
 
 /// A path with `.` and `..` resolved by its text (without following links).
