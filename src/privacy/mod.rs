@@ -85,6 +85,18 @@ impl Gate {
         }
     }
 
+    /// Looks for key-file terms and identifying values in a whole output
+    /// as written (a rendered report, an export's bytes), and adds those no
+    /// earlier check found, under `whose`: a backstop for anything printed
+    /// that no field-by-field check covered.
+    pub(crate) fn check_rest(&mut self, p: &Pseudonyms, whose: &str, output: &str) {
+        for term in p.leaks(output) {
+            if !self.leaks.iter().any(|(_, t)| *t == term) {
+                self.leaks.push((whose.to_string(), term));
+            }
+        }
+    }
+
     /// An error listing every leak, or nothing.
     pub(crate) fn verdict(&self) -> crate::error::Result<()> {
         if self.leaks.is_empty() {

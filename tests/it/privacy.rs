@@ -883,3 +883,120 @@ fn reports_carry_the_pseudonyms_and_refuse_what_still_identifies() {
     assert!(!refused.stderr.contains("pastor"), "{}", refused.stderr);
     assert!(!s.path().join("r.md").exists());
 }
+
+/// A study as a team runs it: respondents.csv with a name and a phone
+/// column declared identifying, a key file that replaces the names, one
+/// respondent who withdrew (N04) and a focus group.
+fn trial() -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "\
+codebook: Work
+themes:
+  - id: work
+    label: Work
+    codes:
+      - id: unpaid
+        label: Unpaid work
+        match:
+          any: [paid, pago, wages]
+",
+    )
+    .file(
+        "transcripts/N01.txt",
+        "\
+Interviewer: Were you paid?
+N01: Never paid a cent, said Mr Rawls. The boss kept the wages.
+",
+    )
+    .file(
+        "transcripts/N02.txt",
+        "\
+Interviewer: ¿Le pagaron?
+N02: Nunca hubo pago en la finca de Hannay.
+",
+    )
+    .file(
+        "transcripts/N04.txt",
+        "\
+Interviewer: Were you paid?
+N04: They paid my brother John Riser, not me.
+",
+    )
+    .file(
+        "respondents.csv",
+        "id,gender,real_name,phone\n\
+         N01,man,Sam Rawls,07700900000\n\
+         N02,woman,Timo Hannay,07700900001\n\
+         N04,woman,Susie Riser,07700900003\n",
+    )
+    .file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nidentifying: [real_name, phone]\nwithdrawn: [N04]\n",
+    )
+    .file(
+        "pseudonyms.yaml",
+        "\
+- {find: [Sam Rawls, Rawls], replace: \"[narrator A]\"}
+- {find: [Timo Hannay], replace: \"[narrator B]\"}
+- {find: [Susie Riser, John Riser], replace: \"[narrator D]\"}
+",
+    );
+    owner_only(&s, "pseudonyms.yaml");
+    s
+}
+
+#[test]
+fn a_report_filtered_by_an_identifying_value_is_refused() {
+    let s = trial();
+    s.run(&["code"]).ok();
+    for format in ["html", "markdown"] {
+        let r = s.run(&["report", "--format", format, "--where", "phone=07700900000"]);
+        assert_eq!(r.code, 1, "{format}: {}", r.stdout);
+        assert_eq!(r.stdout, "");
+        assert!(
+            r.stderr.contains("  the --where filters: `07700900000`\n"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("  the quote commands: `07700900000`\n"));
+        assert!(r.stderr.contains("  the method note: `07700900000`\n"));
+    }
+    // A filter the key file replaces: the method note shows the pseudonym,
+    // the quote command goes without the filter and says so.
+    let r = s.run(&[
+        "report",
+        "--format",
+        "markdown",
+        "--where",
+        "real_name=Sam Rawls",
+    ]);
+    let out = r.ok();
+    assert!(
+        out.contains("Respondents: only those with real\\_name=\\[narrator A\\] (--where)."),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "these quotes: `thematic quote work/unpaid --limit 3 --per-respondent 3`, adding the report's --where on `real_name` (withheld here: its value names a participant)*"
+        ),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Rawls") && !out.contains("--where 'real_name"),
+        "{out}"
+    );
+    // With --identified the command is whole again.
+    let r = s.run(&[
+        "report",
+        "--format",
+        "markdown",
+        "--identified",
+        "--where",
+        "real_name=Sam Rawls",
+    ]);
+    assert!(r.ok().contains(
+        "`thematic quote work/unpaid --limit 3 --per-respondent 3 --where 'real_name=Sam Rawls'`*"
+    ));
+}
