@@ -100,7 +100,11 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
     }
     let out = super::laid_out(&t, project.terminal, format.into(), "")?;
     if format == Format::Table {
-        for w in crate::pipeline::all_warnings(m) {
+        let said: Vec<&String> = super::unknown_withdrawn(m).collect();
+        for w in crate::pipeline::all_warnings(m)
+            .into_iter()
+            .filter(|w| !said.contains(&w))
+        {
             eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
         }
     }

@@ -1000,3 +1000,62 @@ fn a_report_filtered_by_an_identifying_value_is_refused() {
         "`thematic quote work/unpaid --limit 3 --per-respondent 3 --where 'real_name=Sam Rawls'`*"
     ));
 }
+
+#[test]
+fn a_misspelt_identifying_column_is_refused_by_every_command_that_pseudonymises() {
+    let s = trial();
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nidentifying: [real_name, phones]\n",
+    );
+    s.run(&["code"]).ok();
+    for args in [
+        &["export", "--format", "csv"][..],
+        &["quote", "unpaid"],
+        &["search", "paid"],
+        &["matrix", "--cell", "quote"],
+        &["report", "--format", "markdown"],
+        &["pseudonyms", "log"],
+        &["check-identifiers"],
+    ] {
+        let r = s.run(args);
+        let err = r.bad_input();
+        assert_eq!(
+            err,
+            "error: `identifying:` names `phones`, which is not a column of respondents.csv: the column meant would not be protected\n  \
+             --> thematic.yaml:2:26\n  \
+             = help: did you mean `phone`? Write the column's name exactly as respondents.csv's header has it\n",
+            "{args:?}"
+        );
+        assert!(!r.stdout.contains("0770"), "{args:?}");
+    }
+}
+
+#[test]
+fn a_misspelt_withdrawn_id_is_warned_about_by_every_command_that_prints_text() {
+    let s = trial();
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nidentifying: [real_name, phone]\nwithdrawn: [N4]\n",
+    );
+    s.run(&["code"]).ok();
+    let warning = "warning: thematic.yaml: `withdrawn:` names `N4`, a respondent the study does not have; did you mean `N04`?\n";
+    for args in [
+        &["quote", "unpaid"][..],
+        &["search", "paid"],
+        &["matrix", "--cell", "quote"],
+        &["export", "--format", "csv"],
+        &["report", "--format", "markdown"],
+        &["stats"],
+        &["transcripts"],
+    ] {
+        let r = s.run(args);
+        r.ok();
+        assert_eq!(
+            r.stderr.matches(warning).count(),
+            1,
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}
