@@ -23,6 +23,7 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     let m = &idx.manifest;
     if let Some(attr) = &args.by {
         super::check_attribute(m, attr, "--by")?;
+        super::refuse_identifying(&study, attr, "--by", args.privacy)?;
     }
     let rows = select_rows(&idx, args)?;
     let filter = super::filter(m, &args.read)?;

@@ -180,6 +180,26 @@ pub fn check_attribute(m: &Manifest, attr: &str, flag: &str) -> Result<()> {
     )
 }
 
+/// Refuses `flag ATTR` (`--by`, `--show`) for a column thematic.yaml
+/// declares `identifying:` unless `--identified` is given: its values are
+/// names and phone numbers, which would be printed as they are.
+pub fn refuse_identifying(
+    study: &Study,
+    attr: &str,
+    flag: &str,
+    privacy: crate::cli::PrivacyOpts,
+) -> Result<()> {
+    if privacy.identified || !study.settings.identifying.iter().any(|c| c == attr) {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "{flag} {attr}: `{attr}` is declared `identifying:` in thematic.yaml, so its values (names, numbers) would be printed as they are"
+    ))
+    .with_hint(format!(
+        "use another attribute, or add --identified for the team's own reading ({flag} {attr} --identified)"
+    )))
+}
+
 /// The filter for `--where` conditions and `--source`.
 pub fn filter(m: &Manifest, read: &ReadOpts) -> Result<Filter> {
     let source = match read.source.as_deref().map(str::trim) {

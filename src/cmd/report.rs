@@ -267,6 +267,7 @@ fn columns_and_attribution(
     let by = match args.by.as_deref().map(str::trim) {
         Some(attr) => {
             super::check_attribute(m, attr, "--by")?;
+            super::refuse_identifying(study, attr, "--by", args.privacy)?;
             Some(attr.to_string())
         }
         None => default_by(study, m),
@@ -588,8 +589,9 @@ fn theme_rows(m: &Manifest, themes: &[String]) -> Result<Vec<usize>> {
     Ok(rows)
 }
 
-/// The first attribute column of respondents.csv, when it has one that
-/// the index knows; else none (by respondent).
+/// The first attribute column of respondents.csv that is not declared
+/// `identifying:`, when it has one that the index knows; else none (by
+/// respondent).
 fn default_by(study: &Study, m: &Manifest) -> Option<String> {
     let path = study.resolve(&study.settings.respondents);
     let bytes = std::fs::read(path).ok()?;
@@ -601,7 +603,7 @@ fn default_by(study: &Study, m: &Manifest) -> Option<String> {
     header
         .into_iter()
         .skip(1)
-        .find(|h| names.iter().any(|n| n == h))
+        .find(|h| names.iter().any(|n| n == h) && !study.settings.identifying.contains(h))
 }
 
 /// The commit and whether the study folder has changes, when the study is

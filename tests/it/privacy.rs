@@ -1059,3 +1059,87 @@ fn a_misspelt_withdrawn_id_is_warned_about_by_every_command_that_prints_text() {
         );
     }
 }
+
+/// Exit 2 with an error (after any notes), never a panic: the stderr.
+trait RefusedAsInput {
+    fn refused_as_input(&self) -> String;
+}
+
+impl RefusedAsInput for crate::util::Run {
+    #[track_caller]
+    fn refused_as_input(&self) -> String {
+        assert_eq!(
+            self.code, 2,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(self.stderr.contains("error: "), "{}", self.stderr);
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        assert_eq!(self.stdout, "");
+        self.stderr.clone()
+    }
+}
+
+#[test]
+fn identifying_columns_are_shown_only_with_identified() {
+    let s = trial();
+    s.run(&["code"]).ok();
+    assert_eq!(
+        s.run(&["quote", "unpaid"]).ok(),
+        "\
+transcripts/N01.txt:2 — N01 (gender: man)
+  codes: work/unpaid
+  Never paid a cent, said Mr [narrator A]. The boss kept the wages.
+
+transcripts/N02.txt:2 — N02 (gender: woman)
+  codes: work/unpaid
+  Nunca hubo pago en la finca de Hannay.
+"
+    );
+    assert_eq!(
+        s.run(&["quote", "unpaid", "--format", "csv"])
+            .ok()
+            .lines()
+            .next(),
+        Some("id,path,line,respondent,gender,codes,question,text")
+    );
+    let json = s.run(&["search", "paid", "--format", "json"]);
+    assert!(!json.ok().contains("0770") && !json.stdout.contains("real_name"));
+    let shown = s
+        .run(&["quote", "unpaid", "--show", "phone"])
+        .refused_as_input();
+    assert!(
+        shown.contains("--show phone: `phone` is declared `identifying:`"),
+        "{shown}"
+    );
+    let identified = s.run(&["quote", "unpaid", "--identified", "--format", "csv"]);
+    assert_eq!(
+        identified.ok().lines().next(),
+        Some("id,path,line,respondent,gender,phone,real_name,codes,question,text")
+    );
+    for args in [
+        &["matrix", "--by", "real_name"][..],
+        &["matrix", "--by", "phone", "--cell", "quote"],
+        &["report", "--by", "phone"],
+    ] {
+        let err = s.run(args).refused_as_input();
+        assert!(
+            err.contains("is declared `identifying:` in thematic.yaml"),
+            "{err}"
+        );
+        assert!(err.contains("--identified"), "{err}");
+        assert!(!err.contains("0770") && !err.contains("Rawls"), "{err}");
+    }
+    let counts = s.run(&[
+        "matrix",
+        "--by",
+        "real_name",
+        "--identified",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        counts.ok().lines().next(),
+        Some("code,Sam Rawls,Timo Hannay,total")
+    );
+}
