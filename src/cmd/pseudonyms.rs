@@ -133,7 +133,7 @@ pub fn check_identifiers(project: &StudyAt, format: Format, read: &ReadOpts) -> 
         eprintln!("warning: {}", render::safe::terminal(&w));
     }
     for (term, _, _) in p.terms() {
-        known.add(term);
+        known.add_whole(term);
     }
     for r in &m.respondents {
         known.add(r);

@@ -1143,3 +1143,16 @@ transcripts/N02.txt:2 — N02 (gender: woman)
         Some("code,Sam Rawls,Timo Hannay,total")
     );
 }
+
+#[test]
+fn check_identifiers_lists_a_surname_the_key_file_has_only_with_the_first_name() {
+    let s = trial();
+    s.run(&["code"]).ok();
+    let out = s.run(&["check-identifiers", "--format", "csv"]);
+    assert_eq!(
+        out.ok(),
+        "excerpt,words\ntranscripts/N02.txt:2,Hannay\n",
+        "{}",
+        out.stderr
+    );
+}
