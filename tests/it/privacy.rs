@@ -1156,3 +1156,39 @@ fn check_identifiers_lists_a_surname_the_key_file_has_only_with_the_first_name()
         out.stderr
     );
 }
+
+#[test]
+fn reanchor_skips_the_rows_of_a_withdrawn_respondent() {
+    let s = trial();
+    s.file("thematic.yaml", "interviewer: [Interviewer]\n");
+    s.run(&["code"]).ok();
+    let sheet = s.run(&["sheet", "--coder", "ana"]);
+    // The coder marks every row, N04's too, and saves the sheet.
+    let marked: String = sheet
+        .ok()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i {
+            0 => format!("{l},work/unpaid\n"),
+            _ => format!("{l},x\n"),
+        })
+        .collect();
+    assert!(marked.contains("transcripts/N04.txt:2,N04"), "{marked}");
+    s.file("codings/ana.csv", &marked);
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nwithdrawn: [N04]\n",
+    );
+    let r = s.run(&["reanchor"]);
+    assert_eq!(r.ok(), "");
+    assert!(
+        r.stderr
+            .contains("note: 1 coding-sheet row of respondents who withdrew consent skipped\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    assert!(r
+        .stderr
+        .ends_with("every coding sits where its sheet says: nothing to rewrite\n"));
+}
