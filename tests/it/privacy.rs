@@ -1192,3 +1192,57 @@ fn reanchor_skips_the_rows_of_a_withdrawn_respondent() {
         .stderr
         .ends_with("every coding sits where its sheet says: nothing to rewrite\n"));
 }
+
+#[test]
+fn a_withdrawn_respondents_chart_file_is_left_out_and_said_to_be_deleted() {
+    let s = trial();
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nidentifying: [real_name, phone]\n",
+    );
+    s.run(&["code"]).ok();
+    assert_eq!(
+        s.run(&["chart"]).ok(),
+        "charts/N01.md: added work, work/unpaid\ncharts/N02.md: added work, work/unpaid\ncharts/N04.md: added work, work/unpaid\n"
+    );
+    // The first words in the comments carry the pseudonyms.
+    let n04 = s.read("charts/N04.md");
+    assert!(n04.contains("They paid my brother [narrator D]"), "{n04}");
+    assert!(!n04.contains("Riser"), "{n04}");
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nidentifying: [real_name, phone]\nwithdrawn: [N04]\n",
+    );
+    let warning = "warning: charts/N04.md: `N04` withdrew consent; this chart file is left out of every output, but it still holds their words and summaries: the team should delete it\n";
+    let check = s.run(&["chart", "check"]);
+    check.ok();
+    assert_eq!(check.stderr.matches(warning).count(), 1, "{}", check.stderr);
+    assert!(!check.stderr.contains("did you mean"), "{}", check.stderr);
+    let summary = s.run(&["matrix", "--cell", "summary"]);
+    summary.ok();
+    assert_eq!(
+        summary.stderr.matches(warning).count(),
+        1,
+        "{}",
+        summary.stderr
+    );
+    assert_eq!(summary.stderr.matches("charts/N04.md").count(), 1);
+    let add = s.run(&["chart", "--respondent", "N04"]).refused_as_input();
+    assert!(
+        add.contains("error: `N04` in --respondent withdrew consent"),
+        "{add}"
+    );
+    assert!(!add.contains("did you mean"), "{add}");
+    let identified = s.run(&[
+        "chart",
+        "--respondent",
+        "N01",
+        "--theme",
+        "work",
+        "--identified",
+    ]);
+    assert_eq!(
+        identified.ok(),
+        "nothing to add: every cell with excerpts has a section\n"
+    );
+}
