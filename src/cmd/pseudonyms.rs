@@ -20,6 +20,9 @@ struct LogRow {
     line: usize,
     count: usize,
     excerpts: Vec<String>,
+    /// Respondents whose id or attribute values hold the term (a name in
+    /// respondents.csv is replaced wherever that value is shown).
+    respondents: Vec<String>,
 }
 
 /// Runs `thematic pseudonyms …`.
@@ -50,6 +53,7 @@ pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
             line,
             count: 0,
             excerpts: Vec::new(),
+            respondents: Vec::new(),
         });
     }
     let filter = super::filter(m, &read)?;
@@ -74,6 +78,26 @@ pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
             }
         }
     }
+    // Respondent ids and attribute values are replaced where they are shown
+    // (attributions, exports, the report's heat map): a term that matches
+    // only there still matches.
+    let mut who: std::collections::BTreeSet<&String> = m.respondents.iter().collect();
+    who.extend(m.attributes.keys());
+    for id in who {
+        log.clear();
+        p.apply_logged(id, &mut log);
+        for v in m.attributes.get(id).into_iter().flat_map(|a| a.values()) {
+            p.apply_logged(v, &mut log);
+        }
+        for r in &log {
+            if let Some(row) = at.get(&r.term).map(|&i| &mut rows[i]) {
+                row.count += 1;
+                if row.respondents.last() != Some(id) {
+                    row.respondents.push(id.clone());
+                }
+            }
+        }
+    }
     for r in rows.iter().filter(|r| r.count == 0) {
         eprintln!(
             "warning: {}:{}: `{}` matches nothing in the study; check its spelling",
@@ -86,11 +110,18 @@ pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
         Format::Json => render::json(&rows)?,
         f => {
             let mut t = Table::new(
-                ["term", "replace", "line", "count", "excerpts"]
-                    .map(String::from)
-                    .to_vec(),
+                [
+                    "term",
+                    "replace",
+                    "line",
+                    "count",
+                    "excerpts",
+                    "respondents",
+                ]
+                .map(String::from)
+                .to_vec(),
             );
-            t.right = vec![false, false, true, true, false];
+            t.right = vec![false, false, true, true, false, false];
             for r in &rows {
                 t.rows.push(vec![
                     r.term.clone(),
@@ -98,6 +129,7 @@ pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
                     r.line.to_string(),
                     r.count.to_string(),
                     r.excerpts.join(if f == Format::Csv { ";" } else { " " }),
+                    r.respondents.join(if f == Format::Csv { ";" } else { " " }),
                 ]);
             }
             super::laid_out(&t, project.terminal, f.into(), "")?

@@ -658,12 +658,12 @@ fn the_pseudonyms_log_counts_each_term_and_names_the_excerpts() {
     assert_eq!(
         log.ok(),
         "\
-term,replace,line,count,excerpts
-Rosa Quispe,\"[survivor, 19]\",2,2,transcripts/r01.txt:5;transcripts/r02.txt:5
-Rosa,\"[survivor, 19]\",2,1,transcripts/r01.txt:5
-Puerto Maldonado,[a mining town],3,2,transcripts/r01.txt:5
-R02,[P2],4,1,transcripts/r02.txt:5
-Huepetuhe,[a river town],5,0,
+term,replace,line,count,excerpts,respondents
+Rosa Quispe,\"[survivor, 19]\",2,2,transcripts/r01.txt:5;transcripts/r02.txt:5,
+Rosa,\"[survivor, 19]\",2,1,transcripts/r01.txt:5,
+Puerto Maldonado,[a mining town],3,2,transcripts/r01.txt:5,
+R02,[P2],4,2,transcripts/r02.txt:5,R02
+Huepetuhe,[a river town],5,0,,
 "
     );
     assert!(
@@ -1244,5 +1244,39 @@ fn a_withdrawn_respondents_chart_file_is_left_out_and_said_to_be_deleted() {
     assert_eq!(
         identified.ok(),
         "nothing to add: every cell with excerpts has a section\n"
+    );
+}
+
+#[test]
+fn the_pseudonyms_log_counts_names_that_are_attribute_values() {
+    let s = trial();
+    s.run(&["code"]).ok();
+    let log = s.run(&["pseudonyms", "log", "--format", "csv"]);
+    assert_eq!(
+        log.ok(),
+        "\
+term,replace,line,count,excerpts,respondents
+Sam Rawls,[narrator A],1,1,,N01
+Rawls,[narrator A],1,1,transcripts/N01.txt:2,
+Timo Hannay,[narrator B],2,1,,N02
+Susie Riser,[narrator D],3,0,,
+John Riser,[narrator D],3,0,,
+"
+    );
+    assert!(
+        !log.stderr.contains("`Sam Rawls` matches nothing"),
+        "{}",
+        log.stderr
+    );
+    assert!(
+        !log.stderr.contains("`Timo Hannay` matches nothing"),
+        "{}",
+        log.stderr
+    );
+    // N04 withdrew: their name and words are in nothing the study shows.
+    assert!(
+        log.stderr.contains("`Susie Riser` matches nothing"),
+        "{}",
+        log.stderr
     );
 }
