@@ -68,7 +68,14 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
     for i in &infos {
         t.rows.push(vec![
             i.path.clone(),
-            if format == Format::Csv || i.respondents.len() <= 6 {
+            if i.respondent == crate::model::WITHDRAWN {
+                // The file's own respondent withdrew consent: said in
+                // every format, as JSON's `respondent` says it.
+                std::iter::once(crate::model::WITHDRAWN)
+                    .chain(i.respondents.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            } else if format == Format::Csv || i.respondents.len() <= 6 {
                 i.respondents.join(" ")
             } else {
                 format!(

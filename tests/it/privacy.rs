@@ -1280,3 +1280,32 @@ John Riser,[narrator D],3,0,,
         log.stderr
     );
 }
+
+#[test]
+fn transcripts_show_a_withdrawn_respondents_file_as_withdrawn_in_every_format() {
+    let s = trial();
+    s.run(&["code"]).ok();
+    let csv = s.run(&["transcripts", "--format", "csv"]);
+    assert!(
+        csv.ok().contains("\ntranscripts/N04.txt,(withdrawn),"),
+        "{}",
+        csv.stdout
+    );
+    let table = s.run(&["transcripts"]);
+    assert!(
+        table
+            .ok()
+            .lines()
+            .any(|l| l.contains("transcripts/N04.txt") && l.contains("(withdrawn)")),
+        "{}",
+        table.stdout
+    );
+    let md = s.run(&["transcripts", "--format", "markdown"]);
+    assert!(
+        md.ok().contains("| transcripts/N04.txt | (withdrawn) |"),
+        "{}",
+        md.stdout
+    );
+    let json = s.run(&["transcripts", "--format", "json"]);
+    assert!(json.ok().contains("\"respondent\": \"(withdrawn)\""));
+}
