@@ -147,7 +147,7 @@ struct Candidates {
 
 /// Runs `thematic check-identifiers`.
 pub fn check_identifiers(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
-    use crate::privacy::identifiers::{candidates, Known};
+    use crate::privacy::identifiers::{candidates_outside, Known};
     let (study, idx) = super::open(project, read)?;
     let m = &idx.manifest;
     let mut known = Known::common();
@@ -179,8 +179,12 @@ pub fn check_identifiers(project: &StudyAt, format: Format, read: &ReadOpts) -> 
     let mut rows: Vec<Candidates> = Vec::new();
     for h in &hits {
         let e = idx.stored(&searcher, h.addr)?;
-        let mut words = candidates(&e.question, &known);
-        for w in candidates(&e.text, &known) {
+        // A word inside a key-file match is accounted for; the same word
+        // elsewhere (a surname alone, where the key file has the full
+        // name) is not.
+        let words_of = |text: &str| candidates_outside(text, &known, &p.replaced_spans(text));
+        let mut words = words_of(&e.question);
+        for w in words_of(&e.text) {
             if !words.contains(&w) {
                 words.push(w);
             }

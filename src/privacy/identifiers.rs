@@ -3,7 +3,7 @@
 //! capitalised word or a number; it is known when it is a common word
 //! (the small embedded list in `common-words.txt`), a token of a codebook
 //! term, a key-file term of one word (or starts with a key-file prefix of
-//! one word), or a respondent id. The rest is listed, so that the team can extend the key
+//! one word), inside a key-file match, or a respondent id. The rest is listed, so that the team can extend the key
 //! file before a report.
 
 use std::collections::BTreeSet;
@@ -70,9 +70,27 @@ impl Known {
 
 /// The capitalised words and numbers of `text` that `known` does not
 /// account for, as written, each once, in the order they first occur.
+#[cfg(test)]
 pub(crate) fn candidates(text: &str, known: &Known) -> Vec<String> {
+    candidates_outside(text, known, &[])
+}
+
+/// [`candidates`], leaving out the words inside `replaced` (byte ranges of
+/// `text` the key file replaces: `Hannay` in `Timo Hannay` is accounted
+/// for, `Hannay` alone is not).
+pub(crate) fn candidates_outside(
+    text: &str,
+    known: &Known,
+    replaced: &[std::ops::Range<usize>],
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for t in tokens(text) {
+        if replaced
+            .iter()
+            .any(|r| r.start <= t.start && t.end <= r.end)
+        {
+            continue;
+        }
         let word = &text[t.start..t.end];
         let capital = word.chars().next().is_some_and(char::is_uppercase);
         let number = word.chars().any(|c| c.is_numeric());
@@ -116,6 +134,12 @@ mod tests {
         k.add_whole("Quisp*");
         assert_eq!(
             candidates("Mr Hannay met Timo Hannay and Timo Quispe.", &k),
+            ["Hannay"]
+        );
+        let text = "Mr Hannay met Timo Hannay.";
+        let whole = text.find("Timo").unwrap()..text.len() - 1;
+        assert_eq!(
+            candidates_outside(text, &Known::common(), &[whole]),
             ["Hannay"]
         );
     }
