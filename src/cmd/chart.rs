@@ -76,10 +76,10 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
         super::refuse_identifying(&study, attr.trim(), "--by", args.privacy)?;
     }
     let targets = targets(&idx, &keep, args.by.as_deref())?;
-    let cells = Cells::read(&idx, true)?;
     // Chart files are for people (and go into git): the first words listed
     // in a new section's comment carry the pseudonyms, as quotes do.
     let pseudonyms = super::pseudonyms(&study, m, args.privacy)?;
+    let cells = Cells::read_words(&idx, pseudonyms.as_ref())?;
     let (dir, shown_dir) = charts_dir(&study);
     let sources = chart::read_dir(&dir, &shown_dir)?;
     let mut out = String::new();
@@ -108,18 +108,13 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
             if at.is_empty() || present.contains(path) {
                 continue;
             }
-            let words: Vec<String> = at
-                .iter()
-                .take(chart::LISTED)
-                .map(|e| match &pseudonyms {
-                    Some(p) => p.apply(&e.words).into_owned(),
-                    None => e.words.clone(),
-                })
-                .collect();
             let listed: Vec<Listed<'_>> = at
                 .iter()
-                .zip(&words)
-                .map(|(e, words)| Listed { id: &e.id, words })
+                .take(chart::LISTED)
+                .map(|e| Listed {
+                    id: &e.id,
+                    words: &e.words,
+                })
                 .collect();
             let hash = chart::cell_hash(at.iter().map(|e| e.id.as_str()));
             text.push_str(&chart::new_section(path, &hash, &listed, at.len(), &filter));

@@ -47,6 +47,12 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     // and so are the respondent ids and group names heading their columns.
     let pseudonyms = if text_cells(mode) {
         super::pseudonyms(&study, m, args.privacy)?
+    } else if args.privacy.identified
+        && (args.by.as_ref()).is_some_and(|b| study.settings.identifying.contains(b))
+    {
+        // Counts by an identifying column name people in the headings.
+        super::note(crate::privacy::IDENTIFIED_NOTE);
+        None
     } else {
         None
     };

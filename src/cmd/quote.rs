@@ -64,6 +64,9 @@ fn cited(study: &crate::study::Study, idx: &StudyIndex, paths: &[&str]) -> Resul
     let rel = study.settings.charts.trim_end_matches('/');
     let dir = study.resolve(rel);
     let sources = crate::chart::read_dir(&dir, &study.shown(&dir))?;
+    for w in crate::chart::withdrawn_files(&sources, &idx.manifest) {
+        eprintln!("warning: {}", render::safe::terminal(&w));
+    }
     let (files, problems) = crate::chart::load(&sources, &idx.manifest);
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));

@@ -1142,6 +1142,9 @@ transcripts/N02.txt:2 — N02 (gender: woman)
         counts.ok().lines().next(),
         Some("code,Sam Rawls,Timo Hannay,total")
     );
+    assert!(counts
+        .stderr
+        .contains("note: --identified: this output shows real names"));
 }
 
 #[test]
