@@ -540,6 +540,8 @@ pub struct ChartArgs {
     /// Refuse a stale index instead of bringing it up to date.
     #[arg(long)]
     pub frozen: bool,
+    #[command(flatten)]
+    pub privacy: PrivacyOpts,
 }
 
 /// `thematic chart` subcommands.

@@ -103,13 +103,17 @@ impl TranscriptInfo {
         }
         let gone = |r: &String| self.withheld.contains(r);
         if gone(&info.respondent) {
-            info.respondent = "(withdrawn)".into();
+            info.respondent = WITHDRAWN.into();
         }
         info.speakers.retain(|s| !gone(&s.respondent));
         info.withheld.clear();
         info
     }
 }
+
+/// How a respondent who withdrew consent is shown where their file is
+/// listed.
+pub const WITHDRAWN: &str = "(withdrawn)";
 
 impl Transcript {
     /// Drops the excerpts of respondents who withdrew consent, with their

@@ -85,6 +85,16 @@ impl Cells {
         if !words {
             return Self::read_places(idx);
         }
+        Self::read_words(idx, None)
+    }
+
+    /// [`Cells::read`] with each excerpt's first words, the key file's
+    /// pseudonyms applied (when given) before the text is cut, so that no
+    /// name is cut in two and missed.
+    pub fn read_words(
+        idx: &StudyIndex,
+        pseudonyms: Option<&crate::privacy::Pseudonyms>,
+    ) -> Result<Cells> {
         let table = idx.codes()?;
         let order = idx.manifest.corpus_order();
         let reader = RowReader::new(Source::All, idx.manifest.closure());
@@ -101,10 +111,9 @@ impl Cells {
                         id: e.id.into(),
                         resp: e.resp as usize,
                         rows: buf.clone(),
-                        words: if words {
-                            crate::render::cut(&e.text, WORDS)
-                        } else {
-                            String::new()
+                        words: match pseudonyms {
+                            Some(p) => crate::render::cut(&p.apply(&e.text), WORDS),
+                            None => crate::render::cut(&e.text, WORDS),
                         },
                     },
                 ));

@@ -650,6 +650,10 @@ pub fn load(sources: &[Source], m: &crate::index::Manifest) -> (Vec<check::Loade
         .map(|s| parse(&s.text, &s.shown))
         .collect();
     for (s, mut file) in sources.iter().zip(parsed) {
+        if withdrew(m, &s.case) {
+            // Said by [`withdrawn_files`]; the file is no error of its own.
+            continue;
+        }
         problems.append(&mut file.problems);
         match check::members(m, &s.case, &s.shown) {
             Ok(members) => loaded.push(check::Loaded {
@@ -662,6 +666,37 @@ pub fn load(sources: &[Source], m: &crate::index::Manifest) -> (Vec<check::Loade
         }
     }
     (loaded, problems)
+}
+
+/// Whether `case` is a respondent who withdrew consent.
+fn withdrew(m: &crate::index::Manifest, case: &Case) -> bool {
+    match case {
+        Case::Respondent(id) => withdrawn(m, id),
+        Case::Group { .. } => false,
+    }
+}
+
+/// Whether respondent `id` withdrew consent (thematic.yaml's `withdrawn:`
+/// or respondents.csv's `withdrawn` column).
+pub fn withdrawn(m: &crate::index::Manifest, id: &str) -> bool {
+    m.withdrawn.iter().chain(&m.withheld).any(|r| r == id)
+}
+
+/// A warning per chart file of a respondent who withdrew consent: the file
+/// is no error (it was written before they withdrew), it is left out of
+/// every output, and it still holds their words, so the team should delete
+/// it. [`load`] leaves these files out.
+pub fn withdrawn_files(sources: &[Source], m: &crate::index::Manifest) -> Vec<String> {
+    sources
+        .iter()
+        .filter_map(|s| match &s.case {
+            Case::Respondent(id) if withdrawn(m, id) => Some(format!(
+                "{}: `{id}` withdrew consent; this chart file is left out of every output, but it still holds their words and summaries: the team should delete it",
+                s.shown
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The excerpt ids the respondents' summaries cite at the codes `paths`

@@ -53,6 +53,16 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
         let mut named = vec![false; m.respondents.len()];
         for id in &args.respondent {
             let Some(p) = m.respondents.iter().position(|r| r == id.trim()) else {
+                if chart::withdrawn(m, id.trim()) {
+                    return Err(Error::input(format!(
+                        "`{}` in --respondent withdrew consent: their words are withheld from the study, so there is nothing to chart",
+                        id.trim()
+                    ))
+                    .with_hint(format!(
+                        "leave `{}` out of --respondent; a chart file of theirs still holds their words: the team should delete it",
+                        id.trim()
+                    )));
+                }
                 return Err(
                     Error::input(format!("unknown respondent `{id}` in --respondent"))
                         .with_hint(suggest(id, m.respondents.iter().map(String::as_str))),
@@ -62,8 +72,14 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
         }
         keep.iter_mut().zip(named).for_each(|(k, n)| *k &= n);
     }
+    if let Some(attr) = &args.by {
+        super::refuse_identifying(&study, attr.trim(), "--by", args.privacy)?;
+    }
     let targets = targets(&idx, &keep, args.by.as_deref())?;
-    let cells = Cells::read(&idx, true)?;
+    // Chart files are for people (and go into git): the first words listed
+    // in a new section's comment carry the pseudonyms, as quotes do.
+    let pseudonyms = super::pseudonyms(&study, m, args.privacy)?;
+    let cells = Cells::read_words(&idx, pseudonyms.as_ref())?;
     let (dir, shown_dir) = charts_dir(&study);
     let sources = chart::read_dir(&dir, &shown_dir)?;
     let mut out = String::new();
@@ -218,6 +234,9 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     let m = &idx.manifest;
     let (dir, shown_dir) = charts_dir(&study);
     let mut sources = chart::read_dir(&dir, &shown_dir)?;
+    for w in chart::withdrawn_files(&sources, m) {
+        eprintln!("warning: {}", render::safe::terminal(&w));
+    }
     clock.lap("read chart files");
     let (mut loaded, mut problems) = chart::load(&sources, m);
     clock.lap("parse chart files");

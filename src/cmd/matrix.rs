@@ -23,6 +23,7 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     let m = &idx.manifest;
     if let Some(attr) = &args.by {
         super::check_attribute(m, attr, "--by")?;
+        super::refuse_identifying(&study, attr, "--by", args.privacy)?;
     }
     let rows = select_rows(&idx, args)?;
     let filter = super::filter(m, &args.read)?;
@@ -46,6 +47,12 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     // and so are the respondent ids and group names heading their columns.
     let pseudonyms = if text_cells(mode) {
         super::pseudonyms(&study, m, args.privacy)?
+    } else if args.privacy.identified
+        && (args.by.as_ref()).is_some_and(|b| study.settings.identifying.contains(b))
+    {
+        // Counts by an identifying column name people in the headings.
+        super::note(crate::privacy::IDENTIFIED_NOTE);
+        None
     } else {
         None
     };
@@ -344,6 +351,9 @@ pub(crate) fn summaries(
         super::note(&format!(
             "no chart files in {shown}/: every cell is `none` (`thematic chart` adds sections to summarise)"
         ));
+    }
+    for w in chart::withdrawn_files(&sources, m) {
+        eprintln!("warning: {}", crate::render::safe::terminal(&w));
     }
     let (files, problems) = chart::load(&sources, m);
     for p in problems {

@@ -41,8 +41,23 @@ pub fn open(project: &StudyAt, read: &ReadOpts) -> Result<(Study, StudyIndex)> {
     if let Some(n) = pipeline::withheld_note(&idx.manifest) {
         note(&n);
     }
+    // A misspelt `withdrawn:` id leaves the respondent in every output: said
+    // by every command that reads the index, not only by `code`.
+    for w in unknown_withdrawn(&idx.manifest) {
+        eprintln!("warning: {}", crate::render::safe::terminal(w));
+    }
     Ok((study, idx))
 }
+
+/// The warnings of the index about `withdrawn:` ids the study does not have.
+pub fn unknown_withdrawn(m: &Manifest) -> impl Iterator<Item = &String> {
+    m.warnings
+        .iter()
+        .filter(|w| w.starts_with(UNKNOWN_WITHDRAWN))
+}
+
+/// How the warning about an unknown `withdrawn:` id starts.
+const UNKNOWN_WITHDRAWN: &str = "thematic.yaml: `withdrawn:` names ";
 
 /// The rows of a theme given by `--theme`: the theme and everything below
 /// it (rows are in codebook order, so they are contiguous).
@@ -163,6 +178,26 @@ pub fn check_attribute(m: &Manifest, attr: &str, flag: &str) -> Result<()> {
             suggest(attr, names.iter().map(String::as_str))
         )),
     )
+}
+
+/// Refuses `flag ATTR` (`--by`, `--show`) for a column thematic.yaml
+/// declares `identifying:` unless `--identified` is given: its values are
+/// names and phone numbers, which would be printed as they are.
+pub fn refuse_identifying(
+    study: &Study,
+    attr: &str,
+    flag: &str,
+    privacy: crate::cli::PrivacyOpts,
+) -> Result<()> {
+    if privacy.identified || !study.settings.identifying.iter().any(|c| c == attr) {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "{flag} {attr}: `{attr}` is declared `identifying:` in thematic.yaml, so its values (names, numbers) would be printed as they are"
+    ))
+    .with_hint(format!(
+        "use another attribute, or add --identified for the team's own reading ({flag} {attr} --identified)"
+    )))
 }
 
 /// The filter for `--where` conditions and `--source`.

@@ -20,6 +20,9 @@ struct LogRow {
     line: usize,
     count: usize,
     excerpts: Vec<String>,
+    /// Respondents whose id or attribute values hold the term (a name in
+    /// respondents.csv is replaced wherever that value is shown).
+    respondents: Vec<String>,
 }
 
 /// Runs `thematic pseudonyms …`.
@@ -50,6 +53,7 @@ pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
             line,
             count: 0,
             excerpts: Vec::new(),
+            respondents: Vec::new(),
         });
     }
     let filter = super::filter(m, &read)?;
@@ -74,6 +78,26 @@ pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
             }
         }
     }
+    // Respondent ids and attribute values are replaced where they are shown
+    // (attributions, exports, the report's heat map): a term that matches
+    // only there still matches.
+    let mut who: std::collections::BTreeSet<&String> = m.respondents.iter().collect();
+    who.extend(m.attributes.keys());
+    for id in who {
+        log.clear();
+        p.apply_logged(id, &mut log);
+        for v in m.attributes.get(id).into_iter().flat_map(|a| a.values()) {
+            p.apply_logged(v, &mut log);
+        }
+        for r in &log {
+            if let Some(row) = at.get(&r.term).map(|&i| &mut rows[i]) {
+                row.count += 1;
+                if row.respondents.last() != Some(id) {
+                    row.respondents.push(id.clone());
+                }
+            }
+        }
+    }
     for r in rows.iter().filter(|r| r.count == 0) {
         eprintln!(
             "warning: {}:{}: `{}` matches nothing in the study; check its spelling",
@@ -86,11 +110,18 @@ pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
         Format::Json => render::json(&rows)?,
         f => {
             let mut t = Table::new(
-                ["term", "replace", "line", "count", "excerpts"]
-                    .map(String::from)
-                    .to_vec(),
+                [
+                    "term",
+                    "replace",
+                    "line",
+                    "count",
+                    "excerpts",
+                    "respondents",
+                ]
+                .map(String::from)
+                .to_vec(),
             );
-            t.right = vec![false, false, true, true, false];
+            t.right = vec![false, false, true, true, false, false];
             for r in &rows {
                 t.rows.push(vec![
                     r.term.clone(),
@@ -98,6 +129,7 @@ pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
                     r.line.to_string(),
                     r.count.to_string(),
                     r.excerpts.join(if f == Format::Csv { ";" } else { " " }),
+                    r.respondents.join(if f == Format::Csv { ";" } else { " " }),
                 ]);
             }
             super::laid_out(&t, project.terminal, f.into(), "")?
@@ -115,7 +147,7 @@ struct Candidates {
 
 /// Runs `thematic check-identifiers`.
 pub fn check_identifiers(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
-    use crate::privacy::identifiers::{candidates, Known};
+    use crate::privacy::identifiers::{candidates_outside, Known};
     let (study, idx) = super::open(project, read)?;
     let m = &idx.manifest;
     let mut known = Known::common();
@@ -133,7 +165,7 @@ pub fn check_identifiers(project: &StudyAt, format: Format, read: &ReadOpts) -> 
         eprintln!("warning: {}", render::safe::terminal(&w));
     }
     for (term, _, _) in p.terms() {
-        known.add(term);
+        known.add_whole(term);
     }
     for r in &m.respondents {
         known.add(r);
@@ -147,8 +179,12 @@ pub fn check_identifiers(project: &StudyAt, format: Format, read: &ReadOpts) -> 
     let mut rows: Vec<Candidates> = Vec::new();
     for h in &hits {
         let e = idx.stored(&searcher, h.addr)?;
-        let mut words = candidates(&e.question, &known);
-        for w in candidates(&e.text, &known) {
+        // A word inside a key-file match is accounted for; the same word
+        // elsewhere (a surname alone, where the key file has the full
+        // name) is not.
+        let words_of = |text: &str| candidates_outside(text, &known, &p.replaced_spans(text));
+        let mut words = words_of(&e.question);
+        for w in words_of(&e.text) {
             if !words.contains(&w) {
                 words.push(w);
             }

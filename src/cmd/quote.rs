@@ -64,6 +64,9 @@ fn cited(study: &crate::study::Study, idx: &StudyIndex, paths: &[&str]) -> Resul
     let rel = study.settings.charts.trim_end_matches('/');
     let dir = study.resolve(rel);
     let sources = crate::chart::read_dir(&dir, &study.shown(&dir))?;
+    for w in crate::chart::withdrawn_files(&sources, &idx.manifest) {
+        eprintln!("warning: {}", render::safe::terminal(&w));
+    }
     let (files, problems) = crate::chart::load(&sources, &idx.manifest);
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));
@@ -83,6 +86,7 @@ fn list_charted(
     let m = &idx.manifest;
     for a in &opts.show {
         super::check_attribute(m, a, "--show")?;
+        super::refuse_identifying(study, a, "--show", opts.privacy)?;
     }
     let keep = HitFilter {
         filter: super::filter(m, &opts.read)?,
@@ -156,6 +160,7 @@ fn list(
     let m = &idx.manifest;
     for a in &opts.show {
         super::check_attribute(m, a, "--show")?;
+        super::refuse_identifying(study, a, "--show", opts.privacy)?;
     }
     let filter = super::filter(m, &opts.read)?;
     let searcher = idx.reader.searcher();
@@ -628,25 +633,41 @@ fn finish(
     if opts.memos {
         attach_memos(study, idx, &mut quotes)?;
     }
+    // Without --identified, the columns declared identifying (a name, a
+    // phone number) are no attributes to show: left out, as in exports.
+    let hidden: &[String] = if opts.privacy.identified {
+        &[]
+    } else {
+        &study.settings.identifying
+    };
     if let Some(p) = super::pseudonyms(study, &idx.manifest, opts.privacy)? {
         for q in &mut quotes {
+            q.attributes.retain(|k, _| !hidden.contains(k));
             pseudonymise(q, &p);
         }
     }
     Ok(match opts.format {
         Format::Json => render::json(&quotes)?,
-        Format::Csv => to_csv(idx, &quotes, opts)?,
+        Format::Csv => to_csv(idx, &quotes, opts, hidden)?,
         Format::Markdown => to_markdown(&quotes, opts.context),
         Format::Table => to_text(&quotes, opts.context, highlighted),
     })
 }
 
-fn to_csv(idx: &StudyIndex, quotes: &[Quote], opts: &ListOpts) -> Result<String> {
-    let attrs: Vec<String> = if opts.show.is_empty() {
+/// The quotes as CSV, with a column per attribute (`--show`'s, else all but
+/// the `hidden` ones).
+fn to_csv(
+    idx: &StudyIndex,
+    quotes: &[Quote],
+    opts: &ListOpts,
+    hidden: &[String],
+) -> Result<String> {
+    let mut attrs: Vec<String> = if opts.show.is_empty() {
         super::attribute_names(&idx.manifest)
     } else {
         opts.show.clone()
     };
+    attrs.retain(|a| !hidden.contains(a));
     let mut header: Vec<String> = vec![
         "id".into(),
         "path".into(),

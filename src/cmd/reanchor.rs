@@ -39,7 +39,19 @@ pub fn run(project: &StudyAt, write: bool) -> Result<()> {
     })?;
     targets.sort_by_key(|t| t.0);
     let targets: Vec<Target> = targets.into_iter().map(|(_, t)| t).collect();
-    let placed = codings::place(&sheets, &targets, &BTreeSet::new())?;
+    // Rows of respondents who withdrew consent are skipped, as `code` drops
+    // them: their excerpts are no longer in the study, and there is nothing
+    // to re-anchor them to.
+    let gone: BTreeSet<String> = m.withdrawn.iter().chain(&m.withheld).cloned().collect();
+    let kept = sheets.without_respondents(&gone);
+    if let Some(k) = &kept {
+        let n = sheets.rows.len() - k.rows.len();
+        super::note(&format!(
+            "{} of respondents who withdrew consent skipped",
+            plural(n, "coding-sheet row", "coding-sheet rows")
+        ));
+    }
+    let placed = codings::place(kept.as_ref().unwrap_or(&sheets), &targets, &BTreeSet::new())?;
     for w in &placed.warnings {
         eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
     }

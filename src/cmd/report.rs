@@ -43,11 +43,15 @@ pub fn run(project: &StudyAt, args: &ReportArgs) -> Result<()> {
             .with_hint("give at least 1, or leave it out"));
     }
     let (study, idx) = super::open(project, &args.read)?;
-    let r = build(&study, &idx, args, date)?;
+    let (r, builder) = build(&study, &idx, args, date)?;
     let out = match args.format {
         ReportFormat::Html => report::html::render(&r),
         ReportFormat::Markdown => report::markdown::render(&r),
     };
+    // Every part was checked as it was built; the whole page is checked
+    // too, so that nothing printed escapes the gate.
+    builder.gate_output(&out);
+    builder.verdict()?;
     match &args.output {
         Some(path) => {
             render::write_new_file(path, out.as_bytes())?;
@@ -61,7 +65,12 @@ pub fn run(project: &StudyAt, args: &ReportArgs) -> Result<()> {
 }
 
 /// Gathers the report.
-fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Result<Report> {
+fn build<'i>(
+    study: &Study,
+    idx: &'i StudyIndex,
+    args: &ReportArgs,
+    date: String,
+) -> Result<(Report, Builder<'i>)> {
     let m = &idx.manifest;
     let (by, template) = columns_and_attribution(study, m, args)?;
     let rows = theme_rows(m, &args.theme)?;
@@ -137,11 +146,20 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
     // `--where` values are attribute values (or respondent ids): shown as
     // participants' text is.
     let filters: Vec<String> = args.read.filters.iter().map(|f| builder.shown(f)).collect();
+    builder.gate("the --where filters", &filters.iter().collect::<Vec<_>>());
     let quotes = Quoted {
         quotes,
         is_quoted: &is_quoted,
     };
-    let mut themes = theme_sections(&builder, &rows, &groups, &summaries, quotes, args, &filters);
+    let commands = command_filters(&args.read.filters, &filters);
+    let mut themes = theme_sections(
+        &builder, &rows, &groups, &summaries, quotes, args, &commands,
+    );
+    for t in &themes {
+        for c in &t.codes {
+            builder.gate("the quote commands", &[&c.command]);
+        }
+    }
 
     let codebook = Codebook::load(
         &study.resolve(&study.settings.codebook),
@@ -172,8 +190,10 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
         name: (codebook.doc.codebook.clone()).unwrap_or_else(|| study.settings.codebook.clone()),
         version: codebook.doc.version.clone(),
     };
+    let method = method(study, m, args, &filters, by.as_deref(), &filter.source);
+    builder.gate("the method note", &method.iter().collect::<Vec<_>>());
     builder.verdict()?;
-    Ok(Report {
+    let report = Report {
         title: study
             .settings
             .title
@@ -184,7 +204,7 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
         codebook: codebook_info,
         git: git_state(&study.root),
         figures,
-        method: method(study, m, args, &filters, by.as_deref(), &filter.source),
+        method,
         by,
         groups: groups_map,
         respondents,
@@ -192,7 +212,37 @@ fn build(study: &Study, idx: &StudyIndex, args: &ReportArgs, date: String) -> Re
         cooccur,
         agreement,
         appendix,
-    })
+    };
+    Ok((report, builder))
+}
+
+/// The `--where` filters a code's `thematic quote` command carries (those
+/// shown as given), and the attributes of those left out: a filter whose
+/// value the pseudonyms replaced would give a command that cannot be run
+/// (`--where 'real_name=[narrator A]'` matches no one), and the original
+/// would identify, so the command goes without it and says so.
+struct CommandFilters {
+    shown: Vec<String>,
+    withheld: Vec<String>,
+}
+
+/// Splits the report's filters (as given and as shown) for the quote commands.
+fn command_filters(given: &[String], shown: &[String]) -> CommandFilters {
+    let mut out = CommandFilters {
+        shown: Vec::new(),
+        withheld: Vec::new(),
+    };
+    for (g, s) in given.iter().zip(shown) {
+        if g == s {
+            out.shown.push(s.clone());
+        } else {
+            let attr = super::parse_condition(g).map_or_else(|_| g.clone(), |c| c.attr);
+            if !out.withheld.contains(&attr) {
+                out.withheld.push(attr);
+            }
+        }
+    }
+    out
 }
 
 /// Each theme's description and each code's definition, from the appendix.
@@ -217,6 +267,7 @@ fn columns_and_attribution(
     let by = match args.by.as_deref().map(str::trim) {
         Some(attr) => {
             super::check_attribute(m, attr, "--by")?;
+            super::refuse_identifying(study, attr, "--by", args.privacy)?;
             Some(attr.to_string())
         }
         None => default_by(study, m),
@@ -337,7 +388,7 @@ fn theme_sections(
     summaries: &[Vec<crate::chart::summary::CellSummary>],
     quoted: Quoted<'_>,
     args: &ReportArgs,
-    filters: &[String],
+    filters: &CommandFilters,
 ) -> Vec<ThemeSection> {
     let m = builder.manifest;
     let Quoted {
@@ -397,9 +448,10 @@ fn theme_sections(
                     &row.path,
                     args.limit,
                     cap,
-                    filters,
+                    &filters.shown,
                     args.read.source.as_deref(),
                 ),
+                withheld: filters.withheld.clone(),
             });
         }
     }
@@ -537,8 +589,9 @@ fn theme_rows(m: &Manifest, themes: &[String]) -> Result<Vec<usize>> {
     Ok(rows)
 }
 
-/// The first attribute column of respondents.csv, when it has one that
-/// the index knows; else none (by respondent).
+/// The first attribute column of respondents.csv that is not declared
+/// `identifying:`, when it has one that the index knows; else none (by
+/// respondent).
 fn default_by(study: &Study, m: &Manifest) -> Option<String> {
     let path = study.resolve(&study.settings.respondents);
     let bytes = std::fs::read(path).ok()?;
@@ -550,7 +603,7 @@ fn default_by(study: &Study, m: &Manifest) -> Option<String> {
     header
         .into_iter()
         .skip(1)
-        .find(|h| names.iter().any(|n| n == h))
+        .find(|h| names.iter().any(|n| n == h) && !study.settings.identifying.contains(h))
 }
 
 /// The commit and whether the study folder has changes, when the study is

@@ -68,7 +68,14 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
     for i in &infos {
         t.rows.push(vec![
             i.path.clone(),
-            if format == Format::Csv || i.respondents.len() <= 6 {
+            if i.respondent == crate::model::WITHDRAWN {
+                // The file's own respondent withdrew consent: said in
+                // every format, as JSON's `respondent` says it.
+                std::iter::once(crate::model::WITHDRAWN)
+                    .chain(i.respondents.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            } else if format == Format::Csv || i.respondents.len() <= 6 {
                 i.respondents.join(" ")
             } else {
                 format!(
@@ -100,7 +107,11 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
     }
     let out = super::laid_out(&t, project.terminal, format.into(), "")?;
     if format == Format::Table {
-        for w in crate::pipeline::all_warnings(m) {
+        let said: Vec<&String> = super::unknown_withdrawn(m).collect();
+        for w in crate::pipeline::all_warnings(m)
+            .into_iter()
+            .filter(|w| !said.contains(&w))
+        {
             eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
         }
     }

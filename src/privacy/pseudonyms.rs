@@ -412,6 +412,24 @@ impl Pseudonyms {
         Cow::Owned(out)
     }
 
+    /// The byte ranges of `text` that [`Pseudonyms::apply`] replaces, in
+    /// order.
+    pub(crate) fn replaced_spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        let toks = tokens(text);
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < toks.len() {
+            match self.longest_at(&toks, i, |t| t.entry.is_some()) {
+                Some((_, end)) => {
+                    out.push(toks[i].start..toks[end - 1].end);
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+
     /// The terms `text` still holds: key-file terms and identifying values,
     /// as written, each once, in the order they first occur. For the leak
     /// gate: an output whose text leaks is refused, naming the term (never

@@ -238,6 +238,11 @@ pub(crate) struct CodeSection {
     pub more: usize,
     /// The `thematic quote` command that lists the same quotes.
     pub command: String,
+    /// The attributes of the report's `--where` filters left out of
+    /// `command` because their values are pseudonymised (the command with
+    /// the pseudonym in it could not be run, and the original would
+    /// identify).
+    pub withheld: Vec<String>,
 }
 
 /// A charted summary.
@@ -469,11 +474,21 @@ impl<'a> Builder<'a> {
 
     /// Looks for what the pseudonyms missed in `texts`, as the report shows
     /// them, of the quote or case `whose`.
-    fn gate(&self, whose: &str, texts: &[&String]) {
+    pub(crate) fn gate(&self, whose: &str, texts: &[&String]) {
         if let Some(p) = &self.pseudonyms {
             self.gate
                 .borrow_mut()
                 .check(p, whose, texts.iter().copied());
+        }
+    }
+
+    /// Looks for what the pseudonyms missed anywhere in the rendered
+    /// report, beyond what [`Builder::gate`] already checked.
+    pub fn gate_output(&self, output: &str) {
+        if let Some(p) = &self.pseudonyms {
+            self.gate
+                .borrow_mut()
+                .check_rest(p, "elsewhere in the report", output);
         }
     }
 
@@ -652,7 +667,18 @@ pub(crate) fn more_line(c: &CodeSection) -> Option<String> {
         1 => "1 more excerpt at this code; ".into(),
         n => format!("{n} more excerpts at this code; "),
     };
-    Some(format!("{more}these quotes: `{}`", c.command))
+    let withheld = match c.withheld.as_slice() {
+        [] => String::new(),
+        attrs => format!(
+            ", adding the report's --where on {} (withheld here: its value names a participant)",
+            attrs
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Some(format!("{more}these quotes: `{}`{withheld}", c.command))
 }
 
 /// The `thematic quote` command that lists a code's report quotes.
@@ -805,6 +831,7 @@ pub(crate) fn sample() -> Report {
                 }],
                 more: 0,
                 command: "thematic quote t/c --limit 3 --per-respondent 1".into(),
+                withheld: Vec::new(),
             }],
         }],
         cooccur: Some(Cooccur::TooMany(61)),

@@ -658,12 +658,12 @@ fn the_pseudonyms_log_counts_each_term_and_names_the_excerpts() {
     assert_eq!(
         log.ok(),
         "\
-term,replace,line,count,excerpts
-Rosa Quispe,\"[survivor, 19]\",2,2,transcripts/r01.txt:5;transcripts/r02.txt:5
-Rosa,\"[survivor, 19]\",2,1,transcripts/r01.txt:5
-Puerto Maldonado,[a mining town],3,2,transcripts/r01.txt:5
-R02,[P2],4,1,transcripts/r02.txt:5
-Huepetuhe,[a river town],5,0,
+term,replace,line,count,excerpts,respondents
+Rosa Quispe,\"[survivor, 19]\",2,2,transcripts/r01.txt:5;transcripts/r02.txt:5,
+Rosa,\"[survivor, 19]\",2,1,transcripts/r01.txt:5,
+Puerto Maldonado,[a mining town],3,2,transcripts/r01.txt:5,
+R02,[P2],4,2,transcripts/r02.txt:5,R02
+Huepetuhe,[a river town],5,0,,
 "
     );
     assert!(
@@ -882,4 +882,433 @@ fn reports_carry_the_pseudonyms_and_refuse_what_still_identifies() {
     assert!(refused.stderr.contains("`Mazuko`"), "{}", refused.stderr);
     assert!(!refused.stderr.contains("pastor"), "{}", refused.stderr);
     assert!(!s.path().join("r.md").exists());
+}
+
+/// A study as a team runs it: respondents.csv with a name and a phone
+/// column declared identifying, a key file that replaces the names, one
+/// respondent who withdrew (N04) and a focus group.
+fn trial() -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "\
+codebook: Work
+themes:
+  - id: work
+    label: Work
+    codes:
+      - id: unpaid
+        label: Unpaid work
+        match:
+          any: [paid, pago, wages]
+",
+    )
+    .file(
+        "transcripts/N01.txt",
+        "\
+Interviewer: Were you paid?
+N01: Never paid a cent, said Mr Rawls. The boss kept the wages.
+",
+    )
+    .file(
+        "transcripts/N02.txt",
+        "\
+Interviewer: ¿Le pagaron?
+N02: Nunca hubo pago en la finca de Hannay.
+",
+    )
+    .file(
+        "transcripts/N04.txt",
+        "\
+Interviewer: Were you paid?
+N04: They paid my brother John Riser, not me.
+",
+    )
+    .file(
+        "respondents.csv",
+        "id,gender,real_name,phone\n\
+         N01,man,Sam Rawls,07700900000\n\
+         N02,woman,Timo Hannay,07700900001\n\
+         N04,woman,Susie Riser,07700900003\n",
+    )
+    .file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nidentifying: [real_name, phone]\nwithdrawn: [N04]\n",
+    )
+    .file(
+        "pseudonyms.yaml",
+        "\
+- {find: [Sam Rawls, Rawls], replace: \"[narrator A]\"}
+- {find: [Timo Hannay], replace: \"[narrator B]\"}
+- {find: [Susie Riser, John Riser], replace: \"[narrator D]\"}
+",
+    );
+    owner_only(&s, "pseudonyms.yaml");
+    s
+}
+
+#[test]
+fn a_report_filtered_by_an_identifying_value_is_refused() {
+    let s = trial();
+    s.run(&["code"]).ok();
+    for format in ["html", "markdown"] {
+        let r = s.run(&["report", "--format", format, "--where", "phone=07700900000"]);
+        assert_eq!(r.code, 1, "{format}: {}", r.stdout);
+        assert_eq!(r.stdout, "");
+        assert!(
+            r.stderr.contains("  the --where filters: `07700900000`\n"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("  the quote commands: `07700900000`\n"));
+        assert!(r.stderr.contains("  the method note: `07700900000`\n"));
+    }
+    // A filter the key file replaces: the method note shows the pseudonym,
+    // the quote command goes without the filter and says so.
+    let r = s.run(&[
+        "report",
+        "--format",
+        "markdown",
+        "--where",
+        "real_name=Sam Rawls",
+    ]);
+    let out = r.ok();
+    assert!(
+        out.contains("Respondents: only those with real\\_name=\\[narrator A\\] (--where)."),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "these quotes: `thematic quote work/unpaid --limit 3 --per-respondent 3`, adding the report's --where on `real_name` (withheld here: its value names a participant)*"
+        ),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Rawls") && !out.contains("--where 'real_name"),
+        "{out}"
+    );
+    // With --identified the command is whole again.
+    let r = s.run(&[
+        "report",
+        "--format",
+        "markdown",
+        "--identified",
+        "--where",
+        "real_name=Sam Rawls",
+    ]);
+    assert!(r.ok().contains(
+        "`thematic quote work/unpaid --limit 3 --per-respondent 3 --where 'real_name=Sam Rawls'`*"
+    ));
+}
+
+#[test]
+fn a_misspelt_identifying_column_is_refused_by_every_command_that_pseudonymises() {
+    let s = trial();
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nidentifying: [real_name, phones]\n",
+    );
+    s.run(&["code"]).ok();
+    for args in [
+        &["export", "--format", "csv"][..],
+        &["quote", "unpaid"],
+        &["search", "paid"],
+        &["matrix", "--cell", "quote"],
+        &["report", "--format", "markdown"],
+        &["pseudonyms", "log"],
+        &["check-identifiers"],
+    ] {
+        let r = s.run(args);
+        let err = r.bad_input();
+        assert_eq!(
+            err,
+            "error: `identifying:` names `phones`, which is not a column of respondents.csv: the column meant would not be protected\n  \
+             --> thematic.yaml:2:26\n  \
+             = help: did you mean `phone`? Write the column's name exactly as respondents.csv's header has it\n",
+            "{args:?}"
+        );
+        assert!(!r.stdout.contains("0770"), "{args:?}");
+    }
+}
+
+#[test]
+fn a_misspelt_withdrawn_id_is_warned_about_by_every_command_that_prints_text() {
+    let s = trial();
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nidentifying: [real_name, phone]\nwithdrawn: [N4]\n",
+    );
+    s.run(&["code"]).ok();
+    let warning = "warning: thematic.yaml: `withdrawn:` names `N4`, a respondent the study does not have; did you mean `N04`?\n";
+    for args in [
+        &["quote", "unpaid"][..],
+        &["search", "paid"],
+        &["matrix", "--cell", "quote"],
+        &["export", "--format", "csv"],
+        &["report", "--format", "markdown"],
+        &["stats"],
+        &["transcripts"],
+    ] {
+        let r = s.run(args);
+        r.ok();
+        assert_eq!(
+            r.stderr.matches(warning).count(),
+            1,
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}
+
+/// Exit 2 with an error (after any notes), never a panic: the stderr.
+trait RefusedAsInput {
+    fn refused_as_input(&self) -> String;
+}
+
+impl RefusedAsInput for crate::util::Run {
+    #[track_caller]
+    fn refused_as_input(&self) -> String {
+        assert_eq!(
+            self.code, 2,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(self.stderr.contains("error: "), "{}", self.stderr);
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        assert_eq!(self.stdout, "");
+        self.stderr.clone()
+    }
+}
+
+#[test]
+fn identifying_columns_are_shown_only_with_identified() {
+    let s = trial();
+    s.run(&["code"]).ok();
+    assert_eq!(
+        s.run(&["quote", "unpaid"]).ok(),
+        "\
+transcripts/N01.txt:2 — N01 (gender: man)
+  codes: work/unpaid
+  Never paid a cent, said Mr [narrator A]. The boss kept the wages.
+
+transcripts/N02.txt:2 — N02 (gender: woman)
+  codes: work/unpaid
+  Nunca hubo pago en la finca de Hannay.
+"
+    );
+    assert_eq!(
+        s.run(&["quote", "unpaid", "--format", "csv"])
+            .ok()
+            .lines()
+            .next(),
+        Some("id,path,line,respondent,gender,codes,question,text")
+    );
+    let json = s.run(&["search", "paid", "--format", "json"]);
+    assert!(!json.ok().contains("0770") && !json.stdout.contains("real_name"));
+    let shown = s
+        .run(&["quote", "unpaid", "--show", "phone"])
+        .refused_as_input();
+    assert!(
+        shown.contains("--show phone: `phone` is declared `identifying:`"),
+        "{shown}"
+    );
+    let identified = s.run(&["quote", "unpaid", "--identified", "--format", "csv"]);
+    assert_eq!(
+        identified.ok().lines().next(),
+        Some("id,path,line,respondent,gender,phone,real_name,codes,question,text")
+    );
+    for args in [
+        &["matrix", "--by", "real_name"][..],
+        &["matrix", "--by", "phone", "--cell", "quote"],
+        &["report", "--by", "phone"],
+    ] {
+        let err = s.run(args).refused_as_input();
+        assert!(
+            err.contains("is declared `identifying:` in thematic.yaml"),
+            "{err}"
+        );
+        assert!(err.contains("--identified"), "{err}");
+        assert!(!err.contains("0770") && !err.contains("Rawls"), "{err}");
+    }
+    let counts = s.run(&[
+        "matrix",
+        "--by",
+        "real_name",
+        "--identified",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        counts.ok().lines().next(),
+        Some("code,Sam Rawls,Timo Hannay,total")
+    );
+    assert!(counts
+        .stderr
+        .contains("note: --identified: this output shows real names"));
+}
+
+#[test]
+fn check_identifiers_lists_a_surname_the_key_file_has_only_with_the_first_name() {
+    let s = trial();
+    s.run(&["code"]).ok();
+    let out = s.run(&["check-identifiers", "--format", "csv"]);
+    assert_eq!(
+        out.ok(),
+        "excerpt,words\ntranscripts/N02.txt:2,Hannay\n",
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn reanchor_skips_the_rows_of_a_withdrawn_respondent() {
+    let s = trial();
+    s.file("thematic.yaml", "interviewer: [Interviewer]\n");
+    s.run(&["code"]).ok();
+    let sheet = s.run(&["sheet", "--coder", "ana"]);
+    // The coder marks every row, N04's too, and saves the sheet.
+    let marked: String = sheet
+        .ok()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i {
+            0 => format!("{l},work/unpaid\n"),
+            _ => format!("{l},x\n"),
+        })
+        .collect();
+    assert!(marked.contains("transcripts/N04.txt:2,N04"), "{marked}");
+    s.file("codings/ana.csv", &marked);
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nwithdrawn: [N04]\n",
+    );
+    let r = s.run(&["reanchor"]);
+    assert_eq!(r.ok(), "");
+    assert!(
+        r.stderr
+            .contains("note: 1 coding-sheet row of respondents who withdrew consent skipped\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    assert!(r
+        .stderr
+        .ends_with("every coding sits where its sheet says: nothing to rewrite\n"));
+}
+
+#[test]
+fn a_withdrawn_respondents_chart_file_is_left_out_and_said_to_be_deleted() {
+    let s = trial();
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nidentifying: [real_name, phone]\n",
+    );
+    s.run(&["code"]).ok();
+    assert_eq!(
+        s.run(&["chart"]).ok(),
+        "charts/N01.md: added work, work/unpaid\ncharts/N02.md: added work, work/unpaid\ncharts/N04.md: added work, work/unpaid\n"
+    );
+    // The first words in the comments carry the pseudonyms.
+    let n04 = s.read("charts/N04.md");
+    assert!(n04.contains("They paid my brother [narrator D]"), "{n04}");
+    assert!(!n04.contains("Riser"), "{n04}");
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nidentifying: [real_name, phone]\nwithdrawn: [N04]\n",
+    );
+    let warning = "warning: charts/N04.md: `N04` withdrew consent; this chart file is left out of every output, but it still holds their words and summaries: the team should delete it\n";
+    let check = s.run(&["chart", "check"]);
+    check.ok();
+    assert_eq!(check.stderr.matches(warning).count(), 1, "{}", check.stderr);
+    assert!(!check.stderr.contains("did you mean"), "{}", check.stderr);
+    let summary = s.run(&["matrix", "--cell", "summary"]);
+    summary.ok();
+    assert_eq!(
+        summary.stderr.matches(warning).count(),
+        1,
+        "{}",
+        summary.stderr
+    );
+    assert_eq!(summary.stderr.matches("charts/N04.md").count(), 1);
+    let add = s.run(&["chart", "--respondent", "N04"]).refused_as_input();
+    assert!(
+        add.contains("error: `N04` in --respondent withdrew consent"),
+        "{add}"
+    );
+    assert!(!add.contains("did you mean"), "{add}");
+    let identified = s.run(&[
+        "chart",
+        "--respondent",
+        "N01",
+        "--theme",
+        "work",
+        "--identified",
+    ]);
+    assert_eq!(
+        identified.ok(),
+        "nothing to add: every cell with excerpts has a section\n"
+    );
+}
+
+#[test]
+fn the_pseudonyms_log_counts_names_that_are_attribute_values() {
+    let s = trial();
+    s.run(&["code"]).ok();
+    let log = s.run(&["pseudonyms", "log", "--format", "csv"]);
+    assert_eq!(
+        log.ok(),
+        "\
+term,replace,line,count,excerpts,respondents
+Sam Rawls,[narrator A],1,1,,N01
+Rawls,[narrator A],1,1,transcripts/N01.txt:2,
+Timo Hannay,[narrator B],2,1,,N02
+Susie Riser,[narrator D],3,0,,
+John Riser,[narrator D],3,0,,
+"
+    );
+    assert!(
+        !log.stderr.contains("`Sam Rawls` matches nothing"),
+        "{}",
+        log.stderr
+    );
+    assert!(
+        !log.stderr.contains("`Timo Hannay` matches nothing"),
+        "{}",
+        log.stderr
+    );
+    // N04 withdrew: their name and words are in nothing the study shows.
+    assert!(
+        log.stderr.contains("`Susie Riser` matches nothing"),
+        "{}",
+        log.stderr
+    );
+}
+
+#[test]
+fn transcripts_show_a_withdrawn_respondents_file_as_withdrawn_in_every_format() {
+    let s = trial();
+    s.run(&["code"]).ok();
+    let csv = s.run(&["transcripts", "--format", "csv"]);
+    assert!(
+        csv.ok().contains("\ntranscripts/N04.txt,(withdrawn),"),
+        "{}",
+        csv.stdout
+    );
+    let table = s.run(&["transcripts"]);
+    assert!(
+        table
+            .ok()
+            .lines()
+            .any(|l| l.contains("transcripts/N04.txt") && l.contains("(withdrawn)")),
+        "{}",
+        table.stdout
+    );
+    let md = s.run(&["transcripts", "--format", "markdown"]);
+    assert!(
+        md.ok().contains("| transcripts/N04.txt | (withdrawn) |"),
+        "{}",
+        md.stdout
+    );
+    let json = s.run(&["transcripts", "--format", "json"]);
+    assert!(json.ok().contains("\"respondent\": \"(withdrawn)\""));
 }
