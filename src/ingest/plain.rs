@@ -498,10 +498,14 @@ pub fn build(rel: &str, turns: &[Turn], unit: Unit, info: TranscriptInfo) -> Tra
     let mut excerpts = Vec::new();
     let mut question = String::new();
     let mut spoken = 0;
+    let mut turns_by = BTreeMap::new();
     for turn in turns {
         let paras = paragraphs(&turn.lines);
         if !paras.is_empty() || !turn.label.is_empty() {
             spoken += 1;
+            if let Some(r) = &turn.respondent {
+                *turns_by.entry(r.clone()).or_insert(0) += 1;
+            }
         }
         let Some(respondent) = &turn.respondent else {
             question = paras.iter().map(Para::text).collect::<Vec<_>>().join(" ");
@@ -554,7 +558,9 @@ pub fn build(rel: &str, turns: &[Turn], unit: Unit, info: TranscriptInfo) -> Tra
             }
         }
     }
-    finish(rel, excerpts, spoken, info)
+    let mut transcript = finish(rel, excerpts, spoken, info);
+    transcript.turns_by = turns_by;
+    transcript
 }
 
 /// Numbers excerpts in file order and fills in the summary counts.
@@ -579,7 +585,11 @@ pub fn finish(
             "{rel}: no respondent text found; nothing to code in this file"
         ));
     }
-    Transcript { info, excerpts }
+    Transcript {
+        info,
+        excerpts,
+        turns_by: BTreeMap::new(),
+    }
 }
 
 /// The file name without its extension: the default respondent id.
