@@ -20,7 +20,7 @@ pub struct StoredExcerpt {
     pub question: String,
     /// The text.
     pub text: String,
-    /// Code paths applied (not their ancestors).
+    /// Code paths applied (not their ancestors), by any source.
     pub codes: Vec<String>,
     /// Start time (captions), or empty.
     pub time: String,
@@ -124,13 +124,24 @@ impl StudyIndex {
         Ok(())
     }
 
-    /// The codes applied directly to an excerpt, by any source, in
-    /// codebook order (row ids).
-    pub fn direct_codes(&self, file: u64, pos: u64) -> Result<Vec<u32>> {
+    /// The codes `source` applied directly to an excerpt, in codebook
+    /// order (row ids).
+    pub fn direct_codes(&self, file: u64, pos: u64, source: collect::Source) -> Result<Vec<u32>> {
         Ok(self
             .codes()?
             .get(file, pos)
-            .map_or_else(Vec::new, |rec| rec.direct()))
+            .map_or_else(Vec::new, |rec| source.direct(rec)))
+    }
+
+    /// The paths of the codes `source` applied directly to an excerpt, in
+    /// codebook order.
+    pub fn code_paths(&self, file: u64, pos: u64, source: collect::Source) -> Result<Vec<String>> {
+        Ok(self
+            .direct_codes(file, pos, source)?
+            .iter()
+            .filter_map(|&r| self.manifest.rows.get(r as usize))
+            .map(|r| r.path.clone())
+            .collect())
     }
 
     /// The code table committed with the index (read once, on first use).
@@ -180,12 +191,7 @@ impl StudyIndex {
         let s = |field| first_str(&doc, field);
         let num = |field| first_u64(&doc, field);
         let resp = num(f.resp) as usize;
-        let codes: Vec<String> = self
-            .direct_codes(num(f.file), num(f.pos))?
-            .iter()
-            .filter_map(|&r| self.manifest.rows.get(r as usize))
-            .map(|r| r.path.clone())
-            .collect();
+        let codes = self.code_paths(num(f.file), num(f.pos), collect::Source::All)?;
         Ok(StoredExcerpt {
             id: s(f.id),
             path: s(f.path),
