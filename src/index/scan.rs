@@ -144,6 +144,42 @@ impl StudyIndex {
             .collect())
     }
 
+    /// Every stored excerpt of the transcripts `paths` (in no particular
+    /// order).
+    pub fn excerpts_of(&self, paths: &[&str]) -> Result<Vec<StoredText>> {
+        use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let clauses = paths
+            .iter()
+            .map(|p| {
+                let term = Term::from_field_text(self.fields.path, p);
+                let q = TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
+                (Occur::Should, Box::new(q) as Box<dyn Query>)
+            })
+            .collect();
+        let searcher = self.reader.searcher();
+        let docs = searcher.search(
+            &BooleanQuery::new(clauses),
+            &tantivy::collector::DocSetCollector,
+        )?;
+        let f = &self.fields;
+        docs.into_iter()
+            .map(|addr| {
+                let doc: TantivyDocument = searcher.doc(addr)?;
+                Ok(StoredText {
+                    file: first_u64(&doc, f.file),
+                    pos: first_u64(&doc, f.pos),
+                    resp: first_u64(&doc, f.resp),
+                    id: first_str(&doc, f.id),
+                    path: first_str(&doc, f.path),
+                    text: first_str(&doc, f.text),
+                })
+            })
+            .collect()
+    }
+
     /// The code table committed with the index (read once, on first use).
     pub fn codes(&self) -> Result<Arc<codes::CodeTable>> {
         if let Some(t) = self.codes.get() {
