@@ -361,6 +361,8 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             } else if focus_group {
                 unmapped.entry(label.to_string()).or_insert(n);
                 None
+            } else if ends_a_sentence_part(label, rest, i.checked_sub(1).map(|p| lines[p])) {
+                None
             } else {
                 Some((label, rest, Some(file_respondent.clone())))
             }
@@ -474,6 +476,18 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     }
     t.info.preamble_words += heading_words;
     Ok(t)
+}
+
+/// True when a line that has a label's shape is prose that ends in a
+/// colon (`right for heaven:` in the middle of a paragraph): nothing after
+/// the colon, the "label" starts with a lowercase letter, and the line
+/// continues the line above it (not blank, not itself a label line).
+/// Speaker labels are names or ids, and an interview's turns do not start
+/// in the middle of a paragraph.
+fn ends_a_sentence_part(label: &str, rest: &str, above: Option<&str>) -> bool {
+    rest.trim().is_empty()
+        && label.starts_with(char::is_lowercase)
+        && above.is_some_and(|l| !l.trim().is_empty() && parse_label(l).is_none())
 }
 
 /// A heading line typed between `=` signs, as the 1930s oral-history
@@ -937,6 +951,27 @@ coordinadora del estudio.
         let t = split(&text, "t/n03.txt", &opts(Unit::Paragraph)).unwrap();
         assert_eq!(ids(&t), ["t/n03.txt:1", "t/n03.txt:5"]);
         assert_eq!(t.info.footer_lines, 4);
+
+        // A line of the narrative that ends in a colon is no label.
+        let colon = NARRATIVE.replace(
+            "He said I would send money home.",
+            "He said I would be\nright for heaven:\nand send money home.",
+        );
+        let text = format!("{colon}\nSource: Sam Rawls (84)\n");
+        let t = split(&text, "t/n03.txt", &opts(Unit::Paragraph)).unwrap();
+        assert_eq!(ids(&t), ["t/n03.txt:1", "t/n03.txt:7"]);
+        assert!(t.excerpts[0]
+            .text
+            .ends_with("I would be right for heaven: and send money home."));
+        assert_eq!((t.info.turns, t.info.footer_lines), (1, 1));
+        // A name's label alone on its line, after a blank one, is a turn.
+        let t = split(
+            "Interviewer: ¿Y luego?\n\nrosa:\nVolví.\n",
+            "t/r.txt",
+            &opts(Unit::Paragraph),
+        )
+        .unwrap();
+        assert_eq!(t.excerpts[0].speaker, "rosa");
 
         // An indented line after a blank line runs on: an interview.
         let text = format!("{NARRATIVE}\nSource: Sam Rawls (84),\n\n   Newberry, S.C.\n");

@@ -188,8 +188,9 @@ fn a_docx_narrative_with_a_footer_reads_as_the_text_does() {
 }
 
 /// A typescript narrative (fictional) as the 1930s collections have them:
-/// heading lines between `=` signs (one with a colon), the narrative, and a
-/// footer whose second entry is wrapped onto an indented line.
+/// heading lines between `=` signs (one with a colon), the narrative (one
+/// line of it ends in a colon), and a footer whose second entry is wrapped
+/// onto an indented line.
 const DORSEY: &str = "
 
 
@@ -206,7 +207,10 @@ turpentine camp down on the river. He said I would send money home.
 
 \"We never saw a dollar. The boss said we owed him for the ride and the
 food and the boots, and every month the debt got bigger. My mother
-went to the sheriff twice looking for me, but he sent her home.\"
+went to the sheriff twice looking for me, but he sent her home. She
+prayed that I would get
+right for heaven:
+the Lord would bring me back.\"
 
 
 
@@ -230,7 +234,7 @@ fn a_typescript_heading_and_a_wrapped_footer_entry_stay_out_of_the_narrative() {
     assert_eq!(
         s.run(&["transcripts", "--format", "csv"]).ok(),
         "path,respondents,turns,excerpts,words,encoding,warnings,preamble_words,footer_lines,language
-transcripts/dorsey.txt,dorsey,1,2,86,UTF-8,0,10,3,english
+transcripts/dorsey.txt,dorsey,1,2,101,UTF-8,0,10,3,english
 "
     );
     // The narrator's excerpts are the narrative's two paragraphs: neither
