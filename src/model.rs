@@ -140,6 +140,14 @@ impl Transcript {
         withheld.sort();
         withheld.dedup();
         self.excerpts.retain(|e| !gone(&e.respondent));
+        let their_turns: usize = self
+            .turns_by
+            .iter()
+            .filter(|(r, _)| gone(r))
+            .map(|(_, n)| n)
+            .sum();
+        self.info.turns = self.info.turns.saturating_sub(their_turns);
+        self.turns_by.retain(|r, _| !gone(r));
         self.info.respondents.retain(|r| !gone(r));
         self.info.attributes.retain(|a| !gone(&a.respondent));
         self.info.excerpts = self.excerpts.len();
@@ -170,4 +178,7 @@ pub struct Transcript {
     pub info: TranscriptInfo,
     /// Its excerpts, in file order.
     pub excerpts: Vec<Excerpt>,
+    /// Turns each respondent spoke, so that a withdrawn respondent's turns
+    /// leave the file's count with their excerpts.
+    pub turns_by: BTreeMap<String, usize>,
 }

@@ -691,7 +691,7 @@ pub fn rel_string(rel: &Path) -> String {
 /// type's own check (an unknown `language`) at the top of the file: it is
 /// placed at the `language:` line instead.
 fn settings_error(text: &str, err: &serde_yaml::Error) -> Error {
-    let e = yaml_error(SETTINGS_FILE, err);
+    let e = yaml_error_in(SETTINGS_FILE, text, err);
     if !err.to_string().starts_with("unknown language") {
         return e;
     }
@@ -728,6 +728,86 @@ pub fn yaml_error(path: &str, err: &serde_yaml::Error) -> Error {
         "fix the YAML at this place"
     };
     Error::at(location, message).with_hint(hint)
+}
+
+/// [`yaml_error`] for a file whose `text` is at hand: a duplicate key is
+/// placed at its second occurrence (serde_yaml places it at the start of
+/// the mapping), and a tab where YAML wants spaces gets a hint that says so.
+pub fn yaml_error_in(path: &str, text: &str, err: &serde_yaml::Error) -> Error {
+    let e = yaml_error(path, err);
+    let Some(at) = err.location() else {
+        return e;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let msg = err.to_string();
+    // `duplicate field `k`` (a struct) or `duplicate entry with key "k"`
+    // (a map), after the path of the mapping when serde gives one.
+    let dup = [
+        ("duplicate field `", '`'),
+        ("duplicate entry with key \"", '"'),
+    ]
+    .into_iter()
+    .find_map(|(start, end)| {
+        let i = msg.find(start)?;
+        let key = msg[i + start.len()..].split(end).next()?;
+        Some((&msg[..i], key))
+    });
+    if let Some((within, key)) = dup {
+        if let Some(line) = second_key(&lines, at.line(), at.column(), key) {
+            return Error::at(
+                Location::at(path, line, at.column()),
+                format!("{within}duplicate key `{key}` (already set above in the same mapping)"),
+            )
+            .with_hint("keep one of the two: YAML takes a key once per mapping");
+        }
+        return e;
+    }
+    let line = lines
+        .get(at.line().saturating_sub(1))
+        .copied()
+        .unwrap_or("");
+    let indent: &str = &line[..line.len() - line.trim_start().len()];
+    let at_char = line.chars().nth(at.column().saturating_sub(1));
+    if at_char == Some('\t') || indent.contains('\t') {
+        return e.with_hint(
+            "this line is indented with a tab; YAML indents with spaces only: replace the tab with spaces",
+        );
+    }
+    e
+}
+
+/// The line (1-based) of the second `key:` among the keys of the block
+/// mapping that starts at `line`:`col` (1-based; its keys are at that
+/// column, the first one on that very line).
+fn second_key(lines: &[&str], line: usize, col: usize, key: &str) -> Option<usize> {
+    let indent = col.saturating_sub(1);
+    let is_key = |rest: &str| {
+        let rest = rest
+            .strip_prefix(key)
+            .or_else(|| rest.strip_prefix(&format!("\"{key}\"")))
+            .or_else(|| rest.strip_prefix(&format!("'{key}'")));
+        rest.is_some_and(|r| r.trim_start().starts_with(':'))
+    };
+    let mut seen = 0;
+    for (i, l) in lines.iter().enumerate().skip(line.saturating_sub(1)) {
+        let first = i + 1 == line;
+        let lead = l.chars().take_while(|c| *c == ' ').count();
+        let blank = l.trim().is_empty() || l.trim_start().starts_with('#');
+        if !first && !blank && lead < indent {
+            break;
+        }
+        if !first && lead != indent {
+            continue;
+        }
+        let rest: String = l.chars().skip(indent).collect();
+        if is_key(&rest) {
+            seen += 1;
+            if seen == 2 {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
 }
 
 /// Cuts every double-quoted text in `msg` (as serde prints it, with `\n`
@@ -835,6 +915,34 @@ mod tests {
         assert_eq!(id("/data/projects/shared/r05.txt"), "../shared/r05.txt");
         assert_eq!(id("/srv/audio/r09.vtt"), "../../../srv/audio/r09.vtt");
         assert_eq!(id("/data/projects/study/./t/../t/r02.txt"), "t/r02.txt");
+    }
+
+    #[test]
+    fn yaml_errors_name_the_duplicate_key_and_the_tab() {
+        let report = |text: &str| {
+            let e = serde_yaml::from_str::<Settings>(text).unwrap_err();
+            yaml_error_in("thematic.yaml", text, &e).report()
+        };
+        assert_eq!(
+            report("language: english\nunit: paragraph\n\n# again\nlanguage: spanish\n"),
+            "error: duplicate key `language` (already set above in the same mapping)\n  --> thematic.yaml:5:1\n  = help: keep one of the two: YAML takes a key once per mapping"
+        );
+        let tab = report("unit: paragraph\ninterviewer:\n\t- I\n");
+        assert!(
+            tab.contains("--> thematic.yaml:3:1\n")
+                && tab.contains("indented with a tab; YAML indents with spaces only"),
+            "{tab}"
+        );
+        // Keys of a nested mapping: the second at the same indentation.
+        let lines = [
+            "themes:",
+            "  - id: a",
+            "    label: A",
+            "    codes: []",
+            "    label: B",
+        ];
+        assert_eq!(second_key(&lines, 2, 5, "label"), Some(5));
+        assert_eq!(second_key(&lines, 2, 5, "codes"), None);
     }
 
     #[test]

@@ -252,6 +252,22 @@ impl Checker<'_> {
         c: &Cite,
     ) -> Option<(Kind, String)> {
         let Some(k) = self.cells.by_id.get(c.id.as_str()) else {
+            // An edit of its transcript moved the excerpt: its text is at
+            // another line now.
+            if let Some(to) = self
+                .m
+                .moved
+                .get(&c.id)
+                .filter(|to| self.cells.by_id.contains_key(to.as_str()))
+            {
+                return Some((
+                    Kind::UnknownId,
+                    format!(
+                        "no excerpt `{}` in the study: an edit of its transcript moved its text, now at {to}; cite `{to}`",
+                        c.id
+                    ),
+                ));
+            }
             return Some((
                 Kind::UnknownId,
                 format!(
@@ -278,6 +294,46 @@ impl Checker<'_> {
         }
     }
 
+    /// How a cell's excerpts changed since its marker was written: `2
+    /// then, 3 now`; with as many as before, that they are not the same
+    /// ones, and how many of them moved with an edit of their transcript
+    /// when that accounts for the change.
+    fn then_and_now(
+        &self,
+        mk: &super::Marker,
+        row: usize,
+        members: &[usize],
+        count: usize,
+    ) -> String {
+        let numbers = format!("{} then, {count} now", mk.count);
+        if mk.count != count {
+            return numbers;
+        }
+        // The cell's ids as they were before the moves the index knows of.
+        let back: HashMap<&str, &str> = self
+            .m
+            .moved
+            .iter()
+            .map(|(from, to)| (to.as_str(), from.as_str()))
+            .collect();
+        let at = self.cells.at(row, members);
+        let moved = at
+            .iter()
+            .filter(|e| back.contains_key(&*e.id))
+            .count();
+        let then = super::cell_hash(
+            at.iter()
+                .map(|e| back.get(&*e.id).copied().unwrap_or(&*e.id)),
+        );
+        if moved > 0 && then == mk.hash {
+            format!(
+                "{numbers}, {moved} of them moved to another line by an edit of their transcript"
+            )
+        } else {
+            format!("{numbers}, but not the same excerpts")
+        }
+    }
+
     /// A section at code `row` against its cell's excerpts now: coverage,
     /// a stale summary, and the marker `--accept` would write.
     fn record(&mut self, fi: usize, f: &Loaded, s: &Section, row: usize) {
@@ -290,8 +346,9 @@ impl Checker<'_> {
         if status == Status::Stale {
             let message = match &s.marker {
                 Some(mk) => format!(
-                    "the excerpts at {} changed since the summary was written ({} then, {count} now); review it, then run `thematic chart check --accept`",
-                    s.path, mk.count
+                    "the excerpts at {} changed since the summary was written ({}); review it, then run `thematic chart check --accept`",
+                    s.path,
+                    self.then_and_now(mk, row, &f.members, count)
                 ),
                 None => format!(
                     "the summary of {} has no record of the excerpts it was written from; review it, then run `thematic chart check --accept`",

@@ -10,7 +10,7 @@ use tantivy::snippet::SnippetGenerator;
 
 use crate::cli::{ColorChoice, ListOpts, QuoteArgs, SearchArgs, TextFormat as Format};
 use crate::error::{Error, Result};
-use crate::index::collect::{Hit, HitFilter};
+use crate::index::collect::{Hit, HitFilter, Source};
 use crate::index::StudyIndex;
 use crate::render::{self, Table};
 use crate::study::{Study, StudyAt};
@@ -93,6 +93,7 @@ fn list_charted(
         rows_all,
         uncoded: false,
     };
+    let source = keep.filter.source;
     let searcher = idx.reader.searcher();
     let wanted: std::collections::HashSet<&str> = cited.iter().map(String::as_str).collect();
     let mut by_id = std::collections::HashMap::new();
@@ -115,7 +116,7 @@ fn list_charted(
     let more = hits.len().saturating_sub(opts.limit);
     let mut quotes = Vec::new();
     for h in hits.into_iter().take(opts.limit) {
-        quotes.push(quote(idx, &searcher, h, None, false, &opts.show)?);
+        quotes.push(quote(idx, &searcher, h, None, false, &opts.show, source)?);
     }
     let none = quotes.is_empty();
     let out = finish(study, idx, quotes, opts, false)?;
@@ -189,6 +190,7 @@ fn list(
             Some(fix_negations(parsed))
         }
     };
+    let source = filter.source;
     let keep = HitFilter {
         filter,
         rows_all,
@@ -213,6 +215,7 @@ fn list(
             snippets.as_ref(),
             parsed.is_some(),
             &opts.show,
+            source,
         )?);
     }
     let none = quotes.is_empty();
@@ -415,9 +418,12 @@ pub(crate) fn quote(
     snippets: Option<&Snippets>,
     scored: bool,
     show: &[String],
+    source: Source,
 ) -> Result<Quote> {
     let m = &idx.manifest;
     let e = idx.stored(searcher, h.addr)?;
+    // The codes shown are those of the source the quotes were chosen by.
+    let codes = idx.code_paths(h.file, h.pos, source)?;
     let all = m.attributes.get(&e.respondent).cloned().unwrap_or_default();
     let attributes = if show.is_empty() {
         all
@@ -442,7 +448,7 @@ pub(crate) fn quote(
         line: e.line,
         respondent: e.respondent,
         attributes,
-        codes: e.codes,
+        codes,
         question: e.question,
         text: e.text,
         time: e.time,

@@ -129,7 +129,11 @@ fn build<'i>(
         idx,
         &mut builder,
         &rows,
-        (&all, &at_rows),
+        Filed {
+            all: &all,
+            at_rows: &at_rows,
+            source: filter.source,
+        },
         columns,
         &is_quoted,
         args,
@@ -292,6 +296,14 @@ struct Columns<'c> {
     people: Option<(&'c [usize], usize)>,
 }
 
+/// Every excerpt once, in corpus order; per row, the ones at it (indexes
+/// into `all`); and the source whose codes put them there.
+struct Filed<'c> {
+    all: &'c [crate::index::collect::Hit],
+    at_rows: &'c [Vec<u32>],
+    source: crate::index::collect::Source,
+}
+
 /// What [`pick`] chose.
 struct Picked {
     /// Per row, per group column, the id of its first excerpt.
@@ -309,7 +321,7 @@ fn pick(
     idx: &StudyIndex,
     builder: &mut Builder<'_>,
     rows: &[usize],
-    excerpts: (&[crate::index::collect::Hit], &[Vec<u32>]),
+    excerpts: Filed<'_>,
     columns: Columns<'_>,
     is_quoted: &[bool],
     args: &ReportArgs,
@@ -319,7 +331,11 @@ fn pick(
     let mut first_groups = Vec::with_capacity(rows.len());
     let mut first_people = Vec::with_capacity(rows.len());
     let mut quotes: HashMap<usize, (Vec<report::NumberedQuote>, usize, usize)> = HashMap::new();
-    let (all, at_rows) = excerpts;
+    let Filed {
+        all,
+        at_rows,
+        source,
+    } = excerpts;
     let (group_of, n_groups) = columns.groups;
     for (i, &r) in rows.iter().enumerate() {
         let hits = || at_rows[i].iter().map(|&k| all[k as usize]);
@@ -359,7 +375,7 @@ fn pick(
             let (chosen, _) = super::quote::cap(hits(), args.limit, Some(cap));
             let mut numbered = Vec::with_capacity(chosen.len());
             for h in &chosen {
-                let q = super::quote::quote(idx, &searcher, h, None, false, &[])?;
+                let q = super::quote::quote(idx, &searcher, h, None, false, &[], source)?;
                 numbered.push(builder.quote(&q));
             }
             quotes.insert(r, (numbered, total - chosen.len(), cap));

@@ -285,8 +285,8 @@ impl Codebook {
             CodebookDoc::default()
         } else {
             crate::input::check_yaml(text, shown)?;
-            let value: serde_yaml::Value =
-                serde_yaml::from_str(text).map_err(|e| crate::study::yaml_error(shown, &e))?;
+            let value: serde_yaml::Value = serde_yaml::from_str(text)
+                .map_err(|e| crate::study::yaml_error_in(shown, text, &e))?;
             if value.is_null() {
                 // Only comments.
                 CodebookDoc::default()
@@ -295,7 +295,7 @@ impl Codebook {
                 match serde_yaml::from_str(text) {
                     Ok(doc) => doc,
                     Err(e) => {
-                        errors.push(crate::study::yaml_error(shown, &e));
+                        errors.push(crate::study::yaml_error_in(shown, text, &e));
                         return Err(several(errors, shown));
                     }
                 }

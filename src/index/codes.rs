@@ -199,9 +199,16 @@ impl CodeTable {
         (at <= self.bytes.len()).then_some(at)
     }
 
+    /// The `i`th record; `None` for a position no excerpt holds (a
+    /// withdrawn respondent's excerpt in a focus group leaves a gap), whose
+    /// record is empty: read as one, it would count as an uncoded excerpt
+    /// of the respondent with dense id 0.
     fn record(&self, i: usize) -> Option<Record<'_>> {
         let base = self.records_at()?;
         let (a, b) = (self.start(i)? as usize, self.start(i + 1)? as usize);
+        if a == b {
+            return None;
+        }
         Some(Record {
             bytes: self.bytes.get(base + a..base + b)?,
         })
@@ -325,9 +332,13 @@ impl TableBuilder {
         let Some((bytes, starts)) = old.file_bytes(file) else {
             return;
         };
-        let n = starts.len().saturating_sub(1);
-        self.files
-            .insert(file, (starts[..n].to_vec(), bytes.to_vec()));
+        // An empty record is a gap: it stays one (read at its start, it
+        // would take the next record's bytes).
+        let starts = starts
+            .windows(2)
+            .map(|w| if w[0] == w[1] { MISSING } else { w[0] })
+            .collect();
+        self.files.insert(file, (starts, bytes.to_vec()));
     }
 
     /// The table's bytes.
@@ -426,6 +437,35 @@ mod tests {
         assert_eq!(t2.get(0, 1).unwrap().decode(), a1);
         assert!(t2.get(2, 0).is_none());
         assert_eq!(t2.get(5, 0).unwrap().decode(), c0);
+    }
+
+    #[test]
+    fn gaps_are_no_excerpts() {
+        // Positions 1 and 3 of file 0 hold no excerpt (a withdrawn
+        // respondent's turns in a focus group).
+        let mut b = TableBuilder::default();
+        let (a0, a2, a4) = (
+            codes(4, &[1], &[], &[]),
+            codes(4, &[], &[(0, 2)], &[0]),
+            codes(5, &[], &[], &[]),
+        );
+        b.insert(0, 0, &a0);
+        b.insert(0, 2, &a2);
+        b.insert(0, 4, &a4);
+        let t = CodeTable::parse(b.encode()).unwrap();
+        assert_eq!(t.records().count(), 3);
+        assert!(t.get(0, 1).is_none());
+        assert!(t.get(0, 3).is_none());
+        assert_eq!(t.get(0, 4).unwrap().decode(), a4);
+
+        // Copied into the next table, the gaps stay gaps.
+        let mut b2 = TableBuilder::default();
+        b2.copy_file(&t, 0);
+        assert_eq!(b2.len(), 3);
+        let t2 = CodeTable::parse(b2.encode()).unwrap();
+        let all: Vec<ExcerptCodes> = t2.records().map(|r| r.decode()).collect();
+        assert_eq!(all, [a0, a2, a4]);
+        assert!(t2.get(0, 3).is_none());
     }
 
     #[test]

@@ -76,6 +76,32 @@ impl RowReader {
     }
 }
 
+impl Source {
+    /// The codes this source applied directly to the excerpt `rec` (not
+    /// their ancestors), ascending and unique.
+    pub fn direct(self, rec: Record<'_>) -> Vec<u32> {
+        let r = rec.decode();
+        let human = r.coders.iter();
+        let mut direct: Vec<u32> = match self {
+            Source::All => r
+                .rules
+                .iter()
+                .copied()
+                .chain(human.map(|&(_, code)| code))
+                .collect(),
+            Source::Rules => r.rules.clone(),
+            Source::Human => human.map(|&(_, code)| code).collect(),
+            Source::Coder(c) => human
+                .filter(|&&(coder, _)| u64::from(coder) == c)
+                .map(|&(_, code)| code)
+                .collect(),
+        };
+        direct.sort_unstable();
+        direct.dedup();
+        direct
+    }
+}
+
 impl Filter {
     fn allows(&self, resp: u64) -> bool {
         self.respondents

@@ -89,6 +89,11 @@ pub struct Manifest {
     /// Coding rows re-anchored to an excerpt that moved (told once).
     #[serde(default)]
     pub moves: Vec<String>,
+    /// Excerpt ids that an edit of their transcript moved: old id → the id
+    /// of the excerpt with the same text in the same transcript now, so
+    /// that a chart citing the old id can say where its text went.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub moved: BTreeMap<String, String>,
     /// Notes on the coding sheets already told (earlier code names).
     #[serde(default)]
     pub notes: Vec<String>,

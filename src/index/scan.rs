@@ -20,7 +20,7 @@ pub struct StoredExcerpt {
     pub question: String,
     /// The text.
     pub text: String,
-    /// Code paths applied (not their ancestors).
+    /// Code paths applied (not their ancestors), by any source.
     pub codes: Vec<String>,
     /// Start time (captions), or empty.
     pub time: String,
@@ -124,13 +124,60 @@ impl StudyIndex {
         Ok(())
     }
 
-    /// The codes applied directly to an excerpt, by any source, in
-    /// codebook order (row ids).
-    pub fn direct_codes(&self, file: u64, pos: u64) -> Result<Vec<u32>> {
+    /// The codes `source` applied directly to an excerpt, in codebook
+    /// order (row ids).
+    pub fn direct_codes(&self, file: u64, pos: u64, source: collect::Source) -> Result<Vec<u32>> {
         Ok(self
             .codes()?
             .get(file, pos)
-            .map_or_else(Vec::new, |rec| rec.direct()))
+            .map_or_else(Vec::new, |rec| source.direct(rec)))
+    }
+
+    /// The paths of the codes `source` applied directly to an excerpt, in
+    /// codebook order.
+    pub fn code_paths(&self, file: u64, pos: u64, source: collect::Source) -> Result<Vec<String>> {
+        Ok(self
+            .direct_codes(file, pos, source)?
+            .iter()
+            .filter_map(|&r| self.manifest.rows.get(r as usize))
+            .map(|r| r.path.clone())
+            .collect())
+    }
+
+    /// Every stored excerpt of the transcripts `paths` (in no particular
+    /// order).
+    pub fn excerpts_of(&self, paths: &[&str]) -> Result<Vec<StoredText>> {
+        use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let clauses = paths
+            .iter()
+            .map(|p| {
+                let term = Term::from_field_text(self.fields.path, p);
+                let q = TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
+                (Occur::Should, Box::new(q) as Box<dyn Query>)
+            })
+            .collect();
+        let searcher = self.reader.searcher();
+        let docs = searcher.search(
+            &BooleanQuery::new(clauses),
+            &tantivy::collector::DocSetCollector,
+        )?;
+        let f = &self.fields;
+        docs.into_iter()
+            .map(|addr| {
+                let doc: TantivyDocument = searcher.doc(addr)?;
+                Ok(StoredText {
+                    file: first_u64(&doc, f.file),
+                    pos: first_u64(&doc, f.pos),
+                    resp: first_u64(&doc, f.resp),
+                    id: first_str(&doc, f.id),
+                    path: first_str(&doc, f.path),
+                    text: first_str(&doc, f.text),
+                })
+            })
+            .collect()
     }
 
     /// The code table committed with the index (read once, on first use).
@@ -180,12 +227,7 @@ impl StudyIndex {
         let s = |field| first_str(&doc, field);
         let num = |field| first_u64(&doc, field);
         let resp = num(f.resp) as usize;
-        let codes: Vec<String> = self
-            .direct_codes(num(f.file), num(f.pos))?
-            .iter()
-            .filter_map(|&r| self.manifest.rows.get(r as usize))
-            .map(|r| r.path.clone())
-            .collect();
+        let codes = self.code_paths(num(f.file), num(f.pos), collect::Source::All)?;
         Ok(StoredExcerpt {
             id: s(f.id),
             path: s(f.path),

@@ -117,7 +117,9 @@ pub fn split(text: &str, rel: &str, settings: Option<&CsvSettings>) -> Result<Tr
         }
     }
     let rows = seen.len();
-    Ok(super::plain::finish(rel, excerpts, rows, info))
+    let mut transcript = super::plain::finish(rel, excerpts, rows, info);
+    transcript.turns_by = seen.into_keys().map(|id| (id, 1)).collect();
+    Ok(transcript)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! keeps the unchanged transcripts' codes, deletes the removed ones, and
 //! (with coding sheets) places the human codings on the whole corpus.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
@@ -154,6 +154,22 @@ pub(super) fn update(
             }
         }
     }
+    // The excerpts of the transcripts read again, as they were: an excerpt
+    // whose line an edit changed is followed by its text.
+    let reread: Vec<&str> = todo
+        .iter()
+        .map(|t| t.file.rel.as_str())
+        .filter(|p| prev.files.contains_key(*p))
+        .collect();
+    let before: Vec<Said> = match &old {
+        Some(old_idx) if !reread.is_empty() => old_idx
+            .excerpts_of(&reread)?
+            .into_iter()
+            .map(|e| Said::new(e.path, e.id, &e.text))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut after: Vec<Said> = Vec::new();
     drop(old);
     let mut writer = Writer::open(&data, full.is_some(), study.index_threads)?;
     for p in &removed {
@@ -164,6 +180,15 @@ pub(super) fn update(
     let mut held: Vec<Held> = Vec::new();
     read_and_code(study, inputs, &todo, |at, coded| {
         progress.inc(todo[at].size);
+        if prev.files.contains_key(&todo[at].file.rel) {
+            after.extend(
+                coded
+                    .transcript
+                    .excerpts
+                    .iter()
+                    .map(|e| Said::new(e.path.clone(), e.id.clone(), &e.text)),
+            );
+        }
         if with_codings {
             held.push(Held { at, coded });
         } else {
@@ -197,13 +222,108 @@ pub(super) fn update(
         reason: full.map(|r| r.to_string()).unwrap_or_default(),
         ..Default::default()
     };
-    let (manifest, table) = run.finish(&data, inputs, unchanged, new_entries, warnings)?;
+    let (mut manifest, table) = run.finish(&data, inputs, unchanged, new_entries, warnings)?;
+    let reread: BTreeSet<&str> = reread.into_iter().collect();
+    manifest.moved = follow_moves(&prev.moved, &before, &after, &reread, &manifest.files);
     // Who withdrew consent changed: nothing of the index before may stay.
     if manifest.withdrawn != prev.withdrawn {
         writer.forget_previous();
     }
     clock.lap("place codings, manifest");
     commit(writer, &manifest, table, outcome, clock, notify)
+}
+
+/// An excerpt's place and text (hashed), before or after an update.
+struct Said {
+    path: String,
+    id: String,
+    hash: String,
+}
+
+impl Said {
+    fn new(path: String, id: String, text: &str) -> Said {
+        Said {
+            path,
+            id,
+            hash: crate::codings::text_hash(text),
+        }
+    }
+}
+
+/// Where excerpts went: the moves of `prev` carried forward, and those of
+/// this update. An id of a re-read transcript that is gone maps to the id
+/// that now has its text in the same transcript, when exactly one excerpt
+/// had that text before and exactly one has it now (as coding sheets are
+/// re-anchored). An earlier move is kept while its target keeps its text,
+/// followed when its target moved too, and dropped when its target is gone
+/// or has other text, or its old id is an excerpt again.
+fn follow_moves(
+    prev: &BTreeMap<String, String>,
+    before: &[Said],
+    after: &[Said],
+    reread: &BTreeSet<&str>,
+    files: &BTreeMap<String, FileEntry>,
+) -> BTreeMap<String, String> {
+    use std::collections::HashSet;
+    let now: HashSet<&str> = after.iter().map(|s| s.id.as_str()).collect();
+    let (was, is) = (texts(before), texts(after));
+    let mut moved: BTreeMap<String, String> = BTreeMap::new();
+    for s in before.iter().filter(|s| !now.contains(s.id.as_str())) {
+        let key = (s.path.as_str(), s.hash.as_str());
+        if let (Some((1, _)), Some((1, to))) = (was.get(&key), is.get(&key)) {
+            moved.insert(s.id.clone(), (*to).to_string());
+        }
+    }
+    // The transcript an id is of: the longest path it starts with.
+    let file_of = |id: &str| -> Option<&str> {
+        files
+            .range::<str, _>((std::ops::Bound::Unbounded, std::ops::Bound::Included(id)))
+            .rev()
+            .map(|(p, _)| p.as_str())
+            .find(|p| id.strip_prefix(p).is_some_and(|r| r.starts_with(':')))
+    };
+    let this_round = moved.clone();
+    // Ids of re-read transcripts whose text is as it was.
+    let had: HashSet<(&str, &str)> = before
+        .iter()
+        .map(|s| (s.id.as_str(), s.hash.as_str()))
+        .collect();
+    let same_text: HashSet<&str> = after
+        .iter()
+        .filter(|s| had.contains(&(s.id.as_str(), s.hash.as_str())))
+        .map(|s| s.id.as_str())
+        .collect();
+    for (from, to) in prev {
+        if now.contains(from.as_str()) || moved.contains_key(from) {
+            continue;
+        }
+        let target = if same_text.contains(to.as_str()) {
+            Some(to.clone())
+        } else if let Some(next) = this_round.get(to) {
+            Some(next.clone())
+        } else {
+            // Kept while its transcript was neither read again nor removed.
+            file_of(to)
+                .filter(|p| !reread.contains(p))
+                .map(|_| to.clone())
+        };
+        if let Some(t) = target.filter(|t| t != from) {
+            moved.insert(from.clone(), t);
+        }
+    }
+    moved
+}
+
+/// Per (transcript, text hash): how many excerpts have it, and the first.
+fn texts(list: &[Said]) -> std::collections::HashMap<(&str, &str), (usize, &str)> {
+    let mut n = std::collections::HashMap::new();
+    for s in list {
+        let e = n
+            .entry((s.path.as_str(), s.hash.as_str()))
+            .or_insert((0, s.id.as_str()));
+        e.0 += 1;
+    }
+    n
 }
 
 /// The end of the batch that starts at `start`: at least one file, then up
@@ -462,6 +582,49 @@ mod tests {
         // …and a file over the budget makes a batch of its own.
         assert_eq!(batch_end(&t, 3), 4);
         assert_eq!(batch_end(&t, 4), 5);
+    }
+
+    #[test]
+    fn moves_follow_texts_within_a_transcript() {
+        let said = |id: &str, text: &str| {
+            let path = id.split(':').next().unwrap().to_string();
+            Said::new(path, id.to_string(), text)
+        };
+        let before = [
+            said("t/a.txt:3", "Me fui a Lima."),
+            said("t/a.txt:5", "Sí."),
+            said("t/a.txt:7", "Sí."),
+            said("t/a.txt:9", "Volví en 2021."),
+        ];
+        let after = [
+            said("t/a.txt:4", "Me fui a Lima."),
+            said("t/a.txt:6", "Sí."),
+            said("t/a.txt:8", "Sí."),
+            said("t/a.txt:9", "Volví en 2022."),
+        ];
+        let files: BTreeMap<String, FileEntry> = ["t/a.txt", "t/b.txt"]
+            .into_iter()
+            .map(|p| (p.to_string(), FileEntry::default()))
+            .collect();
+        let reread = BTreeSet::from(["t/a.txt"]);
+        let prev = BTreeMap::from([
+            // Followed through this update's move.
+            ("t/a.txt:1".to_string(), "t/a.txt:3".to_string()),
+            // Its target has other text now: dropped.
+            ("t/a.txt:2".to_string(), "t/a.txt:9".to_string()),
+            // In a transcript not read again: kept.
+            ("t/b.txt:1".to_string(), "t/b.txt:2".to_string()),
+        ]);
+        let moved = follow_moves(&prev, &before, &after, &reread, &files);
+        // "Sí." is said twice: where each went is not known.
+        assert_eq!(
+            moved,
+            BTreeMap::from([
+                ("t/a.txt:1".to_string(), "t/a.txt:4".to_string()),
+                ("t/a.txt:3".to_string(), "t/a.txt:4".to_string()),
+                ("t/b.txt:1".to_string(), "t/b.txt:2".to_string()),
+            ])
+        );
     }
 
     #[test]

@@ -50,6 +50,8 @@ impl<'a> Run<'a> {
         manifest.codings_hash = inputs.codings.hash.clone();
         manifest.notes = inputs.codings.notes.clone();
         manifest.language = study.settings.language;
+        // Carried forward; an update that re-reads transcripts follows them.
+        manifest.moved = prev.moved.clone();
         let defs = inputs.codebook.code_defs();
         manifest.rows = inputs
             .codebook

@@ -209,7 +209,7 @@ fn check_reports_citations_elsewhere_unknown_ids_and_codes() {
     assert_eq!(
         lines,
         [
-            "charts/R02.md:4: stale: the excerpts at family/search changed since the summary was written (1 then, 1 now); review it, then run `thematic chart check --accept`",
+            "charts/R02.md:4: stale: the excerpts at family/search changed since the summary was written (1 then, 1 now, but not the same excerpts); review it, then run `thematic chart check --accept`",
             "charts/R02.md:5:27: not at this cell: `transcripts/r01.txt:7` is R01's excerpt, not R02's",
             "charts/R02.md:5:51: unknown excerpt: no excerpt `transcripts/r02.txt:99` in the study; cite ids as `thematic quote` shows them",
             "charts/R02.md:7:4: unknown code: the codebook has no code `family/serch`; did you mean `family/search`?",
@@ -839,4 +839,82 @@ fn a_long_cell_lists_twelve_excerpts_and_the_command_for_the_rest() {
         "csv",
     ]);
     assert_eq!(quoted.ok().lines().count(), 16);
+}
+
+#[test]
+fn an_edit_that_moves_excerpts_is_told_with_where_their_text_went() {
+    let s = study();
+    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
+        .ok();
+    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
+    s.file("charts/R01.md", &filled);
+    assert!(s.run(&["chart", "check"]).ok().ends_with("no findings\n"));
+    // Two lines added above the interview move every excerpt of r01.txt
+    // down two lines: same texts, same number, new ids.
+    s.replace(
+        "transcripts/r01.txt",
+        "Interview 1, Cusco, March 2023.\n",
+        "Interview 1, Cusco, March 2023.\nTranscribed by the field team.\n\n",
+    );
+    let out = s.run(&["chart", "check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let findings: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("charts/"))
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            "charts/R01.md:4: stale: the excerpts at return changed since the summary was written (2 then, 2 now, 2 of them moved to another line by an edit of their transcript); review it, then run `thematic chart check --accept`",
+            "charts/R01.md:9:28: unknown excerpt: no excerpt `transcripts/r01.txt:7` in the study: an edit of its transcript moved its text, now at transcripts/r01.txt:9; cite `transcripts/r01.txt:9`",
+            "charts/R01.md:12: stale: the excerpts at return/support changed since the summary was written (1 then, 1 now, 1 of them moved to another line by an edit of their transcript); review it, then run `thematic chart check --accept`",
+            "charts/R01.md:16:28: unknown excerpt: no excerpt `transcripts/r01.txt:13` in the study: an edit of its transcript moved its text, now at transcripts/r01.txt:15; cite `transcripts/r01.txt:15`",
+            "charts/R01.md:19: stale: the excerpts at return/dates changed since the summary was written (1 then, 1 now, 1 of them moved to another line by an edit of their transcript); review it, then run `thematic chart check --accept`",
+            "charts/R01.md:23:28: unknown excerpt: no excerpt `transcripts/r01.txt:7` in the study: an edit of its transcript moved its text, now at transcripts/r01.txt:9; cite `transcripts/r01.txt:9`",
+        ]
+    );
+}
+
+#[test]
+fn as_many_excerpts_as_before_but_other_ones_is_said_and_moves_are_followed() {
+    let s = study();
+    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
+        .ok();
+    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
+    s.file("charts/R01.md", &filled);
+    // One edit moves the text of r01.txt:13 down a line; a second moves it
+    // again: the citation is pointed at where it is now.
+    s.replace("transcripts/r01.txt", "[00:01:10]", "\n[00:01:10]");
+    s.run(&["code"]).ok();
+    s.replace("transcripts/r01.txt", "[00:01:10]", "\n[00:01:10]");
+    let out = s.run(&["chart", "check"]);
+    assert!(
+        out.stdout.contains(
+            "charts/R01.md:16:28: unknown excerpt: no excerpt `transcripts/r01.txt:13` in the study: an edit of its transcript moved its text, now at transcripts/r01.txt:15; cite `transcripts/r01.txt:15`\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    // A new text in place of the cited one: as many excerpts, other ones.
+    s.replace(
+        "transcripts/r01.txt",
+        "My aunt took care of me.",
+        "My aunt took care of me and my son.",
+    );
+    let out = s.run(&["chart", "check"]);
+    assert!(
+        out.stdout.contains(
+            "stale: the excerpts at return/support changed since the summary was written (1 then, 1 now, but not the same excerpts)"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "unknown excerpt: no excerpt `transcripts/r01.txt:13` in the study; cite ids as `thematic quote` shows them\n"
+        ),
+        "{}",
+        out.stdout
+    );
 }

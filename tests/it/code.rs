@@ -658,3 +658,94 @@ fn timings_are_told_only_when_asked_for() {
     assert_eq!(quiet.code, 0, "{}", quiet.stderr);
     assert!(!quiet.stderr.contains("timing:"), "{}", quiet.stderr);
 }
+
+/// A focus group where the second participant withdrew consent: her turns
+/// sit between the other's, so her excerpts leave gaps in the file.
+fn focus_group_with_a_withdrawal() -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "\
+codebook: Work
+themes:
+  - id: work
+    label: Work
+    codes:
+      - id: pay
+        label: Pay
+        match:
+          any: [sueldo, pag*, paid]
+",
+    )
+    .file(
+        "transcripts/a01.txt",
+        "\
+---
+respondent: A01
+---
+Entrevistadora: ¿Cómo era el trabajo?
+A01: Trabajaba en la cocina de un restaurante en Arequipa.
+",
+    )
+    .file(
+        "transcripts/fg01.txt",
+        "\
+---
+speakers: {Carmen: G01, Luis: G02}
+---
+Moderadora: ¿Les pagaban?
+Carmen: Nos pagaban la mitad del sueldo prometido.
+Luis: A mí no me pagaron nada durante tres meses.
+
+Dormíamos en el almacén.
+Carmen: Después nos quitaron los documentos.
+Luis: Yo me escapé en el camión de la fruta.
+Carmen: Ahora vendo comida en el mercado.
+",
+    )
+    .file(
+        "thematic.yaml",
+        "interviewer: [Entrevistadora, Moderadora]\nwithdrawn: [G02]\n",
+    );
+    s
+}
+
+#[test]
+fn a_withdrawn_guest_in_a_focus_group_counts_nowhere() {
+    let s = focus_group_with_a_withdrawal();
+    let check = |s: &Study, a01_words: usize| {
+        let code = s.run(&["code"]);
+        assert!(
+            code.ok().starts_with(
+                "2 transcripts, 2 respondents, 4 excerpts, 1 coded (25%), 0 warnings\n"
+            ),
+            "{}",
+            code.stdout
+        );
+        let stats = s.run(&["stats"]).ok().to_string();
+        assert!(stats.ends_with("\n4 excerpts in all\n"), "{stats}");
+        assert!(stats.contains("┆ 25.0% │"), "{stats}");
+        assert_eq!(
+            s.run(&["matrix", "--format", "csv"]).ok(),
+            "code,A01,G01,total\nwork,0,1,1\nwork/pay,0,1,1\n"
+        );
+        let export = s.run(&["export", "--format", "csv"]).ok().to_string();
+        assert_eq!(export.lines().count(), 1 + 4, "{export}");
+        // Only what remains: the moderator's and Carmen's turns, her words.
+        assert_eq!(
+            s.run(&["transcripts", "--format", "csv"]).ok(),
+            format!(
+                "path,respondents,turns,excerpts,words,encoding,warnings,preamble_words,footer_lines,language\n\
+             transcripts/a01.txt,A01,2,1,{a01_words},UTF-8,0,0,0,english\n\
+             transcripts/fg01.txt,G01,4,3,18,UTF-8,0,0,0,english\n"
+            )
+        );
+        let report = s.run(&["report"]).ok().to_string();
+        assert!(report.contains("excerpts: 4; coded: 1/4 (25%)"), "{report}");
+    };
+    check(&s, 9);
+    // An update that reads a01.txt again keeps fg01.txt's records as they
+    // were: its gaps stay gaps.
+    s.replace("transcripts/a01.txt", "Arequipa", "Arequipa, sin contrato");
+    check(&s, 11);
+}

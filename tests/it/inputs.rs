@@ -358,3 +358,33 @@ fn an_error_quotes_at_most_one_short_line_of_a_wrong_file() {
     );
     assert!(err.contains("--> transcripts/r06.txt:1:1"), "{err}");
 }
+
+#[test]
+fn a_duplicate_key_is_placed_at_its_second_line_and_a_tab_is_named() {
+    let s = study();
+    s.file(
+        "thematic.yaml",
+        "language: spanish\nunit: paragraph\ninterviewer: [Entrevistadora]\nlanguage: english\n",
+    );
+    assert_eq!(
+        s.run(&["code"]).bad_input(),
+        "error: duplicate key `language` (already set above in the same mapping)\n  --> thematic.yaml:4:1\n  = help: keep one of the two: YAML takes a key once per mapping\n"
+    );
+    s.file(
+        "thematic.yaml",
+        "unit: paragraph\ninterviewer:\n\t- Entrevistadora\n",
+    );
+    assert_eq!(
+        s.run(&["code"]).bad_input(),
+        "error: found character that cannot start any token\n  --> thematic.yaml:3:1\n  = help: this line is indented with a tab; YAML indents with spaces only: replace the tab with spaces\n"
+    );
+    s.remove("thematic.yaml");
+    s.file(
+        "codebooks/main.yaml",
+        "themes:\n  - id: trabajo\n    label: Trabajo\n    codes:\n      - id: deuda\n        label: Deuda\n    label: Empleo\n",
+    );
+    assert_eq!(
+        s.run(&["code"]).bad_input(),
+        "error: themes[0]: duplicate key `label` (already set above in the same mapping)\n  --> codebooks/main.yaml:7:5\n  = help: keep one of the two: YAML takes a key once per mapping\n"
+    );
+}

@@ -289,3 +289,72 @@ fn the_fast_path_for_one_code_agrees_with_the_full_scan() {
         }
     }
 }
+
+#[test]
+fn the_codes_shown_with_a_quote_are_those_of_its_source() {
+    let s = Study::fixture("basic");
+    // Ben codes r01.txt:10 by hand (return/hand, which no rule applies) and
+    // adds family/money on r01.txt:7, which the rules did not reach.
+    s.file(
+        "codings/ben.csv",
+        "excerpt,code\ntranscripts/r01.txt:10,return/hand\ntranscripts/r01.txt:7,family/money\n",
+    );
+    s.run(&["code"]).ok();
+    let codes = |args: &[&str]| -> Vec<(String, String)> {
+        let mut all = args.to_vec();
+        all.extend(["--where", "respondent=R01", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(s.run(&all).ok()).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|q| {
+                let codes: Vec<&str> = q["codes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_str().unwrap())
+                    .collect();
+                (q["id"].as_str().unwrap().to_string(), codes.join("; "))
+            })
+            .collect()
+    };
+    let pair = |id: &str, codes: &str| (format!("transcripts/r01.txt:{id}"), codes.to_string());
+    assert_eq!(
+        codes(&["quote", "family", "--source", "rules"]),
+        [
+            pair("7", "family/search; family/search/police; return/dates"),
+            pair("10", "family/money")
+        ]
+    );
+    assert_eq!(
+        codes(&["quote", "family", "--source", "ben"]),
+        [pair("7", "family/money")]
+    );
+    assert_eq!(
+        codes(&["quote", "family"]),
+        [
+            pair(
+                "7",
+                "family/search; family/search/police; family/money; return/dates"
+            ),
+            pair("10", "family/money; return/hand")
+        ]
+    );
+    assert_eq!(
+        codes(&["search", "family", "--source", "human"]),
+        [pair("10", "return/hand")]
+    );
+    assert_eq!(
+        codes(&["search", "family", "--source", "rules"]),
+        [pair("10", "family/money")]
+    );
+    // The CSV's codes column follows the source too.
+    let csv = s
+        .run(&["quote", "hand", "--source", "ben", "--format", "csv"])
+        .ok()
+        .to_string();
+    assert!(
+        csv.contains(",survivor,return/hand,How did your family react?,"),
+        "{csv}"
+    );
+}

@@ -186,3 +186,63 @@ fn a_docx_narrative_with_a_footer_reads_as_the_text_does() {
         ids.stdout
     );
 }
+
+/// A typescript narrative (fictional) as the 1930s collections have them:
+/// heading lines between `=` signs (one with a colon), the narrative (one
+/// line of it ends in a colon), and a footer whose second entry is wrapped
+/// onto an indented line.
+const DORSEY: &str = "
+
+
+ =Project 1885 -1-=
+ =Marshall, Tex.=
+ =May 31, 1937=
+
+=FOLK-LORE: EX-SLAVES=
+
+
+\"I was born in 1861 near Marshall, and when I was a boy a man came
+through with a wagon and told my mother he had work for me at the
+turpentine camp down on the river. He said I would send money home.
+
+\"We never saw a dollar. The boss said we owed him for the ride and the
+food and the boots, and every month the debt got bigger. My mother
+went to the sheriff twice looking for me, but he sent her home. She
+prayed that I would get
+right for heaven:
+the Lord would bring me back.\"
+
+
+
+SOURCE: Ellen Dorsey (79), RFD, Marshall, Tex.
+Interviewer: Mr. J. Leland, 17 Lindsey St.,
+  Marshall, Tex.
+";
+
+#[test]
+fn a_typescript_heading_and_a_wrapped_footer_entry_stay_out_of_the_narrative() {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", CODEBOOK)
+        .file("transcripts/dorsey.txt", DORSEY);
+    let run = s.run(&["code"]);
+    assert!(
+        run.ok()
+            .starts_with("1 transcript, 1 respondent, 2 excerpts, 2 coded (100%), 0 warnings\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        s.run(&["transcripts", "--format", "csv"]).ok(),
+        "path,respondents,turns,excerpts,words,encoding,warnings,preamble_words,footer_lines,language
+transcripts/dorsey.txt,dorsey,1,2,101,UTF-8,0,10,3,english
+"
+    );
+    // The narrator's excerpts are the narrative's two paragraphs: neither
+    // the heading nor the footer is quoted as theirs.
+    assert_eq!(
+        s.run(&["search", "Marshall", "--format", "csv"]).ok(),
+        "id,path,line,respondent,codes,question,text
+transcripts/dorsey.txt:11,transcripts/dorsey.txt,11,dorsey,labour/offer,,\"\"\"I was born in 1861 near Marshall, and when I was a boy a man came through with a wagon and told my mother he had work for me at the turpentine camp down on the river. He said I would send money home.\"
+"
+    );
+}
