@@ -93,11 +93,6 @@ pub fn parse_label(line: &str) -> Option<(&str, &str)> {
     if n == 0 || n > 40 || label.split_whitespace().count() > 4 {
         return None;
     }
-    // A name starts with a letter or digit: `=FOLK-LORE: EX-SLAVES=`, a
-    // typed heading, or `> note:` is text, not a speaker.
-    if !label.starts_with(char::is_alphanumeric) {
-        return None;
-    }
     Some((label, rest))
 }
 
@@ -361,8 +356,6 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             } else if focus_group {
                 unmapped.entry(label.to_string()).or_insert(n);
                 None
-            } else if ends_a_sentence_part(label, rest, i.checked_sub(1).map(|p| lines[p])) {
-                None
             } else {
                 Some((label, rest, Some(file_respondent.clone())))
             }
@@ -397,28 +390,16 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     if let Some(n) =
         first_label.filter(|_| !focus_group && is_footer(&turns, preamble_words, &file_respondent))
     {
-        // Lines, not entries: a wrapped entry's indented lines count too.
-        footer_lines = turns.iter().map(|t| 1 + footer_wraps(t).len()).sum();
+        footer_lines = turns.len();
         body_end = n - 1;
         preamble_words = 0;
         turns.clear();
     }
-    let mut heading_words = 0;
     if turns.is_empty() {
-        // A monologue's typed heading (`=Project 1885 -1-=`, `=FOLK-LORE:
-        // EX-SLAVES=`) is context like a preamble, never the narrator's.
-        let heading = lines[body..body_end]
-            .iter()
-            .take_while(|l| l.trim().is_empty() || is_typed_heading(l))
-            .count();
-        heading_words = lines[body..body + heading]
-            .iter()
-            .map(|l| word_count(l))
-            .sum();
         let body_lines = lines[..body_end]
             .iter()
             .enumerate()
-            .skip(body + heading)
+            .skip(body)
             .map(|(i, l)| (i + 1, l.to_string()))
             .collect();
         turns.push(Turn {
@@ -474,27 +455,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
              with a label such as `{respondent}:`, or move a title block into front matter"
         ));
     }
-    t.info.preamble_words += heading_words;
     Ok(t)
-}
-
-/// True when a line that has a label's shape is prose that ends in a
-/// colon (`right for heaven:` in the middle of a paragraph): nothing after
-/// the colon, the "label" starts with a lowercase letter, and the line
-/// continues the line above it (not blank, not itself a label line).
-/// Speaker labels are names or ids, and an interview's turns do not start
-/// in the middle of a paragraph.
-fn ends_a_sentence_part(label: &str, rest: &str, above: Option<&str>) -> bool {
-    rest.trim().is_empty()
-        && label.starts_with(char::is_lowercase)
-        && above.is_some_and(|l| !l.trim().is_empty() && parse_label(l).is_none())
-}
-
-/// A heading line typed between `=` signs, as the 1930s oral-history
-/// typescripts have them (` =Spartanburg, S.C.=`).
-fn is_typed_heading(line: &str) -> bool {
-    let l = line.trim();
-    l.len() >= 2 && l.starts_with('=') && l.ends_with('=')
 }
 
 /// Words a preamble may have and still be a heading (title, place, date):
@@ -507,13 +468,10 @@ const HEADING_WORDS: usize = 50;
 /// `narrative_words` counts the text before the first label. That text must
 /// be more than a heading and longer than the footer, and the labels must
 /// be followed by nothing but the footer: every turn is its label line
-/// alone (blank lines aside) or wrapped onto indented lines right below it
-/// (`Interviewer: G. L. Summer, 1707 Lindsey St.,` / `  Newberry, S.C.`),
-/// no label comes twice, no interviewer line asks a question and no label
-/// is the respondent's own id. A question with an answer, a repeated label,
-/// a turn that runs on (an unindented line, or any line after a blank one),
-/// or a label naming the respondent is an exchange: the file is an
-/// interview after a long preamble.
+/// alone (blank lines aside), no label comes twice, no interviewer line
+/// asks a question and no label is the respondent's own id. A question with
+/// an answer, a repeated label, a turn that runs on, or a label naming the
+/// respondent is an exchange: the file is an interview after a long preamble.
 fn is_footer(turns: &[Turn], narrative_words: usize, respondent: &str) -> bool {
     if turns.is_empty() || narrative_words <= HEADING_WORDS {
         return false;
@@ -525,30 +483,14 @@ fn is_footer(turns: &[Turn], narrative_words: usize, respondent: &str) -> bool {
             return false;
         };
         let label = turn.label.to_lowercase();
-        let wraps = footer_wraps(turn);
-        let runs_on = turn.lines[1 + wraps.len()..]
-            .iter()
-            .any(|(_, l)| !l.trim().is_empty());
+        let runs_on = turn.lines[1..].iter().any(|(_, l)| !l.trim().is_empty());
         let asks = turn.respondent.is_none() && text.contains(['?', '¿']);
         if runs_on || asks || label == respondent.to_lowercase() || !labels.insert(label) {
             return false;
         }
-        footer_words += word_count(&turn.label)
-            + word_count(text)
-            + wraps.iter().map(|(_, l)| word_count(l)).sum::<usize>();
+        footer_words += word_count(&turn.label) + word_count(text);
     }
     footer_words < narrative_words
-}
-
-/// The lines right below a turn's label line that continue it as a wrapped
-/// footer entry: indented, with no blank line before them.
-fn footer_wraps(turn: &Turn) -> &[(usize, String)] {
-    let rest = turn.lines.get(1..).unwrap_or_default();
-    let n = rest
-        .iter()
-        .take_while(|(_, l)| l.starts_with([' ', '\t']) && !l.trim().is_empty())
-        .count();
-    &rest[..n]
 }
 
 /// Turns to excerpts by the unit of coding; fills in the summary counts.
@@ -769,12 +711,6 @@ mod tests {
         assert_eq!(parse_label("see http://example.org"), None);
         assert_eq!(parse_label(&format!("{}: x", "a".repeat(41))), None);
         assert_eq!(parse_label(r"\[04:09\] So when it came"), None);
-        // Headings typed with punctuation around them are not speakers.
-        assert_eq!(parse_label("=FOLK-LORE: EX-SLAVES="), None);
-        assert_eq!(parse_label(" =Edited by:="), None);
-        assert_eq!(parse_label("> Nota: ruido"), None);
-        assert_eq!(parse_label("Ñusta: sí"), Some(("Ñusta", "sí")));
-        assert_eq!(parse_label("2: sí"), Some(("2", "sí")));
     }
 
     #[test]
@@ -923,60 +859,6 @@ coordinadora del estudio.
         assert_eq!(ids(&t), ["t/ellis.txt:1"]);
         assert!(t.excerpts[0].text.ends_with("he sent her home."));
         assert_eq!(t.info.footer_lines, 3);
-    }
-
-    #[test]
-    fn typed_headings_and_wrapped_footer_entries_keep_a_narrative_whole() {
-        // A heading typed between `=` signs, as the 1930s typescripts have
-        // it, is not a speaker: the narrative stays one monologue.
-        let text = format!(
-            " =Project 1885 -1-=\n =Lima, 1937=\n\n=FOLK-LORE: EX-SLAVES=\n\n{NARRATIVE}\n\nSOURCE: Ellen Dorsey (79), RFD, Marshall, Tex.\nInterviewer: Mr. J. Leland, 17 Lindsey St.,\n  Marshall, Tex.\n"
-        );
-        let t = split(&text, "t/n02.txt", &opts(Unit::Paragraph)).unwrap();
-        // The heading lines are context (preamble words), never coded.
-        assert_eq!(ids(&t), ["t/n02.txt:6", "t/n02.txt:10"]);
-        assert!(t.excerpts[0].text.starts_with("I was born in 1861"));
-        assert!(t.excerpts[1].text.ends_with("he sent her home."));
-        assert_eq!(
-            (t.info.turns, t.info.footer_lines, t.info.preamble_words),
-            (1, 3, 7)
-        );
-        assert_eq!(t.info.words, 86);
-        assert!(t.info.warnings.is_empty(), "{:?}", t.info.warnings);
-
-        // A wrap of several indented lines is one entry, too.
-        let text = format!(
-            "{NARRATIVE}\nSource: Sam Rawls (84),\n   Newberry,\n   S.C.\nInterviewer: G. L. Summer\n"
-        );
-        let t = split(&text, "t/n03.txt", &opts(Unit::Paragraph)).unwrap();
-        assert_eq!(ids(&t), ["t/n03.txt:1", "t/n03.txt:5"]);
-        assert_eq!(t.info.footer_lines, 4);
-
-        // A line of the narrative that ends in a colon is no label.
-        let colon = NARRATIVE.replace(
-            "He said I would send money home.",
-            "He said I would be\nright for heaven:\nand send money home.",
-        );
-        let text = format!("{colon}\nSource: Sam Rawls (84)\n");
-        let t = split(&text, "t/n03.txt", &opts(Unit::Paragraph)).unwrap();
-        assert_eq!(ids(&t), ["t/n03.txt:1", "t/n03.txt:7"]);
-        assert!(t.excerpts[0]
-            .text
-            .ends_with("I would be right for heaven: and send money home."));
-        assert_eq!((t.info.turns, t.info.footer_lines), (1, 1));
-        // A name's label alone on its line, after a blank one, is a turn.
-        let t = split(
-            "Interviewer: ¿Y luego?\n\nrosa:\nVolví.\n",
-            "t/r.txt",
-            &opts(Unit::Paragraph),
-        )
-        .unwrap();
-        assert_eq!(t.excerpts[0].speaker, "rosa");
-
-        // An indented line after a blank line runs on: an interview.
-        let text = format!("{NARRATIVE}\nSource: Sam Rawls (84),\n\n   Newberry, S.C.\n");
-        let t = split(&text, "t/n03.txt", &opts(Unit::Paragraph)).unwrap();
-        assert_eq!((t.info.footer_lines, t.info.preamble_words), (0, 86));
     }
 
     #[test]
