@@ -491,10 +491,8 @@ impl Study {
                 // thousands of transcripts, listing them is most of a
                 // reading command's time.
                 use rayon::prelude::*;
-                let classified: Vec<Result<Found>> = found
-                    .par_iter()
-                    .map(|p| self.classify(p, false))
-                    .collect();
+                let classified: Vec<Result<Found>> =
+                    found.par_iter().map(|p| self.classify(p, false)).collect();
                 // The first bad file in walking order is the one reported,
                 // as without threads.
                 for f in classified {

@@ -317,10 +317,7 @@ impl Checker<'_> {
             .map(|(from, to)| (to.as_str(), from.as_str()))
             .collect();
         let at = self.cells.at(row, members);
-        let moved = at
-            .iter()
-            .filter(|e| back.contains_key(&*e.id))
-            .count();
+        let moved = at.iter().filter(|e| back.contains_key(&*e.id)).count();
         let then = super::cell_hash(
             at.iter()
                 .map(|e| back.get(&*e.id).copied().unwrap_or(&*e.id)),
