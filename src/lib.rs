@@ -13,14 +13,15 @@
 //! cooccur: code table ─cooccur::count─▶ Cooccurrence (pairs of rows) ─render─▶ stdout
 //! quote/search: index ─query + HitCollector (codes from the table)─▶ hits ─render─▶ stdout
 //! report: Counts + hits filed by row + cooccur + agree ─report::Builder─▶ Report ─html|markdown─▶ file
+//! every participant's text leaving for people ─privacy::Pseudonyms─▶ replaced; privacy::Gate refuses leaks
 //! ```
 //!
 //! `pipeline` brings an index up to date (only what changed); `cmd/` holds
 //! one file per subcommand, which orchestrates and does not parse or format.
 //!
 //! The public API is what a program (or a test) may build on: [`run`] with
-//! the [`cli`] types and [`Error`]; [`study`] (finding a study and its
-//! settings); [`codebook`] (loading, validating and matching); [`ingest`]
+//! the [`cli`] types, the [`Env`] the binary read, and [`Error`]; [`study`]
+//! (finding a study and its settings); [`codebook`] (loading, validating and matching); [`ingest`]
 //! (reading every transcript format into [`model`] excerpts); [`input`]
 //! (the limits on what is read, and the YAML pre-check); and
 //! [`render`] (tables and workbooks). Everything else is private to the
