@@ -180,14 +180,20 @@ impl Cells {
     /// The excerpts of `members` (dense respondent ids) at `row`, in
     /// corpus order.
     pub fn at(&self, row: usize, members: &[usize]) -> Vec<&Entry> {
-        let mut ks: Vec<usize> = members
+        let mut ks = self.indexes(row, members);
+        ks.sort_unstable();
+        ks.into_iter().map(|k| &self.entries[k]).collect()
+    }
+
+    /// The indexes in `entries` of the excerpts of `members` at `row`, in
+    /// no particular order.
+    fn indexes(&self, row: usize, members: &[usize]) -> Vec<usize> {
+        members
             .iter()
             .filter_map(|&p| self.by_cell.get(&(row, p)))
             .flatten()
             .copied()
-            .collect();
-        ks.sort_unstable();
-        ks.into_iter().map(|k| &self.entries[k]).collect()
+            .collect()
     }
 
     /// Whether respondent `resp` has an excerpt at `row`.
@@ -197,12 +203,7 @@ impl Cells {
 
     /// The hash of the excerpt set of `members` at `row`.
     pub fn hash(&self, row: usize, members: &[usize]) -> (String, usize) {
-        let mut ks: Vec<usize> = members
-            .iter()
-            .filter_map(|&p| self.by_cell.get(&(row, p)))
-            .flatten()
-            .copied()
-            .collect();
+        let mut ks = self.indexes(row, members);
         ks.sort_unstable_by_key(|&k| self.rank[k]);
         let ids = ks.iter().map(|&k| &*self.entries[k].id);
         (super::sorted_cell_hash(ids), ks.len())

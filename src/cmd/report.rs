@@ -678,12 +678,7 @@ fn appendix(cb: &Codebook, m: &Manifest, rows: &[usize]) -> Vec<CodebookEntry> {
                 }
             }
             Some(d) => {
-                for (name, v) in [
-                    ("Definition", &d.definition),
-                    ("Include", &d.include),
-                    ("Exclude", &d.exclude),
-                    ("Example", &d.example),
-                ] {
+                for (name, v) in d.text_fields() {
                     if let Some(v) = v {
                         fields.push((name, v.trim().to_string()));
                     }

@@ -120,6 +120,17 @@ pub fn subtree(len: usize, depth: impl Fn(usize) -> usize, i: usize) -> std::ops
 }
 
 impl CodeDef {
+    /// The code's text fields with their names, in the order people read
+    /// them: definition, include, exclude, example.
+    pub fn text_fields(&self) -> [(&'static str, &Option<String>); 4] {
+        [
+            ("Definition", &self.definition),
+            ("Include", &self.include),
+            ("Exclude", &self.exclude),
+            ("Example", &self.example),
+        ]
+    }
+
     /// The rules, when they can code anything (an `any` term or a regex);
     /// otherwise the code is coded by hand only.
     pub fn auto_rules(&self) -> Option<&MatchDef> {

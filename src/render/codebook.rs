@@ -137,12 +137,7 @@ pub fn markdown(
                     n.label,
                     n.path
                 ));
-                for (name, v) in [
-                    ("Definition", &d.definition),
-                    ("Include", &d.include),
-                    ("Exclude", &d.exclude),
-                    ("Example", &d.example),
-                ] {
+                for (name, v) in d.text_fields() {
                     if let Some(v) = v {
                         out.push_str(&format!("- **{name}:** {v}\n"));
                     }
