@@ -98,9 +98,17 @@ pub fn run(project: &StudyAt, c: PseudonymsCommand) -> Result<()> {
             }
         }
     }
+    // A name only a respondent who withdrew said is no longer read: its
+    // entry still matters (their words may come back in a file, a sheet or
+    // a chart), so the warning says so rather than only "check its spelling".
+    let why = if m.withdrawn.is_empty() {
+        "check its spelling"
+    } else {
+        "check its spelling (or it is only in the words of respondents who withdrew consent, which are no longer read: keep the entry)"
+    };
     for r in rows.iter().filter(|r| r.count == 0) {
         eprintln!(
-            "warning: {}:{}: `{}` matches nothing in the study; check its spelling",
+            "warning: {}:{}: `{}` matches nothing in the study; {why}",
             p.shown(),
             r.line,
             render::safe::terminal(&r.term)

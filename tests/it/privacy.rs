@@ -1312,3 +1312,30 @@ fn transcripts_show_a_withdrawn_respondents_file_as_withdrawn_in_every_format() 
     let json = s.run(&["transcripts", "--format", "json"]);
     assert!(json.ok().contains("\"respondent\": \"(withdrawn)\""));
 }
+
+/// A key-file name only a withdrawn respondent said matches nothing any
+/// more: the warning says why, so that the entry is kept.
+#[test]
+fn the_pseudonyms_log_says_an_unmatched_name_may_be_a_withdrawn_respondents() {
+    let s = consent();
+    s.file(
+        "pseudonyms.yaml",
+        "- {find: [Eulalia], replace: \"[a sister]\"}\n",
+    );
+    owner_only(&s, "pseudonyms.yaml");
+    let before = s.run(&["pseudonyms", "log"]);
+    assert!(
+        !before.stderr.contains("matches nothing"),
+        "{}",
+        before.stderr
+    );
+    s.replace("respondents.csv", "R07,survivor,\n", "R07,survivor,yes\n");
+    let after = s.run(&["pseudonyms", "log"]);
+    assert!(
+        after.stderr.contains(
+            "warning: pseudonyms.yaml:1: `Eulalia` matches nothing in the study; check its spelling (or it is only in the words of respondents who withdrew consent, which are no longer read: keep the entry)"
+        ),
+        "{}",
+        after.stderr
+    );
+}
