@@ -137,6 +137,7 @@ impl Codings {
 /// Reads every `codings/*.csv`, `codings/*.xlsx` and `codings/*.ods`.
 pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
     let mut out = Codings::default();
+    let mut problems: Vec<Error> = Vec::new();
     let files = sheet_files(root)?;
     let mut hasher = blake3::Hasher::new();
     for path in &files {
@@ -150,8 +151,18 @@ pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
         hasher.update(&bytes);
         let shown = format!("{DIR}/{name}");
         let stem = name.rsplit_once('.').map_or(name, |(s, _)| s).to_string();
-        let table = read_table(&bytes, &shown)?;
-        read_rows(&table, &shown, &stem, cb, &mut out)?;
+        // Every sheet's problems are told in one run, sheet by sheet.
+        if let Err(e) =
+            read_table(&bytes, &shown).and_then(|t| read_rows(&t, &shown, &stem, cb, &mut out))
+        {
+            problems.extend(match e {
+                Error::Several { errors, .. } => errors,
+                e => vec![e],
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::several(problems, DIR));
     }
     if !files.is_empty() {
         out.hash = hasher.finalize().to_hex().to_string();
@@ -232,6 +243,8 @@ fn read_rows(
     let cover = long.map_or(Cover::Excerpt, |c| long_cover(rows, c));
     // Earlier code names already noted for this sheet.
     let mut noted: BTreeSet<String> = BTreeSet::new();
+    // Every bad row of the sheet is told in one run.
+    let mut problems: Vec<Error> = Vec::new();
     for (row, rec) in rows {
         let row = *row;
         let get = |i: usize| rec.get(i).map(String::as_str);
@@ -243,13 +256,16 @@ fn read_rows(
         let excerpt =
             crate::render::safe::csv_unguard(get(excerpt_col).unwrap_or("").trim()).to_string();
         if excerpt.is_empty() {
-            return Err(Error::at(
-                Location::at(shown, row, excerpt_col + 1),
-                "row has no excerpt id",
-            )
-            .with_hint(
-                "fill in the excerpt id (as `thematic sheet` writes it) or delete the row",
-            ));
+            problems.push(
+                Error::at(
+                    Location::at(shown, row, excerpt_col + 1),
+                    "row has no excerpt id",
+                )
+                .with_hint(
+                    "fill in the excerpt id (as `thematic sheet` writes it) or delete the row",
+                ),
+            );
+            continue;
         }
         let cell = |c: Option<usize>| {
             c.and_then(get)
@@ -288,7 +304,14 @@ fn read_rows(
                     continue;
                 }
                 let place = Location::at(shown, row, code_col + 1);
-                let code = match resolve_code(cb, code_name, place, "code")? {
+                let named = match resolve_code(cb, code_name, place, "code") {
+                    Ok(named) => named,
+                    Err(e) => {
+                        problems.push(e);
+                        continue;
+                    }
+                };
+                let code = match named {
                     Named::Now(code) => code,
                     Named::Formerly(code) => {
                         if noted.insert(code_name.to_string()) {
@@ -313,6 +336,9 @@ fn read_rows(
                 }
             }
         }
+    }
+    if !problems.is_empty() {
+        return Err(Error::several(problems, shown));
     }
     Ok(())
 }

@@ -420,3 +420,33 @@ fn a_sheet_against_an_empty_codebook_says_the_codebook_is_empty() {
         run.stderr
     );
 }
+
+/// Every bad row of every sheet is told in one run, each at its cell.
+#[test]
+fn every_bad_row_of_every_sheet_is_told_at_once() {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", CODEBOOK)
+        .file(
+            "transcripts/r01.txt",
+            "---\nrespondent: R01\n---\nInterviewer: ¿Cómo llegó?\nR01: Me ofrecieron trabajo en Lima.\n",
+        )
+        .file(
+            "codings/ana.csv",
+            "excerpt,code\ntranscripts/r01.txt:5,work/recruit\n,work/debt\ntranscripts/r01.txt:5,work/deudas\n",
+        )
+        .file("codings/ben.csv", "excerpt,code\ntranscripts/r01.txt:5,help/shelters\n");
+    let run = s.run(&["code"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for place in [
+        "codings/ana.csv:3:1",
+        "codings/ana.csv:4:2",
+        "codings/ben.csv:2:2",
+    ] {
+        assert!(run.stderr.contains(place), "{place}: {}", run.stderr);
+    }
+    assert!(
+        run.stderr.contains("codings has 3 errors"),
+        "{}",
+        run.stderr
+    );
+}
