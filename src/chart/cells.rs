@@ -112,7 +112,7 @@ impl Cells {
                         resp: e.resp as usize,
                         rows: buf.clone(),
                         words: match pseudonyms {
-                            Some(p) => crate::render::cut(&p.apply(&e.text), WORDS),
+                            Some(p) => crate::render::cut(&p.apply_masked(&e.text), WORDS),
                             None => crate::render::cut(&e.text, WORDS),
                         },
                     },

@@ -23,6 +23,12 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     let m = &idx.manifest;
     if let Some(attr) = &args.by {
         super::check_attribute(m, attr, "--by")?;
+        if !args.privacy.identified && !study.settings.identifying.is_empty() {
+            // A misspelt `identifying:` entry must not let its column
+            // through as headings: loading the settings' pseudonyms checks
+            // every entry names a column.
+            super::pseudonyms(&study, m, args.privacy)?;
+        }
         super::refuse_identifying(&study, attr, "--by", args.privacy)?;
     }
     let rows = select_rows(&idx, args)?;
@@ -63,7 +69,7 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     };
     if let Some(p) = &pseudonyms {
         for c in summaries.iter_mut().flatten() {
-            c.summary = p.apply(&c.summary).into_owned();
+            c.summary = p.apply_masked(&c.summary).into_owned();
         }
     }
     let quotes = match mode {
@@ -74,7 +80,7 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
     let mut matrix = matrix;
     if let Some(p) = &pseudonyms {
         for c in &mut matrix.columns {
-            c.name = p.apply(&c.name).into_owned();
+            c.name = p.apply_masked(&c.name).into_owned();
         }
     }
 
@@ -317,7 +323,7 @@ fn first_quotes(
             if j < cells.len() && cells[j].is_none() {
                 let e = idx.stored(&searcher, h.addr)?;
                 let text = match pseudonyms {
-                    Some(p) => p.apply(&e.text),
+                    Some(p) => p.apply_masked(&e.text),
                     None => std::borrow::Cow::Borrowed(e.text.as_str()),
                 };
                 cells[j] = Some(format!("{} [{}]", render::cut(&text, width), e.id));

@@ -563,18 +563,18 @@ fn clean(q: &Quote) -> Quote {
 }
 
 /// A quote with the key file's terms replaced in its text, question,
-/// respondent id and attribute values. Highlights no longer fit a changed
-/// text and are dropped.
+/// respondent id and attribute values, and identifying values the key file
+/// misses masked. Highlights no longer fit a changed text and are dropped.
 fn pseudonymise(q: &mut Quote, p: &crate::privacy::Pseudonyms) {
-    let text = p.apply(&q.text).into_owned();
+    let text = p.apply_masked(&q.text).into_owned();
     if text != q.text {
         q.highlights.clear();
         q.text = text;
     }
-    q.question = p.apply(&q.question).into_owned();
-    q.respondent = p.apply(&q.respondent).into_owned();
+    q.question = p.apply_masked(&q.question).into_owned();
+    q.respondent = p.apply_masked(&q.respondent).into_owned();
     for v in q.attributes.values_mut() {
-        *v = p.apply(v).into_owned();
+        *v = p.apply_masked(v).into_owned();
     }
 }
 

@@ -34,8 +34,10 @@ struct Term {
     tokens: Vec<String>,
     prefix: bool,
     /// The key-file entry it belongs to; `None` for an identifying value,
-    /// which the gate looks for but nothing replaces.
+    /// which the gate looks for and only [`Pseudonyms::apply_masked`] replaces.
     entry: Option<usize>,
+    /// For an identifying value, its respondents.csv column.
+    column: Option<String>,
 }
 
 /// A key-file entry: the replacement and where it is.
@@ -246,6 +248,7 @@ impl Pseudonyms {
                     tokens: toks,
                     prefix,
                     entry: Some(i),
+                    column: None,
                 });
             }
         }
@@ -284,7 +287,7 @@ impl Pseudonyms {
         mut self,
         values: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Pseudonyms {
-        for (_, v) in values {
+        for (column, v) in values {
             let toks: Vec<String> = tokens(v).into_iter().map(|t| t.norm).collect();
             if toks.is_empty() {
                 continue;
@@ -294,6 +297,7 @@ impl Pseudonyms {
                 tokens: toks,
                 prefix: false,
                 entry: None,
+                column: Some(column.to_string()),
             });
         }
         self
@@ -372,32 +376,49 @@ impl Pseudonyms {
     /// `text` with every key-file term replaced by its entry's replacement,
     /// longest match first. Borrowed when nothing was replaced.
     pub(crate) fn apply<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        self.apply_inner(text, None)
+        self.apply_inner(text, None, false)
+    }
+
+    /// [`Pseudonyms::apply`], and a value of an identifying column the key
+    /// file does not name is masked as `[COLUMN]` (`[phone]`): for outputs
+    /// people read on the spot (quote, search, matrix cells, chart files),
+    /// which have no gate to refuse them.
+    pub(crate) fn apply_masked<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.apply_inner(text, None, true)
     }
 
     /// [`Pseudonyms::apply`], also pushing each replacement made onto `log`.
     pub(crate) fn apply_logged<'a>(&self, text: &'a str, log: &mut Vec<Replaced>) -> Cow<'a, str> {
-        self.apply_inner(text, Some(log))
+        self.apply_inner(text, Some(log), false)
     }
 
-    fn apply_inner<'a>(&self, text: &'a str, mut log: Option<&mut Vec<Replaced>>) -> Cow<'a, str> {
-        if self.entries.is_empty() {
+    fn apply_inner<'a>(
+        &self,
+        text: &'a str,
+        mut log: Option<&mut Vec<Replaced>>,
+        mask: bool,
+    ) -> Cow<'a, str> {
+        if self.terms.is_empty() {
             return Cow::Borrowed(text);
         }
         let toks = tokens(text);
         let mut out = String::new();
         let (mut at, mut i) = (0usize, 0usize);
         while i < toks.len() {
-            match self.longest_at(&toks, i, |t| t.entry.is_some()) {
+            match self.longest_at(&toks, i, |t| t.entry.is_some() || mask) {
                 Some((t, end)) => {
-                    let entry = &self.entries[self.terms[t].entry.unwrap_or_default()];
+                    let replace = match (self.terms[t].entry, &self.terms[t].column) {
+                        (Some(e), _) => self.entries[e].replace.clone(),
+                        (None, Some(column)) => format!("[{column}]"),
+                        (None, None) => format!("[{}]", self.terms[t].raw),
+                    };
                     out.push_str(&text[at..toks[i].start]);
-                    out.push_str(&entry.replace);
+                    out.push_str(&replace);
                     at = toks[end - 1].end;
                     if let Some(log) = log.as_deref_mut() {
                         log.push(Replaced {
                             term: self.terms[t].raw.clone(),
-                            replace: entry.replace.clone(),
+                            replace,
                         });
                     }
                     i = end;

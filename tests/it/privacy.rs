@@ -1339,3 +1339,46 @@ fn the_pseudonyms_log_says_an_unmatched_name_may_be_a_withdrawn_respondents() {
         after.stderr
     );
 }
+
+/// An identifying value the key file misses is masked as `[COLUMN]` in what
+/// is read on the spot (quote, search, matrix cells); report and export
+/// refuse it instead, so that the key file gets a pseudonym for it.
+#[test]
+fn identifying_values_in_free_text_are_masked_where_nothing_refuses() {
+    let s = named();
+    s.file("thematic.yaml", "identifying: [village, phone]\n")
+        .file(
+            "respondents.csv",
+            "id,role,village,phone\nR01,survivor,Mazuko,+51 984 000 111\nR02,survivor,,\n",
+        )
+        .replace(
+            "transcripts/r02.txt",
+            "The pastor",
+            "The pastor from Mazuko (call +51 984 000 111)",
+        );
+    s.run(&["code"]).ok();
+    for args in [
+        &["quote", "support", "--format", "csv"][..],
+        &["search", "pastor"],
+        &["matrix", "--cell", "quote", "--format", "json"],
+    ] {
+        let out = s.run(args).ok().to_string();
+        assert!(
+            out.contains("The pastor from [village] (call +[phone])"),
+            "{args:?}: {out}"
+        );
+        assert!(
+            !out.contains("Mazuko") && !out.contains("984"),
+            "{args:?}: {out}"
+        );
+    }
+    // Export still refuses, naming the excerpt and the value.
+    let run = s.run(&["export", "--format", "csv"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // A misspelt identifying column cannot become the matrix's headings.
+    s.file("thematic.yaml", "identifying: [village, phones]\n");
+    let run = s.run(&["matrix", "--by", "phone", "--format", "csv"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("thematic.yaml:1:"), "{}", run.stderr);
+}
