@@ -74,6 +74,20 @@ fn cited(study: &crate::study::Study, idx: &StudyIndex, paths: &[&str]) -> Resul
     Ok(crate::chart::cited(&files, paths))
 }
 
+/// Each `--show` attribute exists and, without `--identified`, is not
+/// declared identifying.
+fn check_show(
+    study: &crate::study::Study,
+    m: &crate::index::Manifest,
+    opts: &ListOpts,
+) -> Result<()> {
+    for a in &opts.show {
+        super::check_attribute(m, a, "--show")?;
+        super::refuse_identifying(study, a, "--show", opts.privacy)?;
+    }
+    Ok(())
+}
+
 /// `quote --charted`: the cited excerpts that are at every code and pass
 /// the filters, in the order cited, cut to `--limit`.
 fn list_charted(
@@ -84,10 +98,7 @@ fn list_charted(
     opts: &ListOpts,
 ) -> Result<()> {
     let m = &idx.manifest;
-    for a in &opts.show {
-        super::check_attribute(m, a, "--show")?;
-        super::refuse_identifying(study, a, "--show", opts.privacy)?;
-    }
+    check_show(study, m, opts)?;
     let keep = HitFilter {
         filter: super::filter(m, &opts.read)?,
         rows_all,
@@ -159,10 +170,7 @@ fn list(
     opts: &ListOpts,
 ) -> Result<()> {
     let m = &idx.manifest;
-    for a in &opts.show {
-        super::check_attribute(m, a, "--show")?;
-        super::refuse_identifying(study, a, "--show", opts.privacy)?;
-    }
+    check_show(study, m, opts)?;
     let filter = super::filter(m, &opts.read)?;
     let searcher = idx.reader.searcher();
     let parsed: Option<Box<dyn Query>> = match query.map(str::trim).filter(|q| !q.is_empty()) {

@@ -43,6 +43,20 @@ pub struct StoredText {
     pub text: String,
 }
 
+impl StoredText {
+    /// The fields of a stored document.
+    fn of(doc: &TantivyDocument, fl: &Fields) -> StoredText {
+        StoredText {
+            file: first_u64(doc, fl.file),
+            pos: first_u64(doc, fl.pos),
+            resp: first_u64(doc, fl.resp),
+            id: first_str(doc, fl.id),
+            path: first_str(doc, fl.path),
+            text: first_str(doc, fl.text),
+        }
+    }
+}
+
 impl StudyIndex {
     /// Maps every excerpt's stored text through `f`, segments in parallel,
     /// keeping what it returns (in segment order, not corpus order).
@@ -111,15 +125,7 @@ impl StudyIndex {
             .get_store_reader(1)
             .map_err(|e| Error::io(&index_dir(&self.data_dir), e))?;
         for doc in store.iter::<TantivyDocument>(seg.alive_bitset()) {
-            let doc = doc?;
-            f(StoredText {
-                file: first_u64(&doc, fl.file),
-                pos: first_u64(&doc, fl.pos),
-                resp: first_u64(&doc, fl.resp),
-                id: first_str(&doc, fl.id),
-                path: first_str(&doc, fl.path),
-                text: first_str(&doc, fl.text),
-            });
+            f(StoredText::of(&doc?, fl));
         }
         Ok(())
     }
@@ -168,14 +174,7 @@ impl StudyIndex {
         docs.into_iter()
             .map(|addr| {
                 let doc: TantivyDocument = searcher.doc(addr)?;
-                Ok(StoredText {
-                    file: first_u64(&doc, f.file),
-                    pos: first_u64(&doc, f.pos),
-                    resp: first_u64(&doc, f.resp),
-                    id: first_str(&doc, f.id),
-                    path: first_str(&doc, f.path),
-                    text: first_str(&doc, f.text),
-                })
+                Ok(StoredText::of(&doc, f))
             })
             .collect()
     }
