@@ -36,10 +36,6 @@ pub struct Cells {
     pub by_id: HashMap<std::sync::Arc<str>, Option<usize>>,
     /// `(row, respondent)` → indexes in `entries`, in corpus order.
     by_cell: HashMap<(usize, usize), Vec<usize>>,
-    /// Each entry's place among the entries' ids in byte order: a cell's
-    /// ids are hashed in that order (see [`super::cell_hash`]), found by
-    /// sorting numbers instead of strings.
-    rank: Vec<u32>,
 }
 
 impl Cells {
@@ -65,30 +61,11 @@ impl Cells {
             cells.by_id.insert(e.id.clone(), Some(k));
             cells.entries.push(e);
         }
-        let mut order: Vec<u32> = (0..cells.entries.len() as u32).collect();
-        order.par_sort_unstable_by(|&a, &b| {
-            cells.entries[a as usize]
-                .id
-                .cmp(&cells.entries[b as usize].id)
-        });
-        cells.rank = vec![0; order.len()];
-        for (rank, &k) in order.iter().enumerate() {
-            cells.rank[k as usize] = rank as u32;
-        }
         cells
     }
 
-    /// Reads every excerpt of the index; `words` keeps each one's first
-    /// words (for the sections `chart` writes, read from the stored text),
-    /// else they are left empty and only the fast fields are read.
-    pub fn read(idx: &StudyIndex, words: bool) -> Result<Cells> {
-        if !words {
-            return Self::read_places(idx);
-        }
-        Self::read_words(idx, None)
-    }
-
-    /// [`Cells::read`] with each excerpt's first words, the key file's
+    /// Reads every excerpt of the index with its first words (for the
+    /// sections `chart` writes, read from the stored text), the key file's
     /// pseudonyms applied (when given) before the text is cut, so that no
     /// name is cut in two and missed.
     pub fn read_words(
@@ -124,59 +101,6 @@ impl Cells {
         Ok(Cells::new(all.into_iter().map(|(_, e)| e).collect()))
     }
 
-    /// Every excerpt's id, respondent and rows from the fast fields and the
-    /// code table, without a stored document (a tenth of the time on a
-    /// large study).
-    fn read_places(idx: &StudyIndex) -> Result<Cells> {
-        let table = idx.codes()?;
-        let order = idx.manifest.corpus_order();
-        let mut paths: Vec<&str> = Vec::new();
-        for (rel, f) in &idx.manifest.files {
-            let i = f.id as usize;
-            if paths.len() <= i {
-                paths.resize(i + 1, "");
-            }
-            paths[i] = rel;
-        }
-        let searcher = idx.reader.searcher();
-        let reader = RowReader::new(Source::All, idx.manifest.closure());
-        // Segment by segment, in parallel: each reads its fast fields and
-        // looks its excerpts up in the code table.
-        let parts = searcher
-            .segment_readers()
-            .par_iter()
-            .enumerate()
-            .map(|(ord, seg)| {
-                let mut places = PlaceCollector.for_segment(ord as u32, seg)?;
-                for doc in seg.doc_ids_alive() {
-                    places.collect(doc, 0.0);
-                }
-                let places = places.harvest();
-                let mut rows = reader.clone();
-                Ok(places
-                    .into_iter()
-                    .map(|p| {
-                        let mut buf = Vec::new();
-                        if let Some(rec) = table.get(p.file, p.pos) {
-                            rows.fill(rec, &mut buf);
-                        }
-                        let path = paths.get(p.file as usize).copied().unwrap_or("");
-                        let entry = Entry {
-                            id: id_of(path, &p.tail).into(),
-                            resp: p.resp as usize,
-                            rows: buf,
-                            words: String::new(),
-                        };
-                        (order.key(p.file, p.pos), entry)
-                    })
-                    .collect::<Vec<_>>())
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut all: Vec<(_, Entry)> = parts.into_iter().flatten().collect();
-        all.par_sort_unstable_by_key(|(k, _)| *k);
-        Ok(Cells::new(all.into_iter().map(|(_, e)| e).collect()))
-    }
-
     /// The excerpts of `members` (dense respondent ids) at `row`, in
     /// corpus order.
     pub fn at(&self, row: usize, members: &[usize]) -> Vec<&Entry> {
@@ -195,19 +119,59 @@ impl Cells {
             .copied()
             .collect()
     }
+}
 
-    /// Whether respondent `resp` has an excerpt at `row`.
-    pub fn any_at(&self, row: usize, resp: usize) -> bool {
-        self.by_cell.contains_key(&(row, resp))
+/// Every excerpt's id, respondent and rows (words left empty), in corpus
+/// order, from the fast fields and the code table, without a stored
+/// document (a tenth of the time on a large study).
+pub fn places(idx: &StudyIndex) -> Result<Vec<Entry>> {
+    let table = idx.codes()?;
+    let order = idx.manifest.corpus_order();
+    let mut paths: Vec<&str> = Vec::new();
+    for (rel, f) in &idx.manifest.files {
+        let i = f.id as usize;
+        if paths.len() <= i {
+            paths.resize(i + 1, "");
+        }
+        paths[i] = rel;
     }
-
-    /// The hash of the excerpt set of `members` at `row`.
-    pub fn hash(&self, row: usize, members: &[usize]) -> (String, usize) {
-        let mut ks = self.indexes(row, members);
-        ks.sort_unstable_by_key(|&k| self.rank[k]);
-        let ids = ks.iter().map(|&k| &*self.entries[k].id);
-        (super::sorted_cell_hash(ids), ks.len())
-    }
+    let searcher = idx.reader.searcher();
+    let reader = RowReader::new(Source::All, idx.manifest.closure());
+    // Segment by segment, in parallel: each reads its fast fields and
+    // looks its excerpts up in the code table.
+    let parts = searcher
+        .segment_readers()
+        .par_iter()
+        .enumerate()
+        .map(|(ord, seg)| {
+            let mut places = PlaceCollector.for_segment(ord as u32, seg)?;
+            for doc in seg.doc_ids_alive() {
+                places.collect(doc, 0.0);
+            }
+            let places = places.harvest();
+            let mut rows = reader.clone();
+            Ok(places
+                .into_iter()
+                .map(|p| {
+                    let mut buf = Vec::new();
+                    if let Some(rec) = table.get(p.file, p.pos) {
+                        rows.fill(rec, &mut buf);
+                    }
+                    let path = paths.get(p.file as usize).copied().unwrap_or("");
+                    let entry = Entry {
+                        id: id_of(path, &p.tail).into(),
+                        resp: p.resp as usize,
+                        rows: buf,
+                        words: String::new(),
+                    };
+                    (order.key(p.file, p.pos), entry)
+                })
+                .collect::<Vec<_>>())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut all: Vec<(_, Entry)> = parts.into_iter().flatten().collect();
+    all.par_sort_unstable_by_key(|(k, _)| *k);
+    Ok(all.into_iter().map(|(_, e)| e).collect())
 }
 
 #[cfg(test)]
@@ -237,24 +201,5 @@ mod tests {
         assert_eq!(ids(c.at(1, &[1])), Vec::<String>::new());
         assert_eq!(c.by_id.get("a.txt:3"), Some(&None));
         assert_eq!(c.by_id.get("b.txt:1"), Some(&Some(1)));
-        assert_eq!(c.hash(1, &[0]).1, 1);
-    }
-
-    #[test]
-    fn a_cells_hash_is_that_of_its_ids_in_any_order() {
-        // Corpus order is not id order: `b.txt:10` comes after `b.txt:9`.
-        let c = Cells::new(vec![
-            entry("b.txt:9", 0, &[0]),
-            entry("b.txt:10", 0, &[0]),
-            entry("a.txt:2", 1, &[0]),
-            entry("a.txt:11", 0, &[0, 1]),
-        ]);
-        let (hash, n) = c.hash(0, &[0, 1]);
-        assert_eq!(n, 4);
-        assert_eq!(
-            hash,
-            crate::chart::cell_hash(["a.txt:11", "b.txt:10", "a.txt:2", "b.txt:9"])
-        );
-        assert_eq!(c.hash(1, &[0]).0, crate::chart::cell_hash(["a.txt:11"]));
     }
 }

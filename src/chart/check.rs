@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::cells::Cells;
+use super::table::CellTable;
 use super::{Case, ChartFile, Cite, Section, Status};
 use crate::error::{suggest, Error, Location, Result};
 use crate::index::Manifest;
@@ -153,7 +153,7 @@ pub fn members(m: &Manifest, case: &Case, shown: &str) -> Result<Vec<usize>> {
 
 /// Checks the chart files against the cells; with `strict`, cells with
 /// excerpts and no summary are findings too.
-pub fn check(m: &Manifest, cells: &Cells, files: &[Loaded], strict: bool) -> Report {
+pub fn check(m: &Manifest, cells: &CellTable, files: &[Loaded], strict: bool) -> Report {
     let mut c = Checker {
         m,
         cells,
@@ -184,7 +184,7 @@ pub fn check(m: &Manifest, cells: &Cells, files: &[Loaded], strict: bool) -> Rep
 /// [`check`] going through the files: what it knows and what it found.
 struct Checker<'a> {
     m: &'a Manifest,
-    cells: &'a Cells,
+    cells: &'a CellTable,
     /// Code path → row.
     row_of: HashMap<&'a str, usize>,
     /// The findings and marker updates so far.
@@ -251,15 +251,10 @@ impl Checker<'_> {
         row: Option<usize>,
         c: &Cite,
     ) -> Option<(Kind, String)> {
-        let Some(k) = self.cells.by_id.get(c.id.as_str()) else {
+        let Some(found) = self.cells.get(&c.id) else {
             // An edit of its transcript moved the excerpt: its text is at
             // another line now.
-            if let Some(to) = self
-                .m
-                .moved
-                .get(&c.id)
-                .filter(|to| self.cells.by_id.contains_key(to.as_str()))
-            {
+            if let Some(to) = self.m.moved.get(&c.id).filter(|to| self.cells.contains(to)) {
                 return Some((
                     Kind::UnknownId,
                     format!(
@@ -276,7 +271,9 @@ impl Checker<'_> {
                 ),
             ));
         };
-        let e = k.map(|k| &self.cells.entries[k]);
+        // An uncoded excerpt is at no cell (and, as before it was coded,
+        // belongs to no case either).
+        let e = Some(found).filter(|e| !e.rows.is_empty());
         let resp = e.map(|e| e.resp);
         match (row, e) {
             _ if resp.is_some_and(|p| !f.members.contains(&p)) => Some((
@@ -288,7 +285,7 @@ impl Checker<'_> {
                     case_name(&f.case)
                 ),
             )),
-            (Some(r), Some(e)) if e.rows.contains(&(r as u64)) => None,
+            (Some(r), Some(e)) if e.rows.contains(&(r as u32)) => None,
             (Some(_), _) => Some((Kind::Elsewhere, format!("`{}` is not at {}", c.id, s.path))),
             (None, _) => None,
         }
@@ -316,12 +313,9 @@ impl Checker<'_> {
             .iter()
             .map(|(from, to)| (to.as_str(), from.as_str()))
             .collect();
-        let at = self.cells.at(row, members);
-        let moved = at.iter().filter(|e| back.contains_key(&*e.id)).count();
-        let then = super::cell_hash(
-            at.iter()
-                .map(|e| back.get(&*e.id).copied().unwrap_or(&*e.id)),
-        );
+        let at = self.cells.ids_at(row, members);
+        let moved = at.iter().filter(|id| back.contains_key(*id)).count();
+        let then = super::cell_hash(at.iter().map(|&id| back.get(id).copied().unwrap_or(id)));
         if moved > 0 && then == mk.hash {
             format!(
                 "{numbers}, {moved} of them moved to another line by an edit of their transcript"
@@ -380,7 +374,7 @@ impl Checker<'_> {
 /// finding for each cell with excerpts and no summary.
 fn coverage(
     m: &Manifest,
-    cells: &Cells,
+    cells: &CellTable,
     files: &[Loaded],
     written: &HashMap<(usize, usize), bool>,
     strict: bool,
@@ -484,14 +478,14 @@ mod tests {
         m
     }
 
-    fn cells() -> Cells {
+    fn cells() -> CellTable {
         let e = |id: &str, resp, rows: &[u64]| Entry {
             id: id.into(),
             resp,
             rows: rows.to_vec(),
             words: String::new(),
         };
-        Cells::new(vec![
+        CellTable::new(vec![
             e("r01.txt:1", 0, &[0, 1]),
             e("r01.txt:3", 0, &[2]),
             e("r01.txt:5", 0, &[]),

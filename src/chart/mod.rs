@@ -20,6 +20,7 @@
 pub mod cells;
 pub mod check;
 pub mod summary;
+pub mod table;
 
 use std::path::{Path, PathBuf};
 
@@ -584,6 +585,12 @@ pub struct Source {
     pub case: Case,
     /// Its text, as it is in the file (a BOM included).
     pub text: String,
+}
+
+/// Whether the charts folder `dir` holds anything (a cheap look before
+/// reading the index for it).
+pub fn has_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some())
 }
 
 /// Every chart file in the folder `dir` (shown as `shown_dir`): `*.md` at

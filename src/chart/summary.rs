@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::cells::Cells;
 use super::check::Loaded;
+use super::table::CellTable;
 use super::{Case, Status};
 use crate::index::Manifest;
 
@@ -33,7 +33,7 @@ impl CellSummary {
 /// does.
 pub fn grid(
     m: &Manifest,
-    cells: &Cells,
+    cells: &CellTable,
     files: &[Loaded],
     rows: &[usize],
     cases: &[Case],
@@ -86,7 +86,7 @@ mod tests {
             ..Default::default()
         }];
         m.respondents = vec!["R01".into(), "R02".into()];
-        let cells = Cells::new(vec![Entry {
+        let cells = CellTable::new(vec![Entry {
             id: "r01.txt:1".into(),
             resp: 0,
             rows: vec![0],

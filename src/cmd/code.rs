@@ -35,6 +35,12 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
     let started = Instant::now();
     refuse_emptied_study(&study)?;
     let (mut idx, outcome) = pipeline::refresh(&study, Mode::Code, &super::note)?;
+    if !outcome.up_to_date
+        && crate::chart::has_files(&study.resolve(study.settings.charts.trim_end_matches('/')))
+    {
+        // Make the cell table now, so the first `chart check` answers at once.
+        crate::chart::table::CellTable::load(&idx, &super::note)?;
+    }
     crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
     let m = &idx.manifest;
     let mut warnings = pipeline::all_warnings(m);

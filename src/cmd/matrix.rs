@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::chart::summary::CellSummary;
-use crate::chart::{self, cells::Cells, Case};
+use crate::chart::{self, table::CellTable, Case};
 use crate::cli::{CellMode, Format, MatrixArgs, RowsMode};
 use crate::error::{Error, Result};
 use crate::framework::{self, Cell, Matrix};
@@ -352,7 +352,17 @@ pub(crate) fn summaries(
     let rel = study.settings.charts.trim_end_matches('/');
     let dir = study.resolve(rel);
     let shown = study.shown(&dir);
-    let sources = chart::read_dir(&dir, &shown)?;
+    // The chart files and the cell table are read side by side (the table
+    // only when there are chart files to check it against).
+    let (sources, cells) = rayon::join(
+        || chart::read_dir(&dir, &shown),
+        || {
+            chart::has_files(&dir)
+                .then(|| CellTable::load(idx, &super::note))
+                .transpose()
+        },
+    );
+    let (sources, cells) = (sources?, cells?.unwrap_or_default());
     if sources.is_empty() {
         super::note(&format!(
             "no chart files in {shown}/: every cell is `none` (`thematic chart` adds sections to summarise)"
@@ -365,7 +375,6 @@ pub(crate) fn summaries(
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));
     }
-    let cells = Cells::read(idx, false)?;
     let cases: Vec<Case> = matrix
         .columns
         .iter()

@@ -19,7 +19,7 @@
 pub mod codes;
 pub mod collect;
 mod dir;
-mod integrity;
+pub(crate) mod integrity;
 pub mod query;
 
 pub mod cache;

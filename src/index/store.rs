@@ -542,8 +542,8 @@ impl Writer {
         remove_orphans(&dir);
         restrict_permissions(&dir);
         // Side files named by neither this commit nor the one before are
-        // no longer needed by anyone. Count caches are filled afresh for
-        // each commit.
+        // no longer needed by anyone. Count caches and cell tables are
+        // filled afresh for each commit.
         if let Ok(entries) = std::fs::read_dir(&data) {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
@@ -555,9 +555,17 @@ impl Writer {
                 };
                 let previous_counts = previous != hash
                     && !previous.is_empty()
-                    && name.starts_with(&format!("counts-{previous}-"))
+                    && (name.starts_with(&format!("counts-{previous}-"))
+                        || name == format!("cells-{previous}.bin"))
                     && name.ends_with(".bin");
-                let derived = ["manifest-", "details-", "codes-", "counts-", "verified-"];
+                let derived = [
+                    "manifest-",
+                    "details-",
+                    "codes-",
+                    "counts-",
+                    "cells-",
+                    "verified-",
+                ];
                 if derived.iter().any(|d| name.starts_with(d))
                     && !kept(&hash)
                     && !kept(&previous)
@@ -634,7 +642,7 @@ pub(super) fn create_private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn restrict_file(path: &Path) {
+pub(crate) fn restrict_file(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -918,3 +918,78 @@ fn as_many_excerpts_as_before_but_other_ones_is_said_and_moves_are_followed() {
         out.stdout
     );
 }
+
+/// The `cells-*.bin` files in the study's data folder.
+fn cell_tables(s: &Study) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(s.path().join(".thematic"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("cells-") && n.ends_with(".bin"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_cell_table_is_kept_per_commit_and_a_damaged_one_is_made_again() {
+    let s = study();
+    // No charts: `code` makes no cell table.
+    assert_eq!(cell_tables(&s), Vec::<String>::new());
+    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
+        .ok();
+    s.file(
+        "charts/R01.md",
+        &fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver"),
+    );
+    let clean = s.run(&["chart", "check"]);
+    let want = clean.ok().to_string();
+    let made = cell_tables(&s);
+    assert_eq!(made.len(), 1, "{made:?}");
+    // Read back from the file: the same answer, nothing said.
+    let again = s.run(&["chart", "check"]);
+    assert_eq!((again.ok(), again.stderr.as_str()), (want.as_str(), ""));
+    // Damaged: said, made again, the same answer.
+    let path = s.path().join(".thematic").join(&made[0]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let i = bytes.len() / 3;
+    bytes[i] ^= 0x04;
+    std::fs::write(&path, bytes).unwrap();
+    let out = s.run(&["chart", "check"]);
+    assert_eq!(out.ok(), want);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "note: .thematic/{} is damaged; reading the cells from the index again\n",
+            made[0]
+        )
+    );
+    assert_eq!(s.run(&["chart", "check"]).stderr, "");
+    // With chart files in the study, `code` makes the new commit's table,
+    // and the one of the commit before that is removed by the next commit.
+    s.replace(
+        "codebooks/main.yaml",
+        "any: [took care, me apoyó, support*]",
+        "any: [took care, me apoyó, support*, police station]",
+    );
+    s.run(&["code"]).ok();
+    let after = cell_tables(&s);
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(after.contains(&made[0]));
+    s.replace(
+        "codebooks/main.yaml",
+        "support*, police station]",
+        "support*, police station, comisaría]",
+    );
+    s.run(&["code"]).ok();
+    let last = cell_tables(&s);
+    assert_eq!(last.len(), 2, "{last:?}");
+    assert!(!last.contains(&made[0]), "{last:?}");
+    let out = s.run(&["chart", "check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("stale: the excerpts at return/support changed"),
+        "{}",
+        out.stdout
+    );
+}
