@@ -3,18 +3,22 @@
 `report` with every respondent charted, beside `matrix` (counts) and `chart` (which
 reads every stored excerpt for the first words it lists) in the same run.
 
-    python3 bench/chart.py [--mb 100] [--respondents 860] [--codes 50] [--work DIR] [--results bench/RESULTS.md]
+    python3 bench/chart.py [--mb 100] [--respondents 860] [--codes 50] [--work DIR] [--baseline BIN] [--results bench/RESULTS.md]
 
 It generates the study (bench/gen.py, seeded) unless it exists, codes it,
 runs `thematic chart` for every respondent, writes a summary under every
 section (citing the first excerpt listed, as a researcher's script would),
 then times each reading command (process wall time, median of 5, --frozen).
+With --baseline, another build of thematic (e.g. the previous release) is
+timed on the same study in the same run, each command's runs of the two
+binaries interleaved, and the table gives both with their ratio.
 """
 import argparse
 import datetime
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 
@@ -45,6 +49,7 @@ def main():
     ap.add_argument("--codes", type=int, default=50)
     ap.add_argument("--work", default=os.path.join(HERE, "work"))
     ap.add_argument("--results", default=None, help="append the Markdown report to this file")
+    ap.add_argument("--baseline", default=None, help="another thematic binary to time beside this one")
     a = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "-q"], cwd=ROOT, check=True)
     exe = os.path.join(ROOT, "target", "release", "thematic")
@@ -78,22 +83,38 @@ def main():
         ("report (HTML, --by respondent)", ["report", "--by", "respondent", "--date", "2026-01-01"]),
         ("report --format markdown", ["report", "--format", "markdown", "--date", "2026-01-01"]),
     ]
-    ms = {name: median([exe, *p, *args, "--frozen"]) * 1000 for name, args in timed}
+    ms, base_ms = {}, {}
+    for name, args in timed:
+        now, then = [], []
+        for _ in range(5):
+            now.append(run([exe, *p, *args, "--frozen"])[0])
+            if a.baseline:
+                then.append(run([a.baseline, *p, *args, "--frozen"])[0])
+        ms[name] = statistics.median(now) * 1000
+        if then:
+            base_ms[name] = statistics.median(then) * 1000
     lines = [
         f"### {datetime.date.today()} — charting, {platform.node()}, {os.cpu_count()} cores",
         "",
         f"`python3 bench/chart.py --mb {a.mb:g} --respondents {a.respondents} --codes {a.codes}`: "
         f"{size / 1e6:.0f} MB, {len(files)} chart files, {sections:,} sections, every one written.",
         "",
-        "| command | ms | × matrix (counts) |",
-        "|---|---:|---:|",
     ]
+    if base_ms:
+        lines += [f"Baseline: `{a.baseline}`, timed in the same run (runs interleaved).", ""]
+        lines += ["| command | ms | × matrix (counts) | baseline ms | now / baseline |", "|---|---:|---:|---:|---:|"]
+    else:
+        lines += ["| command | ms | × matrix (counts) |", "|---|---:|---:|"]
     sizes = {name: len(run([exe, *p, *args, "--frozen"])[2].encode()) for name, args in timed if args[0] == "report"}
     base = ms["matrix (counts)"]
     for name, v in ms.items():
         size = f" ({sizes[name] / 1e6:.2f} MB)" if name in sizes else ""
-        lines.append(f"| {name}{size} | {v:.0f} | {v / base:.2f}× |")
-    lines.append(f"| chart (adds nothing; reads every stored excerpt) | {chart * 1000:.0f} | {chart * 1000 / base:.2f}× |")
+        row = f"| {name}{size} | {v:.0f} | {v / base:.2f}× |"
+        if name in base_ms:
+            row += f" {base_ms[name]:.0f} | {v / base_ms[name]:.2f}× |"
+        lines.append(row)
+    lines.append(f"| chart (adds nothing; reads every stored excerpt) | {chart * 1000:.0f} | {chart * 1000 / base:.2f}× |"
+                 + (" | |" if base_ms else ""))
     lines.append("")
     print("\n".join(lines))
     if a.results:
