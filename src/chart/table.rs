@@ -139,11 +139,15 @@ impl CellTable {
         self.resp.len()
     }
 
+    /// The id of the excerpt at `place` (in id order), as bytes.
+    fn id_bytes(&self, place: usize) -> &[u8] {
+        &self.ids[self.id_end[place] as usize..self.id_end[place + 1] as usize]
+    }
+
     /// The id of the excerpt at `place` (in id order).
     fn id(&self, place: usize) -> &str {
-        let bytes = &self.ids[self.id_end[place] as usize..self.id_end[place + 1] as usize];
         // Made from strings, and a decoded table's ids are checked.
-        std::str::from_utf8(bytes).unwrap_or("")
+        std::str::from_utf8(self.id_bytes(place)).unwrap_or("")
     }
 
     /// The place of excerpt `id`, if the study has it.
@@ -151,7 +155,8 @@ impl CellTable {
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match self.id(mid).cmp(id) {
+            // Byte order is the order of the ids as strings.
+            match self.id_bytes(mid).cmp(id.as_bytes()) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Some(mid),
