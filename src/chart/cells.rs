@@ -175,10 +175,11 @@ pub fn places(idx: &StudyIndex) -> Result<Vec<Entry>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn entry(id: &str, resp: usize, rows: &[u64]) -> Entry {
+    /// An excerpt without words.
+    pub(in crate::chart) fn entry(id: &str, resp: usize, rows: &[u64]) -> Entry {
         Entry {
             id: id.into(),
             resp,

@@ -368,16 +368,8 @@ impl<'a> Reader<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::cells::tests::entry;
     use super::*;
-
-    fn entry(id: &str, resp: usize, rows: &[u64]) -> Entry {
-        Entry {
-            id: id.into(),
-            resp,
-            rows: rows.to_vec(),
-            words: String::new(),
-        }
-    }
 
     fn table() -> CellTable {
         // Corpus order is not id order: `b.txt:10` comes after `b.txt:9`.
