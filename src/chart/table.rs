@@ -111,7 +111,7 @@ impl CellTable {
             .join(format!("cells-{}.bin", idx.manifest.head));
         if let Ok(bytes) = std::fs::read(&path) {
             let n_resp = idx.manifest.respondents.len();
-            match CellTable::decode(&bytes)
+            match CellTable::decode(&bytes, &idx.manifest.head)
                 .filter(|t| t.resp.iter().all(|&r| (r as usize) < n_resp))
             {
                 Some(t) => return Ok(t),
@@ -124,7 +124,7 @@ impl CellTable {
         let table = CellTable::new(super::cells::places(idx)?);
         // A cache that cannot be written is only slower next time.
         let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-        if std::fs::write(&tmp, table.encode()).is_ok() {
+        if std::fs::write(&tmp, table.encode(&idx.manifest.head)).is_ok() {
             crate::index::restrict_file(&tmp);
             if std::fs::rename(&tmp, &path).is_ok() {
                 return Ok(table);
@@ -228,8 +228,10 @@ impl CellTable {
         places.iter().map(|&p| self.id(p as usize)).collect()
     }
 
-    /// The table as the bytes of its cache file (sealed).
-    pub fn encode(&self) -> Vec<u8> {
+    /// The table as the bytes of its cache file (sealed); `head` is the
+    /// commit it is of, so that a file copied over another commit's is
+    /// refused.
+    pub fn encode(&self, head: &str) -> Vec<u8> {
         let words = [
             &self.id_end,
             &self.resp,
@@ -242,6 +244,8 @@ impl CellTable {
         let size = 8 + 8 * 10 + self.ids.len() + words.iter().map(|w| 4 * w.len()).sum::<usize>();
         let mut out = Vec::with_capacity(size + 8 * self.cell_key.len() + 12 * self.hash.len());
         out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(head.len() as u64).to_le_bytes());
+        out.extend_from_slice(head.as_bytes());
         for len in [self.ids.len(), self.cell_key.len()]
             .into_iter()
             .chain(words.iter().map(|w| w.len()))
@@ -265,9 +269,13 @@ impl CellTable {
     }
 
     /// A table from the bytes of its cache file, or `None` when they are
-    /// not a whole, sound table (damaged, cut short, another version).
-    pub fn decode(bytes: &[u8]) -> Option<CellTable> {
+    /// not a whole, sound table of commit `head` (damaged, cut short,
+    /// another version, another commit's).
+    pub fn decode(bytes: &[u8], head: &str) -> Option<CellTable> {
         let body = integrity::unseal(bytes)?.strip_prefix(MAGIC.as_slice())?;
+        let body = body
+            .strip_prefix((head.len() as u64).to_le_bytes().as_slice())?
+            .strip_prefix(head.as_bytes())?;
         let mut r = Reader { rest: body };
         let lens: Vec<usize> = (0..9)
             .map(|_| {
@@ -429,21 +437,23 @@ mod tests {
     #[test]
     fn the_cache_file_reads_back_and_a_damaged_one_is_refused() {
         let t = table();
-        let bytes = t.encode();
-        assert_eq!(CellTable::decode(&bytes), Some(t.clone()));
+        let bytes = t.encode("c1");
+        assert_eq!(CellTable::decode(&bytes, "c1"), Some(t.clone()));
+        // Another commit's table, copied over this one's: refused.
+        assert_eq!(CellTable::decode(&bytes, "c2"), None);
         assert_eq!(
-            CellTable::decode(&CellTable::new(Vec::new()).encode()),
+            CellTable::decode(&CellTable::new(Vec::new()).encode(""), ""),
             Some(CellTable::new(Vec::new()))
         );
         for cut in [0, 8, bytes.len() / 2, bytes.len() - 1] {
-            assert_eq!(CellTable::decode(&bytes[..cut]), None, "cut at {cut}");
+            assert_eq!(CellTable::decode(&bytes[..cut], "c1"), None, "cut at {cut}");
         }
         let mut flipped = bytes.clone();
         flipped[20] ^= 1;
-        assert_eq!(CellTable::decode(&flipped), None);
+        assert_eq!(CellTable::decode(&flipped, "c1"), None);
         // Sealed but out of bounds: refused, never read.
         let mut bad = t.clone();
         bad.members[0] = 99;
-        assert_eq!(CellTable::decode(&bad.encode()), None);
+        assert_eq!(CellTable::decode(&bad.encode("c1"), "c1"), None);
     }
 }

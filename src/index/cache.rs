@@ -22,14 +22,17 @@ pub fn counts(
         .data_dir
         .join(format!("counts-{}-{tag}.bin", idx.manifest.head));
     if let Ok(bytes) = std::fs::read(&path) {
-        match decode_counts(&bytes, n_rows, n_resp) {
+        match decode_counts(&bytes, &idx.manifest.head, n_rows, n_resp) {
             Some(c) => return Ok(c),
             // A cache of another version is only replaced; a damaged one
-            // is said, and never read.
-            None if !bytes.starts_with(b"THMCNT01") => notify(&format!(
-                ".thematic/{} is damaged; counting again from the code table",
-                path.file_name().unwrap_or_default().to_string_lossy()
-            )),
+            // (or one of another commit, copied over it) is said, and
+            // never read.
+            None if !bytes.starts_with(b"THMCNT01") && !bytes.starts_with(b"THMCNT02") => {
+                notify(&format!(
+                    ".thematic/{} is damaged; counting again from the code table",
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                ))
+            }
             None => {}
         }
     }
@@ -37,7 +40,7 @@ pub fn counts(
     let counts = collect::Counts::from_table(&*idx.codes()?, n_rows, n_resp, rows);
     // A cache that cannot be written is only slower next time.
     let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    if std::fs::write(&tmp, encode_counts(&counts)).is_ok() {
+    if std::fs::write(&tmp, encode_counts(&counts, &idx.manifest.head)).is_ok() {
         restrict_file(&tmp);
         if std::fs::rename(&tmp, &path).is_ok() {
             return Ok(counts);
@@ -47,11 +50,15 @@ pub fn counts(
     Ok(counts)
 }
 
-pub(super) const COUNTS_MAGIC: &[u8; 8] = b"THMCNT02";
+pub(super) const COUNTS_MAGIC: &[u8; 8] = b"THMCNT03";
 
-pub(super) fn encode_counts(c: &collect::Counts) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + 4 * (c.cells.len() + 2 * c.n_resp));
+/// The counts as a cache file's bytes; `head` is the commit they are of,
+/// so that a cache copied over another commit's is refused.
+pub(super) fn encode_counts(c: &collect::Counts, head: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + head.len() + 4 * (c.cells.len() + 2 * c.n_resp));
     out.extend_from_slice(COUNTS_MAGIC);
+    out.extend_from_slice(&(head.len() as u32).to_le_bytes());
+    out.extend_from_slice(head.as_bytes());
     out.extend_from_slice(&(c.n_rows as u32).to_le_bytes());
     out.extend_from_slice(&(c.n_resp as u32).to_le_bytes());
     for v in c.cells.iter().chain(&c.excerpts).chain(&c.coded) {
@@ -61,8 +68,16 @@ pub(super) fn encode_counts(c: &collect::Counts) -> Vec<u8> {
     out
 }
 
-pub(super) fn decode_counts(bytes: &[u8], n_rows: usize, n_resp: usize) -> Option<collect::Counts> {
+pub(super) fn decode_counts(
+    bytes: &[u8],
+    head: &str,
+    n_rows: usize,
+    n_resp: usize,
+) -> Option<collect::Counts> {
     let body = integrity::unseal(bytes)?.strip_prefix(COUNTS_MAGIC.as_slice())?;
+    let body = body
+        .strip_prefix((head.len() as u32).to_le_bytes().as_slice())?
+        .strip_prefix(head.as_bytes())?;
     let word = |i: usize| {
         body.get(4 * i..4 * i + 4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))

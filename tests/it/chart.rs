@@ -975,6 +975,33 @@ fn the_cell_table_is_kept_per_commit_and_a_damaged_one_is_made_again() {
     let after = cell_tables(&s);
     assert_eq!(after.len(), 2, "{after:?}");
     assert!(after.contains(&made[0]));
+    // The previous commit's table copied over this one's is refused, as
+    // is its count cache.
+    let stale = s.run(&["chart", "check"]).stdout;
+    let matrix = s.run(&["matrix", "--format", "csv"]).ok().to_string();
+    let data = s.path().join(".thematic");
+    let new = after.iter().find(|n| **n != made[0]).unwrap();
+    std::fs::copy(data.join(&made[0]), data.join(new)).unwrap();
+    let out = s.run(&["chart", "check"]);
+    assert_eq!(out.stdout, stale);
+    assert_eq!(
+        out.stderr.lines().next(),
+        Some(
+            format!("note: .thematic/{new} is damaged; reading the cells from the index again")
+                .as_str()
+        )
+    );
+    let counts = |n: &str| n.replace("cells-", "counts-").replace(".bin", "-all.bin");
+    std::fs::copy(data.join(counts(&made[0])), data.join(counts(new))).unwrap();
+    let out = s.run(&["matrix", "--format", "csv"]);
+    assert_eq!(out.ok(), matrix);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "note: .thematic/{} is damaged; counting again from the code table\n",
+            counts(new)
+        )
+    );
     s.replace(
         "codebooks/main.yaml",
         "support*, police station]",
