@@ -81,6 +81,7 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
     let pseudonyms = super::pseudonyms(&study, m, args.privacy)?;
     let cells = Cells::read_words(&idx, pseudonyms.as_ref())?;
     let (dir, shown_dir) = charts_dir(&study);
+    let _writing = lock_charts(&study);
     let sources = chart::read_dir(&dir, &shown_dir)?;
     let mut out = String::new();
     for t in targets {
@@ -124,13 +125,14 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
             continue;
         }
         match existing {
-            Some(s) => {
-                render::replace_file(&s.abs, chart::append(&s.text, &text).as_bytes())?;
-            }
+            Some(s) => replace_unchanged(s, &chart::append(&s.text, &text))?,
             None => {
                 let path = dir.join(&rel);
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                }
+                if path.exists() {
+                    return Err(changed_meanwhile(&shown));
                 }
                 let whole = chart::append(&t.case.title(), &text);
                 render::write_new_file(&path, whole.as_bytes())?;
@@ -233,6 +235,7 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     let clock = crate::pipeline::Clock::start(&study, &super::note);
     let m = &idx.manifest;
     let (dir, shown_dir) = charts_dir(&study);
+    let _writing = accept.then(|| lock_charts(&study));
     // The chart files and the cell table are read side by side.
     let (charts, cells) = rayon::join(
         || {
@@ -275,8 +278,7 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
             if updates.is_empty() {
                 continue;
             }
-            let text = chart::set_markers(&s.text, &updates);
-            render::replace_file(&s.abs, text.as_bytes())?;
+            replace_unchanged(s, &chart::set_markers(&s.text, &updates))?;
             eprintln!(
                 "{}: recorded the excerpts of {} section{}",
                 s.shown,
@@ -329,6 +331,40 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     Ok(())
 }
 
+/// Takes the study's chart lock (`.thematic/charts.lock`), waiting for
+/// it: one `chart` or `chart check --accept` writes chart files at a time,
+/// so that neither undoes the other's changes. Held until dropped; `None`
+/// when the lock cannot be had (a read-only study, where nothing is
+/// written either).
+fn lock_charts(study: &Study) -> Option<std::fs::File> {
+    let path = study.data_dir().join("charts.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .ok()?;
+    file.lock().ok()?;
+    Some(file)
+}
+
+/// Replaces chart file `s` with `text`, unless the file changed since it
+/// was read (a person saved it meanwhile): then nothing is written.
+fn replace_unchanged(s: &chart::Source, text: &str) -> Result<()> {
+    let now = std::fs::read(&s.abs).map_err(|e| Error::io(&s.abs, e))?;
+    if now != s.text.as_bytes() {
+        return Err(changed_meanwhile(&s.shown));
+    }
+    render::replace_file(&s.abs, text.as_bytes())
+}
+
+fn changed_meanwhile(shown: &str) -> Error {
+    Error::failure(format!(
+        "{shown} changed while thematic was writing it; nothing was written to it"
+    ))
+    .with_hint("run the command again (what it did to other files is kept)")
+}
+
 /// `word` as one word of a shell command line: quoted when it holds
 /// anything but letters, digits and `_=.-/` (a value such as `Madre de Dios`).
 fn shell_word(word: &str) -> String {
@@ -340,5 +376,40 @@ fn shell_word(word: &str) -> String {
         word.to_string()
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chart_file_saved_meanwhile_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let abs = dir.path().join("R01.md");
+        std::fs::write(&abs, "## family\n").unwrap();
+        let source = chart::Source {
+            shown: "charts/R01.md".into(),
+            abs: abs.clone(),
+            case: Case::Respondent("R01".into()),
+            text: "## family\n".into(),
+        };
+        replace_unchanged(&source, "## family\nLa buscó.\n").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&abs).unwrap(),
+            "## family\nLa buscó.\n"
+        );
+        // Saved by a person after it was read: left as they saved it.
+        let err = replace_unchanged(&source, "## family\n## return\n").unwrap_err();
+        assert!(
+            err.report()
+                .contains("charts/R01.md changed while thematic was writing it"),
+            "{}",
+            err.report()
+        );
+        assert_eq!(
+            std::fs::read_to_string(&abs).unwrap(),
+            "## family\nLa buscó.\n"
+        );
     }
 }
