@@ -59,7 +59,7 @@ pub const PACKAGE_PART: Limit = Limit {
 /// Human size: `16 MiB`, `1 GiB`, `1.4 GiB`, `812 bytes`.
 pub fn size(bytes: u64) -> String {
     let unit = |n: u64, u: u64, name: &str| {
-        if n % u == 0 {
+        if n.is_multiple_of(u) {
             format!("{} {name}", n / u)
         } else {
             format!("{:.1} {name}", n as f64 / u as f64)
