@@ -32,6 +32,9 @@ pub enum Kind {
     UnknownId,
     /// A cited excerpt that is not at the section's cell.
     Elsewhere,
+    /// A cited id that names other text now, in a stale section: an edit
+    /// moved the cited text to another line.
+    Moved,
     /// A summary whose cell's excerpts changed since it was written.
     Stale,
     /// A cell with excerpts and no summary (with `--strict`).
@@ -46,6 +49,7 @@ impl Kind {
             Kind::Duplicate => "duplicate",
             Kind::UnknownId => "unknown excerpt",
             Kind::Elsewhere => "not at this cell",
+            Kind::Moved => "moved excerpt",
             Kind::Stale => "stale",
             Kind::Unwritten => "unwritten",
         }
@@ -271,6 +275,21 @@ impl Checker<'_> {
                 ),
             ));
         };
+        // An edit put other text at the cited line, and the summary has not
+        // been reviewed since (a reviewed one cites what it means).
+        if let Some(to) = self.m.moved.get(&c.id).filter(|to| self.cells.contains(to)) {
+            let stale =
+                row.is_some_and(|r| s.status(&self.cells.hash(r, &f.members).0) == Status::Stale);
+            if stale {
+                return Some((
+                    Kind::Moved,
+                    format!(
+                        "`{}` names other text now: an edit of its transcript moved the text that was there to {to}; cite `{to}` (or, if the text now at `{}` is meant, review the summary and run `thematic chart check --accept`)",
+                        c.id, c.id
+                    ),
+                ));
+            }
+        }
         // An uncoded excerpt is at no cell (and, as before it was coded,
         // belongs to no case either).
         let e = Some(found).filter(|e| !e.rows.is_empty());
@@ -306,22 +325,18 @@ impl Checker<'_> {
         if mk.count != count {
             return numbers;
         }
-        // The cell's ids as they were before the moves the index knows of.
-        let back: HashMap<&str, &str> = self
-            .m
-            .moved
-            .iter()
-            .map(|(from, to)| (to.as_str(), from.as_str()))
-            .collect();
+        // The ids each of the cell's excerpts had before the moves the index
+        // knows of (several when edits moved texts more than once).
+        let mut back: HashMap<&str, Vec<&str>> = HashMap::default();
+        for (from, to) in &self.m.moved {
+            back.entry(to.as_str()).or_default().push(from.as_str());
+        }
         let at = self.cells.ids_at(row, members);
-        let moved = at.iter().filter(|id| back.contains_key(*id)).count();
-        let then = super::cell_hash(at.iter().map(|&id| back.get(id).copied().unwrap_or(id)));
-        if moved > 0 && then == mk.hash {
-            format!(
+        match moved_then(&at, &back, &mk.hash) {
+            Some(moved) => format!(
                 "{numbers}, {moved} of them moved to another line by an edit of their transcript"
-            )
-        } else {
-            format!("{numbers}, but not the same excerpts")
+            ),
+            None => format!("{numbers}, but not the same excerpts"),
         }
     }
 
@@ -368,6 +383,50 @@ impl Checker<'_> {
             });
         }
     }
+}
+
+/// How many of the excerpts `at` had another id when the cell's hash was
+/// `then`, if some choice of their earlier ids (`back`: id now → ids it
+/// had) gives that hash. The choice where every excerpt that moved takes
+/// its first earlier id comes first; at most [`CHOICES`] are tried.
+fn moved_then(at: &[&str], back: &HashMap<&str, Vec<&str>>, then: &str) -> Option<usize> {
+    // Each excerpt's ids to try: its earlier ones, then its own.
+    let options: Vec<Vec<&str>> = at
+        .iter()
+        .map(|&id| {
+            let mut o: Vec<&str> = back.get(id).into_iter().flatten().copied().collect();
+            o.push(id);
+            o
+        })
+        .collect();
+    let mut choice = vec![0usize; at.len()];
+    for _ in 0..CHOICES {
+        let ids: Vec<&str> = options.iter().zip(&choice).map(|(o, &c)| o[c]).collect();
+        let moved = ids.iter().zip(at).filter(|(a, b)| a != b).count();
+        if moved > 0 && super::cell_hash(ids) == then {
+            return Some(moved);
+        }
+        if !advance(&mut choice, &options) {
+            return None;
+        }
+    }
+    None
+}
+
+/// How many choices of earlier ids [`moved_then`] tries.
+const CHOICES: usize = 256;
+
+/// Steps `choice` to the next combination (odometer order); false when
+/// all were tried.
+fn advance(choice: &mut [usize], options: &[Vec<&str>]) -> bool {
+    for (c, o) in choice.iter_mut().zip(options) {
+        if *c + 1 < o.len() {
+            *c += 1;
+            return true;
+        }
+        *c = 0;
+    }
+    false
 }
 
 /// Coverage per theme over the respondents' cells, and (with `strict`) a
@@ -535,6 +594,45 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn a_cited_line_that_names_other_text_now() {
+        // An edit put r01.txt:1's text at r01.txt:3, and other text at
+        // r01.txt:1 (which is at family/search still).
+        let mut m = manifest();
+        m.moved.insert("r01.txt:1".into(), "r01.txt:3".into());
+        let c = cells();
+        let text = "## family/search\n<!-- thematic: excerpts 000000000000 (1) -->\nShe searched [r01.txt:1].\n";
+        let r = check(&m, &c, &loaded(text), false);
+        assert_eq!(
+            shown(&r),
+            [
+                "charts/R01.md:2: stale: the excerpts at family/search changed since the summary was written (1 then, 1 now, but not the same excerpts); review it, then run `thematic chart check --accept`",
+                "charts/R01.md:3:15: moved excerpt: `r01.txt:1` names other text now: an edit of its transcript moved the text that was there to r01.txt:3; cite `r01.txt:3` (or, if the text now at `r01.txt:1` is meant, review the summary and run `thematic chart check --accept`)",
+            ]
+        );
+        // Reviewed and accepted: the citation is what the summary means.
+        let (h, n) = c.hash(1, &[0]);
+        let text = format!(
+            "## family/search\n{}\nShe searched [r01.txt:1].\n",
+            super::super::marker_line(&h, n)
+        );
+        assert_eq!(
+            shown(&check(&m, &c, &loaded(&text), false)),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn moves_explain_a_stale_cell_whichever_earlier_id_is_the_right_one() {
+        let then = super::super::cell_hash(["t.txt:5", "t.txt:9"]);
+        // t.txt:8 was t.txt:5 once and t.txt:12 later; t.txt:9 did not move.
+        let back: HashMap<&str, Vec<&str>> =
+            HashMap::from_iter([("t.txt:8", vec!["t.txt:12", "t.txt:5"])]);
+        assert_eq!(moved_then(&["t.txt:8", "t.txt:9"], &back, &then), Some(1));
+        assert_eq!(moved_then(&["t.txt:8", "t.txt:10"], &back, &then), None);
+        assert_eq!(moved_then(&["t.txt:5", "t.txt:9"], &back, &then), None);
     }
 
     #[test]

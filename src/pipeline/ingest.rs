@@ -251,12 +251,13 @@ impl Said {
 }
 
 /// Where excerpts went: the moves of `prev` carried forward, and those of
-/// this update. An id of a re-read transcript that is gone maps to the id
-/// that now has its text in the same transcript, when exactly one excerpt
-/// had that text before and exactly one has it now (as coding sheets are
-/// re-anchored). An earlier move is kept while its target keeps its text,
-/// followed when its target moved too, and dropped when its target is gone
-/// or has other text, or its old id is an excerpt again.
+/// this update. An id of a re-read transcript that is gone, or that names
+/// other text now (lines inserted above it), maps to the id that now has
+/// its text in the same transcript, when exactly one excerpt had that text
+/// before and exactly one has it now (as coding sheets are re-anchored).
+/// An earlier move is kept while its target keeps its text, followed when
+/// its target moved too, and dropped when its target is gone or has other
+/// text, or its old id holds that text again (the edit was undone).
 fn follow_moves(
     prev: &BTreeMap<String, String>,
     before: &[Said],
@@ -265,10 +266,16 @@ fn follow_moves(
     files: &BTreeMap<String, FileEntry>,
 ) -> BTreeMap<String, String> {
     use std::collections::HashSet;
-    let now: HashSet<&str> = after.iter().map(|s| s.id.as_str()).collect();
+    let now: std::collections::HashMap<&str, &str> = after
+        .iter()
+        .map(|s| (s.id.as_str(), s.hash.as_str()))
+        .collect();
     let (was, is) = (texts(before), texts(after));
     let mut moved: BTreeMap<String, String> = BTreeMap::new();
-    for s in before.iter().filter(|s| !now.contains(s.id.as_str())) {
+    for s in before {
+        if now.get(s.id.as_str()) == Some(&s.hash.as_str()) {
+            continue;
+        }
         let key = (s.path.as_str(), s.hash.as_str());
         if let (Some((1, _)), Some((1, to))) = (was.get(&key), is.get(&key)) {
             moved.insert(s.id.clone(), (*to).to_string());
@@ -294,7 +301,7 @@ fn follow_moves(
         .map(|s| s.id.as_str())
         .collect();
     for (from, to) in prev {
-        if now.contains(from.as_str()) || moved.contains_key(from) {
+        if moved.contains_key(from) {
             continue;
         }
         let target = if same_text.contains(to.as_str()) {
@@ -307,9 +314,17 @@ fn follow_moves(
                 .filter(|p| !reread.contains(p))
                 .map(|_| to.clone())
         };
-        if let Some(t) = target.filter(|t| t != from) {
-            moved.insert(from.clone(), t);
+        let Some(t) = target.filter(|t| t != from) else {
+            continue;
+        };
+        // The old id holds the text again: no move (an undone edit).
+        if now
+            .get(from.as_str())
+            .is_some_and(|h| now.get(t.as_str()) == Some(h))
+        {
+            continue;
         }
+        moved.insert(from.clone(), t);
     }
     moved
 }
@@ -595,12 +610,20 @@ mod tests {
             said("t/a.txt:5", "Sí."),
             said("t/a.txt:7", "Sí."),
             said("t/a.txt:9", "Volví en 2021."),
+            said("t/a.txt:11", "Fin."),
+            said("t/a.txt:13", "Gracias."),
+            said("t/a.txt:15", "Adiós."),
         ];
         let after = [
             said("t/a.txt:4", "Me fui a Lima."),
             said("t/a.txt:6", "Sí."),
             said("t/a.txt:8", "Sí."),
             said("t/a.txt:9", "Volví en 2022."),
+            // Each id names the other's text now.
+            said("t/a.txt:11", "Gracias."),
+            said("t/a.txt:13", "Fin."),
+            said("t/a.txt:15", "Adiós."),
+            said("t/a.txt:17", "Adiós."),
         ];
         let files: BTreeMap<String, FileEntry> = ["t/a.txt", "t/b.txt"]
             .into_iter()
@@ -614,6 +637,10 @@ mod tests {
             ("t/a.txt:2".to_string(), "t/a.txt:9".to_string()),
             // In a transcript not read again: kept.
             ("t/b.txt:1".to_string(), "t/b.txt:2".to_string()),
+            // Its old id holds its text again: dropped.
+            ("t/a.txt:17".to_string(), "t/a.txt:15".to_string()),
+            // Kept, though its old id is an excerpt again (of other text).
+            ("t/a.txt:6".to_string(), "t/a.txt:13".to_string()),
         ]);
         let moved = follow_moves(&prev, &before, &after, &reread, &files);
         // "Sí." is said twice: where each went is not known.
@@ -621,7 +648,10 @@ mod tests {
             moved,
             BTreeMap::from([
                 ("t/a.txt:1".to_string(), "t/a.txt:4".to_string()),
+                ("t/a.txt:11".to_string(), "t/a.txt:13".to_string()),
+                ("t/a.txt:13".to_string(), "t/a.txt:11".to_string()),
                 ("t/a.txt:3".to_string(), "t/a.txt:4".to_string()),
+                ("t/a.txt:6".to_string(), "t/a.txt:11".to_string()),
                 ("t/b.txt:1".to_string(), "t/b.txt:2".to_string()),
             ])
         );

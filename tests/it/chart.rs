@@ -1020,3 +1020,46 @@ fn the_cell_table_is_kept_per_commit_and_a_damaged_one_is_made_again() {
         out.stdout
     );
 }
+
+#[test]
+fn a_cited_line_that_holds_other_text_after_an_edit_is_told() {
+    let s = study();
+    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
+        .ok();
+    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
+    s.file("charts/R01.md", &filled);
+    // Three lines added above the interview: r01.txt:10's text goes to
+    // :13, :13's to :16, so :13, cited for return/support, is another
+    // excerpt's id now.
+    s.replace(
+        "transcripts/r01.txt",
+        "Interview 1, Cusco, March 2023.\n",
+        "Interview 1, Cusco, March 2023.\nTranscribed by the field team.\nChecked in May.\n\n",
+    );
+    let out = s.run(&["chart", "check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let findings: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("charts/"))
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            "charts/R01.md:4: stale: the excerpts at return changed since the summary was written (2 then, 2 now, 2 of them moved to another line by an edit of their transcript); review it, then run `thematic chart check --accept`",
+            "charts/R01.md:9:28: unknown excerpt: no excerpt `transcripts/r01.txt:7` in the study: an edit of its transcript moved its text, now at transcripts/r01.txt:10; cite `transcripts/r01.txt:10`",
+            "charts/R01.md:12: stale: the excerpts at return/support changed since the summary was written (1 then, 1 now, 1 of them moved to another line by an edit of their transcript); review it, then run `thematic chart check --accept`",
+            "charts/R01.md:16:28: moved excerpt: `transcripts/r01.txt:13` names other text now: an edit of its transcript moved the text that was there to transcripts/r01.txt:16; cite `transcripts/r01.txt:16` (or, if the text now at `transcripts/r01.txt:13` is meant, review the summary and run `thematic chart check --accept`)",
+            "charts/R01.md:19: stale: the excerpts at return/dates changed since the summary was written (1 then, 1 now, 1 of them moved to another line by an edit of their transcript); review it, then run `thematic chart check --accept`",
+            "charts/R01.md:23:28: unknown excerpt: no excerpt `transcripts/r01.txt:7` in the study: an edit of its transcript moved its text, now at transcripts/r01.txt:10; cite `transcripts/r01.txt:10`",
+        ]
+    );
+    // The citations put right and the summaries reviewed: clean.
+    let fixed = s
+        .read("charts/R01.md")
+        .replace("[transcripts/r01.txt:13]", "[transcripts/r01.txt:16]")
+        .replace("[transcripts/r01.txt:7]", "[transcripts/r01.txt:10]");
+    s.file("charts/R01.md", &fixed);
+    s.run(&["chart", "check", "--accept"]).ok();
+    assert!(s.run(&["chart", "check"]).ok().ends_with("no findings\n"));
+}
