@@ -706,6 +706,66 @@ pub fn withdrawn_files(sources: &[Source], m: &crate::index::Manifest) -> Vec<St
         .collect()
 }
 
+/// A warning per line of a chart file that names an excerpt no longer in
+/// the study (`exists` says which are) of a transcript that held words of
+/// a respondent who withdrew consent: a citation, or a line of a new
+/// section's listing with its first words, written before they withdrew
+/// (a group file's, or another respondent's of the same focus group), may
+/// quote or summarise them. The files of the withdrawn respondents
+/// themselves are told by [`withdrawn_files`]. Reads the index's details
+/// (`data_dir`) only when someone withdrew.
+pub fn withdrawn_words(
+    sources: &[Source],
+    m: &crate::index::Manifest,
+    data_dir: &Path,
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<Vec<String>> {
+    if m.withheld.is_empty() || sources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut details = m.clone();
+    crate::index::load_details(data_dir, &mut details)?;
+    let held: Vec<(&str, &[String])> = details
+        .files
+        .iter()
+        .filter(|(_, f)| !f.info.withheld.is_empty())
+        .map(|(p, f)| (p.as_str(), f.info.withheld.as_slice()))
+        .collect();
+    let whose = |id: &str| {
+        held.iter()
+            .find(|(p, _)| id.strip_prefix(p).is_some_and(|r| r.starts_with(':')))
+            .map(|(_, who)| *who)
+    };
+    let mut out = Vec::new();
+    for s in sources.iter().filter(|s| !withdrew(m, &s.case)) {
+        for (n, line) in s.text.lines().enumerate() {
+            let named = line
+                .split('[')
+                .skip(1)
+                .filter_map(|rest| rest.split_once(']').map(|(inside, _)| inside))
+                .flat_map(|inside| inside.split([';', ',']))
+                .map(str::trim)
+                .find_map(|id| {
+                    (is_id(id) && !exists(id))
+                        .then(|| whose(id).map(|who| (id, who)))
+                        .flatten()
+                });
+            if let Some((id, who)) = named {
+                out.push(format!(
+                    "{}:{}: `{id}` is no longer in the study: its transcript held the words of {}, who withdrew consent, and this line may quote or summarise them: the team should remove it (and rewrite the summary)",
+                    s.shown,
+                    n + 1,
+                    who.iter()
+                        .map(|w| format!("`{w}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The excerpt ids the respondents' summaries cite at the codes `paths`
 /// (a section at one of them or below it), each once, in the order cited:
 /// files by path, sections and citations in file order. Group files are

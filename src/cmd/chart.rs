@@ -248,9 +248,7 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     );
     let (mut sources, mut loaded, mut problems) = charts?;
     let cells = cells?;
-    for w in chart::withdrawn_files(&sources, m) {
-        eprintln!("warning: {}", render::safe::terminal(&w));
-    }
+    warn_withdrawn(&study, m, &sources, &|id| cells.contains(id))?;
     clock.lap("read chart files and cells");
     let memo_dir = study.resolve(study.settings.memos.trim_end_matches('/'));
     let memo_shown = study.shown(&memo_dir);
@@ -327,6 +325,21 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
             "chart check: {n} finding{}",
             if n == 1 { "" } else { "s" }
         )));
+    }
+    Ok(())
+}
+
+/// Warns of the chart files of respondents who withdrew consent, and of
+/// the lines of other chart files that may hold their words.
+pub(super) fn warn_withdrawn(
+    study: &Study,
+    m: &crate::index::Manifest,
+    sources: &[chart::Source],
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<()> {
+    let words = chart::withdrawn_words(sources, m, &study.data_dir(), exists)?;
+    for w in chart::withdrawn_files(sources, m).iter().chain(&words) {
+        eprintln!("warning: {}", render::safe::terminal(w));
     }
     Ok(())
 }

@@ -368,9 +368,7 @@ pub(crate) fn summaries(
             "no chart files in {shown}/: every cell is `none` (`thematic chart` adds sections to summarise)"
         ));
     }
-    for w in chart::withdrawn_files(&sources, m) {
-        eprintln!("warning: {}", crate::render::safe::terminal(&w));
-    }
+    super::chart::warn_withdrawn(study, m, &sources, &|id| cells.contains(id))?;
     let (files, problems) = chart::load(&sources, m);
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));

@@ -64,9 +64,13 @@ fn cited(study: &crate::study::Study, idx: &StudyIndex, paths: &[&str]) -> Resul
     let rel = study.settings.charts.trim_end_matches('/');
     let dir = study.resolve(rel);
     let sources = crate::chart::read_dir(&dir, &study.shown(&dir))?;
-    for w in crate::chart::withdrawn_files(&sources, &idx.manifest) {
-        eprintln!("warning: {}", render::safe::terminal(&w));
-    }
+    // The excerpts of the study are only needed to tell what may hold the
+    // words of someone who withdrew.
+    let table = match idx.manifest.withheld.is_empty() {
+        true => crate::chart::table::CellTable::default(),
+        false => crate::chart::table::CellTable::load(idx, &super::note)?,
+    };
+    super::chart::warn_withdrawn(study, &idx.manifest, &sources, &|id| table.contains(id))?;
     let (files, problems) = crate::chart::load(&sources, &idx.manifest);
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));

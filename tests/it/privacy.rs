@@ -1212,11 +1212,49 @@ fn a_withdrawn_respondents_chart_file_is_left_out_and_said_to_be_deleted() {
     let n04 = s.read("charts/N04.md");
     assert!(n04.contains("They paid my brother [narrator D]"), "{n04}");
     assert!(!n04.contains("Riser"), "{n04}");
+    // A group file lists N04's excerpt beside N02's, and a summary cites it.
+    assert_eq!(
+        s.run(&["chart", "--by", "gender", "--theme", "work"]).ok(),
+        "charts/by-gender/man.md: added work, work/unpaid\ncharts/by-gender/woman.md: added work, work/unpaid\n"
+    );
+    let women = s.read("charts/by-gender/woman.md");
+    assert!(
+        women.contains("[transcripts/N04.txt:2] They paid my brother"),
+        "{women}"
+    );
+    s.file(
+        "charts/by-gender/woman.md",
+        &women.replacen(
+            "-->\n",
+            "-->\nNo pay; a brother was paid instead [transcripts/N04.txt:2].\n",
+            2,
+        ),
+    );
     s.file(
         "thematic.yaml",
         "interviewer: [Interviewer]\nidentifying: [real_name, phone]\nwithdrawn: [N04]\n",
     );
     let warning = "warning: charts/N04.md: `N04` withdrew consent; this chart file is left out of every output, but it still holds their words and summaries: the team should delete it\n";
+    let check = s.run(&["chart", "check"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert_eq!(check.stderr.matches(warning).count(), 1, "{}", check.stderr);
+    // Every line of the group file that names N04's excerpt is told.
+    let group = s.read("charts/by-gender/woman.md");
+    let lines: Vec<usize> = group
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("transcripts/N04.txt:2"))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(lines.len(), 4, "{group}");
+    for n in &lines {
+        let told = format!("warning: charts/by-gender/woman.md:{n}: `transcripts/N04.txt:2` is no longer in the study: its transcript held the words of `N04`, who withdrew consent, and this line may quote or summarise them: the team should remove it (and rewrite the summary)\n");
+        assert_eq!(check.stderr.matches(&told).count(), 1, "{}", check.stderr);
+        let shown = s.run(&["matrix", "--cell", "summary", "--by", "gender"]);
+        assert!(shown.stderr.contains(&told), "{}", shown.stderr);
+    }
+    assert!(!s.run(&["chart", "check"]).stderr.contains("N01.txt"));
+    std::fs::remove_dir_all(s.path().join("charts/by-gender")).unwrap();
     let check = s.run(&["chart", "check"]);
     check.ok();
     assert_eq!(check.stderr.matches(warning).count(), 1, "{}", check.stderr);
