@@ -469,24 +469,25 @@ fn coverage(
                     let (at, what) = match file_of.get(&p) {
                         Some(f) => {
                             match f.file.sections.iter().find(|s| s.path == m.rows[row].path) {
-                                Some(s) => {
-                                    (Location::line(f.shown.clone(), s.line), "an empty summary")
-                                }
+                                Some(s) => (
+                                    Location::line(f.shown.clone(), s.line),
+                                    "an empty summary; write it under the heading",
+                                ),
                                 None => (
                                     Location::line(f.shown.clone(), f.file.lines + 1),
-                                    "no section",
+                                    "no section; write the summary (`thematic chart` adds the sections)",
                                 ),
                             }
                         }
-                        None => (Location::line(chart_shown(files, id), 1), "no chart file"),
+                        None => (
+                            Location::line(chart_shown(files, id), 1),
+                            "no chart file; write the summary (`thematic chart` adds the sections)",
+                        ),
                     };
                     report.findings.push(Finding {
                         at,
                         kind: Kind::Unwritten,
-                        message: format!(
-                            "{id} has excerpts at {} and {what}; write the summary (`thematic chart` adds the sections)",
-                            m.rows[row].path
-                        ),
+                        message: format!("{id} has excerpts at {} and {what}", m.rows[row].path),
                     });
                 }
             }
@@ -649,7 +650,7 @@ mod tests {
                 "charts/R01.md:3:50: unknown excerpt: no excerpt `r09.txt:1` in the study; cite ids as `thematic quote` shows them",
                 "charts/R01.md:4:4: unknown code: the codebook has no code `family/serch`; did you mean `family/search`?",
                 "charts/R01.md:6: duplicate: a second section for family/search (the first is at line 1); merge them",
-                "charts/R01.md:7: unwritten: R01 has excerpts at family and an empty summary; write the summary (`thematic chart` adds the sections)",
+                "charts/R01.md:7: unwritten: R01 has excerpts at family and an empty summary; write it under the heading",
                 "charts/R01.md:8: unwritten: R01 has excerpts at return and no section; write the summary (`thematic chart` adds the sections)",
                 "charts/R02.md:1: unwritten: R02 has excerpts at family and no chart file; write the summary (`thematic chart` adds the sections)",
                 "charts/R02.md:1: unwritten: R02 has excerpts at family/search and no chart file; write the summary (`thematic chart` adds the sections)",
