@@ -79,12 +79,37 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
     // Chart files are for people (and go into git): the first words listed
     // in a new section's comment carry the pseudonyms, as quotes do.
     let pseudonyms = super::pseudonyms(&study, m, args.privacy)?;
-    let cells = Cells::read_words(&idx, pseudonyms.as_ref())?;
     let (dir, shown_dir) = charts_dir(&study);
     let _writing = lock_charts(&study);
     let sources = chart::read_dir(&dir, &shown_dir)?;
+    // The sections each file has already.
+    let present: Vec<BTreeSet<String>> = targets
+        .iter()
+        .map(|t| {
+            let Some(s) = sources.iter().find(|s| s.case == t.case) else {
+                return BTreeSet::new();
+            };
+            let f = chart::parse(&s.text, &s.shown);
+            for p in &f.problems {
+                eprintln!("warning: {}", p.report().trim_start_matches("error: "));
+            }
+            f.sections.into_iter().map(|s| s.path).collect()
+        })
+        .collect();
+    // The excerpts' words are read only when a section is to be added.
+    let table = CellTable::load(&idx, &super::note)?;
+    let wanted = targets.iter().zip(&present).any(|(t, present)| {
+        rows.iter().any(|&r| {
+            !present.contains(&m.rows[r].path) && t.members.iter().any(|&p| table.any_at(r, p))
+        })
+    });
+    if !wanted {
+        return render::emit("nothing to add: every cell with excerpts has a section\n");
+    }
+    drop(table);
+    let cells = Cells::read_words(&idx, pseudonyms.as_ref())?;
     let mut out = String::new();
-    for t in targets {
+    for (t, present) in targets.iter().zip(present) {
         let rel = t.case.rel();
         let shown = format!("{shown_dir}/{rel}");
         let existing = sources.iter().find(|s| s.case == t.case);
@@ -92,15 +117,6 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
             Case::Respondent(id) => format!("respondent={id}"),
             Case::Group { attr, value } => format!("{attr}={value}"),
         });
-        let present: BTreeSet<String> = existing
-            .map(|s| {
-                let f = chart::parse(&s.text, &s.shown);
-                for p in &f.problems {
-                    eprintln!("warning: {}", p.report().trim_start_matches("error: "));
-                }
-                f.sections.into_iter().map(|s| s.path).collect()
-            })
-            .unwrap_or_default();
         let mut added = Vec::new();
         let mut text = String::new();
         for &r in &rows {
