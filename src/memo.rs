@@ -188,6 +188,10 @@ fn resolve(entry: &str, m: &Manifest, is_excerpt: &dyn Fn(&str) -> bool) -> Resu
     if entry.contains(':') {
         return if is_excerpt(entry) {
             Ok(About::Excerpt(entry.to_string()))
+        } else if let Some(to) = m.moved.get(entry).filter(|to| is_excerpt(to)) {
+            Err(format!(
+                "an edit of its transcript moved its text, now at {to}: write `{to}`"
+            ))
         } else {
             Err("name an excerpt by its id as `thematic quote` shows it, e.g. transcripts/r07.txt:12".into())
         };
@@ -327,6 +331,16 @@ mod tests {
             Err("did you mean `stigma`?".to_string())
         );
         assert!(resolve("transcripts/r07.txt:13", &m, &yes).is_err());
+        // Its text moved with an edit: the hint says where.
+        let mut m = m;
+        m.moved.insert(
+            "transcripts/r07.txt:9".into(),
+            "transcripts/r07.txt:12".into(),
+        );
+        assert_eq!(
+            resolve("transcripts/r07.txt:9", &m, &yes),
+            Err("an edit of its transcript moved its text, now at transcripts/r07.txt:12: write `transcripts/r07.txt:12`".to_string())
+        );
     }
 
     #[test]
