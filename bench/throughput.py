@@ -15,8 +15,8 @@ of tantivy alone, and of the floor for "read, code and index everything"
 on every core).
 
 `scaling`: for each size (MB) a study from bench/gen.py (50 codes; made
-when missing), `code` from scratch (wall time and peak RSS, one run per
-binary, interleaved), then `matrix`, `quote` and `search` on the index it
+when missing), `code` from scratch (wall time, CPU time and peak RSS, one
+run per binary, interleaved), then `matrix`, `quote` and `search` on the index it
 made (process wall time, median of 5).
 
 Timings are process wall time of release binaries; peak RSS from wait4.
@@ -129,8 +129,8 @@ def scaling(args):
     builds = [("this build", exe)] + ([("baseline", args.base)] if args.base else [])
     print(f"load before: {os.getloadavg()[0]:.2f}")
     print()
-    print("| corpus | build | code (s) | MB/s | peak RSS (MB) | matrix (ms) | quote (ms) | search (ms) |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("| corpus | build | code (s) | MB/s | CPU (s) | peak RSS (MB) | matrix (ms) | quote (ms) | search (ms) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for size in [int(s) for s in args.sizes.split(",")]:
         study = os.path.join(args.work, f"study-{size}mb")
         if not os.path.isdir(os.path.join(study, "transcripts")):
@@ -139,10 +139,11 @@ def scaling(args):
         mb = study_bytes(study) / 1e6
         for name, b in builds:
             wall, rss = code(b, study)
+            cpu = run.cpu
             m = latency(b, study, ["matrix", "--format", "csv"])
             q = latency(b, study, ["quote", "theme_000", "--limit", "20", "--format", "json"])
             s = latency(b, study, ["search", "family AND police", "--limit", "20", "--format", "json"])
-            print(f"| {size} MB | {name} | {wall:.2f} | {mb / wall:.1f} | {rss:.0f} | {m:.0f} | {q:.0f} | {s:.0f} |",
+            print(f"| {size} MB | {name} | {wall:.2f} | {mb / wall:.1f} | {cpu:.1f} | {rss:.0f} | {m:.0f} | {q:.0f} | {s:.0f} |",
                   flush=True)
 
 
