@@ -28,6 +28,8 @@
 //! crate, so the compiler finds what nothing uses.
 
 pub(crate) mod agreement;
+#[doc(hidden)]
+pub mod bench;
 pub(crate) mod chart;
 pub mod cli;
 pub(crate) mod cmd;

@@ -4,7 +4,7 @@
 use super::*;
 
 /// Bumped whenever the schema or the manifest changes meaning.
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 pub(super) const TOOL: &str = "thematic";
 /// The analyzer of a language's body field is named this, then the language.
 pub(super) const ANALYZER: &str = "thematic_terms";
@@ -44,10 +44,10 @@ pub struct Fields {
 
 /// The part of excerpt id `id` after its transcript's `path:` (the whole id,
 /// after a NUL that no id starts with, should one not start so).
-pub fn id_tail(id: &str, path: &str) -> String {
+pub fn id_tail<'a>(id: &'a str, path: &str) -> std::borrow::Cow<'a, str> {
     match id.strip_prefix(path).and_then(|t| t.strip_prefix(':')) {
-        Some(tail) => tail.to_string(),
-        None => format!("\0{id}"),
+        Some(tail) => tail.into(),
+        None => format!("\0{id}").into(),
     }
 }
 
@@ -70,7 +70,9 @@ pub(super) fn schema() -> (Schema, Fields) {
     };
     let id = b.add_text_field("id", STORED);
     let path = b.add_text_field("path", STRING | STORED);
-    let line = b.add_u64_field("line", STORED | FAST);
+    // Fast fields are only those a collector reads (`pos`, `file`, `resp`,
+    // `tail`); the line is read with the stored document.
+    let line = b.add_u64_field("line", STORED);
     let pos = b.add_u64_field("pos", STORED | FAST);
     let file = b.add_u64_field("file", STORED | FAST);
     let resp = b.add_u64_field("resp", FAST | STORED);

@@ -416,6 +416,41 @@ fn read_and_code(
     })
 }
 
+/// Every transcript of `study` read and coded as `code` does from
+/// scratch, each excerpt made into the document the index is given (with
+/// `fields`), in the order `code` adds them; and the transcripts' bytes.
+/// For the benchmark that times the index alone on the same documents.
+pub(crate) fn documents(
+    study: &Study,
+    fields: &crate::index::Fields,
+) -> Result<(Vec<tantivy::TantivyDocument>, u64)> {
+    let inputs = super::gather(study)?;
+    let todo: Vec<Todo> = inputs
+        .files
+        .iter()
+        .map(|f| Todo {
+            file: f.clone(),
+            size: std::fs::metadata(&f.abs).map_or(0, |m| m.len()),
+            mtime: 0,
+            bytes: None,
+        })
+        .collect();
+    let mut docs = Vec::new();
+    let mut resp_ids: std::collections::HashMap<String, u64> = Default::default();
+    read_and_code(study, &inputs, &todo, |at, coded| {
+        let language = coded.transcript.info.language;
+        for (e, c) in coded.transcript.excerpts.iter().zip(&coded.excerpts) {
+            let n = resp_ids.len() as u64;
+            let resp = *resp_ids.entry(e.respondent.clone()).or_insert(n);
+            docs.push(crate::index::document(
+                fields, e, &c.body, language, at as u64, resp,
+            ));
+        }
+        Ok(())
+    })?;
+    Ok((docs, todo.iter().map(|t| t.size).sum()))
+}
+
 /// What decides a transcript's search language besides its front matter.
 struct Languages<'a> {
     /// The `language` column of respondents.csv.

@@ -21,7 +21,7 @@ use crate::index::{self, Manifest, StudyIndex, Writer};
 use crate::ingest::respondents::{self, RespondentTable};
 use crate::study::{Study, TranscriptFile};
 
-mod ingest;
+pub(crate) mod ingest;
 mod place;
 mod plan;
 mod recode;

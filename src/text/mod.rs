@@ -138,24 +138,37 @@ pub fn tokenize(text: &str) -> Vec<String> {
 
 /// The number of words in a text (whitespace-separated), for summaries.
 pub fn word_count(text: &str) -> usize {
-    // `split_whitespace().count()`, with ASCII classified byte by byte.
+    // `split_whitespace().count()` over the bytes: a word starts at a
+    // character that is not whitespace after one that is (or at the start).
+    // Only a character's first byte is classified (continuation bytes keep
+    // the state), without decoding it: see [`is_space_at`].
     let bytes = text.as_bytes();
-    let (mut n, mut in_word, mut i) = (0, false, 0);
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (space, w) = if b.is_ascii() {
-            (matches!(b, b' ' | b'\t'..=b'\r'), 1)
-        } else {
-            let c = text[i..].chars().next().unwrap_or(' ');
-            (c.is_whitespace(), c.len_utf8())
+    let (mut n, mut in_word) = (0, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        let space = match b {
+            b' ' | b'\t'..=b'\r' => true,
+            0..=0x7f => false,
+            0x80..=0xbf => continue,
+            _ => is_space_at(&bytes[i..]),
         };
-        if !space && !in_word {
-            n += 1;
-        }
+        n += usize::from(!space && !in_word);
         in_word = !space;
-        i += w;
     }
     n
+}
+
+/// Whether the non-ASCII character whose UTF-8 encoding starts `b` is
+/// whitespace (`char::is_whitespace`: U+0085, U+00A0, U+1680, U+2000 to
+/// U+200A, U+2028, U+2029, U+202F, U+205F and U+3000).
+fn is_space_at(b: &[u8]) -> bool {
+    matches!(
+        b,
+        [0xc2, 0x85 | 0xa0, ..]
+            | [0xe1, 0x9a, 0x80, ..]
+            | [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf, ..]
+            | [0xe2, 0x81, 0x9f, ..]
+            | [0xe3, 0x80, 0x80, ..]
+    )
 }
 
 #[cfg(test)]
@@ -182,6 +195,21 @@ mod tests {
                 .filter(|s| !s.is_empty())
                 .collect();
             assert_eq!(tokens(t).collect::<Vec<_>>(), slow, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn words_are_counted_as_split_whitespace_counts_them() {
+        // Every character from U+0000 to U+3100 (the last whitespace is
+        // U+3000) and two of four bytes, between letters, alone and
+        // doubled: whitespace splits, anything else joins.
+        for c in (0..=0x3100u32)
+            .chain([0x1f600, 0x10ffff])
+            .filter_map(char::from_u32)
+        {
+            for t in [format!("a{c}b"), format!("{c}{c}"), format!("{c}ñ{c}")] {
+                assert_eq!(word_count(&t), t.split_whitespace().count(), "{c:?}");
+            }
         }
     }
 
