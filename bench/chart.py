@@ -10,8 +10,9 @@ runs `thematic chart` for every respondent, writes a summary under every
 section (citing the first excerpt listed, as a researcher's script would),
 then times each reading command (process wall time, median of 5, --frozen).
 With --baseline, another build of thematic (e.g. the previous release) is
-timed on the same study in the same run, each command's runs of the two
-binaries interleaved, and the table gives both with their ratio.
+timed on a copy of the study (same transcripts and chart files, an index
+of its own) in the same run, each command's runs of the two binaries
+interleaved, and the table gives both with their ratio.
 """
 import argparse
 import datetime
@@ -70,10 +71,22 @@ def main():
         sections += text.count("\n## ")
         open(path, "w", encoding="utf-8").write(fill(text))
     chart = median([exe, *p, "chart"], n=3)
-    chart_base = median([a.baseline, *p, "chart", "--frozen"], n=3) if a.baseline else None
     out = run([exe, *p, "chart", "check", "--frozen"])[2]
     if not out.endswith("no findings\n"):
         sys.exit(f"chart check found something:\n{out[-2000:]}")
+    # The baseline reads a copy of the study with an index of its own (the
+    # two builds' index formats may differ), chart files and all.
+    pb, chart_base = p, None
+    if a.baseline:
+        copy = study + "-baseline"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(study, copy, ignore=shutil.ignore_patterns(".thematic"))
+        pb = ["--project", copy]
+        run([a.baseline, *pb, "code"])
+        out = run([a.baseline, *pb, "chart", "check", "--frozen"])[2]
+        if not out.endswith("no findings\n"):
+            sys.exit(f"chart check (baseline) found something:\n{out[-2000:]}")
+        chart_base = median([a.baseline, *pb, "chart", "--frozen"], n=3)
     size = sum(os.path.getsize(os.path.join(study, "transcripts", f)) for f in os.listdir(os.path.join(study, "transcripts")))
     timed = [
         ("matrix (counts)", ["matrix", "--format", "csv"]),
@@ -90,7 +103,7 @@ def main():
         for _ in range(5):
             now.append(run([exe, *p, *args, "--frozen"])[0])
             if a.baseline:
-                then.append(run([a.baseline, *p, *args, "--frozen"])[0])
+                then.append(run([a.baseline, *pb, *args, "--frozen"])[0])
         ms[name] = statistics.median(now) * 1000
         if then:
             base_ms[name] = statistics.median(then) * 1000
