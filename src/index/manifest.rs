@@ -106,6 +106,11 @@ pub struct Manifest {
     /// the respondents withheld from every output.
     #[serde(default)]
     pub withheld: Vec<String>,
+    /// The fingerprint of the transcripts as the commit saw them
+    /// ([`listing_fingerprint`] of every file's path, size and mtime; set
+    /// when opened).
+    #[serde(skip)]
+    pub listing: String,
     /// The hash that names this manifest's files (set when opened).
     #[serde(skip)]
     pub head: String,
@@ -226,7 +231,7 @@ impl CorpusOrder {
 /// Fills in each file's [`TranscriptInfo`] from the details file committed
 /// with the manifest.
 pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
-    let path = data_dir.join(format!("details-{}.json", manifest.head));
+    let path = data_dir.join(format!("details-{}.bin", manifest.head));
     let bytes = match &manifest.details_file.0 {
         Some(file) => read_held(file),
         None => std::fs::read(&path),
@@ -242,17 +247,39 @@ pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
         _ => Error::io(&path, e),
     })?;
     let body = integrity::unseal(&bytes).ok_or_else(|| damaged(&path))?;
-    let mut details: BTreeMap<String, TranscriptInfo> =
-        serde_json::from_slice(body).map_err(|e| {
-            Error::failure(format!("{}: {e}", path.display()))
-                .with_hint("delete the study's .thematic/ folder and run `thematic code` again")
-        })?;
+    let details = binary::decode_details(body).ok_or_else(|| damaged(&path))?;
+    // Both are in path order: one walk pairs them.
+    let mut details = details.into_iter().peekable();
     for (p, e) in manifest.files.iter_mut() {
-        if let Some(info) = details.remove(p) {
+        while details.next_if(|(d, _)| d < p).is_some() {}
+        if let Some((_, info)) = details.next_if(|(d, _)| d == p) {
             e.info = info;
         }
     }
     Ok(())
+}
+
+/// The fingerprint of a list of transcripts: blake3 over each one's path,
+/// size and modification time, in the order given (path order). Two
+/// listings have the same fingerprint only when they name the same files
+/// with the same sizes and mtimes, which is what the staleness check
+/// compares file by file; so a reading command that finds the fingerprint
+/// of the files it listed equal to the manifest's knows at once that no
+/// transcript changed, without comparing them one by one.
+pub fn listing_fingerprint<'a>(files: impl Iterator<Item = (&'a str, u64, u128)>) -> String {
+    let mut h = blake3::Hasher::new();
+    for (rel, size, mtime) in files {
+        h.update(&(rel.len() as u64).to_le_bytes());
+        h.update(rel.as_bytes());
+        h.update(&size.to_le_bytes());
+        h.update(&mtime.to_le_bytes());
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// The fingerprint of the transcripts a manifest lists.
+pub fn listing_of(files: &BTreeMap<String, FileEntry>) -> String {
+    listing_fingerprint(files.iter().map(|(p, e)| (p.as_str(), e.size, e.mtime)))
 }
 
 /// The commit payload: which writer made the commit and which manifest
@@ -287,5 +314,49 @@ pub fn resolve_row(rows: &[&str], name: &str) -> Result<usize> {
                 hits.iter().map(|&i| rows[i]).collect::<Vec<_>>().join(", ")
             )),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_fingerprint_changes_with_any_path_size_or_mtime() {
+        let base = [
+            ("transcripts/a/r01.txt", 100, 10),
+            ("transcripts/b/r02.txt", 200, 20),
+        ];
+        let fp = |files: &[(&str, u64, u128)]| listing_fingerprint(files.iter().copied());
+        let same = fp(&base);
+        assert_eq!(same, fp(&base));
+        let variants: [&[(&str, u64, u128)]; 7] = [
+            // Edited: size, mtime.
+            &[("transcripts/a/r01.txt", 101, 10), base[1]],
+            &[("transcripts/a/r01.txt", 100, 11), base[1]],
+            // Added in a subfolder.
+            &[base[0], base[1], ("transcripts/b/c/r03.txt", 1, 1)],
+            // Deleted.
+            &[base[1]],
+            // Renamed, moved to another folder.
+            &[("transcripts/a/r01b.txt", 100, 10), base[1]],
+            &[("transcripts/b/r01.txt", 100, 10), base[1]],
+            // Bytes that move from the path to the size do not cancel out.
+            &[("transcripts/a/r01.tx", 100, 10), base[1]],
+        ];
+        for v in variants {
+            assert_ne!(fp(v), same, "{v:?}");
+        }
+        let mut files = BTreeMap::new();
+        for (i, (p, size, mtime)) in base.iter().enumerate() {
+            let e = FileEntry {
+                id: i as u64,
+                size: *size,
+                mtime: *mtime,
+                ..Default::default()
+            };
+            files.insert(p.to_string(), e);
+        }
+        assert_eq!(listing_of(&files), same);
     }
 }

@@ -175,6 +175,12 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
     let withdrawn_changed = indexed.is_some()
         && prev.respondents_hash != inputs.respondents_hash
         && inputs.withdrawn()?.into_iter().collect::<Vec<_>>() != prev.withdrawn;
+    let listing = inputs
+        .files
+        .iter()
+        .map(|f| f.stat.map(|(size, mtime)| (f.rel.as_str(), size, mtime)))
+        .collect::<Option<Vec<_>>>()
+        .map(|l| index::listing_fingerprint(l.into_iter()));
     let now = plan::Current {
         codebook: &inputs.codebook.hash,
         settings: &study.settings_hash,
@@ -184,9 +190,17 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
         respondents: &inputs.respondents_hash,
         damage: damage.as_deref(),
         withdrawn_changed,
+        listing: listing.as_deref(),
     };
-    let scanned = scan::scan(&inputs.files, indexed, plan::compares_files(indexed, &now))?;
-    let plan = plan::plan(indexed, &now, &scanned.observations, mode)?;
+    // The quick check first: when every transcript's path, size and mtime
+    // are as committed, they are not compared one by one.
+    let (plan, bytes) = if plan::unchanged(indexed, &now) {
+        (Plan::UpToDate, Vec::new())
+    } else {
+        let scanned = scan::scan(&inputs.files, indexed, plan::compares_files(indexed, &now))?;
+        let plan = plan::plan(indexed, &now, &scanned.observations, mode)?;
+        (plan, scanned.bytes)
+    };
     clock.lap("stale check");
     // Touched but unchanged transcripts only update mtimes in the
     // manifest: skipped where the index cannot be written (a read-only
@@ -224,7 +238,7 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
             recode::recode(&inputs, study, prev, old, job, notify)
         }
         Plan::Update(update) => {
-            let job = ingest::Job::new(update, &inputs.files, scanned.bytes);
+            let job = ingest::Job::new(update, &inputs.files, bytes);
             let how = ingest::How {
                 mode,
                 clock,
