@@ -438,11 +438,16 @@ impl Study {
     /// one) or is over [`crate::input::TRANSCRIPT`] is an error naming it,
     /// and so are two files whose names would give the same excerpt ids.
     pub fn transcript_files(&self) -> Result<(Vec<TranscriptFile>, Vec<String>)> {
+        self.listing().cloned()
+    }
+
+    /// [`Study::transcript_files`], borrowed: listed on first use, then kept.
+    pub fn listing(&self) -> Result<&(Vec<TranscriptFile>, Vec<String>)> {
         if let Some(listing) = self.listing.get() {
-            return Ok(listing.clone());
+            return Ok(listing);
         }
         let listing = self.list_transcripts()?;
-        Ok(self.listing.get_or_init(|| listing).clone())
+        Ok(self.listing.get_or_init(|| listing))
     }
 
     fn list_transcripts(&self) -> Result<(Vec<TranscriptFile>, Vec<String>)> {
@@ -561,7 +566,13 @@ impl Study {
         let name = w.path.file_name().and_then(|n| n.to_str());
         let rel = match (w.rel.as_deref(), name) {
             (Some(""), Some(name)) => name.to_string(),
-            (Some(rel), Some(name)) => format!("{rel}/{name}"),
+            (Some(rel), Some(name)) => {
+                let mut id = String::with_capacity(rel.len() + 1 + name.len());
+                id.push_str(rel);
+                id.push('/');
+                id.push_str(name);
+                id
+            }
             _ => self.id_path(&w.path),
         };
         self.classify_as(&w.path, rel, false, w.dir.as_deref())

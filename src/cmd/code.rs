@@ -5,7 +5,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::cli::TextFormat as Format;
-use crate::error::{Error, Location, Result};
+use crate::error::Result;
 use crate::index::collect::Filter;
 use crate::pipeline::{self, Mode};
 use crate::render::{self, Table};
@@ -33,7 +33,6 @@ struct Summary {
 pub fn run(project: &StudyAt, format: Format) -> Result<()> {
     let study = Study::find(project)?;
     let started = Instant::now();
-    refuse_emptied_study(&study)?;
     let (mut idx, outcome) = pipeline::refresh(&study, Mode::Code, &super::note)?;
     crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
     let m = &idx.manifest;
@@ -123,41 +122,6 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
     render::emit(&out)
 }
 
-/// Refuses to update an index that holds transcripts when the settings now
-/// find none (a `transcripts:` pattern that matches nothing, a folder
-/// moved): the update would empty the study's figures in silence. Deleting
-/// `.thematic/` empties it on purpose.
-pub(crate) fn refuse_emptied_study(study: &Study) -> Result<()> {
-    let (files, _) = study.transcript_files()?;
-    if !files.is_empty() {
-        return Ok(());
-    }
-    let Some(idx) = crate::index::open(&study.data_dir())? else {
-        return Ok(());
-    };
-    let held = &idx.manifest.files;
-    let Some(first) = held.keys().next() else {
-        return Ok(());
-    };
-    Err(Error::at(
-        Location::file(crate::study::SETTINGS_FILE),
-        format!(
-            "`transcripts` ({}) finds no transcript, but the index holds {} (e.g. {first})",
-            study.settings.transcripts.join(", "),
-            if held.len() == 1 {
-                "1 file".to_string()
-            } else {
-                format!("{} files", held.len())
-            }
-        ),
-    )
-    .with_hint(format!(
-        "fix `transcripts:` in {} (paths are relative to it); to empty the study on purpose, delete {}/",
-        crate::study::SETTINGS_FILE,
-        crate::study::DATA_DIR
-    )))
-}
-
 /// Warnings for focus-group `speakers:` ids that respondents.csv lacks.
 fn speaker_warnings(study: &Study, m: &crate::index::Manifest) -> Result<Vec<String>> {
     let shown = &study.settings.respondents;
@@ -168,6 +132,6 @@ fn speaker_warnings(study: &Study, m: &crate::index::Manifest) -> Result<Vec<Str
     let bytes = crate::input::read_user_file(&path, shown, crate::input::RESPONDENTS)?;
     let text = crate::text::decode::decode(&bytes, shown)?.text;
     let table = crate::ingest::respondents::parse(&text, shown)?;
-    let infos: Vec<&crate::model::TranscriptInfo> = m.files.values().map(|e| &e.info).collect();
+    let infos: Vec<&crate::model::TranscriptInfo> = m.files.values().map(|e| &*e.info).collect();
     Ok(crate::ingest::respondents::speaker_warnings(&infos, &table))
 }

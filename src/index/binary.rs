@@ -70,6 +70,11 @@ impl Enc {
         }
     }
 
+    fn bytes(&mut self, b: &[u8]) {
+        self.usize(b.len());
+        self.0.extend_from_slice(b);
+    }
+
     fn str_map(&mut self, m: &BTreeMap<String, String>) {
         self.usize(m.len());
         for (k, v) in m {
@@ -136,11 +141,22 @@ impl<'a> Dec<'a> {
         }
     }
 
-    fn str(&mut self) -> Option<String> {
+    fn str_ref(&mut self) -> Option<&'a str> {
         let n = self.len()?;
         let s = std::str::from_utf8(&self.bytes[self.at..self.at + n]).ok()?;
         self.at += n;
-        Some(s.to_string())
+        Some(s)
+    }
+
+    fn str(&mut self) -> Option<String> {
+        self.str_ref().map(str::to_string)
+    }
+
+    /// The next `n` bytes.
+    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        let b = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(b)
     }
 
     fn strs(&mut self) -> Option<Vec<String>> {
@@ -187,19 +203,9 @@ pub(super) fn encode_manifest(m: &Manifest) -> Vec<u8> {
         e.usize(r.parent.unwrap_or(0));
     }
     e.strs(&m.respondents);
-    // Attribute names repeat for every respondent: each is written once
-    // and then named by its place in that list.
-    let names = m.attribute_names();
-    e.strs(&names);
-    e.usize(m.attributes.len());
-    for (resp, attrs) in &m.attributes {
-        e.str(resp);
-        e.usize(attrs.len());
-        for (k, v) in attrs {
-            e.usize(names.binary_search(k).unwrap_or(0));
-            e.str(v);
-        }
-    }
+    // The attributes, with their length first: a reader skips them, and
+    // decodes them only when asked ([`decode_attributes`]).
+    e.bytes(&encode_attributes(m));
     e.str(&listing_of(&m.files));
     e.usize(m.files.len());
     for (path, f) in &m.files {
@@ -228,6 +234,65 @@ pub(super) fn encode_manifest(m: &Manifest) -> Vec<u8> {
     e.strs(&m.withdrawn);
     e.strs(&m.withheld);
     e.into_bytes()
+}
+
+/// The attributes section: attribute names repeat for every respondent,
+/// so each is written once and then named by its place in that list.
+fn encode_attributes(m: &Manifest) -> Vec<u8> {
+    let mut e = Enc::default();
+    let names = m.attribute_names();
+    e.strs(&names);
+    e.usize(m.attributes.len());
+    for (resp, attrs) in m.attributes.iter() {
+        e.str(resp);
+        e.usize(attrs.len());
+        for (k, v) in attrs {
+            e.usize(names.binary_search(k).unwrap_or(0));
+            e.str(v);
+        }
+    }
+    e.into_bytes()
+}
+
+/// Walks the attributes section as [`decode_attributes`] reads it, without
+/// building anything: whether it decodes.
+fn check_attributes(bytes: &[u8]) -> bool {
+    let walk = || -> Option<()> {
+        let mut d = Dec::new(bytes);
+        let names = d.len()?;
+        for _ in 0..names {
+            d.str_ref()?;
+        }
+        for _ in 0..d.len()? {
+            d.str_ref()?;
+            for _ in 0..d.len()? {
+                if d.usize()? >= names {
+                    return None;
+                }
+                d.str_ref()?;
+            }
+        }
+        d.done().then_some(())
+    };
+    walk().is_some()
+}
+
+/// Decodes the attributes section (see [`encode_attributes`]).
+pub(super) fn decode_attributes(bytes: &[u8]) -> Option<BTreeMap<String, Attributes>> {
+    let mut d = Dec::new(bytes);
+    let names = d.strs()?;
+    let n = d.len()?;
+    let mut attributes = Vec::with_capacity(n);
+    for _ in 0..n {
+        let resp = d.str()?;
+        let k = d.len()?;
+        let attrs = (0..k)
+            .map(|_| Some((names.get(d.usize()?)?.clone(), d.str()?)))
+            .collect::<Option<Attributes>>()?;
+        attributes.push((resp, attrs));
+    }
+    // Written in key order: collected into the map in bulk.
+    d.done().then(|| attributes.into_iter().collect())
 }
 
 /// The writer and schema a manifest's bytes start with, read without
@@ -270,22 +335,16 @@ pub(super) fn decode_manifest(bytes: &[u8]) -> Option<Manifest> {
         })
         .collect::<Option<_>>()?;
     m.respondents = d.strs()?;
-    let names = d.strs()?;
     let n = d.len()?;
-    let mut attributes = Vec::with_capacity(n);
-    for _ in 0..n {
-        let resp = d.str()?;
-        let k = d.len()?;
-        let attrs = (0..k)
-            .map(|_| Some((names.get(d.usize()?)?.clone(), d.str()?)))
-            .collect::<Option<Attributes>>()?;
-        attributes.push((resp, attrs));
+    let attributes = d.bytes(n)?;
+    if !check_attributes(attributes) {
+        return None;
     }
-    // Written in key order: collected into the map in bulk.
-    m.attributes = attributes.into_iter().collect();
+    m.attributes = AttributeTable::encoded(attributes.into());
     m.listing = d.str()?;
     let n = d.len()?;
     let mut files = Vec::with_capacity(n);
+    let no_details = Arc::new(TranscriptInfo::default());
     for _ in 0..n {
         let path = d.str()?;
         let entry = FileEntry {
@@ -295,7 +354,7 @@ pub(super) fn decode_manifest(bytes: &[u8]) -> Option<Manifest> {
             mtime: d.u128()?,
             language: d.language()?,
             follows: d.strs()?,
-            info: TranscriptInfo::default(),
+            info: no_details.clone(),
         };
         files.push((path, entry));
     }
@@ -477,7 +536,7 @@ mod tests {
                 mtime: 1_796_272_102_813_025_304_000_000_000,
                 language: Language::Spanish,
                 follows: vec!["R01".into()],
-                info,
+                info: Arc::new(info),
             },
         );
         m.files.insert("t/r02.txt".into(), FileEntry::default());
@@ -510,7 +569,7 @@ mod tests {
         assert_eq!(back.listing, listing_of(&m.files));
         let details = decode_details(&encode_details(&m.files)).unwrap();
         for (p, info) in details {
-            back.files.get_mut(&p).unwrap().info = info;
+            back.files.get_mut(&p).unwrap().info = Arc::new(info);
         }
         back.listing.clear();
         assert_eq!(back, m);
@@ -535,5 +594,32 @@ mod tests {
         // A count larger than the bytes left is refused before anything
         // is reserved for it.
         assert!(decode_details(&[0xff, 0xff, 0xff, 0xff, 0x0f]).is_none());
+    }
+
+    #[test]
+    fn attributes_are_checked_when_opened_and_decoded_when_asked() {
+        let m = sample();
+        let section = encode_attributes(&m);
+        assert!(check_attributes(&section));
+        assert_eq!(decode_attributes(&section).as_ref(), Some(&*m.attributes));
+        // One respondent naming the third of two attribute names.
+        let mut e = Enc::default();
+        e.strs(&["perfil".to_string(), "región".to_string()]);
+        e.usize(1);
+        e.str("R01");
+        e.usize(1);
+        e.usize(2);
+        e.str("docente");
+        let bad = e.into_bytes();
+        assert!(!check_attributes(&bad));
+        assert!(decode_attributes(&bad).is_none());
+        let mut longer = section.clone();
+        longer.push(0);
+        assert!(!check_attributes(&longer));
+        // An opened manifest holds them encoded until they are looked at.
+        let opened = decode_manifest(&encode_manifest(&m)).unwrap();
+        assert!(!opened.attributes.is_decoded());
+        assert_eq!(opened.attribute("R01", "perfil"), Some("docente"));
+        assert!(opened.attributes.is_decoded());
     }
 }

@@ -37,9 +37,10 @@ pub struct FileEntry {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub follows: Vec<String>,
     /// What ingest learned; kept in a separate details file and loaded
-    /// only by the commands that need it ([`load_details`]).
+    /// only by the commands that need it ([`load_details`]). Shared: until
+    /// then every entry points at one empty summary.
     #[serde(skip)]
-    pub info: TranscriptInfo,
+    pub info: Arc<TranscriptInfo>,
 }
 
 /// A codebook row as recorded in the manifest.
@@ -58,7 +59,7 @@ pub struct RowInfo {
 }
 
 /// The commit payload: what the index was built from.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Manifest {
     /// Always `thematic`.
     pub tool: String,
@@ -77,7 +78,7 @@ pub struct Manifest {
     /// Respondent ids by dense id.
     pub respondents: Vec<String>,
     /// Merged attributes by respondent id.
-    pub attributes: BTreeMap<String, Attributes>,
+    pub attributes: AttributeTable,
     /// Transcripts by path.
     pub files: BTreeMap<String, FileEntry>,
     /// Study-level warnings from the last run.
@@ -87,37 +88,115 @@ pub struct Manifest {
     /// Human coders by dense id.
     pub coders: Vec<CoderInfo>,
     /// Coding rows re-anchored to an excerpt that moved (told once).
-    #[serde(default)]
     pub moves: Vec<String>,
     /// Excerpt ids that an edit of their transcript moved: old id → the id
     /// of the excerpt with the same text in the same transcript now, so
     /// that a chart citing the old id can say where its text went.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub moved: BTreeMap<String, String>,
     /// Notes on the coding sheets already told (earlier code names).
-    #[serde(default)]
     pub notes: Vec<String>,
     /// Respondents who withdrew consent (thematic.yaml's `withdrawn:` and
     /// respondents.csv's `withdrawn` column), sorted: none of their text
     /// is in the index.
-    #[serde(default)]
     pub withdrawn: Vec<String>,
     /// Those of them the study has (transcripts or respondents.csv rows):
     /// the respondents withheld from every output.
-    #[serde(default)]
     pub withheld: Vec<String>,
     /// The fingerprint of the transcripts as the commit saw them
     /// ([`listing_fingerprint`] of every file's path, size and mtime; set
     /// when opened).
-    #[serde(skip)]
     pub listing: String,
     /// The hash that names this manifest's files (set when opened).
-    #[serde(skip)]
     pub head: String,
     /// The details file of this commit, opened with the manifest (so that
     /// a commit made meanwhile cannot take it away) and read on demand.
-    #[serde(skip)]
     pub(super) details_file: HeldFile,
+}
+
+/// Respondents' attributes as a manifest holds them. An opened manifest
+/// keeps them encoded (checked when it was opened) and decodes them on
+/// first use: on a study of tens of thousands of respondents they are most
+/// of the manifest, and most commands never look at them.
+#[derive(Default)]
+pub struct AttributeTable {
+    map: std::sync::OnceLock<BTreeMap<String, Attributes>>,
+    encoded: Option<Arc<[u8]>>,
+}
+
+impl AttributeTable {
+    /// A table of attributes encoded by [`binary`], whose encoding was
+    /// checked.
+    pub(super) fn encoded(bytes: Arc<[u8]>) -> AttributeTable {
+        AttributeTable {
+            map: std::sync::OnceLock::new(),
+            encoded: Some(bytes),
+        }
+    }
+
+    /// Whether the map was decoded (or built).
+    #[cfg(test)]
+    pub(super) fn is_decoded(&self) -> bool {
+        self.map.get().is_some()
+    }
+
+    /// The map, decoded on first use.
+    fn map(&self) -> &BTreeMap<String, Attributes> {
+        self.map.get_or_init(|| {
+            self.encoded
+                .as_deref()
+                .and_then(binary::decode_attributes)
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl From<BTreeMap<String, Attributes>> for AttributeTable {
+    fn from(map: BTreeMap<String, Attributes>) -> AttributeTable {
+        AttributeTable {
+            map: map.into(),
+            encoded: None,
+        }
+    }
+}
+
+impl std::ops::Deref for AttributeTable {
+    type Target = BTreeMap<String, Attributes>;
+
+    fn deref(&self) -> &Self::Target {
+        self.map()
+    }
+}
+
+impl std::ops::DerefMut for AttributeTable {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.map();
+        self.encoded = None;
+        self.map.get_mut().expect("decoded just above")
+    }
+}
+
+impl Clone for AttributeTable {
+    fn clone(&self) -> AttributeTable {
+        match self.map.get() {
+            Some(map) => map.clone().into(),
+            None => AttributeTable {
+                map: std::sync::OnceLock::new(),
+                encoded: self.encoded.clone(),
+            },
+        }
+    }
+}
+
+impl PartialEq for AttributeTable {
+    fn eq(&self, other: &AttributeTable) -> bool {
+        self.map() == other.map()
+    }
+}
+
+impl std::fmt::Debug for AttributeTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.map().fmt(f)
+    }
 }
 
 /// A file held open from the moment a commit is opened.
@@ -253,7 +332,7 @@ pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
     for (p, e) in manifest.files.iter_mut() {
         while details.next_if(|(d, _)| d < p).is_some() {}
         if let Some((_, info)) = details.next_if(|(d, _)| d == p) {
-            e.info = info;
+            e.info = Arc::new(info);
         }
     }
     Ok(())
