@@ -11,7 +11,8 @@ transcripts, when absent) is copied once for the baseline (two versions
 may keep their indexes in different formats: each binary gets its own
 copy, coded by itself). Then each command runs with the index up to date,
 the two binaries interleaved run by run, and the medians of process wall
-time are compared. Every command's stdout must be byte-identical between
+time and of CPU time (user + system, which moves less with the machine's
+load) are compared. Every command's stdout must be byte-identical between
 the two binaries; the script stops otherwise. The machine's load average
 is printed before and after, since other work on the machine moves the
 figures.
@@ -40,16 +41,22 @@ COMMANDS = [
 
 
 def run(exe, study, args):
-    """Runs thematic; returns (wall seconds, stdout bytes)."""
-    start = time.perf_counter()
-    p = subprocess.run([exe, "--project", study, *args], capture_output=True)
-    wall = time.perf_counter() - start
-    if p.returncode != 0:
-        sys.exit(f"failed: {exe} {' '.join(args)}\n{p.stderr.decode()}")
-    if b"index out of date" in p.stderr:
+    """Runs thematic; returns (wall seconds, CPU seconds, stdout bytes)."""
+    import tempfile
+    with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
+        start = time.perf_counter()
+        p = subprocess.Popen([exe, "--project", study, *args], stdout=out_f, stderr=err_f)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - start
+        out_f.seek(0)
+        err_f.seek(0)
+        out, err = out_f.read(), err_f.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {exe} {' '.join(args)}\n{err.decode()}")
+    if b"index out of date" in err:
         # The index was updated: not the case measured.
-        sys.exit(f"{exe} {' '.join(args)} said: {p.stderr.decode()}")
-    return wall, p.stdout
+        sys.exit(f"{exe} {' '.join(args)} said: {err.decode()}")
+    return wall, usage.ru_utime + usage.ru_stime, out
 
 
 def load():
@@ -82,22 +89,26 @@ def main():
     say()
     say(f"`python3 bench/many.py --runs {a.runs}` on `{os.path.basename(study)}` ({transcripts:,} transcripts); "
         f"baseline `{a.base}`, new `{os.path.relpath(a.new, ROOT)}`; "
-        f"process wall time, median of {a.runs}, the two binaries interleaved; load average before: {load()}")
+        f"process wall time and CPU time (user + system, all threads), median of {a.runs}, "
+        f"the two binaries interleaved; load average before: {load()}")
     say()
-    say("| command | baseline (ms) | new (ms) | new / baseline |")
-    say("|---|---:|---:|---:|")
+    say("| command | baseline wall (ms) | new wall (ms) | new / baseline | baseline CPU (ms) | new CPU (ms) | new / baseline |")
+    say("|---|---:|---:|---:|---:|---:|---:|")
     for name, args in COMMANDS:
-        base_t, new_t = [], []
+        base_t, new_t, base_c, new_c = [], [], [], []
         base_out = new_out = None
         for _ in range(a.runs):
-            t, base_out = run(a.base, base_study, args)
+            t, c, base_out = run(a.base, base_study, args)
             base_t.append(t)
-            t, new_out = run(a.new, study, args)
+            base_c.append(c)
+            t, c, new_out = run(a.new, study, args)
             new_t.append(t)
+            new_c.append(c)
         if base_out != new_out:
             sys.exit(f"`{' '.join(args)}`: the outputs differ")
-        b, n = statistics.median(base_t) * 1000, statistics.median(new_t) * 1000
-        say(f"| `{' '.join(args)}` | {b:.0f} | {n:.0f} | {n / b:.2f} |")
+        med = lambda v: statistics.median(v) * 1000
+        b, n, bc, nc = med(base_t), med(new_t), med(base_c), med(new_c)
+        say(f"| `{' '.join(args)}` | {b:.0f} | {n:.0f} | {n / b:.2f} | {bc:.0f} | {nc:.0f} | {nc / bc:.2f} |")
     say()
     say(f"Outputs byte-identical between the two binaries. Load average after: {load()}.")
     say()
