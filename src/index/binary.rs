@@ -295,6 +295,46 @@ pub(super) fn decode_attributes(bytes: &[u8]) -> Option<BTreeMap<String, Attribu
     d.done().then(|| attributes.into_iter().collect())
 }
 
+/// Where each respondent's entry starts in the attributes section, in
+/// respondent order (the section written by [`encode_attributes`]).
+pub(super) fn attribute_offsets(bytes: &[u8]) -> Option<Vec<usize>> {
+    let mut d = Dec::new(bytes);
+    for _ in 0..d.len()? {
+        d.str_ref()?;
+    }
+    let n = d.len()?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(d.at);
+        d.str_ref()?;
+        for _ in 0..d.len()? {
+            d.usize()?;
+            d.str_ref()?;
+        }
+    }
+    Some(out)
+}
+
+/// One respondent's attributes in the attributes section, found by binary
+/// search over its entries' `offsets` ([`attribute_offsets`]) without
+/// decoding the others (`None` when the respondent has none).
+pub(super) fn find_attributes(bytes: &[u8], offsets: &[usize], resp: &str) -> Option<Attributes> {
+    let mut d = Dec::new(bytes);
+    let n = d.len()?;
+    let names: Vec<&str> = (0..n).map(|_| d.str_ref()).collect::<Option<_>>()?;
+    let id_at = |at: usize| Dec { bytes, at }.str_ref().unwrap_or_default();
+    let i = offsets.binary_search_by(|&at| id_at(at).cmp(resp)).ok()?;
+    let mut d = Dec {
+        bytes,
+        at: offsets[i],
+    };
+    d.str_ref()?;
+    let k = d.len()?;
+    (0..k)
+        .map(|_| Some((names.get(d.usize()?)?.to_string(), d.str()?)))
+        .collect()
+}
+
 /// The writer and schema a manifest's bytes start with, read without
 /// decoding the rest.
 pub(super) fn manifest_writer(bytes: &[u8]) -> Option<(String, u32)> {
@@ -616,8 +656,12 @@ mod tests {
         let mut longer = section.clone();
         longer.push(0);
         assert!(!check_attributes(&longer));
-        // An opened manifest holds them encoded until they are looked at.
+        // An opened manifest holds them encoded until they are looked at;
+        // one respondent's are found without decoding the rest.
         let opened = decode_manifest(&encode_manifest(&m)).unwrap();
+        for resp in ["R00", "R01", "R02", "R03"] {
+            assert_eq!(opened.attributes.of(resp), m.attributes.get(resp).cloned());
+        }
         assert!(!opened.attributes.is_decoded());
         assert_eq!(opened.attribute("R01", "perfil"), Some("docente"));
         assert!(opened.attributes.is_decoded());

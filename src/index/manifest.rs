@@ -121,6 +121,8 @@ pub struct Manifest {
 pub struct AttributeTable {
     map: std::sync::OnceLock<BTreeMap<String, Attributes>>,
     encoded: Option<Arc<[u8]>>,
+    /// Where each respondent's entry starts in `encoded`, for [`AttributeTable::of`].
+    offsets: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl AttributeTable {
@@ -130,6 +132,7 @@ impl AttributeTable {
         AttributeTable {
             map: std::sync::OnceLock::new(),
             encoded: Some(bytes),
+            offsets: std::sync::OnceLock::new(),
         }
     }
 
@@ -137,6 +140,21 @@ impl AttributeTable {
     #[cfg(test)]
     pub(super) fn is_decoded(&self) -> bool {
         self.map.get().is_some()
+    }
+
+    /// One respondent's attributes: looked up in the encoded table, when it
+    /// was not decoded, without decoding the others (a command that shows
+    /// a few quotes needs a few respondents' attributes).
+    pub fn of(&self, resp: &str) -> Option<Attributes> {
+        match (self.map.get(), &self.encoded) {
+            (None, Some(bytes)) => {
+                let offsets = self
+                    .offsets
+                    .get_or_init(|| binary::attribute_offsets(bytes).unwrap_or_default());
+                binary::find_attributes(bytes, offsets, resp)
+            }
+            _ => self.map().get(resp).cloned(),
+        }
     }
 
     /// The map, decoded on first use.
@@ -155,6 +173,7 @@ impl From<BTreeMap<String, Attributes>> for AttributeTable {
         AttributeTable {
             map: map.into(),
             encoded: None,
+            offsets: std::sync::OnceLock::new(),
         }
     }
 }
@@ -182,6 +201,7 @@ impl Clone for AttributeTable {
             None => AttributeTable {
                 map: std::sync::OnceLock::new(),
                 encoded: self.encoded.clone(),
+                offsets: std::sync::OnceLock::new(),
             },
         }
     }
@@ -224,14 +244,14 @@ pub(super) fn read_held(file: &std::fs::File) -> std::io::Result<Vec<u8>> {
 impl Manifest {
     /// All attribute names in the study, sorted.
     pub fn attribute_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
+        // Each name once, copied once: tens of thousands of respondents
+        // share a handful of names.
+        let names: std::collections::BTreeSet<&str> = self
             .attributes
             .values()
-            .flat_map(|a| a.keys().cloned())
+            .flat_map(|a| a.keys().map(String::as_str))
             .collect();
-        names.sort();
-        names.dedup();
-        names
+        names.into_iter().map(str::to_string).collect()
     }
 
     /// A fresh manifest for this writer.
