@@ -497,8 +497,10 @@ impl Study {
                 // on a study of tens of thousands of transcripts, listing
                 // them is most of a reading command's time.
                 use rayon::prelude::*;
-                let classified: Vec<Result<Found>> =
-                    found.par_iter().map(|w| self.classify_walked(w)).collect();
+                let classified: Vec<Result<Found>> = found
+                    .into_par_iter()
+                    .map(|w| self.classify_walked(w))
+                    .collect();
                 // The first bad file in walking order is the one reported,
                 // as without threads.
                 for f in classified {
@@ -562,7 +564,7 @@ impl Study {
 
     /// [`Study::classify`] for a file found in a transcripts folder, its id
     /// made from its folder's and its name, and stat'ed in its folder.
-    fn classify_walked(&self, w: &Walked) -> Result<Found> {
+    fn classify_walked(&self, w: Walked) -> Result<Found> {
         let name = w.path.file_name().and_then(|n| n.to_str());
         let rel = match (w.rel.as_deref(), name) {
             (Some(""), Some(name)) => name.to_string(),
@@ -575,21 +577,21 @@ impl Study {
             }
             _ => self.id_path(&w.path),
         };
-        self.classify_as(&w.path, rel, false, w.dir.as_deref())
+        self.classify_as(w.path, rel, false, w.dir.as_deref())
     }
 
     /// What a file found in the transcripts is: a transcript (checked to be
     /// a regular file of a readable size), a warning (a type thematic does
     /// not read), or nothing (the study's own files).
     fn classify(&self, p: &Path, named: bool) -> Result<Found> {
-        self.classify_as(p, self.id_path(p), named, None)
+        self.classify_as(p.to_path_buf(), self.id_path(p), named, None)
     }
 
     /// [`Study::classify`] of the file `p` whose id is `rel`, stat'ed by name
     /// in `dir` when its folder is held open.
     fn classify_as(
         &self,
-        p: &Path,
+        p: PathBuf,
         rel: String,
         named: bool,
         dir: Option<&std::fs::File>,
@@ -604,10 +606,10 @@ impl Study {
             .map(|e| e.to_ascii_lowercase())
             .unwrap_or_default();
         if TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) {
-            let stat = crate::input::check_stat_in(dir, p, &rel, crate::input::TRANSCRIPT)?;
+            let stat = crate::input::check_stat_in(dir, &p, &rel, crate::input::TRANSCRIPT)?;
             Ok(Found::File(TranscriptFile {
                 rel,
-                abs: p.to_path_buf(),
+                abs: p,
                 stat: Some(stat),
             }))
         } else {

@@ -124,6 +124,12 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
 
 /// Warnings for focus-group `speakers:` ids that respondents.csv lacks.
 fn speaker_warnings(study: &Study, m: &crate::index::Manifest) -> Result<Vec<String>> {
+    // Without a `speakers:` map there is nothing to check, and
+    // respondents.csv (parsed when the index was last written) is not
+    // parsed again.
+    if m.files.values().all(|e| e.info.speakers.is_empty()) {
+        return Ok(Vec::new());
+    }
     let shown = &study.settings.respondents;
     let path = study.resolve(shown);
     if !path.exists() {
