@@ -131,7 +131,7 @@ impl Cells {
         let table = idx.codes()?;
         let order = idx.manifest.corpus_order();
         let mut paths: Vec<&str> = Vec::new();
-        for (rel, f) in &idx.manifest.files {
+        for (rel, f) in idx.manifest.files.iter() {
             let i = f.id as usize;
             if paths.len() <= i {
                 paths.resize(i + 1, "");

@@ -207,16 +207,20 @@ pub(super) fn encode_manifest(m: &Manifest) -> Vec<u8> {
     // decodes them only when asked ([`decode_attributes`]).
     e.bytes(&encode_attributes(m));
     e.str(&listing_of(&m.files));
-    e.usize(m.files.len());
-    for (path, f) in &m.files {
-        e.str(path);
-        e.u64(f.id);
-        e.str(&f.hash);
-        e.u64(f.size);
-        e.u128(f.mtime);
-        e.language(f.language);
-        e.strs(&f.follows);
+    // The transcripts, with their length first: decoded only when asked
+    // ([`decode_files`]).
+    let mut f = Enc::default();
+    f.usize(m.files.len());
+    for (path, entry) in m.files.iter() {
+        f.str(path);
+        f.u64(entry.id);
+        f.str(&entry.hash);
+        f.u64(entry.size);
+        f.u128(entry.mtime);
+        f.language(entry.language);
+        f.strs(&entry.follows);
     }
+    e.bytes(&f.into_bytes());
     e.strs(&m.warnings);
     e.str(&m.codings_hash);
     e.usize(m.coders.len());
@@ -383,22 +387,11 @@ pub(super) fn decode_manifest(bytes: &[u8]) -> Option<Manifest> {
     m.attributes = AttributeTable::encoded(attributes.into());
     m.listing = d.str()?;
     let n = d.len()?;
-    let mut files = Vec::with_capacity(n);
-    let no_details = Arc::new(TranscriptInfo::default());
-    for _ in 0..n {
-        let path = d.str()?;
-        let entry = FileEntry {
-            id: d.u64()?,
-            hash: d.str()?,
-            size: d.u64()?,
-            mtime: d.u128()?,
-            language: d.language()?,
-            follows: d.strs()?,
-            info: no_details.clone(),
-        };
-        files.push((path, entry));
+    let files = d.bytes(n)?;
+    if !check_files(files) {
+        return None;
     }
-    m.files = files.into_iter().collect();
+    m.files = FileTable::encoded(files.into());
     m.warnings = d.strs()?;
     m.codings_hash = d.str()?;
     let n = d.len()?;
@@ -421,6 +414,51 @@ pub(super) fn decode_manifest(bytes: &[u8]) -> Option<Manifest> {
     m.withdrawn = d.strs()?;
     m.withheld = d.strs()?;
     d.done().then_some(m)
+}
+
+/// Walks the transcripts section as [`decode_files`] reads it, without
+/// building anything: whether it decodes.
+fn check_files(bytes: &[u8]) -> bool {
+    let walk = || -> Option<()> {
+        let mut d = Dec::new(bytes);
+        for _ in 0..d.len()? {
+            d.str_ref()?;
+            d.u64()?;
+            d.str_ref()?;
+            d.u64()?;
+            d.u128()?;
+            d.language()?;
+            for _ in 0..d.len()? {
+                d.str_ref()?;
+            }
+        }
+        d.done().then_some(())
+    };
+    walk().is_some()
+}
+
+/// Decodes the transcripts section of a manifest.
+pub(super) fn decode_files(bytes: &[u8]) -> Option<BTreeMap<String, FileEntry>> {
+    let mut d = Dec::new(bytes);
+    let n = d.len()?;
+    let mut files = Vec::with_capacity(n);
+    // Every summary is the same empty one until the details are loaded.
+    let no_details = Arc::new(TranscriptInfo::default());
+    for _ in 0..n {
+        let path = d.str()?;
+        let entry = FileEntry {
+            id: d.u64()?,
+            hash: d.str()?,
+            size: d.u64()?,
+            mtime: d.u128()?,
+            language: d.language()?,
+            follows: d.strs()?,
+            info: no_details.clone(),
+        };
+        files.push((path, entry));
+    }
+    // Written in path order: collected into the map in bulk.
+    d.done().then(|| files.into_iter().collect())
 }
 
 /// The details of each transcript (what ingest learned), in path order.
@@ -659,6 +697,7 @@ mod tests {
         // An opened manifest holds them encoded until they are looked at;
         // one respondent's are found without decoding the rest.
         let opened = decode_manifest(&encode_manifest(&m)).unwrap();
+        assert!(!opened.files.is_decoded());
         for resp in ["R00", "R01", "R02", "R03"] {
             assert_eq!(opened.attributes.of(resp), m.attributes.get(resp).cloned());
         }

@@ -80,7 +80,7 @@ pub struct Manifest {
     /// Merged attributes by respondent id.
     pub attributes: AttributeTable,
     /// Transcripts by path.
-    pub files: BTreeMap<String, FileEntry>,
+    pub files: FileTable,
     /// Study-level warnings from the last run.
     pub warnings: Vec<String>,
     /// blake3 over the coding sheets (empty when there are none).
@@ -111,6 +111,91 @@ pub struct Manifest {
     /// The details file of this commit, opened with the manifest (so that
     /// a commit made meanwhile cannot take it away) and read on demand.
     pub(super) details_file: HeldFile,
+}
+
+/// The transcripts as a manifest holds them. An opened manifest keeps the
+/// table encoded (checked when it was opened) and decodes it on first use:
+/// counting commands (`stats`, `matrix`) never look at it once the quick
+/// staleness check has passed.
+#[derive(Default)]
+pub struct FileTable {
+    map: std::sync::OnceLock<BTreeMap<String, FileEntry>>,
+    encoded: Option<Arc<[u8]>>,
+}
+
+impl FileTable {
+    /// A table encoded by [`binary`], whose encoding was checked.
+    pub(super) fn encoded(bytes: Arc<[u8]>) -> FileTable {
+        FileTable {
+            map: std::sync::OnceLock::new(),
+            encoded: Some(bytes),
+        }
+    }
+
+    /// Whether the map was decoded (or built).
+    #[cfg(test)]
+    pub(super) fn is_decoded(&self) -> bool {
+        self.map.get().is_some()
+    }
+
+    /// The map, decoded on first use.
+    fn map(&self) -> &BTreeMap<String, FileEntry> {
+        self.map.get_or_init(|| {
+            self.encoded
+                .as_deref()
+                .and_then(binary::decode_files)
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl From<BTreeMap<String, FileEntry>> for FileTable {
+    fn from(map: BTreeMap<String, FileEntry>) -> FileTable {
+        FileTable {
+            map: map.into(),
+            encoded: None,
+        }
+    }
+}
+
+impl std::ops::Deref for FileTable {
+    type Target = BTreeMap<String, FileEntry>;
+
+    fn deref(&self) -> &Self::Target {
+        self.map()
+    }
+}
+
+impl std::ops::DerefMut for FileTable {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.map();
+        self.encoded = None;
+        self.map.get_mut().expect("decoded just above")
+    }
+}
+
+impl Clone for FileTable {
+    fn clone(&self) -> FileTable {
+        match self.map.get() {
+            Some(map) => map.clone().into(),
+            None => FileTable {
+                map: std::sync::OnceLock::new(),
+                encoded: self.encoded.clone(),
+            },
+        }
+    }
+}
+
+impl PartialEq for FileTable {
+    fn eq(&self, other: &FileTable) -> bool {
+        self.map() == other.map()
+    }
+}
+
+impl std::fmt::Debug for FileTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.map().fmt(f)
+    }
 }
 
 /// Respondents' attributes as a manifest holds them. An opened manifest

@@ -115,7 +115,7 @@ impl<'a> Run<'a> {
             }
         }
         let mut manifest = std::mem::take(&mut self.manifest);
-        manifest.files = unchanged;
+        manifest.files = unchanged.into();
         manifest.files.extend(new_entries);
         let infos: Vec<&crate::model::TranscriptInfo> =
             manifest.files.values().map(|e| &*e.info).collect();
