@@ -34,9 +34,15 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
     let study = Study::find(project)?;
     let started = Instant::now();
     let (mut idx, outcome) = pipeline::refresh(&study, Mode::Code, &super::note)?;
-    crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
+    // The transcripts' warnings come from the head of the details; the
+    // rest is decoded only to check `speakers:` ids.
+    let (file_warnings, speakers) =
+        crate::index::details_summary(&study.data_dir(), &idx.manifest)?;
+    if speakers {
+        crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
+    }
     let m = &idx.manifest;
-    let mut warnings = pipeline::all_warnings(m);
+    let mut warnings: Vec<String> = m.warnings.iter().cloned().chain(file_warnings).collect();
     warnings.extend(speaker_warnings(&study, m)?);
     for w in &warnings {
         eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));

@@ -416,6 +416,16 @@ pub(super) fn decode_manifest(bytes: &[u8]) -> Option<Manifest> {
     d.done().then_some(m)
 }
 
+/// The head of the details ([`encode_details`]): every transcript's
+/// warnings in path order, and whether any has a `speakers:` map.
+pub(super) fn decode_details_head(bytes: &[u8]) -> Option<(Vec<String>, bool)> {
+    let mut d = Dec::new(bytes);
+    let n = d.len()?;
+    let mut h = Dec::new(d.bytes(n)?);
+    let out = (h.strs()?, h.bool()?);
+    h.done().then_some(out)
+}
+
 /// Walks the transcripts section as [`decode_files`] reads it, without
 /// building anything: whether it decodes.
 fn check_files(bytes: &[u8]) -> bool {
@@ -464,6 +474,17 @@ pub(super) fn decode_files(bytes: &[u8]) -> Option<BTreeMap<String, FileEntry>> 
 /// The details of each transcript (what ingest learned), in path order.
 pub(super) fn encode_details(files: &BTreeMap<String, FileEntry>) -> Vec<u8> {
     let mut e = Enc::default();
+    // First what `code` says of them, with its length: every transcript's
+    // warnings in path order, and whether any has a `speakers:` map, so
+    // that its summary does not decode the rest ([`decode_details_head`]).
+    let mut head = Enc::default();
+    let warnings: Vec<String> = files
+        .values()
+        .flat_map(|f| f.info.warnings.iter().cloned())
+        .collect();
+    head.strs(&warnings);
+    head.bool(files.values().any(|f| !f.info.speakers.is_empty()));
+    e.bytes(&head.into_bytes());
     e.usize(files.len());
     for (path, f) in files {
         let i = &f.info;
@@ -500,6 +521,8 @@ pub(super) fn encode_details(files: &BTreeMap<String, FileEntry>) -> Vec<u8> {
 /// Decodes what [`encode_details`] wrote.
 pub(super) fn decode_details(bytes: &[u8]) -> Option<Vec<(String, TranscriptInfo)>> {
     let mut d = Dec::new(bytes);
+    let head = d.len()?;
+    d.bytes(head)?;
     let n = d.len()?;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
@@ -646,6 +669,10 @@ mod tests {
         let mut back = decode_manifest(&encode_manifest(&m)).unwrap();
         assert_eq!(back.listing, listing_of(&m.files));
         let details = decode_details(&encode_details(&m.files)).unwrap();
+        assert_eq!(
+            decode_details_head(&encode_details(&m.files)),
+            Some((vec!["t/r01.txt: aviso".to_string()], true))
+        );
         for (p, info) in details {
             back.files.get_mut(&p).unwrap().info = Arc::new(info);
         }

@@ -412,9 +412,9 @@ impl CorpusOrder {
     }
 }
 
-/// Fills in each file's [`TranscriptInfo`] from the details file committed
-/// with the manifest.
-pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
+/// The body of the details file committed with the manifest, its seal
+/// checked.
+fn details_body(data_dir: &Path, manifest: &Manifest) -> Result<(Vec<u8>, PathBuf)> {
     let path = data_dir.join(format!("details-{}.bin", manifest.head));
     let bytes = match &manifest.details_file.0 {
         Some(file) => read_held(file),
@@ -430,8 +430,15 @@ pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
         .with_hint("run the command again"),
         _ => Error::io(&path, e),
     })?;
-    let body = integrity::unseal(&bytes).ok_or_else(|| damaged(&path))?;
-    let details = binary::decode_details(body).ok_or_else(|| damaged(&path))?;
+    let body = integrity::unseal_vec(bytes).ok_or_else(|| damaged(&path))?;
+    Ok((body, path))
+}
+
+/// Fills in each file's [`TranscriptInfo`] from the details file committed
+/// with the manifest.
+pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
+    let (body, path) = details_body(data_dir, manifest)?;
+    let details = binary::decode_details(&body).ok_or_else(|| damaged(&path))?;
     // Both are in path order: one walk pairs them.
     let mut details = details.into_iter().peekable();
     for (p, e) in manifest.files.iter_mut() {
@@ -441,6 +448,15 @@ pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What `thematic code` says of the transcripts, read from the head of the
+/// details file without decoding the rest: every transcript's warnings in
+/// path order, and whether any has a `speakers:` map (then the details
+/// are loaded to check those ids).
+pub fn details_summary(data_dir: &Path, manifest: &Manifest) -> Result<(Vec<String>, bool)> {
+    let (body, path) = details_body(data_dir, manifest)?;
+    binary::decode_details_head(&body).ok_or_else(|| damaged(&path))
 }
 
 /// The fingerprint of a list of transcripts: blake3 over each one's path,
