@@ -134,6 +134,57 @@ pub fn size_and_mtime(meta: &std::fs::Metadata) -> (u64, u128) {
     (meta.len(), mtime)
 }
 
+/// [`check_meta`]'s size and mtime (as [`size_and_mtime`] gives them) of
+/// a file found in the folder `dir` holds open: stat'ed by its name in
+/// that folder, which spares the kernel walking the whole path again for
+/// each of tens of thousands of transcripts. Anything but a regular file
+/// within the limit is checked again by path, for [`check_meta`]'s error.
+pub fn check_stat_in(
+    dir: Option<&std::fs::File>,
+    path: &Path,
+    shown: &str,
+    limit: Limit,
+) -> Result<(u64, u128)> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let (Some(dir), Some(name)) = (dir, path.file_name()) {
+        if let Some(stat) = stat_in(dir, name).filter(|s| s.0 <= limit.bytes) {
+            return Ok(stat);
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = dir;
+    check_meta(path, shown, limit).map(|m| size_and_mtime(&m))
+}
+
+/// The size and mtime of the regular file `name` in the folder `dir` (links
+/// followed, as [`std::fs::metadata`] does); `None` when it is anything
+/// else or cannot be stat'ed.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn stat_in(dir: &std::fs::File, name: &std::ffi::OsStr) -> Option<(u64, u128)> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::io::AsRawFd;
+    let name = std::ffi::CString::new(name.as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `name` is a NUL-terminated string and `st` a buffer of the
+    // size fstatat writes; the folder's descriptor is open while `dir` lives.
+    let st = unsafe {
+        if libc::fstatat(dir.as_raw_fd(), name.as_ptr(), st.as_mut_ptr(), 0) != 0 {
+            return None;
+        }
+        st.assume_init()
+    };
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return None;
+    }
+    // As `size_and_mtime`: nanoseconds since the epoch, 0 before it.
+    let mtime = if st.st_mtime < 0 || st.st_mtime_nsec < 0 {
+        0
+    } else {
+        st.st_mtime as u128 * 1_000_000_000 + st.st_mtime_nsec as u128
+    };
+    Some((u64::try_from(st.st_size).ok()?, mtime))
+}
+
 /// [`check_file`], giving the file's metadata.
 pub fn check_meta(path: &Path, shown: &str, limit: Limit) -> Result<std::fs::Metadata> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;

@@ -438,11 +438,16 @@ impl Study {
     /// one) or is over [`crate::input::TRANSCRIPT`] is an error naming it,
     /// and so are two files whose names would give the same excerpt ids.
     pub fn transcript_files(&self) -> Result<(Vec<TranscriptFile>, Vec<String>)> {
+        self.listing().cloned()
+    }
+
+    /// [`Study::transcript_files`], borrowed: listed on first use, then kept.
+    pub fn listing(&self) -> Result<&(Vec<TranscriptFile>, Vec<String>)> {
         if let Some(listing) = self.listing.get() {
-            return Ok(listing.clone());
+            return Ok(listing);
         }
         let listing = self.list_transcripts()?;
-        Ok(self.listing.get_or_init(|| listing).clone())
+        Ok(self.listing.get_or_init(|| listing))
     }
 
     fn list_transcripts(&self) -> Result<(Vec<TranscriptFile>, Vec<String>)> {
@@ -486,13 +491,16 @@ impl Study {
             let path = self.root.join(entry);
             if path.is_dir() {
                 let mut found = Vec::new();
-                walk(&path, &mut found).map_err(|e| Error::io(&path, e))?;
-                // One stat per file, on every core: on a study of tens of
-                // thousands of transcripts, listing them is most of a
-                // reading command's time.
+                let rel = self.id_path(&path);
+                walk(&path, Some(&rel), &mut found).map_err(|e| Error::io(&path, e))?;
+                // One stat per file, on every core, by name in its folder:
+                // on a study of tens of thousands of transcripts, listing
+                // them is most of a reading command's time.
                 use rayon::prelude::*;
-                let classified: Vec<Result<Found>> =
-                    found.par_iter().map(|p| self.classify(p, false)).collect();
+                let classified: Vec<Result<Found>> = found
+                    .into_par_iter()
+                    .map(|w| self.classify_walked(w))
+                    .collect();
                 // The first bad file in walking order is the one reported,
                 // as without threads.
                 for f in classified {
@@ -554,11 +562,40 @@ impl Study {
         Ok(())
     }
 
+    /// [`Study::classify`] for a file found in a transcripts folder, its id
+    /// made from its folder's and its name, and stat'ed in its folder.
+    fn classify_walked(&self, w: Walked) -> Result<Found> {
+        let name = w.path.file_name().and_then(|n| n.to_str());
+        let rel = match (w.rel.as_deref(), name) {
+            (Some(""), Some(name)) => name.to_string(),
+            (Some(rel), Some(name)) => {
+                let mut id = String::with_capacity(rel.len() + 1 + name.len());
+                id.push_str(rel);
+                id.push('/');
+                id.push_str(name);
+                id
+            }
+            _ => self.id_path(&w.path),
+        };
+        self.classify_as(w.path, rel, false, w.dir.as_deref())
+    }
+
     /// What a file found in the transcripts is: a transcript (checked to be
     /// a regular file of a readable size), a warning (a type thematic does
     /// not read), or nothing (the study's own files).
     fn classify(&self, p: &Path, named: bool) -> Result<Found> {
-        let rel = self.id_path(p);
+        self.classify_as(p.to_path_buf(), self.id_path(p), named, None)
+    }
+
+    /// [`Study::classify`] of the file `p` whose id is `rel`, stat'ed by name
+    /// in `dir` when its folder is held open.
+    fn classify_as(
+        &self,
+        p: PathBuf,
+        rel: String,
+        named: bool,
+        dir: Option<&std::fs::File>,
+    ) -> Result<Found> {
         if rel == self.settings.respondents || rel == self.settings.codebook || rel == SETTINGS_FILE
         {
             return Ok(Found::Skip);
@@ -569,11 +606,11 @@ impl Study {
             .map(|e| e.to_ascii_lowercase())
             .unwrap_or_default();
         if TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) {
-            let meta = crate::input::check_meta(p, &rel, crate::input::TRANSCRIPT)?;
+            let stat = crate::input::check_stat_in(dir, &p, &rel, crate::input::TRANSCRIPT)?;
             Ok(Found::File(TranscriptFile {
                 rel,
-                abs: p.to_path_buf(),
-                stat: Some(crate::input::size_and_mtime(&meta)),
+                abs: p,
+                stat: Some(stat),
             }))
         } else {
             let how = if named {
@@ -649,7 +686,25 @@ fn is_hidden(p: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.'))
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// A file found by walking a transcripts folder.
+struct Walked {
+    /// Its path.
+    path: PathBuf,
+    /// Its folder's id path (empty for the study's own folder); `None`
+    /// below a folder whose name is not UTF-8, where ids are made from
+    /// whole paths.
+    rel: Option<std::sync::Arc<str>>,
+    /// Its folder, held open to stat the file by name (where it opens).
+    dir: Option<std::sync::Arc<std::fs::File>>,
+}
+
+/// Every file below `dir` (whose id path is `rel`), hidden ones left out.
+fn walk(dir: &Path, rel: Option<&str>, out: &mut Vec<Walked>) -> std::io::Result<()> {
+    #[cfg(unix)]
+    let held = std::fs::File::open(dir).ok().map(std::sync::Arc::new);
+    #[cfg(not(unix))]
+    let held = None;
+    let shared: Option<std::sync::Arc<str>> = rel.map(Into::into);
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let p = entry.path();
@@ -657,9 +712,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             continue;
         }
         if entry.file_type()?.is_dir() {
-            walk(&p, out)?;
+            let name = p.file_name().and_then(|n| n.to_str());
+            let sub = match (rel, name) {
+                (Some(""), Some(name)) => Some(name.to_string()),
+                (Some(rel), Some(name)) => Some(format!("{rel}/{name}")),
+                _ => None,
+            };
+            walk(&p, sub.as_deref(), out)?;
         } else {
-            out.push(p);
+            out.push(Walked {
+                path: p,
+                rel: shared.clone(),
+                dir: held.clone(),
+            });
         }
     }
     Ok(())
@@ -887,6 +952,56 @@ mod tests {
             ".",
         ] {
             assert_eq!(rel_string(Path::new(p)), joined(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn walked_files_have_the_ids_and_stats_of_their_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        for (rel, text) in [
+            ("t/r01.txt", "uno"),
+            ("t/a/r02.md", "dos dos"),
+            ("t/a/b c/r03.txt", "tres"),
+            ("t/año/niña.vtt", "WEBVTT\n"),
+            ("t/notes.pdf", "x"),
+            ("t/.hidden/r09.txt", "x"),
+        ] {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+        }
+        for entry in ["t", "./t/", "t/a/.."] {
+            let study = Study {
+                root: root.clone(),
+                settings: Settings {
+                    transcripts: vec![entry.into()],
+                    ..Settings::default()
+                },
+                settings_hash: String::new(),
+                index_threads: None,
+                timing: false,
+                terminal: crate::render::Terminal::default(),
+                listing: std::sync::OnceLock::new(),
+            };
+            let (files, warnings) = study.transcript_files().unwrap();
+            let rels: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+            assert_eq!(
+                rels,
+                [
+                    "t/a/b c/r03.txt",
+                    "t/a/r02.md",
+                    "t/año/niña.vtt",
+                    "t/r01.txt"
+                ],
+                "{entry}"
+            );
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+            for f in &files {
+                assert_eq!(f.rel, study.id_path(&f.abs));
+                let meta = std::fs::metadata(&f.abs).unwrap();
+                assert_eq!(f.stat, Some(crate::input::size_and_mtime(&meta)));
+            }
         }
     }
 

@@ -128,7 +128,7 @@ pub fn places(idx: &StudyIndex) -> Result<Vec<Entry>> {
     let table = idx.codes()?;
     let order = idx.manifest.corpus_order();
     let mut paths: Vec<&str> = Vec::new();
-    for (rel, f) in &idx.manifest.files {
+    for (rel, f) in idx.manifest.files.iter() {
         let i = f.id as usize;
         if paths.len() <= i {
             paths.resize(i + 1, "");

@@ -5,7 +5,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::cli::TextFormat as Format;
-use crate::error::{Error, Location, Result};
+use crate::error::Result;
 use crate::index::collect::Filter;
 use crate::pipeline::{self, Mode};
 use crate::render::{self, Table};
@@ -33,7 +33,6 @@ struct Summary {
 pub fn run(project: &StudyAt, format: Format) -> Result<()> {
     let study = Study::find(project)?;
     let started = Instant::now();
-    refuse_emptied_study(&study)?;
     let (mut idx, outcome) = pipeline::refresh(&study, Mode::Code, &super::note)?;
     if !outcome.up_to_date
         && crate::chart::has_files(&study.resolve(study.settings.charts.trim_end_matches('/')))
@@ -41,9 +40,15 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
         // Make the cell table now, so the first `chart check` answers at once.
         crate::chart::table::CellTable::load(&idx, &super::note)?;
     }
-    crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
+    // The transcripts' warnings come from the head of the details; the
+    // rest is decoded only to check `speakers:` ids.
+    let (file_warnings, speakers) =
+        crate::index::details_summary(&study.data_dir(), &idx.manifest)?;
+    if speakers {
+        crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
+    }
     let m = &idx.manifest;
-    let mut warnings = pipeline::all_warnings(m);
+    let mut warnings: Vec<String> = m.warnings.iter().cloned().chain(file_warnings).collect();
     warnings.extend(speaker_warnings(&study, m)?);
     for w in &warnings {
         eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
@@ -129,43 +134,14 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
     render::emit(&out)
 }
 
-/// Refuses to update an index that holds transcripts when the settings now
-/// find none (a `transcripts:` pattern that matches nothing, a folder
-/// moved): the update would empty the study's figures in silence. Deleting
-/// `.thematic/` empties it on purpose.
-pub(crate) fn refuse_emptied_study(study: &Study) -> Result<()> {
-    let (files, _) = study.transcript_files()?;
-    if !files.is_empty() {
-        return Ok(());
-    }
-    let Some(idx) = crate::index::open(&study.data_dir())? else {
-        return Ok(());
-    };
-    let held = &idx.manifest.files;
-    let Some(first) = held.keys().next() else {
-        return Ok(());
-    };
-    Err(Error::at(
-        Location::file(crate::study::SETTINGS_FILE),
-        format!(
-            "`transcripts` ({}) finds no transcript, but the index holds {} (e.g. {first})",
-            study.settings.transcripts.join(", "),
-            if held.len() == 1 {
-                "1 file".to_string()
-            } else {
-                format!("{} files", held.len())
-            }
-        ),
-    )
-    .with_hint(format!(
-        "fix `transcripts:` in {} (paths are relative to it); to empty the study on purpose, delete {}/",
-        crate::study::SETTINGS_FILE,
-        crate::study::DATA_DIR
-    )))
-}
-
 /// Warnings for focus-group `speakers:` ids that respondents.csv lacks.
 fn speaker_warnings(study: &Study, m: &crate::index::Manifest) -> Result<Vec<String>> {
+    // Without a `speakers:` map there is nothing to check, and
+    // respondents.csv (parsed when the index was last written) is not
+    // parsed again.
+    if m.files.values().all(|e| e.info.speakers.is_empty()) {
+        return Ok(Vec::new());
+    }
     let shown = &study.settings.respondents;
     let path = study.resolve(shown);
     if !path.exists() {
@@ -174,6 +150,6 @@ fn speaker_warnings(study: &Study, m: &crate::index::Manifest) -> Result<Vec<Str
     let bytes = crate::input::read_user_file(&path, shown, crate::input::RESPONDENTS)?;
     let text = crate::text::decode::decode(&bytes, shown)?.text;
     let table = crate::ingest::respondents::parse(&text, shown)?;
-    let infos: Vec<&crate::model::TranscriptInfo> = m.files.values().map(|e| &e.info).collect();
+    let infos: Vec<&crate::model::TranscriptInfo> = m.files.values().map(|e| &*e.info).collect();
     Ok(crate::ingest::respondents::speaker_warnings(&infos, &table))
 }

@@ -34,9 +34,6 @@ pub fn open(project: &StudyAt, read: &ReadOpts) -> Result<(Study, StudyIndex)> {
     } else {
         Mode::Auto
     };
-    if mode != Mode::Frozen {
-        code::refuse_emptied_study(&study)?;
-    }
     let (idx, _) = pipeline::refresh(&study, mode, &note)?;
     if let Some(n) = pipeline::withheld_note(&idx.manifest) {
         note(&n);

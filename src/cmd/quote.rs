@@ -436,7 +436,7 @@ pub(crate) fn quote(
     let e = idx.stored(searcher, h.addr)?;
     // The codes shown are those of the source the quotes were chosen by.
     let codes = idx.code_paths(h.file, h.pos, source)?;
-    let all = m.attributes.get(&e.respondent).cloned().unwrap_or_default();
+    let all = m.attributes.of(&e.respondent).unwrap_or_default();
     let attributes = if show.is_empty() {
         all
     } else {

@@ -88,14 +88,42 @@ pub(super) fn decode_counts(
     {
         return None;
     }
-    let values: Vec<u32> = (2..body.len() / 4).filter_map(word).collect();
-    let (cells, rest) = values.split_at(n_rows * n_resp);
-    let (excerpts, coded) = rest.split_at(n_resp);
+    // Each part straight from the bytes into a vector of its size: the
+    // cells of a study of tens of thousands of respondents are megabytes.
+    let words = |from: usize, n: usize| -> Vec<u32> {
+        body[4 * from..4 * (from + n)]
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    };
+    let cells = n_rows * n_resp;
     Some(collect::Counts {
         n_rows,
         n_resp,
-        cells: cells.to_vec(),
-        excerpts: excerpts.to_vec(),
-        coded: coded.to_vec(),
+        cells: words(2, cells),
+        excerpts: words(2 + cells, n_resp),
+        coded: words(2 + cells + n_resp, n_resp),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_back_as_written_and_only_for_their_shape() {
+        let counts = collect::Counts {
+            n_rows: 2,
+            n_resp: 3,
+            cells: vec![1, 0, 7, 0, 2, 70_000],
+            excerpts: vec![4, 2, 70_001],
+            coded: vec![1, 2, 70_000],
+        };
+        let bytes = encode_counts(&counts, "c1");
+        assert_eq!(decode_counts(&bytes, "c1", 2, 3), Some(counts));
+        assert_eq!(decode_counts(&bytes, "c1", 3, 2), None);
+        assert_eq!(decode_counts(&bytes[..bytes.len() - 1], "c1", 2, 3), None);
+        // Another commit's counts, copied over this one's: refused.
+        assert_eq!(decode_counts(&bytes, "c2", 2, 3), None);
+    }
 }

@@ -37,9 +37,10 @@ pub struct FileEntry {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub follows: Vec<String>,
     /// What ingest learned; kept in a separate details file and loaded
-    /// only by the commands that need it ([`load_details`]).
+    /// only by the commands that need it ([`load_details`]). Shared: until
+    /// then every entry points at one empty summary.
     #[serde(skip)]
-    pub info: TranscriptInfo,
+    pub info: Arc<TranscriptInfo>,
 }
 
 /// A codebook row as recorded in the manifest.
@@ -58,7 +59,7 @@ pub struct RowInfo {
 }
 
 /// The commit payload: what the index was built from.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Manifest {
     /// Always `thematic`.
     pub tool: String,
@@ -77,9 +78,9 @@ pub struct Manifest {
     /// Respondent ids by dense id.
     pub respondents: Vec<String>,
     /// Merged attributes by respondent id.
-    pub attributes: BTreeMap<String, Attributes>,
+    pub attributes: AttributeTable,
     /// Transcripts by path.
-    pub files: BTreeMap<String, FileEntry>,
+    pub files: FileTable,
     /// Study-level warnings from the last run.
     pub warnings: Vec<String>,
     /// blake3 over the coding sheets (empty when there are none).
@@ -87,32 +88,220 @@ pub struct Manifest {
     /// Human coders by dense id.
     pub coders: Vec<CoderInfo>,
     /// Coding rows re-anchored to an excerpt that moved (told once).
-    #[serde(default)]
     pub moves: Vec<String>,
     /// Excerpt ids that an edit of their transcript moved: old id → the id
     /// of the excerpt with the same text in the same transcript now, so
     /// that a chart citing the old id can say where its text went.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub moved: BTreeMap<String, String>,
     /// Notes on the coding sheets already told (earlier code names).
-    #[serde(default)]
     pub notes: Vec<String>,
     /// Respondents who withdrew consent (thematic.yaml's `withdrawn:` and
     /// respondents.csv's `withdrawn` column), sorted: none of their text
     /// is in the index.
-    #[serde(default)]
     pub withdrawn: Vec<String>,
     /// Those of them the study has (transcripts or respondents.csv rows):
     /// the respondents withheld from every output.
-    #[serde(default)]
     pub withheld: Vec<String>,
+    /// The fingerprint of the transcripts as the commit saw them
+    /// ([`listing_fingerprint`] of every file's path, size and mtime; set
+    /// when opened).
+    pub listing: String,
     /// The hash that names this manifest's files (set when opened).
-    #[serde(skip)]
     pub head: String,
     /// The details file of this commit, opened with the manifest (so that
     /// a commit made meanwhile cannot take it away) and read on demand.
-    #[serde(skip)]
     pub(super) details_file: HeldFile,
+}
+
+/// The transcripts as a manifest holds them. An opened manifest keeps the
+/// table encoded (checked when it was opened) and decodes it on first use:
+/// counting commands (`stats`, `matrix`) never look at it once the quick
+/// staleness check has passed.
+#[derive(Default)]
+pub struct FileTable {
+    map: std::sync::OnceLock<BTreeMap<String, FileEntry>>,
+    encoded: Option<Arc<[u8]>>,
+}
+
+impl FileTable {
+    /// A table encoded by [`binary`], whose encoding was checked.
+    pub(super) fn encoded(bytes: Arc<[u8]>) -> FileTable {
+        FileTable {
+            map: std::sync::OnceLock::new(),
+            encoded: Some(bytes),
+        }
+    }
+
+    /// Whether the map was decoded (or built).
+    #[cfg(test)]
+    pub(super) fn is_decoded(&self) -> bool {
+        self.map.get().is_some()
+    }
+
+    /// The map, decoded on first use.
+    fn map(&self) -> &BTreeMap<String, FileEntry> {
+        self.map.get_or_init(|| {
+            self.encoded
+                .as_deref()
+                .and_then(binary::decode_files)
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl From<BTreeMap<String, FileEntry>> for FileTable {
+    fn from(map: BTreeMap<String, FileEntry>) -> FileTable {
+        FileTable {
+            map: map.into(),
+            encoded: None,
+        }
+    }
+}
+
+impl std::ops::Deref for FileTable {
+    type Target = BTreeMap<String, FileEntry>;
+
+    fn deref(&self) -> &Self::Target {
+        self.map()
+    }
+}
+
+impl std::ops::DerefMut for FileTable {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.map();
+        self.encoded = None;
+        self.map.get_mut().expect("decoded just above")
+    }
+}
+
+impl Clone for FileTable {
+    fn clone(&self) -> FileTable {
+        match self.map.get() {
+            Some(map) => map.clone().into(),
+            None => FileTable {
+                map: std::sync::OnceLock::new(),
+                encoded: self.encoded.clone(),
+            },
+        }
+    }
+}
+
+impl PartialEq for FileTable {
+    fn eq(&self, other: &FileTable) -> bool {
+        self.map() == other.map()
+    }
+}
+
+impl std::fmt::Debug for FileTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.map().fmt(f)
+    }
+}
+
+/// Respondents' attributes as a manifest holds them. An opened manifest
+/// keeps them encoded (checked when it was opened) and decodes them on
+/// first use: on a study of tens of thousands of respondents they are most
+/// of the manifest, and most commands never look at them.
+#[derive(Default)]
+pub struct AttributeTable {
+    map: std::sync::OnceLock<BTreeMap<String, Attributes>>,
+    encoded: Option<Arc<[u8]>>,
+    /// Where each respondent's entry starts in `encoded`, for [`AttributeTable::of`].
+    offsets: std::sync::OnceLock<Vec<usize>>,
+}
+
+impl AttributeTable {
+    /// A table of attributes encoded by [`binary`], whose encoding was
+    /// checked.
+    pub(super) fn encoded(bytes: Arc<[u8]>) -> AttributeTable {
+        AttributeTable {
+            map: std::sync::OnceLock::new(),
+            encoded: Some(bytes),
+            offsets: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Whether the map was decoded (or built).
+    #[cfg(test)]
+    pub(super) fn is_decoded(&self) -> bool {
+        self.map.get().is_some()
+    }
+
+    /// One respondent's attributes: looked up in the encoded table, when it
+    /// was not decoded, without decoding the others (a command that shows
+    /// a few quotes needs a few respondents' attributes).
+    pub fn of(&self, resp: &str) -> Option<Attributes> {
+        match (self.map.get(), &self.encoded) {
+            (None, Some(bytes)) => {
+                let offsets = self
+                    .offsets
+                    .get_or_init(|| binary::attribute_offsets(bytes).unwrap_or_default());
+                binary::find_attributes(bytes, offsets, resp)
+            }
+            _ => self.map().get(resp).cloned(),
+        }
+    }
+
+    /// The map, decoded on first use.
+    fn map(&self) -> &BTreeMap<String, Attributes> {
+        self.map.get_or_init(|| {
+            self.encoded
+                .as_deref()
+                .and_then(binary::decode_attributes)
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl From<BTreeMap<String, Attributes>> for AttributeTable {
+    fn from(map: BTreeMap<String, Attributes>) -> AttributeTable {
+        AttributeTable {
+            map: map.into(),
+            encoded: None,
+            offsets: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for AttributeTable {
+    type Target = BTreeMap<String, Attributes>;
+
+    fn deref(&self) -> &Self::Target {
+        self.map()
+    }
+}
+
+impl std::ops::DerefMut for AttributeTable {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.map();
+        self.encoded = None;
+        self.map.get_mut().expect("decoded just above")
+    }
+}
+
+impl Clone for AttributeTable {
+    fn clone(&self) -> AttributeTable {
+        match self.map.get() {
+            Some(map) => map.clone().into(),
+            None => AttributeTable {
+                map: std::sync::OnceLock::new(),
+                encoded: self.encoded.clone(),
+                offsets: std::sync::OnceLock::new(),
+            },
+        }
+    }
+}
+
+impl PartialEq for AttributeTable {
+    fn eq(&self, other: &AttributeTable) -> bool {
+        self.map() == other.map()
+    }
+}
+
+impl std::fmt::Debug for AttributeTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.map().fmt(f)
+    }
 }
 
 /// A file held open from the moment a commit is opened.
@@ -140,14 +329,14 @@ pub(super) fn read_held(file: &std::fs::File) -> std::io::Result<Vec<u8>> {
 impl Manifest {
     /// All attribute names in the study, sorted.
     pub fn attribute_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
+        // Each name once, copied once: tens of thousands of respondents
+        // share a handful of names.
+        let names: std::collections::BTreeSet<&str> = self
             .attributes
             .values()
-            .flat_map(|a| a.keys().cloned())
+            .flat_map(|a| a.keys().map(String::as_str))
             .collect();
-        names.sort();
-        names.dedup();
-        names
+        names.into_iter().map(str::to_string).collect()
     }
 
     /// A fresh manifest for this writer.
@@ -223,10 +412,10 @@ impl CorpusOrder {
     }
 }
 
-/// Fills in each file's [`TranscriptInfo`] from the details file committed
-/// with the manifest.
-pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
-    let path = data_dir.join(format!("details-{}.json", manifest.head));
+/// The body of the details file committed with the manifest, its seal
+/// checked.
+fn details_body(data_dir: &Path, manifest: &Manifest) -> Result<(Vec<u8>, PathBuf)> {
+    let path = data_dir.join(format!("details-{}.bin", manifest.head));
     let bytes = match &manifest.details_file.0 {
         Some(file) => read_held(file),
         None => std::fs::read(&path),
@@ -241,18 +430,56 @@ pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
         .with_hint("run the command again"),
         _ => Error::io(&path, e),
     })?;
-    let body = integrity::unseal(&bytes).ok_or_else(|| damaged(&path))?;
-    let mut details: BTreeMap<String, TranscriptInfo> =
-        serde_json::from_slice(body).map_err(|e| {
-            Error::failure(format!("{}: {e}", path.display()))
-                .with_hint("delete the study's .thematic/ folder and run `thematic code` again")
-        })?;
+    let body = integrity::unseal_vec(bytes).ok_or_else(|| damaged(&path))?;
+    Ok((body, path))
+}
+
+/// Fills in each file's [`TranscriptInfo`] from the details file committed
+/// with the manifest.
+pub fn load_details(data_dir: &Path, manifest: &mut Manifest) -> Result<()> {
+    let (body, path) = details_body(data_dir, manifest)?;
+    let details = binary::decode_details(&body).ok_or_else(|| damaged(&path))?;
+    // Both are in path order: one walk pairs them.
+    let mut details = details.into_iter().peekable();
     for (p, e) in manifest.files.iter_mut() {
-        if let Some(info) = details.remove(p) {
-            e.info = info;
+        while details.next_if(|(d, _)| d < p).is_some() {}
+        if let Some((_, info)) = details.next_if(|(d, _)| d == p) {
+            e.info = Arc::new(info);
         }
     }
     Ok(())
+}
+
+/// What `thematic code` says of the transcripts, read from the head of the
+/// details file without decoding the rest: every transcript's warnings in
+/// path order, and whether any has a `speakers:` map (then the details
+/// are loaded to check those ids).
+pub fn details_summary(data_dir: &Path, manifest: &Manifest) -> Result<(Vec<String>, bool)> {
+    let (body, path) = details_body(data_dir, manifest)?;
+    binary::decode_details_head(&body).ok_or_else(|| damaged(&path))
+}
+
+/// The fingerprint of a list of transcripts: blake3 over each one's path,
+/// size and modification time, in the order given (path order). Two
+/// listings have the same fingerprint only when they name the same files
+/// with the same sizes and mtimes, which is what the staleness check
+/// compares file by file; so a reading command that finds the fingerprint
+/// of the files it listed equal to the manifest's knows at once that no
+/// transcript changed, without comparing them one by one.
+pub fn listing_fingerprint<'a>(files: impl Iterator<Item = (&'a str, u64, u128)>) -> String {
+    let mut h = blake3::Hasher::new();
+    for (rel, size, mtime) in files {
+        h.update(&(rel.len() as u64).to_le_bytes());
+        h.update(rel.as_bytes());
+        h.update(&size.to_le_bytes());
+        h.update(&mtime.to_le_bytes());
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// The fingerprint of the transcripts a manifest lists.
+pub fn listing_of(files: &BTreeMap<String, FileEntry>) -> String {
+    listing_fingerprint(files.iter().map(|(p, e)| (p.as_str(), e.size, e.mtime)))
 }
 
 /// The commit payload: which writer made the commit and which manifest
@@ -287,5 +514,49 @@ pub fn resolve_row(rows: &[&str], name: &str) -> Result<usize> {
                 hits.iter().map(|&i| rows[i]).collect::<Vec<_>>().join(", ")
             )),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_fingerprint_changes_with_any_path_size_or_mtime() {
+        let base = [
+            ("transcripts/a/r01.txt", 100, 10),
+            ("transcripts/b/r02.txt", 200, 20),
+        ];
+        let fp = |files: &[(&str, u64, u128)]| listing_fingerprint(files.iter().copied());
+        let same = fp(&base);
+        assert_eq!(same, fp(&base));
+        let variants: [&[(&str, u64, u128)]; 7] = [
+            // Edited: size, mtime.
+            &[("transcripts/a/r01.txt", 101, 10), base[1]],
+            &[("transcripts/a/r01.txt", 100, 11), base[1]],
+            // Added in a subfolder.
+            &[base[0], base[1], ("transcripts/b/c/r03.txt", 1, 1)],
+            // Deleted.
+            &[base[1]],
+            // Renamed, moved to another folder.
+            &[("transcripts/a/r01b.txt", 100, 10), base[1]],
+            &[("transcripts/b/r01.txt", 100, 10), base[1]],
+            // Bytes that move from the path to the size do not cancel out.
+            &[("transcripts/a/r01.tx", 100, 10), base[1]],
+        ];
+        for v in variants {
+            assert_ne!(fp(v), same, "{v:?}");
+        }
+        let mut files = BTreeMap::new();
+        for (i, (p, size, mtime)) in base.iter().enumerate() {
+            let e = FileEntry {
+                id: i as u64,
+                size: *size,
+                mtime: *mtime,
+                ..Default::default()
+            };
+            files.insert(p.to_string(), e);
+        }
+        assert_eq!(listing_of(&files), same);
     }
 }

@@ -9,13 +9,15 @@
 //! so a stale or foreign index is detected, never trusted.
 //!
 //! One file per job: [`schema`] (fields, analyzer names, version),
-//! [`manifest`] (the study's state as committed), [`store`] (open and
+//! [`manifest`] (the study's state as committed, stored in the encoding
+//! of `binary`), [`store`] (open and
 //! check, the writer, commits and side files, permissions), [`scan`]
 //! (stored excerpts, parallel segment reads), [`cache`] (counts per
 //! commit), [`codes`] (the code table), [`collect`] (collectors),
 //! [`query`] (search queries), and the checks of [`integrity`] and the
 //! read-only folder of `dir`.
 
+mod binary;
 pub mod codes;
 pub mod collect;
 mod dir;

@@ -4,7 +4,7 @@
 use super::*;
 
 /// Bumped whenever the schema or the manifest changes meaning.
-pub const SCHEMA_VERSION: u32 = 12;
+pub const SCHEMA_VERSION: u32 = 13;
 pub(super) const TOOL: &str = "thematic";
 /// The analyzer of a language's body field is named this, then the language.
 pub(super) const ANALYZER: &str = "thematic_terms";

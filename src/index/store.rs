@@ -122,8 +122,8 @@ impl SideFiles {
     /// The side files a payload's head names.
     fn of(head: &PayloadHead) -> SideFiles {
         SideFiles {
-            manifest: format!("manifest-{}.json", head.manifest),
-            details: format!("details-{}.json", head.manifest),
+            manifest: format!("manifest-{}.bin", head.manifest),
+            details: format!("details-{}.bin", head.manifest),
             codes: format!("codes-{}.bin", head.manifest),
         }
     }
@@ -222,13 +222,15 @@ fn payload_head(payload: Option<&str>) -> Step<PayloadHead> {
 
 /// The manifest read from its (unsealed) body, when this version wrote it.
 fn parse_manifest(body: &[u8], name: &str, head: &PayloadHead) -> Step<Manifest> {
-    let Ok(mut manifest) = serde_json::from_slice::<Manifest>(body) else {
+    match binary::manifest_writer(body) {
+        Some((tool, schema)) if tool == TOOL && schema == SCHEMA_VERSION => {}
+        Some(_) => return Err(Opened::Missing),
+        None => return Err(damaged(name)),
+    }
+    let Some(mut manifest) = binary::decode_manifest(body) else {
         return Err(damaged(name));
     };
     manifest.head = head.manifest.clone();
-    if manifest.tool != TOOL || manifest.schema != SCHEMA_VERSION {
-        return Err(Opened::Missing);
-    }
     Ok(manifest)
 }
 
@@ -492,12 +494,8 @@ impl Writer {
     /// their hash; the commit's payload names them, so an interrupted run
     /// leaves the previous commit and its files in place.
     pub fn commit(self, manifest: &Manifest, table: Vec<u8>) -> Result<()> {
-        let bytes =
-            serde_json::to_vec(manifest).map_err(|e| Error::failure(format!("manifest: {e}")))?;
-        let details: BTreeMap<&String, &TranscriptInfo> =
-            manifest.files.iter().map(|(p, e)| (p, &e.info)).collect();
-        let details =
-            serde_json::to_vec(&details).map_err(|e| Error::failure(format!("manifest: {e}")))?;
+        let bytes = binary::encode_manifest(manifest);
+        let details = binary::encode_details(&manifest.files);
         let mut hasher = blake3::Hasher::new();
         hasher.update(&bytes);
         hasher.update(&details);
@@ -523,8 +521,8 @@ impl Writer {
             .unwrap_or_default();
         for (kind, ext, mut body) in [
             ("codes", "bin", table),
-            ("details", "json", details),
-            ("manifest", "json", bytes),
+            ("details", "bin", details),
+            ("manifest", "bin", bytes),
         ] {
             let file = data.join(format!("{kind}-{hash}.{ext}"));
             let tmp = data.join(format!("{kind}-{hash}.tmp"));
@@ -562,8 +560,8 @@ impl Writer {
                 let name = e.file_name().to_string_lossy().into_owned();
                 let kept = |h: &str| {
                     !h.is_empty()
-                        && (name == format!("manifest-{h}.json")
-                            || name == format!("details-{h}.json")
+                        && (name == format!("manifest-{h}.bin")
+                            || name == format!("details-{h}.bin")
                             || name == format!("codes-{h}.bin"))
                 };
                 let previous_counts = previous != hash

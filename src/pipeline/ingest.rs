@@ -199,7 +199,7 @@ pub(super) fn update(
     })?;
     progress.finish_and_clear();
     clock.lap("read and code");
-    let mut warnings = inputs.warnings.clone();
+    let mut warnings = inputs.warnings.to_vec();
     if with_codings {
         // Every excerpt, read now or kept.
         let read: Vec<&Coded> = held.iter().map(|h| &h.coded).collect();
@@ -595,7 +595,7 @@ impl Run<'_> {
             mtime: todo.mtime,
             language,
             follows,
-            info: transcript.info,
+            info: std::sync::Arc::new(transcript.info),
         })
     }
 }

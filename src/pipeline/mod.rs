@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use crate::codebook::Codebook;
 use crate::codings::{self, Codings};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use crate::index::codes::TableBuilder;
 use crate::index::{self, Manifest, StudyIndex, Writer};
 use crate::ingest::respondents::{self, RespondentTable};
@@ -66,7 +66,7 @@ pub struct Outcome {
 }
 
 /// Everything the up-to-date check needs, gathered once.
-struct Inputs {
+struct Inputs<'a> {
     codebook: Codebook,
     /// respondents.csv as read (parsed only when the index is rebuilt: an
     /// unchanged file was parsed when the index was last written).
@@ -75,13 +75,15 @@ struct Inputs {
     respondents_table: std::cell::OnceCell<RespondentTable>,
     respondents_hash: String,
     codings: Codings,
-    files: Vec<TranscriptFile>,
-    warnings: Vec<String>,
+    /// The transcripts as the study listed them (borrowed: on a study of
+    /// tens of thousands, a copy costs more than the rest of the check).
+    files: &'a [TranscriptFile],
+    warnings: &'a [String],
     /// thematic.yaml's `withdrawn:` list.
     settings_withdrawn: Vec<String>,
 }
 
-fn gather(study: &Study) -> Result<Inputs> {
+fn gather(study: &Study) -> Result<Inputs<'_>> {
     let cb_path = study.resolve(&study.settings.codebook);
     let codebook = Codebook::load(&cb_path, &study.settings.codebook)?;
     let rpath = study.resolve(&study.settings.respondents);
@@ -94,7 +96,7 @@ fn gather(study: &Study) -> Result<Inputs> {
         (None, String::new())
     };
     let codings = codings::load(&study.root, &codebook)?;
-    let (files, warnings) = study.transcript_files()?;
+    let (files, warnings) = study.listing()?;
     Ok(Inputs {
         codebook,
         respondents,
@@ -108,7 +110,7 @@ fn gather(study: &Study) -> Result<Inputs> {
     })
 }
 
-impl Inputs {
+impl Inputs<'_> {
     /// The respondents table (empty without respondents.csv), parsed on
     /// first use.
     fn table(&self) -> Result<&RespondentTable> {
@@ -146,11 +148,23 @@ impl Inputs {
 /// Opens the study's index, first bringing it up to date per `mode`.
 pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIndex, Outcome)> {
     let clock = Clock::start(study, notify);
+    let data = study.data_dir();
+    // Listing the transcripts (a stat per file) and opening the index (its
+    // manifest decoded) are the bulk of a reading command on a study of
+    // many transcripts: they run at once.
+    let (listed, opened) = rayon::join(
+        || study.listing().map(|_| ()),
+        || index::open_checked(&data),
+    );
+    listed?;
+    clock.lap("list and open");
+    if let (true, Ok(index::Opened::Ready(idx))) = (mode != Mode::Frozen, &opened) {
+        refuse_emptied_study(study, &idx.manifest)?;
+    }
     let inputs = gather(study)?;
     clock.lap("gather");
-    let data = study.data_dir();
     // Damaged derived data is rebuilt like a missing index, saying why.
-    let (mut old, damage) = match index::open_checked(&data)? {
+    let (mut old, damage) = match opened? {
         index::Opened::Ready(idx) => (Some(*idx), None),
         index::Opened::Missing => (None, None),
         index::Opened::Damaged(why) => (None, Some(why)),
@@ -175,6 +189,12 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
     let withdrawn_changed = indexed.is_some()
         && prev.respondents_hash != inputs.respondents_hash
         && inputs.withdrawn()?.into_iter().collect::<Vec<_>>() != prev.withdrawn;
+    let listing = inputs
+        .files
+        .iter()
+        .map(|f| f.stat.map(|(size, mtime)| (f.rel.as_str(), size, mtime)))
+        .collect::<Option<Vec<_>>>()
+        .map(|l| index::listing_fingerprint(l.into_iter()));
     let now = plan::Current {
         codebook: &inputs.codebook.hash,
         settings: &study.settings_hash,
@@ -184,9 +204,17 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
         respondents: &inputs.respondents_hash,
         damage: damage.as_deref(),
         withdrawn_changed,
+        listing: listing.as_deref(),
     };
-    let scanned = scan::scan(&inputs.files, indexed, plan::compares_files(indexed, &now))?;
-    let plan = plan::plan(indexed, &now, &scanned.observations, mode)?;
+    // The quick check first: when every transcript's path, size and mtime
+    // are as committed, they are not compared one by one.
+    let (plan, bytes) = if plan::unchanged(indexed, &now) {
+        (Plan::UpToDate, Vec::new())
+    } else {
+        let scanned = scan::scan(inputs.files, indexed, plan::compares_files(indexed, &now))?;
+        let plan = plan::plan(indexed, &now, &scanned.observations, mode)?;
+        (plan, scanned.bytes)
+    };
     clock.lap("stale check");
     // Touched but unchanged transcripts only update mtimes in the
     // manifest: skipped where the index cannot be written (a read-only
@@ -224,7 +252,7 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
             recode::recode(&inputs, study, prev, old, job, notify)
         }
         Plan::Update(update) => {
-            let job = ingest::Job::new(update, &inputs.files, scanned.bytes);
+            let job = ingest::Job::new(update, inputs.files, bytes);
             let how = ingest::How {
                 mode,
                 clock,
@@ -233,6 +261,38 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
             ingest::update(study, &inputs, prev, old, job, how)
         }
     }
+}
+
+/// Refuses to update an index that holds transcripts when the settings now
+/// find none (a `transcripts:` pattern that matches nothing, a folder
+/// moved): the update would empty the study's figures in silence. Deleting
+/// `.thematic/` empties it on purpose.
+fn refuse_emptied_study(study: &Study, indexed: &Manifest) -> Result<()> {
+    let (files, _) = study.listing()?;
+    if !files.is_empty() {
+        return Ok(());
+    }
+    let held = &indexed.files;
+    let Some(first) = held.keys().next() else {
+        return Ok(());
+    };
+    Err(Error::at(
+        Location::file(crate::study::SETTINGS_FILE),
+        format!(
+            "`transcripts` ({}) finds no transcript, but the index holds {} (e.g. {first})",
+            study.settings.transcripts.join(", "),
+            if held.len() == 1 {
+                "1 file".to_string()
+            } else {
+                format!("{} files", held.len())
+            }
+        ),
+    )
+    .with_hint(format!(
+        "fix `transcripts:` in {} (paths are relative to it); to empty the study on purpose, delete {}/",
+        crate::study::SETTINGS_FILE,
+        crate::study::DATA_DIR
+    )))
 }
 
 /// The notes of a run that writes the index: why a reading command updates

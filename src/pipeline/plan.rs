@@ -36,6 +36,9 @@ pub(crate) struct Current<'a> {
     /// The respondents who withdrew consent differ from the index's: their
     /// text must leave it, so every transcript is read into a fresh index.
     pub withdrawn_changed: bool,
+    /// The fingerprint of the transcripts as listed now (see
+    /// [`crate::index::listing_fingerprint`]); `None` when it was not made.
+    pub listing: Option<&'a str>,
 }
 
 /// What the stat/hash pass saw of one transcript file.
@@ -148,6 +151,25 @@ impl Plan {
             },
         }
     }
+}
+
+/// Whether the index is up to date without comparing transcripts one by
+/// one: nothing but the transcripts changed (codebook, settings, coding
+/// sheets, respondents.csv and who withdrew are as the index has them),
+/// and the fingerprint of the transcripts listed now, each one's path,
+/// size and mtime, is the manifest's. Then [`plan`] would find every file
+/// unchanged and none touched, added or removed, and say
+/// [`Plan::UpToDate`]; it sees exactly the changes [`plan`] sees (a file
+/// rewritten with its size and mtime kept escapes both).
+pub(crate) fn unchanged(prev: Option<&Manifest>, now: &Current) -> bool {
+    let (Some(p), Some(listing)) = (prev, now.listing) else {
+        return false;
+    };
+    now.damage.is_none()
+        && full_reason(prev, now).is_none()
+        && p.respondents_hash == now.respondents
+        && !p.listing.is_empty()
+        && p.listing == listing
 }
 
 /// Whether the transcripts are compared with the manifest at all: not when
@@ -356,6 +378,7 @@ mod tests {
             respondents: "resp1",
             damage: None,
             withdrawn_changed: false,
+            listing: None,
         }
     }
 
@@ -748,5 +771,115 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         let err = plan(None, &self::now(), &same(), Mode::Frozen).unwrap_err();
         assert!(err.to_string().contains("(no index yet)"), "{err}");
+    }
+
+    /// The fingerprint of a list of observations.
+    fn fingerprint(files: &[Observation]) -> String {
+        crate::index::listing_fingerprint(files.iter().map(|f| (f.rel.as_str(), f.size, f.mtime)))
+    }
+
+    #[test]
+    fn the_quick_check_says_up_to_date_only_when_the_plan_would() {
+        let mut m = manifest();
+        m.listing = crate::index::listing_of(&m.files);
+        let listed = fingerprint(&same());
+        let quick = Current {
+            listing: Some(&listed),
+            ..now()
+        };
+        assert!(unchanged(Some(&m), &quick));
+        assert_eq!(
+            plan(Some(&m), &quick, &same(), Mode::Auto).unwrap(),
+            Plan::UpToDate
+        );
+        // Anything but the transcripts changed: the quick check does not
+        // answer, whatever the fingerprint.
+        let others = [
+            Current {
+                codebook: "cb2",
+                ..quick
+            },
+            Current {
+                settings: "set2",
+                ..quick
+            },
+            Current {
+                language: Language::English,
+                ..quick
+            },
+            Current {
+                codings: "sheets",
+                ..quick
+            },
+            Current {
+                respondents: "resp2",
+                ..quick
+            },
+            Current {
+                damage: Some("the code table is damaged"),
+                ..quick
+            },
+            Current {
+                withdrawn_changed: true,
+                ..quick
+            },
+            Current {
+                listing: None,
+                ..quick
+            },
+        ];
+        for now in others {
+            assert!(!unchanged(Some(&m), &now), "{now:?}");
+        }
+        assert!(!unchanged(None, &quick));
+        // A manifest without a fingerprint is compared file by file.
+        let mut bare = m.clone();
+        bare.listing.clear();
+        assert!(!unchanged(Some(&bare), &quick));
+    }
+
+    #[test]
+    fn the_quick_check_sees_every_change_the_plan_sees() {
+        let mut m = manifest();
+        m.listing = crate::index::listing_of(&m.files);
+        let r01 = |size, mtime| seen("transcripts/r01.txt", size, mtime, None);
+        let r02 = seen("transcripts/r02.txt", 200, 20, None);
+        let changes = [
+            // Edited in place: another size, or the same size and another mtime.
+            vec![r01(101, 10), r02.clone()],
+            vec![r01(100, 11), r02.clone()],
+            // Added, in a subfolder.
+            vec![
+                r01(100, 10),
+                r02.clone(),
+                seen("transcripts/sub/r03.txt", 50, 5, None),
+            ],
+            // Deleted.
+            vec![r02.clone()],
+            // Renamed (into a subfolder), with size and mtime kept.
+            vec![seen("transcripts/sub/r01.txt", 100, 10, None), r02.clone()],
+        ];
+        for files in changes {
+            let listed = fingerprint(&files);
+            let now = Current {
+                listing: Some(&listed),
+                ..now()
+            };
+            assert!(!unchanged(Some(&m), &now), "{files:?}");
+            // With content hashes where the scan would read them, the plan
+            // finds the same files changed.
+            let files: Vec<Observation> = files
+                .into_iter()
+                .map(|f| match m.files.get(&f.rel) {
+                    Some(e) if (e.size, e.mtime) != (f.size, f.mtime) => Observation {
+                        hash: Some("new".into()),
+                        ..f
+                    },
+                    _ => f,
+                })
+                .collect();
+            let p = plan(Some(&m), &now, &files, Mode::Auto).unwrap();
+            assert!(p.out_of_date().is_some(), "{files:?}: {p:?}");
+        }
     }
 }

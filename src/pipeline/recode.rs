@@ -73,7 +73,7 @@ pub(super) fn recode(
         run.table.len()
     };
     clock.lap("re-code from the index");
-    let mut warnings = inputs.warnings.clone();
+    let mut warnings = inputs.warnings.to_vec();
     if with_codings {
         let targets = held.iter().map(|k| (k.pos, k.target.clone())).collect();
         let placed = run.place(&inputs.codings, targets, &BTreeSet::new(), &mut warnings)?;

@@ -115,12 +115,12 @@ impl<'a> Run<'a> {
             }
         }
         let mut manifest = std::mem::take(&mut self.manifest);
-        manifest.files = unchanged;
+        manifest.files = unchanged.into();
         manifest.files.extend(new_entries);
         let infos: Vec<&crate::model::TranscriptInfo> =
-            manifest.files.values().map(|e| &e.info).collect();
+            manifest.files.values().map(|e| &*e.info).collect();
         let table = inputs.table()?;
-        manifest.attributes = respondents::merge(&infos, table)?;
+        manifest.attributes = respondents::merge(&infos, table)?.into();
         let mut warnings = warnings;
         let withdrawn = inputs.withdrawn()?;
         let mut withheld: BTreeSet<String> = infos

@@ -31,11 +31,16 @@ pub(crate) const IDENTIFIED_NOTE: &str =
 /// no column is an error (see [`check_identifying`]).
 pub(crate) fn for_study(
     study: &crate::study::Study,
-    attributes: &std::collections::BTreeMap<String, crate::model::Attributes>,
+    attributes: &crate::index::AttributeTable,
 ) -> crate::error::Result<(Pseudonyms, Vec<String>)> {
     let shown = &study.settings.pseudonyms;
     let (p, warnings) = Pseudonyms::load(&study.resolve(shown), shown)?;
     let columns = &study.settings.identifying;
+    // Without `identifying:` columns the attributes are not looked at (nor
+    // decoded from the index).
+    if columns.is_empty() {
+        return Ok((p, warnings));
+    }
     check_identifying(study, attributes)?;
     let values = attributes.values().flat_map(|a| {
         columns

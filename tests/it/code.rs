@@ -749,3 +749,112 @@ fn a_withdrawn_guest_in_a_focus_group_counts_nowhere() {
     s.replace("transcripts/a01.txt", "Arequipa", "Arequipa, sin contrato");
     check(&s, 11);
 }
+
+/// Sets a file's mtime `secs` seconds after now, so that an edit is
+/// told apart from the write before it whatever the clock's resolution.
+fn set_mtime(s: &Study, rel: &str, secs: u64) {
+    let when = std::time::SystemTime::now() + std::time::Duration::from_secs(secs);
+    let f = std::fs::File::options()
+        .write(true)
+        .open(s.path().join(rel))
+        .unwrap();
+    f.set_modified(when).unwrap();
+}
+
+/// A reading command after a change in a subfolder: `--frozen` refuses,
+/// then the command updates the index with one note and prints what a
+/// fresh build prints.
+#[track_caller]
+fn reader_sees_the_change(s: &Study, what: &str) {
+    let frozen = s.run(&["stats", "--frozen"]);
+    assert!(
+        frozen.bad_input().contains("out of date"),
+        "{what}: {}",
+        frozen.stderr
+    );
+    let stats = s.run(&["stats", "--format", "csv"]);
+    assert_eq!(
+        stats.stderr, "note: index out of date (transcripts or respondents changed); updating\n",
+        "{what}"
+    );
+    let again = s.run(&["stats", "--format", "csv"]);
+    assert_eq!(again.stderr, "", "{what}");
+    assert_eq!(again.ok(), stats.ok(), "{what}");
+    let fresh = Study::empty();
+    copy_tree(s.path(), fresh.path());
+    std::fs::remove_dir_all(fresh.path().join(".thematic")).unwrap();
+    assert_eq!(
+        fresh.run(&["stats", "--format", "csv"]).ok(),
+        stats.stdout,
+        "{what}"
+    );
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn reading_commands_see_edits_additions_deletions_and_renames_in_subfolders() {
+    let s = Study::fixture("basic");
+    // The transcripts spread over nested folders.
+    for (from, to) in [
+        ("r01.txt", "cusco/2023/r01.txt"),
+        ("r02.txt", "cusco/r02.txt"),
+        ("m01.txt", "puno/m01.txt"),
+    ] {
+        let text = s.read(&format!("transcripts/{from}"));
+        s.remove(&format!("transcripts/{from}"));
+        s.file(&format!("transcripts/{to}"), &text);
+    }
+    s.run(&["code"]).ok();
+    let quiet = s.run(&["stats"]);
+    assert_eq!(quiet.stderr, "");
+
+    // Edited in place, deep in a subfolder, with its size kept: no folder's
+    // mtime changes, the file's does.
+    s.replace("transcripts/cusco/2023/r01.txt", "every day", "each nite");
+    set_mtime(&s, "transcripts/cusco/2023/r01.txt", 60);
+    reader_sees_the_change(&s, "edited in place, same size");
+
+    // Added to a new subfolder.
+    s.file(
+        "transcripts/puno/2024/m02.txt",
+        "---\nrespondent: R09\n---\nMy family had no money for the bus.\n",
+    );
+    reader_sees_the_change(&s, "added");
+
+    // Renamed inside its folder, content and mtime kept.
+    let p = s.path().join("transcripts/cusco");
+    std::fs::rename(p.join("r02.txt"), p.join("r02b.txt")).unwrap();
+    reader_sees_the_change(&s, "renamed");
+
+    // Moved to another subfolder.
+    std::fs::rename(
+        s.path().join("transcripts/puno/m01.txt"),
+        s.path().join("transcripts/cusco/2023/m01.txt"),
+    )
+    .unwrap();
+    reader_sees_the_change(&s, "moved");
+
+    // Deleted from a subfolder.
+    s.remove("transcripts/puno/2024/m02.txt");
+    reader_sees_the_change(&s, "deleted");
+
+    // Saved again unchanged: nothing to say, the index stays as it is.
+    let text = s.read("transcripts/cusco/2023/r01.txt");
+    s.file("transcripts/cusco/2023/r01.txt", &text);
+    set_mtime(&s, "transcripts/cusco/2023/r01.txt", 120);
+    let stats = s.run(&["stats", "--frozen"]);
+    assert_eq!(stats.stderr, "");
+    stats.ok();
+}

@@ -191,8 +191,8 @@ fn damaged_derived_files_are_rebuilt_never_read() {
     let built = snapshot(&data);
     for (prefix, suffix) in [
         ("codes-", ".bin"),
-        ("details-", ".json"),
-        ("manifest-", ".json"),
+        ("details-", ".bin"),
+        ("manifest-", ".bin"),
         ("index/", ".fast"),
         ("index/", ".store"),
         ("index/", ".idx"),
