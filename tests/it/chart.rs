@@ -35,6 +35,25 @@ fn fill(text: &str, words: &str) -> String {
     out
 }
 
+/// The basic study with R01's return cells charted and a summary written
+/// under each, and the chart file's text.
+fn r01_charted() -> (Study, String) {
+    let s = study();
+    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
+        .ok();
+    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
+    s.file("charts/R01.md", &filled);
+    (s, filled)
+}
+
+/// The finding lines of `chart check`'s output.
+fn findings(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("charts/"))
+        .collect()
+}
+
 const HAND: &str = "---\nresearcher: Lucía Quispe\n---\n# R01 — entrevista en Cusco\n\nNotas de campo <!-- no citar --> sobre la familia.\n\n## family\nLa madre la buscó cada día en la comisaría [transcripts/r01.txt:7].\n<!-- revisar con Ana -->";
 
 #[test]
@@ -136,11 +155,7 @@ charts/by-role/survivor.md: added return, return/support, return/dates
 
 #[test]
 fn check_clean_then_one_stale_cell_then_accept() {
-    let s = study();
-    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
-        .ok();
-    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
-    s.file("charts/R01.md", &filled);
+    let (s, filled) = r01_charted();
     assert_eq!(
         s.run(&["chart", "check"]).ok(),
         "coverage (respondent cells with excerpts that have a summary):
@@ -843,11 +858,7 @@ fn a_long_cell_lists_twelve_excerpts_and_the_command_for_the_rest() {
 
 #[test]
 fn an_edit_that_moves_excerpts_is_told_with_where_their_text_went() {
-    let s = study();
-    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
-        .ok();
-    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
-    s.file("charts/R01.md", &filled);
+    let (s, _) = r01_charted();
     assert!(s.run(&["chart", "check"]).ok().ends_with("no findings\n"));
     // Two lines added above the interview move every excerpt of r01.txt
     // down two lines: same texts, same number, new ids.
@@ -858,11 +869,7 @@ fn an_edit_that_moves_excerpts_is_told_with_where_their_text_went() {
     );
     let out = s.run(&["chart", "check"]);
     assert_eq!(out.code, 1, "{out:?}");
-    let findings: Vec<&str> = out
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("charts/"))
-        .collect();
+    let findings = findings(&out.stdout);
     assert_eq!(
         findings,
         [
@@ -878,11 +885,7 @@ fn an_edit_that_moves_excerpts_is_told_with_where_their_text_went() {
 
 #[test]
 fn as_many_excerpts_as_before_but_other_ones_is_said_and_moves_are_followed() {
-    let s = study();
-    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
-        .ok();
-    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
-    s.file("charts/R01.md", &filled);
+    let (s, _) = r01_charted();
     // One edit moves the text of r01.txt:13 down a line; a second moves it
     // again: the citation is pointed at where it is now.
     s.replace("transcripts/r01.txt", "[00:01:10]", "\n[00:01:10]");
@@ -932,15 +935,9 @@ fn cell_tables(s: &Study) -> Vec<String> {
 
 #[test]
 fn the_cell_table_is_kept_per_commit_and_a_damaged_one_is_made_again() {
-    let s = study();
     // No charts: `code` makes no cell table.
-    assert_eq!(cell_tables(&s), Vec::<String>::new());
-    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
-        .ok();
-    s.file(
-        "charts/R01.md",
-        &fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver"),
-    );
+    assert_eq!(cell_tables(&study()), Vec::<String>::new());
+    let (s, _) = r01_charted();
     let clean = s.run(&["chart", "check"]);
     let want = clean.ok().to_string();
     let made = cell_tables(&s);
@@ -1023,11 +1020,7 @@ fn the_cell_table_is_kept_per_commit_and_a_damaged_one_is_made_again() {
 
 #[test]
 fn a_cited_line_that_holds_other_text_after_an_edit_is_told() {
-    let s = study();
-    s.run(&["chart", "--respondent", "R01", "--theme", "return"])
-        .ok();
-    let filled = fill(&s.read("charts/R01.md"), "Su tía la cuidó al volver");
-    s.file("charts/R01.md", &filled);
+    let (s, _) = r01_charted();
     // Three lines added above the interview: r01.txt:10's text goes to
     // :13, :13's to :16, so :13, cited for return/support, is another
     // excerpt's id now.
@@ -1038,11 +1031,7 @@ fn a_cited_line_that_holds_other_text_after_an_edit_is_told() {
     );
     let out = s.run(&["chart", "check"]);
     assert_eq!(out.code, 1, "{out:?}");
-    let findings: Vec<&str> = out
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("charts/"))
-        .collect();
+    let findings = findings(&out.stdout);
     assert_eq!(
         findings,
         [
