@@ -184,6 +184,11 @@ fn resolve(entry: &str, m: &Manifest, is_excerpt: &dyn Fn(&str) -> bool) -> Resu
     if let Some(p) = m.respondents.iter().position(|r| r == entry) {
         return Ok(About::Respondent(p));
     }
+    if crate::chart::withdrawn(m, entry) {
+        return Err(format!(
+            "`{entry}` withdrew consent: the memo may hold their words; the team should remove or rewrite it"
+        ));
+    }
     let rows: Vec<&str> = m.rows.iter().map(|r| r.path.as_str()).collect();
     if entry.contains(':') {
         return if is_excerpt(entry) {
@@ -333,6 +338,11 @@ mod tests {
         assert!(resolve("transcripts/r07.txt:13", &m, &yes).is_err());
         // Its text moved with an edit: the hint says where.
         let mut m = m;
+        m.withdrawn.push("R09".into());
+        assert_eq!(
+            resolve("R09", &m, &yes),
+            Err("`R09` withdrew consent: the memo may hold their words; the team should remove or rewrite it".to_string())
+        );
         m.moved.insert(
             "transcripts/r07.txt:9".into(),
             "transcripts/r07.txt:12".into(),

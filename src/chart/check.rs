@@ -284,7 +284,7 @@ impl Checker<'_> {
                 return Some((
                     Kind::Moved,
                     format!(
-                        "`{}` names other text now: an edit of its transcript moved the text that was there to {to}; cite `{to}` (or, if the text now at `{}` is meant, review the summary and run `thematic chart check --accept`)",
+                        "`{}` names other text than before an edit of its transcript, which moved the text that was there to {to}: if the summary cites that text, cite `{to}`; if it cites the text at `{}` now, review the summary and run `thematic chart check --accept`",
                         c.id, c.id
                     ),
                 ));
@@ -610,7 +610,7 @@ mod tests {
             shown(&r),
             [
                 "charts/R01.md:2: stale: the excerpts at family/search changed since the summary was written (1 then, 1 now, but not the same excerpts); review it, then run `thematic chart check --accept`",
-                "charts/R01.md:3:15: moved excerpt: `r01.txt:1` names other text now: an edit of its transcript moved the text that was there to r01.txt:3; cite `r01.txt:3` (or, if the text now at `r01.txt:1` is meant, review the summary and run `thematic chart check --accept`)",
+                "charts/R01.md:3:15: moved excerpt: `r01.txt:1` names other text than before an edit of its transcript, which moved the text that was there to r01.txt:3: if the summary cites that text, cite `r01.txt:3`; if it cites the text at `r01.txt:1` now, review the summary and run `thematic chart check --accept`",
             ]
         );
         // Reviewed and accepted: the citation is what the summary means.

@@ -380,11 +380,15 @@ fn lock_charts(study: &Study) -> Option<std::fs::File> {
 /// Replaces chart file `s` with `text`, unless the file changed since it
 /// was read (a person saved it meanwhile): then nothing is written.
 fn replace_unchanged(s: &chart::Source, text: &str) -> Result<()> {
-    let now = std::fs::read(&s.abs).map_err(|e| Error::io(&s.abs, e))?;
-    if now != s.text.as_bytes() {
-        return Err(changed_meanwhile(&s.shown));
-    }
-    render::replace_file(&s.abs, text.as_bytes())
+    // Compared once the new text is written and synced, right before the
+    // rename, so that the window for a save to be lost is the rename's.
+    render::replace_file_if(&s.abs, text.as_bytes(), || {
+        let now = std::fs::read(&s.abs).map_err(|e| Error::io(&s.abs, e))?;
+        if now != s.text.as_bytes() {
+            return Err(changed_meanwhile(&s.shown));
+        }
+        Ok(())
+    })
 }
 
 fn changed_meanwhile(shown: &str) -> Error {

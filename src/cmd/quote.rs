@@ -65,15 +65,31 @@ fn cited(study: &crate::study::Study, idx: &StudyIndex, paths: &[&str]) -> Resul
     let dir = study.resolve(rel);
     let sources = crate::chart::read_dir(&dir, &study.shown(&dir))?;
     // The excerpts of the study are only needed to tell what may hold the
-    // words of someone who withdrew.
-    let table = match idx.manifest.withheld.is_empty() {
+    // words of someone who withdrew, and which citations an edit moved.
+    let m = &idx.manifest;
+    let table = match m.withheld.is_empty() && m.moved.is_empty() {
         true => crate::chart::table::CellTable::default(),
         false => crate::chart::table::CellTable::load(idx, &super::note)?,
     };
-    super::chart::warn_withdrawn(study, &idx.manifest, &sources, &|id| table.contains(id))?;
-    let (files, problems) = crate::chart::load(&sources, &idx.manifest);
+    super::chart::warn_withdrawn(study, m, &sources, &|id| table.contains(id))?;
+    let (files, problems) = crate::chart::load(&sources, m);
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));
+    }
+    // A citation whose line holds other text since an edit is quoted as it
+    // is now: said, as `chart check` says it.
+    if !m.moved.is_empty() {
+        let report = crate::chart::check::check(m, &table, &files, false);
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.kind == crate::chart::check::Kind::Moved)
+        {
+            eprintln!(
+                "warning: {}",
+                render::safe::terminal(&format!("{}: {}", f.at, f.message))
+            );
+        }
     }
     Ok(crate::chart::cited(&files, paths))
 }

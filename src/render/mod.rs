@@ -385,6 +385,18 @@ fn write_new_with(
 /// symlink is followed (the link stays a link and its target gets the new
 /// text) and the file keeps its permissions.
 pub fn replace_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    replace_file_if(path, bytes, || Ok(()))
+}
+
+/// [`replace_file`], with `still` asked last, once the new text is written
+/// beside the file and just before it is renamed onto it: an error from it
+/// leaves the file as it is (so that a save made meanwhile by someone else
+/// is not lost, the window left being that of one rename).
+pub fn replace_file_if(
+    path: &std::path::Path,
+    bytes: &[u8],
+    still: impl FnOnce() -> Result<()>,
+) -> Result<()> {
     use std::io::Write;
     let target = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
     let permissions = std::fs::metadata(&target)
@@ -407,10 +419,17 @@ pub fn replace_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         // never readable by others, not even for a moment.
         std::fs::set_permissions(&tmp, permissions)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &target)
+        f.sync_all()
     })();
-    written.map_err(|e| {
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(&target, e));
+    }
+    if let Err(e) = still() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, &target).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(&target, e)
     })

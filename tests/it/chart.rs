@@ -1038,10 +1038,18 @@ fn a_cited_line_that_holds_other_text_after_an_edit_is_told() {
             "charts/R01.md:4: stale: the excerpts at return changed since the summary was written (2 then, 2 now, 2 of them moved to another line by an edit of their transcript); review it, then run `thematic chart check --accept`",
             "charts/R01.md:9:28: unknown excerpt: no excerpt `transcripts/r01.txt:7` in the study: an edit of its transcript moved its text, now at transcripts/r01.txt:10; cite `transcripts/r01.txt:10`",
             "charts/R01.md:12: stale: the excerpts at return/support changed since the summary was written (1 then, 1 now, 1 of them moved to another line by an edit of their transcript); review it, then run `thematic chart check --accept`",
-            "charts/R01.md:16:28: moved excerpt: `transcripts/r01.txt:13` names other text now: an edit of its transcript moved the text that was there to transcripts/r01.txt:16; cite `transcripts/r01.txt:16` (or, if the text now at `transcripts/r01.txt:13` is meant, review the summary and run `thematic chart check --accept`)",
+            "charts/R01.md:16:28: moved excerpt: `transcripts/r01.txt:13` names other text than before an edit of its transcript, which moved the text that was there to transcripts/r01.txt:16: if the summary cites that text, cite `transcripts/r01.txt:16`; if it cites the text at `transcripts/r01.txt:13` now, review the summary and run `thematic chart check --accept`",
             "charts/R01.md:19: stale: the excerpts at return/dates changed since the summary was written (1 then, 1 now, 1 of them moved to another line by an edit of their transcript); review it, then run `thematic chart check --accept`",
             "charts/R01.md:23:28: unknown excerpt: no excerpt `transcripts/r01.txt:7` in the study: an edit of its transcript moved its text, now at transcripts/r01.txt:10; cite `transcripts/r01.txt:10`",
         ]
+    );
+    // Quoted as it is now, with the same warning.
+    let quoted = s.run(&["quote", "return", "--charted"]);
+    quoted.ok();
+    assert!(
+        quoted.stderr.contains("warning: charts/R01.md:16:28: `transcripts/r01.txt:13` names other text than before an edit"),
+        "{}",
+        quoted.stderr
     );
     // The citations put right and the summaries reviewed: clean.
     let fixed = s
