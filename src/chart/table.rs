@@ -122,15 +122,7 @@ impl CellTable {
             }
         }
         let table = CellTable::new(super::cells::places(idx)?);
-        // A cache that cannot be written is only slower next time.
-        let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-        if std::fs::write(&tmp, table.encode(&idx.manifest.head)).is_ok() {
-            crate::index::restrict_file(&tmp);
-            if std::fs::rename(&tmp, &path).is_ok() {
-                return Ok(table);
-            }
-        }
-        let _ = std::fs::remove_file(&tmp);
+        crate::index::keep_cache(&path, &table.encode(&idx.manifest.head));
         Ok(table)
     }
 

@@ -38,16 +38,21 @@ pub fn counts(
     }
     let rows = collect::RowReader::new(source, idx.manifest.closure());
     let counts = collect::Counts::from_table(&*idx.codes()?, n_rows, n_resp, rows);
-    // A cache that cannot be written is only slower next time.
+    keep_cache(&path, &encode_counts(&counts, &idx.manifest.head));
+    Ok(counts)
+}
+
+/// Writes a cache file (to a temporary name, then renamed, owner only). A
+/// cache that cannot be written is only slower next time: nothing is said.
+pub(crate) fn keep_cache(path: &std::path::Path, bytes: &[u8]) {
     let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    if std::fs::write(&tmp, encode_counts(&counts, &idx.manifest.head)).is_ok() {
+    if std::fs::write(&tmp, bytes).is_ok() {
         restrict_file(&tmp);
-        if std::fs::rename(&tmp, &path).is_ok() {
-            return Ok(counts);
+        if std::fs::rename(&tmp, path).is_ok() {
+            return;
         }
     }
     let _ = std::fs::remove_file(&tmp);
-    Ok(counts)
 }
 
 pub(super) const COUNTS_MAGIC: &[u8; 8] = b"THMCNT03";

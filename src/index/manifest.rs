@@ -113,20 +113,36 @@ pub struct Manifest {
     pub(super) details_file: HeldFile,
 }
 
-/// The transcripts as a manifest holds them. An opened manifest keeps the
-/// table encoded (checked when it was opened) and decodes it on first use:
-/// counting commands (`stats`, `matrix`) never look at it once the quick
-/// staleness check has passed.
-#[derive(Default)]
-pub struct FileTable {
-    map: std::sync::OnceLock<BTreeMap<String, FileEntry>>,
+/// A map that an opened manifest keeps encoded (its encoding checked when
+/// it was opened) and decodes on first use; one built in memory is decoded
+/// from the start. Changing it drops the encoding.
+pub struct LazyMap<V: Decode> {
+    map: std::sync::OnceLock<BTreeMap<String, V>>,
     encoded: Option<Arc<[u8]>>,
 }
 
-impl FileTable {
-    /// A table encoded by [`binary`], whose encoding was checked.
-    pub(super) fn encoded(bytes: Arc<[u8]>) -> FileTable {
-        FileTable {
+/// How a [`LazyMap`]'s values are decoded from [`binary`]'s encoding.
+pub trait Decode: Sized {
+    /// The map encoded in `bytes`, or `None` when they are not one.
+    fn decode(bytes: &[u8]) -> Option<BTreeMap<String, Self>>;
+}
+
+impl Decode for FileEntry {
+    fn decode(bytes: &[u8]) -> Option<BTreeMap<String, FileEntry>> {
+        binary::decode_files(bytes)
+    }
+}
+
+impl Decode for Attributes {
+    fn decode(bytes: &[u8]) -> Option<BTreeMap<String, Attributes>> {
+        binary::decode_attributes(bytes)
+    }
+}
+
+impl<V: Decode> LazyMap<V> {
+    /// A map encoded by [`binary`], whose encoding was checked.
+    pub(super) fn encoded(bytes: Arc<[u8]>) -> LazyMap<V> {
+        LazyMap {
             map: std::sync::OnceLock::new(),
             encoded: Some(bytes),
         }
@@ -139,34 +155,40 @@ impl FileTable {
     }
 
     /// The map, decoded on first use.
-    fn map(&self) -> &BTreeMap<String, FileEntry> {
+    fn map(&self) -> &BTreeMap<String, V> {
         self.map.get_or_init(|| {
             self.encoded
                 .as_deref()
-                .and_then(binary::decode_files)
+                .and_then(V::decode)
                 .unwrap_or_default()
         })
     }
 }
 
-impl From<BTreeMap<String, FileEntry>> for FileTable {
-    fn from(map: BTreeMap<String, FileEntry>) -> FileTable {
-        FileTable {
+impl<V: Decode> Default for LazyMap<V> {
+    fn default() -> LazyMap<V> {
+        BTreeMap::new().into()
+    }
+}
+
+impl<V: Decode> From<BTreeMap<String, V>> for LazyMap<V> {
+    fn from(map: BTreeMap<String, V>) -> LazyMap<V> {
+        LazyMap {
             map: map.into(),
             encoded: None,
         }
     }
 }
 
-impl std::ops::Deref for FileTable {
-    type Target = BTreeMap<String, FileEntry>;
+impl<V: Decode> std::ops::Deref for LazyMap<V> {
+    type Target = BTreeMap<String, V>;
 
     fn deref(&self) -> &Self::Target {
         self.map()
     }
 }
 
-impl std::ops::DerefMut for FileTable {
+impl<V: Decode> std::ops::DerefMut for LazyMap<V> {
     fn deref_mut(&mut self) -> &mut Self::Target {
         self.map();
         self.encoded = None;
@@ -174,11 +196,11 @@ impl std::ops::DerefMut for FileTable {
     }
 }
 
-impl Clone for FileTable {
-    fn clone(&self) -> FileTable {
+impl<V: Decode + Clone> Clone for LazyMap<V> {
+    fn clone(&self) -> LazyMap<V> {
         match self.map.get() {
             Some(map) => map.clone().into(),
-            None => FileTable {
+            None => LazyMap {
                 map: std::sync::OnceLock::new(),
                 encoded: self.encoded.clone(),
             },
@@ -186,28 +208,33 @@ impl Clone for FileTable {
     }
 }
 
-impl PartialEq for FileTable {
-    fn eq(&self, other: &FileTable) -> bool {
+impl<V: Decode + PartialEq> PartialEq for LazyMap<V> {
+    fn eq(&self, other: &LazyMap<V>) -> bool {
         self.map() == other.map()
     }
 }
 
-impl std::fmt::Debug for FileTable {
+impl<V: Decode + std::fmt::Debug> std::fmt::Debug for LazyMap<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.map().fmt(f)
     }
 }
 
-/// Respondents' attributes as a manifest holds them. An opened manifest
-/// keeps them encoded (checked when it was opened) and decodes them on
-/// first use: on a study of tens of thousands of respondents they are most
-/// of the manifest, and most commands never look at them.
-#[derive(Default)]
+/// The transcripts as a manifest holds them: counting commands (`stats`,
+/// `matrix`) never decode the table once the quick staleness check has
+/// passed.
+pub type FileTable = LazyMap<FileEntry>;
+
+/// Respondents' attributes as a manifest holds them: on a study of tens of
+/// thousands of respondents they are most of the manifest, and most
+/// commands never look at them; a command that shows a few quotes looks up
+/// a few respondents' without decoding the others ([`AttributeTable::of`]).
+#[derive(Default, Clone, PartialEq)]
 pub struct AttributeTable {
-    map: std::sync::OnceLock<BTreeMap<String, Attributes>>,
-    encoded: Option<Arc<[u8]>>,
-    /// Where each respondent's entry starts in `encoded`, for [`AttributeTable::of`].
-    offsets: std::sync::OnceLock<Vec<usize>>,
+    table: LazyMap<Attributes>,
+    /// Where each respondent's entry starts in the encoding, for
+    /// [`AttributeTable::of`] (not copied by a clone, nor compared).
+    offsets: Offsets,
 }
 
 impl AttributeTable {
@@ -215,50 +242,38 @@ impl AttributeTable {
     /// checked.
     pub(super) fn encoded(bytes: Arc<[u8]>) -> AttributeTable {
         AttributeTable {
-            map: std::sync::OnceLock::new(),
-            encoded: Some(bytes),
-            offsets: std::sync::OnceLock::new(),
+            table: LazyMap::encoded(bytes),
+            offsets: Offsets::default(),
         }
     }
 
     /// Whether the map was decoded (or built).
     #[cfg(test)]
     pub(super) fn is_decoded(&self) -> bool {
-        self.map.get().is_some()
+        self.table.is_decoded()
     }
 
     /// One respondent's attributes: looked up in the encoded table, when it
-    /// was not decoded, without decoding the others (a command that shows
-    /// a few quotes needs a few respondents' attributes).
+    /// was not decoded, without decoding the others.
     pub fn of(&self, resp: &str) -> Option<Attributes> {
-        match (self.map.get(), &self.encoded) {
+        match (self.table.map.get(), &self.table.encoded) {
             (None, Some(bytes)) => {
                 let offsets = self
                     .offsets
+                    .0
                     .get_or_init(|| binary::attribute_offsets(bytes).unwrap_or_default());
                 binary::find_attributes(bytes, offsets, resp)
             }
-            _ => self.map().get(resp).cloned(),
+            _ => self.table.get(resp).cloned(),
         }
-    }
-
-    /// The map, decoded on first use.
-    fn map(&self) -> &BTreeMap<String, Attributes> {
-        self.map.get_or_init(|| {
-            self.encoded
-                .as_deref()
-                .and_then(binary::decode_attributes)
-                .unwrap_or_default()
-        })
     }
 }
 
 impl From<BTreeMap<String, Attributes>> for AttributeTable {
     fn from(map: BTreeMap<String, Attributes>) -> AttributeTable {
         AttributeTable {
-            map: map.into(),
-            encoded: None,
-            offsets: std::sync::OnceLock::new(),
+            table: map.into(),
+            offsets: Offsets::default(),
         }
     }
 }
@@ -267,40 +282,36 @@ impl std::ops::Deref for AttributeTable {
     type Target = BTreeMap<String, Attributes>;
 
     fn deref(&self) -> &Self::Target {
-        self.map()
+        &self.table
     }
 }
 
 impl std::ops::DerefMut for AttributeTable {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        self.map();
-        self.encoded = None;
-        self.map.get_mut().expect("decoded just above")
-    }
-}
-
-impl Clone for AttributeTable {
-    fn clone(&self) -> AttributeTable {
-        match self.map.get() {
-            Some(map) => map.clone().into(),
-            None => AttributeTable {
-                map: std::sync::OnceLock::new(),
-                encoded: self.encoded.clone(),
-                offsets: std::sync::OnceLock::new(),
-            },
-        }
-    }
-}
-
-impl PartialEq for AttributeTable {
-    fn eq(&self, other: &AttributeTable) -> bool {
-        self.map() == other.map()
+        &mut self.table
     }
 }
 
 impl std::fmt::Debug for AttributeTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.map().fmt(f)
+        self.table.fmt(f)
+    }
+}
+
+/// Offsets into an encoded attribute table, found on first use: a cache,
+/// so a clone starts without them and tables compare by their maps.
+#[derive(Default)]
+struct Offsets(std::sync::OnceLock<Vec<usize>>);
+
+impl Clone for Offsets {
+    fn clone(&self) -> Offsets {
+        Offsets::default()
+    }
+}
+
+impl PartialEq for Offsets {
+    fn eq(&self, _: &Offsets) -> bool {
+        true
     }
 }
 

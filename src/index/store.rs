@@ -681,7 +681,7 @@ pub(super) fn create_private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn restrict_file(path: &Path) {
+pub(super) fn restrict_file(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -46,6 +46,22 @@ fn r01_charted() -> (Study, String) {
     (s, filled)
 }
 
+/// `chart check`'s findings (it exits 1) once `lines` are inserted above
+/// the interview of r01.txt, moving its excerpts down.
+fn findings_after_inserting(s: &Study, lines: &str) -> Vec<String> {
+    s.replace(
+        "transcripts/r01.txt",
+        "Interview 1, Cusco, March 2023.\n",
+        &format!("Interview 1, Cusco, March 2023.\n{lines}"),
+    );
+    let out = s.run(&["chart", "check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    findings(&out.stdout)
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
 /// The finding lines of `chart check`'s output.
 fn findings(stdout: &str) -> Vec<&str> {
     stdout
@@ -862,16 +878,8 @@ fn an_edit_that_moves_excerpts_is_told_with_where_their_text_went() {
     assert!(s.run(&["chart", "check"]).ok().ends_with("no findings\n"));
     // Two lines added above the interview move every excerpt of r01.txt
     // down two lines: same texts, same number, new ids.
-    s.replace(
-        "transcripts/r01.txt",
-        "Interview 1, Cusco, March 2023.\n",
-        "Interview 1, Cusco, March 2023.\nTranscribed by the field team.\n\n",
-    );
-    let out = s.run(&["chart", "check"]);
-    assert_eq!(out.code, 1, "{out:?}");
-    let findings = findings(&out.stdout);
     assert_eq!(
-        findings,
+        findings_after_inserting(&s, "Transcribed by the field team.\n\n"),
         [
             "charts/R01.md:4: stale: the excerpts at return changed since the summary was written (2 then, 2 now, 2 of them moved to another line by an edit of their transcript); review it, then run `thematic chart check --accept`",
             "charts/R01.md:9:28: unknown excerpt: no excerpt `transcripts/r01.txt:7` in the study: an edit of its transcript moved its text, now at transcripts/r01.txt:9; cite `transcripts/r01.txt:9`",
@@ -1024,16 +1032,8 @@ fn a_cited_line_that_holds_other_text_after_an_edit_is_told() {
     // Three lines added above the interview: r01.txt:10's text goes to
     // :13, :13's to :16, so :13, cited for return/support, is another
     // excerpt's id now.
-    s.replace(
-        "transcripts/r01.txt",
-        "Interview 1, Cusco, March 2023.\n",
-        "Interview 1, Cusco, March 2023.\nTranscribed by the field team.\nChecked in May.\n\n",
-    );
-    let out = s.run(&["chart", "check"]);
-    assert_eq!(out.code, 1, "{out:?}");
-    let findings = findings(&out.stdout);
     assert_eq!(
-        findings,
+        findings_after_inserting(&s, "Transcribed by the field team.\nChecked in May.\n\n"),
         [
             "charts/R01.md:4: stale: the excerpts at return changed since the summary was written (2 then, 2 now, 2 of them moved to another line by an edit of their transcript); review it, then run `thematic chart check --accept`",
             "charts/R01.md:9:28: unknown excerpt: no excerpt `transcripts/r01.txt:7` in the study: an edit of its transcript moved its text, now at transcripts/r01.txt:10; cite `transcripts/r01.txt:10`",
