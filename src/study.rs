@@ -219,6 +219,26 @@ pub struct Settings {
     /// village): `export` refuses an output whose text holds their values.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub identifying: Vec<String>,
+    /// How a reading command finds changed transcripts: each file's size
+    /// and mtime (`files`), or only its folders' mtimes (`folders`).
+    pub check: Check,
+}
+
+/// How a reading command (not `thematic code`) finds that transcripts
+/// changed since the index was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Check {
+    /// Every transcript's size and mtime: sees every change but a rewrite
+    /// that keeps both.
+    #[default]
+    Files,
+    /// Only the transcripts folders' mtimes, when they are as they were
+    /// when every file was last compared: sees files added, removed and
+    /// renamed, and saves that replace a file, but not a file rewritten in
+    /// place. For studies of many transcripts written once (survey
+    /// exports); `thematic code` always compares every file.
+    Folders,
 }
 
 /// Survey CSV settings.
@@ -262,6 +282,7 @@ impl Default for Settings {
             withdrawn: Vec::new(),
             pseudonyms: "pseudonyms.yaml".into(),
             identifying: Vec::new(),
+            check: Check::Files,
         }
     }
 }
@@ -303,7 +324,25 @@ pub struct Study {
     /// The transcript listing, once made: a command that checks it before
     /// updating the index does not walk the folders twice.
     listing: std::sync::OnceLock<(Vec<TranscriptFile>, Vec<String>)>,
+    /// The transcripts folders' mtimes as the listing saw them (see
+    /// [`Study::folder_stamps`]).
+    folders: std::sync::OnceLock<Option<Vec<FolderStamp>>>,
 }
+
+/// A transcripts folder's modification time, read before its entries were.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FolderStamp {
+    /// Its path relative to the study, `/`-separated (`..` for a folder
+    /// outside it).
+    pub rel: String,
+    /// Its mtime, ns since the epoch.
+    pub mtime: u128,
+}
+
+/// A folder changed this recently (in ns) before its listing may change
+/// again within the same tick of a coarse file-system clock, which would
+/// leave its mtime as it was: it is not taken as a record.
+const RACY_NS: u128 = 2_000_000_000;
 
 /// One transcript file found by the settings.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -403,6 +442,7 @@ impl Study {
             timing: false,
             terminal: crate::render::Terminal::default(),
             listing: std::sync::OnceLock::new(),
+            folders: std::sync::OnceLock::new(),
         })
     }
 
@@ -446,16 +486,42 @@ impl Study {
         if let Some(listing) = self.listing.get() {
             return Ok(listing);
         }
-        let listing = self.list_transcripts()?;
+        let (listing, folders) = self.list_transcripts()?;
+        let _ = self.folders.set(folders);
         Ok(self.listing.get_or_init(|| listing))
     }
 
-    fn list_transcripts(&self) -> Result<(Vec<TranscriptFile>, Vec<String>)> {
+    /// The mtime of every folder the listing walked, each read before its
+    /// entries were; `None` before the listing, when `transcripts:` names
+    /// anything but folders (a file, a glob), when a folder's name is not
+    /// UTF-8, or when a folder changed in the last two seconds before the
+    /// listing (a change right after it could leave the mtime as it was).
+    pub(crate) fn folder_stamps(&self) -> Option<&[FolderStamp]> {
+        self.folders.get().and_then(|f| f.as_deref())
+    }
+
+    /// The mtime now of the transcripts folder `rel` (as a
+    /// [`FolderStamp`] names it); `None` when it is not a folder now.
+    pub(crate) fn folder_mtime(&self, rel: &str) -> Option<u128> {
+        let meta = std::fs::metadata(self.root.join(rel)).ok()?;
+        meta.is_dir().then(|| crate::input::size_and_mtime(&meta).1)
+    }
+
+    /// The listing, and its folders' stamps (see [`Study::folder_stamps`]).
+    #[allow(clippy::type_complexity)]
+    fn list_transcripts(
+        &self,
+    ) -> Result<((Vec<TranscriptFile>, Vec<String>), Option<Vec<FolderStamp>>)> {
         let mut files = Vec::new();
         let mut warnings = Vec::new();
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let mut stamps = Some(Vec::new());
         for entry in &self.settings.transcripts {
             let is_glob = entry.contains(['*', '?', '[']);
             if is_glob {
+                stamps = None;
                 // `X/**` means every file below X (as in .gitignore); to the
                 // glob crate it is only X's folders, which would match no
                 // transcript at all.
@@ -492,7 +558,8 @@ impl Study {
             if path.is_dir() {
                 let mut found = Vec::new();
                 let rel = self.id_path(&path);
-                walk(&path, Some(&rel), &mut found).map_err(|e| Error::io(&path, e))?;
+                walk(&path, Some(&rel), &mut found, &mut stamps)
+                    .map_err(|e| Error::io(&path, e))?;
                 // One stat per file, on every core, by name in its folder:
                 // on a study of tens of thousands of transcripts, listing
                 // them is most of a reading command's time.
@@ -511,6 +578,7 @@ impl Study {
                     }
                 }
             } else if path.exists() {
+                stamps = None;
                 self.push_file(&path, &mut files, &mut warnings, true)?;
             } else if self.settings.transcripts.len() == 1
                 && entry == "transcripts"
@@ -544,7 +612,11 @@ impl Study {
                 .with_hint("rename the files with UTF-8 names (e.g. `mv` them to names without odd bytes)"));
             }
         }
-        Ok((files, warnings))
+        let stamps = stamps.filter(|s| {
+            s.iter()
+                .all(|f| f.mtime > 0 && f.mtime.saturating_add(RACY_NS) < started)
+        });
+        Ok(((files, warnings), stamps))
     }
 
     fn push_file(
@@ -698,12 +770,30 @@ struct Walked {
     dir: Option<std::sync::Arc<std::fs::File>>,
 }
 
-/// Every file below `dir` (whose id path is `rel`), hidden ones left out.
-fn walk(dir: &Path, rel: Option<&str>, out: &mut Vec<Walked>) -> std::io::Result<()> {
+/// Every file below `dir` (whose id path is `rel`), hidden ones left out;
+/// each folder's mtime, read before its entries, goes to `stamps` (which
+/// becomes `None` when one cannot be told).
+fn walk(
+    dir: &Path,
+    rel: Option<&str>,
+    out: &mut Vec<Walked>,
+    stamps: &mut Option<Vec<FolderStamp>>,
+) -> std::io::Result<()> {
     #[cfg(unix)]
     let held = std::fs::File::open(dir).ok().map(std::sync::Arc::new);
     #[cfg(not(unix))]
-    let held = None;
+    let held: Option<std::sync::Arc<std::fs::File>> = None;
+    let mtime = held
+        .as_ref()
+        .and_then(|f| f.metadata().ok())
+        .map(|m| crate::input::size_and_mtime(&m).1);
+    match (rel, mtime, stamps.as_mut()) {
+        (Some(rel), Some(mtime), Some(list)) => list.push(FolderStamp {
+            rel: rel.to_string(),
+            mtime,
+        }),
+        _ => *stamps = None,
+    }
     let shared: Option<std::sync::Arc<str>> = rel.map(Into::into);
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -718,7 +808,7 @@ fn walk(dir: &Path, rel: Option<&str>, out: &mut Vec<Walked>) -> std::io::Result
                 (Some(rel), Some(name)) => Some(format!("{rel}/{name}")),
                 _ => None,
             };
-            walk(&p, sub.as_deref(), out)?;
+            walk(&p, sub.as_deref(), out, stamps)?;
         } else {
             out.push(Walked {
                 path: p,
@@ -983,6 +1073,7 @@ mod tests {
                 timing: false,
                 terminal: crate::render::Terminal::default(),
                 listing: std::sync::OnceLock::new(),
+                folders: std::sync::OnceLock::new(),
             };
             let (files, warnings) = study.transcript_files().unwrap();
             let rels: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
@@ -1015,6 +1106,7 @@ mod tests {
             timing: false,
             terminal: crate::render::Terminal::default(),
             listing: std::sync::OnceLock::new(),
+            folders: std::sync::OnceLock::new(),
         };
         let id = |p: &str| study.id_path(Path::new(p));
         assert_eq!(

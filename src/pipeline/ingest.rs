@@ -424,7 +424,7 @@ pub(crate) fn documents(
     study: &Study,
     fields: &crate::index::Fields,
 ) -> Result<(Vec<tantivy::TantivyDocument>, u64)> {
-    let inputs = super::gather(study)?;
+    let inputs = super::gather(study, true)?;
     let todo: Vec<Todo> = inputs
         .files
         .iter()

@@ -19,8 +19,9 @@ use crate::error::{Error, Location, Result};
 use crate::index::codes::TableBuilder;
 use crate::index::{self, Manifest, StudyIndex, Writer};
 use crate::ingest::respondents::{self, RespondentTable};
-use crate::study::{Study, TranscriptFile};
+use crate::study::{Check, Study, TranscriptFile};
 
+mod folders;
 pub(crate) mod ingest;
 mod place;
 mod plan;
@@ -83,7 +84,9 @@ struct Inputs<'a> {
     settings_withdrawn: Vec<String>,
 }
 
-fn gather(study: &Study) -> Result<Inputs<'_>> {
+/// The study's inputs; its transcripts too when `listed` (else the files
+/// are left empty: a folder record stands for them).
+fn gather(study: &Study, listed: bool) -> Result<Inputs<'_>> {
     let cb_path = study.resolve(&study.settings.codebook);
     let codebook = Codebook::load(&cb_path, &study.settings.codebook)?;
     let rpath = study.resolve(&study.settings.respondents);
@@ -96,7 +99,12 @@ fn gather(study: &Study) -> Result<Inputs<'_>> {
         (None, String::new())
     };
     let codings = codings::load(&study.root, &codebook)?;
-    let (files, warnings) = study.listing()?;
+    let (files, warnings): (&[TranscriptFile], &[String]) = if listed {
+        let (files, warnings) = study.listing()?;
+        (files, warnings)
+    } else {
+        (&[], &[])
+    };
     Ok(Inputs {
         codebook,
         respondents,
@@ -149,20 +157,27 @@ impl Inputs<'_> {
 pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIndex, Outcome)> {
     let clock = Clock::start(study, notify);
     let data = study.data_dir();
+    // With `check: folders`, a reading command whose transcripts folders
+    // all have the mtimes recorded when every file was last compared takes
+    // the index's listing as it is, without a stat per transcript.
+    let folder_check = mode != Mode::Code && study.settings.check == Check::Folders;
+    let record = folder_check
+        .then(|| folders::read(&data))
+        .flatten()
+        .filter(|r| folders::unchanged(study, r));
     // Listing the transcripts (a stat per file) and opening the index (its
     // manifest decoded) are the bulk of a reading command on a study of
     // many transcripts: they run at once.
-    let (listed, opened) = rayon::join(
-        || study.listing().map(|_| ()),
-        || index::open_checked(&data),
-    );
+    let (listed, opened) = if record.is_some() {
+        (Ok(()), index::open_checked(&data))
+    } else {
+        rayon::join(
+            || study.listing().map(|_| ()),
+            || index::open_checked(&data),
+        )
+    };
     listed?;
     clock.lap("list and open");
-    if let (true, Ok(index::Opened::Ready(idx))) = (mode != Mode::Frozen, &opened) {
-        refuse_emptied_study(study, &idx.manifest)?;
-    }
-    let inputs = gather(study)?;
-    clock.lap("gather");
     // Damaged derived data is rebuilt like a missing index, saying why.
     let (mut old, damage) = match opened? {
         index::Opened::Ready(idx) => (Some(*idx), None),
@@ -176,36 +191,49 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
         .as_mut()
         .map_or_else(Manifest::new, |i| std::mem::take(&mut i.manifest));
     let prev = &prev_manifest;
-    // A changed respondents.csv is checked before any other work; its
-    // `language` column may move transcripts to another language.
-    let languages = if prev.respondents_hash != inputs.respondents_hash {
-        Some(&inputs.table()?.languages)
-    } else {
-        None
-    };
     let indexed = old.as_ref().map(|_| prev);
-    // Who withdrew consent is read from respondents.csv only when it
-    // changed (thematic.yaml's list is in the settings hash).
-    let withdrawn_changed = indexed.is_some()
-        && prev.respondents_hash != inputs.respondents_hash
-        && inputs.withdrawn()?.into_iter().collect::<Vec<_>>() != prev.withdrawn;
+    // A record stands for the listing the index was made from only.
+    if let Some(record) = record.filter(|r| indexed.is_some_and(|p| p.listing == r.listing)) {
+        let inputs = gather(study, false)?;
+        clock.lap("gather");
+        let now = current(
+            study,
+            &inputs,
+            prev,
+            indexed,
+            damage.as_deref(),
+            Some(&record.listing),
+        )?;
+        if plan::unchanged(indexed, &now) {
+            clock.lap("stale check (folders)");
+            let mut idx = old.ok_or_else(|| Error::failure("index vanished while reading it"))?;
+            idx.manifest = prev_manifest;
+            let outcome = Outcome {
+                up_to_date: true,
+                ..Default::default()
+            };
+            return Ok((idx, outcome));
+        }
+    }
+    if mode != Mode::Frozen && indexed.is_some() {
+        refuse_emptied_study(study, prev)?;
+    }
+    let inputs = gather(study, true)?;
+    clock.lap("gather");
     let listing = inputs
         .files
         .iter()
         .map(|f| f.stat.map(|(size, mtime)| (f.rel.as_str(), size, mtime)))
         .collect::<Option<Vec<_>>>()
         .map(|l| index::listing_fingerprint(l.into_iter()));
-    let now = plan::Current {
-        codebook: &inputs.codebook.hash,
-        settings: &study.settings_hash,
-        language: study.settings.language,
-        languages,
-        codings: &inputs.codings.hash,
-        respondents: &inputs.respondents_hash,
-        damage: damage.as_deref(),
-        withdrawn_changed,
-        listing: listing.as_deref(),
-    };
+    let now = current(
+        study,
+        &inputs,
+        prev,
+        indexed,
+        damage.as_deref(),
+        listing.as_deref(),
+    )?;
     // The quick check first: when every transcript's path, size and mtime
     // are as committed, they are not compared one by one.
     let (plan, bytes) = if plan::unchanged(indexed, &now) {
@@ -216,6 +244,13 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
         (plan, scanned.bytes)
     };
     clock.lap("stale check");
+    if study.settings.check == Check::Folders {
+        match (&plan, listing.as_deref(), study.folder_stamps()) {
+            (Plan::UpToDate, Some(listing), Some(stamps)) => folders::keep(&data, listing, stamps),
+            (Plan::UpToDate, ..) => {}
+            _ => folders::forget(&data),
+        }
+    }
     // Touched but unchanged transcripts only update mtimes in the
     // manifest: skipped where the index cannot be written (a read-only
     // study).
@@ -261,6 +296,41 @@ pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIn
             ingest::update(study, &inputs, prev, old, job, how)
         }
     }
+}
+
+/// The study as it is now, apart from its transcripts, whose listing's
+/// fingerprint is `listing`.
+fn current<'a>(
+    study: &'a Study,
+    inputs: &'a Inputs<'_>,
+    prev: &Manifest,
+    indexed: Option<&Manifest>,
+    damage: Option<&'a str>,
+    listing: Option<&'a str>,
+) -> Result<plan::Current<'a>> {
+    // A changed respondents.csv is checked before any other work; its
+    // `language` column may move transcripts to another language.
+    let languages = if prev.respondents_hash != inputs.respondents_hash {
+        Some(&inputs.table()?.languages)
+    } else {
+        None
+    };
+    // Who withdrew consent is read from respondents.csv only when it
+    // changed (thematic.yaml's list is in the settings hash).
+    let withdrawn_changed = indexed.is_some()
+        && prev.respondents_hash != inputs.respondents_hash
+        && inputs.withdrawn()?.into_iter().collect::<Vec<_>>() != prev.withdrawn;
+    Ok(plan::Current {
+        codebook: &inputs.codebook.hash,
+        settings: &study.settings_hash,
+        language: study.settings.language,
+        languages,
+        codings: &inputs.codings.hash,
+        respondents: &inputs.respondents_hash,
+        damage,
+        withdrawn_changed,
+        listing,
+    })
 }
 
 /// Refuses to update an index that holds transcripts when the settings now

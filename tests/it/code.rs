@@ -858,3 +858,117 @@ fn reading_commands_see_edits_additions_deletions_and_renames_in_subfolders() {
     assert_eq!(stats.stderr, "");
     stats.ok();
 }
+
+/// Sets the mtime of every folder below `transcripts/` an hour back, as a
+/// study's folders are when nothing was added for a while.
+fn age_folders(dir: &std::path::Path) {
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::open(dir)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            age_folders(&e.path());
+        }
+    }
+}
+
+#[test]
+fn with_check_folders_reading_commands_see_files_added_removed_and_renamed_and_code_sees_every_edit(
+) {
+    let s = Study::fixture("basic");
+    let settings = s.read("thematic.yaml");
+    s.file("thematic.yaml", &format!("{settings}check: folders\n"));
+    for (from, to) in [
+        ("r01.txt", "cusco/2023/r01.txt"),
+        ("m01.txt", "puno/m01.txt"),
+    ] {
+        let text = s.read(&format!("transcripts/{from}"));
+        s.remove(&format!("transcripts/{from}"));
+        s.file(&format!("transcripts/{to}"), &text);
+    }
+    s.run(&["code"]).ok();
+    let record = s.path().join(".thematic/folders.bin");
+    let transcripts = s.path().join("transcripts");
+    // Folders changed in the last seconds are not recorded: a change in
+    // the same tick of the file system's clock could leave them as they are.
+    let first = s.run(&["stats", "--format", "csv"]);
+    assert_eq!(first.stderr, "");
+    assert!(!record.exists());
+    age_folders(&transcripts);
+    assert_eq!(s.run(&["stats", "--format", "csv"]).ok(), first.stdout);
+    assert!(record.exists());
+
+    // A file rewritten in place leaves its folder's mtime as it was: the
+    // reading commands answer from the index as it is (the README says
+    // so), and `code`, which compares every file, reads it again.
+    s.replace("transcripts/cusco/2023/r01.txt", "took care", "look kare");
+    set_mtime(&s, "transcripts/cusco/2023/r01.txt", 60);
+    let unseen = s.run(&["stats", "--format", "csv", "--frozen"]);
+    assert_eq!(unseen.stderr, "");
+    assert_eq!(unseen.ok(), first.stdout);
+    s.run(&["code"]).ok();
+    let fresh = |s: &Study| {
+        let copy = Study::empty();
+        copy_tree(s.path(), copy.path());
+        std::fs::remove_dir_all(copy.path().join(".thematic")).unwrap();
+        copy.run(&["stats", "--format", "csv"]).ok().to_string()
+    };
+    assert_eq!(s.run(&["stats", "--format", "csv"]).ok(), fresh(&s));
+    assert_ne!(fresh(&s), first.stdout);
+
+    // Added, renamed, moved, deleted: each moves a folder's mtime.
+    age_folders(&transcripts);
+    s.run(&["stats"]).ok();
+    assert!(record.exists());
+    s.file(
+        "transcripts/puno/2024/m02.txt",
+        "---\nrespondent: R09\n---\nMy family had no money for the bus.\n",
+    );
+    reader_sees_the_change(&s, "added to a new subfolder");
+    for (from, to) in [
+        ("transcripts/r02.txt", "transcripts/r02b.txt"),
+        ("transcripts/puno/m01.txt", "transcripts/cusco/2023/m01.txt"),
+    ] {
+        age_folders(&transcripts);
+        s.run(&["stats"]).ok();
+        assert!(record.exists());
+        std::fs::rename(s.path().join(from), s.path().join(to)).unwrap();
+        reader_sees_the_change(&s, &format!("{from} renamed"));
+    }
+    age_folders(&transcripts);
+    s.run(&["stats"]).ok();
+    s.remove("transcripts/puno/2024/m02.txt");
+    reader_sees_the_change(&s, "deleted");
+    // A file deleted with its folder, its parent's mtime put back: the
+    // recorded folder is gone.
+    s.file(
+        "transcripts/puno/2024/m02.txt",
+        "---\nrespondent: R09\n---\nOtra vez.\n",
+    );
+    s.run(&["code"]).ok();
+    age_folders(&transcripts);
+    s.run(&["stats"]).ok();
+    assert!(record.exists());
+    let puno = s.path().join("transcripts/puno");
+    let before = std::fs::metadata(&puno).unwrap().modified().unwrap();
+    std::fs::remove_dir_all(puno.join("2024")).unwrap();
+    std::fs::File::open(&puno)
+        .unwrap()
+        .set_modified(before)
+        .unwrap();
+    reader_sees_the_change(&s, "subfolder removed");
+}
+
+#[test]
+fn an_unknown_check_is_refused_at_its_line() {
+    let s = Study::fixture("basic");
+    let settings = s.read("thematic.yaml");
+    s.file("thematic.yaml", &format!("{settings}check: folder\n"));
+    let err = s.run(&["stats"]);
+    let msg = err.bad_input();
+    assert!(msg.contains("thematic.yaml:"), "{msg}");
+    assert!(msg.contains("folders"), "{msg}");
+}
