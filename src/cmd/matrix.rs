@@ -162,26 +162,33 @@ fn write_xlsx(
 
 /// The matrix as CSV for scripts (the stable contract).
 fn to_csv(m: &Manifest, matrix: &framework::Matrix, mode: CellMode) -> Result<String> {
-    let mut t = Table::new(
+    let header = Table::new(
         std::iter::once("code".to_string())
             .chain(matrix.columns.iter().map(|c| c.name.clone()))
             .chain(["total".to_string()])
             .collect(),
     );
+    // The header and each row's code go through the CSV writer (quoting,
+    // formula guard); the figures are digits, which need neither, and a
+    // matrix by respondent may have tens of thousands of columns.
+    let mut out = header.to_csv()?;
+    out.reserve(matrix.rows.len() * (matrix.columns.len() + 2) * 3);
+    let mut digits = itoa::Buffer::new();
     for (i, &r) in matrix.rows.iter().enumerate() {
-        let value = |c: &Cell| {
-            if mode == CellMode::Respondents {
+        let code = Table::new(vec![m.rows[r].path.clone()]).to_csv()?;
+        out.push_str(code.strip_suffix('\n').unwrap_or(&code));
+        for c in matrix.cells[i].iter().chain([&matrix.totals[i]]) {
+            let value = if mode == CellMode::Respondents {
                 c.respondents
             } else {
                 c.count
-            }
-            .to_string()
-        };
-        let mut row = vec![m.rows[r].path.clone()];
-        row.extend(row_values(matrix, &[], i, |c, _| value(c), None));
-        t.rows.push(row);
+            };
+            out.push(',');
+            out.push_str(digits.format(value));
+        }
+        out.push('\n');
     }
-    t.to_csv()
+    Ok(out)
 }
 
 /// The matrix as a table or Markdown, for people.

@@ -77,7 +77,8 @@ impl Table {
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(Vec::new());
         for row in std::iter::once(&self.header).chain(&self.rows) {
-            w.write_record(row.iter().map(|c| safe::csv_cell(c).into_owned()))
+            let cells: Vec<_> = row.iter().map(|c| safe::csv_cell(c)).collect();
+            w.write_record(cells.iter().map(|c| c.as_bytes()))
                 .map_err(|e| Error::failure(e.to_string()))?;
         }
         let bytes = w.into_inner().map_err(|e| Error::failure(e.to_string()))?;
