@@ -1,8 +1,9 @@
 //! Placing coding-sheet rows on the current excerpts: by id while the
 //! excerpt is where the sheet says, else by the text hash within the same
-//! transcript (and respondent), choosing among repeated texts by the
-//! neighbouring excerpts and then by position; what cannot be placed is a
-//! warning that says why.
+//! transcript (and respondent), choosing among repeated texts by aligning
+//! the sheet's rows with the excerpts (a longest common subsequence of
+//! their texts), then by the neighbouring excerpts and then by position;
+//! what cannot be placed is a warning that says why.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -222,6 +223,10 @@ struct Group<'a> {
     order: Vec<usize>,
     /// Per row, the excerpts with its text.
     candidates: Vec<Vec<usize>>,
+    /// Per row, the excerpts the alignment of the sheet's rows with the
+    /// transcript's excerpts leaves it (see [`Group::place_aligned`]);
+    /// empty when the alignment did not tell.
+    options: Vec<Vec<usize>>,
     out: Vec<Option<Outcome>>,
     /// Excerpt → the id written on the row of this sheet placed on it.
     claimed: HashMap<usize, &'a str>,
@@ -249,6 +254,7 @@ impl<'a> Group<'a> {
             keys,
             order,
             candidates: vec![Vec::new(); rows.len()],
+            options: vec![Vec::new(); rows.len()],
             out: vec![None; rows.len()],
             claimed: HashMap::new(),
             changed: false,
@@ -337,18 +343,168 @@ impl<'a> Group<'a> {
         self.out[i] = Some(o);
     }
 
-    /// Texts found once in the transcript (rows still at their id before
-    /// rows that moved): they show how the edit shifted the lines.
+    /// Rows whose id still names an excerpt with their text stay there.
+    fn place_staying(&mut self) {
+        for n in 0..self.order.len() {
+            let i = self.order[n];
+            if self.out[i].is_some() {
+                continue;
+            }
+            let Some(&t) = self.by_id.get(self.rows[i].excerpt.as_str()) else {
+                continue;
+            };
+            if self.candidates[i].contains(&t) {
+                self.settle(i, Outcome::Placed(t));
+            }
+        }
+    }
+
+    /// The excerpts with row `i`'s text that no other row of the sheet holds.
+    fn free(&self, i: usize) -> Vec<usize> {
+        self.candidates[i]
+            .iter()
+            .copied()
+            .filter(|t| {
+                self.claimed
+                    .get(t)
+                    .is_none_or(|o| *o == self.rows[i].excerpt)
+            })
+            .collect()
+    }
+
+    /// Texts found once in the transcript among the excerpts still free,
+    /// and wanted by one row only: they show how the edit shifted the
+    /// lines. (Two rows after one excerpt, as when one of two equal answers
+    /// was deleted, are left to the alignment.)
     fn place_unique(&mut self) {
-        let mut unique: Vec<usize> = self
+        let open: Vec<usize> = self
             .order
             .iter()
             .copied()
-            .filter(|&i| self.out[i].is_none() && self.candidates[i].len() == 1)
+            .filter(|&i| self.out[i].is_none())
             .collect();
-        unique.sort_by_key(|&i| self.ts[self.candidates[i][0]].id != self.rows[i].excerpt);
-        for i in unique {
-            self.settle(i, Outcome::Placed(self.candidates[i][0]));
+        let mut wanted: HashMap<usize, usize> = HashMap::new();
+        for &i in &open {
+            for t in self.free(i) {
+                *wanted.entry(t).or_default() += 1;
+            }
+        }
+        for i in open {
+            if let [t] = self.free(i)[..] {
+                if wanted.get(&t) == Some(&1) {
+                    self.settle(i, Outcome::Placed(t));
+                }
+            }
+        }
+    }
+
+    /// Rows whose text occurs several times (or is wanted by several rows)
+    /// are aligned with the excerpts, between the rows already placed: the
+    /// rows in the order of their ids against the free excerpts in file
+    /// order, matched by text, as many as possible (a longest common
+    /// subsequence, as `diff` aligns lines). A row matched to the same
+    /// excerpt in every such alignment is placed there; a row matched to
+    /// several in different ones keeps those as its options for
+    /// [`Group::place_repeated`].
+    fn place_aligned(&mut self) {
+        // The placed rows, as (place in `order`, place in the transcript),
+        // kept while both increase (a block of text moved across others
+        // breaks the chain; the rows around it are aligned as one span).
+        let mut chain: Vec<(usize, usize)> = Vec::new();
+        for (n, &i) in self.order.iter().enumerate() {
+            let Some(Outcome::Placed(t)) = self.out[i] else {
+                continue;
+            };
+            if !matches!(
+                self.cells[i],
+                Some(HashCell::Exact(_) | HashCell::Number(..))
+            ) {
+                continue;
+            }
+            let Some(&p) = self.place_of.get(&t) else {
+                continue;
+            };
+            if chain.last().is_none_or(|&(_, q)| p > q) {
+                chain.push((n, p));
+            }
+        }
+        let ends = std::iter::once(None)
+            .chain(chain.iter().copied().map(Some))
+            .zip(chain.iter().copied().map(Some).chain(std::iter::once(None)));
+        let spans: Vec<_> = ends
+            .map(|(a, b)| {
+                let rows = a.map_or(0, |(n, _)| n + 1)..b.map_or(self.order.len(), |(n, _)| n);
+                let places = a.map_or(0, |(_, p)| p + 1)..b.map_or(self.tg.len(), |(_, p)| p);
+                (rows, places)
+            })
+            .collect();
+        for (rows, places) in spans {
+            self.align_span(rows, places);
+        }
+    }
+
+    /// [`Group::place_aligned`] on the rows at `rows` of `order` and the
+    /// excerpts at `places` of the transcript.
+    fn align_span(&mut self, rows: std::ops::Range<usize>, places: std::ops::Range<usize>) {
+        let rs: Vec<usize> = rows
+            .map(|n| self.order[n])
+            .filter(|&i| self.out[i].is_none() && !self.candidates[i].is_empty())
+            .collect();
+        let es: Vec<usize> = places
+            .map(|p| self.tg[p])
+            .filter(|t| !self.claimed.contains_key(t))
+            .collect();
+        let (k, n) = (rs.len(), es.len());
+        // Beyond a few million pairs the alignment is left out: the rows
+        // are placed by their neighbours and position alone.
+        if k == 0 || n == 0 || k.saturating_mul(n) > 4_000_000 {
+            return;
+        }
+        let sets: Vec<std::collections::HashSet<usize>> = rs
+            .iter()
+            .map(|&i| self.candidates[i].iter().copied().collect())
+            .collect();
+        let same = |a: usize, b: usize| sets[a].contains(&es[b]);
+        let w = n + 1;
+        // fwd[a*w+b]: the longest alignment of the first a rows and b
+        // excerpts; bwd[a*w+b]: of the rows from a and excerpts from b.
+        let mut fwd = vec![0u32; (k + 1) * w];
+        for a in 1..=k {
+            for b in 1..=n {
+                fwd[a * w + b] = if same(a - 1, b - 1) {
+                    fwd[(a - 1) * w + b - 1] + 1
+                } else {
+                    fwd[(a - 1) * w + b].max(fwd[a * w + b - 1])
+                };
+            }
+        }
+        let mut bwd = vec![0u32; (k + 1) * w];
+        for a in (0..k).rev() {
+            for b in (0..n).rev() {
+                bwd[a * w + b] = if same(a, b) {
+                    bwd[(a + 1) * w + b + 1] + 1
+                } else {
+                    bwd[(a + 1) * w + b].max(bwd[a * w + b + 1])
+                };
+            }
+        }
+        let best = fwd[k * w + n];
+        let options: Vec<Vec<usize>> = (0..k)
+            .map(|a| {
+                (0..n)
+                    .filter(|&b| {
+                        same(a, b) && fwd[a * w + b] + 1 + bwd[(a + 1) * w + b + 1] == best
+                    })
+                    .map(|b| es[b])
+                    .collect()
+            })
+            .collect();
+        for (a, opts) in options.into_iter().enumerate() {
+            let i = rs[a];
+            match opts[..] {
+                [t] => self.settle(i, Outcome::Placed(t)),
+                _ => self.options[i] = opts,
+            }
         }
     }
 
@@ -376,15 +532,17 @@ impl<'a> Group<'a> {
             if self.out[i].is_some() || self.candidates[i].is_empty() {
                 continue;
             }
-            let free: Vec<usize> = self.candidates[i]
+            let mut free = self.free(i);
+            // The alignment's options, when it left the row several and
+            // they are still free.
+            let options: Vec<usize> = free
                 .iter()
                 .copied()
-                .filter(|t| {
-                    self.claimed
-                        .get(t)
-                        .is_none_or(|o| *o == self.rows[i].excerpt)
-                })
+                .filter(|t| self.options[i].contains(t))
                 .collect();
+            if !options.is_empty() {
+                free = options;
+            }
             let o = match free.len() {
                 0 => Outcome::Taken(self.ts[self.candidates[i][0]].id.clone()),
                 1 => Outcome::Placed(free[0]),
@@ -475,7 +633,9 @@ impl<'a> Group<'a> {
 fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> Vec<Outcome> {
     let mut g = Group::new(rows, ts, tg);
     g.find_candidates();
+    g.place_staying();
     g.place_unique();
+    g.place_aligned();
     g.place_repeated();
     g.finish()
 }
@@ -882,6 +1042,87 @@ mod tests {
         let out = sheet("id,hash,t/a\nx.txt:22,0000000000cc,x\n", "ana.csv");
         let p = place(&out, &targets, &none()).unwrap();
         assert_eq!(p.codes.keys().collect::<Vec<_>>(), ["x.txt:24"]);
+    }
+
+    /// Five questions answered Sí, No, Sí, No, Sí; the second pair (a
+    /// "No.") was deleted. The first row stays at its id; the two "No."
+    /// rows compete for the one left, which the alignment gives to the
+    /// later row (the deleted one is the earlier); the "Sí." rows after it
+    /// move up with their neighbours.
+    #[test]
+    fn repeated_short_answers_follow_a_deletion_by_alignment() {
+        let (si, no) = ("00000000005a", "00000000004e");
+        let out = sheet(
+            &format!(
+                "id,hash,t/a,t/b\nx.txt:2,{si},x,\nx.txt:5,{no},,\nx.txt:8,{si},,x\nx.txt:11,{no},x,\nx.txt:14,{si},,\n"
+            ),
+            "ana.csv",
+        );
+        let targets = vec![
+            target("x.txt:2", si, "R"),
+            target("x.txt:5", si, "R"),
+            target("x.txt:8", no, "R"),
+            target("x.txt:11", si, "R"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        let mut codes: Vec<(&str, Vec<usize>)> = p
+            .codes
+            .iter()
+            .map(|(id, by)| (id.as_str(), by["ana"].iter().copied().collect()))
+            .collect();
+        codes.sort();
+        assert_eq!(
+            codes,
+            [
+                ("x.txt:2", vec![1]),
+                ("x.txt:5", vec![2]),
+                ("x.txt:8", vec![1])
+            ]
+        );
+        let moved: Vec<(&str, &str)> = p
+            .moves
+            .iter()
+            .map(|m| (m.from.as_str(), m.to.as_str()))
+            .collect();
+        assert_eq!(
+            moved,
+            [
+                ("x.txt:8", "x.txt:5"),
+                ("x.txt:11", "x.txt:8"),
+                ("x.txt:14", "x.txt:11")
+            ]
+        );
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:3: coding for `x.txt:5` cannot be placed: the excerpt with its text, `x.txt:8`, already carries another row of this sheet"]
+        );
+    }
+
+    /// Sí, No, Sí, No; a question answered "No." was inserted after the
+    /// second: the marked "Sí." rows, one before it and one after, stay and
+    /// move down. (Which of the two "No." rows is the old one cannot be
+    /// told from the text: that row has no marks here.)
+    #[test]
+    fn repeated_short_answers_follow_an_insertion_by_alignment() {
+        let (si, no) = ("00000000005a", "00000000004e");
+        let out = sheet(
+            &format!(
+                "id,hash,t/a\nx.txt:2,{si},x\nx.txt:5,{no},\nx.txt:8,{si},x\nx.txt:11,{no},\n"
+            ),
+            "ana.csv",
+        );
+        let targets = vec![
+            target("x.txt:2", si, "R"),
+            target("x.txt:5", no, "R"),
+            target("x.txt:8", no, "R"),
+            target("x.txt:11", si, "R"),
+            target("x.txt:14", no, "R"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        let mut codes: Vec<&String> = p.codes.keys().collect();
+        codes.sort();
+        assert_eq!(codes, ["x.txt:11", "x.txt:2"]);
+        assert_eq!(p.warnings, Vec::<String>::new());
     }
 
     #[test]

@@ -450,3 +450,64 @@ fn every_bad_row_of_every_sheet_is_told_at_once() {
         run.stderr
     );
 }
+
+/// Yes/no answers repeated down an interview; one question and its "No."
+/// are deleted from the middle, the file saved in place. Each coding stays
+/// with its answer: the first at its line, the ones after the deletion
+/// three lines up; the deleted row's coding is a warning.
+#[test]
+fn repeated_short_answers_keep_their_codings_when_a_pair_is_deleted() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: r\nthemes:\n  - id: t\n    codes:\n      - id: a\n      - id: b\n",
+    )
+    .file(
+        "transcripts/r1.txt",
+        "P: ¿Trabajaba usted antes?\nR1: Sí.\n\nP: ¿Le pagaban?\nR1: No.\n\nP: ¿Tenía deuda?\nR1: Sí.\n\nP: ¿Su familia sabía?\nR1: No.\n\nP: ¿Tenía miedo?\nR1: Sí.\n",
+    );
+    let ana = marked(
+        &s,
+        &["--coder", "ana"],
+        &[
+            ("transcripts/r1.txt:2", &["t/a"]),
+            ("transcripts/r1.txt:5", &["t/b"]),
+            ("transcripts/r1.txt:8", &["t/b"]),
+            ("transcripts/r1.txt:11", &["t/a"]),
+        ],
+    );
+    s.file("codings/ana.csv", &ana);
+    s.run(&["code"]).ok();
+    s.replace("transcripts/r1.txt", "P: ¿Le pagaban?\nR1: No.\n\n", "");
+    let run = s.run(&["code"]);
+    run.ok();
+    let notes: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("note: codings") || l.starts_with("warning:"))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "note: codings/ana.csv:4: excerpt `transcripts/r1.txt:8` moved to `transcripts/r1.txt:5` (re-anchored by its text)",
+            "note: codings/ana.csv:5: excerpt `transcripts/r1.txt:11` moved to `transcripts/r1.txt:8` (re-anchored by its text)",
+            "note: codings/ana.csv:6: excerpt `transcripts/r1.txt:14` moved to `transcripts/r1.txt:11` (re-anchored by its text)",
+            "warning: codings/ana.csv:3: coding for `transcripts/r1.txt:5` cannot be placed: the excerpt with its text, `transcripts/r1.txt:8`, already carries another row of this sheet",
+        ],
+        "{}",
+        run.stderr
+    );
+    let quoted = |code: &str| {
+        s.run(&["quote", code, "--format", "csv"])
+            .ok()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        quoted("t/a"),
+        ["transcripts/r1.txt:2", "transcripts/r1.txt:8"]
+    );
+    assert_eq!(quoted("t/b"), ["transcripts/r1.txt:5"]);
+}
