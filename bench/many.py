@@ -3,7 +3,7 @@
 baseline binary, in one run on one machine.
 
     python3 bench/many.py --base /tmp/thematic-base [--new target/release/thematic]
-        [--study DIR] [--runs 9] [--results bench/RESULTS.md]
+        [--study DIR] [--runs 9] [--folders] [--results bench/RESULTS.md]
 
 The study (default bench/work/study-many: generated with
 `bench/gen.py STUDY --mb 75 --codes 50 --turns 3`, about 32,000
@@ -16,6 +16,11 @@ load) are compared. Every command's stdout must be byte-identical between
 the two binaries; the script stops otherwise. The machine's load average
 is printed before and after, since other work on the machine moves the
 figures.
+
+`--folders` also times the new binary on a third copy whose thematic.yaml
+says `check: folders` (reading commands trust the transcripts folders'
+recorded mtimes instead of a stat per transcript; `code` still compares
+every file), its outputs checked against the same baseline.
 """
 import argparse
 import datetime
@@ -70,6 +75,7 @@ def main():
     ap.add_argument("--study", default=os.path.join(HERE, "work", "study-many"))
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--results", default=None, help="append the Markdown report to this file")
+    ap.add_argument("--folders", action="store_true", help="also time a copy with `check: folders`")
     a = ap.parse_args()
     study = os.path.abspath(a.study)
     if not os.path.isdir(os.path.join(study, "transcripts")):
@@ -78,10 +84,23 @@ def main():
     base_study = study.rstrip("/") + "-base"
     if not os.path.isdir(os.path.join(base_study, "transcripts")):
         shutil.copytree(study, base_study, ignore=shutil.ignore_patterns(".thematic"))
+    folders_study = study.rstrip("/") + "-folders"
+    if a.folders and not os.path.isdir(os.path.join(folders_study, "transcripts")):
+        shutil.copytree(study, folders_study, ignore=shutil.ignore_patterns(".thematic"))
+        with open(os.path.join(folders_study, "thematic.yaml"), "a", encoding="utf-8") as f:
+            f.write("check: folders\n")
     transcripts = sum(len(f) for _, _, f in os.walk(os.path.join(study, "transcripts")))
     # Each binary brings its copy up to date (a no-op when it already is).
-    for exe, s in [(a.base, base_study), (a.new, study)]:
+    copies = [(a.base, base_study), (a.new, study)] + ([(a.new, folders_study)] if a.folders else [])
+    for exe, s in copies:
         subprocess.run([exe, "--project", s, "code"], check=True, capture_output=True)
+    if a.folders:
+        # The folders' mtimes are recorded only when they are over two
+        # seconds old; a reading command records them.
+        time.sleep(2.5)
+        subprocess.run([a.new, "--project", folders_study, "stats"], check=True, capture_output=True)
+        if not os.path.exists(os.path.join(folders_study, ".thematic", "folders.bin")):
+            sys.exit("the folder record was not written")
 
     lines = []
     say = lambda s="": (print(s, flush=True), lines.append(s))
@@ -92,11 +111,12 @@ def main():
         f"process wall time and CPU time (user + system, all threads), median of {a.runs}, "
         f"the two binaries interleaved; load average before: {load()}")
     say()
-    say("| command | baseline wall (ms) | new wall (ms) | new / baseline | baseline CPU (ms) | new CPU (ms) | new / baseline |")
-    say("|---|---:|---:|---:|---:|---:|---:|")
+    extra = " folders wall (ms) | folders / baseline | folders CPU (ms) | folders / baseline |" if a.folders else ""
+    say("| command | baseline wall (ms) | new wall (ms) | new / baseline | baseline CPU (ms) | new CPU (ms) | new / baseline |" + extra)
+    say("|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|---:|---:|" if a.folders else ""))
     for name, args in COMMANDS:
-        base_t, new_t, base_c, new_c = [], [], [], []
-        base_out = new_out = None
+        base_t, new_t, base_c, new_c, fold_t, fold_c = [], [], [], [], [], []
+        base_out = new_out = fold_out = None
         for _ in range(a.runs):
             t, c, base_out = run(a.base, base_study, args)
             base_t.append(t)
@@ -104,11 +124,19 @@ def main():
             t, c, new_out = run(a.new, study, args)
             new_t.append(t)
             new_c.append(c)
-        if base_out != new_out:
+            if a.folders:
+                t, c, fold_out = run(a.new, folders_study, args)
+                fold_t.append(t)
+                fold_c.append(c)
+        if base_out != new_out or (a.folders and fold_out != base_out):
             sys.exit(f"`{' '.join(args)}`: the outputs differ")
         med = lambda v: statistics.median(v) * 1000
         b, n, bc, nc = med(base_t), med(new_t), med(base_c), med(new_c)
-        say(f"| `{' '.join(args)}` | {b:.0f} | {n:.0f} | {n / b:.2f} | {bc:.0f} | {nc:.0f} | {nc / bc:.2f} |")
+        row = f"| `{' '.join(args)}` | {b:.0f} | {n:.0f} | {n / b:.2f} | {bc:.0f} | {nc:.0f} | {nc / bc:.2f} |"
+        if a.folders:
+            f, fc = med(fold_t), med(fold_c)
+            row += f" {f:.0f} | {f / b:.2f} | {fc:.0f} | {fc / bc:.2f} |"
+        say(row)
     say()
     say(f"Outputs byte-identical between the two binaries. Load average after: {load()}.")
     say()

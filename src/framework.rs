@@ -55,12 +55,20 @@ pub fn build(counts: &Counts, m: &Manifest, rows: Vec<usize>, by: Option<&str>) 
     let present: Vec<usize> = (0..counts.n_resp)
         .filter(|&p| counts.excerpts[p] > 0)
         .collect();
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    // Each respondent's value of `by`: one pass over the attribute table
+    // (a study may have tens of thousands of respondents), looked up by
+    // binary search (the table is in respondent order).
+    let column = by.map(|attr| m.attributes.column(attr));
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for &p in &present {
-        let id = &m.respondents[p];
-        let key = match by {
-            None => id.clone(),
-            Some(attr) => m.attribute(id, attr).unwrap_or(MISSING).to_string(),
+        let id = m.respondents[p].as_str();
+        let key = match (&column, by) {
+            (Some(column), Some(attr)) => match column.binary_search_by(|(r, _)| (*r).cmp(id)) {
+                Ok(k) => column[k].1,
+                Err(_) if attr == "respondent" => id,
+                Err(_) => MISSING,
+            },
+            _ => id,
         };
         groups.entry(key).or_default().push(p);
     }
@@ -68,7 +76,7 @@ pub fn build(counts: &Counts, m: &Manifest, rows: Vec<usize>, by: Option<&str>) 
         .into_iter()
         .map(|(name, members)| Column {
             respondents: members.len() as u32,
-            name,
+            name: name.to_string(),
             members,
         })
         .collect();

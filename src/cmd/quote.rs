@@ -278,7 +278,7 @@ fn first_in_corpus_order(
         .filter(|&p| allowed(p))
         .map(|p| counts.cell(row, p) as usize)
         .sum();
-    let paths: Vec<&String> = idx.manifest.files.keys().collect();
+    let paths: Vec<&str> = idx.manifest.file_ids().into_iter().map(|f| f.0).collect();
     let order = idx.manifest.corpus_order();
     let mut got: Vec<Hit> = Vec::new();
     let collector = idx.hits(keep.clone(), false)?;

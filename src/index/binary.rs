@@ -339,6 +339,33 @@ pub(super) fn find_attributes(bytes: &[u8], offsets: &[usize], resp: &str) -> Op
         .collect()
 }
 
+/// Every respondent's value of the attribute `attr`, in respondent order,
+/// read from the attributes section without building its maps (a
+/// respondent without that attribute is left out).
+pub(super) fn attribute_column<'a>(bytes: &'a [u8], attr: &str) -> Option<Vec<(&'a str, &'a str)>> {
+    let mut d = Dec::new(bytes);
+    let n = d.len()?;
+    let mut wanted = None;
+    for k in 0..n {
+        if d.str_ref()? == attr {
+            wanted = Some(k);
+        }
+    }
+    let resps = d.len()?;
+    let mut out = Vec::with_capacity(if wanted.is_some() { resps } else { 0 });
+    for _ in 0..resps {
+        let resp = d.str_ref()?;
+        for _ in 0..d.len()? {
+            let k = d.usize()?;
+            let v = d.str_ref()?;
+            if Some(k) == wanted {
+                out.push((resp, v));
+            }
+        }
+    }
+    Some(out)
+}
+
 /// The writer and schema a manifest's bytes start with, read without
 /// decoding the rest.
 pub(super) fn manifest_writer(bytes: &[u8]) -> Option<(String, u32)> {
@@ -445,6 +472,26 @@ fn check_files(bytes: &[u8]) -> bool {
         d.done().then_some(())
     };
     walk().is_some()
+}
+
+/// Each transcript's path and dense id, in path order, read from the
+/// transcripts section without decoding its entries.
+pub(super) fn file_ids(bytes: &[u8]) -> Option<Vec<(&str, u64)>> {
+    let mut d = Dec::new(bytes);
+    let n = d.len()?;
+    let mut ids = Vec::with_capacity(n);
+    for _ in 0..n {
+        let path = d.str_ref()?;
+        ids.push((path, d.u64()?));
+        d.str_ref()?;
+        d.u64()?;
+        d.u128()?;
+        d.language()?;
+        for _ in 0..d.len()? {
+            d.str_ref()?;
+        }
+    }
+    d.done().then_some(ids)
 }
 
 /// Decodes the transcripts section of a manifest.
@@ -725,8 +772,25 @@ mod tests {
         // one respondent's are found without decoding the rest.
         let opened = decode_manifest(&encode_manifest(&m)).unwrap();
         assert!(!opened.files.is_decoded());
+        // The corpus order is read from the encoding as well.
+        let (encoded, decoded) = (opened.corpus_order(), m.corpus_order());
+        for id in 0..4 {
+            assert_eq!(encoded.key(id, 7), decoded.key(id, 7), "{id}");
+        }
+        assert!(!opened.files.is_decoded());
         for resp in ["R00", "R01", "R02", "R03"] {
             assert_eq!(opened.attributes.of(resp), m.attributes.get(resp).cloned());
+        }
+        // A column of every respondent's value, read from the encoding,
+        // is the decoded table's.
+        for attr in ["perfil", "región", "none"] {
+            let decoded: Vec<(&str, &str)> = m
+                .attributes
+                .iter()
+                .filter_map(|(r, a)| a.get(attr).map(|v| (r.as_str(), v.as_str())))
+                .collect();
+            assert_eq!(opened.attributes.column(attr), decoded, "{attr}");
+            assert_eq!(m.attributes.column(attr), decoded, "{attr}");
         }
         assert!(!opened.attributes.is_decoded());
         assert_eq!(opened.attribute("R01", "perfil"), Some("docente"));

@@ -269,6 +269,23 @@ impl AttributeTable {
     }
 }
 
+impl AttributeTable {
+    /// Every respondent's value of `attr` (those without it left out), in
+    /// respondent order: read from the encoding when the table was not
+    /// decoded, without decoding it.
+    pub fn column<'a>(&'a self, attr: &str) -> Vec<(&'a str, &'a str)> {
+        if let (None, Some(bytes)) = (self.table.map.get(), &self.table.encoded) {
+            if let Some(column) = binary::attribute_column(bytes, attr) {
+                return column;
+            }
+        }
+        self.table
+            .iter()
+            .filter_map(|(r, a)| a.get(attr).map(|v| (r.as_str(), v.as_str())))
+            .collect()
+    }
+}
+
 impl From<BTreeMap<String, Attributes>> for AttributeTable {
     fn from(map: BTreeMap<String, Attributes>) -> AttributeTable {
         AttributeTable {
@@ -398,17 +415,24 @@ impl Manifest {
 
     /// Corpus order (path, then position in the file) over dense file ids.
     pub fn corpus_order(&self) -> CorpusOrder {
-        let max = self
-            .files
-            .values()
-            .map(|f| f.id)
-            .max()
-            .map_or(0, |m| m as usize + 1);
+        let ids = self.file_ids();
+        let max = ids.iter().map(|f| f.1).max().map_or(0, |m| m as usize + 1);
         let mut ranks = vec![u32::MAX; max];
-        for (rank, f) in self.files.values().enumerate() {
-            ranks[f.id as usize] = rank as u32;
+        for (rank, &(_, id)) in ids.iter().enumerate() {
+            ranks[id as usize] = rank as u32;
         }
         CorpusOrder(ranks)
+    }
+
+    /// Every transcript's path and dense id, in path order: straight from
+    /// the encoding when the table was not decoded (a command that sorts
+    /// or fetches hits by file needs nothing else of it).
+    pub fn file_ids(&self) -> Vec<(&str, u64)> {
+        match (self.files.map.get(), &self.files.encoded) {
+            (None, Some(bytes)) => binary::file_ids(bytes),
+            _ => None,
+        }
+        .unwrap_or_else(|| self.files.iter().map(|(p, f)| (p.as_str(), f.id)).collect())
     }
 }
 
