@@ -278,7 +278,7 @@ fn first_in_corpus_order(
         .filter(|&p| allowed(p))
         .map(|p| counts.cell(row, p) as usize)
         .sum();
-    let paths: Vec<&str> = idx.manifest.file_ids().into_iter().map(|f| f.0).collect();
+    let paths: Vec<&str> = idx.manifest.file_refs().into_iter().map(|f| f.0).collect();
     let order = idx.manifest.corpus_order();
     let mut got: Vec<Hit> = Vec::new();
     let collector = idx.hits(keep.clone(), false)?;
@@ -460,7 +460,7 @@ pub(crate) fn quote(
             .filter_map(|a| all.get(a).map(|v| (a.clone(), v.clone())))
             .collect()
     };
-    let language = m.files.get(&e.path).map(|f| f.language);
+    let language = idx.file_language(h.file);
     let generator = snippets.and_then(|g| g.0.get(&language.unwrap_or(m.language)));
     let highlights = generator.map_or(Vec::new(), |g| {
         let s = g.snippet(&e.text);

@@ -152,6 +152,14 @@ impl<'a> Dec<'a> {
         self.str_ref().map(str::to_string)
     }
 
+    /// Steps over a string without checking it (a section checked when it
+    /// was opened, read for something else).
+    fn skip_str(&mut self) -> Option<()> {
+        let n = self.len()?;
+        self.at += n;
+        Some(())
+    }
+
     /// The next `n` bytes.
     fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
         let b = self.bytes.get(self.at..self.at.checked_add(n)?)?;
@@ -304,16 +312,16 @@ pub(super) fn decode_attributes(bytes: &[u8]) -> Option<BTreeMap<String, Attribu
 pub(super) fn attribute_offsets(bytes: &[u8]) -> Option<Vec<usize>> {
     let mut d = Dec::new(bytes);
     for _ in 0..d.len()? {
-        d.str_ref()?;
+        d.skip_str()?;
     }
     let n = d.len()?;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         out.push(d.at);
-        d.str_ref()?;
+        d.skip_str()?;
         for _ in 0..d.len()? {
             d.usize()?;
-            d.str_ref()?;
+            d.skip_str()?;
         }
     }
     Some(out)
@@ -474,24 +482,24 @@ fn check_files(bytes: &[u8]) -> bool {
     walk().is_some()
 }
 
-/// Each transcript's path and dense id, in path order, read from the
-/// transcripts section without decoding its entries.
-pub(super) fn file_ids(bytes: &[u8]) -> Option<Vec<(&str, u64)>> {
+/// Each transcript's path, dense id and language, in path order, read
+/// from the transcripts section without decoding its entries.
+pub(super) fn file_refs(bytes: &[u8]) -> Option<Vec<(&str, u64, Language)>> {
     let mut d = Dec::new(bytes);
     let n = d.len()?;
-    let mut ids = Vec::with_capacity(n);
+    let mut refs = Vec::with_capacity(n);
     for _ in 0..n {
         let path = d.str_ref()?;
-        ids.push((path, d.u64()?));
-        d.str_ref()?;
+        let id = d.u64()?;
+        d.skip_str()?;
         d.u64()?;
         d.u128()?;
-        d.language()?;
+        refs.push((path, id, d.language()?));
         for _ in 0..d.len()? {
-            d.str_ref()?;
+            d.skip_str()?;
         }
     }
-    d.done().then_some(ids)
+    d.done().then_some(refs)
 }
 
 /// Decodes the transcripts section of a manifest.
@@ -777,6 +785,8 @@ mod tests {
         for id in 0..4 {
             assert_eq!(encoded.key(id, 7), decoded.key(id, 7), "{id}");
         }
+        assert_eq!(opened.languages(), m.languages());
+        assert_eq!(opened.file_refs(), m.file_refs());
         assert!(!opened.files.is_decoded());
         for resp in ["R00", "R01", "R02", "R03"] {
             assert_eq!(opened.attributes.of(resp), m.attributes.get(resp).cloned());

@@ -391,8 +391,8 @@ impl Manifest {
     /// transcript): the body fields a query searches.
     pub fn languages(&self) -> Vec<Language> {
         let mut seen = [false; Language::ALL.len()];
-        for e in self.files.values() {
-            if let Some(i) = Language::ALL.iter().position(|&l| l == e.language) {
+        for (_, _, language) in self.file_refs() {
+            if let Some(i) = Language::ALL.iter().position(|&l| l == language) {
                 seen[i] = true;
             }
         }
@@ -415,24 +415,29 @@ impl Manifest {
 
     /// Corpus order (path, then position in the file) over dense file ids.
     pub fn corpus_order(&self) -> CorpusOrder {
-        let ids = self.file_ids();
-        let max = ids.iter().map(|f| f.1).max().map_or(0, |m| m as usize + 1);
+        let refs = self.file_refs();
+        let max = refs.iter().map(|f| f.1).max().map_or(0, |m| m as usize + 1);
         let mut ranks = vec![u32::MAX; max];
-        for (rank, &(_, id)) in ids.iter().enumerate() {
+        for (rank, &(_, id, _)) in refs.iter().enumerate() {
             ranks[id as usize] = rank as u32;
         }
         CorpusOrder(ranks)
     }
 
-    /// Every transcript's path and dense id, in path order: straight from
-    /// the encoding when the table was not decoded (a command that sorts
-    /// or fetches hits by file needs nothing else of it).
-    pub fn file_ids(&self) -> Vec<(&str, u64)> {
+    /// Every transcript's path, dense id and language, in path order:
+    /// straight from the encoding when the table was not decoded (a command
+    /// that sorts or fetches hits by file needs nothing else of it).
+    pub fn file_refs(&self) -> Vec<(&str, u64, Language)> {
         match (self.files.map.get(), &self.files.encoded) {
-            (None, Some(bytes)) => binary::file_ids(bytes),
+            (None, Some(bytes)) => binary::file_refs(bytes),
             _ => None,
         }
-        .unwrap_or_else(|| self.files.iter().map(|(p, f)| (p.as_str(), f.id)).collect())
+        .unwrap_or_else(|| {
+            self.files
+                .iter()
+                .map(|(p, f)| (p.as_str(), f.id, f.language))
+                .collect()
+        })
     }
 }
 

@@ -77,4 +77,7 @@ pub struct StudyIndex {
     /// on first use.
     codes_file: (std::fs::File, PathBuf),
     codes: std::sync::OnceLock<std::sync::Arc<codes::CodeTable>>,
+    /// Each transcript's search language by dense file id, made on first
+    /// use (see [`StudyIndex::file_language`]).
+    file_languages: std::sync::OnceLock<Vec<Option<crate::study::Language>>>,
 }

@@ -179,6 +179,25 @@ impl StudyIndex {
             .collect()
     }
 
+    /// The search language of the transcript with dense id `file`, from
+    /// a table by id made on first use (without decoding the manifest's
+    /// transcript table).
+    pub fn file_language(&self, file: u64) -> Option<crate::study::Language> {
+        self.file_languages
+            .get_or_init(|| {
+                let refs = self.manifest.file_refs();
+                let max = refs.iter().map(|f| f.1).max().map_or(0, |m| m as usize + 1);
+                let mut by_id = vec![None; max];
+                for (_, id, language) in refs {
+                    by_id[id as usize] = Some(language);
+                }
+                by_id
+            })
+            .get(file as usize)
+            .copied()
+            .flatten()
+    }
+
     /// The code table committed with the index (read once, on first use).
     pub fn codes(&self) -> Result<Arc<codes::CodeTable>> {
         if let Some(t) = self.codes.get() {

@@ -199,6 +199,7 @@ pub(super) fn try_open(data_dir: &Path) -> Result<Opened> {
         reader,
         codes_file: held.codes,
         codes: std::sync::OnceLock::new(),
+        file_languages: std::sync::OnceLock::new(),
     })))
 }
 
