@@ -347,6 +347,12 @@ pub(super) fn find_attributes(bytes: &[u8], offsets: &[usize], resp: &str) -> Op
         .collect()
 }
 
+/// The attribute names at the head of the attributes section: every name
+/// any respondent has, sorted (as [`encode_attributes`] wrote them).
+pub(super) fn attribute_names(bytes: &[u8]) -> Option<Vec<String>> {
+    Dec::new(bytes).strs()
+}
+
 /// Every respondent's value of the attribute `attr`, in respondent order,
 /// read from the attributes section without building its maps (a
 /// respondent without that attribute is left out).
@@ -802,6 +808,7 @@ mod tests {
             assert_eq!(opened.attributes.column(attr), decoded, "{attr}");
             assert_eq!(m.attributes.column(attr), decoded, "{attr}");
         }
+        assert_eq!(opened.attribute_names(), m.attribute_names());
         assert!(!opened.attributes.is_decoded());
         assert_eq!(opened.attribute("R01", "perfil"), Some("docente"));
         assert!(opened.attributes.is_decoded());

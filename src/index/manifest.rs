@@ -357,6 +357,15 @@ pub(super) fn read_held(file: &std::fs::File) -> std::io::Result<Vec<u8>> {
 impl Manifest {
     /// All attribute names in the study, sorted.
     pub fn attribute_names(&self) -> Vec<String> {
+        // The encoding starts with them: read without decoding the table.
+        if let (None, Some(bytes)) = (
+            self.attributes.table.map.get(),
+            &self.attributes.table.encoded,
+        ) {
+            if let Some(names) = binary::attribute_names(bytes) {
+                return names;
+            }
+        }
         // Each name once, copied once: tens of thousands of respondents
         // share a handful of names.
         let names: std::collections::BTreeSet<&str> = self
