@@ -324,19 +324,57 @@ pub struct Study {
     /// The transcript listing, once made: a command that checks it before
     /// updating the index does not walk the folders twice.
     listing: std::sync::OnceLock<(Vec<TranscriptFile>, Vec<String>)>,
-    /// The transcripts folders' mtimes as the listing saw them (see
+    /// The transcripts folders' states as the listing saw them (see
     /// [`Study::folder_stamps`]).
     folders: std::sync::OnceLock<Option<Vec<FolderStamp>>>,
 }
 
-/// A transcripts folder's modification time, read before its entries were.
+/// A transcripts folder's state, read before its entries were.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FolderStamp {
     /// Its path relative to the study, `/`-separated (`..` for a folder
     /// outside it).
     pub rel: String,
-    /// Its mtime, ns since the epoch.
+    /// Its mtime, change time and inode.
+    pub state: FolderState,
+}
+
+/// What tells that a folder's entries may have changed: its mtime (moved
+/// by a file added, removed or renamed in it), its change time (moved too
+/// when the mtime is set back, as `rsync -a` or `touch -d` do) and its
+/// inode (another folder put in its place, even one copied with its
+/// times). On systems without the last two they are 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FolderState {
+    /// Modification time, ns since the epoch.
     pub mtime: u128,
+    /// Change time, ns since the epoch.
+    pub ctime: u128,
+    /// Inode number.
+    pub inode: u64,
+}
+
+impl FolderState {
+    fn of(meta: &std::fs::Metadata) -> FolderState {
+        let mtime = crate::input::size_and_mtime(meta).1;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ctime = u128::try_from(meta.ctime()).unwrap_or(0) * 1_000_000_000
+                + u128::try_from(meta.ctime_nsec()).unwrap_or(0);
+            FolderState {
+                mtime,
+                ctime,
+                inode: meta.ino(),
+            }
+        }
+        #[cfg(not(unix))]
+        FolderState {
+            mtime,
+            ctime: 0,
+            inode: 0,
+        }
+    }
 }
 
 /// A folder changed this recently (in ns) before its listing may change
@@ -491,8 +529,8 @@ impl Study {
         Ok(self.listing.get_or_init(|| listing))
     }
 
-    /// The mtime of every folder the listing walked, each read before its
-    /// entries were; `None` before the listing, when `transcripts:` names
+    /// The state (mtime, change time, inode) of every folder the listing
+    /// walked, each read before its entries were; `None` before the listing, when `transcripts:` names
     /// anything but folders (a file, a glob), when a folder's name is not
     /// UTF-8, or when a folder changed in the last two seconds before the
     /// listing (a change right after it could leave the mtime as it was).
@@ -500,11 +538,11 @@ impl Study {
         self.folders.get().and_then(|f| f.as_deref())
     }
 
-    /// The mtime now of the transcripts folder `rel` (as a
+    /// The state now of the transcripts folder `rel` (as a
     /// [`FolderStamp`] names it); `None` when it is not a folder now.
-    pub(crate) fn folder_mtime(&self, rel: &str) -> Option<u128> {
+    pub(crate) fn folder_state(&self, rel: &str) -> Option<FolderState> {
         let meta = std::fs::metadata(self.root.join(rel)).ok()?;
-        meta.is_dir().then(|| crate::input::size_and_mtime(&meta).1)
+        meta.is_dir().then(|| FolderState::of(&meta))
     }
 
     /// The listing, and its folders' stamps (see [`Study::folder_stamps`]).
@@ -614,7 +652,7 @@ impl Study {
         }
         let stamps = stamps.filter(|s| {
             s.iter()
-                .all(|f| f.mtime > 0 && f.mtime.saturating_add(RACY_NS) < started)
+                .all(|f| f.state.mtime > 0 && f.state.mtime.saturating_add(RACY_NS) < started)
         });
         Ok(((files, warnings), stamps))
     }
@@ -783,14 +821,14 @@ fn walk(
     let held = std::fs::File::open(dir).ok().map(std::sync::Arc::new);
     #[cfg(not(unix))]
     let held: Option<std::sync::Arc<std::fs::File>> = None;
-    let mtime = held
+    let state = held
         .as_ref()
         .and_then(|f| f.metadata().ok())
-        .map(|m| crate::input::size_and_mtime(&m).1);
-    match (rel, mtime, stamps.as_mut()) {
-        (Some(rel), Some(mtime), Some(list)) => list.push(FolderStamp {
+        .map(|m| FolderState::of(&m));
+    match (rel, state, stamps.as_mut()) {
+        (Some(rel), Some(state), Some(list)) => list.push(FolderStamp {
             rel: rel.to_string(),
-            mtime,
+            state,
         }),
         _ => *stamps = None,
     }

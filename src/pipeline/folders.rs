@@ -1,7 +1,7 @@
 //! The folder record of `check: folders` (`.thematic/folders.bin`): the
-//! mtime of every transcripts folder when every transcript was last listed
-//! and found as the index has it, with that listing's fingerprint. While
-//! each folder's mtime is still the recorded one, no file was added,
+//! mtime, change time and inode of every transcripts folder when every
+//! transcript was last listed and found as the index has it, with that
+//! listing's fingerprint. While each folder is still as recorded, no file was added,
 //! removed or renamed in it (nor replaced by an editor that saves to a new
 //! file and renames it), so a reading command takes the manifest's listing
 //! without a stat per transcript. What it cannot see is a transcript
@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::index::integrity;
-use crate::study::{FolderStamp, Study};
+use crate::study::{FolderStamp, FolderState, Study};
 
 /// The record's file name in the data folder.
 const FILE: &str = "folders.bin";
@@ -35,14 +35,14 @@ pub(crate) fn read(data_dir: &Path) -> Option<Record> {
     decode(integrity::unseal(&bytes)?)
 }
 
-/// Whether every recorded folder's mtime is as recorded (a folder gone,
-/// or no longer a folder, is a change).
+/// Whether every recorded folder is as recorded: mtime, change time and
+/// inode (a folder gone, or no longer a folder, is a change).
 pub(crate) fn unchanged(study: &Study, record: &Record) -> bool {
     !record.folders.is_empty()
         && record
             .folders
             .iter()
-            .all(|f| study.folder_mtime(&f.rel) == Some(f.mtime))
+            .all(|f| study.folder_state(&f.rel) == Some(f.state))
 }
 
 /// Keeps the record of a listing whose fingerprint is `listing` (unless
@@ -77,7 +77,9 @@ fn encode(r: &Record) -> Vec<u8> {
     for f in &r.folders {
         out.extend_from_slice(&(f.rel.len() as u32).to_le_bytes());
         out.extend_from_slice(f.rel.as_bytes());
-        out.extend_from_slice(&f.mtime.to_le_bytes());
+        out.extend_from_slice(&f.state.mtime.to_le_bytes());
+        out.extend_from_slice(&f.state.ctime.to_le_bytes());
+        out.extend_from_slice(&f.state.inode.to_le_bytes());
     }
     out
 }
@@ -97,7 +99,16 @@ fn decode(bytes: &[u8]) -> Option<Record> {
         let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
         let rel = String::from_utf8(take(len)?.to_vec()).ok()?;
         let mtime = u128::from_le_bytes(take(16)?.try_into().ok()?);
-        folders.push(FolderStamp { rel, mtime });
+        let ctime = u128::from_le_bytes(take(16)?.try_into().ok()?);
+        let inode = u64::from_le_bytes(take(8)?.try_into().ok()?);
+        folders.push(FolderStamp {
+            rel,
+            state: FolderState {
+                mtime,
+                ctime,
+                inode,
+            },
+        });
     }
     rest.is_empty().then_some(Record { listing, folders })
 }
@@ -113,11 +124,19 @@ mod tests {
             folders: vec![
                 FolderStamp {
                     rel: "transcripts".into(),
-                    mtime: 1_700_000_000_123_456_789,
+                    state: FolderState {
+                        mtime: 1_700_000_000_123_456_789,
+                        ctime: 1_700_000_000_123_456_790,
+                        inode: 4242,
+                    },
                 },
                 FolderStamp {
                     rel: "transcripts/año 2".into(),
-                    mtime: 1,
+                    state: FolderState {
+                        mtime: 1,
+                        ctime: 2,
+                        inode: u64::MAX,
+                    },
                 },
             ],
         };
