@@ -59,6 +59,37 @@ return/hand,0,0
 }
 
 #[test]
+fn stats_share_rounds_the_exact_ratio_half_up() {
+    // 3 of 260 excerpts: 1.1538…%. Rounding the JSON share (0.0115) again
+    // would print 1.1%.
+    let s = Study::empty();
+    s.file("thematic.yaml", "csv: {id: rid, answers: [answer]}\n");
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: p\nthemes:\n  - id: m\n    codes:\n      - id: debt\n        match: {any: [debt]}\n",
+    );
+    let mut csv = String::from("rid,answer\n");
+    for i in 0..260 {
+        let answer = if i < 3 { "I have debt" } else { "nothing" };
+        csv.push_str(&format!("r{i:03},{answer}\n"));
+    }
+    s.file("transcripts/s.csv", &csv);
+    s.run(&["code"]).ok();
+    assert_eq!(
+        s.run(&["stats", "--format", "markdown"]).ok(),
+        "| code | label | excerpts | respondents | share |
+|---|---|---:|---:|---:|
+| m | m | 3 | 3 | 1.2% |
+| \u{a0}\u{a0}debt | debt | 3 | 3 | 1.2% |
+
+260 excerpts in all
+"
+    );
+    let json = s.run(&["stats", "--format", "json"]);
+    assert!(json.ok().contains("\"share\": 0.0115"), "{}", json.stdout);
+}
+
+#[test]
 fn readers_update_a_fresh_study_with_a_note() {
     let s = Study::fixture("basic");
     let out = s.run(&["stats", "--format", "csv"]);
