@@ -444,6 +444,10 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             listed.join(", ")
         ));
     }
+    if !focus_group {
+        info.warnings
+            .extend(stray_labels(rel, &turns, &file_respondent));
+    }
     let mut t = build(rel, &turns, opts.unit, info);
     if preamble_words > HEADING_WORDS || preamble_words > t.info.words {
         let line = first_label.unwrap_or_default();
@@ -456,6 +460,57 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
         ));
     }
     Ok(t)
+}
+
+/// Warnings for respondent labels that look like the start of a sentence
+/// rather than a speaker: a line such as `Pero era mentira: nos encerraban`
+/// inside an answer starts a turn by the label rule, and the words before
+/// the colon are in no excerpt. A label is warned about when it starts a
+/// respondent's turn (not an interviewer's), is not the file's respondent
+/// id, comes only once in the file (case-insensitively), and is
+/// [`sentence_like`]. Speaker names (`Ana`, `R01`, `Karl Fogel`, `María de
+/// la Cruz`) are not.
+fn stray_labels(rel: &str, turns: &[Turn], respondent: &str) -> Vec<String> {
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for t in turns {
+        *uses.entry(t.label.to_lowercase()).or_insert(0) += 1;
+    }
+    let respondent = respondent.to_lowercase();
+    turns
+        .iter()
+        .filter(|t| t.respondent.is_some() && sentence_like(&t.label))
+        .filter(|t| {
+            let label = t.label.to_lowercase();
+            label != respondent && uses.get(&label) == Some(&1)
+        })
+        .map(|t| {
+            let line = t.lines.first().map_or(0, |(n, _)| *n);
+            let label = &t.label;
+            format!(
+                "{rel}:{line}: `{label}:` is read as a speaker label (used once, several words, \
+                 not the respondent's id), so the words `{label}` are in no excerpt; if they \
+                 belong to the answer, join the line to the one above"
+            )
+        })
+        .collect()
+}
+
+/// Lowercase words that are part of names (`María de la Cruz`, `Ludwig van
+/// Beethoven`), not a sign of a sentence.
+const NAME_PARTICLES: &[&str] = &[
+    "al", "bin", "da", "das", "de", "del", "della", "den", "der", "di", "do", "dos", "du", "e",
+    "el", "ibn", "la", "le", "les", "lo", "st", "ten", "ter", "van", "von", "y", "zu",
+];
+
+/// True when a label reads as the start of a sentence rather than a name:
+/// it has at least two words, and a word after the first begins with a
+/// lowercase letter and is not a name particle (`Pero era mentira`, `y
+/// luego dijo`; not `Karl Fogel`, `Speaker 2`, `María de la Cruz`).
+fn sentence_like(label: &str) -> bool {
+    label.split_whitespace().skip(1).any(|w| {
+        w.chars().next().is_some_and(char::is_lowercase)
+            && !NAME_PARTICLES.contains(&w.to_lowercase().trim_end_matches('.'))
+    })
 }
 
 /// Words a preamble may have and still be a heading (title, place, date):
@@ -711,6 +766,58 @@ mod tests {
         assert_eq!(parse_label("see http://example.org"), None);
         assert_eq!(parse_label(&format!("{}: x", "a".repeat(41))), None);
         assert_eq!(parse_label(r"\[04:09\] So when it came"), None);
+    }
+
+    #[test]
+    fn sentence_like_labels_are_not_names() {
+        for label in [
+            "Pero era mentira",
+            "y luego dijo",
+            "Bruner replied",
+            "Release date",
+            "an I says",
+        ] {
+            assert!(sentence_like(label), "{label}");
+        }
+        for label in [
+            "Ana",
+            "R01",
+            "Interviewer",
+            "Karl Fogel",
+            "Speaker 2",
+            "María de la Cruz",
+            "Ludwig van Beethoven",
+            "Dr. Smith",
+            "Ana (laughs)",
+        ] {
+            assert!(!sentence_like(label), "{label}");
+        }
+    }
+
+    #[test]
+    fn a_sentence_like_label_used_once_is_warned_but_still_a_turn() {
+        let text = "Interviewer: And then?\nR07: They left.\nBut I said: no.\nR07: Later.\n";
+        let t = split(text, "r07.txt", &opts(Unit::Paragraph)).unwrap();
+        assert_eq!(t.excerpts.len(), 3);
+        assert_eq!(t.excerpts[1].text, "no.");
+        assert_eq!(t.info.warnings.len(), 1);
+        assert!(
+            t.info.warnings[0].starts_with("r07.txt:3: `But I said:` is read as a speaker label"),
+            "{:?}",
+            t.info.warnings
+        );
+        // Used twice, it is a speaker's name however it is spelt.
+        let twice = format!("{text}But I said: yes.\n");
+        let t = split(&twice, "r07.txt", &opts(Unit::Paragraph)).unwrap();
+        assert!(t.info.warnings.is_empty(), "{:?}", t.info.warnings);
+        // With `speakers:`, other labels stay text and are warned as such.
+        let fg = format!("---\nspeakers: {{R07: R07}}\n---\n{text}");
+        let t = split(&fg, "fg.txt", &opts(Unit::Paragraph)).unwrap();
+        assert!(
+            !t.info.warnings[0].contains("is read as"),
+            "{:?}",
+            t.info.warnings
+        );
     }
 
     #[test]
