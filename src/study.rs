@@ -491,6 +491,12 @@ impl Study {
         Ok(self.listing.get_or_init(|| listing))
     }
 
+    /// The listing's warnings when the study has been listed in this run
+    /// (`None` when a reading command took the index's listing as it was).
+    pub fn listed_warnings(&self) -> Option<&[String]> {
+        self.listing.get().map(|(_, w)| w.as_slice())
+    }
+
     /// The mtime of every folder the listing walked, each read before its
     /// entries were; `None` before the listing, when `transcripts:` names
     /// anything but folders (a file, a glob), when a folder's name is not
@@ -549,7 +555,7 @@ impl Study {
                 }
                 if n == 0 {
                     warnings.push(format!(
-                        "{SETTINGS_FILE}: `transcripts` entry `{entry}` matches no file"
+                        "{SETTINGS_FILE}: `transcripts` entry `{entry}`{MATCHES_NO_FILE}"
                     ));
                 }
                 continue;
@@ -691,7 +697,7 @@ impl Study {
                 "is in a transcripts folder but"
             };
             Ok(Found::Warning(format!(
-                "{rel}: {how} is not a transcript type thematic reads ({}); skipped",
+                "{rel}: {how}{NOT_A_TRANSCRIPT_TYPE}{}); skipped",
                 TRANSCRIPT_EXTENSIONS
                     .iter()
                     .map(|e| format!(".{e}"))
@@ -722,6 +728,24 @@ impl Study {
         );
         parts.join("/")
     }
+}
+
+/// How the listing's warning about a file of a type thematic does not
+/// read goes on after the file and how it was found.
+const NOT_A_TRANSCRIPT_TYPE: &str = " is not a transcript type thematic reads (";
+
+/// How the listing's warning about a glob that matches nothing ends.
+const MATCHES_NO_FILE: &str = " matches no file";
+
+/// True when `warning` is one the listing of transcripts gives (a skipped
+/// file, a glob that matches nothing): an index keeps the warnings of the
+/// listing it was made from, and `thematic code` replaces them with the
+/// listing's now.
+pub fn is_listing_warning(warning: &str) -> bool {
+    let skipped = warning.contains(NOT_A_TRANSCRIPT_TYPE) && warning.ends_with("); skipped");
+    let unmatched = warning.starts_with(&format!("{SETTINGS_FILE}: `transcripts` entry `"))
+        && warning.ends_with(MATCHES_NO_FILE);
+    skipped || unmatched
 }
 
 /// A file found among the transcripts (see `Study::classify`).
@@ -1020,6 +1044,23 @@ fn shorten_quoted(msg: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listing_warnings_are_told_apart_from_the_others() {
+        assert!(is_listing_warning(
+            "transcripts/r2.rtf: is in a transcripts folder but is not a transcript type \
+             thematic reads (.txt, .md, .docx, .vtt, .srt, .csv); skipped"
+        ));
+        assert!(is_listing_warning(
+            "thematic.yaml: `transcripts` entry `extra/*.txt` matches no file"
+        ));
+        assert!(!is_listing_warning(
+            "thematic.yaml: `withdrawn:` names `R9`, a respondent the study does not have"
+        ));
+        assert!(!is_listing_warning(
+            "codings/ana.csv:15: coding for `transcripts/es/e04.txt:19` cannot be placed"
+        ));
+    }
 
     #[test]
     fn relative_paths_as_strings() {

@@ -438,11 +438,33 @@ pub fn withheld_note(m: &Manifest) -> Option<String> {
     }
 }
 
-/// Every warning of the study: settings and codings, then per transcript in path order.
-pub fn all_warnings(m: &Manifest) -> Vec<String> {
-    m.warnings
-        .iter()
-        .cloned()
+/// The index's warnings of the study as a whole (listing, settings,
+/// codings). The index keeps those of the listing it was made from; when
+/// the transcripts were listed in this run (always for `thematic code`)
+/// the listing's warnings now stand in for them, so a file of a type
+/// thematic does not read that was added (or removed) since, which changes
+/// nothing in the index, is said (or no longer said) all the same.
+pub fn study_warnings(study: &Study, m: &Manifest) -> Vec<String> {
+    match study.listed_warnings() {
+        Some(now) => now
+            .iter()
+            .cloned()
+            .chain(
+                m.warnings
+                    .iter()
+                    .filter(|w| !crate::study::is_listing_warning(w))
+                    .cloned(),
+            )
+            .collect(),
+        None => m.warnings.clone(),
+    }
+}
+
+/// Every warning of the study: as a whole ([`study_warnings`]), then per
+/// transcript in path order.
+pub fn all_warnings(study: &Study, m: &Manifest) -> Vec<String> {
+    study_warnings(study, m)
+        .into_iter()
         .chain(
             m.files
                 .values()

@@ -90,6 +90,53 @@ fn stats_share_rounds_the_exact_ratio_half_up() {
 }
 
 #[test]
+fn code_says_the_skipped_files_of_the_listing_now_when_up_to_date() {
+    // A file of a type thematic does not read changes nothing in the
+    // index; `code` lists the transcripts all the same and says it, added
+    // after the index was made, and no longer says it once it is removed.
+    let s = Study::fixture("basic");
+    let first = s.run(&["code"]);
+    assert!(first.ok().contains(", 1 warning\n"), "{}", first.stdout);
+    s.file("transcripts/r2.rtf", "{\\rtf1 Que era un trabajo.}");
+    let skipped = "warning: transcripts/r2.rtf: is in a transcripts folder but is not a \
+                   transcript type thematic reads (.txt, .md, .docx, .vtt, .srt, .csv); skipped";
+    let run = s.run(&["code"]);
+    assert!(run.ok().contains(", 2 warnings\n"), "{}", run.stdout);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings[0], skipped);
+    assert_eq!(warnings.len(), 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("up to date: nothing changed"),
+        "{}",
+        run.stderr
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(s.run(&["code", "--format", "json"]).ok()).unwrap();
+    assert_eq!(
+        json["warnings"][0],
+        serde_json::json!(skipped.trim_start_matches("warning: "))
+    );
+    assert!(s
+        .run(&["transcripts"])
+        .stderr
+        .contains(&format!("\n{skipped}\n")));
+
+    // Made with the file there, the index no longer says it once it is gone.
+    s.run(&["code"]).ok();
+    std::fs::remove_dir_all(s.path().join(".thematic")).unwrap();
+    assert!(s.run(&["code"]).ok().contains(", 2 warnings\n"));
+    s.remove("transcripts/r2.rtf");
+    let run = s.run(&["code"]);
+    assert!(run.ok().contains(", 1 warning\n"), "{}", run.stdout);
+    assert!(!run.stderr.contains("r2.rtf"), "{}", run.stderr);
+    assert!(!s.run(&["transcripts"]).stderr.contains("r2.rtf"));
+}
+
+#[test]
 fn readers_update_a_fresh_study_with_a_note() {
     let s = Study::fixture("basic");
     let out = s.run(&["stats", "--format", "csv"]);
