@@ -344,7 +344,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     let focus_group = !fm.speakers.is_empty();
 
     let mut turns: Vec<Turn> = Vec::new();
-    let mut unmapped: BTreeMap<String, usize> = BTreeMap::new();
+    let mut unmapped: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut preamble = true;
     for (i, line) in lines.iter().enumerate().skip(body) {
         let n = i + 1;
@@ -354,7 +354,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             } else if let Some(id) = fm.speakers.get(&label.to_lowercase()) {
                 Some((label, rest, Some(id.clone())))
             } else if focus_group {
-                unmapped.entry(label.to_string()).or_insert(n);
+                unmapped.entry(label.to_string()).or_default().push(n);
                 None
             } else {
                 Some((label, rest, Some(file_respondent.clone())))
@@ -432,7 +432,17 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     if !unmapped.is_empty() {
         let listed: Vec<String> = unmapped
             .iter()
-            .map(|(l, n)| format!("`{l}:` (line {n})"))
+            .map(|(l, lines)| match lines.as_slice() {
+                [n] => format!("`{l}:` (line {n})"),
+                _ => format!(
+                    "`{l}:` (lines {})",
+                    lines
+                        .iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
             .collect();
         let verb = if listed.len() == 1 {
             "looks like a speaker label but is"
@@ -892,6 +902,19 @@ mod tests {
         );
         assert_eq!(t.info.respondents, ["R03", "R04"]);
         assert!(t.info.warnings[0].contains("`She said:` (line 7)"));
+    }
+
+    #[test]
+    fn an_unmapped_label_names_every_line_it_is_on() {
+        let text = "---\nspeakers: {Ana: R03}\n---\nAna: Sí.\nBreak: [22:46]\nAna: No.\nBreak: [41:42]\nNota: x\n";
+        let t = split(text, "fg.md", &opts(Unit::Paragraph)).unwrap();
+        assert_eq!(
+            t.info.warnings,
+            [
+                "fg.md: `Break:` (lines 5, 7), `Nota:` (line 8) look like speaker labels but \
+              are not in `speakers:`; kept as text"
+            ]
+        );
     }
 
     #[test]

@@ -257,3 +257,35 @@ transcripts/r2.txt,r2,4,3,13,UTF-8,0,0,0,english
     let run = s.run(&["code"]);
     assert!(run.ok().contains(", 0 warnings\n"), "{}", run.stdout);
 }
+
+#[test]
+fn a_label_kept_as_text_in_a_focus_group_is_named_with_all_its_lines() {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", CODEBOOK).file(
+        "transcripts/rfc03.md",
+        "---
+speakers: {Karl Fogel: fogel}
+---
+**Karl Fogel:** We owed them a release.
+
+**Break:** \\[18:49\\]
+
+**Karl Fogel:** The debt kept growing.
+
+**Break:** \\[46:36\\]
+",
+    );
+    let run = s.run(&["code"]);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: transcripts/rfc03.md: `Break:` (lines 6, 10) looks like a speaker label \
+          but is not in `speakers:`; kept as text"
+        ]
+    );
+}
