@@ -134,12 +134,15 @@ impl Language {
             return Ok(l);
         }
         let names = Language::ALL.map(Language::name);
-        // A near miss (`spanihs`), or a name inside a description
-        // (`English (interpreted)`).
-        let near = crate::error::closest(&v, names).or_else(|| {
-            v.split(|c: char| !c.is_alphanumeric())
-                .find_map(|w| names.into_iter().find(|n| *n == w))
-        });
+        // A language's own name or its name in Spanish, Portuguese or
+        // French (`castellano`, `inglés`), a near miss (`spanihs`), or a
+        // name inside a description (`English (interpreted)`).
+        let near = native_name(&v)
+            .or_else(|| crate::error::closest(&v, names))
+            .or_else(|| {
+                v.split(|c: char| !c.is_alphanumeric())
+                    .find_map(|w| names.into_iter().find(|n| *n == w))
+            });
         Err(match near {
             Some(n) => format!("unknown language `{}`: did you mean `{n}`?", value.trim()),
             None => format!("unknown language `{}`", value.trim()),
@@ -150,6 +153,92 @@ impl Language {
     pub fn names() -> String {
         Language::ALL.map(Language::name).join(", ")
     }
+}
+
+/// Names of languages as people write them in Spanish, Portuguese and
+/// French, and in the language itself, each with the name `thematic`
+/// reads. Only for the "did you mean" of an unknown value: none of them is
+/// accepted.
+const NATIVE_NAMES: &[(&str, &str)] = &[
+    ("español", "spanish"),
+    ("espanol", "spanish"),
+    ("castellano", "spanish"),
+    ("espanhol", "spanish"),
+    ("espagnol", "spanish"),
+    ("spanisch", "spanish"),
+    ("inglés", "english"),
+    ("ingles", "english"),
+    ("inglês", "english"),
+    ("anglais", "english"),
+    ("englisch", "english"),
+    ("portugués", "portuguese"),
+    ("portugues", "portuguese"),
+    ("português", "portuguese"),
+    ("portugais", "portuguese"),
+    ("francés", "french"),
+    ("frances", "french"),
+    ("francês", "french"),
+    ("français", "french"),
+    ("francais", "french"),
+    ("alemán", "german"),
+    ("aleman", "german"),
+    ("alemão", "german"),
+    ("allemand", "german"),
+    ("deutsch", "german"),
+    ("italiano", "italian"),
+    ("italien", "italian"),
+    ("árabe", "arabic"),
+    ("arabe", "arabic"),
+    ("ruso", "russian"),
+    ("russo", "russian"),
+    ("russe", "russian"),
+    ("русский", "russian"),
+    ("griego", "greek"),
+    ("grego", "greek"),
+    ("grec", "greek"),
+    ("ελληνικά", "greek"),
+    ("neerlandés", "dutch"),
+    ("holandés", "dutch"),
+    ("holandês", "dutch"),
+    ("néerlandais", "dutch"),
+    ("nederlands", "dutch"),
+    ("sueco", "swedish"),
+    ("suédois", "swedish"),
+    ("svenska", "swedish"),
+    ("danés", "danish"),
+    ("dinamarquês", "danish"),
+    ("danois", "danish"),
+    ("dansk", "danish"),
+    ("noruego", "norwegian"),
+    ("norueguês", "norwegian"),
+    ("norvégien", "norwegian"),
+    ("norsk", "norwegian"),
+    ("finés", "finnish"),
+    ("finlandés", "finnish"),
+    ("finlandês", "finnish"),
+    ("finnois", "finnish"),
+    ("suomi", "finnish"),
+    ("húngaro", "hungarian"),
+    ("hongrois", "hungarian"),
+    ("magyar", "hungarian"),
+    ("rumano", "romanian"),
+    ("romeno", "romanian"),
+    ("roumain", "romanian"),
+    ("română", "romanian"),
+    ("turco", "turkish"),
+    ("turc", "turkish"),
+    ("türkçe", "turkish"),
+    ("tamoul", "tamil"),
+    ("tâmil", "tamil"),
+];
+
+/// The name `thematic` reads for a language written in another language
+/// (`value` lowercased), from [`NATIVE_NAMES`].
+fn native_name(value: &str) -> Option<&'static str> {
+    NATIVE_NAMES
+        .iter()
+        .find(|(n, _)| *n == value)
+        .map(|&(_, name)| name)
 }
 
 impl std::fmt::Display for Language {
@@ -1221,6 +1310,26 @@ mod tests {
             Language::parse("quechua"),
             Err("unknown language `quechua`".into())
         );
+        for (written, name) in [
+            ("Español", "spanish"),
+            ("castellano", "spanish"),
+            ("inglés", "english"),
+            ("portugues", "portuguese"),
+            ("Français", "french"),
+            ("Deutsch", "german"),
+        ] {
+            assert_eq!(
+                Language::parse(written),
+                Err(format!(
+                    "unknown language `{written}`: did you mean `{name}`?"
+                ))
+            );
+        }
+        // The names suggested are never read as languages themselves.
+        for (written, name) in NATIVE_NAMES {
+            assert!(Language::parse(written).is_err(), "{written}");
+            assert!(Language::ALL.iter().any(|l| l.name() == *name), "{name}");
+        }
         for l in Language::ALL {
             assert_eq!(Language::parse(l.name()), Ok(l));
             assert_eq!(serde_yaml::to_string(&l).unwrap().trim(), l.name());
