@@ -88,7 +88,18 @@ pub fn cohen_kappa(pairs: impl Iterator<Item = (bool, bool)>) -> Option<f64> {
     if (1.0 - pe).abs() < 1e-12 {
         return None;
     }
-    Some((po - pe) / (1.0 - pe))
+    Some(snap((po - pe) / (1.0 - pe)))
+}
+
+/// A coefficient that is 0 up to floating-point error is 0: κ of 0.6667
+/// agreement against 0.6667 expected comes out as `-3.3e-16`, which would
+/// print as `-0.0000`.
+fn snap(x: f64) -> f64 {
+    if x.abs() < 1e-12 {
+        0.0
+    } else {
+        x
+    }
 }
 
 /// Krippendorff's α for nominal data: `units[u][c]` is coder c's value for
@@ -131,7 +142,7 @@ pub fn krippendorff_alpha_nominal(units: &[Vec<Option<u32>>]) -> Option<f64> {
     if d_e == 0.0 {
         return None;
     }
-    Some(1.0 - (n - 1.0) * d_o / d_e)
+    Some(snap(1.0 - (n - 1.0) * d_o / d_e))
 }
 
 /// Precision, recall and F1 of a predictor against a reference.
@@ -184,6 +195,20 @@ pub fn fmt4(v: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_coefficient_zero_up_to_rounding_error_is_zero() {
+        // Observed agreement 2/3 equals the agreement expected by chance:
+        // computed in floating point, κ is -3.3e-16.
+        let units = [vec![false, false], vec![false, true], vec![false, false]];
+        let m = binary(&units);
+        assert_eq!(m.kappa.map(f64::to_bits), Some(0.0f64.to_bits()));
+        assert_eq!(fmt4(m.kappa), "0.0000");
+        assert_eq!(fmt4(m.alpha), "0.0000");
+        assert_eq!(snap(-3.3e-16).to_bits(), 0.0f64.to_bits());
+        assert_eq!(snap(-0.25), -0.25);
+        assert_eq!(snap(1e-9), 1e-9);
+    }
 
     #[test]
     fn krippendorff_reliability_data_example() {

@@ -134,12 +134,15 @@ impl Language {
             return Ok(l);
         }
         let names = Language::ALL.map(Language::name);
-        // A near miss (`spanihs`), or a name inside a description
-        // (`English (interpreted)`).
-        let near = crate::error::closest(&v, names).or_else(|| {
-            v.split(|c: char| !c.is_alphanumeric())
-                .find_map(|w| names.into_iter().find(|n| *n == w))
-        });
+        // A language's own name or its name in Spanish, Portuguese or
+        // French (`castellano`, `inglés`), a near miss (`spanihs`), or a
+        // name inside a description (`English (interpreted)`).
+        let near = native_name(&v)
+            .or_else(|| crate::error::closest(&v, names))
+            .or_else(|| {
+                v.split(|c: char| !c.is_alphanumeric())
+                    .find_map(|w| names.into_iter().find(|n| *n == w))
+            });
         Err(match near {
             Some(n) => format!("unknown language `{}`: did you mean `{n}`?", value.trim()),
             None => format!("unknown language `{}`", value.trim()),
@@ -150,6 +153,92 @@ impl Language {
     pub fn names() -> String {
         Language::ALL.map(Language::name).join(", ")
     }
+}
+
+/// Names of languages as people write them in Spanish, Portuguese and
+/// French, and in the language itself, each with the name `thematic`
+/// reads. Only for the "did you mean" of an unknown value: none of them is
+/// accepted.
+const NATIVE_NAMES: &[(&str, &str)] = &[
+    ("español", "spanish"),
+    ("espanol", "spanish"),
+    ("castellano", "spanish"),
+    ("espanhol", "spanish"),
+    ("espagnol", "spanish"),
+    ("spanisch", "spanish"),
+    ("inglés", "english"),
+    ("ingles", "english"),
+    ("inglês", "english"),
+    ("anglais", "english"),
+    ("englisch", "english"),
+    ("portugués", "portuguese"),
+    ("portugues", "portuguese"),
+    ("português", "portuguese"),
+    ("portugais", "portuguese"),
+    ("francés", "french"),
+    ("frances", "french"),
+    ("francês", "french"),
+    ("français", "french"),
+    ("francais", "french"),
+    ("alemán", "german"),
+    ("aleman", "german"),
+    ("alemão", "german"),
+    ("allemand", "german"),
+    ("deutsch", "german"),
+    ("italiano", "italian"),
+    ("italien", "italian"),
+    ("árabe", "arabic"),
+    ("arabe", "arabic"),
+    ("ruso", "russian"),
+    ("russo", "russian"),
+    ("russe", "russian"),
+    ("русский", "russian"),
+    ("griego", "greek"),
+    ("grego", "greek"),
+    ("grec", "greek"),
+    ("ελληνικά", "greek"),
+    ("neerlandés", "dutch"),
+    ("holandés", "dutch"),
+    ("holandês", "dutch"),
+    ("néerlandais", "dutch"),
+    ("nederlands", "dutch"),
+    ("sueco", "swedish"),
+    ("suédois", "swedish"),
+    ("svenska", "swedish"),
+    ("danés", "danish"),
+    ("dinamarquês", "danish"),
+    ("danois", "danish"),
+    ("dansk", "danish"),
+    ("noruego", "norwegian"),
+    ("norueguês", "norwegian"),
+    ("norvégien", "norwegian"),
+    ("norsk", "norwegian"),
+    ("finés", "finnish"),
+    ("finlandés", "finnish"),
+    ("finlandês", "finnish"),
+    ("finnois", "finnish"),
+    ("suomi", "finnish"),
+    ("húngaro", "hungarian"),
+    ("hongrois", "hungarian"),
+    ("magyar", "hungarian"),
+    ("rumano", "romanian"),
+    ("romeno", "romanian"),
+    ("roumain", "romanian"),
+    ("română", "romanian"),
+    ("turco", "turkish"),
+    ("turc", "turkish"),
+    ("türkçe", "turkish"),
+    ("tamoul", "tamil"),
+    ("tâmil", "tamil"),
+];
+
+/// The name `thematic` reads for a language written in another language
+/// (`value` lowercased), from [`NATIVE_NAMES`].
+fn native_name(value: &str) -> Option<&'static str> {
+    NATIVE_NAMES
+        .iter()
+        .find(|(n, _)| *n == value)
+        .map(|&(_, name)| name)
 }
 
 impl std::fmt::Display for Language {
@@ -529,6 +618,12 @@ impl Study {
         Ok(self.listing.get_or_init(|| listing))
     }
 
+    /// The listing's warnings when the study has been listed in this run
+    /// (`None` when a reading command took the index's listing as it was).
+    pub fn listed_warnings(&self) -> Option<&[String]> {
+        self.listing.get().map(|(_, w)| w.as_slice())
+    }
+
     /// The state (mtime, change time, inode) of every folder the listing
     /// walked, each read before its entries were; `None` before the listing, when `transcripts:` names
     /// anything but folders (a file, a glob), when a folder's name is not
@@ -587,7 +682,7 @@ impl Study {
                 }
                 if n == 0 {
                     warnings.push(format!(
-                        "{SETTINGS_FILE}: `transcripts` entry `{entry}` matches no file"
+                        "{SETTINGS_FILE}: `transcripts` entry `{entry}`{MATCHES_NO_FILE}"
                     ));
                 }
                 continue;
@@ -729,7 +824,7 @@ impl Study {
                 "is in a transcripts folder but"
             };
             Ok(Found::Warning(format!(
-                "{rel}: {how} is not a transcript type thematic reads ({}); skipped",
+                "{rel}: {how}{NOT_A_TRANSCRIPT_TYPE}{}); skipped",
                 TRANSCRIPT_EXTENSIONS
                     .iter()
                     .map(|e| format!(".{e}"))
@@ -760,6 +855,24 @@ impl Study {
         );
         parts.join("/")
     }
+}
+
+/// How the listing's warning about a file of a type thematic does not
+/// read goes on after the file and how it was found.
+const NOT_A_TRANSCRIPT_TYPE: &str = " is not a transcript type thematic reads (";
+
+/// How the listing's warning about a glob that matches nothing ends.
+const MATCHES_NO_FILE: &str = " matches no file";
+
+/// True when `warning` is one the listing of transcripts gives (a skipped
+/// file, a glob that matches nothing): an index keeps the warnings of the
+/// listing it was made from, and `thematic code` replaces them with the
+/// listing's now.
+pub fn is_listing_warning(warning: &str) -> bool {
+    let skipped = warning.contains(NOT_A_TRANSCRIPT_TYPE) && warning.ends_with("); skipped");
+    let unmatched = warning.starts_with(&format!("{SETTINGS_FILE}: `transcripts` entry `"))
+        && warning.ends_with(MATCHES_NO_FILE);
+    skipped || unmatched
 }
 
 /// A file found among the transcripts (see `Study::classify`).
@@ -1060,6 +1173,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn listing_warnings_are_told_apart_from_the_others() {
+        assert!(is_listing_warning(
+            "transcripts/r2.rtf: is in a transcripts folder but is not a transcript type \
+             thematic reads (.txt, .md, .docx, .vtt, .srt, .csv); skipped"
+        ));
+        assert!(is_listing_warning(
+            "thematic.yaml: `transcripts` entry `extra/*.txt` matches no file"
+        ));
+        assert!(!is_listing_warning(
+            "thematic.yaml: `withdrawn:` names `R9`, a respondent the study does not have"
+        ));
+        assert!(!is_listing_warning(
+            "codings/ana.csv:15: coding for `transcripts/es/e04.txt:19` cannot be placed"
+        ));
+    }
+
+    #[test]
     fn relative_paths_as_strings() {
         let joined = |p: &str| {
             Path::new(p)
@@ -1218,6 +1348,26 @@ mod tests {
             Language::parse("quechua"),
             Err("unknown language `quechua`".into())
         );
+        for (written, name) in [
+            ("Español", "spanish"),
+            ("castellano", "spanish"),
+            ("inglés", "english"),
+            ("portugues", "portuguese"),
+            ("Français", "french"),
+            ("Deutsch", "german"),
+        ] {
+            assert_eq!(
+                Language::parse(written),
+                Err(format!(
+                    "unknown language `{written}`: did you mean `{name}`?"
+                ))
+            );
+        }
+        // The names suggested are never read as languages themselves.
+        for (written, name) in NATIVE_NAMES {
+            assert!(Language::parse(written).is_err(), "{written}");
+            assert!(Language::ALL.iter().any(|l| l.name() == *name), "{name}");
+        }
         for l in Language::ALL {
             assert_eq!(Language::parse(l.name()), Ok(l));
             assert_eq!(serde_yaml::to_string(&l).unwrap().trim(), l.name());

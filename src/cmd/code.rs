@@ -48,7 +48,13 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
         crate::index::load_details(&study.data_dir(), &mut idx.manifest)?;
     }
     let m = &idx.manifest;
-    let mut warnings: Vec<String> = m.warnings.iter().cloned().chain(file_warnings).collect();
+    // The transcripts were listed by the refresh: the listing's warnings
+    // are those of the files as they are now, even when the index is up
+    // to date.
+    let mut warnings: Vec<String> = pipeline::study_warnings(&study, m)
+        .into_iter()
+        .chain(file_warnings)
+        .collect();
     warnings.extend(speaker_warnings(&study, m)?);
     for w in &warnings {
         eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));

@@ -63,7 +63,8 @@ pub fn run(at: &StudyAt, file: &Path) -> Result<()> {
     })?;
 
     let (study, idx) = super::open(at, &ReadOpts::default())?;
-    let placed = place::place(&proj, &texts, &transcripts(&idx)?, &guids, &qde_shown);
+    let transcripts = transcripts(&idx)?;
+    let placed = place::place(&proj, &texts, &transcripts, &guids, &qde_shown);
     for w in &placed.warnings {
         eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
     }
@@ -81,7 +82,42 @@ pub fn run(at: &StudyAt, file: &Path) -> Result<()> {
     outputs.push(write::codebook(&doc, &qde_shown, &codebook_dir, &stem)?);
     write::write_all(&outputs)?;
     report(&placed, &outputs);
+    if placed.unplaced > 0 {
+        if let Some(why) = pseudonymised(&study, &texts, &transcripts) {
+            eprintln!("{why}");
+        }
+    }
     Ok(())
+}
+
+/// A note when the project's text holds a replacement of the study's key
+/// file that no transcript holds: the project was exported pseudonymised
+/// (`export --format qdpx` without `--identified`), so its text is not the
+/// transcripts' and selections over replaced names cover no excerpt.
+fn pseudonymised(
+    study: &crate::study::Study,
+    texts: &[String],
+    transcripts: &BTreeMap<String, Transcript>,
+) -> Option<String> {
+    // The sheets are written by now: a key file that cannot be read only
+    // leaves the note out (every command that uses it says why).
+    let shown = &study.settings.pseudonyms;
+    let (key, _) = crate::privacy::Pseudonyms::load(&study.resolve(shown), shown).ok()?;
+    let found = key.replacements().find(|r| {
+        !r.trim().is_empty()
+            && texts.iter().any(|t| t.contains(r))
+            && !transcripts
+                .values()
+                .any(|t| t.texts.iter().any(|x| x.contains(r)))
+    });
+    found.map(|r| {
+        format!(
+            "note: the project's text holds `{r}`, a replacement from {shown}: it was \
+             exported pseudonymised, so its text differs from the transcripts where names \
+             were replaced; for a round trip between the team's own copies, export with \
+             `thematic export --format qdpx --identified`"
+        )
+    })
 }
 
 /// The study's transcripts (path → excerpts in file order), from the index.

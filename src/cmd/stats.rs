@@ -77,7 +77,7 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
                     l.label.clone(),
                     l.excerpts.to_string(),
                     l.respondents.to_string(),
-                    format!("{:.1}%", l.share * 100.0),
+                    render::percent_tenths(l.excerpts, total),
                 ]);
             }
             let foot = format!("{total} excerpts in all\n");

@@ -108,7 +108,7 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
     let out = super::laid_out(&t, project.terminal, format.into(), "")?;
     if format == Format::Table {
         let said: Vec<&String> = super::unknown_withdrawn(m).collect();
-        for w in crate::pipeline::all_warnings(m)
+        for w in crate::pipeline::all_warnings(&study, m)
             .into_iter()
             .filter(|w| !said.contains(&w))
         {

@@ -344,7 +344,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     let focus_group = !fm.speakers.is_empty();
 
     let mut turns: Vec<Turn> = Vec::new();
-    let mut unmapped: BTreeMap<String, usize> = BTreeMap::new();
+    let mut unmapped: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut preamble = true;
     for (i, line) in lines.iter().enumerate().skip(body) {
         let n = i + 1;
@@ -354,7 +354,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             } else if let Some(id) = fm.speakers.get(&label.to_lowercase()) {
                 Some((label, rest, Some(id.clone())))
             } else if focus_group {
-                unmapped.entry(label.to_string()).or_insert(n);
+                unmapped.entry(label.to_string()).or_default().push(n);
                 None
             } else {
                 Some((label, rest, Some(file_respondent.clone())))
@@ -432,7 +432,17 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     if !unmapped.is_empty() {
         let listed: Vec<String> = unmapped
             .iter()
-            .map(|(l, n)| format!("`{l}:` (line {n})"))
+            .map(|(l, lines)| match lines.as_slice() {
+                [n] => format!("`{l}:` (line {n})"),
+                _ => format!(
+                    "`{l}:` (lines {})",
+                    lines
+                        .iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
             .collect();
         let verb = if listed.len() == 1 {
             "looks like a speaker label but is"
@@ -443,6 +453,10 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             "{rel}: {} {verb} not in `speakers:`; kept as text",
             listed.join(", ")
         ));
+    }
+    if !focus_group {
+        info.warnings
+            .extend(stray_labels(rel, &turns, &file_respondent));
     }
     let mut t = build(rel, &turns, opts.unit, info);
     if preamble_words > HEADING_WORDS || preamble_words > t.info.words {
@@ -456,6 +470,57 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
         ));
     }
     Ok(t)
+}
+
+/// Warnings for respondent labels that look like the start of a sentence
+/// rather than a speaker: a line such as `Pero era mentira: nos encerraban`
+/// inside an answer starts a turn by the label rule, and the words before
+/// the colon are in no excerpt. A label is warned about when it starts a
+/// respondent's turn (not an interviewer's), is not the file's respondent
+/// id, comes only once in the file (case-insensitively), and is
+/// [`sentence_like`]. Speaker names (`Ana`, `R01`, `Karl Fogel`, `María de
+/// la Cruz`) are not.
+fn stray_labels(rel: &str, turns: &[Turn], respondent: &str) -> Vec<String> {
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for t in turns {
+        *uses.entry(t.label.to_lowercase()).or_insert(0) += 1;
+    }
+    let respondent = respondent.to_lowercase();
+    turns
+        .iter()
+        .filter(|t| t.respondent.is_some() && sentence_like(&t.label))
+        .filter(|t| {
+            let label = t.label.to_lowercase();
+            label != respondent && uses.get(&label) == Some(&1)
+        })
+        .map(|t| {
+            let line = t.lines.first().map_or(0, |(n, _)| *n);
+            let label = &t.label;
+            format!(
+                "{rel}:{line}: `{label}:` is read as a speaker label (used once, several words, \
+                 not the respondent's id), so the words `{label}` are in no excerpt; if they \
+                 belong to the answer, join the line to the one above"
+            )
+        })
+        .collect()
+}
+
+/// Lowercase words that are part of names (`María de la Cruz`, `Ludwig van
+/// Beethoven`), not a sign of a sentence.
+const NAME_PARTICLES: &[&str] = &[
+    "al", "bin", "da", "das", "de", "del", "della", "den", "der", "di", "do", "dos", "du", "e",
+    "el", "ibn", "la", "le", "les", "lo", "st", "ten", "ter", "van", "von", "y", "zu",
+];
+
+/// True when a label reads as the start of a sentence rather than a name:
+/// it has at least two words, and a word after the first begins with a
+/// lowercase letter and is not a name particle (`Pero era mentira`, `y
+/// luego dijo`; not `Karl Fogel`, `Speaker 2`, `María de la Cruz`).
+fn sentence_like(label: &str) -> bool {
+    label.split_whitespace().skip(1).any(|w| {
+        w.chars().next().is_some_and(char::is_lowercase)
+            && !NAME_PARTICLES.contains(&w.to_lowercase().trim_end_matches('.'))
+    })
 }
 
 /// Words a preamble may have and still be a heading (title, place, date):
@@ -714,6 +779,58 @@ mod tests {
     }
 
     #[test]
+    fn sentence_like_labels_are_not_names() {
+        for label in [
+            "Pero era mentira",
+            "y luego dijo",
+            "Bruner replied",
+            "Release date",
+            "an I says",
+        ] {
+            assert!(sentence_like(label), "{label}");
+        }
+        for label in [
+            "Ana",
+            "R01",
+            "Interviewer",
+            "Karl Fogel",
+            "Speaker 2",
+            "María de la Cruz",
+            "Ludwig van Beethoven",
+            "Dr. Smith",
+            "Ana (laughs)",
+        ] {
+            assert!(!sentence_like(label), "{label}");
+        }
+    }
+
+    #[test]
+    fn a_sentence_like_label_used_once_is_warned_but_still_a_turn() {
+        let text = "Interviewer: And then?\nR07: They left.\nBut I said: no.\nR07: Later.\n";
+        let t = split(text, "r07.txt", &opts(Unit::Paragraph)).unwrap();
+        assert_eq!(t.excerpts.len(), 3);
+        assert_eq!(t.excerpts[1].text, "no.");
+        assert_eq!(t.info.warnings.len(), 1);
+        assert!(
+            t.info.warnings[0].starts_with("r07.txt:3: `But I said:` is read as a speaker label"),
+            "{:?}",
+            t.info.warnings
+        );
+        // Used twice, it is a speaker's name however it is spelt.
+        let twice = format!("{text}But I said: yes.\n");
+        let t = split(&twice, "r07.txt", &opts(Unit::Paragraph)).unwrap();
+        assert!(t.info.warnings.is_empty(), "{:?}", t.info.warnings);
+        // With `speakers:`, other labels stay text and are warned as such.
+        let fg = format!("---\nspeakers: {{R07: R07}}\n---\n{text}");
+        let t = split(&fg, "fg.txt", &opts(Unit::Paragraph)).unwrap();
+        assert!(
+            !t.info.warnings[0].contains("is read as"),
+            "{:?}",
+            t.info.warnings
+        );
+    }
+
+    #[test]
     fn interview_with_front_matter() {
         let text = "---\nrespondent: R07\nrole: CSO service provider\nregion: Cusco\n---\n[00:00:05] Interviewer: How did her family react when she came back?\n[00:00:09] R07: At first the mother was relieved. She had gone to the\npolice station every day.\n\nLater there were tensions about money.\n";
         let t = split(text, "transcripts/r07.txt", &opts(Unit::Paragraph)).unwrap();
@@ -785,6 +902,19 @@ mod tests {
         );
         assert_eq!(t.info.respondents, ["R03", "R04"]);
         assert!(t.info.warnings[0].contains("`She said:` (line 7)"));
+    }
+
+    #[test]
+    fn an_unmapped_label_names_every_line_it_is_on() {
+        let text = "---\nspeakers: {Ana: R03}\n---\nAna: Sí.\nBreak: [22:46]\nAna: No.\nBreak: [41:42]\nNota: x\n";
+        let t = split(text, "fg.md", &opts(Unit::Paragraph)).unwrap();
+        assert_eq!(
+            t.info.warnings,
+            [
+                "fg.md: `Break:` (lines 5, 7), `Nota:` (line 8) look like speaker labels but \
+              are not in `speakers:`; kept as text"
+            ]
+        );
     }
 
     #[test]

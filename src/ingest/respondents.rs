@@ -108,6 +108,7 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
         .iter()
         .position(|h| h == super::language::COLUMN)
         .filter(|&i| i > 0);
+    let mut bad_languages = Vec::new();
     for (line, rec) in records {
         let id = rec.first().map_or("", |s| s.trim()).to_string();
         if id.is_empty() {
@@ -155,16 +156,25 @@ pub fn parse(text: &str, shown: &str) -> Result<RespondentTable> {
         if let Some(col) = language_col {
             let v = rec.get(col).map_or("", |v| v.trim());
             if !v.is_empty() {
-                let lang = crate::study::Language::parse(v).map_err(|why| {
-                    Error::at(Location::at(shown, line, col + 1), why).with_hint(format!(
-                        "the `language` column takes one of: {} (or an empty cell for the study's language)",
-                        crate::study::Language::names()
-                    ))
-                })?;
-                table.languages.insert(id.clone(), lang);
+                match crate::study::Language::parse(v) {
+                    Ok(lang) => {
+                        table.languages.insert(id.clone(), lang);
+                    }
+                    Err(why) => bad_languages.push(
+                        Error::at(Location::at(shown, line, col + 1), why).with_hint(format!(
+                            "the `language` column takes one of: {} (or an empty cell for the study's language)",
+                            crate::study::Language::names()
+                        )),
+                    ),
+                }
             }
         }
         table.rows.insert(id, (attrs, line));
+    }
+    // Every unknown language of the column at once, as a codebook's
+    // problems are.
+    if !bad_languages.is_empty() {
+        return Err(Error::several(bad_languages, shown));
     }
     Ok(table)
 }
@@ -369,10 +379,32 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(
-            e.report()
-                .starts_with("error: unknown language `espanol`\n  --> respondents.csv:3:3\n"),
+            e.report().starts_with(
+                "error: unknown language `espanol`: did you mean `spanish`?\n  --> respondents.csv:3:3\n"
+            ),
             "{}",
             e.report()
+        );
+        // Every unknown value of the column at once.
+        let e = parse(
+            "id,language\nR01,castellano\nR02,spanish\nR03,quechua\n",
+            "respondents.csv",
+        )
+        .unwrap_err();
+        let report = e.report();
+        assert!(
+            report.starts_with("error: unknown language `castellano`: did you mean `spanish`?\n  --> respondents.csv:2:2\n"),
+            "{report}"
+        );
+        assert!(
+            report.contains("\n\nerror: unknown language `quechua`\n  --> respondents.csv:4:2\n"),
+            "{report}"
+        );
+        assert!(
+            report.ends_with(
+                "\nerror: respondents.csv has 2 errors; fix them and run the command again"
+            ),
+            "{report}"
         );
     }
 

@@ -154,7 +154,104 @@ impl Inputs<'_> {
 }
 
 /// Opens the study's index, first bringing it up to date per `mode`.
+/// A run stopped by an unknown `language:` value names every unknown
+/// value of the study at once ([`every_bad_language`]).
 pub fn refresh(study: &Study, mode: Mode, notify: Notify<'_>) -> Result<(StudyIndex, Outcome)> {
+    bring_up_to_date(study, mode, notify).map_err(|e| every_bad_language(study, e))
+}
+
+/// True when `e` is an unknown `language:` value (front matter or
+/// respondents.csv), or several of them only.
+fn is_language_error(e: &Error) -> bool {
+    match e {
+        Error::Input { message, .. } => {
+            message.starts_with("unknown language `")
+                || message.starts_with("`language:` must be one language name")
+        }
+        Error::Several { errors, .. } => errors.iter().all(is_language_error),
+        _ => false,
+    }
+}
+
+/// Adds the language errors in `e` to `out`.
+fn push_language_errors(e: Error, out: &mut Vec<Error>) {
+    match e {
+        Error::Several { errors, .. } => {
+            for e in errors {
+                push_language_errors(e, out);
+            }
+        }
+        e if is_language_error(&e) => out.push(e),
+        _ => {}
+    }
+}
+
+/// When a run stops at an unknown language (`first`), every unknown
+/// `language:` of the study instead: respondents.csv's `language` column,
+/// then the front matter of each transcript in path order, so that one run
+/// lists them all (as a codebook's problems are). Only on this error path
+/// are the files read again, for their front matter; any other error is
+/// left for the run that reaches it.
+fn every_bad_language(study: &Study, first: Error) -> Error {
+    if !is_language_error(&first) {
+        return first;
+    }
+    let mut errors = Vec::new();
+    let shown = &study.settings.respondents;
+    let rpath = study.resolve(shown);
+    if rpath.is_file() {
+        let table = crate::input::read_user_file(&rpath, shown, crate::input::RESPONDENTS)
+            .and_then(|bytes| crate::text::decode::decode(&bytes, shown))
+            .and_then(|d| respondents::parse(&d.text, shown));
+        if let Err(e) = table {
+            push_language_errors(e, &mut errors);
+        }
+    }
+    if let Ok((files, _)) = study.listing() {
+        for f in files {
+            if let Err(e) = front_matter_of(f) {
+                push_language_errors(e, &mut errors);
+            }
+        }
+    }
+    if errors.len() <= 1 {
+        return first;
+    }
+    let summary = format!(
+        "the study has {} unknown `language:` values; fix them and run the command again",
+        errors.len()
+    );
+    Error::Several { errors, summary }
+}
+
+/// Reads the front matter of a `.txt`, `.md` or `.docx` transcript (other
+/// types have none).
+fn front_matter_of(f: &TranscriptFile) -> Result<()> {
+    let ext = f
+        .abs
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if !matches!(ext.as_str(), "txt" | "md" | "docx") {
+        return Ok(());
+    }
+    let bytes = crate::input::read_user_file(&f.abs, &f.rel, crate::input::TRANSCRIPT)?;
+    let text = if ext == "docx" {
+        crate::ingest::docx::paragraphs(&bytes, &f.rel)?.join("\n")
+    } else {
+        crate::text::decode::decode(&bytes, &f.rel)?.text
+    };
+    let lines: Vec<&str> = text.split('\n').collect();
+    crate::ingest::plain::front_matter(&lines, &f.rel).map(|_| ())
+}
+
+/// [`refresh`] itself.
+fn bring_up_to_date(
+    study: &Study,
+    mode: Mode,
+    notify: Notify<'_>,
+) -> Result<(StudyIndex, Outcome)> {
     let clock = Clock::start(study, notify);
     let data = study.data_dir();
     // With `check: folders`, a reading command whose transcripts folders
@@ -438,11 +535,33 @@ pub fn withheld_note(m: &Manifest) -> Option<String> {
     }
 }
 
-/// Every warning of the study: settings and codings, then per transcript in path order.
-pub fn all_warnings(m: &Manifest) -> Vec<String> {
-    m.warnings
-        .iter()
-        .cloned()
+/// The index's warnings of the study as a whole (listing, settings,
+/// codings). The index keeps those of the listing it was made from; when
+/// the transcripts were listed in this run (always for `thematic code`)
+/// the listing's warnings now stand in for them, so a file of a type
+/// thematic does not read that was added (or removed) since, which changes
+/// nothing in the index, is said (or no longer said) all the same.
+pub fn study_warnings(study: &Study, m: &Manifest) -> Vec<String> {
+    match study.listed_warnings() {
+        Some(now) => now
+            .iter()
+            .cloned()
+            .chain(
+                m.warnings
+                    .iter()
+                    .filter(|w| !crate::study::is_listing_warning(w))
+                    .cloned(),
+            )
+            .collect(),
+        None => m.warnings.clone(),
+    }
+}
+
+/// Every warning of the study: as a whole ([`study_warnings`]), then per
+/// transcript in path order.
+pub fn all_warnings(study: &Study, m: &Manifest) -> Vec<String> {
+    study_warnings(study, m)
+        .into_iter()
         .chain(
             m.files
                 .values()

@@ -308,6 +308,11 @@ impl Pseudonyms {
         self.entries.is_empty()
     }
 
+    /// The key file's replacements (`[survivor A]`), in file order.
+    pub(crate) fn replacements(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.replace.as_str())
+    }
+
     /// The key file as shown in messages.
     pub(crate) fn shown(&self) -> &str {
         &self.shown

@@ -287,6 +287,16 @@ pub fn percent(n: u32, total: u32) -> u32 {
     ((n as u64 * 200 + total as u64) / (total as u64 * 2)) as u32
 }
 
+/// Percentage to one decimal place, `p.p%`, rounded half up from the exact
+/// ratio `n/total` (never from an already rounded share).
+pub fn percent_tenths(n: u32, total: u32) -> String {
+    if total == 0 {
+        return "0.0%".into();
+    }
+    let tenths = (n as u64 * 2000 + total as u64) / (total as u64 * 2);
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
 /// Cuts text to `width` characters with an ellipsis.
 pub fn cut(text: &str, width: usize) -> String {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -445,6 +455,20 @@ mod tests {
         assert_eq!(share(8, 30), "8/30 (27%)");
         assert_eq!(share(1, 8), "1/8 (13%)");
         assert_eq!(share(0, 0), "0/0");
+    }
+
+    #[test]
+    fn tenths_of_a_percent_round_half_up_from_the_exact_ratio() {
+        // 3/260 = 1.1538…%: rounding the share to four places first gives 1.15,
+        // then 1.1; the exact ratio gives 1.2.
+        assert_eq!(percent_tenths(3, 260), "1.2%");
+        // 1/16 = 6.25% exactly: half up.
+        assert_eq!(percent_tenths(1, 16), "6.3%");
+        assert_eq!(percent_tenths(1, 2000), "0.1%");
+        assert_eq!(percent_tenths(1, 2001), "0.0%");
+        assert_eq!(percent_tenths(7, 7), "100.0%");
+        assert_eq!(percent_tenths(0, 0), "0.0%");
+        assert_eq!(percent_tenths(u32::MAX, u32::MAX), "100.0%");
     }
 
     #[test]

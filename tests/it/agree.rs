@@ -41,6 +41,32 @@ pooled,6,0.8750,0.6842,0.6901
 }
 
 #[test]
+fn kappa_zero_up_to_rounding_error_prints_as_zero() {
+    // Ben codes 2 of the 6 units at `return/dates`, Ana none: observed
+    // agreement 4/6 is what chance gives, and κ computes to -3.3e-16.
+    let s = study();
+    s.file(
+        "codings/ben.csv",
+        &format!(
+            "{BEN}transcripts/r01.txt:13,return/dates,\ntranscripts/r02.txt:10,return/dates,\n"
+        ),
+    );
+    let args = ["agree", "--coders", "ana,ben", "--codes", "return/dates"];
+    let csv = s.run(&[&args[..], &["--format", "csv"]].concat());
+    assert_eq!(
+        csv.ok(),
+        "code,units,agreement,kappa,alpha
+return/dates,6,0.6667,0.0000,-0.1000
+pooled,6,0.6667,0.0000,-0.1000
+"
+    );
+    let json = s.run(&[&args[..], &["--format", "json"]].concat());
+    let v: serde_json::Value = serde_json::from_str(json.ok()).unwrap();
+    assert_eq!(v[0]["kappa"].to_string(), "0.0");
+    assert!(!s.run(&args).ok().contains("-0.0000"));
+}
+
+#[test]
 fn rules_against_a_coder() {
     let s = study();
     assert_eq!(

@@ -59,6 +59,84 @@ return/hand,0,0
 }
 
 #[test]
+fn stats_share_rounds_the_exact_ratio_half_up() {
+    // 3 of 260 excerpts: 1.1538…%. Rounding the JSON share (0.0115) again
+    // would print 1.1%.
+    let s = Study::empty();
+    s.file("thematic.yaml", "csv: {id: rid, answers: [answer]}\n");
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: p\nthemes:\n  - id: m\n    codes:\n      - id: debt\n        match: {any: [debt]}\n",
+    );
+    let mut csv = String::from("rid,answer\n");
+    for i in 0..260 {
+        let answer = if i < 3 { "I have debt" } else { "nothing" };
+        csv.push_str(&format!("r{i:03},{answer}\n"));
+    }
+    s.file("transcripts/s.csv", &csv);
+    s.run(&["code"]).ok();
+    assert_eq!(
+        s.run(&["stats", "--format", "markdown"]).ok(),
+        "| code | label | excerpts | respondents | share |
+|---|---|---:|---:|---:|
+| m | m | 3 | 3 | 1.2% |
+| \u{a0}\u{a0}debt | debt | 3 | 3 | 1.2% |
+
+260 excerpts in all
+"
+    );
+    let json = s.run(&["stats", "--format", "json"]);
+    assert!(json.ok().contains("\"share\": 0.0115"), "{}", json.stdout);
+}
+
+#[test]
+fn code_says_the_skipped_files_of_the_listing_now_when_up_to_date() {
+    // A file of a type thematic does not read changes nothing in the
+    // index; `code` lists the transcripts all the same and says it, added
+    // after the index was made, and no longer says it once it is removed.
+    let s = Study::fixture("basic");
+    let first = s.run(&["code"]);
+    assert!(first.ok().contains(", 1 warning\n"), "{}", first.stdout);
+    s.file("transcripts/r2.rtf", "{\\rtf1 Que era un trabajo.}");
+    let skipped = "warning: transcripts/r2.rtf: is in a transcripts folder but is not a \
+                   transcript type thematic reads (.txt, .md, .docx, .vtt, .srt, .csv); skipped";
+    let run = s.run(&["code"]);
+    assert!(run.ok().contains(", 2 warnings\n"), "{}", run.stdout);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings[0], skipped);
+    assert_eq!(warnings.len(), 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("up to date: nothing changed"),
+        "{}",
+        run.stderr
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(s.run(&["code", "--format", "json"]).ok()).unwrap();
+    assert_eq!(
+        json["warnings"][0],
+        serde_json::json!(skipped.trim_start_matches("warning: "))
+    );
+    assert!(s
+        .run(&["transcripts"])
+        .stderr
+        .contains(&format!("\n{skipped}\n")));
+
+    // Made with the file there, the index no longer says it once it is gone.
+    s.run(&["code"]).ok();
+    std::fs::remove_dir_all(s.path().join(".thematic")).unwrap();
+    assert!(s.run(&["code"]).ok().contains(", 2 warnings\n"));
+    s.remove("transcripts/r2.rtf");
+    let run = s.run(&["code"]);
+    assert!(run.ok().contains(", 1 warning\n"), "{}", run.stdout);
+    assert!(!run.stderr.contains("r2.rtf"), "{}", run.stderr);
+    assert!(!s.run(&["transcripts"]).stderr.contains("r2.rtf"));
+}
+
+#[test]
 fn readers_update_a_fresh_study_with_a_note() {
     let s = Study::fixture("basic");
     let out = s.run(&["stats", "--format", "csv"]);

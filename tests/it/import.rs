@@ -117,6 +117,72 @@ fn a_selection_that_fits_no_excerpt_is_reported() {
 }
 
 #[test]
+fn a_pseudonymised_export_does_not_round_trip_and_import_says_why() {
+    let key = "- {find: [mother], replace: \"[relative A]\"}\n";
+    let export = |s: &Study, extra: &[&str]| {
+        let out = s.path().join("study.qdpx");
+        let _ = std::fs::remove_file(&out);
+        let args = [
+            &[
+                "export",
+                "--format",
+                "qdpx",
+                "--output",
+                out.to_str().unwrap(),
+            ],
+            extra,
+        ]
+        .concat();
+        s.run(&args).ok();
+        std::fs::read(out).unwrap()
+    };
+    let s = Study::fixture("basic");
+    s.file("codings/ana.csv", ANA)
+        .file("codings/ben.csv", BEN)
+        .file("pseudonyms.yaml", key);
+
+    // Pseudonymised: r01.txt:7 ("My mother went to the police station…")
+    // is not in the project's text; its codings are not placed.
+    let fresh = Study::fixture("basic");
+    fresh.file("pseudonyms.yaml", key);
+    fresh.bytes("study.qdpx", &export(&s, &[]));
+    let run = fresh.run(&["import", "study.qdpx"]);
+    run.ok();
+    assert!(
+        run.stderr.contains("selection `transcripts/r01.txt:7`")
+            && run.stderr.contains("covers most of no excerpt"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "\nnote: the project's text holds `[relative A]`, a replacement from \
+             pseudonyms.yaml: it was exported pseudonymised, so its text differs from the \
+             transcripts where names were replaced; for a round trip between the team's own \
+             copies, export with `thematic export --format qdpx --identified`\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!fresh.read("codings/ana.csv").contains("r01.txt:7"));
+
+    // Identified: every coding comes back, with no warning or note.
+    let fresh = Study::fixture("basic");
+    fresh.file("pseudonyms.yaml", key);
+    fresh.bytes("study.qdpx", &export(&s, &["--identified"]));
+    let run = fresh.run(&["import", "study.qdpx"]);
+    run.ok();
+    assert!(
+        !run.stderr.contains("covers most of no excerpt") && !run.stderr.contains("[relative A]"),
+        "{}",
+        run.stderr
+    );
+    assert!(fresh
+        .read("codings/ana.csv")
+        .contains("transcripts/r01.txt:7,family/search/police"));
+}
+
+#[test]
 fn bad_projects_exit_2_naming_the_part_and_place() {
     let (_, bytes) = exported();
     let s = Study::fixture("basic");

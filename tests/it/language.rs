@@ -249,6 +249,76 @@ fn unknown_languages_exit_2_with_the_place_and_a_suggestion() {
 }
 
 #[test]
+fn every_unknown_language_of_the_study_is_named_in_one_run() {
+    // Two in respondents.csv, three in front matter: one run lists all
+    // five, each at its place, names in Spanish with the name to write.
+    let s = study();
+    s.replace(
+        "respondents.csv",
+        "R02,relative,Spanish",
+        "R02,relative,castellano",
+    );
+    s.replace(
+        "respondents.csv",
+        "P01,provider,english",
+        "P01,provider,quechua",
+    );
+    s.replace(
+        "transcripts/r02.txt",
+        "language: english",
+        "language: inglés",
+    );
+    s.replace(
+        "transcripts/r01.txt",
+        "respondent: R01\n",
+        "respondent: R01\nlanguage: Español\n",
+    );
+    s.replace(
+        "transcripts/p01.txt",
+        "respondent: P01\n",
+        "respondent: P01\nlanguage: portugues\n",
+    );
+    let names = "arabic, danish, dutch, english, finnish, french, german, greek, hungarian, \
+                 italian, norwegian, portuguese, romanian, russian, spanish, swedish, tamil, \
+                 turkish, none";
+    let column = format!(
+        "the `language` column takes one of: {names} (or an empty cell for the study's language)"
+    );
+    let front = format!("`language:` takes one of: {names}");
+    assert_eq!(
+        s.run(&["code"]).bad_input(),
+        format!(
+            "error: unknown language `castellano`: did you mean `spanish`?
+  --> respondents.csv:3:3
+  = help: {column}
+
+error: unknown language `quechua`
+  --> respondents.csv:4:3
+  = help: {column}
+
+error: unknown language `portugues`: did you mean `portuguese`?
+  --> transcripts/p01.txt:3
+  = help: {front}
+
+error: unknown language `Español`: did you mean `spanish`?
+  --> transcripts/r01.txt:3
+  = help: {front}
+
+error: unknown language `inglés`: did you mean `english`?
+  --> transcripts/r02.txt:3
+  = help: {front}
+
+error: the study has 5 unknown `language:` values; fix them and run the command again
+"
+        )
+    );
+    // Reading commands say the same.
+    assert!(s.run(&["stats"]).bad_input().ends_with(
+        "error: the study has 5 unknown `language:` values; fix them and run the command again\n"
+    ));
+}
+
+#[test]
 fn codebook_check_hints_a_star_for_a_term_that_misses_its_words_forms() {
     let s = study();
     let out = s.run(&["codebook", "check"]);

@@ -186,3 +186,106 @@ fn a_docx_narrative_with_a_footer_reads_as_the_text_does() {
         ids.stdout
     );
 }
+
+#[test]
+fn a_sentence_read_as_a_label_once_is_a_warning_naming_its_line() {
+    // The answer runs on to a line whose first words end in `: `: by the
+    // label rule they start a new turn of the respondent, and `Pero era
+    // mentira` is in no excerpt. Ordinary labels (the respondent's id, a
+    // name of two words used once, an interviewer label) are not warned.
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", CODEBOOK)
+        .file(
+            "transcripts/r1.txt",
+            "---
+respondent: R1
+language: spanish
+---
+Entrevistadora: ¿Qué le dijeron sobre el trabajo?
+R1: Que era un trabajo de niñera en Lima.
+Pero era mentira: nos encerraban y las deudas crecían.
+R1: Nunca nos pagaron.
+",
+        )
+        .file(
+            "transcripts/r2.txt",
+            "Interviewer: Who came to the camp?
+Ana: A man from the city.
+Karl Fogel: I was there too, briefly.
+María de la Cruz: So was I.
+",
+        );
+    let run = s.run(&["code"]);
+    assert!(
+        run.ok()
+            .starts_with("2 transcripts, 2 respondents, 6 excerpts, 2 coded (33%), 1 warning\n"),
+        "{}",
+        run.stdout
+    );
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: transcripts/r1.txt:7: `Pero era mentira:` is read as a speaker label \
+             (used once, several words, not the respondent's id), so the words `Pero era \
+             mentira` are in no excerpt; if they belong to the answer, join the line to the \
+             one above"
+        ]
+    );
+    // Excerpts are split as before: the words before the colon are not in
+    // the excerpt at line 7.
+    assert_eq!(
+        s.run(&["quote", "labour", "--format", "csv"]).ok(),
+        "id,path,line,respondent,codes,question,text
+transcripts/r1.txt:6,transcripts/r1.txt,6,R1,labour/offer,¿Qué le dijeron sobre el trabajo?,Que era un trabajo de niñera en Lima.
+transcripts/r1.txt:7,transcripts/r1.txt,7,R1,labour/debt,¿Qué le dijeron sobre el trabajo?,nos encerraban y las deudas crecían.
+"
+    );
+    assert_eq!(
+        s.run(&["transcripts", "--format", "csv"]).ok(),
+        "path,respondents,turns,excerpts,words,encoding,warnings,preamble_words,footer_lines,language
+transcripts/r1.txt,R1,4,3,17,UTF-8,1,0,0,spanish
+transcripts/r2.txt,r2,4,3,13,UTF-8,0,0,0,english
+"
+    );
+    // Joined to the line above, the words are the answer's.
+    s.replace("transcripts/r1.txt", "Lima.\nPero era", "Lima. Pero era");
+    let run = s.run(&["code"]);
+    assert!(run.ok().contains(", 0 warnings\n"), "{}", run.stdout);
+}
+
+#[test]
+fn a_label_kept_as_text_in_a_focus_group_is_named_with_all_its_lines() {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", CODEBOOK).file(
+        "transcripts/rfc03.md",
+        "---
+speakers: {Karl Fogel: fogel}
+---
+**Karl Fogel:** We owed them a release.
+
+**Break:** \\[18:49\\]
+
+**Karl Fogel:** The debt kept growing.
+
+**Break:** \\[46:36\\]
+",
+    );
+    let run = s.run(&["code"]);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: transcripts/rfc03.md: `Break:` (lines 6, 10) looks like a speaker label \
+          but is not in `speakers:`; kept as text"
+        ]
+    );
+}
