@@ -106,7 +106,7 @@ def main():
     say = lambda s="": (print(s, flush=True), lines.append(s))
     say(f"## {datetime.date.today()} — {platform.node()}, {os.cpu_count()} cores, {platform.machine()}: many short transcripts")
     say()
-    say(f"`python3 bench/many.py --runs {a.runs}` on `{os.path.basename(study)}` ({transcripts:,} transcripts); "
+    say(f"`python3 bench/many.py --runs {a.runs}{' --folders' if a.folders else ''}` on `{os.path.basename(study)}` ({transcripts:,} transcripts); "
         f"baseline `{a.base}`, new `{os.path.relpath(a.new, ROOT)}`; "
         f"process wall time and CPU time (user + system, all threads), median of {a.runs}, "
         f"the two binaries interleaved; load average before: {load()}")
