@@ -696,6 +696,7 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
             }
         }
     }
+    placed.warnings.extend(shared_rows(c, excerpts, &at));
     cover(c, excerpts, &at, &by_path, &path_of, &mut placed);
     for coding in &c.codings {
         let Some(t) = at[coding.row] else { continue };
@@ -720,6 +721,46 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
 
 /// Records that row `r` sits on `target`: a move when the excerpt moved, a
 /// fix when its id or hash should be rewritten.
+/// One coder's rows in two sheets that land on the same excerpt: their
+/// codes are merged into one coding, which is right for a coder's work
+/// split over two files but silently wrong for a copy of a sheet left in
+/// `codings/` (a backup, an older version). Told once per pair of sheets,
+/// with how many rows and the first.
+fn shared_rows(c: &Codings, excerpts: &[Target], at: &[Option<usize>]) -> Vec<String> {
+    let mut first: HashMap<(&str, usize), usize> = HashMap::new();
+    // (coder, earlier sheet, later sheet) → (rows, the first later row).
+    let mut shared: BTreeMap<(&str, &str, &str), (usize, usize)> = BTreeMap::new();
+    for (i, r) in c.rows.iter().enumerate() {
+        let Some(t) = at[i] else { continue };
+        match first.entry((r.coder.as_str(), t)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let earlier = &c.rows[*o.get()];
+                if earlier.sheet != r.sheet {
+                    let e = shared
+                        .entry((&r.coder, &earlier.sheet, &r.sheet))
+                        .or_insert((0, i));
+                    e.0 += 1;
+                }
+            }
+        }
+    }
+    shared
+        .into_iter()
+        .map(|((coder, earlier, later), (n, i))| {
+            let r = &c.rows[i];
+            let id = at[i].map_or(r.excerpt.as_str(), |t| excerpts[t].id.as_str());
+            format!(
+                "{later}:{}: coder `{coder}`'s rows in {later} and {earlier} both cover `{id}`{}; their codes are merged into one coding. If one sheet is a copy of the other (a backup, an older version), move it out of codings/; if it is another person's, give it a `coder` column with their name",
+                r.row,
+                if n > 1 { format!(" ({n} excerpts in all)") } else { String::new() }
+            )
+        })
+        .collect()
+}
+
 fn record_place(placed: &mut Placed, r: &SheetRow, path: &str, target: &Target) {
     let hash = sheet_hash_of(&target.hash);
     let moved = target.id != r.excerpt;
@@ -1123,6 +1164,39 @@ mod tests {
         codes.sort();
         assert_eq!(codes, ["x.txt:11", "x.txt:2"]);
         assert_eq!(p.warnings, Vec::<String>::new());
+    }
+
+    #[test]
+    fn one_coders_two_sheets_on_the_same_excerpts_are_told() {
+        let mut out = sheet(
+            "id,hash,t/a,t/b\nx.txt:1,0000000000a1,x,\nx.txt:3,0000000000a2,,x\n",
+            "ana.csv",
+        );
+        // A copy kept as a backup, one mark changed; and a sheet of
+        // another file only, which is the coder's work split over files.
+        for (text, name) in [
+            (
+                "id,coder,hash,t/a,t/b\nx.txt:1,ana,0000000000a1,,x\nx.txt:3,ana,0000000000a2,,x\n",
+                "ana-old.csv",
+            ),
+            (
+                "id,coder,hash,t/a\ny.txt:1,ana,0000000000a3,x\n",
+                "ana-y.csv",
+            ),
+        ] {
+            read_sheet(text, &format!("codings/{name}"), "x", &cb(), &mut out).unwrap();
+        }
+        let targets = vec![
+            target("x.txt:1", "0000000000a1", "R1"),
+            target("x.txt:3", "0000000000a2", "R1"),
+            target("y.txt:1", "0000000000a3", "R2"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(
+            p.warnings,
+            ["codings/ana-old.csv:2: coder `ana`'s rows in codings/ana-old.csv and codings/ana.csv both cover `x.txt:1` (2 excerpts in all); their codes are merged into one coding. If one sheet is a copy of the other (a backup, an older version), move it out of codings/; if it is another person's, give it a `coder` column with their name"]
+        );
+        assert_eq!(p.codes["x.txt:1"]["ana"].len(), 2);
     }
 
     #[test]

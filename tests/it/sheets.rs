@@ -511,3 +511,26 @@ fn repeated_short_answers_keep_their_codings_when_a_pair_is_deleted() {
     );
     assert_eq!(quoted("t/b"), ["transcripts/r1.txt:5"]);
 }
+
+/// A copy of a coder's sheet left in codings/ (with its `coder` column)
+/// would merge into her coding without a word: `code` says so.
+#[test]
+fn a_copy_of_a_sheet_in_codings_is_told() {
+    let s = study();
+    let cy = marked(
+        &s,
+        &["--coder", "cy", "--where", "respondent=r3"],
+        &[("transcripts/r3.txt:6", &["work/family"])],
+    );
+    s.file("codings/cy.csv", &cy);
+    s.file("codings/cy-backup.csv", &cy);
+    let run = s.run(&["code"]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "warning: codings/cy.csv:2: coder `cy`'s rows in codings/cy.csv and codings/cy-backup.csv both cover `transcripts/r3.txt:2` (4 excerpts in all); their codes are merged into one coding."
+        ),
+        "{}",
+        run.stderr
+    );
+}
