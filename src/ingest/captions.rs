@@ -45,6 +45,11 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<[^>]*>").expect("va
 pub fn cues(text: &str, kind: Kind, shown: &str) -> Result<Vec<Cue>> {
     let lines: Vec<&str> = text.split('\n').collect();
     let mut i = 0;
+    // An empty file has no cues, as an empty .srt or .txt has no text
+    // (a warning, not an error).
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Ok(Vec::new());
+    }
     if kind == Kind::Vtt {
         if !lines
             .first()
@@ -237,6 +242,28 @@ mod tests {
             csv: None,
             encoding: None,
         }
+    }
+
+    #[test]
+    fn empty_caption_files_have_no_cues_but_text_without_a_header_is_refused() {
+        for (text, kind) in [
+            ("", Kind::Vtt),
+            ("\u{feff}\n \n", Kind::Vtt),
+            ("", Kind::Srt),
+        ] {
+            assert_eq!(cues(text, kind, "t/a").unwrap().len(), 0, "{text:?}");
+        }
+        let e = cues(
+            "1\n00:00:01.000 --> 00:00:02.000\nhi\n",
+            Kind::Vtt,
+            "t/a.vtt",
+        )
+        .unwrap_err();
+        assert!(
+            e.report().contains("must start with `WEBVTT`"),
+            "{}",
+            e.report()
+        );
     }
 
     #[test]
