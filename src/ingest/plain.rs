@@ -157,6 +157,15 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
         match key.as_str() {
             "respondent" => {
                 let id = scalar(&v).filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+                    if v.is_sequence() || v.is_mapping() {
+                        // A file shared by several respondents names them
+                        // by speaker label instead.
+                        return Error::at(
+                            Location::line(shown, line),
+                            "`respondent:` must be one id, not a list",
+                        )
+                        .with_hint("for a file shared by several respondents, map each speaker label to one: `speakers: {Ana: R03, Luis: R04}`");
+                    }
                     Error::at(
                         Location::line(shown, line),
                         "`respondent:` must be a non-empty id",
@@ -1072,6 +1081,17 @@ coordinadora del estudio.
         .unwrap();
         assert_eq!(t.info.preamble_words, 3);
         assert!(t.info.warnings.is_empty(), "{:?}", t.info.warnings);
+    }
+
+    #[test]
+    fn a_list_of_respondents_in_front_matter_points_to_speakers() {
+        let lines: Vec<&str> = "---\nrole: x\nrespondent: [R01, R02]\n---\nHola.\n"
+            .split('\n')
+            .collect();
+        let e = front_matter(&lines, "t/fg.txt").unwrap_err().report();
+        assert!(e.contains("t/fg.txt:3"), "{e}");
+        assert!(e.contains("must be one id, not a list"), "{e}");
+        assert!(e.contains("speakers: {Ana: R03, Luis: R04}"), "{e}");
     }
 
     #[test]
