@@ -343,11 +343,13 @@ impl<'a> Group<'a> {
         self.out[i] = Some(o);
     }
 
-    /// Rows whose id still names an excerpt with their text stay there.
+    /// Rows whose id still names an excerpt with their text stay there
+    /// (rows the alignment left several excerpts are placed by
+    /// [`Group::place_repeated`]).
     fn place_staying(&mut self) {
         for n in 0..self.order.len() {
             let i = self.order[n];
-            if self.out[i].is_some() {
+            if self.out[i].is_some() || !self.options[i].is_empty() {
                 continue;
             }
             let Some(&t) = self.by_id.get(self.rows[i].excerpt.as_str()) else {
@@ -501,8 +503,14 @@ impl<'a> Group<'a> {
             .collect();
         for (a, opts) in options.into_iter().enumerate() {
             let i = rs[a];
-            match opts[..] {
-                [t] => self.settle(i, Outcome::Placed(t)),
+            // Among several, the excerpt its id still names, if it is one.
+            let own = self
+                .by_id
+                .get(self.rows[i].excerpt.as_str())
+                .copied()
+                .filter(|t| opts.contains(t));
+            match (&opts[..], own) {
+                (&[t], _) | (_, Some(t)) => self.settle(i, Outcome::Placed(t)),
                 _ => self.options[i] = opts,
             }
         }
@@ -577,22 +585,23 @@ impl<'a> Group<'a> {
                 l.saturating_sub(hi)
             }
         };
-        // Neighbourhood: the rows before and after it on the sheet against
-        // the excerpts before and after a candidate.
+        // Neighbourhood: the rows before and after it on the sheet, where
+        // they were placed, against the excerpts just before and after a
+        // candidate. (Their texts alone would mislead on a sheet that lists
+        // only some excerpts: the row before may be far away.)
         let prev = n.checked_sub(1).map(|k| self.order[k]);
         let next = self.order.get(n + 1).copied();
-        let same = |row: Option<usize>, at: Option<usize>| match (row, at) {
-            (Some(r), Some(a)) => self.cells[r]
-                .as_ref()
-                .is_some_and(|c| c.matches(&self.ts[self.tg[a]].hash)),
-            _ => false,
+        let placed_at = |row: Option<usize>| match row.and_then(|r| self.out[r].as_ref()) {
+            Some(Outcome::Placed(t)) => self.place_of.get(t).copied(),
+            _ => None,
         };
+        let (before, after) = (placed_at(prev), placed_at(next));
         let neighbours = |t: usize| {
             let Some(&p) = self.place_of.get(&t) else {
                 return 0;
             };
-            usize::from(same(prev, p.checked_sub(1)))
-                + usize::from(same(next, (p + 1 < self.tg.len()).then_some(p + 1)))
+            usize::from(before.is_some() && before == p.checked_sub(1))
+                + usize::from(after.is_some() && after == Some(p + 1))
         };
         let mut scored: Vec<(std::cmp::Reverse<usize>, u64, usize)> = free
             .iter()
@@ -633,9 +642,14 @@ impl<'a> Group<'a> {
 fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> Vec<Outcome> {
     let mut g = Group::new(rows, ts, tg);
     g.find_candidates();
+    if g.changed {
+        g.place_unique();
+        g.place_aligned();
+    }
+    // Unedited, every row is at its id; edited, a row the alignment could
+    // not tell about (a span too large to align) stays where its id still
+    // names its text.
     g.place_staying();
-    g.place_unique();
-    g.place_aligned();
     g.place_repeated();
     g.finish()
 }
@@ -1164,6 +1178,104 @@ mod tests {
         codes.sort();
         assert_eq!(codes, ["x.txt:11", "x.txt:2"]);
         assert_eq!(p.warnings, Vec::<String>::new());
+    }
+
+    /// Codes `(excerpt, code)` of ana after placing `sheet_rows` (id,
+    /// hash, mark on t/a or t/b) on `now` (id, hash).
+    fn placed_after_edit(
+        sheet_rows: &[(&str, &str, &str)],
+        now: &[(&str, &str)],
+    ) -> (Vec<(String, usize)>, Vec<String>) {
+        let mut text = "id,hash,t/a,t/b\n".to_string();
+        for (id, hash, mark) in sheet_rows {
+            let cells = match *mark {
+                "a" => "x,",
+                "b" => ",x",
+                _ => ",",
+            };
+            text.push_str(&format!("{id},{hash},{cells}\n"));
+        }
+        let out = sheet(&text, "ana.csv");
+        let targets: Vec<Target> = now.iter().map(|(id, h)| target(id, h, "R")).collect();
+        let p = place(&out, &targets, &none()).unwrap();
+        let mut codes: Vec<(String, usize)> = p
+            .codes
+            .iter()
+            .flat_map(|(id, by)| by["ana"].iter().map(move |&c| (id.clone(), c)))
+            .collect();
+        codes.sort();
+        (codes, p.warnings)
+    }
+
+    /// The rows a deletion or insertion shifts onto answers with the same
+    /// text at their old lines do not stay there: the alignment says where
+    /// they went.
+    #[test]
+    fn rows_shifted_onto_an_equal_answer_follow_the_alignment_not_their_line() {
+        let (si, no, claro) = ("00000000005a", "00000000004e", "0000000000c1");
+        // Sí, No, Sí, Sí; the No pair deleted: a (deuda) and b (miedo)
+        // move up by one answer each, not swap.
+        let (codes, warnings) = placed_after_edit(
+            &[
+                ("x.txt:2", si, ""),
+                ("x.txt:5", no, ""),
+                ("x.txt:8", si, "a"),
+                ("x.txt:11", si, "b"),
+            ],
+            &[("x.txt:2", si), ("x.txt:5", si), ("x.txt:8", si)],
+        );
+        assert_eq!(codes, [("x.txt:5".into(), 1), ("x.txt:8".into(), 2)]);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        // No, Sí, Sí, No, No; a unique answer inserted after the first.
+        let (codes, warnings) = placed_after_edit(
+            &[
+                ("x.txt:2", no, ""),
+                ("x.txt:5", si, ""),
+                ("x.txt:8", si, ""),
+                ("x.txt:11", no, "b"),
+                ("x.txt:14", no, ""),
+            ],
+            &[
+                ("x.txt:2", no),
+                ("x.txt:5", claro),
+                ("x.txt:8", si),
+                ("x.txt:11", si),
+                ("x.txt:14", no),
+                ("x.txt:17", no),
+            ],
+        );
+        assert_eq!(codes, [("x.txt:14".into(), 2)]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // No, Sí, Sí; a No pair inserted at the top: the two Sí move down.
+        let (codes, _) = placed_after_edit(
+            &[
+                ("x.txt:2", no, ""),
+                ("x.txt:5", si, "a"),
+                ("x.txt:8", si, "b"),
+            ],
+            &[
+                ("x.txt:2", no),
+                ("x.txt:5", no),
+                ("x.txt:8", si),
+                ("x.txt:11", si),
+            ],
+        );
+        assert_eq!(codes, [("x.txt:11".into(), 2), ("x.txt:8".into(), 1)]);
+        // The same on a sheet that lists only the marked row: the text
+        // occurs twice, and position (no rows placed around it: its old
+        // line) picks the nearest.
+        let (codes, _) = placed_after_edit(
+            &[("x.txt:11", no, "b")],
+            &[
+                ("x.txt:2", no),
+                ("x.txt:5", claro),
+                ("x.txt:8", si),
+                ("x.txt:11", si),
+                ("x.txt:14", no),
+                ("x.txt:17", no),
+            ],
+        );
+        assert_eq!(codes, [("x.txt:14".into(), 2)]);
     }
 
     #[test]
