@@ -316,7 +316,7 @@ pub struct Settings {
 /// How a reading command (not `thematic code`) finds that transcripts
 /// changed since the index was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String", into = "String")]
 pub enum Check {
     /// Every transcript's size and mtime: sees every change but a rewrite
     /// that keeps both.
@@ -328,6 +328,29 @@ pub enum Check {
     /// place. For studies of many transcripts written once (survey
     /// exports); `thematic code` always compares every file.
     Folders,
+}
+
+impl TryFrom<String> for Check {
+    type Error = String;
+
+    /// `files` or `folders`, in any case.
+    fn try_from(value: String) -> std::result::Result<Check, String> {
+        match value.trim().to_lowercase().as_str() {
+            "files" => Ok(Check::Files),
+            "folders" => Ok(Check::Folders),
+            _ => Err(format!("unknown check `{}`", value.trim())),
+        }
+    }
+}
+
+impl From<Check> for String {
+    fn from(c: Check) -> String {
+        match c {
+            Check::Files => "files",
+            Check::Folders => "folders",
+        }
+        .to_string()
+    }
 }
 
 /// Survey CSV settings.
@@ -996,19 +1019,28 @@ pub fn rel_string(rel: &Path) -> String {
 /// placed at the `language:` line instead.
 fn settings_error(text: &str, err: &serde_yaml::Error) -> Error {
     let e = yaml_error_in(SETTINGS_FILE, text, err);
-    if !err.to_string().starts_with("unknown language") {
+    let message = err.to_string();
+    let (key, hint) = if message.starts_with("unknown language") {
+        (
+            "language:",
+            format!("`language:` takes one of: {}", Language::names()),
+        )
+    } else if message.starts_with("unknown check") {
+        (
+            "check:",
+            "`check:` takes `files` (the default: every transcript's size and mtime) or `folders` (see the README's Many transcripts)".to_string(),
+        )
+    } else {
         return e;
-    }
+    };
     let line = text
         .lines()
-        .position(|l| l.trim_end().starts_with("language:"))
+        .position(|l| l.trim_end().starts_with(key))
         .map_or(1, |i| i + 1);
-    let message = err.to_string();
     let message = message
         .find(" at line ")
         .map_or(message.as_str(), |i| &message[..i]);
-    Error::at(Location::line(SETTINGS_FILE, line), message)
-        .with_hint(format!("`language:` takes one of: {}", Language::names()))
+    Error::at(Location::line(SETTINGS_FILE, line), message).with_hint(hint)
 }
 
 /// Turns a serde_yaml error into an input error at its line and column.
