@@ -450,4 +450,4 @@ pub(crate) fn sheet_hash_of(hex: &str) -> String {
 
 mod place;
 
-pub use place::{place, tell_moves, Fix, Move, Placed, Target};
+pub use place::{place, rows_on_changed_text, tell_moves, Fix, Move, Placed, Target};

@@ -735,6 +735,34 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
 
 /// Records that row `r` sits on `target`: a move when the excerpt moved, a
 /// fix when its id or hash should be rewritten.
+/// Rows without a hash (a long sheet's `excerpt,code`) stay at their ids;
+/// after an edit of their transcript an id may name other text than the
+/// row was written for (lines inserted above it). `was` and `is` are the
+/// text hashes by id of the transcripts read again, before and after the
+/// edit: each such row is a warning.
+pub fn rows_on_changed_text(
+    c: &Codings,
+    was: &HashMap<&str, &str>,
+    is: &HashMap<&str, &str>,
+) -> Vec<String> {
+    let mut told = BTreeSet::new();
+    c.rows
+        .iter()
+        .filter(|r| r.hash.is_none())
+        .filter(|r| {
+            let id = r.excerpt.as_str();
+            matches!((was.get(id), is.get(id)), (Some(a), Some(b)) if a != b)
+        })
+        .filter(|r| told.insert((r.sheet.as_str(), r.row)))
+        .map(|r| {
+            format!(
+                "{}:{}: `{}` names other text than before an edit of its transcript, and the sheet has no `hash` column to follow the text it was written for: check this coding (a sheet with hashes, as `thematic sheet` writes it, follows its excerpts)",
+                r.sheet, r.row, r.excerpt
+            )
+        })
+        .collect()
+}
+
 /// One coder's rows in two sheets that land on the same excerpt: their
 /// codes are merged into one coding, which is right for a coder's work
 /// split over two files but silently wrong for a copy of a sheet left in

@@ -204,6 +204,12 @@ pub(super) fn update(
         // Every excerpt, read now or kept.
         let read: Vec<&Coded> = held.iter().map(|h| &h.coded).collect();
         let placed = run.place_update(&inputs.codings, &read, &kept, &mut warnings)?;
+        let (was, is) = (ids_and_hashes(&before), ids_and_hashes(&after));
+        warnings.extend(crate::codings::rows_on_changed_text(
+            &inputs.codings,
+            &was,
+            &is,
+        ));
         for Held { at, coded } in held {
             let entry = run.write(&writer, &todo[at], coded, Some(&placed))?;
             new_entries.insert(todo[at].file.rel.clone(), entry);
@@ -231,6 +237,13 @@ pub(super) fn update(
     }
     clock.lap("place codings, manifest");
     commit(writer, &manifest, table, outcome, clock, notify)
+}
+
+/// Each excerpt's text hash by id.
+fn ids_and_hashes(said: &[Said]) -> std::collections::HashMap<&str, &str> {
+    said.iter()
+        .map(|s| (s.id.as_str(), s.hash.as_str()))
+        .collect()
 }
 
 /// An excerpt's place and text (hashed), before or after an update.

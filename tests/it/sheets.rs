@@ -534,3 +534,30 @@ fn a_copy_of_a_sheet_in_codings_is_told() {
         run.stderr
     );
 }
+
+/// A long sheet has no hash: its rows stay at their ids. When an edit
+/// puts other text at such an id, `code` says so instead of leaving the
+/// coding on words it was not written for.
+#[test]
+fn a_long_sheet_row_whose_id_names_other_text_after_an_edit_is_told() {
+    let s = study();
+    s.file(
+        "codings/dee.csv",
+        "excerpt,code\ntranscripts/r3.txt:6,work/family\n",
+    );
+    let first = s.run(&["code"]);
+    assert!(!first.stderr.contains("other text"), "{}", first.stderr);
+    s.file(
+        "transcripts/r3.txt",
+        &format!("Interview 3, Lima, May 2024.\n\n{INTERVIEW}"),
+    );
+    let run = s.run(&["code"]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "warning: codings/dee.csv:2: `transcripts/r3.txt:6` names other text than before an edit of its transcript, and the sheet has no `hash` column to follow the text it was written for: check this coding"
+        ),
+        "{}",
+        run.stderr
+    );
+}
