@@ -1135,31 +1135,27 @@ mod tests {
     #[test]
     fn repeated_short_answers_follow_a_deletion_by_alignment() {
         let (si, no) = ("00000000005a", "00000000004e");
-        let out = sheet(
-            &format!(
-                "id,hash,t/a,t/b\nx.txt:2,{si},x,\nx.txt:5,{no},,\nx.txt:8,{si},,x\nx.txt:11,{no},x,\nx.txt:14,{si},,\n"
-            ),
-            "ana.csv",
+        let (codes, p) = placed_after_edit(
+            &[
+                ("x.txt:2", si, "a"),
+                ("x.txt:5", no, ""),
+                ("x.txt:8", si, "b"),
+                ("x.txt:11", no, "a"),
+                ("x.txt:14", si, ""),
+            ],
+            &[
+                ("x.txt:2", si),
+                ("x.txt:5", si),
+                ("x.txt:8", no),
+                ("x.txt:11", si),
+            ],
         );
-        let targets = vec![
-            target("x.txt:2", si, "R"),
-            target("x.txt:5", si, "R"),
-            target("x.txt:8", no, "R"),
-            target("x.txt:11", si, "R"),
-        ];
-        let p = place(&out, &targets, &none()).unwrap();
-        let mut codes: Vec<(&str, Vec<usize>)> = p
-            .codes
-            .iter()
-            .map(|(id, by)| (id.as_str(), by["ana"].iter().copied().collect()))
-            .collect();
-        codes.sort();
         assert_eq!(
             codes,
             [
-                ("x.txt:2", vec![1]),
-                ("x.txt:5", vec![2]),
-                ("x.txt:8", vec![1])
+                ("x.txt:2".into(), 1),
+                ("x.txt:5".into(), 2),
+                ("x.txt:8".into(), 1)
             ]
         );
         let moved: Vec<(&str, &str)> = p
@@ -1188,32 +1184,31 @@ mod tests {
     #[test]
     fn repeated_short_answers_follow_an_insertion_by_alignment() {
         let (si, no) = ("00000000005a", "00000000004e");
-        let out = sheet(
-            &format!(
-                "id,hash,t/a\nx.txt:2,{si},x\nx.txt:5,{no},\nx.txt:8,{si},x\nx.txt:11,{no},\n"
-            ),
-            "ana.csv",
+        let (codes, p) = placed_after_edit(
+            &[
+                ("x.txt:2", si, "a"),
+                ("x.txt:5", no, ""),
+                ("x.txt:8", si, "a"),
+                ("x.txt:11", no, ""),
+            ],
+            &[
+                ("x.txt:2", si),
+                ("x.txt:5", no),
+                ("x.txt:8", no),
+                ("x.txt:11", si),
+                ("x.txt:14", no),
+            ],
         );
-        let targets = vec![
-            target("x.txt:2", si, "R"),
-            target("x.txt:5", no, "R"),
-            target("x.txt:8", no, "R"),
-            target("x.txt:11", si, "R"),
-            target("x.txt:14", no, "R"),
-        ];
-        let p = place(&out, &targets, &none()).unwrap();
-        let mut codes: Vec<&String> = p.codes.keys().collect();
-        codes.sort();
-        assert_eq!(codes, ["x.txt:11", "x.txt:2"]);
+        assert_eq!(codes, [("x.txt:11".into(), 1), ("x.txt:2".into(), 1)]);
         assert_eq!(p.warnings, Vec::<String>::new());
     }
 
     /// Codes `(excerpt, code)` of ana after placing `sheet_rows` (id,
-    /// hash, mark on t/a or t/b) on `now` (id, hash).
+    /// hash, mark on t/a or t/b) on `now` (id, hash), and the placing.
     fn placed_after_edit(
         sheet_rows: &[(&str, &str, &str)],
         now: &[(&str, &str)],
-    ) -> (Vec<(String, usize)>, Vec<String>) {
+    ) -> (Vec<(String, usize)>, Placed) {
         let mut text = "id,hash,t/a,t/b\n".to_string();
         for (id, hash, mark) in sheet_rows {
             let cells = match *mark {
@@ -1232,7 +1227,7 @@ mod tests {
             .flat_map(|(id, by)| by["ana"].iter().map(move |&c| (id.clone(), c)))
             .collect();
         codes.sort();
-        (codes, p.warnings)
+        (codes, p)
     }
 
     /// The rows a deletion or insertion shifts onto answers with the same
@@ -1243,7 +1238,7 @@ mod tests {
         let (si, no, claro) = ("00000000005a", "00000000004e", "0000000000c1");
         // Sí, No, Sí, Sí; the No pair deleted: a (deuda) and b (miedo)
         // move up by one answer each, not swap.
-        let (codes, warnings) = placed_after_edit(
+        let (codes, placed) = placed_after_edit(
             &[
                 ("x.txt:2", si, ""),
                 ("x.txt:5", no, ""),
@@ -1253,9 +1248,9 @@ mod tests {
             &[("x.txt:2", si), ("x.txt:5", si), ("x.txt:8", si)],
         );
         assert_eq!(codes, [("x.txt:5".into(), 1), ("x.txt:8".into(), 2)]);
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(placed.warnings.len(), 1, "{:?}", placed.warnings);
         // No, Sí, Sí, No, No; a unique answer inserted after the first.
-        let (codes, warnings) = placed_after_edit(
+        let (codes, placed) = placed_after_edit(
             &[
                 ("x.txt:2", no, ""),
                 ("x.txt:5", si, ""),
@@ -1273,7 +1268,7 @@ mod tests {
             ],
         );
         assert_eq!(codes, [("x.txt:14".into(), 2)]);
-        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(placed.warnings.is_empty(), "{:?}", placed.warnings);
         // No, Sí, Sí; a No pair inserted at the top: the two Sí move down.
         let (codes, _) = placed_after_edit(
             &[
