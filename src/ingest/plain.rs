@@ -3,6 +3,7 @@
 //! the split into excerpts (paragraph, turn or sentence).
 
 use crate::yaml::scalar;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use regex::Regex;
@@ -275,15 +276,16 @@ fn strip_at(msg: &str) -> &str {
 
 /// A speaker turn, as any reader produces it.
 #[derive(Debug, Clone, Default)]
-pub struct Turn {
+pub struct Turn<'a> {
     /// The speaker label as written (empty in a monologue).
     pub label: String,
     /// The respondent, or None for the interviewer.
     pub respondent: Option<String>,
     /// (line, text) of every line of the turn, the label stripped. The
     /// "line" is whatever the container numbers: a text line, a .docx
-    /// paragraph, a caption cue.
-    pub lines: Vec<(usize, String)>,
+    /// paragraph, a caption cue. Borrowed from the transcript's text where
+    /// the reader can.
+    pub lines: Vec<(usize, Cow<'a, str>)>,
     /// Start time of the turn (captions), e.g. `00:12:03`.
     pub time: String,
 }
@@ -330,7 +332,7 @@ fn join_paras(paras: &[Para<'_>], sep: &str, out: &mut String) {
     }
 }
 
-fn paragraphs(lines: &[(usize, String)]) -> Vec<Para<'_>> {
+fn paragraphs<'a>(lines: &'a [(usize, Cow<'_, str>)]) -> Vec<Para<'a>> {
     let mut out = Vec::new();
     let mut cur: Vec<(usize, &str)> = Vec::new();
     for (n, l) in lines {
@@ -405,7 +407,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
                 turns.push(Turn {
                     label: label.to_string(),
                     respondent,
-                    lines: vec![(n, rest.to_string())],
+                    lines: vec![(n, Cow::Borrowed(rest))],
                     time: String::new(),
                 });
             }
@@ -414,7 +416,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
                 .last_mut()
                 .expect("a turn exists after the preamble")
                 .lines
-                .push((n, line.to_string())),
+                .push((n, Cow::Borrowed(*line))),
         }
     }
     // Text before the first label is a preamble, unless every label is a
@@ -439,7 +441,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             .iter()
             .enumerate()
             .skip(body)
-            .map(|(i, l)| (i + 1, l.to_string()))
+            .map(|(i, l)| (i + 1, Cow::Borrowed(*l)))
             .collect();
         turns.push(Turn {
             label: String::new(),
@@ -511,7 +513,7 @@ const HEADING_WORDS: usize = 50;
 /// asks a question and no label is the respondent's own id. A question with
 /// an answer, a repeated label, a turn that runs on, or a label naming the
 /// respondent is an exchange: the file is an interview after a long preamble.
-fn is_footer(turns: &[Turn], narrative_words: usize, respondent: &str) -> bool {
+fn is_footer(turns: &[Turn<'_>], narrative_words: usize, respondent: &str) -> bool {
     if turns.is_empty() || narrative_words <= HEADING_WORDS {
         return false;
     }
@@ -533,7 +535,7 @@ fn is_footer(turns: &[Turn], narrative_words: usize, respondent: &str) -> bool {
 }
 
 /// Turns to excerpts by the unit of coding; fills in the summary counts.
-pub fn build(rel: &str, turns: &[Turn], unit: Unit, info: TranscriptInfo) -> Transcript {
+pub fn build(rel: &str, turns: &[Turn<'_>], unit: Unit, info: TranscriptInfo) -> Transcript {
     let mut excerpts = Vec::new();
     let mut question = String::new();
     let mut spoken = 0;
