@@ -66,7 +66,9 @@ pub struct Scratch {
     normalized: String,
     toks: Vec<(u32, u32)>,
     stems: Option<Stems>,
-    body: String,
+    /// The search body being built, as bytes: stems are appended from the
+    /// memo without checking each again; [`Scratch::body`] checks the whole.
+    body: Vec<u8>,
     /// The language `stems` and `memo` are for (with a body).
     lang: Option<Language>,
     /// The memos of the other languages this scratch has stemmed in, kept
@@ -183,13 +185,14 @@ impl TokenMemo {
         memo
     }
 
-    fn stem<'a>(&'a self, memo: &'a Memo) -> &'a str {
+    /// A memo's stem, as bytes of valid text.
+    fn stem<'a>(&'a self, memo: &'a Memo) -> &'a [u8] {
         let n = memo.stem_len as usize;
         if let Some(short) = memo.short_stem.get(..n) {
-            return std::str::from_utf8(short).unwrap_or("");
+            return short;
         }
         let at = memo.stem_at as usize;
-        self.stems.get(at..at + n).unwrap_or("")
+        self.stems.as_bytes().get(at..at + n).unwrap_or_default()
     }
 }
 
@@ -234,7 +237,8 @@ impl Scratch {
 
     /// The search body of the last text scanned (empty without [`Scratch::with_body`]).
     pub fn body(&self) -> &str {
-        &self.body
+        // Whole stems of valid text, joined by spaces: always valid.
+        std::str::from_utf8(&self.body).unwrap_or_default()
     }
 }
 
@@ -628,6 +632,12 @@ themes:
             },
             "polic report abcdefgh a ab famili abcdefghijklmnopqrstuvwxyz nina"
         );
+        // Terms over the index's limit are left out of the body.
+        let long = "x".repeat(crate::text::analysis::MAX_TOKEN + 1);
+        for _ in 0..2 {
+            m.apply(&format!("before {long} after"), &mut kept);
+            assert_eq!(kept.body(), "befor after");
+        }
     }
 
     #[test]
