@@ -61,14 +61,15 @@ pub struct Scratch {
     hit_terms: Vec<u32>,
     candidates: Vec<u32>,
     owner: u64,
-    memo: FxHashMap<Box<str>, Memo>,
+    memo: TokenMemo,
     memo_terms: Vec<u32>,
     normalized: String,
     toks: Vec<(u32, u32)>,
     stems: Option<Stems>,
-    stem_of: Vec<Box<str>>,
-    body: String,
-    /// The language `stems`, `memo` and `stem_of` are for (with a body).
+    /// The search body being built, as bytes: stems are appended from the
+    /// memo without checking each again; [`Scratch::body`] checks the whole.
+    body: Vec<u8>,
+    /// The language `stems` and `memo` are for (with a body).
     lang: Option<Language>,
     /// The memos of the other languages this scratch has stemmed in, kept
     /// while it works in one (a mixed study switches at every file).
@@ -80,17 +81,119 @@ pub struct Scratch {
 struct Parked {
     lang: Language,
     stems: Option<Stems>,
-    memo: FxHashMap<Box<str>, Memo>,
-    stem_of: Vec<Box<str>>,
+    memo: TokenMemo,
 }
 
 /// What the memo knows about a token: its candidate terms (a range of
-/// `memo_terms`) and its stem (an index into `stem_of`, when stemming).
+/// `memo_terms`) and its stem (empty without stemming): in the memo itself
+/// when it is short (read with the key, no other memory), else a range of
+/// [`TokenMemo::stems`].
 #[derive(Debug, Clone, Copy)]
 struct Memo {
     start: u32,
     len: u32,
-    stem: u32,
+    stem_at: u32,
+    stem_len: u32,
+    short_stem: [u8; SHORT_STEM],
+}
+
+/// Stems of at most this many bytes are kept in their [`Memo`].
+const SHORT_STEM: usize = 12;
+
+/// Tokens of at most this many bytes are keyed by their bytes packed into
+/// two integers (zero-padded: a token never holds a zero byte), so that a
+/// lookup reads one table slot and no key elsewhere; longer ones by their
+/// text.
+const PACKED: usize = 16;
+
+/// [`PACKED`] spaces.
+const PAD: &str = "                ";
+
+/// The memo of the tokens seen: packed keys for short tokens, text for
+/// long ones, and every stem in one string.
+#[derive(Debug, Default)]
+struct TokenMemo {
+    short: FxHashMap<[u64; 2], Memo>,
+    long: FxHashMap<Box<str>, Memo>,
+    stems: String,
+}
+
+impl TokenMemo {
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    fn clear(&mut self) {
+        self.short.clear();
+        self.long.clear();
+        self.stems.clear();
+    }
+
+    /// The packed key of the token at `text[from..to]`, when it is short;
+    /// `text` goes on for at least [`PACKED`] bytes after the token.
+    fn key(text: &[u8], from: usize, to: usize) -> Option<[u64; 2]> {
+        let n = to - from;
+        if n > PACKED {
+            return None;
+        }
+        let word = |at: usize| {
+            text.get(at..at + 8)
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, u64::from_le_bytes)
+        };
+        let keep = |bytes: usize| match bytes {
+            0 => 0,
+            8.. => u64::MAX,
+            b => u64::MAX >> (64 - 8 * b),
+        };
+        Some([
+            word(from) & keep(n),
+            word(from + 8) & keep(n.saturating_sub(8)),
+        ])
+    }
+
+    fn get(&self, key: Option<[u64; 2]>, tok: &str) -> Option<Memo> {
+        match key {
+            Some(k) => self.short.get(&k).copied(),
+            None => self.long.get(tok).copied(),
+        }
+    }
+
+    fn insert(&mut self, key: Option<[u64; 2]>, tok: &str, memo: Memo) {
+        match key {
+            Some(k) => self.short.insert(k, memo),
+            None => self.long.insert(tok.into(), memo),
+        };
+    }
+
+    /// A memo of candidate terms `start..start + len` and stem `stem`.
+    fn memo(&mut self, start: u32, len: u32, stem: &str) -> Memo {
+        let mut memo = Memo {
+            start,
+            len,
+            stem_at: 0,
+            stem_len: stem.len() as u32,
+            short_stem: [0; SHORT_STEM],
+        };
+        match memo.short_stem.get_mut(..stem.len()) {
+            Some(short) => short.copy_from_slice(stem.as_bytes()),
+            None => {
+                memo.stem_at = self.stems.len() as u32;
+                self.stems.push_str(stem);
+            }
+        }
+        memo
+    }
+
+    /// A memo's stem, as bytes of valid text.
+    fn stem<'a>(&'a self, memo: &'a Memo) -> &'a [u8] {
+        let n = memo.stem_len as usize;
+        if let Some(short) = memo.short_stem.get(..n) {
+            return short;
+        }
+        let at = memo.stem_at as usize;
+        self.stems.as_bytes().get(at..at + n).unwrap_or_default()
+    }
 }
 
 impl Scratch {
@@ -117,13 +220,11 @@ impl Scratch {
             None => Parked {
                 lang,
                 stems: Some(Stems::new(lang)),
-                memo: FxHashMap::default(),
-                stem_of: Vec::new(),
+                memo: TokenMemo::default(),
             },
         };
         std::mem::swap(&mut self.stems, &mut next.stems);
         std::mem::swap(&mut self.memo, &mut next.memo);
-        std::mem::swap(&mut self.stem_of, &mut next.stem_of);
         next.lang = current;
         self.parked.push(next);
         self.lang = Some(lang);
@@ -136,7 +237,8 @@ impl Scratch {
 
     /// The search body of the last text scanned (empty without [`Scratch::with_body`]).
     pub fn body(&self) -> &str {
-        &self.body
+        // Whole stems of valid text, joined by spaces: always valid.
+        std::str::from_utf8(&self.body).unwrap_or_default()
     }
 }
 
@@ -273,7 +375,6 @@ impl Matcher {
             s.epoch = 0;
             s.memo.clear();
             s.memo_terms.clear();
-            s.stem_of.clear();
             // Parked memos point into `memo_terms` too.
             s.parked.clear();
         }
@@ -289,33 +390,31 @@ impl Matcher {
         s.body.clear();
         let mut normalized = std::mem::take(&mut s.normalized);
         text::normalize_into(text_in, &mut normalized);
+        // Room to read a packed key past the last token (see `TokenMemo::key`).
+        normalized.push_str(PAD);
         s.toks.clear();
         let base = normalized.as_ptr() as usize;
         s.toks.extend(text::tokens(&normalized).map(|t| {
             let start = (t.as_ptr() as usize - base) as u32;
             (start, start + t.len() as u32)
         }));
-        let tok_at = |r: (u32, u32)| &normalized[r.0 as usize..r.1 as usize];
+        let bytes = normalized.as_bytes();
         for i in 0..s.toks.len() {
-            let tok = tok_at(s.toks[i]);
-            let memo = match s.memo.get(tok) {
-                Some(&memo) => memo,
+            let (from, to) = (s.toks[i].0 as usize, s.toks[i].1 as usize);
+            let tok = &normalized[from..to];
+            let key = TokenMemo::key(bytes, from, to);
+            let memo = match s.memo.get(key, tok) {
+                Some(memo) => memo,
                 None => {
                     let (start, len) = self.candidates_of(tok, &mut s.memo_terms);
-                    let stem = match s.stems.as_mut() {
-                        Some(stems) => {
-                            s.stem_of.push(stems.stem(tok).into());
-                            (s.stem_of.len() - 1) as u32
-                        }
-                        None => u32::MAX,
-                    };
-                    let memo = Memo { start, len, stem };
-                    s.memo.insert(tok.into(), memo);
+                    let stem = s.stems.as_mut().map(|stems| stems.stem(tok));
+                    let memo = s.memo.memo(start, len, stem.as_deref().unwrap_or(""));
+                    s.memo.insert(key, tok, memo);
                     memo
                 }
             };
-            if let Some(stem) = s.stem_of.get(memo.stem as usize) {
-                Stems::body(stem, &mut s.body);
+            if s.stems.is_some() {
+                Stems::body(s.memo.stem(&memo), &mut s.body);
             }
             for k in memo.start..memo.start + memo.len {
                 let c = s.memo_terms[k as usize];
@@ -481,6 +580,64 @@ themes:
                 .collect::<Vec<_>>(),
             ["family/search"]
         );
+    }
+
+    #[test]
+    fn packed_keys_tell_tokens_apart_wherever_they_are() {
+        let text =
+            format!("abcdefgh abcdefghi abcdefg ab a ñu abcdefghijklmnop abcdefghijklmnopq{PAD}");
+        let b = text.as_bytes();
+        let key = |tok: &str| {
+            let from = text.find(&format!("{tok} ")).unwrap();
+            TokenMemo::key(b, from, from + tok.len())
+        };
+        let toks = [
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefg",
+            "ab",
+            "a",
+            "ñu",
+            "abcdefghijklmnop",
+        ];
+        let keys: Vec<[u64; 2]> = toks.iter().map(|t| key(t).unwrap()).collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(keys[..i].iter().all(|o| o != k), "{}", toks[i]);
+        }
+        // The same token elsewhere (here inside a longer one) has the same key.
+        assert_eq!(TokenMemo::key(b, 9, 17), keys[0].into());
+        assert_eq!(key("abcdefghijklmnopq"), None);
+    }
+
+    #[test]
+    fn memoised_tokens_give_the_bodies_of_a_fresh_scratch() {
+        let (_, m) = matcher(CB);
+        let texts = [
+            "a ab abc abcd abcde abcdef abcdefg abcdefgh abcdefghi families reported",
+            "abcdefghijklmnopqrstuvwxyz abcdefghijklmnop niñas NIÑAS reported police",
+            "police reported abcdefgh a ab families abcdefghijklmnopqrstuvwxyz niñas",
+        ];
+        let mut kept = Scratch::with_body(Language::English);
+        for _ in 0..2 {
+            for t in texts {
+                let mut fresh = Scratch::with_body(Language::English);
+                assert_eq!(m.apply(t, &mut kept), m.apply(t, &mut fresh));
+                assert_eq!(kept.body(), fresh.body(), "{t}");
+            }
+        }
+        assert_eq!(
+            {
+                m.apply(texts[2], &mut kept);
+                kept.body().to_string()
+            },
+            "polic report abcdefgh a ab famili abcdefghijklmnopqrstuvwxyz nina"
+        );
+        // Terms over the index's limit are left out of the body.
+        let long = "x".repeat(crate::text::analysis::MAX_TOKEN + 1);
+        for _ in 0..2 {
+            m.apply(&format!("before {long} after"), &mut kept);
+            assert_eq!(kept.body(), "befor after");
+        }
     }
 
     #[test]

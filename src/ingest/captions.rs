@@ -203,6 +203,7 @@ pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<T
         match turns.last_mut() {
             Some(t) if t.label == label => {
                 if let Some((_, text)) = t.lines.last_mut() {
+                    let text = text.to_mut();
                     text.push(' ');
                     text.push_str(&cue.text);
                 }
@@ -216,7 +217,7 @@ pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<T
                 turns.push(Turn {
                     label,
                     respondent,
-                    lines: vec![(cue.number, cue.text)],
+                    lines: vec![(cue.number, cue.text.into())],
                     time: cue.start,
                 });
             }

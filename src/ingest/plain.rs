@@ -3,6 +3,7 @@
 //! the split into excerpts (paragraph, turn or sentence).
 
 use crate::yaml::scalar;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use regex::Regex;
@@ -284,41 +285,65 @@ fn strip_at(msg: &str) -> &str {
 
 /// A speaker turn, as any reader produces it.
 #[derive(Debug, Clone, Default)]
-pub struct Turn {
+pub struct Turn<'a> {
     /// The speaker label as written (empty in a monologue).
     pub label: String,
     /// The respondent, or None for the interviewer.
     pub respondent: Option<String>,
     /// (line, text) of every line of the turn, the label stripped. The
     /// "line" is whatever the container numbers: a text line, a .docx
-    /// paragraph, a caption cue.
-    pub lines: Vec<(usize, String)>,
+    /// paragraph, a caption cue. Borrowed from the transcript's text where
+    /// the reader can.
+    pub lines: Vec<(usize, Cow<'a, str>)>,
     /// Start time of the turn (captions), e.g. `00:12:03`.
     pub time: String,
 }
 
-/// A paragraph: its first line and its lines.
+/// A paragraph: its first line and its lines (trimmed, borrowed from the
+/// turn).
 #[derive(Debug, Clone)]
-struct Para {
-    lines: Vec<(usize, String)>,
+struct Para<'a> {
+    lines: Vec<(usize, &'a str)>,
 }
 
-impl Para {
+impl Para<'_> {
     fn line(&self) -> usize {
         self.lines[0].0
     }
+    /// Its lines joined by single spaces, appended to `out`.
+    fn text_into(&self, out: &mut String) {
+        for (k, (_, t)) in self.lines.iter().enumerate() {
+            if k > 0 {
+                out.push(' ');
+            }
+            out.push_str(t);
+        }
+    }
+    /// The length of [`Para::text_into`]'s text.
+    fn text_len(&self) -> usize {
+        self.lines.iter().map(|(_, t)| t.len() + 1).sum::<usize>() - 1
+    }
     fn text(&self) -> String {
-        self.lines
-            .iter()
-            .map(|(_, t)| t.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
+        let mut out = String::with_capacity(self.text_len());
+        self.text_into(&mut out);
+        out
     }
 }
 
-fn paragraphs(lines: &[(usize, String)]) -> Vec<Para> {
+/// Paragraphs joined by `sep`, into `out` (cleared first).
+fn join_paras(paras: &[Para<'_>], sep: &str, out: &mut String) {
+    out.clear();
+    for (k, p) in paras.iter().enumerate() {
+        if k > 0 {
+            out.push_str(sep);
+        }
+        p.text_into(out);
+    }
+}
+
+fn paragraphs<'a>(lines: &'a [(usize, Cow<'_, str>)]) -> Vec<Para<'a>> {
     let mut out = Vec::new();
-    let mut cur: Vec<(usize, String)> = Vec::new();
+    let mut cur: Vec<(usize, &str)> = Vec::new();
     for (n, l) in lines {
         let t = l.trim();
         if t.is_empty() {
@@ -328,7 +353,7 @@ fn paragraphs(lines: &[(usize, String)]) -> Vec<Para> {
                 });
             }
         } else {
-            cur.push((*n, t.to_string()));
+            cur.push((*n, t));
         }
     }
     if !cur.is_empty() {
@@ -339,7 +364,20 @@ fn paragraphs(lines: &[(usize, String)]) -> Vec<Para> {
 
 /// True when `label` is one of the interviewer labels (case-insensitive).
 pub fn is_interviewer(label: &str, opts: &SplitOptions) -> bool {
-    let label = label.trim().to_lowercase();
+    let label = label.trim();
+    // ASCII labels (the usual case) are compared without lowercasing copies.
+    if label.is_ascii() {
+        return opts.interviewer.iter().any(|i| {
+            let i = i.trim();
+            if i.is_ascii() {
+                i.eq_ignore_ascii_case(label)
+            } else {
+                // Some letters lowercase to ASCII (the Kelvin sign to `k`).
+                i.to_lowercase() == label.to_ascii_lowercase()
+            }
+        });
+    }
+    let label = label.to_lowercase();
     opts.interviewer
         .iter()
         .any(|i| i.trim().to_lowercase() == label)
@@ -360,7 +398,10 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
         let label = parse_label(line).and_then(|(label, rest)| {
             if is_interviewer(label, opts) {
                 Some((label, rest, None))
-            } else if let Some(id) = fm.speakers.get(&label.to_lowercase()) {
+            } else if let Some(id) = focus_group
+                .then(|| fm.speakers.get(&label.to_lowercase()))
+                .flatten()
+            {
                 Some((label, rest, Some(id.clone())))
             } else if focus_group {
                 unmapped.entry(label.to_string()).or_default().push(n);
@@ -375,7 +416,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
                 turns.push(Turn {
                     label: label.to_string(),
                     respondent,
-                    lines: vec![(n, rest.to_string())],
+                    lines: vec![(n, Cow::Borrowed(rest))],
                     time: String::new(),
                 });
             }
@@ -384,7 +425,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
                 .last_mut()
                 .expect("a turn exists after the preamble")
                 .lines
-                .push((n, line.to_string())),
+                .push((n, Cow::Borrowed(*line))),
         }
     }
     // Text before the first label is a preamble, unless every label is a
@@ -409,7 +450,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             .iter()
             .enumerate()
             .skip(body)
-            .map(|(i, l)| (i + 1, l.to_string()))
+            .map(|(i, l)| (i + 1, Cow::Borrowed(*l)))
             .collect();
         turns.push(Turn {
             label: String::new(),
@@ -546,7 +587,7 @@ const HEADING_WORDS: usize = 50;
 /// asks a question and no label is the respondent's own id. A question with
 /// an answer, a repeated label, a turn that runs on, or a label naming the
 /// respondent is an exchange: the file is an interview after a long preamble.
-fn is_footer(turns: &[Turn], narrative_words: usize, respondent: &str) -> bool {
+fn is_footer(turns: &[Turn<'_>], narrative_words: usize, respondent: &str) -> bool {
     if turns.is_empty() || narrative_words <= HEADING_WORDS {
         return false;
     }
@@ -568,7 +609,7 @@ fn is_footer(turns: &[Turn], narrative_words: usize, respondent: &str) -> bool {
 }
 
 /// Turns to excerpts by the unit of coding; fills in the summary counts.
-pub fn build(rel: &str, turns: &[Turn], unit: Unit, info: TranscriptInfo) -> Transcript {
+pub fn build(rel: &str, turns: &[Turn<'_>], unit: Unit, info: TranscriptInfo) -> Transcript {
     let mut excerpts = Vec::new();
     let mut question = String::new();
     let mut spoken = 0;
@@ -582,15 +623,11 @@ pub fn build(rel: &str, turns: &[Turn], unit: Unit, info: TranscriptInfo) -> Tra
             }
         }
         let Some(respondent) = &turn.respondent else {
-            question = paras.iter().map(Para::text).collect::<Vec<_>>().join(" ");
+            join_paras(&paras, " ", &mut question);
             continue;
         };
         let mut push = |line: usize, suffix: usize, text: String| {
-            let id = if suffix > 1 {
-                format!("{rel}:{line}.{suffix}")
-            } else {
-                format!("{rel}:{line}")
-            };
+            let id = excerpt_id(rel, line, suffix);
             excerpts.push(Excerpt {
                 id,
                 path: rel.to_string(),
@@ -611,11 +648,8 @@ pub fn build(rel: &str, turns: &[Turn], unit: Unit, info: TranscriptInfo) -> Tra
             }
             Unit::Turn => {
                 if let Some(first) = paras.first() {
-                    let text = paras
-                        .iter()
-                        .map(Para::text)
-                        .collect::<Vec<_>>()
-                        .join("\n\n");
+                    let mut text = String::new();
+                    join_paras(&paras, "\n\n", &mut text);
                     push(first.line(), 1, text);
                 }
             }
@@ -637,6 +671,38 @@ pub fn build(rel: &str, turns: &[Turn], unit: Unit, info: TranscriptInfo) -> Tra
     transcript
 }
 
+/// An excerpt's id: `<rel>:<line>`, and `.<suffix>` after the first
+/// sentence on a line.
+fn excerpt_id(rel: &str, line: usize, suffix: usize) -> String {
+    let mut id = String::with_capacity(rel.len() + 12);
+    id.push_str(rel);
+    id.push(':');
+    push_number(&mut id, line);
+    if suffix > 1 {
+        id.push('.');
+        push_number(&mut id, suffix);
+    }
+    id
+}
+
+/// Appends `n` in decimal.
+fn push_number(out: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
 /// Numbers excerpts in file order and fills in the summary counts.
 pub fn finish(
     rel: &str,
@@ -647,11 +713,11 @@ pub fn finish(
     for (pos, e) in excerpts.iter_mut().enumerate() {
         e.pos = pos;
     }
-    let mut respondents: Vec<String> = excerpts.iter().map(|e| e.respondent.clone()).collect();
-    respondents.sort();
+    let mut respondents: Vec<&str> = excerpts.iter().map(|e| e.respondent.as_str()).collect();
+    respondents.sort_unstable();
     respondents.dedup();
     info.turns = turns;
-    info.respondents = respondents;
+    info.respondents = respondents.into_iter().map(str::to_string).collect();
     info.excerpts = excerpts.len();
     info.words = excerpts.iter().map(|e| word_count(&e.text)).sum();
     if excerpts.is_empty() {
@@ -755,6 +821,34 @@ mod tests {
             interviewer: crate::study::Settings::default().interviewer,
             csv: None,
             encoding: None,
+        }
+    }
+
+    #[test]
+    fn excerpt_ids_as_formatted() {
+        for (line, suffix) in [(0, 1), (7, 1), (10, 2), (1234567, 13), (usize::MAX, 1)] {
+            let want = if suffix > 1 {
+                format!("t/a b.txt:{line}.{suffix}")
+            } else {
+                format!("t/a b.txt:{line}")
+            };
+            assert_eq!(excerpt_id("t/a b.txt", line, suffix), want);
+        }
+    }
+
+    #[test]
+    fn interviewer_labels_fold_case_as_lowercasing_does() {
+        let mut o = opts(Unit::Paragraph);
+        o.interviewer = vec![" Entrevistadora ".into(), "\u{212a}im".into(), "ÉL".into()];
+        for (label, is) in [
+            ("entrevistadora", true),
+            ("ENTREVISTADORA ", true),
+            ("Entrevistador", false),
+            ("KIM", true),
+            ("él", true),
+            ("el", false),
+        ] {
+            assert_eq!(is_interviewer(label, &o), is, "{label}");
         }
     }
 

@@ -22,8 +22,10 @@ use crate::model::Transcript;
 use crate::study::{Study, TranscriptFile};
 
 /// A batch holds at most this many bytes of transcripts (unless one file is
-/// bigger)…
-const BATCH_BYTES: u64 = 32 << 20;
+/// bigger)… Up to three batches are held at once (one coded, one waiting,
+/// one written), each excerpt's text with its search body and ids, so
+/// this bounds most of the memory a run takes besides the index writer's.
+const BATCH_BYTES: u64 = 8 << 20;
 /// …and at most this many files.
 const BATCH_FILES: usize = 512;
 
@@ -236,7 +238,7 @@ pub(super) fn update(
         writer.forget_previous();
     }
     clock.lap("place codings, manifest");
-    commit(writer, &manifest, table, outcome, clock, notify)
+    commit(writer, manifest, table, outcome, clock, notify)
 }
 
 /// Each excerpt's text hash by id.
@@ -454,7 +456,10 @@ pub(crate) fn documents(
         let language = coded.transcript.info.language;
         for (e, c) in coded.transcript.excerpts.iter().zip(&coded.excerpts) {
             let n = resp_ids.len() as u64;
-            let resp = *resp_ids.entry(e.respondent.clone()).or_insert(n);
+            let resp = match resp_ids.get(&e.respondent) {
+                Some(&r) => r,
+                None => *resp_ids.entry(e.respondent.clone()).or_insert(n),
+            };
             docs.push(crate::index::document(
                 fields, e, &c.body, language, at as u64, resp,
             ));
@@ -587,14 +592,15 @@ impl Run<'_> {
             follows,
         } = coded;
         let language = transcript.info.language;
+        // Neighbouring excerpts are mostly one respondent's.
+        let mut last: Option<(&str, u64)> = None;
         for (e, c) in transcript.excerpts.iter().zip(excerpts) {
-            let resp = match self.resp_ids.get(&e.respondent) {
-                Some(&r) => r,
-                None => {
-                    let r = self.manifest.respondents.len() as u64;
-                    self.manifest.respondents.push(e.respondent.clone());
-                    self.resp_ids.insert(e.respondent.clone(), r);
-                    r
+            let resp = match last {
+                Some((r, id)) if r == e.respondent => id,
+                _ => {
+                    let id = self.resp_id(&e.respondent);
+                    last = Some((&e.respondent, id));
+                    id
                 }
             };
             let codes = self.excerpt_codes(&e.id, resp, c.rules, placed);

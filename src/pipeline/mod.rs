@@ -486,17 +486,19 @@ fn announce(
     }
 }
 
-/// Commits, reopens the index and fills its count cache.
+/// Commits, reopens the index and fills its count cache. The manifest is
+/// let go once written: the index reopened reads its own.
 fn commit(
     writer: Writer,
-    manifest: &Manifest,
+    manifest: Manifest,
     table: TableBuilder,
     outcome: Outcome,
     clock: Clock<'_>,
     notify: Notify<'_>,
 ) -> Result<(StudyIndex, Outcome)> {
     let data = writer.data_dir();
-    writer.commit(manifest, table.encode())?;
+    writer.commit(&manifest, table.encode())?;
+    drop(manifest);
     clock.lap("commit");
     let idx = index::open(&data)?
         .ok_or_else(|| Error::failure("the index could not be reopened after commit"))?;

@@ -91,5 +91,5 @@ pub(super) fn recode(
         reason: plan.reason.to_string(),
         ..Default::default()
     };
-    commit(writer, &manifest, table, outcome, clock, notify)
+    commit(writer, manifest, table, outcome, clock, notify)
 }

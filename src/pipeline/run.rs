@@ -155,6 +155,17 @@ impl<'a> Run<'a> {
         Ok((manifest, self.table))
     }
 
+    /// A respondent's dense id, given now if it has none.
+    pub fn resp_id(&mut self, respondent: &str) -> u64 {
+        if let Some(&r) = self.resp_ids.get(respondent) {
+            return r;
+        }
+        let r = self.manifest.respondents.len() as u64;
+        self.manifest.respondents.push(respondent.to_string());
+        self.resp_ids.insert(respondent.to_string(), r);
+        r
+    }
+
     /// An excerpt's codes: its rule codes and the codings placed on it.
     pub fn excerpt_codes(
         &self,

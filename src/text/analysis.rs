@@ -86,16 +86,16 @@ impl Stems {
         }
     }
 
-    /// Appends a token's term to a pre-analysed body (see module docs);
-    /// over-long tokens are left out.
-    pub fn body(term: &str, out: &mut String) {
+    /// Appends a token's term to a pre-analysed body (see module docs),
+    /// as bytes of text; over-long terms are left out.
+    pub fn body(term: &[u8], out: &mut Vec<u8>) {
         if term.len() > MAX_TOKEN {
             return;
         }
         if !out.is_empty() {
-            out.push(' ');
+            out.push(b' ');
         }
-        out.push_str(term);
+        out.extend_from_slice(term);
     }
 }
 
@@ -262,11 +262,11 @@ mod tests {
     /// The body the coder builds for `text` (as the matcher's scan does).
     fn body(lang: Language, text: &str) -> String {
         let mut stems = Stems::new(lang);
-        let mut out = String::new();
+        let mut out = Vec::new();
         for t in text::tokens(&text::normalize(text)) {
-            Stems::body(&stems.stem(t), &mut out);
+            Stems::body(stems.stem(t).as_bytes(), &mut out);
         }
-        out
+        String::from_utf8(out).unwrap()
     }
 
     #[test]

@@ -24,17 +24,24 @@ pub fn normalize(text: &str) -> String {
 /// [`normalize`] into a reused buffer (cleared first).
 pub fn normalize_into(text: &str, out: &mut String) {
     out.clear();
-    if text.is_ascii() {
-        out.push_str(text);
-        out.make_ascii_lowercase();
-        return;
-    }
     out.reserve(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-            continue;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // A run of ASCII is copied and lowercased at once.
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii() {
+            i += 1;
         }
+        if i > start {
+            let at = out.len();
+            out.push_str(&text[start..i]);
+            out[at..].make_ascii_lowercase();
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
         decompose_canonical(c, |d| {
             if !is_combining_mark(d) {
                 if d.is_ascii() {
@@ -76,6 +83,26 @@ impl<'a> Tokens<'a> {
     }
 }
 
+/// How [`Tokens`] classifies a byte: an ASCII separator, an ASCII
+/// alphanumeric, or part of a character beyond ASCII.
+const SEP: u8 = 0;
+const ALNUM: u8 = 1;
+const WIDE: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut t = [SEP; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if !c.is_ascii() {
+            t[b] = WIDE;
+        } else if c.is_ascii_alphanumeric() {
+            t[b] = ALNUM;
+        }
+        b += 1;
+    }
+    t
+};
+
 impl<'a> Iterator for Tokens<'a> {
     type Item = &'a str;
 
@@ -83,17 +110,19 @@ impl<'a> Iterator for Tokens<'a> {
         let bytes = self.text.as_bytes();
         let len = bytes.len();
         let mut i = self.pos;
+        let class = |i: usize| CLASS[usize::from(bytes[i])];
         // ASCII fast path: skip separators, then take alphanumerics, while
         // the bytes stay ASCII; anything else goes through `class`.
-        while i < len && bytes[i].is_ascii() && !bytes[i].is_ascii_alphanumeric() {
+        while i < len && class(i) == SEP {
             i += 1;
         }
-        if i < len && bytes[i].is_ascii() {
+        if i < len && class(i) == ALNUM {
             let start = i;
-            while i < len && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            while i < len && class(i) == ALNUM {
                 i += 1;
             }
-            if i == len || bytes[i].is_ascii() {
+            if i == len || class(i) == SEP {
                 self.pos = i;
                 return Some(&self.text[start..i]);
             }
@@ -140,21 +169,64 @@ pub fn tokenize(text: &str) -> Vec<String> {
 pub fn word_count(text: &str) -> usize {
     // `split_whitespace().count()` over the bytes: a word starts at a
     // character that is not whitespace after one that is (or at the start).
-    // Only a character's first byte is classified (continuation bytes keep
-    // the state), without decoding it: see [`is_space_at`].
+    // Eight ASCII bytes at a time are classified at once (see
+    // [`ascii_non_space`]); elsewhere only a character's first byte is
+    // classified (continuation bytes keep the state), without decoding it:
+    // see [`is_space_at`].
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     let bytes = text.as_bytes();
     let (mut n, mut in_word) = (0, false);
-    for (i, &b) in bytes.iter().enumerate() {
-        let space = match b {
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            // The ASCII bytes before the first that is not (little end first).
+            let ascii = match x & HIGH {
+                0 => 8,
+                high => high.trailing_zeros() / 8,
+            };
+            if ascii > 0 {
+                let keep = u64::MAX >> (64 - 8 * ascii);
+                let word = ascii_non_space(x & keep) & keep;
+                // A byte's predecessor is the byte below it.
+                let before = (word << 8) | if in_word { 0x80 } else { 0 };
+                // One bit per byte, at its bottom: a multiply sums the bytes
+                // into the top one (a byte popcount, without the `popcnt`
+                // the baseline x86-64 target lacks).
+                let starts = (word & !before) >> 7;
+                n += (starts.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+                in_word = (word >> (8 * ascii - 1)) & 1 == 1;
+                i += ascii as usize;
+                continue;
+            }
+        }
+        let space = match bytes[i] {
             b' ' | b'\t'..=b'\r' => true,
             0..=0x7f => false,
-            0x80..=0xbf => continue,
+            0x80..=0xbf => {
+                i += 1;
+                continue;
+            }
             _ => is_space_at(&bytes[i..]),
         };
         n += usize::from(!space && !in_word);
         in_word = !space;
+        i += 1;
     }
     n
+}
+
+/// Of eight ASCII bytes (little end first), the high bit of each that is
+/// not whitespace (space, or tab to carriage return); other bits clear.
+/// Each byte is below 0x80, so adding up to 0x7f to it carries into its own
+/// high bit and never into the next byte.
+fn ascii_non_space(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let not_space = ((x ^ (0x20 * ONES)) + 0x7f * ONES) & HIGH;
+    let from_tab = (x + (0x80 - 9) * ONES) & HIGH;
+    let from_cr_on = (x + (0x80 - 14) * ONES) & HIGH;
+    not_space & !(from_tab & !from_cr_on)
 }
 
 /// Whether the non-ASCII character whose UTF-8 encoding starts `b` is
@@ -210,6 +282,33 @@ mod tests {
             for t in [format!("a{c}b"), format!("{c}{c}"), format!("{c}ñ{c}")] {
                 assert_eq!(word_count(&t), t.split_whitespace().count(), "{c:?}");
             }
+        }
+    }
+
+    #[test]
+    fn words_are_counted_alike_within_and_across_ascii_chunks() {
+        // Strings long enough for the eight-byte path, its chunks broken by
+        // non-ASCII characters at every offset, from a fixed pseudo-random
+        // sequence over spaces, controls next to them, letters and Unicode
+        // spaces.
+        let alphabet = [
+            " ", "a", "\t", "\n", "\u{b}", "\u{c}", "\r", "\u{8}", "\u{e}", "\u{1c}", "\u{1f}",
+            "!", "ñ", "\u{a0}", "\u{2003}", "日", "Z", "~", "\u{7f}",
+        ];
+        let mut seed: u64 = 7;
+        for _ in 0..3000 {
+            let mut t = String::new();
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (seed >> 33) % 48;
+            for _ in 0..len {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                t.push_str(alphabet[((seed >> 33) % alphabet.len() as u64) as usize]);
+            }
+            assert_eq!(word_count(&t), t.split_whitespace().count(), "{t:?}");
         }
     }
 
