@@ -200,6 +200,10 @@ enum Outcome {
     Taken(String),
     /// The text occurs several times and nothing tells which.
     Ambiguous(Vec<String>),
+    /// Placed at its own id, one of the excerpts the alignment left it
+    /// (the texts around it do not tell which is its); with how many
+    /// excerpts have its text.
+    Guessed(usize, usize),
     /// The hash cannot be read, and the transcript changed (`true`) or no
     /// excerpt has the row's id (`false`).
     HashUnreadable(bool),
@@ -329,13 +333,13 @@ impl<'a> Group<'a> {
     /// Places row `i` on `t` unless another row of the sheet holds it.
     fn settle(&mut self, i: usize, o: Outcome) {
         let o = match o {
-            Outcome::Placed(t) => match self.claimed.get(&t) {
+            Outcome::Placed(t) | Outcome::Guessed(t, _) => match self.claimed.get(&t) {
                 Some(other) if *other != self.rows[i].excerpt => {
                     Outcome::Taken(self.ts[t].id.clone())
                 }
                 _ => {
                     self.claimed.insert(t, self.rows[i].excerpt.as_str());
-                    Outcome::Placed(t)
+                    o
                 }
             },
             o => o,
@@ -501,17 +505,26 @@ impl<'a> Group<'a> {
                     .collect()
             })
             .collect();
+        // Rows with one choice first; then, among several, the excerpt a
+        // row's id still names, if it is one of them and still free.
+        for (a, opts) in options.iter().enumerate() {
+            if let [t] = opts[..] {
+                self.settle(rs[a], Outcome::Placed(t));
+            }
+        }
         for (a, opts) in options.into_iter().enumerate() {
             let i = rs[a];
-            // Among several, the excerpt its id still names, if it is one.
+            if opts.len() < 2 {
+                continue;
+            }
             let own = self
                 .by_id
                 .get(self.rows[i].excerpt.as_str())
                 .copied()
-                .filter(|t| opts.contains(t));
-            match (&opts[..], own) {
-                (&[t], _) | (_, Some(t)) => self.settle(i, Outcome::Placed(t)),
-                _ => self.options[i] = opts,
+                .filter(|t| opts.contains(t) && !self.claimed.contains_key(t));
+            match own {
+                Some(t) => self.settle(i, Outcome::Guessed(t, self.candidates[i].len())),
+                None => self.options[i] = opts,
             }
         }
     }
@@ -610,6 +623,9 @@ impl<'a> Group<'a> {
         scored.sort();
         if (scored[0].0, scored[0].1) == (scored[1].0, scored[1].1) {
             Outcome::Ambiguous(free.iter().map(|&t| self.ts[t].id.clone()).collect())
+        } else if self.changed && scored[0].0 == std::cmp::Reverse(0) {
+            // By position alone, in an edited transcript: a guess, told.
+            Outcome::Guessed(scored[0].2, self.candidates[i].len())
         } else {
             Outcome::Placed(scored[0].2)
         }
@@ -684,13 +700,16 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
     let mut at: Vec<Option<usize>> = vec![None; c.rows.len()];
     let mut placed = Placed::default();
     let mut reported: BTreeSet<(&str, usize)> = BTreeSet::new();
+    // Rows kept at their ids because the texts around them did not tell
+    // which of several equal excerpts is theirs: (row, transcript, how many).
+    let mut guessed: Vec<Guess> = Vec::new();
     for ((_, path), idxs) in &groups {
         let rows: Vec<&SheetRow> = idxs.iter().map(|&i| &c.rows[i]).collect();
         let outcomes = place_group(&rows, excerpts, &by_path[path]);
         for (&i, o) in idxs.iter().zip(outcomes) {
             let r = &c.rows[i];
             if !reported.insert((r.sheet.as_str(), r.row)) {
-                if let Outcome::Placed(t) = o {
+                if let Outcome::Placed(t) | Outcome::Guessed(t, _) = o {
                     at[i] = Some(t);
                 }
                 continue;
@@ -699,6 +718,11 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
                 Outcome::Placed(t) => {
                     at[i] = Some(t);
                     record_place(&mut placed, r, path, &excerpts[t]);
+                }
+                Outcome::Guessed(t, n) => {
+                    at[i] = Some(t);
+                    record_place(&mut placed, r, path, &excerpts[t]);
+                    guessed.push((i, *path, n, excerpts[t].id.as_str()));
                 }
                 o => placed.warnings.push(format!(
                     "{}:{}: coding for `{}` cannot be placed: {}",
@@ -710,6 +734,7 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
             }
         }
     }
+    placed.warnings.extend(kept_by_line(c, &guessed));
     placed.warnings.extend(shared_rows(c, excerpts, &at));
     cover(c, excerpts, &at, &by_path, &path_of, &mut placed);
     for coding in &c.codings {
@@ -733,8 +758,48 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
     Ok(placed)
 }
 
-/// Records that row `r` sits on `target`: a move when the excerpt moved, a
-/// fix when its id or hash should be rewritten.
+/// A row placed by a guess: its index, transcript, how many excerpts have
+/// its text, and the id it is on now.
+type Guess<'a> = (usize, &'a str, usize, &'a str);
+
+/// The rows with codings that an edit left placed by a guess, at their
+/// lines or by position: each when a sheet has a few on one transcript,
+/// else one line for them.
+fn kept_by_line(c: &Codings, guessed: &[Guess]) -> Vec<String> {
+    const EACH: usize = 5;
+    let coded: std::collections::HashSet<usize> = c.codings.iter().map(|k| k.row).collect();
+    let mut groups: BTreeMap<(&str, &str), Vec<Guess>> = BTreeMap::new();
+    for &g in guessed.iter().filter(|g| coded.contains(&g.0)) {
+        groups.entry((&c.rows[g.0].sheet, g.1)).or_default().push(g);
+    }
+    let mut out = Vec::new();
+    for ((sheet, path), rows) in groups {
+        if rows.len() <= EACH {
+            out.extend(rows.iter().map(|&(i, _, n, to)| {
+                let r = &c.rows[i];
+                let how = if to == r.excerpt {
+                    "kept its line".to_string()
+                } else {
+                    format!("was placed on `{to}` by its position")
+                };
+                format!(
+                    "{sheet}:{}: `{}` {how} after an edit of `{path}`: its text occurs {n} times there and the texts around it do not tell which is its excerpt; check the coding, or correct the id on the sheet",
+                    r.row, r.excerpt
+                )
+            }));
+        } else {
+            let r = &c.rows[rows[0].0];
+            out.push(format!(
+                "{sheet}: {} rows on `{path}` were placed by their lines after an edit: their texts occur several times there and the texts around them do not tell which excerpts are theirs (the first: row {}, `{}`); check the codings, or correct the ids on the sheet",
+                rows.len(),
+                r.row,
+                r.excerpt
+            ));
+        }
+    }
+    out
+}
+
 /// Rows without a hash (a long sheet's `excerpt,code`) stay at their ids;
 /// after an edit of their transcript an id may name other text than the
 /// row was written for (lines inserted above it). `was` and `is` are the
@@ -803,6 +868,8 @@ fn shared_rows(c: &Codings, excerpts: &[Target], at: &[Option<usize>]) -> Vec<St
         .collect()
 }
 
+/// Records that row `r` sits on `target`: a move when the excerpt moved, a
+/// fix when its id or hash should be rewritten.
 fn record_place(placed: &mut Placed, r: &SheetRow, path: &str, target: &Target) {
     let hash = sheet_hash_of(&target.hash);
     let moved = target.id != r.excerpt;
@@ -831,7 +898,7 @@ fn record_place(placed: &mut Placed, r: &SheetRow, path: &str, target: &Target) 
 /// do.
 fn why_not(o: &Outcome, r: &SheetRow, path: &str, edited: &BTreeSet<String>) -> String {
     match o {
-        Outcome::Placed(_) => String::new(),
+        Outcome::Placed(_) | Outcome::Guessed(..) => String::new(),
         Outcome::NoSuchId => {
             let key = r.excerpt.get(path.len() + 1..).unwrap_or("");
             let mut why = if key.bytes().all(|b| b.is_ascii_digit()) {
@@ -1230,6 +1297,45 @@ mod tests {
         (codes, p)
     }
 
+    /// Three equal answers, one deleted: the rows with one choice in every
+    /// alignment take it; the middle row, kept at its line by a guess, is
+    /// told when it carries a coding.
+    #[test]
+    fn a_row_kept_at_its_line_by_a_guess_is_told() {
+        let si = "00000000005a";
+        let (codes, p) = placed_after_edit(
+            &[
+                ("x.txt:2", si, "a"),
+                ("x.txt:5", si, ""),
+                ("x.txt:8", si, "b"),
+            ],
+            &[("x.txt:2", si), ("x.txt:5", si)],
+        );
+        assert_eq!(codes, [("x.txt:2".into(), 1), ("x.txt:5".into(), 2)]);
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:3: coding for `x.txt:5` cannot be placed: the excerpt with its text, `x.txt:2`, already carries another row of this sheet"]
+        );
+        let (codes, p) = placed_after_edit(
+            &[
+                ("x.txt:2", si, ""),
+                ("x.txt:5", si, "a"),
+                ("x.txt:8", si, ""),
+            ],
+            &[
+                ("x.txt:2", si),
+                ("x.txt:5", si),
+                ("x.txt:11", si),
+                ("x.txt:14", si),
+            ],
+        );
+        assert_eq!(codes, [("x.txt:5".into(), 1)]);
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:3: `x.txt:5` kept its line after an edit of `x.txt`: its text occurs 4 times there and the texts around it do not tell which is its excerpt; check the coding, or correct the id on the sheet"]
+        );
+    }
+
     /// The rows a deletion or insertion shifts onto answers with the same
     /// text at their old lines do not stay there: the alignment says where
     /// they went.
@@ -1285,9 +1391,9 @@ mod tests {
         );
         assert_eq!(codes, [("x.txt:11".into(), 2), ("x.txt:8".into(), 1)]);
         // The same on a sheet that lists only the marked row: the text
-        // occurs twice, and position (no rows placed around it: its old
-        // line) picks the nearest.
-        let (codes, _) = placed_after_edit(
+        // occurs three times, and position (no rows placed around it: its
+        // old line) picks the nearest, which is told as a guess.
+        let (codes, p) = placed_after_edit(
             &[("x.txt:11", no, "b")],
             &[
                 ("x.txt:2", no),
@@ -1299,6 +1405,10 @@ mod tests {
             ],
         );
         assert_eq!(codes, [("x.txt:14".into(), 2)]);
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:2: `x.txt:11` was placed on `x.txt:14` by its position after an edit of `x.txt`: its text occurs 3 times there and the texts around it do not tell which is its excerpt; check the coding, or correct the id on the sheet"]
+        );
     }
 
     #[test]
