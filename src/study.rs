@@ -584,7 +584,12 @@ impl Study {
                 crate::input::RESPONDENTS,
             )?;
         }
-        Ok(Study {
+        Ok(Study::with(root, settings, settings_hash))
+    }
+
+    /// A study at `root` with these settings, nothing listed yet.
+    fn with(root: PathBuf, settings: Settings, settings_hash: String) -> Study {
+        Study {
             root,
             settings,
             settings_hash,
@@ -593,7 +598,7 @@ impl Study {
             terminal: crate::render::Terminal::default(),
             listing: std::sync::OnceLock::new(),
             folders: std::sync::OnceLock::new(),
-        })
+        }
     }
 
     /// The forced encoding, if the settings or `--encoding` give one.
@@ -1262,19 +1267,11 @@ mod tests {
             std::fs::write(&p, text).unwrap();
         }
         for entry in ["t", "./t/", "t/a/.."] {
-            let study = Study {
-                root: root.clone(),
-                settings: Settings {
-                    transcripts: vec![entry.into()],
-                    ..Settings::default()
-                },
-                settings_hash: String::new(),
-                index_threads: None,
-                timing: false,
-                terminal: crate::render::Terminal::default(),
-                listing: std::sync::OnceLock::new(),
-                folders: std::sync::OnceLock::new(),
+            let settings = Settings {
+                transcripts: vec![entry.into()],
+                ..Settings::default()
             };
+            let study = Study::with(root.clone(), settings, String::new());
             let (files, warnings) = study.transcript_files().unwrap();
             let rels: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
             assert_eq!(
@@ -1298,16 +1295,11 @@ mod tests {
 
     #[test]
     fn ids_of_files_outside_the_study_keep_their_way_there() {
-        let study = Study {
-            root: PathBuf::from("/data/projects/study"),
-            settings: Settings::default(),
-            settings_hash: String::new(),
-            index_threads: None,
-            timing: false,
-            terminal: crate::render::Terminal::default(),
-            listing: std::sync::OnceLock::new(),
-            folders: std::sync::OnceLock::new(),
-        };
+        let study = Study::with(
+            PathBuf::from("/data/projects/study"),
+            Settings::default(),
+            String::new(),
+        );
         let id = |p: &str| study.id_path(Path::new(p));
         assert_eq!(
             id("/data/projects/study/transcripts/r01.txt"),

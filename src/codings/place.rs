@@ -383,20 +383,18 @@ impl<'a> Group<'a> {
     /// lines. (Two rows after one excerpt, as when one of two equal answers
     /// was deleted, are left to the alignment.)
     fn place_unique(&mut self) {
-        let open: Vec<usize> = self
+        let open: Vec<(usize, Vec<usize>)> = self
             .order
             .iter()
-            .copied()
-            .filter(|&i| self.out[i].is_none())
+            .filter(|&&i| self.out[i].is_none())
+            .map(|&i| (i, self.free(i)))
             .collect();
         let mut wanted: HashMap<usize, usize> = HashMap::new();
-        for &i in &open {
-            for t in self.free(i) {
-                *wanted.entry(t).or_default() += 1;
-            }
+        for t in open.iter().flat_map(|(_, free)| free) {
+            *wanted.entry(*t).or_default() += 1;
         }
-        for i in open {
-            if let [t] = self.free(i)[..] {
+        for (i, free) in open {
+            if let [t] = free[..] {
                 if wanted.get(&t) == Some(&1) {
                     self.settle(i, Outcome::Placed(t));
                 }

@@ -154,6 +154,15 @@ impl<V: Decode> LazyMap<V> {
         self.map.get().is_some()
     }
 
+    /// The encoding, while the map was not decoded (a lookup that reads
+    /// it directly need not decode the rest).
+    fn undecoded(&self) -> Option<&[u8]> {
+        match self.map.get() {
+            None => self.encoded.as_deref(),
+            Some(_) => None,
+        }
+    }
+
     /// The map, decoded on first use.
     fn map(&self) -> &BTreeMap<String, V> {
         self.map.get_or_init(|| {
@@ -256,28 +265,28 @@ impl AttributeTable {
     /// One respondent's attributes: looked up in the encoded table, when it
     /// was not decoded, without decoding the others.
     pub fn of(&self, resp: &str) -> Option<Attributes> {
-        match (self.table.map.get(), &self.table.encoded) {
-            (None, Some(bytes)) => {
+        match self.table.undecoded() {
+            Some(bytes) => {
                 let offsets = self
                     .offsets
                     .0
                     .get_or_init(|| binary::attribute_offsets(bytes).unwrap_or_default());
                 binary::find_attributes(bytes, offsets, resp)
             }
-            _ => self.table.get(resp).cloned(),
+            None => self.table.get(resp).cloned(),
         }
     }
-}
 
-impl AttributeTable {
     /// Every respondent's value of `attr` (those without it left out), in
     /// respondent order: read from the encoding when the table was not
     /// decoded, without decoding it.
     pub fn column<'a>(&'a self, attr: &str) -> Vec<(&'a str, &'a str)> {
-        if let (None, Some(bytes)) = (self.table.map.get(), &self.table.encoded) {
-            if let Some(column) = binary::attribute_column(bytes, attr) {
-                return column;
-            }
+        if let Some(column) = self
+            .table
+            .undecoded()
+            .and_then(|b| binary::attribute_column(b, attr))
+        {
+            return column;
         }
         self.table
             .iter()
@@ -358,13 +367,13 @@ impl Manifest {
     /// All attribute names in the study, sorted.
     pub fn attribute_names(&self) -> Vec<String> {
         // The encoding starts with them: read without decoding the table.
-        if let (None, Some(bytes)) = (
-            self.attributes.table.map.get(),
-            &self.attributes.table.encoded,
-        ) {
-            if let Some(names) = binary::attribute_names(bytes) {
-                return names;
-            }
+        if let Some(names) = self
+            .attributes
+            .table
+            .undecoded()
+            .and_then(binary::attribute_names)
+        {
+            return names;
         }
         // Each name once, copied once: tens of thousands of respondents
         // share a handful of names.
@@ -437,16 +446,15 @@ impl Manifest {
     /// straight from the encoding when the table was not decoded (a command
     /// that sorts or fetches hits by file needs nothing else of it).
     pub fn file_refs(&self) -> Vec<(&str, u64, Language)> {
-        match (self.files.map.get(), &self.files.encoded) {
-            (None, Some(bytes)) => binary::file_refs(bytes),
-            _ => None,
-        }
-        .unwrap_or_else(|| {
-            self.files
-                .iter()
-                .map(|(p, f)| (p.as_str(), f.id, f.language))
-                .collect()
-        })
+        self.files
+            .undecoded()
+            .and_then(binary::file_refs)
+            .unwrap_or_else(|| {
+                self.files
+                    .iter()
+                    .map(|(p, f)| (p.as_str(), f.id, f.language))
+                    .collect()
+            })
     }
 }
 

@@ -439,7 +439,7 @@ pub(crate) fn documents(
     study: &Study,
     fields: &crate::index::Fields,
 ) -> Result<(Vec<tantivy::TantivyDocument>, u64)> {
-    let inputs = super::gather(study, true)?;
+    let inputs = super::gather(study)?.list(study)?;
     let todo: Vec<Todo> = inputs
         .files
         .iter()

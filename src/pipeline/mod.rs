@@ -84,9 +84,9 @@ struct Inputs<'a> {
     settings_withdrawn: Vec<String>,
 }
 
-/// The study's inputs; its transcripts too when `listed` (else the files
-/// are left empty: a folder record stands for them).
-fn gather(study: &Study, listed: bool) -> Result<Inputs<'_>> {
+/// The study's inputs but its transcripts (see [`Inputs::list`]): a
+/// folder record may stand for them.
+fn gather(study: &Study) -> Result<Inputs<'_>> {
     let cb_path = study.resolve(&study.settings.codebook);
     let codebook = Codebook::load(&cb_path, &study.settings.codebook)?;
     let rpath = study.resolve(&study.settings.respondents);
@@ -99,12 +99,6 @@ fn gather(study: &Study, listed: bool) -> Result<Inputs<'_>> {
         (None, String::new())
     };
     let codings = codings::load(&study.root, &codebook)?;
-    let (files, warnings): (&[TranscriptFile], &[String]) = if listed {
-        let (files, warnings) = study.listing()?;
-        (files, warnings)
-    } else {
-        (&[], &[])
-    };
     Ok(Inputs {
         codebook,
         respondents,
@@ -112,13 +106,21 @@ fn gather(study: &Study, listed: bool) -> Result<Inputs<'_>> {
         respondents_table: std::cell::OnceCell::new(),
         respondents_hash,
         codings,
-        files,
-        warnings,
+        files: &[],
+        warnings: &[],
         settings_withdrawn: study.settings.withdrawn.clone(),
     })
 }
 
-impl Inputs<'_> {
+impl<'a> Inputs<'a> {
+    /// The inputs with the study's transcripts, as listed.
+    fn list(mut self, study: &'a Study) -> Result<Inputs<'a>> {
+        let (files, warnings) = study.listing()?;
+        self.files = files;
+        self.warnings = warnings;
+        Ok(self)
+    }
+
     /// The respondents table (empty without respondents.csv), parsed on
     /// first use.
     fn table(&self) -> Result<&RespondentTable> {
@@ -290,8 +292,9 @@ fn bring_up_to_date(
     let prev = &prev_manifest;
     let indexed = old.as_ref().map(|_| prev);
     // A record stands for the listing the index was made from only.
+    let mut gathered = None;
     if let Some(record) = record.filter(|r| indexed.is_some_and(|p| p.listing == r.listing)) {
-        let inputs = gather(study, false)?;
+        let inputs = gather(study)?;
         clock.lap("gather");
         let now = current(
             study,
@@ -311,11 +314,16 @@ fn bring_up_to_date(
             };
             return Ok((idx, outcome));
         }
+        gathered = Some(inputs);
     }
     if mode != Mode::Frozen && indexed.is_some() {
         refuse_emptied_study(study, prev)?;
     }
-    let inputs = gather(study, true)?;
+    let inputs = match gathered {
+        Some(inputs) => inputs,
+        None => gather(study)?,
+    }
+    .list(study)?;
     clock.lap("gather");
     let listing = inputs
         .files
