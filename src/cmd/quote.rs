@@ -363,11 +363,13 @@ pub(crate) fn cap(
         if per_respondent.is_some_and(|cap| *n >= cap) {
             continue;
         }
+        // Counted past the limit too, so that `more` is what a higher
+        // limit would show, the per-respondent cap included.
+        *n += 1;
         if chosen.len() >= limit {
             more += 1;
             continue;
         }
-        *n += 1;
         chosen.push(h);
     }
     (chosen, more)
@@ -734,4 +736,39 @@ fn to_csv(
         t.rows.push(row);
     }
     t.to_csv()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(pos: u64, resp: u64) -> Hit {
+        Hit {
+            file: resp,
+            pos,
+            resp,
+            score: 0.0,
+            addr: tantivy::DocAddress::new(0, pos as u32),
+        }
+    }
+
+    #[test]
+    fn more_counts_what_a_higher_limit_would_show() {
+        // Respondents 0 and 1 have one hit each, respondent 2 has four.
+        let hits = || {
+            let mut v = vec![hit(0, 0), hit(0, 1)];
+            v.extend((0..4).map(|p| hit(p, 2)));
+            v
+        };
+        for (limit, shown, more) in [(1, 1, 2), (2, 2, 1), (3, 3, 0), (9, 3, 0)] {
+            let (chosen, m) = cap(hits(), limit, Some(1));
+            assert_eq!((chosen.len(), m), (shown, more), "limit {limit}");
+            // Raising the limit by `more` shows exactly that many more.
+            assert_eq!(cap(hits(), limit + m, Some(1)).0.len(), shown + m);
+        }
+        // Without a cap every hit counts.
+        assert_eq!(cap(hits(), 2, None).1, 4);
+        // A cap of two: 1 + 1 + 2 quotes in all.
+        assert_eq!(cap(hits(), 1, Some(2)).1, 3);
+    }
 }

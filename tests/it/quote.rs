@@ -82,6 +82,47 @@ fn json_has_every_field() {
 }
 
 #[test]
+fn more_not_shown_counts_what_a_higher_limit_shows_per_respondent() {
+    // `return` has six excerpts of four respondents (m01 and R01 two each):
+    // one a respondent, a limit of 1 leaves three more, not five.
+    let s = study();
+    for (limit, more) in [("1", Some(3)), ("3", Some(1)), ("4", None)] {
+        let out = s.run(&[
+            "quote",
+            "return",
+            "--per-respondent",
+            "1",
+            "--limit",
+            limit,
+            "--format",
+            "json",
+        ]);
+        let shown = ids(out.ok()).len();
+        match more {
+            Some(m) => {
+                assert_eq!(
+                    out.stderr,
+                    format!("{m} more not shown (raise --limit to see them)\n")
+                );
+                let raised = (shown + m).to_string();
+                let all = s.run(&[
+                    "quote",
+                    "return",
+                    "--per-respondent",
+                    "1",
+                    "--limit",
+                    &raised,
+                    "--format",
+                    "json",
+                ]);
+                assert_eq!(ids(all.ok()).len(), shown + m);
+            }
+            None => assert_eq!(out.stderr, ""),
+        }
+    }
+}
+
+#[test]
 fn text_and_markdown_output() {
     let s = study();
     assert_eq!(
