@@ -507,6 +507,8 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     if !focus_group {
         info.warnings
             .extend(stray_labels(rel, &turns, &file_respondent));
+        info.warnings
+            .extend(merged_speakers(rel, &turns, &file_respondent));
     }
     let mut t = build(rel, &turns, opts.unit, info);
     if preamble_words > HEADING_WORDS || preamble_words > t.info.words {
@@ -553,6 +555,71 @@ fn stray_labels(rel: &str, turns: &[Turn], respondent: &str) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// A warning when several speaker labels of a file without `speakers:` are
+/// all read as its one respondent (two guests of a podcast, a translator,
+/// an interviewer label the settings do not list): every count then takes
+/// them for one person. Labels warned about by [`stray_labels`] (a
+/// sentence read as a label) are not counted. Compared case-insensitively;
+/// each label is named as first written, with its number of turns and its
+/// first line.
+fn merged_speakers(rel: &str, turns: &[Turn], respondent: &str) -> Option<String> {
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for t in turns {
+        *uses.entry(t.label.to_lowercase()).or_insert(0) += 1;
+    }
+    // label (lowercased) -> (as written, turns, first line), in order of
+    // first appearance.
+    let mut seen: Vec<(String, String, usize, usize)> = Vec::new();
+    for t in turns
+        .iter()
+        .filter(|t| t.respondent.is_some() && !t.label.is_empty())
+    {
+        let key = t.label.to_lowercase();
+        let stray = sentence_like(&t.label)
+            && key != respondent.to_lowercase()
+            && uses.get(&key) == Some(&1);
+        if stray {
+            continue;
+        }
+        match seen.iter_mut().find(|s| s.0 == key) {
+            Some(s) => s.2 += 1,
+            None => {
+                let line = t.lines.first().map_or(0, |(n, _)| *n);
+                seen.push((key, t.label.clone(), 1, line));
+            }
+        }
+    }
+    if seen.len() < 2 {
+        return None;
+    }
+    const SHOWN: usize = 5;
+    let mut listed: Vec<String> = seen
+        .iter()
+        .take(SHOWN)
+        .map(|(_, label, n, line)| {
+            let turns = if *n == 1 { "turn" } else { "turns" };
+            format!("`{label}` ({n} {turns}, from line {line})")
+        })
+        .collect();
+    if seen.len() > SHOWN {
+        listed.push(format!("and {} more", seen.len() - SHOWN));
+    }
+    let example = seen
+        .iter()
+        .take(2)
+        .enumerate()
+        .map(|(i, s)| format!("{}: {respondent}{}", s.1, ["a", "b"][i]))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "{rel}: {} speaker labels are all read as respondent `{respondent}`: {}; if they are \
+         different people, map each label to a respondent id in front matter \
+         (`speakers: {{{example}}}`), or add an interviewer's label to the `interviewer:` setting",
+        seen.len(),
+        listed.join(", ")
+    ))
 }
 
 /// Lowercase words that are part of names (`María de la Cruz`, `Ludwig van
@@ -919,10 +986,16 @@ mod tests {
             "{:?}",
             t.info.warnings
         );
-        // Used twice, it is a speaker's name however it is spelt.
+        // Used twice, it is a speaker's name however it is spelt: a second
+        // speaker read as the same respondent.
         let twice = format!("{text}But I said: yes.\n");
         let t = split(&twice, "r07.txt", &opts(Unit::Paragraph)).unwrap();
-        assert!(t.info.warnings.is_empty(), "{:?}", t.info.warnings);
+        assert_eq!(t.info.warnings.len(), 1, "{:?}", t.info.warnings);
+        assert!(
+            t.info.warnings[0].starts_with("r07.txt: 2 speaker labels are all read as"),
+            "{:?}",
+            t.info.warnings
+        );
         // With `speakers:`, other labels stay text and are warned as such.
         let fg = format!("---\nspeakers: {{R07: R07}}\n---\n{text}");
         let t = split(&fg, "fg.txt", &opts(Unit::Paragraph)).unwrap();
@@ -931,6 +1004,30 @@ mod tests {
             "{:?}",
             t.info.warnings
         );
+    }
+
+    #[test]
+    fn several_speakers_read_as_one_respondent_are_warned_about() {
+        let text = "**Host:** ¿Qué pasó?\n\n**Ana Ruiz:** La policía no vino.\n\n\
+                    **Luis Soto:** Estaba cerrada.\n\n**ana ruiz:** Nos culpan.\n";
+        let mut o = opts(Unit::Paragraph);
+        o.interviewer = vec!["Host".into()];
+        let t = split(text, "ep1.md", &o).unwrap();
+        assert_eq!(
+            t.info.warnings,
+            [
+                "ep1.md: 2 speaker labels are all read as respondent `ep1`: `Ana Ruiz` (2 turns, \
+              from line 3), `Luis Soto` (1 turn, from line 5); if they are different people, map \
+              each label to a respondent id in front matter (`speakers: {Ana Ruiz: ep1a, Luis \
+              Soto: ep1b}`), or add an interviewer's label to the `interviewer:` setting"
+            ]
+        );
+        // One label, the interviewer's aside: nothing to say.
+        let one = "Host: ¿Qué pasó?\nAna Ruiz: Nada.\n\nAna Ruiz: Nada más.\n";
+        assert!(split(one, "ep1.md", &o).unwrap().info.warnings.is_empty());
+        // With `speakers:`, the labels are mapped: nothing to say either.
+        let fg = format!("---\nspeakers: {{Ana Ruiz: R1, Luis Soto: R2}}\n---\n{text}");
+        assert!(split(&fg, "ep1.md", &o).unwrap().info.warnings.is_empty());
     }
 
     #[test]

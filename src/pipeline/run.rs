@@ -148,6 +148,7 @@ impl<'a> Run<'a> {
                 "thematic.yaml: `withdrawn:` names `{r}`, a respondent the study does not have; {hint}"
             ));
         }
+        warnings.extend(copies(&manifest.files));
         manifest.attributes.retain(|r, _| !withdrawn.contains(r));
         manifest.withdrawn = withdrawn.into_iter().collect();
         manifest.withheld = withheld.into_iter().collect();
@@ -199,4 +200,30 @@ impl<'a> Run<'a> {
         }
         codes
     }
+}
+
+/// A warning for each set of transcripts with the same bytes (a copy left
+/// in the folder, `r07 (copy).txt`), whose excerpts every count then takes
+/// twice. Empty files are left to their own warning.
+fn copies(files: &BTreeMap<String, crate::index::FileEntry>) -> Vec<String> {
+    let mut by_hash: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (path, e) in files.iter().filter(|(_, e)| e.size > 0) {
+        by_hash.entry(&e.hash).or_default().push(path);
+    }
+    let mut sets: Vec<Vec<&str>> = by_hash.into_values().filter(|p| p.len() > 1).collect();
+    sets.sort();
+    sets.into_iter()
+        .map(|paths| {
+            let (last, rest) = paths.split_last().expect("two paths or more");
+            let times = match paths.len() {
+                2 => "twice".to_string(),
+                n => format!("{n} times"),
+            };
+            format!(
+                "{} and {last} have the same bytes, so every count takes their excerpts {times}; \
+                 delete or move a copy unless the same text is meant to count again",
+                rest.join(", ")
+            )
+        })
+        .collect()
 }

@@ -145,7 +145,16 @@ fn a_label_turn_after_the_narrative_keeps_it_a_preamble() {
     assert!(s
         .run(&["transcripts", "--format", "csv"])
         .ok()
-        .contains("\ntranscripts/ellis.txt,ellis,3,2,8,UTF-8,1,86,0,english\n"),);
+        .contains("\ntranscripts/ellis.txt,ellis,3,2,8,UTF-8,2,86,0,english\n"),);
+    // `Source:` is now a turn too, read as Ellis's: said as well.
+    assert!(
+        run.stderr.contains(
+            "warning: transcripts/ellis.txt: 2 speaker labels are all read as respondent \
+             `ellis`: `Source` (1 turn, from line 9), `Ellis` (1 turn, from line 11)"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -218,7 +227,7 @@ María de la Cruz: So was I.
     let run = s.run(&["code"]);
     assert!(
         run.ok()
-            .starts_with("2 transcripts, 2 respondents, 6 excerpts, 2 coded (33%), 1 warning\n"),
+            .starts_with("2 transcripts, 2 respondents, 6 excerpts, 2 coded (33%), 2 warnings\n"),
         "{}",
         run.stdout
     );
@@ -233,7 +242,14 @@ María de la Cruz: So was I.
             "warning: transcripts/r1.txt:7: `Pero era mentira:` is read as a speaker label \
              (used once, several words, not the respondent's id), so the words `Pero era \
              mentira` are in no excerpt; if they belong to the answer, join the line to the \
-             one above"
+             one above",
+            // Three names in one file without `speakers:` are one
+            // respondent: said once, not as sentences.
+            "warning: transcripts/r2.txt: 3 speaker labels are all read as respondent `r2`: \
+             `Ana` (1 turn, from line 2), `Karl Fogel` (1 turn, from line 3), `María de la Cruz` \
+             (1 turn, from line 4); if they are different people, map each label to a \
+             respondent id in front matter (`speakers: {Ana: r2a, Karl Fogel: r2b}`), or add \
+             an interviewer's label to the `interviewer:` setting"
         ]
     );
     // Excerpts are split as before: the words before the colon are not in
@@ -249,13 +265,13 @@ transcripts/r1.txt:7,transcripts/r1.txt,7,R1,labour/debt,¿Qué le dijeron sobre
         s.run(&["transcripts", "--format", "csv"]).ok(),
         "path,respondents,turns,excerpts,words,encoding,warnings,preamble_words,footer_lines,language
 transcripts/r1.txt,R1,4,3,17,UTF-8,1,0,0,spanish
-transcripts/r2.txt,r2,4,3,13,UTF-8,0,0,0,english
+transcripts/r2.txt,r2,4,3,13,UTF-8,1,0,0,english
 "
     );
     // Joined to the line above, the words are the answer's.
     s.replace("transcripts/r1.txt", "Lima.\nPero era", "Lima. Pero era");
     let run = s.run(&["code"]);
-    assert!(run.ok().contains(", 0 warnings\n"), "{}", run.stdout);
+    assert!(run.ok().contains(", 1 warning\n"), "{}", run.stdout);
 }
 
 #[test]
@@ -288,4 +304,41 @@ speakers: {Karl Fogel: fogel}
           but is not in `speakers:`; kept as text"
         ]
     );
+}
+
+#[test]
+fn a_transcript_copied_under_another_name_is_a_warning_until_removed() {
+    let s = Study::empty();
+    let text = "Entrevistador: ¿Qué pasó?\nR1: Me ofrecieron trabajo en Lima.\n";
+    s.file("codebooks/main.yaml", CODEBOOK)
+        .file("transcripts/r1.txt", text)
+        .file("transcripts/r1 (copy).txt", text)
+        .file("transcripts/r2.txt", "Entrevistador: ¿Y?\nR2: Nada.\n")
+        .file("transcripts/empty1.txt", "")
+        .file("transcripts/empty2.txt", "");
+    let run = s.run(&["code"]);
+    let copies: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("same bytes"))
+        .collect();
+    // Empty files have their own warning, not this one.
+    assert_eq!(
+        copies,
+        [
+            "warning: transcripts/r1 (copy).txt and transcripts/r1.txt have the same bytes, so \
+          every count takes their excerpts twice; delete or move a copy unless the same text \
+          is meant to count again"
+        ]
+    );
+    // Said again while the index is up to date, and no longer once the copy is gone.
+    let again = s.run(&["code"]);
+    assert!(
+        again.stderr.contains("have the same bytes"),
+        "{}",
+        again.stderr
+    );
+    s.remove("transcripts/r1 (copy).txt");
+    let gone = s.run(&["code"]);
+    assert!(!gone.stderr.contains("same bytes"), "{}", gone.stderr);
 }
