@@ -120,8 +120,7 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
             t.respondents.to_string(),
         ]);
     }
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let plural = render::plural;
     let head = format!(
         "{}, {}, {}, {} coded ({}%), {}\n",
         plural(summary.transcripts, "transcript", "transcripts"),

@@ -248,16 +248,20 @@ fn check(study: &Study, file: Option<&str>, strict: bool) -> Result<()> {
         }
     }
     render::emit(&out)?;
+    let plural = crate::render::plural;
     eprintln!(
-        "{}: {} themes, {} codes, {} warnings",
+        "{}: {}, {}, {}",
         cb.shown,
-        cb.doc.themes.len(),
-        cb.nodes.len() - cb.doc.themes.len(),
-        lints.len()
+        plural(cb.doc.themes.len(), "theme", "themes"),
+        plural(cb.nodes.len() - cb.doc.themes.len(), "code", "codes"),
+        plural(lints.len(), "warning", "warnings")
     );
     if strict && !lints.is_empty() {
         return Err(Error::Failure {
-            message: format!("{} warnings and --strict was given", lints.len()),
+            message: format!(
+                "{} and --strict was given",
+                crate::render::plural(lints.len(), "warning", "warnings")
+            ),
             hint: None,
         });
     }

@@ -594,18 +594,45 @@ fn clean(q: &Quote) -> Quote {
 
 /// A quote with the key file's terms replaced in its text, question,
 /// respondent id and attribute values, and identifying values the key file
-/// misses masked. Highlights no longer fit a changed text and are dropped.
+/// misses masked. Highlights move with the text around them; one on a
+/// replaced word is dropped (highlighting a pseudonym would tell that the
+/// query named the person).
 fn pseudonymise(q: &mut Quote, p: &crate::privacy::Pseudonyms) {
-    let text = p.apply_masked(&q.text).into_owned();
-    if text != q.text {
-        q.highlights.clear();
-        q.text = text;
+    let (text, spans) = p.apply_masked_spans(&q.text);
+    if !spans.is_empty() {
+        q.highlights = moved(&q.highlights, &spans);
+        q.text = text.into_owned();
     }
     q.question = p.apply_masked(&q.question).into_owned();
     q.respondent = p.apply_masked(&q.respondent).into_owned();
     for v in q.attributes.values_mut() {
         *v = p.apply_masked(v).into_owned();
     }
+}
+
+/// Ranges of a text moved to where they are after the replacements
+/// `spans` (each a replaced range and its replacement's length, in order);
+/// a range overlapping a replaced one is dropped.
+fn moved(
+    ranges: &[std::ops::Range<usize>],
+    spans: &[(std::ops::Range<usize>, usize)],
+) -> Vec<std::ops::Range<usize>> {
+    ranges
+        .iter()
+        .filter(|r| {
+            !spans
+                .iter()
+                .any(|(s, _)| r.start < s.end && s.start < r.end)
+        })
+        .map(|r| {
+            let shift: isize = spans
+                .iter()
+                .filter(|(s, _)| s.end <= r.start)
+                .map(|(s, len)| *len as isize - s.len() as isize)
+                .sum();
+            (r.start as isize + shift) as usize..(r.end as isize + shift) as usize
+        })
+        .collect()
 }
 
 fn highlight(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
@@ -750,6 +777,17 @@ mod tests {
             score: 0.0,
             addr: tantivy::DocAddress::new(0, pos as u32),
         }
+    }
+
+    #[test]
+    fn highlights_move_with_replacements_and_drop_on_them() {
+        // "Rosa dijo que la policía no vino al barrio."
+        //  0..4 replaced by "[A]" (3 bytes); `barrio` at 37..43.
+        let spans = [(0..4, 3)];
+        assert_eq!(moved(&[37..43, 1..3, 0..4], &spans), vec![(36..42)]);
+        // A longer replacement moves later ranges right; earlier stay.
+        let spans = [(10..14, 9)];
+        assert_eq!(moved(&[0..3, 20..25], &spans), [0..3, 25..30]);
     }
 
     #[test]

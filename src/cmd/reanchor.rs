@@ -48,7 +48,7 @@ pub fn run(project: &StudyAt, write: bool) -> Result<()> {
         let n = sheets.rows.len() - k.rows.len();
         super::note(&format!(
             "{} of respondents who withdrew consent skipped",
-            plural(n, "coding-sheet row", "coding-sheet rows")
+            crate::render::plural(n, "coding-sheet row", "coding-sheet rows")
         ));
     }
     let placed = codings::place(kept.as_ref().unwrap_or(&sheets), &targets, &BTreeSet::new())?;
@@ -82,7 +82,7 @@ pub fn run(project: &StudyAt, write: bool) -> Result<()> {
         eprintln!(
             "{rows} {} in {} to rewrite; `thematic reanchor --write` writes them",
             if rows == 1 { "row" } else { "rows" },
-            plural(by_sheet.len(), "sheet", "sheets")
+            crate::render::plural(by_sheet.len(), "sheet", "sheets")
         );
         return Ok(());
     }
@@ -95,11 +95,10 @@ pub fn run(project: &StudyAt, write: bool) -> Result<()> {
         let bytes = crate::input::read_user_file(&path, sheet, crate::input::SHEET)?;
         let new = crate::reanchor::rewrite(&bytes, sheet, fixes)?;
         crate::render::replace_file(&path, &new)?;
-        eprintln!("wrote {} to {sheet}", plural(fixes.len(), "row", "rows"));
+        eprintln!(
+            "wrote {} to {sheet}",
+            crate::render::plural(fixes.len(), "row", "rows")
+        );
     }
     Ok(())
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

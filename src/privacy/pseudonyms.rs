@@ -381,7 +381,7 @@ impl Pseudonyms {
     /// `text` with every key-file term replaced by its entry's replacement,
     /// longest match first. Borrowed when nothing was replaced.
     pub(crate) fn apply<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        self.apply_inner(text, None, false)
+        self.apply_inner(text, None, None, false)
     }
 
     /// [`Pseudonyms::apply`], and a value of an identifying column the key
@@ -389,18 +389,32 @@ impl Pseudonyms {
     /// people read on the spot (quote, search, matrix cells, chart files),
     /// which have no gate to refuse them.
     pub(crate) fn apply_masked<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        self.apply_inner(text, None, true)
+        self.apply_inner(text, None, None, true)
     }
 
     /// [`Pseudonyms::apply`], also pushing each replacement made onto `log`.
     pub(crate) fn apply_logged<'a>(&self, text: &'a str, log: &mut Vec<Replaced>) -> Cow<'a, str> {
-        self.apply_inner(text, Some(log), false)
+        self.apply_inner(text, Some(log), None, false)
+    }
+
+    /// [`Pseudonyms::apply_masked`], also giving each replacement made as
+    /// the byte range of `text` it replaced and the length of what took its
+    /// place, in order: what moves other ranges of the text (highlights)
+    /// to where they are in the result.
+    pub(crate) fn apply_masked_spans<'a>(
+        &self,
+        text: &'a str,
+    ) -> (Cow<'a, str>, Vec<(std::ops::Range<usize>, usize)>) {
+        let mut spans = Vec::new();
+        let out = self.apply_inner(text, None, Some(&mut spans), true);
+        (out, spans)
     }
 
     fn apply_inner<'a>(
         &self,
         text: &'a str,
         mut log: Option<&mut Vec<Replaced>>,
+        mut spans: Option<&mut Vec<(std::ops::Range<usize>, usize)>>,
         mask: bool,
     ) -> Cow<'a, str> {
         if self.terms.is_empty() {
@@ -420,6 +434,9 @@ impl Pseudonyms {
                     out.push_str(&text[at..toks[i].start]);
                     out.push_str(&replace);
                     at = toks[end - 1].end;
+                    if let Some(spans) = spans.as_deref_mut() {
+                        spans.push((toks[i].start..at, replace.len()));
+                    }
                     if let Some(log) = log.as_deref_mut() {
                         log.push(Replaced {
                             term: self.terms[t].raw.clone(),

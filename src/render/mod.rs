@@ -271,6 +271,11 @@ pub fn json<T: serde::Serialize>(value: &T) -> Result<String> {
     Ok(s)
 }
 
+/// `n` and the noun that goes with it: `1 warning`, `3 warnings`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `n/N (p%)`, the report's way of giving a share of respondents.
 pub fn share(n: u32, total: u32) -> String {
     if total == 0 {

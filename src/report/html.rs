@@ -264,7 +264,12 @@ fn cooccur_section(h: &mut Html, c: &Cooccur) {
                     .text(&format!("{}. {label}", i + 1))
                     .close("th");
                 for (j, &n) in cells[i].iter().enumerate() {
-                    let title = format!("{} × {}: {n} excerpts", path, codes[j].0);
+                    let title = format!(
+                        "{} × {}: {}",
+                        path,
+                        codes[j].0,
+                        crate::render::plural(n as usize, "excerpt", "excerpts")
+                    );
                     if i == j {
                         h.elem(
                             "td",

@@ -1420,3 +1420,21 @@ fn identifying_values_in_free_text_are_masked_where_nothing_refuses() {
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(run.stderr.contains("thematic.yaml:1:"), "{}", run.stderr);
 }
+
+#[test]
+fn search_highlights_survive_pseudonyms_but_not_on_a_replaced_name() {
+    let s = named();
+    s.run(&["code"]).ok();
+    // `apoyó` is highlighted where it moved to; `Rosa`, replaced, is not
+    // (a highlighted pseudonym would tell that the query named her).
+    let out = s.run(&["search", "apoyó OR Rosa", "--color", "always"]);
+    assert!(
+        out.ok().contains(
+            "Mi prima [survivor, 19] me \x1b[1;33mapoyó\x1b[0m. [survivor, 19] me buscó en \
+             [a mining town]."
+        ),
+        "{:?}",
+        out.stdout
+    );
+    assert!(!identifies(&out.stdout), "{}", out.stdout);
+}
