@@ -44,7 +44,10 @@ pub fn split(text: &str, rel: &str, settings: Option<&CsvSettings>) -> Result<Tr
             Location::line(rel, 1),
             format!("no id column `{}`; the columns are {listed}", cfg.id),
         )
-        .with_hint("set `csv: {id: …}` in thematic.yaml to one of these columns")
+        .with_hint(
+            "set `csv: {id: …}` in thematic.yaml to one of these columns; it applies to every \
+             .csv transcript, so surveys with another id column go in a study of their own",
+        )
     })?;
     let mut answer_cols = Vec::new();
     for a in &cfg.answers {
@@ -53,7 +56,10 @@ pub fn split(text: &str, rel: &str, settings: Option<&CsvSettings>) -> Result<Tr
                 Location::line(rel, 1),
                 format!("no answer column `{a}`; the columns are {listed}"),
             )
-            .with_hint("fix `csv: {answers: […]}` in thematic.yaml")
+            .with_hint(
+                "fix `csv: {answers: […]}` in thematic.yaml; it applies to every .csv \
+                 transcript, so surveys with other answer columns go in a study of their own",
+            )
         })?);
     }
     for (c, h) in headers.iter().enumerate() {
