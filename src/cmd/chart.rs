@@ -3,7 +3,7 @@
 //! files (and the memos' `about:`) against the index (and with `--accept`,
 //! record each summary's current excerpts in its marker comment).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::chart::{self, cells::Cells, check, table::CellTable, Case, Listed};
 use crate::cli::{ChartArgs, ChartCommand, ReadOpts};
@@ -282,22 +282,10 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     let mut report = check::check(m, &cells, &loaded, strict);
     clock.lap("check");
     if accept && !report.updates.is_empty() {
-        for (i, s) in sources.iter().enumerate() {
-            let updates: Vec<(usize, Option<usize>, String)> = report
-                .updates
-                .iter()
-                .filter(|u| u.file == i)
-                .map(|u| (u.heading, u.old, u.line.clone()))
-                .collect();
-            if updates.is_empty() {
-                continue;
-            }
-            replace_unchanged(s, &chart::set_markers(&s.text, &updates))?;
+        for (shown, n) in write_markers(&sources, &loaded, &report.updates)? {
             eprintln!(
-                "{}: recorded the excerpts of {} section{}",
-                s.shown,
-                updates.len(),
-                if updates.len() == 1 { "" } else { "s" }
+                "{shown}: recorded the excerpts of {n} section{}",
+                if n == 1 { "" } else { "s" }
             );
         }
         sources = chart::read_dir(&dir, &shown_dir)?;
@@ -343,6 +331,36 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
         )));
     }
     Ok(())
+}
+
+/// Writes the markers of `updates` into their chart files, each file once,
+/// in path order: the shown path of each file written and how many markers
+/// it got. An update names its file by its place among the `loaded` files,
+/// which leave out some of the `sources` (a withdrawn respondent's file):
+/// the file written is the source with the loaded file's path.
+fn write_markers(
+    sources: &[chart::Source],
+    loaded: &[check::Loaded],
+    updates: &[check::MarkerUpdate],
+) -> Result<Vec<(String, usize)>> {
+    let source_of: HashMap<&str, &chart::Source> =
+        sources.iter().map(|s| (s.shown.as_str(), s)).collect();
+    let mut per_file: BTreeMap<usize, Vec<(usize, Option<usize>, String)>> = Default::default();
+    for u in updates {
+        per_file
+            .entry(u.file)
+            .or_default()
+            .push((u.heading, u.old, u.line.clone()));
+    }
+    let mut out = Vec::new();
+    for (fi, marks) in per_file {
+        let Some(s) = loaded.get(fi).and_then(|f| source_of.get(f.shown.as_str())) else {
+            continue;
+        };
+        replace_unchanged(s, &chart::set_markers(&s.text, &marks))?;
+        out.push((s.shown.clone(), marks.len()));
+    }
+    Ok(out)
 }
 
 /// Warns of the chart files of respondents who withdrew consent, and of
@@ -415,6 +433,121 @@ fn shell_word(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_marker_goes_to_its_own_file_when_withdrawn_files_are_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        // Withdrawn respondents' files before, between and after the others
+        // (and after a group file): they are sources, but not loaded.
+        let files = [
+            (
+                "A00.md",
+                Case::Respondent("A00".into()),
+                "## family
+Hers.
+",
+            ),
+            (
+                "R01.md",
+                Case::Respondent("R01".into()),
+                "## family
+Uno.
+",
+            ),
+            (
+                "R02.md",
+                Case::Respondent("R02".into()),
+                "## family
+Dos.
+",
+            ),
+            (
+                "R03.md",
+                Case::Respondent("R03".into()),
+                "## family
+<!-- thematic: excerpts 000000000000 (9) -->
+Tres.
+",
+            ),
+            (
+                "by-profile/a.md",
+                Case::Group {
+                    attr: "profile".into(),
+                    value: "a".into(),
+                },
+                "# a
+
+## family
+Grupo.
+",
+            ),
+            (
+                "zz.md",
+                Case::Respondent("zz".into()),
+                "## family
+Suyo.
+",
+            ),
+        ];
+        std::fs::create_dir(dir.path().join("by-profile")).unwrap();
+        let sources: Vec<chart::Source> = files
+            .iter()
+            .map(|(rel, case, text)| {
+                let abs = dir.path().join(rel);
+                std::fs::write(&abs, text).unwrap();
+                chart::Source {
+                    shown: format!("charts/{rel}"),
+                    abs,
+                    case: case.clone(),
+                    text: text.to_string(),
+                }
+            })
+            .collect();
+        let withdrawn = ["A00", "R02", "zz"];
+        let loaded: Vec<check::Loaded> = sources
+            .iter()
+            .filter(
+                |s| !matches!(&s.case, Case::Respondent(id) if withdrawn.contains(&id.as_str())),
+            )
+            .map(|s| check::Loaded {
+                shown: s.shown.clone(),
+                case: s.case.clone(),
+                members: vec![0],
+                file: chart::parse(&s.text, &s.shown),
+            })
+            .collect();
+        let update = |file, heading, old, n| check::MarkerUpdate {
+            file,
+            heading,
+            old,
+            line: chart::marker_line("0123456789ab", n),
+        };
+        let updates = [
+            update(0, 1, None, 1),
+            update(1, 1, Some(2), 2),
+            update(2, 3, None, 3),
+        ];
+        assert_eq!(
+            write_markers(&sources, &loaded, &updates).unwrap(),
+            [
+                ("charts/R01.md".to_string(), 1),
+                ("charts/R03.md".to_string(), 1),
+                ("charts/by-profile/a.md".to_string(), 1),
+            ]
+        );
+        let read = |rel: &str| std::fs::read_to_string(dir.path().join(rel)).unwrap();
+        let marker = |n| chart::marker_line("0123456789ab", n);
+        assert_eq!(read("R01.md"), format!("## family\n{}\nUno.\n", marker(1)));
+        assert_eq!(read("R03.md"), format!("## family\n{}\nTres.\n", marker(2)));
+        assert_eq!(
+            read("by-profile/a.md"),
+            format!("# a\n\n## family\n{}\nGrupo.\n", marker(3))
+        );
+        // The withdrawn respondents' files are never written.
+        for (rel, _, text) in [&files[0], &files[2], &files[5]] {
+            assert_eq!(read(rel), *text);
+        }
+    }
 
     #[test]
     fn a_chart_file_saved_meanwhile_is_not_overwritten() {
