@@ -152,18 +152,26 @@ impl<'a> Inputs<'a> {
 /// and respondents.csv's `withdrawn` column), as `code` withholds them:
 /// for reading transcripts without the index ([`crate::model::Transcript::withhold`]).
 pub fn withdrawn(study: &Study) -> Result<BTreeSet<String>> {
+    Ok(withdrawn_of(
+        &respondents_table(study)?,
+        &study.settings.withdrawn,
+    ))
+}
+
+/// The study's respondents.csv as read (empty when there is none), the
+/// rows of respondents who withdrew consent included.
+pub fn respondents_table(study: &Study) -> Result<RespondentTable> {
     let path = study.resolve(&study.settings.respondents);
-    if !path.is_file() {
-        return Ok(withdrawn_of(
-            &RespondentTable::default(),
-            &study.settings.withdrawn,
-        ));
-    }
     let shown = &study.settings.respondents;
+    if !path.is_file() {
+        return Ok(RespondentTable {
+            shown: shown.clone(),
+            ..Default::default()
+        });
+    }
     let bytes = crate::input::read_user_file(&path, shown, crate::input::RESPONDENTS)?;
     let text = crate::text::decode::decode(&bytes, shown)?.text;
-    let table = respondents::parse(&text, shown)?;
-    Ok(withdrawn_of(&table, &study.settings.withdrawn))
+    respondents::parse(&text, shown)
 }
 
 /// The respondents marked withdrawn in `table` or `listed` in thematic.yaml.
