@@ -75,7 +75,11 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
     if let Some(attr) = &args.by {
         super::refuse_identifying(&study, attr.trim(), "--by", args.privacy)?;
     }
-    let targets = targets(&idx, &keep, args.by.as_deref())?;
+    let Targets {
+        files: targets,
+        missing,
+        unnamed,
+    } = targets(&idx, &keep, args.by.as_deref())?;
     // Chart files are for people (and go into git): the first words listed
     // in a new section's comment carry the pseudonyms, as quotes do.
     let pseudonyms = super::pseudonyms(&study, m, args.privacy)?;
@@ -98,13 +102,29 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
         .collect();
     // The excerpts' words are read only when a section is to be added.
     let table = CellTable::load(&idx, &super::note)?;
+    // Respondents whose cells are in no chart file: without the attribute
+    // (the matrix's `(missing)` column), or of a value that cannot be a
+    // file name (warned about already).
+    let with_excerpts = |p: &usize| rows.iter().any(|&r| table.any_at(r, *p));
+    let missing: Vec<&str> = missing
+        .iter()
+        .filter(|p| with_excerpts(p))
+        .map(|&p| m.respondents[p].as_str())
+        .collect();
+    if let (Some(attr), false) = (&args.by, missing.is_empty()) {
+        eprintln!(
+            "warning: {}",
+            render::safe::terminal(&missing_warning(attr.trim(), &missing))
+        );
+    }
+    let unfiled = missing.len() + unnamed.iter().filter(|p| with_excerpts(p)).count();
     let wanted = targets.iter().zip(&present).any(|(t, present)| {
         rows.iter().any(|&r| {
             !present.contains(&m.rows[r].path) && t.members.iter().any(|&p| table.any_at(r, p))
         })
     });
     if !wanted {
-        return render::emit("nothing to add: every cell with excerpts has a section\n");
+        return render::emit(&nothing_to_add(unfiled));
     }
     drop(table);
     let cells = Cells::read_words(&idx, pseudonyms.as_ref())?;
@@ -157,47 +177,96 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
         out.push_str(&format!("{shown}: added {}\n", added.join(", ")));
     }
     if out.is_empty() {
-        out.push_str("nothing to add: every cell with excerpts has a section\n");
+        out.push_str(&nothing_to_add(unfiled));
     }
     render::emit(&out)
+}
+
+/// What `chart` says when it adds no section: that every cell with
+/// excerpts has one, unless `unfiled` respondents with excerpts have no
+/// chart file (their cells have no section anywhere).
+fn nothing_to_add(unfiled: usize) -> String {
+    match unfiled {
+        0 => "nothing to add: every cell with excerpts has a section\n".into(),
+        1 => "nothing to add: every cell of a chart file has a section; 1 respondent with excerpts has no chart file (see the warning)\n".into(),
+        n => format!("nothing to add: every cell of a chart file has a section; {n} respondents with excerpts have no chart file (see the warning)\n"),
+    }
+}
+
+/// The warning for the respondents (`ids`, with excerpts) who have no
+/// value of `attr`, so no group chart file.
+fn missing_warning(attr: &str, ids: &[&str]) -> String {
+    const NAMED: usize = 5;
+    let mut named: Vec<String> = ids.iter().take(NAMED).map(|id| format!("`{id}`")).collect();
+    if ids.len() > NAMED {
+        named.push(format!("and {} more", ids.len() - NAMED));
+    }
+    let who = match ids.len() {
+        1 => "1 respondent with excerpts",
+        _ => "respondents with excerpts",
+    };
+    let count = match ids.len() {
+        1 => String::new(),
+        n => format!("{n} "),
+    };
+    format!(
+        "{count}{who} ({}) {} no `{attr}`, so no group chart file (they are the matrix's `{}` column): fill in their `{attr}` in respondents.csv and run `thematic chart --by {attr}` again",
+        named.join(", "),
+        if ids.len() == 1 { "has" } else { "have" },
+        crate::framework::MISSING
+    )
+}
+
+/// The files to chart, and the kept respondents whose cells are in none.
+struct Targets {
+    /// The files.
+    files: Vec<Target>,
+    /// With `by`: respondents without a value of the attribute.
+    missing: Vec<usize>,
+    /// Respondents whose id (or group value) cannot be a file name.
+    unnamed: Vec<usize>,
 }
 
 /// The files to chart: one per kept respondent, or with `by` one per value
 /// of the attribute among them, each holding every respondent with the
 /// value (values that cannot be a file name are left
-/// out with a warning).
-fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Target>> {
+/// out with a warning); and the kept respondents left without a file.
+fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Targets> {
     let m = &idx.manifest;
     let kept = (0..m.respondents.len()).filter(|&p| keep.get(p).copied().unwrap_or(false));
+    let mut missing = Vec::new();
+    let mut unnamed = Vec::new();
     let Some(attr) = by else {
-        let mut out: Vec<Target> = kept
-            .filter(|&p| {
-                let id = &m.respondents[p];
-                let ok = file_name_ok(id);
-                if !ok {
-                    eprintln!(
-                        "warning: respondent `{id}` cannot be a file name; it has no chart file"
-                    );
-                }
-                ok
-            })
-            .map(|p| Target {
-                case: Case::Respondent(m.respondents[p].clone()),
+        let mut files = Vec::new();
+        for p in kept {
+            let id = &m.respondents[p];
+            if !file_name_ok(id) {
+                eprintln!("warning: respondent `{id}` cannot be a file name; it has no chart file");
+                unnamed.push(p);
+                continue;
+            }
+            files.push(Target {
+                case: Case::Respondent(id.clone()),
                 members: vec![p],
-            })
-            .collect();
-        out.sort_by(|a, b| a.case.cmp(&b.case));
-        return Ok(out);
+            });
+        }
+        files.sort_by(|a, b| a.case.cmp(&b.case));
+        return Ok(Targets {
+            files,
+            missing,
+            unnamed,
+        });
     };
     super::check_attribute(m, attr, "--by")?;
     let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     for p in kept {
-        if let Some(v) = m.attribute(&m.respondents[p], attr) {
-            groups.entry(v).or_default().push(p);
+        match m.attribute(&m.respondents[p], attr) {
+            Some(v) => groups.entry(v).or_default().push(p),
+            None => missing.push(p),
         }
     }
-    let mut out = Vec::new();
-    for (value, _) in groups {
+    let mut files = Vec::new();
+    for (value, kept) in groups {
         // The group is everyone with the value, whatever `--where` keeps:
         // `chart check` and the matrix record and compare the same set.
         let members: Vec<usize> = (0..m.respondents.len())
@@ -207,9 +276,10 @@ fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Targ
             eprintln!(
                 "warning: {attr} `{value}` cannot be a file name; its group has no chart file"
             );
+            unnamed.extend(kept);
             continue;
         }
-        out.push(Target {
+        files.push(Target {
             case: Case::Group {
                 attr: attr.to_string(),
                 value: value.to_string(),
@@ -217,7 +287,11 @@ fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Targ
             members,
         });
     }
-    Ok(out)
+    Ok(Targets {
+        files,
+        missing,
+        unnamed,
+    })
 }
 
 /// Whether a respondent id or attribute value can name a chart file in
@@ -547,6 +621,27 @@ Suyo.
         for (rel, _, text) in [&files[0], &files[2], &files[5]] {
             assert_eq!(read(rel), *text);
         }
+    }
+
+    #[test]
+    fn respondents_without_a_chart_file_are_told() {
+        assert_eq!(
+            nothing_to_add(0),
+            "nothing to add: every cell with excerpts has a section\n"
+        );
+        assert_eq!(
+            nothing_to_add(2),
+            "nothing to add: every cell of a chart file has a section; 2 respondents with excerpts have no chart file (see the warning)\n"
+        );
+        assert_eq!(
+            missing_warning("profile", &["R02"]),
+            "1 respondent with excerpts (`R02`) has no `profile`, so no group chart file (they are the matrix's `(missing)` column): fill in their `profile` in respondents.csv and run `thematic chart --by profile` again"
+        );
+        let ids = ["R1", "R2", "R3", "R4", "R5", "R6", "R7"];
+        assert_eq!(
+            missing_warning("region", &ids),
+            "7 respondents with excerpts (`R1`, `R2`, `R3`, `R4`, `R5`, and 2 more) have no `region`, so no group chart file (they are the matrix's `(missing)` column): fill in their `region` in respondents.csv and run `thematic chart --by region` again"
+        );
     }
 
     #[test]

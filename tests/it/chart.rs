@@ -1201,3 +1201,42 @@ fn accept_writes_each_marker_to_its_own_file_around_withdrawn_files() {
         assert_eq!(s.read(rel), text, "{rel}");
     }
 }
+
+#[test]
+fn chart_by_says_which_respondents_have_no_group_file() {
+    // R02 has no row in respondents.csv and R03 an empty cell: both are the
+    // matrix's `(missing)` column, which has no chart file.
+    let s = police_study(
+        "",
+        &[
+            ("R01", "La policía no vino."),
+            ("R02", "La policía nos pidió dinero."),
+            ("R03", "Fuimos a la comisaría."),
+        ],
+        "id,profile\nR01,relative\nR03,\n",
+    );
+    let warning = "warning: 2 respondents with excerpts (`R02`, `R03`) have no `profile`, so no group chart file (they are the matrix's `(missing)` column): fill in their `profile` in respondents.csv and run `thematic chart --by profile` again\n";
+    let out = s.run(&["chart", "--by", "profile"]);
+    assert_eq!(
+        out.ok(),
+        "charts/by-profile/relative.md: added inst, inst/police\n"
+    );
+    assert_eq!(out.stderr, warning);
+    let again = s.run(&["chart", "--by", "profile"]);
+    assert_eq!(
+        again.ok(),
+        "nothing to add: every cell of a chart file has a section; 2 respondents with excerpts have no chart file (see the warning)\n"
+    );
+    assert_eq!(again.stderr, warning);
+    s.file(
+        "respondents.csv",
+        "id,profile\nR01,relative\nR02,relative\nR03,relative\n",
+    );
+    s.run(&["code"]).ok();
+    let filled = s.run(&["chart", "--by", "profile"]);
+    assert_eq!(
+        filled.ok(),
+        "nothing to add: every cell with excerpts has a section\n"
+    );
+    assert_eq!(filled.stderr, "");
+}
