@@ -52,13 +52,23 @@ pub fn withhold(
                 .iter()
                 .find_map(|id| (w.whose)(id).map(|who| (id.clone(), who)));
             let (line, col, warning) = if let Some((id, who)) = cited {
+                // The citation in the cell's own section: the one at its
+                // code, else the one the cell's citations came from.
                 let (line, col) = file
                     .and_then(|f| {
-                        f.file
-                            .sections
+                        let sections = &f.file.sections;
+                        let cites_it = |s: &&super::Section| s.cites.iter().any(|c| c.id == id);
+                        sections
                             .iter()
-                            .flat_map(|s| &s.cites)
-                            .find(|c| c.id == id)
+                            .filter(cites_it)
+                            .find(|s| s.path == *path)
+                            .or_else(|| {
+                                sections
+                                    .iter()
+                                    .filter(cites_it)
+                                    .find(|s| s.cites.iter().map(|c| &c.id).eq(cell.cites.iter()))
+                            })
+                            .and_then(|s| s.cites.iter().find(|c| c.id == id))
                     })
                     .map_or((0, 0), |c| (c.line, c.col));
                 let at = match line {
@@ -145,7 +155,7 @@ mod tests {
             loaded(
                 cases[0].clone(),
                 "charts/by-profile/relative.md",
-                "# relative\n\n## blame\nDicen que [fg.txt:5; fg.txt:6].\n\n## police\nNada.\n",
+                "# relative\n\n## police\nNada [fg.txt:5].\n\n## blame\nDicen que [fg.txt:5; fg.txt:6].\n\n## other\nOtro.\n",
             ),
             loaded(
                 cases[1].clone(),
@@ -160,6 +170,11 @@ mod tests {
         ];
         let mut grid = vec![
             vec![
+                cell("Nada [fg.txt:5].", &["fg.txt:5"], "written"),
+                cell("", &[], "none"),
+                cell("", &[], "none"),
+            ],
+            vec![
                 cell(
                     "Dicen que [fg.txt:5; fg.txt:6].",
                     &["fg.txt:5", "fg.txt:6"],
@@ -169,7 +184,7 @@ mod tests {
                 cell("Yo [fg.txt:6].", &["fg.txt:6"], "stale"),
             ],
             vec![
-                cell("Nada.", &[], "stale"),
+                cell("Otro.", &[], "stale"),
                 cell("", &[], "none"),
                 cell("", &[], "none"),
             ],
@@ -183,12 +198,13 @@ mod tests {
             whose: &whose,
             held: &held,
         };
-        let warnings = withhold(&mut grid, &["blame", "police"], &cases, &files, &w);
+        let warnings = withhold(&mut grid, &["police", "blame", "other"], &cases, &files, &w);
         assert_eq!(
             warnings,
             [
-                "charts/by-profile/relative.md:4:12: the summary of blame is left out: it cites `fg.txt:5`, of a transcript that held the words of `R03`, who withdrew consent; rewrite the summary without their words and remove the citation, and it shows again",
-                "charts/by-profile/relative.md:6: the summary of police is left out: it was written while the group held `R03`, who withdrew consent, and its excerpts have not been reviewed since (the record of them is stale or missing); rewrite it without their words, run `thematic chart check --accept`, and it shows again",
+                "charts/by-profile/relative.md:4:7: the summary of police is left out: it cites `fg.txt:5`, of a transcript that held the words of `R03`, who withdrew consent; rewrite the summary without their words and remove the citation, and it shows again",
+                "charts/by-profile/relative.md:7:12: the summary of blame is left out: it cites `fg.txt:5`, of a transcript that held the words of `R03`, who withdrew consent; rewrite the summary without their words and remove the citation, and it shows again",
+                "charts/by-profile/relative.md:9: the summary of other is left out: it was written while the group held `R03`, who withdrew consent, and its excerpts have not been reviewed since (the record of them is stale or missing); rewrite it without their words, run `thematic chart check --accept`, and it shows again",
             ]
         );
         let status: Vec<Vec<&str>> = grid
@@ -197,9 +213,13 @@ mod tests {
             .collect();
         assert_eq!(
             status,
-            [["withheld", "stale", "stale"], ["withheld", "none", "none"]]
+            [
+                ["withheld", "none", "none"],
+                ["withheld", "stale", "stale"],
+                ["withheld", "none", "none"]
+            ]
         );
-        assert!(grid[0][0].summary.is_empty() && grid[0][0].cites.is_empty());
-        assert_eq!(grid[0][1].summary, "Culpan [fg.txt:6].");
+        assert!(grid[1][0].summary.is_empty() && grid[1][0].cites.is_empty());
+        assert_eq!(grid[1][1].summary, "Culpan [fg.txt:6].");
     }
 }
