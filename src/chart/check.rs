@@ -82,7 +82,8 @@ pub struct Coverage {
 /// the heading at `heading`, replacing the marker at `old` when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarkerUpdate {
-    /// Index of the file.
+    /// Index of the file among the loaded files given to [`check`] (not
+    /// among the sources: [`super::load`] leaves some out).
     pub file: usize,
     /// Line of the section's heading.
     pub heading: usize,

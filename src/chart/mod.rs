@@ -19,6 +19,7 @@
 
 pub mod cells;
 pub mod check;
+pub mod consent;
 pub mod summary;
 pub mod table;
 

@@ -3,7 +3,7 @@
 //! files (and the memos' `about:`) against the index (and with `--accept`,
 //! record each summary's current excerpts in its marker comment).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::chart::{self, cells::Cells, check, table::CellTable, Case, Listed};
 use crate::cli::{ChartArgs, ChartCommand, ReadOpts};
@@ -75,7 +75,11 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
     if let Some(attr) = &args.by {
         super::refuse_identifying(&study, attr.trim(), "--by", args.privacy)?;
     }
-    let targets = targets(&idx, &keep, args.by.as_deref())?;
+    let Targets {
+        files: targets,
+        missing,
+        unnamed,
+    } = targets(&idx, &keep, args.by.as_deref())?;
     // Chart files are for people (and go into git): the first words listed
     // in a new section's comment carry the pseudonyms, as quotes do.
     let pseudonyms = super::pseudonyms(&study, m, args.privacy)?;
@@ -98,13 +102,29 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
         .collect();
     // The excerpts' words are read only when a section is to be added.
     let table = CellTable::load(&idx, &super::note)?;
+    // Respondents whose cells are in no chart file: without the attribute
+    // (the matrix's `(missing)` column), or of a value that cannot be a
+    // file name (warned about already).
+    let with_excerpts = |p: &usize| rows.iter().any(|&r| table.any_at(r, *p));
+    let missing: Vec<&str> = missing
+        .iter()
+        .filter(|p| with_excerpts(p))
+        .map(|&p| m.respondents[p].as_str())
+        .collect();
+    if let (Some(attr), false) = (&args.by, missing.is_empty()) {
+        eprintln!(
+            "warning: {}",
+            render::safe::terminal(&missing_warning(attr.trim(), &missing))
+        );
+    }
+    let unfiled = missing.len() + unnamed.iter().filter(|p| with_excerpts(p)).count();
     let wanted = targets.iter().zip(&present).any(|(t, present)| {
         rows.iter().any(|&r| {
             !present.contains(&m.rows[r].path) && t.members.iter().any(|&p| table.any_at(r, p))
         })
     });
     if !wanted {
-        return render::emit("nothing to add: every cell with excerpts has a section\n");
+        return render::emit(&nothing_to_add(unfiled));
     }
     drop(table);
     let cells = Cells::read_words(&idx, pseudonyms.as_ref())?;
@@ -157,47 +177,96 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
         out.push_str(&format!("{shown}: added {}\n", added.join(", ")));
     }
     if out.is_empty() {
-        out.push_str("nothing to add: every cell with excerpts has a section\n");
+        out.push_str(&nothing_to_add(unfiled));
     }
     render::emit(&out)
+}
+
+/// What `chart` says when it adds no section: that every cell with
+/// excerpts has one, unless `unfiled` respondents with excerpts have no
+/// chart file (their cells have no section anywhere).
+fn nothing_to_add(unfiled: usize) -> String {
+    match unfiled {
+        0 => "nothing to add: every cell with excerpts has a section\n".into(),
+        1 => "nothing to add: every cell of a chart file has a section; 1 respondent with excerpts has no chart file (see the warning)\n".into(),
+        n => format!("nothing to add: every cell of a chart file has a section; {n} respondents with excerpts have no chart file (see the warning)\n"),
+    }
+}
+
+/// The warning for the respondents (`ids`, with excerpts) who have no
+/// value of `attr`, so no group chart file.
+fn missing_warning(attr: &str, ids: &[&str]) -> String {
+    const NAMED: usize = 5;
+    let mut named: Vec<String> = ids.iter().take(NAMED).map(|id| format!("`{id}`")).collect();
+    if ids.len() > NAMED {
+        named.push(format!("and {} more", ids.len() - NAMED));
+    }
+    let who = match ids.len() {
+        1 => "1 respondent with excerpts",
+        _ => "respondents with excerpts",
+    };
+    let count = match ids.len() {
+        1 => String::new(),
+        n => format!("{n} "),
+    };
+    format!(
+        "{count}{who} ({}) {} no `{attr}`, so no group chart file (they are the matrix's `{}` column): fill in their `{attr}` in respondents.csv and run `thematic chart --by {attr}` again",
+        named.join(", "),
+        if ids.len() == 1 { "has" } else { "have" },
+        crate::framework::MISSING
+    )
+}
+
+/// The files to chart, and the kept respondents whose cells are in none.
+struct Targets {
+    /// The files.
+    files: Vec<Target>,
+    /// With `by`: respondents without a value of the attribute.
+    missing: Vec<usize>,
+    /// Respondents whose id (or group value) cannot be a file name.
+    unnamed: Vec<usize>,
 }
 
 /// The files to chart: one per kept respondent, or with `by` one per value
 /// of the attribute among them, each holding every respondent with the
 /// value (values that cannot be a file name are left
-/// out with a warning).
-fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Target>> {
+/// out with a warning); and the kept respondents left without a file.
+fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Targets> {
     let m = &idx.manifest;
     let kept = (0..m.respondents.len()).filter(|&p| keep.get(p).copied().unwrap_or(false));
+    let mut missing = Vec::new();
+    let mut unnamed = Vec::new();
     let Some(attr) = by else {
-        let mut out: Vec<Target> = kept
-            .filter(|&p| {
-                let id = &m.respondents[p];
-                let ok = file_name_ok(id);
-                if !ok {
-                    eprintln!(
-                        "warning: respondent `{id}` cannot be a file name; it has no chart file"
-                    );
-                }
-                ok
-            })
-            .map(|p| Target {
-                case: Case::Respondent(m.respondents[p].clone()),
+        let mut files = Vec::new();
+        for p in kept {
+            let id = &m.respondents[p];
+            if !file_name_ok(id) {
+                eprintln!("warning: respondent `{id}` cannot be a file name; it has no chart file");
+                unnamed.push(p);
+                continue;
+            }
+            files.push(Target {
+                case: Case::Respondent(id.clone()),
                 members: vec![p],
-            })
-            .collect();
-        out.sort_by(|a, b| a.case.cmp(&b.case));
-        return Ok(out);
+            });
+        }
+        files.sort_by(|a, b| a.case.cmp(&b.case));
+        return Ok(Targets {
+            files,
+            missing,
+            unnamed,
+        });
     };
     super::check_attribute(m, attr, "--by")?;
     let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     for p in kept {
-        if let Some(v) = m.attribute(&m.respondents[p], attr) {
-            groups.entry(v).or_default().push(p);
+        match m.attribute(&m.respondents[p], attr) {
+            Some(v) => groups.entry(v).or_default().push(p),
+            None => missing.push(p),
         }
     }
-    let mut out = Vec::new();
-    for (value, _) in groups {
+    let mut files = Vec::new();
+    for (value, kept) in groups {
         // The group is everyone with the value, whatever `--where` keeps:
         // `chart check` and the matrix record and compare the same set.
         let members: Vec<usize> = (0..m.respondents.len())
@@ -207,9 +276,10 @@ fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Targ
             eprintln!(
                 "warning: {attr} `{value}` cannot be a file name; its group has no chart file"
             );
+            unnamed.extend(kept);
             continue;
         }
-        out.push(Target {
+        files.push(Target {
             case: Case::Group {
                 attr: attr.to_string(),
                 value: value.to_string(),
@@ -217,7 +287,11 @@ fn targets(idx: &StudyIndex, keep: &[bool], by: Option<&str>) -> Result<Vec<Targ
             members,
         });
     }
-    Ok(out)
+    Ok(Targets {
+        files,
+        missing,
+        unnamed,
+    })
 }
 
 /// Whether a respondent id or attribute value can name a chart file in
@@ -282,22 +356,10 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     let mut report = check::check(m, &cells, &loaded, strict);
     clock.lap("check");
     if accept && !report.updates.is_empty() {
-        for (i, s) in sources.iter().enumerate() {
-            let updates: Vec<(usize, Option<usize>, String)> = report
-                .updates
-                .iter()
-                .filter(|u| u.file == i)
-                .map(|u| (u.heading, u.old, u.line.clone()))
-                .collect();
-            if updates.is_empty() {
-                continue;
-            }
-            replace_unchanged(s, &chart::set_markers(&s.text, &updates))?;
+        for (shown, n) in write_markers(&sources, &loaded, &report.updates)? {
             eprintln!(
-                "{}: recorded the excerpts of {} section{}",
-                s.shown,
-                updates.len(),
-                if updates.len() == 1 { "" } else { "s" }
+                "{shown}: recorded the excerpts of {n} section{}",
+                if n == 1 { "" } else { "s" }
             );
         }
         sources = chart::read_dir(&dir, &shown_dir)?;
@@ -343,6 +405,36 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
         )));
     }
     Ok(())
+}
+
+/// Writes the markers of `updates` into their chart files, each file once,
+/// in path order: the shown path of each file written and how many markers
+/// it got. An update names its file by its place among the `loaded` files,
+/// which leave out some of the `sources` (a withdrawn respondent's file):
+/// the file written is the source with the loaded file's path.
+fn write_markers(
+    sources: &[chart::Source],
+    loaded: &[check::Loaded],
+    updates: &[check::MarkerUpdate],
+) -> Result<Vec<(String, usize)>> {
+    let source_of: HashMap<&str, &chart::Source> =
+        sources.iter().map(|s| (s.shown.as_str(), s)).collect();
+    let mut per_file: BTreeMap<usize, Vec<(usize, Option<usize>, String)>> = Default::default();
+    for u in updates {
+        per_file
+            .entry(u.file)
+            .or_default()
+            .push((u.heading, u.old, u.line.clone()));
+    }
+    let mut out = Vec::new();
+    for (fi, marks) in per_file {
+        let Some(s) = loaded.get(fi).and_then(|f| source_of.get(f.shown.as_str())) else {
+            continue;
+        };
+        replace_unchanged(s, &chart::set_markers(&s.text, &marks))?;
+        out.push((s.shown.clone(), marks.len()));
+    }
+    Ok(out)
 }
 
 /// Warns of the chart files of respondents who withdrew consent, and of
@@ -415,6 +507,142 @@ fn shell_word(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_marker_goes_to_its_own_file_when_withdrawn_files_are_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        // Withdrawn respondents' files before, between and after the others
+        // (and after a group file): they are sources, but not loaded.
+        let files = [
+            (
+                "A00.md",
+                Case::Respondent("A00".into()),
+                "## family
+Hers.
+",
+            ),
+            (
+                "R01.md",
+                Case::Respondent("R01".into()),
+                "## family
+Uno.
+",
+            ),
+            (
+                "R02.md",
+                Case::Respondent("R02".into()),
+                "## family
+Dos.
+",
+            ),
+            (
+                "R03.md",
+                Case::Respondent("R03".into()),
+                "## family
+<!-- thematic: excerpts 000000000000 (9) -->
+Tres.
+",
+            ),
+            (
+                "by-profile/a.md",
+                Case::Group {
+                    attr: "profile".into(),
+                    value: "a".into(),
+                },
+                "# a
+
+## family
+Grupo.
+",
+            ),
+            (
+                "zz.md",
+                Case::Respondent("zz".into()),
+                "## family
+Suyo.
+",
+            ),
+        ];
+        std::fs::create_dir(dir.path().join("by-profile")).unwrap();
+        let sources: Vec<chart::Source> = files
+            .iter()
+            .map(|(rel, case, text)| {
+                let abs = dir.path().join(rel);
+                std::fs::write(&abs, text).unwrap();
+                chart::Source {
+                    shown: format!("charts/{rel}"),
+                    abs,
+                    case: case.clone(),
+                    text: text.to_string(),
+                }
+            })
+            .collect();
+        let withdrawn = ["A00", "R02", "zz"];
+        let loaded: Vec<check::Loaded> = sources
+            .iter()
+            .filter(
+                |s| !matches!(&s.case, Case::Respondent(id) if withdrawn.contains(&id.as_str())),
+            )
+            .map(|s| check::Loaded {
+                shown: s.shown.clone(),
+                case: s.case.clone(),
+                members: vec![0],
+                file: chart::parse(&s.text, &s.shown),
+            })
+            .collect();
+        let update = |file, heading, old, n| check::MarkerUpdate {
+            file,
+            heading,
+            old,
+            line: chart::marker_line("0123456789ab", n),
+        };
+        let updates = [
+            update(0, 1, None, 1),
+            update(1, 1, Some(2), 2),
+            update(2, 3, None, 3),
+        ];
+        assert_eq!(
+            write_markers(&sources, &loaded, &updates).unwrap(),
+            [
+                ("charts/R01.md".to_string(), 1),
+                ("charts/R03.md".to_string(), 1),
+                ("charts/by-profile/a.md".to_string(), 1),
+            ]
+        );
+        let read = |rel: &str| std::fs::read_to_string(dir.path().join(rel)).unwrap();
+        let marker = |n| chart::marker_line("0123456789ab", n);
+        assert_eq!(read("R01.md"), format!("## family\n{}\nUno.\n", marker(1)));
+        assert_eq!(read("R03.md"), format!("## family\n{}\nTres.\n", marker(2)));
+        assert_eq!(
+            read("by-profile/a.md"),
+            format!("# a\n\n## family\n{}\nGrupo.\n", marker(3))
+        );
+        // The withdrawn respondents' files are never written.
+        for (rel, _, text) in [&files[0], &files[2], &files[5]] {
+            assert_eq!(read(rel), *text);
+        }
+    }
+
+    #[test]
+    fn respondents_without_a_chart_file_are_told() {
+        assert_eq!(
+            nothing_to_add(0),
+            "nothing to add: every cell with excerpts has a section\n"
+        );
+        assert_eq!(
+            nothing_to_add(2),
+            "nothing to add: every cell of a chart file has a section; 2 respondents with excerpts have no chart file (see the warning)\n"
+        );
+        assert_eq!(
+            missing_warning("profile", &["R02"]),
+            "1 respondent with excerpts (`R02`) has no `profile`, so no group chart file (they are the matrix's `(missing)` column): fill in their `profile` in respondents.csv and run `thematic chart --by profile` again"
+        );
+        let ids = ["R1", "R2", "R3", "R4", "R5", "R6", "R7"];
+        assert_eq!(
+            missing_warning("region", &ids),
+            "7 respondents with excerpts (`R1`, `R2`, `R3`, `R4`, `R5`, and 2 more) have no `region`, so no group chart file (they are the matrix's `(missing)` column): fill in their `region` in respondents.csv and run `thematic chart --by region` again"
+        );
+    }
 
     #[test]
     fn a_chart_file_saved_meanwhile_is_not_overwritten() {

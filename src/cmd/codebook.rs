@@ -484,7 +484,8 @@ fn diff_cmd(study: &Study, old: &str, new: &str, opts: DiffOptions) -> Result<()
 /// `code`. The excerpts are read from the transcripts as they are now, not
 /// from the index: human codings are not part of the impact, so neither the
 /// coding sheets (which may name codes of only one version) nor the index
-/// are read, and nothing is written.
+/// are read, and nothing is written. The excerpts of respondents who
+/// withdrew consent are left out, as `code` leaves them out of the index.
 fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
     let (files, _) = study.transcript_files()?;
     let opts = SplitOptions {
@@ -493,6 +494,8 @@ fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
         csv: study.settings.csv.clone(),
         encoding: study.forced_encoding(),
     };
+    // Respondents who withdrew consent are in no count, as in the index.
+    let withdrawn = pipeline::withdrawn(study)?;
     let matchers = [Matcher::new(a), Matcher::new(b)];
     let sizes = [a.nodes.len(), b.nodes.len()];
     // Transcripts in parallel; per worker a scratch per matcher (each keeps
@@ -508,7 +511,8 @@ fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
             },
             |(mut scratches, mut tally), f| -> Result<_> {
                 let bytes = crate::input::read_user_file(&f.abs, &f.rel, crate::input::TRANSCRIPT)?;
-                let t = crate::ingest::read_transcript(f, &bytes, &opts)?;
+                let mut t = crate::ingest::read_transcript(f, &bytes, &opts)?;
+                t.withhold(&withdrawn);
                 for e in &t.excerpts {
                     tally.add(&matchers, &mut scratches, &e.respondent, &e.text);
                 }

@@ -391,13 +391,67 @@ pub(crate) fn summaries(
             },
         })
         .collect();
-    Ok(chart::summary::grid(
-        m,
-        &cells,
-        &files,
-        &matrix.rows,
-        &cases,
-    ))
+    let mut grid = chart::summary::grid(m, &cells, &files, &matrix.rows, &cases);
+    withhold_withdrawn(study, m, &cells, &files, matrix, &cases, &mut grid)?;
+    Ok(grid)
+}
+
+/// Leaves out of `grid` the summaries that may hold the words of
+/// respondents who withdrew consent (see [`chart::consent`]), each with a
+/// warning: those citing an excerpt of a transcript that held their words
+/// (the index's details say whose), and a group's not reviewed since the
+/// group held them (respondents.csv says who was in it).
+fn withhold_withdrawn(
+    study: &Study,
+    m: &Manifest,
+    cells: &CellTable,
+    files: &[chart::check::Loaded],
+    matrix: &Matrix,
+    cases: &[Case],
+    grid: &mut [Vec<CellSummary>],
+) -> Result<()> {
+    if (m.withheld.is_empty() && m.withdrawn.is_empty()) || files.is_empty() {
+        return Ok(());
+    }
+    let mut details = m.clone();
+    crate::index::load_details(&study.data_dir(), &mut details)?;
+    let gone: Vec<(&str, &[String])> = details
+        .files
+        .iter()
+        .filter(|(_, f)| !f.info.withheld.is_empty())
+        .map(|(p, f)| (p.as_str(), f.info.withheld.as_slice()))
+        .collect();
+    let whose = |id: &str| {
+        if cells.contains(id) {
+            return None;
+        }
+        gone.iter()
+            .find(|(p, _)| id.strip_prefix(p).is_some_and(|r| r.starts_with(':')))
+            .map(|(_, who)| who.to_vec())
+    };
+    let table = crate::pipeline::respondents_table(study)?;
+    let held = |case: &Case| match case {
+        Case::Group { attr, value } => table
+            .rows
+            .iter()
+            .filter(|(id, (attrs, _))| chart::withdrawn(m, id) && attrs.get(attr) == Some(value))
+            .map(|(id, _)| id.clone())
+            .collect(),
+        Case::Respondent(_) => Vec::new(),
+    };
+    let paths: Vec<&str> = matrix
+        .rows
+        .iter()
+        .map(|&r| m.rows[r].path.as_str())
+        .collect();
+    let w = chart::consent::Withdrawn {
+        whose: &whose,
+        held: &held,
+    };
+    for warning in chart::consent::withhold(grid, &paths, cases, files, &w) {
+        eprintln!("warning: {}", render::safe::terminal(&warning));
+    }
+    Ok(())
 }
 
 /// The summaries as cell text: cut to `width` in a table, whole in

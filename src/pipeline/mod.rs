@@ -144,15 +144,46 @@ impl<'a> Inputs<'a> {
     /// The respondents who withdrew consent: thematic.yaml's `withdrawn:`
     /// list and respondents.csv's `withdrawn` column.
     fn withdrawn(&self) -> Result<BTreeSet<String>> {
-        let mut set: BTreeSet<String> = self.table()?.withdrawn.keys().cloned().collect();
-        set.extend(
-            self.settings_withdrawn
-                .iter()
-                .map(|r| r.trim().to_string())
-                .filter(|r| !r.is_empty()),
-        );
-        Ok(set)
+        Ok(withdrawn_of(self.table()?, &self.settings_withdrawn))
     }
+}
+
+/// The respondents who withdrew consent (thematic.yaml's `withdrawn:` list
+/// and respondents.csv's `withdrawn` column), as `code` withholds them:
+/// for reading transcripts without the index ([`crate::model::Transcript::withhold`]).
+pub fn withdrawn(study: &Study) -> Result<BTreeSet<String>> {
+    Ok(withdrawn_of(
+        &respondents_table(study)?,
+        &study.settings.withdrawn,
+    ))
+}
+
+/// The study's respondents.csv as read (empty when there is none), the
+/// rows of respondents who withdrew consent included.
+pub fn respondents_table(study: &Study) -> Result<RespondentTable> {
+    let path = study.resolve(&study.settings.respondents);
+    let shown = &study.settings.respondents;
+    if !path.is_file() {
+        return Ok(RespondentTable {
+            shown: shown.clone(),
+            ..Default::default()
+        });
+    }
+    let bytes = crate::input::read_user_file(&path, shown, crate::input::RESPONDENTS)?;
+    let text = crate::text::decode::decode(&bytes, shown)?.text;
+    respondents::parse(&text, shown)
+}
+
+/// The respondents marked withdrawn in `table` or `listed` in thematic.yaml.
+fn withdrawn_of(table: &RespondentTable, listed: &[String]) -> BTreeSet<String> {
+    let mut set: BTreeSet<String> = table.withdrawn.keys().cloned().collect();
+    set.extend(
+        listed
+            .iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty()),
+    );
+    set
 }
 
 /// Opens the study's index, first bringing it up to date per `mode`.
@@ -604,5 +635,20 @@ impl<'a> Clock<'a> {
             let ms = self.t0.elapsed().as_secs_f64() * 1000.0;
             notify(&format!("timing: {what}: {ms:.1} ms"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_withdrawn_are_the_settings_list_and_the_respondents_column() {
+        let table = respondents::parse("id,withdrawn\nR01,yes\nR02,no\n", "respondents.csv")
+            .expect("a table");
+        assert_eq!(
+            withdrawn_of(&table, &[" R03 ".into(), String::new()]),
+            BTreeSet::from(["R01".to_string(), "R03".to_string()])
+        );
     }
 }

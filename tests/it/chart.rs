@@ -1060,3 +1060,183 @@ fn a_cited_line_that_holds_other_text_after_an_edit_is_told() {
     s.run(&["chart", "check", "--accept"]).ok();
     assert!(s.run(&["chart", "check"]).ok().ends_with("no findings\n"));
 }
+
+/// A small study of police contact: `withdrawn` in thematic.yaml, one
+/// transcript per `(id, answer)`, and `respondents.csv`.
+fn police_study(withdrawn: &str, answers: &[(&str, &str)], respondents: &str) -> Study {
+    let s = Study::empty();
+    s.file("thematic.yaml", &format!("withdrawn: [{withdrawn}]\n"));
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: t\nversion: \"1\"\nthemes:\n  - id: inst\n    label: Instituciones\n    codes:\n      - id: police\n        label: Policía\n        definition: Police contact.\n        match: {any: [policia*, comisaria]}\n      - id: blame\n        label: Blame\n        definition: Blame.\n        match: {any: [culpa*]}\n",
+    );
+    for (id, answer) in answers {
+        s.file(
+            &format!("transcripts/{id}.txt"),
+            &format!("Entrevistador: ¿Qué pasó?\n{id}: {answer}\n"),
+        );
+    }
+    s.file("respondents.csv", respondents);
+    s.run(&["code"]).ok();
+    s
+}
+
+#[test]
+fn accept_writes_each_marker_to_its_own_file_around_withdrawn_files() {
+    // Withdrawn respondents' chart files sort before, between and after
+    // the others (z9 after the group files); group b is R03 alone, as z9
+    // withdrew.
+    let s = police_study(
+        "A1, R02, z9",
+        &[
+            ("A1", "La policía vino tarde."),
+            ("R01", "La policía no vino."),
+            ("R02", "La policía nos pidió dinero."),
+            ("R03", "Fuimos a la comisaría. La policía no escuchó."),
+            ("z9", "La policía se rió."),
+        ],
+        "id,profile\nA1,a\nR01,a\nR02,a\nR03,b\nz9,b\n",
+    );
+    let withdrawn = [
+        (
+            "charts/A1.md",
+            "# A1\n\n## inst/police\nA1 dijo que la policía vino tarde.\n",
+        ),
+        (
+            "charts/R02.md",
+            "# R02\n\n## inst/police\nR02 dijo que la policía pidió dinero.\n",
+        ),
+        (
+            "charts/z9.md",
+            "# z9\n\n## inst/police\nz9 dijo que la policía se rió.\n",
+        ),
+    ];
+    for (rel, text) in withdrawn {
+        s.file(rel, text);
+    }
+    let stale = "<!-- thematic: excerpts 000000000000 (3); `thematic chart check --accept` updates this line -->";
+    s.file(
+        "charts/R01.md",
+        "# R01\n\n## inst/police\nNo vino [transcripts/R01.txt:2].\n",
+    );
+    s.file(
+        "charts/R03.md",
+        &format!("# R03\n\n## inst/police\n{stale}\nNo escuchó [transcripts/R03.txt:2].\n"),
+    );
+    s.file(
+        "charts/by-profile/a.md",
+        &format!("# a\n\n## inst/police\n{stale}\nLa policía no vino [transcripts/R01.txt:2].\n"),
+    );
+    s.file(
+        "charts/by-profile/b.md",
+        "# b\n\n## inst/police\nLa policía no escuchó [transcripts/R03.txt:2].\n",
+    );
+    let out = s.run(&["chart", "check", "--accept"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "coverage (respondent cells with excerpts that have a summary):\n  inst  2 of 4 (50%)\nno findings\n"
+    );
+    let recorded: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("recorded"))
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            "charts/R01.md: recorded the excerpts of 1 section",
+            "charts/R03.md: recorded the excerpts of 1 section",
+            "charts/by-profile/a.md: recorded the excerpts of 1 section",
+            "charts/by-profile/b.md: recorded the excerpts of 1 section",
+        ]
+    );
+    let marker = |hash: &str, n: usize| {
+        format!("<!-- thematic: excerpts {hash} ({n}); `thematic chart check --accept` updates this line -->")
+    };
+    let after = [
+        (
+            "charts/R01.md",
+            format!(
+                "# R01\n\n## inst/police\n{}\nNo vino [transcripts/R01.txt:2].\n",
+                marker("ce9e1f8d76dc", 1)
+            ),
+        ),
+        (
+            "charts/R03.md",
+            format!(
+                "# R03\n\n## inst/police\n{}\nNo escuchó [transcripts/R03.txt:2].\n",
+                marker("0bc9f15fd4d4", 1)
+            ),
+        ),
+        (
+            "charts/by-profile/a.md",
+            format!(
+                "# a\n\n## inst/police\n{}\nLa policía no vino [transcripts/R01.txt:2].\n",
+                marker("ce9e1f8d76dc", 1)
+            ),
+        ),
+        (
+            "charts/by-profile/b.md",
+            format!(
+                "# b\n\n## inst/police\n{}\nLa policía no escuchó [transcripts/R03.txt:2].\n",
+                marker("0bc9f15fd4d4", 1)
+            ),
+        ),
+    ];
+    for (rel, text) in &after {
+        assert_eq!(s.read(rel), *text, "{rel}");
+    }
+    for (rel, text) in withdrawn {
+        assert_eq!(s.read(rel), text, "{rel}");
+    }
+    // A second --accept has nothing to record and changes no byte.
+    let again = s.run(&["chart", "check", "--accept"]);
+    assert_eq!(again.stdout, out.stdout);
+    assert!(!again.stderr.contains("recorded"), "{}", again.stderr);
+    for (rel, text) in &after {
+        assert_eq!(s.read(rel), *text, "{rel}");
+    }
+    for (rel, text) in withdrawn {
+        assert_eq!(s.read(rel), text, "{rel}");
+    }
+}
+
+#[test]
+fn chart_by_says_which_respondents_have_no_group_file() {
+    // R02 has no row in respondents.csv and R03 an empty cell: both are the
+    // matrix's `(missing)` column, which has no chart file.
+    let s = police_study(
+        "",
+        &[
+            ("R01", "La policía no vino."),
+            ("R02", "La policía nos pidió dinero."),
+            ("R03", "Fuimos a la comisaría."),
+        ],
+        "id,profile\nR01,relative\nR03,\n",
+    );
+    let warning = "warning: 2 respondents with excerpts (`R02`, `R03`) have no `profile`, so no group chart file (they are the matrix's `(missing)` column): fill in their `profile` in respondents.csv and run `thematic chart --by profile` again\n";
+    let out = s.run(&["chart", "--by", "profile"]);
+    assert_eq!(
+        out.ok(),
+        "charts/by-profile/relative.md: added inst, inst/police\n"
+    );
+    assert_eq!(out.stderr, warning);
+    let again = s.run(&["chart", "--by", "profile"]);
+    assert_eq!(
+        again.ok(),
+        "nothing to add: every cell of a chart file has a section; 2 respondents with excerpts have no chart file (see the warning)\n"
+    );
+    assert_eq!(again.stderr, warning);
+    s.file(
+        "respondents.csv",
+        "id,profile\nR01,relative\nR02,relative\nR03,relative\n",
+    );
+    s.run(&["code"]).ok();
+    let filled = s.run(&["chart", "--by", "profile"]);
+    assert_eq!(
+        filled.ok(),
+        "nothing to add: every cell with excerpts has a section\n"
+    );
+    assert_eq!(filled.stderr, "");
+}

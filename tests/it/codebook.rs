@@ -522,3 +522,80 @@ fn the_matcher_codes_text_as_a_library_function() {
         ["family/money"]
     );
 }
+
+#[test]
+fn impact_leaves_out_respondents_who_withdrew_consent() {
+    // R02 withdrew in thematic.yaml, R03 (in a focus group) in
+    // respondents.csv: their excerpts are in no count, as in `stats`.
+    let s = Study::empty();
+    s.file("thematic.yaml", "withdrawn: [R02]\n")
+        .file(
+            "codebooks/main.yaml",
+            "codebook: t\nversion: \"1\"\nthemes:\n  - id: inst\n    label: Instituciones\n    codes:\n      - id: police\n        label: Policía\n        definition: Police contact.\n        match: {any: [policia*, comisaria]}\n      - id: blame\n        label: Blame\n        definition: Blame.\n        match: {any: [culpa*]}\n",
+        )
+        .file(
+            "transcripts/R01.txt",
+            "Entrevistador: ¿Qué pasó?\nR01: La policía no vino.\n",
+        )
+        .file(
+            "transcripts/R02.txt",
+            "Entrevistador: ¿Qué pasó?\nR02: La policía nos pidió dinero.\n",
+        )
+        .file(
+            "transcripts/fg.txt",
+            "---\nspeakers: {Ana: R03, Luis: R04}\n---\nModerator: ¿Qué pasa?\nAna: La policía nos culpa.\nLuis: La comisaría cerró.\n",
+        )
+        .file("respondents.csv", "id,withdrawn\nR01,\nR02,\nR03,yes\nR04,\n");
+    s.run(&["code"]).ok();
+    assert_eq!(
+        s.run(&["stats", "--format", "csv"]).ok(),
+        "code,excerpts,respondents\ninst,2,2\ninst/police,2,2\ninst/blame,0,0\n"
+    );
+    s.file(
+        "new.yaml",
+        &s.read("codebooks/main.yaml")
+            .replace("policia*, comisaria", "comisaria"),
+    );
+    let out = s.run(&[
+        "codebook",
+        "diff",
+        "codebooks/main.yaml",
+        "new.yaml",
+        "--impact",
+    ]);
+    assert_eq!(
+        out.ok(),
+        "changed  inst/police
+    match.any: -policia*
+
+impact on the study (rules):
+┌─────────────┬──────────┬─────────────┐
+│ code        ┆ excerpts ┆ respondents │
+╞═════════════╪══════════╪═════════════╡
+│ inst        ┆ 2 -> 1   ┆ 2 -> 1      │
+│ inst/police ┆ 2 -> 1   ┆ 2 -> 1      │
+└─────────────┴──────────┴─────────────┘
+"
+    );
+    // Nothing of theirs is counted when they were all a code had.
+    s.file(
+        "new.yaml",
+        &s.read("codebooks/main.yaml")
+            .replace("culpa*", "culpa*, dinero"),
+    );
+    let out = s.run(&[
+        "codebook",
+        "diff",
+        "codebooks/main.yaml",
+        "new.yaml",
+        "--impact",
+    ]);
+    assert_eq!(
+        out.ok(),
+        "changed  inst/blame
+    match.any: +dinero
+
+impact on the study (rules): no code's excerpts or respondents change
+"
+    );
+}

@@ -765,3 +765,124 @@ fn a_theme_without_codes_has_its_own_quotes() {
     // No pairs to count with a single row.
     assert!(!md.contains("## Co-occurrence"), "{md}");
 }
+
+/// A focus group where Ana (R03) withdrew consent and Luis (R04) did not,
+/// with a survivor (R05), and group summaries written before she withdrew.
+fn withdrawn_in_a_group() -> Study {
+    let s = Study::empty();
+    s.file("thematic.yaml", "withdrawn: [R03]\n")
+        .file(
+            "codebooks/main.yaml",
+            "codebook: t\nversion: \"1\"\nthemes:\n  - id: inst\n    label: Instituciones\n    codes:\n      - id: police\n        label: Policía\n        definition: Police contact.\n        match: {any: [policia*, comisaria]}\n      - id: blame\n        label: Blame\n        definition: Blame.\n        match: {any: [culpa*]}\n",
+        )
+        .file(
+            "transcripts/fg.txt",
+            "---\nspeakers: {Ana: R03, Luis: R04}\n---\nModerator: ¿Qué pasa?\nAna: Los vecinos culpan a las chicas.\nLuis: La policía pide dinero y nos culpan.\n",
+        )
+        .file(
+            "transcripts/R05.txt",
+            "Entrevistador: ¿Qué pasó?\nR05: La policía no vino.\n",
+        )
+        .file("respondents.csv", "id,profile\nR03,relative\nR04,relative\nR05,survivor\n")
+        .file(
+            "charts/by-profile/relative.md",
+            "# relative\n\n## inst/blame\nUna madre dice \"los vecinos culpan a las chicas\" [transcripts/fg.txt:5].\n\n## inst/police\nResumen del grupo: sobornos [transcripts/fg.txt:6].\n",
+        )
+        .file(
+            "charts/by-profile/survivor.md",
+            "# survivor\n\n## inst/police\nResumen de R05: no vino [transcripts/R05.txt:2].\n",
+        );
+    s.run(&["code"]).ok();
+    s
+}
+
+/// The warnings of a run that say a summary is left out.
+fn left_out(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("is left out"))
+        .collect()
+}
+
+#[test]
+fn summaries_that_may_hold_a_withdrawn_respondents_words_are_left_out() {
+    let s = withdrawn_in_a_group();
+    let cited = "warning: charts/by-profile/relative.md:4:51: the summary of inst/blame is left out: it cites `transcripts/fg.txt:5`, of a transcript that held the words of `R03`, who withdrew consent; rewrite the summary without their words and remove the citation, and it shows again";
+    let unreviewed = "warning: charts/by-profile/relative.md:6: the summary of inst/police is left out: it was written while the group held `R03`, who withdrew consent, and its excerpts have not been reviewed since (the record of them is stale or missing); rewrite it without their words, run `thematic chart check --accept`, and it shows again";
+    let report = s.run(&["report", "--by", "profile", "--date", "2026-01-01"]);
+    let html = report.ok();
+    assert_eq!(left_out(&report.stderr), [cited, unreviewed]);
+    assert!(!html.contains("vecinos culpan"), "{html}");
+    assert!(!html.contains("Resumen del grupo"), "{html}");
+    assert!(html.contains("Resumen de R05: no vino"), "{html}");
+    let md = s.run(&[
+        "report",
+        "--by",
+        "profile",
+        "--format",
+        "markdown",
+        "--date",
+        "2026-01-01",
+    ]);
+    assert!(!md.ok().contains("vecinos culpan"), "{}", md.stdout);
+    assert_eq!(left_out(&md.stderr), [cited, unreviewed]);
+    // The matrix leaves them out too, with the status `withheld`.
+    let statuses = |s: &Study| {
+        let out = s.run(&[
+            "matrix", "--cell", "summary", "--by", "profile", "--format", "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(out.ok()).unwrap();
+        let cells: Vec<String> = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["cells"].as_array().unwrap().clone())
+            .map(|c| {
+                format!(
+                    "{} {:?}",
+                    c["status"].as_str().unwrap(),
+                    c["summary"].as_str().unwrap()
+                )
+            })
+            .collect();
+        (cells, out.stderr)
+    };
+    let (cells, stderr) = statuses(&s);
+    assert_eq!(
+        cells,
+        [
+            "none \"\"",
+            "none \"\"",
+            "withheld \"\"",
+            "stale \"Resumen de R05: no vino [transcripts/R05.txt:2].\"",
+            "withheld \"\"",
+            "none \"\"",
+        ]
+    );
+    assert_eq!(left_out(&stderr), [cited, unreviewed]);
+    // Reviewed and recorded, the group's police summary shows again; the
+    // one citing her stays out until the citation goes.
+    s.run(&["chart", "check", "--accept"]);
+    let (cells, stderr) = statuses(&s);
+    assert_eq!(
+        cells,
+        [
+            "none \"\"",
+            "none \"\"",
+            "written \"Resumen del grupo: sobornos [transcripts/fg.txt:6].\"",
+            "written \"Resumen de R05: no vino [transcripts/R05.txt:2].\"",
+            "withheld \"\"",
+            "none \"\"",
+        ]
+    );
+    // (A marker under its heading moved the citation down a line.)
+    assert_eq!(left_out(&stderr), [cited.replace(":4:51", ":5:51")]);
+    s.replace(
+        "charts/by-profile/relative.md",
+        "Una madre dice \"los vecinos culpan a las chicas\" [transcripts/fg.txt:5].",
+        "Culpan a las chicas.",
+    );
+    let report = s.run(&["report", "--by", "profile", "--date", "2026-01-01"]);
+    assert!(report.ok().contains("Culpan a las chicas."));
+    assert_eq!(left_out(&report.stderr), Vec::<&str>::new());
+}
