@@ -50,10 +50,13 @@ pub fn sniff_delimiter(text: &str) -> u8 {
 /// the header.
 pub type CsvTable = (Vec<String>, Vec<(usize, Vec<String>)>);
 
-/// Reads CSV text (`,` `;` or tab) into a [`CsvTable`].
+/// Reads CSV text (`,` `;` or tab) into a [`CsvTable`]. A quote that is
+/// not closed is an error (see [`super::quotes`]), not a field that runs on.
 pub fn read_csv(text: &str, shown: &str) -> Result<CsvTable> {
+    let delimiter = sniff_delimiter(text);
+    super::quotes::check(text, delimiter, shown)?;
     let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(text))
+        .delimiter(delimiter)
         .flexible(false)
         .from_reader(text.as_bytes());
     let header = rdr
