@@ -38,19 +38,21 @@ pub fn open(project: &StudyAt, read: &ReadOpts) -> Result<(Study, StudyIndex)> {
     if let Some(n) = pipeline::withheld_note(&idx.manifest) {
         note(&n);
     }
-    // A misspelt `withdrawn:` id leaves the respondent in every output: said
-    // by every command that reads the index, not only by `code`.
+    // A misspelt `withdrawn:` id (or respondents.csv id of a withdrawn row)
+    // leaves the respondent in every output: said by every command that
+    // reads the index, not only by `code`.
     for w in unknown_withdrawn(&idx.manifest) {
         eprintln!("warning: {}", crate::render::safe::terminal(w));
     }
     Ok((study, idx))
 }
 
-/// The warnings of the index about `withdrawn:` ids the study does not have.
+/// The warnings of the index about `withdrawn:` ids the study does not
+/// have, and respondents.csv rows marked withdrawn whose id no transcript has.
 pub fn unknown_withdrawn(m: &Manifest) -> impl Iterator<Item = &String> {
-    m.warnings
-        .iter()
-        .filter(|w| w.starts_with(UNKNOWN_WITHDRAWN))
+    m.warnings.iter().filter(|w| {
+        w.starts_with(UNKNOWN_WITHDRAWN) || w.contains(crate::ingest::respondents::MARKED_WITHDRAWN)
+    })
 }
 
 /// How the warning about an unknown `withdrawn:` id starts.

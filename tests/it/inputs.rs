@@ -455,9 +455,14 @@ fn an_unclosed_quote_in_respondents_csv_is_an_error_before_any_withdrawn_words_a
     // A quoted value over two lines that looks like no row is read.
     s.file(
         "respondents.csv",
-        "id,withdrawn,profile\nR01,,\"relative,\nan aunt\"\nR02,yes,relative\n",
+        "id,withdrawn,profile\nr01,,\"relative,\nan aunt\"\nr02,yes,relative\n",
     );
     s.run(&["code"]).ok();
+    let quote = s.run(&["quote", "police", "--format", "csv", "--show", "profile"]);
+    assert_eq!(
+        quote.ok(),
+        "id,path,line,respondent,profile,codes,question,text\ntranscripts/r01.txt:2,transcripts/r01.txt,2,r01,\"relative,\nan aunt\",family/police,¿Qué pasó?,Mi madre fue a la comisaría todos los días.\n"
+    );
 }
 
 #[test]

@@ -1420,3 +1420,65 @@ fn identifying_values_in_free_text_are_masked_where_nothing_refuses() {
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(run.stderr.contains("thematic.yaml:1:"), "{}", run.stderr);
 }
+
+#[test]
+fn respondents_csv_rows_in_no_transcript_are_warned_about_and_a_misspelt_withdrawal_refused() {
+    let s = consent();
+    s.run(&["code"]).ok();
+    // `R7` for R07, in a row that withdraws consent: R07's words would be
+    // published under a note that one respondent is withheld.
+    s.file(
+        "respondents.csv",
+        "id,role,withdrawn\nR01,survivor,\nR02,survivor,no\nR03,relative,\nR7,survivor,yes\n",
+    );
+    let expected = "error: respondent `R7` withdraws consent here but is in no transcript, while `R07` is: `R07`'s words would stay in every output\n  --> respondents.csv:5\n  = help: write the id as the transcripts have it (`R07`), or mark `R07` in thematic.yaml (`withdrawn: [R07]`)\n";
+    assert_eq!(s.run(&["code"]).bad_input(), expected);
+    let quote = s.run(&["quote", "family", "--format", "csv"]);
+    assert_eq!(quote.code, 2);
+    assert_eq!(quote.stdout, "");
+    assert_eq!(
+        quote.stderr,
+        format!("note: index out of date (the respondents who withdrew consent changed); updating\n{expected}")
+    );
+    // With R07 withdrawn in thematic.yaml nothing is at stake: a warning.
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Entrevistadora, Moderadora]\nwithdrawn: [R07]\n",
+    );
+    let code = s.run(&["code"]);
+    code.ok();
+    assert!(
+        code.stderr.starts_with(
+            "warning: respondents.csv:5: respondent `R7`, marked withdrawn, is in no transcript; did you mean `R07`?\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    // Any row whose id no transcript has is a warning, told by every
+    // command that reads the index, as `withdrawn:` typos are.
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Entrevistadora, Moderadora]\n",
+    );
+    s.file(
+        "respondents.csv",
+        "id,role,withdrawn\nR01,survivor,\nR2,survivor,\nR03,relative,\nR07,survivor,\nX99,relative,yes\n",
+    );
+    let code = s.run(&["code"]);
+    code.ok();
+    assert!(
+        code.stderr.starts_with(
+            "warning: respondents.csv:3: respondent `R2` is in no transcript; did you mean `R02`?\nwarning: respondents.csv:6: respondent `X99`, marked withdrawn, is in no transcript\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    // A reading command repeats the one about a withdrawal (the respondent
+    // meant may still be in every output), as it does `withdrawn:` typos.
+    let quote = s.run(&["quote", "family", "--format", "csv"]);
+    quote.ok();
+    assert_eq!(
+        quote.stderr,
+        "note: 1 respondent who withdrew consent is withheld from every count, quote and export\nwarning: respondents.csv:6: respondent `X99`, marked withdrawn, is in no transcript\n"
+    );
+}
