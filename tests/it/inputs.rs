@@ -480,3 +480,42 @@ fn an_unclosed_quote_in_a_coding_sheet_is_an_error() {
         )
     );
 }
+
+#[test]
+fn utf16_without_a_bom_is_named_as_such() {
+    let s = study();
+    let bytes: Vec<u8> = R02.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    s.bytes("transcripts/u16.txt", &bytes);
+    assert_eq!(
+        s.run_timeout(&["code"]).bad_input(),
+        "error: this file looks like UTF-16LE text without a byte-order mark (every other byte is NUL), which thematic does not guess\n  --> transcripts/u16.txt\n  = help: re-save it as UTF-8 (in most editors: Save as… → Encoding: UTF-8)\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_missing_file_is_named_as_a_link_by_its_study_path() {
+    let s = study();
+    std::os::unix::fs::symlink(
+        "/nonexistent/r03.txt",
+        s.path().join("transcripts/gone.txt"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.run_timeout(&["code"]).bad_input(),
+        "error: transcripts/gone.txt is a symbolic link to a missing file `/nonexistent/r03.txt`\n  --> transcripts/gone.txt\n  = help: restore the file it points to, point the link at the file, or remove the link\n"
+    );
+    std::fs::remove_file(s.path().join("transcripts/gone.txt")).unwrap();
+    // respondents.csv as such a link is refused too, not taken for a
+    // study without one (its `withdrawn` column would go unapplied).
+    std::fs::remove_file(s.path().join("respondents.csv")).unwrap();
+    std::os::unix::fs::symlink(
+        "/nonexistent/respondents.csv",
+        s.path().join("respondents.csv"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.run_timeout(&["code"]).bad_input(),
+        "error: respondents.csv is a symbolic link to a missing file `/nonexistent/respondents.csv`\n  --> respondents.csv\n  = help: restore the file it points to, point the link at the file, or remove the link\n"
+    );
+}
