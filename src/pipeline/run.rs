@@ -149,8 +149,9 @@ impl<'a> Run<'a> {
             ));
         }
         // respondents.csv rows that name no respondent of the transcripts
-        // (one with excerpts, withheld or mapped by `speakers:`; a file's
-        // name alone names none: its turns may all be other speakers').
+        // (one with excerpts, withheld, mapped by `speakers:` or given
+        // attributes, as a survey row with no answer is; a file's name
+        // alone names none: its turns may all be other speakers').
         let in_transcripts: BTreeSet<&str> = infos
             .iter()
             .flat_map(|i| {
@@ -158,6 +159,7 @@ impl<'a> Run<'a> {
                     .iter()
                     .chain(&i.withheld)
                     .chain(i.speakers.iter().map(|s| &s.respondent))
+                    .chain(i.attributes.iter().map(|a| &a.respondent))
             })
             .map(String::as_str)
             .filter(|r| !r.is_empty())

@@ -1482,3 +1482,27 @@ fn respondents_csv_rows_in_no_transcript_are_warned_about_and_a_misspelt_withdra
         "note: 1 respondent who withdrew consent is withheld from every count, quote and export\nwarning: respondents.csv:6: respondent `X99`, marked withdrawn, is in no transcript\n"
     );
 }
+
+#[test]
+fn a_survey_respondent_without_answers_is_no_unmatched_row() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "themes:\n  - id: inst\n    codes:\n      - id: police\n        match: {any: [policia*]}\n",
+    )
+    .file("thematic.yaml", "csv: {id: id, answers: [p1]}\n")
+    .file(
+        "transcripts/s.csv",
+        "id,prov,p1\nE01,Cusco,La policía\nE02,Puno,\n",
+    )
+    .file("respondents.csv", "id,role\nE01,a\nE02,b\nE3,c\n");
+    let code = s.run(&["code", "--format", "csv"]);
+    code.ok();
+    assert!(
+        code.stderr.starts_with(
+            "warning: respondents.csv:4: respondent `E3` is in no transcript; did you mean `E01`?\ncoded "
+        ),
+        "{}",
+        code.stderr
+    );
+}
