@@ -187,7 +187,7 @@ fn stat_in(dir: &std::fs::File, name: &std::ffi::OsStr) -> Option<(u64, u128)> {
 
 /// [`check_file`], giving the file's metadata.
 pub fn check_meta(path: &Path, shown: &str, limit: Limit) -> Result<std::fs::Metadata> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let meta = std::fs::metadata(path).map_err(|e| not_read(path, shown, e))?;
     if !meta.file_type().is_file() {
         let kind = kind_of(meta.file_type());
         let message = if kind.starts_with("not ") {
@@ -205,11 +205,33 @@ pub fn check_meta(path: &Path, shown: &str, limit: Limit) -> Result<std::fs::Met
     Ok(meta)
 }
 
+/// The error for a file that cannot be stat'ed or opened: a symbolic link
+/// whose target is missing is named as such (the link is there, so "not
+/// found" would puzzle), by `shown`; anything else as [`Error::io`] says.
+fn not_read(path: &Path, shown: &str, err: std::io::Error) -> Error {
+    if err.kind() == std::io::ErrorKind::NotFound {
+        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        if link {
+            let target = std::fs::read_link(path)
+                .map(|t| format!(" `{}`", t.display()))
+                .unwrap_or_default();
+            return Error::at(
+                Location::file(shown),
+                format!("{shown} is a symbolic link to a missing file{target}"),
+            )
+            .with_hint(
+                "restore the file it points to, point the link at the file, or remove the link",
+            );
+        }
+    }
+    Error::io(path, err)
+}
+
 /// Reads a user's file: a regular file (or a link to one) of at most
 /// `limit` bytes, else an error naming it (exit 2).
 pub fn read_user_file(path: &Path, shown: &str, limit: Limit) -> Result<Vec<u8>> {
     let len = check_file(path, shown, limit)?;
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| not_read(path, shown, e))?;
     let mut bytes = Vec::with_capacity(len as usize);
     // The file may grow between the check and the read: never past the limit.
     file.take(limit.bytes + 1)
@@ -489,6 +511,27 @@ impl<'de> serde::de::Visitor<'de> for Count<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_a_missing_file_is_named_as_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("gone.txt");
+        std::os::unix::fs::symlink(dir.path().join("nowhere.txt"), &link).unwrap();
+        let r = read_user_file(&link, "transcripts/gone.txt", YAML)
+            .unwrap_err()
+            .report();
+        assert!(
+            r.starts_with("error: transcripts/gone.txt is a symbolic link to a missing file `")
+                && r.contains("nowhere.txt`\n  --> transcripts/gone.txt\n  = help: restore the file it points to"),
+            "{r}"
+        );
+        // A missing file that is no link is told as before.
+        let r = read_user_file(&dir.path().join("none.txt"), "none.txt", YAML)
+            .unwrap_err()
+            .report();
+        assert!(r.starts_with("error: file or folder not found\n"), "{r}");
+    }
 
     /// A classic alias bomb: each level repeats the one below nine times.
     fn bomb() -> String {

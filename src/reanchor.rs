@@ -66,6 +66,7 @@ fn rewrite_csv(bytes: &[u8], shown: &str, fixes: &[&Fix]) -> Result<Vec<u8>> {
     let crlf = bytes.windows(2).any(|w| w == b"\r\n");
     let bom = bytes.starts_with(b"\xEF\xBB\xBF");
     let delimiter = crate::ingest::respondents::sniff_delimiter(text);
+    crate::ingest::quotes::check(text, delimiter, shown)?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)

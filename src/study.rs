@@ -1036,7 +1036,7 @@ fn settings_error(text: &str, err: &serde_yaml::Error) -> Error {
             "`check:` takes `files` (the default: every transcript's size and mtime) or `folders` (see the README's Many transcripts)".to_string(),
         )
     } else {
-        return e;
+        return plain_settings_error(e, &message);
     };
     let line = text
         .lines()
@@ -1046,6 +1046,192 @@ fn settings_error(text: &str, err: &serde_yaml::Error) -> Error {
         .find(" at line ")
         .map_or(message.as_str(), |i| &message[..i]);
     Error::at(Location::line(SETTINGS_FILE, line), message).with_hint(hint)
+}
+
+/// An example of each key of thematic.yaml, for hints.
+const SETTINGS_EXAMPLES: &[(&str, &str)] = &[
+    (
+        "transcripts",
+        "transcripts: [transcripts, interviews/*.docx]",
+    ),
+    ("codebook", "codebook: codebooks/main.yaml"),
+    ("respondents", "respondents: respondents.csv"),
+    ("unit", "unit: paragraph"),
+    ("interviewer", "interviewer: [Interviewer, Entrevistadora]"),
+    ("language", "language: spanish"),
+    (
+        "csv",
+        "csv: {id: respondent_id, answers: [q12_why_left, q13_return]}",
+    ),
+    ("encoding", "encoding: windows-1252"),
+    ("charts", "charts: charts"),
+    ("memos", "memos: memos"),
+    ("title", "title: Family and reintegration"),
+    (
+        "description",
+        "description: Interviews, Cusco and Puno, 2026.",
+    ),
+    ("attribution", "attribution: \"{profile}, {region}\""),
+    ("withdrawn", "withdrawn: [R07, R12]"),
+    ("pseudonyms", "pseudonyms: pseudonyms.yaml"),
+    ("identifying", "identifying: [real_name, phone]"),
+    ("check", "check: files"),
+];
+
+/// serde's name for a kind of YAML value, in plain words.
+fn plain_kind(serde: &str) -> String {
+    let quoted = |s: &str| {
+        let v = s.trim_matches(|c| c == '"' || c == '`');
+        crate::input::quote_line(v, 60)
+    };
+    if let Some(v) = serde.strip_prefix("string ") {
+        format!("the text `{}`", quoted(v))
+    } else if let Some(v) = serde
+        .strip_prefix("integer ")
+        .or_else(|| serde.strip_prefix("floating point "))
+    {
+        format!("the number `{}`", quoted(v))
+    } else if let Some(v) = serde.strip_prefix("boolean ") {
+        format!("`{}`", quoted(v))
+    } else {
+        match serde {
+            "sequence" => "a list".into(),
+            "map" => "a mapping (`key: value`)".into(),
+            "unit value" => "nothing".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The names serde lists after "expected": "one of `a`, `b`, `c`",
+/// "`a` or `b`", "`a`".
+fn listed_names(expected: &str) -> Vec<&str> {
+    expected.split('`').skip(1).step_by(2).collect()
+}
+
+/// thematic.yaml's type errors, unknown values and unknown keys in plain
+/// words (serde_yaml's read like its internals: `invalid type: string
+/// "R02", expected a sequence`), each with an example of the key or the
+/// closest name; `e` (at its place) is kept for anything else.
+fn plain_settings_error(e: Error, message: &str) -> Error {
+    let location = e.location().cloned();
+    let message = message.find(" at line ").map_or(message, |i| &message[..i]);
+    let Some((text, hint)) = plain_settings_message(message) else {
+        return e;
+    };
+    let text = crate::input::quote_line(&text, 300);
+    match location {
+        Some(at) => Error::at(at, text),
+        None => Error::input(text),
+    }
+    .with_hint(hint)
+}
+
+/// The message and hint of [`plain_settings_error`] for serde_yaml's
+/// `message` (without its place), when it is one it rewrites.
+fn plain_settings_message(message: &str) -> Option<(String, String)> {
+    // serde_yaml puts the path of the value first: `csv.answers: …`,
+    // `withdrawn[0]: …`; none for the top level.
+    let (path, rest) = match message.split_once(": ") {
+        Some((p, r))
+            if !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c)) =>
+        {
+            (p, r)
+        }
+        _ => ("", message),
+    };
+    let key = path.split(['.', '[']).next().unwrap_or("");
+    let entry = path
+        .rsplit_once('[')
+        .and_then(|(_, i)| i.trim_end_matches(']').parse::<usize>().ok());
+    let example = |key: &str| {
+        SETTINGS_EXAMPLES
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, ex)| *ex)
+    };
+    let shown = match path.split_once('[') {
+        Some((p, _)) => p,
+        None => path,
+    };
+    // The key as written in the file (`answers`), and as named in a
+    // message (`answers:` in `csv:`).
+    let (last, named) = match shown.rsplit_once('.') {
+        Some((outer, last)) => (last, format!("`{last}:` in `{outer}:`")),
+        None => (shown, format!("`{shown}:`")),
+    };
+    if let Some(r) = rest.strip_prefix("invalid type: ") {
+        let (found, expected) = r.split_once(", expected ")?;
+        let found = plain_kind(found);
+        if path.is_empty() {
+            return Some((
+                format!(
+                    "thematic.yaml must be a mapping of settings (`key: value` lines), not {found}"
+                ),
+                "write one setting per line, e.g.\nunit: turn\nwithdrawn: [R07]".to_string(),
+            ));
+        }
+        let wants = match expected {
+            "a sequence" => "a list".to_string(),
+            "a string" => "a single value".to_string(),
+            e if e.starts_with("struct ") => "a mapping".to_string(),
+            e if e.starts_with("a YAML tag") => "a single value".to_string(),
+            e => e.to_string(),
+        };
+        let text = match entry {
+            Some(i) => format!("entry {} of {named} must be {wants}, not {found}", i + 1),
+            None => format!("{named} takes {wants}, not {found}"),
+        };
+        // A single value where a list belongs: the same value in a list.
+        let value = r
+            .strip_prefix("string ")
+            .and_then(|v| v.split(", expected ").next())
+            .map(|v| v.trim_matches('"'))
+            .filter(|v| !v.contains(['\n', ',', '[', ']', '{', '}', ':', '#']) && v.len() <= 60);
+        let hint = match (expected, value, entry) {
+            ("a sequence", Some(v), None) => format!(
+                "write the value in a list: `{last}: [{v}]` (e.g. `{}`)",
+                example(key).unwrap_or("")
+            ),
+            _ => match example(key) {
+                Some(ex) => format!("e.g. `{ex}`"),
+                None => "fix the YAML at this place".to_string(),
+            },
+        };
+        return Some((text, hint));
+    }
+    if let Some(r) = rest.strip_prefix("unknown variant `") {
+        let (value, expected) = r.split_once("`, expected ")?;
+        let names = listed_names(expected);
+        let mut text = format!("{named} has no value `{value}`");
+        if let Some(c) = crate::error::closest(value, names.iter().copied()) {
+            text.push_str(&format!("; did you mean `{c}`?"));
+        }
+        return Some((text, format!("{named} takes one of: {}", names.join(", "))));
+    }
+    if let Some(r) = rest.strip_prefix("unknown field `") {
+        let (name, expected) = r.split_once("`, expected ")?;
+        let names = listed_names(expected);
+        let within = if path.is_empty() {
+            "thematic.yaml".to_string()
+        } else {
+            named.clone()
+        };
+        let mut text = format!("unknown key `{name}` in {within}");
+        if let Some(c) = crate::error::closest(name, names.iter().copied()) {
+            text.push_str(&format!("; did you mean `{c}`?"));
+        }
+        return Some((
+            text,
+            format!(
+                "remove or correct the key (keys are checked so that typos do not pass); the keys are: {}",
+                names.join(", ")
+            ),
+        ));
+    }
+    None
 }
 
 /// Turns a serde_yaml error into an input error at its line and column.
@@ -1404,6 +1590,58 @@ mod tests {
                 "error: unknown language `frensh`: did you mean `french`?\n  --> thematic.yaml:2\n"
             ),
             "{report}"
+        );
+    }
+
+    #[test]
+    fn settings_type_errors_read_plainly_with_an_example() {
+        let report = |text: &str| {
+            let e = serde_yaml::from_str::<Settings>(text).unwrap_err();
+            settings_error(text, &e).report()
+        };
+        assert_eq!(
+            report("withdrawn: R02\n"),
+            "error: `withdrawn:` takes a list, not the text `R02`\n  --> thematic.yaml:1:12\n  = help: write the value in a list: `withdrawn: [R02]` (e.g. `withdrawn: [R07, R12]`)"
+        );
+        assert_eq!(
+            report("unit: paragraphs\n"),
+            "error: `unit:` has no value `paragraphs`; did you mean `paragraph`?\n  --> thematic.yaml:1:7\n  = help: `unit:` takes one of: paragraph, turn, sentence"
+        );
+        assert_eq!(
+            report("unit: 3\n"),
+            "error: `unit:` has no value `3`\n  --> thematic.yaml:1:7\n  = help: `unit:` takes one of: paragraph, turn, sentence"
+        );
+        assert_eq!(
+            report("title: x\ntranscript: [transcripts]\n"),
+            "error: unknown key `transcript` in thematic.yaml; did you mean `transcripts`?\n  --> thematic.yaml:2:1\n  = help: remove or correct the key (keys are checked so that typos do not pass); the keys are: transcripts, codebook, respondents, unit, interviewer, language, csv, encoding, charts, memos, title, description, attribution, withdrawn, pseudonyms, identifying, check"
+        );
+        assert_eq!(
+            report("csv: {ids: id, answers: [p1]}\n"),
+            "error: unknown key `ids` in `csv:`; did you mean `id`?\n  --> thematic.yaml:1:7\n  = help: remove or correct the key (keys are checked so that typos do not pass); the keys are: id, answers"
+        );
+        assert_eq!(
+            report("csv: {id: id, answers: p1}\n"),
+            "error: `answers:` in `csv:` takes a list, not the text `p1`\n  --> thematic.yaml:1:24\n  = help: write the value in a list: `answers: [p1]` (e.g. `csv: {id: respondent_id, answers: [q12_why_left, q13_return]}`)"
+        );
+        assert_eq!(
+            report("codebook: [a, b]\n"),
+            "error: `codebook:` takes a single value, not a list\n  --> thematic.yaml:1:11\n  = help: e.g. `codebook: codebooks/main.yaml`"
+        );
+        assert_eq!(
+            report("csv: id\n"),
+            "error: `csv:` takes a mapping, not the text `id`\n  --> thematic.yaml:1:6\n  = help: e.g. `csv: {id: respondent_id, answers: [q12_why_left, q13_return]}`"
+        );
+        assert_eq!(
+            report("withdrawn: [R01, [R02]]\n"),
+            "error: entry 2 of `withdrawn:` must be a single value, not a list\n  --> thematic.yaml:1:18\n  = help: e.g. `withdrawn: [R07, R12]`"
+        );
+        assert_eq!(
+            report("withdrawn: 12\n"),
+            "error: `withdrawn:` takes a list, not the number `12`\n  --> thematic.yaml:1:12\n  = help: e.g. `withdrawn: [R07, R12]`"
+        );
+        assert_eq!(
+            report("- unit\n"),
+            "error: thematic.yaml must be a mapping of settings (`key: value` lines), not a list\n  --> thematic.yaml:1:1\n  = help: write one setting per line, e.g.\nunit: turn\nwithdrawn: [R07]"
         );
     }
 

@@ -56,6 +56,10 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
         .chain(file_warnings)
         .collect();
     warnings.extend(speaker_warnings(&study, m)?);
+    // First: it explains every count that follows.
+    if m.rows.is_empty() {
+        warnings.insert(0, super::no_themes_warning(&study.settings.codebook));
+    }
     for w in &warnings {
         eprintln!("warning: {}", crate::render::safe::terminal(&w.to_string()));
     }

@@ -15,9 +15,9 @@ use crate::study::StudyAt;
 
 /// Runs `thematic cooccur`.
 pub fn run(project: &StudyAt, args: &CooccurArgs) -> Result<()> {
-    let (_, idx) = super::open(project, &args.read)?;
+    let (study, idx) = super::open(project, &args.read)?;
     let m = &idx.manifest;
-    let rows = select_rows(&idx, args)?;
+    let rows = select_rows(&study, &idx, args)?;
     let filter = super::filter(m, &args.read)?;
     let within = match args.within {
         CooccurWithin::Excerpt => Within::Excerpt,
@@ -98,7 +98,11 @@ fn header(m: &Manifest, c: &Cooccurrence) -> Vec<String> {
 
 /// The rows asked for, in codebook order: `--codes` (each a theme or code,
 /// once), `--theme` (the theme and its codes), or every theme and code.
-fn select_rows(idx: &StudyIndex, args: &CooccurArgs) -> Result<Vec<usize>> {
+fn select_rows(
+    study: &crate::study::Study,
+    idx: &StudyIndex,
+    args: &CooccurArgs,
+) -> Result<Vec<usize>> {
     let rows = &idx.manifest.rows;
     let picked: Vec<usize> = if let Some(theme) = &args.theme {
         super::theme_rows(rows, theme)?.collect()
@@ -116,10 +120,10 @@ fn select_rows(idx: &StudyIndex, args: &CooccurArgs) -> Result<Vec<usize>> {
         (0..rows.len()).collect()
     };
     if picked.is_empty() {
-        return Err(Error::input(
-            "the codebook has no themes, so the co-occurrence table has no rows",
-        )
-        .with_hint("add themes and codes to the codebook"));
+        return Err(super::no_themes(
+            &study.settings.codebook,
+            "the co-occurrence table has no rows",
+        ));
     }
     Ok(picked)
 }

@@ -31,7 +31,7 @@ pub fn run(project: &StudyAt, args: &MatrixArgs) -> Result<()> {
         }
         super::refuse_identifying(&study, attr, "--by", args.privacy)?;
     }
-    let rows = select_rows(&idx, args)?;
+    let rows = select_rows(&study, &idx, args)?;
     let filter = super::filter(m, &args.read)?;
     let clock = crate::pipeline::Clock::start(&study, &super::note);
     let counts = super::count(&idx, filter.clone())?;
@@ -280,7 +280,7 @@ fn row_values<T>(
     out
 }
 
-fn select_rows(idx: &StudyIndex, args: &MatrixArgs) -> Result<Vec<usize>> {
+fn select_rows(study: &Study, idx: &StudyIndex, args: &MatrixArgs) -> Result<Vec<usize>> {
     let rows = &idx.manifest.rows;
     let mut range = 0..rows.len();
     if let Some(theme) = &args.theme {
@@ -290,10 +290,10 @@ fn select_rows(idx: &StudyIndex, args: &MatrixArgs) -> Result<Vec<usize>> {
         .filter(|&i| args.rows == RowsMode::All || rows[i].depth == 0)
         .collect();
     if picked.is_empty() {
-        return Err(
-            Error::input("the codebook has no themes, so the matrix has no rows")
-                .with_hint("add themes and codes to the codebook"),
-        );
+        return Err(super::no_themes(
+            &study.settings.codebook,
+            "the matrix has no rows",
+        ));
     }
     Ok(picked)
 }

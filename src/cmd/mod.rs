@@ -38,23 +38,43 @@ pub fn open(project: &StudyAt, read: &ReadOpts) -> Result<(Study, StudyIndex)> {
     if let Some(n) = pipeline::withheld_note(&idx.manifest) {
         note(&n);
     }
-    // A misspelt `withdrawn:` id leaves the respondent in every output: said
-    // by every command that reads the index, not only by `code`.
+    // A misspelt `withdrawn:` id (or respondents.csv id of a withdrawn row)
+    // leaves the respondent in every output: said by every command that
+    // reads the index, not only by `code`.
     for w in unknown_withdrawn(&idx.manifest) {
         eprintln!("warning: {}", crate::render::safe::terminal(w));
     }
     Ok((study, idx))
 }
 
-/// The warnings of the index about `withdrawn:` ids the study does not have.
+/// The warnings of the index about `withdrawn:` ids the study does not
+/// have, and respondents.csv rows marked withdrawn whose id no transcript has.
 pub fn unknown_withdrawn(m: &Manifest) -> impl Iterator<Item = &String> {
-    m.warnings
-        .iter()
-        .filter(|w| w.starts_with(UNKNOWN_WITHDRAWN))
+    m.warnings.iter().filter(|w| {
+        w.starts_with(UNKNOWN_WITHDRAWN) || w.contains(crate::ingest::respondents::MARKED_WITHDRAWN)
+    })
 }
 
 /// How the warning about an unknown `withdrawn:` id starts.
 const UNKNOWN_WITHDRAWN: &str = "thematic.yaml: `withdrawn:` names ";
+
+/// The error of a command that shows the codebook's rows when it has
+/// none: `what` says what is left empty ("the matrix has no rows");
+/// `file` is the codebook as thematic.yaml names it.
+pub fn no_themes(file: &str, what: &str) -> Error {
+    Error::at(
+        crate::error::Location::file(file),
+        format!("the codebook has no themes, so {what}"),
+    )
+    .with_hint(format!(
+        "add themes and codes under `themes:` in {file} (`thematic codebook check` says what it lacks), or check that `codebook:` in thematic.yaml names the right file"
+    ))
+}
+
+/// `code`'s warning when the codebook (`file`) has no themes.
+pub fn no_themes_warning(file: &str) -> String {
+    format!("{file}: the codebook has no themes, so no excerpt is coded (add themes and codes under `themes:`)")
+}
 
 /// The rows of a theme given by `--theme`: the theme and everything below
 /// it (rows are in codebook order, so they are contiguous).
@@ -290,5 +310,17 @@ mod tests {
             }
         );
         assert_eq!(parse_condition("role").unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn an_empty_codebook_is_named_in_the_error_and_the_warning() {
+        assert_eq!(
+            no_themes("codebooks/main.yaml", "the matrix has no rows").report(),
+            "error: the codebook has no themes, so the matrix has no rows\n  --> codebooks/main.yaml\n  = help: add themes and codes under `themes:` in codebooks/main.yaml (`thematic codebook check` says what it lacks), or check that `codebook:` in thematic.yaml names the right file"
+        );
+        assert_eq!(
+            no_themes_warning("cb.yaml"),
+            "cb.yaml: the codebook has no themes, so no excerpt is coded (add themes and codes under `themes:`)"
+        );
     }
 }

@@ -73,7 +73,7 @@ fn build<'i>(
 ) -> Result<(Report, Builder<'i>)> {
     let m = &idx.manifest;
     let (by, template) = columns_and_attribution(study, m, args)?;
-    let rows = theme_rows(m, &args.theme)?;
+    let rows = theme_rows(study, m, &args.theme)?;
     let filter = super::filter(m, &args.read)?;
     let counts = super::count(idx, filter.clone())?;
     let groups = framework::build(&counts, m, rows.clone(), by.as_deref());
@@ -584,7 +584,7 @@ fn column_of(matrix: &Matrix, n_resp: usize) -> Vec<usize> {
 
 /// The rows of the `--theme`s asked for (all themes when none), in
 /// codebook order.
-fn theme_rows(m: &Manifest, themes: &[String]) -> Result<Vec<usize>> {
+fn theme_rows(study: &Study, m: &Manifest, themes: &[String]) -> Result<Vec<usize>> {
     let mut rows: Vec<usize> = if themes.is_empty() {
         (0..m.rows.len()).collect()
     } else {
@@ -597,10 +597,10 @@ fn theme_rows(m: &Manifest, themes: &[String]) -> Result<Vec<usize>> {
     rows.sort_unstable();
     rows.dedup();
     if rows.is_empty() {
-        return Err(
-            Error::input("the codebook has no themes, so the report has nothing to show")
-                .with_hint("add themes and codes to the codebook"),
-        );
+        return Err(super::no_themes(
+            &study.settings.codebook,
+            "the report has nothing to show",
+        ));
     }
     Ok(rows)
 }

@@ -11,6 +11,7 @@ pub use crate::text::decode;
 pub mod docx;
 pub mod language;
 pub mod plain;
+pub mod quotes;
 pub mod respondents;
 pub mod sheet;
 pub mod survey;

@@ -50,10 +50,13 @@ pub fn sniff_delimiter(text: &str) -> u8 {
 /// the header.
 pub type CsvTable = (Vec<String>, Vec<(usize, Vec<String>)>);
 
-/// Reads CSV text (`,` `;` or tab) into a [`CsvTable`].
+/// Reads CSV text (`,` `;` or tab) into a [`CsvTable`]. A quote that is
+/// not closed is an error (see [`super::quotes`]), not a field that runs on.
 pub fn read_csv(text: &str, shown: &str) -> Result<CsvTable> {
+    let delimiter = sniff_delimiter(text);
+    super::quotes::check(text, delimiter, shown)?;
     let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(text))
+        .delimiter(delimiter)
         .flexible(false)
         .from_reader(text.as_bytes());
     let header = rdr
@@ -260,6 +263,107 @@ pub fn speaker_warnings(infos: &[&TranscriptInfo], table: &RespondentTable) -> V
     out
 }
 
+/// Whether two ids are one id written two ways: the same letters and
+/// numbers, ignoring case, separators and leading zeros (`R2`, `r02`,
+/// `R-02` and `R02`).
+pub fn same_id(a: &str, b: &str) -> bool {
+    fn key(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut digits = String::new();
+        for c in s.chars().filter(|c| c.is_alphanumeric()) {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            flush(&mut digits, &mut out);
+            out.extend(c.to_lowercase());
+        }
+        flush(&mut digits, &mut out);
+        out
+    }
+    fn flush(digits: &mut String, out: &mut String) {
+        if !digits.is_empty() {
+            let trimmed = digits.trim_start_matches('0');
+            out.push_str(if trimmed.is_empty() { "0" } else { trimmed });
+            out.push('#');
+            digits.clear();
+        }
+    }
+    key(a) == key(b)
+}
+
+/// What the warning about a withdrawn row in no transcript says after the
+/// id: such a warning is told by every command that reads the index.
+pub const MARKED_WITHDRAWN: &str = ", marked withdrawn,";
+
+/// The rows of `table` whose id is in no transcript (`in_transcripts`):
+/// a warning each, with the closest id that is (so that a typo does not
+/// leave a respondent without attributes, or a withdrawal unapplied).
+/// A row that marks withdrawal under another way of writing the id of a
+/// respondent who has not withdrawn (`R2` for `R02`, see [`same_id`]) is an
+/// error instead: that respondent's words would be published.
+/// `withdrawn` is every respondent withdrawn by any means.
+pub fn unmatched_rows(
+    table: &RespondentTable,
+    in_transcripts: &std::collections::BTreeSet<&str>,
+    withdrawn: &std::collections::BTreeSet<String>,
+) -> Result<Vec<String>> {
+    let mut rows: Vec<(usize, &str)> = table
+        .rows
+        .iter()
+        .filter(|(id, _)| !in_transcripts.contains(id.as_str()))
+        .map(|(id, (_, line))| (*line, id.as_str()))
+        .collect();
+    rows.sort_unstable();
+    let mut warnings = Vec::new();
+    let mut errors = Vec::new();
+    for (line, id) in rows {
+        let meant = table
+            .withdrawn
+            .contains_key(id)
+            .then(|| {
+                in_transcripts
+                    .iter()
+                    .find(|r| same_id(id, r) && !withdrawn.contains(**r))
+            })
+            .flatten();
+        if let Some(meant) = meant {
+            errors.push(
+                Error::at(
+                    Location::line(&table.shown, line),
+                    format!(
+                        "respondent `{id}` withdraws consent here but is in no transcript, while `{meant}` is: `{meant}`'s words would stay in every output"
+                    ),
+                )
+                .with_hint(format!(
+                    "write the id as the transcripts have it (`{meant}`), or mark `{meant}` in thematic.yaml (`withdrawn: [{meant}]`)"
+                )),
+            );
+            continue;
+        }
+        let same = in_transcripts.iter().copied().find(|r| same_id(id, r));
+        let hint = match same.or_else(|| crate::error::closest(id, in_transcripts.iter().copied()))
+        {
+            Some(c) => format!("; did you mean `{c}`?"),
+            None => String::new(),
+        };
+        let marked = if table.withdrawn.contains_key(id) {
+            MARKED_WITHDRAWN
+        } else {
+            ""
+        };
+        warnings.push(format!(
+            "{}:{line}: respondent `{id}`{marked} is in no transcript{hint}",
+            table.shown
+        ));
+    }
+    if errors.is_empty() {
+        Ok(warnings)
+    } else {
+        Err(Error::several(errors, &table.shown))
+    }
+}
+
 /// A CSV reading error at its line, with what to do.
 pub fn csv_error(shown: &str, e: &csv::Error) -> Error {
     let loc = match e.position() {
@@ -457,6 +561,54 @@ mod tests {
             started.elapsed().as_secs_f64() < 3.0,
             "{:?}",
             started.elapsed()
+        );
+    }
+
+    #[test]
+    fn ids_written_two_ways_are_the_same_id() {
+        for (a, b) in [
+            ("R2", "R02"),
+            ("r02", "R02"),
+            ("R-02", "R02"),
+            ("e_1", "E001"),
+        ] {
+            assert!(same_id(a, b), "{a} {b}");
+        }
+        for (a, b) in [("R2", "R20"), ("R09", "R08"), ("R2", "S02"), ("R0", "R")] {
+            assert!(!same_id(a, b), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn rows_in_no_transcript_are_warnings_and_a_misspelt_withdrawal_an_error() {
+        let known: std::collections::BTreeSet<&str> = ["R01", "R02"].into();
+        let t = parse(
+            "id,withdrawn\nR01,\nR2,yes\nR09,\nZZZZZZ,yes\n",
+            "respondents.csv",
+        )
+        .unwrap();
+        let none = std::collections::BTreeSet::new();
+        let e = unmatched_rows(&t, &known, &none).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.report(),
+            "error: respondent `R2` withdraws consent here but is in no transcript, while `R02` is: `R02`'s words would stay in every output\n  --> respondents.csv:3\n  = help: write the id as the transcripts have it (`R02`), or mark `R02` in thematic.yaml (`withdrawn: [R02]`)"
+        );
+        // Once R02 is withdrawn some other way, nothing is at stake.
+        let withdrawn = ["R02".to_string()].into();
+        assert_eq!(
+            unmatched_rows(&t, &known, &withdrawn).unwrap(),
+            [
+                "respondents.csv:3: respondent `R2`, marked withdrawn, is in no transcript; did you mean `R02`?",
+                "respondents.csv:4: respondent `R09` is in no transcript; did you mean `R01`?",
+                "respondents.csv:5: respondent `ZZZZZZ`, marked withdrawn, is in no transcript",
+            ]
+        );
+        // A row without the mark is a warning, however it is written.
+        let t = parse("id,role\nR01,a\nR2,b\n", "respondents.csv").unwrap();
+        assert_eq!(
+            unmatched_rows(&t, &known, &none).unwrap(),
+            ["respondents.csv:3: respondent `R2` is in no transcript; did you mean `R02`?"]
         );
     }
 

@@ -90,7 +90,10 @@ fn gather(study: &Study) -> Result<Inputs<'_>> {
     let cb_path = study.resolve(&study.settings.codebook);
     let codebook = Codebook::load(&cb_path, &study.settings.codebook)?;
     let rpath = study.resolve(&study.settings.respondents);
-    let (respondents, respondents_hash) = if rpath.is_file() {
+    // A link whose file is missing is read (and refused, naming it), not
+    // taken for a study without respondents.csv: its `withdrawn` column
+    // would go unapplied.
+    let (respondents, respondents_hash) = if rpath.is_file() || rpath.is_symlink() {
         let shown = &study.settings.respondents;
         let bytes = crate::input::read_user_file(&rpath, shown, crate::input::RESPONDENTS)?;
         let hash = blake3::hash(&bytes).to_hex().to_string();

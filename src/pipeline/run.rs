@@ -148,6 +148,27 @@ impl<'a> Run<'a> {
                 "thematic.yaml: `withdrawn:` names `{r}`, a respondent the study does not have; {hint}"
             ));
         }
+        // respondents.csv rows that name no respondent of the transcripts
+        // (one with excerpts, withheld, mapped by `speakers:` or given
+        // attributes, as a survey row with no answer is; a file's name
+        // alone names none: its turns may all be other speakers').
+        let in_transcripts: BTreeSet<&str> = infos
+            .iter()
+            .flat_map(|i| {
+                i.respondents
+                    .iter()
+                    .chain(&i.withheld)
+                    .chain(i.speakers.iter().map(|s| &s.respondent))
+                    .chain(i.attributes.iter().map(|a| &a.respondent))
+            })
+            .map(String::as_str)
+            .filter(|r| !r.is_empty())
+            .collect();
+        warnings.extend(respondents::unmatched_rows(
+            table,
+            &in_transcripts,
+            &withdrawn,
+        )?);
         warnings.extend(copies(&manifest.files));
         manifest.attributes.retain(|r, _| !withdrawn.contains(r));
         manifest.withdrawn = withdrawn.into_iter().collect();

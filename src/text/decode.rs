@@ -64,6 +64,16 @@ pub fn decode_with(
         }
         (text.into_owned(), enc.name().to_string(), None)
     } else {
+        if let Some(enc) = utf16_without_bom(bytes) {
+            return Err(Error::at(
+                Location::file(shown),
+                format!(
+                    "this file looks like {} text without a byte-order mark (every other byte is NUL), which thematic does not guess",
+                    enc.name()
+                ),
+            )
+            .with_hint("re-save it as UTF-8 (in most editors: Save as… → Encoding: UTF-8)"));
+        }
         if looks_binary(bytes) {
             return Err(Error::at(Location::file(shown), "this is a binary file, not a text transcript")
                 .with_hint("export the transcript as .txt, .md (UTF-8), or remove it from the transcripts folder"));
@@ -195,6 +205,33 @@ fn utf8_error(shown: &str, bytes: &[u8], e: std::str::Utf8Error) -> Error {
 }
 
 /// A NUL byte or many control bytes in the first 8 KiB mean binary.
+/// UTF-16 without a BOM, as some Windows tools save "Unicode" text: in
+/// the file's head, nearly every pair of bytes is one NUL and one not, on
+/// the same side (NUL second: little-endian). Text in Latin scripts has a
+/// NUL high byte in every character; a binary file rarely has this rhythm.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(8192)];
+    let pairs = head.len() / 2;
+    if pairs < 4 {
+        return None;
+    }
+    let (mut le, mut be) = (0, 0);
+    for p in head.chunks_exact(2) {
+        match (p[0], p[1]) {
+            (a, 0) if a != 0 => le += 1,
+            (0, b) if b != 0 => be += 1,
+            _ => {}
+        }
+    }
+    if le * 10 >= pairs * 9 {
+        Some(UTF_16LE)
+    } else if be * 10 >= pairs * 9 {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
 fn looks_binary(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(8192)];
     if head.contains(&0) {
@@ -218,6 +255,36 @@ pub fn normalize_newlines(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_without_a_bom_is_named_and_binary_stays_binary() {
+        let le: Vec<u8> = "R02: Nos culpan, dijo la señora.\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let r = decode(&le, "transcripts/u16.txt").unwrap_err().report();
+        assert_eq!(
+            r,
+            "error: this file looks like UTF-16LE text without a byte-order mark (every other byte is NUL), which thematic does not guess\n  --> transcripts/u16.txt\n  = help: re-save it as UTF-8 (in most editors: Save as… → Encoding: UTF-8)"
+        );
+        let be: Vec<u8> = "Entrevistador: ¿Qué pasó?\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert!(decode(&be, "a.txt")
+            .unwrap_err()
+            .report()
+            .contains("looks like UTF-16BE text"));
+        // With a BOM it is read; other bytes with NULs are binary.
+        let mut bom = vec![0xFF, 0xFE];
+        bom.extend_from_slice(&le);
+        assert!(decode(&bom, "a.txt").unwrap().text.starts_with("R02: Nos"));
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0\0\0\x01\0\x08\x06\0\0\0";
+        assert!(decode(png, "a.txt")
+            .unwrap_err()
+            .report()
+            .starts_with("error: this is a binary file"));
+    }
 
     #[test]
     fn utf8_with_bom_and_crlf() {

@@ -1056,3 +1056,27 @@ fn an_unknown_check_is_refused_at_its_line() {
     s.file("thematic.yaml", &format!("{settings}check: Folders\n"));
     s.run(&["stats"]).ok();
 }
+
+#[test]
+fn settings_of_the_wrong_type_or_value_are_told_plainly_with_an_example() {
+    let s = Study::fixture("basic");
+    for (yaml, expected) in [
+        (
+            "withdrawn: R02\n",
+            "error: `withdrawn:` takes a list, not the text `R02`\n  --> thematic.yaml:1:12\n  = help: write the value in a list: `withdrawn: [R02]` (e.g. `withdrawn: [R07, R12]`)\n",
+        ),
+        (
+            "interviewer: [Interviewer]\nunit: paragraphs\n",
+            "error: `unit:` has no value `paragraphs`; did you mean `paragraph`?\n  --> thematic.yaml:2:7\n  = help: `unit:` takes one of: paragraph, turn, sentence\n",
+        ),
+        (
+            "transcript: [transcripts]\n",
+            "error: unknown key `transcript` in thematic.yaml; did you mean `transcripts`?\n  --> thematic.yaml:1:1\n  = help: remove or correct the key (keys are checked so that typos do not pass); the keys are: transcripts, codebook, respondents, unit, interviewer, language, csv, encoding, charts, memos, title, description, attribution, withdrawn, pseudonyms, identifying, check\n",
+        ),
+    ] {
+        s.file("thematic.yaml", yaml);
+        let run = s.run(&["code"]);
+        assert_eq!(run.bad_input(), expected, "{yaml}");
+        assert_eq!(run.stdout, "");
+    }
+}

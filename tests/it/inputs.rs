@@ -388,3 +388,134 @@ fn a_duplicate_key_is_placed_at_its_second_line_and_a_tab_is_named() {
         "error: themes[0]: duplicate key `label` (already set above in the same mapping)\n  --> codebooks/main.yaml:7:5\n  = help: keep one of the two: YAML takes a key once per mapping\n"
     );
 }
+
+const QUOTE_HINT: &str =
+    "  = help: close the field with `\"` where it ends; a `\"` inside a quoted field is written twice (`\"\"`)\n";
+
+#[test]
+fn an_unclosed_quote_in_a_survey_csv_is_an_error_at_its_field_and_nothing_is_indexed() {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", CODEBOOK)
+        .file(
+            "thematic.yaml",
+            "csv: {id: id, answers: [p1, p2]}\nwithdrawn: [E02]\n",
+        )
+        .file(
+            "transcripts/encuesta.csv",
+            "id,provincia,p1,p2\nE01,Cusco,No.,\"La policía no vino\nE02,Puno,Sí.,La comisaría pidió dinero.\nE03,Puno,No.,No.\n",
+        );
+    let expected = format!(
+        "error: unclosed quote: the field that starts here runs to the end of the file, taking in 2 more lines\n  --> transcripts/encuesta.csv:2:4\n{QUOTE_HINT}"
+    );
+    assert_eq!(s.run(&["code"]).bad_input(), expected);
+    // No index was committed: a reading command reads the file again and
+    // refuses it the same way, rather than answering from a partial index.
+    let export = s.run(&["export", "--format", "csv", "--output", "-"]);
+    assert_eq!(export.code, 2);
+    assert_eq!(
+        export.stderr,
+        format!("note: index out of date (no index yet); updating\n{expected}")
+    );
+    assert_eq!(export.stdout, "");
+    // Closed, the three respondents are read and E02 is withheld.
+    s.replace("transcripts/encuesta.csv", "no vino\n", "no vino\"\n");
+    let out = s.run(&["export", "--format", "csv", "--output", "-"]);
+    let out = out.ok();
+    assert!(out.contains(",E01,") && out.contains(",E03,"), "{out}");
+    assert!(!out.contains("E02") && !out.contains("dinero"), "{out}");
+}
+
+#[test]
+fn an_unclosed_quote_in_respondents_csv_is_an_error_before_any_withdrawn_words_are_shown() {
+    let s = study();
+    s.file(
+        "respondents.csv",
+        "id,withdrawn,profile\nR01,,\"relative\nR02,yes,relative\n",
+    );
+    let expected = format!(
+        "error: unclosed quote: the field that starts here runs to the end of the file, taking in 1 more line\n  --> respondents.csv:2:3\n{QUOTE_HINT}"
+    );
+    assert_eq!(s.run(&["code"]).bad_input(), expected);
+    let quote = s.run(&["quote", "care", "--format", "csv"]);
+    assert_eq!(quote.bad_input(), expected);
+    assert_eq!(quote.stdout, "");
+    // A quote that closes on the next row's line takes that row in: an
+    // error too, since the row's `withdrawn` would be read as an attribute.
+    s.file(
+        "respondents.csv",
+        "id,withdrawn,profile\nR01,,\"relative\nR02,yes,relative\"\n",
+    );
+    assert_eq!(
+        s.run(&["code"]).bad_input(),
+        format!(
+            "error: the quoted field that starts here takes in line 3, which looks like a row of its own (`R02,yes,relative\"`)\n  --> respondents.csv:2:3\n  = help: a closing quote is probably missing: {}",
+            QUOTE_HINT.trim_start_matches("  = help: ")
+        )
+    );
+    // A quoted value over two lines that looks like no row is read.
+    s.file(
+        "respondents.csv",
+        "id,withdrawn,profile\nr01,,\"relative,\nan aunt\"\nr02,yes,relative\n",
+    );
+    s.run(&["code"]).ok();
+    let quote = s.run(&["quote", "police", "--format", "csv", "--show", "profile"]);
+    assert_eq!(
+        quote.ok(),
+        "id,path,line,respondent,profile,codes,question,text\ntranscripts/r01.txt:2,transcripts/r01.txt,2,r01,\"relative,\nan aunt\",family/police,¿Qué pasó?,Mi madre fue a la comisaría todos los días.\n"
+    );
+}
+
+#[test]
+fn an_unclosed_quote_in_a_coding_sheet_is_an_error() {
+    let s = study();
+    s.run(&["code"]).ok();
+    s.file(
+        "codings/ana.csv",
+        "excerpt,code,note\ntranscripts/r01.txt:2,police,\"see the\ntranscripts/r02.txt:2,care,\n",
+    );
+    assert_eq!(
+        s.run(&["code"]).bad_input(),
+        format!(
+            "error: unclosed quote: the field that starts here runs to the end of the file, taking in 1 more line\n  --> codings/ana.csv:2:3\n{QUOTE_HINT}"
+        )
+    );
+}
+
+#[test]
+fn utf16_without_a_bom_is_named_as_such() {
+    let s = study();
+    let bytes: Vec<u8> = R02.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    s.bytes("transcripts/u16.txt", &bytes);
+    assert_eq!(
+        s.run_timeout(&["code"]).bad_input(),
+        "error: this file looks like UTF-16LE text without a byte-order mark (every other byte is NUL), which thematic does not guess\n  --> transcripts/u16.txt\n  = help: re-save it as UTF-8 (in most editors: Save as… → Encoding: UTF-8)\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_missing_file_is_named_as_a_link_by_its_study_path() {
+    let s = study();
+    std::os::unix::fs::symlink(
+        "/nonexistent/r03.txt",
+        s.path().join("transcripts/gone.txt"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.run_timeout(&["code"]).bad_input(),
+        "error: transcripts/gone.txt is a symbolic link to a missing file `/nonexistent/r03.txt`\n  --> transcripts/gone.txt\n  = help: restore the file it points to, point the link at the file, or remove the link\n"
+    );
+    std::fs::remove_file(s.path().join("transcripts/gone.txt")).unwrap();
+    // respondents.csv as such a link is refused too, not taken for a
+    // study without one (its `withdrawn` column would go unapplied).
+    std::fs::remove_file(s.path().join("respondents.csv")).unwrap();
+    std::os::unix::fs::symlink(
+        "/nonexistent/respondents.csv",
+        s.path().join("respondents.csv"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.run_timeout(&["code"]).bad_input(),
+        "error: respondents.csv is a symbolic link to a missing file `/nonexistent/respondents.csv`\n  --> respondents.csv\n  = help: restore the file it points to, point the link at the file, or remove the link\n"
+    );
+}

@@ -294,3 +294,37 @@ fn narrow_terminals_wrap_labels_at_spaces_and_hint_when_too_wide() {
     let csv = s.run_with_columns(20, &["matrix", "--format", "csv"]);
     assert_eq!(csv.stderr, "");
 }
+
+#[test]
+fn an_empty_codebook_is_warned_about_by_code_and_named_by_what_shows_rows() {
+    let s = Study::fixture("basic");
+    s.file("codebooks/main.yaml", "# themes to come\n");
+    let code = s.run(&["code", "--format", "csv"]);
+    assert_eq!(code.ok(), "theme,label,excerpts,respondents\n");
+    assert!(
+        code.stderr.starts_with(
+            "warning: codebooks/main.yaml: the codebook has no themes, so no excerpt is coded (add themes and codes under `themes:`)\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    let hint = "  = help: add themes and codes under `themes:` in codebooks/main.yaml (`thematic codebook check` says what it lacks), or check that `codebook:` in thematic.yaml names the right file\n";
+    for (args, what) in [
+        (&["matrix"][..], "the matrix has no rows"),
+        (&["cooccur"], "the co-occurrence table has no rows"),
+        (
+            &["report", "--format", "markdown"],
+            "the report has nothing to show",
+        ),
+    ] {
+        let run = s.run(args);
+        assert_eq!(
+            run.bad_input(),
+            format!(
+                "error: the codebook has no themes, so {what}\n  --> codebooks/main.yaml\n{hint}"
+            ),
+            "{args:?}"
+        );
+        assert_eq!(run.stdout, "");
+    }
+}

@@ -1437,4 +1437,88 @@ fn search_highlights_survive_pseudonyms_but_not_on_a_replaced_name() {
         out.stdout
     );
     assert!(!identifies(&out.stdout), "{}", out.stdout);
+
+fn respondents_csv_rows_in_no_transcript_are_warned_about_and_a_misspelt_withdrawal_refused() {
+    let s = consent();
+    s.run(&["code"]).ok();
+    // `R7` for R07, in a row that withdraws consent: R07's words would be
+    // published under a note that one respondent is withheld.
+    s.file(
+        "respondents.csv",
+        "id,role,withdrawn\nR01,survivor,\nR02,survivor,no\nR03,relative,\nR7,survivor,yes\n",
+    );
+    let expected = "error: respondent `R7` withdraws consent here but is in no transcript, while `R07` is: `R07`'s words would stay in every output\n  --> respondents.csv:5\n  = help: write the id as the transcripts have it (`R07`), or mark `R07` in thematic.yaml (`withdrawn: [R07]`)\n";
+    assert_eq!(s.run(&["code"]).bad_input(), expected);
+    let quote = s.run(&["quote", "family", "--format", "csv"]);
+    assert_eq!(quote.code, 2);
+    assert_eq!(quote.stdout, "");
+    assert_eq!(
+        quote.stderr,
+        format!("note: index out of date (the respondents who withdrew consent changed); updating\n{expected}")
+    );
+    // With R07 withdrawn in thematic.yaml nothing is at stake: a warning.
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Entrevistadora, Moderadora]\nwithdrawn: [R07]\n",
+    );
+    let code = s.run(&["code"]);
+    code.ok();
+    assert!(
+        code.stderr.starts_with(
+            "warning: respondents.csv:5: respondent `R7`, marked withdrawn, is in no transcript; did you mean `R07`?\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    // Any row whose id no transcript has is a warning, told by every
+    // command that reads the index, as `withdrawn:` typos are.
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer, Entrevistadora, Moderadora]\n",
+    );
+    s.file(
+        "respondents.csv",
+        "id,role,withdrawn\nR01,survivor,\nR2,survivor,\nR03,relative,\nR07,survivor,\nX99,relative,yes\n",
+    );
+    let code = s.run(&["code"]);
+    code.ok();
+    assert!(
+        code.stderr.starts_with(
+            "warning: respondents.csv:3: respondent `R2` is in no transcript; did you mean `R02`?\nwarning: respondents.csv:6: respondent `X99`, marked withdrawn, is in no transcript\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    // A reading command repeats the one about a withdrawal (the respondent
+    // meant may still be in every output), as it does `withdrawn:` typos.
+    let quote = s.run(&["quote", "family", "--format", "csv"]);
+    quote.ok();
+    assert_eq!(
+        quote.stderr,
+        "note: 1 respondent who withdrew consent is withheld from every count, quote and export\nwarning: respondents.csv:6: respondent `X99`, marked withdrawn, is in no transcript\n"
+    );
+}
+
+#[test]
+fn a_survey_respondent_without_answers_is_no_unmatched_row() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "themes:\n  - id: inst\n    codes:\n      - id: police\n        match: {any: [policia*]}\n",
+    )
+    .file("thematic.yaml", "csv: {id: id, answers: [p1]}\n")
+    .file(
+        "transcripts/s.csv",
+        "id,prov,p1\nE01,Cusco,La policía\nE02,Puno,\n",
+    )
+    .file("respondents.csv", "id,role\nE01,a\nE02,b\nE3,c\n");
+    let code = s.run(&["code", "--format", "csv"]);
+    code.ok();
+    assert!(
+        code.stderr.starts_with(
+            "warning: respondents.csv:4: respondent `E3` is in no transcript; did you mean `E01`?\ncoded "
+        ),
+        "{}",
+        code.stderr
+    );
 }
