@@ -1437,7 +1437,9 @@ fn search_highlights_survive_pseudonyms_but_not_on_a_replaced_name() {
         out.stdout
     );
     assert!(!identifies(&out.stdout), "{}", out.stdout);
+}
 
+#[test]
 fn respondents_csv_rows_in_no_transcript_are_warned_about_and_a_misspelt_withdrawal_refused() {
     let s = consent();
     s.run(&["code"]).ok();
