@@ -114,8 +114,12 @@ pub struct Marker {
 /// One `## <code path>` section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
-    /// The code path of the heading.
+    /// The code path of the heading (once [`follow_renames`] has run, the
+    /// code's current path when the heading names it by an earlier id).
     pub path: String,
+    /// The heading's path as written, when it names the code by an earlier
+    /// id (`formerly`) and `path` is what the codebook calls it now.
+    pub formerly: Option<String>,
     /// 1-based line of the heading.
     pub line: usize,
     /// The summary: the section's text without comments, trimmed.
@@ -310,6 +314,7 @@ pub fn parse(text: &str, shown: &str) -> ChartFile {
                     current = Some((
                         Section {
                             path: path.to_string(),
+                            formerly: None,
                             line: n,
                             summary: String::new(),
                             cites: Vec::new(),
@@ -354,6 +359,50 @@ pub fn parse(text: &str, shown: &str) -> ChartFile {
     }
     close(current, &mut file);
     file
+}
+
+/// Takes each heading that names a code by an earlier id (in the code's
+/// `formerly`, followed as a coding sheet's names are) as the code's
+/// current path, keeping the heading as written in
+/// [`Section::formerly`]. A heading that is a current path, a suffix of
+/// one, or no name at all is left as it is (`chart check` says what it
+/// lacks). An earlier id that several codes had equally is bad input at
+/// the heading, and its section is left out (it is no one cell).
+pub fn follow_renames(file: &mut ChartFile, rows: &[crate::index::RowInfo], shown: &str) {
+    let paths: std::collections::HashSet<&str> = rows.iter().map(|r| r.path.as_str()).collect();
+    let mut several = Vec::new();
+    for (k, s) in file.sections.iter_mut().enumerate() {
+        if paths.contains(s.path.as_str()) {
+            continue;
+        }
+        match crate::index::look_up(rows, &s.path) {
+            crate::index::Lookup::Formerly(row) => {
+                let now = rows[row].path.clone();
+                s.formerly = Some(std::mem::replace(&mut s.path, now));
+            }
+            crate::index::Lookup::Several(claims) => {
+                file.problems.push(
+                    Error::at(
+                        Location::at(shown, s.line, 4),
+                        format!(
+                            "`{}` is an earlier name of several codes: {}",
+                            s.path,
+                            crate::codebook::listed(claims.iter().map(|&r| rows[r].path.as_str()))
+                        ),
+                    )
+                    .with_hint(format!(
+                        "write the current path of the code meant in the heading, or keep `{}` in the `formerly` of one code only",
+                        s.path.rsplit('/').next().unwrap_or(&s.path)
+                    )),
+                );
+                several.push(k);
+            }
+            _ => {}
+        }
+    }
+    for k in several.into_iter().rev() {
+        file.sections.remove(k);
+    }
 }
 
 /// The text after `## ` when the line is a level-2 ATX heading.
@@ -661,6 +710,7 @@ pub fn load(sources: &[Source], m: &crate::index::Manifest) -> (Vec<check::Loade
             // Said by [`withdrawn_files`]; the file is no error of its own.
             continue;
         }
+        follow_renames(&mut file, &m.rows, &s.shown);
         problems.append(&mut file.problems);
         match check::members(m, &s.case, &s.shown) {
             Ok(members) => loaded.push(check::Loaded {
@@ -798,6 +848,48 @@ mod tests {
     use super::*;
 
     const FILE: &str = "---\nresearcher: Lucía\n---\n# R01\n\nNotes before any cell: [transcripts/x.txt:zz] is not read.\n\n## family/search\n<!-- thematic: excerpts 0123456789ab (2); `thematic chart check --accept` updates this line -->\n<!-- to summarise (this comment can go):\n[transcripts/r01.txt:7] My mother went\n-->\nHer mother went to the police station daily [transcripts/r01.txt:7; transcripts/r01.txt:8].\n\n### detail\nSee `[a.txt:1]` and [the notes](x.md) and [00:01:12].\n\n## family\n\n## return/support ##\n```\n## not a heading [b.txt:1]\n```\n";
+
+    #[test]
+    fn headings_follow_renames_and_an_id_two_codes_had_is_bad_input() {
+        use crate::index::RowInfo;
+        let row = |path: &str, parent: Option<usize>, formerly: &[&str]| RowInfo {
+            path: path.into(),
+            depth: usize::from(parent.is_some()),
+            parent,
+            formerly: formerly.iter().map(|f| f.to_string()).collect(),
+            ..Default::default()
+        };
+        let rows = vec![
+            row("labour", None, &[]),
+            row("labour/other_work", Some(0), &["other"]),
+            row("return", None, &[]),
+            row("return/other_help", Some(2), &["other"]),
+        ];
+        let text =
+            "## labour/other\nA.\n## other\nB.\n## return/other\nC.\n## labour/nothing\nD.\n";
+        let mut f = parse(text, "charts/R01.md");
+        follow_renames(&mut f, &rows, "charts/R01.md");
+        let got: Vec<(&str, Option<&str>, usize)> = f
+            .sections
+            .iter()
+            .map(|s| (s.path.as_str(), s.formerly.as_deref(), s.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("labour/other_work", Some("labour/other"), 1),
+                ("return/other_help", Some("return/other"), 5),
+                ("labour/nothing", None, 7),
+            ]
+        );
+        assert_eq!(f.problems.len(), 1);
+        assert_eq!(
+            f.problems[0].report(),
+            "error: `other` is an earlier name of several codes: `labour/other_work`, `return/other_help`
+  --> charts/R01.md:3:4
+  = help: write the current path of the code meant in the heading, or keep `other` in the `formerly` of one code only"
+        );
+    }
 
     #[test]
     fn sections_summaries_and_citations() {

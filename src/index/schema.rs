@@ -5,8 +5,9 @@ use super::*;
 
 /// Bumped whenever the schema or the manifest changes meaning (14: each
 /// transcript's warnings include words read as a speaker label, so an
-/// older index is read again once to tell them).
-pub const SCHEMA_VERSION: u32 = 14;
+/// older index is read again once to tell them; 15: each row carries its
+/// code's earlier ids, `formerly`).
+pub const SCHEMA_VERSION: u32 = 15;
 pub(super) const TOOL: &str = "thematic";
 /// The analyzer of a language's body field is named this, then the language.
 pub(super) const ANALYZER: &str = "thematic_terms";
