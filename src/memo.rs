@@ -9,8 +9,9 @@
 //! …
 //! ```
 //!
-//! `about:` names codes (a path or a unique suffix, as on the command line),
-//! respondents and excerpts (by id). This module reads and resolves them;
+//! `about:` names codes (a path or a unique suffix, as on the command line,
+//! or an earlier id of a renamed code, with a note), respondents and
+//! excerpts (by id). This module reads and resolves them;
 //! `quote --memos` shows them, `chart check` refuses a memo that names
 //! nothing the study has.
 

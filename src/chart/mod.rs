@@ -7,6 +7,9 @@
 //!   `theme/code`, as in the matrix CSV), then the summary as free Markdown.
 //!   An excerpt is cited by its id in square brackets:
 //!   `[transcripts/r07.txt:12]` (several in one bracket: `[a.txt:3; a.txt:9]`).
+//! - A heading under a code's earlier id (its `formerly`) is the renamed
+//!   code's cell ([`follow_renames`]); `chart check` asks for the heading
+//!   to be renamed.
 //! - Anything else (front matter, a `#` title, text before the first `##`,
 //!   HTML comments, fenced code) is kept and ignored.
 //! - `thematic chart` appends a marker comment under each heading it writes,
