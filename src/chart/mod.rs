@@ -372,10 +372,24 @@ pub fn parse(text: &str, shown: &str) -> ChartFile {
 /// lacks). An earlier id that several codes had equally is bad input at
 /// the heading, and its section is left out (it is no one cell).
 pub fn follow_renames(file: &mut ChartFile, rows: &[crate::index::RowInfo], shown: &str) {
-    let paths: std::collections::HashSet<&str> = rows.iter().map(|r| r.path.as_str()).collect();
+    follow_renames_known(file, rows, &row_paths(rows), shown);
+}
+
+/// The rows' paths, to tell current headings at a glance.
+fn row_paths(rows: &[crate::index::RowInfo]) -> std::collections::HashSet<&str> {
+    rows.iter().map(|r| r.path.as_str()).collect()
+}
+
+/// [`follow_renames`], with the rows' paths gathered once for many files.
+fn follow_renames_known(
+    file: &mut ChartFile,
+    rows: &[crate::index::RowInfo],
+    known: &std::collections::HashSet<&str>,
+    shown: &str,
+) {
     let mut several = Vec::new();
     for (k, s) in file.sections.iter_mut().enumerate() {
-        if paths.contains(s.path.as_str()) {
+        if known.contains(s.path.as_str()) {
             continue;
         }
         match crate::index::look_up(rows, &s.path) {
@@ -708,12 +722,13 @@ pub fn load(sources: &[Source], m: &crate::index::Manifest) -> (Vec<check::Loade
         .par_iter()
         .map(|s| parse(&s.text, &s.shown))
         .collect();
+    let known = row_paths(&m.rows);
     for (s, mut file) in sources.iter().zip(parsed) {
         if withdrew(m, &s.case) {
             // Said by [`withdrawn_files`]; the file is no error of its own.
             continue;
         }
-        follow_renames(&mut file, &m.rows, &s.shown);
+        follow_renames_known(&mut file, &m.rows, &known, &s.shown);
         problems.append(&mut file.problems);
         match check::members(m, &s.case, &s.shown) {
             Ok(members) => loaded.push(check::Loaded {
