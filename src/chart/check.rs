@@ -569,7 +569,13 @@ mod tests {
 
     fn loaded(text: &str) -> Vec<Loaded> {
         let mut file = super::super::parse(text, "charts/R01.md");
-        super::super::follow_renames(&mut file, &manifest().rows, "charts/R01.md");
+        let rows = manifest().rows;
+        super::super::follow_renames(
+            &mut file,
+            &rows,
+            &super::super::row_paths(&rows),
+            "charts/R01.md",
+        );
         vec![Loaded {
             shown: "charts/R01.md".into(),
             case: Case::Respondent("R01".into()),

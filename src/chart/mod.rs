@@ -364,27 +364,23 @@ pub fn parse(text: &str, shown: &str) -> ChartFile {
     file
 }
 
-/// Takes each heading that names a code by an earlier id (in the code's
-/// `formerly`, followed as a coding sheet's names are) as the code's
-/// current path, keeping the heading as written in
-/// [`Section::formerly`]. A heading that is a current path, a suffix of
-/// one, or no name at all is left as it is (`chart check` says what it
-/// lacks). An earlier id that several codes had equally is bad input at
-/// the heading, and its section is left out (it is no one cell).
-pub fn follow_renames(file: &mut ChartFile, rows: &[crate::index::RowInfo], shown: &str) {
-    follow_renames_known(file, rows, &row_paths(rows), shown);
-}
-
 /// The rows' paths, to tell current headings at a glance.
-fn row_paths(rows: &[crate::index::RowInfo]) -> std::collections::HashSet<&str> {
+pub fn row_paths(rows: &[crate::index::RowInfo]) -> rustc_hash::FxHashSet<&str> {
     rows.iter().map(|r| r.path.as_str()).collect()
 }
 
-/// [`follow_renames`], with the rows' paths gathered once for many files.
-fn follow_renames_known(
+/// Takes each heading that names a code by an earlier id (in the code's
+/// `formerly`, followed as a coding sheet's names are) as the code's
+/// current path, keeping the heading as written in
+/// [`Section::formerly`]. `known` is [`row_paths`] of `rows`, gathered once
+/// for all the files read. A heading that is a current path, a suffix of
+/// one, or no name at all is left as it is (`chart check` says what it
+/// lacks). An earlier id that several codes had equally is bad input at
+/// the heading, and its section is left out (it is no one cell).
+pub fn follow_renames(
     file: &mut ChartFile,
     rows: &[crate::index::RowInfo],
-    known: &std::collections::HashSet<&str>,
+    known: &rustc_hash::FxHashSet<&str>,
     shown: &str,
 ) {
     let mut several = Vec::new();
@@ -728,7 +724,7 @@ pub fn load(sources: &[Source], m: &crate::index::Manifest) -> (Vec<check::Loade
             // Said by [`withdrawn_files`]; the file is no error of its own.
             continue;
         }
-        follow_renames_known(&mut file, &m.rows, &known, &s.shown);
+        follow_renames(&mut file, &m.rows, &known, &s.shown);
         problems.append(&mut file.problems);
         match check::members(m, &s.case, &s.shown) {
             Ok(members) => loaded.push(check::Loaded {
@@ -886,7 +882,7 @@ mod tests {
         let text =
             "## labour/other\nA.\n## other\nB.\n## return/other\nC.\n## labour/nothing\nD.\n";
         let mut f = parse(text, "charts/R01.md");
-        follow_renames(&mut f, &rows, "charts/R01.md");
+        follow_renames(&mut f, &rows, &row_paths(&rows), "charts/R01.md");
         let got: Vec<(&str, Option<&str>, usize)> = f
             .sections
             .iter()
