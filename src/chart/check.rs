@@ -570,12 +570,7 @@ mod tests {
     fn loaded(text: &str) -> Vec<Loaded> {
         let mut file = super::super::parse(text, "charts/R01.md");
         let rows = manifest().rows;
-        super::super::follow_renames(
-            &mut file,
-            &rows,
-            &super::super::row_paths(&rows),
-            "charts/R01.md",
-        );
+        super::super::Headings::new(&rows).follow_renames(&mut file, "charts/R01.md");
         vec![Loaded {
             shown: "charts/R01.md".into(),
             case: Case::Respondent("R01".into()),

@@ -8,7 +8,7 @@
 //!   An excerpt is cited by its id in square brackets:
 //!   `[transcripts/r07.txt:12]` (several in one bracket: `[a.txt:3; a.txt:9]`).
 //! - A heading under a code's earlier id (its `formerly`) is the renamed
-//!   code's cell ([`follow_renames`]); `chart check` asks for the heading
+//!   code's cell ([`Headings::follow_renames`]); `chart check` asks for the heading
 //!   to be renamed.
 //! - Anything else (front matter, a `#` title, text before the first `##`,
 //!   HTML comments, fenced code) is kept and ignored.
@@ -117,7 +117,7 @@ pub struct Marker {
 /// One `## <code path>` section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
-    /// The code path of the heading (once [`follow_renames`] has run, the
+    /// The code path of the heading (once [`Headings::follow_renames`] has run, the
     /// code's current path when the heading names it by an earlier id).
     pub path: String,
     /// The heading's path as written, when it names the code by an earlier
@@ -364,57 +364,75 @@ pub fn parse(text: &str, shown: &str) -> ChartFile {
     file
 }
 
-/// The rows' paths, to tell current headings at a glance.
-pub fn row_paths(rows: &[crate::index::RowInfo]) -> rustc_hash::FxHashSet<&str> {
-    rows.iter().map(|r| r.path.as_str()).collect()
+/// Chart headings read against the index's rows, for [`Headings::follow_renames`]:
+/// current paths are told at a glance, and each other heading is looked up
+/// once however many files have it (after a rename, every respondent's
+/// file has the old heading).
+pub struct Headings<'a> {
+    rows: &'a [crate::index::RowInfo],
+    known: rustc_hash::FxHashSet<&'a str>,
+    seen: rustc_hash::FxHashMap<String, crate::index::Lookup>,
 }
 
-/// Takes each heading that names a code by an earlier id (in the code's
-/// `formerly`, followed as a coding sheet's names are) as the code's
-/// current path, keeping the heading as written in
-/// [`Section::formerly`]. `known` is [`row_paths`] of `rows`, gathered once
-/// for all the files read. A heading that is a current path, a suffix of
-/// one, or no name at all is left as it is (`chart check` says what it
-/// lacks). An earlier id that several codes had equally is bad input at
-/// the heading, and its section is left out (it is no one cell).
-pub fn follow_renames(
-    file: &mut ChartFile,
-    rows: &[crate::index::RowInfo],
-    known: &rustc_hash::FxHashSet<&str>,
-    shown: &str,
-) {
-    let mut several = Vec::new();
-    for (k, s) in file.sections.iter_mut().enumerate() {
-        if known.contains(s.path.as_str()) {
-            continue;
-        }
-        match crate::index::look_up(rows, &s.path) {
-            crate::index::Lookup::Formerly(row) => {
-                let now = rows[row].path.clone();
-                s.formerly = Some(std::mem::replace(&mut s.path, now));
-            }
-            crate::index::Lookup::Several(claims) => {
-                file.problems.push(
-                    Error::at(
-                        Location::at(shown, s.line, 4),
-                        format!(
-                            "`{}` is an earlier name of several codes: {}",
-                            s.path,
-                            crate::codebook::listed(claims.iter().map(|&r| rows[r].path.as_str()))
-                        ),
-                    )
-                    .with_hint(format!(
-                        "write the current path of the code meant in the heading, or keep `{}` in the `formerly` of one code only",
-                        s.path.rsplit('/').next().unwrap_or(&s.path)
-                    )),
-                );
-                several.push(k);
-            }
-            _ => {}
+impl<'a> Headings<'a> {
+    /// The headings of a study whose rows are `rows`.
+    pub fn new(rows: &'a [crate::index::RowInfo]) -> Self {
+        Headings {
+            rows,
+            known: rows.iter().map(|r| r.path.as_str()).collect(),
+            seen: rustc_hash::FxHashMap::default(),
         }
     }
-    for k in several.into_iter().rev() {
-        file.sections.remove(k);
+
+    /// Takes each heading of `file` (shown as `shown`) that names a code by
+    /// an earlier id (in the code's `formerly`, followed as a coding
+    /// sheet's names are) as the code's current path, keeping the heading
+    /// as written in [`Section::formerly`]. A heading that is a current
+    /// path, a suffix of one, or no name at all is left as it is (`chart
+    /// check` says what it lacks). An earlier id that several codes had
+    /// equally is bad input at the heading, and its section is left out
+    /// (it is no one cell).
+    pub fn follow_renames(&mut self, file: &mut ChartFile, shown: &str) {
+        let rows = self.rows;
+        let mut several = Vec::new();
+        for (k, s) in file.sections.iter_mut().enumerate() {
+            if self.known.contains(s.path.as_str()) {
+                continue;
+            }
+            let found = self
+                .seen
+                .entry(s.path.clone())
+                .or_insert_with(|| crate::index::look_up(rows, &s.path));
+            match found {
+                crate::index::Lookup::Formerly(row) => {
+                    let now = rows[*row].path.clone();
+                    s.formerly = Some(std::mem::replace(&mut s.path, now));
+                }
+                crate::index::Lookup::Several(claims) => {
+                    file.problems.push(
+                        Error::at(
+                            Location::at(shown, s.line, 4),
+                            format!(
+                                "`{}` is an earlier name of several codes: {}",
+                                s.path,
+                                crate::codebook::listed(
+                                    claims.iter().map(|&r| rows[r].path.as_str())
+                                )
+                            ),
+                        )
+                        .with_hint(format!(
+                            "write the current path of the code meant in the heading, or keep `{}` in the `formerly` of one code only",
+                            s.path.rsplit('/').next().unwrap_or(&s.path)
+                        )),
+                    );
+                    several.push(k);
+                }
+                _ => {}
+            }
+        }
+        for k in several.into_iter().rev() {
+            file.sections.remove(k);
+        }
     }
 }
 
@@ -718,13 +736,13 @@ pub fn load(sources: &[Source], m: &crate::index::Manifest) -> (Vec<check::Loade
         .par_iter()
         .map(|s| parse(&s.text, &s.shown))
         .collect();
-    let known = row_paths(&m.rows);
+    let mut headings = Headings::new(&m.rows);
     for (s, mut file) in sources.iter().zip(parsed) {
         if withdrew(m, &s.case) {
             // Said by [`withdrawn_files`]; the file is no error of its own.
             continue;
         }
-        follow_renames(&mut file, &m.rows, &known, &s.shown);
+        headings.follow_renames(&mut file, &s.shown);
         problems.append(&mut file.problems);
         match check::members(m, &s.case, &s.shown) {
             Ok(members) => loaded.push(check::Loaded {
@@ -882,7 +900,7 @@ mod tests {
         let text =
             "## labour/other\nA.\n## other\nB.\n## return/other\nC.\n## labour/nothing\nD.\n";
         let mut f = parse(text, "charts/R01.md");
-        follow_renames(&mut f, &rows, &row_paths(&rows), "charts/R01.md");
+        Headings::new(&rows).follow_renames(&mut f, "charts/R01.md");
         let got: Vec<(&str, Option<&str>, usize)> = f
             .sections
             .iter()

@@ -83,7 +83,7 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
     let _writing = lock_charts(&study);
     let sources = chart::read_dir(&dir, &shown_dir)?;
     // The sections each file has already.
-    let known = chart::row_paths(&m.rows);
+    let mut headings = chart::Headings::new(&m.rows);
     let present: Vec<BTreeSet<String>> = targets
         .iter()
         .map(|t| {
@@ -91,7 +91,7 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
                 return BTreeSet::new();
             };
             let mut f = chart::parse(&s.text, &s.shown);
-            chart::follow_renames(&mut f, &m.rows, &known, &s.shown);
+            headings.follow_renames(&mut f, &s.shown);
             for p in &f.problems {
                 eprintln!("warning: {}", p.report().trim_start_matches("error: "));
             }
