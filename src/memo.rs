@@ -9,8 +9,9 @@
 //! …
 //! ```
 //!
-//! `about:` names codes (a path or a unique suffix, as on the command line),
-//! respondents and excerpts (by id). This module reads and resolves them;
+//! `about:` names codes (a path or a unique suffix, as on the command line,
+//! or an earlier id of a renamed code, with a note), respondents and
+//! excerpts (by id). This module reads and resolves them;
 //! `quote --memos` shows them, `chart check` refuses a memo that names
 //! nothing the study has.
 
@@ -56,21 +57,33 @@ pub struct Memo {
     pub about: Vec<About>,
 }
 
+/// The memos of a folder, read and resolved, with what was found on the way.
+#[derive(Debug, Default)]
+pub struct Read {
+    /// The memos, sorted by name.
+    pub memos: Vec<Memo>,
+    /// Bad input, each with file:line: a memo with an entry that names
+    /// nothing keeps its other entries.
+    pub problems: Vec<Error>,
+    /// One note per entry that names a code by an earlier id (`formerly`):
+    /// `memos/x.md:3: `family_search` is now `family/search` (formerly)`.
+    pub notes: Vec<String>,
+}
+
 /// The memos of the folder `dir` (shown as `shown_dir`), `*.md` sorted by
 /// name, resolved against the manifest; `is_excerpt` tells whether an id
-/// is an excerpt of the study. Memos are returned with the problems found
-/// (each with file:line): a memo with an entry that names nothing keeps
-/// its other entries.
+/// is an excerpt of the study.
 pub fn read(
     dir: &Path,
     shown_dir: &str,
     m: &Manifest,
     is_excerpt: &dyn Fn(&str) -> bool,
-) -> Result<(Vec<Memo>, Vec<Error>)> {
+) -> Result<Read> {
     let mut memos = Vec::new();
     let mut problems = Vec::new();
+    let mut notes = Vec::new();
     if !dir.is_dir() {
-        return Ok((memos, problems));
+        return Ok(Read::default());
     }
     let mut names: Vec<(String, std::path::PathBuf)> = Vec::new();
     for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
@@ -96,13 +109,34 @@ pub fn read(
                 let mut about = Vec::new();
                 for (entry, line) in entries {
                     match resolve(&entry, m, is_excerpt) {
-                        Ok(a) => about.push(a),
-                        Err(hint) => problems.push(
+                        Ok(Resolved::Now(a)) => about.push(a),
+                        Ok(Resolved::Formerly(row)) => {
+                            notes.push(format!(
+                                "{shown}:{line}: `{}` is now `{}` (formerly)",
+                                entry.trim(),
+                                m.rows[row].path
+                            ));
+                            about.push(About::Code(row));
+                        }
+                        Err(Unnamed::Nothing(hint)) => problems.push(
                             Error::at(
                                 Location::line(&shown, line),
                                 format!("`about:` names `{entry}`, which is no code, respondent or excerpt of the study"),
                             )
                             .with_hint(hint),
+                        ),
+                        Err(Unnamed::Several(claims)) => problems.push(
+                            Error::at(
+                                Location::line(&shown, line),
+                                format!(
+                                    "`about:` names `{}`, an earlier name of several codes: {}",
+                                    entry.trim(),
+                                    crate::codebook::listed(
+                                        claims.iter().map(|&r| m.rows[r].path.as_str())
+                                    )
+                                ),
+                            )
+                            .with_hint(crate::codebook::several_earlier_hint(&entry)),
                         ),
                     }
                 }
@@ -114,7 +148,11 @@ pub fn read(
             Err(e) => problems.push(e),
         }
     }
-    Ok((memos, problems))
+    Ok(Read {
+        memos,
+        problems,
+        notes,
+    })
 }
 
 /// The `about:` entries (each with its line) and the title of a memo.
@@ -178,8 +216,50 @@ fn parse(text: &str, shown: &str) -> Result<(Vec<(String, usize)>, String)> {
     Ok((entries, title))
 }
 
-/// What an `about:` entry names, or the hint for one that names nothing.
-fn resolve(entry: &str, m: &Manifest, is_excerpt: &dyn Fn(&str) -> bool) -> Result<About, String> {
+/// What an `about:` entry names.
+#[derive(Debug, PartialEq)]
+enum Resolved {
+    /// By what the study calls it now.
+    Now(About),
+    /// A code (row) by an earlier id in its `formerly`.
+    Formerly(usize),
+}
+
+/// Why an `about:` entry names nothing.
+#[derive(Debug)]
+enum Unnamed {
+    /// No code, respondent or excerpt has the name: the hint.
+    Nothing(String),
+    /// An earlier name that several codes had equally (their rows).
+    Several(Vec<usize>),
+}
+
+/// What an `about:` entry names, or why it names nothing.
+fn resolve(
+    entry: &str,
+    m: &Manifest,
+    is_excerpt: &dyn Fn(&str) -> bool,
+) -> Result<Resolved, Unnamed> {
+    resolve_now(entry, m, is_excerpt)
+        .map(Resolved::Now)
+        .or_else(|hint| match crate::index::look_up(&m.rows, entry) {
+            crate::index::Lookup::Formerly(row) if !entry.contains(':') => {
+                Ok(Resolved::Formerly(row))
+            }
+            crate::index::Lookup::Several(claims) if !entry.contains(':') => {
+                Err(Unnamed::Several(claims))
+            }
+            _ => Err(Unnamed::Nothing(hint)),
+        })
+}
+
+/// What an `about:` entry names by the study's current names, or the hint
+/// for one that names nothing.
+fn resolve_now(
+    entry: &str,
+    m: &Manifest,
+    is_excerpt: &dyn Fn(&str) -> bool,
+) -> Result<About, String> {
     let entry = entry.trim();
     if let Some(p) = m.respondents.iter().position(|r| r == entry) {
         return Ok(About::Respondent(p));
@@ -325,22 +405,22 @@ mod tests {
         );
         let m = manifest();
         let yes = |id: &str| id == "transcripts/r07.txt:12";
-        assert_eq!(resolve("stigma", &m, &yes), Ok(About::Code(1)));
-        assert_eq!(resolve("R07", &m, &yes), Ok(About::Respondent(0)));
+        assert_eq!(resolve_now("stigma", &m, &yes), Ok(About::Code(1)));
+        assert_eq!(resolve_now("R07", &m, &yes), Ok(About::Respondent(0)));
         assert_eq!(
-            resolve("transcripts/r07.txt:12", &m, &yes),
+            resolve_now("transcripts/r07.txt:12", &m, &yes),
             Ok(About::Excerpt("transcripts/r07.txt:12".into()))
         );
         assert_eq!(
-            resolve("stigm", &m, &yes),
+            resolve_now("stigm", &m, &yes),
             Err("did you mean `stigma`?".to_string())
         );
-        assert!(resolve("transcripts/r07.txt:13", &m, &yes).is_err());
+        assert!(resolve_now("transcripts/r07.txt:13", &m, &yes).is_err());
         // Its text moved with an edit: the hint says where.
         let mut m = m;
         m.withdrawn.push("R09".into());
         assert_eq!(
-            resolve("R09", &m, &yes),
+            resolve_now("R09", &m, &yes),
             Err("`R09` withdrew consent: the memo may hold their words; the team should remove or rewrite it".to_string())
         );
         m.moved.insert(
@@ -348,9 +428,60 @@ mod tests {
             "transcripts/r07.txt:12".into(),
         );
         assert_eq!(
-            resolve("transcripts/r07.txt:9", &m, &yes),
+            resolve_now("transcripts/r07.txt:9", &m, &yes),
             Err("an edit of its transcript moved its text, now at transcripts/r07.txt:12: write `transcripts/r07.txt:12`".to_string())
         );
+    }
+
+    #[test]
+    fn an_earlier_id_names_the_renamed_code_and_two_claims_are_bad_input() {
+        let mut m = manifest();
+        m.rows[1].formerly = vec!["blame".into()];
+        let none = |_: &str| false;
+        assert_eq!(
+            resolve("stigma", &m, &none).ok(),
+            Some(Resolved::Now(About::Code(1)))
+        );
+        assert_eq!(
+            resolve("blame", &m, &none).ok(),
+            Some(Resolved::Formerly(1))
+        );
+        assert_eq!(
+            resolve("family/blame", &m, &none).ok(),
+            Some(Resolved::Formerly(1))
+        );
+        assert!(matches!(
+            resolve("blam", &m, &none),
+            Err(Unnamed::Nothing(_))
+        ));
+        m.rows.push(RowInfo {
+            path: "family/shame".into(),
+            depth: 1,
+            parent: Some(0),
+            formerly: vec!["blame".into()],
+            ..Default::default()
+        });
+        assert!(matches!(resolve("blame", &m, &none), Err(Unnamed::Several(c)) if c == [1, 2]));
+        // Read from a folder: a note for the earlier id, bad input for the
+        // one two codes had.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.md"),
+            "---\nabout: [R07, family/blame]\n---\n# A\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("b.md"), "---\nabout: blame\n---\n# B\n").unwrap();
+        m.rows.pop();
+        let read = read(dir.path(), "memos", &m, &none).unwrap();
+        assert_eq!(
+            read.notes,
+            [
+                "memos/a.md:2: `family/blame` is now `family/stigma` (formerly)",
+                "memos/b.md:2: `blame` is now `family/stigma` (formerly)",
+            ]
+        );
+        assert!(read.problems.is_empty());
+        assert_eq!(read.memos[0].about, [About::Respondent(0), About::Code(1)]);
     }
 
     #[test]

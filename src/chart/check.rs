@@ -26,6 +26,8 @@ pub struct Loaded {
 pub enum Kind {
     /// A section for a code path the codebook does not have.
     UnknownCode,
+    /// A section whose heading names its code by an earlier id.
+    Renamed,
     /// A second section for the same cell.
     Duplicate,
     /// A cited id that is no excerpt of the study.
@@ -46,6 +48,7 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::UnknownCode => "unknown code",
+            Kind::Renamed => "renamed code",
             Kind::Duplicate => "duplicate",
             Kind::UnknownId => "unknown excerpt",
             Kind::Elsewhere => "not at this cell",
@@ -203,6 +206,13 @@ impl Checker<'_> {
     fn file(&mut self, fi: usize, f: &Loaded) {
         let mut seen: HashMap<&str, usize> = HashMap::default();
         for s in &f.file.sections {
+            if let Some(old) = &s.formerly {
+                self.report.findings.push(Finding {
+                    at: Location::at(f.shown.clone(), s.line, 4),
+                    kind: Kind::Renamed,
+                    message: format!("`{old}` is now `{}` (formerly); rename the heading", s.path),
+                });
+            }
             if let Some(first) = seen.insert(&s.path, s.line) {
                 self.report.findings.push(Finding {
                     at: Location::line(f.shown.clone(), s.line),
@@ -529,10 +539,14 @@ mod tests {
             depth,
             auto: true,
             parent,
+            formerly: Vec::new(),
         };
         m.rows = vec![
             row("family", 0, None),
-            row("family/search", 1, Some(0)),
+            RowInfo {
+                formerly: vec!["family_search".into()],
+                ..row("family/search", 1, Some(0))
+            },
             row("return", 0, None),
         ];
         m.respondents = vec!["R01".into(), "R02".into()];
@@ -555,11 +569,14 @@ mod tests {
     }
 
     fn loaded(text: &str) -> Vec<Loaded> {
+        let mut file = super::super::parse(text, "charts/R01.md");
+        let rows = manifest().rows;
+        super::super::Headings::new(&rows).follow_renames(&mut file, "charts/R01.md");
         vec![Loaded {
             shown: "charts/R01.md".into(),
             case: Case::Respondent("R01".into()),
             members: vec![0],
-            file: super::super::parse(text, "charts/R01.md"),
+            file,
         }]
     }
 
@@ -690,6 +707,53 @@ mod tests {
                 old: None,
                 line: super::super::marker_line(&h, n)
             }]
+        );
+    }
+
+    #[test]
+    fn a_heading_under_an_earlier_id_is_the_renamed_codes_cell() {
+        let c = cells();
+        let (h, n) = c.hash(1, &[0]);
+        let text = format!(
+            "## family/family_search\n{}\nShe searched [r01.txt:1].\n",
+            super::super::marker_line(&h, n)
+        );
+        let r = check(&manifest(), &c, &loaded(&text), false);
+        // Checked against family/search: cited there, not stale, written.
+        assert_eq!(
+            shown(&r),
+            ["charts/R01.md:1:4: renamed code: `family/family_search` is now `family/search` (formerly); rename the heading"]
+        );
+        assert!(r.updates.is_empty());
+        assert_eq!(r.coverage[0].written, 1);
+        // Stale and cited elsewhere, told at the renamed code.
+        let text =
+            "## family_search\n<!-- thematic: excerpts 000000000000 (2) -->\nCites [r01.txt:3].\n";
+        assert_eq!(
+            shown(&check(&manifest(), &c, &loaded(text), false)),
+            [
+                "charts/R01.md:1:4: renamed code: `family_search` is now `family/search` (formerly); rename the heading",
+                "charts/R01.md:2: stale: the excerpts at family/search changed since the summary was written (2 then, 1 now); review it, then run `thematic chart check --accept`",
+                "charts/R01.md:3:8: not at this cell: `r01.txt:3` is not at family/search",
+            ]
+        );
+        // The old heading and the new one: one cell, two sections.
+        let text = format!(
+            "## family/search\n{}\nShe searched [r01.txt:1].\n\n## family/family_search\nOld.\n",
+            super::super::marker_line(&h, n)
+        );
+        assert_eq!(
+            shown(&check(&manifest(), &c, &loaded(&text), false)),
+            [
+                "charts/R01.md:5: duplicate: a second section for family/search (the first is at line 1); merge them",
+                "charts/R01.md:5:4: renamed code: `family/family_search` is now `family/search` (formerly); rename the heading",
+            ]
+        );
+        // A current suffix is no earlier name: still unknown, as before.
+        let r = check(&manifest(), &c, &loaded("## search\nText.\n"), false);
+        assert_eq!(
+            shown(&r),
+            ["charts/R01.md:1:4: unknown code: the codebook has no code `search`; valid names include: family, family/search, return"]
         );
     }
 

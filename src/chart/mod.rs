@@ -7,6 +7,9 @@
 //!   `theme/code`, as in the matrix CSV), then the summary as free Markdown.
 //!   An excerpt is cited by its id in square brackets:
 //!   `[transcripts/r07.txt:12]` (several in one bracket: `[a.txt:3; a.txt:9]`).
+//! - A heading under a code's earlier id (its `formerly`) is the renamed
+//!   code's cell ([`Headings::follow_renames`]); `chart check` asks for the heading
+//!   to be renamed.
 //! - Anything else (front matter, a `#` title, text before the first `##`,
 //!   HTML comments, fenced code) is kept and ignored.
 //! - `thematic chart` appends a marker comment under each heading it writes,
@@ -115,8 +118,12 @@ pub struct Marker {
 /// One `## <code path>` section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
-    /// The code path of the heading.
+    /// The code path of the heading (once [`Headings::follow_renames`] has run, the
+    /// code's current path when the heading names it by an earlier id).
     pub path: String,
+    /// The heading's path as written, when it names the code by an earlier
+    /// id (`formerly`) and `path` is what the codebook calls it now.
+    pub formerly: Option<String>,
     /// 1-based line of the heading.
     pub line: usize,
     /// The summary: the section's text without comments, trimmed.
@@ -311,6 +318,7 @@ pub fn parse(text: &str, shown: &str) -> ChartFile {
                     current = Some((
                         Section {
                             path: path.to_string(),
+                            formerly: None,
                             line: n,
                             summary: String::new(),
                             cites: Vec::new(),
@@ -355,6 +363,78 @@ pub fn parse(text: &str, shown: &str) -> ChartFile {
     }
     close(current, &mut file);
     file
+}
+
+/// Chart headings read against the index's rows, for [`Headings::follow_renames`]:
+/// current paths are told at a glance, and each other heading is looked up
+/// once however many files have it (after a rename, every respondent's
+/// file has the old heading).
+pub struct Headings<'a> {
+    rows: &'a [crate::index::RowInfo],
+    known: rustc_hash::FxHashSet<&'a str>,
+    seen: rustc_hash::FxHashMap<String, crate::index::Lookup>,
+}
+
+impl<'a> Headings<'a> {
+    /// The headings of a study whose rows are `rows`.
+    pub fn new(rows: &'a [crate::index::RowInfo]) -> Self {
+        Headings {
+            rows,
+            known: rows.iter().map(|r| r.path.as_str()).collect(),
+            seen: rustc_hash::FxHashMap::default(),
+        }
+    }
+
+    /// Takes each heading of `file` (shown as `shown`) that names a code by
+    /// an earlier id (in the code's `formerly`, followed as a coding
+    /// sheet's names are) as the code's current path, keeping the heading
+    /// as written in [`Section::formerly`]. A heading that is a current
+    /// path, a suffix of one, or no name at all is left as it is (`chart
+    /// check` says what it lacks). An earlier id that several codes had
+    /// equally is bad input at the heading, and its section is left out
+    /// (it is no one cell).
+    pub fn follow_renames(&mut self, file: &mut ChartFile, shown: &str) {
+        let rows = self.rows;
+        let mut several = Vec::new();
+        for (k, s) in file.sections.iter_mut().enumerate() {
+            if self.known.contains(s.path.as_str()) {
+                continue;
+            }
+            let found = self
+                .seen
+                .entry(s.path.clone())
+                .or_insert_with(|| crate::index::look_up(rows, &s.path));
+            match found {
+                crate::index::Lookup::Formerly(row) => {
+                    let now = rows[*row].path.clone();
+                    s.formerly = Some(std::mem::replace(&mut s.path, now));
+                }
+                crate::index::Lookup::Several(claims) => {
+                    file.problems.push(
+                        Error::at(
+                            Location::at(shown, s.line, 4),
+                            format!(
+                                "`{}` is an earlier name of several codes: {}",
+                                s.path,
+                                crate::codebook::listed(
+                                    claims.iter().map(|&r| rows[r].path.as_str())
+                                )
+                            ),
+                        )
+                        .with_hint(format!(
+                            "write the current path of the code meant in the heading, or keep `{}` in the `formerly` of one code only",
+                            s.path.rsplit('/').next().unwrap_or(&s.path)
+                        )),
+                    );
+                    several.push(k);
+                }
+                _ => {}
+            }
+        }
+        for k in several.into_iter().rev() {
+            file.sections.remove(k);
+        }
+    }
 }
 
 /// The text after `## ` when the line is a level-2 ATX heading.
@@ -657,11 +737,13 @@ pub fn load(sources: &[Source], m: &crate::index::Manifest) -> (Vec<check::Loade
         .par_iter()
         .map(|s| parse(&s.text, &s.shown))
         .collect();
+    let mut headings = Headings::new(&m.rows);
     for (s, mut file) in sources.iter().zip(parsed) {
         if withdrew(m, &s.case) {
             // Said by [`withdrawn_files`]; the file is no error of its own.
             continue;
         }
+        headings.follow_renames(&mut file, &s.shown);
         problems.append(&mut file.problems);
         match check::members(m, &s.case, &s.shown) {
             Ok(members) => loaded.push(check::Loaded {
@@ -799,6 +881,48 @@ mod tests {
     use super::*;
 
     const FILE: &str = "---\nresearcher: Lucía\n---\n# R01\n\nNotes before any cell: [transcripts/x.txt:zz] is not read.\n\n## family/search\n<!-- thematic: excerpts 0123456789ab (2); `thematic chart check --accept` updates this line -->\n<!-- to summarise (this comment can go):\n[transcripts/r01.txt:7] My mother went\n-->\nHer mother went to the police station daily [transcripts/r01.txt:7; transcripts/r01.txt:8].\n\n### detail\nSee `[a.txt:1]` and [the notes](x.md) and [00:01:12].\n\n## family\n\n## return/support ##\n```\n## not a heading [b.txt:1]\n```\n";
+
+    #[test]
+    fn headings_follow_renames_and_an_id_two_codes_had_is_bad_input() {
+        use crate::index::RowInfo;
+        let row = |path: &str, parent: Option<usize>, formerly: &[&str]| RowInfo {
+            path: path.into(),
+            depth: usize::from(parent.is_some()),
+            parent,
+            formerly: formerly.iter().map(|f| f.to_string()).collect(),
+            ..Default::default()
+        };
+        let rows = vec![
+            row("labour", None, &[]),
+            row("labour/other_work", Some(0), &["other"]),
+            row("return", None, &[]),
+            row("return/other_help", Some(2), &["other"]),
+        ];
+        let text =
+            "## labour/other\nA.\n## other\nB.\n## return/other\nC.\n## labour/nothing\nD.\n";
+        let mut f = parse(text, "charts/R01.md");
+        Headings::new(&rows).follow_renames(&mut f, "charts/R01.md");
+        let got: Vec<(&str, Option<&str>, usize)> = f
+            .sections
+            .iter()
+            .map(|s| (s.path.as_str(), s.formerly.as_deref(), s.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("labour/other_work", Some("labour/other"), 1),
+                ("return/other_help", Some("return/other"), 5),
+                ("labour/nothing", None, 7),
+            ]
+        );
+        assert_eq!(f.problems.len(), 1);
+        assert_eq!(
+            f.problems[0].report(),
+            "error: `other` is an earlier name of several codes: `labour/other_work`, `return/other_help`
+  --> charts/R01.md:3:4
+  = help: write the current path of the code meant in the heading, or keep `other` in the `formerly` of one code only"
+        );
+    }
 
     #[test]
     fn sections_summaries_and_citations() {

@@ -78,7 +78,6 @@ pub fn run(project: &StudyAt, args: &AgreeArgs) -> Result<()> {
             ),
         );
     }
-    let names: Vec<&str> = m.rows.iter().map(|r| r.path.as_str()).collect();
     let codes: Vec<usize> = if args.codes.is_empty() {
         let mut used: Vec<usize> = coders
             .iter()
@@ -94,7 +93,7 @@ pub fn run(project: &StudyAt, args: &AgreeArgs) -> Result<()> {
         let mut v = args
             .codes
             .iter()
-            .map(|n| super::resolve_row(&names, n))
+            .map(|n| super::code_arg(&m.rows, n))
             .collect::<Result<Vec<_>>>()?;
         v.sort_unstable();
         v.dedup();

@@ -87,13 +87,15 @@ fn run_add(project: &StudyAt, args: &ChartArgs) -> Result<()> {
     let _writing = lock_charts(&study);
     let sources = chart::read_dir(&dir, &shown_dir)?;
     // The sections each file has already.
+    let mut headings = chart::Headings::new(&m.rows);
     let present: Vec<BTreeSet<String>> = targets
         .iter()
         .map(|t| {
             let Some(s) = sources.iter().find(|s| s.case == t.case) else {
                 return BTreeSet::new();
             };
-            let f = chart::parse(&s.text, &s.shown);
+            let mut f = chart::parse(&s.text, &s.shown);
+            headings.follow_renames(&mut f, &s.shown);
             for p in &f.problems {
                 eprintln!("warning: {}", p.report().trim_start_matches("error: "));
             }
@@ -342,8 +344,11 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     clock.lap("read chart files and cells");
     let memo_dir = study.resolve(study.settings.memos.trim_end_matches('/'));
     let memo_shown = study.shown(&memo_dir);
-    let (_, memo_problems) =
-        crate::memo::read(&memo_dir, &memo_shown, m, &|id| cells.contains(id))?;
+    let memos = crate::memo::read(&memo_dir, &memo_shown, m, &|id| cells.contains(id))?;
+    for n in &memos.notes {
+        super::note(n);
+    }
+    let memo_problems = memos.problems;
     if !problems.is_empty() || !memo_problems.is_empty() {
         let what = match (problems.is_empty(), memo_problems.is_empty()) {
             (false, true) => format!("{shown_dir}/"),

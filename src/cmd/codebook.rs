@@ -348,16 +348,22 @@ fn code_memos(study: &Study, cb: &Codebook) -> Result<Vec<Vec<crate::memo::MemoR
     m.rows = cb
         .nodes
         .iter()
-        .map(|n| crate::index::RowInfo {
+        .zip(cb.code_defs())
+        .map(|(n, def)| crate::index::RowInfo {
             path: n.path.clone(),
             label: n.label.clone(),
             depth: n.depth,
             auto: false,
             parent: n.parent,
+            formerly: def.map(|d| d.formerly.clone()).unwrap_or_default(),
         })
         .collect();
     let dir = study.resolve(study.settings.memos.trim_end_matches('/'));
-    let (memos, _) = crate::memo::read(&dir, &study.shown(&dir), &m, &|_| false)?;
+    let read = crate::memo::read(&dir, &study.shown(&dir), &m, &|_| false)?;
+    for n in &read.notes {
+        super::note(n);
+    }
+    let memos = read.memos;
     Ok((0..cb.nodes.len())
         .map(|i| {
             memos

@@ -107,11 +107,10 @@ fn select_rows(
     let picked: Vec<usize> = if let Some(theme) = &args.theme {
         super::theme_rows(rows, theme)?.collect()
     } else if !args.codes.is_empty() {
-        let paths: Vec<&str> = rows.iter().map(|r| r.path.as_str()).collect();
         let mut picked = args
             .codes
             .iter()
-            .map(|c| super::resolve_row(&paths, c))
+            .map(|c| super::code_arg(rows, c))
             .collect::<Result<Vec<_>>>()?;
         picked.sort_unstable();
         picked.dedup();

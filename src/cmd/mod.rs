@@ -265,7 +265,23 @@ pub fn filter(m: &Manifest, read: &ReadOpts) -> Result<Filter> {
     })
 }
 
-pub use crate::index::resolve_row;
+/// A code or theme named on the command line (`quote CODE`, `--codes`):
+/// a current path or a unique suffix of one, else an earlier name of a
+/// code by the codes' `formerly`, with a note on stderr saying what the
+/// code is called now (the output is the same as for its current name).
+pub fn code_arg(rows: &[crate::index::RowInfo], name: &str) -> Result<usize> {
+    match crate::index::resolve_named(rows, name)? {
+        crate::codebook::Named::Now(i) => Ok(i),
+        crate::codebook::Named::Formerly(i) => {
+            note(&format!(
+                "`{}` is now `{}` (formerly)",
+                name.trim().trim_matches('/'),
+                rows[i].path
+            ));
+            Ok(i)
+        }
+    }
+}
 
 /// Counts every excerpt per row × respondent: from the count cache kept
 /// beside the index (one file per commit and source), else by the collector

@@ -42,7 +42,7 @@ pub fn run_quote(project: &StudyAt, args: &QuoteArgs) -> Result<()> {
     let cb_rows: Vec<&str> = idx.manifest.rows.iter().map(|r| r.path.as_str()).collect();
     let mut rows_all = Vec::new();
     for name in &args.codes {
-        rows_all.push(vec![super::resolve_row(&cb_rows, name)? as u64]);
+        rows_all.push(vec![super::code_arg(&idx.manifest.rows, name)? as u64]);
     }
     if args.charted {
         let paths: Vec<&str> = rows_all.iter().map(|r| cb_rows[r[0] as usize]).collect();
@@ -412,11 +412,15 @@ pub(crate) struct Snippets(BTreeMap<crate::study::Language, SnippetGenerator>);
 fn attach_memos(study: &Study, idx: &StudyIndex, quotes: &mut [Quote]) -> Result<()> {
     let m = &idx.manifest;
     let dir = study.resolve(study.settings.memos.trim_end_matches('/'));
-    let (mut memos, problems) = crate::memo::read(&dir, &study.shown(&dir), m, &|_| true)?;
-    memos.extend(crate::memo::sheet_notes(&study.root));
-    for p in problems {
+    let read = crate::memo::read(&dir, &study.shown(&dir), m, &|_| true)?;
+    for n in &read.notes {
+        super::note(n);
+    }
+    for p in read.problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));
     }
+    let mut memos = read.memos;
+    memos.extend(crate::memo::sheet_notes(&study.root));
     for q in quotes.iter_mut() {
         let mut rows = Vec::new();
         for code in &q.codes {

@@ -21,14 +21,13 @@ pub fn run(project: &StudyAt, args: &SheetArgs) -> Result<()> {
         None
     };
     let m = &idx.manifest;
-    let names: Vec<&str> = m.rows.iter().map(|r| r.path.as_str()).collect();
     let mut columns: Vec<usize> = Vec::new();
     if args.codes.is_empty() {
         columns.extend((0..m.rows.len()).filter(|&i| m.rows[i].depth > 0));
     } else {
         let depth = |j: usize| m.rows[j].depth;
         for name in &args.codes {
-            let i = super::resolve_row(&names, name)?;
+            let i = super::code_arg(&m.rows, name)?;
             columns.extend(codebook::subtree(m.rows.len(), depth, i).filter(|&j| depth(j) > 0));
         }
         columns.sort_unstable();

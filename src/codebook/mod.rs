@@ -464,39 +464,30 @@ impl Codebook {
             1 => return Ok(Some(Named::Now(hits[0]))),
             _ => return Err(self.ambiguous(name, &hits)),
         }
-        let segs: Vec<&str> = name.split('/').collect();
-        if segs.iter().any(|s| s.is_empty()) {
-            return Ok(None);
-        }
         let defs = self.code_defs();
-        let paths = self.by_path();
-        let fits: Vec<(Fit, usize)> = (0..self.nodes.len())
-            .filter_map(|i| self.fit(i, &segs, &defs, &paths).map(|f| (f, i)))
-            .collect();
-        let Some(best) = fits.iter().map(|(f, _)| *f).min() else {
-            return Ok(None);
-        };
-        let claims: Vec<usize> = fits
+        let names: Vec<NameNode<'_>> = self
+            .nodes
             .iter()
-            .filter(|(f, _)| *f == best)
-            .map(|(_, i)| *i)
+            .zip(&defs)
+            .map(|(n, d)| NameNode {
+                path: &n.path,
+                parent: n.parent,
+                formerly: d.map_or(&[][..], |d| &d.formerly[..]),
+            })
             .collect();
+        let claims = earlier(&names, name);
         if let [one] = claims[..] {
             return Ok(Some(Named::Formerly(one)));
         }
-        let old_id = segs[segs.len() - 1];
+        if claims.is_empty() {
+            return Ok(None);
+        }
         Err(Error::input(format!(
             "`{name}` is an earlier name of several codes in {}: {}",
             self.shown,
-            claims
-                .iter()
-                .map(|&i| format!("`{}`", self.nodes[i].path))
-                .collect::<Vec<_>>()
-                .join(", ")
+            listed(claims.iter().map(|&i| self.nodes[i].path.as_str()))
         ))
-        .with_hint(format!(
-            "write the current path of the code meant instead, or keep `{old_id}` in the `formerly` of one code only"
-        )))
+        .with_hint(several_earlier_hint(name)))
     }
 
     /// The error for a name no theme or code has, with the closest names.
@@ -534,29 +525,6 @@ impl Codebook {
                 .join(", ")
         ))
     }
-
-    /// How well node `i`, under its current or earlier ids and those of its
-    /// ancestors, ends with the path segments `segs` (None: it does not).
-    fn fit(
-        &self,
-        i: usize,
-        segs: &[&str],
-        defs: &[Option<&CodeDef>],
-        paths: &std::collections::BTreeMap<&str, usize>,
-    ) -> Option<Fit> {
-        let (last, lead) = segs.split_last()?;
-        let node = &self.nodes[i];
-        let former = defs[i].is_some_and(|d| d.formerly.iter().any(|f| f == last));
-        if node.id != *last && !former {
-            return None;
-        }
-        if lead.is_empty() {
-            return Some(Fit::Parent);
-        }
-        let via_parent = node.parent.and_then(|p| self.fit(p, lead, defs, paths));
-        let moved = (former && paths.contains_key(lead.join("/").as_str())).then_some(Fit::Moved);
-        via_parent.into_iter().chain(moved).min()
-    }
 }
 
 /// A name for a code, resolved: by what the codebook calls it now, or by an
@@ -585,6 +553,87 @@ enum Fit {
     Parent,
     /// Assuming the code moved from another theme or code.
     Moved,
+}
+
+/// A theme or code as an earlier name is looked up in [`earlier`]: its
+/// path, its parent and the ids it had before (`formerly`; none for a
+/// theme). The codebook's nodes and the index's rows both give these.
+#[derive(Debug, Clone, Copy)]
+pub struct NameNode<'a> {
+    /// `theme` or `theme/code[/sub…]`.
+    pub path: &'a str,
+    /// Parent node, None for a theme.
+    pub parent: Option<usize>,
+    /// Earlier ids of the code.
+    pub formerly: &'a [String],
+}
+
+/// The codes (node indexes) that `name` names as an earlier name, by the
+/// codes' `formerly` lists: its last segment is in a code's `formerly`; its
+/// leading segments, if any, are (a suffix of) the code's parent's path,
+/// current or earlier, or else the full path of any theme or code (the
+/// code moved from there: where it was before a move is not in the
+/// codebook). Only the codes that fit best are returned: a fit through
+/// the parent wins over a fit that assumes a move. Empty when none fits;
+/// more than one is an ambiguity the caller reports. Current names are
+/// not looked at (a caller tries them first).
+pub fn earlier(nodes: &[NameNode<'_>], name: &str) -> Vec<usize> {
+    let name = name.trim().trim_matches('/');
+    let segs: Vec<&str> = name.split('/').collect();
+    if segs.iter().any(|s| s.is_empty()) {
+        return Vec::new();
+    }
+    let paths: std::collections::HashSet<&str> = nodes.iter().map(|n| n.path).collect();
+    let fits: Vec<(Fit, usize)> = (0..nodes.len())
+        .filter_map(|i| fit(nodes, i, &segs, &paths).map(|f| (f, i)))
+        .collect();
+    let Some(best) = fits.iter().map(|(f, _)| *f).min() else {
+        return Vec::new();
+    };
+    fits.iter()
+        .filter(|(f, _)| *f == best)
+        .map(|(_, i)| *i)
+        .collect()
+}
+
+/// The hint for an earlier name that several codes had.
+pub fn several_earlier_hint(name: &str) -> String {
+    let name = name.trim().trim_matches('/');
+    let old_id = name.rsplit('/').next().unwrap_or(name);
+    format!(
+        "write the current path of the code meant instead, or keep `{old_id}` in the `formerly` of one code only"
+    )
+}
+
+/// Paths in backquotes, joined by `, `.
+pub fn listed<'a>(paths: impl Iterator<Item = &'a str>) -> String {
+    paths
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How well node `i`, under its current or earlier ids and those of its
+/// ancestors, ends with the path segments `segs` (None: it does not).
+fn fit(
+    nodes: &[NameNode<'_>],
+    i: usize,
+    segs: &[&str],
+    paths: &std::collections::HashSet<&str>,
+) -> Option<Fit> {
+    let (last, lead) = segs.split_last()?;
+    let node = &nodes[i];
+    let id = node.path.rsplit('/').next().unwrap_or(node.path);
+    let former = node.formerly.iter().any(|f| f == last);
+    if id != *last && !former {
+        return None;
+    }
+    if lead.is_empty() {
+        return Some(Fit::Parent);
+    }
+    let via_parent = node.parent.and_then(|p| fit(nodes, p, lead, paths));
+    let moved = (former && paths.contains(lead.join("/").as_str())).then_some(Fit::Moved);
+    via_parent.into_iter().chain(moved).min()
 }
 
 /// A `match:` without a single term or regex is no rule at all: it is read

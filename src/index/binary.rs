@@ -209,6 +209,7 @@ pub(super) fn encode_manifest(m: &Manifest) -> Vec<u8> {
         e.bool(r.auto);
         e.bool(r.parent.is_some());
         e.usize(r.parent.unwrap_or(0));
+        e.strs(&r.formerly);
     }
     e.strs(&m.respondents);
     // The attributes, with their length first: a reader skips them, and
@@ -410,12 +411,14 @@ pub(super) fn decode_manifest(bytes: &[u8]) -> Option<Manifest> {
             let auto = d.bool()?;
             let has_parent = d.bool()?;
             let parent = d.usize()?;
+            let formerly = d.strs()?;
             Some(RowInfo {
                 path,
                 label,
                 depth,
                 auto,
                 parent: has_parent.then_some(parent),
+                formerly,
             })
         })
         .collect::<Option<_>>()?;
@@ -646,6 +649,7 @@ mod tests {
                 depth: 0,
                 auto: false,
                 parent: None,
+                formerly: Vec::new(),
             },
             RowInfo {
                 path: "familia/madre".into(),
@@ -653,6 +657,7 @@ mod tests {
                 depth: 1,
                 auto: true,
                 parent: Some(0),
+                formerly: vec!["madre_rol".into()],
             },
         ];
         m.respondents = vec!["R01".into(), "R02".into()];

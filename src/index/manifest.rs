@@ -4,6 +4,7 @@
 //! payload; details per transcript are read on demand.
 
 use super::*;
+use crate::codebook::Named;
 
 /// A coder as the manifest records it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -56,6 +57,9 @@ pub struct RowInfo {
     pub auto: bool,
     /// The parent row (None for a theme).
     pub parent: Option<usize>,
+    /// The code's earlier ids (its `formerly`; none for a theme), so that
+    /// a name the codebook has since changed still finds the code.
+    pub formerly: Vec<String>,
 }
 
 /// The commit payload: what the index was built from.
@@ -551,32 +555,149 @@ pub(super) struct PayloadHead {
 /// A path or unique suffix of one among the index's rows.
 pub fn resolve_row(rows: &[&str], name: &str) -> Result<usize> {
     let name = name.trim().trim_matches('/');
-    if let Some(i) = rows.iter().position(|r| *r == name) {
-        return Ok(i);
-    }
-    let suffix = format!("/{name}");
-    let hits: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].ends_with(&suffix))
-        .collect();
+    let hits = current_hits(rows, name);
     match hits.len() {
         1 => Ok(hits[0]),
-        0 => {
-            let ids = rows.iter().map(|r| r.rsplit('/').next().unwrap_or(r));
-            Err(Error::input(format!("unknown code or theme `{name}`"))
-                .with_hint(crate::error::suggest(name, rows.iter().copied().chain(ids))))
-        }
-        _ => Err(
-            Error::input(format!("`{name}` is ambiguous")).with_hint(format!(
-                "give more of the path: {}",
-                hits.iter().map(|&i| rows[i]).collect::<Vec<_>>().join(", ")
-            )),
-        ),
+        0 => Err(unknown_row(rows, name)),
+        _ => Err(ambiguous_row(rows, name, &hits)),
     }
+}
+
+/// What a name denotes among the index's rows ([`look_up`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// A current path or the unique suffix of one.
+    Now(usize),
+    /// An earlier name of one code, by its `formerly`.
+    Formerly(usize),
+    /// No row has or had the name.
+    Unknown,
+    /// A suffix of several current paths.
+    Ambiguous(Vec<usize>),
+    /// An earlier name that several codes had, each fitting as well.
+    Several(Vec<usize>),
+}
+
+/// What a name a person gives a code denotes (on the command line, in a
+/// memo): a current path or a unique suffix of one, as [`resolve_row`]
+/// takes, else an earlier name of a code by the rows' `formerly` lists,
+/// followed as a coding sheet's is ([`crate::codebook::earlier`]).
+pub fn look_up(rows: &[RowInfo], name: &str) -> Lookup {
+    let name = name.trim().trim_matches('/');
+    let paths: Vec<&str> = rows.iter().map(|r| r.path.as_str()).collect();
+    let hits = current_hits(&paths, name);
+    match hits.len() {
+        1 => return Lookup::Now(hits[0]),
+        0 => {}
+        _ => return Lookup::Ambiguous(hits),
+    }
+    let nodes: Vec<crate::codebook::NameNode<'_>> = rows
+        .iter()
+        .map(|r| crate::codebook::NameNode {
+            path: &r.path,
+            parent: r.parent,
+            formerly: &r.formerly,
+        })
+        .collect();
+    let claims = crate::codebook::earlier(&nodes, name);
+    match claims[..] {
+        [] => Lookup::Unknown,
+        [one] => Lookup::Formerly(one),
+        _ => Lookup::Several(claims),
+    }
+}
+
+/// [`look_up`], with an error for a name that denotes no single row: an
+/// unknown name (with the closest), an ambiguous suffix, an earlier name
+/// several codes had (naming them).
+pub fn resolve_named(rows: &[RowInfo], name: &str) -> Result<Named> {
+    let name = name.trim().trim_matches('/');
+    let paths = || rows.iter().map(|r| r.path.as_str()).collect::<Vec<_>>();
+    match look_up(rows, name) {
+        Lookup::Now(i) => Ok(Named::Now(i)),
+        Lookup::Formerly(i) => Ok(Named::Formerly(i)),
+        Lookup::Unknown => Err(unknown_row(&paths(), name)),
+        Lookup::Ambiguous(hits) => Err(ambiguous_row(&paths(), name, &hits)),
+        Lookup::Several(claims) => Err(several_earlier(rows, name, &claims)),
+    }
+}
+
+/// The error for an earlier name that several codes had.
+pub fn several_earlier(rows: &[RowInfo], name: &str, claims: &[usize]) -> Error {
+    Error::input(format!(
+        "`{name}` is an earlier name of several codes: {}",
+        crate::codebook::listed(claims.iter().map(|&i| rows[i].path.as_str()))
+    ))
+    .with_hint(crate::codebook::several_earlier_hint(name))
+}
+
+/// Rows a name denotes now: the one at that exact path, else those whose
+/// path ends with `/name`.
+fn current_hits(rows: &[&str], name: &str) -> Vec<usize> {
+    if let Some(i) = rows.iter().position(|r| *r == name) {
+        return vec![i];
+    }
+    let suffix = format!("/{name}");
+    (0..rows.len())
+        .filter(|&i| rows[i].ends_with(&suffix))
+        .collect()
+}
+
+fn unknown_row(rows: &[&str], name: &str) -> Error {
+    let ids = rows.iter().map(|r| r.rsplit('/').next().unwrap_or(r));
+    Error::input(format!("unknown code or theme `{name}`"))
+        .with_hint(crate::error::suggest(name, rows.iter().copied().chain(ids)))
+}
+
+fn ambiguous_row(rows: &[&str], name: &str, hits: &[usize]) -> Error {
+    Error::input(format!("`{name}` is ambiguous")).with_hint(format!(
+        "give more of the path: {}",
+        hits.iter().map(|&i| rows[i]).collect::<Vec<_>>().join(", ")
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_look_up_current_paths_first_then_earlier_ids() {
+        let row = |path: &str, parent: Option<usize>, formerly: &[&str]| RowInfo {
+            path: path.into(),
+            parent,
+            formerly: formerly.iter().map(|f| f.to_string()).collect(),
+            ..Default::default()
+        };
+        let mut rows = vec![
+            row("family", None, &[]),
+            row("family/search", Some(0), &["family_search"]),
+            row("police", None, &[]),
+            row("police/search", Some(2), &[]),
+        ];
+        assert_eq!(look_up(&rows, "family/search"), Lookup::Now(1));
+        assert_eq!(look_up(&rows, "search"), Lookup::Ambiguous(vec![1, 3]));
+        assert_eq!(look_up(&rows, "family_search"), Lookup::Formerly(1));
+        assert_eq!(
+            look_up(&rows, "/family/family_search/"),
+            Lookup::Formerly(1)
+        );
+        assert_eq!(look_up(&rows, "police/family_search"), Lookup::Formerly(1));
+        assert_eq!(look_up(&rows, "family_serch"), Lookup::Unknown);
+        rows[3].formerly = vec!["family_search".into()];
+        assert_eq!(look_up(&rows, "police/family_search"), Lookup::Formerly(3));
+        assert_eq!(look_up(&rows, "family_search"), Lookup::Several(vec![1, 3]));
+        let e = resolve_named(&rows, "family_search").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.report(),
+            "error: `family_search` is an earlier name of several codes: `family/search`, `police/search`
+  = help: write the current path of the code meant instead, or keep `family_search` in the `formerly` of one code only"
+        );
+        assert!(resolve_named(&rows, "nothing")
+            .unwrap_err()
+            .report()
+            .starts_with("error: unknown code or theme `nothing`"));
+    }
 
     #[test]
     fn a_listing_fingerprint_changes_with_any_path_size_or_mtime() {

@@ -3,10 +3,11 @@
 
 use super::*;
 
-/// Bumped whenever the schema or the manifest changes meaning (15: a
-/// transcript's warnings include several speakers read as one respondent,
-/// and the study's a transcript copied under another name, so an older
-/// index is read again once to tell them).
+/// Bumped whenever the schema or the manifest changes meaning (15: each
+/// row carries its code's earlier ids, `formerly`; a transcript's warnings
+/// include several speakers read as one respondent, and the study's a
+/// transcript copied under another name, so an older index is read again
+/// once to tell them).
 pub const SCHEMA_VERSION: u32 = 15;
 pub(super) const TOOL: &str = "thematic";
 /// The analyzer of a language's body field is named this, then the language.

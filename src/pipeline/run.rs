@@ -64,6 +64,7 @@ impl<'a> Run<'a> {
                 depth: n.depth,
                 auto: def.is_some_and(|d| d.auto_rules().is_some()),
                 parent: n.parent,
+                formerly: def.map(|d| d.formerly.clone()).unwrap_or_default(),
             })
             .collect();
         if !full {

@@ -375,3 +375,277 @@ impact on the study (rules):
     );
     assert_eq!(out.stderr, "");
 }
+
+/// A study coded with the old codebook, R01's chart file written by
+/// `thematic chart` and summarised, then the codebook renamed.
+fn charted() -> Study {
+    let s = Study::empty();
+    s.file("thematic.yaml", SETTINGS)
+        .file("codebooks/main.yaml", OLD)
+        .file("transcripts/r01.txt", R01)
+        .file("transcripts/r02.txt", R02);
+    s.run(&["chart", "--respondent", "R01", "--theme", "labour"])
+        .ok();
+    s.replace(
+        "charts/R01.md",
+        "never paid us.\n-->\n",
+        "never paid us.\n-->\nThey were never paid [transcripts/r01.txt:5].\n",
+    );
+    assert_eq!(
+        s.run(&["chart", "check"]).ok().lines().last(),
+        Some("no findings")
+    );
+    s.file("codebooks/main.yaml", &renamed());
+    s
+}
+
+const SUMMARIES: &str = "| code | R01 | R02 | total (n=2) |
+|---|---|---|---|
+| Labour exploitation |  |  |  |
+| \u{a0}\u{a0}Work without pay | They were never paid [transcripts/r01.txt:5]. |  |  |
+| \u{a0}\u{a0}Recruiters and job offers |  |  |  |
+";
+
+#[test]
+fn a_chart_heading_under_an_earlier_id_is_the_renamed_codes_cell() {
+    let s = charted();
+    let run = s.run(&["chart", "check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "charts/R01.md:10:4: renamed code: `labour/unpaid_work` is now `labour/free_labour` (formerly); rename the heading
+coverage (respondent cells with excerpts that have a summary):
+  labour  1 of 5 (20%)
+  return  0 of 2 (0%)
+1 finding
+"
+    );
+    // The summary is the renamed code's: in the matrix, ...
+    let summary = [
+        "matrix", "--cell", "summary", "--theme", "labour", "--format", "markdown",
+    ];
+    assert_eq!(s.run(&summary).ok(), SUMMARIES);
+    // ... among the quotes the summaries cite, ...
+    assert_eq!(
+        s.run(&["quote", "free_labour", "--charted"]).ok(),
+        "transcripts/r01.txt:5 — R01
+  codes: labour/free_labour
+  We worked from dawn and they never paid us.
+"
+    );
+    // ... and `chart` adds no second section for the cell.
+    let before = s.read("charts/R01.md");
+    assert_eq!(
+        s.run(&["chart", "--respondent", "R01", "--theme", "labour"])
+            .ok(),
+        "nothing to add: every cell with excerpts has a section\n"
+    );
+    assert_eq!(s.read("charts/R01.md"), before);
+    // Renamed, the heading is the same cell: the same summary, no finding.
+    s.replace(
+        "charts/R01.md",
+        "## labour/unpaid_work\n",
+        "## labour/free_labour\n",
+    );
+    assert_eq!(s.run(&summary).ok(), SUMMARIES);
+    assert_eq!(
+        s.run(&["chart", "check"]).ok().lines().last(),
+        Some("no findings")
+    );
+}
+
+#[test]
+fn a_chart_with_the_old_and_the_new_heading_has_a_duplicate() {
+    let s = charted();
+    s.replace(
+        "charts/R01.md",
+        "## labour/recruiters\n",
+        "## labour/free_labour\nNew heading, same cell.\n\n## labour/recruiters\n",
+    );
+    let run = s.run(&["chart", "check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "charts/R01.md:10:4: renamed code: `labour/unpaid_work` is now `labour/free_labour` (formerly); rename the heading
+charts/R01.md:17: duplicate: a second section for labour/free_labour (the first is at line 10); merge them
+coverage (respondent cells with excerpts that have a summary):
+  labour  1 of 5 (20%)
+  return  0 of 2 (0%)
+2 findings
+"
+    );
+}
+
+#[test]
+fn a_memo_about_an_earlier_id_is_about_the_renamed_code() {
+    let s = study(("codings/ben.csv", BEN));
+    s.file("codebooks/main.yaml", &renamed()).file(
+        "memos/pay.md",
+        "---\nabout: [unpaid_work]\n---\n# Wages withheld as debt\n",
+    );
+    s.run(&["code"]).ok();
+    let run = s.run(&["chart", "check"]);
+    assert_eq!(
+        run.ok(),
+        "coverage (respondent cells with excerpts that have a summary):
+  labour  0 of 6 (0%)
+  return  0 of 4 (0%)
+no findings
+"
+    );
+    assert_eq!(
+        run.stderr,
+        "note: memos/pay.md:2: `unpaid_work` is now `labour/free_labour` (formerly)\n"
+    );
+    let run = s.run(&["quote", "free_labour", "--memos", "--source", "rules"]);
+    assert_eq!(
+        run.ok(),
+        "transcripts/r01.txt:5 — R01
+  codes: labour/free_labour
+  We worked from dawn and they never paid us.
+  memo: Wages withheld as debt (memos/pay.md)
+"
+    );
+    assert_eq!(
+        run.stderr,
+        "note: memos/pay.md:2: `unpaid_work` is now `labour/free_labour` (formerly)\n"
+    );
+    let show = s.run(&["codebook", "show", "--format", "markdown"]);
+    assert!(
+        show.ok()
+            .contains("- **Memos:** Wages withheld as debt (`memos/pay.md`)"),
+        "{}",
+        show.stdout
+    );
+    let memo_at = show.stdout.find("**Memos:**").unwrap();
+    let free = show.stdout.find("Work without pay").unwrap();
+    let next = show.stdout.find("Recruiters and job offers").unwrap();
+    assert!(free < memo_at && memo_at < next, "{}", show.stdout);
+}
+
+#[test]
+fn a_code_named_on_the_command_line_by_an_earlier_id_gives_the_same_output() {
+    let s = study(("codings/ben.csv", BEN));
+    s.file("codebooks/main.yaml", &renamed());
+    s.run(&["code"]).ok();
+    let now = s.run(&["quote", "labour/free_labour", "--format", "csv"]);
+    assert_eq!(now.stderr, "");
+    for old in ["unpaid_work", "labour/unpaid_work"] {
+        let run = s.run(&["quote", old, "--format", "csv"]);
+        assert_eq!(run.ok(), now.ok());
+        assert_eq!(
+            run.stderr,
+            format!("note: `{old}` is now `labour/free_labour` (formerly)\n")
+        );
+    }
+    assert_eq!(
+        s.run(&["quote", "unpaid_work"]).ok(),
+        "transcripts/r01.txt:5 — R01
+  codes: labour/free_labour
+  We worked from dawn and they never paid us.
+
+transcripts/r02.txt:5 — R02
+  codes: labour/free_labour
+  Nos quedábamos con deudas, la comida se descontaba del sueldo.
+"
+    );
+    for (old, new) in [
+        (
+            &[
+                "cooccur",
+                "--codes",
+                "unpaid_work,recruiters",
+                "--format",
+                "csv",
+            ][..],
+            &[
+                "cooccur",
+                "--codes",
+                "free_labour,recruiters",
+                "--format",
+                "csv",
+            ][..],
+        ),
+        (
+            &[
+                "agree",
+                "--rules",
+                "--codes",
+                "unpaid_work",
+                "--format",
+                "csv",
+            ][..],
+            &[
+                "agree",
+                "--rules",
+                "--codes",
+                "free_labour",
+                "--format",
+                "csv",
+            ][..],
+        ),
+        (
+            &["sheet", "--coder", "cy", "--codes", "unpaid_work"][..],
+            &["sheet", "--coder", "cy", "--codes", "free_labour"][..],
+        ),
+    ] {
+        let run = s.run(old);
+        assert_eq!(run.ok(), s.run(new).ok(), "{old:?}");
+        assert_eq!(
+            run.stderr, "note: `unpaid_work` is now `labour/free_labour` (formerly)\n",
+            "{old:?}"
+        );
+    }
+}
+
+#[test]
+fn an_earlier_id_two_codes_had_is_bad_input_in_charts_memos_and_arguments() {
+    let s = charted();
+    let both = renamed().replace(
+        "      - id: support\n",
+        "      - id: unpaid_care\n        label: Unpaid care at home\n        formerly: [unpaid_work]\n      - id: support\n",
+    );
+    s.file("codebooks/main.yaml", &both);
+    s.replace(
+        "charts/R01.md",
+        "## labour/unpaid_work\n",
+        "## unpaid_work\n",
+    );
+    s.run(&["code"]).ok();
+    assert_eq!(
+        s.run(&["chart", "check"]).bad_input(),
+        "error: `unpaid_work` is an earlier name of several codes: `labour/free_labour`, `return/unpaid_care`
+  --> charts/R01.md:10:4
+  = help: write the current path of the code meant in the heading, or keep `unpaid_work` in the `formerly` of one code only
+"
+    );
+    s.replace(
+        "charts/R01.md",
+        "## unpaid_work\n",
+        "## labour/unpaid_work\n",
+    );
+    s.file(
+        "memos/pay.md",
+        "---\nabout: [R01, unpaid_work]\n---\n# Wages withheld as debt\n",
+    );
+    assert_eq!(
+        s.run(&["chart", "check"]).bad_input(),
+        "error: `about:` names `unpaid_work`, an earlier name of several codes: `labour/free_labour`, `return/unpaid_care`
+  --> memos/pay.md:2
+  = help: write the current path of the code meant instead, or keep `unpaid_work` in the `formerly` of one code only
+"
+    );
+    assert_eq!(
+        s.run(&["quote", "unpaid_work"]).bad_input(),
+        "error: `unpaid_work` is an earlier name of several codes: `labour/free_labour`, `return/unpaid_care`
+  = help: write the current path of the code meant instead, or keep `unpaid_work` in the `formerly` of one code only
+"
+    );
+    // A full old path says which one: the code renamed under that parent.
+    let run = s.run(&["quote", "labour/unpaid_work"]);
+    run.ok();
+    assert_eq!(
+        run.stderr,
+        "note: `labour/unpaid_work` is now `labour/free_labour` (formerly)\n"
+    );
+}
