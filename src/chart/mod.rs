@@ -789,6 +789,39 @@ pub fn withdrawn_files(sources: &[Source], m: &crate::index::Manifest) -> Vec<St
         .collect()
 }
 
+/// The transcripts that held words of respondents who withdrew consent,
+/// each with whose (from the index's details): what tells whose words a
+/// cited excerpt id that is no longer in the study may carry.
+pub struct Withheld(Vec<(String, Vec<String>)>);
+
+impl Withheld {
+    /// Read from the index's details in `data_dir`.
+    pub fn load(m: &crate::index::Manifest, data_dir: &Path) -> Result<Withheld> {
+        let mut details = m.clone();
+        crate::index::load_details(data_dir, &mut details)?;
+        Ok(Withheld(
+            details
+                .files
+                .iter()
+                .filter(|(_, f)| !f.info.withheld.is_empty())
+                .map(|(p, f)| (p.clone(), f.info.withheld.clone()))
+                .collect(),
+        ))
+    }
+
+    /// The withdrawn respondents of the transcript excerpt `id` is of,
+    /// when it held any.
+    pub fn whose(&self, id: &str) -> Option<&[String]> {
+        self.0
+            .iter()
+            .find(|(p, _)| {
+                id.strip_prefix(p.as_str())
+                    .is_some_and(|r| r.starts_with(':'))
+            })
+            .map(|(_, who)| who.as_slice())
+    }
+}
+
 /// A warning per line of a chart file that names an excerpt no longer in
 /// the study (`exists` says which are) of a transcript that held words of
 /// a respondent who withdrew consent: a citation, or a line of a new
@@ -806,19 +839,8 @@ pub fn withdrawn_words(
     if m.withheld.is_empty() || sources.is_empty() {
         return Ok(Vec::new());
     }
-    let mut details = m.clone();
-    crate::index::load_details(data_dir, &mut details)?;
-    let held: Vec<(&str, &[String])> = details
-        .files
-        .iter()
-        .filter(|(_, f)| !f.info.withheld.is_empty())
-        .map(|(p, f)| (p.as_str(), f.info.withheld.as_slice()))
-        .collect();
-    let whose = |id: &str| {
-        held.iter()
-            .find(|(p, _)| id.strip_prefix(p).is_some_and(|r| r.starts_with(':')))
-            .map(|(_, who)| *who)
-    };
+    let held = Withheld::load(m, data_dir)?;
+    let whose = |id: &str| held.whose(id);
     let mut out = Vec::new();
     for s in sources.iter().filter(|s| !withdrew(m, &s.case)) {
         for (n, line) in s.text.lines().enumerate() {

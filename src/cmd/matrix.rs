@@ -413,21 +413,12 @@ fn withhold_withdrawn(
     if (m.withheld.is_empty() && m.withdrawn.is_empty()) || files.is_empty() {
         return Ok(());
     }
-    let mut details = m.clone();
-    crate::index::load_details(&study.data_dir(), &mut details)?;
-    let gone: Vec<(&str, &[String])> = details
-        .files
-        .iter()
-        .filter(|(_, f)| !f.info.withheld.is_empty())
-        .map(|(p, f)| (p.as_str(), f.info.withheld.as_slice()))
-        .collect();
+    let gone = chart::Withheld::load(m, &study.data_dir())?;
     let whose = |id: &str| {
         if cells.contains(id) {
             return None;
         }
-        gone.iter()
-            .find(|(p, _)| id.strip_prefix(p).is_some_and(|r| r.starts_with(':')))
-            .map(|(_, who)| who.to_vec())
+        gone.whose(id).map(<[String]>::to_vec)
     };
     let table = crate::pipeline::respondents_table(study)?;
     let held = |case: &Case| match case {
