@@ -12,9 +12,11 @@
 //! - a quoted field that takes in a later line which looks like a row of
 //!   its own: it starts with a value shaped like the first field of the
 //!   row the quote is on (same letters, digits and punctuation pattern,
-//!   with a digit, e.g. `E02` under `E01`) followed by the delimiter, and
-//!   has at least as many delimiters as the header. A legitimate
-//!   multi-line answer rarely does both; a missing closing quote does.
+//!   with a digit, e.g. `E02` under `E01` or `E10` under `E9`) followed by
+//!   the delimiter, and has as many delimiters outside quotes as the
+//!   header, none followed by a space (as a sentence's commas are). A
+//!   legitimate multi-line answer rarely does all that; a missing closing
+//!   quote does.
 
 use crate::error::{Error, Location, Result};
 
@@ -89,8 +91,8 @@ pub fn check(text: &str, delimiter: u8, shown: &str) -> Result<()> {
                 return Err(Error::at(
                     Location::at(shown, q_line, q_field),
                     format!(
-                        "the quoted field that starts here takes in line {at}, which looks like a row of its own (`{}`)",
-                        preview(here)
+                        "the quoted field that starts here takes in line {at}, which looks like a row of its own (`{}…`)",
+                        preview(self::first_field(here, delimiter))
                     ),
                 )
                 .with_hint(format!("a closing quote is probably missing: {HINT}")));
@@ -143,18 +145,44 @@ fn physical_line(text: &str, at: usize) -> &str {
     &rest[..end]
 }
 
-/// Letters as `a`, digits as `9`, the rest as is: `E01` and `E02` share a
-/// shape, `Sí` and `E01` do not.
+/// Letters as `a`, a run of digits as one `9`, the rest as is: `E01`,
+/// `E02`, `E9` and `E10` share a shape (ids are numbered with and without
+/// leading zeros), `Sí` and `E01` do not.
 fn shape(s: &str) -> impl Iterator<Item = char> + '_ {
-    s.chars().map(|c| {
-        if c.is_ascii_digit() {
-            '9'
+    let mut prev_digit = false;
+    s.chars().filter_map(move |c| {
+        let digit = c.is_ascii_digit();
+        let out = if digit {
+            (!prev_digit).then_some('9')
         } else if c.is_alphabetic() {
-            'a'
+            Some('a')
         } else {
-            c
-        }
+            Some(c)
+        };
+        prev_digit = digit;
+        out
     })
+}
+
+/// The delimiters of `line` outside quotes (a `"` opens or closes them),
+/// as a record's fields count them; `None` when one is followed by a
+/// space, as commas in a sentence are (`2017, cuando llegué…`) and the
+/// delimiters of an exported row are not.
+fn row_delimiters(line: &str, delimiter: u8) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut quoted = false;
+    let mut n = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == delimiter && !quoted {
+            if delimiter != b' ' && bytes.get(i + 1) == Some(&b' ') {
+                return None;
+            }
+            n += 1;
+        }
+    }
+    Some(n)
 }
 
 /// Whether `line`, inside a quoted field of the row whose first field is
@@ -167,7 +195,7 @@ fn looks_like_row(line: &str, first: &str, delimiter: u8, header_delims: usize) 
     let lead = first_field(line, delimiter);
     lead.len() < line.len()
         && shape(lead.trim()).eq(shape(first))
-        && line.bytes().filter(|&b| b == delimiter).count() >= header_delims.max(1)
+        && row_delimiters(line, delimiter) == Some(header_delims.max(1))
 }
 
 /// The start of a line for a message: at most 40 characters.
@@ -222,11 +250,29 @@ mod tests {
         let r = report("id,withdrawn,profile\nR01,,\"relative\nR02,yes,relative\"\n");
         assert_eq!(
             r,
-            "error: the quoted field that starts here takes in line 3, which looks like a row of its own (`R02,yes,relative\"`)\n  --> s.csv:2:3\n  = help: a closing quote is probably missing: close the field with `\"` where it ends; a `\"` inside a quoted field is written twice (`\"\"`)"
+            "error: the quoted field that starts here takes in line 3, which looks like a row of its own (`R02…`)\n  --> s.csv:2:3\n  = help: a closing quote is probably missing: close the field with `\"` where it ends; a `\"` inside a quoted field is written twice (`\"\"`)"
         );
         // Fewer delimiters than the header: text, not a row.
         check(
             "id,withdrawn,profile\nR01,,\"relative\nR02, later\"\n",
+            b',',
+            "s.csv",
+        )
+        .unwrap();
+        // Ids numbered without leading zeros, and a row with a quoted
+        // delimiter in it.
+        for text in [
+            "id,withdrawn,profile\nR9,,\"relative\nR10,yes,relative\n\"\n",
+            "id,p,q\n9,,\"x\n10,\"Sí, y no\",z\n\"\n",
+        ] {
+            assert!(
+                report(text).contains("looks like a row of its own"),
+                "{text}"
+            );
+        }
+        // A genuine answer line with more commas than the header has.
+        check(
+            "id,region,p1,p2\n1001,Lima,\"Llegué\n2017, cuando llegué a Lima, la policía, el juez y mi tío me culparon.\",x\n",
             b',',
             "s.csv",
         )
@@ -238,7 +284,9 @@ mod tests {
     #[test]
     fn shapes_compare_letters_digits_and_the_rest() {
         assert!(shape("E01").eq(shape("X99")));
-        assert!(!shape("E01").eq(shape("E1")));
+        assert!(shape("E01").eq(shape("E1")));
+        assert!(shape("9").eq(shape("1001")));
+        assert!(!shape("E01").eq(shape("01")));
         assert!(!shape("R-01").eq(shape("R01")));
     }
 }
