@@ -35,6 +35,20 @@ pub fn text_hash(text: &str) -> String {
     blake3::hash(text.as_bytes()).to_hex()[..12].to_string()
 }
 
+/// A question as rows and excerpts are compared by it: a hash of its words
+/// (spaces between them as a spreadsheet may change them do not count).
+pub fn question_key(question: &str) -> u64 {
+    let mut h = blake3::Hasher::new();
+    for (n, word) in question.split_whitespace().enumerate() {
+        if n > 0 {
+            h.update(b" ");
+        }
+        h.update(word.as_bytes());
+    }
+    let bytes = h.finalize();
+    u64::from_le_bytes(bytes.as_bytes()[..8].try_into().unwrap_or_default())
+}
+
 /// How a sheet row says what its coder read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cover {
@@ -56,6 +70,10 @@ pub struct SheetRow {
     pub hash: Option<String>,
     /// The respondent from the sheet's `respondent` column, when given.
     pub respondent: Option<String>,
+    /// The interviewer's question before the excerpt, from the sheet's
+    /// `question` column ([`question_key`]; an empty cell is the empty
+    /// question), when the sheet has one.
+    pub question: Option<u64>,
     /// Sheet (relative path).
     pub sheet: String,
     /// 1-based line (CSV) or row (.xlsx/.ods: the spreadsheet's own row
@@ -232,6 +250,7 @@ fn read_rows(
     let coder_col = col("coder");
     let hash_col = col("hash");
     let resp_col = col("respondent");
+    let question_col = col("question");
     let long = col("code");
     // Wide sheets: every other column must be a code.
     let code_cols = match long {
@@ -293,6 +312,11 @@ fn read_rows(
             excerpt,
             hash: cell(hash_col),
             respondent: cell(resp_col),
+            question: question_col.map(|c| {
+                question_key(crate::render::safe::csv_unguard(
+                    get(c).unwrap_or("").trim(),
+                ))
+            }),
             sheet: shown.to_string(),
             row,
             cover,

@@ -41,6 +41,8 @@ pub struct StoredText {
     pub path: String,
     /// The text.
     pub text: String,
+    /// The question before it.
+    pub question: String,
 }
 
 impl StoredText {
@@ -53,6 +55,7 @@ impl StoredText {
             id: first_str(doc, fl.id),
             path: first_str(doc, fl.path),
             text: first_str(doc, fl.text),
+            question: first_str(doc, fl.question),
         }
     }
 }

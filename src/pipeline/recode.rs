@@ -43,6 +43,7 @@ pub(super) fn recode(
                     rules,
                     target: Target {
                         hash: codings::text_hash(&e.text),
+                        question: codings::question_key(&e.question),
                         id: e.id,
                         path: e.path,
                         respondent: prev

@@ -492,7 +492,7 @@ fn repeated_short_answers_keep_their_codings_when_a_pair_is_deleted() {
             "note: codings/ana.csv:4: excerpt `transcripts/r1.txt:8` moved to `transcripts/r1.txt:5` (re-anchored by its text)",
             "note: codings/ana.csv:5: excerpt `transcripts/r1.txt:11` moved to `transcripts/r1.txt:8` (re-anchored by its text)",
             "note: codings/ana.csv:6: excerpt `transcripts/r1.txt:14` moved to `transcripts/r1.txt:11` (re-anchored by its text)",
-            "warning: codings/ana.csv:3: coding for `transcripts/r1.txt:5` cannot be placed: the excerpt with its text, `transcripts/r1.txt:8`, already carries another row of this sheet",
+            "warning: codings/ana.csv:3: coding for `transcripts/r1.txt:5` cannot be placed: no excerpt of `transcripts/r1.txt` has its question and text any more (the question and its answer were deleted, or the question edited), and the excerpt with its text, `transcripts/r1.txt:8`, carries another row of this sheet",
         ],
         "{}",
         run.stderr
