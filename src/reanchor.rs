@@ -323,6 +323,43 @@ mod tests {
         );
     }
 
+    /// A row whose respondent has no excerpt in its file any more (the file
+    /// was given `speakers:`) gets the excerpt's respondent too.
+    #[test]
+    fn respondents_are_rewritten_in_csv_and_xlsx() {
+        let mut f = fix(2, "x.md:6", "h0000000000a1");
+        f.respondent = Some(("x".into(), "A1".into()));
+        let out = rewrite(
+            b"id,respondent,hash,t/a\nx.md:3,x,h0000000000a1,x\n",
+            "codings/a.csv",
+            &[&f],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "id,respondent,hash,t/a\nx.md:6,A1,h0000000000a1,x\n"
+        );
+        use crate::render::xlsx::{self, Cell, Sheet};
+        let t = |s: &str| Cell::Text(s.into());
+        let book = xlsx::write(&Sheet {
+            name: "Coding".into(),
+            rows: vec![
+                vec![t("id"), t("respondent"), t("hash")],
+                vec![t("x.md:3"), t("x"), t("h0000000000a1")],
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+        let out = rewrite(&book, "codings/a.xlsx", &[&f]).unwrap();
+        assert_eq!(
+            sheet::read(&out, "a.xlsx").unwrap().rows,
+            [(
+                2,
+                vec!["x.md:6".into(), "A1".into(), "h0000000000a1".into()]
+            )]
+        );
+    }
+
     #[test]
     fn xlsx_cells_are_patched_in_place() {
         use crate::render::xlsx::{self, Cell, Sheet};

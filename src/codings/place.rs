@@ -1912,6 +1912,27 @@ mod tests {
     }
 
     #[test]
+    fn many_rows_following_their_texts_to_new_respondents_are_told_in_one_line() {
+        let moves: Vec<Move> = (1..=7)
+            .map(|i| Move {
+                sheet: "codings/ana.csv".into(),
+                row: i + 1,
+                path: "ep.md".into(),
+                from: format!("ep.md:{i}"),
+                to: format!("ep.md:{}", i + 3),
+                respondent: Some(("ep".into(), if i % 2 == 0 { "A1" } else { "L1" }.into())),
+            })
+            .collect();
+        assert_eq!(
+            tell_moves(&moves, &BTreeSet::new()),
+            [
+                "codings/ana.csv: 7 rows on `ep.md` were re-anchored by their text (the first: row 2, `ep.md:1` to `ep.md:4`); 7 of them name respondent `ep`, who has no excerpt in `ep.md` any more: their codings follow the texts to the respondents who speak them now (`A1`, `L1`)",
+                "7 sheet rows are re-anchored; `thematic reanchor` lists them, `thematic reanchor --write` writes the new ids into the sheets"
+            ]
+        );
+    }
+
+    #[test]
     fn many_moves_on_one_transcript_are_told_in_one_line() {
         let moves: Vec<Move> = (1..=7)
             .map(|i| Move {
