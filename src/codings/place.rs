@@ -1029,12 +1029,17 @@ fn shared_rows(c: &Codings, excerpts: &[Target], at: &[Option<usize>]) -> Vec<St
 fn record_place(placed: &mut Placed, r: &SheetRow, path: &str, target: &Target) {
     let hash = sheet_hash_of(&target.hash);
     let moved = target.id != r.excerpt;
-    // A row is placed on another respondent's excerpt only when its own
-    // has none in the transcript any more.
+    // A row is placed on another respondent's excerpt only when it names
+    // the file's own (a file without `speakers:`), who has none in it any
+    // more ([`Group::find_candidates`]).
     let respondent = r
         .respondent
         .as_ref()
-        .filter(|p| r.hash.is_some() && **p != target.respondent)
+        .filter(|p| {
+            r.hash.is_some()
+                && **p != target.respondent
+                && **p == crate::ingest::plain::file_stem(path)
+        })
         .map(|p| (p.clone(), target.respondent.clone()));
     if moved || respondent.is_some() {
         placed.moves.push(Move {
