@@ -1,6 +1,7 @@
 //! Writing re-anchored codings back into coding sheets: each row whose
 //! excerpt moved (or whose hash a spreadsheet program changed) gets the id
-//! and hash of the excerpt its codings are now placed on. Everything else
+//! and hash of the excerpt its codings are now placed on (and its
+//! respondent, when the row's has no excerpt in the transcript any more). Everything else
 //! in the sheet is kept: a CSV keeps its delimiter, line ends, BOM and
 //! every other cell; an .xlsx workbook keeps every part but the cells
 //! rewritten (in its first worksheet, found through the workbook as
@@ -44,8 +45,8 @@ pub fn rewrite(bytes: &[u8], shown: &str, fixes: &[&Fix]) -> Result<Vec<u8>> {
     }
 }
 
-/// The columns a sheet names excerpts and hashes in (0-based).
-fn columns(header: &[String], shown: &str) -> Result<(usize, Option<usize>)> {
+/// The columns a sheet names excerpts, hashes and respondents in (0-based).
+fn columns(header: &[String], shown: &str) -> Result<(usize, Option<usize>, Option<usize>)> {
     let col = |name: &str| {
         header
             .iter()
@@ -57,7 +58,7 @@ fn columns(header: &[String], shown: &str) -> Result<(usize, Option<usize>)> {
             "a coding sheet needs an `excerpt` (or `id`) column",
         )
     })?;
-    Ok((id, col("hash")))
+    Ok((id, col("hash"), col("respondent")))
 }
 
 fn rewrite_csv(bytes: &[u8], shown: &str, fixes: &[&Fix]) -> Result<Vec<u8>> {
@@ -93,7 +94,7 @@ fn rewrite_csv(bytes: &[u8], shown: &str, fixes: &[&Fix]) -> Result<Vec<u8>> {
                 Error::at(Location::file(shown), format!("cannot read the sheet: {e}"))
             })?;
             let mut fields: Vec<String> = rec.iter().map(str::to_string).collect();
-            let (id, hash) = match cols {
+            let (id, hash, respondent) = match cols {
                 Some(c) => c,
                 None => {
                     let c = columns(&fields, shown)?;
@@ -110,6 +111,11 @@ fn rewrite_csv(bytes: &[u8], shown: &str, fixes: &[&Fix]) -> Result<Vec<u8>> {
                 }
                 if let Some(cell) = hash.and_then(|h| fields.get_mut(h)) {
                     cell.clone_from(&fix.hash);
+                }
+                if let (Some(cell), Some(p)) =
+                    (respondent.and_then(|c| fields.get_mut(c)), &fix.respondent)
+                {
+                    cell.clone_from(&p.1);
                 }
             }
             w.write_record(&fields)
@@ -129,7 +135,7 @@ fn rewrite_xlsx(bytes: &[u8], shown: &str, fixes: &[&Fix]) -> Result<Vec<u8>> {
         )
     };
     let table = sheet::read(bytes, shown)?;
-    let (id, hash) = columns(&table.header, shown)?;
+    let (id, hash, respondent) = columns(&table.header, shown)?;
     let part = sheet::first_worksheet(&mut Package::open(bytes).map_err(bad)?)
         .map_err(bad)?
         .part;
@@ -138,6 +144,9 @@ fn rewrite_xlsx(bytes: &[u8], shown: &str, fixes: &[&Fix]) -> Result<Vec<u8>> {
         new.insert((id, f.row), &f.to);
         if let Some(h) = hash {
             new.insert((h, f.row), &f.hash);
+        }
+        if let (Some(c), Some(p)) = (respondent, &f.respondent) {
+            new.insert((c, f.row), &p.1);
         }
     }
     let mut zip =
@@ -300,6 +309,7 @@ mod tests {
             to: to.into(),
             old_hash: None,
             hash: hash.into(),
+            respondent: None,
         }
     }
 
@@ -311,6 +321,43 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "\u{feff}id;respondent;text;hash;t/a\r\nx.txt:3;R1;\"a; b\";h066089670000;x\r\nx.txt:3;R1;yo;h0000000000a2;\r\n"
+        );
+    }
+
+    /// A row whose respondent has no excerpt in its file any more (the file
+    /// was given `speakers:`) gets the excerpt's respondent too.
+    #[test]
+    fn respondents_are_rewritten_in_csv_and_xlsx() {
+        let mut f = fix(2, "x.md:6", "h0000000000a1");
+        f.respondent = Some(("x".into(), "A1".into()));
+        let out = rewrite(
+            b"id,respondent,hash,t/a\nx.md:3,x,h0000000000a1,x\n",
+            "codings/a.csv",
+            &[&f],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "id,respondent,hash,t/a\nx.md:6,A1,h0000000000a1,x\n"
+        );
+        use crate::render::xlsx::{self, Cell, Sheet};
+        let t = |s: &str| Cell::Text(s.into());
+        let book = xlsx::write(&Sheet {
+            name: "Coding".into(),
+            rows: vec![
+                vec![t("id"), t("respondent"), t("hash")],
+                vec![t("x.md:3"), t("x"), t("h0000000000a1")],
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+        let out = rewrite(&book, "codings/a.xlsx", &[&f]).unwrap();
+        assert_eq!(
+            sheet::read(&out, "a.xlsx").unwrap().rows,
+            [(
+                2,
+                vec!["x.md:6".into(), "A1".into(), "h0000000000a1".into()]
+            )]
         );
     }
 

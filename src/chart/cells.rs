@@ -76,6 +76,7 @@ impl Cells {
         let order = idx.manifest.corpus_order();
         let reader = RowReader::new(Source::All, idx.manifest.closure());
         let parts = idx.par_fold_texts(
+            false,
             || (Vec::new(), reader.clone(), Vec::new()),
             |(out, rows, buf): &mut (Vec<(_, Entry)>, RowReader, Vec<u64>), e| {
                 buf.clear();

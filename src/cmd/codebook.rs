@@ -301,6 +301,7 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str) -> Result<Vec<Lint
     }
     let probe = lint::StemProbe::new(cb, &matcher, &idx.manifest.languages());
     let parts = idx.par_fold_texts(
+        false,
         || StudyTally::new(n).with_probe(probe.clone()),
         |t, e| {
             let direct = table

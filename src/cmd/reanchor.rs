@@ -27,6 +27,7 @@ pub fn run(project: &StudyAt, write: bool) -> Result<()> {
             order.key(e.file, e.pos),
             Target {
                 hash: codings::text_hash(&e.text),
+                question: codings::question_key(&e.question),
                 respondent: m
                     .respondents
                     .get(e.resp as usize)
@@ -69,6 +70,9 @@ pub fn run(project: &StudyAt, write: bool) -> Result<()> {
             if old.trim() != f.hash {
                 what.push(format!("hash `{}` -> `{}`", old.trim(), f.hash));
             }
+        }
+        if let Some((was, now)) = &f.respondent {
+            what.push(format!("respondent `{was}` -> `{now}`"));
         }
         out.push_str(&format!("{}:{}: {}\n", f.sheet, f.row, what.join(", ")));
     }

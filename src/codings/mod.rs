@@ -35,6 +35,25 @@ pub fn text_hash(text: &str) -> String {
     blake3::hash(text.as_bytes()).to_hex()[..12].to_string()
 }
 
+/// A question as rows and excerpts are compared by it: a hash of its words
+/// (spaces between them as a spreadsheet may change them do not count).
+/// FNV-1a: cheap for the many excerpts placed, and questions are only ever
+/// compared among the excerpts of one transcript that have one text.
+pub fn question_key(question: &str) -> u64 {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (n, word) in question.split_whitespace().enumerate() {
+        for &b in (if n > 0 { " " } else { "" })
+            .as_bytes()
+            .iter()
+            .chain(word.as_bytes())
+        {
+            h = (h ^ u64::from(b)).wrapping_mul(PRIME);
+        }
+    }
+    h
+}
+
 /// How a sheet row says what its coder read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cover {
@@ -56,6 +75,10 @@ pub struct SheetRow {
     pub hash: Option<String>,
     /// The respondent from the sheet's `respondent` column, when given.
     pub respondent: Option<String>,
+    /// The interviewer's question before the excerpt, from the sheet's
+    /// `question` column ([`question_key`]; an empty cell is the empty
+    /// question), when the sheet has one.
+    pub question: Option<u64>,
     /// Sheet (relative path).
     pub sheet: String,
     /// 1-based line (CSV) or row (.xlsx/.ods: the spreadsheet's own row
@@ -232,6 +255,7 @@ fn read_rows(
     let coder_col = col("coder");
     let hash_col = col("hash");
     let resp_col = col("respondent");
+    let question_col = col("question");
     let long = col("code");
     // Wide sheets: every other column must be a code.
     let code_cols = match long {
@@ -293,6 +317,11 @@ fn read_rows(
             excerpt,
             hash: cell(hash_col),
             respondent: cell(resp_col),
+            question: question_col.map(|c| {
+                question_key(crate::render::safe::csv_unguard(
+                    get(c).unwrap_or("").trim(),
+                ))
+            }),
             sheet: shown.to_string(),
             row,
             cover,

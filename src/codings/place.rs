@@ -75,6 +75,8 @@ pub struct Target {
     pub hash: String,
     /// Its respondent.
     pub respondent: String,
+    /// The interviewer's question before it ([`super::question_key`]).
+    pub question: u64,
 }
 
 /// A sheet row whose id or hash no longer says where its codings are:
@@ -93,6 +95,9 @@ pub struct Fix {
     pub old_hash: Option<String>,
     /// The excerpt's hash as `thematic sheet` writes it.
     pub hash: String,
+    /// The respondent the row names and the excerpt's, when they differ
+    /// (the row's has no excerpt in the transcript any more).
+    pub respondent: Option<(String, String)>,
 }
 
 /// A sheet row whose excerpt moved: its codings follow it.
@@ -108,14 +113,31 @@ pub struct Move {
     pub from: String,
     /// Where the excerpt is now.
     pub to: String,
+    /// The respondent the row names and the excerpt's now, when they
+    /// differ (the row's has no excerpt in the transcript any more).
+    pub respondent: Option<(String, String)>,
 }
 
 impl Move {
     /// The move as one line.
     pub fn line(&self) -> String {
+        let Some((was, now)) = &self.respondent else {
+            return format!(
+                "{}:{}: excerpt `{}` moved to `{}` (re-anchored by its text)",
+                self.sheet, self.row, self.from, self.to
+            );
+        };
+        let how = if self.from == self.to {
+            format!("excerpt `{}` is now", self.from)
+        } else {
+            format!(
+                "excerpt `{}` moved to `{}` (re-anchored by its text) and is now",
+                self.from, self.to
+            )
+        };
         format!(
-            "{}:{}: excerpt `{}` moved to `{}` (re-anchored by its text)",
-            self.sheet, self.row, self.from, self.to
+            "{}:{}: {how} respondent `{now}`'s: the row says `{was}`, who has no excerpt in `{}` any more, and the coding follows the text",
+            self.sheet, self.row, self.path
         )
     }
 }
@@ -131,8 +153,22 @@ pub fn tell_moves(moves: &[Move], told: &BTreeSet<String>) -> Vec<String> {
     }
     let mut out = Vec::new();
     for ((sheet, path), ms) in &groups {
+        let now: BTreeSet<&str> = ms
+            .iter()
+            .filter_map(|m| m.respondent.as_ref().map(|r| r.1.as_str()))
+            .collect();
         if ms.len() <= EACH {
             out.extend(ms.iter().map(|m| m.line()));
+        } else if let Some((was, _)) = ms.iter().find_map(|m| m.respondent.as_ref()) {
+            out.push(format!(
+                "{sheet}: {} rows on `{path}` were re-anchored by their text (the first: row {}, `{}` to `{}`); {} of them name respondent `{was}`, who has no excerpt in `{path}` any more: their codings follow the texts to the respondents who speak them now (`{}`)",
+                ms.len(),
+                ms[0].row,
+                ms[0].from,
+                ms[0].to,
+                ms.iter().filter(|m| m.respondent.is_some()).count(),
+                now.into_iter().collect::<Vec<_>>().join("`, `")
+            ));
         } else {
             out.push(format!(
                 "{sheet}: {} rows on `{path}` moved with their excerpts (re-anchored by their text; the first: row {}, `{}` to `{}`)",
@@ -196,6 +232,12 @@ enum Outcome {
     NoSuchId,
     /// No excerpt of the transcript has the row's text.
     TextGone,
+    /// The row's respondent has no excerpt in the transcript any more; its
+    /// text is there, as other respondents' excerpts.
+    RespondentGone(String),
+    /// The row's text is in the transcript only as the excerpts of other
+    /// respondents (named, sorted) than the row's.
+    OtherRespondent(Vec<String>),
     /// The excerpt with the row's text carries another row of the sheet.
     Taken(String),
     /// The text occurs several times and nothing tells which.
@@ -225,8 +267,15 @@ struct Group<'a> {
     keys: Vec<Vec<u64>>,
     /// Rows in the order of the ids written on them.
     order: Vec<usize>,
-    /// Per row, the excerpts with its text.
+    /// Per row, the excerpts with its text (and its question, when the
+    /// sheet tells it and some of them have it).
     candidates: Vec<Vec<usize>>,
+    /// Per row, whether its candidates are those with its question too.
+    asked: Vec<bool>,
+    /// Per row whose question (on the sheet) is before none of the
+    /// excerpts with its text, those excerpts: it is placed by its text
+    /// alone, after every other row ([`Group::follow_texts_alone`]).
+    later: Vec<Vec<usize>>,
     /// Per row, the excerpts the alignment of the sheet's rows with the
     /// transcript's excerpts leaves it (see [`Group::place_aligned`]);
     /// empty when the alignment did not tell.
@@ -234,6 +283,8 @@ struct Group<'a> {
     out: Vec<Option<Outcome>>,
     /// Excerpt → the id written on the row of this sheet placed on it.
     claimed: HashMap<usize, &'a str>,
+    /// The excerpts rows were placed on by a guess.
+    guessed: std::collections::HashSet<usize>,
     /// Whether the transcript changed since the sheet was written.
     changed: bool,
 }
@@ -258,9 +309,12 @@ impl<'a> Group<'a> {
             keys,
             order,
             candidates: vec![Vec::new(); rows.len()],
+            asked: vec![false; rows.len()],
+            later: vec![Vec::new(); rows.len()],
             options: vec![Vec::new(); rows.len()],
             out: vec![None; rows.len()],
             claimed: HashMap::new(),
+            guessed: std::collections::HashSet::new(),
             changed: false,
         }
     }
@@ -273,12 +327,30 @@ impl<'a> Group<'a> {
     }
 
     /// Rows without a hash stay by id; rows with one get the excerpts that
-    /// have their text (in the same respondent when the sheet says).
+    /// have their text (in the same respondent when the sheet says), and of
+    /// those the ones after the row's question when the sheet has a
+    /// `question` column and some of them do (a question edited since
+    /// leaves the text alone to go by). When every row of the sheet names
+    /// the respondent a file without `speakers:` has (its name without the
+    /// extension) and no excerpt has that respondent any more (the file was
+    /// given `speakers:`), the rows follow their texts whoever speaks them
+    /// now.
     fn find_candidates(&mut self) {
+        let ts = self.ts;
         let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
         for &t in self.tg {
-            by_hash.entry(self.ts[t].hash.as_str()).or_default().push(t);
+            by_hash.entry(ts[t].hash.as_str()).or_default().push(t);
         }
+        let here: std::collections::HashSet<&str> =
+            self.tg.iter().map(|&t| ts[t].respondent.as_str()).collect();
+        let named: BTreeSet<&str> = self
+            .rows
+            .iter()
+            .filter_map(|r| r.respondent.as_deref())
+            .collect();
+        let stem = crate::ingest::plain::file_stem(self.path);
+        let orphaned =
+            named.len() == 1 && named.contains(stem.as_str()) && !here.contains(stem.as_str());
         for (i, r) in self.rows.iter().enumerate() {
             let at = self.by_id.get(r.excerpt.as_str()).copied();
             let cell = match self.cells[i].clone() {
@@ -289,38 +361,58 @@ impl<'a> Group<'a> {
                 Some(HashCell::Unreadable) => continue,
                 Some(cell) => cell,
             };
-            let ts = self.ts;
             let same_respondent = |t: &usize| {
-                r.respondent
-                    .as_ref()
-                    .is_none_or(|p| *p == ts[*t].respondent)
+                orphaned
+                    || r.respondent
+                        .as_ref()
+                        .is_none_or(|p| *p == ts[*t].respondent)
             };
-            self.candidates[i] = match &cell {
-                HashCell::Exact(h) => by_hash
-                    .get(h.as_str())
-                    .into_iter()
-                    .flatten()
-                    .copied()
-                    .filter(same_respondent)
-                    .collect(),
+            let text: Vec<usize> = match &cell {
+                HashCell::Exact(h) => by_hash.get(h.as_str()).cloned().unwrap_or_default(),
                 _ => self
                     .tg
                     .iter()
                     .copied()
-                    .filter(|t| cell.matches(&ts[*t].hash) && same_respondent(t))
+                    .filter(|t| cell.matches(&ts[*t].hash))
                     .collect(),
             };
+            let mut own: Vec<usize> = text.iter().copied().filter(same_respondent).collect();
             // A number that matches no excerpt may be a cell a spreadsheet
             // changed beyond recognition: it tells nothing.
-            if matches!(cell, HashCell::Number(..)) && self.candidates[i].is_empty() {
+            if matches!(cell, HashCell::Number(..)) && own.is_empty() {
                 self.cells[i] = Some(HashCell::Unreadable);
                 continue;
             }
-            if at.is_none_or(|t| !cell.matches(&ts[t].hash)) {
+            if let Some(q) = r.question {
+                let asked: Vec<usize> = own
+                    .iter()
+                    .copied()
+                    .filter(|&t| ts[t].question == q)
+                    .collect();
+                if !asked.is_empty() {
+                    own = asked;
+                    self.asked[i] = true;
+                }
+            }
+            let elsewhere = self.asked[i] && at.is_some_and(|t| Some(ts[t].question) != r.question);
+            if elsewhere || at.is_none_or(|t| !cell.matches(&ts[t].hash)) {
                 self.changed = true;
             }
-            if self.candidates[i].is_empty() {
-                self.out[i] = Some(Outcome::TextGone);
+            if own.is_empty() {
+                self.out[i] = Some(match r.respondent.as_deref() {
+                    _ if text.is_empty() => Outcome::TextGone,
+                    Some(p) if !here.contains(p) => Outcome::RespondentGone(p.to_string()),
+                    _ => {
+                        let who: BTreeSet<&str> =
+                            text.iter().map(|&t| ts[t].respondent.as_str()).collect();
+                        Outcome::OtherRespondent(who.into_iter().map(str::to_string).collect())
+                    }
+                });
+            }
+            if r.question.is_some() && !self.asked[i] && !own.is_empty() {
+                self.later[i] = own;
+            } else {
+                self.candidates[i] = own;
             }
         }
         for (i, o) in self.out.iter().enumerate() {
@@ -330,8 +422,34 @@ impl<'a> Group<'a> {
         }
     }
 
-    /// Places row `i` on `t` unless another row of the sheet holds it.
+    /// Gives the rows whose question is before none of the excerpts with
+    /// their text those excerpts, once every other row is placed: whether
+    /// there are any.
+    fn follow_texts_alone(&mut self) -> bool {
+        let mut any = false;
+        for (i, later) in self.later.iter_mut().enumerate() {
+            if !later.is_empty() {
+                self.candidates[i] = std::mem::take(later);
+                any = true;
+            }
+        }
+        any
+    }
+
+    /// Places row `i` on `t` unless another row of the sheet holds it. A
+    /// row whose question (on the sheet) is before none of the excerpts
+    /// with its text is placed by its text alone: the question was edited,
+    /// or the question and its answer deleted (and the text is another
+    /// question's answer), which the text cannot tell. In an edited
+    /// transcript, or when its text occurs several times, that is a guess.
     fn settle(&mut self, i: usize, o: Outcome) {
+        let unsure = self.rows[i].question.is_some()
+            && !self.asked[i]
+            && (self.changed || self.candidates[i].len() > 1);
+        let o = match o {
+            Outcome::Placed(t) if unsure => Outcome::Guessed(t, self.candidates[i].len()),
+            o => o,
+        };
         let o = match o {
             Outcome::Placed(t) | Outcome::Guessed(t, _) => match self.claimed.get(&t) {
                 Some(other) if *other != self.rows[i].excerpt => {
@@ -339,6 +457,9 @@ impl<'a> Group<'a> {
                 }
                 _ => {
                     self.claimed.insert(t, self.rows[i].excerpt.as_str());
+                    if matches!(o, Outcome::Guessed(..)) {
+                        self.guessed.insert(t);
+                    }
                     o
                 }
             },
@@ -562,10 +683,22 @@ impl<'a> Group<'a> {
             if !options.is_empty() {
                 free = options;
             }
+            // An excerpt it could have had that a guess took: what is left
+            // to it is no surer than that guess.
+            let leans = self.changed
+                && self.candidates[i].iter().any(|t| {
+                    self.guessed.contains(t)
+                        && !free.contains(t)
+                        && (self.options[i].is_empty() || self.options[i].contains(t))
+                });
             let o = match free.len() {
                 0 => Outcome::Taken(self.ts[self.candidates[i][0]].id.clone()),
                 1 => Outcome::Placed(free[0]),
                 _ => self.choose(n, &free, &anchors),
+            };
+            let o = match o {
+                Outcome::Placed(t) if leans => Outcome::Guessed(t, self.candidates[i].len()),
+                o => o,
             };
             self.settle(i, o);
         }
@@ -621,8 +754,11 @@ impl<'a> Group<'a> {
         scored.sort();
         if (scored[0].0, scored[0].1) == (scored[1].0, scored[1].1) {
             Outcome::Ambiguous(free.iter().map(|&t| self.ts[t].id.clone()).collect())
-        } else if self.changed && scored[0].0 == std::cmp::Reverse(0) {
-            // By position alone, in an edited transcript: a guess, told.
+        } else if self.changed && scored[0].0 == scored[1].0 {
+            // By position (the neighbouring excerpts tie), in an edited
+            // transcript: a guess, told. (Rows around it whose ids were
+            // rewritten while its own was not make its old line say
+            // little.)
             Outcome::Guessed(scored[0].2, self.candidates[i].len())
         } else {
             Outcome::Placed(scored[0].2)
@@ -630,16 +766,19 @@ impl<'a> Group<'a> {
     }
 
     /// Unreadable hashes: the id holds when nothing shows the transcript
-    /// changed since the sheet was written.
-    fn finish(self) -> Vec<Outcome> {
+    /// changed since the sheet was written. With each row's outcome, whether
+    /// its question counted.
+    fn finish(self) -> (Vec<Outcome>, Vec<bool>) {
         let Group {
             rows,
             by_id,
             out,
             changed,
+            asked,
             ..
         } = self;
-        out.into_iter()
+        let out = out
+            .into_iter()
             .enumerate()
             .map(|(i, o)| {
                 o.unwrap_or_else(|| match by_id.get(rows[i].excerpt.as_str()) {
@@ -647,24 +786,32 @@ impl<'a> Group<'a> {
                     at => Outcome::HashUnreadable(at.is_some()),
                 })
             })
-            .collect()
+            .collect();
+        (out, asked)
     }
 }
 
 /// Places the rows of one sheet that name one transcript. `tg` are the
-/// transcript's excerpts (indexes into `ts`) in file order.
-fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> Vec<Outcome> {
+/// transcript's excerpts (indexes into `ts`) in file order. With each
+/// row's outcome, whether its question counted ([`Group::find_candidates`]).
+fn place_group(rows: &[&SheetRow], ts: &[Target], tg: &[usize]) -> (Vec<Outcome>, Vec<bool>) {
     let mut g = Group::new(rows, ts, tg);
     g.find_candidates();
-    if g.changed {
-        g.place_unique();
-        g.place_aligned();
+    // The rows that go by their text alone come second, on what is left.
+    for round in 0..2 {
+        if round == 1 && !g.follow_texts_alone() {
+            break;
+        }
+        if g.changed {
+            g.place_unique();
+            g.place_aligned();
+        }
+        // Unedited, every row is at its id; edited, a row the alignment
+        // could not tell about (a span too large to align) stays where its
+        // id still names its text.
+        g.place_staying();
+        g.place_repeated();
     }
-    // Unedited, every row is at its id; edited, a row the alignment could
-    // not tell about (a span too large to align) stays where its id still
-    // names its text.
-    g.place_staying();
-    g.place_repeated();
     g.finish()
 }
 
@@ -703,8 +850,8 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
     let mut guessed: Vec<Guess> = Vec::new();
     for ((_, path), idxs) in &groups {
         let rows: Vec<&SheetRow> = idxs.iter().map(|&i| &c.rows[i]).collect();
-        let outcomes = place_group(&rows, excerpts, &by_path[path]);
-        for (&i, o) in idxs.iter().zip(outcomes) {
+        let (outcomes, asked) = place_group(&rows, excerpts, &by_path[path]);
+        for ((&i, o), asked) in idxs.iter().zip(outcomes).zip(asked) {
             let r = &c.rows[i];
             if !reported.insert((r.sheet.as_str(), r.row)) {
                 if let Outcome::Placed(t) | Outcome::Guessed(t, _) = o {
@@ -720,14 +867,14 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
                 Outcome::Guessed(t, n) => {
                     at[i] = Some(t);
                     record_place(&mut placed, r, path, &excerpts[t]);
-                    guessed.push((i, *path, n, excerpts[t].id.as_str()));
+                    guessed.push((i, *path, n, asked, excerpts[t].id.as_str()));
                 }
                 o => placed.warnings.push(format!(
                     "{}:{}: coding for `{}` cannot be placed: {}",
                     r.sheet,
                     r.row,
                     r.excerpt,
-                    why_not(&o, r, path, edited)
+                    why_not(&o, r, path, edited, asked)
                 )),
             }
         }
@@ -757,8 +904,9 @@ pub fn place(c: &Codings, excerpts: &[Target], edited: &BTreeSet<String>) -> Res
 }
 
 /// A row placed by a guess: its index, transcript, how many excerpts have
-/// its text, and the id it is on now.
-type Guess<'a> = (usize, &'a str, usize, &'a str);
+/// its text (and question, when it counted), whether its question counted,
+/// and the id it is on now.
+type Guess<'a> = (usize, &'a str, usize, bool, &'a str);
 
 /// The rows with codings that an edit left placed by a guess, at their
 /// lines or by position: each when a sheet has a few on one transcript,
@@ -773,16 +921,26 @@ fn kept_by_line(c: &Codings, guessed: &[Guess]) -> Vec<String> {
     let mut out = Vec::new();
     for ((sheet, path), rows) in groups {
         if rows.len() <= EACH {
-            out.extend(rows.iter().map(|&(i, _, n, to)| {
+            out.extend(rows.iter().map(|&(i, _, n, asked, to)| {
                 let r = &c.rows[i];
+                if r.question.is_some() && !asked {
+                    return format!(
+                        "{sheet}:{}: `{}` {} after an edit of `{path}`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding, or correct the id on the sheet",
+                        r.row,
+                        r.excerpt,
+                        if to == r.excerpt { "kept its line".to_string() } else { format!("was placed on `{to}`") }
+                    );
+                }
                 let how = if to == r.excerpt {
                     "kept its line".to_string()
                 } else {
                     format!("was placed on `{to}` by its position")
                 };
                 format!(
-                    "{sheet}:{}: `{}` {how} after an edit of `{path}`: its text occurs {n} times there and the texts around it do not tell which is its excerpt; check the coding, or correct the id on the sheet",
-                    r.row, r.excerpt
+                    "{sheet}:{}: `{}` {how} after an edit of `{path}`: {} {n} times there and the texts around it do not tell which is its excerpt; check the coding, or correct the id on the sheet",
+                    r.row,
+                    r.excerpt,
+                    if asked { "its question and text occur" } else { "its text occurs" }
                 )
             }));
         } else {
@@ -871,16 +1029,29 @@ fn shared_rows(c: &Codings, excerpts: &[Target], at: &[Option<usize>]) -> Vec<St
 fn record_place(placed: &mut Placed, r: &SheetRow, path: &str, target: &Target) {
     let hash = sheet_hash_of(&target.hash);
     let moved = target.id != r.excerpt;
-    if moved {
+    // A row is placed on another respondent's excerpt only when it names
+    // the file's own (a file without `speakers:`), who has none in it any
+    // more ([`Group::find_candidates`]).
+    let respondent = r
+        .respondent
+        .as_ref()
+        .filter(|p| {
+            r.hash.is_some()
+                && **p != target.respondent
+                && **p == crate::ingest::plain::file_stem(path)
+        })
+        .map(|p| (p.clone(), target.respondent.clone()));
+    if moved || respondent.is_some() {
         placed.moves.push(Move {
             sheet: r.sheet.clone(),
             row: r.row,
             path: path.to_string(),
             from: r.excerpt.clone(),
             to: target.id.clone(),
+            respondent: respondent.clone(),
         });
     }
-    if moved || r.hash.as_ref().is_some_and(|h| h.trim() != hash) {
+    if moved || respondent.is_some() || r.hash.as_ref().is_some_and(|h| h.trim() != hash) {
         placed.fixes.push(Fix {
             sheet: r.sheet.clone(),
             row: r.row,
@@ -888,13 +1059,20 @@ fn record_place(placed: &mut Placed, r: &SheetRow, path: &str, target: &Target) 
             to: target.id.clone(),
             old_hash: r.hash.clone(),
             hash,
+            respondent,
         });
     }
 }
 
 /// Why row `r` (naming an excerpt of `path`) cannot be placed, and what to
 /// do.
-fn why_not(o: &Outcome, r: &SheetRow, path: &str, edited: &BTreeSet<String>) -> String {
+fn why_not(
+    o: &Outcome,
+    r: &SheetRow,
+    path: &str,
+    edited: &BTreeSet<String>,
+    asked: bool,
+) -> String {
     match o {
         Outcome::Placed(_) | Outcome::Guessed(..) => String::new(),
         Outcome::NoSuchId => {
@@ -915,11 +1093,25 @@ fn why_not(o: &Outcome, r: &SheetRow, path: &str, edited: &BTreeSet<String>) -> 
         Outcome::TextGone => format!(
             "no excerpt of `{path}` has its text any more (it was edited or deleted); code the new text again"
         ),
+        Outcome::Taken(id) if r.question.is_some() && !asked => format!(
+            "no excerpt of `{path}` has its question and text any more (the question and its answer were deleted, or the question edited), and the excerpt with its text, `{id}`, carries another row of this sheet"
+        ),
         Outcome::Taken(id) => format!(
             "the excerpt with its text, `{id}`, already carries another row of this sheet"
         ),
+        Outcome::RespondentGone(p) => format!(
+            "respondent `{p}` has no excerpt in `{path}` any more; its text is still there, but only as other respondents' excerpts, and a coding never moves to another respondent (if the respondent's id changed, correct the row's `respondent`)"
+        ),
+        Outcome::OtherRespondent(who) => format!(
+            "its text is still in `{path}`, but only as {} `{}`'s now (the row says `{}`), and a coding never moves to another respondent; correct the row's `respondent` if the excerpt was given to {} on purpose, or code it again",
+            if who.len() == 1 { "respondent" } else { "respondents" },
+            who.join("`'s or `"),
+            r.respondent.as_deref().unwrap_or(""),
+            if who.len() == 1 { "them" } else { "one of them" }
+        ),
         Outcome::Ambiguous(ids) => format!(
-            "its text occurs {} times in `{path}` (`{}`) and neither the position nor the neighbouring excerpts tell which; correct the id on the sheet",
+            "{} {} times in `{path}` (`{}`) and neither the position nor the neighbouring excerpts tell which; correct the id on the sheet",
+            if asked { "its question and text occur" } else { "its text occurs" },
             ids.len(),
             ids.join("`, `")
         ),
@@ -1003,6 +1195,7 @@ mod tests {
             path: id.rsplit_once(':').unwrap().0.into(),
             hash: hash.into(),
             respondent: resp.into(),
+            question: 0,
         }
     }
 
@@ -1295,6 +1488,287 @@ mod tests {
         (codes, p)
     }
 
+    /// Codes `(excerpt, code)` of ana after placing `sheet_rows` (id,
+    /// question, hash, mark on t/a) of a sheet with a `question` column on
+    /// `now` (id, question, hash), and the placing.
+    fn placed_with_questions(
+        sheet_rows: &[(&str, &str, &str, &str)],
+        now: &[(&str, &str, &str)],
+    ) -> (Vec<(String, usize)>, Placed) {
+        let mut text = "id,respondent,question,hash,t/a\n".to_string();
+        for (id, q, hash, mark) in sheet_rows {
+            text.push_str(&format!("{id},R,\"{q}\",{hash},{mark}\n"));
+        }
+        let out = sheet(&text, "ana.csv");
+        let targets: Vec<Target> = now
+            .iter()
+            .map(|(id, q, h)| Target {
+                question: question_key(q),
+                ..target(id, h, "R")
+            })
+            .collect();
+        let p = place(&out, &targets, &none()).unwrap();
+        let mut codes: Vec<(String, usize)> = p
+            .codes
+            .iter()
+            .flat_map(|(id, by)| by["ana"].iter().map(move |&c| (id.clone(), c)))
+            .collect();
+        codes.sort();
+        (codes, p)
+    }
+
+    /// Every answer "Sí."; a question and its answer inserted at the top.
+    /// Every row's id still names a "Sí.", but the questions show the file
+    /// changed, and each row follows its own question.
+    #[test]
+    fn equal_answers_follow_their_questions() {
+        let si = "00000000005a";
+        let (codes, p) = placed_with_questions(
+            &[
+                ("x.txt:2", "¿Uno?", si, ""),
+                ("x.txt:4", "¿Dos?", si, ""),
+                ("x.txt:6", "¿Tres?", si, "x"),
+                ("x.txt:8", "¿Cuatro?", si, ""),
+            ],
+            &[
+                ("x.txt:2", "¿Cero?", si),
+                ("x.txt:4", "¿Uno?", si),
+                ("x.txt:6", "¿Dos?", si),
+                ("x.txt:8", "¿Tres?", si),
+                ("x.txt:10", "¿Cuatro?", si),
+            ],
+        );
+        assert_eq!(codes, [("x.txt:8".into(), 1)]);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.moves.len(), 4);
+        // Spaces a spreadsheet changed do not count.
+        let (codes, p) = placed_with_questions(
+            &[("x.txt:6", " ¿Tres? ", si, "x")],
+            &[("x.txt:6", "¿Dos?", si), ("x.txt:8", "¿Tres?", si)],
+        );
+        assert_eq!(codes, [("x.txt:8".into(), 1)]);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    /// A new "Sí." inserted above the coded one, and lines at the top: the
+    /// question tells the old answer from the new.
+    #[test]
+    fn a_new_equal_answer_above_is_told_apart_by_its_question() {
+        let (a, si, c) = ("0000000000a1", "00000000005a", "0000000000c3");
+        let now = [
+            ("x.txt:4", "¿Uno?", a),
+            ("x.txt:7", "¿Nueva?", si),
+            ("x.txt:10", "¿Dos?", si),
+            ("x.txt:13", "¿Tres?", c),
+        ];
+        // As written, and after `reanchor --write` rewrote the other rows.
+        for ids in [
+            ["x.txt:2", "x.txt:5", "x.txt:8"],
+            ["x.txt:4", "x.txt:5", "x.txt:13"],
+        ] {
+            let (codes, p) = placed_with_questions(
+                &[
+                    (ids[0], "¿Uno?", a, ""),
+                    (ids[1], "¿Dos?", si, "x"),
+                    (ids[2], "¿Tres?", c, ""),
+                ],
+                &now,
+            );
+            assert_eq!(codes, [("x.txt:10".into(), 1)]);
+            assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        }
+    }
+
+    /// The same on a sheet without a `question` column, after `reanchor
+    /// --write` rewrote the rows around the coded one (which it could not
+    /// place): the neighbours tie, and the old line picks the nearer
+    /// "Sí." — a guess, told.
+    #[test]
+    fn an_equal_answer_chosen_by_position_between_placed_rows_is_told() {
+        let (a, si, c) = ("0000000000a1", "00000000005a", "0000000000c3");
+        let now = [
+            ("x.txt:4", a),
+            ("x.txt:7", si),
+            ("x.txt:10", si),
+            ("x.txt:13", c),
+        ];
+        let (codes, p) = placed_after_edit(
+            &[("x.txt:2", a, ""), ("x.txt:5", si, "a"), ("x.txt:8", c, "")],
+            &now,
+        );
+        assert!(codes.is_empty());
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:3: coding for `x.txt:5` cannot be placed: its text occurs 2 times in `x.txt` (`x.txt:7`, `x.txt:10`) and neither the position nor the neighbouring excerpts tell which; correct the id on the sheet"]
+        );
+        let (codes, p) = placed_after_edit(
+            &[
+                ("x.txt:4", a, ""),
+                ("x.txt:5", si, "a"),
+                ("x.txt:13", c, ""),
+            ],
+            &now,
+        );
+        assert_eq!(codes, [("x.txt:7".into(), 1)]);
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:3: `x.txt:5` was placed on `x.txt:7` by its position after an edit of `x.txt`: its text occurs 2 times there and the texts around it do not tell which is its excerpt; check the coding, or correct the id on the sheet"]
+        );
+    }
+
+    /// A question edited since the sheet was written, or a question and
+    /// its answer deleted: which, the text cannot tell. A row whose
+    /// question is before none of the excerpts with its text goes by its
+    /// text alone, and in an edited transcript that is a guess, told.
+    #[test]
+    fn a_row_whose_question_is_gone_goes_by_its_text_and_is_told() {
+        let (a, si, no) = ("0000000000a1", "00000000005a", "00000000004e");
+        let (codes, p) = placed_with_questions(
+            &[("x.txt:2", "¿Uno?", a, "x"), ("x.txt:4", "¿Dos?", si, "")],
+            &[("x.txt:4", "¿Uno, dígame?", a), ("x.txt:6", "¿Dos?", si)],
+        );
+        assert_eq!(codes, [("x.txt:4".into(), 1)]);
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:2: `x.txt:2` was placed on `x.txt:4` after an edit of `x.txt`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding, or correct the id on the sheet"]
+        );
+        // Only a question edited, its text found once: nothing to tell.
+        let (codes, p) = placed_with_questions(
+            &[
+                ("x.txt:4", "¿Uno, dígame?", a, "x"),
+                ("x.txt:6", "¿Dos?", si, ""),
+            ],
+            &[("x.txt:4", "¿Uno?", a), ("x.txt:6", "¿Dos?", si)],
+        );
+        assert_eq!(codes, [("x.txt:4".into(), 1)]);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        // "¿Dos?" and its "No." deleted, a new "No." inserted after: the
+        // deleted row's coding is not moved onto the new answer in silence.
+        let (codes, p) = placed_with_questions(
+            &[
+                ("x.txt:2", "¿Uno?", si, ""),
+                ("x.txt:4", "¿Dos?", no, "x"),
+                ("x.txt:6", "¿Tres?", si, ""),
+            ],
+            &[
+                ("x.txt:2", "¿Uno?", si),
+                ("x.txt:4", "¿Tres?", si),
+                ("x.txt:6", "¿Nueva?", no),
+            ],
+        );
+        assert_eq!(codes, [("x.txt:6".into(), 1)]);
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:3: `x.txt:4` was placed on `x.txt:6` after an edit of `x.txt`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding, or correct the id on the sheet"]
+        );
+        // A sheet of the deleted answer only, its id naming another
+        // question's equal answer now: nothing else shows the edit, but the
+        // question does.
+        let (codes, p) = placed_with_questions(
+            &[("x.txt:4", "¿Dos?", si, "x")],
+            &[("x.txt:2", "¿Uno?", si), ("x.txt:4", "¿Tres?", si)],
+        );
+        assert_eq!(codes, [("x.txt:4".into(), 1)]);
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:2: `x.txt:4` kept its line after an edit of `x.txt`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding, or correct the id on the sheet"]
+        );
+        // Its text held by the row whose question it is: not placed.
+        let (codes, p) = placed_with_questions(
+            &[("x.txt:2", "¿Uno?", no, "x"), ("x.txt:4", "¿Dos?", no, "")],
+            &[("x.txt:2", "¿Dos?", no)],
+        );
+        assert!(codes.is_empty());
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:2: coding for `x.txt:2` cannot be placed: no excerpt of `x.txt` has its question and text any more (the question and its answer were deleted, or the question edited), and the excerpt with its text, `x.txt:2`, carries another row of this sheet"]
+        );
+    }
+
+    /// A file given `speakers:` (its one respondent split in two): the rows
+    /// follow their texts, told as moves that name the new respondent;
+    /// `reanchor --write` rewrites the row's respondent.
+    #[test]
+    fn rows_of_a_respondent_the_file_no_longer_has_follow_their_texts() {
+        let out = sheet(
+            "id,respondent,hash,t/a\nep.md:3,ep,h0000000000a1,x\nep.md:5,ep,h0000000000a2,x\nep.md:7,ep,h0000000000a3,\n",
+            "ana.csv",
+        );
+        let targets = vec![
+            target("ep.md:6", "0000000000a1", "A1"),
+            target("ep.md:8", "0000000000a2", "L1"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        let mut at: Vec<&String> = p.codes.keys().collect();
+        at.sort();
+        assert_eq!(at, ["ep.md:6", "ep.md:8"]);
+        assert_eq!(
+            p.moves.iter().map(Move::line).collect::<Vec<_>>(),
+            [
+                "codings/ana.csv:2: excerpt `ep.md:3` moved to `ep.md:6` (re-anchored by its text) and is now respondent `A1`'s: the row says `ep`, who has no excerpt in `ep.md` any more, and the coding follows the text",
+                "codings/ana.csv:3: excerpt `ep.md:5` moved to `ep.md:8` (re-anchored by its text) and is now respondent `L1`'s: the row says `ep`, who has no excerpt in `ep.md` any more, and the coding follows the text",
+            ]
+        );
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:4: coding for `ep.md:7` cannot be placed: no excerpt of `ep.md` has its text any more (it was edited or deleted); code the new text again"]
+        );
+        assert_eq!(
+            p.fixes[0].respondent,
+            Some(("ep".to_string(), "A1".to_string()))
+        );
+        // The id unchanged: the respondent alone is told.
+        let out = sheet(
+            "id,respondent,hash,t/a\nep.md:3,ep,h0000000000a1,x\n",
+            "ana.csv",
+        );
+        let p = place(&out, &[target("ep.md:3", "0000000000a1", "A1")], &none()).unwrap();
+        assert_eq!(
+            p.moves.iter().map(Move::line).collect::<Vec<_>>(),
+            ["codings/ana.csv:2: excerpt `ep.md:3` is now respondent `A1`'s: the row says `ep`, who has no excerpt in `ep.md` any more, and the coding follows the text"]
+        );
+    }
+
+    /// Rows of several respondents never move to another: the warning says
+    /// the text is still there, and whose it is now.
+    #[test]
+    fn a_text_now_another_respondents_says_so() {
+        let out = sheet(
+            "id,respondent,hash,t/a\ns.csv:2:2,E01,h0000000000a1,\ns.csv:3:2,E02,h00000000004e,x\ns.csv:4:2,E03,h00000000004e,x\n",
+            "ana.csv",
+        );
+        // E02's row deleted; "No." is still E01's and E03's.
+        let row = |id: &str, resp: &str| Target {
+            path: "s.csv".into(),
+            ..target(id, "00000000004e", resp)
+        };
+        let targets = vec![row("s.csv:2:2", "E01"), row("s.csv:3:2", "E03")];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(p.codes.keys().collect::<Vec<_>>(), ["s.csv:3:2"]);
+        assert_eq!(
+            p.warnings,
+            [
+                "codings/ana.csv:2: coding for `s.csv:2:2` cannot be placed: no excerpt of `s.csv` has its text any more (it was edited or deleted); code the new text again",
+                "codings/ana.csv:3: coding for `s.csv:3:2` cannot be placed: respondent `E02` has no excerpt in `s.csv` any more; its text is still there, but only as other respondents' excerpts, and a coding never moves to another respondent (if the respondent's id changed, correct the row's `respondent`)"
+            ]
+        );
+        // A line given to another speaker who is in the file too.
+        let out = sheet(
+            "id,respondent,hash,t/a\nf.md:3,R1,h0000000000a1,x\nf.md:5,R2,h0000000000a2,\n",
+            "ana.csv",
+        );
+        let targets = vec![
+            target("f.md:3", "0000000000a1", "R2"),
+            target("f.md:5", "0000000000a2", "R2"),
+            target("f.md:7", "0000000000a3", "R1"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        assert_eq!(
+            p.warnings,
+            ["codings/ana.csv:2: coding for `f.md:3` cannot be placed: its text is still in `f.md`, but only as respondent `R2`'s now (the row says `R1`), and a coding never moves to another respondent; correct the row's `respondent` if the excerpt was given to them on purpose, or code it again"]
+        );
+    }
+
     /// Three equal answers, one deleted: the rows with one choice in every
     /// alignment take it; the middle row, kept at its line by a guess, is
     /// told when it carries a coding.
@@ -1443,6 +1917,27 @@ mod tests {
     }
 
     #[test]
+    fn many_rows_following_their_texts_to_new_respondents_are_told_in_one_line() {
+        let moves: Vec<Move> = (1..=7)
+            .map(|i| Move {
+                sheet: "codings/ana.csv".into(),
+                row: i + 1,
+                path: "ep.md".into(),
+                from: format!("ep.md:{i}"),
+                to: format!("ep.md:{}", i + 3),
+                respondent: Some(("ep".into(), if i % 2 == 0 { "A1" } else { "L1" }.into())),
+            })
+            .collect();
+        assert_eq!(
+            tell_moves(&moves, &BTreeSet::new()),
+            [
+                "codings/ana.csv: 7 rows on `ep.md` were re-anchored by their text (the first: row 2, `ep.md:1` to `ep.md:4`); 7 of them name respondent `ep`, who has no excerpt in `ep.md` any more: their codings follow the texts to the respondents who speak them now (`A1`, `L1`)",
+                "7 sheet rows are re-anchored; `thematic reanchor` lists them, `thematic reanchor --write` writes the new ids into the sheets"
+            ]
+        );
+    }
+
+    #[test]
     fn many_moves_on_one_transcript_are_told_in_one_line() {
         let moves: Vec<Move> = (1..=7)
             .map(|i| Move {
@@ -1451,6 +1946,7 @@ mod tests {
                 path: "x.txt".into(),
                 from: format!("x.txt:{i}"),
                 to: format!("x.txt:{}", i + 2),
+                respondent: None,
             })
             .collect();
         assert_eq!(

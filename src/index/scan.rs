@@ -41,11 +41,14 @@ pub struct StoredText {
     pub path: String,
     /// The text.
     pub text: String,
+    /// The question before it (empty unless asked for: see
+    /// [`StudyIndex::par_fold_texts`]).
+    pub question: String,
 }
 
 impl StoredText {
-    /// The fields of a stored document.
-    fn of(doc: &TantivyDocument, fl: &Fields) -> StoredText {
+    /// The fields of a stored document (the question when `questions`).
+    fn of(doc: &TantivyDocument, fl: &Fields, questions: bool) -> StoredText {
         StoredText {
             file: first_u64(doc, fl.file),
             pos: first_u64(doc, fl.pos),
@@ -53,26 +56,34 @@ impl StoredText {
             id: first_str(doc, fl.id),
             path: first_str(doc, fl.path),
             text: first_str(doc, fl.text),
+            question: if questions {
+                first_str(doc, fl.question)
+            } else {
+                String::new()
+            },
         }
     }
 }
 
 impl StudyIndex {
-    /// Maps every excerpt's stored text through `f`, segments in parallel,
-    /// keeping what it returns (in segment order, not corpus order).
+    /// Maps every excerpt's stored text (and question) through `f`,
+    /// segments in parallel, keeping what it returns (in segment order, not
+    /// corpus order).
     pub fn par_map_texts<T: Send>(
         &self,
         f: impl Fn(StoredText) -> Option<T> + Sync,
     ) -> Result<Vec<T>> {
-        let parts = self.par_fold_texts(Vec::new, |out, e| out.extend(f(e)))?;
+        let parts = self.par_fold_texts(true, Vec::new, |out, e| out.extend(f(e)))?;
         Ok(parts.into_iter().flatten().collect())
     }
 
-    /// Folds every excerpt's stored text into one accumulator per segment
-    /// (`init` makes each), segments in parallel; the accumulators come
-    /// back in segment order.
+    /// Folds every excerpt's stored text (and its question, when
+    /// `questions`: reading it costs a copy per excerpt) into one
+    /// accumulator per segment (`init` makes each), segments in parallel;
+    /// the accumulators come back in segment order.
     pub fn par_fold_texts<A: Send>(
         &self,
+        questions: bool,
         init: impl Fn() -> A + Sync,
         fold: impl Fn(&mut A, StoredText) + Sync,
     ) -> Result<Vec<A>> {
@@ -82,7 +93,7 @@ impl StudyIndex {
             .into_par_iter()
             .map(|meta| {
                 let mut acc = init();
-                self.segment_texts(&own, meta, &mut |e| fold(&mut acc, e))?;
+                self.segment_texts(&own, meta, questions, &mut |e| fold(&mut acc, e))?;
                 Ok(acc)
             })
             .collect()
@@ -117,6 +128,7 @@ impl StudyIndex {
         &self,
         own: &Index,
         meta: tantivy::SegmentMeta,
+        questions: bool,
         f: &mut dyn FnMut(StoredText),
     ) -> Result<()> {
         let fl = &self.fields;
@@ -125,7 +137,7 @@ impl StudyIndex {
             .get_store_reader(1)
             .map_err(|e| Error::io(&index_dir(&self.data_dir), e))?;
         for doc in store.iter::<TantivyDocument>(seg.alive_bitset()) {
-            f(StoredText::of(&doc?, fl));
+            f(StoredText::of(&doc?, fl, questions));
         }
         Ok(())
     }
@@ -174,7 +186,7 @@ impl StudyIndex {
         docs.into_iter()
             .map(|addr| {
                 let doc: TantivyDocument = searcher.doc(addr)?;
-                Ok(StoredText::of(&doc, f))
+                Ok(StoredText::of(&doc, f, false))
             })
             .collect()
     }

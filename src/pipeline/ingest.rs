@@ -551,6 +551,7 @@ fn kept_excerpts(
             pos: e.pos,
             target: Target {
                 hash: codings::text_hash(&e.text),
+                question: codings::question_key(&e.question),
                 id: e.id,
                 path: e.path,
                 respondent: respondents

@@ -70,6 +70,7 @@ impl Run<'_> {
                         path: e.path.clone(),
                         hash: codings::text_hash(&e.text),
                         respondent: e.respondent.clone(),
+                        question: codings::question_key(&e.question),
                     };
                     (e.pos as u64, target)
                 })

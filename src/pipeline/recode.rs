@@ -32,6 +32,7 @@ pub(super) fn recode(
     // Segments are read and coded in parallel, each into a table of its own
     // (or, with coding sheets, a list of excerpts to place codings on).
     let parts = old.par_fold_texts(
+        with_codings,
         || (Scratch::default(), TableBuilder::default(), Vec::new()),
         |(scratch, table, held): &mut (Scratch, TableBuilder, Vec<Kept>), e| {
             let rules = matcher.apply(&e.text, scratch);
@@ -43,6 +44,7 @@ pub(super) fn recode(
                     rules,
                     target: Target {
                         hash: codings::text_hash(&e.text),
+                        question: codings::question_key(&e.question),
                         id: e.id,
                         path: e.path,
                         respondent: prev

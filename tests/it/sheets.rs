@@ -492,7 +492,7 @@ fn repeated_short_answers_keep_their_codings_when_a_pair_is_deleted() {
             "note: codings/ana.csv:4: excerpt `transcripts/r1.txt:8` moved to `transcripts/r1.txt:5` (re-anchored by its text)",
             "note: codings/ana.csv:5: excerpt `transcripts/r1.txt:11` moved to `transcripts/r1.txt:8` (re-anchored by its text)",
             "note: codings/ana.csv:6: excerpt `transcripts/r1.txt:14` moved to `transcripts/r1.txt:11` (re-anchored by its text)",
-            "warning: codings/ana.csv:3: coding for `transcripts/r1.txt:5` cannot be placed: the excerpt with its text, `transcripts/r1.txt:8`, already carries another row of this sheet",
+            "warning: codings/ana.csv:3: coding for `transcripts/r1.txt:5` cannot be placed: no excerpt of `transcripts/r1.txt` has its question and text any more (the question and its answer were deleted, or the question edited), and the excerpt with its text, `transcripts/r1.txt:8`, carries another row of this sheet",
         ],
         "{}",
         run.stderr
@@ -560,4 +560,255 @@ fn a_long_sheet_row_whose_id_names_other_text_after_an_edit_is_told() {
         "{}",
         run.stderr
     );
+}
+
+/// Codes a small codebook (`t/a`, `t/b`) and `text` as transcripts/`name`.
+fn short_answers(name: &str, text: &str) -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: r\nthemes:\n  - id: t\n    codes:\n      - id: a\n      - id: b\n",
+    )
+    .file(&format!("transcripts/{name}"), text);
+    s
+}
+
+/// The notes on sheet rows and the warnings of a run's stderr.
+fn told(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("note: codings") || l.starts_with("warning:"))
+        .collect()
+}
+
+/// The excerpts at `code` for `coder`.
+fn quoted_for(s: &Study, code: &str, coder: &str) -> Vec<String> {
+    s.run(&["quote", code, "--source", coder, "--format", "csv"])
+        .ok()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect()
+}
+
+/// Every answer "Sí."; a question and its answer inserted at the top. Each
+/// row's id still names a "Sí.", but the sheet's `question` column shows
+/// which answer is whose: the coding follows its question.
+#[test]
+fn equal_answers_are_told_apart_by_their_questions() {
+    let s = short_answers(
+        "r1.txt",
+        "E: ¿Uno?\nR01: Sí.\nE: ¿Dos?\nR01: Sí.\nE: ¿Tres?\nR01: Sí.\nE: ¿Cuatro?\nR01: Sí.\n",
+    );
+    s.file("thematic.yaml", "interviewer: [E]\n");
+    let ana = marked(
+        &s,
+        &["--coder", "ana"],
+        &[("transcripts/r1.txt:6", &["t/a"])],
+    );
+    s.file("codings/ana.csv", &ana);
+    s.run(&["code"]).ok();
+    s.replace(
+        "transcripts/r1.txt",
+        "E: ¿Uno?",
+        "E: ¿Cero?\nR01: Sí.\nE: ¿Uno?",
+    );
+    let run = s.run(&["code"]);
+    run.ok();
+    assert_eq!(
+        told(&run.stderr),
+        [
+            "note: codings/ana.csv:2: excerpt `transcripts/r1.txt:2` moved to `transcripts/r1.txt:4` (re-anchored by its text)",
+            "note: codings/ana.csv:3: excerpt `transcripts/r1.txt:4` moved to `transcripts/r1.txt:6` (re-anchored by its text)",
+            "note: codings/ana.csv:4: excerpt `transcripts/r1.txt:6` moved to `transcripts/r1.txt:8` (re-anchored by its text)",
+            "note: codings/ana.csv:5: excerpt `transcripts/r1.txt:8` moved to `transcripts/r1.txt:10` (re-anchored by its text)",
+        ],
+        "{}",
+        run.stderr
+    );
+    assert_eq!(quoted_for(&s, "t/a", "ana"), ["transcripts/r1.txt:8"]);
+}
+
+const TWO_SI: &str = "Entrevistadora: ¿Uno?\nR01: Primera respuesta larga.\n\nEntrevistadora: ¿Dos?\nR01: Sí.\n\nEntrevistadora: ¿Tres?\nR01: Tercera respuesta larga.\n";
+
+/// A new "Sí." answer inserted above the coded one (and a line at the
+/// top): the question tells the old answer from the new, before and after
+/// `reanchor --write`.
+#[test]
+fn a_new_equal_answer_above_the_coded_one_is_told_apart_by_its_question() {
+    let s = short_answers("R01.txt", TWO_SI);
+    let ana = marked(
+        &s,
+        &["--coder", "ana"],
+        &[("transcripts/R01.txt:5", &["t/a"])],
+    );
+    s.file("codings/ana.csv", &ana);
+    s.run(&["code"]).ok();
+    s.replace(
+        "transcripts/R01.txt",
+        "Entrevistadora: ¿Uno?",
+        "Nota inicial.\n\nEntrevistadora: ¿Uno?",
+    )
+    .replace(
+        "transcripts/R01.txt",
+        "Entrevistadora: ¿Dos?",
+        "Entrevistadora: ¿Nueva?\nR01: Sí.\n\nEntrevistadora: ¿Dos?",
+    );
+    let run = s.run(&["code"]);
+    run.ok();
+    assert_eq!(
+        told(&run.stderr),
+        [
+            "note: codings/ana.csv:2: excerpt `transcripts/R01.txt:2` moved to `transcripts/R01.txt:4` (re-anchored by its text)",
+            "note: codings/ana.csv:3: excerpt `transcripts/R01.txt:5` moved to `transcripts/R01.txt:10` (re-anchored by its text)",
+            "note: codings/ana.csv:4: excerpt `transcripts/R01.txt:8` moved to `transcripts/R01.txt:13` (re-anchored by its text)",
+        ],
+        "{}",
+        run.stderr
+    );
+    assert_eq!(quoted_for(&s, "t/a", "ana"), ["transcripts/R01.txt:10"]);
+    s.run(&["reanchor", "--write"]).ok();
+    let run = s.run(&["code"]);
+    run.ok();
+    assert_eq!(told(&run.stderr), Vec::<&str>::new(), "{}", run.stderr);
+    assert_eq!(quoted_for(&s, "t/a", "ana"), ["transcripts/R01.txt:10"]);
+}
+
+/// The same with a sheet that has no `question` column: the coding cannot
+/// be placed; once `reanchor --write` rewrote the rows around it, its old
+/// line is nearer the new "Sí.", which is a guess and told as one.
+#[test]
+fn an_equal_answer_chosen_by_position_after_reanchor_write_is_told() {
+    let s = short_answers("R01.txt", TWO_SI);
+    s.file(
+        "codings/ana.csv",
+        &format!(
+            "id,hash,t/a\ntranscripts/R01.txt:2,{},\ntranscripts/R01.txt:5,{},x\ntranscripts/R01.txt:8,{},\n",
+            hash("Primera respuesta larga."),
+            hash("Sí."),
+            hash("Tercera respuesta larga.")
+        ),
+    );
+    s.run(&["code"]).ok();
+    s.replace(
+        "transcripts/R01.txt",
+        "Entrevistadora: ¿Uno?",
+        "Nota inicial.\n\nEntrevistadora: ¿Uno?",
+    )
+    .replace(
+        "transcripts/R01.txt",
+        "Entrevistadora: ¿Dos?",
+        "Entrevistadora: ¿Nueva?\nR01: Sí.\n\nEntrevistadora: ¿Dos?",
+    );
+    let run = s.run(&["code"]);
+    run.ok();
+    assert_eq!(
+        told(&run.stderr)[2..],
+        ["warning: codings/ana.csv:3: coding for `transcripts/R01.txt:5` cannot be placed: its text occurs 2 times in `transcripts/R01.txt` (`transcripts/R01.txt:7`, `transcripts/R01.txt:10`) and neither the position nor the neighbouring excerpts tell which; correct the id on the sheet"],
+        "{}",
+        run.stderr
+    );
+    s.run(&["reanchor", "--write"]).ok();
+    let run = s.run(&["code"]);
+    run.ok();
+    assert_eq!(
+        told(&run.stderr),
+        [
+            "note: codings/ana.csv:3: excerpt `transcripts/R01.txt:5` moved to `transcripts/R01.txt:7` (re-anchored by its text)",
+            "warning: codings/ana.csv:3: `transcripts/R01.txt:5` was placed on `transcripts/R01.txt:7` by its position after an edit of `transcripts/R01.txt`: its text occurs 2 times there and the texts around it do not tell which is its excerpt; check the coding, or correct the id on the sheet",
+        ],
+        "{}",
+        run.stderr
+    );
+}
+
+/// A two-guest interview given `speakers:`: every text is still there, now
+/// another respondent's; the codings follow their texts, told once, and
+/// `reanchor --write` writes the new respondents into the sheet.
+#[test]
+fn a_file_given_speakers_keeps_its_codings() {
+    let s = short_answers(
+        "ep1.md",
+        "**Host:** ¿Qué pasó?\n\n**Ana Ruiz:** La policía no vino.\n\n**Luis Soto:** Nos culpan.\n",
+    );
+    s.file("thematic.yaml", "interviewer: [Host]\n");
+    let ana = marked(
+        &s,
+        &["--coder", "ana"],
+        &[
+            ("transcripts/ep1.md:3", &["t/a"]),
+            ("transcripts/ep1.md:5", &["t/b"]),
+        ],
+    );
+    s.file("codings/ana.csv", &ana);
+    s.run(&["code"]).ok();
+    s.replace(
+        "transcripts/ep1.md",
+        "**Host:** ¿Qué",
+        "---\nspeakers: {Ana Ruiz: A1, Luis Soto: L1}\n---\n**Host:** ¿Qué",
+    );
+    let run = s.run(&["code"]);
+    run.ok();
+    assert_eq!(
+        told(&run.stderr),
+        [
+            "note: codings/ana.csv:2: excerpt `transcripts/ep1.md:3` moved to `transcripts/ep1.md:6` (re-anchored by its text) and is now respondent `A1`'s: the row says `ep1`, who has no excerpt in `transcripts/ep1.md` any more, and the coding follows the text",
+            "note: codings/ana.csv:3: excerpt `transcripts/ep1.md:5` moved to `transcripts/ep1.md:8` (re-anchored by its text) and is now respondent `L1`'s: the row says `ep1`, who has no excerpt in `transcripts/ep1.md` any more, and the coding follows the text",
+        ],
+        "{}",
+        run.stderr
+    );
+    assert_eq!(quoted_for(&s, "t/a", "ana"), ["transcripts/ep1.md:6"]);
+    assert_eq!(quoted_for(&s, "t/b", "ana"), ["transcripts/ep1.md:8"]);
+    let listed = s.run(&["reanchor"]);
+    assert_eq!(
+        listed.ok(),
+        "codings/ana.csv:2: id `transcripts/ep1.md:3` -> `transcripts/ep1.md:6`, respondent `ep1` -> `A1`\ncodings/ana.csv:3: id `transcripts/ep1.md:5` -> `transcripts/ep1.md:8`, respondent `ep1` -> `L1`\n"
+    );
+    s.run(&["reanchor", "--write"]).ok();
+    let rows: Vec<String> = s
+        .read("codings/ana.csv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(rows, ["transcripts/ep1.md:6,A1", "transcripts/ep1.md:8,L1"]);
+    let run = s.run(&["code"]);
+    run.ok();
+    assert_eq!(told(&run.stderr), Vec::<&str>::new(), "{}", run.stderr);
+    assert_eq!(quoted_for(&s, "t/b", "ana"), ["transcripts/ep1.md:8"]);
+}
+
+/// A survey respondent's row deleted: the answer is still in the file as
+/// other respondents' answers, and the warning says so (a coding never
+/// moves to another respondent).
+#[test]
+fn a_deleted_survey_respondent_is_the_reason_given() {
+    let s = short_answers(
+        "encuesta.csv",
+        "id,provincia,p1,p2\nE01,Cusco,Sí.,No.\nE02,Puno,No.,No.\nE03,Puno,No.,Sí.\n",
+    );
+    s.file("thematic.yaml", "csv: {id: id, answers: [p1, p2]}\n");
+    let ana = marked(
+        &s,
+        &["--coder", "ana"],
+        &[("transcripts/encuesta.csv:3:4", &["t/a"])],
+    );
+    s.file("codings/ana.csv", &ana);
+    s.run(&["code"]).ok();
+    s.replace("transcripts/encuesta.csv", "E02,Puno,No.,No.\n", "");
+    let run = s.run(&["code"]);
+    run.ok();
+    assert_eq!(
+        told(&run.stderr),
+        [
+            "note: codings/ana.csv:6: excerpt `transcripts/encuesta.csv:4:3` moved to `transcripts/encuesta.csv:3:3` (re-anchored by its text)",
+            "note: codings/ana.csv:7: excerpt `transcripts/encuesta.csv:4:4` moved to `transcripts/encuesta.csv:3:4` (re-anchored by its text)",
+            "warning: codings/ana.csv:4: coding for `transcripts/encuesta.csv:3:3` cannot be placed: respondent `E02` has no excerpt in `transcripts/encuesta.csv` any more; its text is still there, but only as other respondents' excerpts, and a coding never moves to another respondent (if the respondent's id changed, correct the row's `respondent`)",
+            "warning: codings/ana.csv:5: coding for `transcripts/encuesta.csv:3:4` cannot be placed: respondent `E02` has no excerpt in `transcripts/encuesta.csv` any more; its text is still there, but only as other respondents' excerpts, and a coding never moves to another respondent (if the respondent's id changed, correct the row's `respondent`)",
+        ],
+        "{}",
+        run.stderr
+    );
+    assert!(quoted_for(&s, "t/a", "ana").is_empty());
 }
