@@ -538,6 +538,7 @@ impl Study {
         let path = root.join(SETTINGS_FILE);
         // `exists` rather than `is_file`: a FIFO or a folder named
         // thematic.yaml is refused by name, not taken for "no settings".
+        let mut settings_text = String::new();
         let (settings, settings_hash) = if path.exists() {
             let bytes = crate::input::read_user_file(&path, SETTINGS_FILE, crate::input::YAML)?;
             let text = String::from_utf8(bytes).map_err(|_| {
@@ -550,7 +551,9 @@ impl Study {
                 crate::input::check_yaml(&text, SETTINGS_FILE)?;
                 serde_yaml::from_str(&text).map_err(|e| settings_error(&text, &e))?
             };
-            (settings, blake3::hash(text.as_bytes()).to_hex().to_string())
+            let hash = blake3::hash(text.as_bytes()).to_hex().to_string();
+            settings_text = text;
+            (settings, hash)
         } else {
             (Settings::default(), String::new())
         };
@@ -583,6 +586,15 @@ impl Study {
                 &settings.respondents,
                 crate::input::RESPONDENTS,
             )?;
+        }
+        let defaults = Settings::default();
+        for (key, value, default) in [
+            ("respondents", &settings.respondents, &defaults.respondents),
+            ("pseudonyms", &settings.pseudonyms, &defaults.pseudonyms),
+        ] {
+            if value != default {
+                named_file_exists(&root, &settings_text, key, value)?;
+            }
         }
         Ok(Study::with(root, settings, settings_hash))
     }
@@ -1022,6 +1034,49 @@ pub fn rel_string(rel: &Path) -> String {
 /// An error in thematic.yaml. serde_yaml places a value refused by its
 /// type's own check (an unknown `language`) at the top of the file: it is
 /// placed at the `language:` line instead.
+/// A file `thematic.yaml` names with `key:` (not its default) must exist:
+/// a misspelt `respondents:` would drop the withdrawals in it, and a
+/// misspelt `pseudonyms:` would turn pseudonymisation off, silently. The
+/// error is at the key's line, with the closest file name in that folder.
+fn named_file_exists(root: &Path, text: &str, key: &str, value: &str) -> Result<()> {
+    let path = root.join(value);
+    if std::fs::symlink_metadata(&path).is_ok() {
+        return Ok(());
+    }
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with(&format!("{key}:")))
+        .map_or(0, |i| i + 1);
+    let at = if line > 0 {
+        Location::line(SETTINGS_FILE, line)
+    } else {
+        Location::file(SETTINGS_FILE)
+    };
+    let (dir, name) = match value.rsplit_once('/') {
+        Some((d, n)) => (format!("{d}/"), n),
+        None => (String::new(), value),
+    };
+    let siblings: Vec<String> = std::fs::read_dir(root.join(if dir.is_empty() { "." } else { &dir }))
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let hint = match crate::error::closest(name, siblings.iter().map(String::as_str)) {
+        Some(c) => format!("did you mean `{dir}{c}`? (fix `{key}:` in thematic.yaml)"),
+        None => format!(
+            "fix `{key}:` in thematic.yaml, or remove the line to use the default file name"
+        ),
+    };
+    Err(Error::at(
+        at,
+        format!("`{key}:` names `{value}`, which does not exist"),
+    )
+    .with_hint(hint))
+}
+
 fn settings_error(text: &str, err: &serde_yaml::Error) -> Error {
     let e = yaml_error_in(SETTINGS_FILE, text, err);
     let message = err.to_string();

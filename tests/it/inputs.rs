@@ -448,7 +448,7 @@ fn an_unclosed_quote_in_respondents_csv_is_an_error_before_any_withdrawn_words_a
     assert_eq!(
         s.run(&["code"]).bad_input(),
         format!(
-            "error: the quoted field that starts here takes in line 3, which looks like a row of its own (`R02,yes,relative\"`)\n  --> respondents.csv:2:3\n  = help: a closing quote is probably missing: {}",
+            "error: the quoted field that starts here takes in line 3, which looks like a row of its own (`R02…`)\n  --> respondents.csv:2:3\n  = help: a closing quote is probably missing: {}",
             QUOTE_HINT.trim_start_matches("  = help: ")
         )
     );

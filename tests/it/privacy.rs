@@ -1524,3 +1524,35 @@ fn a_survey_respondent_without_answers_is_no_unmatched_row() {
         code.stderr
     );
 }
+
+#[test]
+fn a_settings_path_to_a_missing_key_or_respondents_file_is_an_error_with_the_closest_name() {
+    let s = named();
+    s.file("keys/pseudonyms.yaml", KEY)
+        .file("thematic.yaml", "language: spanish\npseudonyms: keys/pseudonym.yaml\n");
+    for args in [&["code"][..], &["quote", "support"], &["export", "--format", "csv"]] {
+        let run = s.run(args);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert_eq!(
+            run.stderr,
+            "error: `pseudonyms:` names `keys/pseudonym.yaml`, which does not exist\n  --> \
+             thematic.yaml:2\n  = help: did you mean `keys/pseudonyms.yaml`? (fix `pseudonyms:` \
+             in thematic.yaml)\n"
+        );
+        assert!(run.stdout.is_empty());
+    }
+    s.file("thematic.yaml", "respondents: meta.csv\n");
+    let run = s.run(&["code"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.starts_with(
+            "error: `respondents:` names `meta.csv`, which does not exist\n  --> thematic.yaml:1\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    // The default names may be absent.
+    s.file("thematic.yaml", "language: spanish\n");
+    s.remove("pseudonyms.yaml");
+    assert_eq!(s.run(&["code"]).code, 0);
+}
