@@ -1056,14 +1056,15 @@ fn named_file_exists(root: &Path, text: &str, key: &str, value: &str) -> Result<
         Some((d, n)) => (format!("{d}/"), n),
         None => (String::new(), value),
     };
-    let siblings: Vec<String> = std::fs::read_dir(root.join(if dir.is_empty() { "." } else { &dir }))
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| e.file_name().into_string().ok())
-                .collect()
-        })
-        .unwrap_or_default();
+    let siblings: Vec<String> =
+        std::fs::read_dir(root.join(if dir.is_empty() { "." } else { &dir }))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
     let hint = match crate::error::closest(name, siblings.iter().map(String::as_str)) {
         Some(c) => format!("did you mean `{dir}{c}`? (fix `{key}:` in thematic.yaml)"),
         None => format!(

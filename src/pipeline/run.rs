@@ -170,7 +170,7 @@ impl<'a> Run<'a> {
             &in_transcripts,
             &withdrawn,
         )?);
-        warnings.extend(copies(&manifest.files));
+        warnings.extend(copies(&manifest.files)?);
         manifest.attributes.retain(|r, _| !withdrawn.contains(r));
         manifest.withdrawn = withdrawn.into_iter().collect();
         manifest.withheld = withheld.into_iter().collect();
@@ -225,27 +225,55 @@ impl<'a> Run<'a> {
 }
 
 /// A warning for each set of transcripts with the same bytes (a copy left
-/// in the folder, `r07 (copy).txt`), whose excerpts every count then takes
-/// twice. Empty files are left to their own warning.
-fn copies(files: &BTreeMap<String, crate::index::FileEntry>) -> Vec<String> {
+/// in the folder, `r07 (copy).txt`), whose words every count then takes
+/// once per file. Empty files are left to their own warning. A copy of a
+/// transcript that holds words of a respondent who withdrew consent is an
+/// error: under the copy's name (another respondent id) those words would
+/// be in every output.
+fn copies(files: &BTreeMap<String, crate::index::FileEntry>) -> Result<Vec<String>> {
     let mut by_hash: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (path, e) in files.iter().filter(|(_, e)| e.size > 0) {
         by_hash.entry(&e.hash).or_default().push(path);
     }
     let mut sets: Vec<Vec<&str>> = by_hash.into_values().filter(|p| p.len() > 1).collect();
     sets.sort();
-    sets.into_iter()
+    let withheld = |p: &str| {
+        files
+            .get(p)
+            .map(|e| e.info.withheld.clone())
+            .unwrap_or_default()
+    };
+    for paths in &sets {
+        let Some(held) = paths.iter().find(|p| !withheld(p).is_empty()) else {
+            continue;
+        };
+        let who = withheld(held);
+        if let Some(copy) = paths.iter().find(|p| withheld(p) != who) {
+            let named = who
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(crate::error::Error::at(
+                crate::error::Location::file(copy.to_string()),
+                format!(
+                    "this transcript has the same bytes as {held}, which holds the words of \
+                     {named}, who withdrew consent: under this file's name they would be in \
+                     every output"
+                ),
+            )
+            .with_hint("delete the copy (or move it out of the transcripts folder)"));
+        }
+    }
+    Ok(sets
+        .into_iter()
         .map(|paths| {
             let (last, rest) = paths.split_last().expect("two paths or more");
-            let times = match paths.len() {
-                2 => "twice".to_string(),
-                n => format!("{n} times"),
-            };
             format!(
-                "{} and {last} have the same bytes, so every count takes their excerpts {times}; \
-                 delete or move a copy unless the same text is meant to count again",
+                "{} and {last} have the same bytes, so their words are counted once for each \
+                 file; delete or move a copy unless the same text is meant to count again",
                 rest.join(", ")
             )
         })
-        .collect()
+        .collect())
 }

@@ -1528,9 +1528,15 @@ fn a_survey_respondent_without_answers_is_no_unmatched_row() {
 #[test]
 fn a_settings_path_to_a_missing_key_or_respondents_file_is_an_error_with_the_closest_name() {
     let s = named();
-    s.file("keys/pseudonyms.yaml", KEY)
-        .file("thematic.yaml", "language: spanish\npseudonyms: keys/pseudonym.yaml\n");
-    for args in [&["code"][..], &["quote", "support"], &["export", "--format", "csv"]] {
+    s.file("keys/pseudonyms.yaml", KEY).file(
+        "thematic.yaml",
+        "language: spanish\npseudonyms: keys/pseudonym.yaml\n",
+    );
+    for args in [
+        &["code"][..],
+        &["quote", "support"],
+        &["export", "--format", "csv"],
+    ] {
         let run = s.run(args);
         assert_eq!(run.code, 2, "{args:?}");
         assert_eq!(

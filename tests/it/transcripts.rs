@@ -307,7 +307,7 @@ speakers: {Karl Fogel: fogel}
 }
 
 #[test]
-fn a_transcript_copied_under_another_name_is_a_warning_until_removed() {
+fn a_transcript_copied_is_a_warning_until_removed_and_a_withdrawn_ones_copy_an_error() {
     let s = Study::empty();
     let text = "Entrevistador: ¿Qué pasó?\nR1: Me ofrecieron trabajo en Lima.\n";
     s.file("codebooks/main.yaml", CODEBOOK)
@@ -327,8 +327,8 @@ fn a_transcript_copied_under_another_name_is_a_warning_until_removed() {
         copies,
         [
             "warning: transcripts/r1 (copy).txt and transcripts/r1.txt have the same bytes, so \
-          every count takes their excerpts twice; delete or move a copy unless the same text \
-          is meant to count again"
+             their words are counted once for each file; delete or move a copy unless the same \
+             text is meant to count again"
         ]
     );
     // Said again while the index is up to date, and no longer once the copy is gone.
@@ -338,6 +338,19 @@ fn a_transcript_copied_under_another_name_is_a_warning_until_removed() {
         "{}",
         again.stderr
     );
+    // A copy of a withdrawn respondent's transcript would publish her
+    // words under the copy's name: refused, and nothing is shown.
+    s.file("thematic.yaml", "withdrawn: [r1]\n");
+    let refused = s.run(&["code"]);
+    assert_eq!(refused.code, 2);
+    assert_eq!(
+        refused.stderr,
+        "error: this transcript has the same bytes as transcripts/r1.txt, which holds the words \
+         of `r1`, who withdrew consent: under this file's name they would be in every output\n  \
+         --> transcripts/r1 (copy).txt\n  = help: delete the copy (or move it out of the \
+         transcripts folder)\n"
+    );
+    assert_eq!(s.run(&["quote", "labour"]).code, 2);
     s.remove("transcripts/r1 (copy).txt");
     let gone = s.run(&["code"]);
     assert!(!gone.stderr.contains("same bytes"), "{}", gone.stderr);
