@@ -213,7 +213,8 @@ impl Checker<'_> {
                     message: format!("`{old}` is now `{}` (formerly); rename the heading", s.path),
                 });
             }
-            if let Some(first) = seen.insert(&s.path, s.line) {
+            let first = *seen.entry(&s.path).or_insert(s.line);
+            if first != s.line {
                 self.report.findings.push(Finding {
                     at: Location::line(f.shown.clone(), s.line),
                     kind: Kind::Duplicate,
@@ -707,6 +708,24 @@ mod tests {
                 old: None,
                 line: super::super::marker_line(&h, n)
             }]
+        );
+    }
+
+    #[test]
+    fn every_further_section_for_a_cell_names_the_first() {
+        let c = cells();
+        let text = "## family\nA.\n\n## family\nB.\n\n## family\nC.\n";
+        let r = check(&manifest(), &c, &loaded(text), false);
+        let dups: Vec<String> = shown(&r)
+            .into_iter()
+            .filter(|f| f.contains("duplicate"))
+            .collect();
+        assert_eq!(
+            dups,
+            [
+                "charts/R01.md:4: duplicate: a second section for family (the first is at line 1); merge them",
+                "charts/R01.md:7: duplicate: a second section for family (the first is at line 1); merge them",
+            ]
         );
     }
 

@@ -365,12 +365,19 @@ fn code_memos(study: &Study, cb: &Codebook) -> Result<Vec<Vec<crate::memo::MemoR
         super::note(n);
     }
     let memos = read.memos;
+    // Titles may name people: the key file's pseudonyms apply, as in
+    // `quote --memos`.
+    let shown = &study.settings.pseudonyms;
+    let (key, _) = crate::privacy::Pseudonyms::load(&study.resolve(shown), shown)?;
     Ok((0..cb.nodes.len())
         .map(|i| {
             memos
                 .iter()
                 .filter(|memo| memo.about.contains(&crate::memo::About::Code(i)))
-                .map(|memo| memo.at.clone())
+                .map(|memo| crate::memo::MemoRef {
+                    path: memo.at.path.clone(),
+                    title: key.apply_masked(&memo.at.title).into_owned(),
+                })
                 .collect()
         })
         .collect())

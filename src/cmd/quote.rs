@@ -597,7 +597,7 @@ fn clean(q: &Quote) -> Quote {
 }
 
 /// A quote with the key file's terms replaced in its text, question,
-/// respondent id and attribute values, and identifying values the key file
+/// respondent id, attribute values and memo titles, and identifying values the key file
 /// misses masked. Highlights move with the text around them; one on a
 /// replaced word is dropped (highlighting a pseudonym would tell that the
 /// query named the person).
@@ -609,6 +609,11 @@ fn pseudonymise(q: &mut Quote, p: &crate::privacy::Pseudonyms) {
     }
     q.question = p.apply_masked(&q.question).into_owned();
     q.respondent = p.apply_masked(&q.respondent).into_owned();
+    // Memo titles and sheet notes are written by the team and may name
+    // people as freely as the transcripts do.
+    for memo in q.memos.iter_mut().flatten() {
+        memo.title = p.apply_masked(&memo.title).into_owned();
+    }
     for v in q.attributes.values_mut() {
         *v = p.apply_masked(v).into_owned();
     }

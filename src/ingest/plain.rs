@@ -583,7 +583,11 @@ fn merged_speakers(rel: &str, turns: &[Turn], respondent: &str) -> Option<String
         if stray {
             continue;
         }
-        match seen.iter_mut().find(|s| s.0 == key) {
+        // One speaker's label written two ways (`R02:`, `R2:`) is one.
+        match seen
+            .iter_mut()
+            .find(|s| s.0 == key || super::respondents::same_id(&s.0, &key))
+        {
             Some(s) => s.2 += 1,
             None => {
                 let line = t.lines.first().map_or(0, |(n, _)| *n);
@@ -1022,6 +1026,13 @@ mod tests {
               Soto: ep1b}`), or add an interviewer's label to the `interviewer:` setting"
             ]
         );
+        // One respondent's id written two ways is one speaker.
+        let two_ways = "Host: ¿Qué pasó?\nR02: Nada.\n\nR2: Nada más.\n";
+        assert!(split(two_ways, "ep1.md", &o)
+            .unwrap()
+            .info
+            .warnings
+            .is_empty());
         // One label, the interviewer's aside: nothing to say.
         let one = "Host: ¿Qué pasó?\nAna Ruiz: Nada.\n\nAna Ruiz: Nada más.\n";
         assert!(split(one, "ep1.md", &o).unwrap().info.warnings.is_empty());

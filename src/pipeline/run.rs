@@ -173,7 +173,13 @@ impl<'a> Run<'a> {
         warnings.extend(copies(&manifest.files)?);
         manifest.attributes.retain(|r, _| !withdrawn.contains(r));
         manifest.withdrawn = withdrawn.into_iter().collect();
-        manifest.withheld = withheld.into_iter().collect();
+        // Only respondents the transcripts have are withheld: a withdrawn
+        // row of respondents.csv that names no one (a misspelt id, warned
+        // about above) withholds nothing, and the note must not count it.
+        manifest.withheld = withheld
+            .into_iter()
+            .filter(|r| in_transcripts.contains(r.as_str()))
+            .collect();
         manifest.warnings = warnings;
         Ok((manifest, self.table))
     }

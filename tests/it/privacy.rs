@@ -1497,7 +1497,8 @@ fn respondents_csv_rows_in_no_transcript_are_warned_about_and_a_misspelt_withdra
     quote.ok();
     assert_eq!(
         quote.stderr,
-        "note: 1 respondent who withdrew consent is withheld from every count, quote and export\nwarning: respondents.csv:6: respondent `X99`, marked withdrawn, is in no transcript\n"
+        // No note that one is withheld: X99 is no one's id, so no one is.
+        "warning: respondents.csv:6: respondent `X99`, marked withdrawn, is in no transcript\n"
     );
 }
 
@@ -1561,4 +1562,30 @@ fn a_settings_path_to_a_missing_key_or_respondents_file_is_an_error_with_the_clo
     s.file("thematic.yaml", "language: spanish\n");
     s.remove("pseudonyms.yaml");
     assert_eq!(s.run(&["code"]).code, 0);
+}
+
+#[test]
+fn memo_titles_are_pseudonymised_in_quotes_and_the_codebook() {
+    let s = named();
+    s.file(
+        "memos/m.md",
+        "---\nabout: [support]\n---\n# Rosa Quispe: help came from family\n",
+    );
+    s.run(&["code"]).ok();
+    let quote = s.run(&["quote", "support", "--memos", "--format", "json"]);
+    assert!(
+        quote
+            .ok()
+            .contains("\"title\": \"[survivor, 19]: help came from family\""),
+        "{}",
+        quote.stdout
+    );
+    let show = s.run(&["codebook", "show", "--format", "markdown"]);
+    assert!(
+        show.ok()
+            .contains("[survivor, 19]: help came from family (`memos/m.md`)"),
+        "{}",
+        show.stdout
+    );
+    assert!(!identifies(&quote.stdout) && !identifies(&show.stdout));
 }
