@@ -360,6 +360,7 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     }
     let mut report = check::check(m, &cells, &loaded, strict);
     clock.lap("check");
+    warn_group_withdrawals(&study, m, &loaded, &report.updates, accept)?;
     if accept && !report.updates.is_empty() {
         for (shown, n) in write_markers(&sources, &loaded, &report.updates)? {
             eprintln!(
@@ -453,6 +454,60 @@ pub(super) fn warn_withdrawn(
     let words = chart::withdrawn_words(sources, m, &study.data_dir(), exists)?;
     for w in chart::withdrawn_files(sources, m).iter().chain(&words) {
         eprintln!("warning: {}", render::safe::terminal(w));
+    }
+    Ok(())
+}
+
+/// Warns of each group section whose record of its excerpts is stale or
+/// missing (`updates`) while its group held respondents who withdrew
+/// consent (respondents.csv says who was in it): `matrix --cell summary`
+/// and `report` leave such a summary out, and recording it (`--accept`)
+/// shows it again, so the team should first make sure it holds none of
+/// their words.
+fn warn_group_withdrawals(
+    study: &Study,
+    m: &crate::index::Manifest,
+    loaded: &[check::Loaded],
+    updates: &[check::MarkerUpdate],
+    accept: bool,
+) -> Result<()> {
+    let groups = updates.iter().filter(|u| {
+        matches!(
+            loaded.get(u.file).map(|f| &f.case),
+            Some(chart::Case::Group { .. })
+        )
+    });
+    if m.withdrawn.is_empty() && m.withheld.is_empty() || groups.clone().next().is_none() {
+        return Ok(());
+    }
+    let table = crate::pipeline::respondents_table(study)?;
+    for u in groups {
+        let f = &loaded[u.file];
+        let chart::Case::Group { attr, value } = &f.case else {
+            continue;
+        };
+        let held: Vec<String> = table
+            .rows
+            .iter()
+            .filter(|(id, (attrs, _))| chart::withdrawn(m, id) && attrs.get(attr) == Some(value))
+            .map(|(id, _)| format!("`{id}`"))
+            .collect();
+        if held.is_empty() {
+            continue;
+        }
+        let who = held.join(", ");
+        let what = if accept {
+            "is recorded now, so it shows in `matrix --cell summary` and `report` again: make sure it holds none of their words"
+        } else {
+            "is left out of `matrix --cell summary` and `report`: rewrite it without their words, then `thematic chart check --accept` records it"
+        };
+        eprintln!(
+            "warning: {}",
+            render::safe::terminal(&format!(
+                "{}:{}: this summary was written while the group held {who}, who withdrew consent; it {what}",
+                f.shown, u.heading
+            ))
+        );
     }
     Ok(())
 }

@@ -860,9 +860,29 @@ fn summaries_that_may_hold_a_withdrawn_respondents_words_are_left_out() {
         ]
     );
     assert_eq!(left_out(&stderr), [cited, unreviewed]);
+    // `chart check` says why those sections matter before they are
+    // recorded, and `--accept` that recording them shows them again.
+    let written_while = |stderr: &str| -> Vec<String> {
+        stderr
+            .lines()
+            .filter(|l| l.contains("written while the group held"))
+            .map(String::from)
+            .collect()
+    };
+    let check = s.run(&["chart", "check"]);
+    assert_eq!(
+        written_while(&check.stderr),
+        [
+            "warning: charts/by-profile/relative.md:3: this summary was written while the group held `R03`, who withdrew consent; it is left out of `matrix --cell summary` and `report`: rewrite it without their words, then `thematic chart check --accept` records it",
+            "warning: charts/by-profile/relative.md:6: this summary was written while the group held `R03`, who withdrew consent; it is left out of `matrix --cell summary` and `report`: rewrite it without their words, then `thematic chart check --accept` records it",
+        ]
+    );
     // Reviewed and recorded, the group's police summary shows again; the
     // one citing her stays out until the citation goes.
-    s.run(&["chart", "check", "--accept"]);
+    let accepted = s.run(&["chart", "check", "--accept"]);
+    assert_eq!(written_while(&accepted.stderr).len(), 2);
+    assert!(written_while(&accepted.stderr)[1]
+        .ends_with("it is recorded now, so it shows in `matrix --cell summary` and `report` again: make sure it holds none of their words"));
     let (cells, stderr) = statuses(&s);
     assert_eq!(
         cells,
