@@ -48,6 +48,34 @@ pub fn codebook_lints(cb: &Codebook) -> Vec<Lint> {
             });
         }
     }
+    // An earlier id is followed only where no current code has it: one
+    // that a code has now names that code, not the renamed one.
+    let mut claimed: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, d) in defs.iter().enumerate() {
+        for f in d.iter().flat_map(|d| &d.formerly) {
+            let id = f.rsplit('/').next().unwrap_or(f);
+            claimed.entry(id).or_default().push(i);
+        }
+    }
+    for (id, codes) in &claimed {
+        let first = &cb.nodes[codes[0]];
+        if let Some(now) = by_id.get(id) {
+            let now: Vec<&str> = now.iter().map(|&i| cb.nodes[i].path.as_str()).collect();
+            lints.push(Lint {
+                line: first.line,
+                message: format!(
+                    "`{id}` in the `formerly` of `{}` is the id of {} now: coding sheets, chart \
+                     headings and memos that name `{id}` mean the current code, not the renamed \
+                     one; give one of them another id",
+                    first.path,
+                    now.iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    }
     for (i, n) in cb.nodes.iter().enumerate() {
         match defs[i] {
             None if cb.subtree(i).len() == 1 => lints.push(Lint {
@@ -473,6 +501,25 @@ mod tests {
                 (8, "code `b/x` has no definition".to_string()),
                 (9, "theme `c` has no codes".to_string()),
             ]
+        );
+    }
+
+    #[test]
+    fn an_earlier_id_a_current_code_has_is_linted() {
+        let c = cb("themes:\n  - id: inst\n    codes:\n      - id: shame\n        definition: S.\n        formerly: [blame]\n  - id: otra\n    codes:\n      - id: blame\n        definition: B.\n      - id: other\n        definition: O.\n        formerly: [stigma]\n");
+        let got: Vec<(usize, String)> = codebook_lints(&c)
+            .into_iter()
+            .map(|l| (l.line, l.message))
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                4,
+                "`blame` in the `formerly` of `inst/shame` is the id of `otra/blame` now: coding \
+                 sheets, chart headings and memos that name `blame` mean the current code, not \
+                 the renamed one; give one of them another id"
+                    .to_string()
+            )]
         );
     }
 

@@ -1140,7 +1140,7 @@ fn accept_writes_each_marker_to_its_own_file_around_withdrawn_files() {
     let recorded: Vec<&str> = out
         .stderr
         .lines()
-        .filter(|l| l.contains("recorded"))
+        .filter(|l| l.contains(": recorded the excerpts"))
         .collect();
     assert_eq!(
         recorded,
