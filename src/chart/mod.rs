@@ -26,6 +26,7 @@ pub mod consent;
 pub mod summary;
 pub mod table;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
@@ -729,7 +730,11 @@ pub fn read_dir(dir: &Path, shown_dir: &str) -> Result<Vec<Source>> {
 /// Parses the chart files and finds their cases' respondents: the loaded
 /// files, and the bad input found (each with its file:line:col); a file
 /// whose case is unknown is left out.
-pub fn load(sources: &[Source], m: &crate::index::Manifest) -> (Vec<check::Loaded>, Vec<Error>) {
+pub fn load(
+    sources: &[Source],
+    m: &crate::index::Manifest,
+    gone: &GoneGroups,
+) -> (Vec<check::Loaded>, Vec<Error>) {
     use rayon::prelude::*;
     let mut loaded = Vec::new();
     let mut problems = Vec::new();
@@ -739,7 +744,7 @@ pub fn load(sources: &[Source], m: &crate::index::Manifest) -> (Vec<check::Loade
         .collect();
     let mut headings = Headings::new(&m.rows);
     for (s, mut file) in sources.iter().zip(parsed) {
-        if withdrew(m, &s.case) {
+        if withdrew(m, &s.case) || gone.of(&s.case).is_some() {
             // Said by [`withdrawn_files`]; the file is no error of its own.
             continue;
         }
@@ -776,7 +781,11 @@ pub fn withdrawn(m: &crate::index::Manifest, id: &str) -> bool {
 /// is no error (it was written before they withdrew), it is left out of
 /// every output, and it still holds their words, so the team should delete
 /// it. [`load`] leaves these files out.
-pub fn withdrawn_files(sources: &[Source], m: &crate::index::Manifest) -> Vec<String> {
+pub fn withdrawn_files(
+    sources: &[Source],
+    m: &crate::index::Manifest,
+    gone: &GoneGroups,
+) -> Vec<String> {
     sources
         .iter()
         .filter_map(|s| match &s.case {
@@ -784,9 +793,61 @@ pub fn withdrawn_files(sources: &[Source], m: &crate::index::Manifest) -> Vec<St
                 "{}: `{id}` withdrew consent; this chart file is left out of every output, but it still holds their words and summaries: the team should delete it",
                 s.shown
             )),
+            Case::Group { attr, value } => gone.of(&s.case).map(|who| format!(
+                "{}: every respondent with `{attr}` `{value}` withdrew consent ({}); this chart file is left out of every output, but it still holds their words and summaries: the team should delete it",
+                s.shown,
+                who.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
+            )),
             _ => None,
         })
         .collect()
+}
+
+/// The groups (`by-ATTR/VALUE`) whose every respondent withdrew consent,
+/// each with who they were (from respondents.csv, which still lists them):
+/// a group file of theirs is told and left out as a withdrawn respondent's
+/// own file is, not refused as a value no respondent has.
+#[derive(Debug, Clone, Default)]
+pub struct GoneGroups(BTreeMap<(String, String), Vec<String>>);
+
+impl GoneGroups {
+    /// From respondents.csv's rows (`rows`: id → attributes) and who
+    /// withdrew (by the manifest).
+    pub fn new<'a>(
+        m: &crate::index::Manifest,
+        rows: impl IntoIterator<Item = (&'a String, &'a crate::model::Attributes)>,
+    ) -> GoneGroups {
+        let mut groups: BTreeMap<(String, String), (Vec<String>, bool)> = BTreeMap::new();
+        for (id, attrs) in rows {
+            let gone = withdrawn(m, id);
+            for (k, v) in attrs {
+                let g = groups.entry((k.clone(), v.clone())).or_default();
+                if gone {
+                    g.0.push(id.clone());
+                } else {
+                    g.1 = true;
+                }
+            }
+        }
+        GoneGroups(
+            groups
+                .into_iter()
+                .filter(|(_, (who, kept))| !kept && !who.is_empty())
+                .map(|(k, (who, _))| (k, who))
+                .collect(),
+        )
+    }
+
+    /// Who the group `case` was, when every one of them withdrew.
+    pub fn of(&self, case: &Case) -> Option<&[String]> {
+        match case {
+            Case::Group { attr, value } => self
+                .0
+                .get(&(attr.clone(), value.clone()))
+                .map(Vec::as_slice),
+            Case::Respondent(_) => None,
+        }
+    }
 }
 
 /// The transcripts that held words of respondents who withdrew consent,

@@ -328,11 +328,12 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     let m = &idx.manifest;
     let (dir, shown_dir) = charts_dir(&study);
     let _writing = accept.then(|| lock_charts(&study));
+    let gone = super::gone_groups(&study, m)?;
     // The chart files and the cell table are read side by side.
     let (charts, cells) = rayon::join(
         || {
             chart::read_dir(&dir, &shown_dir).map(|sources| {
-                let (loaded, problems) = chart::load(&sources, m);
+                let (loaded, problems) = chart::load(&sources, m, &gone);
                 (sources, loaded, problems)
             })
         },
@@ -369,7 +370,7 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
             );
         }
         sources = chart::read_dir(&dir, &shown_dir)?;
-        (loaded, _) = chart::load(&sources, m);
+        (loaded, _) = chart::load(&sources, m, &gone);
         report = check::check(m, &cells, &loaded, strict);
     }
     let mut out = String::new();
@@ -452,7 +453,11 @@ pub(super) fn warn_withdrawn(
     exists: &dyn Fn(&str) -> bool,
 ) -> Result<()> {
     let words = chart::withdrawn_words(sources, m, &study.data_dir(), exists)?;
-    for w in chart::withdrawn_files(sources, m).iter().chain(&words) {
+    let gone = super::gone_groups(study, m)?;
+    for w in chart::withdrawn_files(sources, m, &gone)
+        .iter()
+        .chain(&words)
+    {
         eprintln!("warning: {}", render::safe::terminal(w));
     }
     Ok(())

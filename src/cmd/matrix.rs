@@ -376,7 +376,7 @@ pub(crate) fn summaries(
         ));
     }
     super::chart::warn_withdrawn(study, m, &sources, &|id| cells.contains(id))?;
-    let (files, problems) = chart::load(&sources, m);
+    let (files, problems) = chart::load(&sources, m, &super::gone_groups(study, m)?);
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));
     }

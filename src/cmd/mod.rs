@@ -138,6 +138,19 @@ pub fn pseudonyms(
     Ok(Some(p))
 }
 
+/// The chart groups whose every respondent withdrew consent (read from
+/// respondents.csv only when someone withdrew).
+pub fn gone_groups(study: &Study, m: &Manifest) -> Result<crate::chart::GoneGroups> {
+    if m.withdrawn.is_empty() && m.withheld.is_empty() {
+        return Ok(crate::chart::GoneGroups::default());
+    }
+    let table = crate::pipeline::respondents_table(study)?;
+    Ok(crate::chart::GoneGroups::new(
+        m,
+        table.rows.iter().map(|(id, (attrs, _))| (id, attrs)),
+    ))
+}
+
 /// Prints a note of the library's on stderr.
 pub fn note(text: &str) {
     eprintln!("note: {}", crate::render::safe::terminal(text));

@@ -72,7 +72,7 @@ fn cited(study: &crate::study::Study, idx: &StudyIndex, paths: &[&str]) -> Resul
         false => crate::chart::table::CellTable::load(idx, &super::note)?,
     };
     super::chart::warn_withdrawn(study, m, &sources, &|id| table.contains(id))?;
-    let (files, problems) = crate::chart::load(&sources, m);
+    let (files, problems) = crate::chart::load(&sources, m, &super::gone_groups(study, m)?);
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));
     }

@@ -906,3 +906,30 @@ fn summaries_that_may_hold_a_withdrawn_respondents_words_are_left_out() {
     assert!(report.ok().contains("Culpan a las chicas."));
     assert_eq!(left_out(&report.stderr), Vec::<&str>::new());
 }
+
+#[test]
+fn a_group_file_whose_every_member_withdrew_is_left_out_with_a_warning() {
+    let s = withdrawn_in_a_group();
+    s.file(
+        "respondents.csv",
+        "id,profile\nR03,solo\nR04,relative\nR05,survivor\n",
+    )
+    .file(
+        "charts/by-profile/solo.md",
+        "# solo\n\n## inst/blame\nElla dice que los vecinos culpan a las chicas.\n",
+    );
+    s.run(&["code"]).ok();
+    let check = s.run(&["chart", "check"]);
+    assert_ne!(check.code, 2, "{}", check.stderr);
+    assert!(
+        check.stderr.contains(
+            "warning: charts/by-profile/solo.md: every respondent with `profile` `solo` withdrew \
+             consent (`R03`); this chart file is left out of every output, but it still holds \
+             their words and summaries: the team should delete it\n"
+        ),
+        "{}",
+        check.stderr
+    );
+    let report = s.run(&["report", "--by", "profile", "--date", "2026-01-01"]);
+    assert!(!report.ok().contains("vecinos culpan"));
+}
