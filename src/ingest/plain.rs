@@ -480,6 +480,9 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
         ..Default::default()
     };
     if !unmapped.is_empty() {
+        // In the order of their first lines, as a reader meets them.
+        let mut unmapped: Vec<(String, Vec<usize>)> = unmapped.into_iter().collect();
+        unmapped.sort_by_key(|(_, lines)| lines.first().copied());
         let listed: Vec<String> = unmapped
             .iter()
             .map(|(l, lines)| match lines.as_slice() {
@@ -1039,6 +1042,19 @@ mod tests {
         // With `speakers:`, the labels are mapped: nothing to say either.
         let fg = format!("---\nspeakers: {{Ana Ruiz: R1, Luis Soto: R2}}\n---\n{text}");
         assert!(split(&fg, "ep1.md", &o).unwrap().info.warnings.is_empty());
+    }
+
+    #[test]
+    fn labels_kept_as_text_are_listed_in_the_order_of_their_lines() {
+        let text = "---\nspeakers: {Ana: R1}\n---\nAna: Uno.\nQ1: a\nQ2: b\nQ10: c\n";
+        let t = split(text, "fg.txt", &opts(Unit::Paragraph)).unwrap();
+        assert_eq!(
+            t.info.warnings,
+            [
+                "fg.txt: `Q1:` (line 5), `Q2:` (line 6), `Q10:` (line 7) look like speaker labels \
+              but are not in `speakers:`; kept as text"
+            ]
+        );
     }
 
     #[test]
