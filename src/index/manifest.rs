@@ -616,10 +616,46 @@ pub fn resolve_named(rows: &[RowInfo], name: &str) -> Result<Named> {
     match look_up(rows, name) {
         Lookup::Now(i) => Ok(Named::Now(i)),
         Lookup::Formerly(i) => Ok(Named::Formerly(i)),
-        Lookup::Unknown => Err(unknown_row(&paths(), name)),
+        Lookup::Unknown => {
+            let paths = paths();
+            // A misspelt earlier id: the closest one, with what it is now,
+            // when no current name is closer.
+            let earlier = rows.iter().flat_map(|r| {
+                r.formerly
+                    .iter()
+                    .map(move |f| (f.as_str(), r.path.as_str()))
+            });
+            let current = unknown_candidates(&paths);
+            match crate::error::closest(name, current.iter().copied()) {
+                None => match crate::error::closest(name, earlier.clone().map(|(f, _)| f)) {
+                    Some(f) => {
+                        let now = earlier
+                            .clone()
+                            .find(|(g, _)| *g == f)
+                            .map_or("", |(_, p)| p);
+                        Err(Error::input(format!("unknown code or theme `{name}`"))
+                            .with_hint(format!("did you mean `{f}` (now `{now}`)?")))
+                    }
+                    None => Err(unknown_row(&paths, name)),
+                },
+                Some(_) => Err(unknown_row(&paths, name)),
+            }
+        }
         Lookup::Ambiguous(hits) => Err(ambiguous_row(&paths(), name, &hits)),
         Lookup::Several(claims) => Err(several_earlier(rows, name, &claims)),
     }
+}
+
+/// The names a hint may offer for a code: paths, then the ids that are
+/// not paths themselves (a theme's id is its path), each once.
+fn unknown_candidates<'a>(rows: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = rows.to_vec();
+    for id in rows.iter().map(|r| r.rsplit('/').next().unwrap_or(r)) {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
 }
 
 /// The error for an earlier name that several codes had.
@@ -644,9 +680,9 @@ fn current_hits(rows: &[&str], name: &str) -> Vec<usize> {
 }
 
 fn unknown_row(rows: &[&str], name: &str) -> Error {
-    let ids = rows.iter().map(|r| r.rsplit('/').next().unwrap_or(r));
+    let names = unknown_candidates(rows);
     Error::input(format!("unknown code or theme `{name}`"))
-        .with_hint(crate::error::suggest(name, rows.iter().copied().chain(ids)))
+        .with_hint(crate::error::suggest(name, names.iter().copied()))
 }
 
 fn ambiguous_row(rows: &[&str], name: &str, hits: &[usize]) -> Error {
@@ -697,6 +733,17 @@ mod tests {
             .unwrap_err()
             .report()
             .starts_with("error: unknown code or theme `nothing`"));
+        // A misspelt earlier id is offered with what it is now; a hint
+        // lists a theme's id once.
+        rows[3].formerly = vec!["stigma".into()];
+        assert_eq!(
+            resolve_named(&rows, "stigm").unwrap_err().report(),
+            "error: unknown code or theme `stigm`\n  = help: did you mean `stigma` (now `police/search`)?"
+        );
+        assert_eq!(
+            resolve_named(&rows, "zzzzzzzzzz").unwrap_err().report(),
+            "error: unknown code or theme `zzzzzzzzzz`\n  = help: valid names include: family, family/search, police, police/search, search"
+        );
     }
 
     #[test]

@@ -88,6 +88,18 @@ pub fn split(text: &str, rel: &str, settings: Option<&CsvSettings>) -> Result<Tr
             )
             .with_hint("fill in the id or delete the row"));
         }
+        if id.contains(['\n', '\r']) {
+            // A quoted id over two lines: most likely a closing quote
+            // missing, and an id no output could name on one line.
+            return Err(Error::at(
+                Location::at(rel, row, id_col + 1),
+                format!(
+                    "the respondent id `{}` runs over several lines",
+                    id.replace(['\n', '\r'], "⏎")
+                ),
+            )
+            .with_hint("an id is one line: fix its quotes, or the line break in it"));
+        }
         if let Some(first) = seen.insert(id.clone(), row) {
             return Err(Error::at(
                 Location::line(rel, row),
@@ -156,6 +168,16 @@ mod tests {
             e.report().contains("`text` cannot be an attribute name"),
             "{}",
             e.report()
+        );
+    }
+
+    #[test]
+    fn an_id_over_two_lines_is_an_error_at_its_field() {
+        let text = "id,q1,q2\n\"E01\nE02\",a,b\n";
+        let e = split(text, "t/survey.csv", Some(&cfg())).unwrap_err();
+        assert_eq!(
+            e.report(),
+            "error: the respondent id `E01⏎E02` runs over several lines\n  --> t/survey.csv:2:1\n  = help: an id is one line: fix its quotes, or the line break in it"
         );
     }
 
