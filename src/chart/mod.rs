@@ -733,7 +733,7 @@ pub fn read_dir(dir: &Path, shown_dir: &str) -> Result<Vec<Source>> {
 pub fn load(
     sources: &[Source],
     m: &crate::index::Manifest,
-    gone: &GoneGroups,
+    groups: &GroupWithdrawals,
 ) -> (Vec<check::Loaded>, Vec<Error>) {
     use rayon::prelude::*;
     let mut loaded = Vec::new();
@@ -744,7 +744,7 @@ pub fn load(
         .collect();
     let mut headings = Headings::new(&m.rows);
     for (s, mut file) in sources.iter().zip(parsed) {
-        if withdrew(m, &s.case) || gone.of(&s.case).is_some() {
+        if withdrew(m, &s.case) || groups.gone(&s.case).is_some() {
             // Said by [`withdrawn_files`]; the file is no error of its own.
             continue;
         }
@@ -784,7 +784,7 @@ pub fn withdrawn(m: &crate::index::Manifest, id: &str) -> bool {
 pub fn withdrawn_files(
     sources: &[Source],
     m: &crate::index::Manifest,
-    gone: &GoneGroups,
+    groups: &GroupWithdrawals,
 ) -> Vec<String> {
     sources
         .iter()
@@ -793,7 +793,7 @@ pub fn withdrawn_files(
                 "{}: `{id}` withdrew consent; this chart file is left out of every output, but it still holds their words and summaries: the team should delete it",
                 s.shown
             )),
-            Case::Group { attr, value } => gone.of(&s.case).map(|who| format!(
+            Case::Group { attr, value } => groups.gone(&s.case).map(|who| format!(
                 "{}: every respondent with `{attr}` `{value}` withdrew consent ({}); this chart file is left out of every output, but it still holds their words and summaries: the team should delete it",
                 s.shown,
                 who.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
@@ -803,20 +803,21 @@ pub fn withdrawn_files(
         .collect()
 }
 
-/// The groups (`by-ATTR/VALUE`) whose every respondent withdrew consent,
-/// each with who they were (from respondents.csv, which still lists them):
-/// a group file of theirs is told and left out as a withdrawn respondent's
-/// own file is, not refused as a value no respondent has.
+/// Per group (`by-ATTR/VALUE`, from respondents.csv, which still lists
+/// those who withdrew): its respondents who withdrew consent, and whether
+/// anyone is left. What tells a group file whose every member withdrew
+/// (told and left out as a withdrawn respondent's own file is, not refused
+/// as a value no respondent has) and whom a group's summary may quote.
 #[derive(Debug, Clone, Default)]
-pub struct GoneGroups(BTreeMap<(String, String), Vec<String>>);
+pub struct GroupWithdrawals(BTreeMap<(String, String), (Vec<String>, bool)>);
 
-impl GoneGroups {
+impl GroupWithdrawals {
     /// From respondents.csv's rows (`rows`: id → attributes) and who
     /// withdrew (by the manifest).
     pub fn new<'a>(
         m: &crate::index::Manifest,
         rows: impl IntoIterator<Item = (&'a String, &'a crate::model::Attributes)>,
-    ) -> GoneGroups {
+    ) -> GroupWithdrawals {
         let mut groups: BTreeMap<(String, String), (Vec<String>, bool)> = BTreeMap::new();
         for (id, attrs) in rows {
             let gone = withdrawn(m, id);
@@ -829,22 +830,30 @@ impl GoneGroups {
                 }
             }
         }
-        GoneGroups(
-            groups
-                .into_iter()
-                .filter(|(_, (who, kept))| !kept && !who.is_empty())
-                .map(|(k, (who, _))| (k, who))
-                .collect(),
-        )
+        groups.retain(|_, (who, _)| !who.is_empty());
+        GroupWithdrawals(groups)
     }
 
-    /// Who the group `case` was, when every one of them withdrew.
-    pub fn of(&self, case: &Case) -> Option<&[String]> {
+    /// The respondents of group `case` who withdrew (none for a
+    /// respondent's case).
+    pub fn held(&self, case: &Case) -> &[String] {
         match case {
             Case::Group { attr, value } => self
                 .0
                 .get(&(attr.clone(), value.clone()))
-                .map(Vec::as_slice),
+                .map_or(&[], |(who, _)| who.as_slice()),
+            Case::Respondent(_) => &[],
+        }
+    }
+
+    /// Who the group `case` was, when every one of them withdrew.
+    pub fn gone(&self, case: &Case) -> Option<&[String]> {
+        match case {
+            Case::Group { attr, value } => self
+                .0
+                .get(&(attr.clone(), value.clone()))
+                .filter(|(_, kept)| !kept)
+                .map(|(who, _)| who.as_slice()),
             Case::Respondent(_) => None,
         }
     }

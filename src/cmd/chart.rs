@@ -328,12 +328,12 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     let m = &idx.manifest;
     let (dir, shown_dir) = charts_dir(&study);
     let _writing = accept.then(|| lock_charts(&study));
-    let gone = super::gone_groups(&study, m)?;
+    let groups = super::group_withdrawals(&study, m)?;
     // The chart files and the cell table are read side by side.
     let (charts, cells) = rayon::join(
         || {
             chart::read_dir(&dir, &shown_dir).map(|sources| {
-                let (loaded, problems) = chart::load(&sources, m, &gone);
+                let (loaded, problems) = chart::load(&sources, m, &groups);
                 (sources, loaded, problems)
             })
         },
@@ -341,7 +341,7 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     );
     let (mut sources, mut loaded, mut problems) = charts?;
     let cells = cells?;
-    warn_withdrawn(&study, m, &sources, &|id| cells.contains(id))?;
+    warn_withdrawn(&study, m, &sources, &|id| cells.contains(id), &groups)?;
     clock.lap("read chart files and cells");
     let memo_dir = study.resolve(study.settings.memos.trim_end_matches('/'));
     let memo_shown = study.shown(&memo_dir);
@@ -361,7 +361,7 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     }
     let mut report = check::check(m, &cells, &loaded, strict);
     clock.lap("check");
-    warn_group_withdrawals(&study, m, &loaded, &report.updates, accept)?;
+    warn_group_withdrawals(&loaded, &report.updates, &groups, accept);
     if accept && !report.updates.is_empty() {
         for (shown, n) in write_markers(&sources, &loaded, &report.updates)? {
             eprintln!(
@@ -370,7 +370,7 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
             );
         }
         sources = chart::read_dir(&dir, &shown_dir)?;
-        (loaded, _) = chart::load(&sources, m, &gone);
+        (loaded, _) = chart::load(&sources, m, &groups);
         report = check::check(m, &cells, &loaded, strict);
     }
     let mut out = String::new();
@@ -451,10 +451,10 @@ pub(super) fn warn_withdrawn(
     m: &crate::index::Manifest,
     sources: &[chart::Source],
     exists: &dyn Fn(&str) -> bool,
+    groups: &chart::GroupWithdrawals,
 ) -> Result<()> {
     let words = chart::withdrawn_words(sources, m, &study.data_dir(), exists)?;
-    let gone = super::gone_groups(study, m)?;
-    for w in chart::withdrawn_files(sources, m, &gone)
+    for w in chart::withdrawn_files(sources, m, groups)
         .iter()
         .chain(&words)
     {
@@ -470,37 +470,24 @@ pub(super) fn warn_withdrawn(
 /// shows it again, so the team should first make sure it holds none of
 /// their words.
 fn warn_group_withdrawals(
-    study: &Study,
-    m: &crate::index::Manifest,
     loaded: &[check::Loaded],
     updates: &[check::MarkerUpdate],
+    groups: &chart::GroupWithdrawals,
     accept: bool,
-) -> Result<()> {
-    let groups = updates.iter().filter(|u| {
-        matches!(
-            loaded.get(u.file).map(|f| &f.case),
-            Some(chart::Case::Group { .. })
-        )
-    });
-    if m.withdrawn.is_empty() && m.withheld.is_empty() || groups.clone().next().is_none() {
-        return Ok(());
-    }
-    let table = crate::pipeline::respondents_table(study)?;
-    for u in groups {
-        let f = &loaded[u.file];
-        let chart::Case::Group { attr, value } = &f.case else {
+) {
+    for u in updates {
+        let Some(f) = loaded.get(u.file) else {
             continue;
         };
-        let held: Vec<String> = table
-            .rows
-            .iter()
-            .filter(|(id, (attrs, _))| chart::withdrawn(m, id) && attrs.get(attr) == Some(value))
-            .map(|(id, _)| format!("`{id}`"))
-            .collect();
+        let held = groups.held(&f.case);
         if held.is_empty() {
             continue;
         }
-        let who = held.join(", ");
+        let who = held
+            .iter()
+            .map(|id| format!("`{id}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let what = if accept {
             "is recorded now, so it shows in `matrix --cell summary` and `report` again: make sure it holds none of their words"
         } else {
@@ -514,7 +501,6 @@ fn warn_group_withdrawals(
             ))
         );
     }
-    Ok(())
 }
 
 /// Takes the study's chart lock (`.thematic/charts.lock`), waiting for

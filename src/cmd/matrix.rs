@@ -375,8 +375,9 @@ pub(crate) fn summaries(
             "no chart files in {shown}/: every cell is `none` (`thematic chart` adds sections to summarise)"
         ));
     }
-    super::chart::warn_withdrawn(study, m, &sources, &|id| cells.contains(id))?;
-    let (files, problems) = chart::load(&sources, m, &super::gone_groups(study, m)?);
+    let groups = super::group_withdrawals(study, m)?;
+    super::chart::warn_withdrawn(study, m, &sources, &|id| cells.contains(id), &groups)?;
+    let (files, problems) = chart::load(&sources, m, &groups);
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));
     }
@@ -392,57 +393,49 @@ pub(crate) fn summaries(
         })
         .collect();
     let mut grid = chart::summary::grid(m, &cells, &files, &matrix.rows, &cases);
-    withhold_withdrawn(study, m, &cells, &files, matrix, &cases, &mut grid)?;
+    let someone_withdrew = !m.withheld.is_empty() || !m.withdrawn.is_empty();
+    if someone_withdrew && !files.is_empty() {
+        let withheld = chart::Withheld::load(m, &study.data_dir())?;
+        let paths: Vec<&str> = matrix
+            .rows
+            .iter()
+            .map(|&r| m.rows[r].path.as_str())
+            .collect();
+        withhold_withdrawn(
+            &cells, &files, &withheld, &groups, &paths, &cases, &mut grid,
+        );
+    }
     Ok(grid)
 }
 
 /// Leaves out of `grid` the summaries that may hold the words of
 /// respondents who withdrew consent (see [`chart::consent`]), each with a
 /// warning: those citing an excerpt of a transcript that held their words
-/// (the index's details say whose), and a group's not reviewed since the
-/// group held them (respondents.csv says who was in it).
+/// (`withheld` says whose), and a group's not reviewed since the group
+/// held them (`groups` says who was in it). `paths` are the grid's rows.
 fn withhold_withdrawn(
-    study: &Study,
-    m: &Manifest,
     cells: &CellTable,
     files: &[chart::check::Loaded],
-    matrix: &Matrix,
+    withheld: &chart::Withheld,
+    groups: &chart::GroupWithdrawals,
+    paths: &[&str],
     cases: &[Case],
     grid: &mut [Vec<CellSummary>],
-) -> Result<()> {
-    if (m.withheld.is_empty() && m.withdrawn.is_empty()) || files.is_empty() {
-        return Ok(());
-    }
-    let gone = chart::Withheld::load(m, &study.data_dir())?;
+) {
     let whose = |id: &str| {
         if cells.contains(id) {
             return None;
         }
-        gone.whose(id).map(<[String]>::to_vec)
+        withheld.whose(id).map(<[String]>::to_vec)
     };
-    let table = crate::pipeline::respondents_table(study)?;
-    let held = |case: &Case| match case {
-        Case::Group { attr, value } => table
-            .rows
-            .iter()
-            .filter(|(id, (attrs, _))| chart::withdrawn(m, id) && attrs.get(attr) == Some(value))
-            .map(|(id, _)| id.clone())
-            .collect(),
-        Case::Respondent(_) => Vec::new(),
-    };
-    let paths: Vec<&str> = matrix
-        .rows
-        .iter()
-        .map(|&r| m.rows[r].path.as_str())
-        .collect();
+    let held = |case: &Case| groups.held(case).to_vec();
     let w = chart::consent::Withdrawn {
         whose: &whose,
         held: &held,
     };
-    for warning in chart::consent::withhold(grid, &paths, cases, files, &w) {
+    for warning in chart::consent::withhold(grid, paths, cases, files, &w) {
         eprintln!("warning: {}", render::safe::terminal(&warning));
     }
-    Ok(())
 }
 
 /// The summaries as cell text: cut to `width` in a table, whole in

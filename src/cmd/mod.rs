@@ -138,14 +138,14 @@ pub fn pseudonyms(
     Ok(Some(p))
 }
 
-/// The chart groups whose every respondent withdrew consent (read from
-/// respondents.csv only when someone withdrew).
-pub fn gone_groups(study: &Study, m: &Manifest) -> Result<crate::chart::GoneGroups> {
+/// Who withdrew from each chart group (respondents.csv is read only when
+/// someone withdrew).
+pub fn group_withdrawals(study: &Study, m: &Manifest) -> Result<crate::chart::GroupWithdrawals> {
     if m.withdrawn.is_empty() && m.withheld.is_empty() {
-        return Ok(crate::chart::GoneGroups::default());
+        return Ok(crate::chart::GroupWithdrawals::default());
     }
     let table = crate::pipeline::respondents_table(study)?;
-    Ok(crate::chart::GoneGroups::new(
+    Ok(crate::chart::GroupWithdrawals::new(
         m,
         table.rows.iter().map(|(id, (attrs, _))| (id, attrs)),
     ))

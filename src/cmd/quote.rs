@@ -71,8 +71,9 @@ fn cited(study: &crate::study::Study, idx: &StudyIndex, paths: &[&str]) -> Resul
         true => crate::chart::table::CellTable::default(),
         false => crate::chart::table::CellTable::load(idx, &super::note)?,
     };
-    super::chart::warn_withdrawn(study, m, &sources, &|id| table.contains(id))?;
-    let (files, problems) = crate::chart::load(&sources, m, &super::gone_groups(study, m)?);
+    let groups = super::group_withdrawals(study, m)?;
+    super::chart::warn_withdrawn(study, m, &sources, &|id| table.contains(id), &groups)?;
+    let (files, problems) = crate::chart::load(&sources, m, &groups);
     for p in problems {
         eprintln!("warning: {}", p.report().trim_start_matches("error: "));
     }

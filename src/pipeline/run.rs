@@ -243,12 +243,7 @@ fn copies(files: &BTreeMap<String, crate::index::FileEntry>) -> Result<Vec<Strin
     }
     let mut sets: Vec<Vec<&str>> = by_hash.into_values().filter(|p| p.len() > 1).collect();
     sets.sort();
-    let withheld = |p: &str| {
-        files
-            .get(p)
-            .map(|e| e.info.withheld.clone())
-            .unwrap_or_default()
-    };
+    let withheld = |p: &str| files.get(p).map_or(&[][..], |e| e.info.withheld.as_slice());
     for paths in &sets {
         let Some(held) = paths.iter().find(|p| !withheld(p).is_empty()) else {
             continue;
