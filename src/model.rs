@@ -158,6 +158,81 @@ impl Transcript {
             .sum();
         self.info.withheld = withheld;
     }
+
+    /// The first place where a respondent who withdrew consent speaks under
+    /// a label that does not withhold their words: a turn labelled with
+    /// their id (or the id written another way, `R3` for `R03`) that is
+    /// read as another respondent's (the file's, as in `puno.txt` with
+    /// `R03:` turns), or such a label kept as text inside another
+    /// speaker's turn. Labels the front matter's `speakers:` maps are the
+    /// researcher's explicit choice and are left alone.
+    pub fn withdrawn_label(
+        &self,
+        withdrawn: &std::collections::BTreeSet<String>,
+    ) -> Option<WithdrawnLabel<'_>> {
+        if withdrawn.is_empty() {
+            return None;
+        }
+        let named = |label: &str| -> Option<String> {
+            if label.is_empty() {
+                return None;
+            }
+            withdrawn
+                .iter()
+                .find(|w| {
+                    w.eq_ignore_ascii_case(label) || crate::ingest::respondents::same_id(w, label)
+                })
+                .cloned()
+        };
+        let mapped = |label: &str| {
+            self.info
+                .speakers
+                .iter()
+                .any(|s| s.label.to_lowercase() == label.to_lowercase())
+        };
+        let spoken = self
+            .excerpts
+            .iter()
+            .filter(|e| !withdrawn.contains(&e.respondent) && !mapped(&e.speaker))
+            // A label naming its own respondent (`N04:` in N04's file, with
+            // `N4` withdrawn) is that respondent's: a misspelt withdrawal
+            // is warned about where it is written.
+            .filter(|e| !crate::ingest::respondents::same_id(&e.speaker, &e.respondent))
+            .find_map(|e| {
+                named(&e.speaker).map(|w| WithdrawnLabel {
+                    label: &e.speaker,
+                    line: e.line,
+                    withdrawn: w,
+                    read_as: Some(&e.respondent),
+                })
+            });
+        let kept = self.text_labels.iter().find_map(|(label, line)| {
+            named(label).map(|w| WithdrawnLabel {
+                label,
+                line: *line,
+                withdrawn: w,
+                read_as: None,
+            })
+        });
+        match (spoken, kept) {
+            (Some(a), Some(b)) => Some(if b.line < a.line { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// A speaker label of a respondent who withdrew consent whose words are
+/// not withheld (see [`Transcript::withdrawn_label`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithdrawnLabel<'a> {
+    /// The label as written.
+    pub label: &'a str,
+    /// The line of its (first) turn.
+    pub line: usize,
+    /// The withdrawn respondent's id it names.
+    pub withdrawn: String,
+    /// The respondent its turns are read as (`None`: kept as text).
+    pub read_as: Option<&'a str>,
 }
 
 /// One `speakers:` entry of a transcript's front matter.
@@ -181,4 +256,56 @@ pub struct Transcript {
     /// Turns each respondent spoke, so that a withdrawn respondent's turns
     /// leave the file's count with their excerpts.
     pub turns_by: BTreeMap<String, usize>,
+    /// Lines that look like a speaker's turn but were kept as text (a focus
+    /// group's label not in `speakers:`): (label, line), in line order.
+    pub text_labels: Vec<(String, usize)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn excerpt(line: usize, respondent: &str, speaker: &str) -> Excerpt {
+        Excerpt {
+            id: format!("t/puno.txt:{line}"),
+            path: "t/puno.txt".into(),
+            line,
+            pos: 0,
+            respondent: respondent.into(),
+            speaker: speaker.into(),
+            question: String::new(),
+            text: "…".into(),
+            time: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_withdrawn_ids_label_that_withholds_nothing_is_found_first_by_line() {
+        let withdrawn: std::collections::BTreeSet<String> = ["R03".to_string()].into();
+        let mut t = Transcript {
+            excerpts: vec![
+                excerpt(2, "puno", "R05"),
+                excerpt(4, "puno", "r-3"),
+                excerpt(6, "R03", "Ana"),
+                excerpt(8, "R3", "R3"),
+            ],
+            text_labels: vec![("R3".into(), 3)],
+            ..Default::default()
+        };
+        let found = t.withdrawn_label(&withdrawn).unwrap();
+        assert_eq!((found.label, found.line, found.read_as), ("R3", 3, None));
+        assert_eq!(found.withdrawn, "R03");
+        t.text_labels.clear();
+        let found = t.withdrawn_label(&withdrawn).unwrap();
+        assert_eq!((found.label, found.line), ("r-3", 4));
+        assert_eq!(found.read_as, Some("puno"));
+        // A label `speakers:` maps is the researcher's choice.
+        t.info.speakers.push(SpeakerId {
+            label: "R-3".into(),
+            respondent: "R05".into(),
+            line: 2,
+        });
+        assert_eq!(t.withdrawn_label(&withdrawn), None);
+        assert_eq!(t.withdrawn_label(&Default::default()), None);
+    }
 }

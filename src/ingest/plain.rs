@@ -479,6 +479,11 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
         front_language: fm.language,
         ..Default::default()
     };
+    let mut text_labels: Vec<(String, usize)> = unmapped
+        .iter()
+        .flat_map(|(l, lines)| lines.iter().map(move |&n| (l.clone(), n)))
+        .collect();
+    text_labels.sort_by_key(|(_, n)| *n);
     if !unmapped.is_empty() {
         // In the order of their first lines, as a reader meets them.
         let mut unmapped: Vec<(String, Vec<usize>)> = unmapped.into_iter().collect();
@@ -514,6 +519,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             .extend(merged_speakers(rel, &turns, &file_respondent));
     }
     let mut t = build(rel, &turns, opts.unit, info);
+    t.text_labels = text_labels;
     if preamble_words > HEADING_WORDS || preamble_words > t.info.words {
         let line = first_label.unwrap_or_default();
         let respondent = &file_respondent;
@@ -803,6 +809,7 @@ pub fn finish(
         info,
         excerpts,
         turns_by: BTreeMap::new(),
+        text_labels: Vec::new(),
     }
 }
 

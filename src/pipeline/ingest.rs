@@ -14,7 +14,7 @@ use super::run::Run;
 use super::{commit, progress_bar, Clock, Inputs, Mode, Notify, Outcome};
 use crate::codebook::matcher::{Matcher, Scratch};
 use crate::codings::{self, Placed, Target};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::index::codes::CodeTable;
 use crate::index::{FileEntry, Manifest, StudyIndex, Writer};
 use crate::ingest::{self, SplitOptions};
@@ -52,6 +52,11 @@ pub(super) struct Coded {
     /// The respondents whose respondents.csv language the file follows
     /// (see [`crate::ingest::language::Resolved::follows`]).
     pub follows: Vec<String>,
+    /// Why the file may not be indexed as it is, told once every file was
+    /// read, so that a more particular error (a copy of a withdrawn
+    /// respondent's transcript) is told first: a withdrawn respondent's
+    /// label whose words are not withheld.
+    pub refused: Option<Error>,
 }
 
 /// One excerpt's rule codes and pre-analysed search body.
@@ -180,8 +185,12 @@ pub(super) fn update(
     let progress = progress_bar(todo.iter().map(|t| t.size).sum(), mode == Mode::Code);
     let mut new_entries: BTreeMap<String, FileEntry> = BTreeMap::new();
     let mut held: Vec<Held> = Vec::new();
-    read_and_code(study, inputs, &todo, |at, coded| {
+    let mut refused: Option<Error> = None;
+    read_and_code(study, inputs, &todo, |at, mut coded| {
         progress.inc(todo[at].size);
+        if let Some(e) = coded.refused.take() {
+            refused.get_or_insert(e);
+        }
         if prev.files.contains_key(&todo[at].file.rel) {
             after.extend(
                 coded
@@ -231,6 +240,9 @@ pub(super) fn update(
         ..Default::default()
     };
     let (mut manifest, table) = run.finish(&data, inputs, unchanged, new_entries, warnings)?;
+    if let Some(e) = refused {
+        return Err(e);
+    }
     let reread: BTreeSet<&str> = reread.into_iter().collect();
     manifest.moved = follow_moves(&prev.moved, &before, &after, &reread, &manifest.files);
     // Who withdrew consent changed: nothing of the index before may stay.
@@ -499,6 +511,9 @@ fn code_one(
     let mut transcript = ingest::read_transcript(&todo.file, bytes, opts)?;
     // Withdrawn respondents' excerpts are never coded nor indexed.
     transcript.withhold(withdrawn);
+    let refused = transcript
+        .withdrawn_label(withdrawn)
+        .map(|found| withdrawn_label_error(&todo.file.rel, &found));
     let info = &mut transcript.info;
     let resolved = ingest::language::resolve(
         &info.path,
@@ -526,7 +541,46 @@ fn code_one(
         hash,
         excerpts,
         follows: resolved.follows,
+        refused,
     })
+}
+
+/// The error for a withdrawn respondent's label whose words are not
+/// withheld (see [`crate::model::Transcript::withdrawn_label`]): under
+/// another respondent's id they would be in every output. The message names
+/// the label, not the words.
+fn withdrawn_label_error(rel: &str, found: &crate::model::WithdrawnLabel<'_>) -> Error {
+    let label = found.label;
+    let w = &found.withdrawn;
+    let who = if label == w {
+        format!("`{label}` names a respondent who withdrew consent")
+    } else {
+        format!("`{label}` is respondent `{w}`, who withdrew consent")
+    };
+    let (what, hint) = match found.read_as {
+        Some(r) => (
+            format!(
+                "the turns labelled `{label}:` are read as respondent `{r}`'s words, but {who}: \
+                 under `{r}` those words would be in every output"
+            ),
+            format!(
+                "map the label in this file's front matter (`speakers: {{{label}: {w}}}`, with \
+                 the file's other speakers), so that its turns are withheld; or remove them from \
+                 the transcript"
+            ),
+        ),
+        None => (
+            format!(
+                "the line starting `{label}:` is kept as text inside another speaker's turn (the \
+                 label is not in `speakers:`), but {who}: those words would be in every output"
+            ),
+            format!(
+                "add `{label}: {w}` to the front matter's `speakers:`, so that the turn is \
+                 withheld; or remove it from the transcript"
+            ),
+        ),
+    };
+    Error::at(crate::error::Location::line(rel, found.line), what).with_hint(hint)
 }
 
 /// The excerpts of the unchanged transcripts, as the index stores them,
@@ -591,6 +645,7 @@ impl Run<'_> {
             hash,
             excerpts,
             follows,
+            refused: _,
         } = coded;
         let language = transcript.info.language;
         // Neighbouring excerpts are mostly one respondent's.

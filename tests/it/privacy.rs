@@ -1589,3 +1589,61 @@ fn memo_titles_are_pseudonymised_in_quotes_and_the_codebook() {
     );
     assert!(!identifies(&quote.stdout) && !identifies(&show.stdout));
 }
+
+#[test]
+fn a_withdrawn_respondents_label_read_as_someone_elses_words_is_refused() {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", "codebook: t\nthemes:\n  - id: viaje\n    label: Viaje\n    codes:\n      - id: oferta\n        label: Oferta\n        match:\n          any: [trabajo]\n")
+        // Two speakers in a file named for a place: both read as `puno`.
+        .file(
+            "transcripts/puno.txt",
+            "Entrevistadora: ¿Cómo llegaron a Puno?\nR03: Me ofrecieron trabajo en una tienda.\nR05: A mí también me ofrecieron trabajo.\n",
+        )
+        // A focus group whose `speakers:` leave out R3 (R03 written another
+        // way): the line is kept as text inside Ana's turn.
+        .file(
+            "transcripts/grupo.txt",
+            "---\nspeakers: {Ana: R07, Luz: R08}\n---\nEntrevistadora: ¿Y después?\nAna: Nos llevaron a buscar trabajo.\nR3: Yo no quería ir.\nLuz: Yo tampoco.\n",
+        )
+        .file("respondents.csv", "id,withdrawn\nR05,\nR07,\nR08,\n");
+    s.run(&["code"]).ok();
+    // R03 withdraws: her words would stay under `R07` and `puno`.
+    s.file(
+        "respondents.csv",
+        "id,withdrawn\nR03,yes\nR05,\nR07,\nR08,\n",
+    );
+    let quote = s.run(&["quote", "oferta", "--format", "csv"]);
+    assert_eq!(quote.code, 2);
+    assert_eq!(quote.stdout, "");
+    assert_eq!(
+        quote.stderr,
+        "note: index out of date (the respondents who withdrew consent changed); updating\n\
+         error: the line starting `R3:` is kept as text inside another speaker's turn (the label \
+         is not in `speakers:`), but `R3` is respondent `R03`, who withdrew consent: those words \
+         would be in every output\n  --> transcripts/grupo.txt:6\n  = help: add `R3: R03` to the \
+         front matter's `speakers:`, so that the turn is withheld; or remove it from the \
+         transcript\n"
+    );
+    s.file(
+        "transcripts/grupo.txt",
+        "---\nspeakers: {Ana: R07, Luz: R08, R3: R03}\n---\nEntrevistadora: ¿Y después?\nAna: Nos llevaron a buscar trabajo.\nR3: Yo no quería ir.\nLuz: Yo tampoco.\n",
+    );
+    assert_eq!(
+        s.run(&["code"]).bad_input(),
+        "error: the turns labelled `R03:` are read as respondent `puno`'s words, but `R03` names \
+         a respondent who withdrew consent: under `puno` those words would be in every output\n  \
+         --> transcripts/puno.txt:2\n  = help: map the label in this file's front matter \
+         (`speakers: {R03: R03}`, with the file's other speakers), so that its turns are \
+         withheld; or remove them from the transcript\n"
+    );
+    // Mapped, her turns are withheld and R05's stay.
+    s.file(
+        "transcripts/puno.txt",
+        "---\nspeakers: {R03: R03, R05: R05}\n---\nEntrevistadora: ¿Cómo llegaron a Puno?\nR03: Me ofrecieron trabajo en una tienda.\nR05: A mí también me ofrecieron trabajo.\n",
+    );
+    let quote = s.run(&["quote", "oferta", "--format", "csv"]);
+    quote.ok();
+    assert!(!quote.stdout.contains("tienda"), "{}", quote.stdout);
+    assert!(quote.stdout.contains("A mí también"), "{}", quote.stdout);
+    assert!(!quote.stdout.contains("R03"), "{}", quote.stdout);
+}
