@@ -201,12 +201,11 @@ pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<T
         }
         let label = cue.speaker.clone().unwrap_or_default();
         match turns.last_mut() {
+            // A cue is a line of its turn: the turn's paragraph joins them
+            // with a space, and a sentence keeps the cue it starts in.
             Some(t) if t.label == label => {
-                if let Some((_, text)) = t.lines.last_mut() {
-                    let text = text.to_mut();
-                    text.push(' ');
-                    text.push_str(&cue.text);
-                }
+                t.lines.push((cue.number, cue.text.into()));
+                t.times.push((cue.number, cue.start));
             }
             _ => {
                 let respondent = if plain::is_interviewer(&label, opts) {
@@ -219,6 +218,7 @@ pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<T
                     respondent,
                     lines: vec![(cue.number, cue.text.into())],
                     time: cue.start,
+                    times: Vec::new(),
                 });
             }
         }
@@ -284,6 +284,40 @@ mod tests {
         assert_eq!(e.question, "How did it start?");
         assert_eq!(e.respondent, "r07");
         assert_eq!(t.info.turns, 3);
+    }
+
+    #[test]
+    fn a_sentence_keeps_the_cue_it_starts_in_and_its_time() {
+        let srt = "1\n00:00:01,000 --> 00:00:04,000\nHost: Welcome. It is\n\n2\n00:00:05,000 --> 00:00:09,000\na long episode. Today\n\n3\n00:05:00,000 --> 00:05:04,000\nwe talk about money.\n";
+        let sentences = SplitOptions {
+            unit: Unit::Sentence,
+            ..opts()
+        };
+        let t = split(srt, Kind::Srt, "t/ep.srt", &sentences).unwrap();
+        let got: Vec<(&str, &str, &str)> = t
+            .excerpts
+            .iter()
+            .map(|e| (e.id.as_str(), e.text.as_str(), e.time.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("t/ep.srt:1", "Welcome.", "00:00:01"),
+                ("t/ep.srt:1.2", "It is a long episode.", "00:00:01"),
+                ("t/ep.srt:2", "Today we talk about money.", "00:00:05"),
+            ]
+        );
+        // As paragraphs, the cues are one excerpt at the first cue.
+        let t = split(srt, Kind::Srt, "t/ep.srt", &opts()).unwrap();
+        assert_eq!(t.excerpts.len(), 1);
+        assert_eq!(
+            (t.excerpts[0].id.as_str(), t.excerpts[0].time.as_str()),
+            ("t/ep.srt:1", "00:00:01")
+        );
+        assert_eq!(
+            t.excerpts[0].text,
+            "Welcome. It is a long episode. Today we talk about money."
+        );
     }
 
     #[test]

@@ -297,6 +297,10 @@ pub struct Turn<'a> {
     pub lines: Vec<(usize, Cow<'a, str>)>,
     /// Start time of the turn (captions), e.g. `00:12:03`.
     pub time: String,
+    /// Start times of the turn's later lines (captions: a line is a cue),
+    /// in line order: a sentence that starts in a later cue shows that
+    /// cue's time.
+    pub times: Vec<(usize, String)>,
 }
 
 /// A paragraph: its first line and its lines (trimmed, borrowed from the
@@ -418,6 +422,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
                     respondent,
                     lines: vec![(n, Cow::Borrowed(rest))],
                     time: String::new(),
+                    times: Vec::new(),
                 });
             }
             None if preamble => {}
@@ -457,6 +462,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             respondent: Some(file_respondent.clone()),
             lines: body_lines,
             time: String::new(),
+            times: Vec::new(),
         });
     }
 
@@ -717,7 +723,11 @@ pub fn build(rel: &str, turns: &[Turn<'_>], unit: Unit, info: TranscriptInfo) ->
                 speaker: turn.label.clone(),
                 question: question.clone(),
                 text,
-                time: turn.time.clone(),
+                time: turn
+                    .times
+                    .binary_search_by_key(&line, |(n, _)| *n)
+                    .map_or(&turn.time, |i| &turn.times[i].1)
+                    .clone(),
             });
         };
         match unit {
