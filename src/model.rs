@@ -173,15 +173,16 @@ impl Transcript {
         if withdrawn.is_empty() {
             return None;
         }
+        use crate::ingest::respondents::id_key;
+        let keys: BTreeMap<String, &String> = withdrawn.iter().map(|w| (id_key(w), w)).collect();
         let named = |label: &str| -> Option<String> {
             if label.is_empty() {
                 return None;
             }
             withdrawn
                 .iter()
-                .find(|w| {
-                    w.eq_ignore_ascii_case(label) || crate::ingest::respondents::same_id(w, label)
-                })
+                .find(|w| w.eq_ignore_ascii_case(label))
+                .or_else(|| keys.get(&id_key(label)).copied())
                 .cloned()
         };
         let mapped = |label: &str| {
@@ -190,21 +191,27 @@ impl Transcript {
                 .iter()
                 .any(|s| s.label.to_lowercase() == label.to_lowercase())
         };
+        // Neighbouring excerpts are mostly one turn's: a (speaker,
+        // respondent) pair is looked at once in a row.
+        let mut last: Option<(&str, &str)> = None;
         let spoken = self
             .excerpts
             .iter()
+            .filter(|e| {
+                let pair = (e.speaker.as_str(), e.respondent.as_str());
+                last.replace(pair) != Some(pair)
+            })
             .filter(|e| !withdrawn.contains(&e.respondent) && !mapped(&e.speaker))
+            .filter_map(|e| named(&e.speaker).map(|w| (e, w)))
             // A label naming its own respondent (`N04:` in N04's file, with
             // `N4` withdrawn) is that respondent's: a misspelt withdrawal
             // is warned about where it is written.
-            .filter(|e| !crate::ingest::respondents::same_id(&e.speaker, &e.respondent))
-            .find_map(|e| {
-                named(&e.speaker).map(|w| WithdrawnLabel {
-                    label: &e.speaker,
-                    line: e.line,
-                    withdrawn: w,
-                    read_as: Some(&e.respondent),
-                })
+            .find(|(e, _)| !crate::ingest::respondents::same_id(&e.speaker, &e.respondent))
+            .map(|(e, w)| WithdrawnLabel {
+                label: &e.speaker,
+                line: e.line,
+                withdrawn: w,
+                read_as: Some(&e.respondent),
             });
         let kept = self.text_labels.iter().find_map(|(label, line)| {
             named(label).map(|w| WithdrawnLabel {

@@ -585,8 +585,9 @@ fn merged_speakers(rel: &str, turns: &[Turn], respondent: &str) -> Option<String
         *uses.entry(t.label.to_lowercase()).or_insert(0) += 1;
     }
     // label (lowercased) -> (as written, turns, first line), in order of
-    // first appearance.
+    // first appearance; found by the key of `same_id`.
     let mut seen: Vec<(String, String, usize, usize)> = Vec::new();
+    let mut at: std::collections::HashMap<String, usize> = Default::default();
     for t in turns
         .iter()
         .filter(|t| t.respondent.is_some() && !t.label.is_empty())
@@ -599,13 +600,12 @@ fn merged_speakers(rel: &str, turns: &[Turn], respondent: &str) -> Option<String
             continue;
         }
         // One speaker's label written two ways (`R02:`, `R2:`) is one.
-        match seen
-            .iter_mut()
-            .find(|s| s.0 == key || super::respondents::same_id(&s.0, &key))
-        {
-            Some(s) => s.2 += 1,
+        let id_key = super::respondents::id_key(&key);
+        match at.get(&id_key) {
+            Some(&i) => seen[i].2 += 1,
             None => {
                 let line = t.lines.first().map_or(0, |(n, _)| *n);
+                at.insert(id_key, seen.len());
                 seen.push((key, t.label.clone(), 1, line));
             }
         }

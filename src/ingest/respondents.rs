@@ -267,20 +267,12 @@ pub fn speaker_warnings(infos: &[&TranscriptInfo], table: &RespondentTable) -> V
 /// numbers, ignoring case, separators and leading zeros (`R2`, `r02`,
 /// `R-02` and `R02`).
 pub fn same_id(a: &str, b: &str) -> bool {
-    fn key(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        let mut digits = String::new();
-        for c in s.chars().filter(|c| c.is_alphanumeric()) {
-            if c.is_ascii_digit() {
-                digits.push(c);
-                continue;
-            }
-            flush(&mut digits, &mut out);
-            out.extend(c.to_lowercase());
-        }
-        flush(&mut digits, &mut out);
-        out
-    }
+    id_key(a) == id_key(b)
+}
+
+/// What [`same_id`] compares: an id's letters (lowercased) and numbers
+/// (without leading zeros), so that ids can be grouped by it.
+pub fn id_key(s: &str) -> String {
     fn flush(digits: &mut String, out: &mut String) {
         if !digits.is_empty() {
             let trimmed = digits.trim_start_matches('0');
@@ -289,7 +281,18 @@ pub fn same_id(a: &str, b: &str) -> bool {
             digits.clear();
         }
     }
-    key(a) == key(b)
+    let mut out = String::with_capacity(s.len());
+    let mut digits = String::new();
+    for c in s.chars().filter(|c| c.is_alphanumeric()) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        flush(&mut digits, &mut out);
+        out.extend(c.to_lowercase());
+    }
+    flush(&mut digits, &mut out);
+    out
 }
 
 /// What the warning about a withdrawn row in no transcript says after the
@@ -315,17 +318,24 @@ pub fn unmatched_rows(
         .map(|(id, (_, line))| (*line, id.as_str()))
         .collect();
     rows.sort_unstable();
+    // The respondents by the key ids written two ways share, in id order.
+    let mut by_key: std::collections::HashMap<String, Vec<&str>> = Default::default();
+    for &r in in_transcripts {
+        by_key.entry(id_key(r)).or_default().push(r);
+    }
+    // Past this many rows in no transcript (another id scheme altogether)
+    // the closest id is not looked for: it is a search of every
+    // respondent for every row.
+    const CLOSEST_ROWS: usize = 200;
+    let look_for_closest = rows.len() <= CLOSEST_ROWS;
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
     for (line, id) in rows {
+        let same_ids = by_key.get(&id_key(id)).map_or(&[][..], Vec::as_slice);
         let meant = table
             .withdrawn
             .contains_key(id)
-            .then(|| {
-                in_transcripts
-                    .iter()
-                    .find(|r| same_id(id, r) && !withdrawn.contains(**r))
-            })
+            .then(|| same_ids.iter().find(|r| !withdrawn.contains(**r)))
             .flatten();
         if let Some(meant) = meant {
             errors.push(
@@ -341,9 +351,13 @@ pub fn unmatched_rows(
             );
             continue;
         }
-        let same = in_transcripts.iter().copied().find(|r| same_id(id, r));
-        let hint = match same.or_else(|| crate::error::closest(id, in_transcripts.iter().copied()))
-        {
+        let same = same_ids.first().copied();
+        let closest = || {
+            look_for_closest
+                .then(|| crate::error::closest(id, in_transcripts.iter().copied()))
+                .flatten()
+        };
+        let hint = match same.or_else(closest) {
             Some(c) => format!("; did you mean `{c}`?"),
             None => String::new(),
         };

@@ -519,3 +519,34 @@ fn a_link_to_a_missing_file_is_named_as_a_link_by_its_study_path() {
         "error: respondents.csv is a symbolic link to a missing file `/nonexistent/respondents.csv`\n  --> respondents.csv\n  = help: restore the file it points to, point the link at the file, or remove the link\n"
     );
 }
+
+#[test]
+fn tens_of_thousands_of_labels_and_unmatched_rows_take_no_quadratic_time() {
+    // Every line a label of its own (a list pasted as `Item N: …`), and a
+    // respondents.csv of another id scheme: each label was compared with
+    // every other, each row with every respondent.
+    let s = study();
+    let lines: String = (0..40_000).map(|i| format!("L{i}: police\n")).collect();
+    let rows: String = (0..5_000).map(|i| format!("P{i:05},survivor\n")).collect();
+    s.file("transcripts/list.txt", &lines).file(
+        "respondents.csv",
+        &format!("id,role\nR01,survivor\nR02,relative\n{rows}"),
+    );
+    let run = s.run_timeout(&["code"]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "warning: transcripts/list.txt: 40000 speaker labels are all read as respondent \
+             `list`: `L0` (1 turn, from line 1),"
+        ),
+        "{}",
+        &run.stderr[..run.stderr.len().min(2000)]
+    );
+    // Past 200 such rows no closest id is looked for.
+    assert!(
+        run.stderr
+            .contains("warning: respondents.csv:4: respondent `P00000` is in no transcript\n"),
+        "{}",
+        &run.stderr[..run.stderr.len().min(2000)]
+    );
+}
