@@ -267,9 +267,17 @@ pub fn filter(m: &Manifest, read: &ReadOpts) -> Result<Filter> {
         .respondents
         .iter()
         .map(|r| {
-            conds
-                .iter()
-                .all(|c| (m.attribute(r, &c.attr) == Some(c.value.as_str())) != c.negate)
+            conds.iter().all(|c| {
+                // `(missing)`, the matrix's column of respondents
+                // without the attribute, selects them.
+                let value = m.attribute(r, &c.attr);
+                let hit = if c.value == crate::framework::MISSING {
+                    value.is_none_or(str::is_empty)
+                } else {
+                    value == Some(c.value.as_str())
+                };
+                hit != c.negate
+            })
         })
         .collect();
     Ok(Filter {

@@ -328,3 +328,33 @@ fn an_empty_codebook_is_warned_about_by_code_and_named_by_what_shows_rows() {
         assert_eq!(run.stdout, "");
     }
 }
+
+#[test]
+fn where_missing_selects_the_respondents_of_the_missing_column() {
+    let s = crate::util::Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "themes:\n  - id: t\n    codes:\n      - id: money\n        match: {any: [money]}\n",
+    )
+    .file(
+        "transcripts/r1.txt",
+        "---\nregion: North\n---\nR1: money.\n",
+    )
+    .file("transcripts/r2.txt", "R2: money.\n\nMore money.\n")
+    .file("transcripts/r3.txt", "R3: nothing.\n");
+    assert_eq!(
+        s.run(&["matrix", "--by", "region", "--cell", "count", "--format", "csv"])
+            .ok(),
+        "code,(missing),North,total\nt,2,1,3\nt/money,2,1,3\n"
+    );
+    assert_eq!(
+        s.run(&["matrix", "--where", "region=(missing)", "--format", "csv"])
+            .ok(),
+        "code,r2,r3,total\nt,2,0,2\nt/money,2,0,2\n"
+    );
+    assert_eq!(
+        s.run(&["matrix", "--where", "region!=(missing)", "--format", "csv"])
+            .ok(),
+        "code,r1,total\nt,1,1\nt/money,1,1\n"
+    );
+}
