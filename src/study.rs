@@ -2,6 +2,7 @@
 //! it names (transcripts, codebook, respondents). Nothing here reads a
 //! transcript's content.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -311,6 +312,10 @@ pub struct Settings {
     /// How a reading command finds changed transcripts: each file's size
     /// and mtime (`files`), or only its folders' mtimes (`folders`).
     pub check: Check,
+    /// Caption files' speakers (files that have no front matter): per
+    /// transcript path, each voice or `Name:` label → respondent id.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub speakers: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// How a reading command (not `thematic code`) finds that transcripts
@@ -395,6 +400,7 @@ impl Default for Settings {
             pseudonyms: "pseudonyms.yaml".into(),
             identifying: Vec::new(),
             check: Check::Files,
+            speakers: BTreeMap::new(),
         }
     }
 }
@@ -613,6 +619,17 @@ impl Study {
         }
     }
 
+    /// How transcripts are split into turns and excerpts.
+    pub fn split_options(&self) -> crate::ingest::plain::SplitOptions {
+        crate::ingest::plain::SplitOptions {
+            unit: self.settings.unit,
+            interviewer: self.settings.interviewer.clone(),
+            csv: self.settings.csv.clone(),
+            encoding: self.forced_encoding(),
+            speakers: self.settings.speakers.clone(),
+        }
+    }
+
     /// The forced encoding, if the settings or `--encoding` give one.
     pub fn forced_encoding(&self) -> Option<&'static encoding_rs::Encoding> {
         self.settings
@@ -785,11 +802,41 @@ impl Study {
                 .with_hint("rename the files with UTF-8 names (e.g. `mv` them to names without odd bytes)"));
             }
         }
+        warnings.extend(self.speakers_warnings(&files));
         let stamps = stamps.filter(|s| {
             s.iter()
                 .all(|f| f.state.mtime > 0 && f.state.mtime.saturating_add(RACY_NS) < started)
         });
         Ok(((files, warnings), stamps))
+    }
+
+    /// Warnings for `speakers:` entries of thematic.yaml that map nothing:
+    /// a path that is no transcript (with the closest that is), or a
+    /// transcript that is not a caption file (its speakers go in its
+    /// front matter).
+    fn speakers_warnings(&self, files: &[TranscriptFile]) -> Vec<String> {
+        let mut out = Vec::new();
+        for path in self.settings.speakers.keys() {
+            let found = files.binary_search_by(|f| f.rel.as_str().cmp(path)).is_ok();
+            let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+            if !found {
+                let hint = match crate::error::closest(path, files.iter().map(|f| f.rel.as_str())) {
+                    Some(c) => format!("; did you mean `{c}`?"),
+                    None => String::new(),
+                };
+                out.push(format!(
+                    "{SETTINGS_FILE}: `speakers:` names `{path}`, which is not a transcript of \
+                     the study (paths are as `thematic transcripts` lists them){hint}"
+                ));
+            } else if ext != "vtt" && ext != "srt" {
+                out.push(format!(
+                    "{SETTINGS_FILE}: `speakers:` maps the speakers of caption files only; give \
+                     those of `{path}` in its front matter (`speakers: {{Ana: R03}}` between \
+                     `---` lines at its top)"
+                ));
+            }
+        }
+        out
     }
 
     fn push_file(
@@ -912,7 +959,8 @@ pub fn is_listing_warning(warning: &str) -> bool {
     let skipped = warning.contains(NOT_A_TRANSCRIPT_TYPE) && warning.ends_with("); skipped");
     let unmatched = warning.starts_with(&format!("{SETTINGS_FILE}: `transcripts` entry `"))
         && warning.ends_with(MATCHES_NO_FILE);
-    skipped || unmatched
+    let speakers = warning.starts_with(&format!("{SETTINGS_FILE}: `speakers:` "));
+    skipped || unmatched || speakers
 }
 
 /// A file found among the transcripts (see `Study::classify`).
@@ -1132,6 +1180,10 @@ const SETTINGS_EXAMPLES: &[(&str, &str)] = &[
     ("pseudonyms", "pseudonyms: pseudonyms.yaml"),
     ("identifying", "identifying: [real_name, phone]"),
     ("check", "check: files"),
+    (
+        "speakers",
+        "speakers: {transcripts/ep01.vtt: {Alma: R01, Bea: R02}}",
+    ),
 ];
 
 /// serde's name for a kind of YAML value, in plain words.
@@ -1669,7 +1721,7 @@ mod tests {
         );
         assert_eq!(
             report("title: x\ntranscript: [transcripts]\n"),
-            "error: unknown key `transcript` in thematic.yaml; did you mean `transcripts`?\n  --> thematic.yaml:2:1\n  = help: remove or correct the key (keys are checked so that typos do not pass); the keys are: transcripts, codebook, respondents, unit, interviewer, language, csv, encoding, charts, memos, title, description, attribution, withdrawn, pseudonyms, identifying, check"
+            "error: unknown key `transcript` in thematic.yaml; did you mean `transcripts`?\n  --> thematic.yaml:2:1\n  = help: remove or correct the key (keys are checked so that typos do not pass); the keys are: transcripts, codebook, respondents, unit, interviewer, language, csv, encoding, charts, memos, title, description, attribution, withdrawn, pseudonyms, identifying, check, speakers"
         );
         assert_eq!(
             report("csv: {ids: id, answers: [p1]}\n"),

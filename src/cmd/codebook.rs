@@ -16,7 +16,6 @@ use crate::codebook::{diff, format, qdc, Codebook};
 use crate::error::{Error, Location, Result};
 use crate::index::collect::Filter;
 use crate::index::StudyIndex;
-use crate::ingest::SplitOptions;
 use crate::pipeline::{self, Mode};
 use crate::render::{self, Table};
 use crate::study::{Study, StudyAt};
@@ -502,12 +501,7 @@ fn diff_cmd(study: &Study, old: &str, new: &str, opts: DiffOptions) -> Result<()
 /// withdrew consent are left out, as `code` leaves them out of the index.
 fn impact_of(study: &Study, a: &Codebook, b: &Codebook) -> Result<Vec<Impact>> {
     let (files, _) = study.transcript_files()?;
-    let opts = SplitOptions {
-        unit: study.settings.unit,
-        interviewer: study.settings.interviewer.clone(),
-        csv: study.settings.csv.clone(),
-        encoding: study.forced_encoding(),
-    };
+    let opts = study.split_options();
     // Respondents who withdrew consent are in no count, as in the index.
     let withdrawn = pipeline::withdrawn(study)?;
     let matchers = [Matcher::new(a), Matcher::new(b)];

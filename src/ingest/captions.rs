@@ -5,6 +5,8 @@
 //! texts joined by a space; the excerpt id is the number of the turn's first
 //! cue, and the excerpt keeps the cue's start time.
 
+use std::collections::BTreeMap;
+
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -194,6 +196,15 @@ fn unescape(s: &str) -> String {
 /// Reads a caption file into turns and excerpts.
 pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     let file_respondent = plain::file_stem(rel);
+    // The file's speakers from thematic.yaml (captions have no front
+    // matter), by label in lowercase.
+    let mapped: Option<BTreeMap<String, &String>> = opts.speakers.get(rel).map(|m| {
+        m.iter()
+            .map(|(label, id)| (label.trim().to_lowercase(), id))
+            .collect()
+    });
+    // Labels the mapping leaves out: (label, first cue, cues).
+    let mut unmapped: Vec<(String, usize, usize)> = Vec::new();
     let mut turns: Vec<Turn> = Vec::new();
     for cue in cues(text, kind, rel)? {
         if cue.text.is_empty() {
@@ -210,6 +221,17 @@ pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<T
             _ => {
                 let respondent = if plain::is_interviewer(&label, opts) {
                     None
+                } else if let Some(map) = &mapped {
+                    match map.get(&label.trim().to_lowercase()) {
+                        Some(id) => Some((*id).clone()),
+                        None => {
+                            match unmapped.iter_mut().find(|u| u.0 == label) {
+                                Some(u) => u.2 += 1,
+                                None => unmapped.push((label.clone(), cue.number, 1)),
+                            }
+                            Some(file_respondent.clone())
+                        }
+                    }
                 } else {
                     Some(file_respondent.clone())
                 };
@@ -223,11 +245,27 @@ pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<T
             }
         }
     }
-    let info = TranscriptInfo {
+    let mut info = TranscriptInfo {
         path: rel.to_string(),
-        respondent: file_respondent,
+        respondent: file_respondent.clone(),
         ..Default::default()
     };
+    match &mapped {
+        None => info.warnings.extend(plain::merged_speakers(
+            rel,
+            &turns,
+            &file_respondent,
+            plain::SpeakersFix::Settings,
+        )),
+        Some(_) => info.warnings.extend(unmapped.iter().map(|(label, first, n)| {
+            let turns = if *n == 1 { "turn" } else { "turns" };
+            format!(
+                "{rel}: speaker `{label}` ({n} {turns}, from cue {first}) is not in thematic.yaml's \
+                 `speakers:` for this file, so it is read as respondent `{file_respondent}`; add \
+                 it there (`{label}: ID`), or to the `interviewer:` setting"
+            )
+        })),
+    }
     Ok(plain::build(rel, &turns, opts.unit, info))
 }
 
@@ -242,6 +280,7 @@ mod tests {
             interviewer: vec!["Interviewer".into()],
             csv: None,
             encoding: None,
+            speakers: Default::default(),
         }
     }
 

@@ -25,6 +25,9 @@ pub struct SplitOptions {
     pub csv: Option<crate::study::CsvSettings>,
     /// A forced text encoding (else detected).
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// Caption files' speakers from thematic.yaml: per transcript path,
+    /// label → respondent id.
+    pub speakers: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// Front matter of a transcript.
@@ -521,8 +524,12 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     if !focus_group {
         info.warnings
             .extend(stray_labels(rel, &turns, &file_respondent));
-        info.warnings
-            .extend(merged_speakers(rel, &turns, &file_respondent));
+        info.warnings.extend(merged_speakers(
+            rel,
+            &turns,
+            &file_respondent,
+            SpeakersFix::FrontMatter,
+        ));
     }
     let mut t = build(rel, &turns, opts.unit, info);
     t.text_labels = text_labels;
@@ -572,6 +579,17 @@ fn stray_labels(rel: &str, turns: &[Turn], respondent: &str) -> Vec<String> {
         .collect()
 }
 
+/// Where a file's speakers are mapped to respondents, for the hint of
+/// [`merged_speakers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpeakersFix {
+    /// In the file's front matter (text and .docx transcripts).
+    FrontMatter,
+    /// In thematic.yaml, by the file's path (captions, which have no front
+    /// matter).
+    Settings,
+}
+
 /// A warning when several speaker labels of a file without `speakers:` are
 /// all read as its one respondent (two guests of a podcast, a translator,
 /// an interviewer label the settings do not list): every count then takes
@@ -579,7 +597,12 @@ fn stray_labels(rel: &str, turns: &[Turn], respondent: &str) -> Vec<String> {
 /// sentence read as a label) are not counted. Compared case-insensitively;
 /// each label is named as first written, with its number of turns and its
 /// first line.
-fn merged_speakers(rel: &str, turns: &[Turn], respondent: &str) -> Option<String> {
+pub fn merged_speakers(
+    rel: &str,
+    turns: &[Turn],
+    respondent: &str,
+    fix: SpeakersFix,
+) -> Option<String> {
     let mut uses: BTreeMap<String, usize> = BTreeMap::new();
     for t in turns {
         *uses.entry(t.label.to_lowercase()).or_insert(0) += 1;
@@ -614,12 +637,17 @@ fn merged_speakers(rel: &str, turns: &[Turn], respondent: &str) -> Option<String
         return None;
     }
     const SHOWN: usize = 5;
+    // A caption file's lines are its cues.
+    let place = match fix {
+        SpeakersFix::FrontMatter => "line",
+        SpeakersFix::Settings => "cue",
+    };
     let mut listed: Vec<String> = seen
         .iter()
         .take(SHOWN)
         .map(|(_, label, n, line)| {
             let turns = if *n == 1 { "turn" } else { "turns" };
-            format!("`{label}` ({n} {turns}, from line {line})")
+            format!("`{label}` ({n} {turns}, from {place} {line})")
         })
         .collect();
     if seen.len() > SHOWN {
@@ -632,10 +660,16 @@ fn merged_speakers(rel: &str, turns: &[Turn], respondent: &str) -> Option<String
         .map(|(i, s)| format!("{}: {respondent}{}", s.1, ["a", "b"][i]))
         .collect::<Vec<_>>()
         .join(", ");
+    let map = match fix {
+        SpeakersFix::FrontMatter => format!("in front matter (`speakers: {{{example}}}`)"),
+        SpeakersFix::Settings => {
+            format!("in thematic.yaml (`speakers: {{{rel}: {{{example}}}}}`)")
+        }
+    };
     Some(format!(
         "{rel}: {} speaker labels are all read as respondent `{respondent}`: {}; if they are \
-         different people, map each label to a respondent id in front matter \
-         (`speakers: {{{example}}}`), or add an interviewer's label to the `interviewer:` setting",
+         different people, map each label to a respondent id {map}, or add an interviewer's \
+         label to the `interviewer:` setting",
         seen.len(),
         listed.join(", ")
     ))
@@ -912,6 +946,7 @@ mod tests {
             interviewer: crate::study::Settings::default().interviewer,
             csv: None,
             encoding: None,
+            speakers: BTreeMap::new(),
         }
     }
 

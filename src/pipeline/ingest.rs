@@ -393,12 +393,7 @@ fn read_and_code(
 ) -> Result<()> {
     let matcher = Matcher::new(&inputs.codebook);
     let withdrawn = inputs.withdrawn()?;
-    let opts = SplitOptions {
-        unit: study.settings.unit,
-        interviewer: study.settings.interviewer.clone(),
-        csv: study.settings.csv.clone(),
-        encoding: study.forced_encoding(),
-    };
+    let opts = study.split_options();
     // Each file's search language: its front matter's, else its
     // respondents' in respondents.csv, else the study's.
     let languages = Languages {

@@ -1071,7 +1071,7 @@ fn settings_of_the_wrong_type_or_value_are_told_plainly_with_an_example() {
         ),
         (
             "transcript: [transcripts]\n",
-            "error: unknown key `transcript` in thematic.yaml; did you mean `transcripts`?\n  --> thematic.yaml:1:1\n  = help: remove or correct the key (keys are checked so that typos do not pass); the keys are: transcripts, codebook, respondents, unit, interviewer, language, csv, encoding, charts, memos, title, description, attribution, withdrawn, pseudonyms, identifying, check\n",
+            "error: unknown key `transcript` in thematic.yaml; did you mean `transcripts`?\n  --> thematic.yaml:1:1\n  = help: remove or correct the key (keys are checked so that typos do not pass); the keys are: transcripts, codebook, respondents, unit, interviewer, language, csv, encoding, charts, memos, title, description, attribution, withdrawn, pseudonyms, identifying, check, speakers\n",
         ),
     ] {
         s.file("thematic.yaml", yaml);

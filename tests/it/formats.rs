@@ -149,6 +149,62 @@ fn caption_quotes_show_ids_and_times() {
 }
 
 #[test]
+fn two_guests_of_a_caption_file_are_told_apart_in_the_settings() {
+    let s = study(
+        "ep01.srt",
+        b"1\n00:00:01,000 --> 00:00:03,000\nInterviewer: What happened?\n\n2\n00:00:04,000 --> 00:00:06,000\nAlma: The police did nothing.\n\n3\n00:00:07,000 --> 00:00:09,000\nBea: There was a debt.\n\n4\n00:00:10,000 --> 00:00:12,000\nCarla: Nobody came.\n",
+    );
+    let code = s.run(&["code"]);
+    code.ok();
+    assert!(
+        code.stderr.contains(
+            "warning: transcripts/ep01.srt: 3 speaker labels are all read as respondent `ep01`: \
+             `Alma` (1 turn, from cue 2), `Bea` (1 turn, from cue 3), `Carla` (1 turn, from cue \
+             4); if they are different people, map each label to a respondent id in \
+             thematic.yaml (`speakers: {transcripts/ep01.srt: {Alma: ep01a, Bea: ep01b}}`), or \
+             add an interviewer's label to the `interviewer:` setting\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    s.file(
+        "thematic.yaml",
+        "speakers:\n  transcripts/ep01.srt: {alma: r01, Bea: r03}\n  transcripts/ep1.srt: {X: r09}\n",
+    );
+    let code = s.run(&["code"]);
+    code.ok();
+    let warnings: Vec<&str> = code
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: thematic.yaml: `speakers:` names `transcripts/ep1.srt`, which is not a \
+             transcript of the study (paths are as `thematic transcripts` lists them); did you \
+             mean `transcripts/ep01.srt`?",
+            "warning: transcripts/ep01.srt: speaker `Carla` (1 turn, from cue 4) is not in \
+             thematic.yaml's `speakers:` for this file, so it is read as respondent `ep01`; add \
+             it there (`Carla: ID`), or to the `interviewer:` setting",
+        ]
+    );
+    assert_eq!(
+        s.run(&["matrix", "--format", "csv"]).ok(),
+        "code,ep01,r01,r02,r03,total\nfamily,0,1,0,1,2\nfamily/police,0,1,0,0,1\nfamily/money,0,0,0,1,1\nreturn,0,0,1,0,1\nreturn/support,0,0,1,0,1\n"
+    );
+    // Bea's words carry her id, and r01's attributes.
+    let quote = s.run(&["quote", "police", "--format", "csv"]);
+    assert!(
+        quote
+            .ok()
+            .contains("transcripts/ep01.srt:2,transcripts/ep01.srt,2,r01,"),
+        "{}",
+        quote.stdout
+    );
+}
+
+#[test]
 fn malformed_containers_exit_2_naming_file_and_place() {
     let mut zip_bytes = std::io::Cursor::new(Vec::new());
     {

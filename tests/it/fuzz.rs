@@ -159,6 +159,7 @@ fn options(choice: u64, csv: bool) -> SplitOptions {
             answers: vec!["q1_apoyo".into(), "q2_familia".into()],
         }),
         encoding: None,
+        speakers: Default::default(),
     }
 }
 
