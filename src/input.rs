@@ -224,6 +224,14 @@ fn not_read(path: &Path, shown: &str, err: std::io::Error) -> Error {
             );
         }
     }
+    #[cfg(unix)]
+    if err.raw_os_error() == Some(libc::ELOOP) {
+        return Error::at(
+            Location::file(shown),
+            format!("{shown} is a symbolic link in a loop: links that lead to each other, never to a file"),
+        )
+        .with_hint("point the link at the file itself, or remove the link");
+    }
     Error::io(path, err)
 }
 
@@ -511,6 +519,21 @@ impl<'de> serde::de::Visitor<'de> for Count<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_loop_of_links_is_named_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        let e = read_user_file(&a, "transcripts/a.txt", TRANSCRIPT).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.report(),
+            "error: transcripts/a.txt is a symbolic link in a loop: links that lead to each other, never to a file\n  --> transcripts/a.txt\n  = help: point the link at the file itself, or remove the link"
+        );
+    }
 
     #[cfg(unix)]
     #[test]

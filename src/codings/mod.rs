@@ -247,6 +247,27 @@ fn read_rows(
     out: &mut Codings,
 ) -> Result<()> {
     let (header, rows, header_row) = (&table.header, &table.rows, table.header_row);
+    // A column named twice (two `code` columns of a long sheet, a code's
+    // column pasted twice) would be read once, its twin's marks lost.
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for (i, h) in header.iter().enumerate() {
+        let key = h.trim().to_lowercase();
+        if key.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen.insert(key, i) {
+            return Err(Error::at(
+                Location::at(shown, header_row, i + 1),
+                format!(
+                    "column `{}` appears twice in {shown} (columns {} and {}): the marks of one would be lost",
+                    h.trim(),
+                    first + 1,
+                    i + 1
+                ),
+            )
+            .with_hint("merge the two columns into one, or rename one of them"));
+        }
+    }
     let col = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let excerpt_col = col("excerpt").or_else(|| col("id")).ok_or_else(|| {
         Error::at(Location::line(shown, header_row), "a coding sheet needs an `excerpt` (or `id`) column")

@@ -354,6 +354,28 @@ fn a_long_sheet_id_at_a_line_without_an_excerpt_says_so() {
     assert!(!run.stderr.contains("changed"), "{}", run.stderr);
 }
 
+#[test]
+fn a_sheet_column_named_twice_is_refused_at_the_second() {
+    let s = study();
+    s.file(
+        "codings/eva.csv",
+        "excerpt,code,CODE\ntranscripts/r3.txt:1,work/debt,help/shelter\n",
+    );
+    assert_eq!(
+        s.run(&["code"]).bad_input(),
+        "error: column `CODE` appears twice in codings/eva.csv (columns 2 and 3): the marks of \
+         one would be lost\n  --> codings/eva.csv:1:3\n  = help: merge the two columns into \
+         one, or rename one of them\n"
+    );
+    s.file(
+        "codings/eva.csv",
+        "id,work/debt,help/shelter,work/debt\ntranscripts/r3.txt:1,x,,\n",
+    );
+    assert!(s.run(&["code"]).bad_input().starts_with(
+        "error: column `work/debt` appears twice in codings/eva.csv (columns 2 and 4)"
+    ),);
+}
+
 /// A spreadsheet program saved `066089670000` as `66089670000`.
 #[test]
 fn hashes_a_spreadsheet_turned_into_numbers_keep_their_codings() {
