@@ -21,6 +21,28 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// Why a file that no program we read writes with a DTD or entities of
+/// its own is refused: an entity's text would be dropped (or, resolved,
+/// could reach outside the file), so a word of the document would be lost
+/// in silence. `None` for every other event.
+pub fn refused(ev: &quick_xml::events::Event) -> Option<String> {
+    match ev {
+        quick_xml::events::Event::DocType(_) => Some(
+            "it has a DTD (<!DOCTYPE …>), which the program that saves such files never writes; \
+             thematic reads none, so that no entity's text is lost or read from elsewhere"
+                .into(),
+        ),
+        quick_xml::events::Event::GeneralRef(r) if entity(r).is_none() => {
+            let name: &str = r.as_ref();
+            Some(format!(
+                "unknown entity `&{name};`: only XML's own (&amp; &lt; &gt; &quot; &apos;) and \
+                 &#…; are read"
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// The character an XML entity or character reference stands for (the five
 /// predefined entities and `&#…;`); None for anything else.
 pub fn entity(r: &quick_xml::events::BytesRef) -> Option<char> {

@@ -573,6 +573,9 @@ fn parse(xml: &str) -> std::result::Result<Vec<Node>, (u64, String)> {
         let ev = reader
             .read_event()
             .map_err(|e| (reader.error_position(), e.to_string()))?;
+        if let Some(why) = crate::xml::refused(&ev) {
+            return Err((reader.buffer_position(), why));
+        }
         match ev {
             Event::Start(e) => match e.local_name().as_ref() {
                 "CodeBook" => saw_codebook = true,

@@ -43,6 +43,9 @@ fn parse_document(xml: &str) -> std::result::Result<Vec<String>, (u64, String)> 
         let event = reader
             .read_event()
             .map_err(|e| (reader.error_position(), e.to_string()))?;
+        if let Some(why) = crate::xml::refused(&event) {
+            return Err((reader.buffer_position(), why));
+        }
         match event {
             Event::Start(e) => match e.local_name().as_ref() {
                 "p" => cur = Some(String::new()),
@@ -120,6 +123,26 @@ pub mod tests {
         assert_eq!(
             paras,
             ["Interviewer: How & why?", "", "R07: We went\tback.", "cell"]
+        );
+    }
+
+    #[test]
+    fn a_dtd_or_an_entity_of_its_own_is_refused_not_dropped() {
+        let body = "<w:p><w:r><w:t>my family &debt; to them</w:t></w:r></w:p>";
+        let e = paragraphs(&docx(body), "t/d.docx").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.report().contains("unknown entity `&debt;`"),
+            "{}",
+            e.report()
+        );
+        let xml = r#"<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY debt "owed a debt">]><w:document xmlns:w="x"><w:body><w:p><w:r><w:t>&debt;</w:t></w:r></w:p></w:body></w:document>"#;
+        let (_, why) = parse_document(xml).unwrap_err();
+        assert!(why.contains("it has a DTD"), "{why}");
+        // XML's own entities and character references are read.
+        assert_eq!(
+            parse_document(r#"<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>a &lt; b &#233;</w:t></w:r></w:p></w:body></w:document>"#).unwrap(),
+            ["a < b é"]
         );
     }
 
