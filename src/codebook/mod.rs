@@ -1023,10 +1023,14 @@ fn validate_rules(
         }
         (node.line, 0)
     };
+    // A term or regex is quoted up to this many characters (it may be a
+    // whole pasted list).
+    const QUOTED: usize = 120;
     for (list, terms) in [("any", &m.any), ("all", &m.all), ("none", &m.none)] {
         for term in terms {
             if let Err(why) = parse_term(term) {
                 let (l, c) = find(term.trim());
+                let term = crate::input::quote_line(term, QUOTED);
                 errors.push(Error::at(loc(shown, l, c), format!("bad term `{term}` in `{}` match.{list}: {why}", node.path))
                     .with_hint("write words as they appear (case and accents do not matter); use `regex:` for patterns"));
             }
@@ -1046,8 +1050,10 @@ fn validate_rules(
                 Error::at(
                     loc(shown, l, c),
                     format!(
-                        "invalid regex `{r}` in `{}` match.regex: {first}",
-                        node.path
+                        "invalid regex `{}` in `{}` match.regex: {}",
+                        crate::input::quote_line(r, QUOTED),
+                        node.path,
+                        crate::input::quote_line(&first, QUOTED)
                     ),
                 )
                 .with_hint(

@@ -276,7 +276,7 @@ fn front_matter_of(f: &TranscriptFile) -> Result<()> {
     let text = if ext == "docx" {
         crate::ingest::docx::paragraphs(&bytes, &f.rel)?.join("\n")
     } else {
-        crate::text::decode::decode(&bytes, &f.rel)?.text
+        crate::text::decode::decode_with(&bytes, &f.rel, None)?.text
     };
     let lines: Vec<&str> = text.split('\n').collect();
     crate::ingest::plain::front_matter(&lines, &f.rel).map(|_| ())

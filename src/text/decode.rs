@@ -17,16 +17,29 @@ pub struct Decoded {
     pub warning: Option<String>,
 }
 
-/// Decodes a text file's bytes; `shown` names the file in errors.
+/// Decodes a text file's bytes (a codebook, a table, settings: not a
+/// transcript); `shown` names the file in errors.
 pub fn decode(bytes: &[u8], shown: &str) -> Result<Decoded> {
-    decode_with(bytes, shown, None)
+    decode_file(bytes, shown, None, false)
 }
 
-/// Decodes with a forced encoding (a BOM still wins), or detects it.
+/// Decodes a transcript with a forced encoding (a BOM still wins), or
+/// detects it.
 pub fn decode_with(
     bytes: &[u8],
     shown: &str,
     forced: Option<&'static Encoding>,
+) -> Result<Decoded> {
+    decode_file(bytes, shown, forced, true)
+}
+
+/// [`decode_with`]; `transcript` says what the file is, for the error
+/// about a binary file.
+fn decode_file(
+    bytes: &[u8],
+    shown: &str,
+    forced: Option<&'static Encoding>,
+    transcript: bool,
 ) -> Result<Decoded> {
     if let Some(enc) = forced {
         let has_bom = bytes.starts_with(b"\xEF\xBB\xBF")
@@ -75,8 +88,16 @@ pub fn decode_with(
             .with_hint("re-save it as UTF-8 (in most editors: Save as… → Encoding: UTF-8)"));
         }
         if looks_binary(bytes) {
-            return Err(Error::at(Location::file(shown), "this is a binary file, not a text transcript")
-                .with_hint("export the transcript as .txt, .md (UTF-8), or remove it from the transcripts folder"));
+            return Err(if transcript {
+                Error::at(Location::file(shown), "this is a binary file, not a text transcript")
+                    .with_hint("export the transcript as .txt, .md (UTF-8), or remove it from the transcripts folder")
+            } else {
+                Error::at(
+                    Location::file(shown),
+                    "this is a binary file, not text (it has NUL bytes or other control bytes)",
+                )
+                .with_hint("save it again as UTF-8 text, or point the settings at the right file")
+            });
         }
         match std::str::from_utf8(bytes) {
             Ok(text) => (text.to_string(), "UTF-8".to_string(), None),
@@ -355,9 +376,19 @@ mod tests {
     }
 
     #[test]
-    fn binary_is_refused() {
-        let e = decode(b"PK\x03\x04\x00\x00binary", "t/x.txt").unwrap_err();
+    fn binary_is_refused_as_what_the_file_is() {
+        let zip = b"PK\x03\x04\x00\x00binary";
+        let e = decode_with(zip, "t/x.txt", None).unwrap_err();
         assert_eq!(e.exit_code(), 2);
-        assert!(e.report().contains("t/x.txt"));
+        assert!(e
+            .report()
+            .starts_with("error: this is a binary file, not a text transcript\n  --> t/x.txt\n"));
+        // A codebook or table is no transcript to remove from a folder.
+        let e = decode(zip, "codebooks/main.yaml").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.report(),
+            "error: this is a binary file, not text (it has NUL bytes or other control bytes)\n  --> codebooks/main.yaml\n  = help: save it again as UTF-8 text, or point the settings at the right file"
+        );
     }
 }
