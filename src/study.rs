@@ -722,11 +722,17 @@ impl Study {
                 };
                 let pattern = self.root.join(&full).display().to_string();
                 let paths = glob::glob(&pattern).map_err(|e| {
+                    // The position is in the pattern with the study's folder
+                    // in front: counted in the entry as written.
+                    let at = e.pos.saturating_sub(pattern.len() - full.len()) + 1;
                     Error::at(
                         Location::file(SETTINGS_FILE),
-                        format!("bad glob `{entry}` in `transcripts`: {e}"),
+                        format!(
+                            "bad glob `{entry}` in `transcripts`: {} at character {at} of the entry",
+                            e.msg
+                        ),
                     )
-                    .with_hint("use `*`, `**` and `?` as in a shell")
+                    .with_hint("use `*`, `**`, `?` and `[…]` as in a shell")
                 })?;
                 let mut n = 0;
                 for p in paths.flatten() {
@@ -1357,12 +1363,56 @@ pub fn yaml_error(path: &str, err: &serde_yaml::Error) -> Error {
         Some(l) => Location::at(path, l.line(), l.column()),
         None => Location::file(path),
     };
+    if let Some((text, hint)) = plain_yaml_error(&message, err.location()) {
+        return Error::at(location, text).with_hint(hint);
+    }
     let hint = if message.contains("unknown field") {
         "remove or correct the key (keys are checked so that typos do not pass)"
     } else {
         "fix the YAML at this place"
     };
     Error::at(location, message).with_hint(hint)
+}
+
+/// serde_yaml's messages that name its own workings, in plain words: the
+/// nesting limit, a file of several documents, and a file whose whole
+/// content is of the wrong kind (a list for a mapping, or the reverse).
+fn plain_yaml_error(message: &str, at: Option<serde_yaml::Location>) -> Option<(String, String)> {
+    if message.starts_with("recursion limit exceeded") {
+        return Some((
+            "the YAML nests deeper than 128 levels (mappings and lists within each other), the most thematic reads".into(),
+            "nest less deeply (codes of a codebook nest a few levels, not hundreds)".into(),
+        ));
+    }
+    if message.contains("more than one document") {
+        return Some((
+            "this file holds several YAML documents (separated by `---` lines, as a transcript's front matter is), where one is read".into(),
+            "remove the `---` lines, or point the setting at the right file".into(),
+        ));
+    }
+    let whole = at.is_none_or(|l| l.line() == 1 && l.column() <= 1);
+    let (found, expected) = message
+        .strip_prefix("invalid type: ")?
+        .split_once(", expected ")?;
+    if !whole {
+        return None;
+    }
+    let wants = if expected.starts_with("struct ") || expected == "a map" {
+        "a mapping of keys (`key: value` lines)"
+    } else if expected == "a sequence" {
+        "a list (`- …` lines)"
+    } else {
+        return None;
+    };
+    let found = match found {
+        "sequence" => "a list".to_string(),
+        "map" => "a mapping".to_string(),
+        f => plain_kind(f),
+    };
+    Some((
+        format!("this file must be {wants}, not {found}"),
+        "see the README for the file's shape".into(),
+    ))
 }
 
 /// [`yaml_error`] for a file whose `text` is at hand: a duplicate key is
@@ -1699,6 +1749,29 @@ mod tests {
             ),
             "{report}"
         );
+    }
+
+    #[test]
+    fn yaml_errors_about_the_whole_file_read_plainly() {
+        let report = |r: std::result::Result<serde_yaml::Value, serde_yaml::Error>| {
+            yaml_error("f.yaml", &r.unwrap_err()).report()
+        };
+        let list = serde_yaml::from_str::<std::collections::BTreeMap<String, u32>>("- a\n- b\n")
+            .unwrap_err();
+        assert_eq!(
+            yaml_error("f.yaml", &list).report(),
+            "error: this file must be a mapping of keys (`key: value` lines), not a list\n  --> f.yaml:1:1\n  = help: see the README for the file's shape"
+        );
+        let map = serde_yaml::from_str::<Vec<String>>("police: agency\n").unwrap_err();
+        assert!(yaml_error("f.yaml", &map)
+            .report()
+            .starts_with("error: this file must be a list (`- …` lines), not a mapping\n"));
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        assert!(report(serde_yaml::from_str(&deep)).starts_with(
+            "error: the YAML nests deeper than 128 levels (mappings and lists within each other)"
+        ));
+        assert!(report(serde_yaml::from_str("---\na: 1\n---\nb: 2\n"))
+            .starts_with("error: this file holds several YAML documents"));
     }
 
     #[test]

@@ -306,7 +306,13 @@ impl Codebook {
                 match serde_yaml::from_str(text) {
                     Ok(doc) => doc,
                     Err(e) => {
-                        errors.push(crate::study::yaml_error_in(shown, text, &e));
+                        let mut err = crate::study::yaml_error_in(shown, text, &e);
+                        if err.report().contains("this file must be a mapping") {
+                            err = err.with_hint(
+                                "a codebook is a mapping: `codebook: NAME`, then `themes:` with a list of themes (`thematic init` writes a starter)",
+                            );
+                        }
+                        errors.push(err);
                         return Err(several(errors, shown));
                     }
                 }

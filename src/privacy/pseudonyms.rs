@@ -192,7 +192,16 @@ impl Pseudonyms {
         } else {
             crate::input::check_yaml(text, shown)?;
             serde_yaml::from_str::<Option<Vec<RawEntry>>>(text)
-                .map_err(|e| crate::study::yaml_error(shown, &e))?
+                .map_err(|e| {
+                    let err = crate::study::yaml_error(shown, &e);
+                    if err.report().contains("this file must be a list") {
+                        err.with_hint(
+                            "write one entry a line: `- {find: [Rosa Quispe, Rosa], replace: \"[survivor, 19]\"}`",
+                        )
+                    } else {
+                        err
+                    }
+                })?
                 .unwrap_or_default()
         };
         let lines = item_lines(text);
