@@ -70,9 +70,60 @@ fn failed(e: XlsxError) -> Error {
     }
 }
 
+/// The most characters a spreadsheet cell holds.
+const MAX_CELL: usize = 32_767;
+
 /// The bytes of a one-sheet workbook.
 pub fn write(sheet: &Sheet) -> Result<Vec<u8>> {
+    if let Some(e) = too_long(sheet) {
+        return Err(e);
+    }
     build(sheet).map_err(failed)
+}
+
+/// The error for the first cell whose text a spreadsheet cannot hold,
+/// naming its row (by the row's first cell: an excerpt id, a code) and
+/// column.
+fn too_long(sheet: &Sheet) -> Option<Error> {
+    fn text(c: &Cell) -> Option<&str> {
+        match c {
+            Cell::Text(t) => Some(t.as_str()),
+            Cell::Number(_) => None,
+        }
+    }
+    for (r, row) in sheet.rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let Some(t) = text(cell).filter(|t| t.len() > MAX_CELL) else {
+                continue;
+            };
+            let n = t.chars().count();
+            if n <= MAX_CELL {
+                continue;
+            }
+            let first = row.first().and_then(text).unwrap_or("");
+            let column = sheet
+                .rows
+                .first()
+                .and_then(|h| h.get(c))
+                .and_then(text)
+                .unwrap_or("");
+            return Some(
+                Error::input(format!(
+                    "row {} (`{}`), column `{}`: its text is {n} characters, more than the \
+                     32,767 a spreadsheet cell holds",
+                    r + 1,
+                    crate::input::quote_line(first, 80),
+                    crate::input::quote_line(column, 40)
+                ))
+                .with_hint(
+                    "write it with --format csv instead, or leave its respondent out (--where \
+                     respondent!=ID); a paragraph that long may be a transcript without blank lines \
+                     between its paragraphs",
+                ),
+            );
+        }
+    }
+    None
 }
 
 fn index<T: TryFrom<usize>>(i: usize) -> std::result::Result<T, XlsxError> {
@@ -123,6 +174,33 @@ fn build(sheet: &Sheet) -> std::result::Result<Vec<u8>, XlsxError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cell_too_long_is_named_by_its_row_and_column() {
+        let sheet = Sheet {
+            rows: vec![
+                vec![Cell::Text("id".into()), Cell::Text("text".into())],
+                vec![
+                    Cell::Text("t/r02.txt:1".into()),
+                    Cell::Text("ñ".repeat(32_767)),
+                ],
+                vec![
+                    Cell::Text("t/r02.txt:3".into()),
+                    Cell::Text("a".repeat(32_768)),
+                ],
+            ],
+            ..Default::default()
+        };
+        let e = write(&sheet).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.report().starts_with(
+                "error: row 3 (`t/r02.txt:3`), column `text`: its text is 32768 characters, more than the 32,767 a spreadsheet cell holds\n"
+            ),
+            "{}",
+            e.report()
+        );
+    }
+
     use super::*;
 
     fn part(bytes: &[u8], name: &str) -> String {
