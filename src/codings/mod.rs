@@ -269,6 +269,18 @@ fn read_rows(
         }
     }
     let col = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+    if let (Some(e), Some(i)) = (col("excerpt"), col("id")) {
+        return Err(Error::at(
+            Location::at(shown, header_row, e.max(i) + 1),
+            format!(
+                "the sheet has both an `id` column (column {}) and an `excerpt` column (column \
+                 {}): which names the excerpt cannot be told",
+                i + 1,
+                e + 1
+            ),
+        )
+        .with_hint("keep one of them (both mean the excerpt's id)"));
+    }
     let excerpt_col = col("excerpt").or_else(|| col("id")).ok_or_else(|| {
         Error::at(Location::line(shown, header_row), "a coding sheet needs an `excerpt` (or `id`) column")
             .with_hint("write a wide sheet with `thematic sheet --coder NAME`, or a long one with columns `excerpt,code[,note]`")
@@ -440,6 +452,25 @@ fn wide_columns(
                 format!("column `{h}` is a theme; code excerpts at its codes"),
             )
             .with_hint("use the codes' paths as columns"));
+        }
+        // Two columns for one code (its path and a suffix, or an earlier
+        // id) would have their marks merged in silence.
+        if let Some(&(j, _)) = code_cols
+            .iter()
+            .find(|&&(_, n): &&(usize, usize)| n == node)
+        {
+            return Err(Error::at(
+                place,
+                format!(
+                    "columns `{}` (column {}) and `{h}` (column {}) are both code `{}`: their \
+                     marks would be merged",
+                    header[j].trim(),
+                    j + 1,
+                    i + 1,
+                    cb.nodes[node].path
+                ),
+            )
+            .with_hint("keep one column per code (merge the marks into it), or fix the header"));
         }
         code_cols.push((i, node));
     }

@@ -215,7 +215,13 @@ pub fn front_matter(lines: &[&str], shown: &str) -> Result<(FrontMatter, usize)>
                     )
                     .with_hint("attributes are `key: value`; only `speakers:` takes a map")
                 })?;
-                fm.attributes.insert(key.clone(), value.trim().to_string());
+                // `region: ""` (a template's blank) is no value, as an
+                // empty respondents.csv cell is: the `(missing)` group.
+                let value = value.trim();
+                if value.is_empty() {
+                    continue;
+                }
+                fm.attributes.insert(key.clone(), value.to_string());
                 fm.attribute_lines.insert(key, line);
             }
         }

@@ -552,7 +552,23 @@ fn withdrawn_label_error(rel: &str, found: &crate::model::WithdrawnLabel<'_>) ->
     } else {
         format!("`{label}` is respondent `{w}`, who withdrew consent")
     };
+    // Caption files have no front matter (their speakers are mapped in
+    // thematic.yaml) and number cues, not lines.
+    let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let captions = ext == "vtt" || ext == "srt";
     let (what, hint) = match found.read_as {
+        Some(r) if captions => (
+            format!(
+                "the turns of `{label}` (from cue {}) are read as respondent `{r}`'s words, but \
+                 {who}: under `{r}` those words would be in every output",
+                found.line
+            ),
+            format!(
+                "map the speaker in thematic.yaml (`speakers: {{{rel}: {{{label}: {w}}}}}`, with \
+                 the file's other speakers), so that those turns are withheld; or remove them \
+                 from the file"
+            ),
+        ),
         Some(r) => (
             format!(
                 "the turns labelled `{label}:` are read as respondent `{r}`'s words, but {who}: \
@@ -575,7 +591,12 @@ fn withdrawn_label_error(rel: &str, found: &crate::model::WithdrawnLabel<'_>) ->
             ),
         ),
     };
-    Error::at(crate::error::Location::line(rel, found.line), what).with_hint(hint)
+    let at = if captions {
+        crate::error::Location::file(rel)
+    } else {
+        crate::error::Location::line(rel, found.line)
+    };
+    Error::at(at, what).with_hint(hint)
 }
 
 /// The excerpts of the unchanged transcripts, as the index stores them,

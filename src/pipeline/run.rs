@@ -165,6 +165,31 @@ impl<'a> Run<'a> {
             .map(String::as_str)
             .filter(|r| !r.is_empty())
             .collect();
+        // A `withdrawn:` id of thematic.yaml that no transcript has, while
+        // the same id written another way (`R03` for the file `r03.txt`'s
+        // respondent) is a respondent who has not withdrawn: her words
+        // would be in every output.
+        for w in &inputs.settings_withdrawn {
+            if in_transcripts.contains(w.as_str()) {
+                continue;
+            }
+            let key = respondents::id_key(w);
+            let meant = in_transcripts
+                .iter()
+                .find(|r| !withdrawn.contains(**r) && respondents::id_key(r) == key);
+            if let Some(meant) = meant {
+                return Err(crate::error::Error::at(
+                    crate::error::Location::file(crate::study::SETTINGS_FILE),
+                    format!(
+                        "`withdrawn:` names `{w}`, who is in no transcript, while `{meant}` is: \
+                         `{meant}`'s words would stay in every output"
+                    ),
+                )
+                .with_hint(format!(
+                    "write the id as the transcripts have it (`withdrawn: [{meant}]`)"
+                )));
+            }
+        }
         warnings.extend(respondents::unmatched_rows(
             table,
             &in_transcripts,

@@ -1032,14 +1032,32 @@ fn a_misspelt_identifying_column_is_refused_by_every_command_that_pseudonymises(
 }
 
 #[test]
-fn a_misspelt_withdrawn_id_is_warned_about_by_every_command_that_prints_text() {
+fn a_withdrawn_id_written_another_way_than_a_respondents_is_refused() {
     let s = trial();
     s.file(
         "thematic.yaml",
         "interviewer: [Interviewer]\nidentifying: [real_name, phone]\nwithdrawn: [N4]\n",
     );
+    assert_eq!(
+        s.run(&["code"]).bad_input(),
+        "error: `withdrawn:` names `N4`, who is in no transcript, while `N04` is: `N04`'s words \
+         would stay in every output\n  --> thematic.yaml\n  = help: write the id as the \
+         transcripts have it (`withdrawn: [N04]`)\n"
+    );
+    let quote = s.run(&["quote", "unpaid", "--format", "csv"]);
+    assert_eq!(quote.code, 2);
+    assert_eq!(quote.stdout, "");
+}
+
+#[test]
+fn a_misspelt_withdrawn_id_is_warned_about_by_every_command_that_prints_text() {
+    let s = trial();
+    s.file(
+        "thematic.yaml",
+        "interviewer: [Interviewer]\nidentifying: [real_name, phone]\nwithdrawn: [N044]\n",
+    );
     s.run(&["code"]).ok();
-    let warning = "warning: thematic.yaml: `withdrawn:` names `N4`, a respondent the study does not have; did you mean `N04`?\n";
+    let warning = "warning: thematic.yaml: `withdrawn:` names `N044`, a respondent the study does not have; did you mean `N04`?\n";
     for args in [
         &["quote", "unpaid"][..],
         &["search", "paid"],
@@ -1166,14 +1184,16 @@ fn reanchor_skips_the_rows_of_a_withdrawn_respondent() {
     s.file("thematic.yaml", "interviewer: [Interviewer]\n");
     s.run(&["code"]).ok();
     let sheet = s.run(&["sheet", "--coder", "ana"]);
-    // The coder marks every row, N04's too, and saves the sheet.
+    // The coder marks every row, N04's too, and saves the sheet (its
+    // last column is the code's).
+    assert!(sheet.ok().lines().next().unwrap().ends_with(",work/unpaid"));
     let marked: String = sheet
         .ok()
         .lines()
         .enumerate()
         .map(|(i, l)| match i {
-            0 => format!("{l},work/unpaid\n"),
-            _ => format!("{l},x\n"),
+            0 => format!("{l}\n"),
+            _ => format!("{l}x\n"),
         })
         .collect();
     assert!(marked.contains("transcripts/N04.txt:2,N04"), "{marked}");
@@ -1646,4 +1666,31 @@ fn a_withdrawn_respondents_label_read_as_someone_elses_words_is_refused() {
     assert!(!quote.stdout.contains("tienda"), "{}", quote.stdout);
     assert!(quote.stdout.contains("A mí también"), "{}", quote.stdout);
     assert!(!quote.stdout.contains("R03"), "{}", quote.stdout);
+}
+
+#[test]
+fn a_withdrawn_speaker_of_a_caption_file_is_refused_with_the_settings_fix() {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", "themes:\n  - id: t\n    codes:\n      - id: trabajo\n        match: {any: [trabajo]}\n")
+        .file(
+            "transcripts/ep03.srt",
+            "1\n00:00:01,000 --> 00:00:02,000\nInterviewer: ¿Y luego?\n\n2\n00:00:03,000 --> 00:00:05,000\nR03: Me ofrecieron trabajo.\n\n3\n00:00:06,000 --> 00:00:08,000\nR05: Y a mí un trabajo en Lima.\n",
+        )
+        .file("thematic.yaml", "withdrawn: [R03]\n");
+    assert_eq!(
+        s.run(&["code"]).bad_input(),
+        "error: the turns of `R03` (from cue 2) are read as respondent `ep03`'s words, but `R03` \
+         names a respondent who withdrew consent: under `ep03` those words would be in every \
+         output\n  --> transcripts/ep03.srt\n  = help: map the speaker in thematic.yaml \
+         (`speakers: {transcripts/ep03.srt: {R03: R03}}`, with the file's other speakers), so \
+         that those turns are withheld; or remove them from the file\n"
+    );
+    s.file(
+        "thematic.yaml",
+        "withdrawn: [R03]\nspeakers:\n  transcripts/ep03.srt: {R03: R03, R05: R05}\n",
+    );
+    let quote = s.run(&["quote", "trabajo", "--format", "csv"]);
+    quote.ok();
+    assert!(!quote.stdout.contains("Me ofrecieron"), "{}", quote.stdout);
+    assert!(quote.stdout.contains(",R05,"), "{}", quote.stdout);
 }

@@ -374,6 +374,25 @@ fn a_sheet_column_named_twice_is_refused_at_the_second() {
     assert!(s.run(&["code"]).bad_input().starts_with(
         "error: column `work/debt` appears twice in codings/eva.csv (columns 2 and 4)"
     ),);
+    // One code under two names: its path and a suffix of it.
+    s.file(
+        "codings/eva.csv",
+        "id,work/debt,help/shelter,debt\ntranscripts/r3.txt:1,x,,\n",
+    );
+    assert_eq!(
+        s.run(&["code"]).bad_input(),
+        "error: columns `work/debt` (column 2) and `debt` (column 4) are both code `work/debt`: \
+         their marks would be merged\n  --> codings/eva.csv:1:4\n  = help: keep one column per \
+         code (merge the marks into it), or fix the header\n"
+    );
+    // Two columns that name the excerpt.
+    s.file(
+        "codings/eva.csv",
+        "id,excerpt,work/debt\ntranscripts/r3.txt:1,transcripts/r3.txt:3,x\n",
+    );
+    assert!(s.run(&["code"]).bad_input().starts_with(
+        "error: the sheet has both an `id` column (column 1) and an `excerpt` column (column 2)"
+    ));
 }
 
 /// A spreadsheet program saved `066089670000` as `66089670000`.
