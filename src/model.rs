@@ -249,7 +249,8 @@ pub struct SpeakerId {
     pub label: String,
     /// The respondent id it maps to.
     pub respondent: String,
-    /// The line of `speakers:` in the file.
+    /// The line of `speakers:` in the file (0: a caption file's entry
+    /// in thematic.yaml).
     pub line: usize,
 }
 

@@ -686,7 +686,13 @@ fn to_markdown(quotes: &[Quote], context: bool) -> String {
         } else {
             format!("{}, {}", q.respondent, attrs.join(", "))
         };
-        out.push_str(&format!("> — {who} (`{}`)\n\n", q.id));
+        // A caption's quote carries its start time, as in the table.
+        let time = if q.time.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", q.time)
+        };
+        out.push_str(&format!("> — {who} (`{}`{time})\n\n", q.id));
         for memo in q.memos.iter().flatten() {
             out.push_str(&format!("*Memo:* {} (`{}`)\n\n", memo.title, memo.path));
         }

@@ -184,8 +184,34 @@ fn build<'i>(
 
     let agreement = agreement_section(idx, &rows)?;
 
+    // With --where, the transcripts that hold a selected respondent's
+    // excerpts, as every other figure counts only them.
+    let transcripts = match &filter.respondents {
+        None => m.files.len(),
+        Some(mask) => {
+            let selected: std::collections::HashSet<&str> = m
+                .respondents
+                .iter()
+                .zip(mask)
+                .filter(|(_, &keep)| keep)
+                .map(|(r, _)| r.as_str())
+                .collect();
+            // Who speaks in each file is in the details, read on demand.
+            let mut full = m.clone();
+            crate::index::load_details(&study.data_dir(), &mut full)?;
+            full.files
+                .values()
+                .filter(|e| {
+                    e.info
+                        .respondents
+                        .iter()
+                        .any(|r| selected.contains(r.as_str()))
+                })
+                .count()
+        }
+    };
     let figures = Figures {
-        transcripts: m.files.len(),
+        transcripts,
         respondents: n_people,
         excerpts: counts.excerpts.iter().map(|&e| u64::from(e)).sum(),
         coded: counts.coded.iter().map(|&e| u64::from(e)).sum(),

@@ -248,6 +248,18 @@ pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<T
     let mut info = TranscriptInfo {
         path: rel.to_string(),
         respondent: file_respondent.clone(),
+        // Line 0: the entry is in thematic.yaml, not in the file.
+        speakers: opts
+            .speakers
+            .get(rel)
+            .into_iter()
+            .flatten()
+            .map(|(label, respondent)| crate::model::SpeakerId {
+                label: label.clone(),
+                respondent: respondent.clone(),
+                line: 0,
+            })
+            .collect(),
         ..Default::default()
     };
     match &mapped {

@@ -254,10 +254,22 @@ pub fn speaker_warnings(infos: &[&TranscriptInfo], table: &RespondentTable) -> V
                     Some(c) => format!("; did you mean `{c}`?"),
                     None => format!("; add a row for it to {}", table.shown),
                 };
-            out.push(format!(
-                "{}:{}: `speakers:` maps `{}` to respondent `{}`, which is not in {}{hint}",
-                info.path, s.line, s.label, s.respondent, table.shown
-            ));
+            // Line 0: a caption file's entry, in thematic.yaml.
+            out.push(if s.line == 0 {
+                format!(
+                    "{}: `speakers:` maps `{}` of {} to respondent `{}`, which is not in {}{hint}",
+                    crate::study::SETTINGS_FILE,
+                    s.label,
+                    info.path,
+                    s.respondent,
+                    table.shown
+                )
+            } else {
+                format!(
+                    "{}:{}: `speakers:` maps `{}` to respondent `{}`, which is not in {}{hint}",
+                    info.path, s.line, s.label, s.respondent, table.shown
+                )
+            });
         }
     }
     out

@@ -339,8 +339,11 @@ fn code_section(h: &mut Html, c: &CodeSection) {
             .tag("</strong> ")
             .text(&q.attribution)
             .tag(" ")
-            .elem("code", &[("class", "id")], &q.id)
-            .tag("</figcaption></figure>\n");
+            .elem("code", &[("class", "id")], &q.id);
+        if !q.time.is_empty() {
+            h.text(&format!(" [{}]", q.time));
+        }
+        h.tag("</figcaption></figure>\n");
     }
     if let Some(note) = super::more_line(c) {
         h.open("p", &[("class", "more")])

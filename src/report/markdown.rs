@@ -61,8 +61,13 @@ pub(crate) fn render(r: &Report) -> String {
                     }
                 }
                 out.push_str(">\n");
+                let time = if q.time.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", text(&q.time))
+                };
                 out.push_str(&format!(
-                    "> **Quote {}:** {} (`{}`)\n\n",
+                    "> **Quote {}:** {} (`{}`{time})\n\n",
                     q.number,
                     text(&q.attribution),
                     code(&q.id)

@@ -267,6 +267,8 @@ pub(crate) struct NumberedQuote {
     pub attribution: String,
     /// The text.
     pub text: String,
+    /// A caption's start time (`00:12:03`), else empty.
+    pub time: String,
 }
 
 /// Co-occurrence of codes: excerpts at both.
@@ -562,6 +564,7 @@ impl<'a> Builder<'a> {
             id: self.shown(&q.id),
             attribution: self.shown(&self.template.fill(&q.respondent, &q.attributes)),
             text: self.shown(&q.text),
+            time: crate::render::safe::terminal(&q.time).into_owned(),
         };
         self.gate(&quote.id, &[&quote.attribution, &quote.text]);
         quote
@@ -828,6 +831,7 @@ pub(crate) fn sample() -> Report {
                     id: format!("transcripts/{bad}.txt:3"),
                     attribution: bad.into(),
                     text: format!("{bad}\n\n{bad}"),
+                    time: String::new(),
                 }],
                 more: 0,
                 command: "thematic quote t/c --limit 3 --per-respondent 1".into(),

@@ -146,6 +146,20 @@ fn caption_quotes_show_ids_and_times() {
         "{}",
         text.stdout
     );
+    // For a write-up too: Markdown quotes and the report.
+    let md = s.run(&["quote", "police", "--format", "markdown"]);
+    assert_eq!(
+        md.ok(),
+        "> The police did nothing.\n>\n> — r01, survivor (`transcripts/r01.vtt:1` [00:12:03])\n\n"
+    );
+    let report = s.run(&["report", "--format", "markdown"]);
+    assert!(
+        report
+            .ok()
+            .contains("(`transcripts/r01.vtt:1` [00:12:03])\n"),
+        "{}",
+        report.stdout
+    );
 }
 
 #[test]

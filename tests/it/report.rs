@@ -933,3 +933,24 @@ fn a_group_file_whose_every_member_withdrew_is_left_out_with_a_warning() {
     let report = s.run(&["report", "--by", "profile", "--date", "2026-01-01"]);
     assert!(!report.ok().contains("vecinos culpan"));
 }
+
+#[test]
+fn where_narrows_the_transcripts_counted_too() {
+    let s = study();
+    let out = s
+        .run(&[
+            "report",
+            "--format",
+            "markdown",
+            "--date",
+            "2026-03-31",
+            "--where",
+            "respondent=R01",
+        ])
+        .ok()
+        .to_string();
+    assert!(
+        out.contains("- Transcripts: 1; respondents: 1; excerpts: 2;"),
+        "{out}"
+    );
+}
