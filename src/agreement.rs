@@ -71,6 +71,27 @@ pub fn binary(units: &[Vec<bool>]) -> Metrics {
     }
 }
 
+/// Metrics for units × coders of binary values where a coder's value may
+/// be missing (`None`: the coder did not judge the unit). Percent agreement
+/// and κ are over the units every coder judged (`units` counts them);
+/// Krippendorff's α over every unit that at least two coders judged, as α
+/// with missing data is defined (Krippendorff 2011): on complete data the
+/// three are over the same units, as [`binary`] computes them.
+pub fn with_missing(units: &[Vec<Option<bool>>]) -> Metrics {
+    let complete: Vec<Vec<bool>> = units
+        .iter()
+        .filter_map(|u| u.iter().copied().collect::<Option<Vec<bool>>>())
+        .collect();
+    let values: Vec<Vec<Option<u32>>> = units
+        .iter()
+        .map(|u| u.iter().map(|v| v.map(u32::from)).collect())
+        .collect();
+    Metrics {
+        alpha: krippendorff_alpha_nominal(&values),
+        ..binary(&complete)
+    }
+}
+
 /// Cohen's κ for two raters' binary values.
 pub fn cohen_kappa(pairs: impl Iterator<Item = (bool, bool)>) -> Option<f64> {
     let (mut n, mut agree, mut a1, mut b1) = (0f64, 0f64, 0f64, 0f64);
@@ -314,6 +335,81 @@ mod tests {
         // Coincidences: o11 = 4, o10 = o01 = 1, o00 = 6; n = 12.
         // α = 1 - (n-1) * D_o / Σ n_c n_k = 1 - 11 * 2 / (2 * 5 * 7) = 0.6857…
         assert!((m.alpha.unwrap() - (1.0 - 22.0 / 70.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn alpha_takes_every_pairable_unit_agreement_and_kappa_the_complete_ones() {
+        // Three coders; the third judged only the first two units, and
+        // nobody but the first the last one.
+        let (y, n) = (Some(true), Some(false));
+        let units = [
+            vec![y, y, y],
+            vec![y, n, y],
+            vec![n, n, None],
+            vec![n, y, None],
+            vec![y, y, None],
+            vec![n, n, None],
+            vec![y, None, None],
+        ];
+        let m = with_missing(&units);
+        // Agreement over the two units all three judged: 1 of 2.
+        assert_eq!(m.units, 2);
+        assert_eq!(m.agreement, Some(0.5));
+        assert_eq!(m.kappa, None);
+        // Coincidences over the six pairable units: o11 = 3 + 1 + 2 = 6,
+        // o10 = o01 = 1 + 1 = 2, o00 = 2 + 2 = 4; n1 = 8, n0 = 6, n = 14.
+        // α = 1 - (n-1) D_o / Σ n_c n_k = 1 - 13 * 4 / (2 * 8 * 6) = 11/24.
+        assert!((m.alpha.unwrap() - 11.0 / 24.0).abs() < 1e-12, "{m:?}");
+        assert_eq!(fmt4(m.alpha), "0.4583");
+
+        // On complete data: what `binary` gives, to the bit.
+        let full = [vec![y, y], vec![y, n], vec![n, n], vec![n, y], vec![n, n]];
+        let bools: Vec<Vec<bool>> = full
+            .iter()
+            .map(|u| u.iter().map(|v| v.unwrap()).collect())
+            .collect();
+        assert_eq!(with_missing(&full), binary(&bools));
+
+        // Two coders: κ over the units both judged, α over the same ones
+        // (a unit one coder judged alone is not pairable).
+        let m = with_missing(&[vec![y, y], vec![n, n], vec![y, None], vec![None, n]]);
+        assert_eq!((m.units, m.agreement), (2, Some(1.0)));
+        assert_eq!(m.kappa, Some(1.0));
+        assert_eq!(m.alpha, Some(1.0));
+        // Nothing judged by all: agreement and κ undefined, α still there.
+        let m = with_missing(&[vec![y, y, None], vec![n, None, n], vec![y, None, n]]);
+        assert_eq!((m.units, m.agreement, m.kappa), (0, None, None));
+        // o11 = 2, o00 = 2, o10 = o01 = 1; n = 6, D_o = 2, Σ n_c n_k = 18.
+        assert!((m.alpha.unwrap() - (1.0 - 5.0 * 2.0 / 18.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn krippendorff_reliability_data_example_as_a_binary_code() {
+        // The reliability data of the example above (0: missing), read as
+        // one binary code, "the value is 1".
+        let rows = [
+            [1, 2, 3, 3, 2, 1, 4, 1, 2, 0, 0, 0],
+            [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, 0, 3],
+            [0, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 0],
+            [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, 0],
+        ];
+        let units: Vec<Vec<Option<bool>>> = (0..12)
+            .map(|u| rows.iter().map(|r| (r[u] > 0).then(|| r[u] == 1)).collect())
+            .collect();
+        let m = with_missing(&units);
+        // Units 2-9 have all four values; of them 6 and 8 differ.
+        assert_eq!(m.units, 8);
+        assert_eq!(m.agreement, Some(0.75));
+        // Pairable: units 1-11 (unit 12 has one value), 40 values.
+        // o11: unit 1 (three 1s) 6 pairs × 1/2 = 3, unit 8 (three 1s of
+        // four) 6 × 1/3 = 2, unit 11 (two 1s) 2 × 1 = 2: 7. o10 = o01:
+        // unit 6 (one 1 of four) 3 × 1/3 = 1, unit 8 3 × 1/3 = 1: 2 each.
+        // n1 = 9, n0 = 31, D_o = 4: α = 1 - 39 · 4 / (2 · 9 · 31).
+        assert!(
+            (m.alpha.unwrap() - (1.0 - 156.0 / 558.0)).abs() < 1e-12,
+            "{m:?}"
+        );
+        assert_eq!(fmt4(m.alpha), "0.7204");
     }
 
     #[test]

@@ -198,14 +198,15 @@ pub fn tell_moves(moves: &[Move], told: &BTreeSet<String>) -> Vec<String> {
 pub struct Placed {
     /// excerpt id → (coder → codes).
     pub codes: HashMap<String, BTreeMap<String, BTreeSet<usize>>>,
-    /// excerpt id → coders who covered it.
-    pub covered: HashMap<String, BTreeSet<String>>,
+    /// excerpt id → the coders who covered it, each with the scope (an
+    /// index into the coder's [`Placed::scopes`]) of a sheet that did.
+    pub covered: HashMap<String, BTreeSet<(String, usize)>>,
     /// Coder names, sorted: their index is the coder's dense id.
     pub coders: Vec<String>,
     /// Codes each coder applied directly (node indexes).
     pub used: BTreeMap<String, BTreeSet<usize>>,
-    /// The codes each coder considered.
-    pub scopes: BTreeMap<String, CodeScope>,
+    /// Per coder, the distinct code scopes of their sheets.
+    pub scopes: BTreeMap<String, Vec<CodeScope>>,
     /// Rows re-anchored to an excerpt that moved.
     pub moves: Vec<Move>,
     /// Warnings for rows that cannot be placed.
@@ -1137,7 +1138,7 @@ fn cover<'a>(
     path_of: &dyn Fn(&str) -> Option<&'a str>,
     placed: &mut Placed,
 ) {
-    let mut transcripts: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut transcripts: BTreeSet<(&str, usize, &str)> = BTreeSet::new();
     for (i, r) in c.rows.iter().enumerate() {
         match r.cover {
             Cover::Excerpt => {
@@ -1146,23 +1147,23 @@ fn cover<'a>(
                         .covered
                         .entry(excerpts[t].id.clone())
                         .or_default()
-                        .insert(r.coder.clone());
+                        .insert((r.coder.clone(), r.scope));
                 }
             }
             Cover::Transcript => {
                 if let Some(p) = path_of(&r.excerpt) {
-                    transcripts.insert((r.coder.as_str(), p));
+                    transcripts.insert((r.coder.as_str(), r.scope, p));
                 }
             }
         }
     }
-    for (coder, path) in transcripts {
+    for (coder, scope, path) in transcripts {
         for &t in by_path.get(path).into_iter().flatten() {
             placed
                 .covered
                 .entry(excerpts[t].id.clone())
                 .or_default()
-                .insert(coder.to_string());
+                .insert((coder.to_string(), scope));
         }
     }
 }
@@ -1207,7 +1208,11 @@ mod tests {
         let mut v: Vec<_> = p
             .covered
             .iter()
-            .map(|(k, c)| (k.clone(), c.iter().cloned().collect()))
+            .map(|(k, c)| {
+                let mut names: Vec<String> = c.iter().map(|(n, _)| n.clone()).collect();
+                names.dedup();
+                (k.clone(), names)
+            })
             .collect();
         v.sort();
         v
@@ -1243,8 +1248,8 @@ mod tests {
                 ("ben", "x.txt:1", 2)
             ]
         );
-        assert_eq!(out.scopes["ana"], CodeScope::Columns([1, 2].into()));
-        assert_eq!(out.scopes["ben"], CodeScope::All);
+        assert_eq!(out.scopes["ana"], [CodeScope::Columns([1, 2].into())]);
+        assert_eq!(out.scopes["ben"], [CodeScope::All]);
         let targets = vec![
             target("x.txt:1", "0000000000a1", "R1"),
             target("x.txt:3", "0000000000a2", "R1"),
