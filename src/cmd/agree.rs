@@ -374,7 +374,7 @@ fn agreement_report(s: &Scope, format: Format) -> Result<String> {
         s.terminal,
         format.into(),
         &format!(
-            "coders: {}; units: excerpts every one of them judged for the code (alpha: those at least two of them judged)",
+            "coders: {}; units: excerpts every one of them judged for the code; alpha: those at least two of them judged",
             names.join(", ")
         ),
     )

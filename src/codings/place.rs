@@ -1271,6 +1271,40 @@ mod tests {
     }
 
     #[test]
+    fn each_excerpt_keeps_the_scope_of_the_sheets_that_cover_it() {
+        // Ana codes in rounds: x.txt with columns a and b, y.txt with a
+        // only, z.txt again with a and b (the first sheet's scope); a long
+        // sheet of hers also covers x.txt.
+        let mut out = sheet("id,t/a,t/b\nx.txt:1,x,\n", "ana.csv");
+        for (text, name) in [
+            ("id,coder,t/a\ny.txt:1,ana,x\n", "ana2.csv"),
+            ("id,coder,t/b,t/a\nz.txt:1,ana,,\n", "ana3.csv"),
+            ("excerpt,coder,code\nx.txt:1,ana,b\n", "ana4.csv"),
+        ] {
+            let stem = name.trim_end_matches(".csv");
+            read_sheet(text, &format!("codings/{name}"), stem, &cb(), &mut out).unwrap();
+        }
+        assert_eq!(
+            out.scopes["ana"],
+            [
+                CodeScope::Columns([1, 2].into()),
+                CodeScope::Columns([1].into()),
+                CodeScope::All
+            ]
+        );
+        let targets = vec![
+            target("x.txt:1", "0000000000a1", "R1"),
+            target("y.txt:1", "0000000000a2", "R2"),
+            target("z.txt:1", "0000000000a3", "R3"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        let scopes = |id: &str| p.covered[id].iter().cloned().collect::<Vec<_>>();
+        assert_eq!(scopes("x.txt:1"), [("ana".into(), 0), ("ana".into(), 2)]);
+        assert_eq!(scopes("y.txt:1"), [("ana".to_string(), 1)]);
+        assert_eq!(scopes("z.txt:1"), [("ana".to_string(), 0)]);
+    }
+
+    #[test]
     fn a_wide_sheet_covers_only_its_rows_in_a_shared_file() {
         // A focus group: the sheet was made for R1 only.
         let out = sheet(
