@@ -4,8 +4,6 @@
 //! recall and F1 of the rules against a coder. Undefined values (no
 //! variation, nothing to compare) are `None`, never 0 or NaN.
 
-use std::collections::BTreeMap;
-
 /// Agreement figures for one code (or pooled).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Metrics {
@@ -43,32 +41,74 @@ pub fn considered(parents: &[Option<usize>], columns: Option<&[usize]>) -> Vec<b
     out
 }
 
-/// Metrics for units × coders of binary values (every coder has a value).
-pub fn binary(units: &[Vec<bool>]) -> Metrics {
-    let n = units.len();
+/// Metrics for units × coders of binary values where a coder's value may
+/// be missing (`None`: the coder did not judge the unit). Percent agreement
+/// and κ are over the units every coder judged (`units` counts them);
+/// Krippendorff's α over every unit that at least two coders judged, as α
+/// with missing data is defined (Krippendorff 2011): on complete data the
+/// three are over the same units.
+pub fn with_missing(units: &[Vec<Option<bool>>]) -> Metrics {
+    let complete = || units.iter().filter(|u| u.iter().all(Option::is_some));
+    let n = complete().count();
     let coders = units.first().map_or(0, Vec::len);
-    let agreement = (n > 0).then(|| {
-        units
-            .iter()
-            .filter(|u| u.iter().all(|&v| v == u[0]))
-            .count() as f64
-            / n as f64
-    });
+    let agreement = (n > 0)
+        .then(|| complete().filter(|u| u.iter().all(|&v| v == u[0])).count() as f64 / n as f64);
     let kappa = if coders == 2 && n > 0 {
-        cohen_kappa(units.iter().map(|u| (u[0], u[1])))
+        cohen_kappa(complete().map(|u| (u[0] == Some(true), u[1] == Some(true))))
     } else {
         None
     };
-    let values: Vec<Vec<Option<u32>>> = units
-        .iter()
-        .map(|u| u.iter().map(|&v| Some(u32::from(v))).collect())
-        .collect();
     Metrics {
         units: n,
         agreement,
         kappa,
-        alpha: krippendorff_alpha_nominal(&values),
+        alpha: alpha_binary(units),
     }
+}
+
+/// Krippendorff's α for binary values with missing ones (nominal α, from
+/// the coincidence matrix of every pairable unit: one with two values or
+/// more).
+fn alpha_binary(units: &[Vec<Option<bool>>]) -> Option<f64> {
+    // Coincidences o[c][k], c and k 0 or 1.
+    let mut o = [[0f64; 2]; 2];
+    let mut seen = [[false; 2]; 2];
+    for unit in units {
+        let m = unit.iter().flatten().count();
+        if m < 2 {
+            continue;
+        }
+        let w = 1.0 / (m as f64 - 1.0);
+        for (i, a) in unit.iter().enumerate() {
+            let Some(a) = a else { continue };
+            for (j, b) in unit.iter().enumerate() {
+                let Some(b) = b else { continue };
+                if i != j {
+                    o[usize::from(*a)][usize::from(*b)] += w;
+                    seen[usize::from(*a)][usize::from(*b)] = true;
+                }
+            }
+        }
+    }
+    // A value no pair has is absent, as from the map: no n_c of 0 is added.
+    let n_c: Vec<f64> = (0..2)
+        .filter(|&c| seen[c][0] || seen[c][1])
+        .map(|c| o[c][0] + o[c][1])
+        .collect();
+    let n: f64 = n_c.iter().sum();
+    if n <= 1.0 {
+        return None;
+    }
+    let d_o = o[0][1] + o[1][0];
+    let d_e = if n_c.len() == 2 {
+        n_c[0] * n_c[1] + n_c[1] * n_c[0]
+    } else {
+        0.0
+    };
+    if d_e == 0.0 {
+        return None;
+    }
+    Some(snap(1.0 - (n - 1.0) * d_o / d_e))
 }
 
 /// Cohen's κ for two raters' binary values.
@@ -100,49 +140,6 @@ fn snap(x: f64) -> f64 {
     } else {
         x
     }
-}
-
-/// Krippendorff's α for nominal data: `units[u][c]` is coder c's value for
-/// unit u, or None when missing. Units with fewer than two values are not
-/// pairable and are ignored.
-pub fn krippendorff_alpha_nominal(units: &[Vec<Option<u32>>]) -> Option<f64> {
-    // Coincidence matrix o[c][k].
-    let mut o: BTreeMap<(u32, u32), f64> = BTreeMap::new();
-    for unit in units {
-        let vals: Vec<u32> = unit.iter().flatten().copied().collect();
-        let m = vals.len();
-        if m < 2 {
-            continue;
-        }
-        for (i, &a) in vals.iter().enumerate() {
-            for (j, &b) in vals.iter().enumerate() {
-                if i != j {
-                    *o.entry((a, b)).or_default() += 1.0 / (m as f64 - 1.0);
-                }
-            }
-        }
-    }
-    let mut n_c: BTreeMap<u32, f64> = BTreeMap::new();
-    for (&(c, _), &v) in &o {
-        *n_c.entry(c).or_default() += v;
-    }
-    let n: f64 = n_c.values().sum();
-    if n <= 1.0 {
-        return None;
-    }
-    let d_o: f64 = o.iter().filter(|((c, k), _)| c != k).map(|(_, v)| v).sum();
-    let mut d_e = 0.0;
-    for (c, nc) in &n_c {
-        for (k, nk) in &n_c {
-            if c != k {
-                d_e += nc * nk;
-            }
-        }
-    }
-    if d_e == 0.0 {
-        return None;
-    }
-    Some(snap(1.0 - (n - 1.0) * d_o / d_e))
 }
 
 /// Precision, recall and F1 of a predictor against a reference.
@@ -195,6 +192,61 @@ pub fn fmt4(v: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    /// Metrics for units × coders of binary values, every coder with a
+    /// value.
+    fn binary(units: &[Vec<bool>]) -> Metrics {
+        let units: Vec<Vec<Option<bool>>> = units
+            .iter()
+            .map(|u| u.iter().map(|&v| Some(v)).collect())
+            .collect();
+        with_missing(&units)
+    }
+
+    /// Krippendorff's α for nominal data (the reference [`alpha_binary`]
+    /// is checked against): `units[u][c]` is coder c's value for unit u,
+    /// or None when missing. Units with fewer than two values are not
+    /// pairable and are ignored.
+    fn krippendorff_alpha_nominal(units: &[Vec<Option<u32>>]) -> Option<f64> {
+        // Coincidence matrix o[c][k].
+        let mut o: BTreeMap<(u32, u32), f64> = BTreeMap::new();
+        for unit in units {
+            let vals: Vec<u32> = unit.iter().flatten().copied().collect();
+            let m = vals.len();
+            if m < 2 {
+                continue;
+            }
+            for (i, &a) in vals.iter().enumerate() {
+                for (j, &b) in vals.iter().enumerate() {
+                    if i != j {
+                        *o.entry((a, b)).or_default() += 1.0 / (m as f64 - 1.0);
+                    }
+                }
+            }
+        }
+        let mut n_c: BTreeMap<u32, f64> = BTreeMap::new();
+        for (&(c, _), &v) in &o {
+            *n_c.entry(c).or_default() += v;
+        }
+        let n: f64 = n_c.values().sum();
+        if n <= 1.0 {
+            return None;
+        }
+        let d_o: f64 = o.iter().filter(|((c, k), _)| c != k).map(|(_, v)| v).sum();
+        let mut d_e = 0.0;
+        for (c, nc) in &n_c {
+            for (k, nk) in &n_c {
+                if c != k {
+                    d_e += nc * nk;
+                }
+            }
+        }
+        if d_e == 0.0 {
+            return None;
+        }
+        Some(snap(1.0 - (n - 1.0) * d_o / d_e))
+    }
 
     #[test]
     fn a_coefficient_zero_up_to_rounding_error_is_zero() {
@@ -314,6 +366,110 @@ mod tests {
         // Coincidences: o11 = 4, o10 = o01 = 1, o00 = 6; n = 12.
         // α = 1 - (n-1) * D_o / Σ n_c n_k = 1 - 11 * 2 / (2 * 5 * 7) = 0.6857…
         assert!((m.alpha.unwrap() - (1.0 - 22.0 / 70.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn alpha_takes_every_pairable_unit_agreement_and_kappa_the_complete_ones() {
+        // Three coders; the third judged only the first two units, and
+        // nobody but the first the last one.
+        let (y, n) = (Some(true), Some(false));
+        let units = [
+            vec![y, y, y],
+            vec![y, n, y],
+            vec![n, n, None],
+            vec![n, y, None],
+            vec![y, y, None],
+            vec![n, n, None],
+            vec![y, None, None],
+        ];
+        let m = with_missing(&units);
+        // Agreement over the two units all three judged: 1 of 2.
+        assert_eq!(m.units, 2);
+        assert_eq!(m.agreement, Some(0.5));
+        assert_eq!(m.kappa, None);
+        // Coincidences over the six pairable units: o11 = 3 + 1 + 2 = 6,
+        // o10 = o01 = 1 + 1 = 2, o00 = 2 + 2 = 4; n1 = 8, n0 = 6, n = 14.
+        // α = 1 - (n-1) D_o / Σ n_c n_k = 1 - 13 * 4 / (2 * 8 * 6) = 11/24.
+        assert!((m.alpha.unwrap() - 11.0 / 24.0).abs() < 1e-12, "{m:?}");
+        assert_eq!(fmt4(m.alpha), "0.4583");
+
+        // Two coders: κ over the units both judged, α over the same ones
+        // (a unit one coder judged alone is not pairable).
+        let m = with_missing(&[vec![y, y], vec![n, n], vec![y, None], vec![None, n]]);
+        assert_eq!((m.units, m.agreement), (2, Some(1.0)));
+        assert_eq!(m.kappa, Some(1.0));
+        assert_eq!(m.alpha, Some(1.0));
+        // Nothing judged by all: agreement and κ undefined, α still there.
+        let m = with_missing(&[vec![y, y, None], vec![n, None, n], vec![y, None, n]]);
+        assert_eq!((m.units, m.agreement, m.kappa), (0, None, None));
+        // o11 = 2, o00 = 2, o10 = o01 = 1; n = 6, D_o = 2, Σ n_c n_k = 18.
+        assert!((m.alpha.unwrap() - (1.0 - 5.0 * 2.0 / 18.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn binary_alpha_is_the_nominal_alpha_to_the_bit() {
+        // Pseudo-random binary data, 2-5 coders, a third of values missing.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |k: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % k
+        };
+        for round in 0..300 {
+            let coders = 2 + (round % 4);
+            let units: Vec<Vec<Option<bool>>> = (0..1 + next(40))
+                .map(|_| {
+                    (0..coders)
+                        .map(|_| match next(6) {
+                            0 | 1 => None,
+                            2 if round % 3 == 0 => Some(true),
+                            v => Some(v % 2 == 0),
+                        })
+                        .collect()
+                })
+                .collect();
+            let values: Vec<Vec<Option<u32>>> = units
+                .iter()
+                .map(|u| u.iter().map(|v| v.map(u32::from)).collect())
+                .collect();
+            assert_eq!(
+                alpha_binary(&units).map(f64::to_bits),
+                krippendorff_alpha_nominal(&values).map(f64::to_bits),
+                "{units:?}"
+            );
+        }
+        assert_eq!(alpha_binary(&[]), None);
+        assert_eq!(alpha_binary(&[vec![Some(true), None]]), None);
+    }
+
+    #[test]
+    fn krippendorff_reliability_data_example_as_a_binary_code() {
+        // The reliability data of the example above (0: missing), read as
+        // one binary code, "the value is 1".
+        let rows = [
+            [1, 2, 3, 3, 2, 1, 4, 1, 2, 0, 0, 0],
+            [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, 0, 3],
+            [0, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 0],
+            [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, 0],
+        ];
+        let units: Vec<Vec<Option<bool>>> = (0..12)
+            .map(|u| rows.iter().map(|r| (r[u] > 0).then(|| r[u] == 1)).collect())
+            .collect();
+        let m = with_missing(&units);
+        // Units 2-9 have all four values; of them 6 and 8 differ.
+        assert_eq!(m.units, 8);
+        assert_eq!(m.agreement, Some(0.75));
+        // Pairable: units 1-11 (unit 12 has one value), 40 values.
+        // o11: unit 1 (three 1s) 6 pairs × 1/2 = 3, unit 8 (three 1s of
+        // four) 6 × 1/3 = 2, unit 11 (two 1s) 2 × 1 = 2: 7. o10 = o01:
+        // unit 6 (one 1 of four) 3 × 1/3 = 1, unit 8 3 × 1/3 = 1: 2 each.
+        // n1 = 9, n0 = 31, D_o = 4: α = 1 - 39 · 4 / (2 · 9 · 31).
+        assert!(
+            (m.alpha.unwrap() - (1.0 - 156.0 / 558.0)).abs() < 1e-12,
+            "{m:?}"
+        );
+        assert_eq!(fmt4(m.alpha), "0.7204");
     }
 
     #[test]

@@ -152,7 +152,11 @@ mod tests {
                 &ExcerptCodes {
                     resp,
                     rules,
-                    covered_by: if coders.is_empty() { vec![] } else { vec![0] },
+                    covered_by: if coders.is_empty() {
+                        vec![]
+                    } else {
+                        vec![(0, 0)]
+                    },
                     coders,
                 },
             )

@@ -78,17 +78,10 @@ pub fn run(project: &StudyAt, args: &AgreeArgs) -> Result<()> {
             ),
         );
     }
-    let codes: Vec<usize> = if args.codes.is_empty() {
-        let mut used: Vec<usize> = coders
-            .iter()
-            .flat_map(|&c| m.coders[c as usize].used.iter().copied())
-            .collect();
-        if args.rules {
-            used.extend((0..m.rows.len()).filter(|&i| m.rows[i].auto));
-        }
-        used.sort_unstable();
-        used.dedup();
-        used
+    // Without `--codes`, the codes a compared coder applied on the
+    // excerpts compared (see `Scope::codes_for`).
+    let named: Option<Vec<usize>> = if args.codes.is_empty() {
+        None
     } else {
         let mut v = args
             .codes
@@ -97,17 +90,18 @@ pub fn run(project: &StudyAt, args: &AgreeArgs) -> Result<()> {
             .collect::<Result<Vec<_>>>()?;
         v.sort_unstable();
         v.dedup();
-        v
+        Some(v)
     };
     let searcher = idx.reader.searcher();
-    let mut scope = Scope::new(&idx, coders, codes)?;
+    let mut scope = Scope::new(&idx, coders)?;
     scope.terminal = project.terminal;
-    if !args.codes.is_empty() {
-        for &code in &scope.codes {
+    scope.with_rules = args.rules;
+    if let Some(named) = named {
+        for &code in &named {
             let missing: Vec<&str> = scope
                 .coders
                 .iter()
-                .filter(|&&c| !scope.considered[c as usize][code])
+                .filter(|&&c| !scope.had[c as usize][code])
                 .map(|&c| m.coders[c as usize].name.as_str())
                 .collect();
             if !missing.is_empty() {
@@ -118,6 +112,7 @@ pub fn run(project: &StudyAt, args: &AgreeArgs) -> Result<()> {
                 );
             }
         }
+        scope.named = Some(named);
     }
     let out = if args.rules && args.disagreements {
         rules_disagreements(&scope, &searcher, args.format)?
@@ -137,10 +132,18 @@ struct Scope<'a> {
     idx: &'a StudyIndex,
     units: Vec<CodedUnit>,
     coders: Vec<u64>,
-    codes: Vec<usize>,
-    /// Per coder (dense id), per row: whether the coder's sheets let them
-    /// judge that code.
-    considered: Vec<Vec<bool>>,
+    /// The codes named with `--codes`; `None`: those applied (see
+    /// [`Scope::codes_for`]).
+    named: Option<Vec<usize>>,
+    /// Without `--codes`, the codes with rules are reported too.
+    with_rules: bool,
+    /// Without `--codes`, only codes among these rows are reported.
+    within: Option<Vec<usize>>,
+    /// Per coder (dense id), per code scope of theirs, per row: whether a
+    /// sheet of that scope lets them judge that code.
+    considered: Vec<Vec<Vec<bool>>>,
+    /// Per coder, per row: whether any of their sheets lets them judge it.
+    had: Vec<Vec<bool>>,
     /// The terminal tables are laid out for.
     terminal: crate::render::Terminal,
 }
@@ -154,23 +157,16 @@ pub(crate) struct AllCoders {
 }
 
 /// Agreement of every coder on the codes among `rows` that any of them
-/// used, per code and pooled (the default `thematic agree`); `None` with
-/// fewer than two coders.
+/// applied on the excerpts compared, per code and pooled (the default
+/// `thematic agree`); `None` with fewer than two coders.
 pub(crate) fn all_coders(idx: &StudyIndex, rows: &[usize]) -> Result<Option<AllCoders>> {
     let m = &idx.manifest;
     if m.coders.len() < 2 {
         return Ok(None);
     }
     let coders: Vec<u64> = (0..m.coders.len() as u64).collect();
-    let mut codes: Vec<usize> = m
-        .coders
-        .iter()
-        .flat_map(|c| c.used.iter().copied())
-        .filter(|r| rows.contains(r))
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    let scope = Scope::new(idx, coders, codes)?;
+    let mut scope = Scope::new(idx, coders)?;
+    scope.within = Some(rows.to_vec());
     let coders = scope
         .coders
         .iter()
@@ -183,8 +179,8 @@ pub(crate) fn all_coders(idx: &StudyIndex, rows: &[usize]) -> Result<Option<AllC
 }
 
 impl<'a> Scope<'a> {
-    /// Reads every excerpt's codings (in corpus order) for `coders` on `codes`.
-    fn new(idx: &'a StudyIndex, coders: Vec<u64>, codes: Vec<usize>) -> Result<Scope<'a>> {
+    /// Reads every excerpt's codings (in corpus order) for `coders`.
+    fn new(idx: &'a StudyIndex, coders: Vec<u64>) -> Result<Scope<'a>> {
         let m = &idx.manifest;
         let collector = CodingCollector {
             codes: idx.codes()?,
@@ -196,19 +192,36 @@ impl<'a> Scope<'a> {
             .search(&tantivy::query::AllQuery, &collector)?;
         let order = m.corpus_order();
         units.sort_by_key(|u| order.key(u.file, u.pos));
-        // What each coder's sheets let them judge: a wide sheet its columns.
+        // What each of a coder's sheets lets them judge: a wide sheet its
+        // columns, a long sheet every code.
         let parents: Vec<Option<usize>> = m.rows.iter().map(|r| r.parent).collect();
-        let considered: Vec<Vec<bool>> = m
+        let considered: Vec<Vec<Vec<bool>>> = m
             .coders
             .iter()
-            .map(|c| agreement::considered(&parents, c.columns.as_deref()))
+            .map(|c| {
+                c.scopes
+                    .iter()
+                    .map(|s| agreement::considered(&parents, s.as_deref()))
+                    .collect()
+            })
+            .collect();
+        let had = considered
+            .iter()
+            .map(|scopes| {
+                (0..m.rows.len())
+                    .map(|row| scopes.iter().any(|s: &Vec<bool>| s[row]))
+                    .collect()
+            })
             .collect();
         Ok(Scope {
             idx,
             units,
             coders,
-            codes,
+            named: None,
+            with_rules: false,
+            within: None,
             considered,
+            had,
             terminal: crate::render::Terminal::default(),
         })
     }
@@ -218,20 +231,64 @@ impl<'a> Scope<'a> {
         u.coder_rows.contains(&((coder << 32) | row as u64))
     }
 
-    /// The excerpts every compared coder covered.
-    fn compared(&self) -> impl Iterator<Item = &CodedUnit> {
-        self.units
-            .iter()
-            .filter(|u| self.coders.iter().all(|c| u.covered_by.contains(c)))
+    /// Whether `coder` judged the excerpt for `row`: a sheet of theirs
+    /// that covers it considered the code (any, when several do).
+    fn judged(&self, u: &CodedUnit, coder: u64, row: usize) -> bool {
+        u.scopes.iter().any(|&(c, scope)| {
+            c == coder
+                && self
+                    .considered
+                    .get(c as usize)
+                    .and_then(|s| s.get(scope as usize))
+                    .is_some_and(|s| s[row])
+        })
     }
 
-    /// The codes reported for `coders`: those every one of them could judge.
-    fn codes_for(&self, coders: &[u64]) -> Vec<usize> {
-        self.codes
+    /// The excerpts every one of `coders` covered.
+    fn covered_by_all<'s>(&'s self, coders: &'s [u64]) -> impl Iterator<Item = &'s CodedUnit> {
+        self.units
             .iter()
-            .copied()
-            .filter(|&code| coders.iter().all(|&c| self.considered[c as usize][code]))
-            .collect()
+            .filter(move |u| coders.iter().all(|c| u.covered_by.contains(c)))
+    }
+
+    /// The codes reported for `coders`, in codebook order: those named
+    /// with `--codes`, or else those one of them applied directly on an
+    /// excerpt every one of them judged for the code (and, with `--rules`,
+    /// the codes with rules); of these, those every one of them could
+    /// judge.
+    fn codes_for(&self, coders: &[u64]) -> Vec<usize> {
+        let mut codes = match &self.named {
+            Some(named) => named.clone(),
+            None => {
+                let mut v: Vec<usize> = Vec::new();
+                for u in self.covered_by_all(coders) {
+                    for &cd in &u.coder_direct {
+                        let (c, code) = (cd >> 32, (cd & 0xFFFF_FFFF) as usize);
+                        if coders.contains(&c)
+                            && coders.iter().all(|&other| self.judged(u, other, code))
+                        {
+                            v.push(code);
+                        }
+                    }
+                }
+                let rows = &self.idx.manifest.rows;
+                if self.with_rules {
+                    v.extend((0..rows.len()).filter(|&i| rows[i].auto));
+                }
+                if let Some(within) = &self.within {
+                    v.retain(|r| within.contains(r));
+                }
+                v.sort_unstable();
+                v.dedup();
+                v
+            }
+        };
+        codes.retain(|&code| {
+            coders
+                .iter()
+                .all(|&c| self.had.get(c as usize).is_some_and(|h| h[code]))
+        });
+        codes
     }
 
     fn coder(&self, c: u64) -> &str {
@@ -243,29 +300,50 @@ impl<'a> Scope<'a> {
     }
 }
 
-/// Per code and pooled: the compared coders' agreement on the excerpts
-/// every one of them covered.
+/// Per code and pooled: the compared coders' agreement. Percent
+/// agreement and κ are over the excerpts every one of them judged for the
+/// code (`units`), α over those at least two of them judged; `pooled`
+/// takes every such excerpt × code together, and its `units` are the
+/// excerpts in the agreement of at least one code.
 fn agreement_lines(s: &Scope) -> Vec<AgreeLine> {
-    let compared: Vec<&CodedUnit> = s.compared().collect();
-    if compared.is_empty() {
+    let compared = s.covered_by_all(&s.coders).count();
+    if compared == 0 {
         let names: Vec<&str> = s.coders.iter().map(|&c| s.coder(c)).collect();
         eprintln!(
             "note: no excerpt is covered by every one of {}: their sheets share no rows, so there is nothing to compare",
             names.join(", ")
         );
     }
-    let mut pooled: Vec<Vec<bool>> = Vec::new();
+    let codes = s.codes_for(&s.coders);
+    let mut pooled: Vec<Vec<Option<bool>>> = Vec::new();
+    let mut in_base = vec![false; s.units.len()];
     let mut lines = Vec::new();
-    for code in s.codes_for(&s.coders) {
-        let data: Vec<Vec<bool>> = compared
-            .iter()
-            .map(|u| s.coders.iter().map(|&c| Scope::has(u, c, code)).collect())
-            .collect();
-        lines.push(line(s.code(code), agreement::binary(&data)));
+    for &code in &codes {
+        let mut data: Vec<Vec<Option<bool>>> = Vec::new();
+        for (i, u) in s.units.iter().enumerate() {
+            let values: Vec<Option<bool>> = s
+                .coders
+                .iter()
+                .map(|&c| s.judged(u, c, code).then(|| Scope::has(u, c, code)))
+                .collect();
+            let judged = values.iter().flatten().count();
+            if judged < 2 {
+                continue;
+            }
+            if judged == values.len() {
+                in_base[i] = true;
+            }
+            data.push(values);
+        }
+        lines.push(line(s.code(code), agreement::with_missing(&data)));
         pooled.extend(data);
     }
-    let mut p = agreement::binary(&pooled);
-    p.units = compared.len();
+    let mut p = agreement::with_missing(&pooled);
+    p.units = if codes.is_empty() {
+        compared
+    } else {
+        in_base.iter().filter(|&&b| b).count()
+    };
     lines.push(line("pooled", p));
     lines
 }
@@ -296,7 +374,7 @@ fn agreement_report(s: &Scope, format: Format) -> Result<String> {
         s.terminal,
         format.into(),
         &format!(
-            "coders: {}; units: excerpts every one of them covered",
+            "coders: {}; units: excerpts every one of them judged for the code; alpha: those at least two of them judged",
             names.join(", ")
         ),
     )
@@ -323,7 +401,7 @@ fn rules_report(s: &Scope, format: Format) -> Result<String> {
         let mut pooled = Prf::default();
         for code in s.codes_for(&[c]) {
             let mut p = Prf::default();
-            for u in &covered {
+            for u in covered.iter().filter(|u| s.judged(u, c, code)) {
                 p.add(u.rule_rows.contains(&(code as u64)), Scope::has(u, c, code));
             }
             pooled.tp += p.tp;
@@ -399,8 +477,11 @@ struct Disagreement {
 fn disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) -> Result<String> {
     let mut out = Vec::new();
     let codes = s.codes_for(&s.coders);
-    for u in s.compared() {
+    for u in s.covered_by_all(&s.coders) {
         for &code in &codes {
+            if !s.coders.iter().all(|&c| s.judged(u, c, code)) {
+                continue;
+            }
             let (yes, no): (Vec<u64>, Vec<u64>) =
                 s.coders.iter().partition(|&&c| Scope::has(u, c, code));
             if yes.is_empty() || no.is_empty() {
@@ -456,6 +537,9 @@ fn rules_disagreements(s: &Scope, searcher: &tantivy::Searcher, format: Format) 
         let codes = s.codes_for(&[c]);
         for u in s.units.iter().filter(|u| u.covered_by.contains(&c)) {
             for &code in &codes {
+                if !s.judged(u, c, code) {
+                    continue;
+                }
                 let by_rules = u.rule_rows.contains(&(code as u64));
                 let by_coder = Scope::has(u, c, code);
                 if by_rules == by_coder {

@@ -86,6 +86,9 @@ pub struct SheetRow {
     pub row: usize,
     /// What the row covers.
     pub cover: Cover,
+    /// The codes its sheet considered: an index into the coder's
+    /// [`Codings::scopes`].
+    pub scope: usize,
 }
 
 /// One mark: a coder put the excerpt of a sheet row at a code.
@@ -97,12 +100,13 @@ pub struct Coding {
     pub code: usize,
 }
 
-/// The codes a coder considered: what "not marked" means.
+/// The codes a sheet considered: what "not marked" means on the excerpts
+/// it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeScope {
     /// Every code of the codebook (long sheets).
     All,
-    /// The code columns of the coder's wide sheets (node indexes).
+    /// The code columns of a wide sheet (node indexes).
     Columns(BTreeSet<usize>),
 }
 
@@ -113,8 +117,11 @@ pub struct Codings {
     pub rows: Vec<SheetRow>,
     /// The marks.
     pub codings: Vec<Coding>,
-    /// The codes each coder considered.
-    pub scopes: BTreeMap<String, CodeScope>,
+    /// Per coder, the distinct scopes of their sheets, in the order the
+    /// sheets are read: a coder whose sheets had different code columns
+    /// (coding in rounds, a code added for the second) is judged on each
+    /// excerpt by the columns of the sheets that cover it.
+    pub scopes: BTreeMap<String, Vec<CodeScope>>,
     /// blake3 over every sheet's name and bytes (empty when there are none).
     pub hash: String,
     /// Names the sheets give codes that the codebook has since renamed
@@ -298,6 +305,11 @@ fn read_rows(
     // A long sheet with rows whose code is empty lists what its coder read:
     // it covers exactly the excerpts it names, not whole transcripts.
     let cover = long.map_or(Cover::Excerpt, |c| long_cover(rows, c));
+    // The codes the sheet considered.
+    let sheet_scope = match long {
+        Some(_) => CodeScope::All,
+        None => CodeScope::Columns(code_cols.iter().map(|&(_, node)| node).collect()),
+    };
     // Earlier code names already noted for this sheet.
     let mut noted: BTreeSet<String> = BTreeSet::new();
     // Every bad row of the sheet is told in one run.
@@ -332,18 +344,14 @@ fn read_rows(
                 .map(str::to_string)
         };
         let coder = cell(coder_col).unwrap_or_else(|| stem.to_string());
-        let scope = out
-            .scopes
-            .entry(coder.clone())
-            .or_insert_with(|| CodeScope::Columns(BTreeSet::new()));
-        match long {
-            Some(_) => *scope = CodeScope::All,
+        let scopes = out.scopes.entry(coder.clone()).or_default();
+        let scope = match scopes.iter().position(|s| *s == sheet_scope) {
+            Some(i) => i,
             None => {
-                if let CodeScope::Columns(set) = scope {
-                    set.extend(code_cols.iter().map(|&(_, node)| node));
-                }
+                scopes.push(sheet_scope.clone());
+                scopes.len() - 1
             }
-        }
+        };
         let at = out.rows.len();
         out.rows.push(SheetRow {
             coder,
@@ -358,6 +366,7 @@ fn read_rows(
             sheet: shown.to_string(),
             row,
             cover,
+            scope,
         });
         match long {
             Some(code_col) => {

@@ -198,14 +198,15 @@ pub fn tell_moves(moves: &[Move], told: &BTreeSet<String>) -> Vec<String> {
 pub struct Placed {
     /// excerpt id → (coder → codes).
     pub codes: HashMap<String, BTreeMap<String, BTreeSet<usize>>>,
-    /// excerpt id → coders who covered it.
-    pub covered: HashMap<String, BTreeSet<String>>,
+    /// excerpt id → the coders who covered it, each with the scope (an
+    /// index into the coder's [`Placed::scopes`]) of a sheet that did.
+    pub covered: HashMap<String, BTreeSet<(String, usize)>>,
     /// Coder names, sorted: their index is the coder's dense id.
     pub coders: Vec<String>,
     /// Codes each coder applied directly (node indexes).
     pub used: BTreeMap<String, BTreeSet<usize>>,
-    /// The codes each coder considered.
-    pub scopes: BTreeMap<String, CodeScope>,
+    /// Per coder, the distinct code scopes of their sheets.
+    pub scopes: BTreeMap<String, Vec<CodeScope>>,
     /// Rows re-anchored to an excerpt that moved.
     pub moves: Vec<Move>,
     /// Warnings for rows that cannot be placed.
@@ -1137,7 +1138,7 @@ fn cover<'a>(
     path_of: &dyn Fn(&str) -> Option<&'a str>,
     placed: &mut Placed,
 ) {
-    let mut transcripts: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut transcripts: BTreeSet<(&str, usize, &str)> = BTreeSet::new();
     for (i, r) in c.rows.iter().enumerate() {
         match r.cover {
             Cover::Excerpt => {
@@ -1146,23 +1147,23 @@ fn cover<'a>(
                         .covered
                         .entry(excerpts[t].id.clone())
                         .or_default()
-                        .insert(r.coder.clone());
+                        .insert((r.coder.clone(), r.scope));
                 }
             }
             Cover::Transcript => {
                 if let Some(p) = path_of(&r.excerpt) {
-                    transcripts.insert((r.coder.as_str(), p));
+                    transcripts.insert((r.coder.as_str(), r.scope, p));
                 }
             }
         }
     }
-    for (coder, path) in transcripts {
+    for (coder, scope, path) in transcripts {
         for &t in by_path.get(path).into_iter().flatten() {
             placed
                 .covered
                 .entry(excerpts[t].id.clone())
                 .or_default()
-                .insert(coder.to_string());
+                .insert((coder.to_string(), scope));
         }
     }
 }
@@ -1207,7 +1208,11 @@ mod tests {
         let mut v: Vec<_> = p
             .covered
             .iter()
-            .map(|(k, c)| (k.clone(), c.iter().cloned().collect()))
+            .map(|(k, c)| {
+                let mut names: Vec<String> = c.iter().map(|(n, _)| n.clone()).collect();
+                names.dedup();
+                (k.clone(), names)
+            })
             .collect();
         v.sort();
         v
@@ -1243,8 +1248,8 @@ mod tests {
                 ("ben", "x.txt:1", 2)
             ]
         );
-        assert_eq!(out.scopes["ana"], CodeScope::Columns([1, 2].into()));
-        assert_eq!(out.scopes["ben"], CodeScope::All);
+        assert_eq!(out.scopes["ana"], [CodeScope::Columns([1, 2].into())]);
+        assert_eq!(out.scopes["ben"], [CodeScope::All]);
         let targets = vec![
             target("x.txt:1", "0000000000a1", "R1"),
             target("x.txt:3", "0000000000a2", "R1"),
@@ -1263,6 +1268,40 @@ mod tests {
             ]
         );
         assert!(p.warnings.is_empty() && p.moves.is_empty());
+    }
+
+    #[test]
+    fn each_excerpt_keeps_the_scope_of_the_sheets_that_cover_it() {
+        // Ana codes in rounds: x.txt with columns a and b, y.txt with a
+        // only, z.txt again with a and b (the first sheet's scope); a long
+        // sheet of hers also covers x.txt.
+        let mut out = sheet("id,t/a,t/b\nx.txt:1,x,\n", "ana.csv");
+        for (text, name) in [
+            ("id,coder,t/a\ny.txt:1,ana,x\n", "ana2.csv"),
+            ("id,coder,t/b,t/a\nz.txt:1,ana,,\n", "ana3.csv"),
+            ("excerpt,coder,code\nx.txt:1,ana,b\n", "ana4.csv"),
+        ] {
+            let stem = name.trim_end_matches(".csv");
+            read_sheet(text, &format!("codings/{name}"), stem, &cb(), &mut out).unwrap();
+        }
+        assert_eq!(
+            out.scopes["ana"],
+            [
+                CodeScope::Columns([1, 2].into()),
+                CodeScope::Columns([1].into()),
+                CodeScope::All
+            ]
+        );
+        let targets = vec![
+            target("x.txt:1", "0000000000a1", "R1"),
+            target("y.txt:1", "0000000000a2", "R2"),
+            target("z.txt:1", "0000000000a3", "R3"),
+        ];
+        let p = place(&out, &targets, &none()).unwrap();
+        let scopes = |id: &str| p.covered[id].iter().cloned().collect::<Vec<_>>();
+        assert_eq!(scopes("x.txt:1"), [("ana".into(), 0), ("ana".into(), 2)]);
+        assert_eq!(scopes("y.txt:1"), [("ana".to_string(), 1)]);
+        assert_eq!(scopes("z.txt:1"), [("ana".to_string(), 0)]);
     }
 
     #[test]

@@ -239,7 +239,10 @@ pub(super) fn encode_manifest(m: &Manifest) -> Vec<u8> {
         for &u in &c.used {
             e.usize(u);
         }
-        e.opt_usizes(&c.columns);
+        e.usize(c.scopes.len());
+        for scope in &c.scopes {
+            e.opt_usizes(scope);
+        }
     }
     e.strs(&m.moves);
     e.str_map(&m.moved);
@@ -444,12 +447,9 @@ pub(super) fn decode_manifest(bytes: &[u8]) -> Option<Manifest> {
             let name = d.str()?;
             let k = d.len()?;
             let used = (0..k).map(|_| d.usize()).collect::<Option<_>>()?;
-            let columns = d.opt_usizes()?;
-            Some(CoderInfo {
-                name,
-                used,
-                columns,
-            })
+            let k = d.len()?;
+            let scopes = (0..k).map(|_| d.opt_usizes()).collect::<Option<_>>()?;
+            Some(CoderInfo { name, used, scopes })
         })
         .collect::<Option<_>>()?;
     m.moves = d.strs()?;
@@ -713,12 +713,12 @@ mod tests {
             CoderInfo {
                 name: "ana".into(),
                 used: vec![1, 0],
-                columns: Some(vec![1]),
+                scopes: vec![Some(vec![1]), None, Some(vec![0, 1])],
             },
             CoderInfo {
                 name: "luis".into(),
                 used: vec![],
-                columns: None,
+                scopes: vec![None],
             },
         ];
         m.moves = vec!["moved".into()];

@@ -9,9 +9,10 @@
 //! An excerpt is addressed by its dense file id and its position in the file,
 //! both stable while the transcript is unchanged and both fast fields of the
 //! document. Per excerpt the table keeps the respondent, the codes the rules
-//! applied, each coder's codes and the coders whose sheets cover it, all as
-//! varints. Everything else (the rows an excerpt counts in, for any source)
-//! follows from these through the codebook's parent links ([`Closure`]).
+//! applied, each coder's codes and the coders whose sheets cover it (each
+//! with the code scopes of those sheets), all as varints. Everything else
+//! (the rows an excerpt counts in, for any source) follows from these
+//! through the codebook's parent links ([`Closure`]).
 
 pub use crate::codebook::closure::Closure;
 use std::collections::BTreeMap;
@@ -19,7 +20,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-const MAGIC: &[u8; 8] = b"THMCOD01";
+const MAGIC: &[u8; 8] = b"THMCOD02";
 
 /// What one excerpt is coded with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,8 +31,10 @@ pub struct ExcerptCodes {
     pub rules: Vec<u32>,
     /// `(coder, code)` for each code a coder applied directly.
     pub coders: Vec<(u32, u32)>,
-    /// Coders whose sheets cover the excerpt, ascending.
-    pub covered_by: Vec<u32>,
+    /// `(coder, scope)` for each coder whose sheets cover the excerpt and
+    /// each of her scopes ([`crate::index::CoderInfo::scopes`]) that does,
+    /// ascending.
+    pub covered_by: Vec<(u32, u32)>,
 }
 
 /// One excerpt's record in a loaded [`CodeTable`].
@@ -87,8 +90,10 @@ impl Record<'_> {
             (c, varint(b, &mut at) as u32)
         }));
         out.covered_by.clear();
-        out.covered_by
-            .extend((0..n_cov).map(|_| varint(b, &mut at) as u32));
+        out.covered_by.extend((0..n_cov).map(|_| {
+            let c = varint(b, &mut at) as u32;
+            (c, varint(b, &mut at) as u32)
+        }));
     }
 
     /// The codes applied directly, by any source, ascending and unique.
@@ -117,8 +122,9 @@ fn encode(e: &ExcerptCodes, out: &mut Vec<u8>) {
         put_varint(u64::from(c), out);
         put_varint(u64::from(r), out);
     }
-    for &c in &e.covered_by {
+    for &(c, scope) in &e.covered_by {
         put_varint(u64::from(c), out);
+        put_varint(u64::from(scope), out);
     }
 }
 
@@ -269,7 +275,7 @@ fn record_len(bytes: &[u8]) -> usize {
     let n_rules = varint(bytes, &mut at);
     let n_coders = varint(bytes, &mut at);
     let n_cov = varint(bytes, &mut at);
-    for _ in 0..n_rules + 2 * n_coders + n_cov {
+    for _ in 0..n_rules + 2 * n_coders + 2 * n_cov {
         varint(bytes, &mut at);
     }
     at
@@ -389,7 +395,7 @@ impl TableBuilder {
 mod tests {
     use super::*;
 
-    fn codes(resp: u64, rules: &[u32], coders: &[(u32, u32)], cov: &[u32]) -> ExcerptCodes {
+    fn codes(resp: u64, rules: &[u32], coders: &[(u32, u32)], cov: &[(u32, u32)]) -> ExcerptCodes {
         ExcerptCodes {
             resp,
             rules: rules.to_vec(),
@@ -402,7 +408,7 @@ mod tests {
     fn round_trip_by_file_and_position() {
         let mut b = TableBuilder::default();
         let a0 = codes(3, &[1, 200], &[], &[]);
-        let a1 = codes(70_000, &[], &[(0, 5), (1, 300)], &[0, 1]);
+        let a1 = codes(70_000, &[], &[(0, 5), (1, 300)], &[(0, 0), (0, 2), (1, 0)]);
         let c0 = codes(0, &[9], &[], &[]);
         b.insert(0, 1, &a1);
         b.insert(2, 0, &c0);
@@ -446,7 +452,7 @@ mod tests {
         let mut b = TableBuilder::default();
         let (a0, a2, a4) = (
             codes(4, &[1], &[], &[]),
-            codes(4, &[], &[(0, 2)], &[0]),
+            codes(4, &[], &[(0, 2)], &[(0, 1)]),
             codes(5, &[], &[], &[]),
         );
         b.insert(0, 0, &a0);

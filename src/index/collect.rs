@@ -299,10 +299,15 @@ pub struct CodedUnit {
     pub pos: u64,
     /// The document.
     pub addr: Option<DocAddress>,
-    /// Coders whose sheets cover it.
+    /// Coders whose sheets cover it, ascending.
     pub covered_by: Vec<u64>,
+    /// `(coder, scope)` for each of a coder's code scopes that covers it
+    /// (see [`crate::index::CoderInfo::scopes`]), ascending.
+    pub scopes: Vec<(u64, u32)>,
     /// `(coder << 32) | row` for each coder's rows.
     pub coder_rows: Vec<u64>,
+    /// `(coder << 32) | code` for each code a coder applied directly.
+    pub coder_direct: Vec<u64>,
     /// Rows from the rules.
     pub rule_rows: Vec<u64>,
 }
@@ -374,6 +379,11 @@ impl SegmentCollector for CodingSegment {
         }
         // Codes are recorded coder by coder: expand each coder's run.
         let mut coder_rows = Vec::new();
+        let coder_direct = r
+            .coders
+            .iter()
+            .map(|&(coder, code)| (u64::from(coder) << 32) | u64::from(code))
+            .collect();
         for run in r.coders.chunk_by(|a, b| a.0 == b.0) {
             let coder = u64::from(run[0].0);
             self.closure
@@ -385,8 +395,14 @@ impl SegmentCollector for CodingSegment {
             file,
             pos,
             addr: Some(DocAddress::new(self.seg, doc)),
-            covered_by: r.covered_by.iter().map(|&c| u64::from(c)).collect(),
+            covered_by: covered_by(&r.covered_by),
+            scopes: r
+                .covered_by
+                .iter()
+                .map(|&(c, scope)| (u64::from(c), scope))
+                .collect(),
             coder_rows,
+            coder_direct,
             rule_rows: self.buf.clone(),
         });
     }
@@ -394,6 +410,13 @@ impl SegmentCollector for CodingSegment {
     fn harvest(self) -> Vec<CodedUnit> {
         self.out
     }
+}
+
+/// The coders of `(coder, scope)` pairs in ascending order, each once.
+fn covered_by(pairs: &[(u32, u32)]) -> Vec<u64> {
+    let mut coders: Vec<u64> = pairs.iter().map(|&(c, _)| u64::from(c)).collect();
+    coders.dedup();
+    coders
 }
 
 #[cfg(test)]
@@ -416,7 +439,7 @@ mod tests {
                 resp: 1,
                 rules: vec![3],
                 coders: vec![(0, 1), (1, 5)],
-                covered_by: vec![0, 1],
+                covered_by: vec![(0, 0), (1, 0)],
             },
         );
         // Excerpt 1 (respondent 0): nothing.

@@ -13,10 +13,12 @@ pub struct CoderInfo {
     pub name: String,
     /// Codes (row ids) the coder applied directly.
     pub used: Vec<usize>,
-    /// The code columns of the coder's wide sheets (row ids); `None` when
-    /// the coder has a long sheet, which considers every code.
+    /// The distinct code scopes of the coder's sheets: each the code
+    /// columns of a wide sheet (row ids), or `None` for a long sheet, which
+    /// considers every code. The code table records, per excerpt, which of
+    /// them covered it.
     #[serde(default)]
-    pub columns: Option<Vec<usize>>,
+    pub scopes: Vec<Option<Vec<usize>>>,
 }
 
 /// One transcript in the manifest.

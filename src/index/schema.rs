@@ -3,12 +3,11 @@
 
 use super::*;
 
-/// Bumped whenever the schema or the manifest changes meaning (15: each
-/// row carries its code's earlier ids, `formerly`; a transcript's warnings
-/// include several speakers read as one respondent, and the study's a
-/// transcript copied under another name, so an older index is read again
-/// once to tell them).
-pub const SCHEMA_VERSION: u32 = 15;
+/// Bumped whenever the schema or the manifest changes meaning (16: each
+/// coder lists the code scopes of her sheets, and the code table records
+/// which of them covered each excerpt, so that a coder is judged on an
+/// excerpt only for the codes of the sheets that cover it).
+pub const SCHEMA_VERSION: u32 = 16;
 pub(super) const TOOL: &str = "thematic";
 /// The analyzer of a language's body field is named this, then the language.
 pub(super) const ANALYZER: &str = "thematic_terms";

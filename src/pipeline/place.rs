@@ -110,10 +110,16 @@ impl Run<'_> {
                     .get(c)
                     .map(|u| u.iter().copied().collect())
                     .unwrap_or_default(),
-                columns: match placed.scopes.get(c) {
-                    Some(codings::CodeScope::Columns(set)) => Some(set.iter().copied().collect()),
-                    _ => None,
-                },
+                scopes: placed
+                    .scopes
+                    .get(c)
+                    .into_iter()
+                    .flatten()
+                    .map(|scope| match scope {
+                        codings::CodeScope::Columns(set) => Some(set.iter().copied().collect()),
+                        codings::CodeScope::All => None,
+                    })
+                    .collect(),
             })
             .collect();
         self.coder_ids = placed

@@ -247,7 +247,7 @@ impl<'a> Run<'a> {
                 .get(id)
                 .into_iter()
                 .flatten()
-                .map(|coder| cid(coder))
+                .map(|(coder, scope)| (cid(coder), *scope as u32))
                 .collect();
             codes.covered_by.sort_unstable();
         }

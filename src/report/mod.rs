@@ -654,7 +654,7 @@ pub(crate) fn too_many_codes(n: usize) -> String {
 /// Who was compared, on what.
 pub(crate) fn agreement_caption(a: &Agreement) -> String {
     format!(
-        "Coders: {}. Units: the excerpts every one of them covered. Percent agreement, Cohen's κ (two coders) and Krippendorff's α (nominal), as `thematic agree`.",
+        "Coders: {}. Units: the excerpts every one of them judged for the code (for α, those at least two of them judged). Percent agreement, Cohen's κ (two coders) and Krippendorff's α (nominal), as `thematic agree`.",
         a.coders.join(", ")
     )
 }

@@ -375,3 +375,276 @@ fn ids_and_code_paths_are_never_broken_in_a_narrow_table() {
         out.stderr
     );
 }
+
+/// Two codes under one theme; `t/b` has a rule when `b_rule` is given.
+fn two_codes(b_rule: &str) -> String {
+    format!(
+        "codebook: t\nthemes:\n  - id: t\n    label: T\n    codes:\n      - id: a\n        label: A\n      - id: b\n        label: B\n{b_rule}"
+    )
+}
+
+/// Ana codes in two rounds: her sheet for r1 has columns `t/a` and `t/b`,
+/// her sheet for r2 only `t/a` (the code `t/b` came later). Ben's one sheet
+/// covers both with both columns.
+fn rounds() -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        &two_codes("        match:\n          any: [two, three]\n"),
+    )
+    .file(
+        "transcripts/r1.txt",
+        "Interviewer: Q?\nR1: One answer.\n\nTwo answer.\n",
+    )
+    .file(
+        "transcripts/r2.txt",
+        "Interviewer: Q?\nR2: Three answer.\n\nFour answer.\n",
+    )
+    .file(
+        "codings/ana.csv",
+        "id,coder,t/a,t/b\ntranscripts/r1.txt:2,ana,x,\ntranscripts/r1.txt:4,ana,,x\n",
+    )
+    .file(
+        "codings/ana_round2.csv",
+        "id,coder,t/a\ntranscripts/r2.txt:2,ana,x\ntranscripts/r2.txt:4,ana,\n",
+    )
+    .file(
+        "codings/ben.csv",
+        "id,coder,t/a,t/b\ntranscripts/r1.txt:2,ben,x,\ntranscripts/r1.txt:4,ben,,x\n\
+         transcripts/r2.txt:2,ben,x,x\ntranscripts/r2.txt:4,ben,x,x\n",
+    );
+    s
+}
+
+#[test]
+fn a_coder_is_judged_on_a_code_only_where_a_sheet_of_hers_had_it() {
+    let s = rounds();
+    // `t/b` is compared on r1 only: Ana's sheet for r2 had no such column.
+    assert_eq!(
+        s.run(&["agree", "--coders", "ana,ben", "--format", "csv"])
+            .ok(),
+        "code,units,agreement,kappa,alpha
+t/a,4,0.7500,0.5000,0.5333
+t/b,2,1.0000,1.0000,1.0000
+pooled,4,0.8333,0.6667,0.6857
+"
+    );
+    assert_eq!(
+        s.run(&["agree", "--codes", "b", "--format", "csv"]).ok(),
+        "code,units,agreement,kappa,alpha
+t/b,2,1.0000,1.0000,1.0000
+pooled,2,1.0000,1.0000,1.0000
+"
+    );
+    // Ben's marks of `t/b` on r2 are no disagreement.
+    assert_eq!(
+        s.run(&["agree", "--disagreements", "--format", "csv"]).ok(),
+        "excerpt,code,applied_by,not_applied_by
+transcripts/r2.txt:4,t/a,ben,ana
+"
+    );
+    // The rules' `t/b` on r2 is no false positive against Ana: precision
+    // 1 of 1 on r1 (2 of 3 with r2's excerpt she never judged for it).
+    assert_eq!(
+        s.run(&["agree", "--rules", "--coders", "ana,ben", "--format", "csv"])
+            .ok(),
+        "coder,code,precision,recall,f1
+ana,t/a,,0.0000,
+ana,t/b,1.0000,1.0000,1.0000
+ana,pooled,1.0000,0.3333,0.5000
+ben,t/a,,0.0000,
+ben,t/b,1.0000,0.6667,0.8000
+ben,pooled,1.0000,0.3333,0.5000
+"
+    );
+    assert_eq!(
+        s.run(&["agree", "--rules", "--disagreements", "--format", "csv"])
+            .ok(),
+        "excerpt,code,coder,by_rules,by_coder
+transcripts/r1.txt:2,t/a,ana,no,yes
+transcripts/r2.txt:2,t/a,ana,no,yes
+transcripts/r1.txt:2,t/a,ben,no,yes
+transcripts/r2.txt:2,t/a,ben,no,yes
+transcripts/r2.txt:4,t/a,ben,no,yes
+transcripts/r2.txt:4,t/b,ben,no,yes
+"
+    );
+    // The report's agreement is `agree`'s.
+    let md = s
+        .run(&["report", "--format", "markdown", "--date", "2026-03-31"])
+        .ok()
+        .to_string();
+    let section = md.split("## Agreement between coders\n\n").nth(1).unwrap();
+    for row in [
+        "| `t/a` | 4 | 0.7500 | 0.5000 | 0.5333 |",
+        "| `t/b` | 2 | 1.0000 | 1.0000 | 1.0000 |",
+        "| `pooled` | 4 | 0.8333 | 0.6667 | 0.6857 |",
+    ] {
+        assert!(section.contains(row), "{row} not in\n{section}");
+    }
+}
+
+#[test]
+fn a_code_on_no_sheet_of_a_coder_is_not_compared_even_when_split() {
+    // Ana had `t/a` on one sheet and `t/b` on another: on no excerpt could
+    // she judge the theme `t` (both its codes), so it is not compared.
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", &two_codes(""))
+        .file("transcripts/r1.txt", "R1: one.\n\ntwo.\n")
+        .file(
+            "codings/ana.csv",
+            "id,coder,t/a\ntranscripts/r1.txt:1,ana,x\n",
+        )
+        .file(
+            "codings/ana2.csv",
+            "id,coder,t/b\ntranscripts/r1.txt:3,ana,x\n",
+        )
+        .file(
+            "codings/ben.csv",
+            "id,t/a,t/b\ntranscripts/r1.txt:1,x,\ntranscripts/r1.txt:3,,x\n",
+        );
+    let out = s.run(&["agree", "--codes", "t,a,b", "--format", "csv"]);
+    assert_eq!(
+        out.ok(),
+        "code,units,agreement,kappa,alpha
+t/a,1,1.0000,,
+t/b,1,1.0000,,
+pooled,2,1.0000,,
+"
+    );
+    assert!(
+        out.stderr
+            .contains("note: `t` is not compared: not on the sheets of ana"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Three coders; Cai coded only the first two excerpts, and Ben's sheet
+/// for the last one has no `t/b` column.
+fn three_coders() -> Study {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", &two_codes(""))
+        .file(
+            "transcripts/r1.txt",
+            "R1: e1.\n\ne2.\n\ne3.\n\ne4.\n\ne5.\n\ne6.\n",
+        )
+        .file(
+            "codings/ana.csv",
+            "id,t/a,t/b\ntranscripts/r1.txt:1,x,\ntranscripts/r1.txt:3,x,x\n\
+             transcripts/r1.txt:5,,\ntranscripts/r1.txt:7,,x\ntranscripts/r1.txt:9,x,\n\
+             transcripts/r1.txt:11,,\n",
+        )
+        .file(
+            "codings/ben.csv",
+            "id,t/a,t/b\ntranscripts/r1.txt:1,x,\ntranscripts/r1.txt:3,,x\n\
+             transcripts/r1.txt:5,,x\ntranscripts/r1.txt:7,x,x\ntranscripts/r1.txt:9,x,\n",
+        )
+        .file(
+            "codings/ben_e6.csv",
+            "id,coder,t/a\ntranscripts/r1.txt:11,ben,\n",
+        )
+        .file(
+            "codings/cai.csv",
+            "id,t/a,t/b\ntranscripts/r1.txt:1,x,x\ntranscripts/r1.txt:3,x,x\n",
+        );
+    s
+}
+
+#[test]
+fn alpha_takes_every_excerpt_two_coders_judged() {
+    let s = three_coders();
+    // Agreement over e1 and e2 (all three judged them); α over every
+    // excerpt two or more judged: t/a on e1-e6, t/b on e1-e5 (Krippendorff's
+    // α with missing values: 11/24 for t/a).
+    assert_eq!(
+        s.run(&["agree", "--format", "csv"]).ok(),
+        "code,units,agreement,kappa,alpha
+t/a,2,0.5000,,0.4583
+t/b,2,0.5000,,0.3714
+pooled,2,0.5000,,0.3939
+"
+    );
+    assert_eq!(
+        s.run(&["agree", "--disagreements", "--format", "csv"]).ok(),
+        "excerpt,code,applied_by,not_applied_by
+transcripts/r1.txt:1,t/b,cai,ana ben
+transcripts/r1.txt:3,t/a,ana cai,ben
+"
+    );
+    // Two coders: α is over the units themselves.
+    assert_eq!(
+        s.run(&["agree", "--coders", "ana,ben", "--format", "csv"])
+            .ok(),
+        "code,units,agreement,kappa,alpha
+t/a,6,0.6667,0.3333,0.3889
+t/b,5,0.8000,0.6154,0.6400
+pooled,6,0.7273,0.4590,0.4793
+"
+    );
+    let table = s.run(&["agree"]).ok().to_string();
+    assert!(
+        table.starts_with("coders: ana, ben, cai; units: excerpts every one of them judged for the code; alpha: those at least two of them judged\n"),
+        "{table}"
+    );
+}
+
+#[test]
+fn codes_applied_outside_the_comparison_are_not_compared() {
+    let s = Study::empty();
+    s.file("codebooks/main.yaml", &two_codes(""))
+        .file(
+            "transcripts/r1.txt",
+            "R1: one.\n\ntwo.\n\nthree.\n\nfour.\n",
+        )
+        .file("transcripts/r2.txt", "R2: five.\n")
+        .file(
+            "codings/ana.csv",
+            "id,t/a,t/b\ntranscripts/r1.txt:1,x,\ntranscripts/r1.txt:3,x,\n\
+             transcripts/r1.txt:5,,\ntranscripts/r1.txt:7,,\n",
+        )
+        .file(
+            "codings/ben.csv",
+            "id,t/a,t/b\ntranscripts/r1.txt:1,x,\ntranscripts/r1.txt:3,,\n\
+             transcripts/r1.txt:5,x,\ntranscripts/r1.txt:7,,\n",
+        );
+    let expected = "code,units,agreement,kappa,alpha
+t/a,4,0.5000,0.0000,0.1250
+pooled,4,0.5000,0.0000,0.1250
+";
+    let args = ["agree", "--coders", "ana,ben", "--format", "csv"];
+    assert_eq!(s.run(&args).ok(), expected);
+    // Ben codes r2, which Ana never read, at `t/b`: nothing compared changes.
+    s.file(
+        "codings/ben_r2.csv",
+        "id,coder,t/a,t/b\ntranscripts/r2.txt:1,ben,,x\n",
+    );
+    assert_eq!(s.run(&args).ok(), expected);
+    assert_eq!(
+        s.run(&["agree", "--disagreements", "--format", "csv"]).ok(),
+        "excerpt,code,applied_by,not_applied_by
+transcripts/r1.txt:3,t/a,ana,ben
+transcripts/r1.txt:5,t/a,ben,ana
+"
+    );
+    // Scoring the rules, each coder has her own codes: `t/b` is Ben's.
+    assert_eq!(
+        s.run(&["agree", "--rules", "--coders", "ana,ben", "--format", "csv"])
+            .ok(),
+        "coder,code,precision,recall,f1
+ana,t/a,,0.0000,
+ana,pooled,,0.0000,
+ben,t/a,,0.0000,
+ben,t/b,,0.0000,
+ben,pooled,,0.0000,
+"
+    );
+    // `--codes` still names what is compared.
+    assert_eq!(
+        s.run(&["agree", "--codes", "b", "--format", "csv"]).ok(),
+        "code,units,agreement,kappa,alpha
+t/b,4,1.0000,,
+pooled,4,1.0000,,
+"
+    );
+}

@@ -618,7 +618,7 @@ fn agreement_and_charted_summaries_when_the_study_has_them() {
     let agree = s.run(&["agree", "--format", "csv"]).ok().to_string();
     let section = md.split("## Agreement between coders\n\n").nth(1).unwrap();
     assert!(
-        section.starts_with("Coders: ana, ben. Units: the excerpts every one of them covered."),
+        section.starts_with("Coders: ana, ben. Units: the excerpts every one of them judged for the code (for α, those at least two of them judged)."),
         "{section}"
     );
     for line in agree.lines().skip(1) {
