@@ -1002,7 +1002,7 @@ fn shared_rows(c: &Codings, excerpts: &[Target], at: &[Option<usize>]) -> Vec<St
             }
             std::collections::hash_map::Entry::Occupied(o) => {
                 let earlier = &c.rows[*o.get()];
-                if earlier.sheet != r.sheet {
+                if earlier.sheet != r.sheet && scopes_overlap(c, &r.coder, earlier.scope, r.scope) {
                     let e = shared
                         .entry((&r.coder, &earlier.sheet, &r.sheet))
                         .or_insert((0, i));
@@ -1023,6 +1023,18 @@ fn shared_rows(c: &Codings, excerpts: &[Target], at: &[Option<usize>]) -> Vec<St
             )
         })
         .collect()
+}
+
+/// Whether two of a coder's sheet scopes share a code: sheets of rounds of
+/// coding with different code columns (a code added for the second) are
+/// no copies of each other.
+fn scopes_overlap(c: &Codings, coder: &str, a: usize, b: usize) -> bool {
+    let scopes = c.scopes.get(coder);
+    let get = |i: usize| scopes.and_then(|s| s.get(i));
+    match (get(a), get(b)) {
+        (Some(CodeScope::Columns(x)), Some(CodeScope::Columns(y))) => !x.is_disjoint(y),
+        _ => true,
+    }
 }
 
 /// Records that row `r` sits on `target`: a move when the excerpt moved, a

@@ -576,6 +576,46 @@ fn a_copy_of_a_sheet_in_codings_is_told() {
     );
 }
 
+/// Rounds of coding: a second sheet of the same excerpts with other code
+/// columns (a code added to the codebook) is no copy, and is not told as
+/// one.
+#[test]
+fn a_second_round_sheet_with_other_columns_is_no_copy() {
+    let s = study();
+    let round1 = marked(
+        &s,
+        &[
+            "--coder",
+            "cy",
+            "--where",
+            "respondent=r3",
+            "--codes",
+            "work/family",
+        ],
+        &[("transcripts/r3.txt:6", &["work/family"])],
+    );
+    let round2 = marked(
+        &s,
+        &[
+            "--coder",
+            "cy",
+            "--where",
+            "respondent=r3",
+            "--codes",
+            "work/debt",
+        ],
+        &[("transcripts/r3.txt:6", &["work/debt"])],
+    );
+    s.file("codings/cy.csv", &round1);
+    s.file("codings/cy-round2.csv", &round2);
+    let run = s.run(&["code"]);
+    run.ok();
+    assert!(!run.stderr.contains("both cover"), "{}", run.stderr);
+    // Sharing a column, they are told.
+    s.file("codings/cy-round2.csv", &round1);
+    assert!(s.run(&["code"]).stderr.contains("both cover"));
+}
+
 /// A long sheet has no hash: its rows stay at their ids. When an edit
 /// puts other text at such an id, `code` says so instead of leaving the
 /// coding on words it was not written for.
