@@ -309,8 +309,15 @@ fn agreement_lines(s: &Scope) -> Vec<AgreeLine> {
     let compared = s.covered_by_all(&s.coders).count();
     if compared == 0 {
         let names: Vec<&str> = s.coders.iter().map(|&c| s.coder(c)).collect();
+        // With three coders or more, two of them may still share excerpts,
+        // which α counts.
+        let what = if s.coders.len() > 2 {
+            "so agreement and kappa have nothing to compare (alpha counts the excerpts two of them share)"
+        } else {
+            "so there is nothing to compare"
+        };
         eprintln!(
-            "note: no excerpt is covered by every one of {}: their sheets share no rows, so there is nothing to compare",
+            "note: no excerpt is covered by every one of {}: their sheets share no rows, {what}",
             names.join(", ")
         );
     }

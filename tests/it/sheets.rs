@@ -152,6 +152,20 @@ fn coders_whose_sheets_share_no_rows_are_told_so() {
         "{}",
         run.stderr
     );
+    // A third coder who shares R1's excerpts with ana: α has pairs.
+    let cy = marked(&s, &["--coder", "cy", "--where", "respondent=R1"], &[]);
+    s.file("codings/cy.csv", &cy);
+    let run = s.run(&["agree", "--codes", "recruit", "--format", "csv"]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "note: no excerpt is covered by every one of ana, ben, cy: their sheets share no \
+             rows, so agreement and kappa have nothing to compare (alpha counts the excerpts two \
+             of them share)\n"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
