@@ -186,7 +186,15 @@ impl Prf {
 
 /// A figure with four decimals, or empty when undefined.
 pub fn fmt4(v: Option<f64>) -> String {
-    v.map(|x| format!("{:.4}", x + 0.0)).unwrap_or_default()
+    v.map(four).unwrap_or_default()
+}
+
+/// A figure to four decimals, rounded half up (away from zero) as
+/// percentages are: 13/32 = 0.40625 is `0.4063` (formatting the binary
+/// value would round that tie to even, `0.4062`); never `-0.0000`.
+pub fn four(x: f64) -> String {
+    let r = (x * 10_000.0).round() / 10_000.0;
+    format!("{:.4}", r + 0.0)
 }
 
 #[cfg(test)]
@@ -351,6 +359,12 @@ mod tests {
         assert_eq!(m.alpha, None);
         assert_eq!(binary(&[]).agreement, None);
         assert_eq!(fmt4(None), "");
+        // Ties round half up, as percentages do.
+        assert_eq!(fmt4(Some(13.0 / 32.0)), "0.4063");
+        assert_eq!(fmt4(Some(29.0 / 32.0)), "0.9063");
+        assert_eq!(fmt4(Some(-13.0 / 32.0)), "-0.4063");
+        assert_eq!(fmt4(Some(-1e-9)), "0.0000");
+        assert_eq!(fmt4(Some(2.0 / 3.0)), "0.6667");
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub fn run(project: &StudyAt, args: &CooccurArgs) -> Result<()> {
     }
     let value = |i: usize, j: usize| match args.cell {
         CooccurCell::Count => c.count(i, j).to_string(),
-        CooccurCell::Jaccard => format!("{:.4}", c.jaccard(i, j)),
+        CooccurCell::Jaccard => crate::agreement::four(c.jaccard(i, j)),
     };
     if args.format == Format::Xlsx {
         return write_xlsx(m, &c, args);
