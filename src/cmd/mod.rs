@@ -202,12 +202,14 @@ pub fn check_attribute(m: &Manifest, attr: &str, flag: &str) -> Result<()> {
     if attr == "respondent" || names.iter().any(|n| n == attr) {
         return Ok(());
     }
-    Err(
-        Error::input(format!("unknown attribute `{attr}` in {flag}")).with_hint(format!(
-            "{} (attributes come from front matter and respondents.csv)",
-            suggest(attr, names.iter().map(String::as_str))
-        )),
-    )
+    Err(Error::input(format!(
+        "unknown attribute `{}` in {flag}",
+        crate::input::quote_line(attr, 120)
+    ))
+    .with_hint(format!(
+        "{} (attributes come from front matter and respondents.csv)",
+        suggest(attr, names.iter().map(String::as_str))
+    )))
 }
 
 /// Refuses `flag ATTR` (`--by`, `--show`) for a column thematic.yaml

@@ -213,8 +213,11 @@ fn list(
                     tantivy::query::QueryParserError::SyntaxError(_) => "syntax error".to_string(),
                     e => e.to_string(),
                 };
-                Error::input(format!("invalid query `{q}`: {why}"))
-                    .with_hint("words, \"a phrase\", AND, OR, NOT, -word, (groups)")
+                Error::input(format!(
+                    "invalid query `{}`: {why}",
+                    crate::input::quote_line(q, 120)
+                ))
+                .with_hint("words, \"a phrase\", AND, OR, NOT, -word, (groups)")
             })?;
             Some(fix_negations(parsed))
         }

@@ -499,15 +499,18 @@ impl Codebook {
     /// The error for a name no theme or code has, with the closest names.
     pub fn unknown(&self, name: &str) -> Error {
         let name = name.trim().trim_matches('/');
-        Error::input(format!("unknown code or theme `{name}` in {}", self.shown)).with_hint(
-            suggest(
-                name,
-                self.nodes
-                    .iter()
-                    .map(|n| n.path.as_str())
-                    .chain(self.nodes.iter().map(|n| n.id.as_str())),
-            ),
-        )
+        Error::input(format!(
+            "unknown code or theme `{}` in {}",
+            crate::input::quote_line(name, 120),
+            self.shown
+        ))
+        .with_hint(suggest(
+            name,
+            self.nodes
+                .iter()
+                .map(|n| n.path.as_str())
+                .chain(self.nodes.iter().map(|n| n.id.as_str())),
+        ))
     }
 
     /// Nodes a name denotes now: the one at that exact path, else those

@@ -635,8 +635,11 @@ pub fn resolve_named(rows: &[RowInfo], name: &str) -> Result<Named> {
                             .clone()
                             .find(|(g, _)| *g == f)
                             .map_or("", |(_, p)| p);
-                        Err(Error::input(format!("unknown code or theme `{name}`"))
-                            .with_hint(format!("did you mean `{f}` (now `{now}`)?")))
+                        Err(Error::input(format!(
+                            "unknown code or theme `{}`",
+                            crate::input::quote_line(name, 120)
+                        ))
+                        .with_hint(format!("did you mean `{f}` (now `{now}`)?")))
                     }
                     None => Err(unknown_row(&paths, name)),
                 },
@@ -683,8 +686,11 @@ fn current_hits(rows: &[&str], name: &str) -> Vec<usize> {
 
 fn unknown_row(rows: &[&str], name: &str) -> Error {
     let names = unknown_candidates(rows);
-    Error::input(format!("unknown code or theme `{name}`"))
-        .with_hint(crate::error::suggest(name, names.iter().copied()))
+    Error::input(format!(
+        "unknown code or theme `{}`",
+        crate::input::quote_line(name, 120)
+    ))
+    .with_hint(crate::error::suggest(name, names.iter().copied()))
 }
 
 fn ambiguous_row(rows: &[&str], name: &str, hits: &[usize]) -> Error {

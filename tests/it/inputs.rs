@@ -551,3 +551,25 @@ fn tens_of_thousands_of_labels_and_unmatched_rows_take_no_quadratic_time() {
         &run.stderr[..run.stderr.len().min(2000)]
     );
 }
+
+#[test]
+fn a_long_argument_is_quoted_cut_in_errors() {
+    let s = study();
+    s.run(&["code"]).ok();
+    let long = "x".repeat(3000);
+    let query = format!("({}", "a".repeat(3000));
+    for args in [
+        vec!["search", query.as_str()],
+        vec!["matrix", "--by", long.as_str()],
+        vec!["matrix", "--where", &format!("{long}=1")],
+        vec!["quote", long.as_str()],
+    ] {
+        let err = s.run_timeout(&args).bad_input().to_string();
+        let first = err.lines().next().unwrap();
+        assert!(first.chars().count() < 200, "{args:?}: {first}");
+        assert!(
+            first.contains("xxx…`") || first.contains("aaa…`"),
+            "{first}"
+        );
+    }
+}
