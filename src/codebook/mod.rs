@@ -1080,6 +1080,18 @@ mod tests {
     const CB: &str = "codebook: Test\nversion: 2.0\nthemes:\n  - id: family_role\n    label: Role of the family\n    codes:\n      - id: search_and_report\n        label: Family searches\n        match:\n          any: [report*, police, looked for]\n        codes:\n          - id: police\n      - id: tensions\n  - id: justice\n    codes:\n      - id: police\n";
 
     #[test]
+    fn a_codebook_written_as_a_list_is_shown_its_shape() {
+        let e = Codebook::parse("- family\n- work\n", "cb.yaml", String::new()).unwrap_err();
+        assert!(
+            e.report().contains(
+                "error: this file must be a mapping of keys (`key: value` lines), not a list\n  --> cb.yaml:1:1\n  = help: a codebook is a mapping: `codebook: NAME`, then `themes:`"
+            ),
+            "{}",
+            e.report()
+        );
+    }
+
+    #[test]
     fn nodes_in_order_with_lines() {
         let cb = Codebook::parse(CB, "cb.yaml", String::new()).unwrap();
         let paths: Vec<&str> = cb.nodes.iter().map(|n| n.path.as_str()).collect();

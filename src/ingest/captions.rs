@@ -203,8 +203,10 @@ pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<T
             .map(|(label, id)| (label.trim().to_lowercase(), id))
             .collect()
     });
-    // Labels the mapping leaves out: (label, first cue, cues).
+    // Labels the mapping leaves out: (label, first cue, turns), in order
+    // of first appearance, found by label.
     let mut unmapped: Vec<(String, usize, usize)> = Vec::new();
+    let mut unmapped_at: std::collections::HashMap<String, usize> = Default::default();
     let mut turns: Vec<Turn> = Vec::new();
     for cue in cues(text, kind, rel)? {
         if cue.text.is_empty() {
@@ -225,9 +227,12 @@ pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<T
                     match map.get(&label.trim().to_lowercase()) {
                         Some(id) => Some((*id).clone()),
                         None => {
-                            match unmapped.iter_mut().find(|u| u.0 == label) {
-                                Some(u) => u.2 += 1,
-                                None => unmapped.push((label.clone(), cue.number, 1)),
+                            match unmapped_at.get(&label) {
+                                Some(&i) => unmapped[i].2 += 1,
+                                None => {
+                                    unmapped_at.insert(label.clone(), unmapped.len());
+                                    unmapped.push((label.clone(), cue.number, 1));
+                                }
                             }
                             Some(file_respondent.clone())
                         }

@@ -307,6 +307,42 @@ pub fn id_key(s: &str) -> String {
     out
 }
 
+/// Respondent ids grouped by [`id_key`], so that an id written another
+/// way (`R3`, `r03` for `R03`) is found without comparing it with every
+/// respondent.
+pub struct SameIds<'a> {
+    by_key: std::collections::HashMap<String, Vec<&'a str>>,
+}
+
+impl<'a> SameIds<'a> {
+    /// Groups `ids` (each group in the order given).
+    pub fn new(ids: impl IntoIterator<Item = &'a str>) -> SameIds<'a> {
+        let mut by_key: std::collections::HashMap<String, Vec<&'a str>> = Default::default();
+        for r in ids {
+            by_key.entry(id_key(r)).or_default().push(r);
+        }
+        SameIds { by_key }
+    }
+
+    /// The ids that are `id` written another way (or `id` itself).
+    pub fn of(&self, id: &str) -> &[&'a str] {
+        self.by_key.get(&id_key(id)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The first of [`SameIds::of`] who has not withdrawn: whose words a
+    /// withdrawal written as `id` would leave in every output.
+    pub fn meant(
+        &self,
+        id: &str,
+        withdrawn: &std::collections::BTreeSet<String>,
+    ) -> Option<&'a str> {
+        self.of(id)
+            .iter()
+            .copied()
+            .find(|r| !withdrawn.contains(*r))
+    }
+}
+
 /// What the warning about a withdrawn row in no transcript says after the
 /// id: such a warning is told by every command that reads the index.
 pub const MARKED_WITHDRAWN: &str = ", marked withdrawn,";
@@ -321,6 +357,7 @@ pub const MARKED_WITHDRAWN: &str = ", marked withdrawn,";
 pub fn unmatched_rows(
     table: &RespondentTable,
     in_transcripts: &std::collections::BTreeSet<&str>,
+    same: &SameIds<'_>,
     withdrawn: &std::collections::BTreeSet<String>,
 ) -> Result<Vec<String>> {
     let mut rows: Vec<(usize, &str)> = table
@@ -330,11 +367,6 @@ pub fn unmatched_rows(
         .map(|(id, (_, line))| (*line, id.as_str()))
         .collect();
     rows.sort_unstable();
-    // The respondents by the key ids written two ways share, in id order.
-    let mut by_key: std::collections::HashMap<String, Vec<&str>> = Default::default();
-    for &r in in_transcripts {
-        by_key.entry(id_key(r)).or_default().push(r);
-    }
     // Past this many rows in no transcript (another id scheme altogether)
     // the closest id is not looked for: it is a search of every
     // respondent for every row.
@@ -343,11 +375,10 @@ pub fn unmatched_rows(
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
     for (line, id) in rows {
-        let same_ids = by_key.get(&id_key(id)).map_or(&[][..], Vec::as_slice);
         let meant = table
             .withdrawn
             .contains_key(id)
-            .then(|| same_ids.iter().find(|r| !withdrawn.contains(**r)))
+            .then(|| same.meant(id, withdrawn))
             .flatten();
         if let Some(meant) = meant {
             errors.push(
@@ -363,7 +394,7 @@ pub fn unmatched_rows(
             );
             continue;
         }
-        let same = same_ids.first().copied();
+        let same = same.of(id).first().copied();
         let closest = || {
             look_for_closest
                 .then(|| crate::error::closest(id, in_transcripts.iter().copied()))
@@ -614,7 +645,8 @@ mod tests {
         )
         .unwrap();
         let none = std::collections::BTreeSet::new();
-        let e = unmatched_rows(&t, &known, &none).unwrap_err();
+        let same = SameIds::new(known.iter().copied());
+        let e = unmatched_rows(&t, &known, &same, &none).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert_eq!(
             e.report(),
@@ -623,7 +655,7 @@ mod tests {
         // Once R02 is withdrawn some other way, nothing is at stake.
         let withdrawn = ["R02".to_string()].into();
         assert_eq!(
-            unmatched_rows(&t, &known, &withdrawn).unwrap(),
+            unmatched_rows(&t, &known, &same, &withdrawn).unwrap(),
             [
                 "respondents.csv:3: respondent `R2`, marked withdrawn, is in no transcript; did you mean `R02`?",
                 "respondents.csv:4: respondent `R09` is in no transcript; did you mean `R01`?",
@@ -633,7 +665,7 @@ mod tests {
         // A row without the mark is a warning, however it is written.
         let t = parse("id,role\nR01,a\nR2,b\n", "respondents.csv").unwrap();
         assert_eq!(
-            unmatched_rows(&t, &known, &none).unwrap(),
+            unmatched_rows(&t, &known, &same, &none).unwrap(),
             ["respondents.csv:3: respondent `R2` is in no transcript; did you mean `R02`?"]
         );
     }

@@ -169,15 +169,12 @@ impl<'a> Run<'a> {
         // the same id written another way (`R03` for the file `r03.txt`'s
         // respondent) is a respondent who has not withdrawn: her words
         // would be in every output.
+        let same = respondents::SameIds::new(in_transcripts.iter().copied());
         for w in &inputs.settings_withdrawn {
             if in_transcripts.contains(w.as_str()) {
                 continue;
             }
-            let key = respondents::id_key(w);
-            let meant = in_transcripts
-                .iter()
-                .find(|r| !withdrawn.contains(**r) && respondents::id_key(r) == key);
-            if let Some(meant) = meant {
+            if let Some(meant) = same.meant(w, &withdrawn) {
                 return Err(crate::error::Error::at(
                     crate::error::Location::file(crate::study::SETTINGS_FILE),
                     format!(
@@ -193,6 +190,7 @@ impl<'a> Run<'a> {
         warnings.extend(respondents::unmatched_rows(
             table,
             &in_transcripts,
+            &same,
             &withdrawn,
         )?);
         warnings.extend(copies(&manifest.files)?);

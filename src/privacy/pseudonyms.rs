@@ -529,6 +529,15 @@ mod tests {
     }
 
     #[test]
+    fn a_key_file_written_as_a_mapping_is_shown_its_shape() {
+        let e = Pseudonyms::parse("police: '[agency]'\n", "pseudonyms.yaml").unwrap_err();
+        assert_eq!(
+            e.report(),
+            "error: this file must be a list (`- …` lines), not a mapping\n  --> pseudonyms.yaml:1:1\n  = help: write one entry a line: `- {find: [Rosa Quispe, Rosa], replace: \"[survivor, 19]\"}`"
+        );
+    }
+
+    #[test]
     fn tokens_keep_their_place_in_the_original_text() {
         let t = tokens("¡Señora QUISPÉ, en Puerto-Maldonado!");
         let norms: Vec<&str> = t.iter().map(|t| t.norm.as_str()).collect();
