@@ -433,6 +433,9 @@ pub struct Study {
     pub settings: Settings,
     /// The bytes of `thematic.yaml` hashed, or empty when there is none.
     pub settings_hash: String,
+    /// The text of `thematic.yaml` (empty when there is none), to say at
+    /// which line a warning about one of its entries is.
+    pub(crate) settings_text: std::sync::Arc<str>,
     /// Threads that write the index (else one per core, at most 8).
     pub(crate) index_threads: Option<usize>,
     /// Whether runs tell how long each phase took.
@@ -573,13 +576,16 @@ impl Study {
         }
         if let Some(label) = &settings.encoding {
             if encoding_rs::Encoding::for_label(label.trim().as_bytes()).is_none() {
-                return Err(Error::at(
-                    Location::file(SETTINGS_FILE),
-                    format!("unknown encoding `{label}`"),
-                )
-                .with_hint(
-                    "use a WHATWG label such as utf-8, windows-1252, iso-8859-1, utf-16le",
-                ));
+                // `--encoding` is not in the file: the file is named.
+                let at = match encoding {
+                    Some(_) => Location::file(SETTINGS_FILE),
+                    None => settings_location(&settings_text, "encoding", Some(label)),
+                };
+                return Err(
+                    Error::at(at, format!("unknown encoding `{label}`")).with_hint(
+                        "use a WHATWG label such as utf-8, windows-1252, iso-8859-1, utf-16le",
+                    ),
+                );
             }
         }
         // respondents.csv is read where the index is updated; a FIFO, a
@@ -602,7 +608,20 @@ impl Study {
                 named_file_exists(&root, &settings_text, key, value)?;
             }
         }
-        Ok(Study::with(root, settings, settings_hash))
+        let mut study = Study::with(root, settings, settings_hash);
+        study.settings_text = settings_text.into();
+        Ok(study)
+    }
+
+    /// Where thematic.yaml's top-level `key:` names `value` (see
+    /// [`settings_place`]), as a warning starts: `thematic.yaml:4:22`.
+    pub fn settings_at(&self, key: &str, value: Option<&str>) -> String {
+        settings_place(&self.settings_text, key, value)
+    }
+
+    /// [`Study::settings_at`] as an error's location.
+    pub fn settings_at_location(&self, key: &str, value: Option<&str>) -> Location {
+        settings_location(&self.settings_text, key, value)
     }
 
     /// A study at `root` with these settings, nothing listed yet.
@@ -611,6 +630,7 @@ impl Study {
             root,
             settings,
             settings_hash,
+            settings_text: "".into(),
             index_threads: None,
             timing: false,
             terminal: crate::render::Terminal::default(),
@@ -726,7 +746,7 @@ impl Study {
                     // in front: counted in the entry as written.
                     let at = e.pos.saturating_sub(pattern.len() - full.len()) + 1;
                     Error::at(
-                        Location::file(SETTINGS_FILE),
+                        self.settings_at_location("transcripts", Some(entry)),
                         format!(
                             "bad glob `{entry}` in `transcripts`: {} at character {at} of the entry",
                             e.msg
@@ -745,7 +765,8 @@ impl Study {
                 }
                 if n == 0 {
                     warnings.push(format!(
-                        "{SETTINGS_FILE}: `transcripts` entry `{entry}`{MATCHES_NO_FILE}"
+                        "{}: `transcripts` entry `{entry}`{MATCHES_NO_FILE}",
+                        self.settings_at("transcripts", Some(entry))
                     ));
                 }
                 continue;
@@ -785,7 +806,7 @@ impl Study {
                 ));
             } else {
                 return Err(Error::at(
-                    Location::file(SETTINGS_FILE),
+                    self.settings_at_location("transcripts", Some(entry)),
                     format!("`transcripts` names `{entry}`, which does not exist"),
                 )
                 .with_hint("fix the path in thematic.yaml (paths are relative to it)"));
@@ -831,14 +852,16 @@ impl Study {
                     None => String::new(),
                 };
                 out.push(format!(
-                    "{SETTINGS_FILE}: `speakers:` names `{path}`, which is not a transcript of \
-                     the study (paths are as `thematic transcripts` lists them){hint}"
+                    "{}: `speakers:` names `{path}`, which is not a transcript of \
+                     the study (paths are as `thematic transcripts` lists them){hint}",
+                    self.settings_at("speakers", Some(path))
                 ));
             } else if ext != "vtt" && ext != "srt" {
                 out.push(format!(
-                    "{SETTINGS_FILE}: `speakers:` maps the speakers of caption files only; give \
+                    "{}: `speakers:` maps the speakers of caption files only; give \
                      those of `{path}` in its front matter (`speakers: {{Ana: R03}}` between \
-                     `---` lines at its top)"
+                     `---` lines at its top)",
+                    self.settings_at("speakers", Some(path))
                 ));
             }
         }
@@ -963,10 +986,19 @@ const MATCHES_NO_FILE: &str = " matches no file";
 /// listing's now.
 pub fn is_listing_warning(warning: &str) -> bool {
     let skipped = warning.contains(NOT_A_TRANSCRIPT_TYPE) && warning.ends_with("); skipped");
-    let unmatched = warning.starts_with(&format!("{SETTINGS_FILE}: `transcripts` entry `"))
-        && warning.ends_with(MATCHES_NO_FILE);
-    let speakers = warning.starts_with(&format!("{SETTINGS_FILE}: `speakers:` "));
+    let settings = settings_warning(warning).unwrap_or("");
+    let unmatched =
+        settings.starts_with("`transcripts` entry `") && warning.ends_with(MATCHES_NO_FILE);
+    let speakers = settings.starts_with("`speakers:` ");
     skipped || unmatched || speakers
+}
+
+/// The message of a warning about thematic.yaml, after its place
+/// (`thematic.yaml:4:22: `): `None` for other warnings.
+pub(crate) fn settings_warning(warning: &str) -> Option<&str> {
+    let rest = warning.strip_prefix(SETTINGS_FILE)?;
+    let rest = rest.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit());
+    rest.strip_prefix(' ')
 }
 
 /// A file found among the transcripts (see `Study::classify`).
@@ -1085,9 +1117,61 @@ pub fn rel_string(rel: &Path) -> String {
         .join("/")
 }
 
-/// An error in thematic.yaml. serde_yaml places a value refused by its
-/// type's own check (an unknown `language`) at the top of the file: it is
-/// placed at the `language:` line instead.
+/// Where in thematic.yaml's `text` its top-level `key:` names `value`: the
+/// line and column of the value's first occurrence as a whole item (in a
+/// block or a flow collection) under the key; the key's line when the value
+/// is not found or not asked for; the file when the key is not there either
+/// (a default). Columns count characters.
+pub fn settings_location(text: &str, key: &str, value: Option<&str>) -> Location {
+    let lines: Vec<&str> = text.lines().collect();
+    let top = |l: &str| {
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.starts_with(':'))
+    };
+    let Some(at) = lines.iter().position(|l| top(l)) else {
+        return Location::file(SETTINGS_FILE);
+    };
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
+        return Location::line(SETTINGS_FILE, at + 1);
+    };
+    // The key's entries run to the next top-level key (a line that starts
+    // with anything but a space, a comment or a block list's `-`).
+    let end = lines[at + 1..]
+        .iter()
+        .position(|l| !l.is_empty() && !l.starts_with([' ', '#', '-', '\t']))
+        .map_or(lines.len(), |i| at + 1 + i);
+    let edge = |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || "[]{},:\"'#".contains(c));
+    for (n, line) in lines.iter().enumerate().take(end).skip(at) {
+        // Comments (a `#` at the start or after a space) are not entries.
+        let line = match line.char_indices().find(|&(i, c)| {
+            c == '#'
+                && line[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(char::is_whitespace)
+        }) {
+            Some((i, _)) => &line[..i],
+            None => line,
+        };
+        // On the key's own line, only after the key.
+        let mut search = if n == at { key.len() + 1 } else { 0 };
+        while let Some(i) = line[search..].find(value) {
+            let start = search + i;
+            let stop = start + value.len();
+            if edge(line[..start].chars().next_back()) && edge(line[stop..].chars().next()) {
+                return Location::at(SETTINGS_FILE, n + 1, line[..start].chars().count() + 1);
+            }
+            search = start + value.chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    Location::line(SETTINGS_FILE, at + 1)
+}
+
+/// [`settings_location`] as a warning starts: `thematic.yaml:4:22`.
+pub fn settings_place(text: &str, key: &str, value: Option<&str>) -> String {
+    settings_location(text, key, value).to_string()
+}
+
 /// A file `thematic.yaml` names with `key:` (not its default) must exist:
 /// a misspelt `respondents:` would drop the withdrawals in it, and a
 /// misspelt `pseudonyms:` would turn pseudonymisation off, silently. The
@@ -1132,6 +1216,9 @@ fn named_file_exists(root: &Path, text: &str, key: &str, value: &str) -> Result<
     .with_hint(hint))
 }
 
+/// An error in thematic.yaml. serde_yaml places a value refused by its
+/// type's own check (an unknown `language`) at the top of the file: it is
+/// placed at the `language:` line instead.
 fn settings_error(text: &str, err: &serde_yaml::Error) -> Error {
     let e = yaml_error_in(SETTINGS_FILE, text, err);
     let message = err.to_string();
@@ -1562,12 +1649,60 @@ mod tests {
         assert!(is_listing_warning(
             "thematic.yaml: `transcripts` entry `extra/*.txt` matches no file"
         ));
+        assert!(is_listing_warning(
+            "thematic.yaml:3:5: `transcripts` entry `extra/*.txt` matches no file"
+        ));
+        assert!(is_listing_warning(
+            "thematic.yaml:7:3: `speakers:` names `ep1.srt`, which is not a transcript"
+        ));
+        assert!(!is_listing_warning(
+            "thematic.yaml:9:14: `withdrawn:` names `R9`, a respondent the study does not have"
+        ));
         assert!(!is_listing_warning(
             "thematic.yaml: `withdrawn:` names `R9`, a respondent the study does not have"
         ));
         assert!(!is_listing_warning(
             "codings/ana.csv:15: coding for `transcripts/es/e04.txt:19` cannot be placed"
         ));
+    }
+
+    #[test]
+    fn settings_entries_are_placed_at_their_line_and_column() {
+        let text = "transcripts: [transcripts, extra/*.txt]\n\
+                    withdrawn:\n\
+                    # R03 asked on 2 May\n\
+                    - R033\n\
+                    - R03\n\
+                    speakers:\n  \
+                      transcripts/ep01.vtt: {Alma: R01, Bea: R02}\n  \
+                      \"transcripts/ep02.vtt\": {Alma: R01}\n\
+                    unit: turn\n";
+        let at = |key, value| settings_place(text, key, value);
+        assert_eq!(at("transcripts", Some("extra/*.txt")), "thematic.yaml:1:28");
+        // A whole item: not inside `transcripts:` (the key) or `R033`.
+        assert_eq!(at("transcripts", Some("transcripts")), "thematic.yaml:1:15");
+        assert_eq!(at("withdrawn", Some("R03")), "thematic.yaml:5:3");
+        assert_eq!(
+            at("speakers", Some("transcripts/ep01.vtt")),
+            "thematic.yaml:7:3"
+        );
+        assert_eq!(
+            at("speakers", Some("transcripts/ep02.vtt")),
+            "thematic.yaml:8:4"
+        );
+        // Not found under its key: the key's line; no such key: the file.
+        assert_eq!(at("withdrawn", Some("R01")), "thematic.yaml:2");
+        assert_eq!(at("unit", None), "thematic.yaml:9");
+        assert_eq!(at("charts", Some("charts")), "thematic.yaml");
+        assert_eq!(
+            settings_place("", "withdrawn", Some("R03")),
+            "thematic.yaml"
+        );
+        // Columns count characters.
+        assert_eq!(
+            settings_place("withdrawn: [Ñusta, R03]\n", "withdrawn", Some("R03")),
+            "thematic.yaml:1:20"
+        );
     }
 
     #[test]

@@ -160,5 +160,9 @@ fn speaker_warnings(study: &Study, m: &crate::index::Manifest) -> Result<Vec<Str
     let text = crate::text::decode::decode(&bytes, shown)?.text;
     let table = crate::ingest::respondents::parse(&text, shown)?;
     let infos: Vec<&crate::model::TranscriptInfo> = m.files.values().map(|e| &*e.info).collect();
-    Ok(crate::ingest::respondents::speaker_warnings(&infos, &table))
+    Ok(crate::ingest::respondents::speaker_warnings(
+        &infos,
+        &table,
+        &study.settings_text,
+    ))
 }

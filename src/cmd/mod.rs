@@ -51,12 +51,14 @@ pub fn open(project: &StudyAt, read: &ReadOpts) -> Result<(Study, StudyIndex)> {
 /// have, and respondents.csv rows marked withdrawn whose id no transcript has.
 pub fn unknown_withdrawn(m: &Manifest) -> impl Iterator<Item = &String> {
     m.warnings.iter().filter(|w| {
-        w.starts_with(UNKNOWN_WITHDRAWN) || w.contains(crate::ingest::respondents::MARKED_WITHDRAWN)
+        crate::study::settings_warning(w).is_some_and(|m| m.starts_with(UNKNOWN_WITHDRAWN))
+            || w.contains(crate::ingest::respondents::MARKED_WITHDRAWN)
     })
 }
 
-/// How the warning about an unknown `withdrawn:` id starts.
-const UNKNOWN_WITHDRAWN: &str = "thematic.yaml: `withdrawn:` names ";
+/// How the warning about an unknown `withdrawn:` id starts, after its
+/// place in thematic.yaml.
+const UNKNOWN_WITHDRAWN: &str = "`withdrawn:` names ";
 
 /// The error of a command that shows the codebook's rows when it has
 /// none: `what` says what is left empty ("the matrix has no rows");

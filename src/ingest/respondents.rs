@@ -239,7 +239,12 @@ pub fn duplicate_header(headers: &[String], shown: &str) -> Option<Error> {
 /// Warnings for `speakers:` entries whose respondent id is not in the
 /// respondents table (when the table has rows): such respondents would get
 /// no attributes and land in `(missing)` columns.
-pub fn speaker_warnings(infos: &[&TranscriptInfo], table: &RespondentTable) -> Vec<String> {
+/// `settings` is thematic.yaml's text, where caption files' entries are.
+pub fn speaker_warnings(
+    infos: &[&TranscriptInfo],
+    table: &RespondentTable,
+    settings: &str,
+) -> Vec<String> {
     if table.rows.is_empty() {
         return Vec::new();
     }
@@ -258,7 +263,7 @@ pub fn speaker_warnings(infos: &[&TranscriptInfo], table: &RespondentTable) -> V
             out.push(if s.line == 0 {
                 format!(
                     "{}: `speakers:` maps `{}` of {} to respondent `{}`, which is not in {}{hint}",
-                    crate::study::SETTINGS_FILE,
+                    crate::study::settings_place(settings, "speakers", Some(&info.path)),
                     s.label,
                     info.path,
                     s.respondent,

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use crate::codebook::Codebook;
 use crate::codings::{self, Codings};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::index::codes::TableBuilder;
 use crate::index::{self, Manifest, StudyIndex, Writer};
 use crate::ingest::respondents::{self, RespondentTable};
@@ -82,6 +82,8 @@ struct Inputs<'a> {
     warnings: &'a [String],
     /// thematic.yaml's `withdrawn:` list.
     settings_withdrawn: Vec<String>,
+    /// thematic.yaml's text, to place warnings about its entries.
+    settings_text: std::sync::Arc<str>,
 }
 
 /// The study's inputs but its transcripts (see [`Inputs::list`]): a
@@ -112,6 +114,7 @@ fn gather(study: &Study) -> Result<Inputs<'_>> {
         files: &[],
         warnings: &[],
         settings_withdrawn: study.settings.withdrawn.clone(),
+        settings_text: study.settings_text.clone(),
     })
 }
 
@@ -486,7 +489,7 @@ fn refuse_emptied_study(study: &Study, indexed: &Manifest) -> Result<()> {
         return Ok(());
     };
     Err(Error::at(
-        Location::file(crate::study::SETTINGS_FILE),
+        study.settings_at_location("transcripts", None),
         format!(
             "`transcripts` ({}) finds no transcript, but the index holds {} (e.g. {first})",
             study.settings.transcripts.join(", "),

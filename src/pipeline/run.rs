@@ -146,7 +146,8 @@ impl<'a> Run<'a> {
                 None => "check the id against the transcripts and respondents.csv".into(),
             };
             warnings.push(format!(
-                "thematic.yaml: `withdrawn:` names `{r}`, a respondent the study does not have; {hint}"
+                "{}: `withdrawn:` names `{r}`, a respondent the study does not have; {hint}",
+                crate::study::settings_place(&inputs.settings_text, "withdrawn", Some(r))
             ));
         }
         // respondents.csv rows that name no respondent of the transcripts
@@ -176,7 +177,7 @@ impl<'a> Run<'a> {
             }
             if let Some(meant) = same.meant(w, &withdrawn) {
                 return Err(crate::error::Error::at(
-                    crate::error::Location::file(crate::study::SETTINGS_FILE),
+                    crate::study::settings_location(&inputs.settings_text, "withdrawn", Some(w)),
                     format!(
                         "`withdrawn:` names `{w}`, who is in no transcript, while `{meant}` is: \
                          `{meant}`'s words would stay in every output"

@@ -195,14 +195,14 @@ fn two_guests_of_a_caption_file_are_told_apart_in_the_settings() {
     assert_eq!(
         warnings,
         [
-            "warning: thematic.yaml: `speakers:` names `transcripts/ep1.srt`, which is not a \
+            "warning: thematic.yaml:3:3: `speakers:` names `transcripts/ep1.srt`, which is not a \
              transcript of the study (paths are as `thematic transcripts` lists them); did you \
              mean `transcripts/ep01.srt`?",
             "warning: transcripts/ep01.srt: speaker `Carla` (1 turn, from cue 4) is not in \
              thematic.yaml's `speakers:` for this file, so it is read as respondent `ep01`; add \
              it there (`Carla: ID`), or to the `interviewer:` setting",
             // r03 has no row of its own: no attributes.
-            "warning: thematic.yaml: `speakers:` maps `Bea` of transcripts/ep01.srt to \
+            "warning: thematic.yaml:2:3: `speakers:` maps `Bea` of transcripts/ep01.srt to \
              respondent `r03`, which is not in respondents.csv; did you mean `r01`?",
         ]
     );

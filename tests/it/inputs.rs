@@ -327,11 +327,26 @@ fn a_pattern_that_matches_nothing_does_not_empty_an_indexed_study() {
         let err = s.run_timeout(&[cmd]).bad_input().to_string();
         assert!(
             err.starts_with("error: `transcripts` (transcrips/**) finds no transcript, but the index holds 2 files (e.g. transcripts/r01.txt)")
-                && err.contains("--> thematic.yaml")
+                && err.contains("--> thematic.yaml:1\n")
                 && err.contains("delete .thematic/"),
             "{cmd}: {err}"
         );
     }
+    // A pattern of several that matches nothing is a warning at its place.
+    s.file(
+        "thematic.yaml",
+        "# where the files are\ntranscripts: [transcripts, 'extra/*.txt']\n",
+    );
+    let code = s.run_timeout(&["code"]);
+    code.ok();
+    assert!(
+        code.stderr.contains(
+            "warning: thematic.yaml:2:29: `transcripts` entry `extra/*.txt` matches no file\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    s.file("thematic.yaml", "transcripts: ['transcrips/**']\n");
     // `X/**` is every file below X, as in .gitignore.
     s.file("thematic.yaml", "transcripts: ['transcripts/**']\n");
     let out = s.run_timeout(&["matrix", "--format", "csv"]);

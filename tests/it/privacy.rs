@@ -468,7 +468,7 @@ fn withdrawn_in_settings_and_unknown_ids() {
     code.ok();
     assert!(
         code.stderr.contains(
-            "warning: thematic.yaml: `withdrawn:` names `R7`, a respondent the study does not have; did you mean `R07`?\n"
+            "warning: thematic.yaml:2:18: `withdrawn:` names `R7`, a respondent the study does not have; did you mean `R07`?\n"
         ),
         "{}",
         code.stderr
@@ -1041,7 +1041,7 @@ fn a_withdrawn_id_written_another_way_than_a_respondents_is_refused() {
     assert_eq!(
         s.run(&["code"]).bad_input(),
         "error: `withdrawn:` names `N4`, who is in no transcript, while `N04` is: `N04`'s words \
-         would stay in every output\n  --> thematic.yaml\n  = help: write the id as the \
+         would stay in every output\n  --> thematic.yaml:3:13\n  = help: write the id as the \
          transcripts have it (`withdrawn: [N04]`)\n"
     );
     let quote = s.run(&["quote", "unpaid", "--format", "csv"]);
@@ -1057,7 +1057,7 @@ fn a_misspelt_withdrawn_id_is_warned_about_by_every_command_that_prints_text() {
         "interviewer: [Interviewer]\nidentifying: [real_name, phone]\nwithdrawn: [N044]\n",
     );
     s.run(&["code"]).ok();
-    let warning = "warning: thematic.yaml: `withdrawn:` names `N044`, a respondent the study does not have; did you mean `N04`?\n";
+    let warning = "warning: thematic.yaml:3:13: `withdrawn:` names `N044`, a respondent the study does not have; did you mean `N04`?\n";
     for args in [
         &["quote", "unpaid"][..],
         &["search", "paid"],
