@@ -140,6 +140,9 @@ pub fn read(
                         ),
                     }
                 }
+                // A title is shown on the terminal and in every output:
+                // no control characters or bidi overrides.
+                let title = crate::render::safe::terminal(&title).into_owned();
                 memos.push(Memo {
                     at: MemoRef { path: shown, title },
                     about,
@@ -337,7 +340,12 @@ pub fn sheet_notes(root: &Path) -> Vec<Memo> {
             out.push(Memo {
                 at: MemoRef {
                     path: format!("{shown}:{row}"),
-                    title: format!("{coder} on {}: {}", get(code), get(note)),
+                    title: crate::render::safe::terminal(&format!(
+                        "{coder} on {}: {}",
+                        get(code),
+                        get(note)
+                    ))
+                    .into_owned(),
                 },
                 about: vec![About::Excerpt(get(excerpt).to_string())],
             });

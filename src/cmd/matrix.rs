@@ -454,7 +454,11 @@ fn summary_texts(
                         return None;
                     }
                     let text = match format {
-                        Format::Markdown => c.summary.lines().collect::<Vec<_>>().join("<br>"),
+                        Format::Markdown => c
+                            .summary
+                            .lines()
+                            .collect::<Vec<_>>()
+                            .join(&render::safe::MARKDOWN_BREAK.to_string()),
                         Format::Xlsx => c.summary.clone(),
                         _ => render::cut(&c.summary, width),
                     };

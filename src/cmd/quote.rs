@@ -670,17 +670,21 @@ fn highlight(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
 }
 
 fn to_markdown(quotes: &[Quote], context: bool) -> String {
+    // Study text as Markdown (and pandoc) shows it literally, as the
+    // report writes it: a `<script>` or `*word*` in a transcript stays
+    // words; ids in code spans.
+    use crate::report::markdown::{code, text};
     let mut out = String::new();
     for q in quotes {
         let q = &clean(q);
         if context && !q.question.is_empty() {
-            out.push_str(&format!("**Q:** {}\n\n", q.question));
+            out.push_str(&format!("**Q:** {}\n\n", text(&q.question)));
         }
         for (i, para) in q.text.split("\n\n").enumerate() {
             if i > 0 {
                 out.push_str(">\n");
             }
-            out.push_str(&format!("> {para}\n"));
+            out.push_str(&format!("> {}\n", text(para)));
         }
         out.push_str(">\n");
         let attrs: Vec<&str> = q.attributes.values().map(String::as_str).collect();
@@ -693,11 +697,15 @@ fn to_markdown(quotes: &[Quote], context: bool) -> String {
         let time = if q.time.is_empty() {
             String::new()
         } else {
-            format!(" [{}]", q.time)
+            format!(" [{}]", text(&q.time))
         };
-        out.push_str(&format!("> — {who} (`{}`{time})\n\n", q.id));
+        out.push_str(&format!("> — {} (`{}`{time})\n\n", text(&who), code(&q.id)));
         for memo in q.memos.iter().flatten() {
-            out.push_str(&format!("*Memo:* {} (`{}`)\n\n", memo.title, memo.path));
+            out.push_str(&format!(
+                "*Memo:* {} (`{}`)\n\n",
+                text(&memo.title),
+                code(&memo.path)
+            ));
         }
     }
     out

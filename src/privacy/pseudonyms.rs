@@ -81,18 +81,55 @@ pub(super) struct Token {
     pub norm: String,
 }
 
+/// Characters that show nothing (Unicode's default-ignorable code points:
+/// a soft hyphen, zero-width spaces and joiners, the word joiner, bidi
+/// controls, variation selectors, the byte order mark): text pasted from a
+/// word processor or a PDF carries them inside words, where a reader does
+/// not see them.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{34f}'
+            | '\u{61c}'
+            | '\u{115f}'..='\u{1160}'
+            | '\u{17b4}'..='\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff0}'..='\u{fff8}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
 /// The tokens of `text` with their places in it: each character is
-/// normalised on its own (as `text::normalize` does), and a token is a run
-/// of alphanumeric normalised characters; a character that normalises to
-/// nothing (a combining mark) stays inside the token it follows.
+/// normalised on its own (as `text::normalize` does, after its
+/// compatibility decomposition: fullwidth `Ｍａｒíａ` is `maria`), and a
+/// token is a run of alphanumeric normalised characters; a character that
+/// normalises to nothing (a combining mark) or shows nothing (see
+/// [`invisible`]) stays inside the token it follows, so that a name is
+/// found whatever a reader cannot see in it.
 pub(super) fn tokens(text: &str) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::new();
     let mut open = false;
     let mut buf = String::new();
-    let mut one = [0u8; 4];
+    let mut compat = String::new();
     for (i, c) in text.char_indices() {
         let end = i + c.len_utf8();
-        normalize_into(c.encode_utf8(&mut one), &mut buf);
+        if invisible(c) {
+            buf.clear();
+        } else {
+            compat.clear();
+            unicode_normalization::char::decompose_compatible(c, |d| compat.push(d));
+            normalize_into(&compat, &mut buf);
+        }
         if buf.is_empty() {
             if let (true, Some(t)) = (open, out.last_mut()) {
                 t.end = end;
@@ -548,11 +585,45 @@ mod tests {
         let t = tokens("Rosa Quispe\u{301} vino");
         assert_eq!(t[1].norm, "quispe");
         assert_eq!(t[1].end - t[1].start, "Quispe\u{301}".len());
-        // The same tokens as the codebook matcher's.
-        for s in ["Niña ASHÁNINKA don't 2021", "ﬁn straße İstanbul"] {
+        // The same tokens as the codebook matcher's, but for what a reader
+        // cannot tell apart (below).
+        for s in ["Niña ASHÁNINKA don't 2021", "straße İstanbul"] {
             let ours: Vec<String> = tokens(s).into_iter().map(|t| t.norm).collect();
             assert_eq!(ours, crate::text::tokenize(s), "{s}");
         }
+    }
+
+    #[test]
+    fn names_are_found_whatever_a_reader_cannot_see_in_them() {
+        let p = Pseudonyms::parse(
+            "- {find: [María Quispe, María], replace: \"[survivor A]\"}\n",
+            "pseudonyms.yaml",
+        )
+        .unwrap();
+        for hidden in [
+            "Ma\u{ad}ría",
+            "Ma\u{200b}ría",
+            "Ma\u{200d}ría",
+            "Ma\u{2060}ría",
+            "\u{feff}María\u{200b}",
+            "Mar\u{202e}ía",
+            "\u{ff2d}\u{ff41}\u{ff52}\u{ed}\u{ff41}",
+            "Ma\u{ad}ría Quis\u{200b}pe",
+        ] {
+            let text = format!("dijo {hidden} llorando");
+            // (An invisible character before the name stays, unseen.)
+            assert_eq!(
+                p.apply(&text).replace('\u{feff}', ""),
+                "dijo [survivor A] llorando",
+                "{hidden:?}"
+            );
+            assert_eq!(p.leaks(&text).len(), 1, "{hidden:?}");
+        }
+        // Still whole tokens: the invisible character joins, a space splits.
+        assert_eq!(p.apply("Marías"), "Marías");
+        assert_eq!(p.apply("Ma ría"), "Ma ría");
+        // The compatibility form of a ligature is its letters.
+        assert_eq!(tokens("ﬁn")[0].norm, "fin");
     }
 
     #[test]

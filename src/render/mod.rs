@@ -85,9 +85,10 @@ impl Table {
         String::from_utf8(bytes).map_err(|e| Error::failure(e.to_string()))
     }
 
-    /// A GitHub-flavoured Markdown table (without control characters).
+    /// A GitHub-flavoured Markdown table (without control characters); a
+    /// cell's text shows literally (see [`safe::markdown_cell`]).
     pub fn to_markdown(&self) -> String {
-        let esc = |s: &str| safe::terminal(s).replace('|', "\\|").replace('\n', " ");
+        let esc = |s: &str| safe::markdown_cell(s);
         let mut out = String::new();
         out.push_str(&format!(
             "| {} |\n",

@@ -46,13 +46,19 @@ pub fn csv_unguard(cell: &str) -> &str {
     }
 }
 
-/// Text for a terminal: escape sequences (`ESC [ … final`, `ESC ] … BEL`
-/// or `ESC \`, other `ESC x` pairs), C0 controls other than newline and tab,
-/// DEL and C1 controls (U+0080–U+009F, which some terminals obey like ESC)
-/// are removed. A carriage return is removed too: it would let a line
-/// overwrite what was printed before it.
+/// Text for a terminal (and for every output people read): escape
+/// sequences (`ESC [ … final`, `ESC ] … BEL` or `ESC \`, other `ESC x`
+/// pairs), C0 controls other than newline and tab, DEL and C1 controls
+/// (U+0080–U+009F, which some terminals obey like ESC) are removed. A
+/// carriage return is removed too: it would let a line overwrite what was
+/// printed before it. So are the bidi embeddings, overrides and isolates
+/// (U+202A–U+202E, U+2066–U+2069): a right-to-left override shows the
+/// words after it reversed, so a quote would not read as it was said.
 pub fn terminal(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}';
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
     if !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);
     }
@@ -99,6 +105,54 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// In a Markdown table cell, a line break (written `<br>`): what a cell of
+/// several lines (a chart summary) joins them with.
+pub const MARKDOWN_BREAK: char = '\u{2028}';
+
+/// A Markdown table cell's text as Markdown (and pandoc) shows it
+/// literally: no control characters (see [`terminal`]), one line (a
+/// [`MARKDOWN_BREAK`] is `<br>`), and the characters that would make markup
+/// of it backslash-escaped: `|` (the cell's end), backticks, `*`, `<` and
+/// `>` (HTML), a `\\` before punctuation, a `]` that would make a link,
+/// and `_` where it could start or end emphasis (not inside a word, so that
+/// ids such as `family_role` read as they are).
+pub fn markdown_cell(text: &str) -> String {
+    let text = terminal(text);
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut prev: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        match c {
+            '\n' => out.push(' '),
+            MARKDOWN_BREAK => out.push_str("<br>"),
+            '|' | '`' | '*' | '<' | '>' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // A backslash escapes only punctuation, and brackets make a
+            // link only when `]` is followed by `(`, `[` or `:`: a citation
+            // `[transcripts/r01.txt:5]` stays as it is.
+            '\\' | ']'
+                if chars.peek().is_some_and(|&n| {
+                    if c == ']' {
+                        matches!(n, '(' | '[' | ':')
+                    } else {
+                        n.is_ascii_punctuation()
+                    }
+                }) =>
+            {
+                out.push('\\');
+                out.push(c);
+            }
+            '_' if !(word(prev) && word(chars.peek().copied())) => out.push_str("\\_"),
+            c => out.push(c),
+        }
+        prev = Some(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +186,28 @@ mod tests {
     }
 
     #[test]
+    fn markdown_cells_show_their_text_literally() {
+        assert_eq!(
+            markdown_cell("<img src=x onerror=alert(2)>"),
+            "\\<img src=x onerror=alert(2)\\>"
+        );
+        assert_eq!(
+            markdown_cell("said *nothing* [help](javascript:x) `x` a|b c\\*d"),
+            "said \\*nothing\\* [help\\](javascript:x) \\`x\\` a\\|b c\\\\\\*d"
+        );
+        assert_eq!(
+            markdown_cell("code \\ role [transcripts/r01.txt:5] [x][y] [z]: u"),
+            "code \\ role [transcripts/r01.txt:5] [x\\][y] [z\\]: u"
+        );
+        assert_eq!(
+            markdown_cell("family_role _nada_ x_"),
+            "family_role \\_nada\\_ x\\_"
+        );
+        assert_eq!(markdown_cell("two\nlines\u{1b}[2J"), "two lines");
+        assert_eq!(markdown_cell("8/30 (27%)"), "8/30 (27%)");
+    }
+
+    #[test]
     fn escape_sequences_and_controls_never_reach_the_terminal() {
         assert_eq!(
             terminal("Hola\u{1b}]0;pwned\u{7}\u{1b}[2J mundo"),
@@ -148,5 +224,12 @@ mod tests {
         assert_eq!(terminal("\u{1b}7saved"), "saved");
         assert_eq!(terminal("line\n\tnext"), "line\n\tnext");
         assert!(matches!(terminal("sin control"), Cow::Borrowed(_)));
+        // Bidi overrides and isolates go; right-to-left text and its marks stay.
+        assert_eq!(
+            terminal("afraid \u{202e}exe.txt done"),
+            "afraid exe.txt done"
+        );
+        assert_eq!(terminal("\u{2067}x\u{2069} \u{202a}y\u{202c}"), "x y");
+        assert_eq!(terminal("שלום \u{200f}ok"), "שלום \u{200f}ok");
     }
 }

@@ -44,8 +44,12 @@ dl.entry{margin:.2rem 0 .8rem}dl.entry dt{font-weight:600;float:left;clear:left;
 figure.quote{break-inside:avoid}tr{break-inside:avoid}}
 ";
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values; control characters
+/// and bidi overrides go first (see [`crate::render::safe::terminal`]):
+/// HTML does not allow the one, and the other would show a quote's words
+/// reversed.
 pub(crate) fn escape(s: &str) -> String {
+    let s = crate::render::safe::terminal(s);
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {

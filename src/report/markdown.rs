@@ -230,6 +230,9 @@ fn table(out: &mut String, header: &[String], rows: &[Vec<String>], right_from: 
 /// and a line that would start a list, heading or quote is escaped at its
 /// start.
 pub(crate) fn text(s: &str) -> String {
+    // No control characters or bidi overrides (see `safe::terminal`): the
+    // report may be printed on the terminal.
+    let s = &*crate::render::safe::terminal(s);
     let mut out = String::with_capacity(s.len() + 8);
     for (i, line) in s.split('\n').enumerate() {
         if i > 0 {
@@ -283,8 +286,8 @@ fn prose(s: &str) -> String {
 }
 
 /// Text inside a code span: backticks would end it, so they become `'`.
-fn code(s: &str) -> String {
-    s.replace('`', "'")
+pub(crate) fn code(s: &str) -> String {
+    crate::render::safe::terminal(s).replace('`', "'")
 }
 
 #[cfg(test)]

@@ -590,7 +590,7 @@ transcripts/r02.txt:5 — [P2]
     let context = s.run(&["quote", "support", "--context", "--format", "markdown"]);
     assert!(context
         .ok()
-        .contains("**Q:** ¿Quién la apoyó cuando volvió de [a mining town]?"));
+        .contains("**Q:** ¿Quién la apoyó cuando volvió de \\[a mining town\\]?"));
     let mut outputs = vec![
         ("quote", quote.stdout.clone()),
         ("quote md", context.stdout.clone()),
@@ -1693,4 +1693,119 @@ fn a_withdrawn_speaker_of_a_caption_file_is_refused_with_the_settings_fix() {
     quote.ok();
     assert!(!quote.stdout.contains("Me ofrecieron"), "{}", quote.stdout);
     assert!(quote.stdout.contains(",R05,"), "{}", quote.stdout);
+}
+
+/// A study whose respondent's name hides invisible characters and whose
+/// text carries markup, escape sequences and a right-to-left override.
+fn hidden_marks() -> Study {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "\
+codebook: Marks
+themes:
+  - id: harm
+    label: Harm
+    codes:
+      - id: violence
+        label: Violence
+        match:
+          any: [police]
+",
+    )
+    .file(
+        "pseudonyms.yaml",
+        "- {find: [María Quispe, María], replace: \"[survivor A]\"}\n",
+    )
+    .file("respondents.csv", "id,region\nR01,<b>Cusco</b>\n")
+    .file(
+        "transcripts/R01.txt",
+        "Interviewer: ¿Qué pasó?\n\
+         R01: The police <script>alert(1)</script> said *nothing* [help](javascript:x).\n\n\
+         R01: Ma\u{ad}ría went to the police. Ma\u{200b}ría Quis\u{2060}pe too.\n\n\
+         R01: The police\u{1b}]0;pwned\u{7} took my \u{202e}papers and left.\n",
+    )
+    .file(
+        "memos/m.md",
+        "---\nabout: [harm/violence]\n---\n# Police \u{1b}[2Jvisits\n",
+    );
+    std::fs::set_permissions(
+        s.path().join("pseudonyms.yaml"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    s.run(&["code"]).ok();
+    s
+}
+
+#[test]
+fn names_with_invisible_characters_are_replaced_and_never_leak() {
+    let s = hidden_marks();
+    let quote = s
+        .run(&["quote", "violence", "--format", "csv"])
+        .ok()
+        .to_string();
+    assert!(
+        quote.contains("[survivor A] went to the police. [survivor A] too."),
+        "{quote}"
+    );
+    for out in [
+        quote,
+        s.run(&["report", "--date", "2026-01-01"]).ok().to_string(),
+        s.run(&["export", "--format", "ndjson"]).ok().to_string(),
+    ] {
+        let seen: String = out
+            .chars()
+            .filter(|c| !matches!(c, '\u{ad}' | '\u{200b}' | '\u{2060}'))
+            .collect();
+        assert!(!seen.contains("María") && !seen.contains("Quispe"), "{out}");
+    }
+}
+
+#[test]
+fn text_for_people_carries_no_controls_overrides_or_markup() {
+    let s = hidden_marks();
+    for args in [
+        &["report", "--date", "2026-01-01"][..],
+        &["report", "--date", "2026-01-01", "--format", "markdown"],
+        &["quote", "violence", "--memos"],
+        &["quote", "violence", "--memos", "--format", "markdown"],
+        &["search", "police", "--memos"],
+    ] {
+        let out = s.run(args).ok().to_string();
+        assert!(
+            !out.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+            "{args:?}: {out:?}"
+        );
+        assert!(out.contains("took my papers and left"), "{args:?}: {out}");
+    }
+    // Markdown shows study text literally, as the report's Markdown does.
+    let md = s.run(&["quote", "violence", "--memos", "--format", "markdown"]);
+    assert!(
+        md.ok().contains(
+            "> The police \\<script\\>alert(1)\\</script\\> said \\*nothing\\* \
+             \\[help\\](javascript:x).\n>\n> — R01, \\<b\\>Cusco\\</b\\> (`transcripts/R01.txt:2`)\n"
+        ),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("*Memo:* Police visits (`memos/m.md`)"),
+        "{}",
+        md.stdout
+    );
+    let table = s.run(&["matrix", "--by", "region", "--format", "markdown"]);
+    assert!(
+        table
+            .ok()
+            .starts_with("| code \\ region | \\<b\\>Cusco\\</b\\> (n=1) |"),
+        "{}",
+        table.stdout
+    );
+    let cells = s.run(&["matrix", "--cell", "quote", "--format", "markdown"]);
+    assert!(
+        !cells.ok().contains("<script>") && cells.stdout.contains("\\<script\\>"),
+        "{}",
+        cells.stdout
+    );
 }
