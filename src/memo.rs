@@ -107,7 +107,26 @@ pub fn read(
         match parse(&text, &shown) {
             Ok((entries, title)) => {
                 let mut about = Vec::new();
+                // A memo about a respondent who withdrew consent may hold
+                // their words: it is left out whole (its other entries
+                // would show it under other quotes and codes).
+                let withdrawn = entries
+                    .iter()
+                    .any(|(entry, _)| crate::chart::withdrawn(m, entry.trim()));
                 for (entry, line) in entries {
+                    if crate::chart::withdrawn(m, entry.trim()) {
+                        problems.push(
+                            Error::at(
+                                Location::line(&shown, line),
+                                format!(
+                                    "`about:` names `{}`, who withdrew consent: the memo may hold their words, so it is left out of every output",
+                                    entry.trim()
+                                ),
+                            )
+                            .with_hint("the team should remove the memo, or rewrite it without their words and this entry"),
+                        );
+                        continue;
+                    }
                     match resolve(&entry, m, is_excerpt) {
                         Ok(Resolved::Now(a)) => about.push(a),
                         Ok(Resolved::Formerly(row)) => {
@@ -139,6 +158,9 @@ pub fn read(
                             .with_hint(crate::codebook::several_earlier_hint(&entry)),
                         ),
                     }
+                }
+                if withdrawn {
+                    continue;
                 }
                 // A title is shown on the terminal and in every output:
                 // no control characters or bidi overrides.
@@ -266,11 +288,6 @@ fn resolve_now(
     let entry = entry.trim();
     if let Some(p) = m.respondents.iter().position(|r| r == entry) {
         return Ok(About::Respondent(p));
-    }
-    if crate::chart::withdrawn(m, entry) {
-        return Err(format!(
-            "`{entry}` withdrew consent: the memo may hold their words; the team should remove or rewrite it"
-        ));
     }
     let rows: Vec<&str> = m.rows.iter().map(|r| r.path.as_str()).collect();
     if entry.contains(':') {
@@ -426,11 +443,6 @@ mod tests {
         assert!(resolve_now("transcripts/r07.txt:13", &m, &yes).is_err());
         // Its text moved with an edit: the hint says where.
         let mut m = m;
-        m.withdrawn.push("R09".into());
-        assert_eq!(
-            resolve_now("R09", &m, &yes),
-            Err("`R09` withdrew consent: the memo may hold their words; the team should remove or rewrite it".to_string())
-        );
         m.moved.insert(
             "transcripts/r07.txt:9".into(),
             "transcripts/r07.txt:12".into(),

@@ -111,6 +111,19 @@ impl TranscriptInfo {
     }
 }
 
+impl TranscriptInfo {
+    /// Blanks the `speakers:` labels of respondents who withdrew consent
+    /// (in practice often their first names): only their ids are kept in
+    /// the index's details, to tell whose words a file held.
+    pub fn forget_withheld_labels(&mut self) {
+        for s in &mut self.speakers {
+            if self.withheld.contains(&s.respondent) {
+                s.label.clear();
+            }
+        }
+    }
+}
+
 /// How a respondent who withdrew consent is shown where their file is
 /// listed.
 pub const WITHDRAWN: &str = "(withdrawn)";

@@ -358,6 +358,10 @@ fn code_memos(study: &Study, cb: &Codebook) -> Result<Vec<Vec<crate::memo::MemoR
             formerly: def.map(|d| d.formerly.clone()).unwrap_or_default(),
         })
         .collect();
+    // A memo about a respondent who withdrew consent is left out, as
+    // everywhere (there is no index here to say who did: the settings and
+    // respondents.csv do).
+    m.withdrawn = crate::pipeline::withdrawn(study)?.into_iter().collect();
     let dir = study.resolve(study.settings.memos.trim_end_matches('/'));
     let read = crate::memo::read(&dir, &study.shown(&dir), &m, &|_| false)?;
     for n in &read.notes {

@@ -509,6 +509,7 @@ fn code_one(
     let refused = transcript
         .withdrawn_label(withdrawn)
         .map(|found| withdrawn_label_error(&todo.file.rel, &found));
+    transcript.info.forget_withheld_labels();
     let info = &mut transcript.info;
     let resolved = ingest::language::resolve(
         &info.path,

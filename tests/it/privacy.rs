@@ -1809,3 +1809,57 @@ fn text_for_people_carries_no_controls_overrides_or_markup() {
         cells.stdout
     );
 }
+
+#[test]
+fn a_memo_about_a_respondent_who_withdrew_is_left_out_and_their_label_forgotten() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: X\nthemes:\n  - id: harm\n    label: Harm\n    codes:\n      - id: violence\n        label: Violence\n        match: {any: [police]}\n",
+    )
+    .file(
+        "transcripts/fg.txt",
+        "---\nspeakers: {Juana: R03, Rosalind: R04}\n---\nModerator: Q?\nJuana: The police came.\n\nRosalind: The police beat me.\n",
+    )
+    .file(
+        "memos/m.md",
+        "---\nabout: [harm/violence, R04]\n---\n# Rosalind: the police beat her\n",
+    )
+    .file("memos/other.md", "---\nabout: [harm/violence]\n---\n# Police visits\n")
+    .file("thematic.yaml", "withdrawn: [R04]\n");
+    s.run(&["code"]).ok();
+    for args in [
+        &["quote", "violence", "--memos"][..],
+        &["quote", "violence", "--memos", "--format", "json"],
+        &["codebook", "show", "--format", "markdown"],
+    ] {
+        let r = s.run(args);
+        assert!(
+            !r.ok().contains("Rosalind") && r.stdout.contains("Police visits"),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
+    let quote = s.run(&["quote", "violence", "--memos"]);
+    assert!(
+        quote.stderr.contains(
+            "warning: `about:` names `R04`, who withdrew consent: the memo may hold their words, so it is left out of every output\n  --> memos/m.md:2\n"
+        ),
+        "{}",
+        quote.stderr
+    );
+    // Her label (often a first name) is not kept in the index's files.
+    let mut files = vec![s.path().join(".thematic")];
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            let bytes = std::fs::read(&p).unwrap();
+            assert!(
+                !bytes.windows(8).any(|w| w == b"Rosalind"),
+                "{}",
+                p.display()
+            );
+        }
+    }
+}
