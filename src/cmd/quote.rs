@@ -321,7 +321,7 @@ fn select(
     let m = &idx.manifest;
     let collector = idx.hits(keep, parsed.is_some())?;
     let mut hits: Vec<Hit> = match parsed {
-        Some(q) => searcher.search(q, &collector)?,
+        Some(q) => idx.search(searcher, q, &collector)?,
         None => searcher.search(&AllQuery, &collector)?,
     };
     let corpus = m.corpus_order();

@@ -228,6 +228,7 @@ pub(super) fn encode_manifest(m: &Manifest) -> Vec<u8> {
         f.u128(entry.mtime);
         f.language(entry.language);
         f.strs(&entry.follows);
+        f.u64(entry.tokens);
     }
     e.bytes(&f.into_bytes());
     e.strs(&m.warnings);
@@ -249,6 +250,11 @@ pub(super) fn encode_manifest(m: &Manifest) -> Vec<u8> {
     e.strs(&m.notes);
     e.strs(&m.withdrawn);
     e.strs(&m.withheld);
+    e.usize(m.tokens.len());
+    for &(lang, n) in &m.tokens {
+        e.language(lang);
+        e.u64(n);
+    }
     e.into_bytes()
 }
 
@@ -457,6 +463,10 @@ pub(super) fn decode_manifest(bytes: &[u8]) -> Option<Manifest> {
     m.notes = d.strs()?;
     m.withdrawn = d.strs()?;
     m.withheld = d.strs()?;
+    let n = d.len()?;
+    m.tokens = (0..n)
+        .map(|_| Some((d.language()?, d.u64()?)))
+        .collect::<Option<_>>()?;
     d.done().then_some(m)
 }
 
@@ -485,6 +495,7 @@ fn check_files(bytes: &[u8]) -> bool {
             for _ in 0..d.len()? {
                 d.str_ref()?;
             }
+            d.u64()?;
         }
         d.done().then_some(())
     };
@@ -507,6 +518,7 @@ pub(super) fn file_refs(bytes: &[u8]) -> Option<Vec<(&str, u64, Language)>> {
         for _ in 0..d.len()? {
             d.skip_str()?;
         }
+        d.u64()?;
     }
     d.done().then_some(refs)
 }
@@ -527,6 +539,7 @@ pub(super) fn decode_files(bytes: &[u8]) -> Option<BTreeMap<String, FileEntry>> 
             mtime: d.u128()?,
             language: d.language()?,
             follows: d.strs()?,
+            tokens: d.u64()?,
             info: no_details.clone(),
         };
         files.push((path, entry));
@@ -703,11 +716,13 @@ mod tests {
                 mtime: 1_796_272_102_813_025_304_000_000_000,
                 language: Language::Spanish,
                 follows: vec!["R01".into()],
+                tokens: 4321,
                 info: Arc::new(info),
             },
         );
         m.files.insert("t/r02.txt".into(), FileEntry::default());
         m.warnings = vec!["w".into()];
+        m.tokens = vec![(Language::Spanish, 4321), (Language::English, 9)];
         m.codings_hash = "cod".into();
         m.coders = vec![
             CoderInfo {

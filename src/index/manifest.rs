@@ -39,6 +39,12 @@ pub struct FileEntry {
     /// [`FileEntry::language`] (empty when the front matter gives it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub follows: Vec<String>,
+    /// The search terms its excerpts put in the index (their bodies'
+    /// tokens): the ranking's statistics count the study as it is, not
+    /// what earlier runs left deleted in the index (see
+    /// [`Manifest::tokens`]).
+    #[serde(default)]
+    pub tokens: u64,
     /// What ingest learned; kept in a separate details file and loaded
     /// only by the commands that need it ([`load_details`]). Shared: until
     /// then every entry points at one empty summary.
@@ -108,6 +114,10 @@ pub struct Manifest {
     /// Those of them the study has (transcripts or respondents.csv rows):
     /// the respondents withheld from every output.
     pub withheld: Vec<String>,
+    /// The search terms in the index per language (the sum of its
+    /// transcripts' [`FileEntry::tokens`]): what BM25 ranks by, as a
+    /// fresh index of the same transcripts would count them.
+    pub tokens: Vec<(Language, u64)>,
     /// The fingerprint of the transcripts as the commit saw them
     /// ([`listing_fingerprint`] of every file's path, size and mtime; set
     /// when opened).

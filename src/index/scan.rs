@@ -220,6 +220,24 @@ impl StudyIndex {
         Ok(self.codes.get_or_init(|| table).clone())
     }
 
+    /// `query`'s hits collected by `collector`, ranked (when it scores)
+    /// by BM25 over the study as it is: the statistics are those a fresh
+    /// index of the same transcripts has ([`Ranking`]), whatever earlier
+    /// runs left deleted in this one.
+    pub fn search<C: tantivy::collector::Collector>(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn tantivy::query::Query,
+        collector: &C,
+    ) -> Result<C::Fruit> {
+        let ranking = Ranking {
+            searcher,
+            fields: &self.fields,
+            manifest: &self.manifest,
+        };
+        Ok(searcher.search_with_statistics_provider(query, collector, &ranking)?)
+    }
+
     /// A collector of the hits passing `keep` (scored when `scoring`).
     pub fn hits(&self, keep: collect::HitFilter, scoring: bool) -> Result<collect::HitCollector> {
         let codes = if keep.uncoded || !keep.rows_all.is_empty() {
@@ -288,4 +306,150 @@ pub(super) fn first_str(doc: &TantivyDocument, field: Field) -> String {
         .and_then(|v| v.as_str())
         .unwrap_or("")
         .to_string()
+}
+
+/// BM25's statistics of the study as it is. An update deletes the
+/// documents of the transcripts it re-reads, and tantivy's own statistics
+/// keep counting them (document and term counts) until a merge drops them:
+/// the same study would rank its excerpts differently after an edit than
+/// from scratch. Here documents and term frequencies count live documents
+/// only, and the tokens per language come from the manifest
+/// ([`Manifest::tokens`]), so every figure is a fresh index's.
+pub struct Ranking<'a> {
+    searcher: &'a tantivy::Searcher,
+    fields: &'a Fields,
+    manifest: &'a Manifest,
+}
+
+impl tantivy::query::Bm25StatisticsProvider for Ranking<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        Ok(self
+            .manifest
+            .tokens
+            .iter()
+            .filter(|&&(lang, _)| self.fields.body(lang) == field)
+            .map(|&(_, n)| n)
+            .sum())
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self
+            .searcher
+            .segment_readers()
+            .iter()
+            .map(|r| u64::from(r.num_docs()))
+            .sum())
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        use tantivy::{DocSet, TERMINATED};
+        let mut n = 0u64;
+        for r in self.searcher.segment_readers() {
+            let inverted = r.inverted_index(term.field())?;
+            let Some(alive) = r.alive_bitset() else {
+                n += u64::from(inverted.doc_freq(term)?);
+                continue;
+            };
+            let postings =
+                inverted.read_postings(term, tantivy::schema::IndexRecordOption::Basic)?;
+            if let Some(mut postings) = postings {
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    n += u64::from(alive.is_alive(doc));
+                    doc = postings.advance();
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::query::Bm25StatisticsProvider;
+
+    /// A study of Spanish and English transcripts, coded, its index opened.
+    fn coded(dir: &Path) -> StudyIndex {
+        let study = crate::study::Study::find(&crate::study::StudyAt {
+            project: Some(dir.to_path_buf()),
+            ..Default::default()
+        })
+        .unwrap();
+        crate::pipeline::refresh(&study, crate::pipeline::Mode::Code, &|_| {})
+            .unwrap()
+            .0
+    }
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn ranking_counts_the_study_as_a_fresh_index_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(
+            d,
+            "codebooks/main.yaml",
+            "codebook: X\nthemes:\n  - id: t\n    label: T\n    codes:\n      - id: m\n        label: M\n        match: {any: [money]}\n",
+        );
+        write(
+            d,
+            "transcripts/r1.txt",
+            "Money came late.\n\nThe families waited.\n",
+        );
+        write(
+            d,
+            "transcripts/r2.txt",
+            "---\nlanguage: spanish\n---\nLas familias buscaron  dinero.\n\nNo.\n",
+        );
+        write(d, "transcripts/r3.txt", &"filler words ".repeat(300));
+        let terms = |idx: &StudyIndex| {
+            [
+                (Language::English, "money"),
+                (Language::English, "famili"),
+                (Language::English, "filler"),
+                (Language::Spanish, "famili"),
+                (Language::Spanish, "no"),
+            ]
+            .map(|(l, t)| Term::from_field_text(idx.fields.body(l), t))
+        };
+        // Fresh: the same figures as tantivy's own.
+        let idx = coded(d);
+        let searcher = idx.reader.searcher();
+        let ranking = Ranking {
+            searcher: &searcher,
+            fields: &idx.fields,
+            manifest: &idx.manifest,
+        };
+        let figures = |p: &dyn Bm25StatisticsProvider, idx: &StudyIndex| {
+            let mut out = vec![p.total_num_docs().unwrap()];
+            for l in [Language::English, Language::Spanish] {
+                out.push(p.total_num_tokens(idx.fields.body(l)).unwrap());
+            }
+            out.extend(terms(idx).iter().map(|t| p.doc_freq(t).unwrap()));
+            out
+        };
+        let fresh = figures(&searcher, &idx);
+        assert_eq!(figures(&ranking, &idx), fresh);
+        assert!(fresh.iter().all(|&n| n > 0), "{fresh:?}");
+        // An edit and back: tantivy still counts the deleted documents;
+        // the ranking counts the study, as fresh.
+        write(d, "transcripts/r3.txt", "Short now.\n");
+        drop(searcher);
+        coded(d);
+        write(d, "transcripts/r3.txt", &"filler words ".repeat(300));
+        let idx = coded(d);
+        let searcher = idx.reader.searcher();
+        let ranking = Ranking {
+            searcher: &searcher,
+            fields: &idx.fields,
+            manifest: &idx.manifest,
+        };
+        assert_ne!(figures(&searcher, &idx), fresh);
+        assert_eq!(figures(&ranking, &idx), fresh);
+    }
 }

@@ -3,11 +3,11 @@
 
 use super::*;
 
-/// Bumped whenever the schema or the manifest changes meaning (16: each
-/// coder lists the code scopes of her sheets, and the code table records
-/// which of them covered each excerpt, so that a coder is judged on an
-/// excerpt only for the codes of the sheets that cover it).
-pub const SCHEMA_VERSION: u32 = 16;
+/// Bumped whenever the schema or the manifest changes meaning (17: each
+/// transcript records the search terms it indexed, and the manifest their
+/// sums per language, so that ranking counts the study as it is and not
+/// the documents earlier runs deleted).
+pub const SCHEMA_VERSION: u32 = 17;
 pub(super) const TOOL: &str = "thematic";
 /// The analyzer of a language's body field is named this, then the language.
 pub(super) const ANALYZER: &str = "thematic_terms";

@@ -667,7 +667,9 @@ impl Run<'_> {
         let language = transcript.info.language;
         // Neighbouring excerpts are mostly one respondent's.
         let mut last: Option<(&str, u64)> = None;
+        let mut tokens = 0;
         for (e, c) in transcript.excerpts.iter().zip(excerpts) {
+            tokens += crate::text::analysis::body_tokens(&c.body);
             let resp = match last {
                 Some((r, id)) if r == e.respondent => id,
                 _ => {
@@ -687,6 +689,7 @@ impl Run<'_> {
             mtime: todo.mtime,
             language,
             follows,
+            tokens,
             info: std::sync::Arc::new(transcript.info),
         })
     }

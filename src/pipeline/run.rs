@@ -118,6 +118,15 @@ impl<'a> Run<'a> {
         let mut manifest = std::mem::take(&mut self.manifest);
         manifest.files = unchanged.into();
         manifest.files.extend(new_entries);
+        // The search terms per language, in `Language::ALL` order.
+        manifest.tokens = crate::study::Language::ALL
+            .iter()
+            .map(|&lang| {
+                let n = manifest.files.values().filter(|e| e.language == lang);
+                (lang, n.map(|e| e.tokens).sum::<u64>())
+            })
+            .filter(|&(_, n)| n > 0)
+            .collect();
         let infos: Vec<&crate::model::TranscriptInfo> =
             manifest.files.values().map(|e| &*e.info).collect();
         let table = inputs.table()?;

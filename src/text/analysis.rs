@@ -213,6 +213,19 @@ impl Tokenizer for PreAnalysed {
     }
 }
 
+/// The number of tokens the index counts for `body`: those [`BodyStream`]
+/// gives (one per space-separated piece; not the empty one after a final
+/// space), but for one longer than tantivy indexes (it drops those).
+pub fn body_tokens(body: &str) -> u64 {
+    if body.is_empty() {
+        return 0;
+    }
+    let body = body.strip_suffix(' ').unwrap_or(body);
+    body.split(' ')
+        .filter(|t| t.len() <= tantivy::tokenizer::MAX_TOKEN_LEN)
+        .count() as u64
+}
+
 /// The token stream of [`PreAnalysed`].
 pub struct BodyStream<'a> {
     text: &'a str,

@@ -399,3 +399,41 @@ fn the_codes_shown_with_a_quote_are_those_of_its_source() {
         "{csv}"
     );
 }
+
+#[test]
+fn ranking_is_the_same_after_an_edit_as_from_scratch() {
+    let s = Study::fixture("basic");
+    s.run(&["code"]).ok();
+    let before = s.read("transcripts/r01.txt");
+    // An edit and back (tantivy keeps the replaced documents until a
+    // merge), and another transcript edited for good.
+    s.file("transcripts/r01.txt", "R01: Short now.\n");
+    s.run(&["code"]).ok();
+    s.file("transcripts/r01.txt", &before);
+    s.replace("transcripts/m01.txt", "police", "police, the police");
+    s.run(&["code"]).ok();
+    let ranked = |s: &Study| {
+        [
+            s.run(&["search", "police", "--format", "json"])
+                .ok()
+                .to_string(),
+            s.run(&[
+                "quote",
+                "return",
+                "--query",
+                "mother OR police",
+                "--format",
+                "csv",
+                "--limit",
+                "2",
+            ])
+            .ok()
+            .to_string(),
+        ]
+    };
+    let updated = ranked(&s);
+    assert!(updated[0].contains("\"score\": "), "{}", updated[0]);
+    std::fs::remove_dir_all(s.path().join(".thematic")).unwrap();
+    s.run(&["code"]).ok();
+    assert_eq!(updated, ranked(&s));
+}
