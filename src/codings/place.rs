@@ -959,9 +959,10 @@ fn kept_by_line(c: &Codings, guessed: &[Guess]) -> Vec<String> {
 
 /// Rows without a hash (a long sheet's `excerpt,code`) stay at their ids;
 /// after an edit of their transcript an id may name other text than the
-/// row was written for (lines inserted above it). `was` and `is` are the
-/// text hashes by id of the transcripts read again, before and after the
-/// edit: each such row is a warning.
+/// row was written for (lines inserted above it), or the same short answer
+/// to another question. `was` and `is` are the hashes of text and question
+/// by id of the transcripts read again, before and after the edit: each
+/// such row is a warning.
 pub fn rows_on_changed_text(
     c: &Codings,
     was: &HashMap<&str, &str>,
@@ -978,7 +979,7 @@ pub fn rows_on_changed_text(
         .filter(|r| told.insert((r.sheet.as_str(), r.row)))
         .map(|r| {
             format!(
-                "{}:{}: `{}` names other text than before an edit of its transcript, and the sheet has no `hash` column to follow the text it was written for: check this coding (a sheet with hashes, as `thematic sheet` writes it, follows its excerpts)",
+                "{}:{}: `{}` names other text than before an edit of its transcript (or the same words answering another question), and the sheet has no `hash` column to follow the text it was written for: check this coding (a sheet with hashes, as `thematic sheet` writes it, follows its excerpts)",
                 r.sheet, r.row, r.excerpt
             )
         })

@@ -186,7 +186,7 @@ impl StudyIndex {
         docs.into_iter()
             .map(|addr| {
                 let doc: TantivyDocument = searcher.doc(addr)?;
-                Ok(StoredText::of(&doc, f, false))
+                Ok(StoredText::of(&doc, f, true))
             })
             .collect()
     }

@@ -172,7 +172,7 @@ pub(super) fn update(
         Some(old_idx) if !reread.is_empty() => old_idx
             .excerpts_of(&reread)?
             .into_iter()
-            .map(|e| Said::new(e.path, e.id, &e.text))
+            .map(|e| Said::new(e.path, e.id, &e.text, &e.question))
             .collect(),
         _ => Vec::new(),
     };
@@ -197,7 +197,7 @@ pub(super) fn update(
                     .transcript
                     .excerpts
                     .iter()
-                    .map(|e| Said::new(e.path.clone(), e.id.clone(), &e.text)),
+                    .map(|e| Said::new(e.path.clone(), e.id.clone(), &e.text, &e.question)),
             );
         }
         if with_codings {
@@ -260,7 +260,9 @@ fn ids_and_hashes(said: &[Said]) -> std::collections::HashMap<&str, &str> {
         .collect()
 }
 
-/// An excerpt's place and text (hashed), before or after an update.
+/// An excerpt's place, and its text with the question it answers (hashed
+/// together), before or after an update: a short answer (`No.`) said to
+/// two questions is two excerpts to follow, not one.
 struct Said {
     path: String,
     id: String,
@@ -268,11 +270,12 @@ struct Said {
 }
 
 impl Said {
-    fn new(path: String, id: String, text: &str) -> Said {
+    fn new(path: String, id: String, text: &str, question: &str) -> Said {
+        let q = crate::codings::question_key(question);
         Said {
             path,
             id,
-            hash: crate::codings::text_hash(text),
+            hash: format!("{}{q:016x}", crate::codings::text_hash(text)),
         }
     }
 }
@@ -733,7 +736,7 @@ mod tests {
     fn moves_follow_texts_within_a_transcript() {
         let said = |id: &str, text: &str| {
             let path = id.split(':').next().unwrap().to_string();
-            Said::new(path, id.to_string(), text)
+            Said::new(path, id.to_string(), text, "")
         };
         let before = [
             said("t/a.txt:3", "Me fui a Lima."),
@@ -785,6 +788,37 @@ mod tests {
                 ("t/b.txt:1".to_string(), "t/b.txt:2".to_string()),
             ])
         );
+    }
+
+    #[test]
+    fn a_short_answer_is_followed_by_its_question() {
+        let said = |id: &str, text: &str, question: &str| {
+            Said::new("t/a.txt".into(), id.to_string(), text, question)
+        };
+        // A question with the same answers inserted above the first.
+        let before = [
+            said("t/a.txt:3", "Sí.", "¿La buscaron?"),
+            said("t/a.txt:5", "No.", "¿La buscaron?"),
+        ];
+        let after = [
+            said("t/a.txt:3", "Sí.", "¿Podemos grabar?"),
+            said("t/a.txt:5", "No.", "¿Podemos grabar?"),
+            said("t/a.txt:9", "Sí.", "¿La buscaron?"),
+            said("t/a.txt:11", "No.", "¿La buscaron?"),
+        ];
+        let files = BTreeMap::from([("t/a.txt".to_string(), FileEntry::default())]);
+        let reread = BTreeSet::from(["t/a.txt"]);
+        let moved = follow_moves(&BTreeMap::new(), &before, &after, &reread, &files);
+        assert_eq!(
+            moved,
+            BTreeMap::from([
+                ("t/a.txt:3".to_string(), "t/a.txt:9".to_string()),
+                ("t/a.txt:5".to_string(), "t/a.txt:11".to_string()),
+            ])
+        );
+        // The same id answers another question now: not the same excerpt.
+        let (was, is) = (ids_and_hashes(&before), ids_and_hashes(&after));
+        assert_ne!(was["t/a.txt:5"], is["t/a.txt:5"]);
     }
 
     #[test]

@@ -650,7 +650,7 @@ fn a_long_sheet_row_whose_id_names_other_text_after_an_edit_is_told() {
     run.ok();
     assert!(
         run.stderr.contains(
-            "warning: codings/dee.csv:2: `transcripts/r3.txt:6` names other text than before an edit of its transcript, and the sheet has no `hash` column to follow the text it was written for: check this coding"
+            "warning: codings/dee.csv:2: `transcripts/r3.txt:6` names other text than before an edit of its transcript (or the same words answering another question), and the sheet has no `hash` column to follow the text it was written for: check this coding"
         ),
         "{}",
         run.stderr
@@ -906,4 +906,36 @@ fn a_deleted_survey_respondent_is_the_reason_given() {
         run.stderr
     );
     assert!(quoted_for(&s, "t/a", "ana").is_empty());
+}
+
+/// The same short answer to another question at a long sheet's id after an
+/// edit (a question with the same answers inserted above) is told too: the
+/// text alone would not show that the coding now sits on another answer.
+#[test]
+fn a_long_sheet_row_whose_id_answers_another_question_after_an_edit_is_told() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: X\nthemes:\n  - id: family\n    label: Family\n    codes:\n      - id: search\n        label: Search\n",
+    )
+    .file(
+        "transcripts/pair.txt",
+        "---\nspeakers: {Marta: R12, Pablo: R13}\n---\nInterviewer: ¿La familia los buscó?\n\nMarta: Sí.\n\nPablo: No.\n",
+    )
+    .file("codings/ben.csv", "excerpt,code\ntranscripts/pair.txt:8,search\n");
+    let first = s.run(&["code"]);
+    assert!(!first.stderr.contains("other text"), "{}", first.stderr);
+    s.file(
+        "transcripts/pair.txt",
+        "---\nspeakers: {Marta: R12, Pablo: R13}\n---\nInterviewer: ¿Podemos grabar?\n\nMarta: Sí.\n\nPablo: No.\n\nInterviewer: ¿La familia los buscó?\n\nMarta: Sí.\n\nPablo: No.\n",
+    );
+    let run = s.run(&["code"]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "warning: codings/ben.csv:2: `transcripts/pair.txt:8` names other text than before an edit of its transcript (or the same words answering another question)"
+        ),
+        "{}",
+        run.stderr
+    );
 }
