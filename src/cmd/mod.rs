@@ -266,6 +266,9 @@ pub fn filter(m: &Manifest, read: &ReadOpts) -> Result<Filter> {
         .collect::<Result<_>>()?;
     for c in &conds {
         check_attribute(m, &c.attr, "--where")?;
+        if let Some(w) = unheld_value(m, c) {
+            eprintln!("warning: {w}");
+        }
     }
     let mask = m
         .respondents
@@ -288,6 +291,43 @@ pub fn filter(m: &Manifest, read: &ReadOpts) -> Result<Filter> {
         respondents: Some(mask),
         source,
     })
+}
+
+/// A warning when no respondent has the value a `--where` condition
+/// names: a typo such as `profile=survivors` would select no one, and the
+/// counts would read as zeros. (The values are not listed: the attribute
+/// may be one that names people.)
+fn unheld_value(m: &Manifest, c: &Condition) -> Option<String> {
+    if c.value == crate::framework::MISSING {
+        return None;
+    }
+    let held = m
+        .respondents
+        .iter()
+        .any(|r| m.attribute(r, &c.attr) == Some(c.value.as_str()));
+    if held {
+        return None;
+    }
+    let value = crate::input::quote_line(&c.value, 120);
+    let op = if c.negate { "!=" } else { "=" };
+    let selects = if c.negate { "everyone" } else { "no one" };
+    let why = if crate::chart::withdrawn(m, &c.value) && c.attr == "respondent" {
+        format!("`{value}` withdrew consent, so it selects {selects}")
+    } else {
+        let lists = if c.attr == "respondent" {
+            "`thematic transcripts` lists them".to_string()
+        } else {
+            format!("`thematic matrix --by {}` shows them", c.attr)
+        };
+        format!(
+            "no respondent has `{}` `{value}`, so it selects {selects}; check the value ({lists})",
+            c.attr
+        )
+    };
+    Some(
+        crate::render::safe::terminal(&format!("--where {}{op}{value}: {why}", c.attr))
+            .into_owned(),
+    )
 }
 
 /// A code or theme named on the command line (`quote CODE`, `--codes`):

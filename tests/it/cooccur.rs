@@ -298,11 +298,16 @@ fn bad_input_exits_2() {
         .bad_input()
         .to_string();
     assert!(err.contains("--output"), "{err}");
-    let err = s
-        .run(&["cooccur", "--where", "profile=judge"])
-        .bad_input()
-        .to_string();
-    assert!(err.contains("no excerpts to count"), "{err}");
+    // The value no one has is a warning first, then the error.
+    let run = s.run(&["cooccur", "--where", "profile=judge"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("warning: --where profile=judge: no respondent has")
+            && run.stderr.contains("\nerror: no excerpts to count"),
+        "{}",
+        run.stderr
+    );
     s.run(&["cooccur", "--theme", "nope"]).bad_input();
     s.run(&["cooccur", "--source", "nobody"]).bad_input();
 }

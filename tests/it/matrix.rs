@@ -135,10 +135,17 @@ fn unknown_names_exit_2_with_a_suggestion() {
         .run(&["matrix", "--theme", "retrun"])
         .bad_input()
         .contains("did you mean `return`"));
-    assert!(s
-        .run(&["matrix", "--where", "role=nobody"])
-        .bad_input()
-        .contains("empty"));
+    let run = s.run(&["matrix", "--where", "role=nobody"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("warning: --where role=nobody: no respondent has")
+            && run
+                .stderr
+                .contains("\nerror: no excerpts to chart: the matrix would be empty"),
+        "{}",
+        run.stderr
+    );
     assert!(s
         .run(&["matrix", "--where", "role"])
         .bad_input()
@@ -357,4 +364,43 @@ fn where_missing_selects_the_respondents_of_the_missing_column() {
             .ok(),
         "code,r1,total\nt,1,1\nt/money,1,1\n"
     );
+}
+
+#[test]
+fn a_where_value_no_respondent_has_is_warned_about() {
+    let s = crate::util::Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "themes:\n  - id: t\n    codes:\n      - id: money\n        match: {any: [money]}\n",
+    )
+    .file(
+        "transcripts/r1.txt",
+        "---\nprofile: survivor\n---\nR1: money.\n",
+    )
+    .file("transcripts/r2.txt", "R2: money.\n");
+    s.run(&["code"]).ok();
+    let warning = "warning: --where profile=survivors: no respondent has `profile` `survivors`, so it selects no one; check the value (`thematic matrix --by profile` shows them)\n";
+    for args in [
+        &["stats", "--where", "profile=survivors", "--format", "csv"][..],
+        &["quote", "money", "--where", "profile=survivors"],
+        &["export", "--where", "profile=survivors", "--format", "csv"],
+    ] {
+        let r = s.run(args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert_eq!(
+            r.stderr.matches(warning).count(),
+            1,
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // A value someone has, and `(missing)`, are not warned about.
+    for w in ["profile=survivor", "profile=(missing)", "profile!=survivor"] {
+        let r = s.run(&["stats", "--where", w]);
+        assert!(
+            !r.ok().is_empty() && !r.stderr.contains("warning"),
+            "{w}: {}",
+            r.stderr
+        );
+    }
 }
