@@ -71,18 +71,21 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
         eprintln!("up to date: nothing changed since the last run ({took:.2}s)");
     } else if outcome.recoded {
         eprintln!(
-            "re-coded {} excerpts from the index ({}; no transcript re-read) in {took:.2}s",
-            outcome.excerpts, outcome.reason
+            "re-coded {} from the index ({}; no transcript re-read) in {took:.2}s",
+            counted(outcome.excerpts as u64, "excerpt"),
+            outcome.reason
         );
     } else if outcome.full {
         eprintln!(
-            "coded {} transcripts from scratch ({}) in {took:.2}s",
-            outcome.ingested, outcome.reason
+            "coded {} from scratch ({}) in {took:.2}s",
+            counted(outcome.ingested as u64, "transcript"),
+            outcome.reason
         );
     } else {
         eprintln!(
-            "re-coded {} changed transcripts, removed {} in {took:.2}s",
-            outcome.ingested, outcome.removed
+            "re-coded {}, removed {} in {took:.2}s",
+            counted(outcome.ingested as u64, "changed transcript"),
+            outcome.removed
         );
     }
 
@@ -165,4 +168,13 @@ fn speaker_warnings(study: &Study, m: &crate::index::Manifest) -> Result<Vec<Str
         &table,
         &study.settings_text,
     ))
+}
+
+/// `n` and the noun, plural but for one (`1 transcript`, `2 transcripts`).
+fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -5,12 +5,13 @@
 
 use crate::cli::{StudyExportArgs, StudyExportFormat};
 use crate::codebook::Codebook;
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use crate::export::qdpx::{Excerpt, Input};
 use crate::export::tidy::{Tidy, TidyRow};
 use crate::index::collect::{HitFilter, RowReader, Source};
+use crate::index::Manifest;
 use crate::render;
-use crate::study::StudyAt;
+use crate::study::{Study, StudyAt};
 
 /// Runs `thematic export`.
 pub fn run(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
@@ -35,6 +36,15 @@ pub fn run(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
         attributes,
         rows: Vec::with_capacity(hits.len()),
     };
+    // An attribute named as a code: the error is at the attribute's place.
+    if let Some(a) = tidy.attributes.iter().find(|a| tidy.codes.contains(a)) {
+        let at = attribute_place(&study, m, a)?;
+        return Err(crate::export::tidy::clash(
+            a,
+            "a theme or code of the codebook",
+            Some(at),
+        ));
+    }
     let mut buf = Vec::new();
     for h in &hits {
         let e = idx.stored(&searcher, h.addr)?;
@@ -230,4 +240,31 @@ fn exported_attributes(
         names.retain(|a| !study.settings.identifying.contains(a));
     }
     names
+}
+
+/// Where attribute `attr` is given: its header cell in respondents.csv,
+/// else the first front matter that sets it, else respondents.csv.
+fn attribute_place(study: &Study, m: &Manifest, attr: &str) -> Result<Location> {
+    let shown = &study.settings.respondents;
+    let path = study.resolve(shown);
+    if let Ok(bytes) = std::fs::read(&path) {
+        let text = crate::text::decode::decode(&bytes, shown)?.text;
+        // The column as respondents.csv's own errors count them: the
+        // header cell's number.
+        let header = text.lines().next().unwrap_or("");
+        let at = header
+            .split(',')
+            .position(|cell| cell.trim().trim_matches('"').trim() == attr);
+        if let Some(i) = at {
+            return Ok(Location::at(shown.clone(), 1, i + 1));
+        }
+    }
+    let mut details = m.clone();
+    crate::index::load_details(&study.data_dir(), &mut details)?;
+    for (p, f) in details.files.iter() {
+        if let Some(a) = f.info.attributes.iter().find(|a| a.key == attr) {
+            return Ok(Location::line(p.clone(), a.line));
+        }
+    }
+    Ok(Location::file(shown.clone()))
 }

@@ -63,17 +63,35 @@ impl Tidy {
                 } else {
                     "a column of the export"
                 };
-                return Err(Error::input(format!(
-                    "the attribute `{c}` has the same name as {what}: the export would have two `{c}` columns"
-                ))
-                .with_hint(format!(
-                    "rename the attribute `{c}` in respondents.csv or the transcripts' front matter"
-                )));
+                return Err(clash(c, what, None));
             }
         }
         Ok(cols)
     }
+}
 
+/// The error for attribute `name` named as `what` (a code, a column of
+/// the export) is; `at` is where the attribute is given, when known.
+pub fn clash(name: &str, what: &str, at: Option<crate::error::Location>) -> Error {
+    let message = format!(
+        "the attribute `{name}` has the same name as {what}: the export would have two `{name}` columns"
+    );
+    let (e, hint) = match at {
+        Some(at) => (
+            Error::at(at, message),
+            format!("rename the attribute `{name}` there"),
+        ),
+        None => (
+            Error::input(message),
+            format!(
+                "rename the attribute `{name}` in respondents.csv or the transcripts' front matter"
+            ),
+        ),
+    };
+    e.with_hint(hint)
+}
+
+impl Tidy {
     /// CSV with a header row: attributes empty where missing, codes 0/1.
     pub fn to_csv(&self) -> Result<String> {
         let mut t = Table::new(self.columns()?);

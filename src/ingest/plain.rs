@@ -539,6 +539,48 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
     }
     let mut t = build(rel, &turns, opts.unit, info);
     t.text_labels = text_labels;
+    // Front-matter attributes describe the file's respondent; in a focus
+    // group whose every turn is mapped to others, that respondent says
+    // nothing, and the attributes would reach no one, silently.
+    if focus_group
+        && !t.info.attributes.is_empty()
+        && !t.excerpts.iter().any(|e| e.respondent == file_respondent)
+    {
+        let first = &t.info.attributes[0];
+        let keys: Vec<String> = t
+            .info
+            .attributes
+            .iter()
+            .map(|a| format!("`{}`", a.key))
+            .collect();
+        let mut speakers: Vec<&str> = t
+            .info
+            .speakers
+            .iter()
+            .map(|s| s.respondent.as_str())
+            .collect();
+        speakers.sort_unstable();
+        speakers.dedup();
+        let ids: Vec<String> = speakers.iter().map(|s| format!("`{s}`")).collect();
+        t.info.warnings.push(format!(
+            "{rel}:{}: the front matter's {} {} the file's own respondent `{file_respondent}`, \
+             who has no turn here (every turn is a `speakers:` id: {}), so {} no one; give \
+             those respondents their attributes in respondents.csv",
+            first.line,
+            keys.join(", "),
+            if keys.len() == 1 {
+                "describes"
+            } else {
+                "describe"
+            },
+            ids.join(", "),
+            if keys.len() == 1 {
+                "it reaches"
+            } else {
+                "they reach"
+            },
+        ));
+    }
     if preamble_words > HEADING_WORDS || preamble_words > t.info.words {
         let line = first_label.unwrap_or_default();
         let respondent = &file_respondent;

@@ -183,7 +183,7 @@ fn incremental_runs_pick_up_each_kind_of_change() {
     let run = s.run(&["code"]);
     assert!(
         run.stderr
-            .contains("re-coded 1 changed transcripts, removed 0"),
+            .contains("re-coded 1 changed transcript, removed 0"),
         "{}",
         run.stderr
     );
@@ -662,7 +662,7 @@ fn with_coding_sheets_an_edited_transcript_is_read_alone() {
     run.ok();
     assert!(
         run.stderr
-            .contains("re-coded 1 changed transcripts, removed 0"),
+            .contains("re-coded 1 changed transcript, removed 0"),
         "{}",
         run.stderr
     );

@@ -127,10 +127,21 @@ fn an_attribute_named_like_a_theme_is_refused() {
     s.replace("respondents.csv", "id,role,region", "id,role,family");
     let err = s.run(&["export"]).stderr;
     assert!(
-        err.contains("error: the attribute `family` has the same name as a theme or code"),
+        err.contains(
+            "error: the attribute `family` has the same name as a theme or code of the codebook: the export would have two `family` columns\n  --> respondents.csv:1:3\n  = help: rename the attribute `family` there\n"
+        ),
         "{err}"
     );
     assert_eq!(s.run(&["export"]).code, 2);
+    // Given in a transcript's front matter, it is placed there.
+    s.replace("respondents.csv", "id,role,family", "id,role,region");
+    s.replace(
+        "transcripts/r01.txt",
+        "respondent: R01\n",
+        "respondent: R01\nfamily: yes\n",
+    );
+    let err = s.run(&["export"]).stderr;
+    assert!(err.contains("  --> transcripts/r01.txt:3\n"), "{err}");
 }
 
 /// The files of a `.qdpx`, by name.

@@ -588,3 +588,35 @@ fn a_long_argument_is_quoted_cut_in_errors() {
         );
     }
 }
+
+#[test]
+fn front_matter_attributes_of_a_focus_group_whose_turns_are_all_mapped_are_warned_about() {
+    let s = crate::util::Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "themes:\n  - id: family\n    codes:\n      - id: search\n        match: {any: [search*]}\n",
+    )
+    .file(
+        "transcripts/pair.txt",
+        "---\nspeakers: {Marta: R12, Pablo: R13}\nregion: Lima\n---\nInterviewer: Did the families search?\n\nMarta: Yes, they searched.\n\nPablo: They searched too.\n",
+    )
+    .file(
+        "transcripts/r1.txt",
+        "---\nregion: Cusco\n---\nInterviewer: Q?\n\nR1: We searched.\n",
+    );
+    let code = s.run(&["code"]);
+    code.ok();
+    assert!(
+        code.stderr.contains(
+            "warning: transcripts/pair.txt:3: the front matter's `region` describes the file's own respondent `pair`, who has no turn here (every turn is a `speakers:` id: `R12`, `R13`), so it reaches no one; give those respondents their attributes in respondents.csv\n"
+        ),
+        "{}",
+        code.stderr
+    );
+    // A file without `speakers:` is its respondent's: nothing to say.
+    assert!(!code.stderr.contains("r1.txt"), "{}", code.stderr);
+    assert_eq!(
+        s.run(&["matrix", "--by", "region", "--format", "csv"]).ok(),
+        "code,(missing),Cusco,total\nfamily,2,1,3\nfamily/search,2,1,3\n"
+    );
+}
