@@ -67,6 +67,35 @@ pub(crate) struct Pseudonyms {
     by_first: BTreeMap<String, Vec<usize>>,
     /// Terms of one token that is a prefix.
     prefixes: Vec<usize>,
+    /// Identifying values that are phone numbers (see [`Phone`]).
+    phones: Vec<Phone>,
+}
+
+/// An identifying value that is a phone number (`+51 984 000 333`): found
+/// however the text writes its digits (`984000333`, `984-000-333`, with or
+/// without the country code), since people say and type numbers in many
+/// ways.
+#[derive(Debug, Clone)]
+struct Phone {
+    /// Its digits.
+    digits: String,
+    /// The term it also is (its raw text and column).
+    term: usize,
+}
+
+/// Digits a run must have to be taken for a phone number (fewer could be
+/// a year, an amount, an age).
+const PHONE_DIGITS: usize = 7;
+
+/// The digits of `value` when it is written as a phone number: digits and
+/// `+ - . ( ) /` and spaces only, with at least [`PHONE_DIGITS`] digits.
+fn phone_digits(value: &str) -> Option<String> {
+    let value = value.trim();
+    let ok = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-.()/".contains(c));
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    (ok && digits.len() >= PHONE_DIGITS).then_some(digits)
 }
 
 /// A token of a text: its byte range in the original text and its
@@ -338,6 +367,12 @@ impl Pseudonyms {
             if toks.is_empty() {
                 continue;
             }
+            if let Some(digits) = phone_digits(v) {
+                self.phones.push(Phone {
+                    digits,
+                    term: self.terms.len(),
+                });
+            }
             self.push(Term {
                 raw: v.trim().to_string(),
                 tokens: toks,
@@ -415,6 +450,41 @@ impl Pseudonyms {
         best.map(|(t, end, _)| (t, end))
     }
 
+    /// A phone number of [`Pseudonyms::phones`] written from token `i` on,
+    /// however its digits are grouped: digit tokens separated by at most
+    /// three of ` -.()/`, whose digits are the number's last ones (without
+    /// its country code) or end with all of them. The term and end token.
+    fn phone_at(&self, text: &str, toks: &[Token], i: usize) -> Option<(usize, usize)> {
+        let digit_token = |t: &Token| t.norm.bytes().all(|b| b.is_ascii_digit());
+        if self.phones.is_empty() || !digit_token(&toks[i]) {
+            return None;
+        }
+        let mut digits = String::new();
+        let mut best = None;
+        for j in i..toks.len() {
+            if !digit_token(&toks[j]) || digits.len() > 20 {
+                break;
+            }
+            if j > i {
+                let gap = &text[toks[j - 1].end..toks[j].start];
+                if gap.len() > 3 || !gap.chars().all(|c| " -.()/".contains(c)) {
+                    break;
+                }
+            }
+            digits.push_str(&toks[j].norm);
+            if digits.len() >= PHONE_DIGITS {
+                let hit = self
+                    .phones
+                    .iter()
+                    .find(|p| p.digits.ends_with(&digits) || digits.ends_with(&p.digits));
+                if let Some(p) = hit {
+                    best = Some((p.term, j + 1));
+                }
+            }
+        }
+        best
+    }
+
     /// The first term `keep` allows that matches anywhere in `toks`.
     fn first_match(
         &self,
@@ -470,7 +540,10 @@ impl Pseudonyms {
         let mut out = String::new();
         let (mut at, mut i) = (0usize, 0usize);
         while i < toks.len() {
-            match self.longest_at(&toks, i, |t| t.entry.is_some() || mask) {
+            let found = self
+                .longest_at(&toks, i, |t| t.entry.is_some() || mask)
+                .or_else(|| mask.then(|| self.phone_at(text, &toks, i)).flatten());
+            match found {
                 Some((t, end)) => {
                     let replace = match (self.terms[t].entry, &self.terms[t].column) {
                         (Some(e), _) => self.entries[e].replace.clone(),
@@ -527,7 +600,10 @@ impl Pseudonyms {
         let toks = tokens(text);
         let mut out: Vec<String> = Vec::new();
         for i in 0..toks.len() {
-            if let Some((t, _)) = self.longest_at(&toks, i, |_| true) {
+            let found = self
+                .longest_at(&toks, i, |_| true)
+                .or_else(|| self.phone_at(text, &toks, i));
+            if let Some((t, _)) = found {
                 if !out.contains(&self.terms[t].raw) {
                     out.push(self.terms[t].raw.clone());
                 }
@@ -591,6 +667,41 @@ mod tests {
             let ours: Vec<String> = tokens(s).into_iter().map(|t| t.norm).collect();
             assert_eq!(ours, crate::text::tokenize(s), "{s}");
         }
+    }
+
+    #[test]
+    fn a_phone_number_is_found_however_its_digits_are_written() {
+        let p = Pseudonyms::default().with_identifying([("phone", "+51 984 000 333")]);
+        for written in [
+            "+51 984 000 333",
+            "984000333",
+            "984 000 333",
+            "984-000-333",
+            "(51) 984.000.333",
+            "0051984000333",
+        ] {
+            let text = format!("llámame al {written}, por favor");
+            assert_eq!(p.leaks(&text), ["+51 984 000 333"], "{written}");
+            let masked = p.apply_masked(&text);
+            assert!(
+                !masked.chars().filter(char::is_ascii_digit).any(|_| true)
+                    || masked.contains("[phone]") && !masked.contains("984"),
+                "{written}: {masked}"
+            );
+        }
+        // Other numbers are not it: too few digits, or other digits.
+        for other in [
+            "en 2019 tenía 15 años",
+            "984 000",
+            "984 000 334",
+            "1984 y 000 333",
+        ] {
+            assert!(p.leaks(other).is_empty(), "{other}");
+            assert_eq!(p.apply_masked(other), other);
+        }
+        // A value that is no phone number is matched as words only.
+        let q = Pseudonyms::default().with_identifying([("village", "Km 15")]);
+        assert!(q.leaks("km 15").len() == 1 && q.leaks("15").is_empty());
     }
 
     #[test]
