@@ -72,12 +72,14 @@ pub struct Read {
 
 /// The memos of the folder `dir` (shown as `shown_dir`), `*.md` sorted by
 /// name, resolved against the manifest; `is_excerpt` tells whether an id
-/// is an excerpt of the study.
+/// is an excerpt of the study, `withheld` whether it names one of a
+/// respondent who withdrew consent (see [`withheld_excerpts`]).
 pub fn read(
     dir: &Path,
     shown_dir: &str,
     m: &Manifest,
     is_excerpt: &dyn Fn(&str) -> bool,
+    withheld: &dyn Fn(&str) -> bool,
 ) -> Result<Read> {
     let mut memos = Vec::new();
     let mut problems = Vec::new();
@@ -110,16 +112,15 @@ pub fn read(
                 // A memo about a respondent who withdrew consent may hold
                 // their words: it is left out whole (its other entries
                 // would show it under other quotes and codes).
-                let withdrawn = entries
-                    .iter()
-                    .any(|(entry, _)| crate::chart::withdrawn(m, entry.trim()));
+                let gone = |entry: &str| withdrawn_named(m, entry.trim(), withheld);
+                let withdrawn = entries.iter().any(|(entry, _)| gone(entry).is_some());
                 for (entry, line) in entries {
-                    if crate::chart::withdrawn(m, entry.trim()) {
+                    if let Some(who) = gone(&entry) {
                         problems.push(
                             Error::at(
                                 Location::line(&shown, line),
                                 format!(
-                                    "`about:` names `{}`, who withdrew consent: the memo may hold their words, so it is left out of every output",
+                                    "`about:` names `{}`, {who}: the memo may hold their words, so it is left out of every output",
                                     entry.trim()
                                 ),
                             )
@@ -276,6 +277,53 @@ fn resolve(
             }
             _ => Err(Unnamed::Nothing(hint)),
         })
+}
+
+/// How an `about:` entry names a respondent who withdrew consent, if it
+/// does: their id, the id written another way (`r04`, `R4` for `R04`,
+/// and what is no current respondent or code), or an excerpt of theirs
+/// (`withheld`).
+fn withdrawn_named(m: &Manifest, entry: &str, withheld: &dyn Fn(&str) -> bool) -> Option<String> {
+    if crate::chart::withdrawn(m, entry) {
+        return Some("who withdrew consent".into());
+    }
+    if entry.contains(':') {
+        return withheld(entry).then(|| {
+            "an excerpt no longer in the study, of a transcript that held the words of a respondent who withdrew consent".into()
+        });
+    }
+    if m.respondents.iter().any(|r| r == entry) || m.rows.iter().any(|r| r.path == entry) {
+        return None;
+    }
+    let key = crate::ingest::respondents::id_key(entry);
+    m.withdrawn
+        .iter()
+        .chain(&m.withheld)
+        .find(|w| crate::ingest::respondents::id_key(w) == key)
+        .map(|w| format!("which is `{w}` written another way, who withdrew consent"))
+}
+
+/// Whether an excerpt id names words of a respondent who withdrew consent:
+/// an id no longer in the study of a transcript that held their words
+/// (the index's details say which). Reads the details only when someone
+/// withdrew.
+pub fn withheld_excerpts(idx: &crate::index::StudyIndex) -> Result<Box<dyn Fn(&str) -> bool>> {
+    let m = &idx.manifest;
+    if m.withheld.is_empty() {
+        return Ok(Box::new(|_| false));
+    }
+    let held = crate::chart::Withheld::load(m, &idx.data_dir)?;
+    let paths: Vec<&str> = m
+        .file_refs()
+        .into_iter()
+        .map(|f| f.0)
+        .filter(|p| held.whose(&format!("{p}:1")).is_some())
+        .collect();
+    let now: std::collections::HashSet<String> =
+        idx.excerpts_of(&paths)?.into_iter().map(|e| e.id).collect();
+    Ok(Box::new(move |id| {
+        held.whose(id).is_some() && !now.contains(id)
+    }))
 }
 
 /// What an `about:` entry names by the study's current names, or the hint

@@ -202,7 +202,7 @@ impl Transcript {
             self.info
                 .speakers
                 .iter()
-                .any(|s| s.label.to_lowercase() == label.to_lowercase())
+                .any(|s| crate::text::label_key(&s.label) == crate::text::label_key(label))
         };
         // Neighbouring excerpts are mostly one turn's: a (speaker,
         // respondent) pair is looked at once in a row.

@@ -345,7 +345,10 @@ fn run_check(project: &StudyAt, strict: bool, accept: bool, frozen: bool) -> Res
     clock.lap("read chart files and cells");
     let memo_dir = study.resolve(study.settings.memos.trim_end_matches('/'));
     let memo_shown = study.shown(&memo_dir);
-    let memos = crate::memo::read(&memo_dir, &memo_shown, m, &|id| cells.contains(id))?;
+    let withheld = crate::memo::withheld_excerpts(&idx)?;
+    let memos = crate::memo::read(&memo_dir, &memo_shown, m, &|id| cells.contains(id), &|id| {
+        !cells.contains(id) && withheld(id)
+    })?;
     for n in &memos.notes {
         super::note(n);
     }

@@ -322,20 +322,21 @@ fn study_lints(cb: &Codebook, idx: &StudyIndex, source: &str) -> Result<Vec<Lint
 
 fn show(study: &Study, file: Option<&str>, fmt: ShowFormat) -> Result<()> {
     let (cb, _) = load(study, file)?;
-    let counts = if fmt == ShowFormat::Tree || fmt == ShowFormat::Markdown {
+    let idx = if fmt == ShowFormat::Tree || fmt == ShowFormat::Markdown {
         study_index(study, file)
-            .map(|idx| code_counts(&idx, &cb))
-            .transpose()?
     } else {
         None
     };
+    let counts = idx.as_ref().map(|idx| code_counts(idx, &cb)).transpose()?;
     let out = match fmt {
         ShowFormat::Json => render::json(&cb.doc)?,
         ShowFormat::Csv => render::codebook::csv(&cb)?,
         ShowFormat::Tree => render::codebook::tree(&cb, counts.as_deref()),
-        ShowFormat::Markdown => {
-            render::codebook::markdown(&cb, counts.as_deref(), &code_memos(study, &cb)?)
-        }
+        ShowFormat::Markdown => render::codebook::markdown(
+            &cb,
+            counts.as_deref(),
+            &code_memos(study, &cb, idx.as_ref())?,
+        ),
     };
     render::emit(&out)
 }
@@ -343,7 +344,11 @@ fn show(study: &Study, file: Option<&str>, fmt: ShowFormat) -> Result<()> {
 /// The memos about each node of `cb` (by its path or a unique suffix).
 /// Entries about respondents and excerpts are not this command's concern,
 /// and a memo that names nothing is left to `chart check` to report.
-fn code_memos(study: &Study, cb: &Codebook) -> Result<Vec<Vec<crate::memo::MemoRef>>> {
+fn code_memos(
+    study: &Study,
+    cb: &Codebook,
+    idx: Option<&StudyIndex>,
+) -> Result<Vec<Vec<crate::memo::MemoRef>>> {
     let mut m = crate::index::Manifest::new();
     m.rows = cb
         .nodes
@@ -362,8 +367,17 @@ fn code_memos(study: &Study, cb: &Codebook) -> Result<Vec<Vec<crate::memo::MemoR
     // everywhere (there is no index here to say who did: the settings and
     // respondents.csv do).
     m.withdrawn = crate::pipeline::withdrawn(study)?.into_iter().collect();
+    // With the study's index, its respondents who withdrew and their
+    // excerpts are known too.
+    let withheld = match idx {
+        Some(idx) => {
+            m.withheld = idx.manifest.withheld.clone();
+            crate::memo::withheld_excerpts(idx)?
+        }
+        None => Box::new(|_: &str| false),
+    };
     let dir = study.resolve(study.settings.memos.trim_end_matches('/'));
-    let read = crate::memo::read(&dir, &study.shown(&dir), &m, &|_| false)?;
+    let read = crate::memo::read(&dir, &study.shown(&dir), &m, &|_| false, &*withheld)?;
     for n in &read.notes {
         super::note(n);
     }

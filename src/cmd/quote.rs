@@ -416,7 +416,8 @@ pub(crate) struct Snippets(BTreeMap<crate::study::Language, SnippetGenerator>);
 fn attach_memos(study: &Study, idx: &StudyIndex, quotes: &mut [Quote]) -> Result<()> {
     let m = &idx.manifest;
     let dir = study.resolve(study.settings.memos.trim_end_matches('/'));
-    let read = crate::memo::read(&dir, &study.shown(&dir), m, &|_| true)?;
+    let withheld = crate::memo::withheld_excerpts(idx)?;
+    let read = crate::memo::read(&dir, &study.shown(&dir), m, &|_| true, &*withheld)?;
     for n in &read.notes {
         super::note(n);
     }

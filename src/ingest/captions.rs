@@ -200,7 +200,7 @@ pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<T
     // matter), by label in lowercase.
     let mapped: Option<BTreeMap<String, &String>> = opts.speakers.get(rel).map(|m| {
         m.iter()
-            .map(|(label, id)| (label.trim().to_lowercase(), id))
+            .map(|(label, id)| (crate::text::label_key(label), id))
             .collect()
     });
     // Labels the mapping leaves out: (label, first cue, turns), in order
@@ -224,7 +224,7 @@ pub fn split(text: &str, kind: Kind, rel: &str, opts: &SplitOptions) -> Result<T
                 let respondent = if plain::is_interviewer(&label, opts) {
                     None
                 } else if let Some(map) = &mapped {
-                    match map.get(&label.trim().to_lowercase()) {
+                    match map.get(&crate::text::label_key(&label)) {
                         Some(id) => Some((*id).clone()),
                         None => {
                             match unmapped_at.get(&label) {

@@ -243,7 +243,7 @@ fn speakers(fm: &mut FrontMatter, v: &serde_yaml::Value, at: Location) -> Result
             (Some(l), Some(i)) if !l.trim().is_empty() && !i.trim().is_empty() => {
                 check_id(i.trim(), "speakers:", at.clone())?;
                 fm.speakers
-                    .insert(l.trim().to_lowercase(), i.trim().to_string());
+                    .insert(crate::text::label_key(&l), i.trim().to_string());
                 fm.speaker_ids.push(SpeakerId {
                     label: l.trim().to_string(),
                     respondent: i.trim().to_string(),
@@ -390,10 +390,10 @@ pub fn is_interviewer(label: &str, opts: &SplitOptions) -> bool {
             }
         });
     }
-    let label = label.to_lowercase();
+    let label = crate::text::label_key(label);
     opts.interviewer
         .iter()
-        .any(|i| i.trim().to_lowercase() == label)
+        .any(|i| crate::text::label_key(i) == label)
 }
 
 /// Splits a transcript's text into its turns and excerpts.
@@ -412,7 +412,7 @@ pub fn split(text: &str, rel: &str, opts: &SplitOptions) -> Result<Transcript> {
             if is_interviewer(label, opts) {
                 Some((label, rest, None))
             } else if let Some(id) = focus_group
-                .then(|| fm.speakers.get(&label.to_lowercase()))
+                .then(|| fm.speakers.get(&crate::text::label_key(label)))
                 .flatten()
             {
                 Some((label, rest, Some(id.clone())))

@@ -300,7 +300,12 @@ pub fn id_key(s: &str) -> String {
     }
     let mut out = String::with_capacity(s.len());
     let mut digits = String::new();
-    for c in s.chars().filter(|c| c.is_alphanumeric()) {
+    // As a reader sees it: fullwidth `Ｒ０１` is `R01`, an invisible
+    // character inside is nothing.
+    for c in crate::text::visible(s)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+    {
         if c.is_ascii_digit() {
             digits.push(c);
             continue;

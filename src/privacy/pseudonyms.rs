@@ -110,40 +110,12 @@ pub(super) struct Token {
     pub norm: String,
 }
 
-/// Characters that show nothing (Unicode's default-ignorable code points:
-/// a soft hyphen, zero-width spaces and joiners, the word joiner, bidi
-/// controls, variation selectors, the byte order mark): text pasted from a
-/// word processor or a PDF carries them inside words, where a reader does
-/// not see them.
-fn invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{ad}'
-            | '\u{34f}'
-            | '\u{61c}'
-            | '\u{115f}'..='\u{1160}'
-            | '\u{17b4}'..='\u{17b5}'
-            | '\u{180b}'..='\u{180f}'
-            | '\u{200b}'..='\u{200f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2060}'..='\u{206f}'
-            | '\u{3164}'
-            | '\u{fe00}'..='\u{fe0f}'
-            | '\u{feff}'
-            | '\u{ffa0}'
-            | '\u{fff0}'..='\u{fff8}'
-            | '\u{1bca0}'..='\u{1bca3}'
-            | '\u{1d173}'..='\u{1d17a}'
-            | '\u{e0000}'..='\u{e0fff}'
-    )
-}
-
 /// The tokens of `text` with their places in it: each character is
 /// normalised on its own (as `text::normalize` does, after its
 /// compatibility decomposition: fullwidth `Ｍａｒíａ` is `maria`), and a
 /// token is a run of alphanumeric normalised characters; a character that
 /// normalises to nothing (a combining mark) or shows nothing (see
-/// [`invisible`]) stays inside the token it follows, so that a name is
+/// [`crate::text::invisible`]) stays inside the token it follows, so that a name is
 /// found whatever a reader cannot see in it.
 pub(super) fn tokens(text: &str) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::new();
@@ -152,7 +124,7 @@ pub(super) fn tokens(text: &str) -> Vec<Token> {
     let mut compat = String::new();
     for (i, c) in text.char_indices() {
         let end = i + c.len_utf8();
-        if invisible(c) {
+        if crate::text::invisible(c) {
             buf.clear();
         } else {
             compat.clear();

@@ -54,6 +54,57 @@ pub fn normalize_into(text: &str, out: &mut String) {
     }
 }
 
+/// Characters that show nothing (Unicode's default-ignorable code points:
+/// a soft hyphen, zero-width spaces and joiners, the word joiner, bidi
+/// controls, variation selectors, the byte order mark): text pasted from a
+/// word processor or a PDF carries them inside words, where a reader does
+/// not see them.
+pub fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{34f}'
+            | '\u{61c}'
+            | '\u{115f}'..='\u{1160}'
+            | '\u{17b4}'..='\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff0}'..='\u{fff8}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
+/// `s` as a reader sees it: without the characters that show nothing
+/// ([`invisible`]) and with compatibility forms as their letters
+/// (fullwidth `Ｒ０１` is `R01`). For what people write by hand and must
+/// match though it is pasted from elsewhere: ids, speaker labels,
+/// citations. Borrowed when there is nothing to change (ASCII).
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().filter(|&c| !invisible(c)) {
+        unicode_normalization::char::decompose_compatible(c, |d| out.push(d));
+    }
+    // Compatibility decomposition splits accents off; put them back.
+    use unicode_normalization::UnicodeNormalization;
+    std::borrow::Cow::Owned(out.nfc().collect())
+}
+
+/// A speaker label as labels are compared: [`visible`], lowercase, trimmed.
+pub fn label_key(label: &str) -> String {
+    visible(label.trim()).trim().to_lowercase()
+}
+
 /// Splits already-normalised text into tokens: maximal runs of alphanumeric
 /// characters; everything else separates.
 pub fn tokens(normalized: &str) -> Tokens<'_> {
@@ -347,6 +398,16 @@ mod tests {
                 .collect();
             assert_eq!(normalize(s), whole, "{s}");
         }
+    }
+
+    #[test]
+    fn text_is_read_as_a_reader_sees_it() {
+        assert_eq!(visible("R01"), "R01");
+        assert_eq!(visible("\u{ff32}\u{ff10}\u{ff11}"), "R01");
+        assert_eq!(visible("Ro\u{ad}sa\u{200b}lind\u{feff}"), "Rosalind");
+        // Accents stay (composed), ligatures are their letters.
+        assert_eq!(visible("Mari\u{301}a ﬁn"), "María fin");
+        assert_eq!(label_key(" \u{ff21}NA\u{2060} "), "ana");
     }
 
     #[test]

@@ -1863,3 +1863,80 @@ fn a_memo_about_a_respondent_who_withdrew_is_left_out_and_their_label_forgotten(
         }
     }
 }
+
+#[test]
+fn ids_and_labels_are_read_as_a_reader_sees_them() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: X\nthemes:\n  - id: harm\n    label: Harm\n    codes:\n      - id: violence\n        label: Violence\n        match: {any: [police]}\n",
+    )
+    // Her label pasted with a soft hyphen, another's in fullwidth letters.
+    .file(
+        "transcripts/fg.txt",
+        "---\nspeakers: {Ana: R03, Rosalind: R04}\n---\nModerator: Q?\nAna: The police came.\n\nRo\u{ad}salind: KANGAROO the police beat me.\n\n\u{ff21}na: The police left.\n",
+    )
+    .file("thematic.yaml", "withdrawn: [R04]\n");
+    s.run(&["code"]).ok();
+    let quote = s.run(&["quote", "violence", "--format", "csv"]);
+    assert!(!quote.ok().contains("KANGAROO"), "{}", quote.stdout);
+    assert_eq!(quote.stdout.matches(",R03,").count(), 2, "{}", quote.stdout);
+    // A withdrawal written in fullwidth characters is the id it shows.
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: X\nthemes:\n  - id: harm\n    label: Harm\n    codes:\n      - id: violence\n        label: Violence\n        match: {any: [police]}\n",
+    )
+    .file("transcripts/R01.txt", "Interviewer: Q?\nR01: The police came.\n")
+    .file("thematic.yaml", "withdrawn: [\u{ff32}\u{ff10}\u{ff11}]\n");
+    let err = s.run(&["code"]).bad_input().to_string();
+    assert!(
+        err.contains("who is in no transcript, while `R01` is"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_memo_naming_a_withdrawn_respondent_another_way_or_their_excerpt_is_left_out() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: X\nthemes:\n  - id: harm\n    label: Harm\n    codes:\n      - id: violence\n        label: Violence\n        match: {any: [police]}\n",
+    )
+    .file("transcripts/R03.txt", "Interviewer: Q?\nR03: The police came.\n")
+    .file("transcripts/R04.txt", "Interviewer: Q?\nR04: KANGAROO the police beat me.\n")
+    .file("memos/a.md", "---\nabout: [harm/violence, transcripts/R04.txt:2]\n---\n# KANGAROO a\n")
+    .file("memos/b.md", "---\nabout: [harm/violence, r04]\n---\n# KANGAROO b\n")
+    .file("memos/c.md", "---\nabout: [harm, R4]\n---\n# KANGAROO c\n")
+    .file("memos/d.md", "---\nabout: [harm/violence, R03]\n---\n# Police visits\n")
+    .file("thematic.yaml", "withdrawn: [R04]\n");
+    s.run(&["code"]).ok();
+    for args in [
+        &["quote", "violence", "--memos"][..],
+        &["codebook", "show", "--format", "markdown"],
+    ] {
+        let r = s.run(args);
+        assert!(
+            !r.ok().contains("KANGAROO") && r.stdout.contains("Police visits"),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
+    let stderr = s.run(&["quote", "violence", "--memos"]).stderr;
+    for told in [
+        "`about:` names `transcripts/R04.txt:2`, an excerpt no longer in the study, of a transcript that held the words of a respondent who withdrew consent",
+        "`about:` names `r04`, which is `R04` written another way, who withdrew consent",
+        "`about:` names `R4`, which is `R04` written another way, who withdrew consent",
+    ] {
+        assert!(stderr.contains(told), "{told}\n{stderr}");
+    }
+    assert!(!stderr.contains("did you mean `R03`"), "{stderr}");
+    // `chart check` refuses them, at their lines.
+    let check = s.run(&["chart", "check"]);
+    assert_eq!(check.code, 2, "{}", check.stderr);
+    assert!(
+        check.stderr.contains("--> memos/a.md:2"),
+        "{}",
+        check.stderr
+    );
+}
