@@ -540,7 +540,7 @@ mod tests {
         .unwrap();
         std::fs::write(dir.path().join("b.md"), "---\nabout: blame\n---\n# B\n").unwrap();
         m.rows.pop();
-        let read = read(dir.path(), "memos", &m, &none).unwrap();
+        let read = read(dir.path(), "memos", &m, &none, &none).unwrap();
         assert_eq!(
             read.notes,
             [
