@@ -303,11 +303,14 @@ fn withdrawn_named(m: &Manifest, entry: &str, withheld: &dyn Fn(&str) -> bool) -
         .map(|w| format!("which is `{w}` written another way, who withdrew consent"))
 }
 
+/// A test on excerpt ids.
+pub type IdCheck = Box<dyn Fn(&str) -> bool>;
+
 /// Whether an excerpt id names words of a respondent who withdrew consent:
 /// an id no longer in the study of a transcript that held their words
 /// (the index's details say which). Reads the details only when someone
 /// withdrew.
-pub fn withheld_excerpts(idx: &crate::index::StudyIndex) -> Result<Box<dyn Fn(&str) -> bool>> {
+pub fn withheld_excerpts(idx: &crate::index::StudyIndex) -> Result<IdCheck> {
     let m = &idx.manifest;
     if m.withheld.is_empty() {
         return Ok(Box::new(|_| false));
