@@ -133,6 +133,10 @@ pub struct Section {
     pub cites: Vec<Cite>,
     /// The marker comment, when there is one.
     pub marker: Option<Marker>,
+    /// A bracketed citation in it is not an excerpt id: what it cites
+    /// cannot be checked (for a withdrawn respondent's words, say), so the
+    /// section is left out of every output until it is put right.
+    pub bad_cite: bool,
 }
 
 /// A parsed chart file.
@@ -324,6 +328,7 @@ pub fn parse(text: &str, shown: &str) -> ChartFile {
                             summary: String::new(),
                             cites: Vec::new(),
                             marker: None,
+                            bad_cite: false,
                         },
                         Vec::new(),
                     ));
@@ -356,7 +361,9 @@ pub fn parse(text: &str, shown: &str) -> ChartFile {
         let Some((section, text)) = &mut current else {
             continue;
         };
+        let before = file.problems.len();
         cites(&blanked, shown, n, &mut section.cites, &mut file.problems);
+        section.bad_cite |= file.problems.len() > before;
         // A line that was all comment leaves no blank line in the summary.
         if !(seen.trim().is_empty() && (was_comment || line.contains("<!--"))) {
             text.push(seen.trim_end().to_string());
@@ -540,7 +547,10 @@ fn cites(visible: &str, shown: &str, n: usize, out: &mut Vec<Cite>, problems: &m
         }
         let mut col = i + 2;
         let inner: String = chars[i + 1..end].iter().collect();
-        for token in inner.split(|c: char| c.is_whitespace() || c == ';' || c == ',') {
+        for written in inner.split(|c: char| c.is_whitespace() || c == ';' || c == ',') {
+            // As a reader sees it: an id pasted with an invisible
+            // character inside is that id.
+            let token = &*crate::text::visible(written);
             if looks_cited(token) {
                 if is_id(token) {
                     out.push(Cite {
@@ -558,7 +568,7 @@ fn cites(visible: &str, shown: &str, n: usize, out: &mut Vec<Cite>, problems: &m
                     );
                 }
             }
-            col += token.chars().count() + 1;
+            col += written.chars().count() + 1;
         }
         i = end + 1;
     }

@@ -51,6 +51,10 @@ pub fn grid(
                     let Some(s) = f.file.sections.iter().find(|s| s.path == *path) else {
                         return none();
                     };
+                    // Its citations cannot be checked: left out (warned).
+                    if s.bad_cite {
+                        return none();
+                    }
                     let (hash, _) = cells.hash(r, &f.members);
                     CellSummary {
                         summary: s.summary.clone(),

@@ -1940,3 +1940,40 @@ fn a_memo_naming_a_withdrawn_respondent_another_way_or_their_excerpt_is_left_out
         check.stderr
     );
 }
+
+#[test]
+fn a_summary_whose_citation_is_no_id_or_hides_a_withdrawn_excerpt_is_left_out() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: X\nthemes:\n  - id: harm\n    label: Harm\n    codes:\n      - id: violence\n        label: Violence\n        match: {any: [police]}\n",
+    )
+    .file(
+        "transcripts/fg.txt",
+        "---\nspeakers: {Ana: R03, Bea: R04}\n---\nModerator: Q?\nAna: The police came.\n\nBea: KANGAROO the police beat me.\n",
+    )
+    // Her excerpt's id pasted with a zero-width space; another citation
+    // that is no id at all.
+    .file(
+        "charts/R03.md",
+        "# R03\n\n## harm\nAna agrees with Bea, who said KANGAROO [transcripts/fg.txt:\u{200b}7].\n\n## harm/violence\nAna saw WOMBAT [fg:5].\n",
+    )
+    .file("thematic.yaml", "withdrawn: [R04]\n");
+    s.run(&["code"]).ok();
+    for args in [
+        &["matrix", "--cell", "summary", "--format", "json"][..],
+        &["report", "--format", "markdown", "--date", "2026-01-01"],
+    ] {
+        let r = s.run(args);
+        let out = r.ok();
+        assert!(
+            !out.contains("KANGAROO") && !out.contains("WOMBAT"),
+            "{args:?}: {out}"
+        );
+        assert!(
+            r.stderr.contains("`[fg:5]` is not an excerpt id"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}
