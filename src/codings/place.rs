@@ -962,7 +962,9 @@ fn kept_by_line(c: &Codings, guessed: &[Guess]) -> Vec<String> {
 /// row was written for (lines inserted above it), or the same short answer
 /// to another question. `was` and `is` are the hashes of text and question
 /// by id of the transcripts read again, before and after the edit: each
-/// such row is a warning.
+/// such row is a warning. So is a row whose id named no excerpt before the
+/// edit and names one now (lines inserted above a turn that was withheld
+/// or gone): the row was not written for that text.
 pub fn rows_on_changed_text(
     c: &Codings,
     was: &HashMap<&str, &str>,
@@ -974,12 +976,22 @@ pub fn rows_on_changed_text(
         .filter(|r| r.hash.is_none())
         .filter(|r| {
             let id = r.excerpt.as_str();
-            matches!((was.get(id), is.get(id)), (Some(a), Some(b)) if a != b)
+            // Only the excerpts of transcripts read again are in `is`.
+            match (was.get(id), is.get(id)) {
+                (Some(a), Some(b)) => a != b,
+                (None, Some(_)) => true,
+                _ => false,
+            }
         })
         .filter(|r| told.insert((r.sheet.as_str(), r.row)))
         .map(|r| {
+            let what = if was.contains_key(r.excerpt.as_str()) {
+                "names other text than before an edit of its transcript (or the same words answering another question)"
+            } else {
+                "names an excerpt only since an edit of its transcript (no excerpt had that id before: a turn there was withheld or gone)"
+            };
             format!(
-                "{}:{}: `{}` names other text than before an edit of its transcript (or the same words answering another question), and the sheet has no `hash` column to follow the text it was written for: check this coding (a sheet with hashes, as `thematic sheet` writes it, follows its excerpts)",
+                "{}:{}: `{}` {what}, and the sheet has no `hash` column to follow the text it was written for: check this coding (a sheet with hashes, as `thematic sheet` writes it, follows its excerpts)",
                 r.sheet, r.row, r.excerpt
             )
         })

@@ -939,3 +939,36 @@ fn a_long_sheet_row_whose_id_answers_another_question_after_an_edit_is_told() {
         run.stderr
     );
 }
+
+/// A long sheet's row on a turn withheld after a withdrawal, when a turn
+/// inserted above moves another respondent's words to its line: the row
+/// names an excerpt it was not written for, and `code` says so.
+#[test]
+fn a_long_sheet_row_whose_id_names_an_excerpt_only_since_an_edit_is_told() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: X\nthemes:\n  - id: family\n    label: Family\n    codes:\n      - id: role\n        label: Role\n",
+    )
+    .file(
+        "transcripts/fg.txt",
+        "---\nspeakers: {Ana: R03, Bea: R04}\n---\nModerator: Q?\nAna: The police came.\n\nBea: My mother was there.\n",
+    )
+    .file("codings/ana.csv", "excerpt,code\ntranscripts/fg.txt:7,family/role\n");
+    s.run(&["code"]).ok();
+    s.file("thematic.yaml", "withdrawn: [R04]\n");
+    s.run(&["code"]).ok();
+    s.file(
+        "transcripts/fg.txt",
+        "---\nspeakers: {Ana: R03, Bea: R04}\n---\nModerator: Q?\nAna: The police came.\n\nAna: I was scared.\n\nBea: My mother was there.\n",
+    );
+    let run = s.run(&["code"]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "warning: codings/ana.csv:2: `transcripts/fg.txt:7` names an excerpt only since an edit of its transcript (no excerpt had that id before: a turn there was withheld or gone)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
