@@ -87,13 +87,33 @@ struct Phone {
 /// a year, an amount, an age).
 const PHONE_DIGITS: usize = 7;
 
-/// The digits of `value` when it is written as a phone number: digits and
-/// `+ - . ( ) /` and spaces only, with at least [`PHONE_DIGITS`] digits.
+/// What may stand between the digit groups of a phone number: spaces
+/// (no-break and thin ones too), dashes and hyphens of every kind, dots,
+/// parentheses and slashes.
+fn phone_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '-'
+            | '.'
+            | '('
+            | ')'
+            | '/'
+            | '\u{a0}'
+            | '\u{2007}'
+            | '\u{2009}'
+            | '\u{202f}'
+            | '\u{2010}'..='\u{2015}' | '\u{2212}'
+    ) || crate::text::invisible(c)
+}
+
+/// The digits of `value` when it is written as a phone number: digits,
+/// a `+` and [`phone_separator`]s only, with at least [`PHONE_DIGITS`]
+/// digits.
 fn phone_digits(value: &str) -> Option<String> {
     let value = value.trim();
     let ok = value
         .chars()
-        .all(|c| c.is_ascii_digit() || " +-.()/".contains(c));
+        .all(|c| c.is_ascii_digit() || c == '+' || phone_separator(c));
     let digits: String = value.chars().filter(char::is_ascii_digit).collect();
     (ok && digits.len() >= PHONE_DIGITS).then_some(digits)
 }
@@ -423,35 +443,78 @@ impl Pseudonyms {
     }
 
     /// A phone number of [`Pseudonyms::phones`] written from token `i` on,
-    /// however its digits are grouped: digit tokens separated by at most
-    /// three of ` -.()/`, whose digits are the number's last ones (without
-    /// its country code) or end with all of them. The term and end token.
+    /// however its digits are grouped: digit runs apart by at most three
+    /// separators ([`phone_separator`]), within letters too (`tel984000333`,
+    /// `984000333x2`), whose digits (leading zeros or not) are the number's
+    /// last ones (without its country code) or end with all of them. The
+    /// term and end token.
     fn phone_at(&self, text: &str, toks: &[Token], i: usize) -> Option<(usize, usize)> {
-        let digit_token = |t: &Token| t.norm.bytes().all(|b| b.is_ascii_digit());
-        if self.phones.is_empty() || !digit_token(&toks[i]) {
+        if self.phones.is_empty() || !toks[i].norm.contains(|c: char| c.is_ascii_digit()) {
             return None;
         }
-        let mut digits = String::new();
-        let mut best = None;
-        for j in i..toks.len() {
-            if !digit_token(&toks[j]) || digits.len() > 20 {
-                break;
+        let is_phone = |digits: &str| {
+            let trimmed = digits.trim_start_matches('0');
+            (digits.len() >= PHONE_DIGITS)
+                .then(|| {
+                    self.phones.iter().find(|p| {
+                        p.digits.ends_with(digits)
+                            || digits.ends_with(&p.digits)
+                            || (trimmed.len() >= PHONE_DIGITS && p.digits.ends_with(trimmed))
+                    })
+                })
+                .flatten()
+                .map(|p| p.term)
+        };
+        // Each run of digits in the first token; only the one at its end
+        // may go on into the next tokens.
+        let first = toks[i].norm.as_bytes();
+        let mut runs = Vec::new();
+        let mut k = 0;
+        while k < first.len() {
+            let start = k;
+            while k < first.len() && first[k].is_ascii_digit() {
+                k += 1;
             }
-            if j > i {
-                let gap = &text[toks[j - 1].end..toks[j].start];
-                if gap.len() > 3 || !gap.chars().all(|c| " -.()/".contains(c)) {
+            if k > start {
+                runs.push((start, k));
+            }
+            k += 1;
+        }
+        let mut best = None;
+        for (start, stop) in runs {
+            let at_end = stop == first.len();
+            let mut digits = toks[i].norm[start..stop].to_string();
+            let mut j = i;
+            loop {
+                if let Some(t) = is_phone(&digits) {
+                    best = Some((t, j + 1));
+                }
+                let next = j + 1;
+                let open = if j == i {
+                    at_end
+                } else {
+                    toks[j].norm.bytes().all(|b| b.is_ascii_digit())
+                };
+                if !open || next >= toks.len() || digits.len() > 20 {
                     break;
                 }
-            }
-            digits.push_str(&toks[j].norm);
-            if digits.len() >= PHONE_DIGITS {
-                let hit = self
-                    .phones
-                    .iter()
-                    .find(|p| p.digits.ends_with(&digits) || digits.ends_with(&p.digits));
-                if let Some(p) = hit {
-                    best = Some((p.term, j + 1));
+                let gap = &text[toks[j].end..toks[next].start];
+                if gap.chars().count() > 3 || !gap.chars().all(phone_separator) {
+                    break;
                 }
+                let head: String = toks[next]
+                    .norm
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                if head.is_empty() {
+                    break;
+                }
+                digits.push_str(&head);
+                j = next;
+            }
+            if best.is_some() {
+                break;
             }
         }
         best
@@ -651,6 +714,12 @@ mod tests {
             "984-000-333",
             "(51) 984.000.333",
             "0051984000333",
+            "984\u{a0}000\u{a0}333",
+            "984\u{2013}000\u{2013}333",
+            "tel984000333",
+            "984000333x2",
+            "tel. 984 000 333 ext",
+            "0984 000 333",
         ] {
             let text = format!("llámame al {written}, por favor");
             assert_eq!(p.leaks(&text), ["+51 984 000 333"], "{written}");
