@@ -72,19 +72,19 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
     } else if outcome.recoded {
         eprintln!(
             "re-coded {} from the index ({}; no transcript re-read) in {took:.2}s",
-            counted(outcome.excerpts as u64, "excerpt"),
+            super::counted(outcome.excerpts as u64, "excerpt"),
             outcome.reason
         );
     } else if outcome.full {
         eprintln!(
             "coded {} from scratch ({}) in {took:.2}s",
-            counted(outcome.ingested as u64, "transcript"),
+            super::counted(outcome.ingested as u64, "transcript"),
             outcome.reason
         );
     } else {
         eprintln!(
             "re-coded {}, removed {} in {took:.2}s",
-            counted(outcome.ingested as u64, "changed transcript"),
+            super::counted(outcome.ingested as u64, "changed transcript"),
             outcome.removed
         );
     }
@@ -168,13 +168,4 @@ fn speaker_warnings(study: &Study, m: &crate::index::Manifest) -> Result<Vec<Str
         &table,
         &study.settings_text,
     ))
-}
-
-/// `n` and the noun, plural but for one (`1 transcript`, `2 transcripts`).
-fn counted(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }

@@ -99,7 +99,11 @@ pub fn run(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
     match &args.output {
         Some(path) => {
             render::write_new_file(path, out.as_bytes())?;
-            eprintln!("wrote {} excerpts to {}", tidy.rows.len(), path.display());
+            eprintln!(
+                "wrote {} to {}",
+                super::counted(tidy.rows.len() as u64, "excerpt"),
+                path.display()
+            );
             Ok(())
         }
         None => render::emit(&out),

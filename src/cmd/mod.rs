@@ -405,3 +405,12 @@ mod tests {
         );
     }
 }
+
+/// `n` and the noun, plural but for one (`1 transcript`, `2 transcripts`).
+pub(crate) fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

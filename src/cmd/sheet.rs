@@ -99,8 +99,8 @@ pub fn run(project: &StudyAt, args: &SheetArgs) -> Result<()> {
         };
         render::write_new_file(path, &xlsx::write(&sheet)?)?;
         eprintln!(
-            "wrote {} excerpts to {}; mark cells, then save it as codings/{coder}.xlsx",
-            t.rows.len(),
+            "wrote {} to {}; mark cells, then save it as codings/{coder}.xlsx",
+            super::counted(t.rows.len() as u64, "excerpt"),
             path.display()
         );
         return Ok(());
@@ -111,8 +111,8 @@ pub fn run(project: &StudyAt, args: &SheetArgs) -> Result<()> {
         Some(path) => {
             render::write_new_file(path, csv.as_bytes())?;
             eprintln!(
-                "wrote {} excerpts to {}; mark cells, then save it as codings/{coder}.csv",
-                t.rows.len(),
+                "wrote {} to {}; mark cells, then save it as codings/{coder}.csv",
+                super::counted(t.rows.len() as u64, "excerpt"),
                 path.display()
             );
             Ok(())

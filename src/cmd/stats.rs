@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::cli::{ReadOpts, TextFormat as Format};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::render::{self, Table};
 use crate::study::StudyAt;
 
@@ -25,6 +25,15 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
     let m = &idx.manifest;
     let counts = super::count(&idx, super::filter(m, read)?)?;
     let total: u32 = counts.excerpts.iter().sum();
+    // A `--where` that keeps no excerpt would read as a table of zeros
+    // ("no survivor mentioned any theme"): refused, as `matrix` and
+    // `cooccur` refuse it.
+    if total == 0 && !read.filters.is_empty() {
+        return Err(Error::input(
+            "no excerpts to count: --where keeps none, so every share would read 0",
+        )
+        .with_hint("check --where (`thematic matrix --by ATTR` shows each attribute's values)"));
+    }
     let lines: Vec<Line> = m
         .rows
         .iter()

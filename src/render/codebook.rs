@@ -105,15 +105,18 @@ pub fn markdown(
     counts: Option<&[(u32, u32)]>,
     memos: &[Vec<crate::memo::MemoRef>],
 ) -> String {
+    // Text shows as written, as in the report's Markdown: a label or an
+    // example with `<img …>` or `[x](javascript:…)` stays words.
+    use crate::report::markdown::{code, text};
     let defs = cb.code_defs();
     let mut out = String::new();
     let title = cb.doc.codebook.clone().unwrap_or_else(|| "Codebook".into());
-    out.push_str(&format!("# {title}\n\n"));
+    out.push_str(&format!("# {}\n\n", text(&title)));
     if let Some(v) = &cb.doc.version {
-        out.push_str(&format!("Version {v}.\n\n"));
+        out.push_str(&format!("Version {}.\n\n", text(v)));
     }
     if let Some(d) = &cb.doc.description {
-        out.push_str(&format!("{d}\n\n"));
+        out.push_str(&format!("{}\n\n", text(d)));
     }
     let mut theme = 0;
     for (i, n) in cb.nodes.iter().enumerate() {
@@ -121,9 +124,9 @@ pub fn markdown(
             None => {
                 let th = &cb.doc.themes[theme];
                 theme += 1;
-                out.push_str(&format!("## {} (`{}`)\n\n", n.label, n.path));
+                out.push_str(&format!("## {} (`{}`)\n\n", text(&n.label), code(&n.path)));
                 if let Some(d) = &th.description {
-                    out.push_str(&format!("{d}\n\n"));
+                    out.push_str(&format!("{}\n\n", text(d)));
                 }
                 if let Some(line) = memo_line(memos.get(i)) {
                     out.push_str(&line);
@@ -134,12 +137,12 @@ pub fn markdown(
                 out.push_str(&format!(
                     "{} {} (`{}`)\n\n",
                     "#".repeat((n.depth + 2).min(6)),
-                    n.label,
-                    n.path
+                    text(&n.label),
+                    code(&n.path)
                 ));
                 for (name, v) in d.text_fields() {
                     if let Some(v) = v {
-                        out.push_str(&format!("- **{name}:** {v}\n"));
+                        out.push_str(&format!("- **{name}:** {}\n", text(v)));
                     }
                 }
                 if let Some(o) = d.origin {
@@ -166,7 +169,13 @@ fn memo_line(memos: Option<&Vec<crate::memo::MemoRef>>) -> Option<String> {
     let memos = memos.filter(|m| !m.is_empty())?;
     let list: Vec<String> = memos
         .iter()
-        .map(|m| format!("{} (`{}`)", m.title, m.path))
+        .map(|m| {
+            format!(
+                "{} (`{}`)",
+                crate::report::markdown::text(&m.title),
+                crate::report::markdown::code(&m.path)
+            )
+        })
         .collect();
     Some(format!("- **Memos:** {}\n", list.join("; ")))
 }

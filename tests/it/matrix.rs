@@ -381,8 +381,7 @@ fn a_where_value_no_respondent_has_is_warned_about() {
     s.run(&["code"]).ok();
     let warning = "warning: --where profile=survivors: no respondent has `profile` `survivors`, so it selects no one; check the value (`thematic matrix --by profile` shows them)\n";
     for args in [
-        &["stats", "--where", "profile=survivors", "--format", "csv"][..],
-        &["quote", "money", "--where", "profile=survivors"],
+        &["quote", "money", "--where", "profile=survivors"][..],
         &["export", "--where", "profile=survivors", "--format", "csv"],
     ] {
         let r = s.run(args);
@@ -394,6 +393,27 @@ fn a_where_value_no_respondent_has_is_warned_about() {
             r.stderr
         );
     }
+    // `stats` refuses a --where that keeps no excerpt, as `matrix` does:
+    // a table of zeros would read as a finding.
+    let r = s.run(&["stats", "--where", "profile=survivors", "--format", "csv"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(warning)
+            && r.stderr
+                .contains("error: no excerpts to count: --where keeps none"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "");
+    // Values someone has, which together select no one, too.
+    let r = s.run(&[
+        "stats",
+        "--where",
+        "profile=survivor",
+        "--where",
+        "respondent=r2",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
     // A value someone has, and `(missing)`, are not warned about.
     for w in ["profile=survivor", "profile=(missing)", "profile!=survivor"] {
         let r = s.run(&["stats", "--where", w]);

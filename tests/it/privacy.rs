@@ -1603,7 +1603,7 @@ fn memo_titles_are_pseudonymised_in_quotes_and_the_codebook() {
     let show = s.run(&["codebook", "show", "--format", "markdown"]);
     assert!(
         show.ok()
-            .contains("[survivor, 19]: help came from family (`memos/m.md`)"),
+            .contains("\\[survivor, 19\\]: help came from family (`memos/m.md`)"),
         "{}",
         show.stdout
     );
