@@ -368,6 +368,15 @@ pub fn count(idx: &StudyIndex, filter: Filter) -> Result<Counts> {
     Ok(counts)
 }
 
+/// `n` and the noun, plural but for one (`1 transcript`, `2 transcripts`).
+pub(crate) fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,14 +412,5 @@ mod tests {
             no_themes_warning("cb.yaml"),
             "cb.yaml: the codebook has no themes, so no excerpt is coded (add themes and codes under `themes:`)"
         );
-    }
-}
-
-/// `n` and the noun, plural but for one (`1 transcript`, `2 transcripts`).
-pub(crate) fn counted(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
