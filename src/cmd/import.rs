@@ -35,9 +35,19 @@ pub fn run(at: &StudyAt, file: &Path) -> Result<()> {
         crate::study::Study::find(at)?.root.join(file)
     };
     let bytes = crate::input::read_user_file(&file, &shown, QDPX)?;
+    let codebook_file = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("qdc"));
     let bad = |msg: String| {
-        Error::at(Location::file(shown.clone()), msg)
-            .with_hint("export the project again from your QDA program as .qdpx")
+        let e = Error::at(Location::file(shown.clone()), msg);
+        if codebook_file {
+            // A .qdc is a codebook alone, which another command reads.
+            e.with_hint(format!(
+                "a .qdc file is a codebook, not a project: `thematic codebook import {shown}` prints it as a thematic codebook"
+            ))
+        } else {
+            e.with_hint("export the project again from your QDA program as .qdpx")
+        }
     };
     let mut package = crate::xml::Package::open(&bytes)
         .map_err(|e| bad(format!("not a REFI-QDA project: not a zip ({e})")))?;
@@ -159,6 +169,11 @@ fn report(placed: &place::Placed, outputs: &[write::Output]) {
         eprintln!(
             "warning: {} selection(s) could not be placed (listed above)",
             placed.unplaced
+        );
+    }
+    if !placed.sheets.is_empty() {
+        eprintln!(
+            "note: a project does not record which excerpts each user read: each sheet is taken to cover every excerpt of the transcripts it codes something in (see Human coding: coverage), so a coder who read transcripts she coded nothing in is compared with the others on fewer excerpts than in her own study, and `agree` can differ; give her sheet those transcripts' excerpts (`thematic sheet`) to compare her there"
         );
     }
 }

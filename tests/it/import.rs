@@ -55,6 +55,18 @@ fn export_then_import_gives_each_coder_the_same_codings() {
     assert!(run
         .stderr
         .contains("codings by `thematic rules` are not written"));
+    assert!(run
+        .stderr
+        .contains("note: a project does not record which excerpts each user read"));
+    // A .qdc is a codebook: the hint says which command reads it.
+    fresh.file("book.qdc", "<?xml version=\"1.0\"?><CodeBook/>");
+    let err = fresh.run(&["import", "book.qdc"]).bad_input().to_string();
+    assert!(
+        err.contains(
+            "= help: a .qdc file is a codebook, not a project: `thematic codebook import book.qdc`"
+        ),
+        "{err}"
+    );
     // The same agreement between the coders, and each coder agrees fully
     // with their own original sheet.
     let agree = |s: &Study| s.run(&["agree", "--format", "csv"]).ok().to_string();
