@@ -127,6 +127,9 @@ pub struct Codings {
     /// Names the sheets give codes that the codebook has since renamed
     /// (`formerly`): one line per sheet and name, saying what it now is.
     pub notes: Vec<String>,
+    /// Code names the sheets give that the codebook does not have (while
+    /// reading: they are errors).
+    unknown: Vec<String>,
 }
 
 impl Codings {
@@ -192,6 +195,9 @@ pub fn load(root: &Path, cb: &Codebook) -> Result<Codings> {
         }
     }
     if !problems.is_empty() {
+        if let Some(e) = other_codebook(root, cb, &out.unknown) {
+            problems.push(e);
+        }
         return Err(Error::several(problems, DIR));
     }
     if !files.is_empty() {
@@ -314,6 +320,8 @@ fn read_rows(
     let mut noted: BTreeSet<String> = BTreeSet::new();
     // Every bad row of the sheet is told in one run.
     let mut problems: Vec<Error> = Vec::new();
+    let mut unknown: std::collections::HashMap<String, Vec<usize>> = Default::default();
+    let mut unknown_at: Vec<(String, usize)> = Vec::new();
     for (row, rec) in rows {
         let row = *row;
         let get = |i: usize| rec.get(i).map(String::as_str);
@@ -375,9 +383,19 @@ fn read_rows(
                     continue;
                 }
                 let place = Location::at(shown, row, code_col + 1);
+                // An unknown code is told once, at its first row, with how
+                // many rows name it (a sheet written for another codebook
+                // names one on hundreds of rows).
+                if let Some(rows) = unknown.get_mut(code_name) {
+                    rows.push(row);
+                    continue;
+                }
                 let named = match resolve_code(cb, code_name, place, "code") {
                     Ok(named) => named,
                     Err(e) => {
+                        out.unknown.push(code_name.to_string());
+                        unknown.insert(code_name.to_string(), vec![row]);
+                        unknown_at.push((code_name.to_string(), problems.len()));
                         problems.push(e);
                         continue;
                     }
@@ -408,10 +426,82 @@ fn read_rows(
             }
         }
     }
+    for (name, at) in unknown_at {
+        let rows = &unknown[&name];
+        if rows.len() > 1 {
+            problems[at] = on_rows(std::mem::replace(&mut problems[at], Error::input("")), rows);
+        }
+    }
     if !problems.is_empty() {
         return Err(Error::several(problems, shown));
     }
     Ok(())
+}
+
+/// When the sheets' unknown code names are all codes of another codebook
+/// beside the study's (one `thematic import` wrote, say): that the sheets
+/// were written for it, and how to use it.
+fn other_codebook(root: &Path, cb: &Codebook, unknown: &[String]) -> Option<Error> {
+    if unknown.is_empty() {
+        return None;
+    }
+    let ours = root.join(&cb.shown);
+    let dir = ours.parent()?;
+    let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p != &ours
+                && p.extension().is_some_and(|x| {
+                    x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml")
+                })
+        })
+        .collect();
+    names.sort();
+    names.into_iter().find_map(|path| {
+        let shown = crate::study::rel_string(path.strip_prefix(root).unwrap_or(&path));
+        let other = Codebook::load(&path, &shown).ok()?;
+        let all = unknown
+            .iter()
+            .all(|n| matches!(other.resolve_former(n), Ok(Some(_))));
+        all.then(|| {
+            Error::input(format!(
+                "every code the sheets name that {} lacks is a code of {shown}: the sheets were written for that codebook",
+                cb.shown
+            ))
+            .with_hint(format!(
+                "point `codebook:` in thematic.yaml at {shown} (`codebook: {shown}`), or rename the codes in the sheets"
+            ))
+        })
+    })
+}
+
+/// `e` (about a code named on the sheet rows `rows`) saying on how many.
+fn on_rows(e: Error, rows: &[usize]) -> Error {
+    let Error::Input {
+        message,
+        location,
+        hint,
+    } = e
+    else {
+        return e;
+    };
+    let listed: Vec<String> = rows.iter().take(5).map(usize::to_string).collect();
+    let more = if rows.len() > 5 { ", …" } else { "" };
+    let message = format!(
+        "{message} (on {} rows: {}{more})",
+        rows.len(),
+        listed.join(", ")
+    );
+    let e = match location {
+        Some(at) => Error::at(at, message),
+        None => Error::input(message),
+    };
+    match hint {
+        Some(h) => e.with_hint(h),
+        None => e,
+    }
 }
 
 /// What a long sheet with its code in column `code` covers: the excerpts

@@ -972,3 +972,53 @@ fn a_long_sheet_row_whose_id_names_an_excerpt_only_since_an_edit_is_told() {
         run.stderr
     );
 }
+
+/// A sheet written for another codebook (as `import` writes them): each
+/// unknown code is one error with its rows, and the codebook that has
+/// them is named.
+#[test]
+fn a_sheet_for_another_codebook_is_told_once_per_code_with_the_codebook() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: ours\nthemes:\n  - id: econ\n    label: Economy\n    codes:\n      - {id: money, label: Money}\n",
+    )
+    .file(
+        "codebooks/partner.yaml",
+        "codebook: partner\nthemes:\n  - id: finance\n    label: Finance\n    codes:\n      - {id: money, label: Money}\n      - {id: debt, label: Debt}\n",
+    )
+    .file(
+        "transcripts/r1.txt",
+        &(1..=8)
+            .map(|i| format!("Interviewer: Q{i}?\n\nR1: Answer {i}.\n\n"))
+            .collect::<String>(),
+    );
+    let rows: String = (0..8)
+        .map(|i| {
+            format!(
+                "transcripts/r1.txt:{},finance/{}\n",
+                3 + 4 * i,
+                if i < 7 { "money" } else { "debt" }
+            )
+        })
+        .collect();
+    s.file("codings/pat.csv", &format!("excerpt,code\n{rows}"));
+    let err = s.run(&["code"]).bad_input().to_string();
+    assert!(
+        err.contains("error: unknown code `finance/money` (on 7 rows: 2, 3, 4, 5, 6, …)\n  --> codings/pat.csv:2:2\n"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("unknown code `finance/money`").count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.contains("error: unknown code `finance/debt`\n  --> codings/pat.csv:9:2\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("is a code of codebooks/partner.yaml: the sheets were written for that codebook\n  = help: point `codebook:` in thematic.yaml at codebooks/partner.yaml"),
+        "{err}"
+    );
+}
