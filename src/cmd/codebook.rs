@@ -176,8 +176,23 @@ fn fmt(study: &Study, file: Option<&Path>, mode: FmtMode) -> Result<()> {
     let shown = file
         .map(|f| f.display().to_string())
         .unwrap_or_else(|| study.settings.codebook.clone());
-    let bytes = crate::input::read_user_file(&path, &shown, crate::input::YAML)?;
-    let text = crate::text::decode::decode(&bytes, &shown)?.text;
+    // `REV:PATH`, a version in git, prints or checks as a file does; it
+    // cannot be written.
+    let in_git = !path.exists() && file.is_some() && shown.contains(':');
+    let text = if in_git {
+        if mode == FmtMode::Write {
+            return Err(Error::input(format!(
+                "`{shown}` is a version in git: `fmt --write` rewrites a file"
+            ))
+            .with_hint(
+                "give the codebook's file, or drop --write to print the version formatted",
+            ));
+        }
+        read_source(study, Some(&shown))?.0
+    } else {
+        let bytes = crate::input::read_user_file(&path, &shown, crate::input::YAML)?;
+        crate::text::decode::decode(&bytes, &shown)?.text
+    };
     let cb = Codebook::parse(&text, &shown, String::new())?;
     let canonical = format::canonical_checked(&cb, &text)?;
     if mode == FmtMode::Check {

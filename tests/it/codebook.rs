@@ -162,6 +162,15 @@ removed  return/hand
         ])
         .bad_input()
         .contains("cannot read"));
+    // `fmt` prints or checks a version in git; it cannot write one.
+    let printed = s.run(&["codebook", "fmt", "HEAD:codebooks/main.yaml"]);
+    assert!(printed.ok().contains("money"), "{}", printed.stdout);
+    let check = s.run(&["codebook", "fmt", "--check", "HEAD:codebooks/main.yaml"]);
+    assert!(check.code == 0 || check.code == 1, "{}", check.stderr);
+    assert!(s
+        .run(&["codebook", "fmt", "--write", "HEAD:codebooks/main.yaml"])
+        .bad_input()
+        .contains("is a version in git: `fmt --write` rewrites a file"));
 }
 
 #[test]
