@@ -58,7 +58,17 @@ pub fn codebook_lints(cb: &Codebook) -> Vec<Lint> {
         }
     }
     for (id, codes) in &claimed {
-        let first = &cb.nodes[codes[0]];
+        // A code moved under its own id lists that id to be reached by its
+        // old full path (as the README says): no clash with itself.
+        let codes: Vec<usize> = codes
+            .iter()
+            .copied()
+            .filter(|&c| !by_id.get(id).is_some_and(|now| now.as_slice() == [c]))
+            .collect();
+        let Some(&first) = codes.first() else {
+            continue;
+        };
+        let first = &cb.nodes[first];
         if let Some(now) = by_id.get(id) {
             let now: Vec<&str> = now.iter().map(|&i| cb.nodes[i].path.as_str()).collect();
             lints.push(Lint {
@@ -502,6 +512,12 @@ mod tests {
                 (9, "theme `c` has no codes".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn a_moved_code_listing_its_own_id_is_not_linted() {
+        let c = cb("themes:\n  - id: money\n    codes:\n      - id: funding\n        definition: F.\n  - id: community\n    codes:\n      - id: jobs\n        definition: J.\n        formerly: [jobs]\n");
+        assert!(codebook_lints(&c).is_empty(), "{:?}", codebook_lints(&c));
     }
 
     #[test]

@@ -499,12 +499,23 @@ impl Codebook {
     /// The error for a name no theme or code has, with the closest names.
     pub fn unknown(&self, name: &str) -> Error {
         let name = name.trim().trim_matches('/');
-        Error::input(format!(
+        let e = Error::input(format!(
             "unknown code or theme `{}` in {}",
             crate::input::quote_line(name, 120),
             self.shown
-        ))
-        .with_hint(suggest(
+        ));
+        // A path whose last id is one code's elsewhere: the code moved
+        // (the closest spelling would be its old parent, a theme).
+        if let Some((_, last)) = name.rsplit_once('/') {
+            let moved: Vec<&Node> = self.nodes.iter().filter(|n| n.id == last).collect();
+            if let [code] = moved.as_slice() {
+                return e.with_hint(format!(
+                    "`{last}` is `{}` now: if it moved there, write `{}`, or list `{last}` in its `formerly` so that its old path still reaches it",
+                    code.path, code.path
+                ));
+            }
+        }
+        e.with_hint(suggest(
             name,
             self.nodes
                 .iter()

@@ -225,15 +225,9 @@ fn an_old_name_two_codes_claim_is_an_error_naming_both() {
     let run = s.run(&["code"]);
     assert_eq!(
         run.bad_input(),
-        "error: `unpaid_work` is an earlier name of several codes in codebooks/main.yaml: `labour/free_labour`, `return/unpaid_care`
+        "error: `unpaid_work` is an earlier name of several codes in codebooks/main.yaml: `labour/free_labour`, `return/unpaid_care` (on 2 rows: 2, 3)
   --> codings/ben.csv:2:2
   = help: write the current path of the code meant instead, or keep `unpaid_work` in the `formerly` of one code only
-
-error: `unpaid_work` is an earlier name of several codes in codebooks/main.yaml: `labour/free_labour`, `return/unpaid_care`
-  --> codings/ben.csv:3:2
-  = help: write the current path of the code meant instead, or keep `unpaid_work` in the `formerly` of one code only
-
-error: codings has 2 errors; fix them and run the command again
 "
     );
     // A full old path says which one: the code renamed under that parent.

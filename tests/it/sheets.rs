@@ -1022,3 +1022,40 @@ fn a_sheet_for_another_codebook_is_told_once_per_code_with_the_codebook() {
         "{err}"
     );
 }
+
+/// A code moved to another theme under its id: a sheet's column under its
+/// old path is pointed to the code (not to the old theme), and listing the
+/// id in its own `formerly`, the documented remedy, is no lint.
+#[test]
+fn a_moved_code_s_old_path_is_pointed_to_the_code() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: t\nthemes:\n  - id: money\n    label: Money\n    codes:\n      - {id: funding, label: Funding, definition: f}\n  - id: community\n    label: Community\n    codes:\n      - {id: jobs, label: Jobs, definition: j}\n",
+    )
+    .file("transcripts/r1.txt", "Interviewer: Work?\n\nR1: I lost my job.\n")
+    .file("codings/ana.csv", "id,money/jobs\ntranscripts/r1.txt:3,x\n");
+    let err = s.run(&["code"]).bad_input().to_string();
+    assert!(
+        err.contains("= help: `jobs` is `community/jobs` now: if it moved there, write `community/jobs`, or list `jobs` in its `formerly`"),
+        "{err}"
+    );
+    s.replace(
+        "codebooks/main.yaml",
+        "definition: j}",
+        "definition: j, formerly: [jobs]}",
+    );
+    let check = s.run(&["codebook", "check"]);
+    assert!(!check.ok().contains("formerly"), "{}", check.stdout);
+    assert!(
+        check
+            .stderr
+            .contains("column `money/jobs` is now `community/jobs` (formerly)"),
+        "{}",
+        check.stderr
+    );
+    assert!(s
+        .run(&["stats", "--source", "ana", "--format", "csv"])
+        .ok()
+        .contains("community/jobs,1,1\n"));
+}
