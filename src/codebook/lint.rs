@@ -63,7 +63,7 @@ pub fn codebook_lints(cb: &Codebook) -> Vec<Lint> {
         let codes: Vec<usize> = codes
             .iter()
             .copied()
-            .filter(|&c| !by_id.get(id).is_some_and(|now| now.as_slice() == [c]))
+            .filter(|&c| by_id.get(id).is_none_or(|now| now.as_slice() != [c]))
             .collect();
         let Some(&first) = codes.first() else {
             continue;
