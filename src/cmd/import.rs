@@ -139,6 +139,7 @@ fn transcripts(idx: &StudyIndex) -> Result<BTreeMap<String, Transcript>> {
         let t = transcripts.entry(e.path).or_default();
         t.ids.push(e.id);
         t.texts.push(e.text);
+        t.respondents.push(e.respondent);
     }
     Ok(transcripts)
 }

@@ -21,6 +21,8 @@ pub(crate) struct Transcript {
     pub ids: Vec<String>,
     /// Excerpt texts, beside their ids.
     pub texts: Vec<String>,
+    /// Whose words each excerpt is, beside their ids.
+    pub respondents: Vec<String>,
 }
 
 /// One row of a coding sheet. Rows sort by the excerpt's place in the
@@ -62,6 +64,17 @@ pub(crate) fn place(
 ) -> Placed {
     let order = corpus_order(transcripts);
     let mut placed = Placed::default();
+    // The project's cases say whose words a selection is, when they name
+    // the study's respondents (a project `thematic export` wrote; other
+    // tools' cases may be anything).
+    let respondents: BTreeSet<&str> = transcripts
+        .values()
+        .flat_map(|t| t.respondents.iter().map(String::as_str))
+        .collect();
+    let cases_are_ours = proj
+        .case_names
+        .iter()
+        .any(|c| respondents.contains(c.as_str()));
     for (source, text) in proj.sources.iter().zip(texts) {
         if source.selections.is_empty() {
             continue;
@@ -79,7 +92,33 @@ pub(crate) fn place(
         let excerpts: Vec<&str> = t.texts.iter().map(String::as_str).collect();
         let spans = project::spans(text, &excerpts);
         for sel in &source.selections {
-            let hit = project::covered(&spans, sel.start, sel.end);
+            let mut hit = project::covered(&spans, sel.start, sel.end);
+            // A coding never moves to another respondent's words (as in
+            // `code` and `reanchor`): the transcript now gives this text
+            // to someone else than the project's case.
+            if let Some(case) = proj
+                .cases
+                .get(&sel.guid)
+                .filter(|_| cases_are_ours && !sel.guid.is_empty())
+            {
+                let others: Vec<usize> = hit
+                    .iter()
+                    .copied()
+                    .filter(|&i| t.respondents[i] != *case)
+                    .collect();
+                if !others.is_empty() && !sel.codings.is_empty() {
+                    let i = others[0];
+                    placed.warnings.push(format!(
+                        "{}:{}:{}: selection `{}` is `{case}`'s words in the project, but `{}` is `{}`'s in the study: its {} coding(s) are not placed there (a coding never moves to another respondent); check the transcript's speaker labels",
+                        shown, sel.at.0, sel.at.1, sel.name, t.ids[i], t.respondents[i], sel.codings.len()
+                    ));
+                    hit.retain(|i| !others.contains(i));
+                    if hit.is_empty() {
+                        placed.unplaced += 1;
+                        continue;
+                    }
+                }
+            }
             if hit.is_empty() && !sel.codings.is_empty() {
                 placed.warnings.push(format!(
                     "{}:{}:{}: selection `{}` (characters {}–{} of `{}`) covers most of no excerpt; its {} coding(s) are not placed",
@@ -181,6 +220,7 @@ mod tests {
                     "Me ofrecieron trabajo en Lima.".into(),
                     "Nunca me pagaron.".into(),
                 ],
+                respondents: vec!["R01".into(), "R01".into()],
             },
         );
         m.insert(
@@ -188,6 +228,7 @@ mod tests {
             Transcript {
                 ids: vec!["r02-1".into()],
                 texts: vec!["Mi tía me llevó.".into()],
+                respondents: vec!["R02".into()],
             },
         );
         m.insert(
@@ -195,6 +236,7 @@ mod tests {
             Transcript {
                 ids: vec!["o-1".into()],
                 texts: vec!["Otra cosa.".into()],
+                respondents: vec!["o".into()],
             },
         );
         m
@@ -232,12 +274,15 @@ mod tests {
             "E: ¿Cómo empezó?\nR01: Me ofrecieron trabajo en Lima.\nR01: Nunca me pagaron.\n";
         let sel = |name: &str, start, end, codings| Selection {
             name: name.into(),
+            guid: String::new(),
             start,
             end,
             codings,
             at: (5, 1),
         };
         let proj = Project {
+            cases: BTreeMap::new(),
+            case_names: Default::default(),
             users: BTreeMap::from([
                 ("u1".to_string(), "Ana".to_string()),
                 ("u2".to_string(), RULES_USER.to_string()),

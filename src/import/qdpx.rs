@@ -32,6 +32,8 @@ pub struct Coding {
 pub struct Selection {
     /// Its name (thematic writes the excerpt id).
     pub name: String,
+    /// Its GUID (normalised; empty when it has none).
+    pub guid: String,
     /// First code point.
     pub start: usize,
     /// One past the last code point.
@@ -64,6 +66,11 @@ pub struct Project {
     pub users: BTreeMap<String, String>,
     /// Text sources in document order.
     pub sources: Vec<Source>,
+    /// Selection GUID (normalised) → the name of the `<Case>` that refers
+    /// to it (`thematic export` writes one case per respondent).
+    pub cases: BTreeMap<String, String>,
+    /// Every `<Case>`'s name.
+    pub case_names: std::collections::BTreeSet<String>,
 }
 
 /// A GUID as compared: lower case, without braces.
@@ -153,6 +160,8 @@ struct ProjectReader<'a> {
     sel_user: String,
     /// Within `<PlainTextContent>`.
     in_content: bool,
+    /// The name of the open `<Case>`.
+    case: Option<String>,
     /// A `<Project>` was seen.
     saw_project: bool,
 }
@@ -169,6 +178,7 @@ impl<'a> ProjectReader<'a> {
             coding: None,
             sel_user: String::new(),
             in_content: false,
+            case: None,
             saw_project: false,
         }
     }
@@ -199,6 +209,18 @@ impl<'a> ProjectReader<'a> {
             "Coding" if self.selection.is_some() => self.coding_start(&a, pos),
             "CodeRef" if self.stack.last().map(String::as_str) == Some("Coding") => {
                 self.code_ref(&a)
+            }
+            "Case" => {
+                let name = a.get("name").cloned().unwrap_or_default();
+                self.project.case_names.insert(name.clone());
+                if !empty {
+                    self.case = Some(name);
+                }
+            }
+            "SelectionRef" => {
+                if let (Some(case), Some(target)) = (&self.case, a.get("targetGUID")) {
+                    self.project.cases.insert(norm_guid(target), case.clone());
+                }
             }
             _ => {}
         }
@@ -250,6 +272,7 @@ impl<'a> ProjectReader<'a> {
         }
         let sel = Selection {
             name: get("name"),
+            guid: norm_guid(&get("guid")),
             start,
             end,
             codings: Vec::new(),
@@ -346,6 +369,7 @@ impl<'a> ProjectReader<'a> {
                 }
             }
             "TextSource" => self.project.sources.extend(self.source.take()),
+            "Case" => self.case = None,
             _ => {}
         }
     }

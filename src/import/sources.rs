@@ -118,6 +118,8 @@ mod tests {
 
     fn project(content: Option<&str>, file: Option<&str>, end: usize, user: &str) -> Project {
         Project {
+            cases: BTreeMap::new(),
+            case_names: Default::default(),
             users: BTreeMap::from([("u1".to_string(), "Ana".to_string())]),
             sources: vec![
                 Source {
@@ -126,6 +128,7 @@ mod tests {
                     file: file.map(str::to_string),
                     selections: vec![Selection {
                         name: "s1".into(),
+                        guid: String::new(),
                         start: 0,
                         end,
                         codings: vec![Coding {

@@ -248,3 +248,48 @@ fn bad_projects_exit_2_naming_the_part_and_place() {
     );
     assert!(!s.path().join("codings").exists());
 }
+
+#[test]
+fn a_selection_is_never_placed_on_another_respondent_s_words() {
+    let make = || {
+        let s = Study::empty();
+        s.file(
+            "codebooks/main.yaml",
+            "codebook: t\nthemes:\n  - id: t\n    label: T\n    codes:\n      - {id: money, label: Money, definition: m}\n",
+        )
+        .file(
+            "transcripts/fg.md",
+            "---\nspeakers: {Ana: P1, Bea: P2}\n---\nModerator: What happened?\n\nAna: We never saw any money from that work.\n\nBea: I stayed at home.\n",
+        );
+        s
+    };
+    let a = make();
+    a.file(
+        "codings/ana.csv",
+        "excerpt,code\ntranscripts/fg.md:6,t/money\n",
+    );
+    a.run(&["code"]).ok();
+    let qdpx = a.path().join("p.qdpx");
+    a.run(&[
+        "export",
+        "--format",
+        "qdpx",
+        "--output",
+        qdpx.to_str().unwrap(),
+    ])
+    .ok();
+    // The copy gives that turn to Bea now.
+    let b = make();
+    b.replace("transcripts/fg.md", "Ana: We never", "Bea: We never");
+    b.bytes("p.qdpx", &std::fs::read(&qdpx).unwrap());
+    let run = b.run(&["import", "p.qdpx"]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "selection `transcripts/fg.md:6` is `P1`'s words in the project, but `transcripts/fg.md:6` is `P2`'s in the study: its 1 coding(s) are not placed there (a coding never moves to another respondent)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!b.path().join("codings/ana.csv").exists());
+}
