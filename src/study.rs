@@ -599,6 +599,28 @@ impl Study {
                 crate::input::RESPONDENTS,
             )?;
         }
+        // Two voices of one caption file that read the same, mapped to
+        // two ids: a turn could not be told apart (a withdrawn speaker's
+        // words would go under the other's id).
+        for (path, voices) in &settings.speakers {
+            let mut seen: BTreeMap<String, (&String, &String)> = BTreeMap::new();
+            for (label, id) in voices {
+                let key = crate::text::label_key(label);
+                if let Some((first, other)) = seen.get(&key).filter(|(_, o)| o.trim() != id.trim())
+                {
+                    return Err(Error::at(
+                        settings_location(&settings_text, "speakers", Some(path)),
+                        format!(
+                            "`speakers:` of `{path}` maps `{}` to `{other}` and `{}`, which reads the same, to `{id}`: a turn could not be told apart",
+                            first.escape_debug(),
+                            label.escape_debug()
+                        ),
+                    )
+                    .with_hint("voices are compared as a reader sees them (case, spacing and invisible characters aside): give each speaker a voice of their own"));
+                }
+                seen.insert(key, (label, id));
+            }
+        }
         let defaults = Settings::default();
         for (key, value, default) in [
             ("respondents", &settings.respondents, &defaults.respondents),

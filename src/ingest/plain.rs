@@ -242,8 +242,19 @@ fn speakers(fm: &mut FrontMatter, v: &serde_yaml::Value, at: Location) -> Result
         match (scalar(label), scalar(id)) {
             (Some(l), Some(i)) if !l.trim().is_empty() && !i.trim().is_empty() => {
                 check_id(i.trim(), "speakers:", at.clone())?;
-                fm.speakers
-                    .insert(crate::text::label_key(&l), i.trim().to_string());
+                let key = crate::text::label_key(&l);
+                if let Some(other) = fm.speakers.get(&key).filter(|o| **o != i.trim()) {
+                    return Err(Error::at(
+                        at.clone(),
+                        format!(
+                            "`speakers:` maps `{}` to `{}` and a label that reads the same to `{other}`: a turn could not be told apart",
+                            l.trim().escape_debug(),
+                            i.trim()
+                        ),
+                    )
+                    .with_hint("labels are compared as a reader sees them (case, spacing and invisible characters aside): give each speaker a label of their own"));
+                }
+                fm.speakers.insert(key, i.trim().to_string());
                 fm.speaker_ids.push(SpeakerId {
                     label: l.trim().to_string(),
                     respondent: i.trim().to_string(),
@@ -275,6 +286,20 @@ fn check_id(id: &str, key: &str, at: Location) -> Result<()> {
     } else {
         None
     };
+    // An id a reader cannot tell from another (`R0<zero-width space>1`,
+    // fullwidth `Ｒ０１` beside `R01`) would make a second respondent that
+    // looks like the first: refused, with the id to write.
+    let seen = crate::text::visible(id);
+    if bad.is_none() && seen != id {
+        return Err(Error::at(
+            at,
+            format!(
+                "`{key}` gives the respondent id `{}`, which holds characters that show nothing or are another form of plain ones: it reads as `{seen}`",
+                id.escape_debug()
+            ),
+        )
+        .with_hint(format!("write `{seen}`")));
+    }
     match bad {
         None => Ok(()),
         Some(why) => Err(Error::at(

@@ -100,9 +100,14 @@ pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out.nfc().collect())
 }
 
-/// A speaker label as labels are compared: [`visible`], lowercase, trimmed.
+/// A speaker label as labels are compared: [`visible`], lowercase, its
+/// words one space apart (a doubled space or a tab is one space).
 pub fn label_key(label: &str) -> String {
-    visible(label.trim()).trim().to_lowercase()
+    visible(label)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Splits already-normalised text into tokens: maximal runs of alphanumeric

@@ -1977,3 +1977,61 @@ fn a_summary_whose_citation_is_no_id_or_hides_a_withdrawn_excerpt_is_left_out() 
         );
     }
 }
+
+#[test]
+fn labels_and_ids_that_read_the_same_are_one_or_refused() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: X\nthemes:\n  - id: harm\n    label: Harm\n    codes:\n      - id: violence\n        label: Violence\n        match: {any: [police]}\n",
+    )
+    // Her label with a doubled space and a tab: still hers, withheld.
+    .file(
+        "transcripts/fg.txt",
+        "---\nspeakers: {Ana María: R05, Luis: R03}\n---\nModerator: Q?\nLuis: The police came.\n\nAna  María: KANGAROO the police beat me.\n\nAna\tMaría: WOMBAT the police left.\n",
+    )
+    .file("thematic.yaml", "withdrawn: [R05]\n");
+    s.run(&["code"]).ok();
+    let out = s.run(&["export", "--format", "csv"]).ok().to_string();
+    assert!(
+        !out.contains("KANGAROO") && !out.contains("WOMBAT"),
+        "{out}"
+    );
+    // Two labels that read the same mapped to two ids: refused.
+    s.replace(
+        "transcripts/fg.txt",
+        "{Ana María: R05, Luis: R03}",
+        "{\"luis\": R05, Luis: R03}",
+    );
+    let err = s.run(&["code"]).bad_input().to_string();
+    assert!(
+        err.contains("a label that reads the same to `R05`: a turn could not be told apart"),
+        "{err}"
+    );
+    // An id with a character that shows nothing: refused, with the id.
+    s.replace(
+        "transcripts/fg.txt",
+        "{\"luis\": R05, Luis: R03}",
+        "{Luis: \"R0\u{200b}3\"}",
+    );
+    let err = s.run(&["code"]).bad_input().to_string();
+    assert!(
+        err.contains("it reads as `R03`") && err.contains("= help: write `R03`"),
+        "{err}"
+    );
+    // Caption voices in thematic.yaml likewise.
+    s.file(
+        "transcripts/ep01.vtt",
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Alma>The police came.\n",
+    )
+    .file(
+        "transcripts/fg.txt",
+        "Moderator: Q?\nLuis: The police came.\n",
+    )
+    .file(
+        "thematic.yaml",
+        "speakers: {transcripts/ep01.vtt: {\"Al\u{ad}ma\": R01, alma: R02}}\n",
+    );
+    let err = s.run(&["code"]).bad_input().to_string();
+    assert!(err.contains("which reads the same, to `R02`"), "{err}");
+}
