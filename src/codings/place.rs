@@ -969,6 +969,7 @@ pub fn rows_on_changed_text(
     c: &Codings,
     was: &HashMap<&str, &str>,
     is: &HashMap<&str, &str>,
+    someone_withheld: bool,
 ) -> Vec<String> {
     let mut told = BTreeSet::new();
     c.rows
@@ -976,10 +977,21 @@ pub fn rows_on_changed_text(
         .filter(|r| r.hash.is_none())
         .filter(|r| {
             let id = r.excerpt.as_str();
-            // Only the excerpts of transcripts read again are in `is`.
+            // Only the excerpts of transcripts read again are in `is`. An id
+            // new since the edit matters where a turn was withheld (someone
+            // withdrew) or inside the text as it was (a line that held no
+            // excerpt then), not in text added after it (a new answer
+            // coded before `code` ran).
             match (was.get(id), is.get(id)) {
                 (Some(a), Some(b)) => a != b,
-                (None, Some(_)) => true,
+                (None, Some(_)) => {
+                    someone_withheld
+                        || line_of(id).is_some_and(|(path, line)| {
+                            was.keys()
+                                .filter_map(|k| line_of(k))
+                                .any(|(p, l)| p == path && l > line)
+                        })
+                }
                 _ => false,
             }
         })
@@ -996,6 +1008,19 @@ pub fn rows_on_changed_text(
             )
         })
         .collect()
+}
+
+/// The transcript path and line (a survey's row) of excerpt id `id`:
+/// `path:LINE`, `path:LINE.N`, `path.csv:ROW:COLUMN`.
+fn line_of(id: &str) -> Option<(&str, u64)> {
+    let (head, tail) = id.rsplit_once(':')?;
+    let number = |s: &str| s.parse::<u64>().ok();
+    if let Some((path, row)) = head.rsplit_once(':') {
+        if let Some(row) = number(row) {
+            return Some((path, row));
+        }
+    }
+    Some((head, number(tail.split('.').next()?)?))
 }
 
 /// One coder's rows in two sheets that land on the same excerpt: their

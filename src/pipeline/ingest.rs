@@ -220,6 +220,7 @@ pub(super) fn update(
             &inputs.codings,
             &was,
             &is,
+            !prev.withheld.is_empty(),
         ));
         for Held { at, coded } in held {
             let entry = run.write(&writer, &todo[at], coded, Some(&placed))?;

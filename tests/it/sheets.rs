@@ -1059,3 +1059,29 @@ fn a_moved_code_s_old_path_is_pointed_to_the_code() {
         .ok()
         .contains("community/jobs,1,1\n"));
 }
+
+/// A new answer appended to a transcript and coded in a long sheet before
+/// `code` runs is no excerpt "only since an edit" in the old text: no
+/// warning.
+#[test]
+fn a_long_sheet_row_on_an_appended_answer_is_not_warned_about() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: X\nthemes:\n  - id: family\n    label: Family\n    codes:\n      - id: role\n        label: Role\n",
+    )
+    .file("transcripts/r1.txt", "Interviewer: Q1?\n\nR1: A1.\n\nInterviewer: Q2?\n\nR1: A2.\n")
+    .file("codings/ana.csv", "excerpt,code\ntranscripts/r1.txt:3,family/role\n");
+    s.run(&["code"]).ok();
+    s.file(
+        "transcripts/r1.txt",
+        "Interviewer: Q1?\n\nR1: A1.\n\nInterviewer: Q2?\n\nR1: A2.\n\nInterviewer: Q3?\n\nR1: A3.\n",
+    )
+    .file(
+        "codings/ana.csv",
+        "excerpt,code\ntranscripts/r1.txt:3,family/role\ntranscripts/r1.txt:11,family/role\n",
+    );
+    let run = s.run(&["code"]);
+    run.ok();
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+}
