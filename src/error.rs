@@ -343,7 +343,16 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str> + C
     match closest(name, candidates.clone()) {
         Some(c) => format!("did you mean `{c}`?"),
         None => {
-            let all: Vec<&str> = candidates.into_iter().take(8).collect();
+            // Each name once (a theme's id is also its path).
+            let mut all: Vec<&str> = Vec::new();
+            for c in candidates {
+                if !all.contains(&c) {
+                    all.push(c);
+                }
+                if all.len() == 8 {
+                    break;
+                }
+            }
             if all.is_empty() {
                 "there is nothing to choose from".to_string()
             } else {

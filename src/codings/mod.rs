@@ -530,12 +530,22 @@ fn wide_columns(
     out: &mut Codings,
 ) -> Result<Vec<(usize, usize)>> {
     let mut code_cols = Vec::new();
+    // Every unknown column is told in one run, not the first alone.
+    let mut unknown: Vec<Error> = Vec::new();
     for (i, h) in header.iter().enumerate() {
         if WIDE_INFO.iter().any(|w| w.eq_ignore_ascii_case(h)) {
             continue;
         }
         let place = Location::at(shown, header_row, i + 1);
-        let node = match resolve_code(cb, h, place.clone(), "column")? {
+        let named = match resolve_code(cb, h, place.clone(), "column") {
+            Ok(named) => named,
+            Err(e) => {
+                out.unknown.push(h.trim().to_string());
+                unknown.push(e);
+                continue;
+            }
+        };
+        let node = match named {
             Named::Now(node) => node,
             Named::Formerly(node) => {
                 out.notes.push(format!(
@@ -572,6 +582,9 @@ fn wide_columns(
             .with_hint("keep one column per code (merge the marks into it), or fix the header"));
         }
         code_cols.push((i, node));
+    }
+    if !unknown.is_empty() {
+        return Err(Error::several(unknown, shown));
     }
     Ok(code_cols)
 }

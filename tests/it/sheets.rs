@@ -1085,3 +1085,29 @@ fn a_long_sheet_row_on_an_appended_answer_is_not_warned_about() {
     run.ok();
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
 }
+
+/// Every unknown column of a wide sheet is told in one run.
+#[test]
+fn every_unknown_column_of_a_wide_sheet_is_told_at_once() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: ours\nthemes:\n  - id: econ\n    label: Economy\n    codes:\n      - {id: money, label: Money}\n",
+    )
+    .file("transcripts/r1.txt", "Interviewer: Q?\n\nR1: Answer.\n")
+    .file(
+        "codings/bea.csv",
+        "id,finance/money,finance/debt,econ/mony\ntranscripts/r1.txt:3,x,,\n",
+    );
+    let err = s.run(&["code"]).bad_input().to_string();
+    for (col, n) in [("finance/money", 2), ("finance/debt", 3), ("econ/mony", 4)] {
+        assert!(
+            err.contains(&format!("error: column `{col}` is not a code of the codebook\n  --> codings/bea.csv:1:{n}\n")),
+            "{col}: {err}"
+        );
+    }
+    assert!(
+        err.contains("valid names include: econ, econ/money, money ("),
+        "{err}"
+    );
+}
