@@ -89,7 +89,7 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
                     render::percent_tenths(l.excerpts, total),
                 ]);
             }
-            let foot = format!("{total} excerpts in all\n");
+            let foot = format!("{} in all\n", super::counted(u64::from(total), "excerpt"));
             if format == Format::Table {
                 format!("{}{foot}", super::text_table(&t, project.terminal))
             } else {

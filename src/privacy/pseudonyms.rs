@@ -79,6 +79,11 @@ pub(crate) struct Pseudonyms {
 struct Phone {
     /// Its digits.
     digits: String,
+    /// Its digit groups after the first are of three digits each (`+51 984
+    /// 000 333`, or one group): a run of digits grouped so in a text
+    /// (`4 000 333`) may be it; otherwise (`(01) 500 0000`) such a run is
+    /// an amount (`5 000 000 soles`), not this number.
+    thousands: bool,
     /// The term it also is (its raw text and column).
     term: usize,
 }
@@ -360,8 +365,13 @@ impl Pseudonyms {
                 continue;
             }
             if let Some(digits) = phone_digits(v) {
+                let groups: Vec<&str> = v
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|g| !g.is_empty())
+                    .collect();
                 self.phones.push(Phone {
                     digits,
+                    thousands: groups.iter().skip(1).all(|g| g.len() == 3),
                     term: self.terms.len(),
                 });
             }
@@ -452,14 +462,24 @@ impl Pseudonyms {
         if self.phones.is_empty() || !toks[i].norm.contains(|c: char| c.is_ascii_digit()) {
             return None;
         }
-        let is_phone = |digits: &str| {
+        // `groups`: the run's digit groups as written; grouped in
+        // thousands, it is a phone only of a number grouped so.
+        let is_phone = |digits: &str, groups: &[usize]| {
+            let thousands = groups.len() >= 2
+                && (1..=3).contains(&groups[0])
+                && groups[1..].iter().all(|&g| g == 3);
             let trimmed = digits.trim_start_matches('0');
             (digits.len() >= PHONE_DIGITS)
                 .then(|| {
                     self.phones.iter().find(|p| {
-                        p.digits.ends_with(digits)
-                            || digits.ends_with(&p.digits)
-                            || (trimmed.len() >= PHONE_DIGITS && p.digits.ends_with(trimmed))
+                        // Its last digits: all but a country or area code
+                        // of at most three digits (`984000333` of `+51 984
+                        // 000 333`, not `4000333`).
+                        let tail = |d: &str| d.len() + 3 >= p.digits.len() && p.digits.ends_with(d);
+                        (!thousands || p.thousands || p.digits == digits)
+                            && (tail(digits)
+                                || digits.ends_with(&p.digits)
+                                || (trimmed.len() >= PHONE_DIGITS && tail(trimmed)))
                     })
                 })
                 .flatten()
@@ -484,9 +504,10 @@ impl Pseudonyms {
         for (start, stop) in runs {
             let at_end = stop == first.len();
             let mut digits = toks[i].norm[start..stop].to_string();
+            let mut groups = vec![stop - start];
             let mut j = i;
             loop {
-                if let Some(t) = is_phone(&digits) {
+                if let Some(t) = is_phone(&digits, &groups) {
                     best = Some((t, j + 1));
                 }
                 let next = j + 1;
@@ -511,6 +532,7 @@ impl Pseudonyms {
                     break;
                 }
                 digits.push_str(&head);
+                groups.push(head.len());
                 j = next;
             }
             if best.is_some() {
@@ -634,14 +656,24 @@ impl Pseudonyms {
     pub(crate) fn leaks(&self, text: &str) -> Vec<String> {
         let toks = tokens(text);
         let mut out: Vec<String> = Vec::new();
-        for i in 0..toks.len() {
-            let found = self
-                .longest_at(&toks, i, |_| true)
-                .or_else(|| self.phone_at(text, &toks, i));
-            if let Some((t, _)) = found {
-                if !out.contains(&self.terms[t].raw) {
-                    out.push(self.terms[t].raw.clone());
+        let mut i = 0;
+        while i < toks.len() {
+            let named = match self.longest_at(&toks, i, |_| true) {
+                Some((t, end)) => Some((self.terms[t].raw.clone(), end)),
+                // A phone number is named as the text writes it (the key's
+                // spelling may be nowhere in the text).
+                None => self
+                    .phone_at(text, &toks, i)
+                    .map(|(_, end)| (text[toks[i].start..toks[end - 1].end].to_string(), end)),
+            };
+            match named {
+                Some((name, end)) => {
+                    if !out.contains(&name) {
+                        out.push(name);
+                    }
+                    i = end;
                 }
+                None => i += 1,
             }
         }
         out
@@ -722,7 +754,14 @@ mod tests {
             "0984 000 333",
         ] {
             let text = format!("llámame al {written}, por favor");
-            assert_eq!(p.leaks(&text), ["+51 984 000 333"], "{written}");
+            // Named as the text writes it (the key's spelling is the
+            // term for a number written exactly so).
+            let named = p.leaks(&text);
+            assert_eq!(named.len(), 1, "{written}");
+            assert!(
+                text.contains(&named[0]) || named[0] == "+51 984 000 333",
+                "{written}: {named:?}"
+            );
             let masked = p.apply_masked(&text);
             assert!(
                 !masked.chars().filter(char::is_ascii_digit).any(|_| true)
@@ -740,6 +779,22 @@ mod tests {
             assert!(p.leaks(other).is_empty(), "{other}");
             assert_eq!(p.apply_masked(other), other);
         }
+        // A landline grouped otherwise is found as written, but an amount
+        // grouped in thousands with the same last digits is no phone.
+        let land = Pseudonyms::default().with_identifying([("phone", "(01) 500 0000")]);
+        for found in ["500 0000", "5000000", "01 500 0000", "(01)5000000"] {
+            assert_eq!(land.leaks(found).len(), 1, "{found}");
+        }
+        for amount in [
+            "5 000 000 soles",
+            "1 500 000 pesos",
+            "5.000.000",
+            "S/ 15 000 000",
+        ] {
+            assert!(land.leaks(amount).is_empty(), "{amount}");
+        }
+        // Too few of a mobile's digits to be it.
+        assert!(p.leaks("4 000 333 pesos").is_empty());
         // A value that is no phone number is matched as words only.
         let q = Pseudonyms::default().with_identifying([("village", "Km 15")]);
         assert!(q.leaks("km 15").len() == 1 && q.leaks("15").is_empty());
