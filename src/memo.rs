@@ -287,7 +287,25 @@ fn withdrawn_named(m: &Manifest, entry: &str, withheld: &dyn Fn(&str) -> bool) -
     if crate::chart::withdrawn(m, entry) {
         return Some("who withdrew consent".into());
     }
-    if entry.contains(':') {
+    // A transcript or an excerpt id: by its file's name (`R04.txt` is
+    // `R04`'s), or a transcript that held their words (as written, in
+    // another case or without its folder).
+    let file = entry
+        .rsplit_once(':')
+        .filter(|(_, tail)| tail.starts_with(|c: char| c.is_ascii_digit()))
+        .map_or(entry, |(path, _)| path);
+    if file.contains('.') {
+        let name = file.rsplit('/').next().unwrap_or(file);
+        let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+        let key = crate::ingest::respondents::id_key(stem);
+        if let Some(w) = m
+            .withdrawn
+            .iter()
+            .chain(&m.withheld)
+            .find(|w| crate::ingest::respondents::id_key(w) == key)
+        {
+            return Some(format!("the transcript of `{w}`, who withdrew consent"));
+        }
         return withheld(entry).then(|| {
             "an excerpt no longer in the study, of a transcript that held the words of a respondent who withdrew consent".into()
         });
@@ -324,8 +342,19 @@ pub fn withheld_excerpts(idx: &crate::index::StudyIndex) -> Result<IdCheck> {
         .collect();
     let now: std::collections::HashSet<String> =
         idx.excerpts_of(&paths)?.into_iter().map(|e| e.id).collect();
-    Ok(Box::new(move |id| {
-        held.whose(id).is_some() && !now.contains(id)
+    let held_paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+    Ok(Box::new(move |entry| {
+        // The file as written, in any case, with or without its folder.
+        let (file, tail) = match entry.rsplit_once(':') {
+            Some((p, t)) if t.starts_with(|c: char| c.is_ascii_digit()) => (p, Some(t)),
+            _ => (entry, None),
+        };
+        let file = file.to_lowercase();
+        held_paths.iter().any(|p| {
+            let lower = p.to_lowercase();
+            let same = lower == file || lower.ends_with(&format!("/{file}"));
+            same && tail.is_none_or(|t| !now.contains(&format!("{p}:{t}")))
+        })
     }))
 }
 

@@ -1908,6 +1908,9 @@ fn a_memo_naming_a_withdrawn_respondent_another_way_or_their_excerpt_is_left_out
     .file("memos/a.md", "---\nabout: [harm/violence, transcripts/R04.txt:2]\n---\n# KANGAROO a\n")
     .file("memos/b.md", "---\nabout: [harm/violence, r04]\n---\n# KANGAROO b\n")
     .file("memos/c.md", "---\nabout: [harm, R4]\n---\n# KANGAROO c\n")
+    .file("memos/e.md", "---\nabout: [harm, transcripts/R04.txt]\n---\n# KANGAROO e\n")
+    .file("memos/f.md", "---\nabout: [harm, transcripts/r04.txt:2]\n---\n# KANGAROO f\n")
+    .file("memos/g.md", "---\nabout: [harm, R04.txt:2]\n---\n# KANGAROO g\n")
     .file("memos/d.md", "---\nabout: [harm/violence, R03]\n---\n# Police visits\n")
     .file("thematic.yaml", "withdrawn: [R04]\n");
     s.run(&["code"]).ok();
@@ -1924,7 +1927,10 @@ fn a_memo_naming_a_withdrawn_respondent_another_way_or_their_excerpt_is_left_out
     }
     let stderr = s.run(&["quote", "violence", "--memos"]).stderr;
     for told in [
-        "`about:` names `transcripts/R04.txt:2`, an excerpt no longer in the study, of a transcript that held the words of a respondent who withdrew consent",
+        "`about:` names `transcripts/R04.txt:2`, the transcript of `R04`, who withdrew consent",
+        "`about:` names `transcripts/R04.txt`, the transcript of `R04`, who withdrew consent",
+        "`about:` names `transcripts/r04.txt:2`, the transcript of `R04`, who withdrew consent",
+        "`about:` names `R04.txt:2`, the transcript of `R04`, who withdrew consent",
         "`about:` names `r04`, which is `R04` written another way, who withdrew consent",
         "`about:` names `R4`, which is `R04` written another way, who withdrew consent",
     ] {
