@@ -926,7 +926,7 @@ fn kept_by_line(c: &Codings, guessed: &[Guess]) -> Vec<String> {
                 let r = &c.rows[i];
                 if r.question.is_some() && !asked {
                     return format!(
-                        "{sheet}:{}: `{}` {} after an edit of `{path}`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding, or correct the id on the sheet",
+                        "{sheet}:{}: `{}` {} after an edit of `{path}`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding: if it is right, write the question the excerpt answers now into the row's `question` cell (the warning goes); else correct the id on the sheet",
                         r.row,
                         r.excerpt,
                         if to == r.excerpt { "kept its line".to_string() } else { format!("was placed on `{to}`") }
@@ -1719,7 +1719,7 @@ mod tests {
         assert_eq!(codes, [("x.txt:4".into(), 1)]);
         assert_eq!(
             p.warnings,
-            ["codings/ana.csv:2: `x.txt:2` was placed on `x.txt:4` after an edit of `x.txt`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding, or correct the id on the sheet"]
+            ["codings/ana.csv:2: `x.txt:2` was placed on `x.txt:4` after an edit of `x.txt`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding: if it is right, write the question the excerpt answers now into the row's `question` cell (the warning goes); else correct the id on the sheet"]
         );
         // Only a question edited, its text found once: nothing to tell.
         let (codes, p) = placed_with_questions(
@@ -1748,7 +1748,7 @@ mod tests {
         assert_eq!(codes, [("x.txt:6".into(), 1)]);
         assert_eq!(
             p.warnings,
-            ["codings/ana.csv:3: `x.txt:4` was placed on `x.txt:6` after an edit of `x.txt`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding, or correct the id on the sheet"]
+            ["codings/ana.csv:3: `x.txt:4` was placed on `x.txt:6` after an edit of `x.txt`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding: if it is right, write the question the excerpt answers now into the row's `question` cell (the warning goes); else correct the id on the sheet"]
         );
         // A sheet of the deleted answer only, its id naming another
         // question's equal answer now: nothing else shows the edit, but the
@@ -1760,7 +1760,7 @@ mod tests {
         assert_eq!(codes, [("x.txt:4".into(), 1)]);
         assert_eq!(
             p.warnings,
-            ["codings/ana.csv:2: `x.txt:4` kept its line after an edit of `x.txt`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding, or correct the id on the sheet"]
+            ["codings/ana.csv:2: `x.txt:4` kept its line after an edit of `x.txt`, by its text alone: its question on the sheet is before none of the excerpts with its text (the question was edited, or the question and its answer deleted); check the coding: if it is right, write the question the excerpt answers now into the row's `question` cell (the warning goes); else correct the id on the sheet"]
         );
         // Its text held by the row whose question it is: not placed.
         let (codes, p) = placed_with_questions(
