@@ -230,11 +230,7 @@ impl StudyIndex {
         query: &dyn tantivy::query::Query,
         collector: &C,
     ) -> Result<C::Fruit> {
-        let ranking = Ranking {
-            searcher,
-            fields: &self.fields,
-            manifest: &self.manifest,
-        };
+        let ranking = Ranking::of(searcher, self);
         Ok(searcher.search_with_statistics_provider(query, collector, &ranking)?)
     }
 
@@ -319,6 +315,17 @@ pub struct Ranking<'a> {
     searcher: &'a tantivy::Searcher,
     fields: &'a Fields,
     manifest: &'a Manifest,
+}
+
+impl<'a> Ranking<'a> {
+    /// The statistics of `idx`'s study, for `searcher`'s segments.
+    pub fn of(searcher: &'a tantivy::Searcher, idx: &'a StudyIndex) -> Ranking<'a> {
+        Ranking {
+            searcher,
+            fields: &idx.fields,
+            manifest: &idx.manifest,
+        }
+    }
 }
 
 impl tantivy::query::Bm25StatisticsProvider for Ranking<'_> {
@@ -420,11 +427,7 @@ mod tests {
         // Fresh: the same figures as tantivy's own.
         let idx = coded(d);
         let searcher = idx.reader.searcher();
-        let ranking = Ranking {
-            searcher: &searcher,
-            fields: &idx.fields,
-            manifest: &idx.manifest,
-        };
+        let ranking = Ranking::of(&searcher, &idx);
         let figures = |p: &dyn Bm25StatisticsProvider, idx: &StudyIndex| {
             let mut out = vec![p.total_num_docs().unwrap()];
             for l in [Language::English, Language::Spanish] {
@@ -444,11 +447,7 @@ mod tests {
         write(d, "transcripts/r3.txt", &"filler words ".repeat(300));
         let idx = coded(d);
         let searcher = idx.reader.searcher();
-        let ranking = Ranking {
-            searcher: &searcher,
-            fields: &idx.fields,
-            manifest: &idx.manifest,
-        };
+        let ranking = Ranking::of(&searcher, &idx);
         assert_ne!(figures(&searcher, &idx), fresh);
         assert_eq!(figures(&ranking, &idx), fresh);
     }
