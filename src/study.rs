@@ -599,6 +599,32 @@ impl Study {
                 crate::input::RESPONDENTS,
             )?;
         }
+        // A file setting left empty (`codebook:` with nothing after it)
+        // names no file: said at its line, not as a path-less error later.
+        for (key, value) in [
+            ("codebook", &settings.codebook),
+            ("respondents", &settings.respondents),
+            ("pseudonyms", &settings.pseudonyms),
+            ("charts", &settings.charts),
+            ("memos", &settings.memos),
+        ] {
+            if value.trim().is_empty() {
+                let default = match key {
+                    "codebook" => "codebooks/main.yaml",
+                    "respondents" => "respondents.csv",
+                    "pseudonyms" => "pseudonyms.yaml",
+                    "charts" => "charts",
+                    _ => "memos",
+                };
+                return Err(Error::at(
+                    settings_location(&settings_text, key, None),
+                    format!("`{key}:` is empty: it names no file or folder"),
+                )
+                .with_hint(format!(
+                    "write the path, e.g. `{key}: {default}`, or remove the line to use that default"
+                )));
+            }
+        }
         // Two voices of one caption file that read the same, mapped to
         // two ids: a turn could not be told apart (a withdrawn speaker's
         // words would go under the other's id).

@@ -286,15 +286,17 @@ fn check_id(id: &str, key: &str, at: Location) -> Result<()> {
     } else {
         None
     };
-    // An id a reader cannot tell from another (`R0<zero-width space>1`,
-    // fullwidth `Ｒ０１` beside `R01`) would make a second respondent that
-    // looks like the first: refused, with the id to write.
-    let seen = crate::text::visible(id);
-    if bad.is_none() && seen != id {
+    // An id with a character that shows nothing (`R0<zero-width space>1`)
+    // would make a second respondent that looks like the first: refused,
+    // with the id to write. (Fullwidth forms, which Chinese and Japanese
+    // input methods type, and accents typed as combining marks are ids as
+    // written.)
+    if bad.is_none() && id.chars().any(crate::text::invisible) {
+        let seen: String = id.chars().filter(|&c| !crate::text::invisible(c)).collect();
         return Err(Error::at(
             at,
             format!(
-                "`{key}` gives the respondent id `{}`, which holds characters that show nothing or are another form of plain ones: it reads as `{seen}`",
+                "`{key}` gives the respondent id `{}`, which holds characters that show nothing: it reads as `{seen}`",
                 id.escape_debug()
             ),
         )

@@ -399,7 +399,8 @@ pub fn unmatched_rows(
                     ),
                 )
                 .with_hint(format!(
-                    "write the id as the transcripts have it (`{meant}`), or mark `{meant}` in thematic.yaml (`withdrawn: [{meant}]`)"
+                    "write the id as the transcripts have it (`{meant}`){}, or mark `{meant}` in thematic.yaml (`withdrawn: [{meant}]`)",
+                    crate::text::looks_alike(id, meant).unwrap_or("")
                 )),
             );
             continue;
@@ -411,7 +412,10 @@ pub fn unmatched_rows(
                 .flatten()
         };
         let hint = match same.or_else(closest) {
-            Some(c) => format!("; did you mean `{c}`?"),
+            Some(c) => format!(
+                "; did you mean `{c}`?{}",
+                crate::text::looks_alike(id, c).unwrap_or("")
+            ),
             None => String::new(),
         };
         let marked = if table.withdrawn.contains_key(id) {

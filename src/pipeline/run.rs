@@ -193,7 +193,8 @@ impl<'a> Run<'a> {
                     ),
                 )
                 .with_hint(format!(
-                    "write the id as the transcripts have it (`withdrawn: [{meant}]`)"
+                    "write the id as the transcripts have it (`withdrawn: [{meant}]`){}",
+                    crate::text::looks_alike(w, meant).unwrap_or("")
                 )));
             }
         }

@@ -476,9 +476,25 @@ impl Pseudonyms {
                         // of at most three digits (`984000333` of `+51 984
                         // 000 333`, not `4000333`).
                         let tail = |d: &str| d.len() + 3 >= p.digits.len() && p.digits.ends_with(d);
+                        // Or it with a prefix: zeros (`00 51 …`), or whole
+                        // digit groups (`12-310-2014`), not a date's digits
+                        // that merely end so (`13/10/2014`).
+                        let prefixed =
+                            digits.len() > p.digits.len() && digits.ends_with(&p.digits) && {
+                                let extra = digits.len() - p.digits.len();
+                                digits[..extra].bytes().all(|b| b == b'0')
+                                    || groups
+                                        .iter()
+                                        .scan(0, |sum, &g| {
+                                            *sum += g;
+                                            Some(*sum)
+                                        })
+                                        .any(|at| at == extra)
+                            };
                         (!thousands || p.thousands || p.digits == digits)
                             && (tail(digits)
-                                || digits.ends_with(&p.digits)
+                                || p.digits == digits
+                                || prefixed
                                 || (trimmed.len() >= PHONE_DIGITS && tail(trimmed)))
                     })
                 })
@@ -658,7 +674,12 @@ impl Pseudonyms {
         let mut out: Vec<String> = Vec::new();
         let mut i = 0;
         while i < toks.len() {
+            let is_phone = |t: usize| self.phones.iter().any(|p| p.term == t);
             let named = match self.longest_at(&toks, i, |_| true) {
+                // A phone number as the text writes it, too.
+                Some((t, end)) if is_phone(t) => {
+                    Some((text[toks[i].start..toks[end - 1].end].to_string(), end))
+                }
                 Some((t, end)) => Some((self.terms[t].raw.clone(), end)),
                 // A phone number is named as the text writes it (the key's
                 // spelling may be nowhere in the text).
@@ -795,6 +816,14 @@ mod tests {
         }
         // Too few of a mobile's digits to be it.
         assert!(p.leaks("4 000 333 pesos").is_empty());
+        // A short number is not found inside a date or a longer number.
+        let short = Pseudonyms::default().with_identifying([("phone", "310-2014")]);
+        for other in ["13/10/2014", "43102014"] {
+            assert!(short.leaks(other).is_empty(), "{other}");
+        }
+        for found in ["310 2014", "3102014", "12-310-2014", "00 310 2014"] {
+            assert_eq!(short.leaks(found), [found], "{found}");
+        }
         // A value that is no phone number is matched as words only.
         let q = Pseudonyms::default().with_identifying([("village", "Km 15")]);
         assert!(q.leaks("km 15").len() == 1 && q.leaks("15").is_empty());
@@ -859,7 +888,7 @@ mod tests {
         let p = key().with_identifying([("phone", "+51 984 000 111"), ("village", "Mazuko")]);
         assert_eq!(
             p.leaks("Llamó al 51-984-000-111 desde Mazuko; Rosa no."),
-            ["+51 984 000 111", "Mazuko", "Rosa"]
+            ["51-984-000-111", "Mazuko", "Rosa"]
         );
         // Identifying values are looked for, not replaced.
         assert_eq!(p.apply("desde Mazuko"), "desde Mazuko");

@@ -100,6 +100,23 @@ pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out.nfc().collect())
 }
 
+/// Why two ids that differ look alike, when they do: the same letters with
+/// accents typed another way (a letter and a combining mark, as macOS
+/// writes file names, for the composed letter), or characters that show
+/// nothing. For hints that would otherwise ask to write what looks the
+/// same.
+pub fn looks_alike(a: &str, b: &str) -> Option<&'static str> {
+    use unicode_normalization::UnicodeNormalization;
+    if a == b {
+        return None;
+    }
+    let clean = |s: &str| -> String { s.chars().filter(|&c| !invisible(c)).collect() };
+    if a.nfc().eq(b.nfc()) {
+        return Some(" (they look the same: an accent is typed as a separate mark in one of them; copy the id from the transcript's file name or front matter)");
+    }
+    (clean(a) == clean(b)).then_some(" (they look the same: one holds a character that shows nothing; copy the id from the transcript)")
+}
+
 /// A speaker label as labels are compared: [`visible`], lowercase, its
 /// words one space apart (a doubled space or a tab is one space).
 pub fn label_key(label: &str) -> String {

@@ -620,3 +620,38 @@ fn front_matter_attributes_of_a_focus_group_whose_turns_are_all_mapped_are_warne
         "code,(missing),Cusco,total\nfamily,2,1,3\nfamily/search,2,1,3\n"
     );
 }
+
+#[test]
+fn an_empty_file_setting_is_an_error_at_its_line() {
+    let s = crate::util::Study::fixture("basic");
+    s.file("thematic.yaml", "unit: paragraph\ncodebook:\n");
+    let err = s.run(&["code"]).bad_input().to_string();
+    assert!(
+        err.starts_with(
+            "error: `codebook:` is empty: it names no file or folder\n  --> thematic.yaml:2\n"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn ids_with_accents_typed_as_marks_or_in_fullwidth_are_ids_as_written() {
+    let s = crate::util::Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "themes:\n  - id: t\n    codes:\n      - id: money\n        match: {any: [money]}\n",
+    )
+    // `José` with a combining accent, and a fullwidth digit as Japanese
+    // input methods type it.
+    .file(
+        "transcripts/a.txt",
+        "---\nrespondent: \"Jose\u{301}\"\n---\nI: Q?\nJose\u{301}: money.\n",
+    )
+    .file(
+        "transcripts/b.txt",
+        "---\nrespondent: \"協力者２\"\n---\nI: Q?\n協力者２: money.\n",
+    );
+    s.run(&["code"]).ok();
+    let m = s.run(&["matrix", "--format", "csv"]).ok().to_string();
+    assert!(m.starts_with("code,Jose\u{301},協力者２,total\n"), "{m}");
+}
