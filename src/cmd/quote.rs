@@ -417,7 +417,31 @@ fn attach_memos(study: &Study, idx: &StudyIndex, quotes: &mut [Quote]) -> Result
     let m = &idx.manifest;
     let dir = study.resolve(study.settings.memos.trim_end_matches('/'));
     let withheld = crate::memo::withheld_excerpts(idx)?;
-    let read = crate::memo::read(&dir, &study.shown(&dir), m, &|_| true, &*withheld)?;
+    // An excerpt id is looked up in its transcript's excerpts (read once
+    // per transcript a memo names), so that one that names none is told.
+    let known: std::cell::RefCell<BTreeMap<String, std::collections::HashSet<String>>> =
+        Default::default();
+    let is_excerpt = |id: &str| -> bool {
+        let Some(path) = m
+            .file_refs()
+            .into_iter()
+            .map(|f| f.0)
+            .filter(|p| id.strip_prefix(*p).is_some_and(|r| r.starts_with(':')))
+            .max_by_key(|p| p.len())
+        else {
+            return false;
+        };
+        let mut known = known.borrow_mut();
+        if !known.contains_key(path) {
+            let ids = idx
+                .excerpts_of(&[path])
+                .map(|es| es.into_iter().map(|e| e.id).collect())
+                .unwrap_or_default();
+            known.insert(path.to_string(), ids);
+        }
+        known[path].contains(id)
+    };
+    let read = crate::memo::read(&dir, &study.shown(&dir), m, &is_excerpt, &*withheld)?;
     for n in &read.notes {
         super::note(n);
     }

@@ -437,3 +437,22 @@ fn ranking_is_the_same_after_an_edit_as_from_scratch() {
     s.run(&["code"]).ok();
     assert_eq!(updated, ranked(&s));
 }
+
+#[test]
+fn a_memo_naming_no_excerpt_is_told_by_quote() {
+    let s = Study::fixture("basic");
+    s.file(
+        "memos/a.md",
+        "---\nabout: [transcripts/r01.txt:999]\n---\n# A memo\n",
+    );
+    s.run(&["code"]).ok();
+    let run = s.run(&["quote", "return", "--memos"]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "warning: `about:` names `transcripts/r01.txt:999`, which is no code, respondent or excerpt of the study\n  --> memos/a.md:2\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}
