@@ -364,8 +364,13 @@ impl Pseudonyms {
             if toks.is_empty() {
                 continue;
             }
-            if let Some(digits) = phone_digits(v) {
-                let groups: Vec<&str> = v
+            // A cell may hold several numbers (`984 222 333 / 01 427 8812`).
+            let phones_before = self.phones.len();
+            for part in v.split(['/', ';', ',', '|']) {
+                let Some(digits) = phone_digits(part) else {
+                    continue;
+                };
+                let groups: Vec<&str> = part
                     .split(|c: char| !c.is_ascii_digit())
                     .filter(|g| !g.is_empty())
                     .collect();
@@ -375,13 +380,21 @@ impl Pseudonyms {
                     term: self.terms.len(),
                 });
             }
-            self.push(Term {
+            let term = Term {
                 raw: v.trim().to_string(),
                 tokens: toks,
                 prefix: false,
                 entry: None,
                 column: Some(column.to_string()),
-            });
+            };
+            if self.phones.len() > phones_before {
+                // A phone number is found by its digits only (see
+                // `phone_at`), judged as a whole run: its tokens alone
+                // would also match inside a longer number.
+                self.terms.push(term);
+            } else {
+                self.push(term);
+            }
         }
         self
     }
@@ -462,47 +475,9 @@ impl Pseudonyms {
         if self.phones.is_empty() || !toks[i].norm.contains(|c: char| c.is_ascii_digit()) {
             return None;
         }
-        // `groups`: the run's digit groups as written; grouped in
-        // thousands, it is a phone only of a number grouped so.
-        let is_phone = |digits: &str, groups: &[usize]| {
-            let thousands = groups.len() >= 2
-                && (1..=3).contains(&groups[0])
-                && groups[1..].iter().all(|&g| g == 3);
-            let trimmed = digits.trim_start_matches('0');
-            (digits.len() >= PHONE_DIGITS)
-                .then(|| {
-                    self.phones.iter().find(|p| {
-                        // Its last digits: all but a country or area code
-                        // of at most three digits (`984000333` of `+51 984
-                        // 000 333`, not `4000333`).
-                        let tail = |d: &str| d.len() + 3 >= p.digits.len() && p.digits.ends_with(d);
-                        // Or it with a prefix: zeros (`00 51 …`), or whole
-                        // digit groups (`12-310-2014`), not a date's digits
-                        // that merely end so (`13/10/2014`).
-                        let prefixed =
-                            digits.len() > p.digits.len() && digits.ends_with(&p.digits) && {
-                                let extra = digits.len() - p.digits.len();
-                                digits[..extra].bytes().all(|b| b == b'0')
-                                    || groups
-                                        .iter()
-                                        .scan(0, |sum, &g| {
-                                            *sum += g;
-                                            Some(*sum)
-                                        })
-                                        .any(|at| at == extra)
-                            };
-                        (!thousands || p.thousands || p.digits == digits)
-                            && (tail(digits)
-                                || p.digits == digits
-                                || prefixed
-                                || (trimmed.len() >= PHONE_DIGITS && tail(trimmed)))
-                    })
-                })
-                .flatten()
-                .map(|p| p.term)
-        };
         // Each run of digits in the first token; only the one at its end
-        // may go on into the next tokens.
+        // may go on into the next tokens. A run is judged whole: a number
+        // with more digits after it (`4312276-5`, an id) is another.
         let first = toks[i].norm.as_bytes();
         let mut runs = Vec::new();
         let mut k = 0;
@@ -516,16 +491,16 @@ impl Pseudonyms {
             }
             k += 1;
         }
-        let mut best = None;
+        // A `+` just before the number (`+51…`, `(+51)`): a country code.
+        let before = &text[..toks[i].start];
+        let plus = before.trim_end_matches(['(', ' ']).ends_with('+');
         for (start, stop) in runs {
             let at_end = stop == first.len();
             let mut digits = toks[i].norm[start..stop].to_string();
             let mut groups = vec![stop - start];
+            let mut seps: Vec<&str> = Vec::new();
             let mut j = i;
             loop {
-                if let Some(t) = is_phone(&digits, &groups) {
-                    best = Some((t, j + 1));
-                }
                 let next = j + 1;
                 let open = if j == i {
                     at_end
@@ -549,13 +524,70 @@ impl Pseudonyms {
                 }
                 digits.push_str(&head);
                 groups.push(head.len());
+                seps.push(gap);
                 j = next;
             }
-            if best.is_some() {
-                break;
+            if let Some(t) = self.phone_of(&digits, &groups, &seps, plus && start == 0) {
+                return Some((t, j + 1));
             }
         }
-        best
+        None
+    }
+
+    /// The phone term a whole run of digits is, if any: `groups` its digit
+    /// groups as written, `seps` what stands between them, `plus` whether
+    /// a `+` is before it.
+    fn phone_of(&self, digits: &str, groups: &[usize], seps: &[&str], plus: bool) -> Option<usize> {
+        let dt = digits.trim_start_matches('0');
+        if dt.len() < PHONE_DIGITS {
+            return None;
+        }
+        // A date (`3/10/2014`, `2014-10-03`) is no phone number.
+        let date_sep = seps.len() == 2
+            && seps.iter().all(|s| matches!(*s, "/" | "." | "-"))
+            && seps[0] == seps[1];
+        let date = date_sep
+            && match groups {
+                [d, m, y] => {
+                    (*d <= 2 && *m <= 2 && (*y == 4 || *y == 2)) || (*d == 4 && *m <= 2 && *y <= 2)
+                }
+                _ => false,
+            };
+        if date {
+            return None;
+        }
+        let thousands = groups.len() >= 2
+            && (1..=3).contains(&groups[0])
+            && groups[1..].iter().all(|&g| g == 3);
+        self.phones
+            .iter()
+            .find(|p| {
+                let pd = p.digits.trim_start_matches('0');
+                // Grouped in thousands and short, it is an amount (`5 000
+                // 000 soles`), unless the number itself is grouped so.
+                if thousands && !p.thousands && dt.len() < 9 {
+                    return false;
+                }
+                // All its digits; or its last ones, all but a country or
+                // area code of at most three digits (`984000333` of `+51
+                // 984 000 333`, not `4000333`); or it after a country code
+                // (`+51…`) or whole digit groups (`12-310-2014`), not a
+                // longer number that merely ends so (`43102014`).
+                let extra = digits.len().saturating_sub(pd.len());
+                let boundary = groups
+                    .iter()
+                    .scan(0, |sum, &g| {
+                        *sum += g;
+                        Some(*sum)
+                    })
+                    .any(|at| at == extra);
+                dt == pd
+                    || (pd.ends_with(dt) && dt.len() + 3 >= pd.len())
+                    || (dt.len() > pd.len()
+                        && dt.ends_with(pd)
+                        && (boundary || (plus && dt.len() - pd.len() <= 3)))
+            })
+            .map(|p| p.term)
     }
 
     /// The first term `keep` allows that matches anywhere in `toks`.
@@ -824,6 +856,26 @@ mod tests {
         for found in ["310 2014", "3102014", "12-310-2014", "00 310 2014"] {
             assert_eq!(short.leaks(found), [found], "{found}");
         }
+        // A date or a longer number with its digits is not it.
+        for other in [
+            "3/10/2014",
+            "03/10/2014",
+            "3102014-5",
+            "310-2014-001",
+            "3102014.50",
+        ] {
+            assert!(short.leaks(other).is_empty(), "{other}");
+        }
+        // A mobile written as a Spanish reader groups it; a country code
+        // the key's spelling lacks; two numbers in one cell.
+        let es = Pseudonyms::default().with_identifying([("phone", "+34 612 34 56 78")]);
+        assert_eq!(es.leaks("el 612 345 678"), ["612 345 678"]);
+        let bare = Pseudonyms::default().with_identifying([("phone", "965123456")]);
+        assert_eq!(bare.leaks("al +51965123456"), ["51965123456"]);
+        let zeros = Pseudonyms::default().with_identifying([("phone", "0051 984 111 222")]);
+        assert_eq!(zeros.leaks("el 984 111 222"), ["984 111 222"]);
+        let two = Pseudonyms::default().with_identifying([("phone", "984 222 333 / 01 427 8812")]);
+        assert_eq!(two.leaks("984222333 o 427 8812"), ["984222333", "427 8812"]);
         // A value that is no phone number is matched as words only.
         let q = Pseudonyms::default().with_identifying([("village", "Km 15")]);
         assert!(q.leaks("km 15").len() == 1 && q.leaks("15").is_empty());
