@@ -175,6 +175,37 @@ impl<'a> Run<'a> {
             .map(String::as_str)
             .filter(|r| !r.is_empty())
             .collect();
+        // Ids that look alike (`R01` and fullwidth `Ｒ０１`, `José` with
+        // the accent composed and as a mark) are two respondents: a
+        // withdrawal of one would leave the other's words in every output
+        // (an error), and otherwise one person may be counted twice (a
+        // warning).
+        let mut alike: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for r in &in_transcripts {
+            alike
+                .entry(crate::text::visible(r).into_owned())
+                .or_default()
+                .push(r);
+        }
+        for ids in alike.values().filter(|ids| ids.len() > 1) {
+            let gone: Vec<&&str> = ids.iter().filter(|r| withdrawn.contains(**r)).collect();
+            let listed = ids
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if !gone.is_empty() && gone.len() < ids.len() {
+                return Err(crate::error::Error::input(format!(
+                    "respondents {listed} look the same, but only {} withdrew consent: if they are one person, the others' words stay in every output",
+                    gone.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+                ))
+                .with_hint("write the id one way in every transcript (copy it from one of them), or withdraw each spelling"));
+            }
+            warnings.push(format!(
+                "respondents {listed} look the same but are different ids{}: if they are one person, write the id one way in every transcript",
+                crate::text::looks_alike(ids[0], ids[1]).unwrap_or("")
+            ));
+        }
         // A `withdrawn:` id of thematic.yaml that no transcript has, while
         // the same id written another way (`R03` for the file `r03.txt`'s
         // respondent) is a respondent who has not withdrawn: her words

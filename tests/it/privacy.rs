@@ -2041,3 +2041,32 @@ fn labels_and_ids_that_read_the_same_are_one_or_refused() {
     let err = s.run(&["code"]).bad_input().to_string();
     assert!(err.contains("which reads the same, to `R02`"), "{err}");
 }
+
+#[test]
+fn look_alike_ids_are_told_and_a_withdrawal_of_one_of_them_is_refused() {
+    let s = Study::empty();
+    s.file(
+        "codebooks/main.yaml",
+        "codebook: X\nthemes:\n  - id: harm\n    label: Harm\n    codes:\n      - id: violence\n        label: Violence\n        match: {any: [police]}\n",
+    )
+    .file("transcripts/a.txt", "---\nrespondent: R01\n---\nI: Q?\nR01: The police came.\n")
+    .file(
+        "transcripts/b.txt",
+        "---\nrespondent: \"\u{ff32}\u{ff10}\u{ff11}\"\n---\nI: Q?\n\u{ff32}\u{ff10}\u{ff11}: KANGAROO the police.\n",
+    );
+    let code = s.run(&["code"]);
+    code.ok();
+    assert!(
+        code.stderr.contains(
+            "respondents `R01`, `\u{ff32}\u{ff10}\u{ff11}` look the same but are different ids"
+        ),
+        "{}",
+        code.stderr
+    );
+    s.file("thematic.yaml", "withdrawn: [R01]\n");
+    let err = s.run(&["code"]).bad_input().to_string();
+    assert!(
+        err.contains("look the same, but only `R01` withdrew consent"),
+        "{err}"
+    );
+}
