@@ -290,10 +290,7 @@ fn withdrawn_named(m: &Manifest, entry: &str, withheld: &dyn Fn(&str) -> bool) -
     // A transcript or an excerpt id: by its file's name (`R04.txt` is
     // `R04`'s), or a transcript that held their words (as written, in
     // another case or without its folder).
-    let file = entry
-        .rsplit_once(':')
-        .filter(|(_, tail)| tail.starts_with(|c: char| c.is_ascii_digit()))
-        .map_or(entry, |(path, _)| path);
+    let (file, _) = file_and_tail(entry);
     if file.contains('.') {
         let name = file.rsplit('/').next().unwrap_or(file);
         let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
@@ -321,6 +318,15 @@ fn withdrawn_named(m: &Manifest, entry: &str, withheld: &dyn Fn(&str) -> bool) -
         .map(|w| format!("which is `{w}` written another way, who withdrew consent"))
 }
 
+/// An `about:` entry as a transcript and, for an excerpt id, what follows
+/// the path (`transcripts/r04.txt:3` → `transcripts/r04.txt`, `3`).
+fn file_and_tail(entry: &str) -> (&str, Option<&str>) {
+    match entry.rsplit_once(':') {
+        Some((path, tail)) if tail.starts_with(|c: char| c.is_ascii_digit()) => (path, Some(tail)),
+        _ => (entry, None),
+    }
+}
+
 /// A test on excerpt ids.
 pub type IdCheck = Box<dyn Fn(&str) -> bool>;
 
@@ -345,10 +351,7 @@ pub fn withheld_excerpts(idx: &crate::index::StudyIndex) -> Result<IdCheck> {
     let held_paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
     Ok(Box::new(move |entry| {
         // The file as written, in any case, with or without its folder.
-        let (file, tail) = match entry.rsplit_once(':') {
-            Some((p, t)) if t.starts_with(|c: char| c.is_ascii_digit()) => (p, Some(t)),
-            _ => (entry, None),
-        };
+        let (file, tail) = file_and_tail(entry);
         let file = file.to_lowercase();
         held_paths.iter().any(|p| {
             let lower = p.to_lowercase();

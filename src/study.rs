@@ -1229,15 +1229,7 @@ fn named_file_exists(root: &Path, text: &str, key: &str, value: &str) -> Result<
     if std::fs::symlink_metadata(&path).is_ok() {
         return Ok(());
     }
-    let line = text
-        .lines()
-        .position(|l| l.trim_start().starts_with(&format!("{key}:")))
-        .map_or(0, |i| i + 1);
-    let at = if line > 0 {
-        Location::line(SETTINGS_FILE, line)
-    } else {
-        Location::file(SETTINGS_FILE)
-    };
+    let at = settings_location(text, key, None);
     let (dir, name) = match value.rsplit_once('/') {
         Some((d, n)) => (format!("{d}/"), n),
         None => (String::new(), value),

@@ -72,19 +72,23 @@ pub fn run(project: &StudyAt, format: Format) -> Result<()> {
     } else if outcome.recoded {
         eprintln!(
             "re-coded {} from the index ({}; no transcript re-read) in {took:.2}s",
-            super::counted(outcome.excerpts as u64, "excerpt"),
+            render::plural(outcome.excerpts, "excerpt", "excerpts"),
             outcome.reason
         );
     } else if outcome.full {
         eprintln!(
             "coded {} from scratch ({}) in {took:.2}s",
-            super::counted(outcome.ingested as u64, "transcript"),
+            render::plural(outcome.ingested, "transcript", "transcripts"),
             outcome.reason
         );
     } else {
         eprintln!(
             "re-coded {}, removed {} in {took:.2}s",
-            super::counted(outcome.ingested as u64, "changed transcript"),
+            render::plural(
+                outcome.ingested,
+                "changed transcript",
+                "changed transcripts"
+            ),
             outcome.removed
         );
     }

@@ -101,7 +101,7 @@ pub fn run(project: &StudyAt, args: &StudyExportArgs) -> Result<()> {
             render::write_new_file(path, out.as_bytes())?;
             eprintln!(
                 "wrote {} to {}",
-                super::counted(tidy.rows.len() as u64, "excerpt"),
+                render::plural(tidy.rows.len(), "excerpt", "excerpts"),
                 path.display()
             );
             Ok(())
@@ -251,15 +251,13 @@ fn exported_attributes(
 fn attribute_place(study: &Study, m: &Manifest, attr: &str) -> Result<Location> {
     let shown = &study.settings.respondents;
     let path = study.resolve(shown);
-    if let Ok(bytes) = std::fs::read(&path) {
+    if path.is_file() {
+        let bytes = crate::input::read_user_file(&path, shown, crate::input::RESPONDENTS)?;
         let text = crate::text::decode::decode(&bytes, shown)?.text;
-        // The column as respondents.csv's own errors count them: the
-        // header cell's number.
-        let header = text.lines().next().unwrap_or("");
-        let at = header
-            .split(',')
-            .position(|cell| cell.trim().trim_matches('"').trim() == attr);
-        if let Some(i) = at {
+        // Read as respondents.csv is (its delimiter sniffed, quotes
+        // honoured); the column as its own errors count them.
+        let (headers, _) = crate::ingest::respondents::read_csv(&text, shown)?;
+        if let Some(i) = headers.iter().position(|h| h == attr) {
             return Ok(Location::at(shown.clone(), 1, i + 1));
         }
     }

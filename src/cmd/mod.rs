@@ -368,15 +368,6 @@ pub fn count(idx: &StudyIndex, filter: Filter) -> Result<Counts> {
     Ok(counts)
 }
 
-/// `n` and the noun, plural but for one (`1 transcript`, `2 transcripts`).
-pub(crate) fn counted(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -421,10 +421,10 @@ fn attach_memos(study: &Study, idx: &StudyIndex, quotes: &mut [Quote]) -> Result
     // per transcript a memo names), so that one that names none is told.
     let known: std::cell::RefCell<BTreeMap<String, std::collections::HashSet<String>>> =
         Default::default();
+    let refs = m.file_refs();
     let is_excerpt = |id: &str| -> bool {
-        let Some(path) = m
-            .file_refs()
-            .into_iter()
+        let Some(path) = refs
+            .iter()
             .map(|f| f.0)
             .filter(|p| id.strip_prefix(*p).is_some_and(|r| r.starts_with(':')))
             .max_by_key(|p| p.len())

@@ -100,7 +100,7 @@ pub fn run(project: &StudyAt, args: &SheetArgs) -> Result<()> {
         render::write_new_file(path, &xlsx::write(&sheet)?)?;
         eprintln!(
             "wrote {} to {}; mark cells, then save it as codings/{coder}.xlsx",
-            super::counted(t.rows.len() as u64, "excerpt"),
+            render::plural(t.rows.len(), "excerpt", "excerpts"),
             path.display()
         );
         return Ok(());
@@ -112,7 +112,7 @@ pub fn run(project: &StudyAt, args: &SheetArgs) -> Result<()> {
             render::write_new_file(path, csv.as_bytes())?;
             eprintln!(
                 "wrote {} to {}; mark cells, then save it as codings/{coder}.csv",
-                super::counted(t.rows.len() as u64, "excerpt"),
+                render::plural(t.rows.len(), "excerpt", "excerpts"),
                 path.display()
             );
             Ok(())

@@ -89,7 +89,10 @@ pub fn run(project: &StudyAt, format: Format, read: &ReadOpts) -> Result<()> {
                     render::percent_tenths(l.excerpts, total),
                 ]);
             }
-            let foot = format!("{} in all\n", super::counted(u64::from(total), "excerpt"));
+            let foot = format!(
+                "{} in all\n",
+                render::plural(total as usize, "excerpt", "excerpts")
+            );
             if format == Format::Table {
                 format!("{}{foot}", super::text_table(&t, project.terminal))
             } else {

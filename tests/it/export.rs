@@ -133,6 +133,13 @@ fn an_attribute_named_like_a_theme_is_refused() {
         "{err}"
     );
     assert_eq!(s.run(&["export"]).code, 2);
+    // A respondents.csv saved with `;` (a Spanish spreadsheet) is read as
+    // respondents.csv is: the cell is found.
+    let csv = s.read("respondents.csv").replace(',', ";");
+    s.file("respondents.csv", &csv);
+    let err = s.run(&["export"]).stderr;
+    assert!(err.contains("  --> respondents.csv:1:3\n"), "{err}");
+    s.file("respondents.csv", &csv.replace(';', ","));
     // Given in a transcript's front matter, it is placed there.
     s.replace("respondents.csv", "id,role,family", "id,role,region");
     s.replace(
